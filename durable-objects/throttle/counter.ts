@@ -1,0 +1,168 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { KeyType } from '../../workers/shared/db/schema.ts';
+import type { AdmitRequest, AdmitResult, LimitStatus, SubscriptionState, WindowLimit } from './types.ts';
+
+interface Counter {
+  windowStart: number;
+  count: number;
+}
+
+/**
+ * One object per counter key. It is the single authority for its counts and for the live state it
+ * guards (status, revocation watermarks, revoked credential ids), so a change made by the control
+ * plane bites on the very next request, and a count is exact: the object runs one call at a time
+ * and `admit` checks and increments with no await in between.
+ *
+ * Counts are kept in memory and written through to SQLite in the same turn, so an eviction or a
+ * restart loses nothing: the write is confirmed before the response leaves (output gate).
+ */
+export class ThrottleCounter extends DurableObject<Env> {
+  #state: SubscriptionState | null = null;
+  #deleted = false;
+  #validAfter: Record<KeyType, number> = { PRODUCTION: 0, SANDBOX: 0 };
+  #revoked = new Map<string, number>();
+  #counters = new Map<string, Counter>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const sql = ctx.storage.sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+    for (const row of sql.exec<{ key: string; value: string }>(`SELECT key, value FROM meta`)) {
+      if (row.key === 'state') this.#state = JSON.parse(row.value) as SubscriptionState;
+      if (row.key === 'deleted') this.#deleted = row.value === 'true';
+      if (row.key === 'validAfter') this.#validAfter = JSON.parse(row.value) as Record<KeyType, number>;
+    }
+    for (const row of sql.exec<{ key: string; window_start: number; count: number }>(`SELECT key, window_start, count FROM counters`)) {
+      this.#counters.set(row.key, { windowStart: row.window_start, count: row.count });
+    }
+    for (const row of sql.exec<{ id: string; expires_at: number }>(`SELECT id, expires_at FROM revoked`)) {
+      this.#revoked.set(row.id, row.expires_at);
+    }
+  }
+
+  /** Gateway: may this request go through? Counts it only when it does. */
+  admit(request: AdmitRequest, now: number = Date.now()): AdmitResult {
+    const state = this.#state;
+    if (state === null || this.#deleted) return { ok: false, error: { kind: 'unknown-subscription' } };
+    if (request.issuedAt < this.#validAfter[request.keyType]) return { ok: false, error: { kind: 'revoked' } };
+    const revokedUntil = this.#revoked.get(request.credentialId);
+    if (revokedUntil !== undefined && revokedUntil > now) return { ok: false, error: { kind: 'revoked' } };
+    if (state.status === 'BLOCKED' || state.status === 'ON_HOLD' || state.status === 'REJECTED') {
+      return { ok: false, error: { kind: 'blocked', status: state.status } };
+    }
+    if (state.status === 'PROD_ONLY_BLOCKED' && request.keyType === 'PRODUCTION') {
+      return { ok: false, error: { kind: 'blocked', status: state.status } };
+    }
+
+    const windows = state.limits.map((limit) => this.#window(limit, now));
+    const violated = windows.filter((w) => w.counter.count >= w.limit.limit);
+    if (violated.length > 0) {
+      const limits = windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds));
+      return {
+        ok: false,
+        error: {
+          kind: 'throttled',
+          violated: violated.map((w) => status(w.limit, w.counter.count, w.resetSeconds)),
+          limits,
+          retryAfterSeconds: Math.max(...violated.map((w) => w.resetSeconds)),
+        },
+      };
+    }
+    for (const w of windows) {
+      w.counter.count += 1;
+      this.ctx.storage.sql.exec(
+        `INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count`,
+        w.key,
+        w.counter.windowStart,
+        w.counter.count,
+      );
+    }
+    return { ok: true, tier: state.tier, limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)) };
+  }
+
+  /** Control plane: the subscription's current status and tier. Counts carry over a tier change. */
+  async configure(state: SubscriptionState): Promise<void> {
+    this.#state = state;
+    this.#deleted = false;
+    this.#putMeta('state', JSON.stringify(state));
+    this.#putMeta('deleted', 'false');
+    await this.#scheduleCleanup();
+  }
+
+  /** Control plane: the subscription (or its application) is gone; refuse everything. */
+  remove(): void {
+    this.#deleted = true;
+    this.#putMeta('deleted', 'true');
+  }
+
+  /** Control plane: refuse every credential of this key type issued before `instant` (ms). */
+  revokeIssuedBefore(keyType: KeyType, instant: number): void {
+    this.#validAfter = { ...this.#validAfter, [keyType]: Math.max(this.#validAfter[keyType], instant) };
+    this.#putMeta('validAfter', JSON.stringify(this.#validAfter));
+  }
+
+  /** Control plane: refuse one credential until `expiresAt` (ms), when it would have expired anyway. */
+  async revokeCredential(credentialId: string, expiresAt: number): Promise<void> {
+    this.#revoked.set(credentialId, expiresAt);
+    this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO revoked (id, expires_at) VALUES (?, ?)`, credentialId, expiresAt);
+    await this.#scheduleCleanup();
+  }
+
+  /** What the object currently holds, for the control plane's views and for tests. */
+  inspect(now: number = Date.now()): { state: SubscriptionState | null; deleted: boolean; limits: LimitStatus[]; revoked: number } {
+    const limits = (this.#state?.limits ?? []).map((limit) => {
+      const w = this.#window(limit, now);
+      return status(limit, w.counter.count, w.resetSeconds);
+    });
+    return { state: this.#state, deleted: this.#deleted, limits, revoked: this.#revoked.size };
+  }
+
+  /** Drops expired revocations and counters of windows that have ended. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const [id, expiresAt] of this.#revoked) if (expiresAt <= now) this.#revoked.delete(id);
+    this.ctx.storage.sql.exec(`DELETE FROM revoked WHERE expires_at <= ?`, now);
+    const longest = Math.max(0, ...(this.#state?.limits ?? []).map((l) => l.windowSeconds));
+    for (const [key, counter] of this.#counters) {
+      if (counter.windowStart + longest * 1000 < now) {
+        this.#counters.delete(key);
+        this.ctx.storage.sql.exec(`DELETE FROM counters WHERE key = ?`, key);
+      }
+    }
+    await this.#scheduleCleanup();
+  }
+
+  #window(limit: WindowLimit, now: number): { key: string; limit: WindowLimit; counter: Counter; resetSeconds: number } {
+    // Keyed by scope and window length, not by policy name: a tier change keeps what was used.
+    const key = `${limit.scope}:${limit.windowSeconds}`;
+    const windowMs = limit.windowSeconds * 1000;
+    const windowStart = Math.floor(now / windowMs) * windowMs;
+    let counter = this.#counters.get(key);
+    if (counter === undefined || counter.windowStart !== windowStart) {
+      counter = { windowStart, count: 0 };
+      this.#counters.set(key, counter);
+    }
+    return { key, limit, counter, resetSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
+  }
+
+  #putMeta(key: string, value: string): void {
+    this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value);
+  }
+
+  async #scheduleCleanup(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 3_600_000);
+  }
+}
+
+function status(limit: WindowLimit, count: number, resetSeconds: number): LimitStatus {
+  return {
+    policy: limit.policy,
+    scope: limit.scope,
+    limit: limit.limit,
+    windowSeconds: limit.windowSeconds,
+    remaining: Math.max(0, limit.limit - count),
+    resetSeconds,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The contract of the Traffic Manager's counter objects, shared by the gateway (which admits
+ * requests), the control plane (which pushes live state) and the objects themselves. Expected
+ * outcomes are values, not exceptions: RPC drops stacks, and a 429 is not an error.
+ */
+import type { KeyType, SubscriptionStatus } from '../../workers/shared/db/schema.ts';
+
+/** WSO2's throttle codes by the scope of the limit that was hit. */
+export const THROTTLE_CODES = {
+  api: 900800,
+  resource: 900802,
+  application: 900803,
+  subscription: 900804,
+  custom: 900806,
+  burst: 900807,
+} as const;
+export type LimitScope = keyof typeof THROTTLE_CODES;
+
+/** One request-count limit over a fixed window aligned to the Unix epoch. */
+export interface WindowLimit {
+  /** Policy name, reported in `RateLimit-Policy`. */
+  readonly policy: string;
+  readonly scope: LimitScope;
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+/** What the control plane tells a subscription's object; it is the authority for all of it. */
+export interface SubscriptionState {
+  readonly subscriptionId: string;
+  readonly applicationId: string;
+  readonly apiId: string;
+  readonly status: SubscriptionStatus;
+  readonly tier: string;
+  readonly limits: readonly WindowLimit[];
+}
+
+export interface AdmitRequest {
+  readonly keyType: KeyType;
+  /** Token id (`jti`), or the API key id. */
+  readonly credentialId: string;
+  /** When the credential was issued (ms); tokens issued before a revocation watermark are refused. */
+  readonly issuedAt: number;
+}
+
+export interface LimitStatus {
+  readonly policy: string;
+  readonly scope: LimitScope;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly remaining: number;
+  /** Seconds until the window resets. */
+  readonly resetSeconds: number;
+}
+
+export type AdmitError =
+  | { readonly kind: 'unknown-subscription' }
+  | { readonly kind: 'blocked'; readonly status: SubscriptionStatus }
+  | { readonly kind: 'revoked' }
+  | { readonly kind: 'throttled'; readonly violated: readonly LimitStatus[]; readonly limits: readonly LimitStatus[]; readonly retryAfterSeconds: number };
+
+export type AdmitResult =
+  | { readonly ok: true; readonly tier: string; readonly limits: readonly LimitStatus[] }
+  | { readonly ok: false; readonly error: AdmitError };
+
+export function subscriptionObjectName(applicationId: string, apiId: string): string {
+  return `sub:${applicationId}:${apiId}`;
+}

@@ -1,0 +1,7 @@
+/**
+ * The control plane under test, with the Traffic Manager's classes hosted beside it: deployed, they
+ * live in the gateway script and are bound with `script_name`; in the test runtime one script hosts
+ * both so the control plane's calls reach the real objects.
+ */
+export { default } from '../../workers/control-plane/src/index.ts';
+export { ThrottleCounter } from '../../durable-objects/throttle/counter.ts';

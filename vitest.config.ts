@@ -1,0 +1,40 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+import { generateSigningKeys, randomBase64url } from './test/support/keys.ts';
+
+/**
+ * Tests that run inside workerd against real D1 (migrations applied in the setup file) and real
+ * Durable Objects: one project per Worker, each from its own wrangler config.
+ */
+const migrations = await readD1Migrations('./d1-migrations');
+const secrets = { SIGNING_KEYS: await generateSigningKeys('test-key'), BOOTSTRAP_TOKEN: 'test-bootstrap-token', ENCRYPTION_KEY: randomBase64url() };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: { TEST_MIGRATIONS: migrations }, serviceBindings: { KEY_MANAGER: () => new Response('key manager not under test', { status: 503 }) } },
+          }),
+        ],
+        test: { name: 'gateway', include: ['workers/gateway/**/*.test.ts', 'durable-objects/**/*.test.ts'], setupFiles: ['./test/workers/apply-migrations.ts'] },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            main: './test/workers/control-plane-entry.ts',
+            wrangler: { configPath: './workers/control-plane/wrangler.toml' },
+            miniflare: {
+              bindings: { TEST_MIGRATIONS: migrations, ...secrets },
+              durableObjects: { THROTTLE: 'ThrottleCounter' },
+              serviceBindings: { GATEWAY: () => new Response(null, { status: 204 }) },
+            },
+          }),
+        ],
+        test: { name: 'control-plane', include: ['workers/control-plane/**/*.test.ts'], setupFiles: ['./test/workers/apply-migrations.ts'] },
+      },
+    ],
+  },
+});

@@ -1,0 +1,67 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { ApiError, problemResponse, toApiError } from '../../shared/problem.ts';
+import { authenticate } from './auth/middleware.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { authRoutes } from './auth/routes.ts';
+import { devportalRoutes } from './devportal/routes.ts';
+import { oauthRoutes } from './oauth/routes.ts';
+import { publisherRoutes } from './publisher/routes.ts';
+import { createDb } from './db.ts';
+import { DEFAULT_BODY_LIMIT, limitBody, requireContentType } from './http/guards.ts';
+import { jsonResponse } from './http/openapi.ts';
+import { validationHook } from './http/validation.ts';
+import type { AppEnv } from './types.ts';
+
+export const OPENAPI_INFO = {
+  title: 'Turnpike management API',
+  version: '1.0.0',
+  description: 'Publisher, Developer Portal and Admin REST APIs of Turnpike. Errors are RFC 9457 problem+json.',
+};
+
+/**
+ * The control plane: management REST APIs under /api and (in its own module) the OAuth2
+ * authorization server. Every capability mounts a sub-app; the OpenAPI document is generated from
+ * their zod route definitions.
+ */
+export function createControlPlaneApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(async function requestContext(c, next) {
+    const id = crypto.randomUUID();
+    c.set('requestId', id);
+    c.set('db', createDb(c.env.DB));
+    await next();
+    c.res.headers.set('x-request-id', id);
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health',
+      tags: ['Health'],
+      summary: 'Liveness and database reachability',
+      responses: { 200: jsonResponse(z.object({ status: z.literal('ok'), service: z.string(), database: z.literal('ok') }), 'Healthy') },
+    }),
+    async (c) => {
+      await c.env.DB.prepare('SELECT 1').first();
+      return c.json({ status: 'ok' as const, service: 'turnpike-control-plane', database: 'ok' as const }, 200);
+    },
+  );
+
+  app.use('/api/*', limitBody(DEFAULT_BODY_LIMIT), requireContentType(), authenticate());
+  app.route('/api/auth', authRoutes());
+  app.route('/api/publisher/v1', publisherRoutes());
+  app.route('/api/admin/v1', adminRoutes());
+  app.route('/api/devportal/v1', devportalRoutes());
+  app.route('/', oauthRoutes());
+
+  app.doc31('/api/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: OPENAPI_INFO,
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+
+  app.notFound((c) => problemResponse(new ApiError('not-found', { detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }), undefined, { 'x-request-id': c.var.requestId ?? '' }));
+  app.onError((err, c) => problemResponse(toApiError(err), undefined, { 'x-request-id': c.var.requestId ?? '' }));
+  return app;
+}

@@ -1,0 +1,38 @@
+import { z } from '@hono/zod-openapi';
+import { ROLES } from '../../../shared/db/schema.ts';
+import { SCOPES } from './scopes.ts';
+
+export const Email = z.string().trim().toLowerCase().email().max(254);
+export const Password = z.string().min(12, 'Use at least 12 characters').max(256);
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    role: z.enum(ROLES),
+    status: z.enum(['ACTIVE', 'PENDING', 'REJECTED', 'DISABLED']),
+    createdAt: z.number().int(),
+  })
+  .openapi('User');
+
+export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(256) }).openapi('LoginRequest');
+export const BootstrapBody = z.strictObject({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100) }).openapi('BootstrapRequest');
+
+export const CreateTokenBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    scopes: z.array(z.enum(SCOPES)).min(1),
+    expiresInDays: z.number().int().min(1).max(365).optional(),
+  })
+  .openapi('CreateManagementTokenRequest');
+
+export const ManagementTokenSchema = z
+  .object({ id: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.string()), expiresAt: z.number().int().nullable(), createdAt: z.number().int() })
+  .openapi('ManagementToken');
+
+export const CreatedTokenSchema = ManagementTokenSchema.extend({ token: z.string().openapi({ description: 'Shown once; stored only as a hash' }) }).openapi('CreatedManagementToken');
+
+export function toUser(u: { id: string; email: string; displayName: string; role: (typeof ROLES)[number]; status: 'ACTIVE' | 'PENDING' | 'REJECTED' | 'DISABLED'; createdAt: number }) {
+  return { id: u.id, email: u.email, displayName: u.displayName, role: u.role, status: u.status, createdAt: u.createdAt };
+}

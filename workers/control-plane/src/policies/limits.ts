@@ -1,0 +1,29 @@
+import type { LimitScope, WindowLimit } from '../../../../durable-objects/throttle/types.ts';
+import type { TimeUnit } from '../../../shared/db/schema.ts';
+
+/** A month is a fixed 30-day window aligned to the epoch, so every counter agrees on its edges. */
+export const TIME_UNIT_SECONDS: Record<TimeUnit, number> = { sec: 1, min: 60, hour: 3600, day: 86_400, month: 2_592_000 };
+
+export interface PolicyLike {
+  readonly name: string;
+  readonly quotaType: 'requestCount' | 'bandwidth';
+  readonly limit: number | null;
+  readonly unitTime: number;
+  readonly timeUnit: TimeUnit;
+  readonly burstLimit: number | null;
+  readonly burstTimeUnit: 'sec' | 'min' | null;
+}
+
+/**
+ * The windows a policy enforces: its quota, and its burst limit (e.g. 10 per second inside
+ * 1000 per hour) as a second, shorter window. Unlimited policies enforce nothing. Bandwidth
+ * policies are counted by the gateway in bytes and are not request windows.
+ */
+export function policyToLimits(policy: PolicyLike, scope: LimitScope): WindowLimit[] {
+  if (policy.limit === null || policy.quotaType !== 'requestCount') return [];
+  const limits: WindowLimit[] = [{ policy: policy.name, scope, limit: policy.limit, windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit] }];
+  if (policy.burstLimit !== null && policy.burstTimeUnit !== null) {
+    limits.push({ policy: policy.name, scope: 'burst', limit: policy.burstLimit, windowSeconds: TIME_UNIT_SECONDS[policy.burstTimeUnit] });
+  }
+  return limits;
+}

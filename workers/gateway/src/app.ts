@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { ApiError, problemResponse, toApiError } from '../../shared/problem.ts';
+import { handleApiCall } from './pipeline.ts';
+import type { GatewayEnv } from './types.ts';
+
+/** Paths the gateway answers itself; no API context may start with this prefix. */
+export const RESERVED_PREFIX = '/_turnpike';
+
+export function createGatewayApp(): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+
+  app.use(async function requestId(c, next) {
+    const id = crypto.randomUUID();
+    c.set('requestId', id);
+    await next();
+    c.res.headers.set('x-request-id', id);
+  });
+
+  app.get(`${RESERVED_PREFIX}/health`, (c) => c.json({ status: 'ok', service: 'turnpike-gateway', environment: c.env.GATEWAY_ENVIRONMENT }));
+  app.all(`${RESERVED_PREFIX}/*`, () => {
+    throw new ApiError('not-found');
+  });
+
+  // Like WSO2's gateway, token and revoke are answered on the gateway's hostname by the Key Manager.
+  app.post('/oauth2/token', (c) => c.env.KEY_MANAGER.fetch(c.req.raw));
+  app.post('/oauth2/revoke', (c) => c.env.KEY_MANAGER.fetch(c.req.raw));
+
+  app.all('*', handleApiCall);
+
+  app.onError((err, c) => {
+    const error = toApiError(err);
+    return problemResponse(error, undefined, { 'x-request-id': c.var.requestId ?? '' });
+  });
+  return app;
+}

@@ -1,0 +1,4 @@
+export interface GatewayEnv {
+  Bindings: Env;
+  Variables: { requestId: string };
+}

@@ -1,0 +1,512 @@
+/**
+ * The one D1 database: definitions (source of truth), secrets as hashes, rollups and the audit log.
+ * Times are Unix epoch milliseconds. JSON columns hold small documents validated by zod on write.
+ * docs/storage-schema.md explains each table; migrations are generated from this file by drizzle-kit.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+const createdAt = () => integer('created_at').notNull().default(now);
+const updatedAt = () => integer('updated_at').notNull().default(now);
+const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
+
+export const ROLES = ['admin', 'publisher', 'subscriber'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
+  status: text('status', { enum: ['ACTIVE', 'PENDING', 'REJECTED', 'DISABLED'] }).notNull().default('ACTIVE'),
+  failedLogins: integer('failed_logins').notNull().default(0),
+  lockedUntil: integer('locked_until'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Portal sessions; the cookie holds the secret, the row holds its SHA-256. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Bearer tokens for scripts and the CLI, scoped like WSO2's REST API scopes. */
+export const managementTokens = sqliteTable(
+  'management_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    scopes: json<string[]>('scopes').notNull(),
+    expiresAt: integer('expires_at'),
+    lastUsedAt: integer('last_used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('management_tokens_user_idx').on(t.userId)],
+);
+
+export const LIFECYCLE_STATES = ['CREATED', 'PRE-RELEASED', 'PUBLISHED', 'BLOCKED', 'DEPRECATED', 'RETIRED'] as const;
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+
+export interface CorsConfig {
+  enabled: boolean;
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  allowCredentials: boolean;
+  maxAgeSeconds: number;
+}
+
+export interface HeaderEdits {
+  request: { set: Record<string, string>; remove: string[] };
+  response: { set: Record<string, string>; remove: string[] };
+}
+
+export const apis = sqliteTable(
+  'apis',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    context: text('context').notNull(),
+    version: text('version').notNull(),
+    isDefaultVersion: integer('is_default_version', { mode: 'boolean' }).notNull().default(false),
+    lifecycleState: text('lifecycle_state', { enum: LIFECYCLE_STATES }).notNull().default('CREATED'),
+    visibility: text('visibility', { enum: ['PUBLIC', 'RESTRICTED', 'PRIVATE'] }).notNull().default('PUBLIC'),
+    visibleRoles: json<string[]>('visible_roles').notNull().default([]),
+    tags: json<string[]>('tags').notNull().default([]),
+    description: text('description').notNull().default(''),
+    openapi: json<Record<string, unknown>>('openapi'),
+    providerId: text('provider_id').notNull().references(() => users.id, { onDelete: 'restrict' }),
+    /** Subscription tiers (policy names) this API offers. */
+    subscriptionTiers: json<string[]>('subscription_tiers').notNull().default([]),
+    /** Advanced (API-level) throttling policy name, if any. */
+    apiThrottlingPolicy: text('api_throttling_policy'),
+    cors: json<CorsConfig>('cors'),
+    backendJwt: integer('backend_jwt', { mode: 'boolean' }).notNull().default(false),
+    headerEdits: json<HeaderEdits>('header_edits'),
+    apiKeyHeader: text('api_key_header').notNull().default('apikey'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('apis_context_version_uq').on(t.context, t.version),
+    index('apis_provider_idx').on(t.providerId),
+    index('apis_state_idx').on(t.lifecycleState),
+  ],
+);
+
+/** Other publishers an API is shared with (they may read and change it). */
+export const apiCollaborators = sqliteTable(
+  'api_collaborators',
+  {
+    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.apiId, t.userId] })],
+);
+
+export const AUTH_TYPES = ['oauth2', 'api_key', 'oauth2_or_api_key', 'none'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+export const apiResources = sqliteTable(
+  'api_resources',
+  {
+    id: text('id').primaryKey(),
+    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    method: text('method').notNull(),
+    pathTemplate: text('path_template').notNull(),
+    authType: text('auth_type', { enum: AUTH_TYPES }).notNull().default('oauth2_or_api_key'),
+    scopes: json<string[]>('scopes').notNull().default([]),
+    throttlingPolicy: text('throttling_policy'),
+    sortOrder: integer('sort_order').notNull().default(0),
+  },
+  (t) => [uniqueIndex('api_resources_uq').on(t.apiId, t.method, t.pathTemplate)],
+);
+
+export interface EndpointUrl {
+  url: string;
+  timeoutMs: number;
+}
+
+export const endpoints = sqliteTable(
+  'endpoints',
+  {
+    id: text('id').primaryKey(),
+    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    keyType: text('key_type', { enum: ['PRODUCTION', 'SANDBOX'] }).notNull(),
+    strategy: text('strategy', { enum: ['single', 'load_balance', 'failover'] }).notNull().default('single'),
+    urls: json<EndpointUrl[]>('urls').notNull(),
+    /** Seconds a failed URL stays suspended before it is tried again. */
+    suspendSeconds: integer('suspend_seconds').notNull().default(30),
+    /** Endpoint security (basic or header secret), AES-GCM encrypted; never echoed back. */
+    securityCiphertext: text('security_ciphertext'),
+  },
+  (t) => [uniqueIndex('endpoints_api_key_type_uq').on(t.apiId, t.keyType)],
+);
+
+export const apiDocuments = sqliteTable(
+  'api_documents',
+  {
+    id: text('id').primaryKey(),
+    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type', { enum: ['HOWTO', 'SAMPLES', 'PUBLIC_FORUM', 'SUPPORT_FORUM', 'OTHER'] }).notNull().default('HOWTO'),
+    sourceType: text('source_type', { enum: ['INLINE', 'URL'] }).notNull().default('INLINE'),
+    content: text('content'),
+    url: text('url'),
+    sortOrder: integer('sort_order').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('api_documents_name_uq').on(t.apiId, t.name)],
+);
+
+/** An immutable snapshot of an API (definition, resources, endpoints, policies) at a point in time. */
+export const revisions = sqliteTable(
+  'revisions',
+  {
+    id: text('id').primaryKey(),
+    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    description: text('description').notNull().default(''),
+    definition: json<Record<string, unknown>>('definition').notNull(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('revisions_api_number_uq').on(t.apiId, t.number)],
+);
+
+export const gatewayEnvironments = sqliteTable('gateway_environments', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  type: text('type', { enum: ['production', 'sandbox', 'hybrid'] }).notNull().default('hybrid'),
+  visibleRoles: json<string[]>('visible_roles').notNull().default([]),
+  hostname: text('hostname'),
+  /** Local development proxies to 127.0.0.1; deployed environments refuse private and loopback backends. */
+  allowPrivateBackends: integer('allow_private_backends', { mode: 'boolean' }).notNull().default(false),
+  createdAt: createdAt(),
+});
+
+/** Which revision of an API each gateway environment serves: at most one per (API, environment). */
+export const deployments = sqliteTable(
+  'deployments',
+  {
+    id: text('id').primaryKey(),
+    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    revisionId: text('revision_id').notNull().references(() => revisions.id, { onDelete: 'cascade' }),
+    environmentId: text('environment_id').notNull().references(() => gatewayEnvironments.id, { onDelete: 'cascade' }),
+    deployedBy: text('deployed_by').references(() => users.id, { onDelete: 'set null' }),
+    deployedAt: integer('deployed_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('deployments_api_env_uq').on(t.apiId, t.environmentId), index('deployments_env_idx').on(t.environmentId)],
+);
+
+/** What a gateway environment serves, compiled on every deploy; gateways cache it in memory. */
+export const gatewaySnapshots = sqliteTable('gateway_snapshots', {
+  environmentId: text('environment_id')
+    .primaryKey()
+    .references(() => gatewayEnvironments.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  body: text('body').notNull(),
+  compiledAt: integer('compiled_at').notNull().default(now),
+});
+
+export const applications = sqliteTable(
+  'applications',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    ownerId: text('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    /** Application-level throttling policy name (shared across all the APIs it calls). */
+    throttlingPolicy: text('throttling_policy').notNull().default('Unlimited'),
+    tokenType: text('token_type', { enum: ['JWT'] }).notNull().default('JWT'),
+    status: text('status', { enum: ['APPROVED', 'CREATED', 'REJECTED'] }).notNull().default('APPROVED'),
+    attributes: json<Record<string, string>>('attributes').notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('applications_owner_name_uq').on(t.ownerId, t.name)],
+);
+
+export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+/** OAuth2 client credentials of an application, one pair per key type. */
+export const applicationKeys = sqliteTable(
+  'application_keys',
+  {
+    id: text('id').primaryKey(),
+    applicationId: text('application_id').notNull().references(() => applications.id, { onDelete: 'cascade' }),
+    keyType: text('key_type', { enum: KEY_TYPES }).notNull(),
+    consumerKey: text('consumer_key').notNull().unique(),
+    secretHash: text('secret_hash').notNull(),
+    secretPrefix: text('secret_prefix').notNull(),
+    grantTypes: json<string[]>('grant_types').notNull(),
+    callbackUrls: json<string[]>('callback_urls').notNull().default([]),
+    /** Tokens issued before this instant are refused (secret regeneration revokes what it issued). */
+    tokensValidAfter: integer('tokens_valid_after').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('application_keys_app_type_uq').on(t.applicationId, t.keyType)],
+);
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    applicationId: text('application_id').notNull().references(() => applications.id, { onDelete: 'cascade' }),
+    keyType: text('key_type', { enum: KEY_TYPES }).notNull(),
+    name: text('name').notNull(),
+    keyHash: text('key_hash').notNull().unique(),
+    /** The first characters of the key, shown so a user can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    expiresAt: integer('expires_at'),
+    allowedIps: json<string[]>('allowed_ips').notNull().default([]),
+    allowedReferrers: json<string[]>('allowed_referrers').notNull().default([]),
+    revokedAt: integer('revoked_at'),
+    lastUsedAt: integer('last_used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('api_keys_app_idx').on(t.applicationId)],
+);
+
+export const SUBSCRIPTION_STATUSES = ['UNBLOCKED', 'BLOCKED', 'PROD_ONLY_BLOCKED', 'ON_HOLD', 'REJECTED'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+export const subscriptions = sqliteTable(
+  'subscriptions',
+  {
+    id: text('id').primaryKey(),
+    applicationId: text('application_id').notNull().references(() => applications.id, { onDelete: 'cascade' }),
+    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    tier: text('tier').notNull(),
+    status: text('status', { enum: SUBSCRIPTION_STATUSES }).notNull().default('UNBLOCKED'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('subscriptions_app_api_uq').on(t.applicationId, t.apiId), index('subscriptions_api_idx').on(t.apiId)],
+);
+
+export const POLICY_KINDS = ['subscription', 'application', 'advanced', 'custom'] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+export const TIME_UNITS = ['sec', 'min', 'hour', 'day', 'month'] as const;
+export type TimeUnit = (typeof TIME_UNITS)[number];
+
+export interface ConditionalGroup {
+  description: string;
+  conditions: Array<
+    | { type: 'ip'; cidr: string; invert: boolean }
+    | { type: 'header'; name: string; value: string; invert: boolean }
+    | { type: 'query'; name: string; value: string; invert: boolean }
+    | { type: 'jwtClaim'; claim: string; value: string; invert: boolean }
+  >;
+  limit: { quotaType: 'requestCount' | 'bandwidth'; limit: number; unitTime: number; timeUnit: TimeUnit };
+}
+
+export const throttlingPolicies = sqliteTable(
+  'throttling_policies',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: POLICY_KINDS }).notNull(),
+    name: text('name').notNull(),
+    displayName: text('display_name').notNull(),
+    description: text('description').notNull().default(''),
+    quotaType: text('quota_type', { enum: ['requestCount', 'bandwidth'] }).notNull().default('requestCount'),
+    /** Requests, or bytes for bandwidth policies; null means unlimited. */
+    limit: integer('limit'),
+    unitTime: integer('unit_time').notNull().default(1),
+    timeUnit: text('time_unit', { enum: TIME_UNITS }).notNull().default('min'),
+    burstLimit: integer('burst_limit'),
+    burstTimeUnit: text('burst_time_unit', { enum: ['sec', 'min'] }),
+    stopOnQuotaReach: integer('stop_on_quota_reach', { mode: 'boolean' }).notNull().default(true),
+    conditionalGroups: json<ConditionalGroup[]>('conditional_groups').notNull().default([]),
+    /** Custom policies: the counter key, e.g. `$userId:$apiContext`. */
+    keyTemplate: text('key_template'),
+    /** What the gateway does when the counter store cannot answer. */
+    failMode: text('fail_mode', { enum: ['open', 'closed'] }).notNull().default('open'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('throttling_policies_kind_name_uq').on(t.kind, t.name)],
+);
+
+export const blockingConditions = sqliteTable('blocking_conditions', {
+  id: text('id').primaryKey(),
+  conditionType: text('condition_type', { enum: ['API', 'APPLICATION', 'USER', 'IP', 'IP_RANGE'] }).notNull(),
+  conditionValue: text('condition_value').notNull(),
+  inverted: integer('inverted', { mode: 'boolean' }).notNull().default(false),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  createdAt: createdAt(),
+});
+
+/** Refresh tokens as hashes; a family is one grant, and reuse of a rotated member revokes it whole. */
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    familyId: text('family_id').notNull(),
+    applicationKeyId: text('application_key_id').notNull().references(() => applicationKeys.id, { onDelete: 'cascade' }),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull().default(''),
+    status: text('status', { enum: ['ACTIVE', 'ROTATED', 'REVOKED'] }).notNull().default('ACTIVE'),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('refresh_tokens_family_idx').on(t.familyId), index('refresh_tokens_key_idx').on(t.applicationKeyId)],
+);
+
+export const authorizationCodes = sqliteTable('authorization_codes', {
+  codeHash: text('code_hash').primaryKey(),
+  applicationKeyId: text('application_key_id').notNull().references(() => applicationKeys.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  redirectUri: text('redirect_uri').notNull(),
+  scope: text('scope').notNull().default(''),
+  codeChallenge: text('code_challenge').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  usedAt: integer('used_at'),
+});
+
+/** Access tokens revoked before they expire (by jti), kept until they would have expired. */
+export const revokedTokens = sqliteTable(
+  'revoked_tokens',
+  {
+    jti: text('jti').primaryKey(),
+    applicationId: text('application_id').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at').notNull().default(now),
+  },
+  (t) => [index('revoked_tokens_exp_idx').on(t.expiresAt)],
+);
+
+/** Metadata of the token-signing keys; the private halves live in Worker secrets, never here. */
+export const signingKeys = sqliteTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  alg: text('alg').notNull(),
+  publicJwk: json<JsonWebKey>('public_jwk').notNull(),
+  status: text('status', { enum: ['ACTIVE', 'PREVIOUS', 'RETIRED'] }).notNull().default('ACTIVE'),
+  createdAt: createdAt(),
+  retiredAt: integer('retired_at'),
+});
+
+/** Per-minute usage, compacted to hour and day; upserts are keyed so a retried batch adds nothing twice. */
+export const usageRollups = sqliteTable(
+  'usage_rollups',
+  {
+    granularity: text('granularity', { enum: ['minute', 'hour', 'day'] }).notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    apiId: text('api_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    keyType: text('key_type').notNull(),
+    statusClass: text('status_class').notNull(),
+    requests: integer('requests').notNull().default(0),
+    throttled: integer('throttled').notNull().default(0),
+    requestBytes: integer('request_bytes').notNull().default(0),
+    responseBytes: integer('response_bytes').notNull().default(0),
+    latencyMsSum: integer('latency_ms_sum').notNull().default(0),
+    latencyMsMax: integer('latency_ms_max').notNull().default(0),
+    /** Counts per latency bucket, for percentiles. */
+    latencyHistogram: json<number[]>('latency_histogram').notNull().default([]),
+  },
+  (t) => [
+    primaryKey({ columns: [t.granularity, t.bucketStart, t.apiId, t.applicationId, t.keyType, t.statusClass] }),
+    index('usage_rollups_app_idx').on(t.applicationId, t.granularity, t.bucketStart),
+    index('usage_rollups_api_idx').on(t.apiId, t.granularity, t.bucketStart),
+  ],
+);
+
+/** Batches of usage events already folded into the rollups: makes consumer retries idempotent. */
+export const usageBatches = sqliteTable('usage_batches', {
+  batchId: text('batch_id').primaryKey(),
+  processedAt: integer('processed_at').notNull().default(now),
+});
+
+export const alertRules = sqliteTable('alert_rules', {
+  id: text('id').primaryKey(),
+  ownerId: text('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  scopeType: text('scope_type', { enum: ['API', 'SUBSCRIPTION'] }).notNull(),
+  scopeId: text('scope_id').notNull(),
+  metric: text('metric', { enum: ['error_rate', 'latency_p95', 'quota_use'] }).notNull(),
+  threshold: integer('threshold').notNull(),
+  webhookUrl: text('webhook_url').notNull(),
+  /** HMAC key for the webhook signature, AES-GCM encrypted (it must be usable, so not a hash). */
+  secretCiphertext: text('secret_ciphertext').notNull(),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  lastFiredAt: integer('last_fired_at'),
+  createdAt: createdAt(),
+});
+
+export const workflows = sqliteTable(
+  'workflows',
+  {
+    id: text('id').primaryKey(),
+    type: text('type', { enum: ['USER_SIGNUP', 'APPLICATION_CREATION', 'SUBSCRIPTION_CREATION'] }).notNull(),
+    referenceId: text('reference_id').notNull(),
+    status: text('status', { enum: ['PENDING', 'APPROVED', 'REJECTED'] }).notNull().default('PENDING'),
+    requestedBy: text('requested_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedBy: text('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    reason: text('reason'),
+    createdAt: createdAt(),
+    decidedAt: integer('decided_at'),
+  },
+  (t) => [index('workflows_status_idx').on(t.status, t.type)],
+);
+
+/** Platform settings (workflow switches, self sign-up), one JSON value per key. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: json<unknown>('value').notNull(),
+});
+
+export const apiRatings = sqliteTable(
+  'api_ratings',
+  {
+    id: text('id').primaryKey(),
+    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    rating: integer('rating').notNull(),
+    comment: text('comment').notNull().default(''),
+    hidden: integer('hidden', { mode: 'boolean' }).notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('api_ratings_api_user_uq').on(t.apiId, t.userId)],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    actorId: text('actor_id'),
+    actorEmail: text('actor_email'),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    before: json<unknown>('before'),
+    after: json<unknown>('after'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_created_idx').on(t.createdAt), index('audit_log_entity_idx').on(t.entityType, t.entityId)],
+);
+
+/** Login attempts per account and per IP, for throttling password guessing. */
+export const loginAttempts = sqliteTable('login_attempts', {
+  key: text('key').primaryKey(),
+  count: integer('count').notNull().default(0),
+  windowStart: integer('window_start').notNull(),
+});

@@ -1,0 +1,57 @@
+/**
+ * What a gateway environment serves: compiled by the control plane from the deployed revisions on
+ * every deploy, stored in `gateway_snapshots`, cached by each gateway isolate. Versioned so an
+ * isolate can tell cheaply whether it is current.
+ */
+import type { JWK } from 'jose';
+import type { WindowLimit } from '../../durable-objects/throttle/types.ts';
+import type { AuthType, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
+
+export interface SnapshotEndpoint {
+  readonly strategy: 'single' | 'load_balance' | 'failover';
+  readonly urls: ReadonlyArray<{ readonly url: string; readonly timeoutMs: number }>;
+  readonly suspendSeconds: number;
+}
+
+export interface SnapshotResource {
+  readonly method: string;
+  readonly pathTemplate: string;
+  readonly authType: AuthType;
+  readonly scopes: readonly string[];
+  readonly limits: readonly WindowLimit[];
+}
+
+export interface SnapshotApi {
+  readonly id: string;
+  readonly name: string;
+  readonly context: string;
+  readonly version: string;
+  readonly isDefaultVersion: boolean;
+  readonly state: Extract<LifecycleState, 'PUBLISHED' | 'PRE-RELEASED' | 'DEPRECATED' | 'BLOCKED'>;
+  readonly revisionId: string;
+  readonly resources: readonly SnapshotResource[];
+  readonly endpoints: Partial<Record<KeyType, SnapshotEndpoint>>;
+  readonly apiKeyHeader: string;
+  readonly cors: CorsConfig | null;
+  readonly backendJwt: boolean;
+  readonly headerEdits: HeaderEdits | null;
+  /** API-level (advanced) limits, shared by every caller of the API. */
+  readonly limits: readonly WindowLimit[];
+}
+
+export interface GatewaySnapshot {
+  readonly version: number;
+  readonly environment: string;
+  readonly compiledAt: number;
+  /** Access-token issuer and audience the gateway accepts (RFC 9068 §4). */
+  readonly issuer: string;
+  readonly audience: string;
+  /** Public keys of the Key Manager; each carries the one `alg` it may be used with. */
+  readonly jwks: readonly PublicJwk[];
+  readonly allowPrivateBackends: boolean;
+  readonly apis: readonly SnapshotApi[];
+}
+
+/** A public key as published in the JWKS: `kid` and `alg` are required here. */
+export type PublicJwk = JWK & { readonly kid: string; readonly alg: string; readonly use: 'sig' };
+
