@@ -88,6 +88,12 @@ export class ThrottleCounter extends DurableObject<Env> {
     this.#deleted = false;
     this.#putMeta('state', JSON.stringify(state));
     this.#putMeta('deleted', 'false');
+    this.revokeIssuedBefore('PRODUCTION', state.validAfter.PRODUCTION);
+    this.revokeIssuedBefore('SANDBOX', state.validAfter.SANDBOX);
+    for (const { id, expiresAt } of state.revokedCredentials) {
+      this.#revoked.set(id, expiresAt);
+      this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO revoked (id, expires_at) VALUES (?, ?)`, id, expiresAt);
+    }
     await this.#scheduleCleanup();
   }
 

@@ -33,6 +33,12 @@ export interface SubscriptionState {
   readonly status: SubscriptionStatus;
   readonly tier: string;
   readonly limits: readonly WindowLimit[];
+  /**
+   * Application-wide revocations, so a subscription made after a revocation inherits it: credentials
+   * issued before these instants (ms) per key type, and single revoked credentials until they expire.
+   */
+  readonly validAfter: { readonly PRODUCTION: number; readonly SANDBOX: number };
+  readonly revokedCredentials: ReadonlyArray<{ readonly id: string; readonly expiresAt: number }>;
 }
 
 export interface AdmitRequest {
