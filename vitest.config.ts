@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { echoBackend } from './test/support/echo-backend.ts';
 import { generateSigningKeys, randomBase64url } from './test/support/keys.ts';
 
 /**
@@ -16,7 +17,11 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { TEST_MIGRATIONS: migrations }, serviceBindings: { KEY_MANAGER: () => new Response('key manager not under test', { status: 503 }) } },
+            miniflare: {
+              bindings: { TEST_MIGRATIONS: migrations },
+              serviceBindings: { KEY_MANAGER: () => new Response('key manager not under test', { status: 503 }) },
+              outboundService: echoBackend,
+            },
           }),
         ],
         test: { name: 'gateway', include: ['workers/gateway/**/*.test.ts', 'durable-objects/**/*.test.ts'], setupFiles: ['./test/workers/apply-migrations.ts'] },

@@ -1,0 +1,164 @@
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { ThrottleCounter } from './counter.ts';
+import { subscriptionObjectName, type AdmitRequest, type SubscriptionState, type WindowLimit } from './types.ts';
+
+let seq = 0;
+function fresh(limits: WindowLimit[], overrides: Partial<SubscriptionState> = {}) {
+  seq++;
+  const applicationId = `app_t${seq}${Math.random().toString(36).slice(2, 8)}`;
+  const state: SubscriptionState = {
+    subscriptionId: `sub_${seq}`,
+    applicationId,
+    apiId: 'api_test',
+    status: 'UNBLOCKED',
+    tier: limits[0]?.policy ?? 'Unlimited',
+    limits,
+    validAfter: { PRODUCTION: 0, SANDBOX: 0 },
+    revokedCredentials: [],
+    ...overrides,
+  };
+  return { stub: env.THROTTLE.getByName(subscriptionObjectName(applicationId, 'api_test')), state };
+}
+
+const call = (jti = 'jti-1', keyType: AdmitRequest['keyType'] = 'PRODUCTION', issuedAt = Date.now()): AdmitRequest => ({ keyType, credentialId: jti, issuedAt });
+const perMinute = (limit: number, policy = 'Tier'): WindowLimit => ({ policy, scope: 'subscription', limit, windowSeconds: 60 });
+
+describe('ThrottleCounter', () => {
+  it('refuses a subscription it was never told about (fails closed)', async () => {
+    const { stub } = fresh([]);
+    expect(await stub.admit(call())).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
+  });
+
+  it('counts down request by request and refuses the N+1th', async () => {
+    const { stub, state } = fresh([perMinute(3)]);
+    await stub.configure(state);
+    const remaining: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await stub.admit(call());
+      if (!r.ok) throw new Error('expected admission');
+      remaining.push(r.limits[0]?.remaining ?? -1);
+    }
+    expect(remaining).toEqual([2, 1, 0]);
+    const over = await stub.admit(call());
+    expect(over.ok).toBe(false);
+    if (over.ok || over.error.kind !== 'throttled') throw new Error('expected throttled');
+    expect(over.error.violated.map((v) => v.policy)).toEqual(['Tier']);
+    expect(over.error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(over.error.retryAfterSeconds).toBeLessThanOrEqual(60);
+  });
+
+  it('admits exactly N of N+k concurrent calls, for many keys at once', async () => {
+    const subjects = Array.from({ length: 8 }, () => fresh([perMinute(25)]));
+    await Promise.all(subjects.map(({ stub, state }) => stub.configure(state)));
+    const results = await Promise.all(subjects.map(({ stub }) => Promise.all(Array.from({ length: 60 }, () => stub.admit(call())))));
+    for (const perKey of results) expect(perKey.filter((r) => r.ok).length).toBe(25);
+  });
+
+  it('starts a new window when the old one ends', async () => {
+    const { stub, state } = fresh([{ policy: 'T', scope: 'subscription', limit: 1, windowSeconds: 1 }]);
+    await stub.configure(state);
+    const base = Math.floor(Date.now() / 1000) * 1000 + 5_000;
+    await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      expect(instance.admit(call(), base).ok).toBe(true);
+      expect(instance.admit(call(), base + 500).ok).toBe(false);
+      expect(instance.admit(call(), base + 1000).ok).toBe(true);
+    });
+  });
+
+  it('enforces every window at once and reports them all (burst inside a longer quota)', async () => {
+    const { stub, state } = fresh([perMinute(100, 'Gold'), { policy: 'Gold', scope: 'burst', limit: 2, windowSeconds: 1 }]);
+    await stub.configure(state);
+    const base = Math.floor(Date.now() / 1000) * 1000 + 7_000;
+    await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      const first = instance.admit(call(), base);
+      expect(first.ok && first.limits.map((l) => [l.scope, l.remaining])).toEqual([
+        ['subscription', 99],
+        ['burst', 1],
+      ]);
+      expect(instance.admit(call(), base).ok).toBe(true);
+      const third = instance.admit(call(), base);
+      expect(!third.ok && third.error.kind === 'throttled' && third.error.violated.map((v) => v.scope)).toEqual(['burst']);
+    });
+  });
+
+  it('keeps what was used across a tier change', async () => {
+    const { stub, state } = fresh([perMinute(3, 'Bronze')]);
+    await stub.configure(state);
+    const base = Math.floor(Date.now() / 60_000) * 60_000 + 1_000;
+    await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      instance.admit(call(), base);
+      instance.admit(call(), base);
+    });
+    await stub.configure({ ...state, tier: 'Silver', limits: [perMinute(4, 'Silver')] });
+    await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      const r = instance.admit(call(), base + 10);
+      expect(r.ok && r.limits[0]?.remaining).toBe(1);
+    });
+  });
+
+  it('refuses blocked subscriptions; PROD_ONLY_BLOCKED lets sandbox through', async () => {
+    const { stub, state } = fresh([]);
+    await stub.configure({ ...state, status: 'BLOCKED' });
+    expect(await stub.admit(call())).toEqual({ ok: false, error: { kind: 'blocked', status: 'BLOCKED' } });
+    await stub.configure({ ...state, status: 'PROD_ONLY_BLOCKED' });
+    expect((await stub.admit(call('j', 'PRODUCTION'))).ok).toBe(false);
+    expect((await stub.admit(call('j', 'SANDBOX'))).ok).toBe(true);
+    await stub.configure({ ...state, status: 'ON_HOLD' });
+    expect(await stub.admit(call())).toEqual({ ok: false, error: { kind: 'blocked', status: 'ON_HOLD' } });
+  });
+
+  it('refuses a revoked credential and credentials issued before a watermark, and nothing else', async () => {
+    const { stub, state } = fresh([]);
+    await stub.configure(state);
+    await stub.revokeCredential('bad', Date.now() + 60_000);
+    expect(await stub.admit(call('bad'))).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect((await stub.admit(call('good'))).ok).toBe(true);
+    const cut = Date.now();
+    await stub.revokeIssuedBefore('PRODUCTION', cut);
+    expect((await stub.admit(call('old', 'PRODUCTION', cut - 1))).ok).toBe(false);
+    expect((await stub.admit(call('old', 'SANDBOX', cut - 1))).ok).toBe(true);
+    expect((await stub.admit(call('new', 'PRODUCTION', cut))).ok).toBe(true);
+  });
+
+  it('inherits application-wide revocations when configured', async () => {
+    const { stub, state } = fresh([], { validAfter: { PRODUCTION: 1_000, SANDBOX: 0 }, revokedCredentials: [{ id: 'gone', expiresAt: Date.now() + 60_000 }] });
+    await stub.configure(state);
+    expect((await stub.admit(call('gone'))).ok).toBe(false);
+    expect((await stub.admit(call('x', 'PRODUCTION', 999))).ok).toBe(false);
+    expect((await stub.admit(call('x', 'PRODUCTION', 1_000))).ok).toBe(true);
+  });
+
+  it('refuses everything once removed, until configured again', async () => {
+    const { stub, state } = fresh([]);
+    await stub.configure(state);
+    await stub.remove();
+    expect(await stub.admit(call())).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
+    await stub.configure(state);
+    expect((await stub.admit(call())).ok).toBe(true);
+  });
+
+  it('keeps counts and state across an eviction of the object', async () => {
+    const { stub, state } = fresh([perMinute(2)]);
+    await stub.configure({ ...state, status: 'PROD_ONLY_BLOCKED' });
+    await stub.admit(call('a', 'SANDBOX'));
+    await stub.revokeCredential('r', Date.now() + 60_000);
+    await evictDurableObject(stub);
+    // A new instance reads everything back from its SQLite storage.
+    const after = await stub.inspect();
+    expect(after.state?.status).toBe('PROD_ONLY_BLOCKED');
+    expect(after.limits[0]?.remaining).toBe(1);
+    expect(after.revoked).toBe(1);
+    expect(await stub.admit(call('r', 'SANDBOX'))).toEqual({ ok: false, error: { kind: 'revoked' } });
+  });
+
+  it('cleans expired revocations in its alarm', async () => {
+    const { stub, state } = fresh([]);
+    await stub.configure(state);
+    await stub.revokeCredential('short', Date.now() + 1);
+    await stub.revokeCredential('long', Date.now() + 3_600_000);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await stub.inspect()).revoked).toBe(1);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * Demo data, seeded through the control plane's own REST API (so it takes the same path, checks and
+ * side effects — counter objects, snapshots — as anything a user does). Idempotent: a second run
+ * finds what exists and keeps it; secrets that were shown once are kept in .turnpike/demo.json.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export interface DemoData {
+  urls: { gateway: string; controlPlane: string; portal: string; demoBackend: string };
+  users: Record<'admin' | 'publisher' | 'developer', { email: string; password: string }>;
+  api: { id: string; name: string; context: string; version: string; tier: string; limitPerMinute: number };
+  application: { id: string; name: string; clientId: string; clientSecret: string };
+}
+
+export const DEMO_TIER = { name: 'Demo5PerMin', limit: 5 };
+
+class Client {
+  readonly base: string;
+  readonly #auth: Record<string, string>;
+
+  constructor(base: string, auth: Record<string, string> = {}) {
+    this.base = base;
+    this.#auth = auth;
+  }
+
+  withBearer(token: string): Client {
+    return new Client(this.base, { authorization: `Bearer ${token}` });
+  }
+
+  async call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: { ...this.#auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const parsed = text === '' ? null : (JSON.parse(text) as T);
+    return { status: res.status, body: parsed as T };
+  }
+
+  /** Like `call`, but any status outside `ok` is an error that shows the problem document. */
+  async expect<T>(ok: number[], method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<{ status: number; body: T }> {
+    const result = await this.call<T>(method, path, body, extraHeaders);
+    if (!ok.includes(result.status)) throw new Error(`${method} ${path} answered ${result.status}: ${JSON.stringify(result.body)}`);
+    return result;
+  }
+}
+
+function randomPassword(): string {
+  return `tp-${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url')}`;
+}
+
+export function readDemo(file: string): DemoData | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoData) : null;
+}
+
+interface Page<T> {
+  list: T[];
+}
+
+export async function seed(options: { urls: DemoData['urls']; bootstrapToken: string; demoFile: string; log: (line: string) => void }): Promise<DemoData> {
+  const { urls, log } = options;
+  const previous = readDemo(options.demoFile);
+  const users: DemoData['users'] = previous?.users ?? {
+    admin: { email: 'admin@turnpike.local', password: randomPassword() },
+    publisher: { email: 'publisher@turnpike.local', password: randomPassword() },
+    developer: { email: 'developer@turnpike.local', password: randomPassword() },
+  };
+  const anon = new Client(urls.controlPlane);
+
+  const boot = await anon.call('POST', '/api/auth/bootstrap', { email: users.admin.email, password: users.admin.password, displayName: 'Demo Admin' }, { 'x-bootstrap-token': options.bootstrapToken });
+  if (boot.status === 201) log(`created the admin ${users.admin.email}`);
+  else if (boot.status !== 409) throw new Error(`bootstrap answered ${boot.status}: ${JSON.stringify(boot.body)}`);
+  else if (previous === null) {
+    throw new Error('This local database already has users but .turnpike/demo.json is gone, so their passwords are unknown. Delete .wrangler/state to start afresh.');
+  }
+
+  const admin = await tokenFor(anon, users.admin, ['admin:policies', 'admin:environments', 'admin:users']);
+  // Local development proxies to the demo backend on 127.0.0.1; deployed environments refuse that.
+  await admin.expect([200], 'PATCH', '/api/admin/v1/environments/env_production', { allowPrivateBackends: true });
+
+  const policies = await admin.expect<Page<{ name: string }>>([200], 'GET', '/api/admin/v1/throttling-policies?kind=subscription');
+  if (!policies.body.list.some((p) => p.name === DEMO_TIER.name)) {
+    await admin.expect([201], 'POST', '/api/admin/v1/throttling-policies', {
+      kind: 'subscription',
+      name: DEMO_TIER.name,
+      displayName: 'Demo (5 per minute)',
+      description: 'Small enough to see a 429 by hand',
+      limit: DEMO_TIER.limit,
+      unitTime: 1,
+      timeUnit: 'min',
+    });
+    log(`created the subscription tier ${DEMO_TIER.name}`);
+  }
+
+  for (const role of ['publisher', 'developer'] as const) {
+    const created = await admin.call('POST', '/api/admin/v1/users', { email: users[role].email, password: users[role].password, displayName: `Demo ${role}`, role: role === 'developer' ? 'subscriber' : 'publisher' });
+    if (created.status === 201) log(`created the ${role} ${users[role].email}`);
+    else if (created.status !== 409) throw new Error(`creating the ${role} answered ${created.status}: ${JSON.stringify(created.body)}`);
+  }
+
+  const publisher = await tokenFor(anon, users.publisher, ['api:view', 'api:create', 'api:publish', 'api:deploy']);
+  const context = '/petstore';
+  const version = 'v1';
+  type Api = { id: string; name: string; context: string; version: string; lifecycleState: string };
+  const found = await publisher.expect<Page<Api>>([200], 'GET', `/api/publisher/v1/apis?query=${encodeURIComponent('Petstore')}`);
+  let api = found.body.list.find((a) => a.context === context && a.version === version);
+  if (api === undefined) {
+    const backend = `${urls.demoBackend}/petstore`;
+    api = (
+      await publisher.expect<Api>([201], 'POST', '/api/publisher/v1/apis', {
+        name: 'Petstore',
+        context,
+        version,
+        isDefaultVersion: true,
+        description: 'The demo Petstore: list, read and add pets.',
+        tags: ['demo', 'pets'],
+        subscriptionTiers: [DEMO_TIER.name, 'Bronze', 'Gold', 'Unlimited'],
+        resources: [
+          { method: 'GET', path: '/pets', authType: 'oauth2' },
+          { method: 'POST', path: '/pets', authType: 'oauth2' },
+          { method: 'GET', path: '/pets/{petId}', authType: 'oauth2' },
+          { method: 'GET', path: '/echo', authType: 'oauth2' },
+        ],
+        endpoints: { production: { urls: [{ url: backend, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: backend, timeoutMs: 10_000 }] } },
+      })
+    ).body;
+    log(`created the API Petstore ${context}/${version}`);
+  }
+  if (api.lifecycleState !== 'PUBLISHED') {
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
+    log('published Petstore');
+  }
+  // Deployed means the gateway routes it: an unauthenticated call is refused with 401, not 404.
+  const probe = await fetch(`${urls.gateway}${context}/${version}/pets`);
+  if (probe.status === 404) {
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, { description: 'Demo revision' });
+    await publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    log('deployed Petstore to the production gateway environment');
+  }
+
+  const developer = await tokenFor(anon, users.developer, ['apps:manage', 'subscriptions:manage']);
+  type App = { id: string; name: string };
+  const apps = await developer.expect<Page<App>>([200], 'GET', '/api/devportal/v1/applications');
+  let app = apps.body.list.find((a) => a.name === 'Demo App');
+  if (app === undefined) {
+    app = (await developer.expect<App>([201], 'POST', '/api/devportal/v1/applications', { name: 'Demo App', description: 'Created by npm start' })).body;
+    log('created the application Demo App');
+  }
+  let clientId = previous?.application.id === app.id ? previous.application.clientId : '';
+  let clientSecret = previous?.application.id === app.id ? previous.application.clientSecret : '';
+  if (clientSecret === '') {
+    const keys = await developer.call<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.id}/keys`, { keyType: 'PRODUCTION', grantTypes: ['client_credentials', 'refresh_token'] });
+    if (keys.status === 201) {
+      clientId = keys.body.consumerKey;
+      clientSecret = keys.body.consumerSecret;
+    } else if (keys.status === 409) {
+      // The keys exist but their secret was shown once and is not on file: make a new one.
+      const regenerated = await developer.expect<{ consumerKey: string; consumerSecret: string }>([200, 201], 'POST', `/api/devportal/v1/applications/${app.id}/keys/PRODUCTION/regenerate-secret`);
+      clientId = regenerated.body.consumerKey;
+      clientSecret = regenerated.body.consumerSecret;
+    } else throw new Error(`generating keys answered ${keys.status}: ${JSON.stringify(keys.body)}`);
+    log('generated production client credentials for Demo App');
+  }
+  const subscribed = await developer.call('POST', '/api/devportal/v1/subscriptions', { applicationId: app.id, apiId: api.id, tier: DEMO_TIER.name });
+  if (subscribed.status === 201) log(`subscribed Demo App to Petstore on ${DEMO_TIER.name}`);
+  else if (subscribed.status !== 409) throw new Error(`subscribing answered ${subscribed.status}: ${JSON.stringify(subscribed.body)}`);
+
+  const demo: DemoData = {
+    urls,
+    users,
+    api: { id: api.id, name: 'Petstore', context: `${context}/${version}`, version, tier: DEMO_TIER.name, limitPerMinute: DEMO_TIER.limit },
+    application: { id: app.id, name: 'Demo App', clientId, clientSecret },
+  };
+  mkdirSync(dirname(options.demoFile), { recursive: true });
+  writeFileSync(options.demoFile, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
+  return demo;
+}
+
+async function tokenFor(anon: Client, user: { email: string; password: string }, scopes: string[]): Promise<Client> {
+  const res = await fetch(anon.base + '/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
+  if (res.status !== 200) throw new Error(`signing in as ${user.email} answered ${res.status}: ${await res.text()}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const created = await fetch(anon.base + '/api/auth/tokens', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: `npm start ${new Date().toISOString()}`, scopes, expiresInDays: 1 }),
+  });
+  if (created.status !== 201) throw new Error(`creating a management token for ${user.email} answered ${created.status}: ${await created.text()}`);
+  const { token } = (await created.json()) as { token: string };
+  return anon.withBearer(token);
+}
+
+export const demoFilePath = (root: string) => join(root, '.turnpike/demo.json');

@@ -1,0 +1,69 @@
+/**
+ * `npm start`: the whole platform on this machine with demo data. Applies migrations to the local
+ * D1, generates development secrets when missing, builds the portal, starts every piece, seeds the
+ * demo idempotently and prints where everything is. Ctrl-C stops it all; the data stays.
+ */
+import { join } from 'node:path';
+import { DEFAULT_PORTS, ROOT, applyMigrations, buildPortal, ensureDevVars, launch } from './lib/platform.ts';
+import { demoFilePath, seed } from './lib/seed.ts';
+
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  console.error(`Turnpike needs Node.js 22.12 or newer; this is ${process.version}.`);
+  process.exit(1);
+}
+
+const log = (line: string) => console.log(line);
+const persistTo = join(ROOT, '.wrangler/state');
+
+const { bootstrapToken } = await ensureDevVars(log);
+applyMigrations(persistTo, log);
+buildPortal(log);
+log('starting the gateway, the control plane, the portal and the demo backend…');
+const platform = await launch({ ports: DEFAULT_PORTS, persistTo, registry: join(ROOT, '.wrangler/registry'), portal: true, log });
+
+let stopping = false;
+const shutdown = async (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  log('\nstopping…');
+  await platform.stop();
+  process.exit(code);
+};
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+void platform.exited.then(() => shutdown(1));
+
+try {
+  const demoFile = demoFilePath(ROOT);
+  const demo = await seed({ urls: platform.urls, bootstrapToken, demoFile, log });
+  const { urls, users, application: app, api } = demo;
+  const basic = Buffer.from(`${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`).toString('base64');
+  log(`
+Turnpike is running.
+
+  Gateway        ${urls.gateway}
+  Control plane  ${urls.controlPlane}   (OpenAPI: ${urls.controlPlane}/api/openapi.json)
+  Portal         ${urls.portal}
+  Demo backend   ${urls.demoBackend}
+
+Development users (passwords are for this machine only):
+  admin      ${users.admin.email}  ${users.admin.password}
+  publisher  ${users.publisher.email}  ${users.publisher.password}
+  developer  ${users.developer.email}  ${users.developer.password}
+
+Demo application "${app.name}", subscribed to ${api.name} on ${api.tier} (${api.limitPerMinute} requests per minute):
+  client_id      ${app.clientId}
+  client_secret  ${app.clientSecret}
+
+Try it:
+  TOKEN=$(curl -s -u '${app.clientId}:${app.clientSecret}' -d grant_type=client_credentials ${urls.gateway}/oauth2/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  curl -i -H "Authorization: Bearer $TOKEN" ${urls.gateway}${api.context}/pets
+  # call it ${api.limitPerMinute + 1} times within a minute to see 429 Too Many Requests
+
+(Authorization header for scripts: Basic ${basic})
+Everything above is also in ${demoFile}. Press Ctrl-C to stop.`);
+} catch (err) {
+  console.error(`\nSeeding the demo data failed: ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+}

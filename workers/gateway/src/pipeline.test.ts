@@ -1,0 +1,189 @@
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { subscriptionObjectName } from '../../../durable-objects/throttle/types.ts';
+import { PROBLEM_BASE } from '../../shared/problem.ts';
+import { api, call, deploy, resource, signingKey, subscribe, token, type Echo, type SigningKey } from './test-support.ts';
+
+let key: SigningKey;
+let otherKey: SigningKey;
+const APP = 'app_pipeline';
+
+async function problem(res: Response) {
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  return (await res.json()) as { type: string; status: number; code?: number; detail?: string; violatedPolicies?: unknown[] };
+}
+
+beforeAll(async () => {
+  key = await signingKey('k1');
+  otherKey = await signingKey('k2');
+  await deploy(
+    [
+      api({ id: 'api_pets', context: '/petstore' }),
+      api({ id: 'api_scoped', context: '/scoped', resources: [resource('GET', '/admin', { scopes: ['pets:admin'] })] }),
+      api({ id: 'api_blocked', context: '/blocked', state: 'BLOCKED' }),
+      api({ id: 'api_prodonly', context: '/prodonly' }),
+      api({ id: 'api_slow', context: '/slow', resources: [resource('GET', '/slow')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } } }),
+    ],
+    [key],
+  );
+  await subscribe(APP, 'api_pets');
+  await subscribe(APP, 'api_scoped');
+  await subscribe(APP, 'api_slow');
+  await subscribe(APP, 'api_prodonly');
+});
+
+describe('gateway call path', () => {
+  it('proxies an authorised call and forwards no credential', async () => {
+    const t = await token(key, { applicationId: APP });
+    const res = await call('/petstore/v1/pets?limit=2', { headers: { authorization: `Bearer ${t}`, 'x-jwt-assertion': 'forged', x_jwt_assertion: 'forged', 'x-http-method-override': 'DELETE', 'x-custom': 'kept' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const echo = (await res.json()) as Echo;
+    expect(echo.url).toBe('http://backend.test/base/pets?limit=2');
+    expect(echo.headers['authorization']).toBeUndefined();
+    expect(echo.headers['x-jwt-assertion']).toBeUndefined();
+    expect(echo.headers['x_jwt_assertion']).toBeUndefined();
+    expect(echo.headers['x-http-method-override']).toBeUndefined();
+    expect(echo.headers['x-custom']).toBe('kept');
+  });
+
+  it('answers 401 with a bare challenge when no credential is sent', async () => {
+    const res = await call('/petstore/v1/pets');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="turnpike"');
+    expect((await problem(res)).code).toBe(900902);
+  });
+
+  it('lets resources marked none through without credentials', async () => {
+    const res = await call('/petstore/v1/open');
+    expect(res.status).toBe(200);
+  });
+
+  it('answers 404 for unknown APIs and resources, 405 with Allow for undefined methods', async () => {
+    expect((await problem(await call('/nothing/v1/pets'))).code).toBe(900906);
+    const res = await call('/petstore/v1/pets', { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, POST');
+    expect((await call('/petstore/v1/cats')).status).toBe(404);
+  });
+
+  it('answers 503 for a blocked API', async () => {
+    const res = await call('/blocked/v1/pets');
+    expect(res.status).toBe(503);
+    expect((await problem(res)).code).toBe(900907);
+  });
+
+  it.each([
+    ['a token signed by an unknown key', async () => token(otherKey, { applicationId: APP })],
+    ['a token with a kid injected from elsewhere', async () => token(otherKey, { applicationId: APP, header: { kid: 'k1' } })],
+    ['a token of the wrong typ', async () => token(key, { applicationId: APP, header: { typ: 'JWT' } })],
+    ['a token for another audience', async () => token(key, { applicationId: APP, audience: 'someone-else' })],
+    ['a token from another issuer', async () => token(key, { applicationId: APP, issuer: 'http://evil.test' })],
+    ['an expired token', async () => token(key, { applicationId: APP, expiresIn: -120 })],
+    ['a token with a jku header', async () => token(key, { applicationId: APP, header: { jku: 'http://evil.test/jwks' } })],
+    ['an alg:none token', async () => {
+      const t = await token(key, { applicationId: APP });
+      const [, payload] = t.split('.');
+      return `${btoa(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: 'k1' })).replace(/=/g, '')}.${payload}.`;
+    }],
+    ['a tampered token', async () => {
+      const [h, p, s] = (await token(key, { applicationId: APP })).split('.');
+      const claims = JSON.parse(atob((p ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+      const forged = btoa(JSON.stringify({ ...claims, application_id: 'app_someone_else' })).replace(/=/g, '').replace(/\+/g, '-').replace(/\//g, '_');
+      return `${h}.${forged}.${s}`;
+    }],
+    ['an oversized token', async () => 'a'.repeat(9000)],
+  ])('refuses %s with 401 invalid_token', async (_name, make) => {
+    const res = await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${await make()}` } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect((await problem(res)).code).toBe(900901);
+  });
+
+  it('refuses tokens in the query string and duplicate credentials', async () => {
+    const t = await token(key, { applicationId: APP });
+    expect((await call(`/petstore/v1/pets?access_token=${t}`)).status).toBe(401);
+    expect((await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}`, apikey: 'k' } })).status).toBe(401);
+  });
+
+  it('accepts the Bearer scheme in any case', async () => {
+    const t = await token(key, { applicationId: APP });
+    expect((await call('/petstore/v1/pets', { headers: { authorization: `bEaReR ${t}` } })).status).toBe(200);
+  });
+
+  it('requires a resource scope and names it', async () => {
+    const without = await call('/scoped/v1/admin', { headers: { authorization: `Bearer ${await token(key, { applicationId: APP, scope: 'pets:read' })}` } });
+    expect(without.status).toBe(403);
+    expect(without.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect((await problem(without)).code).toBe(900910);
+    const withScope = await call('/scoped/v1/admin', { headers: { authorization: `Bearer ${await token(key, { applicationId: APP, scope: 'pets:read pets:admin' })}` } });
+    expect(withScope.status).toBe(200);
+  });
+
+  it('refuses an application that is not subscribed', async () => {
+    const res = await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_stranger' })}` } });
+    expect(res.status).toBe(403);
+    expect((await problem(res)).code).toBe(900908);
+  });
+
+  it('refuses sandbox credentials where the API has no sandbox endpoint', async () => {
+    const res = await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: APP, keyType: 'SANDBOX' })}` } });
+    expect(res.status).toBe(403);
+  });
+
+  it('bites on the next request after a block, a revocation and an unsubscription', async () => {
+    const t = await token(key, { applicationId: APP, jti: 'jti-revoke-me' });
+    const stub = env.THROTTLE.getByName(subscriptionObjectName(APP, 'api_prodonly'));
+    expect((await call('/prodonly/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
+    await subscribe(APP, 'api_prodonly', [], { status: 'BLOCKED' });
+    const blocked = await call('/prodonly/v1/pets', { headers: { authorization: `Bearer ${t}` } });
+    expect(blocked.status).toBe(403);
+    expect((await problem(blocked)).code).toBe(900909);
+    await subscribe(APP, 'api_prodonly');
+    expect((await call('/prodonly/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
+    await stub.revokeCredential('jti-revoke-me', Date.now() + 600_000);
+    expect((await call('/prodonly/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status).toBe(401);
+    const fresh = await token(key, { applicationId: APP });
+    expect((await call('/prodonly/v1/pets', { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(200);
+    await stub.remove();
+    expect((await call('/prodonly/v1/pets', { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(403);
+  });
+
+  it('counts down RateLimit headers and answers 429 with Retry-After, consuming nothing when refused', async () => {
+    const app = 'app_throttled';
+    await subscribe(app, 'api_pets', [{ policy: 'Demo', scope: 'subscription', limit: 3, windowSeconds: 60 }]);
+    const t = await token(key, { applicationId: app });
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-policy')).toBe('"subscription:Demo";q=3;w=60');
+      remaining.push(/r=(\d+)/.exec(res.headers.get('ratelimit') ?? '')?.[1] ?? '');
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+    const over = await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } });
+    expect(over.status).toBe(429);
+    const retryAfter = Number(over.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
+    const body = await problem(over);
+    expect(body.type).toBe(`${PROBLEM_BASE}quota-exceeded`);
+    expect(body.code).toBe(900804);
+    expect(body.violatedPolicies).toEqual([{ policy: 'Demo', scope: 'subscription', limit: 3, windowSeconds: 60 }]);
+  });
+
+  it('allows exactly N of many concurrent calls', async () => {
+    const app = 'app_concurrent';
+    await subscribe(app, 'api_pets', [{ policy: 'Ten', scope: 'subscription', limit: 10, windowSeconds: 60 }]);
+    const t = await token(key, { applicationId: app });
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200).length).toBe(10);
+    expect(statuses.filter((s) => s === 429).length).toBe(40);
+  });
+
+  it('answers 504 when the backend does not answer within the endpoint timeout', async () => {
+    const t = await token(key, { applicationId: APP });
+    const res = await call('/slow/v1/slow', { headers: { authorization: `Bearer ${t}` } });
+    expect(res.status).toBe(504);
+    expect((await problem(res)).code).toBe(101504);
+  });
+});
