@@ -15,7 +15,7 @@ export interface DemoData {
 
 export const DEMO_TIER = { name: 'Demo5PerMin', limit: 5 };
 
-class Client {
+export class Client {
   readonly base: string;
   readonly #auth: Record<string, string>;
 
@@ -178,7 +178,7 @@ export async function seed(options: { urls: DemoData['urls']; bootstrapToken: st
   return demo;
 }
 
-async function tokenFor(anon: Client, user: { email: string; password: string }, scopes: string[]): Promise<Client> {
+export async function tokenFor(anon: Client, user: { email: string; password: string }, scopes: string[]): Promise<Client> {
   const res = await fetch(anon.base + '/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
   if (res.status !== 200) throw new Error(`signing in as ${user.email} answered ${res.status}: ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';

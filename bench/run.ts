@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: the gateway's cost against a bare pass-through Worker, measured side by side in one
+ * run on this machine. Starts everything it measures (a local backend, the platform without the
+ * portal, a pass-through Worker to the same backend), warms each case up, interleaves the cases
+ * round by round (A B C A B C …) and reports medians. Targets 127.0.0.1 only; ends by itself.
+ *
+ *   npm run bench               3 rounds × 8 s per case
+ *   npm run bench -- --smoke    1 round × 1 s per case (a check that the harness works)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { ROOT, waitFor } from '../scripts/lib/platform.ts';
+import { Client, tokenFor } from '../scripts/lib/seed.ts';
+import { startPlatform } from '../test/support/platform.ts';
+
+const smoke = process.argv.includes('--smoke');
+const ROUNDS = smoke ? 1 : 3;
+const DURATION_S = smoke ? 1 : 8;
+const WARMUP_S = smoke ? 1 : 3;
+const CONNECTIONS = 32;
+const BACKEND_PORT = 39900;
+const PASSTHROUGH_PORT = 38791;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface CaseResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+const children: ChildProcess[] = [];
+function start(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr?.on('data', (c: Buffer) => {
+    const text = c.toString();
+    if (/error/i.test(text) && !/ENOTFOUND|GetAddrInfo/.test(text)) log(text.trim());
+  });
+  children.push(child);
+  return child;
+}
+function stopChildren(): void {
+  for (const child of children) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+async function measure(url: string, headers: Record<string, string>, seconds: number): Promise<CaseResult> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+async function main(): Promise<void> {
+  const backend = start(['bench/backend.ts', String(BACKEND_PORT)]);
+  await new Promise<void>((resolve) => backend.stdout?.once('data', () => resolve()));
+
+  log('starting the platform (no portal, local observability off)…');
+  // wrangler dev streams every request to a local trace store by default; that halves throughput.
+  const quiet = { X_LOCAL_OBSERVABILITY: 'false' };
+  const platform = await startPlatform({ ports: { gateway: 38787, controlPlane: 38788, portal: 38789, demoBackend: 38790, inspector: 39229 }, portal: false, env: quiet, log: () => {} });
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-bench-'));
+  start(
+    [
+      join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+      'dev',
+      '-c',
+      'bench/passthrough/wrangler.toml',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(PASSTHROUGH_PORT),
+      '--inspector-port',
+      '39239',
+      '--persist-to',
+      join(dir, 'state'),
+      '--show-interactive-dev-session=false',
+      '--var',
+      `BACKEND:http://127.0.0.1:${BACKEND_PORT}`,
+    ],
+    { ...quiet, WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: join(dir, 'registry') },
+  );
+  const passthrough = `http://127.0.0.1:${PASSTHROUGH_PORT}`;
+  await waitFor(`${passthrough}/items`);
+
+  const { gatewayUrl, controlPlaneUrl, demo } = platform;
+  const anon = new Client(controlPlaneUrl);
+  const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
+  await admin.expect([201, 409], 'POST', '/api/admin/v1/throttling-policies', {
+    kind: 'subscription',
+    name: 'BenchCounted',
+    description: 'Counts every call exactly; too large to be reached by the bench',
+    limit: 1_000_000_000,
+    unitTime: 1,
+    timeUnit: 'min',
+  });
+  const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+  const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+    name: 'Bench',
+    context: '/bench',
+    version: 'v1',
+    subscriptionTiers: ['BenchCounted'],
+    resources: [
+      { method: 'GET', path: '/items', authType: 'oauth2' },
+      { method: 'GET', path: '/open', authType: 'none' },
+    ],
+    endpoints: { production: { urls: [{ url: `http://127.0.0.1:${BACKEND_PORT}`, timeoutMs: 10_000 }] } },
+  });
+  await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
+  const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
+  await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+  const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: 'BenchCounted' });
+  const tokenRes = await fetch(`${controlPlaneUrl}/oauth2/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${demo.application.clientId}:${demo.application.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  const accessToken = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const auth = { authorization: `Bearer ${accessToken}` };
+
+  const cases: Array<{ name: string; url: string; headers: Record<string, string> }> = [
+    { name: 'pass-through', url: `${passthrough}/items`, headers: {} },
+    { name: 'gateway: unsecured resource', url: `${gatewayUrl}/bench/v1/open`, headers: {} },
+    { name: 'gateway: JWT + subscription + throttle (strict, one hot key)', url: `${gatewayUrl}/bench/v1/items`, headers: auth },
+  ];
+  for (const c of cases) {
+    const probe = await fetch(c.url, { headers: c.headers });
+    if (probe.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${probe.status}: ${await probe.text()}`);
+  }
+
+  log(`warming up (${WARMUP_S} s per case)…`);
+  for (const c of cases) await measure(c.url, c.headers, WARMUP_S);
+  const samples = new Map<string, CaseResult[]>(cases.map((c) => [c.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of cases) {
+      const r = await measure(c.url, c.headers, DURATION_S);
+      samples.get(c.name)?.push(r);
+      log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
+    }
+  }
+
+  const base = median((samples.get('pass-through') ?? []).map((s) => s.rps));
+  const baseP99 = median((samples.get('pass-through') ?? []).map((s) => s.p99));
+  const results: Record<string, { rps: number; p50: number; p99: number; ratio: number; addedP99Ms: number; non2xx: number }> = {};
+  for (const c of cases) {
+    const s = samples.get(c.name) ?? [];
+    const rps = median(s.map((x) => x.rps));
+    const p99 = median(s.map((x) => x.p99));
+    results[c.name] = { rps: Math.round(rps), p50: median(s.map((x) => x.p50)), p99, ratio: Number((rps / base).toFixed(3)), addedP99Ms: Number((p99 - baseP99).toFixed(2)), non2xx: s.reduce((n, x) => n + x.non2xx, 0) };
+  }
+  const report = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    method: { connections: CONNECTIONS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, path: 'wrangler dev (both sides), X_LOCAL_OBSERVABILITY=false', smoke },
+    cases: results,
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(report, null, 2) + '\n');
+
+  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`);
+  process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | added p99 ms |', '|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(`\nwritten to bench/results/latest.json\n`);
+
+  await platform.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+try {
+  await main();
+} finally {
+  stopChildren();
+}

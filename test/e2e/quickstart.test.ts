@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { usePlatform } from '../support/platform.ts';
+import { clientCredentialsToken } from './support.ts';
+
+/** What the README promises a newcomer after `npm start`: a token, a successful call, a 429. */
+describe('quick start', () => {
+  const { gatewayUrl, demo } = usePlatform();
+
+  it('issues a token, proxies the call and throttles at the demo tier', async () => {
+    const token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < demo.api.limitPerMinute + 2; i++) {
+      last = await fetch(`${gatewayUrl}${demo.api.context}/pets`, { headers: { authorization: `Bearer ${token}` } });
+      statuses.push(last.status);
+      if (i === 0) {
+        expect(last.headers.get('ratelimit-policy')).toContain(`q=${demo.api.limitPerMinute}`);
+        const pets = (await last.json()) as Array<{ name: string }>;
+        expect(pets.map((p) => p.name)).toContain('Rex');
+      } else await last.arrayBuffer();
+    }
+    // The window may roll over during the loop; either way no window admits more than the limit.
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(demo.api.limitPerMinute);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    const over = await fetch(`${gatewayUrl}${demo.api.context}/pets`, { headers: { authorization: `Bearer ${token}` } });
+    if (over.status === 429) {
+      expect(over.headers.get('content-type')).toBe('application/problem+json');
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(((await over.json()) as { code: number }).code).toBe(900804);
+    }
+  });
+
+  it('refuses the call without a token', async () => {
+    const res = await fetch(`${gatewayUrl}${demo.api.context}/pets`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="turnpike"');
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The running platform for end-to-end tests: started once per `vitest run` by the global setup
+ * (test/e2e/global-setup.ts) on its own ports, its own local state and its own dev registry, so it
+ * never touches a developer's `npm start`. Tests read it with `usePlatform()`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { ROOT, applyMigrations, buildPortal, ensureDevVars, launch, type Ports } from '../../scripts/lib/platform.ts';
+import { seed, type DemoData } from '../../scripts/lib/seed.ts';
+
+export interface PlatformInfo {
+  gatewayUrl: string;
+  controlPlaneUrl: string;
+  portalUrl: string;
+  demoBackendUrl: string;
+  demo: DemoData;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    platform: PlatformInfo;
+  }
+}
+
+export const E2E_PORTS: Ports = { gateway: 28787, controlPlane: 28788, portal: 28789, demoBackend: 28790, inspector: 29229 };
+
+export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; log?: (line: string) => void } = {}): Promise<PlatformInfo & { stop(): Promise<void> }> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-platform-'));
+  const persistTo = join(dir, 'state');
+  const { bootstrapToken } = await ensureDevVars(log);
+  applyMigrations(persistTo, () => {});
+  const portal = options.portal ?? true;
+  if (portal) buildPortal(() => {});
+  const running = await launch({ ports: options.ports ?? E2E_PORTS, persistTo, registry: join(dir, 'registry'), portal, log, env: options.env });
+  try {
+    const demo = await seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
+    return {
+      gatewayUrl: running.urls.gateway,
+      controlPlaneUrl: running.urls.controlPlane,
+      portalUrl: running.urls.portal,
+      demoBackendUrl: running.urls.demoBackend,
+      demo,
+      stop: async () => {
+        await running.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+}
+
+/** In a test file: the platform the global setup started. */
+export function usePlatform(): PlatformInfo {
+  return inject('platform');
+}
+
+export { ROOT };
