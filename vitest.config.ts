@@ -8,6 +8,7 @@ import { generateSigningKeys, randomBase64url } from './test/support/keys.ts';
  * Durable Objects: one project per Worker, each from its own wrangler config.
  */
 const migrations = await readD1Migrations('./d1-migrations');
+const gatewaySecrets = { BACKEND_JWT_KEY: JSON.parse(await generateSigningKeys('gateway-test-key'))[0] };
 const secrets = { SIGNING_KEYS: await generateSigningKeys('test-key'), BOOTSTRAP_TOKEN: 'test-bootstrap-token', ENCRYPTION_KEY: randomBase64url() };
 
 export default defineConfig({
@@ -18,7 +19,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { TEST_MIGRATIONS: migrations },
+              bindings: { TEST_MIGRATIONS: migrations, BACKEND_JWT_KEY: JSON.stringify(gatewaySecrets.BACKEND_JWT_KEY) },
               serviceBindings: { KEY_MANAGER: () => new Response('key manager not under test', { status: 503 }) },
               outboundService: echoBackend,
             },

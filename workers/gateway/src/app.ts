@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { ApiError, problemResponse, toApiError } from '../../shared/problem.ts';
 import { handleApiCall } from './pipeline.ts';
+import { gatewayKey } from './proxy/backend-jwt.ts';
 import type { GatewayEnv } from './types.ts';
 
 /** Paths the gateway answers itself; no API context may start with this prefix. */
@@ -12,11 +13,14 @@ export function createGatewayApp(): Hono<GatewayEnv> {
   app.use(async function requestId(c, next) {
     const id = crypto.randomUUID();
     c.set('requestId', id);
+    c.set('responseHeaders', {});
     await next();
     c.res.headers.set('x-request-id', id);
   });
 
   app.get(`${RESERVED_PREFIX}/health`, (c) => c.json({ status: 'ok', service: 'turnpike-gateway', environment: c.env.GATEWAY_ENVIRONMENT }));
+  // Backends verify the backend JWT (X-JWT-Assertion) against this key set.
+  app.get(`${RESERVED_PREFIX}/jwks`, async (c) => c.json({ keys: [(await gatewayKey(c.env)).publicJwk] }, 200, { 'cache-control': 'public, max-age=300' }));
   app.all(`${RESERVED_PREFIX}/*`, () => {
     throw new ApiError('not-found');
   });
@@ -29,7 +33,7 @@ export function createGatewayApp(): Hono<GatewayEnv> {
 
   app.onError((err, c) => {
     const error = toApiError(err);
-    return problemResponse(error, undefined, { 'x-request-id': c.var.requestId ?? '' });
+    return problemResponse(error, undefined, { ...c.var.responseHeaders, 'x-request-id': c.var.requestId ?? '' });
   });
   return app;
 }

@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:test';
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../durable-objects/throttle/types.ts';
 import { PROBLEM_BASE } from '../../shared/problem.ts';
@@ -22,6 +23,13 @@ beforeAll(async () => {
       api({ id: 'api_scoped', context: '/scoped', resources: [resource('GET', '/admin', { scopes: ['pets:admin'] })] }),
       api({ id: 'api_blocked', context: '/blocked', state: 'BLOCKED' }),
       api({ id: 'api_prodonly', context: '/prodonly' }),
+      api({
+        id: 'api_extras',
+        context: '/extras',
+        backendJwt: true,
+        cors: { enabled: true, allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], exposeHeaders: ['ratelimit'], allowCredentials: false, maxAgeSeconds: 600 },
+        headerEdits: { request: { set: { 'x-added': 'yes' }, remove: ['x-remove-me'] }, response: { set: { 'x-served-by': 'turnpike' }, remove: ['x-backend'] } },
+      }),
       api({ id: 'api_slow', context: '/slow', resources: [resource('GET', '/slow')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } } }),
     ],
     [key],
@@ -29,6 +37,7 @@ beforeAll(async () => {
   await subscribe(APP, 'api_pets');
   await subscribe(APP, 'api_scoped');
   await subscribe(APP, 'api_slow');
+  await subscribe(APP, 'api_extras', [], { tier: 'Gold' });
   await subscribe(APP, 'api_prodonly');
 });
 
@@ -178,6 +187,36 @@ describe('gateway call path', () => {
     const statuses = await Promise.all(Array.from({ length: 50 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200).length).toBe(10);
     expect(statuses.filter((s) => s === 429).length).toBe(40);
+  });
+
+  it('answers CORS preflights at the gateway without credentials and adds CORS headers to answers', async () => {
+    const pre = await call('/extras/v1/pets', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(pre.headers.get('access-control-allow-methods')).toBe('GET, POST');
+    const denied = await call('/extras/v1/pets', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+    const unauthenticated = await call('/extras/v1/pets', { headers: { origin: 'https://app.example' } });
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+
+  it('applies header edits and sends a gateway-signed backend JWT verifiable through /_turnpike/jwks', async () => {
+    const t = await token(key, { applicationId: APP });
+    const res = await call('/extras/v1/pets', { headers: { authorization: `Bearer ${t}`, 'x-remove-me': '1', origin: 'https://app.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-served-by')).toBe('turnpike');
+    expect(res.headers.get('x-backend')).toBeNull();
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const echo = (await res.json()) as Echo;
+    expect(echo.headers['x-added']).toBe('yes');
+    expect(echo.headers['x-remove-me']).toBeUndefined();
+    const assertion = echo.headers['x-jwt-assertion'];
+    expect(assertion).toBeDefined();
+    const jwks = (await (await call('/_turnpike/jwks')).json()) as { keys: JWK[] };
+    const { payload } = await jwtVerify(assertion ?? '', createLocalJWKSet({ keys: jwks.keys }), { issuer: 'turnpike-gateway:production', audience: '/extras', algorithms: ['ES256'] });
+    expect(payload).toMatchObject({ application_id: APP, tier: 'Gold', key_type: 'PRODUCTION', api_id: 'api_extras' });
+    expect(jwks.keys[0]?.['d']).toBeUndefined();
   });
 
   it('answers 504 when the backend does not answer within the endpoint timeout', async () => {

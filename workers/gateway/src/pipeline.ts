@@ -3,6 +3,8 @@ import type { LimitStatus } from '../../../durable-objects/throttle/types.ts';
 import { ApiError } from '../../shared/problem.ts';
 import { verifyAccessToken } from './auth/access-token.ts';
 import { CHALLENGE_NONE, challengeInvalid, extractCredential } from './auth/credentials.ts';
+import { corsHeaders, preflight } from './cors/cors.ts';
+import { BACKEND_JWT_HEADER, backendJwt } from './proxy/backend-jwt.ts';
 import { forward } from './proxy/forward.ts';
 import { canonicalPath } from './routing/canonical-path.ts';
 import { currentSnapshot } from './snapshot/store.ts';
@@ -22,6 +24,12 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
   const match = compiled?.routes.match(request.method, path) ?? null;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api } = match;
+  const cors = api.cors?.enabled === true ? api.cors : null;
+  if (cors !== null) {
+    const answer = preflight(cors, request);
+    if (answer !== null) return answer;
+    c.set('responseHeaders', corsHeaders(cors, request));
+  }
   if (api.state === 'BLOCKED') throw new ApiError('api-blocked', { detail: `${api.name} ${api.version} is blocked by its publisher` });
   const resource = match.resource;
   if (resource === null) {
@@ -34,6 +42,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
   const credential = extractCredential(request.headers, search, api.apiKeyHeader);
   let limits: readonly LimitStatus[] = [];
   let keyType: 'PRODUCTION' | 'SANDBOX' | null = null;
+  const extraHeaders: Record<string, string> = { ...api.headerEdits?.request.set };
 
   if (resource.authType !== 'none') {
     if (credential.kind === 'none') {
@@ -62,7 +71,9 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     if (api.endpoints[keyType] === undefined) {
       throw new ApiError('endpoint-unavailable', { detail: `This API has no ${keyType.toLowerCase()} endpoint` });
     }
-    limits = await admitSubscription(c.env, claims.applicationId, api.id, { keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs });
+    const admitted = await admitSubscription(c.env, claims.applicationId, api.id, { keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs });
+    limits = admitted.limits;
+    if (api.backendJwt) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, claims, api, admitted.tier);
   }
 
   const response = await forward({
@@ -71,14 +82,22 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     method: request.method,
     rest: match.rest,
     search,
-    headers: request.headers,
+    headers: withoutHeaders(request.headers, api.headerEdits?.request.remove ?? []),
     body: request.body,
     apiKeyHeader: api.apiKeyHeader,
     clientIp: request.headers.get('cf-connecting-ip'),
     requestId: c.var.requestId,
-    extraHeaders: {},
+    extraHeaders,
   });
   const out = new Response(response.body, response);
-  for (const [name, value] of Object.entries(rateLimitHeaders(limits))) out.headers.set(name, value);
+  for (const name of api.headerEdits?.response.remove ?? []) out.headers.delete(name);
+  for (const [name, value] of Object.entries({ ...api.headerEdits?.response.set, ...c.var.responseHeaders, ...rateLimitHeaders(limits) })) out.headers.set(name, value);
+  return out;
+}
+
+function withoutHeaders(headers: Headers, names: readonly string[]): Headers {
+  if (names.length === 0) return headers;
+  const out = new Headers(headers);
+  for (const name of names) out.delete(name);
   return out;
 }

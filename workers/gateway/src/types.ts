@@ -1,4 +1,8 @@
 export interface GatewayEnv {
   Bindings: Env;
-  Variables: { requestId: string };
+  Variables: {
+    requestId: string;
+    /** Headers every answer carries once the API is known (CORS), error answers included. */
+    responseHeaders: Record<string, string>;
+  };
 }

@@ -7,7 +7,7 @@ import { rateLimitHeaders } from './headers.ts';
  * authority for the subscription's status, for revocation and for the counts. If it cannot be
  * reached the call is refused: revocation and subscription checks fail closed.
  */
-export async function admitSubscription(env: Env, applicationId: string, apiId: string, request: AdmitRequest): Promise<readonly LimitStatus[]> {
+export async function admitSubscription(env: Env, applicationId: string, apiId: string, request: AdmitRequest): Promise<{ tier: string; limits: readonly LimitStatus[] }> {
   let result: AdmitResult;
   try {
     const stub = env.THROTTLE.getByName(subscriptionObjectName(applicationId, apiId));
@@ -15,7 +15,7 @@ export async function admitSubscription(env: Env, applicationId: string, apiId: 
   } catch (cause) {
     throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
   }
-  if (result.ok) return result.limits;
+  if (result.ok) return { tier: result.tier, limits: result.limits };
   const error = result.error;
   switch (error.kind) {
     case 'unknown-subscription':
