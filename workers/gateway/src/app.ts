@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { ApiError, problemResponse, toApiError } from '../../shared/problem.ts';
 import { handleApiCall } from './pipeline.ts';
 import { gatewayKey } from './proxy/backend-jwt.ts';
+import { reportUsage } from './usage/reporter.ts';
 import type { GatewayEnv } from './types.ts';
 
 /** Paths the gateway answers itself; no API context may start with this prefix. */
@@ -29,6 +30,20 @@ export function createGatewayApp(): Hono<GatewayEnv> {
   app.post('/oauth2/token', (c) => c.env.KEY_MANAGER.fetch(c.req.raw));
   app.post('/oauth2/revoke', (c) => c.env.KEY_MANAGER.fetch(c.req.raw));
 
+  app.all('*', async function usageReport(c, next) {
+    const started = Date.now();
+    await next();
+    const usage = c.var.usage;
+    if (usage === undefined) return;
+    reportUsage(c.env, (p) => c.executionCtx.waitUntil(p), {
+      ...usage,
+      status: c.res.status,
+      throttled: c.res.status === 429,
+      latencyMs: Date.now() - started,
+      requestBytes: Number(c.req.header('content-length') ?? 0) || 0,
+      responseBytes: Number(c.res.headers.get('content-length') ?? 0) || 0,
+    });
+  });
   app.all('*', handleApiCall);
 
   app.onError((err, c) => {

@@ -1,6 +1,8 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { createGatewayApp } from './app.ts';
 import { invalidateSnapshot } from './snapshot/store.ts';
+import type { UsageMessage } from '../../shared/usage.ts';
+import { consumeUsage } from './usage/consumer.ts';
 
 export { ThrottleCounter } from '../../../durable-objects/throttle/counter.ts';
 
@@ -8,7 +10,8 @@ const app = createGatewayApp();
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-} satisfies ExportedHandler<Env>;
+  queue: (batch, env) => consumeUsage(batch, env),
+} satisfies ExportedHandler<Env, UsageMessage>;
 
 /** Reached only through the control plane's service binding: never routable from the internet. */
 export class GatewayControl extends WorkerEntrypoint<Env> {

@@ -219,6 +219,24 @@ describe('gateway call path', () => {
     expect(jwks.keys[0]?.['d']).toBeUndefined();
   });
 
+  it('reports every call off the hot path into the per-minute rollups', async () => {
+    const app = 'app_usage';
+    await subscribe(app, 'api_pets', [{ policy: 'Two', scope: 'subscription', limit: 2, windowSeconds: 3600 }]);
+    const t = await token(key, { applicationId: app });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    let rows: Array<{ status_class: string; requests: number; throttled: number }> = [];
+    for (let i = 0; i < 50 && rows.reduce((n, r) => n + r.requests, 0) < 3; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      rows = (await env.DB.prepare(`SELECT status_class, requests, throttled FROM usage_rollups WHERE application_id = ? ORDER BY status_class`).bind(app).all<{ status_class: string; requests: number; throttled: number }>()).results;
+    }
+    expect(rows).toEqual([
+      { status_class: '2xx', requests: 2, throttled: 0 },
+      { status_class: '4xx', requests: 1, throttled: 1 },
+    ]);
+  });
+
   it('answers 504 when the backend does not answer within the endpoint timeout', async () => {
     const t = await token(key, { applicationId: APP });
     const res = await call('/slow/v1/slow', { headers: { authorization: `Bearer ${t}` } });

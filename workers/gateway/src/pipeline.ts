@@ -24,6 +24,8 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
   const match = compiled?.routes.match(request.method, path) ?? null;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api } = match;
+  const usage = { apiId: api.id, applicationId: null as string | null, keyType: null as string | null };
+  c.set('usage', usage);
   const cors = api.cors?.enabled === true ? api.cors : null;
   if (cors !== null) {
     const answer = preflight(cors, request);
@@ -68,6 +70,8 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
       });
     }
     keyType = claims.keyType;
+    usage.applicationId = claims.applicationId;
+    usage.keyType = keyType;
     if (api.endpoints[keyType] === undefined) {
       throw new ApiError('endpoint-unavailable', { detail: `This API has no ${keyType.toLowerCase()} endpoint` });
     }

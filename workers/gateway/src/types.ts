@@ -4,5 +4,7 @@ export interface GatewayEnv {
     requestId: string;
     /** Headers every answer carries once the API is known (CORS), error answers included. */
     responseHeaders: Record<string, string>;
+    /** What the usage report needs, filled in as the call path learns it. */
+    usage: { apiId: string; applicationId: string | null; keyType: string | null } | undefined;
   };
 }

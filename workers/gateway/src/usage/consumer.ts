@@ -1,0 +1,36 @@
+import type { UsageMessage } from '../../../shared/usage.ts';
+
+/**
+ * Folds usage messages into the per-minute rollups. Each message is one D1 transaction that first
+ * records the message id: a redelivered message fails on that primary key and is acknowledged
+ * without being counted again; any other failure is retried by the queue.
+ */
+export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const { id, rows } = message.body;
+    const statements = [
+      env.DB.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
+      ...rows.map((r) =>
+        env.DB.prepare(
+          `INSERT INTO usage_rollups (granularity, bucket_start, api_id, application_id, key_type, status_class, requests, throttled, request_bytes, response_bytes, latency_ms_sum, latency_ms_max, latency_histogram)
+           VALUES ('minute', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, status_class) DO UPDATE SET
+             requests = requests + excluded.requests,
+             throttled = throttled + excluded.throttled,
+             request_bytes = request_bytes + excluded.request_bytes,
+             response_bytes = response_bytes + excluded.response_bytes,
+             latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
+             latency_ms_max = max(latency_ms_max, excluded.latency_ms_max),
+             latency_histogram = (SELECT json_group_array(coalesce(a.value, 0) + coalesce(b.value, 0)) FROM json_each(latency_histogram) a JOIN json_each(excluded.latency_histogram) b ON a.key = b.key)`,
+        ).bind(r.bucketStart, r.apiId, r.applicationId, r.keyType, r.statusClass, r.requests, r.throttled, r.requestBytes, r.responseBytes, r.latencyMsSum, r.latencyMsMax, JSON.stringify(r.latencyHistogram)),
+      ),
+    ];
+    try {
+      await env.DB.batch(statements);
+      message.ack();
+    } catch (err) {
+      if (/UNIQUE constraint failed: usage_batches/i.test(String(err))) message.ack();
+      else message.retry({ delaySeconds: 5 });
+    }
+  }
+}

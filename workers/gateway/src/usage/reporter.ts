@@ -1,0 +1,66 @@
+import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageRow } from '../../../shared/usage.ts';
+
+export interface UsageEvent {
+  apiId: string;
+  applicationId: string | null;
+  keyType: string | null;
+  status: number;
+  throttled: boolean;
+  latencyMs: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+const FLUSH_AFTER_MS = 1000;
+const MAX_ROWS = 500;
+
+// Rows of the current flush period, keyed by minute × API × application × key type × status class.
+// Bounded by MAX_ROWS: reaching it flushes at once.
+let pending = new Map<string, UsageRow>();
+let flushScheduled = false;
+
+/**
+ * Counts one call off the hot path: folded into an in-isolate row, shipped with the next flush
+ * (at most a second later, or at once when the buffer is full) through `waitUntil`, so the response
+ * never waits and no request writes to D1.
+ */
+export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, event: UsageEvent, now = Date.now()): void {
+  const bucketStart = Math.floor(now / 60_000) * 60_000;
+  const cls = statusClass(event.status);
+  const app = event.applicationId ?? '-';
+  const keyType = event.keyType ?? '-';
+  const key = `${bucketStart}|${event.apiId}|${app}|${keyType}|${cls}`;
+  let row = pending.get(key);
+  if (row === undefined) {
+    row = { bucketStart, apiId: event.apiId, applicationId: app, keyType, statusClass: cls, requests: 0, throttled: 0, requestBytes: 0, responseBytes: 0, latencyMsSum: 0, latencyMsMax: 0, latencyHistogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+    pending.set(key, row);
+  }
+  row.requests += 1;
+  if (event.throttled) row.throttled += 1;
+  row.requestBytes += event.requestBytes;
+  row.responseBytes += event.responseBytes;
+  const latency = Math.max(0, Math.round(event.latencyMs));
+  row.latencyMsSum += latency;
+  row.latencyMsMax = Math.max(row.latencyMsMax, latency);
+  const b = bucketOf(latency);
+  row.latencyHistogram[b] = (row.latencyHistogram[b] ?? 0) + 1;
+
+  if (pending.size >= MAX_ROWS) {
+    waitUntil(flush(env));
+  } else if (!flushScheduled) {
+    flushScheduled = true;
+    waitUntil(new Promise((resolve) => setTimeout(resolve, FLUSH_AFTER_MS)).then(() => flush(env)));
+  }
+}
+
+export async function flush(env: Env): Promise<void> {
+  flushScheduled = false;
+  if (pending.size === 0) return;
+  const rows = [...pending.values()];
+  pending = new Map();
+  try {
+    await env.USAGE.send({ id: crypto.randomUUID(), rows });
+  } catch (cause) {
+    console.error(JSON.stringify({ level: 'error', message: 'usage batch not sent', rows: rows.length, cause: String(cause) }));
+  }
+}
