@@ -1,0 +1,86 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { eq, or } from 'drizzle-orm';
+import { principalOf } from '../auth/middleware.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Scope } from '../auth/scopes.ts';
+import { schema, type Database } from '../db.ts';
+import { jsonResponse, problems } from '../http/openapi.ts';
+import { validationHook } from '../http/validation.ts';
+import type { AppEnv } from '../types.ts';
+import { queryUsage, toCsv, type UsageFilter } from './query.ts';
+
+const UsageQuery = z.object({
+  apiId: z.string().optional(),
+  applicationId: z.string().optional(),
+  from: z.coerce.number().int().min(0).optional().openapi({ description: 'Start (epoch ms, inclusive); default 24 hours ago' }),
+  to: z.coerce.number().int().min(0).optional().openapi({ description: 'End (epoch ms, exclusive); default now' }),
+  granularity: z.enum(['minute', 'hour', 'day']).default('hour'),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+const UsagePointSchema = z
+  .object({
+    bucketStart: z.number().int(),
+    apiId: z.string(),
+    applicationId: z.string(),
+    requests: z.number().int(),
+    statusClasses: z.record(z.string(), z.number().int()),
+    throttled: z.number().int(),
+    requestBytes: z.number().int(),
+    responseBytes: z.number().int(),
+    latencyMs: z.object({ avg: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable(), max: z.number() }),
+  })
+  .openapi('UsagePoint');
+
+const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
+
+type Audience = 'devportal' | 'publisher' | 'admin';
+const SCOPE: Record<Audience, Scope> = { devportal: 'apps:manage', publisher: 'api:view', admin: 'admin:audit' };
+
+/** Which APIs and applications the caller may see usage of: their own, or everything for admin. */
+async function visibleScope(db: Database, audience: Audience, principal: Principal): Promise<Pick<UsageFilter, 'apiIds' | 'applicationIds'>> {
+  if (audience === 'admin') return { apiIds: null, applicationIds: null };
+  if (audience === 'devportal') {
+    const apps = await db.select({ id: schema.applications.id }).from(schema.applications).where(eq(schema.applications.ownerId, principal.userId));
+    return { apiIds: null, applicationIds: apps.map((a) => a.id) };
+  }
+  if (principal.role === 'admin') return { apiIds: null, applicationIds: null };
+  const apis = await db
+    .selectDistinct({ id: schema.apis.id })
+    .from(schema.apis)
+    .leftJoin(schema.apiCollaborators, eq(schema.apiCollaborators.apiId, schema.apis.id))
+    .where(or(eq(schema.apis.providerId, principal.userId), eq(schema.apiCollaborators.userId, principal.userId)));
+  return { apiIds: apis.map((a) => a.id), applicationIds: null };
+}
+
+function restrict(allowed: readonly string[] | null, requested: string | undefined): readonly string[] | null {
+  if (requested === undefined) return allowed;
+  // Something the caller may not see reads as no data, exactly like an id that does not exist.
+  return allowed === null || allowed.includes(requested) ? [requested] : [];
+}
+
+/** GET …/usage for one audience: developers see their applications, publishers their APIs, admins all. */
+export function usageRoutes(audience: Audience) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['Analytics'],
+      summary: audience === 'devportal' ? 'Usage of my applications' : audience === 'publisher' ? 'Usage of my APIs' : 'Usage of every API',
+      request: { query: UsageQuery },
+      responses: { 200: { ...jsonResponse(UsageResponse, 'Usage per time bucket, API and application'), content: { 'application/json': { schema: UsageResponse }, 'text/csv': { schema: z.string() } } }, ...problems('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, [SCOPE[audience]]);
+      const q = c.req.valid('query');
+      const to = q.to ?? Date.now();
+      const from = q.from ?? to - 86_400_000;
+      const scope = await visibleScope(c.var.db, audience, principal);
+      const list = await queryUsage(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: restrict(scope.applicationIds, q.applicationId), from, to, granularity: q.granularity });
+      if (q.format === 'csv') return c.body(toCsv(list), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="usage.csv"' });
+      return c.json({ from, to, granularity: q.granularity, list }, 200);
+    },
+  );
+  return app;
+}
