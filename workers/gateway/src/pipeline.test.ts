@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../durable-objects/throttle/types.ts';
+import { sha256Hex } from '../../shared/crypto.ts';
 import { PROBLEM_BASE } from '../../shared/problem.ts';
 import { api, call, deploy, resource, signingKey, subscribe, token, type Echo, type SigningKey } from './test-support.ts';
 
@@ -29,6 +30,11 @@ beforeAll(async () => {
         backendJwt: true,
         cors: { enabled: true, allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], exposeHeaders: ['ratelimit'], allowCredentials: false, maxAgeSeconds: 600 },
         headerEdits: { request: { set: { 'x-added': 'yes' }, remove: ['x-remove-me'] }, response: { set: { 'x-served-by': 'turnpike' }, remove: ['x-backend'] } },
+      }),
+      api({
+        id: 'api_keyed',
+        context: '/keyed',
+        resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' }), resource('GET', '/keys-only', { authType: 'api_key' }), resource('GET', '/tokens-only', { authType: 'oauth2' })],
       }),
       api({ id: 'api_slow', context: '/slow', resources: [resource('GET', '/slow')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } } }),
     ],
@@ -217,6 +223,59 @@ describe('gateway call path', () => {
     const { payload } = await jwtVerify(assertion ?? '', createLocalJWKSet({ keys: jwks.keys }), { issuer: 'turnpike-gateway:production', audience: '/extras', algorithms: ['ES256'] });
     expect(payload).toMatchObject({ application_id: APP, tier: 'Gold', key_type: 'PRODUCTION', api_id: 'api_extras' });
     expect(jwks.keys[0]?.['d']).toBeUndefined();
+  });
+
+  describe('API keys', () => {
+    const KEY_APP = 'app_keyed';
+    const keys = { good: 'tpk_good_0123456789abcdef', expired: 'tpk_expired_0123456789abcdef', ip: 'tpk_iponly_0123456789abcdef', referrer: 'tpk_referrer_0123456789abcdef', revoked: 'tpk_revoked_0123456789abcdef' };
+    beforeAll(async () => {
+      await env.DB.prepare(`INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyed', 'keyed@example.com', 'K', 'x', 'subscriber')`).run();
+      await env.DB.prepare(`INSERT INTO applications (id, name, owner_id) VALUES (?, 'Keyed', 'usr_keyed')`).bind(KEY_APP).run();
+      const rows = [
+        ['key_good', keys.good, {}],
+        ['key_expired', keys.expired, { expiresAt: Date.now() - 1000 }],
+        ['key_ip', keys.ip, { ips: ['203.0.113.0/24', '2001:db8::/32'] }],
+        ['key_referrer', keys.referrer, { referrers: ['https://app.example/*'] }],
+        ['key_revoked', keys.revoked, {}],
+      ] as const;
+      for (const [id, key, extra] of rows) {
+        await env.DB.prepare(`INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, expires_at, allowed_ips, allowed_referrers) VALUES (?, ?, 'PRODUCTION', ?, ?, ?, ?, ?, ?)`)
+          .bind(id, KEY_APP, id, await sha256Hex(key), key.slice(0, 8), 'expiresAt' in extra ? extra.expiresAt : null, JSON.stringify('ips' in extra ? extra.ips : []), JSON.stringify('referrers' in extra ? extra.referrers : []))
+          .run();
+      }
+      await subscribe(KEY_APP, 'api_keyed');
+    });
+
+    it('accepts a valid key and never forwards it', async () => {
+      const res = await call('/keyed/v1/pets', { headers: { apikey: keys.good } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Echo).headers['apikey']).toBeUndefined();
+      expect((await call('/keyed/v1/keys-only', { headers: { apikey: keys.good } })).status).toBe(200);
+    });
+
+    it('refuses unknown and expired keys with 401, and keys on token-only resources', async () => {
+      expect((await call('/keyed/v1/pets', { headers: { apikey: 'tpk_unknown_0123456789abcdef' } })).status).toBe(401);
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.expired } })).status).toBe(401);
+      expect((await call('/keyed/v1/tokens-only', { headers: { apikey: keys.good } })).status).toBe(401);
+      const t = await token(key, { applicationId: KEY_APP });
+      expect((await call('/keyed/v1/keys-only', { headers: { authorization: `Bearer ${t}` } })).status).toBe(401);
+    });
+
+    it('enforces IP (v4 and v6 CIDR) and referrer restrictions with 403', async () => {
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.ip, 'cf-connecting-ip': '203.0.113.9' } })).status).toBe(200);
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.ip, 'cf-connecting-ip': '2001:db8:0:1::5' } })).status).toBe(200);
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.ip, 'cf-connecting-ip': '198.51.100.1' } })).status).toBe(403);
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.ip } })).status).toBe(403);
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.referrer, referer: 'https://app.example/page' } })).status).toBe(200);
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.referrer, referer: 'https://evil.example/' } })).status).toBe(403);
+    });
+
+    it('refuses a revoked key on the very next request, although the gateway cached it', async () => {
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.revoked } })).status).toBe(200);
+      await env.THROTTLE.getByName(subscriptionObjectName(KEY_APP, 'api_keyed')).revokeCredential('key_revoked', Date.now() + 3_600_000);
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.revoked } })).status).toBe(401);
+      expect((await call('/keyed/v1/pets', { headers: { apikey: keys.good } })).status).toBe(200);
+    });
   });
 
   it('reports every call off the hot path into the per-minute rollups', async () => {

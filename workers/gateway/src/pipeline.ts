@@ -1,16 +1,30 @@
 import type { Context } from 'hono';
 import type { LimitStatus } from '../../../durable-objects/throttle/types.ts';
+import type { KeyType } from '../../shared/db/schema.ts';
 import { ApiError } from '../../shared/problem.ts';
-import { verifyAccessToken } from './auth/access-token.ts';
-import { CHALLENGE_NONE, challengeInvalid, extractCredential } from './auth/credentials.ts';
+import type { SnapshotResource } from '../../shared/snapshot.ts';
+import { verifyAccessToken, type AccessTokenClaims } from './auth/access-token.ts';
+import { findApiKey, ipAllowed, referrerAllowed } from './auth/api-key.ts';
+import { CHALLENGE_NONE, challengeInvalid, extractCredential, type Credential } from './auth/credentials.ts';
 import { corsHeaders, preflight } from './cors/cors.ts';
 import { BACKEND_JWT_HEADER, backendJwt } from './proxy/backend-jwt.ts';
 import { forward } from './proxy/forward.ts';
 import { canonicalPath } from './routing/canonical-path.ts';
+import type { CompiledSnapshot } from './snapshot/store.ts';
 import { currentSnapshot } from './snapshot/store.ts';
 import { admitSubscription } from './throttle/admit.ts';
 import { rateLimitHeaders } from './throttle/headers.ts';
 import type { GatewayEnv } from './types.ts';
+
+/** Who is calling, once the credential has been checked. */
+interface Caller {
+  readonly applicationId: string;
+  readonly keyType: KeyType;
+  /** `jti` of a token or id of an API key: what revocation names. */
+  readonly credentialId: string;
+  readonly issuedAt: number;
+  readonly claims: AccessTokenClaims | null;
+}
 
 /**
  * The call path, in order: route, authenticate, authorize, throttle, proxy. Every step either
@@ -43,46 +57,21 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
 
   const credential = extractCredential(request.headers, search, api.apiKeyHeader);
   let limits: readonly LimitStatus[] = [];
-  let keyType: 'PRODUCTION' | 'SANDBOX' | null = null;
   const extraHeaders: Record<string, string> = { ...api.headerEdits?.request.set };
-
+  let caller: Caller | null = null;
   if (resource.authType !== 'none') {
-    if (credential.kind === 'none') {
-      throw new ApiError('missing-credentials', { detail: 'This resource requires an access token or an API key', headers: { 'www-authenticate': CHALLENGE_NONE } });
-    }
-    if (credential.kind === 'api_key') {
-      // API keys arrive with the Key Manager issue; until then they are refused, never waved through.
-      throw new ApiError('invalid-credentials', { detail: 'API keys are not accepted for this resource', headers: { 'www-authenticate': challengeInvalid('api key not accepted') } });
-    }
-    if (resource.authType === 'api_key') {
-      throw new ApiError('invalid-credentials', { detail: 'This resource accepts API keys only', headers: { 'www-authenticate': challengeInvalid('api key required') } });
-    }
-    const checked = await verifyAccessToken(credential.token, compiled);
-    if (!checked.ok) {
-      throw new ApiError('invalid-credentials', { detail: 'The access token is invalid or expired', headers: { 'www-authenticate': challengeInvalid('invalid access token') } });
-    }
-    const claims = checked.claims;
-    if (resource.scopes.length > 0 && !resource.scopes.some((s) => claims.scopes.has(s))) {
-      throw new ApiError('insufficient-scope', {
-        detail: `This resource requires the scope ${resource.scopes.join(' or ')}`,
-        headers: { 'www-authenticate': `Bearer realm="turnpike", error="insufficient_scope", scope="${resource.scopes.join(' ')}"` },
-        extensions: { requiredScopes: resource.scopes },
-      });
-    }
-    keyType = claims.keyType;
-    usage.applicationId = claims.applicationId;
-    usage.keyType = keyType;
-    if (api.endpoints[keyType] === undefined) {
-      throw new ApiError('endpoint-unavailable', { detail: `This API has no ${keyType.toLowerCase()} endpoint` });
-    }
-    const admitted = await admitSubscription(c.env, claims.applicationId, api.id, { keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs });
+    caller = await authenticate(c, compiled, resource, credential);
+    usage.applicationId = caller.applicationId;
+    usage.keyType = caller.keyType;
+    if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
+    const admitted = await admitSubscription(c.env, caller.applicationId, api.id, { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt });
     limits = admitted.limits;
-    if (api.backendJwt) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, claims, api, admitted.tier);
+    if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, caller.claims, api, admitted.tier);
   }
 
   const response = await forward({
-    endpoint: api.endpoints[keyType ?? 'PRODUCTION'],
-    keyType,
+    endpoint: api.endpoints[caller?.keyType ?? 'PRODUCTION'],
+    keyType: caller?.keyType ?? null,
     method: request.method,
     rest: match.rest,
     search,
@@ -97,6 +86,45 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
   for (const name of api.headerEdits?.response.remove ?? []) out.headers.delete(name);
   for (const [name, value] of Object.entries({ ...api.headerEdits?.response.set, ...c.var.responseHeaders, ...rateLimitHeaders(limits) })) out.headers.set(name, value);
   return out;
+}
+
+async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, resource: SnapshotResource, credential: Credential): Promise<Caller> {
+  if (credential.kind === 'none') {
+    throw new ApiError('missing-credentials', { detail: 'This resource requires an access token or an API key', headers: { 'www-authenticate': CHALLENGE_NONE } });
+  }
+  if (credential.kind === 'api_key') {
+    if (resource.authType === 'oauth2') {
+      throw new ApiError('invalid-credentials', { detail: 'This resource accepts OAuth2 access tokens only', headers: { 'www-authenticate': challengeInvalid('access token required') } });
+    }
+    const record = await findApiKey(c.env.DB, credential.key);
+    if (record === null || record.revoked) {
+      throw new ApiError('invalid-credentials', { detail: 'The API key is invalid or revoked', headers: { 'www-authenticate': challengeInvalid('invalid api key') } });
+    }
+    if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
+      throw new ApiError('invalid-credentials', { detail: 'The API key has expired', headers: { 'www-authenticate': challengeInvalid('expired api key') } });
+    }
+    const headers = c.req.raw.headers;
+    if (!ipAllowed(headers.get('cf-connecting-ip'), record.allowedIps) || !referrerAllowed(headers.get('referer'), record.allowedReferrers)) {
+      throw new ApiError('forbidden', { detail: 'This API key may not be used from here (IP or referrer restriction)' });
+    }
+    return { applicationId: record.applicationId, keyType: record.keyType, credentialId: record.id, issuedAt: record.createdAt, claims: null };
+  }
+  if (resource.authType === 'api_key') {
+    throw new ApiError('invalid-credentials', { detail: 'This resource accepts API keys only', headers: { 'www-authenticate': challengeInvalid('api key required') } });
+  }
+  const checked = await verifyAccessToken(credential.token, compiled);
+  if (!checked.ok) {
+    throw new ApiError('invalid-credentials', { detail: 'The access token is invalid or expired', headers: { 'www-authenticate': challengeInvalid('invalid access token') } });
+  }
+  const claims = checked.claims;
+  if (resource.scopes.length > 0 && !resource.scopes.some((s) => claims.scopes.has(s))) {
+    throw new ApiError('insufficient-scope', {
+      detail: `This resource requires the scope ${resource.scopes.join(' or ')}`,
+      headers: { 'www-authenticate': `Bearer realm="turnpike", error="insufficient_scope", scope="${resource.scopes.join(' ')}"` },
+      extensions: { requiredScopes: resource.scopes },
+    });
+  }
+  return { applicationId: claims.applicationId, keyType: claims.keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs, claims };
 }
 
 function withoutHeaders(headers: Headers, names: readonly string[]): Headers {

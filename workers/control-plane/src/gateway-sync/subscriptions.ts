@@ -58,6 +58,12 @@ export async function revokeAccessToken(env: Env, db: Database, applicationId: s
   await Promise.all(subs.map((s) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, s.apiId)).revokeCredential(jti, expiresAt)));
 }
 
+/** Refuses one API key at every API its application is subscribed to, from the next request on. */
+export async function revokeApiKey(env: Env, db: Database, applicationId: string, keyId: string, expiresAt: number | null): Promise<void> {
+  // A key without expiry is remembered for ten years; the alarm drops it after that.
+  await revokeAccessToken(env, db, applicationId, keyId, expiresAt ?? Date.now() + 10 * 365 * 86_400_000);
+}
+
 /** Removes every subscription object of an application (deleted application: all its tokens stop). */
 export async function removeApplicationSubscriptions(env: Env, applicationId: string, apiIds: readonly string[]): Promise<void> {
   await Promise.all(apiIds.map((apiId) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, apiId)).remove()));

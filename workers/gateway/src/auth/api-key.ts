@@ -1,0 +1,99 @@
+import { sha256Hex } from '../../../shared/crypto.ts';
+import { BoundedCache } from '../../../shared/lru.ts';
+import type { KeyType } from '../../../shared/db/schema.ts';
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly applicationId: string;
+  readonly ownerId: string;
+  readonly keyType: KeyType;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly revoked: boolean;
+  readonly allowedIps: readonly string[];
+  readonly allowedReferrers: readonly string[];
+}
+
+// Keys are looked up by hash once and then served from memory: steady state, no D1 query. A key
+// revoked meanwhile is still refused at once, by its subscription's counter object.
+const known = new BoundedCache<string, ApiKeyRecord | null>({ maxEntries: 10_000, maxAgeMs: 60_000 });
+const UNKNOWN_TTL_MS = 5_000;
+
+export async function findApiKey(db: D1Database, presented: string): Promise<ApiKeyRecord | null> {
+  if (presented.length < 16 || presented.length > 256) return null;
+  const hash = await sha256Hex(presented);
+  const cached = known.get(hash);
+  if (cached !== undefined) return cached;
+  const row = await db
+    .prepare(
+      `SELECT k.id, k.application_id, a.owner_id, k.key_type, k.created_at, k.expires_at, k.revoked_at, k.allowed_ips, k.allowed_referrers
+       FROM api_keys k JOIN applications a ON a.id = k.application_id WHERE k.key_hash = ?`,
+    )
+    .bind(hash)
+    .first<{ id: string; application_id: string; owner_id: string; key_type: KeyType; created_at: number; expires_at: number | null; revoked_at: number | null; allowed_ips: string; allowed_referrers: string }>();
+  const record: ApiKeyRecord | null =
+    row === null
+      ? null
+      : {
+          id: row.id,
+          applicationId: row.application_id,
+          ownerId: row.owner_id,
+          keyType: row.key_type,
+          createdAt: row.created_at,
+          expiresAt: row.expires_at,
+          revoked: row.revoked_at !== null,
+          allowedIps: JSON.parse(row.allowed_ips) as string[],
+          allowedReferrers: JSON.parse(row.allowed_referrers) as string[],
+        };
+  known.set(hash, record, record === null ? UNKNOWN_TTL_MS : undefined);
+  return record;
+}
+
+/** Whether `ip` is one of the allowed addresses or inside one of the allowed CIDR ranges (IPv4 and IPv6). */
+export function ipAllowed(ip: string | null, allowed: readonly string[]): boolean {
+  if (allowed.length === 0) return true;
+  if (ip === null) return false;
+  const addr = parseIp(ip);
+  if (addr === null) return false;
+  return allowed.some((entry) => {
+    const [base = '', bitsText] = entry.split('/');
+    const net = parseIp(base);
+    if (net === null || net.length !== addr.length) return false;
+    const bits = bitsText === undefined ? addr.length * 8 : Number(bitsText);
+    if (!Number.isInteger(bits) || bits < 0 || bits > addr.length * 8) return false;
+    for (let i = 0; i < addr.length; i++) {
+      const take = Math.max(0, Math.min(8, bits - i * 8));
+      const mask = take === 0 ? 0 : (0xff << (8 - take)) & 0xff;
+      if (((addr[i] ?? 0) & mask) !== ((net[i] ?? 0) & mask)) return false;
+    }
+    return true;
+  });
+}
+
+function parseIp(text: string): Uint8Array | null {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+    const parts = text.split('.').map(Number);
+    return parts.every((p) => p <= 255) ? Uint8Array.from(parts) : null;
+  }
+  if (!text.includes(':')) return null;
+  const [head = '', tail, extra] = text.split('::');
+  if (extra !== undefined) return null;
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  if (groups.length !== 8 || !groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return null;
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const v = parseInt(g, 16);
+    out[i * 2] = v >> 8;
+    out[i * 2 + 1] = v & 0xff;
+  });
+  return out;
+}
+
+/** Referrer patterns: exact URLs or prefixes ending in `*` (e.g. `https://app.example.com/*`). */
+export function referrerAllowed(referrer: string | null, allowed: readonly string[]): boolean {
+  if (allowed.length === 0) return true;
+  if (referrer === null) return false;
+  return allowed.some((pattern) => (pattern.endsWith('*') ? referrer.startsWith(pattern.slice(0, -1)) : referrer === pattern));
+}
