@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { KeyType } from '../../workers/shared/db/schema.ts';
-import type { AdmitRequest, AdmitResult, LimitStatus, SubscriptionState, WindowLimit } from './types.ts';
+import type { AdmitRequest, AdmitResult, LimitStatus, SubscriptionState, TakeResult, WindowLimit } from './types.ts';
 
 interface Counter {
   windowStart: number;
@@ -56,30 +56,66 @@ export class ThrottleCounter extends DurableObject<Env> {
       return { ok: false, error: { kind: 'blocked', status: state.status } };
     }
 
-    const windows = state.limits.map((limit) => this.#window(limit, now));
+    const taken = this.#take(state.limits, now);
+    if (!taken.ok) return taken;
+    return { ok: true, tier: state.tier, limits: taken.limits, windowStarts: taken.windowStarts };
+  }
+
+  /** Gateway: gives back what `admit` counted when another limit of the same call refused it. */
+  refundAdmit(windowStarts: readonly number[], now: number = Date.now()): void {
+    if (this.#state !== null) this.refund(this.#state.limits, windowStarts, now);
+  }
+
+  /**
+   * Gateway: counts one call against limits it brings (application tier, API or resource policy),
+   * for objects that guard no subscription. All windows or none.
+   */
+  take(limits: readonly WindowLimit[], now: number = Date.now()): TakeResult {
+    return this.#take(limits, now);
+  }
+
+  /**
+   * Gateway: gives back what `take` or `admit` counted when another limit of the same call refused
+   * it, so a refused call consumes nothing. Only while the window it was taken in is still current.
+   */
+  refund(limits: readonly WindowLimit[], windowStarts: readonly number[], now: number = Date.now()): void {
+    limits.forEach((limit, i) => {
+      const w = this.#window(limit, now);
+      if (w.counter.windowStart === windowStarts[i] && w.counter.count > 0) {
+        w.counter.count -= 1;
+        this.#persist(w.key, w.counter);
+      }
+    });
+  }
+
+  #take(limits: readonly WindowLimit[], now: number): TakeResult {
+    const windows = limits.map((limit) => this.#window(limit, now));
     const violated = windows.filter((w) => w.counter.count >= w.limit.limit);
     if (violated.length > 0) {
-      const limits = windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds));
       return {
         ok: false,
         error: {
           kind: 'throttled',
           violated: violated.map((w) => status(w.limit, w.counter.count, w.resetSeconds)),
-          limits,
+          limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)),
           retryAfterSeconds: Math.max(...violated.map((w) => w.resetSeconds)),
         },
       };
     }
     for (const w of windows) {
       w.counter.count += 1;
-      this.ctx.storage.sql.exec(
-        `INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count`,
-        w.key,
-        w.counter.windowStart,
-        w.counter.count,
-      );
+      this.#persist(w.key, w.counter);
     }
-    return { ok: true, tier: state.tier, limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)) };
+    return { ok: true, limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)), windowStarts: windows.map((w) => w.counter.windowStart) };
+  }
+
+  #persist(key: string, counter: Counter): void {
+    this.ctx.storage.sql.exec(
+      `INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count`,
+      key,
+      counter.windowStart,
+      counter.count,
+    );
   }
 
   /** Control plane: the subscription's current status and tier. Counts carry over a tier change. */

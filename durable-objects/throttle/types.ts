@@ -66,8 +66,19 @@ export type AdmitError =
   | { readonly kind: 'throttled'; readonly violated: readonly LimitStatus[]; readonly limits: readonly LimitStatus[]; readonly retryAfterSeconds: number };
 
 export type AdmitResult =
-  | { readonly ok: true; readonly tier: string; readonly limits: readonly LimitStatus[] }
+  | { readonly ok: true; readonly tier: string; readonly limits: readonly LimitStatus[]; readonly windowStarts: readonly number[] }
   | { readonly ok: false; readonly error: AdmitError };
+
+export type TakeResult =
+  | { readonly ok: true; readonly limits: readonly LimitStatus[]; readonly windowStarts: readonly number[] }
+  | { readonly ok: false; readonly error: Extract<AdmitError, { kind: 'throttled' }> };
+
+/** Counter objects for limits shared beyond one subscription. */
+export const counterObjectName = {
+  application: (applicationId: string) => `app:${applicationId}`,
+  api: (apiId: string) => `api:${apiId}`,
+  resource: (apiId: string, method: string, pathTemplate: string) => `res:${apiId}:${method}:${pathTemplate}`,
+} as const;
 
 export function subscriptionObjectName(applicationId: string, apiId: string): string {
   return `sub:${applicationId}:${apiId}`;

@@ -50,6 +50,20 @@ export interface GatewaySnapshot {
   readonly jwks: readonly PublicJwk[];
   readonly allowPrivateBackends: boolean;
   readonly apis: readonly SnapshotApi[];
+  /** Application tiers by name: limits shared by every API an application calls. */
+  readonly applicationPolicies?: Readonly<Record<string, readonly WindowLimit[]>>;
+  /** Enabled blocking conditions (admin), enforced before anything reaches a backend. */
+  readonly blocking?: BlockingRules;
+}
+
+export interface BlockingRules {
+  /** API contexts (e.g. `/petstore`), all versions. */
+  readonly apiContexts: readonly string[];
+  readonly applicationIds: readonly string[];
+  /** Token `sub` / API key owner (user ids). */
+  readonly users: readonly string[];
+  /** Addresses or CIDR ranges; `inverted` blocks everything outside the range. */
+  readonly ips: ReadonlyArray<{ readonly range: string; readonly inverted: boolean }>;
 }
 
 /** A public key as published in the JWKS: `kid` and `alg` are required here. */

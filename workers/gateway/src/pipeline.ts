@@ -12,7 +12,8 @@ import { forward } from './proxy/forward.ts';
 import { canonicalPath } from './routing/canonical-path.ts';
 import type { CompiledSnapshot } from './snapshot/store.ts';
 import { currentSnapshot } from './snapshot/store.ts';
-import { admitSubscription } from './throttle/admit.ts';
+import { admitCall, counterObjectName, type SharedCounter } from './throttle/admit.ts';
+import { assertNotBlocked } from './throttle/blocking.ts';
 import { rateLimitHeaders } from './throttle/headers.ts';
 import type { GatewayEnv } from './types.ts';
 
@@ -24,6 +25,9 @@ interface Caller {
   readonly credentialId: string;
   readonly issuedAt: number;
   readonly claims: AccessTokenClaims | null;
+  /** The user the call is made for (token `sub`, or the API key's application owner). */
+  readonly user: string;
+  readonly applicationTier: string | null;
 }
 
 /**
@@ -46,6 +50,8 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     if (answer !== null) return answer;
     c.set('responseHeaders', corsHeaders(cors, request));
   }
+  const blocking = compiled.snapshot.blocking;
+  if (blocking !== undefined) assertNotBlocked(blocking, { context: api.context, ip: request.headers.get('cf-connecting-ip') });
   if (api.state === 'BLOCKED') throw new ApiError('api-blocked', { detail: `${api.name} ${api.version} is blocked by its publisher` });
   const resource = match.resource;
   if (resource === null) {
@@ -63,8 +69,14 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     caller = await authenticate(c, compiled, resource, credential);
     usage.applicationId = caller.applicationId;
     usage.keyType = caller.keyType;
+    if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
-    const admitted = await admitSubscription(c.env, caller.applicationId, api.id, { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt });
+    const shared: SharedCounter[] = [
+      { name: counterObjectName.application(caller.applicationId), limits: caller.applicationTier === null ? [] : (compiled.snapshot.applicationPolicies?.[caller.applicationTier] ?? []) },
+      { name: counterObjectName.api(api.id), limits: api.limits },
+      { name: counterObjectName.resource(api.id, resource.method, resource.pathTemplate), limits: resource.limits },
+    ];
+    const admitted = await admitCall(c.env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt }, shared });
     limits = admitted.limits;
     if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, caller.claims, api, admitted.tier);
   }
@@ -107,7 +119,7 @@ async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, 
     if (!ipAllowed(headers.get('cf-connecting-ip'), record.allowedIps) || !referrerAllowed(headers.get('referer'), record.allowedReferrers)) {
       throw new ApiError('forbidden', { detail: 'This API key may not be used from here (IP or referrer restriction)' });
     }
-    return { applicationId: record.applicationId, keyType: record.keyType, credentialId: record.id, issuedAt: record.createdAt, claims: null };
+    return { applicationId: record.applicationId, keyType: record.keyType, credentialId: record.id, issuedAt: record.createdAt, claims: null, user: record.ownerId, applicationTier: record.applicationTier };
   }
   if (resource.authType === 'api_key') {
     throw new ApiError('invalid-credentials', { detail: 'This resource accepts API keys only', headers: { 'www-authenticate': challengeInvalid('api key required') } });
@@ -124,7 +136,7 @@ async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, 
       extensions: { requiredScopes: resource.scopes },
     });
   }
-  return { applicationId: claims.applicationId, keyType: claims.keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs, claims };
+  return { applicationId: claims.applicationId, keyType: claims.keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs, claims, user: claims.sub, applicationTier: claims.applicationTier };
 }
 
 function withoutHeaders(headers: Headers, names: readonly string[]): Headers {

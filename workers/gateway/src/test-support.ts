@@ -45,9 +45,9 @@ export function api(overrides: Partial<SnapshotApi> & Pick<SnapshotApi, 'id' | '
 let version = 1000;
 
 /** Writes a snapshot for the `production` environment and makes the gateway load it next request. */
-export async function deploy(apis: SnapshotApi[], keys: SigningKey[]): Promise<GatewaySnapshot> {
+export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking'> = {}): Promise<GatewaySnapshot> {
   version++;
-  const snapshot: GatewaySnapshot = { version, environment: 'production', compiledAt: Date.now(), issuer: ISSUER, audience: AUDIENCE, jwks: keys.map((k) => k.publicJwk), allowPrivateBackends: true, apis };
+  const snapshot: GatewaySnapshot = { version, environment: 'production', compiledAt: Date.now(), issuer: ISSUER, audience: AUDIENCE, jwks: keys.map((k) => k.publicJwk), allowPrivateBackends: true, apis, ...extras };
   await env.DB.prepare(
     `INSERT INTO gateway_snapshots (environment_id, version, body) VALUES ('env_production', ?, ?) ON CONFLICT(environment_id) DO UPDATE SET version = excluded.version, body = excluded.body`,
   )

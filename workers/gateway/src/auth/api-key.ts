@@ -6,6 +6,7 @@ export interface ApiKeyRecord {
   readonly id: string;
   readonly applicationId: string;
   readonly ownerId: string;
+  readonly applicationTier: string;
   readonly keyType: KeyType;
   readonly createdAt: number;
   readonly expiresAt: number | null;
@@ -26,11 +27,11 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
   if (cached !== undefined) return cached;
   const row = await db
     .prepare(
-      `SELECT k.id, k.application_id, a.owner_id, k.key_type, k.created_at, k.expires_at, k.revoked_at, k.allowed_ips, k.allowed_referrers
+      `SELECT k.id, k.application_id, a.owner_id, a.throttling_policy, k.key_type, k.created_at, k.expires_at, k.revoked_at, k.allowed_ips, k.allowed_referrers
        FROM api_keys k JOIN applications a ON a.id = k.application_id WHERE k.key_hash = ?`,
     )
     .bind(hash)
-    .first<{ id: string; application_id: string; owner_id: string; key_type: KeyType; created_at: number; expires_at: number | null; revoked_at: number | null; allowed_ips: string; allowed_referrers: string }>();
+      .first<{ id: string; application_id: string; owner_id: string; throttling_policy: string; key_type: KeyType; created_at: number; expires_at: number | null; revoked_at: number | null; allowed_ips: string; allowed_referrers: string }>();
   const record: ApiKeyRecord | null =
     row === null
       ? null
@@ -38,6 +39,7 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
           id: row.id,
           applicationId: row.application_id,
           ownerId: row.owner_id,
+          applicationTier: row.throttling_policy,
           keyType: row.key_type,
           createdAt: row.created_at,
           expiresAt: row.expires_at,

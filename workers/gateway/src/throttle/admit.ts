@@ -1,36 +1,68 @@
-import { THROTTLE_CODES, subscriptionObjectName, type AdmitRequest, type AdmitResult, type LimitStatus } from '../../../../durable-objects/throttle/types.ts';
+import { THROTTLE_CODES, counterObjectName, subscriptionObjectName, type AdmitError, type AdmitRequest, type AdmitResult, type LimitStatus, type TakeResult, type WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import { rateLimitHeaders } from './headers.ts';
 
+export interface SharedCounter {
+  /** Durable Object name (see `counterObjectName`). */
+  readonly name: string;
+  readonly limits: readonly WindowLimit[];
+}
+
+export interface AdmitCall {
+  readonly applicationId: string;
+  readonly apiId: string;
+  readonly request: AdmitRequest;
+  /** Limits shared beyond the subscription: application tier, API policy, resource policy. */
+  readonly shared: readonly SharedCounter[];
+}
+
 /**
- * Asks the subscription's counter object whether this call may proceed. The object is the
- * authority for the subscription's status, for revocation and for the counts. If it cannot be
- * reached the call is refused: revocation and subscription checks fail closed.
+ * Asks the subscription's counter object — the authority for the subscription's status, for
+ * revocation and for the tier's counts — and, in parallel, the objects of any shared limit. A call
+ * refused by one of them is given back to the others, so a refused call consumes nothing. If an
+ * object cannot be reached the call is refused: revocation and subscription checks fail closed.
  */
-export async function admitSubscription(env: Env, applicationId: string, apiId: string, request: AdmitRequest): Promise<{ tier: string; limits: readonly LimitStatus[] }> {
-  let result: AdmitResult;
+export async function admitCall(env: Env, call: AdmitCall): Promise<{ tier: string; limits: readonly LimitStatus[] }> {
+  const subStub = env.THROTTLE.getByName(subscriptionObjectName(call.applicationId, call.apiId));
+  const shared = call.shared.filter((s) => s.limits.length > 0);
+  let sub: AdmitResult;
+  let taken: TakeResult[];
   try {
-    const stub = env.THROTTLE.getByName(subscriptionObjectName(applicationId, apiId));
-    result = await stub.admit(request);
+    [sub, ...taken] = await Promise.all([subStub.admit(call.request), ...shared.map((s) => env.THROTTLE.getByName(s.name).take(s.limits))]);
   } catch (cause) {
     throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
   }
-  if (result.ok) return { tier: result.tier, limits: result.limits };
-  const error = result.error;
+  const refusedShared = taken.find((t): t is Extract<TakeResult, { ok: false }> => !t.ok);
+  if (sub.ok && refusedShared === undefined) {
+    return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))] };
+  }
+  // Give back what was counted for a call that does not go through.
+  const refunds: Promise<void>[] = [];
+  if (sub.ok) refunds.push(subStub.refundAdmit(sub.windowStarts));
+  taken.forEach((t, i) => {
+    const counter = shared[i];
+    if (t.ok && counter !== undefined) refunds.push(env.THROTTLE.getByName(counter.name).refund(counter.limits, t.windowStarts));
+  });
+  await Promise.allSettled(refunds);
+  if (!sub.ok) throw subscriptionError(sub.error);
+  throw subscriptionError(refusedShared?.error ?? { kind: 'unknown-subscription' });
+}
+
+function subscriptionError(error: AdmitError): ApiError {
   switch (error.kind) {
     case 'unknown-subscription':
-      throw new ApiError('subscription-not-found', { detail: 'The application is not subscribed to this API' });
+      return new ApiError('subscription-not-found', { detail: 'The application is not subscribed to this API' });
     case 'blocked':
-      if (error.status === 'ON_HOLD' || error.status === 'REJECTED') throw new ApiError('subscription-on-hold', { detail: `The subscription is ${error.status}` });
-      throw new ApiError('subscription-blocked', { detail: `The subscription is ${error.status}` });
+      if (error.status === 'ON_HOLD' || error.status === 'REJECTED') return new ApiError('subscription-on-hold', { detail: `The subscription is ${error.status}` });
+      return new ApiError('subscription-blocked', { detail: `The subscription is ${error.status}` });
     case 'revoked':
-      throw new ApiError('invalid-credentials', {
+      return new ApiError('invalid-credentials', {
         detail: 'The credential has been revoked',
         headers: { 'www-authenticate': 'Bearer realm="turnpike", error="invalid_token", error_description="revoked"' },
       });
     case 'throttled': {
       const first = error.violated[0];
-      throw new ApiError('quota-exceeded', {
+      return new ApiError('quota-exceeded', {
         detail: `Quota exceeded: ${error.violated.map((v) => `${v.policy} (${v.limit} per ${v.windowSeconds}s)`).join(', ')}`,
         wso2: first === undefined ? undefined : THROTTLE_CODES[first.scope],
         headers: { ...rateLimitHeaders(error.limits), 'retry-after': String(error.retryAfterSeconds) },
@@ -39,3 +71,5 @@ export async function admitSubscription(env: Env, applicationId: string, apiId: 
     }
   }
 }
+
+export { counterObjectName };

@@ -1,0 +1,89 @@
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { counterObjectName, subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
+import { api, call, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
+
+let key: SigningKey;
+const perMinute = (scope: 'application' | 'api' | 'resource' | 'subscription', policy: string, limit: number) => ({ policy, scope, limit, windowSeconds: 60 });
+
+async function codeOf(res: Response): Promise<number | undefined> {
+  return ((await res.json()) as { code?: number }).code;
+}
+
+beforeAll(async () => {
+  key = await signingKey('kp');
+  await deploy(
+    [
+      api({ id: 'api_a', context: '/a' }),
+      api({ id: 'api_b', context: '/b' }),
+      api({ id: 'api_limited', context: '/limited', limits: [perMinute('api', '3PerMin', 3)] }),
+      api({ id: 'api_res', context: '/res', resources: [resource('GET', '/pets', { limits: [perMinute('resource', '1PerMin', 1)] }), resource('GET', '/other')] }),
+      api({ id: 'api_blocked_ctx', context: '/blockedctx' }),
+    ],
+    [key],
+    {
+      applicationPolicies: { AppTwo: [perMinute('application', 'AppTwo', 2)] },
+      blocking: { apiContexts: ['/blockedctx'], applicationIds: ['app_banned'], users: [], ips: [{ range: '198.51.100.0/24', inverted: false }] },
+    },
+  );
+});
+
+describe('several policies on one call', () => {
+  it('shares the application tier across APIs and gives back what a refused call counted', async () => {
+    const app = 'app_tier_shared';
+    await subscribe(app, 'api_a', [perMinute('subscription', 'Sub10', 10)]);
+    await subscribe(app, 'api_b', [perMinute('subscription', 'Sub10', 10)]);
+    const t = await token(key, { applicationId: app, claims: { application_tier: 'AppTwo' } });
+    const auth = { authorization: `Bearer ${t}` };
+    const first = await call('/a/v1/pets', { headers: auth });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-policy')).toBe('"subscription:Sub10";q=10;w=60, "application:AppTwo";q=2;w=60');
+    expect((await call('/b/v1/pets', { headers: auth })).status).toBe(200);
+    const third = await call('/a/v1/pets', { headers: auth });
+    expect(third.status).toBe(429);
+    expect(await codeOf(third)).toBe(900803);
+    // The refused call was given back to the subscription's counter.
+    const sub = await env.THROTTLE.getByName(subscriptionObjectName(app, 'api_a')).inspect();
+    expect(sub.limits[0]?.remaining).toBe(9);
+  });
+
+  it('holds an API-level limit across applications', async () => {
+    const statuses: number[] = [];
+    for (const app of ['app_l1', 'app_l2']) {
+      await subscribe(app, 'api_limited');
+      const t = await token(key, { applicationId: app });
+      for (let i = 0; i < 2; i++) statuses.push((await call('/limited/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const counted = await env.THROTTLE.getByName(counterObjectName.api('api_limited')).inspect();
+    expect(counted.state).toBeNull();
+  });
+
+  it('applies a resource-level policy to that resource only', async () => {
+    const app = 'app_res';
+    await subscribe(app, 'api_res');
+    const auth = { authorization: `Bearer ${await token(key, { applicationId: app })}` };
+    expect((await call('/res/v1/pets', { headers: auth })).status).toBe(200);
+    const over = await call('/res/v1/pets', { headers: auth });
+    expect(over.status).toBe(429);
+    expect(await codeOf(over)).toBe(900802);
+    expect((await call('/res/v1/other', { headers: auth })).status).toBe(200);
+  });
+});
+
+describe('blocking conditions', () => {
+  it('blocks by API context, client IP and application with 403 900805', async () => {
+    const app = 'app_block_check';
+    await subscribe(app, 'api_a');
+    await subscribe(app, 'api_blocked_ctx');
+    const auth = { authorization: `Bearer ${await token(key, { applicationId: app })}` };
+    const ctx = await call('/blockedctx/v1/pets', { headers: auth });
+    expect(ctx.status).toBe(403);
+    expect(await codeOf(ctx)).toBe(900805);
+    expect((await call('/a/v1/pets', { headers: { ...auth, 'cf-connecting-ip': '198.51.100.7' } })).status).toBe(403);
+    expect((await call('/a/v1/pets', { headers: { ...auth, 'cf-connecting-ip': '192.0.2.7' } })).status).toBe(200);
+    await subscribe('app_banned', 'api_a');
+    const banned = await call('/a/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_banned' })}` } });
+    expect(banned.status).toBe(403);
+  });
+});
