@@ -4,7 +4,7 @@
  * demo idempotently and prints where everything is. Ctrl-C stops it all; the data stays.
  */
 import { join } from 'node:path';
-import { DEFAULT_PORTS, ROOT, applyMigrations, buildPortal, ensureDevVars, launch } from './lib/platform.ts';
+import { DEFAULT_PORTS, ROOT, applyMigrations, buildPortal, ensureDevVars, killAll, launch } from './lib/platform.ts';
 import { demoFilePath, seed } from './lib/seed.ts';
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -20,8 +20,16 @@ const { bootstrapToken } = await ensureDevVars(log);
 applyMigrations(persistTo, log);
 buildPortal(log);
 log('starting the gateway, the control plane, the portal and the demo backend…');
+const interrupted = () => {
+  killAll();
+  process.exit(130);
+};
+process.once('SIGINT', interrupted);
+process.once('SIGTERM', interrupted);
 const platform = await launch({ ports: DEFAULT_PORTS, persistTo, registry: join(ROOT, '.wrangler/registry'), portal: true, log });
 
+process.off('SIGINT', interrupted);
+process.off('SIGTERM', interrupted);
 let stopping = false;
 const shutdown = async (code: number) => {
   if (stopping) return;

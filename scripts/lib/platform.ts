@@ -100,6 +100,20 @@ export function buildPortal(log: (line: string) => void): void {
   log('built the portal');
 }
 
+// Every process started by this module, so an interrupted start-up can still stop them all.
+const started = new Set<ChildProcess>();
+
+/** Stops every process this module started (for signal handlers during start-up). */
+export function killAll(): void {
+  for (const child of started) {
+    try {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 export async function launch(options: PlatformOptions): Promise<RunningPlatform> {
   const { ports, persistTo, registry } = options;
   mkdirSync(registry, { recursive: true });
@@ -155,6 +169,8 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
       }
     });
     children.push({ name: spec.name, child });
+    started.add(child);
+    child.on('exit', () => started.delete(child));
   }
   const stop = async () => {
     stopping = true;
