@@ -162,3 +162,39 @@ describe('ThrottleCounter', () => {
     expect((await stub.inspect()).revoked).toBe(1);
   });
 });
+
+describe('ThrottleCounter leases', () => {
+  it('never grants more than a share of what remains, and never more than remains in total', async () => {
+    const { stub, state } = fresh([perMinute(1000)]);
+    await stub.configure(state);
+    const first = await stub.lease(call(), 500);
+    expect(first.ok && first.lease.granted).toBe(100);
+    // Many isolates leasing at once: what is granted never adds up to more than the limit.
+    const grants = await Promise.all(Array.from({ length: 200 }, () => stub.lease(call(), 1000)));
+    const total = 100 + grants.reduce((n, g) => n + (g.ok ? g.lease.granted : 0), 0);
+    expect(total).toBe(1000);
+    expect(grants.some((g) => !g.ok && g.error.kind === 'throttled')).toBe(true);
+  });
+
+  it('takes back what a lease did not spend', async () => {
+    const { stub, state } = fresh([perMinute(1000)]);
+    await stub.configure(state);
+    const got = await stub.lease(call(), 50);
+    if (!got.ok) throw new Error('expected a lease');
+    expect(got.lease.limits[0]?.remaining).toBe(950);
+    await stub.release(got.lease.windowStarts, 20);
+    expect((await stub.inspect()).limits[0]?.remaining).toBe(970);
+  });
+
+  it('checks revocation and status before leasing, and hands the revocation state over', async () => {
+    const { stub, state } = fresh([perMinute(1000)]);
+    await stub.configure(state);
+    await stub.revokeCredential('gone', Date.now() + 60_000);
+    expect(await stub.lease(call('gone'), 10)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    const got = await stub.lease(call('fine'), 10);
+    expect(got.ok && got.lease.revoked).toEqual(['gone']);
+    expect(got.ok && got.lease.expiresAt - Date.now()).toBeLessThanOrEqual(1000);
+    await stub.configure({ ...state, status: 'BLOCKED' });
+    expect((await stub.lease(call('fine'), 10)).ok).toBe(false);
+  });
+});

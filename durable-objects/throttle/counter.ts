@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { KeyType } from '../../workers/shared/db/schema.ts';
-import type { AdmitRequest, AdmitResult, LimitStatus, SubscriptionState, TakeResult, WindowLimit } from './types.ts';
+import { LEASE_MAX_MS, LEASE_MAX_SHARE, type AdmitError, type AdmitRequest, type AdmitResult, type LeaseResult, type LimitStatus, type SubscriptionState, type TakeResult, type WindowLimit } from './types.ts';
 
 interface Counter {
   windowStart: number;
@@ -45,20 +45,77 @@ export class ThrottleCounter extends DurableObject<Env> {
   /** Gateway: may this request go through? Counts it only when it does. */
   admit(request: AdmitRequest, now: number = Date.now()): AdmitResult {
     const state = this.#state;
-    if (state === null || this.#deleted) return { ok: false, error: { kind: 'unknown-subscription' } };
-    if (request.issuedAt < this.#validAfter[request.keyType]) return { ok: false, error: { kind: 'revoked' } };
-    const revokedUntil = this.#revoked.get(request.credentialId);
-    if (revokedUntil !== undefined && revokedUntil > now) return { ok: false, error: { kind: 'revoked' } };
-    if (state.status === 'BLOCKED' || state.status === 'ON_HOLD' || state.status === 'REJECTED') {
-      return { ok: false, error: { kind: 'blocked', status: state.status } };
-    }
-    if (state.status === 'PROD_ONLY_BLOCKED' && request.keyType === 'PRODUCTION') {
-      return { ok: false, error: { kind: 'blocked', status: state.status } };
-    }
-
+    const refused = this.#check(request, now);
+    if (refused !== null || state === null) return { ok: false, error: refused ?? { kind: 'unknown-subscription' } };
     const taken = this.#take(state.limits, now);
     if (!taken.ok) return taken;
     return { ok: true, tier: state.tier, limits: taken.limits, windowStarts: taken.windowStarts };
+  }
+
+  /**
+   * Gateway, for hot keys: reserves up to `want` calls at once, never more than LEASE_MAX_SHARE of
+   * what remains in any window (at least one), so the sum of all leases never exceeds what remains
+   * and the limit holds exactly. The holder spends the lease in memory for at most LEASE_MAX_MS,
+   * checking each credential against the revocation state handed over with it, and gives back what
+   * it did not spend with `release`.
+   */
+  lease(request: AdmitRequest, want: number, now: number = Date.now()): LeaseResult {
+    const state = this.#state;
+    const refused = this.#check(request, now);
+    if (refused !== null || state === null) return { ok: false, error: refused ?? { kind: 'unknown-subscription' } };
+    const windows = state.limits.map((limit) => this.#window(limit, now));
+    let granted = Math.max(1, Math.floor(want));
+    let expiresAt = now + LEASE_MAX_MS;
+    for (const w of windows) {
+      const remaining = w.limit.limit - w.counter.count;
+      granted = Math.min(granted, Math.max(1, Math.floor(remaining * LEASE_MAX_SHARE)), remaining);
+      expiresAt = Math.min(expiresAt, w.counter.windowStart + w.limit.windowSeconds * 1000);
+    }
+    if (granted <= 0) {
+      const taken = this.#take(state.limits, now);
+      if (!taken.ok) return taken;
+      throw new Error('unreachable: a window with nothing remaining admitted a call');
+    }
+    for (const w of windows) {
+      w.counter.count += granted;
+      this.#persist(w.key, w.counter);
+    }
+    const revoked = [...this.#revoked].filter(([, until]) => until > now).map(([id]) => id);
+    return {
+      ok: true,
+      lease: {
+        granted,
+        limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)),
+        windowStarts: windows.map((w) => w.counter.windowStart),
+        tier: state.tier,
+        expiresAt,
+        validAfter: this.#validAfter,
+        revoked,
+      },
+    };
+  }
+
+  /** Gateway: the unspent part of a lease, given back while its windows are still current. */
+  release(windowStarts: readonly number[], unused: number, now: number = Date.now()): void {
+    if (this.#state === null || unused <= 0) return;
+    this.#state.limits.forEach((limit, i) => {
+      const w = this.#window(limit, now);
+      if (w.counter.windowStart === windowStarts[i]) {
+        w.counter.count = Math.max(0, w.counter.count - unused);
+        this.#persist(w.key, w.counter);
+      }
+    });
+  }
+
+  #check(request: AdmitRequest, now: number): AdmitError | null {
+    const state = this.#state;
+    if (state === null || this.#deleted) return { kind: 'unknown-subscription' };
+    if (request.issuedAt < this.#validAfter[request.keyType]) return { kind: 'revoked' };
+    const revokedUntil = this.#revoked.get(request.credentialId);
+    if (revokedUntil !== undefined && revokedUntil > now) return { kind: 'revoked' };
+    if (state.status === 'BLOCKED' || state.status === 'ON_HOLD' || state.status === 'REJECTED') return { kind: 'blocked', status: state.status };
+    if (state.status === 'PROD_ONLY_BLOCKED' && request.keyType === 'PRODUCTION') return { kind: 'blocked', status: state.status };
+    return null;
   }
 
   /** Gateway: gives back what `admit` counted when another limit of the same call refused it. */

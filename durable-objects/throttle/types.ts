@@ -69,6 +69,26 @@ export type AdmitResult =
   | { readonly ok: true; readonly tier: string; readonly limits: readonly LimitStatus[]; readonly windowStarts: readonly number[] }
   | { readonly ok: false; readonly error: AdmitError };
 
+/** How long a lease may be spent: bounds how stale a lease's view of revocation can be. */
+export const LEASE_MAX_MS = 1000;
+/** No lease takes more than this share of what remains, so many isolates can hold one at once. */
+export const LEASE_MAX_SHARE = 0.1;
+
+export interface Lease {
+  readonly granted: number;
+  /** The object's counts after the grant (the lease already spent, from everyone's point of view). */
+  readonly limits: readonly LimitStatus[];
+  readonly windowStarts: readonly number[];
+  readonly tier: string;
+  /** The lease ends at this instant (ms) or at the first window's end, whichever comes first. */
+  readonly expiresAt: number;
+  /** What the holder must check per request while spending the lease (revocation state at grant). */
+  readonly validAfter: { readonly PRODUCTION: number; readonly SANDBOX: number };
+  readonly revoked: readonly string[];
+}
+
+export type LeaseResult = { readonly ok: true; readonly lease: Lease } | { readonly ok: false; readonly error: AdmitError };
+
 export type TakeResult =
   | { readonly ok: true; readonly limits: readonly LimitStatus[]; readonly windowStarts: readonly number[] }
   | { readonly ok: false; readonly error: Extract<AdmitError, { kind: 'throttled' }> };

@@ -40,6 +40,10 @@ export class BoundedCache<K, V> {
     this.#entries.delete(key);
   }
 
+  deleteWhere(predicate: (key: K) => boolean): void {
+    for (const key of [...this.#entries.keys()]) if (predicate(key)) this.#entries.delete(key);
+  }
+
   clear(): void {
     this.#entries.clear();
   }

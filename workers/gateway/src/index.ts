@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { createGatewayApp } from './app.ts';
 import { invalidateSnapshot } from './snapshot/store.ts';
+import { dropLeases } from './throttle/lease.ts';
 import type { UsageMessage } from '../../shared/usage.ts';
 import { consumeUsage } from './usage/consumer.ts';
 
@@ -17,5 +18,10 @@ export default {
 export class GatewayControl extends WorkerEntrypoint<Env> {
   snapshotChanged(): void {
     invalidateSnapshot();
+  }
+
+  /** Subscription state of an application changed (revocation, block, tier): drop its leases here. */
+  applicationChanged(applicationId: string): void {
+    dropLeases(`sub:${applicationId}:`);
   }
 }

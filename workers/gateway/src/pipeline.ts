@@ -76,7 +76,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
       { name: counterObjectName.api(api.id), limits: api.limits },
       { name: counterObjectName.resource(api.id, resource.method, resource.pathTemplate), limits: resource.limits },
     ];
-    const admitted = await admitCall(c.env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt }, shared });
+    const admitted = await admitCall(c.env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt }, shared }, (p) => c.executionCtx.waitUntil(p));
     limits = admitted.limits;
     if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, caller.claims, api, admitted.tier);
   }

@@ -11,6 +11,7 @@ export function throttleNamespace(env: Env): DurableObjectNamespace<ThrottleCoun
 /** The gateway's `GatewayControl` entrypoint (see workers/gateway/src/index.ts). */
 export interface GatewayControlRpc {
   snapshotChanged(): Promise<void>;
+  applicationChanged(applicationId: string): Promise<void>;
 }
 
 export function gatewayControl(env: Env): GatewayControlRpc {

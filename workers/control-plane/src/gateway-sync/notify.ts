@@ -11,3 +11,16 @@ export async function notifyGateway(env: Env): Promise<void> {
     console.warn(JSON.stringify({ level: 'warn', message: 'gateway not notified of new snapshot; it will revalidate on its own', cause: String(cause) }));
   }
 }
+
+/**
+ * Tells the gateway an application's live state changed, so it drops the allowance leases it holds
+ * for that application and asks the counter objects again on the next request. Best effort: a lease
+ * the gateway is not told about ends by itself within LEASE_MAX_MS.
+ */
+export async function notifyApplication(env: Env, applicationId: string): Promise<void> {
+  try {
+    await gatewayControl(env).applicationChanged(applicationId);
+  } catch (cause) {
+    console.warn(JSON.stringify({ level: 'warn', message: 'gateway not told to drop leases; they end within a second', cause: String(cause) }));
+  }
+}

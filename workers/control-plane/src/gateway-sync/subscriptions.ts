@@ -3,6 +3,7 @@ import { subscriptionObjectName, type SubscriptionState } from '../../../../dura
 import { schema, type Database } from '../db.ts';
 import { policyToLimits } from '../policies/limits.ts';
 import { throttleNamespace } from './bindings.ts';
+import { notifyApplication } from './notify.ts';
 
 /**
  * Pushes a subscription's live state (status, tier limits) to its counter object, which the gateway
@@ -20,6 +21,7 @@ export async function syncSubscription(env: Env, db: Database, applicationId: st
   const row = rows[0];
   if (row === undefined) {
     await stub.remove();
+    await notifyApplication(env, applicationId);
     return;
   }
   const [keys, revoked] = await db.batch([
@@ -44,18 +46,21 @@ export async function syncSubscription(env: Env, db: Database, applicationId: st
     revokedCredentials: revoked,
   };
   await stub.configure(state);
+  await notifyApplication(env, applicationId);
 }
 
 /** Refuses every credential of an application issued before now (secret regeneration, deletion). */
 export async function revokeApplicationCredentials(env: Env, db: Database, applicationId: string, keyType: 'PRODUCTION' | 'SANDBOX', instant = Date.now()): Promise<void> {
   const subs = await db.select({ apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, applicationId));
   await Promise.all(subs.map((s) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, s.apiId)).revokeIssuedBefore(keyType, instant)));
+  await notifyApplication(env, applicationId);
 }
 
 /** Refuses one access token (by `jti`) at every API its application is subscribed to. */
 export async function revokeAccessToken(env: Env, db: Database, applicationId: string, jti: string, expiresAt: number): Promise<void> {
   const subs = await db.select({ apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, applicationId));
   await Promise.all(subs.map((s) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, s.apiId)).revokeCredential(jti, expiresAt)));
+  await notifyApplication(env, applicationId);
 }
 
 /** Refuses one API key at every API its application is subscribed to, from the next request on. */
@@ -67,4 +72,5 @@ export async function revokeApiKey(env: Env, db: Database, applicationId: string
 /** Removes every subscription object of an application (deleted application: all its tokens stop). */
 export async function removeApplicationSubscriptions(env: Env, applicationId: string, apiIds: readonly string[]): Promise<void> {
   await Promise.all(apiIds.map((apiId) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, apiId)).remove()));
+  await notifyApplication(env, applicationId);
 }

@@ -1,6 +1,7 @@
 import { THROTTLE_CODES, counterObjectName, subscriptionObjectName, type AdmitError, type AdmitRequest, type AdmitResult, type LimitStatus, type TakeResult, type WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import { rateLimitHeaders } from './headers.ts';
+import { rememberLimits, shouldLease, spendLease, type LeaseSpend } from './lease.ts';
 
 export interface SharedCounter {
   /** Durable Object name (see `counterObjectName`). */
@@ -22,9 +23,22 @@ export interface AdmitCall {
  * refused by one of them is given back to the others, so a refused call consumes nothing. If an
  * object cannot be reached the call is refused: revocation and subscription checks fail closed.
  */
-export async function admitCall(env: Env, call: AdmitCall): Promise<{ tier: string; limits: readonly LimitStatus[] }> {
-  const subStub = env.THROTTLE.getByName(subscriptionObjectName(call.applicationId, call.apiId));
+export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promise<unknown>) => void): Promise<{ tier: string; limits: readonly LimitStatus[] }> {
+  const subName = subscriptionObjectName(call.applicationId, call.apiId);
+  const subStub = env.THROTTLE.getByName(subName);
   const shared = call.shared.filter((s) => s.limits.length > 0);
+  // Hot keys with large limits spend a lease in memory instead of calling the object every time.
+  if (shared.length === 0 && shouldLease(subName)) {
+    let spent: LeaseSpend;
+    try {
+      spent = await spendLease(subName, subStub, call.request, waitUntil);
+    } catch (cause) {
+      throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
+    }
+    if (spent.ok) return { tier: spent.tier, limits: spent.limits };
+    if ('revoked' in spent) throw subscriptionError({ kind: 'revoked' });
+    throw subscriptionError(spent.result.error);
+  }
   let sub: AdmitResult;
   let taken: TakeResult[];
   try {
@@ -34,6 +48,7 @@ export async function admitCall(env: Env, call: AdmitCall): Promise<{ tier: stri
   }
   const refusedShared = taken.find((t): t is Extract<TakeResult, { ok: false }> => !t.ok);
   if (sub.ok && refusedShared === undefined) {
+    rememberLimits(subName, sub.limits);
     return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))] };
   }
   // Give back what was counted for a call that does not go through.

@@ -87,3 +87,33 @@ describe('blocking conditions', () => {
     expect(banned.status).toBe(403);
   });
 });
+
+describe('lease mode for hot keys', () => {
+  it('switches a hot key with a large limit to leases, stays within the limit and still bites on revocation', async () => {
+    const app = 'app_hot';
+    await subscribe(app, 'api_b', [perMinute('subscription', 'Big', 100_000)]);
+    const jti = 'hot-token';
+    const auth = { authorization: `Bearer ${await token(key, { applicationId: app, jti })}` };
+    // Warm-up: one strict call tells the isolate the key's limits; then a burst makes it hot.
+    let statuses: number[] = [];
+    const started = Date.now();
+    while (Date.now() - started < 2200) statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)))));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const used = statuses.length;
+    const { leaseStats } = await import('./lease.ts');
+    // Most calls were admitted from leases, with far fewer calls to the object.
+    expect(leaseStats.spent).toBeGreaterThan(used / 4);
+    expect(leaseStats.leases).toBeLessThan(leaseStats.spent / 2);
+    const object = env.THROTTLE.getByName(subscriptionObjectName(app, 'api_b'));
+    const remaining = (await object.inspect()).limits[0]?.remaining ?? 0;
+    // The object has counted at least every call made, plus at most what is leased and unspent.
+    expect(100_000 - remaining).toBeGreaterThanOrEqual(used);
+    expect(100_000 - remaining - used).toBeLessThanOrEqual(Math.ceil(100_000 * 0.1));
+
+    await object.revokeCredential(jti, Date.now() + 600_000);
+    const { dropLeases } = await import('./lease.ts');
+    dropLeases(`sub:${app}:`);
+    statuses = await Promise.all(Array.from({ length: 5 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)));
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+  });
+});

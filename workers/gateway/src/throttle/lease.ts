@@ -1,0 +1,119 @@
+import { LEASE_MAX_MS, type AdmitRequest, type Lease, type LeaseResult, type LimitStatus } from '../../../../durable-objects/throttle/types.ts';
+import { BoundedCache } from '../../../shared/lru.ts';
+
+/** A hot key: at least this many calls in the previous second of this isolate. */
+export const LEASE_MIN_RATE = 20;
+/** Small limits stay strict: a lease would hand a noticeable share of them to one isolate. */
+export const LEASE_MIN_LIMIT = 100;
+
+interface Held {
+  readonly lease: Lease;
+  readonly grantedAt: number;
+  used: number;
+  released: boolean;
+}
+
+// Per-isolate state, bounded in entries and (through the lease's own expiry) in age.
+const held = new BoundedCache<string, Held>({ maxEntries: 10_000, maxAgeMs: LEASE_MAX_MS });
+const pending = new Map<string, Promise<Held>>();
+/** Calls admitted from a lease and leases taken, since the isolate started (for tests and the bench). */
+export const leaseStats = { spent: 0, leases: 0 };
+const rates = new BoundedCache<string, { second: number; count: number; previous: number }>({ maxEntries: 10_000, maxAgeMs: 10_000 });
+
+const knownLimits = new BoundedCache<string, readonly LimitStatus[]>({ maxEntries: 10_000, maxAgeMs: 60_000 });
+
+/** What a strict admission told us about a key's limits; the lease decision needs them. */
+export function rememberLimits(name: string, limits: readonly LimitStatus[]): void {
+  knownLimits.set(name, limits);
+}
+
+/** Counts the call and says whether its key is hot enough, and its limits large enough, to lease. */
+export function shouldLease(name: string, now = Date.now()): boolean {
+  const second = Math.floor(now / 1000);
+  let r = rates.get(name, now);
+  if (r === undefined || r.second !== second) {
+    r = { second, count: 0, previous: r !== undefined && r.second === second - 1 ? r.count : 0 };
+    rates.set(name, r, undefined, now);
+  }
+  r.count += 1;
+  if (held.get(name, now) !== undefined) return true;
+  const limits = knownLimits.get(name, now);
+  return limits !== undefined && r.previous >= LEASE_MIN_RATE && limits.every((l) => l.limit >= LEASE_MIN_LIMIT);
+}
+
+export type LeaseSpend = { ok: true; tier: string; limits: readonly LimitStatus[] } | { ok: false; result: Extract<LeaseResult, { ok: false }> } | { ok: false; revoked: true };
+
+export interface LeaseStub {
+  lease(request: AdmitRequest, want: number): Promise<LeaseResult>;
+  release(windowStarts: readonly number[], unused: number): Promise<void>;
+}
+
+/**
+ * Spends one call from this isolate's lease on `name`, taking a new lease from the object when
+ * there is none, it is spent or it has ended. Concurrent calls in one isolate share one lease
+ * request. Each call's credential is checked against the revocation state the lease carries.
+ */
+export async function spendLease(name: string, stub: LeaseStub, request: AdmitRequest, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): Promise<LeaseSpend> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let h = held.get(name, now);
+    if (h !== undefined && (h.used >= h.lease.granted || now >= h.lease.expiresAt)) {
+      releaseHeld(name, h, stub, waitUntil);
+      h = undefined;
+    }
+    if (h === undefined) {
+      let waiting = pending.get(name);
+      if (waiting === undefined) {
+        const rate = rates.get(name, now)?.previous ?? 0;
+        const want = Math.max(1, Math.ceil((rate * LEASE_MAX_MS) / 1000));
+        waiting = stub.lease(request, want).then((res) => {
+          if (!res.ok) throw new LeaseRefused(res);
+          const fresh: Held = { lease: res.lease, grantedAt: Date.now(), used: 0, released: false };
+          leaseStats.leases += 1;
+          held.set(name, fresh, Math.max(1, res.lease.expiresAt - Date.now()));
+          // Give back what is left when the lease ends, even if no further call comes.
+          waitUntil(new Promise((r) => setTimeout(r, Math.max(0, res.lease.expiresAt - Date.now()))).then(() => releaseHeld(name, fresh, stub, waitUntil)));
+          return fresh;
+        });
+        pending.set(name, waiting);
+        void waiting.finally(() => pending.delete(name)).catch(() => {});
+      }
+      try {
+        h = await waiting;
+      } catch (err) {
+        if (err instanceof LeaseRefused) return { ok: false, result: err.result };
+        throw err;
+      }
+    }
+    const lease = h.lease;
+    if (request.issuedAt < lease.validAfter[request.keyType] || lease.revoked.includes(request.credentialId)) return { ok: false, revoked: true };
+    if (h.used < lease.granted && now < lease.expiresAt) {
+      h.used += 1;
+      leaseStats.spent += 1;
+      const unspent = lease.granted - h.used;
+      const elapsed = Math.floor((now - h.grantedAt) / 1000);
+      return { ok: true, tier: lease.tier, limits: lease.limits.map((l) => ({ ...l, remaining: l.remaining + unspent, resetSeconds: Math.max(1, l.resetSeconds - elapsed) })) };
+    }
+  }
+  throw new Error('could not obtain a lease');
+}
+
+function releaseHeld(name: string, h: Held, stub: LeaseStub, waitUntil: (p: Promise<unknown>) => void): void {
+  if (h.released) return;
+  h.released = true;
+  if (held.get(name) === h) held.delete(name);
+  const unused = h.lease.granted - h.used;
+  if (unused > 0) waitUntil(stub.release(h.lease.windowStarts, unused).catch(() => {}));
+}
+
+/** The control plane changed something about these subscriptions: drop their leases at once. */
+export function dropLeases(prefix: string): void {
+  held.deleteWhere((key) => key.startsWith(prefix));
+}
+
+class LeaseRefused extends Error {
+  readonly result: Extract<LeaseResult, { ok: false }>;
+  constructor(result: Extract<LeaseResult, { ok: false }>) {
+    super('lease refused');
+    this.result = result;
+  }
+}
