@@ -5,6 +5,7 @@ import { adminRoutes } from './admin/routes.ts';
 import { usageRoutes } from './analytics/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { devportalRoutes } from './devportal/routes.ts';
+import { OAuthError, oauthErrorResponse } from './oauth/errors.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { publisherRoutes } from './publisher/routes.ts';
 import { createDb } from './db.ts';
@@ -66,6 +67,10 @@ export function createControlPlaneApp() {
   }));
 
   app.notFound((c) => problemResponse(new ApiError('not-found', { detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }), undefined, { 'x-request-id': c.var.requestId ?? '' }));
-  app.onError((err, c) => problemResponse(toApiError(err), undefined, { 'x-request-id': c.var.requestId ?? '' }));
+  app.onError((err, c) => {
+    // The OAuth endpoints answer RFC 6749 error bodies; everything else is problem+json.
+    if (err instanceof OAuthError) return oauthErrorResponse(err);
+    return problemResponse(toApiError(err), undefined, { 'x-request-id': c.var.requestId ?? '' });
+  });
   return app;
 }

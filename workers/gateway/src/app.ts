@@ -27,8 +27,13 @@ export function createGatewayApp(): Hono<GatewayEnv> {
   });
 
   // Like WSO2's gateway, token and revoke are answered on the gateway's hostname by the Key Manager.
-  app.post('/oauth2/token', (c) => c.env.KEY_MANAGER.fetch(c.req.raw));
-  app.post('/oauth2/revoke', (c) => c.env.KEY_MANAGER.fetch(c.req.raw));
+  const keyManager = async (request: Request, env: Env) => {
+    const res = await env.KEY_MANAGER.fetch(request);
+    // A fetched response has immutable headers; the gateway adds its request id.
+    return new Response(res.body, res);
+  };
+  app.post('/oauth2/token', (c) => keyManager(c.req.raw, c.env));
+  app.post('/oauth2/revoke', (c) => keyManager(c.req.raw, c.env));
 
   app.all('*', async function usageReport(c, next) {
     const started = Date.now();

@@ -1,8 +1,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { applicationRoutes } from './applications/routes.ts';
+import { catalogRoutes } from './catalog/routes.ts';
+import { signupRoutes } from './signup/routes.ts';
+import { subscriptionRoutes } from './subscriptions/routes.ts';
 
-/** /api/devportal/v1 — sign-up, catalog, applications, subscriptions, keys, feedback. */
+/** /api/devportal/v1 — sign-up, catalog, applications and keys, subscriptions. */
 export function devportalRoutes() {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.route('/', signupRoutes());
+  app.route('/', catalogRoutes());
+  app.route('/', applicationRoutes());
+  app.route('/', subscriptionRoutes());
+  return app;
 }

@@ -1,8 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { apiRoutes } from './apis/routes.ts';
+import { deploymentRoutes } from './deployments/routes.ts';
+import { lifecycleRoutes } from './lifecycle/routes.ts';
 
-/** /api/publisher/v1 — APIs, resources, endpoints, documents, lifecycle, revisions, deployments. */
+/** /api/publisher/v1 — APIs, lifecycle, revisions and deployments. */
 export function publisherRoutes() {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.route('/', apiRoutes());
+  app.route('/', lifecycleRoutes());
+  app.route('/', deploymentRoutes());
+  return app;
 }

@@ -5,6 +5,12 @@ import { BoundedCache } from '../../../shared/lru.ts';
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus ones a client must never choose for the backend. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+/**
+ * Content coding is negotiated per hop: the runtime decodes what the backend sends, and the edge
+ * encodes for the client by what the client accepts. Forwarding the client's Accept-Encoding would
+ * make the backend's coding leak through to a client that never offered it.
+ */
+const PER_HOP_CODING = new Set(['accept-encoding']);
 const GATEWAY_SET = new Set([
   'authorization',
   'x-jwt-assertion',
@@ -22,7 +28,7 @@ const GATEWAY_PREFIXES = ['x-turnpike-', 'x-consumer-', 'x-wso2-'];
 /** Headers are compared with `_` read as `-`: some backends (and CGI) treat them as the same name. */
 function mustStrip(name: string, apiKeyHeader: string, connectionListed: ReadonlySet<string>): boolean {
   const n = name.toLowerCase().replace(/_/g, '-');
-  return HOP_BY_HOP.has(n) || GATEWAY_SET.has(n) || n === apiKeyHeader.replace(/_/g, '-') || connectionListed.has(n) || GATEWAY_PREFIXES.some((p) => n.startsWith(p));
+  return HOP_BY_HOP.has(n) || PER_HOP_CODING.has(n) || GATEWAY_SET.has(n) || n === apiKeyHeader.replace(/_/g, '-') || connectionListed.has(n) || GATEWAY_PREFIXES.some((p) => n.startsWith(p));
 }
 
 export interface ForwardOptions {

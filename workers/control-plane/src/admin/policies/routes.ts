@@ -1,0 +1,191 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import { POLICY_KINDS, TIME_UNITS } from '../../../../shared/db/schema.ts';
+import { newId } from '../../../../shared/ids.ts';
+import { ApiError } from '../../../../shared/problem.ts';
+import { auditEntry } from '../../audit.ts';
+import { principalOf } from '../../auth/middleware.ts';
+import { schema } from '../../db.ts';
+import { republishAll } from '../../gateway-sync/snapshot.ts';
+import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
+import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
+import { validationHook } from '../../http/validation.ts';
+import type { AppEnv } from '../../types.ts';
+
+const tags = ['Admin: throttling policies'];
+
+const PolicyBody = z
+  .strictObject({
+    kind: z.enum(POLICY_KINDS),
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').max(60),
+    displayName: z.string().trim().min(1).max(100).optional(),
+    description: z.string().max(1000).default(''),
+    quotaType: z.enum(['requestCount', 'bandwidth']).default('requestCount'),
+    limit: z.number().int().min(1).nullable().openapi({ description: 'Requests (or bytes) per window; null is unlimited' }),
+    unitTime: z.number().int().min(1).max(1000).default(1),
+    timeUnit: z.enum(TIME_UNITS).default('min'),
+    burstLimit: z.number().int().min(1).nullable().default(null),
+    burstTimeUnit: z.enum(['sec', 'min']).nullable().default(null),
+    stopOnQuotaReach: z.boolean().default(true),
+    keyTemplate: z.string().max(200).nullable().default(null),
+    failMode: z.enum(['open', 'closed']).default('open'),
+  })
+  .superRefine((p, ctx) => {
+    if ((p.burstLimit === null) !== (p.burstTimeUnit === null)) ctx.addIssue({ code: 'custom', path: ['burstLimit'], message: 'burstLimit and burstTimeUnit go together' });
+    if (p.kind === 'custom' && p.keyTemplate === null) ctx.addIssue({ code: 'custom', path: ['keyTemplate'], message: 'A custom policy needs a key template, e.g. $userId:$apiContext' });
+  })
+  .openapi('ThrottlingPolicyRequest');
+
+const PolicySchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(POLICY_KINDS),
+    name: z.string(),
+    displayName: z.string(),
+    description: z.string(),
+    quotaType: z.string(),
+    limit: z.number().int().nullable(),
+    unitTime: z.number().int(),
+    timeUnit: z.string(),
+    burstLimit: z.number().int().nullable(),
+    burstTimeUnit: z.string().nullable(),
+    failMode: z.string(),
+  })
+  .openapi('ThrottlingPolicy');
+
+type PolicyRow = typeof schema.throttlingPolicies.$inferSelect;
+const view = (p: PolicyRow) => ({ id: p.id, kind: p.kind, name: p.name, displayName: p.displayName, description: p.description, quotaType: p.quotaType, limit: p.limit, unitTime: p.unitTime, timeUnit: p.timeUnit, burstLimit: p.burstLimit, burstTimeUnit: p.burstTimeUnit, failMode: p.failMode });
+
+export function policyRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/throttling-policies',
+      tags,
+      summary: 'Throttling policies, optionally of one kind',
+      request: { query: z.object({ kind: z.enum(POLICY_KINDS).optional() }) },
+      responses: { 200: jsonResponse(z.object({ list: z.array(PolicySchema) }), 'Policies'), ...problems('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      // Publishers choose tiers for their APIs, so they may read policies too.
+      const principal = principalOf(c.var.principal);
+      if (!principal.scopes.has('admin:policies') && !principal.scopes.has('api:create')) throw new ApiError('forbidden', { detail: 'Missing scope: admin:policies' });
+      const { kind } = c.req.valid('query');
+      const rows = await c.var.db.select().from(schema.throttlingPolicies).where(kind === undefined ? undefined : eq(schema.throttlingPolicies.kind, kind)).orderBy(schema.throttlingPolicies.kind, schema.throttlingPolicies.name);
+      return c.json({ list: rows.map(view) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/throttling-policies',
+      tags,
+      summary: 'Create a throttling policy',
+      request: { body: jsonBody(PolicyBody) },
+      responses: { 201: jsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['admin:policies']);
+      const body = c.req.valid('json');
+      const db = c.var.db;
+      const id = newId('policy');
+      try {
+        const [rows] = await db.batch([
+          db
+            .insert(schema.throttlingPolicies)
+            .values({ id, kind: body.kind, name: body.name, displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode })
+            .returning(),
+          auditEntry(db, principal, 'policy.create', { type: 'throttling_policy', id }, null, body),
+        ]);
+        const row = rows[0];
+        if (row === undefined) throw new ApiError('internal');
+        if (body.kind === 'application' || body.kind === 'advanced') await republishAll(c.env, db);
+        return c.json(view(row), 201);
+      } catch (err) {
+        if (/UNIQUE constraint failed: throttling_policies/.test(String(err))) {
+          throw new ApiError('conflict', { detail: `A ${body.kind} policy named ${body.name} exists`, errors: [{ pointer: '/name', detail: 'Taken for this kind' }] });
+        }
+        throw err;
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/throttling-policies/{policyId}',
+      tags,
+      summary: 'Delete a throttling policy that nothing uses',
+      request: { params: z.object({ policyId: z.string() }) },
+      responses: { 204: { description: 'Deleted' }, ...problems('unauthorized', 'forbidden', 'not-found', 'in-use') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['admin:policies']);
+      const db = c.var.db;
+      const policy = (await db.select().from(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, c.req.valid('param').policyId)).limit(1))[0];
+      if (policy === undefined) throw new ApiError('not-found', { detail: 'No such policy' });
+      const users = await policyUsers(db, policy);
+      if (users.length > 0) throw new ApiError('in-use', { detail: `${policy.name} is used by ${users.join(', ')}`, extensions: { usedBy: users } });
+      await db.batch([db.delete(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, policy.id)), auditEntry(db, principal, 'policy.delete', { type: 'throttling_policy', id: policy.id }, view(policy), null)]);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/throttling-policies/{policyId}',
+      tags,
+      summary: 'Change a throttling policy; subscriptions on a changed tier take it on their next call',
+      request: { params: z.object({ policyId: z.string() }), body: jsonBody(PolicyBody) },
+      responses: { 200: jsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['admin:policies']);
+      const db = c.var.db;
+      const body = c.req.valid('json');
+      const before = (await db.select().from(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, c.req.valid('param').policyId)).limit(1))[0];
+      if (before === undefined) throw new ApiError('not-found', { detail: 'No such policy' });
+      if (before.kind !== body.kind || before.name !== body.name) throw new ApiError('conflict', { detail: 'The kind and name of a policy cannot change', errors: [{ pointer: '/name', detail: 'Create a new policy instead' }] });
+      const [rows] = await db.batch([
+        db
+          .update(schema.throttlingPolicies)
+          .set({ displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode, updatedAt: Date.now() })
+          .where(eq(schema.throttlingPolicies.id, before.id))
+          .returning(),
+        auditEntry(db, principal, 'policy.update', { type: 'throttling_policy', id: before.id }, view(before), body),
+      ]);
+      const row = rows[0];
+      if (row === undefined) throw new ApiError('internal');
+      if (row.kind === 'subscription') {
+        const subs = await db.select({ applicationId: schema.subscriptions.applicationId, apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.tier, row.name));
+        for (const s of subs) await syncSubscription(c.env, db, s.applicationId, s.apiId);
+      } else await republishAll(c.env, db);
+      return c.json(view(row), 200);
+    },
+  );
+  return app;
+}
+
+/** Who uses a policy: APIs offering a tier, subscriptions on it, applications, API or resource policies. */
+async function policyUsers(db: AppEnv['Variables']['db'], policy: typeof schema.throttlingPolicies.$inferSelect): Promise<string[]> {
+  if (policy.kind === 'subscription') {
+    const [apis, subs] = await db.batch([db.select({ id: schema.apis.id, tiers: schema.apis.subscriptionTiers }).from(schema.apis), db.select({ id: schema.subscriptions.id }).from(schema.subscriptions).where(eq(schema.subscriptions.tier, policy.name))]);
+    return [...apis.filter((a) => a.tiers.includes(policy.name)).map((a) => `api ${a.id}`), ...subs.map((s) => `subscription ${s.id}`)];
+  }
+  if (policy.kind === 'application') {
+    const apps = await db.select({ id: schema.applications.id }).from(schema.applications).where(eq(schema.applications.throttlingPolicy, policy.name));
+    return apps.map((a) => `application ${a.id}`);
+  }
+  if (policy.kind === 'advanced') {
+    const [apis, resources] = await db.batch([
+      db.select({ id: schema.apis.id }).from(schema.apis).where(eq(schema.apis.apiThrottlingPolicy, policy.name)),
+      db.select({ id: schema.apiResources.id }).from(schema.apiResources).where(and(eq(schema.apiResources.throttlingPolicy, policy.name))),
+    ]);
+    return [...apis.map((a) => `api ${a.id}`), ...resources.map((r) => `resource ${r.id}`)];
+  }
+  return [];
+}

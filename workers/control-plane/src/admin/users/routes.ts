@@ -1,0 +1,58 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { desc } from 'drizzle-orm';
+import { ROLES } from '../../../../shared/db/schema.ts';
+import { hashPassword } from '../../../../shared/crypto.ts';
+import { newId } from '../../../../shared/ids.ts';
+import { ApiError } from '../../../../shared/problem.ts';
+import { auditEntry } from '../../audit.ts';
+import { Email, Password, UserSchema, toUser } from '../../auth/schemas.ts';
+import { principalOf } from '../../auth/middleware.ts';
+import { schema } from '../../db.ts';
+import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
+import { validationHook } from '../../http/validation.ts';
+import type { AppEnv } from '../../types.ts';
+
+const tags = ['Admin: users'];
+
+export function userRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/users', tags, summary: 'Users and their roles', responses: { 200: jsonResponse(z.object({ list: z.array(UserSchema) }), 'Users'), ...problems('unauthorized', 'forbidden') } }),
+    async (c) => {
+      principalOf(c.var.principal, ['admin:users']);
+      const rows = await c.var.db.select().from(schema.users).orderBy(desc(schema.users.createdAt)).limit(1000);
+      return c.json({ list: rows.map(toUser) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/users',
+      tags,
+      summary: 'Create a user with a role',
+      request: { body: jsonBody(z.strictObject({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100), role: z.enum(ROLES) }).openapi('CreateUserRequest')) },
+      responses: { 201: jsonResponse(UserSchema, 'The user'), ...problems('unauthorized', 'forbidden', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['admin:users']);
+      const body = c.req.valid('json');
+      const db = c.var.db;
+      const id = newId('user');
+      try {
+        const [rows] = await db.batch([
+          db.insert(schema.users).values({ id, email: body.email, displayName: body.displayName, passwordHash: await hashPassword(body.password), role: body.role }).returning(),
+          auditEntry(db, principal, 'user.create', { type: 'user', id }, null, { email: body.email, role: body.role }),
+        ]);
+        const row = rows[0];
+        if (row === undefined) throw new ApiError('internal');
+        return c.json(toUser(row), 201);
+      } catch (err) {
+        if (/UNIQUE constraint failed: users\.email/.test(String(err))) throw new ApiError('conflict', { detail: 'A user with this email exists', errors: [{ pointer: '/email', detail: 'Taken' }] });
+        throw err;
+      }
+    },
+  );
+  return app;
+}

@@ -1,0 +1,57 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { ApiError } from '../../../../shared/problem.ts';
+import { schema } from '../../db.ts';
+import { PagingQuery, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
+import { validationHook } from '../../http/validation.ts';
+import type { AppEnv } from '../../types.ts';
+
+const CATALOG_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED'] as const;
+const CatalogApi = z
+  .object({ id: z.string(), name: z.string(), context: z.string(), version: z.string(), description: z.string(), tags: z.array(z.string()), lifecycleState: z.enum(CATALOG_STATES), subscriptionTiers: z.array(z.string()), isDefaultVersion: z.boolean() })
+  .openapi('CatalogApi');
+
+/** The catalog: published, pre-released and deprecated APIs with PUBLIC visibility; open to everyone. */
+export function catalogRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const visible = and(inArray(schema.apis.lifecycleState, [...CATALOG_STATES]), eq(schema.apis.visibility, 'PUBLIC'));
+  const view = (a: typeof schema.apis.$inferSelect) => ({ id: a.id, name: a.name, context: a.context, version: a.version, description: a.description, tags: a.tags, lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number], subscriptionTiers: a.subscriptionTiers, isDefaultVersion: a.isDefaultVersion });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/apis',
+      tags: ['Devportal: catalog'],
+      summary: 'Browse the catalog',
+      request: { query: PagingQuery.extend({ query: z.string().max(100).optional(), tag: z.string().max(50).optional() }) },
+      responses: { 200: jsonResponse(pageOf(CatalogApi), 'A page of APIs') },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const rows = await c.var.db.select().from(schema.apis).where(visible).orderBy(desc(schema.apis.createdAt)).limit(1000);
+      const text = q.query?.toLowerCase();
+      const matched = rows.filter((r) => (q.tag === undefined || r.tags.includes(q.tag)) && (text === undefined || `${r.name} ${r.context} ${r.description}`.toLowerCase().includes(text)));
+      const list = matched.slice(q.offset, q.offset + q.limit).map(view);
+      return c.json({ count: list.length, total: matched.length, limit: q.limit, offset: q.offset, list }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/apis/{apiId}',
+      tags: ['Devportal: catalog'],
+      summary: 'One API of the catalog with its resources',
+      request: { params: z.object({ apiId: z.string() }) },
+      responses: { 200: jsonResponse(CatalogApi.extend({ resources: z.array(z.object({ method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()) })) }), 'The API'), ...problems('not-found') },
+    }),
+    async (c) => {
+      const db = c.var.db;
+      const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, c.req.valid('param').apiId), visible)).limit(1))[0];
+      if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+      const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
+      return c.json({ ...view(api), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,153 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import { SUBSCRIPTION_STATUSES } from '../../../../shared/db/schema.ts';
+import { newId } from '../../../../shared/ids.ts';
+import { ApiError } from '../../../../shared/problem.ts';
+import { auditEntry } from '../../audit.ts';
+import type { Principal } from '../../auth/principal.ts';
+import { principalOf } from '../../auth/middleware.ts';
+import { schema, type Database } from '../../db.ts';
+import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
+import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
+import { validationHook } from '../../http/validation.ts';
+import type { AppEnv } from '../../types.ts';
+import { ownApplication } from '../applications/store.ts';
+
+const tags = ['Devportal: subscriptions'];
+const SubscriptionSchema = z
+  .object({ id: z.string(), applicationId: z.string(), apiId: z.string(), apiName: z.string(), apiContext: z.string(), apiVersion: z.string(), tier: z.string(), status: z.enum(SUBSCRIPTION_STATUSES), createdAt: z.number().int() })
+  .openapi('Subscription');
+
+async function subscriptionView(db: Database, id: string) {
+  const row = (
+    await db
+      .select({ s: schema.subscriptions, api: schema.apis })
+      .from(schema.subscriptions)
+      .innerJoin(schema.apis, eq(schema.apis.id, schema.subscriptions.apiId))
+      .where(eq(schema.subscriptions.id, id))
+      .limit(1)
+  )[0];
+  if (row === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
+  return { id: row.s.id, applicationId: row.s.applicationId, apiId: row.s.apiId, apiName: row.api.name, apiContext: row.api.context, apiVersion: row.api.version, tier: row.s.tier, status: row.s.status, createdAt: row.s.createdAt };
+}
+
+/** A subscription of one of the caller's applications; others' answer 404. */
+async function ownSubscription(db: Database, principal: Principal, id: string) {
+  const row = (
+    await db
+      .select({ s: schema.subscriptions })
+      .from(schema.subscriptions)
+      .innerJoin(schema.applications, eq(schema.applications.id, schema.subscriptions.applicationId))
+      .where(and(eq(schema.subscriptions.id, id), eq(schema.applications.ownerId, principal.userId)))
+      .limit(1)
+  )[0];
+  if (row === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
+  return row.s;
+}
+
+export function subscriptionRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/subscriptions',
+      tags,
+      summary: 'Subscribe an application to an API on one of its tiers',
+      request: { body: jsonBody(z.strictObject({ applicationId: z.string(), apiId: z.string(), tier: z.string().min(1).max(100) }).openapi('CreateSubscriptionRequest')) },
+      responses: { 201: jsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['subscriptions:manage']);
+      const body = c.req.valid('json');
+      const db = c.var.db;
+      const application = await ownApplication(db, principal, body.applicationId);
+      const api = (await db.select().from(schema.apis).where(eq(schema.apis.id, body.apiId)).limit(1))[0];
+      if (api === undefined || (api.lifecycleState !== 'PUBLISHED' && api.lifecycleState !== 'PRE-RELEASED' && api.lifecycleState !== 'DEPRECATED')) {
+        throw new ApiError('not-found', { detail: 'No such API in the catalog', errors: [{ pointer: '/apiId', detail: 'Not in the catalog' }] });
+      }
+      if (api.lifecycleState === 'DEPRECATED') throw new ApiError('conflict', { detail: `${api.name} ${api.version} is deprecated and takes no new subscriptions`, errors: [{ pointer: '/apiId', detail: 'Deprecated' }] });
+      if (!api.subscriptionTiers.includes(body.tier)) {
+        throw new ApiError('validation-failed', { detail: `${api.name} offers ${api.subscriptionTiers.join(', ')}`, errors: [{ pointer: '/tier', detail: `Not offered; choose one of ${api.subscriptionTiers.join(', ')}` }] });
+      }
+      const settings = (await db.select().from(schema.settings).where(eq(schema.settings.key, 'workflows')).limit(1))[0]?.value as Record<string, boolean> | undefined;
+      const needsApproval = settings?.['SUBSCRIPTION_CREATION'] === true;
+      const id = newId('subscription');
+      try {
+        await db.batch([
+          db.insert(schema.subscriptions).values({ id, applicationId: application.id, apiId: api.id, tier: body.tier, status: needsApproval ? 'ON_HOLD' : 'UNBLOCKED' }),
+          ...(needsApproval ? [db.insert(schema.workflows).values({ id: newId('workflow'), type: 'SUBSCRIPTION_CREATION', referenceId: id, requestedBy: principal.userId })] : []),
+          auditEntry(db, principal, 'subscription.create', { type: 'subscription', id }, null, body),
+        ]);
+      } catch (err) {
+        if (/UNIQUE constraint failed: subscriptions/.test(String(err))) throw new ApiError('conflict', { detail: `${application.name} is already subscribed to ${api.name} ${api.version}` });
+        throw err;
+      }
+      await syncSubscription(c.env, db, application.id, api.id);
+      return c.json(await subscriptionView(db, id), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/subscriptions',
+      tags,
+      summary: "An application's subscriptions",
+      request: { query: z.object({ applicationId: z.string() }) },
+      responses: { 200: jsonResponse(z.object({ list: z.array(SubscriptionSchema) }), 'Subscriptions'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['subscriptions:manage']);
+      const application = await ownApplication(c.var.db, principal, c.req.valid('query').applicationId);
+      const rows = await c.var.db
+        .select({ s: schema.subscriptions, api: schema.apis })
+        .from(schema.subscriptions)
+        .innerJoin(schema.apis, eq(schema.apis.id, schema.subscriptions.apiId))
+        .where(eq(schema.subscriptions.applicationId, application.id));
+      return c.json({ list: rows.map(({ s, api }) => ({ id: s.id, applicationId: s.applicationId, apiId: s.apiId, apiName: api.name, apiContext: api.context, apiVersion: api.version, tier: s.tier, status: s.status, createdAt: s.createdAt })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/subscriptions/{subscriptionId}',
+      tags,
+      summary: 'Change the tier; it applies from the next call without resetting what was used',
+      request: { params: z.object({ subscriptionId: z.string() }), body: jsonBody(z.strictObject({ tier: z.string().min(1).max(100) })) },
+      responses: { 200: jsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['subscriptions:manage']);
+      const db = c.var.db;
+      const sub = await ownSubscription(db, principal, c.req.valid('param').subscriptionId);
+      const { tier } = c.req.valid('json');
+      const api = (await db.select().from(schema.apis).where(eq(schema.apis.id, sub.apiId)).limit(1))[0];
+      if (api === undefined || !api.subscriptionTiers.includes(tier)) throw new ApiError('validation-failed', { detail: 'The API does not offer this tier', errors: [{ pointer: '/tier', detail: `Not offered${api === undefined ? '' : `; choose one of ${api.subscriptionTiers.join(', ')}`}` }] });
+      await db.batch([db.update(schema.subscriptions).set({ tier, updatedAt: Date.now() }).where(eq(schema.subscriptions.id, sub.id)), auditEntry(db, principal, 'subscription.tier', { type: 'subscription', id: sub.id }, { tier: sub.tier }, { tier })]);
+      await syncSubscription(c.env, db, sub.applicationId, sub.apiId);
+      return c.json(await subscriptionView(db, sub.id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/subscriptions/{subscriptionId}',
+      tags,
+      summary: 'Unsubscribe; the next call with any credential of the application is refused',
+      request: { params: z.object({ subscriptionId: z.string() }) },
+      responses: { 204: { description: 'Unsubscribed' }, ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['subscriptions:manage']);
+      const db = c.var.db;
+      const sub = await ownSubscription(db, principal, c.req.valid('param').subscriptionId);
+      await db.batch([db.delete(schema.subscriptions).where(eq(schema.subscriptions.id, sub.id)), auditEntry(db, principal, 'subscription.delete', { type: 'subscription', id: sub.id }, { tier: sub.tier, apiId: sub.apiId }, null)]);
+      await syncSubscription(c.env, db, sub.applicationId, sub.apiId);
+      return c.body(null, 204);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,116 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { GatewaySnapshot, SnapshotApi, SnapshotEndpoint } from '../../../shared/snapshot.ts';
+import type { WindowLimit } from '../../../../durable-objects/throttle/types.ts';
+import { schema, type Database } from '../db.ts';
+import { signingKeys } from '../keys/signing-keys.ts';
+import { policyToLimits } from '../policies/limits.ts';
+import { notifyGateway } from './notify.ts';
+
+/** What a revision freezes of an API: everything the gateway needs to serve it. */
+export interface RevisionDefinition {
+  name: string;
+  context: string;
+  version: string;
+  isDefaultVersion: boolean;
+  apiKeyHeader: string;
+  apiThrottlingPolicy: string | null;
+  backendJwt: boolean;
+  cors: SnapshotApi['cors'];
+  headerEdits: SnapshotApi['headerEdits'];
+  resources: Array<{ method: string; path: string; authType: SnapshotApi['resources'][number]['authType']; scopes: string[]; throttlingPolicy: string | null }>;
+  endpoints: { production?: SnapshotEndpoint; sandbox?: SnapshotEndpoint };
+}
+
+const SERVED_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED', 'BLOCKED'] as const;
+
+/** Compiles what a gateway environment serves from its deployed revisions (not the live API rows). */
+export async function compileSnapshot(env: Env, db: Database, environmentId: string, version: number): Promise<GatewaySnapshot> {
+  // Joins stay out of db.batch(): D1 returns batch rows as objects, and columns both tables share
+  // (id, created_at) would overwrite each other.
+  const deployed = await db
+      .select({ api: schema.apis, revision: schema.revisions })
+      .from(schema.deployments)
+      .innerJoin(schema.apis, eq(schema.apis.id, schema.deployments.apiId))
+      .innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId))
+      .where(and(eq(schema.deployments.environmentId, environmentId), inArray(schema.apis.lifecycleState, [...SERVED_STATES])));
+  const [environments, policies, blocks] = await db.batch([
+    db.select().from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.id, environmentId)),
+    db.select().from(schema.throttlingPolicies),
+    db.select().from(schema.blockingConditions).where(eq(schema.blockingConditions.enabled, true)),
+  ]);
+  const environment = environments[0];
+  if (environment === undefined) throw new Error(`no gateway environment ${environmentId}`);
+  const limitsOf = (kind: 'advanced' | 'application', name: string | null, scope: WindowLimit['scope']): WindowLimit[] => {
+    const policy = name === null ? undefined : policies.find((p) => p.kind === kind && p.name === name);
+    return policy === undefined ? [] : policyToLimits(policy, scope);
+  };
+  const apis: SnapshotApi[] = deployed.map(({ api, revision }) => {
+    const def = revision.definition as unknown as RevisionDefinition;
+    const endpoints: SnapshotApi['endpoints'] = {};
+    if (def.endpoints.production !== undefined) endpoints.PRODUCTION = def.endpoints.production;
+    if (def.endpoints.sandbox !== undefined) endpoints.SANDBOX = def.endpoints.sandbox;
+    return {
+      id: api.id,
+      name: def.name,
+      context: def.context,
+      version: def.version,
+      // The default-version flag is live: marking another version default must not wait for a redeploy.
+      isDefaultVersion: api.isDefaultVersion,
+      state: api.lifecycleState as SnapshotApi['state'],
+      revisionId: revision.id,
+      resources: def.resources.map((r) => ({ method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, limits: limitsOf('advanced', r.throttlingPolicy, 'resource') })),
+      endpoints,
+      apiKeyHeader: def.apiKeyHeader,
+      cors: def.cors,
+      backendJwt: def.backendJwt,
+      headerEdits: def.headerEdits,
+      limits: limitsOf('advanced', def.apiThrottlingPolicy, 'api'),
+    };
+  });
+  const applicationPolicies: Record<string, WindowLimit[]> = {};
+  for (const p of policies) if (p.kind === 'application') applicationPolicies[p.name] = policyToLimits(p, 'application');
+  const keys = await signingKeys(env);
+  return {
+    version,
+    environment: environment.name,
+    compiledAt: Date.now(),
+    issuer: env.ISSUER,
+    audience: env.TOKEN_AUDIENCE,
+    jwks: keys.publicJwks,
+    allowPrivateBackends: environment.allowPrivateBackends,
+    apis,
+    applicationPolicies,
+    blocking: {
+      apiContexts: blocks.filter((b) => b.conditionType === 'API').map((b) => b.conditionValue),
+      applicationIds: blocks.filter((b) => b.conditionType === 'APPLICATION').map((b) => b.conditionValue),
+      users: blocks.filter((b) => b.conditionType === 'USER').map((b) => b.conditionValue),
+      ips: blocks.filter((b) => b.conditionType === 'IP' || b.conditionType === 'IP_RANGE').map((b) => ({ range: b.conditionValue, inverted: b.inverted })),
+    },
+  };
+}
+
+/** Compiles and stores a new version of an environment's snapshot, then tells the gateway. */
+export async function publishSnapshot(env: Env, db: Database, environmentId: string): Promise<number> {
+  const current = await db.select({ version: schema.gatewaySnapshots.version }).from(schema.gatewaySnapshots).where(eq(schema.gatewaySnapshots.environmentId, environmentId)).limit(1);
+  // Time-based so two concurrent publishes never reuse a version a gateway already holds.
+  const version = Math.max((current[0]?.version ?? 0) + 1, Date.now());
+  const snapshot = await compileSnapshot(env, db, environmentId, version);
+  await db
+    .insert(schema.gatewaySnapshots)
+    .values({ environmentId, version, body: JSON.stringify(snapshot) })
+    .onConflictDoUpdate({ target: schema.gatewaySnapshots.environmentId, set: { version: sql`excluded.version`, body: sql`excluded.body`, compiledAt: sql`excluded.compiled_at` } });
+  await notifyGateway(env);
+  return version;
+}
+
+/** Recompiles every environment an API is deployed to (lifecycle changes, undeploy). */
+export async function republishApi(env: Env, db: Database, apiId: string): Promise<void> {
+  const rows = await db.select({ environmentId: schema.deployments.environmentId }).from(schema.deployments).where(eq(schema.deployments.apiId, apiId));
+  for (const { environmentId } of rows) await publishSnapshot(env, db, environmentId);
+}
+
+/** Recompiles every environment (policy or blocking-condition changes). */
+export async function republishAll(env: Env, db: Database): Promise<void> {
+  const rows = await db.select({ id: schema.gatewayEnvironments.id }).from(schema.gatewayEnvironments);
+  for (const { id } of rows) await publishSnapshot(env, db, id);
+}

@@ -1,0 +1,93 @@
+import { z } from '@hono/zod-openapi';
+import { AUTH_TYPES, LIFECYCLE_STATES } from '../../../../shared/db/schema.ts';
+
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+export const Context = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'A context is one or more path segments, e.g. /petstore')
+  .max(200)
+  .refine((c) => !c.startsWith('/_turnpike') && !/^\/oauth2(\/|$)/.test(c) && !c.startsWith('/.well-known'), 'This context is reserved by the gateway');
+
+export const Version = z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').max(30);
+
+export const BackendUrl = z
+  .string()
+  .url()
+  .max(2048)
+  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'Only http and https backends')
+  .refine((u) => new URL(u).username === '' && new URL(u).password === '', 'Put credentials in endpoint security, not in the URL');
+
+export const EndpointSchema = z.strictObject({
+  strategy: z.enum(['single', 'load_balance', 'failover']).default('single'),
+  urls: z.array(z.strictObject({ url: BackendUrl, timeoutMs: z.number().int().min(100).max(120_000).default(30_000) })).min(1).max(20),
+  suspendSeconds: z.number().int().min(0).max(3600).default(30),
+});
+
+export const ResourceInput = z.strictObject({
+  method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS)),
+  path: z.string().regex(/^\/[^\s?#]*$/, 'A path template starts with / and has no query').max(500),
+  authType: z.enum(AUTH_TYPES).default('oauth2_or_api_key'),
+  scopes: z.array(z.string().min(1).max(100)).max(20).default([]),
+  throttlingPolicy: z.string().max(100).nullable().default(null),
+});
+
+export const CorsSchema = z.strictObject({
+  enabled: z.boolean(),
+  allowOrigins: z.array(z.string().max(300)).max(50).default([]),
+  allowMethods: z.array(z.string()).max(10).default(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
+  allowHeaders: z.array(z.string()).max(50).default(['authorization', 'content-type', 'apikey']),
+  exposeHeaders: z.array(z.string()).max(50).default([]),
+  allowCredentials: z.boolean().default(false),
+  maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
+});
+
+const HeaderEditsSide = z.strictObject({ set: z.record(z.string(), z.string()).default({}), remove: z.array(z.string()).default([]) });
+export const HeaderEditsSchema = z.strictObject({ request: HeaderEditsSide.default({ set: {}, remove: [] }), response: HeaderEditsSide.default({ set: {}, remove: [] }) });
+
+export const CreateApiBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    context: Context,
+    version: Version,
+    description: z.string().max(10_000).default(''),
+    tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
+    isDefaultVersion: z.boolean().default(false),
+    visibility: z.enum(['PUBLIC', 'RESTRICTED', 'PRIVATE']).default('PUBLIC'),
+    subscriptionTiers: z.array(z.string().min(1).max(100)).max(20).default(['Unlimited']),
+    apiThrottlingPolicy: z.string().max(100).nullable().default(null),
+    apiKeyHeader: z.string().regex(/^[A-Za-z0-9-]+$/).max(100).default('apikey'),
+    resources: z.array(ResourceInput).max(5000).default([]),
+    endpoints: z.strictObject({ production: EndpointSchema.optional(), sandbox: EndpointSchema.optional() }).default({}),
+    cors: CorsSchema.nullable().default(null),
+    backendJwt: z.boolean().default(false),
+    headerEdits: HeaderEditsSchema.nullable().default(null),
+  })
+  .openapi('CreateApiRequest');
+export type CreateApi = z.infer<typeof CreateApiBody>;
+
+export const ApiSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    context: z.string(),
+    version: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    isDefaultVersion: z.boolean(),
+    lifecycleState: z.enum(LIFECYCLE_STATES),
+    visibility: z.string(),
+    providerId: z.string(),
+    subscriptionTiers: z.array(z.string()),
+    apiThrottlingPolicy: z.string().nullable(),
+    apiKeyHeader: z.string(),
+    backendJwt: z.boolean(),
+    cors: CorsSchema.nullable(),
+    headerEdits: HeaderEditsSchema.nullable(),
+    resources: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()), throttlingPolicy: z.string().nullable() })),
+    endpoints: z.object({ production: EndpointSchema.optional(), sandbox: EndpointSchema.optional() }),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+  })
+  .openapi('Api');
+export type ApiView = z.infer<typeof ApiSchema>;

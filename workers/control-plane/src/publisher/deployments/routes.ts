@@ -1,0 +1,171 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { and, desc, eq, inArray, max } from 'drizzle-orm';
+import { newId } from '../../../../shared/ids.ts';
+import { ApiError } from '../../../../shared/problem.ts';
+import { auditEntry } from '../../audit.ts';
+import { principalOf } from '../../auth/middleware.ts';
+import { schema } from '../../db.ts';
+import { publishSnapshot, type RevisionDefinition } from '../../gateway-sync/snapshot.ts';
+import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
+import { validationHook } from '../../http/validation.ts';
+import type { AppEnv } from '../../types.ts';
+import { apiView, manageableApi } from '../apis/store.ts';
+import { isPrivateHost } from './private-hosts.ts';
+
+const tags = ['Publisher: revisions and deployments'];
+const ApiIdParam = z.object({ apiId: z.string() });
+
+const RevisionSchema = z.object({ id: z.string(), apiId: z.string(), number: z.number().int(), description: z.string(), createdAt: z.number().int() }).openapi('Revision');
+const DeploymentSchema = z.object({ id: z.string(), apiId: z.string(), revisionId: z.string(), environment: z.string(), deployedAt: z.number().int() }).openapi('Deployment');
+
+export function deploymentRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/apis/{apiId}/revisions',
+      tags,
+      summary: 'Freeze the API as it is now into an immutable revision',
+      request: { params: ApiIdParam, body: jsonBody(z.strictObject({ description: z.string().max(500).default('') })) },
+      responses: { 201: jsonResponse(RevisionSchema, 'The revision'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:deploy']);
+      const db = c.var.db;
+      const api = await manageableApi(db, principal, c.req.valid('param').apiId);
+      const view = await apiView(db, api);
+      const definition: RevisionDefinition = {
+        name: view.name,
+        context: view.context,
+        version: view.version,
+        isDefaultVersion: view.isDefaultVersion,
+        apiKeyHeader: view.apiKeyHeader,
+        apiThrottlingPolicy: view.apiThrottlingPolicy,
+        backendJwt: view.backendJwt,
+        cors: view.cors,
+        headerEdits: view.headerEdits,
+        resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
+        endpoints: view.endpoints,
+      };
+      const last = await db.select({ n: max(schema.revisions.number) }).from(schema.revisions).where(eq(schema.revisions.apiId, api.id));
+      const id = newId('revision');
+      const number = (last[0]?.n ?? 0) + 1;
+      const description = c.req.valid('json').description;
+      try {
+        await db.batch([
+          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, definition: definition as unknown as Record<string, unknown>, createdBy: principal.userId }),
+          auditEntry(db, principal, 'api.revision.create', { type: 'revision', id }, null, { apiId: api.id, number }),
+        ]);
+      } catch (err) {
+        if (/UNIQUE constraint failed: revisions/.test(String(err))) throw new ApiError('conflict', { detail: 'Another revision was created at the same moment; try again' });
+        throw err;
+      }
+      return c.json({ id, apiId: api.id, number, description, createdAt: Date.now() }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/apis/{apiId}/revisions',
+      tags,
+      summary: 'Revisions of an API, newest first',
+      request: { params: ApiIdParam },
+      responses: { 200: jsonResponse(z.object({ list: z.array(RevisionSchema) }), 'Revisions'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
+      const rows = await c.var.db.select().from(schema.revisions).where(eq(schema.revisions.apiId, api.id)).orderBy(desc(schema.revisions.number));
+      return c.json({ list: rows.map((r) => ({ id: r.id, apiId: r.apiId, number: r.number, description: r.description, createdAt: r.createdAt })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/apis/{apiId}/deployments',
+      tags,
+      summary: 'Deploy a revision to gateway environments (or roll back to an earlier one)',
+      request: { params: ApiIdParam, body: jsonBody(z.strictObject({ revisionId: z.string(), environments: z.array(z.string().min(1)).min(1).max(20) })) },
+      responses: { 201: jsonResponse(z.object({ list: z.array(DeploymentSchema) }), 'What each environment now serves'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:deploy']);
+      const db = c.var.db;
+      const api = await manageableApi(db, principal, c.req.valid('param').apiId);
+      const body = c.req.valid('json');
+      const revision = (await db.select().from(schema.revisions).where(and(eq(schema.revisions.id, body.revisionId), eq(schema.revisions.apiId, api.id))).limit(1))[0];
+      if (revision === undefined) throw new ApiError('validation-failed', { detail: 'No such revision of this API', errors: [{ pointer: '/revisionId', detail: 'No such revision of this API' }] });
+      const environments = await db.select().from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.name, body.environments));
+      const errors = body.environments.flatMap((name, i) => (environments.some((e) => e.name === name) ? [] : [{ pointer: `/environments/${i}`, detail: `No gateway environment named ${name}` }]));
+      const def = revision.definition as unknown as RevisionDefinition;
+      const urls = [...(def.endpoints.production?.urls ?? []), ...(def.endpoints.sandbox?.urls ?? [])].map((u) => u.url);
+      environments.forEach((e) => {
+        if (!e.allowPrivateBackends) {
+          for (const url of urls.filter(isPrivateHost)) errors.push({ pointer: `/environments/${body.environments.indexOf(e.name)}`, detail: `${e.name} refuses the private or loopback backend ${url}` });
+        }
+      });
+      if (errors.length > 0) throw new ApiError('validation-failed', { detail: errors.map((e) => e.detail).join('; '), errors });
+      const now = Date.now();
+      await db.batch([
+        auditEntry(db, principal, 'api.deploy', { type: 'api', id: api.id }, null, { revisionId: revision.id, environments: body.environments }),
+        ...environments.map((e) =>
+          db
+            .insert(schema.deployments)
+            .values({ id: newId('deployment'), apiId: api.id, revisionId: revision.id, environmentId: e.id, deployedBy: principal.userId, deployedAt: now })
+            .onConflictDoUpdate({ target: [schema.deployments.apiId, schema.deployments.environmentId], set: { revisionId: revision.id, deployedBy: principal.userId, deployedAt: now } }),
+        ),
+      ]);
+      for (const e of environments) await publishSnapshot(c.env, db, e.id);
+      return c.json({ list: environments.map((e) => ({ id: `${api.id}:${e.id}`, apiId: api.id, revisionId: revision.id, environment: e.name, deployedAt: now })) }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/apis/{apiId}/deployments',
+      tags,
+      summary: 'Where this API is deployed and which revision each environment serves',
+      request: { params: ApiIdParam },
+      responses: { 200: jsonResponse(z.object({ list: z.array(DeploymentSchema) }), 'Deployments'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
+      const rows = await c.var.db
+        .select({ d: schema.deployments, env: schema.gatewayEnvironments.name })
+        .from(schema.deployments)
+        .innerJoin(schema.gatewayEnvironments, eq(schema.gatewayEnvironments.id, schema.deployments.environmentId))
+        .where(eq(schema.deployments.apiId, api.id));
+      return c.json({ list: rows.map((r) => ({ id: r.d.id, apiId: r.d.apiId, revisionId: r.d.revisionId, environment: r.env, deployedAt: r.d.deployedAt })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/apis/{apiId}/deployments/{environment}',
+      tags,
+      summary: 'Undeploy an API from a gateway environment',
+      request: { params: z.object({ apiId: z.string(), environment: z.string() }) },
+      responses: { 204: { description: 'Undeployed' }, ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:deploy']);
+      const db = c.var.db;
+      const { apiId, environment } = c.req.valid('param');
+      const api = await manageableApi(db, principal, apiId);
+      const env = (await db.select().from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.name, environment)).limit(1))[0];
+      if (env === undefined) throw new ApiError('not-found', { detail: `No gateway environment named ${environment}` });
+      const [deleted] = await db.batch([
+        db.delete(schema.deployments).where(and(eq(schema.deployments.apiId, api.id), eq(schema.deployments.environmentId, env.id))).returning({ id: schema.deployments.id }),
+        auditEntry(db, principal, 'api.undeploy', { type: 'api', id: api.id }, { environment }, null),
+      ]);
+      if (deleted.length === 0) throw new ApiError('not-found', { detail: `${api.name} is not deployed to ${environment}` });
+      await publishSnapshot(c.env, db, env.id);
+      return c.body(null, 204);
+    },
+  );
+  return app;
+}
