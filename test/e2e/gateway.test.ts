@@ -1,0 +1,135 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, tokenFor } from '../../scripts/lib/seed.ts';
+import { usePlatform } from '../support/platform.ts';
+import { clientCredentialsToken, rawRequest } from './support.ts';
+
+/** A backend that records every request it receives, so "never reached the backend" is an assertion. */
+interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+const received: Recorded[] = [];
+let backend: Server;
+let backendUrl = '';
+
+const { gatewayUrl, controlPlaneUrl, demo } = usePlatform();
+let token = '';
+const context = '/recorded';
+
+beforeAll(async () => {
+  backend = createServer((req, res) => {
+    received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ ok: true }));
+    });
+  });
+  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+
+  const anon = new Client(controlPlaneUrl);
+  const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+  const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+    name: 'Recorded',
+    context,
+    version: 'v1',
+    subscriptionTiers: ['Unlimited'],
+    resources: [
+      { method: 'GET', path: '/items', authType: 'oauth2' },
+      { method: 'GET', path: '/items/{id}', authType: 'oauth2' },
+      { method: 'POST', path: '/items', authType: 'oauth2' },
+    ],
+    endpoints: { production: { urls: [{ url: `${backendUrl}/base`, timeoutMs: 5000 }] } },
+  });
+  await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
+  const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
+  await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+  const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: 'Unlimited' });
+  token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => backend.close(() => resolve()));
+});
+
+describe('gateway over HTTP', () => {
+  it('forwards an authorised call without the credential and with the request id', async () => {
+    received.length = 0;
+    const res = await fetch(`${gatewayUrl}${context}/v1/items?x=1`, { headers: { authorization: `Bearer ${token}`, 'x-jwt-assertion': 'forged', 'x-http-method-override': 'DELETE' } });
+    expect(res.status).toBe(200);
+    expect(received).toHaveLength(1);
+    const got = received[0];
+    expect(got?.url).toBe('/base/items?x=1');
+    expect(got?.headers['authorization']).toBeUndefined();
+    expect(got?.headers['x-jwt-assertion']).toBeUndefined();
+    expect(got?.headers['x-http-method-override']).toBeUndefined();
+    expect(got?.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
+  });
+
+  it.each([`${context}/v1/items%2F1`, `${context}/v1/items;x=1`, `${context}/v1/items/%00`, `${context}//v1/items`, `${context}/v1/items%5c1`, `${context}/v1/%252e%252e/items`])(
+    'refuses the ambiguous path %s with 400 before anything reaches the backend',
+    async (target) => {
+      received.length = 0;
+      const res = await rawRequest(gatewayUrl, target, { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(400);
+      expect(res.headers.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(received).toHaveLength(0);
+    },
+  );
+
+  // workerd parses the request target as a WHATWG URL before the Worker runs, resolving dot
+  // segments (also percent-encoded ones) and backslashes. The gateway sees, authorises and forwards
+  // that one resolved path: never a different resource than the one it checked.
+  it.each([
+    [`${context}/v1/items/../items`, '/base/items'],
+    [`${context}/v1/./items`, '/base/items'],
+    [`${context}/v1/items/%2e%2e/items`, '/base/items'],
+    [`${context}/v1/items\\1`, '/base/items/1'],
+    [`${context}/v1/secret/../../v1/items`, '/base/items'],
+  ])('resolves %s once and forwards exactly the resource it authorised', async (target, forwarded) => {
+    received.length = 0;
+    const anonymous = await rawRequest(gatewayUrl, target);
+    expect(anonymous.status).toBe(401);
+    expect(received).toHaveLength(0);
+    const res = await rawRequest(gatewayUrl, target, { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    expect(received.map((r) => r.url)).toEqual([forwarded]);
+  });
+
+  it('never lets a refused call reach the backend', async () => {
+    received.length = 0;
+    expect((await fetch(`${gatewayUrl}${context}/v1/items`)).status).toBe(401);
+    expect((await fetch(`${gatewayUrl}${context}/v1/items`, { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
+    expect((await fetch(`${gatewayUrl}${context}/v1/items`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
+    expect((await fetch(`${gatewayUrl}${context}/v1/items?access_token=${token}`)).status).toBe(401);
+    expect(received).toHaveLength(0);
+  });
+
+  it('answers 502 when the backend refuses the connection', async () => {
+    const anon = new Client(controlPlaneUrl);
+    const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+    const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+      name: 'Down',
+      context: '/down',
+      version: 'v1',
+      subscriptionTiers: ['Unlimited'],
+      resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }],
+      // A port nothing listens on: connection refused.
+      endpoints: { production: { urls: [{ url: 'http://127.0.0.1:9', timeoutMs: 3000 }] } },
+    });
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
+    await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: 'Unlimited' });
+    const fresh = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
+    const res = await fetch(`${gatewayUrl}/down/v1/items`, { headers: { authorization: `Bearer ${fresh}` } });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { code: number }).code).toBe(101503);
+  });
+});
