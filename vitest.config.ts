@@ -35,7 +35,7 @@ export default defineConfig({
             miniflare: {
               bindings: { TEST_MIGRATIONS: migrations, ...secrets },
               durableObjects: { THROTTLE: 'ThrottleCounter' },
-              serviceBindings: { GATEWAY: () => new Response(null, { status: 204 }) },
+              serviceBindings: { GATEWAY: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' } },
             },
           }),
         ],

@@ -1,0 +1,77 @@
+/** Helpers for control-plane tests: users made directly in D1, signed in through the real login route. */
+import { SELF, env } from 'cloudflare:test';
+import { expect } from 'vitest';
+import { hashPassword } from '../../workers/shared/crypto.ts';
+import { newId } from '../../workers/shared/ids.ts';
+import { createDb, schema } from '../../workers/control-plane/src/db.ts';
+
+export const ORIGIN = 'http://cp.test';
+export const db = createDb(env.DB);
+const PASSWORD = 'a long enough test password';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  cookie: string;
+}
+
+let n = 0;
+/** A user of a role, signed in (session cookie). Cheap PBKDF2 iterations keep tests fast. */
+export async function userWithRole(role: 'admin' | 'publisher' | 'subscriber'): Promise<TestUser> {
+  n++;
+  const email = `${role}-${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const id = newId('user');
+  await db.insert(schema.users).values({ id, email, displayName: email, passwordHash: await hashPassword(PASSWORD, 1000), role });
+  const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+  expect(res.status).toBe(200);
+  return { id, email, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+}
+
+export interface Answer<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A JSON call to the control plane as `user` (or anonymously). */
+export async function api<T = Record<string, unknown>>(method: string, path: string, user: TestUser | null, body?: unknown): Promise<Answer<T>> {
+  const headers: Record<string, string> = {};
+  if (user !== null) headers['cookie'] = user.cookie;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await SELF.fetch(`${ORIGIN}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T, headers: res.headers };
+}
+
+/** The body of an API with one resource and a production endpoint. */
+export function apiBody(overrides: Record<string, unknown> = {}) {
+  n++;
+  return {
+    name: `Test API ${n}`,
+    context: `/test${n}${Math.random().toString(36).slice(2, 6)}`,
+    version: 'v1',
+    subscriptionTiers: ['Gold', 'Bronze'],
+    resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }],
+    endpoints: { production: { urls: [{ url: 'https://backend.example.com/api' }] } },
+    ...overrides,
+  };
+}
+
+export interface ProblemBody {
+  type: string;
+  status: number;
+  code?: number;
+  detail?: string;
+  errors?: Array<{ pointer: string; detail: string }>;
+}
+
+/** Publishes and deploys an API as `publisher`; returns its id. */
+export async function publishedApi(publisher: TestUser, overrides: Record<string, unknown> = {}): Promise<string> {
+  const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody(overrides));
+  expect(created.status).toBe(201);
+  expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, publisher, { state: 'PUBLISHED' })).status).toBe(200);
+  const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${created.body.id}/revisions`, publisher, {});
+  expect(revision.status).toBe(201);
+  expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/deployments`, publisher, { revisionId: revision.body.id, environments: ['production'] })).status).toBe(201);
+  return created.body.id;
+}

@@ -1,0 +1,169 @@
+import { env } from 'cloudflare:test';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import type { GatewaySnapshot } from '../../../shared/snapshot.ts';
+import { api, apiBody, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { schema } from '../db.ts';
+import { TRANSITIONS } from './lifecycle/transitions.ts';
+
+async function snapshot(): Promise<GatewaySnapshot> {
+  const row = (await db.select().from(schema.gatewaySnapshots).where(eq(schema.gatewaySnapshots.environmentId, 'env_production')))[0];
+  return JSON.parse(row?.body ?? 'null') as GatewaySnapshot;
+}
+
+describe('publisher: APIs', () => {
+  it('creates an API with resources and endpoints, in state CREATED, and audits it', async () => {
+    const publisher = await userWithRole('publisher');
+    const body = apiBody({ tags: ['pets'], resources: [{ method: 'get', path: '/pets/{id}', authType: 'none', scopes: ['pets:read'] }] });
+    const res = await api<{ id: string; lifecycleState: string; resources: Array<{ method: string; path: string }>; endpoints: { production?: { urls: Array<{ timeoutMs: number }> } } }>('POST', '/api/publisher/v1/apis', publisher, body);
+    expect(res.status).toBe(201);
+    expect(res.body.lifecycleState).toBe('CREATED');
+    expect(res.body.resources).toMatchObject([{ method: 'GET', path: '/pets/{id}' }]);
+    expect(res.body.endpoints.production?.urls[0]?.timeoutMs).toBe(30_000);
+    const audit = await db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, res.body.id));
+    expect(audit.map((a) => a.action)).toEqual(['api.create']);
+  });
+
+  it('refuses a taken context and version with 409, and names bad fields', async () => {
+    const publisher = await userWithRole('publisher');
+    const body = apiBody();
+    expect((await api('POST', '/api/publisher/v1/apis', publisher, body)).status).toBe(201);
+    expect((await api('POST', '/api/publisher/v1/apis', publisher, body)).status).toBe(409);
+    const bad = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, apiBody({ context: '/_turnpike/x', subscriptionTiers: ['Platinum'], endpoints: { production: { urls: [{ url: 'ftp://x.example' }] } }, owner: 'me' }));
+    expect(bad.status).toBe(400);
+    const pointers = bad.body.errors?.map((e) => e.pointer) ?? [];
+    expect(pointers).toEqual(expect.arrayContaining(['/context', '/endpoints/production/urls/0/url', '/owner']));
+    const tiers = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, apiBody({ subscriptionTiers: ['Platinum'] }));
+    expect(tiers.body.errors?.map((e) => e.pointer)).toEqual(['/subscriptionTiers/0']);
+  });
+
+  it("hides another publisher's API (404), lets admins see it and refuses developers (403)", async () => {
+    const owner = await userWithRole('publisher');
+    const other = await userWithRole('publisher');
+    const admin = await userWithRole('admin');
+    const developer = await userWithRole('subscriber');
+    const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', owner, apiBody());
+    expect((await api('GET', `/api/publisher/v1/apis/${created.body.id}`, other)).status).toBe(404);
+    expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, other, { state: 'PUBLISHED' })).status).toBe(404);
+    expect((await api('GET', `/api/publisher/v1/apis/${created.body.id}`, admin)).status).toBe(200);
+    expect((await api('GET', '/api/publisher/v1/apis', developer)).status).toBe(403);
+    expect((await api('POST', '/api/publisher/v1/apis', developer, apiBody())).status).toBe(403);
+    expect((await api('GET', '/api/publisher/v1/apis', null)).status).toBe(401);
+    const listed = await api<{ list: Array<{ id: string }> }>('GET', '/api/publisher/v1/apis', other);
+    expect(listed.body.list.map((a) => a.id)).not.toContain(created.body.id);
+  });
+
+  it('lists with text, state and tag filters and clamps the page size', async () => {
+    const publisher = await userWithRole('publisher');
+    const marker = `Zebra${Date.now()}`;
+    await api('POST', '/api/publisher/v1/apis', publisher, apiBody({ name: `${marker} one`, tags: ['stripes'] }));
+    await api('POST', '/api/publisher/v1/apis', publisher, apiBody({ name: `${marker} two` }));
+    const byText = await api<{ total: number; limit: number }>('GET', `/api/publisher/v1/apis?query=${marker}&limit=1000`, publisher);
+    expect(byText.body.total).toBe(2);
+    expect(byText.body.limit).toBe(100);
+    const byTag = await api<{ list: Array<{ name: string }> }>('GET', `/api/publisher/v1/apis?query=${marker}&tag=stripes`, publisher);
+    expect(byTag.body.list.map((a) => a.name)).toEqual([`${marker} one`]);
+    const byState = await api<{ total: number }>('GET', `/api/publisher/v1/apis?query=${marker}&state=PUBLISHED`, publisher);
+    expect(byState.body.total).toBe(0);
+  });
+});
+
+describe('publisher: lifecycle', () => {
+  const states = Object.keys(TRANSITIONS) as Array<keyof typeof TRANSITIONS>;
+  const pathTo: Record<string, string[]> = {
+    CREATED: [],
+    'PRE-RELEASED': ['PRE-RELEASED'],
+    PUBLISHED: ['PUBLISHED'],
+    BLOCKED: ['PUBLISHED', 'BLOCKED'],
+    DEPRECATED: ['PUBLISHED', 'DEPRECATED'],
+    RETIRED: ['PUBLISHED', 'DEPRECATED', 'RETIRED'],
+  };
+  for (const from of states) {
+    it(`from ${from}: allows exactly ${TRANSITIONS[from].join(', ') || 'nothing'}`, async () => {
+      const publisher = await userWithRole('publisher');
+      for (const to of states) {
+        if (to === from) continue;
+        const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody());
+        for (const step of pathTo[from] ?? []) expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, publisher, { state: step })).status).toBe(200);
+        const res = await api<{ lifecycleState?: string; allowedTransitions?: string[] } & ProblemBody>('POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, publisher, { state: to });
+        if (TRANSITIONS[from].includes(to)) {
+          expect(res.status).toBe(200);
+          expect(res.body.lifecycleState).toBe(to);
+        } else {
+          expect(res.status).toBe(409);
+          expect(res.body.type).toContain('illegal-transition');
+          expect(res.body.allowedTransitions).toEqual([...TRANSITIONS[from]]);
+        }
+      }
+    });
+  }
+
+  it('deprecates older published versions when asked', async () => {
+    const publisher = await userWithRole('publisher');
+    const v1 = await api<{ id: string; context: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody());
+    await api('POST', `/api/publisher/v1/apis/${v1.body.id}/lifecycle`, publisher, { state: 'PUBLISHED' });
+    const v2 = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ context: v1.body.context, version: 'v2' }));
+    await api('POST', `/api/publisher/v1/apis/${v2.body.id}/lifecycle`, publisher, { state: 'PUBLISHED', deprecateOldVersions: true });
+    expect((await api<{ lifecycleState: string }>('GET', `/api/publisher/v1/apis/${v1.body.id}`, publisher)).body.lifecycleState).toBe('DEPRECATED');
+  });
+});
+
+describe('publisher: revisions and deployments', () => {
+  it('deploys a revision into the environment snapshot, serving the revision and not later edits', async () => {
+    const publisher = await userWithRole('publisher');
+    const id = await publishedApi(publisher, { resources: [{ method: 'GET', path: '/items', authType: 'oauth2', throttlingPolicy: '10KPerMin' }], apiThrottlingPolicy: '20KPerMin' });
+    const snap = await snapshot();
+    const served = snap.apis.find((a) => a.id === id);
+    expect(served?.state).toBe('PUBLISHED');
+    expect(served?.resources[0]?.limits).toEqual([{ policy: '10KPerMin', scope: 'resource', limit: 10_000, windowSeconds: 60 }]);
+    expect(served?.limits).toEqual([{ policy: '20KPerMin', scope: 'api', limit: 20_000, windowSeconds: 60 }]);
+    expect(snap.issuer).toBe(env.ISSUER);
+    expect(snap.jwks[0]?.kid).toBe('test-key');
+    expect(snap.jwks[0]).not.toHaveProperty('d');
+    expect(snap.applicationPolicies?.['10PerMin']).toEqual([{ policy: '10PerMin', scope: 'application', limit: 10, windowSeconds: 60 }]);
+    const deployments = await api<{ list: Array<{ environment: string }> }>('GET', `/api/publisher/v1/apis/${id}/deployments`, publisher);
+    expect(deployments.body.list.map((d) => d.environment)).toEqual(['production']);
+  });
+
+  it('blocks at the gateway through the snapshot, and retiring takes the API off every gateway', async () => {
+    const publisher = await userWithRole('publisher');
+    const id = await publishedApi(publisher);
+    await api('POST', `/api/publisher/v1/apis/${id}/lifecycle`, publisher, { state: 'BLOCKED' });
+    expect((await snapshot()).apis.find((a) => a.id === id)?.state).toBe('BLOCKED');
+    await api('POST', `/api/publisher/v1/apis/${id}/lifecycle`, publisher, { state: 'DEPRECATED' });
+    await api('POST', `/api/publisher/v1/apis/${id}/lifecycle`, publisher, { state: 'RETIRED' });
+    expect((await snapshot()).apis.find((a) => a.id === id)).toBeUndefined();
+  });
+
+  it('undeploys, and rolls back by deploying an earlier revision', async () => {
+    const publisher = await userWithRole('publisher');
+    const id = await publishedApi(publisher);
+    const revisions = await api<{ list: Array<{ id: string; number: number }> }>('GET', `/api/publisher/v1/apis/${id}/revisions`, publisher);
+    const first = revisions.body.list[0];
+    const second = await api<{ id: string; number: number }>('POST', `/api/publisher/v1/apis/${id}/revisions`, publisher, { description: 'second' });
+    expect(second.body.number).toBe(2);
+    await api('POST', `/api/publisher/v1/apis/${id}/deployments`, publisher, { revisionId: second.body.id, environments: ['production'] });
+    expect((await snapshot()).apis.find((a) => a.id === id)?.revisionId).toBe(second.body.id);
+    await api('POST', `/api/publisher/v1/apis/${id}/deployments`, publisher, { revisionId: first?.id, environments: ['production'] });
+    expect((await snapshot()).apis.find((a) => a.id === id)?.revisionId).toBe(first?.id);
+    expect((await api('DELETE', `/api/publisher/v1/apis/${id}/deployments/production`, publisher)).status).toBe(204);
+    expect((await snapshot()).apis.find((a) => a.id === id)).toBeUndefined();
+    expect((await api('DELETE', `/api/publisher/v1/apis/${id}/deployments/production`, publisher)).status).toBe(404);
+  });
+
+  it('refuses private and loopback backends unless the environment allows them', async () => {
+    const publisher = await userWithRole('publisher');
+    const admin = await userWithRole('admin');
+    const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ endpoints: { production: { urls: [{ url: 'http://127.0.0.1:9000' }] } } }));
+    await api('POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, publisher, { state: 'PUBLISHED' });
+    const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${created.body.id}/revisions`, publisher, {});
+    const env2 = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, { name: `strict-${Date.now()}`, displayName: 'Strict' });
+    expect(env2.status).toBe(201);
+    const envName = (await db.select().from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.id, env2.body.id)))[0]?.name ?? '';
+    const refused = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${created.body.id}/deployments`, publisher, { revisionId: revision.body.id, environments: [envName] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.[0]?.pointer).toBe('/environments/0');
+    await api('PATCH', `/api/admin/v1/environments/${env2.body.id}`, admin, { allowPrivateBackends: true });
+    expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/deployments`, publisher, { revisionId: revision.body.id, environments: [envName] })).status).toBe(201);
+  });
+});
