@@ -34,7 +34,7 @@ export default defineConfig({
             wrangler: { configPath: './workers/control-plane/wrangler.toml' },
             miniflare: {
               bindings: { TEST_MIGRATIONS: migrations, ...secrets },
-              durableObjects: { THROTTLE: 'ThrottleCounter' },
+              durableObjects: { THROTTLE: { className: 'ThrottleCounter', useSQLite: true } },
               serviceBindings: { GATEWAY: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' } },
             },
           }),

@@ -1,0 +1,73 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
+import { api, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { throttleNamespace } from '../gateway-sync/bindings.ts';
+
+describe('admin: throttling policies', () => {
+  it('creates a tier with burst control, refuses duplicates and names bad fields', async () => {
+    const admin = await userWithRole('admin');
+    const name = `Burst${Date.now()}`;
+    const created = await api<{ id: string; limit: number; burstLimit: number }>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'subscription', name, limit: 1000, unitTime: 1, timeUnit: 'hour', burstLimit: 10, burstTimeUnit: 'sec' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ limit: 1000, burstLimit: 10 });
+    expect((await api('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'subscription', name, limit: 5 })).status).toBe(409);
+    const bad = await api<ProblemBody>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'custom', name: 'x y', limit: 0, burstLimit: 3 });
+    expect(bad.body.errors?.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/name', '/limit']));
+    const listed = await api<{ list: Array<{ name: string }> }>('GET', '/api/admin/v1/throttling-policies?kind=subscription', admin);
+    expect(listed.body.list.map((p) => p.name)).toEqual(expect.arrayContaining(['Unlimited', 'Gold', 'Silver', 'Bronze', name]));
+  });
+
+  it('refuses to delete a policy in use (409 naming its users) and pushes tier changes to subscriptions', async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const name = `Tier${Date.now()}`;
+    const policy = await api<{ id: string }>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'subscription', name, limit: 5, unitTime: 1, timeUnit: 'min' });
+    const apiId = await publishedApi(publisher, { subscriptionTiers: [name] });
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Tiered' });
+    await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: name });
+    const inUse = await api<ProblemBody & { usedBy: string[] }>('DELETE', `/api/admin/v1/throttling-policies/${policy.body.id}`, admin);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.usedBy).toEqual(expect.arrayContaining([`api ${apiId}`]));
+    const changed = await api('PUT', `/api/admin/v1/throttling-policies/${policy.body.id}`, admin, { kind: 'subscription', name, limit: 7, unitTime: 1, timeUnit: 'min' });
+    expect(changed.status).toBe(200);
+    const state = await throttleNamespace(env).getByName(subscriptionObjectName(app.body.id, apiId)).inspect();
+    expect(state.state?.limits).toEqual([{ policy: name, scope: 'subscription', limit: 7, windowSeconds: 60 }]);
+    const unused = await api<{ id: string }>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'application', name: `Unused${Date.now()}`, limit: 3 });
+    expect((await api('DELETE', `/api/admin/v1/throttling-policies/${unused.body.id}`, admin)).status).toBe(204);
+  });
+
+  it('is for admins: publishers may read tiers but not write them, developers may do neither', async () => {
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    expect((await api('GET', '/api/admin/v1/throttling-policies', publisher)).status).toBe(200);
+    expect((await api('POST', '/api/admin/v1/throttling-policies', publisher, { kind: 'subscription', name: 'Nope', limit: 1 })).status).toBe(403);
+    expect((await api('GET', '/api/admin/v1/throttling-policies', dev)).status).toBe(403);
+    expect((await api('GET', '/api/admin/v1/users', publisher)).status).toBe(403);
+    expect((await api('POST', '/api/admin/v1/users', dev, { email: 'a@b.co', password: 'long enough password', displayName: 'A', role: 'admin' })).status).toBe(403);
+  });
+});
+
+describe('admin: users and environments', () => {
+  it('creates users with roles and refuses a taken email', async () => {
+    const admin = await userWithRole('admin');
+    const email = `made-${Date.now()}@example.com`;
+    const made = await api<{ role: string }>('POST', '/api/admin/v1/users', admin, { email, password: 'long enough password', displayName: 'Made', role: 'publisher' });
+    expect(made.status).toBe(201);
+    expect(made.body.role).toBe('publisher');
+    expect((await api('POST', '/api/admin/v1/users', admin, { email, password: 'long enough password', displayName: 'Made', role: 'publisher' })).status).toBe(409);
+  });
+
+  it('creates and changes gateway environments', async () => {
+    const admin = await userWithRole('admin');
+    const name = `edge-${Date.now()}`;
+    const created = await api<{ id: string; allowPrivateBackends: boolean }>('POST', '/api/admin/v1/environments', admin, { name, displayName: 'Edge', type: 'production', hostname: 'api.example.com' });
+    expect(created.status).toBe(201);
+    expect(created.body.allowPrivateBackends).toBe(false);
+    expect((await api('POST', '/api/admin/v1/environments', admin, { name, displayName: 'Again' })).status).toBe(409);
+    const patched = await api<{ allowPrivateBackends: boolean }>('PATCH', `/api/admin/v1/environments/${created.body.id}`, admin, { allowPrivateBackends: true });
+    expect(patched.body.allowPrivateBackends).toBe(true);
+    expect((await api('PATCH', '/api/admin/v1/environments/env_nope', admin, { displayName: 'X' })).status).toBe(404);
+  });
+});

@@ -1,0 +1,110 @@
+import { SELF, env } from 'cloudflare:test';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
+import { ORIGIN, api, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { schema } from '../db.ts';
+import { throttleNamespace } from '../gateway-sync/bindings.ts';
+
+const object = (appId: string, apiId: string) => throttleNamespace(env).getByName(subscriptionObjectName(appId, apiId));
+
+describe('devportal: sign-up', () => {
+  it('signs up an active developer who can sign in, and refuses a taken email', async () => {
+    const email = `dev-${Date.now()}@example.com`;
+    const res = await api<{ role: string; status: string }>('POST', '/api/devportal/v1/signup', null, { email, password: 'correct horse battery', displayName: 'Dev' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ role: 'subscriber', status: 'ACTIVE' });
+    const login = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'correct horse battery' }) });
+    expect(login.status).toBe(200);
+    expect(login.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect((await api('POST', '/api/devportal/v1/signup', null, { email, password: 'correct horse battery', displayName: 'Dev' })).status).toBe(409);
+    const weak = await api<ProblemBody>('POST', '/api/devportal/v1/signup', null, { email: 'x@example.com', password: 'short', displayName: 'X', role: 'admin' });
+    expect(weak.body.errors?.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/password', '/role']));
+  });
+});
+
+describe('devportal: applications, keys and subscriptions', () => {
+  it('shows a secret once, stores only its hash, and answers 404 for other developers', async () => {
+    const alice = await userWithRole('subscriber');
+    const bob = await userWithRole('subscriber');
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', alice, { name: 'Alice App' });
+    expect(app.status).toBe(201);
+    const keys = await api<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, alice, { keyType: 'PRODUCTION' });
+    expect(keys.status).toBe(201);
+    const stored = (await db.select().from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, keys.body.consumerKey)))[0];
+    expect(stored?.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain(keys.body.consumerSecret);
+    const listed = await api<{ list: Array<Record<string, unknown>> }>('GET', `/api/devportal/v1/applications/${app.body.id}/keys`, alice);
+    expect(JSON.stringify(listed.body)).not.toContain(keys.body.consumerSecret);
+    expect((await api('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, alice, { keyType: 'PRODUCTION' })).status).toBe(409);
+    for (const [method, path, body] of [
+      ['GET', `/api/devportal/v1/applications/${app.body.id}`, undefined],
+      ['DELETE', `/api/devportal/v1/applications/${app.body.id}`, undefined],
+      ['GET', `/api/devportal/v1/applications/${app.body.id}/keys`, undefined],
+      ['POST', `/api/devportal/v1/applications/${app.body.id}/keys/PRODUCTION/regenerate-secret`, undefined],
+      ['GET', `/api/devportal/v1/subscriptions?applicationId=${app.body.id}`, undefined],
+      ['POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: 'api_x', tier: 'Gold' }],
+    ] as const) {
+      expect((await api(method, path, bob, body)).status, `${method} ${path}`).toBe(404);
+    }
+    expect((await api('GET', '/api/devportal/v1/applications/app_doesnotexist', alice)).status).toBe(404);
+    expect((await api('POST', '/api/devportal/v1/applications', alice, { name: 'X', ownerId: bob.id })).status).toBe(400);
+  });
+
+  it('subscribes on an offered tier, pushes it to the counter object, and takes it back on unsubscribe', async () => {
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const apiId = await publishedApi(publisher);
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Subscriber App' });
+    const wrongTier = await api<ProblemBody>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Silver' });
+    expect(wrongTier.status).toBe(400);
+    expect(wrongTier.body.errors?.[0]?.pointer).toBe('/tier');
+    const sub = await api<{ id: string; status: string }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Bronze' });
+    expect(sub.status).toBe(201);
+    expect((await object(app.body.id, apiId).inspect()).state).toMatchObject({ status: 'UNBLOCKED', tier: 'Bronze', limits: [{ limit: 1000, windowSeconds: 60 }] });
+    expect((await api('PATCH', `/api/devportal/v1/subscriptions/${sub.body.id}`, dev, { tier: 'Gold' })).status).toBe(200);
+    expect((await object(app.body.id, apiId).inspect()).state?.tier).toBe('Gold');
+    expect((await api('DELETE', `/api/devportal/v1/subscriptions/${sub.body.id}`, dev)).status).toBe(204);
+    expect((await object(app.body.id, apiId).inspect()).deleted).toBe(true);
+  });
+
+  it('gives exactly one 201 to concurrent duplicate subscriptions', async () => {
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const apiId = await publishedApi(publisher);
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Racer' });
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(7);
+  });
+
+  it('refuses subscriptions to deprecated APIs', async () => {
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const apiId = await publishedApi(publisher);
+    await api('POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, publisher, { state: 'DEPRECATED' });
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Late' });
+    expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' })).status).toBe(409);
+  });
+
+  it('deleting an application removes every counter object it had, so its tokens stop at once', async () => {
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const apiId = await publishedApi(publisher);
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Doomed' });
+    await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
+    expect((await api('DELETE', `/api/devportal/v1/applications/${app.body.id}`, dev)).status).toBe(204);
+    expect(await object(app.body.id, apiId).admit({ keyType: 'PRODUCTION', credentialId: 'x', issuedAt: Date.now() })).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
+  });
+
+  it('shows published APIs in the catalog and hides created ones', async () => {
+    const publisher = await userWithRole('publisher');
+    const publishedId = await publishedApi(publisher, { name: `Catalog visible ${Date.now()}` });
+    const hidden = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, { name: `Catalog hidden ${Date.now()}`, context: `/hidden${Date.now()}`, version: 'v1' });
+    const catalog = await api<{ list: Array<{ id: string }> }>('GET', '/api/devportal/v1/apis?query=Catalog&limit=100', null);
+    const ids = catalog.body.list.map((a) => a.id);
+    expect(ids).toContain(publishedId);
+    expect(ids).not.toContain(hidden.body.id);
+    expect((await api('GET', `/api/devportal/v1/apis/${hidden.body.id}`, null)).status).toBe(404);
+  });
+});

@@ -1,0 +1,118 @@
+import { SELF, env } from 'cloudflare:test';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
+import { ORIGIN, api, publishedApi, userWithRole } from '../../../../test/workers/control-plane-helpers.ts';
+import { throttleNamespace } from '../gateway-sync/bindings.ts';
+
+interface Client {
+  appId: string;
+  id: string;
+  secret: string;
+  apiId: string;
+}
+let client: Client;
+let other: Client;
+
+async function makeClient(name: string): Promise<Client> {
+  const publisher = await userWithRole('publisher');
+  const dev = await userWithRole('subscriber');
+  const apiId = await publishedApi(publisher, { resources: [{ method: 'GET', path: '/items', authType: 'oauth2', scopes: ['items:read'] }] });
+  const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name, throttlingPolicy: '50PerMin' });
+  const keys = await api<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, { keyType: 'PRODUCTION' });
+  await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
+  return { appId: app.body.id, id: keys.body.consumerKey, secret: keys.body.consumerSecret, apiId };
+}
+
+const basic = (id: string, secret: string) => `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
+async function post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+  const res = await SELF.fetch(`${ORIGIN}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text === '' ? null : JSON.parse(text)) as Record<string, unknown> };
+}
+const token = (c: Client, form: Record<string, string> = {}) => post('/oauth2/token', { grant_type: 'client_credentials', ...form }, { authorization: basic(c.id, c.secret) });
+
+beforeAll(async () => {
+  client = await makeClient('OAuth App');
+  other = await makeClient('Other App');
+});
+
+describe('Key Manager', () => {
+  it('publishes RFC 8414 metadata and a JWKS without private members', async () => {
+    const meta = (await (await SELF.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(meta).toMatchObject({ issuer: env.ISSUER, token_endpoint: `${env.ISSUER}/oauth2/token`, code_challenge_methods_supported: ['S256'] });
+    const jwks = (await (await SELF.fetch(`${ORIGIN}/oauth2/jwks`)).json()) as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kid: 'test-key', alg: 'ES256', use: 'sig', kty: 'EC' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('issues an RFC 9068 access token carrying what the gateway needs, dropping scopes not allowed', async () => {
+    const res = await token(client, { scope: 'items:read admin:everything' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'items:read' });
+    expect(res.body).not.toHaveProperty('refresh_token');
+    const jwt = String(res.body['access_token']);
+    expect(decodeProtectedHeader(jwt)).toEqual({ alg: 'ES256', kid: 'test-key', typ: 'at+jwt' });
+    const jwks = (await (await SELF.fetch(`${ORIGIN}/oauth2/jwks`)).json()) as { keys: [] };
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks), { issuer: env.ISSUER, audience: env.TOKEN_AUDIENCE, typ: 'at+jwt' });
+    expect(payload).toMatchObject({ sub: client.id, client_id: client.id, application_id: client.appId, key_type: 'PRODUCTION', application_tier: '50PerMin', scope: 'items:read', subscribed_apis: { [client.apiId]: 'Gold' } });
+    expect(typeof payload.jti).toBe('string');
+  });
+
+  it('accepts client_secret_post and answers RFC 6749 errors exactly', async () => {
+    expect((await post('/oauth2/token', { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret })).status).toBe(200);
+    const wrong = await post('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(client.id, 'nope') });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toMatchObject({ error: 'invalid_client' });
+    expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
+    expect(wrong.headers.get('cache-control')).toBe('no-store');
+    expect((await post('/oauth2/token', { grant_type: 'client_credentials' })).body).toMatchObject({ error: 'invalid_client' });
+    expect((await token(client, { grant_type: 'password' })).body).toMatchObject({ error: 'unsupported_grant_type' });
+    expect((await post('/oauth2/token', {}, { authorization: basic(client.id, client.secret) })).body).toMatchObject({ error: 'invalid_request' });
+    const both = await post('/oauth2/token', { grant_type: 'client_credentials', client_secret: client.secret }, { authorization: basic(client.id, client.secret) });
+    expect(both).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    const json = await SELF.fetch(`${ORIGIN}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(client.id, client.secret) }, body: '{"grant_type":"client_credentials"}' });
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('introspects: active tokens with their claims, anything else exactly {"active":false}', async () => {
+    const jwt = String((await token(client)).body['access_token']);
+    const active = await post('/oauth2/introspect', { token: jwt }, { authorization: basic(client.id, client.secret) });
+    expect(active.body).toMatchObject({ active: true, client_id: client.id, application_id: client.appId });
+    expect((await post('/oauth2/introspect', { token: 'garbage' }, { authorization: basic(client.id, client.secret) })).body).toEqual({ active: false });
+    expect((await post('/oauth2/introspect', { token: jwt })).status).toBe(401);
+  });
+
+  it("revokes only the client's own tokens, reaching the counter object at once", async () => {
+    const mine = String((await token(client)).body['access_token']);
+    const theirs = String((await token(other)).body['access_token']);
+    const stranger = await post('/oauth2/revoke', { token: mine }, { authorization: basic(other.id, other.secret) });
+    expect(stranger.status).toBe(200);
+    expect((await post('/oauth2/introspect', { token: mine }, { authorization: basic(client.id, client.secret) })).body['active']).toBe(true);
+    expect((await post('/oauth2/revoke', { token: mine }, { authorization: basic(client.id, client.secret) })).status).toBe(200);
+    expect((await post('/oauth2/introspect', { token: mine }, { authorization: basic(client.id, client.secret) })).body).toEqual({ active: false });
+    const { payload } = await jwtVerify(mine, createLocalJWKSet((await (await SELF.fetch(`${ORIGIN}/oauth2/jwks`)).json()) as { keys: [] }));
+    const admitted = await throttleNamespace(env).getByName(subscriptionObjectName(client.appId, client.apiId)).admit({ keyType: 'PRODUCTION', credentialId: String(payload.jti), issuedAt: Date.now() });
+    expect(admitted).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect((await post('/oauth2/introspect', { token: theirs }, { authorization: basic(other.id, other.secret) })).body['active']).toBe(true);
+    expect((await post('/oauth2/revoke', { token: 'not-a-token' }, { authorization: basic(client.id, client.secret) })).status).toBe(200);
+  });
+
+  it('regenerating the secret stops the old secret and every token issued before', async () => {
+    const dev = await userWithRole('subscriber');
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Rotating' });
+    const keys = await api<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, { keyType: 'PRODUCTION' });
+    const c: Client = { appId: app.body.id, id: keys.body.consumerKey, secret: keys.body.consumerSecret, apiId: '' };
+    const old = String((await token(c)).body['access_token']);
+    const regenerated = await api<{ consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys/PRODUCTION/regenerate-secret`, dev);
+    expect(regenerated.status).toBe(200);
+    expect((await token(c)).status).toBe(401);
+    const fresh = await token({ ...c, secret: regenerated.body.consumerSecret });
+    expect(fresh.status).toBe(200);
+    expect((await post('/oauth2/introspect', { token: old }, { authorization: basic(c.id, regenerated.body.consumerSecret) })).body).toEqual({ active: false });
+    expect((await post('/oauth2/introspect', { token: String(fresh.body['access_token']) }, { authorization: basic(c.id, regenerated.body.consumerSecret) })).body['active']).toBe(true);
+  });
+});
