@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, tokenFor } from '../../scripts/lib/seed.ts';
+import { ROOT, usePlatform } from '../support/platform.ts';
+
+/** The portal in Debian's Chromium against the running platform; screenshots for reviewers. */
+const { portalUrl, controlPlaneUrl, demo } = usePlatform();
+const shots = join(ROOT, 'test-results/screenshots');
+let browser: Browser;
+const dialogs: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+afterAll(async () => {
+  await browser.close();
+});
+
+async function signIn(who: { email: string; password: string }): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(portalUrl);
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await page.click('#login');
+  await page.waitForSelector('#catalog');
+  return page;
+}
+
+describe('portal', () => {
+  it('serves a Content-Security-Policy without inline scripts and refuses framing', async () => {
+    const res = await fetch(portalUrl);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+  });
+
+  it('refuses a wrong password with the problem shown inline', async () => {
+    const page = await browser.newPage();
+    await page.goto(portalUrl);
+    await page.fill('#email', demo.users.developer.email);
+    await page.fill('#password', 'wrong password');
+    await page.click('#login');
+    await expect(page.waitForSelector('.error')).resolves.toBeTruthy();
+    expect(await page.textContent('.error')).toContain('Wrong email or password');
+    await page.close();
+  });
+
+  it('lets the demo developer find the Petstore and see the Demo App subscribed to it', async () => {
+    const page = await signIn(demo.users.developer);
+    await page.waitForSelector('#catalog .card');
+    expect(await page.textContent('#catalog')).toContain('Petstore');
+    await page.screenshot({ path: join(shots, 'catalog.png'), fullPage: true });
+    await page.click('a[href="#/applications"]');
+    await page.waitForSelector('#applications');
+    const app = await page.textContent('[data-app="Demo App"]');
+    expect(app).toContain('Petstore v1');
+    expect(app).toContain(demo.application.clientId);
+    await page.screenshot({ path: join(shots, 'applications.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(shots, 'applications-phone.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('shows the publisher their APIs with only the legal lifecycle transitions', async () => {
+    const page = await signIn(demo.users.publisher);
+    await page.click('a[href="#/publisher"]');
+    await page.waitForSelector('#publisher-apis');
+    const row = await page.textContent('#publisher-apis tbody');
+    expect(row).toContain('Petstore');
+    expect(row).toContain('PUBLISHED');
+    expect(row).toContain('→ DEPRECATED');
+    expect(row).not.toContain('→ RETIRED');
+    await page.screenshot({ path: join(shots, 'publisher.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('never runs script planted in publisher-controlled text (stored XSS)', async () => {
+    const payloads = ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '"><svg onload=alert(3)>', 'javascript:alert(4)'];
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+    const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+      name: `XSS ${payloads[0]}`,
+      context: `/xss${Date.now()}`,
+      version: 'v1',
+      description: payloads.join(' '),
+      tags: payloads.slice(1),
+      subscriptionTiers: ['Gold'],
+    });
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, { state: 'PUBLISHED' });
+    const page = await signIn(demo.users.developer);
+    await page.waitForSelector('#catalog .card');
+    const text = await page.textContent('#catalog');
+    expect(text).toContain(payloads[0]);
+    expect(text).toContain(payloads[1]);
+    expect(await page.$$('#catalog img, #catalog script, #catalog svg')).toHaveLength(0);
+    const publisherPage = await signIn(demo.users.publisher);
+    await publisherPage.click('a[href="#/publisher"]');
+    await publisherPage.waitForSelector('#publisher-apis');
+    await page.screenshot({ path: join(shots, 'xss-catalog.png'), fullPage: true });
+    expect(dialogs).toEqual([]);
+    await page.context().close();
+    await publisherPage.context().close();
+  });
+});
