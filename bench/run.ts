@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   log('starting the platform (no portal, local observability off)…');
   // wrangler dev streams every request to a local trace store by default; that halves throughput.
   const quiet = { X_LOCAL_OBSERVABILITY: 'false' };
-  const platform = await startPlatform({ ports: { gateway: 38787, controlPlane: 38788, portal: 38789, demoBackend: 38790, inspector: 39229 }, portal: false, env: quiet, log: () => {} });
+  // Limits under 10 million per window stay strict here, so one run measures both modes.
+  const platform = await startPlatform({ ports: { gateway: 38787, controlPlane: 38788, portal: 38789, demoBackend: 38790, inspector: 39229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000' }, log: () => {} });
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-bench-'));
   start(
     [
@@ -98,31 +99,29 @@ async function main(): Promise<void> {
   const { gatewayUrl, controlPlaneUrl, demo } = platform;
   const anon = new Client(controlPlaneUrl);
   const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
-  await admin.expect([201, 409], 'POST', '/api/admin/v1/throttling-policies', {
-    kind: 'subscription',
-    name: 'BenchCounted',
-    description: 'Counts every call exactly; too large to be reached by the bench',
-    limit: 1_000_000_000,
-    unitTime: 1,
-    timeUnit: 'min',
-  });
+  const tiers = { strict: 1_000_000, leased: 1_000_000_000 };
+  for (const [mode, limit] of Object.entries(tiers)) {
+    await admin.expect([201, 409], 'POST', '/api/admin/v1/throttling-policies', { kind: 'subscription', name: `Bench-${mode}`, description: 'Counts every call exactly; too large for the bench to reach', limit, unitTime: 1, timeUnit: 'min' });
+  }
   const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
-  const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
-    name: 'Bench',
-    context: '/bench',
-    version: 'v1',
-    subscriptionTiers: ['BenchCounted'],
-    resources: [
-      { method: 'GET', path: '/items', authType: 'oauth2' },
-      { method: 'GET', path: '/open', authType: 'none' },
-    ],
-    endpoints: { production: { urls: [{ url: `http://127.0.0.1:${BACKEND_PORT}`, timeoutMs: 10_000 }] } },
-  });
-  await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
-  const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-  await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: 'BenchCounted' });
+  for (const mode of Object.keys(tiers)) {
+    const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+      name: `Bench ${mode}`,
+      context: `/bench-${mode}`,
+      version: 'v1',
+      subscriptionTiers: [`Bench-${mode}`],
+      resources: [
+        { method: 'GET', path: '/items', authType: 'oauth2' },
+        { method: 'GET', path: '/open', authType: 'none' },
+      ],
+      endpoints: { production: { urls: [{ url: `http://127.0.0.1:${BACKEND_PORT}`, timeoutMs: 10_000 }] } },
+    });
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
+    await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: `Bench-${mode}` });
+  }
   const tokenRes = await fetch(`${controlPlaneUrl}/oauth2/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${demo.application.clientId}:${demo.application.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -133,8 +132,9 @@ async function main(): Promise<void> {
 
   const cases: Array<{ name: string; url: string; headers: Record<string, string> }> = [
     { name: 'pass-through', url: `${passthrough}/items`, headers: {} },
-    { name: 'gateway: unsecured resource', url: `${gatewayUrl}/bench/v1/open`, headers: {} },
-    { name: 'gateway: JWT + subscription + throttle (strict, one hot key)', url: `${gatewayUrl}/bench/v1/items`, headers: auth },
+    { name: 'gateway: unsecured resource', url: `${gatewayUrl}/bench-strict/v1/open`, headers: {} },
+    { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', url: `${gatewayUrl}/bench-strict/v1/items`, headers: auth },
+    { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/items`, headers: auth },
   ];
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.headers });

@@ -41,6 +41,8 @@ export interface PlatformOptions {
   log: (line: string) => void;
   /** Extra environment for the wrangler processes (e.g. X_LOCAL_OBSERVABILITY=false for benchmarks). */
   env?: Record<string, string>;
+  /** Vars overriding the gateway's wrangler.toml [vars]. */
+  gatewayVars?: Record<string, string>;
 }
 
 export interface RunningPlatform {
@@ -127,7 +129,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   const env = { WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: registry, ...options.env };
   const common = (port: number, inspector: number) => ['dev', '--ip', host, '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persistTo, '--show-interactive-dev-session=false'];
   const specs: Array<{ name: string; args: string[]; cwd: string }> = [
-    { name: 'gateway', args: [...common(ports.gateway, ports.inspector), '-c', 'wrangler.toml'], cwd: ROOT },
+    { name: 'gateway', args: [...common(ports.gateway, ports.inspector), '-c', 'wrangler.toml', ...Object.entries(options.gatewayVars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])], cwd: ROOT },
     {
       name: 'control-plane',
       args: [

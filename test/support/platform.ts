@@ -26,7 +26,7 @@ declare module 'vitest' {
 
 export const E2E_PORTS: Ports = { gateway: 28787, controlPlane: 28788, portal: 28789, demoBackend: 28790, inspector: 29229 };
 
-export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; log?: (line: string) => void } = {}): Promise<PlatformInfo & { stop(): Promise<void> }> {
+export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; gatewayVars?: Record<string, string>; log?: (line: string) => void } = {}): Promise<PlatformInfo & { stop(): Promise<void> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-platform-'));
   const persistTo = join(dir, 'state');
@@ -34,7 +34,7 @@ export async function startPlatform(options: { ports?: Ports; portal?: boolean; 
   applyMigrations(persistTo, () => {});
   const portal = options.portal ?? true;
   if (portal) buildPortal(() => {});
-  const running = await launch({ ports: options.ports ?? E2E_PORTS, persistTo, registry: join(dir, 'registry'), portal, log, env: options.env });
+  const running = await launch({ ports: options.ports ?? E2E_PORTS, persistTo, registry: join(dir, 'registry'), portal, log, env: options.env, gatewayVars: options.gatewayVars });
   try {
     const demo = await seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
     return {

@@ -28,7 +28,8 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   const subStub = env.THROTTLE.getByName(subName);
   const shared = call.shared.filter((s) => s.limits.length > 0);
   // Hot keys with large limits spend a lease in memory instead of calling the object every time.
-  if (shared.length === 0 && shouldLease(subName)) {
+  // Small limits stay strict: a lease would hand a noticeable share of them to one isolate.
+  if (shared.length === 0 && shouldLease(subName, Number(env.LEASE_MIN_LIMIT))) {
     let spent: LeaseSpend;
     try {
       spent = await spendLease(subName, subStub, call.request, waitUntil);

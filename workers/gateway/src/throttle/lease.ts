@@ -3,8 +3,6 @@ import { BoundedCache } from '../../../shared/lru.ts';
 
 /** A hot key: at least this many calls in the previous second of this isolate. */
 export const LEASE_MIN_RATE = 20;
-/** Small limits stay strict: a lease would hand a noticeable share of them to one isolate. */
-export const LEASE_MIN_LIMIT = 100;
 
 interface Held {
   readonly lease: Lease;
@@ -28,7 +26,7 @@ export function rememberLimits(name: string, limits: readonly LimitStatus[]): vo
 }
 
 /** Counts the call and says whether its key is hot enough, and its limits large enough, to lease. */
-export function shouldLease(name: string, now = Date.now()): boolean {
+export function shouldLease(name: string, minLimit: number, now = Date.now()): boolean {
   const second = Math.floor(now / 1000);
   let r = rates.get(name, now);
   if (r === undefined || r.second !== second) {
@@ -38,7 +36,7 @@ export function shouldLease(name: string, now = Date.now()): boolean {
   r.count += 1;
   if (held.get(name, now) !== undefined) return true;
   const limits = knownLimits.get(name, now);
-  return limits !== undefined && r.previous >= LEASE_MIN_RATE && limits.every((l) => l.limit >= LEASE_MIN_LIMIT);
+  return limits !== undefined && r.previous >= LEASE_MIN_RATE && limits.every((l) => l.limit >= minLimit);
 }
 
 export type LeaseSpend = { ok: true; tier: string; limits: readonly LimitStatus[] } | { ok: false; result: Extract<LeaseResult, { ok: false }> } | { ok: false; revoked: true };
