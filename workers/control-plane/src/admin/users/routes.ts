@@ -1,12 +1,9 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { desc } from 'drizzle-orm';
 import { ROLES } from '../../../../shared/db/schema.ts';
-import { hashPassword } from '../../../../shared/crypto.ts';
-import { newId } from '../../../../shared/ids.ts';
-import { ApiError } from '../../../../shared/problem.ts';
-import { auditEntry } from '../../audit.ts';
 import { Email, Password, UserSchema, toUser } from '../../auth/schemas.ts';
 import { principalOf } from '../../auth/middleware.ts';
+import { createUser } from '../../auth/users.ts';
 import { schema } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -38,20 +35,8 @@ export function userRoutes() {
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:users']);
       const body = c.req.valid('json');
-      const db = c.var.db;
-      const id = newId('user');
-      try {
-        const [rows] = await db.batch([
-          db.insert(schema.users).values({ id, email: body.email, displayName: body.displayName, passwordHash: await hashPassword(body.password), role: body.role }).returning(),
-          auditEntry(db, principal, 'user.create', { type: 'user', id }, null, { email: body.email, role: body.role }),
-        ]);
-        const row = rows[0];
-        if (row === undefined) throw new ApiError('internal');
-        return c.json(toUser(row), 201);
-      } catch (err) {
-        if (/UNIQUE constraint failed: users\.email/.test(String(err))) throw new ApiError('conflict', { detail: 'A user with this email exists', errors: [{ pointer: '/email', detail: 'Taken' }] });
-        throw err;
-      }
+      const user = await createUser(c.var.db, principal, body, 'user.create');
+      return c.json(toUser(user), 201);
     },
   );
   return app;
