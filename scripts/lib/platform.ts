@@ -92,8 +92,8 @@ function wrangler(args: string[], options: { cwd?: string; env?: Record<string, 
 export function applyMigrations(persistTo: string, log: (line: string) => void): void {
   const result = wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo, '-c', 'wrangler.toml']);
   if (result.status !== 0) throw new Error(`applying D1 migrations failed:\n${result.stdout}\n${result.stderr}`);
-  const applied = (result.stdout.match(/✅/g) ?? []).length;
-  log(applied > 0 ? `applied ${applied} D1 migration(s)` : 'D1 schema is up to date');
+  if (/No migrations to apply/.test(result.stdout)) log('D1 schema is up to date');
+  else log(`applied ${(result.stdout.match(/✅/g) ?? []).length} D1 migration(s)`);
 }
 
 export function buildPortal(log: (line: string) => void): void {
