@@ -42,6 +42,7 @@ beforeAll(async () => {
       { method: 'GET', path: '/items', authType: 'oauth2' },
       { method: 'GET', path: '/items/{id}', authType: 'oauth2' },
       { method: 'POST', path: '/items', authType: 'oauth2' },
+      { method: 'GET', path: '/keyed', authType: 'oauth2_or_api_key' },
     ],
     endpoints: { production: { urls: [{ url: `${backendUrl}/base`, timeoutMs: 5000 }] } },
   });
@@ -107,6 +108,21 @@ describe('gateway over HTTP', () => {
     expect((await fetch(`${gatewayUrl}${context}/v1/items`, { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
     expect((await fetch(`${gatewayUrl}${context}/v1/items`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
     expect((await fetch(`${gatewayUrl}${context}/v1/items?access_token=${token}`)).status).toBe(401);
+    expect(received).toHaveLength(0);
+  });
+
+  it('accepts an API key from the devportal, never forwards it, and refuses it on the next request once revoked', async () => {
+    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+    const created = await developer.expect<{ id: string; key: string; prefix: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'e2e key' });
+    expect(created.body.key.startsWith(created.body.prefix)).toBe(true);
+    received.length = 0;
+    const ok = await fetch(`${gatewayUrl}${context}/v1/keyed`, { headers: { apikey: created.body.key } });
+    expect(ok.status).toBe(200);
+    expect(received[0]?.headers['apikey']).toBeUndefined();
+    expect((await fetch(`${gatewayUrl}${context}/v1/items`, { headers: { apikey: created.body.key } })).status).toBe(401);
+    await developer.expect([204], 'DELETE', `/api/devportal/v1/applications/${demo.application.id}/api-keys/${created.body.id}`);
+    received.length = 0;
+    expect((await fetch(`${gatewayUrl}${context}/v1/keyed`, { headers: { apikey: created.body.key } })).status).toBe(401);
     expect(received).toHaveLength(0);
   });
 

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { apiKeyRoutes } from './api-keys/routes.ts';
 import { applicationRoutes } from './applications/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { signupRoutes } from './signup/routes.ts';
@@ -13,5 +14,6 @@ export function devportalRoutes() {
   app.route('/', catalogRoutes());
   app.route('/', applicationRoutes());
   app.route('/', subscriptionRoutes());
+  app.route('/', apiKeyRoutes());
   return app;
 }
