@@ -17,6 +17,7 @@ let backendUrl = '';
 
 const { gatewayUrl, controlPlaneUrl, demo } = usePlatform();
 let token = '';
+let recordedApiId = '';
 const context = '/recorded';
 
 beforeAll(async () => {
@@ -51,6 +52,7 @@ beforeAll(async () => {
   await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
   await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: 'Unlimited' });
+  recordedApiId = api.body.id;
   token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
 });
 
@@ -124,6 +126,21 @@ describe('gateway over HTTP', () => {
     received.length = 0;
     expect((await fetch(`${gatewayUrl}${context}/v1/keyed`, { headers: { apikey: created.body.key } })).status).toBe(401);
     expect(received).toHaveLength(0);
+  });
+
+  it('refuses the next call after the publisher blocks the subscription, and serves again once unblocked', async () => {
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:subscriptions', 'api:view']);
+    const subs = await publisher.expect<{ list: Array<{ id: string; applicationId: string }> }>([200], 'GET', `/api/publisher/v1/apis/${recordedApiId}/subscriptions`);
+    const sub = subs.body.list.find((s) => s.applicationId === demo.application.id);
+    expect(sub).toBeDefined();
+    await publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${sub?.id}/block`, { status: 'BLOCKED' });
+    received.length = 0;
+    const blocked = await fetch(`${gatewayUrl}${context}/v1/items`, { headers: { authorization: `Bearer ${token}` } });
+    expect(blocked.status).toBe(403);
+    expect(((await blocked.json()) as { code: number }).code).toBe(900909);
+    expect(received).toHaveLength(0);
+    await publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${sub?.id}/unblock`);
+    expect((await fetch(`${gatewayUrl}${context}/v1/items`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 
   it('answers 502 when the backend refuses the connection', async () => {

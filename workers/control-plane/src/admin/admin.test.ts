@@ -71,3 +71,30 @@ describe('admin: users and environments', () => {
     expect((await api('PATCH', '/api/admin/v1/environments/env_nope', admin, { displayName: 'X' })).status).toBe(404);
   });
 });
+
+describe('admin: blocking conditions and audit log', () => {
+  it('compiles enabled conditions into the snapshot and validates addresses', async () => {
+    const admin = await userWithRole('admin');
+    const bad = await api<ProblemBody>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType: 'IP_RANGE', conditionValue: '300.1.1.1/99' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.[0]?.pointer).toBe('/conditionValue');
+    const made = await api<{ id: string }>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType: 'IP_RANGE', conditionValue: '2001:db8::/32', inverted: true });
+    expect(made.status).toBe(201);
+    const snapshotOf = async () => JSON.parse((await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>())?.body ?? '{}') as { blocking?: { ips: Array<{ range: string; inverted: boolean }> } };
+    expect((await snapshotOf()).blocking?.ips).toContainEqual({ range: '2001:db8::/32', inverted: true });
+    await api('PATCH', `/api/admin/v1/blocking-conditions/${made.body.id}`, admin, { enabled: false });
+    expect((await snapshotOf()).blocking?.ips).not.toContainEqual({ range: '2001:db8::/32', inverted: true });
+    expect((await api('DELETE', `/api/admin/v1/blocking-conditions/${made.body.id}`, admin)).status).toBe(204);
+  });
+
+  it('lists the audit log with filters, before and after included', async () => {
+    const admin = await userWithRole('admin');
+    const made = await api<{ id: string }>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType: 'APPLICATION', conditionValue: 'app_audited' });
+    await api('PATCH', `/api/admin/v1/blocking-conditions/${made.body.id}`, admin, { enabled: false });
+    const log = await api<{ list: Array<{ action: string; actorEmail: string; before: unknown; after: unknown }> }>('GET', `/api/admin/v1/audit-log?entityId=${made.body.id}`, admin);
+    expect(log.body.list.map((e) => e.action)).toEqual(['blocking.update', 'blocking.create']);
+    expect(log.body.list[0]).toMatchObject({ actorEmail: admin.email, before: { enabled: true }, after: { enabled: false } });
+    const dev = await userWithRole('subscriber');
+    expect((await api('GET', '/api/admin/v1/audit-log', dev)).status).toBe(403);
+  });
+});

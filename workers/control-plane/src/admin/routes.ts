@@ -1,15 +1,19 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { userRoutes } from './users/routes.ts';
 
-/** /api/admin/v1 — throttling policies, gateway environments, users. */
+/** /api/admin/v1 — throttling policies, gateway environments, users, blocking conditions, audit log. */
 export function adminRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.route('/', policyRoutes());
   app.route('/', environmentRoutes());
   app.route('/', userRoutes());
+  app.route('/', blockingRoutes());
+  app.route('/', auditRoutes());
   return app;
 }

@@ -3,7 +3,9 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { GatewaySnapshot } from '../../../shared/snapshot.ts';
 import { api, apiBody, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
 import { schema } from '../db.ts';
+import { throttleNamespace } from '../gateway-sync/bindings.ts';
 import { TRANSITIONS } from './lifecycle/transitions.ts';
 
 async function snapshot(): Promise<GatewaySnapshot> {
@@ -165,5 +167,25 @@ describe('publisher: revisions and deployments', () => {
     expect(refused.body.errors?.[0]?.pointer).toBe('/environments/0');
     await api('PATCH', `/api/admin/v1/environments/${env2.body.id}`, admin, { allowPrivateBackends: true });
     expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/deployments`, publisher, { revisionId: revision.body.id, environments: [envName] })).status).toBe(201);
+  });
+});
+
+describe('publisher: subscriptions of an API', () => {
+  it('lists subscribers and blocks / unblocks them, reaching the counter object at once', async () => {
+    const publisher = await userWithRole('publisher');
+    const other = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const apiId = await publishedApi(publisher);
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Blockable' });
+    const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
+    const list = await api<{ list: Array<{ id: string; subscriber: string; status: string }> }>('GET', `/api/publisher/v1/apis/${apiId}/subscriptions`, publisher);
+    expect(list.body.list).toEqual([expect.objectContaining({ id: sub.body.id, subscriber: dev.email, status: 'UNBLOCKED' })]);
+    expect((await api('POST', `/api/publisher/v1/subscriptions/${sub.body.id}/block`, other, { status: 'BLOCKED' })).status).toBe(404);
+    const object = throttleNamespace(env).getByName(subscriptionObjectName(app.body.id, apiId));
+    expect((await api('POST', `/api/publisher/v1/subscriptions/${sub.body.id}/block`, publisher, { status: 'PROD_ONLY_BLOCKED' })).status).toBe(200);
+    expect((await object.inspect()).state?.status).toBe('PROD_ONLY_BLOCKED');
+    expect((await api('POST', `/api/publisher/v1/subscriptions/${sub.body.id}/unblock`, publisher)).status).toBe(200);
+    expect((await object.inspect()).state?.status).toBe('UNBLOCKED');
+    expect((await api<ProblemBody>('POST', `/api/publisher/v1/subscriptions/${sub.body.id}/block`, publisher, { status: 'ON_HOLD' })).status).toBe(400);
   });
 });

@@ -4,6 +4,7 @@ import type { AppEnv } from '../types.ts';
 import { apiRoutes } from './apis/routes.ts';
 import { deploymentRoutes } from './deployments/routes.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
+import { publisherSubscriptionRoutes } from './subscriptions/routes.ts';
 
 /** /api/publisher/v1 — APIs, lifecycle, revisions and deployments. */
 export function publisherRoutes() {
@@ -11,5 +12,6 @@ export function publisherRoutes() {
   app.route('/', apiRoutes());
   app.route('/', lifecycleRoutes());
   app.route('/', deploymentRoutes());
+  app.route('/', publisherSubscriptionRoutes());
   return app;
 }
