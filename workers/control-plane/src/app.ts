@@ -9,7 +9,8 @@ import { OAuthError, oauthErrorResponse } from './oauth/errors.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { publisherRoutes } from './publisher/routes.ts';
 import { createDb } from './db.ts';
-import { DEFAULT_BODY_LIMIT, limitBody, requireContentType } from './http/guards.ts';
+import { DEFAULT_BODY_LIMIT, IMPORT_BODY_LIMIT, limitBody, requireContentType } from './http/guards.ts';
+import { IMPORT_CONTENT_TYPES, IMPORT_PATH } from './publisher/openapi/routes.ts';
 import { jsonResponse } from './http/openapi.ts';
 import { validationHook } from './http/validation.ts';
 import type { AppEnv } from './types.ts';
@@ -50,7 +51,18 @@ export function createControlPlaneApp() {
     },
   );
 
-  app.use('/api/*', limitBody(DEFAULT_BODY_LIMIT), requireContentType(), authenticate());
+  // OpenAPI imports may be several MB and YAML; every other route takes at most 1 MB of JSON.
+  const importLimit = limitBody(IMPORT_BODY_LIMIT);
+  const defaultLimit = limitBody(DEFAULT_BODY_LIMIT);
+  const importTypes = requireContentType(IMPORT_CONTENT_TYPES);
+  const jsonOnly = requireContentType();
+  app.use('/api/*', async function bodyGuards(c, next) {
+    const isImport = c.req.path === IMPORT_PATH;
+    await (isImport ? importLimit : defaultLimit)(c, async () => {
+      await (isImport ? importTypes : jsonOnly)(c, next);
+    });
+  });
+  app.use('/api/*', authenticate());
   app.route('/api/auth', authRoutes());
   app.route('/api/publisher/v1', publisherRoutes());
   app.route('/api/admin/v1', adminRoutes());

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { apiRoutes } from './apis/routes.ts';
+import { openapiRoutes } from './openapi/routes.ts';
 import { deploymentRoutes } from './deployments/routes.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
 import { publisherSubscriptionRoutes } from './subscriptions/routes.ts';
@@ -9,6 +10,8 @@ import { publisherSubscriptionRoutes } from './subscriptions/routes.ts';
 /** /api/publisher/v1 — APIs, lifecycle, revisions and deployments. */
 export function publisherRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  // The import route first: /apis/import must not be read as /apis/{apiId}.
+  app.route('/', openapiRoutes());
   app.route('/', apiRoutes());
   app.route('/', lifecycleRoutes());
   app.route('/', deploymentRoutes());

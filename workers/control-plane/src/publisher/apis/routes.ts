@@ -1,14 +1,12 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, count, desc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
 import { LIFECYCLE_STATES } from '../../../../shared/db/schema.ts';
-import { newId } from '../../../../shared/ids.ts';
-import { ApiError } from '../../../../shared/problem.ts';
-import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { schema } from '../../db.ts';
 import { PagingQuery, jsonBody, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { createApi } from './create.ts';
 import { ApiSchema, CreateApiBody, type ApiView } from './schemas.ts';
 import { apiView, manageableApi, manageableApiIds } from './store.ts';
 
@@ -29,54 +27,8 @@ export function apiRoutes() {
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
-      const body = c.req.valid('json');
-      const db = c.var.db;
-      await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, body.resources.map((r) => r.throttlingPolicy));
-      const duplicate = new Set<string>();
-      body.resources.forEach((r, i) => {
-        const key = `${r.method} ${r.path}`;
-        if (duplicate.has(key)) throw new ApiError('validation-failed', { detail: `Resource ${key} is listed twice`, errors: [{ pointer: `/resources/${i}`, detail: `Duplicate resource ${key}` }] });
-        duplicate.add(key);
-      });
-      const taken = await db.select({ id: schema.apis.id }).from(schema.apis).where(and(eq(schema.apis.context, body.context), eq(schema.apis.version, body.version))).limit(1);
-      if (taken.length > 0) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists`, errors: [{ pointer: '/context', detail: 'Context and version are taken' }] });
-      const id = newId('api');
-      const statements = [
-        db.insert(schema.apis).values({
-          id,
-          name: body.name,
-          context: body.context,
-          version: body.version,
-          description: body.description,
-          tags: body.tags,
-          isDefaultVersion: body.isDefaultVersion,
-          visibility: body.visibility,
-          providerId: principal.userId,
-          subscriptionTiers: body.subscriptionTiers,
-          apiThrottlingPolicy: body.apiThrottlingPolicy,
-          apiKeyHeader: body.apiKeyHeader.toLowerCase(),
-          cors: body.cors,
-          backendJwt: body.backendJwt,
-          headerEdits: body.headerEdits,
-        }),
-        ...body.resources.map((r, i) =>
-          db.insert(schema.apiResources).values({ id: newId('resource'), apiId: id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, sortOrder: i }),
-        ),
-        ...(['production', 'sandbox'] as const).flatMap((kind) => {
-          const e = body.endpoints[kind];
-          return e === undefined ? [] : [db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: id, keyType: kind === 'production' ? 'PRODUCTION' : 'SANDBOX', strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds })];
-        }),
-        auditEntry(db, principal, 'api.create', { type: 'api', id }, null, { name: body.name, context: body.context, version: body.version }),
-      ] as const;
-      try {
-        await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
-      } catch (err) {
-        if (/UNIQUE constraint failed: apis/.test(String(err))) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists` });
-        throw err;
-      }
-      const row = (await db.select().from(schema.apis).where(eq(schema.apis.id, id)).limit(1))[0];
-      if (row === undefined) throw new ApiError('internal');
-      return c.json(await apiView(db, row), 201);
+      const row = await createApi(c.var.db, principal, c.req.valid('json'), null);
+      return c.json(await apiView(c.var.db, row), 201);
     },
   );
 
@@ -139,14 +91,3 @@ export function apiRoutes() {
   return app;
 }
 
-/** Every policy an API names must exist with the right kind; the field at fault is named. */
-async function assertPoliciesExist(db: AppEnv['Variables']['db'], tiers: string[], apiPolicy: string | null, resourcePolicies: Array<string | null>): Promise<void> {
-  const policies = await db.select({ kind: schema.throttlingPolicies.kind, name: schema.throttlingPolicies.name }).from(schema.throttlingPolicies);
-  const has = (kind: string, name: string) => policies.some((p) => p.kind === kind && p.name === name);
-  const errors = [
-    ...tiers.flatMap((t, i) => (has('subscription', t) ? [] : [{ pointer: `/subscriptionTiers/${i}`, detail: `No subscription tier named ${t}` }])),
-    ...(apiPolicy === null || has('advanced', apiPolicy) ? [] : [{ pointer: '/apiThrottlingPolicy', detail: `No advanced policy named ${apiPolicy}` }]),
-    ...resourcePolicies.flatMap((p, i) => (p === null || has('advanced', p) ? [] : [{ pointer: `/resources/${i}/throttlingPolicy`, detail: `No advanced policy named ${p}` }])),
-  ];
-  if (errors.length > 0) throw new ApiError('validation-failed', { detail: errors.map((e) => e.detail).join('; '), errors });
-}

@@ -1,0 +1,77 @@
+import { and, eq } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { newId } from '../../../../shared/ids.ts';
+import { ApiError } from '../../../../shared/problem.ts';
+import { auditEntry } from '../../audit.ts';
+import type { Principal } from '../../auth/principal.ts';
+import { schema, type Database } from '../../db.ts';
+import type { CreateApi } from './schemas.ts';
+
+// D1 binds at most 100 parameters per statement; a resource row takes 8.
+const RESOURCES_PER_INSERT = 12;
+
+/**
+ * Creates an API with its resources and endpoints in one batch (never half an API), as the provider
+ * `principal`. `openapi` is the imported document, kept for export.
+ */
+export async function createApi(db: Database, principal: Principal, body: CreateApi, openapi: Record<string, unknown> | null) {
+  await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, body.resources.map((r) => r.throttlingPolicy));
+  const seen = new Set<string>();
+  body.resources.forEach((r, i) => {
+    const key = `${r.method} ${r.path}`;
+    if (seen.has(key)) throw new ApiError('validation-failed', { detail: `Resource ${key} is listed twice`, errors: [{ pointer: `/resources/${i}`, detail: `Duplicate resource ${key}` }] });
+    seen.add(key);
+  });
+  const taken = await db.select({ id: schema.apis.id }).from(schema.apis).where(and(eq(schema.apis.context, body.context), eq(schema.apis.version, body.version))).limit(1);
+  if (taken.length > 0) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists`, errors: [{ pointer: '/context', detail: 'Context and version are taken' }] });
+  const id = newId('api');
+  const resourceRows = body.resources.map((r, i) => ({ id: newId('resource'), apiId: id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, sortOrder: i }));
+  const chunks: BatchItem<'sqlite'>[] = [];
+  for (let i = 0; i < resourceRows.length; i += RESOURCES_PER_INSERT) chunks.push(db.insert(schema.apiResources).values(resourceRows.slice(i, i + RESOURCES_PER_INSERT)));
+  try {
+    await db.batch([
+      db.insert(schema.apis).values({
+        id,
+        name: body.name,
+        context: body.context,
+        version: body.version,
+        description: body.description,
+        tags: body.tags,
+        isDefaultVersion: body.isDefaultVersion,
+        visibility: body.visibility,
+        providerId: principal.userId,
+        subscriptionTiers: body.subscriptionTiers,
+        apiThrottlingPolicy: body.apiThrottlingPolicy,
+        apiKeyHeader: body.apiKeyHeader.toLowerCase(),
+        cors: body.cors,
+        backendJwt: body.backendJwt,
+        headerEdits: body.headerEdits,
+        openapi,
+      }),
+      ...chunks,
+      ...(['production', 'sandbox'] as const).flatMap((kind) => {
+        const e = body.endpoints[kind];
+        return e === undefined ? [] : [db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: id, keyType: kind === 'production' ? 'PRODUCTION' : 'SANDBOX', strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds })];
+      }),
+      auditEntry(db, principal, openapi === null ? 'api.create' : 'api.import', { type: 'api', id }, null, { name: body.name, context: body.context, version: body.version, resources: body.resources.length }),
+    ]);
+  } catch (err) {
+    if (/UNIQUE constraint failed: apis/.test(String(err))) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists` });
+    throw err;
+  }
+  const row = (await db.select().from(schema.apis).where(eq(schema.apis.id, id)).limit(1))[0];
+  if (row === undefined) throw new ApiError('internal');
+  return row;
+}
+
+/** Every policy an API names must exist with the right kind; the field at fault is named. */
+async function assertPoliciesExist(db: Database, tiers: string[], apiPolicy: string | null, resourcePolicies: Array<string | null>): Promise<void> {
+  const policies = await db.select({ kind: schema.throttlingPolicies.kind, name: schema.throttlingPolicies.name }).from(schema.throttlingPolicies);
+  const has = (kind: string, name: string) => policies.some((p) => p.kind === kind && p.name === name);
+  const errors = [
+    ...tiers.flatMap((t, i) => (has('subscription', t) ? [] : [{ pointer: `/subscriptionTiers/${i}`, detail: `No subscription tier named ${t}` }])),
+    ...(apiPolicy === null || has('advanced', apiPolicy) ? [] : [{ pointer: '/apiThrottlingPolicy', detail: `No advanced policy named ${apiPolicy}` }]),
+    ...resourcePolicies.flatMap((p, i) => (p === null || has('advanced', p) ? [] : [{ pointer: `/resources/${i}/throttlingPolicy`, detail: `No advanced policy named ${p}` }])),
+  ];
+  if (errors.length > 0) throw new ApiError('validation-failed', { detail: errors.map((e) => e.detail).join('; '), errors });
+}

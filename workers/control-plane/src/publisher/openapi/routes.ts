@@ -1,0 +1,109 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import { ApiError } from '../../../../shared/problem.ts';
+import { principalOf } from '../../auth/middleware.ts';
+import { schema } from '../../db.ts';
+import { jsonResponse, problems } from '../../http/openapi.ts';
+import { fieldErrors, validationHook } from '../../http/validation.ts';
+import type { AppEnv } from '../../types.ts';
+import { createApi } from '../apis/create.ts';
+import { ApiSchema, CreateApiBody } from '../apis/schemas.ts';
+import { apiView, manageableApi } from '../apis/store.ts';
+import { generatedDocument, parseDefinition } from './parse.ts';
+
+/** Content types the import route accepts (the app's content-type guard reads this list too). */
+export const IMPORT_CONTENT_TYPES = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'];
+export const IMPORT_PATH = '/api/publisher/v1/apis/import';
+// D1 stores at most 2,000,000 bytes in a row; the document is kept whole for export.
+const MAX_STORED_DOCUMENT = 1_900_000;
+
+const ImportOptions = CreateApiBody.omit({ resources: true }).partial({ name: true, version: true });
+const ImportJson = ImportOptions.extend({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]) }).openapi('ImportApiRequest');
+const ImportQuery = z.object({ context: z.string().optional(), version: z.string().optional(), name: z.string().optional() });
+
+export function openapiRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/apis/import',
+      tags: ['Publisher: APIs'],
+      summary: 'Create an API from an OpenAPI 3.0 / 3.1 or Swagger 2.0 document (JSON or YAML; external $refs are never fetched)',
+      request: {
+        query: ImportQuery,
+        // Validated in the handler: a bare OpenAPI document is accepted as well as the wrapped form,
+        // and YAML bodies are not JSON at all.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: z.union([ImportJson, z.record(z.string(), z.unknown()).openapi({ description: 'A bare OpenAPI document; options as query parameters' })]) },
+            'application/yaml': { schema: z.string().openapi({ description: 'The document itself; context, version and name as query parameters' }) },
+          },
+        },
+      },
+      responses: { 201: jsonResponse(ApiSchema, 'The API, with one resource per operation'), ...problems('unauthorized', 'forbidden', 'conflict', 'payload-too-large') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:create']);
+      const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+      let options: Record<string, unknown>;
+      let source: unknown;
+      if (type === 'application/json') {
+        let body: unknown;
+        try {
+          body = await c.req.json();
+        } catch {
+          throw new ApiError('malformed-json', { detail: 'The request body is not valid JSON' });
+        }
+        // A bare OpenAPI document (no `definition` wrapper) is accepted too, with options in the query.
+        if (typeof body === 'object' && body !== null && !('definition' in body)) {
+          source = body;
+          options = c.req.valid('query');
+        } else {
+          const parsed = ImportJson.safeParse(body);
+          if (!parsed.success) throw new ApiError('validation-failed', { detail: 'Invalid import request', errors: fieldErrors(parsed.error, 'json') });
+          const { definition, ...rest } = parsed.data;
+          source = definition;
+          options = rest;
+        }
+      } else {
+        source = await c.req.text();
+        options = c.req.valid('query');
+      }
+      const imported = parseDefinition(source);
+      const stored = JSON.stringify(imported.document);
+      if (stored.length > MAX_STORED_DOCUMENT) throw new ApiError('payload-too-large', { detail: `The document is ${stored.length} bytes once parsed; at most ${MAX_STORED_DOCUMENT} can be stored` });
+      const candidate = {
+        name: imported.title ?? undefined,
+        version: imported.version?.replace(/[^A-Za-z0-9._-]/g, '-') ?? undefined,
+        description: imported.description,
+        ...options,
+        resources: imported.resources,
+      };
+      const body = CreateApiBody.safeParse(candidate);
+      if (!body.success) throw new ApiError('validation-failed', { detail: 'The document and options do not make a valid API', errors: fieldErrors(body.error, 'json') });
+      const row = await createApi(c.var.db, principal, body.data, imported.document);
+      return c.json(await apiView(c.var.db, row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/apis/{apiId}/openapi',
+      tags: ['Publisher: APIs'],
+      summary: 'Export the API as an OpenAPI document',
+      request: { params: z.object({ apiId: z.string() }) },
+      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'The OpenAPI document'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:view']);
+      const api = await manageableApi(c.var.db, principal, c.req.valid('param').apiId);
+      if (api.openapi !== null) return c.json(api.openapi, 200);
+      const resources = await c.var.db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
+      return c.json(generatedDocument(api, resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes }))), 200);
+    },
+  );
+  return app;
+}
