@@ -111,8 +111,10 @@ export class ThrottleCounter extends DurableObject<Env> {
     const state = this.#state;
     if (state === null || this.#deleted) return { kind: 'unknown-subscription' };
     if (request.issuedAt < this.#validAfter[request.keyType]) return { kind: 'revoked' };
-    const revokedUntil = this.#revoked.get(request.credentialId);
-    if (revokedUntil !== undefined && revokedUntil > now) return { kind: 'revoked' };
+    for (const id of request.grantId === undefined ? [request.credentialId] : [request.credentialId, request.grantId]) {
+      const revokedUntil = this.#revoked.get(id);
+      if (revokedUntil !== undefined && revokedUntil > now) return { kind: 'revoked' };
+    }
     if (state.status === 'BLOCKED' || state.status === 'ON_HOLD' || state.status === 'REJECTED') return { kind: 'blocked', status: state.status };
     if (state.status === 'PROD_ONLY_BLOCKED' && request.keyType === 'PRODUCTION') return { kind: 'blocked', status: state.status };
     return null;

@@ -47,6 +47,8 @@ export interface AdmitRequest {
   readonly credentialId: string;
   /** When the credential was issued (ms); tokens issued before a revocation watermark are refused. */
   readonly issuedAt: number;
+  /** The grant (refresh-token family) a token came from: revoking the grant revokes its tokens. */
+  readonly grantId?: string;
 }
 
 export interface LimitStatus {

@@ -7,7 +7,7 @@ import { createDb, schema } from '../../workers/control-plane/src/db.ts';
 
 export const ORIGIN = 'http://cp.test';
 export const db = createDb(env.DB);
-const PASSWORD = 'a long enough test password';
+export const PASSWORD = 'a long enough test password';
 
 export interface TestUser {
   id: string;

@@ -24,6 +24,7 @@ interface Caller {
   /** `jti` of a token or id of an API key: what revocation names. */
   readonly credentialId: string;
   readonly issuedAt: number;
+  readonly grantId: string | null;
   readonly claims: AccessTokenClaims | null;
   /** The user the call is made for (token `sub`, or the API key's application owner). */
   readonly user: string;
@@ -76,7 +77,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
       { name: counterObjectName.api(api.id), limits: api.limits },
       { name: counterObjectName.resource(api.id, resource.method, resource.pathTemplate), limits: resource.limits },
     ];
-    const admitted = await admitCall(c.env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt }, shared }, (p) => c.executionCtx.waitUntil(p));
+    const admitted = await admitCall(c.env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) }, shared }, (p) => c.executionCtx.waitUntil(p));
     limits = admitted.limits;
     if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, caller.claims, api, admitted.tier);
   }
@@ -119,7 +120,7 @@ async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, 
     if (!ipAllowed(headers.get('cf-connecting-ip'), record.allowedIps) || !referrerAllowed(headers.get('referer'), record.allowedReferrers)) {
       throw new ApiError('forbidden', { detail: 'This API key may not be used from here (IP or referrer restriction)' });
     }
-    return { applicationId: record.applicationId, keyType: record.keyType, credentialId: record.id, issuedAt: record.createdAt, claims: null, user: record.ownerId, applicationTier: record.applicationTier };
+    return { applicationId: record.applicationId, keyType: record.keyType, credentialId: record.id, issuedAt: record.createdAt, grantId: null, claims: null, user: record.ownerId, applicationTier: record.applicationTier };
   }
   if (resource.authType === 'api_key') {
     throw new ApiError('invalid-credentials', { detail: 'This resource accepts API keys only', headers: { 'www-authenticate': challengeInvalid('api key required') } });
@@ -136,7 +137,7 @@ async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, 
       extensions: { requiredScopes: resource.scopes },
     });
   }
-  return { applicationId: claims.applicationId, keyType: claims.keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs, claims, user: claims.sub, applicationTier: claims.applicationTier };
+  return { applicationId: claims.applicationId, keyType: claims.keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs, grantId: claims.grantId, claims, user: claims.sub, applicationTier: claims.applicationTier };
 }
 
 function withoutHeaders(headers: Headers, names: readonly string[]): Headers {

@@ -9,7 +9,7 @@ import type { AuthenticatedClient } from './client-auth.ts';
  * An RFC 9068 access token: `typ` at+jwt, iss, sub, aud, exp, iat, jti, client_id, scope, plus what
  * the gateway decides on without a database (application, key type, tiers, subscribed APIs).
  */
-export async function issueAccessToken(env: Env, db: Database, client: AuthenticatedClient, options: { subject: string; requestedScope: string | null }) {
+export async function issueAccessToken(env: Env, db: Database, client: AuthenticatedClient, options: { subject: string; requestedScope: string | null; grantId?: string }) {
   const subs = await db.select({ apiId: schema.subscriptions.apiId, tier: schema.subscriptions.tier }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, client.applicationId));
   const allowed = await allowedScopes(db, subs.map((s) => s.apiId));
   // RFC 6749 §3.3: scopes requested but not allowed are dropped, and the granted set is returned.
@@ -26,6 +26,7 @@ export async function issueAccessToken(env: Env, db: Database, client: Authentic
     key_type: client.keyType,
     application_tier: client.application.throttlingPolicy,
     subscribed_apis: Object.fromEntries(subs.map((s) => [s.apiId, s.tier])),
+    ...(options.grantId === undefined ? {} : { grant_id: options.grantId }),
   })
     .setProtectedHeader({ alg: keys.active.alg, kid: keys.active.kid, typ: 'at+jwt' })
     .setIssuer(env.ISSUER)

@@ -1,10 +1,13 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
+import { sha256Hex } from '../../../shared/crypto.ts';
 import { schema } from '../db.ts';
 import { revokeAccessToken } from '../gateway-sync/subscriptions.ts';
 import { signingKeys } from '../keys/signing-keys.ts';
 import type { AppEnv } from '../types.ts';
 import { issueAccessToken, verifyOwnAccessToken } from './access-token.ts';
+import { authorizeDecision, authorizePage } from './authorize.ts';
+import { authorizationCodeGrant, refreshTokenGrant, revokeFamily } from './grants.ts';
 import { authenticateClient } from './client-auth.ts';
 import { OAuthError, oauthJson } from './errors.ts';
 
@@ -36,8 +39,9 @@ export function oauthRoutes() {
         jwks_uri: `${c.env.ISSUER}/oauth2/jwks`,
         revocation_endpoint: `${c.env.ISSUER}/oauth2/revoke`,
         introspection_endpoint: `${c.env.ISSUER}/oauth2/introspect`,
-        grant_types_supported: ['client_credentials'],
-        response_types_supported: [],
+        authorization_endpoint: `${c.env.ISSUER}/oauth2/authorize`,
+        grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token'],
+        response_types_supported: ['code'],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
         revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
         introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -55,18 +59,29 @@ export function oauthRoutes() {
     const grantType = form.get('grant_type');
     if (grantType === null) throw new OAuthError('invalid_request', 'grant_type is required');
     const client = await authenticateClient(c.var.db, c.req.raw.headers, form);
-    if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', `${grantType} is not supported here yet`);
+    if (grantType === 'authorization_code') return oauthJson(await authorizationCodeGrant(c.env, c.var.db, client, form));
+    if (grantType === 'refresh_token') return oauthJson(await refreshTokenGrant(c.env, c.var.db, client, form));
+    if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', `${grantType} is not supported`);
     if (!client.grantTypes.includes('client_credentials')) throw new OAuthError('unauthorized_client', 'This client may not use client_credentials');
     const issued = await issueAccessToken(c.env, c.var.db, client, { subject: client.consumerKey, requestedScope: form.get('scope') });
     // RFC 6749 §4.4.3: no refresh token for client credentials.
     return oauthJson({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope });
   });
 
+  app.get('/oauth2/authorize', (c) => authorizePage(c));
+  app.post('/oauth2/authorize', (c) => authorizeDecision(c));
+
   app.post('/oauth2/revoke', async (c) => {
     const form = await formOf(c);
     const client = await authenticateClient(c.var.db, c.req.raw.headers, form);
     const token = form.get('token');
     if (token === null) throw new OAuthError('invalid_request', 'token is required');
+    // A refresh token revokes its whole grant, access tokens included (RFC 7009 §2.1).
+    const refresh = (await c.var.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.tokenHash, await sha256Hex(token))).limit(1))[0];
+    if (refresh !== undefined) {
+      if (refresh.applicationKeyId === client.id) await revokeFamily(c.env, c.var.db, client, refresh.familyId);
+      return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
+    }
     const claims = await verifyOwnAccessToken(c.env, token);
     // RFC 7009 §2.2: unknown tokens, and tokens of other clients, answer 200 and change nothing.
     if (claims !== null && claims.client_id === client.consumerKey && typeof claims.jti === 'string' && typeof claims.exp === 'number') {
@@ -83,11 +98,17 @@ export function oauthRoutes() {
     const token = form.get('token');
     if (token === null) throw new OAuthError('invalid_request', 'token is required');
     const inactive = () => oauthJson({ active: false });
+    const refresh = (await c.var.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.tokenHash, await sha256Hex(token))).limit(1))[0];
+    if (refresh !== undefined) {
+      if (refresh.status !== 'ACTIVE' || refresh.expiresAt <= Date.now()) return inactive();
+      return oauthJson({ active: true, token_type: 'refresh_token', scope: refresh.scope, sub: refresh.userId, exp: Math.floor(refresh.expiresAt / 1000) });
+    }
     const claims = await verifyOwnAccessToken(c.env, token);
     if (claims === null || typeof claims.jti !== 'string' || typeof claims.iat !== 'number') return inactive();
     const db = c.var.db;
+    const grant = typeof claims['grant_id'] === 'string' ? claims['grant_id'] : null;
     const [revoked, key] = await db.batch([
-      db.select({ jti: schema.revokedTokens.jti }).from(schema.revokedTokens).where(eq(schema.revokedTokens.jti, claims.jti)).limit(1),
+      db.select({ jti: schema.revokedTokens.jti }).from(schema.revokedTokens).where(inArray(schema.revokedTokens.jti, grant === null ? [claims.jti] : [claims.jti, grant])).limit(1),
       db.select({ validAfter: schema.applicationKeys.tokensValidAfter }).from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, claims.client_id)).limit(1),
     ]);
     const current = key[0];

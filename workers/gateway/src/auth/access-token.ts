@@ -14,6 +14,8 @@ export interface AccessTokenClaims {
   readonly issuedAtMs: number;
   readonly expiresAtMs: number;
   readonly applicationTier: string | null;
+  /** The refresh-token family (grant) the token was issued from, if any. */
+  readonly grantId: string | null;
 }
 
 export type TokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
@@ -77,6 +79,7 @@ function toClaims(p: JWTPayload): AccessTokenClaims | null {
   if (typeof p.jti !== 'string' || typeof p.sub !== 'string' || typeof p.iat !== 'number' || typeof p.exp !== 'number') return null;
   const scope = typeof p['scope'] === 'string' ? p['scope'] : '';
   const tier = p['application_tier'];
+  const grant = p['grant_id'];
   return {
     jti: p.jti,
     sub: p.sub,
@@ -87,5 +90,6 @@ function toClaims(p: JWTPayload): AccessTokenClaims | null {
     issuedAtMs: p.iat * 1000,
     expiresAtMs: p.exp * 1000,
     applicationTier: typeof tier === 'string' ? tier : null,
+    grantId: typeof grant === 'string' ? grant : null,
   };
 }

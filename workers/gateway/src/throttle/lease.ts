@@ -83,7 +83,7 @@ export async function spendLease(name: string, stub: LeaseStub, request: AdmitRe
       }
     }
     const lease = h.lease;
-    if (request.issuedAt < lease.validAfter[request.keyType] || lease.revoked.includes(request.credentialId)) return { ok: false, revoked: true };
+    if (request.issuedAt < lease.validAfter[request.keyType] || lease.revoked.includes(request.credentialId) || (request.grantId !== undefined && lease.revoked.includes(request.grantId))) return { ok: false, revoked: true };
     if (h.used < lease.granted && now < lease.expiresAt) {
       h.used += 1;
       leaseStats.spent += 1;

@@ -1,0 +1,117 @@
+import { eq } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { newSecret, sha256Hex, verifyPassword } from '../../../shared/crypto.ts';
+import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from '../auth/login-throttle.ts';
+import { SESSION_COOKIE, findSessionUser } from '../auth/session.ts';
+import { schema } from '../db.ts';
+import type { AppEnv } from '../types.ts';
+
+const CODE_TTL_MS = 60_000;
+const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string, status = 200): Response {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title></head><body><main><h1>${escape(title)}</h1>${body}</main></body></html>`;
+  return new Response(html, {
+    status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      // No script at all on this page; it may not be framed (clickjacking of the consent button).
+      'content-security-policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'x-frame-options': 'DENY',
+    },
+  });
+}
+
+interface Request {
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  state: string | null;
+  challenge: string;
+}
+
+/**
+ * Validates an authorization request (RFC 6749 §4.1.1, RFC 7636). Errors about the client or the
+ * redirect URI are shown, never redirected (§4.1.2.1); the rest go back to the client's redirect URI.
+ */
+async function validate(c: Context<AppEnv>, params: URLSearchParams): Promise<{ ok: true; request: Request; appName: string } | { ok: false; response: Response }> {
+  const clientId = params.get('client_id');
+  const redirectUri = params.get('redirect_uri');
+  const key = clientId === null ? undefined : (await c.var.db.select({ key: schema.applicationKeys, app: schema.applications }).from(schema.applicationKeys).innerJoin(schema.applications, eq(schema.applications.id, schema.applicationKeys.applicationId)).where(eq(schema.applicationKeys.consumerKey, clientId)).limit(1))[0];
+  if (key === undefined || clientId === null) return { ok: false, response: page('Unknown application', '<p>The client_id is not known.</p>', 400) };
+  if (redirectUri === null || !key.key.callbackUrls.includes(redirectUri)) return { ok: false, response: page('Redirect not allowed', '<p>The redirect_uri is not registered for this application (exact match required).</p>', 400) };
+  const back = (error: string, description: string) => {
+    const url = new URL(redirectUri);
+    url.searchParams.set('error', error);
+    url.searchParams.set('error_description', description);
+    const state = params.get('state');
+    if (state !== null) url.searchParams.set('state', state);
+    return { ok: false as const, response: c.redirect(url.toString(), 302) };
+  };
+  if (params.get('response_type') !== 'code') return back('unsupported_response_type', 'Only response_type=code is supported');
+  if (!key.key.grantTypes.includes('authorization_code')) return back('unauthorized_client', 'This client may not use the authorization code grant');
+  const challenge = params.get('code_challenge');
+  if (challenge === null || params.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) return back('invalid_request', 'PKCE with code_challenge_method=S256 is required');
+  return { ok: true, request: { clientId, redirectUri, scope: params.get('scope') ?? '', state: params.get('state'), challenge }, appName: key.app.name };
+}
+
+function consentForm(request: Request, appName: string, signedInAs: string | null, error: string | null): string {
+  const hidden = PARAMS.map((name) => {
+    const value = name === 'response_type' ? 'code' : name === 'code_challenge_method' ? 'S256' : name === 'client_id' ? request.clientId : name === 'redirect_uri' ? request.redirectUri : name === 'scope' ? request.scope : name === 'state' ? (request.state ?? '') : request.challenge;
+    return `<input type="hidden" name="${name}" value="${escape(value)}">`;
+  }).join('');
+  const login =
+    signedInAs === null
+      ? `<p><label>Email <input name="email" type="email" autocomplete="username" required></label></p><p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>`
+      : `<p>Signed in as ${escape(signedInAs)}.</p>`;
+  return `${error === null ? '' : `<p role="alert">${escape(error)}</p>`}<p><strong>${escape(appName)}</strong> asks to call APIs on your behalf${request.scope === '' ? '' : ` with the scopes <code>${escape(request.scope)}</code>`}.</p><form method="post" action="/oauth2/authorize">${hidden}${login}<button name="decision" value="allow">Allow</button> <button name="decision" value="deny">Deny</button></form>`;
+}
+
+export async function authorizePage(c: Context<AppEnv>): Promise<Response> {
+  const checked = await validate(c, new URL(c.req.url).searchParams);
+  if (!checked.ok) return checked.response;
+  const token = getCookie(c, SESSION_COOKIE);
+  const user = token === undefined ? null : await findSessionUser(c.var.db, token);
+  return page('Authorize application', consentForm(checked.request, checked.appName, user?.email ?? null, null));
+}
+
+export async function authorizeDecision(c: Context<AppEnv>): Promise<Response> {
+  // Only this page may post here: a cross-site form post is refused (the cookie is SameSite=Strict too).
+  const origin = c.req.header('origin');
+  if (origin !== undefined && origin !== new URL(c.env.ISSUER).origin && origin !== new URL(c.req.url).origin) return page('Refused', '<p>Cross-site request refused.</p>', 403);
+  const form = new URLSearchParams(await c.req.text());
+  const checked = await validate(c, form);
+  if (!checked.ok) return checked.response;
+  const { request, appName } = checked;
+  const db = c.var.db;
+  const redirect = (params: Record<string, string>) => {
+    const url = new URL(request.redirectUri);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    if (request.state !== null) url.searchParams.set('state', request.state);
+    return c.redirect(url.toString(), 302);
+  };
+  if (form.get('decision') !== 'allow') return redirect({ error: 'access_denied', error_description: 'The user denied the request' });
+  const token = getCookie(c, SESSION_COOKIE);
+  let user = token === undefined ? null : await findSessionUser(db, token);
+  if (user === null) {
+    const email = (form.get('email') ?? '').trim().toLowerCase();
+    const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
+    if ((await loginRetryAfter(db, email, ip)) > 0) return page('Authorize application', consentForm(request, appName, null, 'Too many failed sign-ins; try again later.'), 429);
+    const found = (await db.select().from(schema.users).where(eq(schema.users.email, email)).limit(1))[0];
+    if (found === undefined || !(await verifyPassword(form.get('password') ?? '', found.passwordHash)) || found.status !== 'ACTIVE') {
+      await recordLoginFailure(db, email, ip);
+      return page('Authorize application', consentForm(request, appName, null, 'Wrong email or password.'), 401);
+    }
+    await clearLoginFailures(db, email);
+    user = found;
+  }
+  const key = (await db.select().from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, request.clientId)).limit(1))[0];
+  if (key === undefined) return page('Unknown application', '<p>The client_id is not known.</p>', 400);
+  const code = newSecret('ac_');
+  await db.insert(schema.authorizationCodes).values({ codeHash: await sha256Hex(code), applicationKeyId: key.id, userId: user.id, redirectUri: request.redirectUri, scope: request.scope, codeChallenge: request.challenge, expiresAt: Date.now() + CODE_TTL_MS });
+  return redirect({ code });
+}
