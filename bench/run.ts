@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { ROOT, waitFor } from '../scripts/lib/platform.ts';
 import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { startPlatform } from '../test/support/platform.ts';
+import { measureRouteLookups } from './route-table.ts';
 
 const smoke = process.argv.includes('--smoke');
 const ROUNDS = smoke ? 1 : 3;
@@ -129,12 +130,14 @@ async function main(): Promise<void> {
   });
   const accessToken = ((await tokenRes.json()) as { access_token: string }).access_token;
   const auth = { authorization: `Bearer ${accessToken}` };
+  const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
 
   const cases: Array<{ name: string; url: string; headers: Record<string, string> }> = [
     { name: 'pass-through', url: `${passthrough}/items`, headers: {} },
     { name: 'gateway: unsecured resource', url: `${gatewayUrl}/bench-strict/v1/open`, headers: {} },
     { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', url: `${gatewayUrl}/bench-strict/v1/items`, headers: auth },
     { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/items`, headers: auth },
+    { name: 'gateway: API key + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/keyed`, headers: { apikey: apiKey.body.key } },
   ];
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.headers });
@@ -161,17 +164,20 @@ async function main(): Promise<void> {
     const p99 = median(s.map((x) => x.p99));
     results[c.name] = { rps: Math.round(rps), p50: median(s.map((x) => x.p50)), p99, ratio: Number((rps / base).toFixed(3)), addedP99Ms: Number((p99 - baseP99).toFixed(2)), non2xx: s.reduce((n, x) => n + x.non2xx, 0) };
   }
+  const routeLookups = measureRouteLookups();
   const report = {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     method: { connections: CONNECTIONS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, path: 'wrangler dev (both sides), X_LOCAL_OBSERVABILITY=false', smoke },
     cases: results,
+    routeLookups,
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(report, null, 2) + '\n');
 
   const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`);
   process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | added p99 ms |', '|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(['', '| route table | ns per lookup | build ms |', '|---|---|---|', ...Object.entries(routeLookups).map(([name, r]) => `| ${name} | ${r.nsPerLookup} | ${r.buildMs} |`)].join('\n') + '\n');
   process.stdout.write(`\nwritten to bench/results/latest.json\n`);
 
   await platform.stop();
