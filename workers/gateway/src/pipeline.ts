@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { LimitStatus } from '../../../durable-objects/throttle/types.ts';
 import type { KeyType } from '../../shared/db/schema.ts';
+import { withBusyRetry } from '../../shared/d1-retry.ts';
 import { ApiError } from '../../shared/problem.ts';
 import type { SnapshotResource } from '../../shared/snapshot.ts';
 import { verifyAccessToken, type AccessTokenClaims } from './auth/access-token.ts';
@@ -109,7 +110,7 @@ async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, 
     if (resource.authType === 'oauth2') {
       throw new ApiError('invalid-credentials', { detail: 'This resource accepts OAuth2 access tokens only', headers: { 'www-authenticate': challengeInvalid('access token required') } });
     }
-    const record = await findApiKey(c.env.DB, credential.key);
+    const record = await findApiKey(withBusyRetry(c.env.DB), credential.key);
     if (record === null || record.revoked) {
       throw new ApiError('invalid-credentials', { detail: 'The API key is invalid or revoked', headers: { 'www-authenticate': challengeInvalid('invalid api key') } });
     }

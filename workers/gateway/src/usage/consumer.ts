@@ -1,3 +1,4 @@
+import { withBusyRetry } from '../../../shared/d1-retry.ts';
 import type { UsageMessage } from '../../../shared/usage.ts';
 
 /**
@@ -6,12 +7,13 @@ import type { UsageMessage } from '../../../shared/usage.ts';
  * without being counted again; any other failure is retried by the queue.
  */
 export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env): Promise<void> {
+  const db = withBusyRetry(env.DB);
   for (const message of batch.messages) {
     const { id, rows } = message.body;
     const statements = [
-      env.DB.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
+      db.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
       ...rows.map((r) =>
-        env.DB.prepare(
+        db.prepare(
           `INSERT INTO usage_rollups (granularity, bucket_start, api_id, application_id, key_type, status_class, requests, throttled, request_bytes, response_bytes, latency_ms_sum, latency_ms_max, latency_histogram)
            VALUES ('minute', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, status_class) DO UPDATE SET
@@ -26,7 +28,7 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
       ),
     ];
     try {
-      await env.DB.batch(statements);
+      await db.batch(statements);
       message.ack();
     } catch (err) {
       if (/UNIQUE constraint failed: usage_batches/i.test(String(err))) message.ack();
