@@ -25,6 +25,8 @@ const CONNECTIONS = 32;
 const BACKEND_PORT = 39900;
 const PASSTHROUGH_PORT = 38791;
 const log = (line: string) => process.stderr.write(`${line}\n`);
+// wrangler dev streams every request to a local trace store by default; that halves throughput.
+const quiet = { X_LOCAL_OBSERVABILITY: 'false' };
 
 interface CaseResult {
   rps: number;
@@ -69,10 +71,17 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => backend.stdout?.once('data', () => resolve()));
 
   log('starting the platform (no portal, local observability off)…');
-  // wrangler dev streams every request to a local trace store by default; that halves throughput.
-  const quiet = { X_LOCAL_OBSERVABILITY: 'false' };
+
   // Limits under 10 million per window stay strict here, so one run measures both modes.
   const platform = await startPlatform({ ports: { gateway: 38787, controlPlane: 38788, portal: 38789, demoBackend: 38790, inspector: 39229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000' }, log: () => {} });
+  try {
+    await measureAll(platform);
+  } finally {
+    await platform.stop();
+  }
+}
+
+async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-bench-'));
   start(
     [
@@ -114,6 +123,7 @@ async function main(): Promise<void> {
       subscriptionTiers: [`Bench-${mode}`],
       resources: [
         { method: 'GET', path: '/items', authType: 'oauth2' },
+        { method: 'GET', path: '/keyed', authType: 'oauth2_or_api_key' },
         { method: 'GET', path: '/open', authType: 'none' },
       ],
       endpoints: { production: { urls: [{ url: `http://127.0.0.1:${BACKEND_PORT}`, timeoutMs: 10_000 }] } },
@@ -180,7 +190,6 @@ async function main(): Promise<void> {
   process.stdout.write(['', '| route table | ns per lookup | build ms |', '|---|---|---|', ...Object.entries(routeLookups).map(([name, r]) => `| ${name} | ${r.nsPerLookup} | ${r.buildMs} |`)].join('\n') + '\n');
   process.stdout.write(`\nwritten to bench/results/latest.json\n`);
 
-  await platform.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
