@@ -49,6 +49,8 @@ export interface GatewaySnapshot {
   /** Public keys of the Key Manager; each carries the one `alg` it may be used with. */
   readonly jwks: readonly PublicJwk[];
   readonly allowPrivateBackends: boolean;
+  /** The hostname this environment serves; when set, calls for any other Host are not routed. */
+  readonly hostname?: string | null;
   readonly apis: readonly SnapshotApi[];
   /** Application tiers by name: limits shared by every API an application calls. */
   readonly applicationPolicies?: Readonly<Record<string, readonly WindowLimit[]>>;

@@ -15,31 +15,32 @@ async function problem(res: Response) {
   return (await res.json()) as { type: string; status: number; code?: number; detail?: string; violatedPolicies?: unknown[] };
 }
 
+function apis() {
+  return [
+    api({ id: 'api_pets', context: '/petstore' }),
+    api({ id: 'api_scoped', context: '/scoped', resources: [resource('GET', '/admin', { scopes: ['pets:admin'] })] }),
+    api({ id: 'api_blocked', context: '/blocked', state: 'BLOCKED' }),
+    api({ id: 'api_prodonly', context: '/prodonly' }),
+    api({
+      id: 'api_extras',
+      context: '/extras',
+      backendJwt: true,
+      cors: { enabled: true, allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], exposeHeaders: ['ratelimit'], allowCredentials: false, maxAgeSeconds: 600 },
+      headerEdits: { request: { set: { 'x-added': 'yes' }, remove: ['x-remove-me'] }, response: { set: { 'x-served-by': 'turnpike' }, remove: ['x-backend'] } },
+    }),
+    api({
+      id: 'api_keyed',
+      context: '/keyed',
+      resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' }), resource('GET', '/keys-only', { authType: 'api_key' }), resource('GET', '/tokens-only', { authType: 'oauth2' })],
+    }),
+    api({ id: 'api_slow', context: '/slow', resources: [resource('GET', '/slow')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } } }),
+  ];
+}
+
 beforeAll(async () => {
   key = await signingKey('k1');
   otherKey = await signingKey('k2');
-  await deploy(
-    [
-      api({ id: 'api_pets', context: '/petstore' }),
-      api({ id: 'api_scoped', context: '/scoped', resources: [resource('GET', '/admin', { scopes: ['pets:admin'] })] }),
-      api({ id: 'api_blocked', context: '/blocked', state: 'BLOCKED' }),
-      api({ id: 'api_prodonly', context: '/prodonly' }),
-      api({
-        id: 'api_extras',
-        context: '/extras',
-        backendJwt: true,
-        cors: { enabled: true, allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], exposeHeaders: ['ratelimit'], allowCredentials: false, maxAgeSeconds: 600 },
-        headerEdits: { request: { set: { 'x-added': 'yes' }, remove: ['x-remove-me'] }, response: { set: { 'x-served-by': 'turnpike' }, remove: ['x-backend'] } },
-      }),
-      api({
-        id: 'api_keyed',
-        context: '/keyed',
-        resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' }), resource('GET', '/keys-only', { authType: 'api_key' }), resource('GET', '/tokens-only', { authType: 'oauth2' })],
-      }),
-      api({ id: 'api_slow', context: '/slow', resources: [resource('GET', '/slow')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } } }),
-    ],
-    [key],
-  );
+  await deploy(apis(), [key]);
   await subscribe(APP, 'api_pets');
   await subscribe(APP, 'api_scoped');
   await subscribe(APP, 'api_slow');
@@ -72,6 +73,15 @@ describe('gateway call path', () => {
   it('lets resources marked none through without credentials', async () => {
     const res = await call('/petstore/v1/open');
     expect(res.status).toBe(200);
+  });
+
+  it('serves an environment bound to a hostname on that host only', async () => {
+    const t = await token(key, { applicationId: APP });
+    await deploy(apis(), [key], { hostname: 'api.example.com' });
+    expect((await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status).toBe(404);
+    expect((await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }, 'api.example.com')).status).toBe(200);
+    await deploy(apis(), [key]);
+    expect((await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
   });
 
   it('answers 404 for unknown APIs and resources, 405 with Allow for undefined methods', async () => {

@@ -41,7 +41,10 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
   const request = c.req.raw;
   const { path, search } = canonicalPath(request.url);
   const compiled = await currentSnapshot(c.env, (p) => c.executionCtx.waitUntil(p));
-  const match = compiled?.routes.match(request.method, path) ?? null;
+  // An environment bound to a hostname serves its APIs on that host only (WSO2's vhost).
+  const host = compiled?.snapshot.hostname;
+  const hostMatches = host === undefined || host === null || host === '' || new URL(request.url).hostname === host.toLowerCase();
+  const match = hostMatches ? (compiled?.routes.match(request.method, path) ?? null) : null;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api } = match;
   const usage = { apiId: api.id, applicationId: null as string | null, keyType: null as string | null };

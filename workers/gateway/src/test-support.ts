@@ -45,7 +45,7 @@ export function api(overrides: Partial<SnapshotApi> & Pick<SnapshotApi, 'id' | '
 let version = 1000;
 
 /** Writes a snapshot for the `production` environment and makes the gateway load it next request. */
-export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking'> = {}): Promise<GatewaySnapshot> {
+export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking' | 'hostname'> = {}): Promise<GatewaySnapshot> {
   version++;
   const snapshot: GatewaySnapshot = { version, environment: 'production', compiledAt: Date.now(), issuer: ISSUER, audience: AUDIENCE, jwks: keys.map((k) => k.publicJwk), allowPrivateBackends: true, apis, ...extras };
   await env.DB.prepare(
@@ -91,8 +91,8 @@ export async function token(key: SigningKey, o: TokenOptions): Promise<string> {
 const app = createGatewayApp();
 
 /** Calls the gateway app. Background work (the usage flush, a second later) is left to run on its own. */
-export async function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return app.fetch(new Request(`http://gateway.test${path}`, init), env, createExecutionContext());
+export async function call(path: string, init: RequestInit = {}, host = 'gateway.test'): Promise<Response> {
+  return app.fetch(new Request(`http://${host}${path}`, init), env, createExecutionContext());
 }
 
 export interface Echo {

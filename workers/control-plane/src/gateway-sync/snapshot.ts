@@ -78,6 +78,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     audience: env.TOKEN_AUDIENCE,
     jwks: keys.publicJwks,
     allowPrivateBackends: environment.allowPrivateBackends,
+    hostname: environment.hostname,
     apis,
     applicationPolicies,
     blocking: {
