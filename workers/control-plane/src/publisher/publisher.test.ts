@@ -189,3 +189,49 @@ describe('publisher: subscriptions of an API', () => {
     expect((await api<ProblemBody>('POST', `/api/publisher/v1/subscriptions/${sub.body.id}/block`, publisher, { status: 'ON_HOLD' })).status).toBe(400);
   });
 });
+
+describe('publisher: changing, versioning and deleting APIs', () => {
+  it('changes only what a PATCH sends, replacing resources and endpoints, and serves it after a new revision', async () => {
+    const publisher = await userWithRole('publisher');
+    const id = await publishedApi(publisher, { tags: ['keep'], description: 'before' });
+    const patched = await api<{ description: string; tags: string[]; resources: Array<{ path: string }>; endpoints: { production?: { urls: Array<{ url: string }> }; sandbox?: unknown } }>('PATCH', `/api/publisher/v1/apis/${id}`, publisher, {
+      description: 'after',
+      resources: [{ method: 'GET', path: '/v2items' }],
+      endpoints: { production: { urls: [{ url: 'https://new.example.com' }] }, sandbox: { urls: [{ url: 'https://sandbox.example.com' }] } },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.description).toBe('after');
+    expect(patched.body.tags).toEqual(['keep']);
+    expect(patched.body.resources.map((r) => r.path)).toEqual(['/v2items']);
+    expect(patched.body.endpoints.production?.urls[0]?.url).toBe('https://new.example.com');
+    // The gateway still serves the deployed revision until a new one is deployed.
+    expect((await snapshot()).apis.find((a) => a.id === id)?.resources.map((r) => r.pathTemplate)).toEqual(['/items']);
+    const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${id}/revisions`, publisher, {});
+    await api('POST', `/api/publisher/v1/apis/${id}/deployments`, publisher, { revisionId: revision.body.id, environments: ['production'] });
+    expect((await snapshot()).apis.find((a) => a.id === id)?.resources.map((r) => r.pathTemplate)).toEqual(['/v2items']);
+    const bad = await api<ProblemBody>('PATCH', `/api/publisher/v1/apis/${id}`, publisher, { context: '/moved', subscriptionTiers: ['Nope'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.map((e) => e.pointer)).toContain('/context');
+  });
+
+  it('copies an API into a new version and keeps one default version per context', async () => {
+    const publisher = await userWithRole('publisher');
+    const v1 = await api<{ id: string; context: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ isDefaultVersion: true, resources: [{ method: 'GET', path: '/a' }, { method: 'POST', path: '/a' }] }));
+    const v2 = await api<{ id: string; version: string; lifecycleState: string; resources: unknown[]; isDefaultVersion: boolean }>('POST', `/api/publisher/v1/apis/${v1.body.id}/new-version`, publisher, { version: 'v2', isDefaultVersion: true });
+    expect(v2.status).toBe(201);
+    expect(v2.body).toMatchObject({ version: 'v2', lifecycleState: 'CREATED', isDefaultVersion: true });
+    expect(v2.body.resources).toHaveLength(2);
+    expect((await api<{ isDefaultVersion: boolean }>('GET', `/api/publisher/v1/apis/${v1.body.id}`, publisher)).body.isDefaultVersion).toBe(false);
+    expect((await api('POST', `/api/publisher/v1/apis/${v1.body.id}/new-version`, publisher, { version: 'v2' })).status).toBe(409);
+  });
+
+  it('deletes an API only when nobody subscribes and no gateway serves it', async () => {
+    const publisher = await userWithRole('publisher');
+    const deployed = await publishedApi(publisher);
+    const refused = await api<ProblemBody>('DELETE', `/api/publisher/v1/apis/${deployed}`, publisher);
+    expect(refused.status).toBe(409);
+    const draft = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody());
+    expect((await api('DELETE', `/api/publisher/v1/apis/${draft.body.id}`, publisher)).status).toBe(204);
+    expect((await api('GET', `/api/publisher/v1/apis/${draft.body.id}`, publisher)).status).toBe(404);
+  });
+});

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { apiRoutes } from './apis/routes.ts';
+import { apiUpdateRoutes } from './apis/update.ts';
 import { openapiRoutes } from './openapi/routes.ts';
 import { deploymentRoutes } from './deployments/routes.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
@@ -13,6 +14,7 @@ export function publisherRoutes() {
   // The import route first: /apis/import must not be read as /apis/{apiId}.
   app.route('/', openapiRoutes());
   app.route('/', apiRoutes());
+  app.route('/', apiUpdateRoutes());
   app.route('/', lifecycleRoutes());
   app.route('/', deploymentRoutes());
   app.route('/', publisherSubscriptionRoutes());

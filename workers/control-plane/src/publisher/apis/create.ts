@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
@@ -8,7 +8,7 @@ import { schema, type Database } from '../../db.ts';
 import type { CreateApi } from './schemas.ts';
 
 // D1 binds at most 100 parameters per statement; a resource row takes 8.
-const RESOURCES_PER_INSERT = 12;
+export const RESOURCES_PER_INSERT = 12;
 
 /**
  * Creates an API with its resources and endpoints in one batch (never half an API), as the provider
@@ -49,6 +49,8 @@ export async function createApi(db: Database, principal: Principal, body: Create
         openapi,
       }),
       ...chunks,
+      // One default version per context.
+      ...(body.isDefaultVersion ? [db.update(schema.apis).set({ isDefaultVersion: false }).where(and(eq(schema.apis.context, body.context), ne(schema.apis.id, id)))] : []),
       ...(['production', 'sandbox'] as const).flatMap((kind) => {
         const e = body.endpoints[kind];
         return e === undefined ? [] : [db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: id, keyType: kind === 'production' ? 'PRODUCTION' : 'SANDBOX', strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds })];
@@ -65,7 +67,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
 }
 
 /** Every policy an API names must exist with the right kind; the field at fault is named. */
-async function assertPoliciesExist(db: Database, tiers: string[], apiPolicy: string | null, resourcePolicies: Array<string | null>): Promise<void> {
+export async function assertPoliciesExist(db: Database, tiers: string[], apiPolicy: string | null, resourcePolicies: Array<string | null>): Promise<void> {
   const policies = await db.select({ kind: schema.throttlingPolicies.kind, name: schema.throttlingPolicies.name }).from(schema.throttlingPolicies);
   const has = (kind: string, name: string) => policies.some((p) => p.kind === kind && p.name === name);
   const errors = [

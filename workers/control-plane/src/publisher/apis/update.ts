@@ -1,0 +1,158 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { and, eq, ne } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { newId } from '../../../../shared/ids.ts';
+import { ApiError } from '../../../../shared/problem.ts';
+import { auditEntry } from '../../audit.ts';
+import { principalOf } from '../../auth/middleware.ts';
+import { schema, type Database } from '../../db.ts';
+import { republishApi } from '../../gateway-sync/snapshot.ts';
+import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
+import { validationHook } from '../../http/validation.ts';
+import type { AppEnv } from '../../types.ts';
+import { RESOURCES_PER_INSERT, assertPoliciesExist, createApi } from './create.ts';
+import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
+import { apiView, manageableApi } from './store.ts';
+
+const tags = ['Publisher: APIs'];
+const ApiIdParam = z.object({ apiId: z.string() });
+
+const UpdateApiBody = CreateApiBody.omit({ context: true, version: true, endpoints: true })
+  .partial()
+  .extend({ endpoints: z.strictObject({ production: EndpointSchema.nullable().optional(), sandbox: EndpointSchema.nullable().optional() }).optional() })
+  .strict()
+  .openapi('UpdateApiRequest');
+
+/** Only one version of a context is the default: marking one unmarks the others, in the same batch. */
+function unsetOtherDefaults(db: Database, context: string, keepId: string) {
+  return db.update(schema.apis).set({ isDefaultVersion: false }).where(and(eq(schema.apis.context, context), ne(schema.apis.id, keepId)));
+}
+
+export function apiUpdateRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/apis/{apiId}',
+      tags,
+      summary: 'Change an API; gateways serve the change once a new revision is deployed',
+      request: { params: ApiIdParam, body: jsonBody(UpdateApiBody) },
+      responses: { 200: jsonResponse(ApiSchema, 'The API'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:create']);
+      const db = c.var.db;
+      const api = await manageableApi(db, principal, c.req.valid('param').apiId);
+      // The create schema's defaults must not overwrite what a PATCH leaves out: keep sent keys only.
+      const sent = new Set(Object.keys((await c.req.json()) as Record<string, unknown>));
+      const body = Object.fromEntries(Object.entries(c.req.valid('json')).filter(([k]) => sent.has(k))) as z.infer<typeof UpdateApiBody>;
+      await assertPoliciesExist(db, body.subscriptionTiers ?? [], body.apiThrottlingPolicy ?? null, (body.resources ?? []).map((r) => r.throttlingPolicy));
+      const seen = new Set<string>();
+      (body.resources ?? []).forEach((r, i) => {
+        const key = `${r.method} ${r.path}`;
+        if (seen.has(key)) throw new ApiError('validation-failed', { detail: `Resource ${key} is listed twice`, errors: [{ pointer: `/resources/${i}`, detail: `Duplicate resource ${key}` }] });
+        seen.add(key);
+      });
+      const { resources, endpoints, ...fields } = body;
+      const statements: BatchItem<'sqlite'>[] = [
+        db
+          .update(schema.apis)
+          .set({ ...fields, ...(fields.apiKeyHeader === undefined ? {} : { apiKeyHeader: fields.apiKeyHeader.toLowerCase() }), updatedAt: Date.now() })
+          .where(eq(schema.apis.id, api.id)),
+      ];
+      if (fields.isDefaultVersion === true) statements.push(unsetOtherDefaults(db, api.context, api.id));
+      if (resources !== undefined) {
+        statements.push(db.delete(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)));
+        const rows = resources.map((r, i) => ({ id: newId('resource'), apiId: api.id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, sortOrder: i }));
+        for (let i = 0; i < rows.length; i += RESOURCES_PER_INSERT) statements.push(db.insert(schema.apiResources).values(rows.slice(i, i + RESOURCES_PER_INSERT)));
+      }
+      for (const kind of ['production', 'sandbox'] as const) {
+        const e = endpoints?.[kind];
+        if (e === undefined) continue;
+        const keyType = kind === 'production' ? 'PRODUCTION' : 'SANDBOX';
+        statements.push(db.delete(schema.endpoints).where(and(eq(schema.endpoints.apiId, api.id), eq(schema.endpoints.keyType, keyType))));
+        if (e !== null) statements.push(db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: api.id, keyType, strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds }));
+      }
+      const before = await apiView(db, api);
+      statements.push(auditEntry(db, principal, 'api.update', { type: 'api', id: api.id }, before, body));
+      await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      // The default version is live routing, not part of a revision: it reaches gateways now.
+      if (fields.isDefaultVersion !== undefined) await republishApi(c.env, db, api.id);
+      const row = (await db.select().from(schema.apis).where(eq(schema.apis.id, api.id)).limit(1))[0];
+      if (row === undefined) throw new ApiError('not-found', { detail: 'No such API' });
+      return c.json(await apiView(db, row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/apis/{apiId}/new-version',
+      tags,
+      summary: 'Create a new version of an API, copying its definition (in state CREATED)',
+      request: { params: ApiIdParam, body: jsonBody(z.strictObject({ version: Version, isDefaultVersion: z.boolean().default(false) })) },
+      responses: { 201: jsonResponse(ApiSchema, 'The new version'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:create']);
+      const db = c.var.db;
+      const source = await manageableApi(db, principal, c.req.valid('param').apiId);
+      const { version, isDefaultVersion } = c.req.valid('json');
+      const view = await apiView(db, source);
+      const row = await createApi(
+        db,
+        principal,
+        {
+          name: view.name,
+          context: view.context,
+          version,
+          description: view.description,
+          tags: view.tags,
+          isDefaultVersion,
+          visibility: view.visibility as 'PUBLIC' | 'RESTRICTED' | 'PRIVATE',
+          subscriptionTiers: view.subscriptionTiers,
+          apiThrottlingPolicy: view.apiThrottlingPolicy,
+          apiKeyHeader: view.apiKeyHeader,
+          resources: view.resources.map((r) => ({ method: r.method as 'GET', path: r.path, authType: r.authType as 'oauth2', scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
+          endpoints: view.endpoints,
+          cors: view.cors,
+          backendJwt: view.backendJwt,
+          headerEdits: view.headerEdits,
+        },
+        source.openapi,
+      );
+      if (isDefaultVersion) {
+        await db.batch([unsetOtherDefaults(db, row.context, row.id)]);
+        await republishApi(c.env, db, source.id);
+      }
+      return c.json(await apiView(db, row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/apis/{apiId}',
+      tags,
+      summary: 'Delete an API that nobody subscribes to and no gateway serves',
+      request: { params: ApiIdParam },
+      responses: { 204: { description: 'Deleted' }, ...problems('unauthorized', 'forbidden', 'not-found', 'in-use') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:create']);
+      const db = c.var.db;
+      const api = await manageableApi(db, principal, c.req.valid('param').apiId);
+      const [subs, deployed] = await db.batch([
+        db.select({ id: schema.subscriptions.id }).from(schema.subscriptions).where(eq(schema.subscriptions.apiId, api.id)),
+        db.select({ id: schema.deployments.id }).from(schema.deployments).where(eq(schema.deployments.apiId, api.id)),
+      ]);
+      if (subs.length > 0 || deployed.length > 0) {
+        throw new ApiError('in-use', { detail: `${api.name} ${api.version} has ${subs.length} subscription(s) and ${deployed.length} deployment(s); retire or undeploy it first`, extensions: { usedBy: [...subs.map((s) => `subscription ${s.id}`), ...deployed.map((d) => `deployment ${d.id}`)] } });
+      }
+      await db.batch([db.delete(schema.apis).where(eq(schema.apis.id, api.id)), auditEntry(db, principal, 'api.delete', { type: 'api', id: api.id }, { name: api.name, context: api.context, version: api.version }, null)]);
+      return c.body(null, 204);
+    },
+  );
+  return app;
+}
