@@ -235,3 +235,25 @@ describe('publisher: changing, versioning and deleting APIs', () => {
     expect((await api('GET', `/api/publisher/v1/apis/${draft.body.id}`, publisher)).status).toBe(404);
   });
 });
+
+describe('publisher: documents', () => {
+  it('adds, orders, replaces and removes documents, and shows them in the catalog once published', async () => {
+    const publisher = await userWithRole('publisher');
+    const id = await publishedApi(publisher);
+    const second = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${id}/documents`, publisher, { name: 'Errors', content: '# Errors', sortOrder: 2 });
+    expect(second.status).toBe(201);
+    await api('POST', `/api/publisher/v1/apis/${id}/documents`, publisher, { name: 'Getting started', content: '# Hello', sortOrder: 1 });
+    await api('POST', `/api/publisher/v1/apis/${id}/documents`, publisher, { name: 'Forum', type: 'PUBLIC_FORUM', sourceType: 'URL', url: 'https://forum.example.com' });
+    expect((await api('POST', `/api/publisher/v1/apis/${id}/documents`, publisher, { name: 'Errors', content: 'again' })).status).toBe(409);
+    const bad = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${id}/documents`, publisher, { name: 'Bad', sourceType: 'URL', url: 'javascript:alert(1)' });
+    expect(bad.body.errors?.map((e) => e.pointer)).toContain('/url');
+    const listed = await api<{ list: Array<{ name: string }> }>('GET', `/api/devportal/v1/apis/${id}/documents`, null);
+    expect(listed.body.list.map((d) => d.name)).toEqual(['Forum', 'Getting started', 'Errors']);
+    expect((await api('PUT', `/api/publisher/v1/apis/${id}/documents/${second.body.id}`, publisher, { name: 'Errors', content: '# Errors v2' })).status).toBe(200);
+    expect((await api('DELETE', `/api/publisher/v1/apis/${id}/documents/${second.body.id}`, publisher)).status).toBe(204);
+    const other = await userWithRole('publisher');
+    expect((await api('POST', `/api/publisher/v1/apis/${id}/documents`, other, { name: 'Mine', content: 'x' })).status).toBe(404);
+    const spec = await api<{ paths: Record<string, unknown> }>('GET', `/api/devportal/v1/apis/${id}/openapi`, null);
+    expect(Object.keys(spec.body.paths)).toEqual(['/items']);
+  });
+});

@@ -5,6 +5,7 @@ import { apiRoutes } from './apis/routes.ts';
 import { apiUpdateRoutes } from './apis/update.ts';
 import { openapiRoutes } from './openapi/routes.ts';
 import { deploymentRoutes } from './deployments/routes.ts';
+import { documentRoutes } from './documents/routes.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
 import { publisherSubscriptionRoutes } from './subscriptions/routes.ts';
 
@@ -18,5 +19,6 @@ export function publisherRoutes() {
   app.route('/', lifecycleRoutes());
   app.route('/', deploymentRoutes());
   app.route('/', publisherSubscriptionRoutes());
+  app.route('/', documentRoutes());
   return app;
 }

@@ -1,9 +1,11 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { ApiError } from '../../../../shared/problem.ts';
 import { schema } from '../../db.ts';
 import { PagingQuery, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
+import { DocumentSchema, documentView } from '../../publisher/documents/routes.ts';
+import { generatedDocument } from '../../publisher/openapi/parse.ts';
 import type { AppEnv } from '../../types.ts';
 
 const CATALOG_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED'] as const;
@@ -51,6 +53,42 @@ export function catalogRoutes() {
       if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
       const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
       return c.json({ ...view(api), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/apis/{apiId}/documents',
+      tags: ['Devportal: catalog'],
+      summary: "An API's documents, in order",
+      request: { params: z.object({ apiId: z.string() }) },
+      responses: { 200: jsonResponse(z.object({ list: z.array(DocumentSchema) }), 'Documents'), ...problems('not-found') },
+    }),
+    async (c) => {
+      const db = c.var.db;
+      const api = (await db.select({ id: schema.apis.id }).from(schema.apis).where(and(eq(schema.apis.id, c.req.valid('param').apiId), visible)).limit(1))[0];
+      if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+      const rows = await db.select().from(schema.apiDocuments).where(eq(schema.apiDocuments.apiId, api.id)).orderBy(asc(schema.apiDocuments.sortOrder), asc(schema.apiDocuments.name));
+      return c.json({ list: rows.map(documentView) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/apis/{apiId}/openapi',
+      tags: ['Devportal: catalog'],
+      summary: "An API's OpenAPI document",
+      request: { params: z.object({ apiId: z.string() }) },
+      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'The OpenAPI document'), ...problems('not-found') },
+    }),
+    async (c) => {
+      const db = c.var.db;
+      const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, c.req.valid('param').apiId), visible)).limit(1))[0];
+      if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+      if (api.openapi !== null) return c.json(api.openapi, 200);
+      const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
+      return c.json(generatedDocument(api, resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes }))), 200);
     },
   );
   return app;
