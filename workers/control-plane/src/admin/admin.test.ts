@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
 import { api, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
@@ -96,5 +96,48 @@ describe('admin: blocking conditions and audit log', () => {
     expect(log.body.list[0]).toMatchObject({ actorEmail: admin.email, before: { enabled: true }, after: { enabled: false } });
     const dev = await userWithRole('subscriber');
     expect((await api('GET', '/api/admin/v1/audit-log', dev)).status).toBe(403);
+  });
+});
+
+describe('admin: approval workflows', () => {
+  it('holds sign-ups, applications and subscriptions until an admin decides, and applies the decision', async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const on = await api<{ workflows: Record<string, boolean> }>('PATCH', '/api/admin/v1/settings', admin, { workflows: { USER_SIGNUP: true, APPLICATION_CREATION: true, SUBSCRIPTION_CREATION: true } });
+    expect(on.body.workflows).toEqual({ USER_SIGNUP: true, APPLICATION_CREATION: true, SUBSCRIPTION_CREATION: true });
+    try {
+      const email = `pending-${Date.now()}@example.com`;
+      const signup = await api<{ id: string; status: string }>('POST', '/api/devportal/v1/signup', null, { email, password: 'long enough password', displayName: 'P' });
+      expect(signup.body.status).toBe('PENDING');
+      const login = () => api<ProblemBody>('POST', '/api/auth/login', null, { email, password: 'long enough password' });
+      expect((await login()).status).toBe(401);
+      const pending = await api<{ list: Array<{ id: string; type: string; referenceId: string }> }>('GET', '/api/admin/v1/workflows?status=PENDING', admin);
+      const signupFlow = pending.body.list.find((w) => w.referenceId === signup.body.id);
+      expect(signupFlow?.type).toBe('USER_SIGNUP');
+      expect((await api('POST', `/api/admin/v1/workflows/${signupFlow?.id}/decision`, admin, { approve: true })).status).toBe(200);
+      expect((await api('POST', `/api/admin/v1/workflows/${signupFlow?.id}/decision`, admin, { approve: false })).status).toBe(409);
+      expect((await login()).status).toBe(200);
+
+      const dev = await userWithRole('subscriber');
+      const apiId = await publishedApi(publisher);
+      const app = await api<{ id: string; status: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Needs approval' });
+      expect(app.body.status).toBe('CREATED');
+      const keys = await api<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, { keyType: 'PRODUCTION' });
+      const tokenFor = () => SELF.fetch('http://cp.test/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${keys.body.consumerKey}:${keys.body.consumerSecret}`)}` }, body: 'grant_type=client_credentials' });
+      expect(((await (await tokenFor()).json()) as { error: string }).error).toBe('unauthorized_client');
+      const sub = await api<{ id: string; status: string }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
+      expect(sub.body.status).toBe('ON_HOLD');
+      const object = throttleNamespace(env).getByName(subscriptionObjectName(app.body.id, apiId));
+      expect((await object.inspect()).state?.status).toBe('ON_HOLD');
+      const flows = (await api<{ list: Array<{ id: string; referenceId: string }> }>('GET', '/api/admin/v1/workflows?status=PENDING', admin)).body.list;
+      for (const ref of [app.body.id, sub.body.id]) {
+        const flow = flows.find((w) => w.referenceId === ref);
+        expect((await api('POST', `/api/admin/v1/workflows/${flow?.id}/decision`, admin, { approve: true, reason: 'ok' })).status).toBe(200);
+      }
+      expect((await tokenFor()).status).toBe(200);
+      expect((await object.inspect()).state?.status).toBe('UNBLOCKED');
+    } finally {
+      await api('PATCH', '/api/admin/v1/settings', admin, { workflows: { USER_SIGNUP: false, APPLICATION_CREATION: false, SUBSCRIPTION_CREATION: false } });
+    }
   });
 });

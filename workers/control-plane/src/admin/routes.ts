@@ -6,6 +6,7 @@ import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { userRoutes } from './users/routes.ts';
+import { workflowRoutes } from './workflows/routes.ts';
 
 /** /api/admin/v1 — throttling policies, gateway environments, users, blocking conditions, audit log. */
 export function adminRoutes() {
@@ -15,5 +16,6 @@ export function adminRoutes() {
   app.route('/', userRoutes());
   app.route('/', blockingRoutes());
   app.route('/', auditRoutes());
+  app.route('/', workflowRoutes());
   return app;
 }

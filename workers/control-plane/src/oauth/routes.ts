@@ -59,6 +59,7 @@ export function oauthRoutes() {
     const grantType = form.get('grant_type');
     if (grantType === null) throw new OAuthError('invalid_request', 'grant_type is required');
     const client = await authenticateClient(c.var.db, c.req.raw.headers, form);
+    if (client.application.status !== 'APPROVED') throw new OAuthError('unauthorized_client', `The application is ${client.application.status === 'CREATED' ? 'waiting for approval' : 'rejected'}`);
     if (grantType === 'authorization_code') return oauthJson(await authorizationCodeGrant(c.env, c.var.db, client, form));
     if (grantType === 'refresh_token') return oauthJson(await refreshTokenGrant(c.env, c.var.db, client, form));
     if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', `${grantType} is not supported`);

@@ -45,9 +45,12 @@ export function applicationRoutes() {
       const tier = await db.select({ id: schema.throttlingPolicies.id }).from(schema.throttlingPolicies).where(and(eq(schema.throttlingPolicies.kind, 'application'), eq(schema.throttlingPolicies.name, body.throttlingPolicy))).limit(1);
       if (tier.length === 0) throw new ApiError('validation-failed', { detail: `No application tier named ${body.throttlingPolicy}`, errors: [{ pointer: '/throttlingPolicy', detail: 'No such application tier' }] });
       const id = newId('application');
+      const workflows = (await db.select().from(schema.settings).where(eq(schema.settings.key, 'workflows')).limit(1))[0]?.value as Record<string, boolean> | undefined;
+      const needsApproval = workflows?.['APPLICATION_CREATION'] === true;
       try {
         const [rows] = await db.batch([
-          db.insert(schema.applications).values({ id, name: body.name, description: body.description, ownerId: principal.userId, throttlingPolicy: body.throttlingPolicy }).returning(),
+          db.insert(schema.applications).values({ id, name: body.name, description: body.description, ownerId: principal.userId, throttlingPolicy: body.throttlingPolicy, status: needsApproval ? 'CREATED' : 'APPROVED' }).returning(),
+          ...(needsApproval ? [db.insert(schema.workflows).values({ id: newId('workflow'), type: 'APPLICATION_CREATION', referenceId: id, requestedBy: principal.userId })] : []),
           auditEntry(db, principal, 'application.create', { type: 'application', id }, null, body),
         ]);
         const row = rows[0];
