@@ -86,6 +86,7 @@ export const portalApi = {
   generateKeys: (appId: string) => call<Keys>('POST', `/api/devportal/v1/applications/${encodeURIComponent(appId)}/keys`, { keyType: 'PRODUCTION' }),
   subscriptions: (appId: string) => call<{ list: Subscription[] }>('GET', `/api/devportal/v1/subscriptions?applicationId=${encodeURIComponent(appId)}`),
   subscribe: (applicationId: string, apiId: string, tier: string) => call<Subscription>('POST', '/api/devportal/v1/subscriptions', { applicationId, apiId, tier }),
+  testToken: (appId: string) => call<{ accessToken: string; expiresIn: number; scope: string }>('POST', `/api/devportal/v1/applications/${encodeURIComponent(appId)}/keys/PRODUCTION/test-token`, {}),
   publisherApis: () => call<{ list: PublisherApi[] }>('GET', '/api/publisher/v1/apis?limit=100'),
   lifecycle: (apiId: string) => call<{ lifecycleState: string; allowedTransitions: string[] }>('GET', `/api/publisher/v1/apis/${encodeURIComponent(apiId)}/lifecycle`),
   changeLifecycle: (apiId: string, state: string) => call<{ lifecycleState: string }>('POST', `/api/publisher/v1/apis/${encodeURIComponent(apiId)}/lifecycle`, { state }),

@@ -48,7 +48,35 @@ function loginView(): void {
       }
     });
   });
-  layout('Sign in', form, h('p', { class: 'hint' }, 'New here? Developers can sign up with POST /api/devportal/v1/signup; the demo users are printed by npm start.'));
+  layout('Sign in', form, signupForm(), h('p', { class: 'hint' }, 'The demo users and their passwords are printed by npm start.'));
+}
+
+function signupForm(): HTMLElement {
+  const name = h('input', { id: 'signup-name', autocomplete: 'name', required: true });
+  const email = h('input', { id: 'signup-email', type: 'email', autocomplete: 'email', required: true });
+  const password = h('input', { id: 'signup-password', type: 'password', autocomplete: 'new-password', required: true, minlength: '12' });
+  const out = h('div', {});
+  const submit = h('button', { type: 'submit', id: 'signup' }, 'Create developer account');
+  const form = h('form', { class: 'card narrow' }, h('h2', {}, 'New here?'), h('label', { for: 'signup-name' }, 'Name'), name, h('label', { for: 'signup-email' }, 'Email'), email, h('label', { for: 'signup-password' }, 'Password (12 characters or more)'), password, submit, out);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void busy(submit, async () => {
+      try {
+        const user = await portalApi.signup(email.value, password.value, name.value);
+        if (user.status === 'PENDING') {
+          mount(out, h('p', { class: 'warning' }, 'Thanks: an admin approves new accounts before you can sign in.'));
+          return;
+        }
+        await portalApi.login(email.value, password.value);
+        me = await portalApi.me();
+        location.hash = '#/catalog';
+        await route();
+      } catch (err) {
+        mount(out, errorBox(err));
+      }
+    });
+  });
+  return form;
 }
 
 async function catalogView(): Promise<void> {
@@ -115,6 +143,25 @@ async function applicationCard(app: Application): Promise<HTMLElement> {
     }),
   );
   const gateway = `${location.protocol}//${location.hostname}:8787`;
+  const tokenBox = h('div', {});
+  const testToken = h('button', { class: 'secondary', 'data-action': 'test-token' }, 'Generate a test token');
+  testToken.addEventListener('click', () =>
+    void busy(testToken, async () => {
+      try {
+        const t = await portalApi.testToken(app.id);
+        const first = subs[0];
+        mount(
+          tokenBox,
+          h('p', {}, `Access token (valid ${Math.round(t.expiresIn / 60)} minutes):`),
+          h('pre', { class: 'curl', id: 'test-token' }, t.accessToken),
+          first === undefined ? null : h('pre', { class: 'curl' }, `curl -H "Authorization: Bearer ${t.accessToken}" ${gateway}${first.apiContext}/${first.apiVersion}/<resource>`),
+        );
+      } catch (err) {
+        mount(tokenBox, errorBox(err));
+      }
+    }),
+  );
+  const subscribeBox = await subscribeForm(app, subs);
   return h(
     'article',
     { class: 'card', 'data-app': app.name },
@@ -124,9 +171,41 @@ async function applicationCard(app: Application): Promise<HTMLElement> {
     production === undefined ? generate : h('p', {}, 'Production client_id ', h('code', {}, production.consumerKey), ` (secret ${production.secretPrefix}…)`),
     secretBox,
     production === undefined ? null : h('pre', { class: 'curl' }, `curl -u '${production.consumerKey}:<secret>' -d grant_type=client_credentials ${gateway}/oauth2/token`),
+    production === undefined ? null : testToken,
+    tokenBox,
     h('h3', {}, 'Subscriptions'),
     subs.length === 0 ? h('p', { class: 'empty' }, 'Not subscribed to any API yet.') : h('ul', {}, ...subs.map((s) => h('li', {}, `${s.apiName} ${s.apiVersion} · ${s.tier} · `, h('span', { class: `badge ${s.status.toLowerCase()}` }, s.status)))),
+    subscribeBox,
   );
+}
+
+async function subscribeForm(app: Application, subs: Array<{ apiId: string }>): Promise<HTMLElement> {
+  const { list } = await portalApi.catalog('');
+  const open = list.filter((a) => a.lifecycleState !== 'DEPRECATED' && !subs.some((s) => s.apiId === a.id));
+  if (open.length === 0) return h('p', { class: 'muted' }, 'Subscribed to every API in the catalog.');
+  const apiSelect = h('select', { 'aria-label': 'API', 'data-field': 'api' }, ...open.map((a) => h('option', { value: a.id }, `${a.name} ${a.version}`)));
+  const tierSelect = h('select', { 'aria-label': 'Tier', 'data-field': 'tier' });
+  const fillTiers = () => {
+    const chosen = open.find((a) => a.id === apiSelect.value);
+    tierSelect.replaceChildren(...(chosen?.subscriptionTiers ?? []).map((t) => h('option', { value: t }, t)));
+  };
+  apiSelect.addEventListener('change', fillTiers);
+  fillTiers();
+  const out = h('div', {});
+  const submit = h('button', { type: 'submit', class: 'secondary' }, 'Subscribe');
+  const form = h('form', { class: 'inline', 'data-form': 'subscribe' }, apiSelect, tierSelect, submit, out);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void busy(submit, async () => {
+      try {
+        await portalApi.subscribe(app.id, apiSelect.value, tierSelect.value);
+        await applicationsView();
+      } catch (err) {
+        mount(out, errorBox(err));
+      }
+    });
+  });
+  return form;
 }
 
 async function publisherView(): Promise<void> {

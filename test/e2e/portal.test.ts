@@ -6,7 +6,7 @@ import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { ROOT, usePlatform } from '../support/platform.ts';
 
 /** The portal in Debian's Chromium against the running platform; screenshots for reviewers. */
-const { portalUrl, controlPlaneUrl, demo } = usePlatform();
+const { portalUrl, controlPlaneUrl, gatewayUrl, demo } = usePlatform();
 const shots = join(ROOT, 'test-results/screenshots');
 let browser: Browser;
 const dialogs: string[] = [];
@@ -84,6 +84,47 @@ describe('portal', () => {
     expect(row).not.toContain('→ RETIRED');
     await page.screenshot({ path: join(shots, 'publisher.png'), fullPage: true });
     await page.context().close();
+  });
+
+  it('walks a new developer from sign-up to a working call, which fails once the subscription is blocked', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(portalUrl);
+    const email = `newdev-${Date.now()}@example.com`;
+    await page.fill('#signup-name', 'New Developer');
+    await page.fill('#signup-email', email);
+    await page.fill('#signup-password', 'a long enough password');
+    await page.click('#signup');
+    await page.waitForSelector('#catalog .card');
+    await page.click('a[href="#/applications"]');
+    await page.fill('#app-name', 'My first app');
+    await page.click('form.inline button[type="submit"]');
+    const card = '[data-app="My first app"]';
+    await page.waitForSelector(card);
+    await page.selectOption(`${card} select[data-field="api"]`, { label: 'Petstore v1' });
+    await page.click(`${card} form[data-form="subscribe"] button`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('Petstore v1 ·') === true, card);
+    await page.click(`${card} button.secondary:has-text("Generate production keys")`);
+    await page.waitForSelector('#secret');
+    expect(await page.textContent('.warning')).toContain('shown once');
+    await page.click('a[href="#/catalog"]');
+    await page.click('a[href="#/applications"]');
+    await page.click(`${card} [data-action="test-token"]`);
+    const accessToken = ((await (await page.waitForSelector('#test-token')).textContent()) ?? '').trim();
+    await page.screenshot({ path: join(shots, 'new-developer.png'), fullPage: true });
+    await context.close();
+
+    const call = () => fetch(`${gatewayUrl}${demo.api.context}/pets`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await call()).status).toBe(200);
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:subscriptions', 'api:view']);
+    const subs = await publisher.expect<{ list: Array<{ id: string; subscriber: string }> }>([200], 'GET', `/api/publisher/v1/apis/${demo.api.id}/subscriptions`);
+    const mine = subs.body.list.find((s) => s.subscriber === email);
+    await publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${mine?.id}/block`, { status: 'BLOCKED' });
+    expect((await call()).status).toBe(403);
   });
 
   it('never runs script planted in publisher-controlled text (stored XSS)', async () => {

@@ -11,6 +11,7 @@ import { removeApplicationSubscriptions, revokeApplicationCredentials } from '..
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { issueAccessToken } from '../../oauth/access-token.ts';
 import { ownApplication } from './store.ts';
 
 const tags = ['Devportal: applications'];
@@ -169,6 +170,28 @@ export function applicationRoutes() {
       await db.update(schema.refreshTokens).set({ status: 'REVOKED' }).where(eq(schema.refreshTokens.applicationKeyId, key.id));
       await revokeApplicationCredentials(c.env, db, application.id, keyType, now);
       return c.json({ keyType, consumerKey: key.consumerKey, consumerSecret: secret, secretPrefix: key.secretPrefix, grantTypes: key.grantTypes, callbackUrls: key.callbackUrls, createdAt: key.createdAt }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/applications/{applicationId}/keys/{keyType}/test-token',
+      tags,
+      summary: 'Issue an access token for your own application (the portal\'s "generate a test token")',
+      request: { params: AppParam.extend({ keyType: z.enum(KEY_TYPES) }), body: jsonBody(z.strictObject({ scope: z.string().max(1000).default('') })) },
+      responses: { 200: jsonResponse(z.object({ accessToken: z.string(), expiresIn: z.number().int(), scope: z.string() }), 'The token'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['apps:manage']);
+      const db = c.var.db;
+      const { applicationId, keyType } = c.req.valid('param');
+      const application = await ownApplication(db, principal, applicationId);
+      if (application.status !== 'APPROVED') throw new ApiError('conflict', { detail: 'The application is waiting for approval' });
+      const key = (await db.select().from(schema.applicationKeys).where(and(eq(schema.applicationKeys.applicationId, application.id), eq(schema.applicationKeys.keyType, keyType))).limit(1))[0];
+      if (key === undefined) throw new ApiError('not-found', { detail: `No ${keyType} keys; generate them first` });
+      // The owner is signed in, so no client secret is needed: the token is the one client_credentials would give.
+      const issued = await issueAccessToken(c.env, db, { ...key, application }, { subject: key.consumerKey, requestedScope: c.req.valid('json').scope });
+      return c.json({ accessToken: issued.token, expiresIn: issued.expiresIn, scope: issued.scope }, 200);
     },
   );
   return app;
