@@ -55,8 +55,8 @@ function stopChildren(): void {
   }
 }
 
-async function measure(url: string, headers: Record<string, string>, seconds: number): Promise<CaseResult> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
+async function measure(url: string, headers: Record<string, string>, seconds: number, connections = CONNECTIONS): Promise<CaseResult> {
+  const result = await autocannon({ url, connections, duration: seconds, headers });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
 }
 
@@ -174,12 +174,28 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const p99 = median(s.map((x) => x.p99));
     results[c.name] = { rps: Math.round(rps), p50: median(s.map((x) => x.p50)), p99, ratio: Number((rps / base).toFixed(3)), addedP99Ms: Number((p99 - baseP99).toFixed(2)), non2xx: s.reduce((n, x) => n + x.non2xx, 0) };
   }
+  // Added latency without queueing: one connection, one request at a time, cases interleaved.
+  log('measuring unloaded latency (1 connection)…');
+  const unloadedCases = cases.filter((c) => c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict'));
+  const unloadedSamples = new Map<string, CaseResult[]>(unloadedCases.map((c) => [c.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await measure(c.url, c.headers, smoke ? 1 : 4, 1));
+  }
+  const passP50 = median((unloadedSamples.get('pass-through') ?? []).map((s) => s.p50));
+  const passP99 = median((unloadedSamples.get('pass-through') ?? []).map((s) => s.p99));
+  const unloaded: Record<string, { p50: number; p99: number; addedP50Ms: number; addedP99Ms: number }> = {};
+  for (const [name, list] of unloadedSamples) {
+    const p50 = median(list.map((s) => s.p50));
+    const p99 = median(list.map((s) => s.p99));
+    unloaded[name] = { p50, p99, addedP50Ms: Number((p50 - passP50).toFixed(2)), addedP99Ms: Number((p99 - passP99).toFixed(2)) };
+  }
   const routeLookups = measureRouteLookups();
   const report = {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     method: { connections: CONNECTIONS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, path: 'wrangler dev (both sides), X_LOCAL_OBSERVABILITY=false', smoke },
     cases: results,
+    unloaded,
     routeLookups,
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -187,6 +203,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
 
   const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`);
   process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | added p99 ms |', '|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(['', '| unloaded (1 connection) | p50 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---|---|---|---|', ...Object.entries(unloaded).map(([name, r]) => `| ${name} | ${r.p50} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`)].join('\n') + '\n');
   process.stdout.write(['', '| route table | ns per lookup | build ms |', '|---|---|---|', ...Object.entries(routeLookups).map(([name, r]) => `| ${name} | ${r.nsPerLookup} | ${r.buildMs} |`)].join('\n') + '\n');
   process.stdout.write(`\nwritten to bench/results/latest.json\n`);
 
