@@ -3,6 +3,7 @@ import { createGatewayApp } from './app.ts';
 import { invalidateSnapshot } from './snapshot/store.ts';
 import { dropLeases } from './throttle/lease.ts';
 import type { UsageMessage } from '../../shared/usage.ts';
+import { compactUsage } from './usage/compaction.ts';
 import { consumeUsage } from './usage/consumer.ts';
 
 export { ThrottleCounter } from '../../../durable-objects/throttle/counter.ts';
@@ -12,6 +13,7 @@ const app = createGatewayApp();
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   queue: (batch, env) => consumeUsage(batch, env),
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(compactUsage(env)),
 } satisfies ExportedHandler<Env, UsageMessage>;
 
 /** Reached only through the control plane's service binding: never routable from the internet. */

@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import { LATENCY_BUCKETS_MS, percentile } from '../../../shared/usage.ts';
 import { schema, type Database } from '../db.ts';
 
@@ -33,7 +33,8 @@ export interface UsagePoint {
 export async function queryUsage(db: Database, filter: UsageFilter): Promise<UsagePoint[]> {
   if ((filter.apiIds !== null && filter.apiIds.length === 0) || (filter.applicationIds !== null && filter.applicationIds.length === 0)) return [];
   const r = schema.usageRollups;
-  const conditions: SQL[] = [eq(r.granularity, 'minute'), gte(r.bucketStart, filter.from), lt(r.bucketStart, filter.to)];
+  // Every granularity: older minutes have been compacted into hours and days.
+  const conditions: SQL[] = [gte(r.bucketStart, filter.from), lt(r.bucketStart, filter.to)];
   if (filter.apiIds !== null) conditions.push(inArray(r.apiId, [...filter.apiIds]));
   if (filter.applicationIds !== null) conditions.push(inArray(r.applicationId, [...filter.applicationIds]));
   const rows = await db.select().from(r).where(and(...conditions)).limit(50_000);

@@ -62,6 +62,16 @@ describe('usage API', () => {
     expect(lines[1]).toContain('app_alice_u,10,8,0,2,0,2');
   });
 
+  it('ranks top consumers for an admin', async () => {
+    const admin = await user('admin-usage@example.com', 'admin');
+    const top = await SELF.fetch(`${ORIGIN}/api/admin/v1/usage/top-consumers?apiId=api_u1`, { headers: { cookie: admin.cookie } });
+    expect(top.status).toBe(200);
+    expect(((await top.json()) as { list: Array<{ applicationId: string; requests: number; errors: number }> }).list).toEqual([
+      { applicationId: 'app_alice_u', requests: 10, throttled: 2, errors: 2 },
+      { applicationId: 'app_bob_u', requests: 5, throttled: 0, errors: 0 },
+    ]);
+  });
+
   it('refuses anonymous callers and developers on the admin view', async () => {
     expect((await SELF.fetch(`${ORIGIN}/api/devportal/v1/usage`)).status).toBe(401);
     const carol = await user('carol-usage@example.com', 'subscriber');

@@ -82,5 +82,33 @@ export function usageRoutes(audience: Audience) {
       return c.json({ from, to, granularity: q.granularity, list }, 200);
     },
   );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/top-consumers',
+      tags: ['Analytics'],
+      summary: 'Applications with the most calls in a time range',
+      request: { query: UsageQuery.pick({ apiId: true, from: true, to: true }).extend({ limit: z.coerce.number().int().min(1).max(100).default(10) }) },
+      responses: { 200: jsonResponse(z.object({ list: z.array(z.object({ applicationId: z.string(), requests: z.number().int(), throttled: z.number().int(), errors: z.number().int() })) }), 'Top consumers'), ...problems('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, [SCOPE[audience]]);
+      const q = c.req.valid('query');
+      const to = q.to ?? Date.now();
+      const from = q.from ?? to - 86_400_000;
+      const scope = await visibleScope(c.var.db, audience, principal);
+      const points = await queryUsage(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: scope.applicationIds, from, to, granularity: 'day' });
+      const byApp = new Map<string, { applicationId: string; requests: number; throttled: number; errors: number }>();
+      for (const p of points) {
+        const row = byApp.get(p.applicationId) ?? { applicationId: p.applicationId, requests: 0, throttled: 0, errors: 0 };
+        row.requests += p.requests;
+        row.throttled += p.throttled;
+        row.errors += (p.statusClasses['4xx'] ?? 0) + (p.statusClasses['5xx'] ?? 0);
+        byApp.set(p.applicationId, row);
+      }
+      const list = [...byApp.values()].sort((a, b) => b.requests - a.requests).slice(0, q.limit);
+      return c.json({ list }, 200);
+    },
+  );
   return app;
 }
