@@ -9,11 +9,11 @@ import type { AuthenticatedClient } from './client-auth.ts';
  * An RFC 9068 access token: `typ` at+jwt, iss, sub, aud, exp, iat, jti, client_id, scope, plus what
  * the gateway decides on without a database (application, key type, tiers, subscribed APIs).
  */
-export async function issueAccessToken(env: Env, db: Database, client: AuthenticatedClient, options: { subject: string; requestedScopes: readonly string[] | null; grantId?: string }) {
+export async function issueAccessToken(env: Env, db: Database, client: AuthenticatedClient, options: { subject: string; requestedScope: string | null; grantId?: string }) {
   const subs = await db.select({ apiId: schema.subscriptions.apiId, tier: schema.subscriptions.tier }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, client.applicationId));
   const allowed = await allowedScopes(db, subs.map((s) => s.apiId));
   // RFC 6749 §3.3: scopes requested but not allowed are dropped, and the granted set is returned.
-  const granted = (options.requestedScopes ?? []).filter((s) => allowed.has(s));
+  const granted = (options.requestedScope ?? '').split(' ').filter((s) => s !== '' && allowed.has(s));
   const keys = await signingKeys(env);
   const ttl = Number(env.ACCESS_TOKEN_TTL_SECONDS);
   // A token issued in the same second as a secret regeneration must not fall under its watermark.

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { newSecret, sha256Hex, verifyPassword } from '../../../../shared/crypto.ts';
-import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from '../../auth/login-throttle.ts';
-import { SESSION_COOKIE, findSessionUser } from '../../auth/session.ts';
-import { schema } from '../../db.ts';
-import type { AppEnv } from '../../types.ts';
+import { newSecret, sha256Hex, verifyPassword } from '../../../shared/crypto.ts';
+import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from '../auth/login-throttle.ts';
+import { SESSION_COOKIE, findSessionUser } from '../auth/session.ts';
+import { schema } from '../db.ts';
+import type { AppEnv } from '../types.ts';
 
 const CODE_TTL_MS = 60_000;
 const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;

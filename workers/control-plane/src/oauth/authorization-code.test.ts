@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { base64url } from '../../../../shared/crypto.ts';
-import { ORIGIN, PASSWORD, api, userWithRole, type TestUser } from '../../../../../test/workers/control-plane-helpers.ts';
+import { base64url } from '../../../shared/crypto.ts';
+import { ORIGIN, PASSWORD, api, userWithRole, type TestUser } from '../../../../test/workers/control-plane-helpers.ts';
 
 const CALLBACK = 'https://client.example/cb';
 let client: { id: string; secret: string };
