@@ -1,6 +1,6 @@
 /**
  * The Petstore behind the demo API. It keeps its pets in memory per isolate (it is a demo), answers
- * JSON, and echoes the request it received at /petstore/echo so a developer can see exactly what
+ * JSON, and echoes the request it received at /echo (and below it) so a developer can see exactly what
  * the gateway forwarded (no credentials, a backend request id).
  */
 interface Pet {
@@ -37,7 +37,7 @@ export default {
       const pet = pets.find((p) => p.id === Number(byId[1]));
       return pet === undefined ? json({ error: 'no such pet' }, 404) : json(pet);
     }
-    if (path === '/echo') {
+    if (path === '/echo' || path.startsWith('/echo/')) {
       return json({ method: request.method, path: url.pathname, query: url.search, headers: Object.fromEntries(request.headers) });
     }
     return json({ error: 'not found' }, 404);

@@ -6,6 +6,7 @@ import { schema } from '../../db.ts';
 import { PagingQuery, jsonBody, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { createApi } from './create.ts';
 import { ApiSchema, CreateApiBody, type ApiView } from './schemas.ts';
 import { apiView, manageableApi, manageableApiIds } from './store.ts';
@@ -27,7 +28,8 @@ export function apiRoutes() {
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
-      const row = await createApi(c.var.db, principal, c.req.valid('json'), null);
+      const body = c.req.valid('json');
+      const row = await createApi(c.var.db, principal, body, body.openapi === undefined ? null : storableDocument(parseDefinition(body.openapi, '/openapi')));
       return c.json(await apiView(c.var.db, row), 201);
     },
   );

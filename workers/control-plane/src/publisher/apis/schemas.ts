@@ -62,6 +62,11 @@ export const CreateApiBody = z
     cors: CorsSchema.nullable().default(null),
     backendJwt: z.boolean().default(false),
     headerEdits: HeaderEditsSchema.nullable().default(null),
+    /** Kept for export only: resources are what `resources` says, not derived from the document. */
+    openapi: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'An OpenAPI 3.x or Swagger 2.0 document to keep with the API for export (the CLI sends its project definition); resources are not derived from it' }),
   })
   .openapi('CreateApiRequest');
 export type CreateApi = z.infer<typeof CreateApiBody>;

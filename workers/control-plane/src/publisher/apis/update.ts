@@ -11,6 +11,7 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { RESOURCES_PER_INSERT, assertPoliciesExist, createApi } from './create.ts';
+import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
 
@@ -19,7 +20,10 @@ const ApiIdParam = z.object({ apiId: z.string() });
 
 const UpdateApiBody = CreateApiBody.omit({ context: true, version: true, endpoints: true })
   .partial()
-  .extend({ endpoints: z.strictObject({ production: EndpointSchema.nullable().optional(), sandbox: EndpointSchema.nullable().optional() }).optional() })
+  .extend({
+    endpoints: z.strictObject({ production: EndpointSchema.nullable().optional(), sandbox: EndpointSchema.nullable().optional() }).optional(),
+    openapi: z.record(z.string(), z.unknown()).nullable().optional().openapi({ description: 'Replace (or with null drop) the OpenAPI document kept for export' }),
+  })
   .strict()
   .openapi('UpdateApiRequest');
 
@@ -54,11 +58,12 @@ export function apiUpdateRoutes() {
         if (seen.has(key)) throw new ApiError('validation-failed', { detail: `Resource ${key} is listed twice`, errors: [{ pointer: `/resources/${i}`, detail: `Duplicate resource ${key}` }] });
         seen.add(key);
       });
-      const { resources, endpoints, ...fields } = body;
+      const { resources, endpoints, openapi, ...fields } = body;
+      const document = openapi === undefined || openapi === null ? openapi : storableDocument(parseDefinition(openapi, '/openapi'));
       const statements: BatchItem<'sqlite'>[] = [
         db
           .update(schema.apis)
-          .set({ ...fields, ...(fields.apiKeyHeader === undefined ? {} : { apiKeyHeader: fields.apiKeyHeader.toLowerCase() }), updatedAt: Date.now() })
+          .set({ ...fields, ...(fields.apiKeyHeader === undefined ? {} : { apiKeyHeader: fields.apiKeyHeader.toLowerCase() }), ...(document === undefined ? {} : { openapi: document }), updatedAt: Date.now() })
           .where(eq(schema.apis.id, api.id)),
       ];
       if (fields.isDefaultVersion === true) statements.push(unsetOtherDefaults(db, api.context, api.id));
@@ -75,7 +80,8 @@ export function apiUpdateRoutes() {
         if (e !== null) statements.push(db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: api.id, keyType, strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds }));
       }
       const before = await apiView(db, api);
-      statements.push(auditEntry(db, principal, 'api.update', { type: 'api', id: api.id }, before, body));
+      // The audit keeps what changed, not a copy of a document that may weigh megabytes.
+      statements.push(auditEntry(db, principal, 'api.update', { type: 'api', id: api.id }, before, openapi === undefined ? body : { ...body, openapi: openapi === null ? null : '(document replaced)' }));
       await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
       // The default version is live routing, not part of a revision: it reaches gateways now.
       if (fields.isDefaultVersion !== undefined) await republishApi(c.env, db, api.id);

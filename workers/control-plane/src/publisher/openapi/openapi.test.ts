@@ -69,4 +69,25 @@ describe('OpenAPI import and export', () => {
     expect(exported.body.openapi).toBe('3.1.0');
     expect(methodsOf(exported.body)).toEqual(['GET /a/{id}', 'POST /a']);
   });
+
+  it('keeps a document sent with create or update (as the CLI does) and refuses one that is not OpenAPI', async () => {
+    const publisher = await userWithRole('publisher');
+    const doc = { openapi: '3.0.3', info: { title: 'Kept', version: 'v1' }, paths: { '/things': { get: { summary: 'Things', responses: { '200': { description: 'ok' } } } } } };
+    const made = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, { name: 'Kept', context: `/kept${Date.now()}`, version: 'v1', resources: [{ method: 'GET', path: '/things' }], openapi: doc });
+    expect(made.status).toBe(201);
+    expect((await api('GET', `/api/publisher/v1/apis/${made.body.id}/openapi`, publisher)).body).toEqual(doc);
+
+    const next = { ...doc, info: { title: 'Kept', version: 'v1', description: 'now described' } };
+    expect((await api('PATCH', `/api/publisher/v1/apis/${made.body.id}`, publisher, { openapi: next })).status).toBe(200);
+    expect((await api('GET', `/api/publisher/v1/apis/${made.body.id}/openapi`, publisher)).body).toEqual(next);
+
+    const bad = await api<ProblemBody>('PATCH', `/api/publisher/v1/apis/${made.body.id}`, publisher, { openapi: { info: {} } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.[0]?.pointer).toMatch(/^\/openapi/);
+    expect((await api('GET', `/api/publisher/v1/apis/${made.body.id}/openapi`, publisher)).body).toEqual(next);
+
+    // Dropping the document makes export generate one from the resources again.
+    expect((await api('PATCH', `/api/publisher/v1/apis/${made.body.id}`, publisher, { openapi: null })).status).toBe(200);
+    expect((await api<{ openapi: string }>('GET', `/api/publisher/v1/apis/${made.body.id}/openapi`, publisher)).body.openapi).toBe('3.1.0');
+  });
 });

@@ -9,15 +9,13 @@ import type { AppEnv } from '../../types.ts';
 import { createApi } from '../apis/create.ts';
 import { ApiSchema, CreateApiBody } from '../apis/schemas.ts';
 import { apiView, manageableApi } from '../apis/store.ts';
-import { generatedDocument, parseDefinition } from './parse.ts';
+import { generatedDocument, parseDefinition, storableDocument } from './parse.ts';
 
 /** Content types the import route accepts (the app's content-type guard reads this list too). */
 export const IMPORT_CONTENT_TYPES = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'];
 export const IMPORT_PATH = '/api/publisher/v1/apis/import';
-// D1 stores at most 2,000,000 bytes in a row; the document is kept whole for export.
-const MAX_STORED_DOCUMENT = 1_900_000;
 
-const ImportOptions = CreateApiBody.omit({ resources: true }).partial({ name: true, version: true });
+const ImportOptions = CreateApiBody.omit({ resources: true, openapi: true }).partial({ name: true, version: true });
 const ImportJson = ImportOptions.extend({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]) }).openapi('ImportApiRequest');
 const ImportQuery = z.object({ context: z.string().optional(), version: z.string().optional(), name: z.string().optional() });
 
@@ -72,8 +70,7 @@ export function openapiRoutes() {
         options = c.req.valid('query');
       }
       const imported = parseDefinition(source);
-      const stored = JSON.stringify(imported.document);
-      if (stored.length > MAX_STORED_DOCUMENT) throw new ApiError('payload-too-large', { detail: `The document is ${stored.length} bytes once parsed; at most ${MAX_STORED_DOCUMENT} can be stored` });
+      const document = storableDocument(imported);
       const candidate = {
         name: imported.title ?? undefined,
         version: imported.version?.replace(/[^A-Za-z0-9._-]/g, '-') ?? undefined,
@@ -83,7 +80,7 @@ export function openapiRoutes() {
       };
       const body = CreateApiBody.safeParse(candidate);
       if (!body.success) throw new ApiError('validation-failed', { detail: 'The document and options do not make a valid API', errors: fieldErrors(body.error, 'json') });
-      const row = await createApi(c.var.db, principal, body.data, imported.document);
+      const row = await createApi(c.var.db, principal, body.data, document);
       return c.json(await apiView(c.var.db, row), 201);
     },
   );

@@ -1,0 +1,129 @@
+/** `validate`, `diff`, `apply`, `status`, `init`, `export`: an API project against a control plane. */
+import { resolve } from 'node:path';
+import { connect } from '../connect.ts';
+import { CliError, EXIT, type Output } from '../output.ts';
+import { formatChanges, planCreate, planUpdate, type Plan } from '../plan.ts';
+import { exportProject } from '../project/export.ts';
+import { loadProject, projectEnvironments, type Project } from '../project/load.ts';
+import { scaffold } from '../project/scaffold.ts';
+import { RemoteError, type ControlPlane } from '../remote.ts';
+
+export interface ProjectOptions {
+  dir: string;
+  env?: string;
+  url?: string;
+  profile?: string;
+}
+
+export function open(out: Output, o: ProjectOptions): { project: Project; cp: ControlPlane } {
+  const project = loadProject(o.dir, o.env);
+  project.secrets.forEach((s) => out.mask(s));
+  const cp = connect({ url: o.url, profile: o.profile, projectUrl: project.environment.controlPlane, projectProfile: project.environment.profile });
+  return { project, cp };
+}
+
+export async function currentPlan(project: Project, cp: ControlPlane): Promise<Plan> {
+  const remote = await cp.findApi(project.api.context, project.api.version);
+  if (remote === undefined) return planCreate(project.api, project.lifecycle);
+  return planUpdate(project.api, project.lifecycle, remote, await cp.exportDocument(remote.id));
+}
+
+const title = (p: Project) => `${p.api.name} ${p.api.context} ${p.api.version}`;
+
+export function validate(out: Output, o: ProjectOptions): void {
+  // Without --env every environment is checked: each must resolve its parameters.
+  const names = o.env === undefined ? projectEnvironments(o.dir) : [o.env];
+  const checked = names.map((name) => loadProject(o.dir, name));
+  checked.forEach((p) => p.secrets.forEach((s) => out.mask(s)));
+  const first = checked[0];
+  if (first === undefined) throw new CliError('No environment to validate');
+  out.result(
+    `${first.file} is valid: ${title(first)}, ${first.api.resources.length} resources from ${first.definitionFile}; environments ${names.join(', ')}`,
+    { valid: true, file: first.file, definition: first.definitionFile, api: { name: first.api.name, context: first.api.context, version: first.api.version, resources: first.api.resources.length }, environments: names },
+  );
+}
+
+export async function diff(out: Output, o: ProjectOptions & { exitCode: boolean }): Promise<number> {
+  const { project, cp } = open(out, o);
+  const plan = await currentPlan(project, cp);
+  const text = plan.changes.length === 0 ? `No changes: ${title(project)} on ${cp.url} matches ${project.file}` : `${plan.apiId === undefined ? 'Not on the control plane yet; apply would create it' : `${plan.changes.length} change(s) against ${cp.url}`}:\n${formatChanges(plan.changes)}`;
+  out.result(text, { environment: project.environmentName, controlPlane: cp.url, exists: plan.apiId !== undefined, apiId: plan.apiId ?? null, changes: plan.changes });
+  return o.exitCode && plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
+}
+
+export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean }): Promise<void> {
+  const { project, cp } = open(out, o);
+  const plan = await currentPlan(project, cp);
+  const data = { environment: project.environmentName, controlPlane: cp.url, dryRun: o.dryRun, changes: plan.changes };
+  if (plan.changes.length === 0) {
+    out.result(`No changes: ${title(project)} is up to date on ${cp.url}`, { ...data, applied: false, apiId: plan.apiId });
+    return;
+  }
+  if (o.dryRun) {
+    out.result(`Would apply to ${cp.url} (dry run, nothing changed):\n${formatChanges(plan.changes)}`, { ...data, applied: false, apiId: plan.apiId ?? null });
+    return;
+  }
+  let apiId = plan.apiId;
+  try {
+    if (apiId === undefined) {
+      out.progress(`creating ${title(project)} with ${project.api.resources.length} resources`);
+      apiId = (await cp.createApi(project.api)).id;
+    } else if (Object.keys(plan.patch).length > 0) {
+      out.progress(`updating ${title(project)}: ${Object.keys(plan.patch).join(', ')}`);
+      await cp.updateApi(apiId, plan.patch);
+    }
+  } catch (err) {
+    // The control plane names fields of its request; name them in the project's files instead.
+    if (err instanceof RemoteError) throw new CliError(err.message, (err.body.errors ?? []).map((e) => ({ ...project.locate(e.pointer ?? ''), message: e.detail ?? 'invalid' })));
+    throw err;
+  }
+  if (plan.lifecycle !== undefined) {
+    out.progress(`moving ${title(project)} from ${plan.lifecycle.from} to ${plan.lifecycle.to}`);
+    await cp.changeLifecycle(apiId, plan.lifecycle.to);
+  }
+  out.result(`Applied to ${cp.url}:\n${formatChanges(plan.changes)}\nDeploy it with: turnpike deploy${project.environments.length > 1 ? ` --env ${project.environmentName}` : ''}`, { ...data, applied: true, apiId });
+}
+
+export async function status(out: Output, o: ProjectOptions): Promise<void> {
+  const { project, cp } = open(out, o);
+  const remote = await cp.findApi(project.api.context, project.api.version);
+  if (remote === undefined) {
+    out.result(`${title(project)} is not on ${cp.url} yet: run turnpike apply`, { environment: project.environmentName, controlPlane: cp.url, exists: false });
+    return;
+  }
+  const [revisions, deployments, plan] = await Promise.all([cp.revisions(remote.id), cp.deployments(remote.id), currentPlan(project, cp)]);
+  const numberOf = new Map(revisions.map((r) => [r.id, r.number]));
+  const gateways = project.environment.gateways.map((g) => {
+    const d = deployments.find((x) => x.environment === g);
+    return { environment: g, revision: d === undefined ? null : (numberOf.get(d.revisionId) ?? null), deployedAt: d === undefined ? null : new Date(d.deployedAt).toISOString() };
+  });
+  const latest = revisions[0]?.number ?? null;
+  const lines = [
+    `${title(project)} (${remote.id}) on ${cp.url}`,
+    `  lifecycle: ${remote.lifecycleState}`,
+    `  revisions: ${revisions.length}${latest === null ? '' : `, latest ${latest}`}`,
+    ...gateways.map((g) => `  ${g.environment}: ${g.revision === null ? 'not deployed' : `revision ${g.revision} since ${g.deployedAt}`}`),
+    `  project files: ${plan.changes.length === 0 ? 'applied' : `${plan.changes.length} change(s) not applied (turnpike diff)`}`,
+  ];
+  out.result(lines.join('\n'), { environment: project.environmentName, controlPlane: cp.url, exists: true, apiId: remote.id, lifecycleState: remote.lifecycleState, latestRevision: latest, gateways, pendingChanges: plan.changes.length });
+}
+
+export function init(out: Output, o: { dir: string; name: string; context: string; version: string; backend: string; controlPlane: string }): void {
+  const files = scaffold(resolve(o.dir), o);
+  out.result(`Created ${files.join(' and ')}.\nNext: turnpike validate, then turnpike apply and turnpike deploy.`, { files });
+}
+
+export async function exportApi(out: Output, o: { dir: string; url?: string; profile?: string; env?: string; context?: string; version?: string; id?: string; force: boolean }): Promise<void> {
+  const cp = connect({ url: o.url, profile: o.profile });
+  let api;
+  if (o.id !== undefined) api = await cp.getApi(o.id);
+  else {
+    if (o.context === undefined || o.version === undefined) throw new CliError('Name the API: turnpike export <context> <version>, or --id <apiId>', [], EXIT.usage);
+    api = await cp.findApi(o.context, o.version);
+    if (api === undefined) throw new CliError(`No API ${o.context} ${o.version} on ${cp.url} that you manage`);
+  }
+  const [document, deployments] = await Promise.all([cp.exportDocument(api.id), cp.deployments(api.id)]);
+  const gateways = deployments.length > 0 ? [...new Set(deployments.map((d) => d.environment))] : ['production'];
+  const files = exportProject(resolve(o.dir), api, document, { name: o.env ?? 'default', controlPlane: cp.url, gateways }, o.force);
+  out.result(`Exported ${api.name} ${api.context} ${api.version} to ${files.join(' and ')}`, { apiId: api.id, files });
+}

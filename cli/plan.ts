@@ -1,0 +1,96 @@
+/**
+ * What `apply` would change: the project's API against the control plane's, field by field, and
+ * the one PATCH (plus at most one lifecycle transition) that makes them equal. Equal means equal
+ * after the server's own normalisation, so re-applying an unchanged project sends nothing.
+ */
+import type { ApiView, CreateApi } from '../workers/control-plane/src/publisher/apis/schemas.ts';
+import type { LifecycleState } from '../workers/shared/db/schema.ts';
+
+export interface Change {
+  action: '+' | '-' | '~';
+  field: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+export interface Plan {
+  /** Undefined when the API does not exist yet: `apply` creates it. */
+  apiId: string | undefined;
+  changes: Change[];
+  patch: Record<string, unknown>;
+  lifecycle: { from: LifecycleState; to: LifecycleState } | undefined;
+}
+
+/** JSON with object keys sorted, so equal values print equal. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+const equal = (a: unknown, b: unknown) => canonical(a ?? null) === canonical(b ?? null);
+
+const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits'] as const;
+
+type DesiredApi = CreateApi & { openapi: Record<string, unknown> };
+
+export function planCreate(desired: DesiredApi, lifecycle: LifecycleState | undefined): Plan {
+  const changes: Change[] = [
+    { action: '+', field: 'api', to: `${desired.name} ${desired.context} ${desired.version}` },
+    ...desired.resources.map((r): Change => ({ action: '+', field: `resource ${r.method} ${r.path}`, to: { authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy } })),
+  ];
+  if (lifecycle !== undefined && lifecycle !== 'CREATED') changes.push({ action: '~', field: 'lifecycle', from: 'CREATED', to: lifecycle });
+  return { apiId: undefined, changes, patch: {}, lifecycle: lifecycle !== undefined && lifecycle !== 'CREATED' ? { from: 'CREATED', to: lifecycle } : undefined };
+}
+
+export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | undefined, remote: ApiView, remoteDocument: Record<string, unknown>): Plan {
+  const changes: Change[] = [];
+  const patch: Record<string, unknown> = {};
+  const want: Record<string, unknown> = { ...desired, apiKeyHeader: desired.apiKeyHeader.toLowerCase() };
+  for (const field of FIELDS) {
+    if (!equal(want[field], remote[field])) {
+      changes.push({ action: '~', field, from: remote[field], to: want[field] });
+      patch[field] = want[field];
+    }
+  }
+
+  const settings = (r: { authType: string; scopes: string[]; throttlingPolicy: string | null }) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy });
+  const before = new Map(remote.resources.map((r) => [`${r.method} ${r.path}`, settings(r)]));
+  const after = new Map(desired.resources.map((r) => [`${r.method} ${r.path}`, settings(r)]));
+  for (const [key, value] of after) {
+    const old = before.get(key);
+    if (old === undefined) changes.push({ action: '+', field: `resource ${key}`, to: value });
+    else if (!equal(old, value)) changes.push({ action: '~', field: `resource ${key}`, from: old, to: value });
+  }
+  for (const [key, value] of before) if (!after.has(key)) changes.push({ action: '-', field: `resource ${key}`, from: value });
+  if (changes.some((c) => c.field.startsWith('resource '))) patch.resources = desired.resources;
+
+  const endpoints: Record<string, unknown> = {};
+  for (const kind of ['production', 'sandbox'] as const) {
+    const want = desired.endpoints[kind] ?? null;
+    const have = remote.endpoints[kind] ?? null;
+    if (equal(want, have)) continue;
+    changes.push({ action: have === null ? '+' : want === null ? '-' : '~', field: `endpoints.${kind}`, from: have ?? undefined, to: want ?? undefined });
+    endpoints[kind] = want;
+  }
+  if (Object.keys(endpoints).length > 0) patch.endpoints = endpoints;
+
+  if (!equal(desired.openapi, remoteDocument)) {
+    changes.push({ action: '~', field: 'definition', from: '(stored document)', to: '(project document)' });
+    patch.openapi = desired.openapi;
+  }
+  const move = lifecycle !== undefined && lifecycle !== remote.lifecycleState ? { from: remote.lifecycleState, to: lifecycle } : undefined;
+  if (move !== undefined) changes.push({ action: '~', field: 'lifecycle', from: move.from, to: move.to });
+  return { apiId: remote.id, changes, patch, lifecycle: move };
+}
+
+function show(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+export function formatChanges(changes: readonly Change[]): string {
+  return changes
+    .map((c) => (c.action === '+' ? `+ ${c.field}: ${show(c.to)}` : c.action === '-' ? `- ${c.field}: ${show(c.from)}` : `~ ${c.field}: ${show(c.from)} -> ${show(c.to)}`))
+    .join('\n');
+}

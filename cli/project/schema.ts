@@ -1,0 +1,51 @@
+/**
+ * The API project file, `turnpike.yaml`: one API (its OpenAPI definition in a file beside it, and
+ * what the definition does not say — tiers, policies, endpoints, lifecycle) and the target
+ * environments, each with its control plane, gateway environments and parameters. The `api`
+ * section is the control plane's own create schema (plus `definition` and `lifecycle`), so the CLI
+ * and the server can never disagree on what a valid API is.
+ */
+import { z } from '@hono/zod-openapi';
+import { AUTH_TYPES, LIFECYCLE_STATES } from '../../workers/shared/db/schema.ts';
+import { CreateApiBody, EndpointSchema } from '../../workers/control-plane/src/publisher/apis/schemas.ts';
+
+export const PROJECT_FILE = 'turnpike.yaml';
+
+/** `production: https://orders.internal` is short for one URL with the default timeout. */
+const Endpoint = z.preprocess((v) => (typeof v === 'string' ? { urls: [{ url: v }] } : v), EndpointSchema);
+
+export const OPERATION_KEY = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/\S*$/;
+
+/** What an operation of the definition cannot say by itself; each key is `METHOD /path`. */
+const ResourceSettings = z.strictObject({
+  authType: z.enum(AUTH_TYPES).optional(),
+  scopes: z.array(z.string().min(1).max(100)).max(20).optional(),
+  throttlingPolicy: z.string().max(100).nullable().optional(),
+});
+
+export const ApiSection = CreateApiBody.omit({ resources: true, endpoints: true, openapi: true }).extend({
+  /** The OpenAPI 3.x / Swagger 2.0 file (JSON or YAML), relative to turnpike.yaml. */
+  definition: z.string().min(1),
+  /** The lifecycle state `apply` moves the API to (one legal transition at a time). */
+  lifecycle: z.enum(LIFECYCLE_STATES).optional(),
+  resources: z.record(z.string().regex(OPERATION_KEY, 'A key is an HTTP method and a path template, e.g. "GET /orders/{id}"'), ResourceSettings).default({}),
+  endpoints: z.strictObject({ production: Endpoint.optional(), sandbox: Endpoint.optional() }).default({}),
+});
+export type ApiSectionInput = z.infer<typeof ApiSection>;
+
+export const EnvironmentSchema = z.strictObject({
+  /** The control plane's URL; else the login profile's. */
+  controlPlane: z.string().url().optional(),
+  /** The `turnpike login --profile` whose token this environment uses. */
+  profile: z.string().min(1).optional(),
+  /** Gateway environments that `deploy` and `rollback` act on. */
+  gateways: z.array(z.string().min(1)).min(1),
+  /** Values for `${params.NAME}` in the api section; `${env.NAME}` reads the shell's environment (for secrets). */
+  params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+});
+export type TargetEnvironment = z.infer<typeof EnvironmentSchema>;
+
+export const ProjectShape = z.strictObject({
+  api: z.record(z.string(), z.unknown()),
+  environments: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'Letters, digits, dashes and underscores'), EnvironmentSchema).refine((e) => Object.keys(e).length > 0, 'Name at least one environment'),
+});

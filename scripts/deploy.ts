@@ -1,0 +1,185 @@
+/**
+ * `npm run deploy`: the whole platform onto a Cloudflare account with wrangler, in dependency order,
+ * printing what it does. Re-running it reuses what exists (database, queue, secrets).
+ *
+ *   npm run deploy -- [--issuer https://api.example.com] [--gateway-env <wrangler env>]... [--dry-run]
+ *
+ * 1. D1 database `turnpike`: reused when it exists, else created; its id is written into both
+ *    wrangler.toml files (commit them).
+ * 2. The usage queue; the D1 migrations, remotely.
+ * 3. Secrets that are missing are generated and uploaded with the deploy (`--secrets-file`); the
+ *    bootstrap token is printed once.
+ * 4. The gateway (it hosts the Durable Object classes), once per gateway environment: the top level
+ *    of wrangler.toml serves `production`, each `--gateway-env X` deploys its `[env.X]` section.
+ * 5. The control plane, with ISSUER set to its public origin. 6. The portal on Pages.
+ *
+ * `--dry-run` needs no account: it bundles every Worker exactly as a deploy would
+ * (`wrangler deploy --dry-run`), builds the portal's Pages Functions and lists the account steps it
+ * would take. It is part of `npm test`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { exportJWK, generateKeyPair } from 'jose';
+import { ROOT } from './lib/platform.ts';
+
+const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+const GATEWAY_TOML = 'wrangler.toml';
+const CONTROL_PLANE_TOML = 'workers/control-plane/wrangler.toml';
+const DATABASE = 'turnpike';
+const QUEUE = 'turnpike-usage';
+const PAGES_PROJECT = 'turnpike-portal';
+
+const { values: flags } = parseArgs({
+  options: {
+    'dry-run': { type: 'boolean', default: false },
+    issuer: { type: 'string' },
+    'gateway-env': { type: 'string', multiple: true, default: [] },
+  },
+});
+const dryRun = flags['dry-run'];
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', ...(dryRun ? { CI: 'true' } : {}) };
+
+function wrangler(args: string[], options: { cwd?: string; input?: string; quiet?: boolean } = {}): { ok: boolean; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [WRANGLER, ...args], { cwd: options.cwd ?? ROOT, env, encoding: 'utf8', input: options.input });
+  return { ok: result.status === 0, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+
+function must(what: string, run: { ok: boolean; stdout: string; stderr: string }): string {
+  if (!run.ok) {
+    console.error(`FAILED: ${what}\n${run.stdout}\n${run.stderr}`);
+    process.exit(1);
+  }
+  return run.stdout;
+}
+
+async function signingKeys(): Promise<string> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return JSON.stringify([{ ...(await exportJWK(privateKey)), kid: `k-${Date.now().toString(36)}`, alg: 'ES256', use: 'sig' }]);
+}
+async function backendJwtKey(): Promise<string> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return JSON.stringify({ ...(await exportJWK(privateKey)), kid: `gw-${Date.now().toString(36)}`, alg: 'ES256', use: 'sig' });
+}
+const random = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64url');
+
+const SECRETS: Array<{ config: string; name: string; make: () => Promise<string> | string; show?: boolean }> = [
+  { config: GATEWAY_TOML, name: 'BACKEND_JWT_KEY', make: backendJwtKey },
+  { config: CONTROL_PLANE_TOML, name: 'SIGNING_KEYS', make: signingKeys },
+  { config: CONTROL_PLANE_TOML, name: 'ENCRYPTION_KEY', make: () => random(32) },
+  { config: CONTROL_PLANE_TOML, name: 'BOOTSTRAP_TOKEN', make: () => random(24), show: true },
+];
+
+function gatewayTargets(): Array<{ label: string; args: string[] }> {
+  return [{ label: 'gateway (production)', args: [] }, ...flags['gateway-env'].map((e) => ({ label: `gateway (${e})`, args: ['--env', e] }))];
+}
+
+function dryRunAll(): void {
+  const out = mkdtempSync(join(tmpdir(), 'turnpike-dry-run-'));
+  const steps: Array<{ name: string; args: string[]; cwd?: string }> = [
+    ...gatewayTargets().map((t, i) => ({ name: t.label, args: ['deploy', '--dry-run', '-c', GATEWAY_TOML, ...t.args, '--outdir', join(out, `gateway-${i}`)] })),
+    { name: 'control-plane', args: ['deploy', '--dry-run', '-c', CONTROL_PLANE_TOML, '--outdir', join(out, 'control-plane')] },
+    { name: 'demo-backend', args: ['deploy', '--dry-run', '-c', 'workers/demo-backend/wrangler.toml', '--outdir', join(out, 'demo-backend')] },
+  ];
+  if (existsSync(join(ROOT, 'portal-ui/functions'))) steps.push({ name: 'portal functions', args: ['pages', 'functions', 'build', 'functions', '--outdir', join(out, 'portal')], cwd: join(ROOT, 'portal-ui') });
+  let failed = 0;
+  for (const step of steps) {
+    const result = wrangler(step.args, { cwd: step.cwd });
+    const size = /Total Upload: ([^\n]+)/.exec(result.stdout)?.[1];
+    if (result.ok) console.log(`dry-run ok: ${step.name}${size === undefined ? '' : ` (${size.trim()})`}`);
+    else {
+      failed++;
+      console.error(`dry-run FAILED: ${step.name}\n${result.stdout}\n${result.stderr}`);
+    }
+  }
+  rmSync(out, { recursive: true, force: true });
+  console.log(
+    [
+      'A real deploy would then, on your account:',
+      `  reuse or create the D1 database ${DATABASE} and write its id into ${GATEWAY_TOML} and ${CONTROL_PLANE_TOML}`,
+      `  create the queue ${QUEUE} unless it exists; apply d1-migrations/ remotely`,
+      `  set the missing secrets: ${SECRETS.map((s) => s.name).join(', ')}`,
+      `  deploy ${gatewayTargets().map((t) => t.label).join(', ')}, then the control plane, then the portal (Pages project ${PAGES_PROJECT})`,
+    ].join('\n'),
+  );
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+/**
+ * Secrets the Worker does not have yet, generated into a private temporary file for
+ * `wrangler deploy --secrets-file` (uploaded with the version, additive: existing ones are kept).
+ */
+async function missingSecrets(config: string, envArgs: string[]): Promise<string[]> {
+  const listed = wrangler(['secret', 'list', '-c', config, ...envArgs, '--format', 'json']);
+  const have = listed.ok ? (JSON.parse(listed.stdout) as Array<{ name: string }>).map((x) => x.name) : [];
+  const missing = SECRETS.filter((x) => x.config === config && !have.includes(x.name));
+  if (missing.length === 0) return [];
+  const values: Record<string, string> = {};
+  for (const secret of missing) {
+    values[secret.name] = await secret.make();
+    console.log(`  generating the secret ${secret.name}${secret.show === true ? ` — keep it, it is shown once: ${values[secret.name]}` : ''}`);
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'turnpike-secrets-')), 'secrets.json');
+  writeFileSync(file, JSON.stringify(values), { mode: 0o600 });
+  process.once('exit', () => rmSync(dirname(file), { recursive: true, force: true }));
+  return ['--secrets-file', file];
+}
+
+function setDatabaseId(id: string): void {
+  for (const file of [GATEWAY_TOML, CONTROL_PLANE_TOML]) {
+    const path = join(ROOT, file);
+    const text = readFileSync(path, 'utf8');
+    const next = text.replace(/(database_name = "turnpike"\s*\n\s*database_id = )"[^"]*"/, `$1"${id}"`);
+    if (next !== text) {
+      writeFileSync(path, next);
+      console.log(`  wrote database_id ${id} into ${file} (commit it)`);
+    }
+  }
+}
+
+async function deployAll(): Promise<void> {
+  const who = wrangler(['whoami']);
+  if (/not authenticated/i.test(who.stdout + who.stderr)) who.ok = false;
+  must('checking the Cloudflare login (run `npx wrangler login` first)', who);
+
+  const databases = JSON.parse(must('listing D1 databases', wrangler(['d1', 'list', '--json']))) as Array<{ name: string; uuid: string }>;
+  let id = databases.find((d) => d.name === DATABASE)?.uuid;
+  if (id === undefined) {
+    const created = must(`creating D1 ${DATABASE}`, wrangler(['d1', 'create', DATABASE]));
+    id = /database_id\s*=\s*"([^"]+)"/.exec(created)?.[1] ?? /"database_id":\s*"([^"]+)"/.exec(created)?.[1];
+    if (id === undefined) throw new Error(`could not read the new database's id from:\n${created}`);
+    console.log(`created D1 ${DATABASE} (${id})`);
+  } else console.log(`reusing D1 ${DATABASE} (${id})`);
+  setDatabaseId(id);
+
+  const queue = wrangler(['queues', 'create', QUEUE]);
+  console.log(queue.ok ? `created the queue ${QUEUE}` : /already (exists|taken)/i.test(queue.stdout + queue.stderr) ? `reusing the queue ${QUEUE}` : must(`creating the queue ${QUEUE}`, queue));
+
+  must('applying migrations', wrangler(['d1', 'migrations', 'apply', DATABASE, '--remote', '-c', GATEWAY_TOML]));
+  console.log('applied D1 migrations remotely');
+
+  for (const target of gatewayTargets()) {
+    must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, target.args))]));
+    console.log(`deployed the ${target.label}`);
+  }
+  let issuer = flags.issuer;
+  const first = must('deploying the control plane', wrangler(['deploy', '-c', CONTROL_PLANE_TOML, ...(issuer === undefined ? [] : ['--var', `ISSUER:${issuer}`]), ...(await missingSecrets(CONTROL_PLANE_TOML, []))]));
+  if (issuer === undefined) {
+    issuer = /https:\/\/turnpike-control-plane\.[^\s]+\.workers\.dev/.exec(first)?.[0];
+    if (issuer !== undefined) must('setting ISSUER', wrangler(['deploy', '-c', CONTROL_PLANE_TOML, '--var', `ISSUER:${issuer}`]));
+  }
+  console.log(`deployed the control plane${issuer === undefined ? ' (pass --issuer with its public origin)' : ` at ${issuer}`}`);
+
+  const build = spawnSync('npm', ['run', 'build', '-w', 'portal-ui'], { cwd: ROOT, encoding: 'utf8' });
+  must('building the portal', { ok: build.status === 0, stdout: build.stdout, stderr: build.stderr });
+  wrangler(['pages', 'project', 'create', PAGES_PROJECT, '--production-branch', 'main'], { cwd: join(ROOT, 'portal-ui') });
+  const pages = must('deploying the portal', wrangler(['pages', 'deploy', 'dist', '--project-name', PAGES_PROJECT], { cwd: join(ROOT, 'portal-ui') }));
+  const portal = /https:\/\/[^\s]+\.pages\.dev/.exec(pages)?.[0];
+  console.log(`deployed the portal${portal === undefined ? '' : ` at ${portal}`}`);
+  console.log('\nNext: create the first admin with POST /api/auth/bootstrap (header x-bootstrap-token), add the portal origin to ALLOWED_ORIGINS, and set the gateway environment hostnames in the admin API.');
+}
+
+if (dryRun) dryRunAll();
+else await deployAll();
