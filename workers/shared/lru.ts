@@ -40,8 +40,8 @@ export class BoundedCache<K, V> {
     this.#entries.delete(key);
   }
 
-  deleteWhere(predicate: (key: K) => boolean): void {
-    for (const key of [...this.#entries.keys()]) if (predicate(key)) this.#entries.delete(key);
+  deleteWhere(predicate: (key: K, value: V) => boolean): void {
+    for (const [key, entry] of [...this.#entries]) if (predicate(key, entry.value)) this.#entries.delete(key);
   }
 
   clear(): void {

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { createGatewayApp } from './app.ts';
+import { forgetApplicationKeys } from './auth/api-key.ts';
 import { invalidateSnapshot } from './snapshot/store.ts';
 import { dropLeases } from './throttle/lease.ts';
 import type { UsageMessage } from '../../shared/usage.ts';
@@ -22,8 +23,9 @@ export class GatewayControl extends WorkerEntrypoint<Env> {
     invalidateSnapshot();
   }
 
-  /** Subscription state of an application changed (revocation, block, tier): drop its leases here. */
+  /** An application's live state changed (revocation, block, tier): drop its leases and cached keys here. */
   applicationChanged(applicationId: string): void {
     dropLeases(`sub:${applicationId}:`);
+    forgetApplicationKeys(applicationId);
   }
 }

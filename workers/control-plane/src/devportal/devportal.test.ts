@@ -51,6 +51,25 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect((await api('POST', '/api/devportal/v1/applications', alice, { name: 'X', ownerId: bob.id })).status).toBe(400);
   });
 
+  it('renames an application, changes its tier, and refuses a taken name, an unknown tier and other developers', async () => {
+    const alice = await userWithRole('subscriber');
+    const bob = await userWithRole('subscriber');
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', alice, { name: 'Before' });
+    await api('POST', '/api/devportal/v1/applications', alice, { name: 'Taken' });
+    const renamed = await api<{ name: string; description: string; throttlingPolicy: string }>('PATCH', `/api/devportal/v1/applications/${app.body.id}`, alice, { name: 'After', description: 'renamed', throttlingPolicy: '10PerMin' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ name: 'After', description: 'renamed', throttlingPolicy: '10PerMin' });
+    const taken = await api<ProblemBody>('PATCH', `/api/devportal/v1/applications/${app.body.id}`, alice, { name: 'Taken' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.errors?.[0]?.pointer).toBe('/name');
+    const tier = await api<ProblemBody>('PATCH', `/api/devportal/v1/applications/${app.body.id}`, alice, { throttlingPolicy: 'Gold' });
+    expect(tier.status).toBe(400);
+    expect(tier.body.errors?.[0]?.pointer).toBe('/throttlingPolicy');
+    expect((await api('PATCH', `/api/devportal/v1/applications/${app.body.id}`, alice, { owner: 'someone' })).status).toBe(400);
+    expect((await api('PATCH', `/api/devportal/v1/applications/${app.body.id}`, bob, { name: 'Hijacked' })).status).toBe(404);
+    expect((await api<{ name: string }>('GET', `/api/devportal/v1/applications/${app.body.id}`, alice)).body.name).toBe('After');
+  });
+
   it('subscribes on an offered tier, pushes it to the counter object, and takes it back on unsubscribe', async () => {
     const publisher = await userWithRole('publisher');
     const dev = await userWithRole('subscriber');

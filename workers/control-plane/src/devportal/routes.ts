@@ -1,13 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { devportalFeedbackRoutes } from '../feedback/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { applicationRoutes } from './applications/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { signupRoutes } from './signup/routes.ts';
 import { subscriptionRoutes } from './subscriptions/routes.ts';
 
-/** /api/devportal/v1 — sign-up, catalog, applications and keys, subscriptions. */
+/** /api/devportal/v1 — sign-up, catalog, applications and keys, subscriptions, feedback. */
 export function devportalRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.route('/', signupRoutes());
@@ -15,5 +16,6 @@ export function devportalRoutes() {
   app.route('/', applicationRoutes());
   app.route('/', subscriptionRoutes());
   app.route('/', apiKeyRoutes());
+  app.route('/', devportalFeedbackRoutes());
   return app;
 }

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { publisherFeedbackRoutes } from '../feedback/routes.ts';
 import { apiRoutes } from './apis/routes.ts';
 import { apiUpdateRoutes } from './apis/update.ts';
 import { openapiRoutes } from './openapi/routes.ts';
@@ -20,5 +21,6 @@ export function publisherRoutes() {
   app.route('/', deploymentRoutes());
   app.route('/', publisherSubscriptionRoutes());
   app.route('/', documentRoutes());
+  app.route('/', publisherFeedbackRoutes());
   return app;
 }

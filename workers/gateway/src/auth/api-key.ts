@@ -51,6 +51,11 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
   return record;
 }
 
+/** Forgets an application's keys, so the next call reads its tier (and owner) again. */
+export function forgetApplicationKeys(applicationId: string): void {
+  known.deleteWhere((_hash, record) => record?.applicationId === applicationId);
+}
+
 /** Whether `ip` is one of the allowed addresses or inside one of the allowed CIDR ranges (IPv4 and IPv6). */
 export function ipAllowed(ip: string | null, allowed: readonly string[]): boolean {
   if (allowed.length === 0) return true;

@@ -6,7 +6,8 @@ import { newId, randomString } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
-import { schema } from '../../db.ts';
+import { schema, type Database } from '../../db.ts';
+import { notifyApplication } from '../../gateway-sync/notify.ts';
 import { removeApplicationSubscriptions, revokeApplicationCredentials } from '../../gateway-sync/subscriptions.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -27,6 +28,11 @@ const view = (a: AppRow) => ({ id: a.id, name: a.name, description: a.descriptio
 const KeySchema = z.object({ keyType: z.enum(KEY_TYPES), consumerKey: z.string(), secretPrefix: z.string(), grantTypes: z.array(z.string()), callbackUrls: z.array(z.string()), createdAt: z.number().int() }).openapi('ApplicationKey');
 const CreatedKeySchema = KeySchema.extend({ consumerSecret: z.string().openapi({ description: 'Shown once; stored only as a hash' }) }).openapi('CreatedApplicationKey');
 
+async function assertApplicationTier(db: Database, name: string): Promise<void> {
+  const tier = await db.select({ id: schema.throttlingPolicies.id }).from(schema.throttlingPolicies).where(and(eq(schema.throttlingPolicies.kind, 'application'), eq(schema.throttlingPolicies.name, name))).limit(1);
+  if (tier.length === 0) throw new ApiError('validation-failed', { detail: `No application tier named ${name}`, errors: [{ pointer: '/throttlingPolicy', detail: 'No such application tier' }] });
+}
+
 export function applicationRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -43,8 +49,7 @@ export function applicationRoutes() {
       const principal = principalOf(c.var.principal, ['apps:manage']);
       const body = c.req.valid('json');
       const db = c.var.db;
-      const tier = await db.select({ id: schema.throttlingPolicies.id }).from(schema.throttlingPolicies).where(and(eq(schema.throttlingPolicies.kind, 'application'), eq(schema.throttlingPolicies.name, body.throttlingPolicy))).limit(1);
-      if (tier.length === 0) throw new ApiError('validation-failed', { detail: `No application tier named ${body.throttlingPolicy}`, errors: [{ pointer: '/throttlingPolicy', detail: 'No such application tier' }] });
+      await assertApplicationTier(db, body.throttlingPolicy);
       const id = newId('application');
       const workflows = (await db.select().from(schema.settings).where(eq(schema.settings.key, 'workflows')).limit(1))[0]?.value as Record<string, boolean> | undefined;
       const needsApproval = workflows?.['APPLICATION_CREATION'] === true;
@@ -76,6 +81,38 @@ export function applicationRoutes() {
   app.openapi(
     createRoute({ method: 'get', path: '/applications/{applicationId}', tags, summary: 'One of your applications', request: { params: AppParam }, responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => c.json(view(await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/applications/{applicationId}',
+      tags,
+      summary: 'Rename an application, change its description or its application tier',
+      description: 'A new application tier applies to access tokens issued from now on (each token carries the tier it was issued with, as in WSO2) and to API keys once gateway isolates re-read the key (at once where the gateway is told, within a minute everywhere).',
+      request: { params: AppParam, body: jsonBody(z.strictObject({ name: z.string().trim().min(1).max(100).optional(), description: z.string().max(1000).optional(), throttlingPolicy: z.string().max(100).optional() }).openapi('UpdateApplicationRequest')) },
+      responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['apps:manage']);
+      const db = c.var.db;
+      const application = await ownApplication(db, principal, c.req.valid('param').applicationId);
+      const body = c.req.valid('json');
+      if (body.throttlingPolicy !== undefined) await assertApplicationTier(db, body.throttlingPolicy);
+      try {
+        const [rows] = await db.batch([
+          db.update(schema.applications).set({ ...body, updatedAt: Date.now() }).where(eq(schema.applications.id, application.id)).returning(),
+          auditEntry(db, principal, 'application.update', { type: 'application', id: application.id }, view(application), body),
+        ]);
+        const row = rows[0];
+        if (row === undefined) throw new ApiError('not-found', { detail: 'No such application' });
+        if (body.throttlingPolicy !== undefined && body.throttlingPolicy !== application.throttlingPolicy) await notifyApplication(c.env, application.id);
+        return c.json(view(row), 200);
+      } catch (err) {
+        if (/UNIQUE constraint failed: applications/.test(String(err))) throw new ApiError('conflict', { detail: `You already have an application named ${body.name ?? ''}`, errors: [{ pointer: '/name', detail: 'Taken' }] });
+        throw err;
+      }
+    },
   );
 
   app.openapi(

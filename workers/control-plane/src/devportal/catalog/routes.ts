@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { ApiError } from '../../../../shared/problem.ts';
-import { schema } from '../../db.ts';
+import { schema, type Database } from '../../db.ts';
 import { PagingQuery, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import { DocumentSchema, documentView } from '../../publisher/documents/routes.ts';
@@ -13,10 +13,18 @@ const CatalogApi = z
   .object({ id: z.string(), name: z.string(), context: z.string(), version: z.string(), description: z.string(), tags: z.array(z.string()), lifecycleState: z.enum(CATALOG_STATES), subscriptionTiers: z.array(z.string()), isDefaultVersion: z.boolean() })
   .openapi('CatalogApi');
 
+const visible = and(inArray(schema.apis.lifecycleState, [...CATALOG_STATES]), eq(schema.apis.visibility, 'PUBLIC'));
+
+/** An API of the catalog, or 404 — also for APIs that exist but are not in it. */
+export async function catalogApi(db: Database, apiId: string): Promise<typeof schema.apis.$inferSelect> {
+  const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, apiId), visible)).limit(1))[0];
+  if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+  return api;
+}
+
 /** The catalog: published, pre-released and deprecated APIs with PUBLIC visibility; open to everyone. */
 export function catalogRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const visible = and(inArray(schema.apis.lifecycleState, [...CATALOG_STATES]), eq(schema.apis.visibility, 'PUBLIC'));
   const view = (a: typeof schema.apis.$inferSelect) => ({ id: a.id, name: a.name, context: a.context, version: a.version, description: a.description, tags: a.tags, lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number], subscriptionTiers: a.subscriptionTiers, isDefaultVersion: a.isDefaultVersion });
 
   app.openapi(
@@ -49,8 +57,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const db = c.var.db;
-      const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, c.req.valid('param').apiId), visible)).limit(1))[0];
-      if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+      const api = await catalogApi(db, c.req.valid('param').apiId);
       const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
       return c.json({ ...view(api), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
     },
@@ -66,8 +73,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const db = c.var.db;
-      const api = (await db.select({ id: schema.apis.id }).from(schema.apis).where(and(eq(schema.apis.id, c.req.valid('param').apiId), visible)).limit(1))[0];
-      if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+      const api = await catalogApi(db, c.req.valid('param').apiId);
       const rows = await db.select().from(schema.apiDocuments).where(eq(schema.apiDocuments.apiId, api.id)).orderBy(asc(schema.apiDocuments.sortOrder), asc(schema.apiDocuments.name));
       return c.json({ list: rows.map(documentView) }, 200);
     },
@@ -84,8 +90,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const db = c.var.db;
-      const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, c.req.valid('param').apiId), visible)).limit(1))[0];
-      if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+      const api = await catalogApi(db, c.req.valid('param').apiId);
       if (api.openapi !== null) return c.json(api.openapi, 200);
       const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
       return c.json(generatedDocument(api, resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes }))), 200);
