@@ -148,6 +148,8 @@ export class ThrottleCounter extends DurableObject<Env> {
   }
 
   #take(limits: readonly WindowLimit[], now: number): TakeResult {
+    // A limit that cannot be counted is a caller's bug: refuse loudly rather than count nonsense.
+    for (const l of limits) if (!(Number.isInteger(l.limit) && l.limit >= 0 && Number.isInteger(l.windowSeconds) && l.windowSeconds > 0)) throw new RangeError(`invalid limit ${l.policy}: ${l.limit} per ${l.windowSeconds}s`);
     const windows = limits.map((limit) => this.#window(limit, now));
     const violated = windows.filter((w) => w.counter.count >= w.limit.limit);
     if (violated.length > 0) {

@@ -23,6 +23,11 @@ export interface WindowLimit {
   readonly scope: LimitScope;
   readonly limit: number;
   readonly windowSeconds: number;
+  /**
+   * What the gateway does when the object cannot answer for this limit: let the call through
+   * (true, the default for throttling) or refuse it with 503. Subscription checks always fail closed.
+   */
+  readonly failOpen?: boolean;
 }
 
 /** What the control plane tells a subscription's object; it is the authority for all of it. */
@@ -100,6 +105,10 @@ export const counterObjectName = {
   application: (applicationId: string) => `app:${applicationId}`,
   api: (apiId: string) => `api:${apiId}`,
   resource: (apiId: string, method: string, pathTemplate: string) => `res:${apiId}:${method}:${pathTemplate}`,
+  /** A conditional group of an advanced policy: one counter per group, shared by the calls it matches. */
+  group: (base: string, group: number) => `${base}:g${group}`,
+  /** A custom policy: one counter per value of its key template (e.g. per user across every API). */
+  custom: (policy: string, key: string) => `custom:${policy}:${key}`,
 } as const;
 
 export function subscriptionObjectName(applicationId: string, apiId: string): string {

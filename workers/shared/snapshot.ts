@@ -5,7 +5,23 @@
  */
 import type { JWK } from 'jose';
 import type { WindowLimit } from '../../durable-objects/throttle/types.ts';
-import type { AuthType, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
+import type { AuthType, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
+
+export type ThrottleCondition = ConditionalGroup['conditions'][number];
+
+/** A conditional group of an advanced policy: when every condition holds, its limits apply instead of the default. */
+export interface ConditionalLimits {
+  readonly conditions: readonly ThrottleCondition[];
+  readonly limits: readonly WindowLimit[];
+}
+
+/** A custom policy (admin): limits counted per value of a key template, across every API. */
+export interface CustomPolicy {
+  readonly name: string;
+  /** e.g. `$userId:$apiContext`; variables: $userId $appId $apiContext $apiVersion $clientIp. */
+  readonly keyTemplate: string;
+  readonly limits: readonly WindowLimit[];
+}
 
 export interface SnapshotEndpoint {
   readonly strategy: 'single' | 'load_balance' | 'failover';
@@ -19,6 +35,8 @@ export interface SnapshotResource {
   readonly authType: AuthType;
   readonly scopes: readonly string[];
   readonly limits: readonly WindowLimit[];
+  /** Conditional groups of the resource's advanced policy. */
+  readonly conditional?: readonly ConditionalLimits[];
 }
 
 export interface SnapshotApi {
@@ -37,6 +55,8 @@ export interface SnapshotApi {
   readonly headerEdits: HeaderEdits | null;
   /** API-level (advanced) limits, shared by every caller of the API. */
   readonly limits: readonly WindowLimit[];
+  /** Conditional groups of the API-level policy. */
+  readonly conditional?: readonly ConditionalLimits[];
 }
 
 export interface GatewaySnapshot {
@@ -56,6 +76,8 @@ export interface GatewaySnapshot {
   readonly applicationPolicies?: Readonly<Record<string, readonly WindowLimit[]>>;
   /** Enabled blocking conditions (admin), enforced before anything reaches a backend. */
   readonly blocking?: BlockingRules;
+  /** Custom policies (admin), applied to every authenticated call. */
+  readonly customPolicies?: readonly CustomPolicy[];
 }
 
 export interface BlockingRules {

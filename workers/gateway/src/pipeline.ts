@@ -15,6 +15,7 @@ import type { CompiledSnapshot } from './snapshot/store.ts';
 import { currentSnapshot } from './snapshot/store.ts';
 import { admitCall, counterObjectName, type SharedCounter } from './throttle/admit.ts';
 import { assertNotBlocked } from './throttle/blocking.ts';
+import { advancedCounters, customCounters, type CallFacts } from './throttle/conditions.ts';
 import { rateLimitHeaders } from './throttle/headers.ts';
 import type { GatewayEnv } from './types.ts';
 
@@ -76,10 +77,12 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     usage.keyType = caller.keyType;
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
+    const facts: CallFacts = { ip: request.headers.get('cf-connecting-ip'), headers: request.headers, query: new URLSearchParams(search), claims: caller.claims?.raw ?? null };
     const shared: SharedCounter[] = [
       { name: counterObjectName.application(caller.applicationId), limits: caller.applicationTier === null ? [] : (compiled.snapshot.applicationPolicies?.[caller.applicationTier] ?? []) },
-      { name: counterObjectName.api(api.id), limits: api.limits },
-      { name: counterObjectName.resource(api.id, resource.method, resource.pathTemplate), limits: resource.limits },
+      ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),
+      ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
+      ...customCounters(compiled.snapshot.customPolicies, { userId: caller.user, appId: caller.applicationId, apiContext: api.context, apiVersion: api.version, clientIp: facts.ip }),
     ];
     const admitted = await admitCall(c.env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) }, shared }, (p) => c.executionCtx.waitUntil(p));
     limits = admitted.limits;

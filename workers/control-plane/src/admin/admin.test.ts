@@ -18,6 +18,39 @@ describe('admin: throttling policies', () => {
     expect(listed.body.list.map((p) => p.name)).toEqual(expect.arrayContaining(['Unlimited', 'Gold', 'Silver', 'Bronze', name]));
   });
 
+  it('compiles conditional groups and custom policies into the snapshot, and names what is wrong with them', async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const name = `Cond${Date.now()}`;
+    const groups = [{ description: 'partners', conditions: [{ type: 'header', name: 'x-partner', value: 'acme' }, { type: 'ip', cidr: '203.0.113.0/24', invert: true }], limit: { limit: 10, unitTime: 1, timeUnit: 'min' } }];
+    const advanced = await api<{ conditionalGroups: unknown[] }>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'advanced', name, limit: 100, failMode: 'closed', conditionalGroups: groups });
+    expect(advanced.status).toBe(201);
+    expect(advanced.body.conditionalGroups).toHaveLength(1);
+    const apiId = await publishedApi(publisher, { apiThrottlingPolicy: name });
+    const custom = await api<{ id: string }>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'custom', name: `PerUser${Date.now()}`, limit: 50, keyTemplate: '$userId:$apiContext' });
+    expect(custom.status).toBe(201);
+
+    type Snapshot = { apis: Array<{ id: string; limits: Array<{ failOpen?: boolean }>; conditional?: Array<{ conditions: unknown[]; limits: Array<{ policy: string; limit: number }> }> }>; customPolicies?: Array<{ name: string; keyTemplate: string }> };
+    const snapshot = JSON.parse((await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>())?.body ?? '{}') as Snapshot;
+    const compiled = snapshot.apis.find((a) => a.id === apiId);
+    expect(compiled?.limits[0]?.failOpen).toBe(false);
+    expect(compiled?.conditional?.[0]).toMatchObject({ conditions: [{ type: 'header', name: 'x-partner', value: 'acme', invert: false }, { type: 'ip', cidr: '203.0.113.0/24', invert: true }], limits: [{ policy: `${name}.g1`, limit: 10 }] });
+    expect(snapshot.customPolicies).toContainEqual(expect.objectContaining({ keyTemplate: '$userId:$apiContext' }));
+    // Deleting the custom policy takes it off the gateways.
+    expect((await api('DELETE', `/api/admin/v1/throttling-policies/${custom.body.id}`, admin)).status).toBe(204);
+    const after = JSON.parse((await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>())?.body ?? '{}') as Snapshot;
+    expect(after.customPolicies?.some((p) => p.keyTemplate === '$userId:$apiContext') ?? false).toBe(false);
+
+    const bad = await api<ProblemBody>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'custom', name: `Bad${Date.now()}`, limit: 5, keyTemplate: '$userid:$tenant' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.[0]).toMatchObject({ pointer: '/keyTemplate' });
+    const badGroup = await api<ProblemBody>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'advanced', name: `BadG${Date.now()}`, limit: 5, conditionalGroups: [{ conditions: [{ type: 'ip', cidr: 'not an ip' }, { type: 'cookie', name: 'x', value: 'y' }], limit: { limit: 0 } }] });
+    expect(badGroup.status).toBe(400);
+    expect(badGroup.body.errors?.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/conditionalGroups/0/conditions/0/cidr', '/conditionalGroups/0/limit/limit']));
+    const onTier = await api<ProblemBody>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'subscription', name: `BadT${Date.now()}`, limit: 5, conditionalGroups: groups });
+    expect(onTier.body.errors?.[0]?.pointer).toBe('/conditionalGroups');
+  });
+
   it('refuses to delete a policy in use (409 naming its users) and pushes tier changes to subscriptions', async () => {
     const admin = await userWithRole('admin');
     const publisher = await userWithRole('publisher');

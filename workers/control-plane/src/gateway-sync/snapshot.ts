@@ -3,7 +3,7 @@ import type { GatewaySnapshot, SnapshotApi, SnapshotEndpoint } from '../../../sh
 import type { WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { schema, type Database } from '../db.ts';
 import { signingKeys } from '../keys/signing-keys.ts';
-import { policyToLimits } from '../policies/limits.ts';
+import { conditionalLimits, policyToLimits } from '../policies/limits.ts';
 import { notifyGateway } from './notify.ts';
 
 /** What a revision freezes of an API: everything the gateway needs to serve it. */
@@ -40,9 +40,15 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
   ]);
   const environment = environments[0];
   if (environment === undefined) throw new Error(`no gateway environment ${environmentId}`);
-  const limitsOf = (kind: 'advanced' | 'application', name: string | null, scope: WindowLimit['scope']): WindowLimit[] => {
-    const policy = name === null ? undefined : policies.find((p) => p.kind === kind && p.name === name);
+  const advanced = (name: string | null) => (name === null ? undefined : policies.find((p) => p.kind === 'advanced' && p.name === name));
+  const limitsOf = (name: string | null, scope: WindowLimit['scope']): WindowLimit[] => {
+    const policy = advanced(name);
     return policy === undefined ? [] : policyToLimits(policy, scope);
+  };
+  const conditionalOf = (name: string | null, scope: WindowLimit['scope']) => {
+    const policy = advanced(name);
+    const groups = policy === undefined ? [] : conditionalLimits(policy, scope);
+    return groups.length === 0 ? {} : { conditional: groups };
   };
   const apis: SnapshotApi[] = deployed.map(({ api, revision }) => {
     const def = revision.definition as unknown as RevisionDefinition;
@@ -58,13 +64,14 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
       isDefaultVersion: api.isDefaultVersion,
       state: api.lifecycleState as SnapshotApi['state'],
       revisionId: revision.id,
-      resources: def.resources.map((r) => ({ method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, limits: limitsOf('advanced', r.throttlingPolicy, 'resource') })),
+      resources: def.resources.map((r) => ({ method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, limits: limitsOf(r.throttlingPolicy, 'resource'), ...conditionalOf(r.throttlingPolicy, 'resource') })),
       endpoints,
       apiKeyHeader: def.apiKeyHeader,
       cors: def.cors,
       backendJwt: def.backendJwt,
       headerEdits: def.headerEdits,
-      limits: limitsOf('advanced', def.apiThrottlingPolicy, 'api'),
+      limits: limitsOf(def.apiThrottlingPolicy, 'api'),
+      ...conditionalOf(def.apiThrottlingPolicy, 'api'),
     };
   });
   const applicationPolicies: Record<string, WindowLimit[]> = {};
@@ -81,6 +88,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     hostname: environment.hostname,
     apis,
     applicationPolicies,
+    customPolicies: policies.filter((p) => p.kind === 'custom' && p.keyTemplate !== null).map((p) => ({ name: p.name, keyTemplate: p.keyTemplate ?? '', limits: policyToLimits(p, 'custom') })),
     blocking: {
       apiContexts: blocks.filter((b) => b.conditionType === 'API').map((b) => b.conditionValue),
       applicationIds: blocks.filter((b) => b.conditionType === 'APPLICATION').map((b) => b.conditionValue),

@@ -42,6 +42,9 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { 'application/json': { schema } } } as const;
 }
 
+/** An IPv4 or IPv6 address, or a CIDR range of either. */
+export const IpOrCidr = z.string().regex(/^([0-9.]+(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'An IPv4 or IPv6 address or CIDR range');
+
 export const PagingQuery = z.object({
   limit: z.coerce.number().int().min(1).optional().transform((v) => Math.min(v ?? 25, 100)).openapi({ description: 'Page size, clamped to 100' }),
   offset: z.coerce.number().int().min(0).default(0),

@@ -1,5 +1,6 @@
 import type { LimitScope, WindowLimit } from '../../../../durable-objects/throttle/types.ts';
-import type { TimeUnit } from '../../../shared/db/schema.ts';
+import type { ConditionalGroup, TimeUnit } from '../../../shared/db/schema.ts';
+import type { ConditionalLimits } from '../../../shared/snapshot.ts';
 
 /** A month is a fixed 30-day window aligned to the epoch, so every counter agrees on its edges. */
 export const TIME_UNIT_SECONDS: Record<TimeUnit, number> = { sec: 1, min: 60, hour: 3600, day: 86_400, month: 2_592_000 };
@@ -12,6 +13,8 @@ export interface PolicyLike {
   readonly timeUnit: TimeUnit;
   readonly burstLimit: number | null;
   readonly burstTimeUnit: 'sec' | 'min' | null;
+  readonly failMode?: 'open' | 'closed';
+  readonly conditionalGroups?: readonly ConditionalGroup[];
 }
 
 /**
@@ -21,9 +24,23 @@ export interface PolicyLike {
  */
 export function policyToLimits(policy: PolicyLike, scope: LimitScope): WindowLimit[] {
   if (policy.limit === null || policy.quotaType !== 'requestCount') return [];
-  const limits: WindowLimit[] = [{ policy: policy.name, scope, limit: policy.limit, windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit] }];
+  // A subscription's limits live in the object that also checks revocation: that always fails closed.
+  const mode = scope === 'subscription' ? {} : { failOpen: policy.failMode !== 'closed' };
+  const limits: WindowLimit[] = [{ policy: policy.name, scope, limit: policy.limit, windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit], ...mode }];
   if (policy.burstLimit !== null && policy.burstTimeUnit !== null) {
-    limits.push({ policy: policy.name, scope: 'burst', limit: policy.burstLimit, windowSeconds: TIME_UNIT_SECONDS[policy.burstTimeUnit] });
+    limits.push({ policy: policy.name, scope: 'burst', limit: policy.burstLimit, windowSeconds: TIME_UNIT_SECONDS[policy.burstTimeUnit], ...mode });
   }
   return limits;
+}
+
+/**
+ * The conditional groups of an advanced policy, each as the limits it enforces on the calls it
+ * matches (named `<policy>.g<n>` in RateLimit-Policy). Bandwidth groups are not request windows.
+ */
+export function conditionalLimits(policy: PolicyLike, scope: LimitScope): ConditionalLimits[] {
+  const failOpen = policy.failMode !== 'closed';
+  return (policy.conditionalGroups ?? []).map((g, i) => ({
+    conditions: g.conditions,
+    limits: g.limit.quotaType === 'requestCount' ? [{ policy: `${policy.name}.g${i + 1}`, scope, limit: g.limit.limit, windowSeconds: g.limit.unitTime * TIME_UNIT_SECONDS[g.limit.timeUnit], failOpen }] : [],
+  }));
 }

@@ -117,12 +117,12 @@ describe('publisher: revisions and deployments', () => {
     const snap = await snapshot();
     const served = snap.apis.find((a) => a.id === id);
     expect(served?.state).toBe('PUBLISHED');
-    expect(served?.resources[0]?.limits).toEqual([{ policy: '10KPerMin', scope: 'resource', limit: 10_000, windowSeconds: 60 }]);
-    expect(served?.limits).toEqual([{ policy: '20KPerMin', scope: 'api', limit: 20_000, windowSeconds: 60 }]);
+    expect(served?.resources[0]?.limits).toEqual([{ policy: '10KPerMin', scope: 'resource', limit: 10_000, windowSeconds: 60, failOpen: true }]);
+    expect(served?.limits).toEqual([{ policy: '20KPerMin', scope: 'api', limit: 20_000, windowSeconds: 60, failOpen: true }]);
     expect(snap.issuer).toBe(env.ISSUER);
     expect(snap.jwks[0]?.kid).toBe('test-key');
     expect(snap.jwks[0]).not.toHaveProperty('d');
-    expect(snap.applicationPolicies?.['10PerMin']).toEqual([{ policy: '10PerMin', scope: 'application', limit: 10, windowSeconds: 60 }]);
+    expect(snap.applicationPolicies?.['10PerMin']).toEqual([{ policy: '10PerMin', scope: 'application', limit: 10, windowSeconds: 60, failOpen: true }]);
     const deployments = await api<{ list: Array<{ environment: string }> }>('GET', `/api/publisher/v1/apis/${id}/deployments`, publisher);
     expect(deployments.body.list.map((d) => d.environment)).toEqual(['production']);
   });

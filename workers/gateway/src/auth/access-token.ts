@@ -16,6 +16,8 @@ export interface AccessTokenClaims {
   readonly applicationTier: string | null;
   /** The refresh-token family (grant) the token was issued from, if any. */
   readonly grantId: string | null;
+  /** Every claim as signed, for policies that match on a claim (conditional throttling). */
+  readonly raw: Readonly<Record<string, unknown>>;
 }
 
 export type TokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
@@ -91,5 +93,6 @@ function toClaims(p: JWTPayload): AccessTokenClaims | null {
     expiresAtMs: p.exp * 1000,
     applicationTier: typeof tier === 'string' ? tier : null,
     grantId: typeof grant === 'string' ? grant : null,
+    raw: p,
   };
 }

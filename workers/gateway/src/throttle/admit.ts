@@ -20,8 +20,9 @@ export interface AdmitCall {
 /**
  * Asks the subscription's counter object — the authority for the subscription's status, for
  * revocation and for the tier's counts — and, in parallel, the objects of any shared limit. A call
- * refused by one of them is given back to the others, so a refused call consumes nothing. If an
- * object cannot be reached the call is refused: revocation and subscription checks fail closed.
+ * refused by one of them is given back to the others, so a refused call consumes nothing. If the
+ * subscription's object cannot be reached the call is refused: revocation and subscription checks
+ * fail closed; a shared counter that cannot be reached follows its policy's fail mode.
  */
 export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promise<unknown>) => void): Promise<{ tier: string; limits: readonly LimitStatus[] }> {
   const subName = subscriptionObjectName(call.applicationId, call.apiId);
@@ -40,13 +41,25 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     if ('revoked' in spent) throw subscriptionError({ kind: 'revoked' });
     throw subscriptionError(spent.result.error);
   }
-  let sub: AdmitResult;
-  let taken: TakeResult[];
-  try {
-    [sub, ...taken] = await Promise.all([subStub.admit(call.request), ...shared.map((s) => env.THROTTLE.getByName(s.name).take(s.limits))]);
-  } catch (cause) {
-    throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
+  const [subSettled, ...takenSettled] = await Promise.allSettled([subStub.admit(call.request), ...shared.map((s) => env.THROTTLE.getByName(s.name).take(s.limits))]);
+  // A shared counter that cannot answer lets the call through when its policy fails open (the
+  // default for throttling) and refuses it when it fails closed; the subscription always fails closed.
+  const unreachable = takenSettled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
+  const closed = unreachable.find((u) => u.counter?.limits.some((l) => l.failOpen === false) === true);
+  const taken: TakeResult[] = takenSettled.map((t) => (t.status === 'fulfilled' ? t.value : { ok: true, limits: [], windowStarts: [] }));
+  if (subSettled.status === 'rejected' || closed !== undefined) {
+    await Promise.allSettled([
+      ...(subSettled.status === 'fulfilled' && subSettled.value.ok ? [subStub.refundAdmit(subSettled.value.windowStarts)] : []),
+      ...taken.flatMap((t, i) => {
+        const counter = shared[i];
+        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [env.THROTTLE.getByName(counter.name).refund(counter.limits, t.windowStarts)] : [];
+      }),
+    ]);
+    const cause: unknown = subSettled.status === 'rejected' ? subSettled.reason : closed?.cause;
+    throw new ApiError('service-unavailable', { detail: subSettled.status === 'rejected' ? 'The subscription could not be verified' : 'A throttling policy that fails closed could not be checked', cause, headers: { 'retry-after': '1' } });
   }
+  for (const u of unreachable) console.warn(JSON.stringify({ level: 'warn', message: 'counter unreachable; its policy fails open', counter: u.counter?.name, cause: String(u.cause) }));
+  const sub: AdmitResult = subSettled.value;
   const refusedShared = taken.find((t): t is Extract<TakeResult, { ok: false }> => !t.ok);
   if (sub.ok && refusedShared === undefined) {
     rememberLimits(subName, sub.limits);
@@ -57,7 +70,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   if (sub.ok) refunds.push(subStub.refundAdmit(sub.windowStarts));
   taken.forEach((t, i) => {
     const counter = shared[i];
-    if (t.ok && counter !== undefined) refunds.push(env.THROTTLE.getByName(counter.name).refund(counter.limits, t.windowStarts));
+    if (t.ok && counter !== undefined && t.windowStarts.length > 0) refunds.push(env.THROTTLE.getByName(counter.name).refund(counter.limits, t.windowStarts));
   });
   await Promise.allSettled(refunds);
   if (!sub.ok) throw subscriptionError(sub.error);

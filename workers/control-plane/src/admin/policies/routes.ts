@@ -8,11 +8,26 @@ import { principalOf } from '../../auth/middleware.ts';
 import { schema } from '../../db.ts';
 import { republishAll } from '../../gateway-sync/snapshot.ts';
 import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
-import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
+import { IpOrCidr, jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 
 const tags = ['Admin: throttling policies'];
+
+const TEMPLATE_VARIABLES = ['$userId', '$appId', '$apiContext', '$apiVersion', '$clientIp'];
+
+const Condition = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ip'), cidr: IpOrCidr, invert: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal('header'), name: z.string().regex(/^[A-Za-z0-9-]+$/, 'A header name').max(100), value: z.string().max(500), invert: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal('query'), name: z.string().min(1).max(100), value: z.string().max(500), invert: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal('jwtClaim'), claim: z.string().min(1).max(100), value: z.string().max(500), invert: z.boolean().default(false) }),
+]);
+
+const ConditionalGroupSchema = z.strictObject({
+  description: z.string().max(500).default(''),
+  conditions: z.array(Condition).min(1).max(10),
+  limit: z.strictObject({ quotaType: z.enum(['requestCount', 'bandwidth']).default('requestCount'), limit: z.number().int().min(1), unitTime: z.number().int().min(1).max(1000).default(1), timeUnit: z.enum(TIME_UNITS).default('min') }),
+});
 
 const PolicyBody = z
   .strictObject({
@@ -29,10 +44,16 @@ const PolicyBody = z
     stopOnQuotaReach: z.boolean().default(true),
     keyTemplate: z.string().max(200).nullable().default(null),
     failMode: z.enum(['open', 'closed']).default('open'),
+    conditionalGroups: z.array(ConditionalGroupSchema).max(20).default([]).openapi({ description: 'Advanced policies: groups of conditions (all must hold) with their own limit, applied instead of the default to the calls they match' }),
   })
   .superRefine((p, ctx) => {
     if ((p.burstLimit === null) !== (p.burstTimeUnit === null)) ctx.addIssue({ code: 'custom', path: ['burstLimit'], message: 'burstLimit and burstTimeUnit go together' });
     if (p.kind === 'custom' && p.keyTemplate === null) ctx.addIssue({ code: 'custom', path: ['keyTemplate'], message: 'A custom policy needs a key template, e.g. $userId:$apiContext' });
+    if (p.kind !== 'custom' && p.keyTemplate !== null) ctx.addIssue({ code: 'custom', path: ['keyTemplate'], message: 'Only custom policies have a key template' });
+    const unknown = (p.keyTemplate?.match(/\$[A-Za-z]+/g) ?? []).filter((v) => !TEMPLATE_VARIABLES.includes(v));
+    if (unknown.length > 0) ctx.addIssue({ code: 'custom', path: ['keyTemplate'], message: `Unknown variables ${unknown.join(', ')}; use ${TEMPLATE_VARIABLES.join(' ')}` });
+    if (p.kind === 'custom' && p.keyTemplate !== null && !/\$[A-Za-z]+/.test(p.keyTemplate)) ctx.addIssue({ code: 'custom', path: ['keyTemplate'], message: 'A key template names at least one variable' });
+    if (p.kind !== 'advanced' && p.conditionalGroups.length > 0) ctx.addIssue({ code: 'custom', path: ['conditionalGroups'], message: 'Only advanced (API and resource) policies have conditional groups' });
   })
   .openapi('ThrottlingPolicyRequest');
 
@@ -50,11 +71,13 @@ const PolicySchema = z
     burstLimit: z.number().int().nullable(),
     burstTimeUnit: z.string().nullable(),
     failMode: z.string(),
+    keyTemplate: z.string().nullable(),
+    conditionalGroups: z.array(ConditionalGroupSchema),
   })
   .openapi('ThrottlingPolicy');
 
 type PolicyRow = typeof schema.throttlingPolicies.$inferSelect;
-const view = (p: PolicyRow) => ({ id: p.id, kind: p.kind, name: p.name, displayName: p.displayName, description: p.description, quotaType: p.quotaType, limit: p.limit, unitTime: p.unitTime, timeUnit: p.timeUnit, burstLimit: p.burstLimit, burstTimeUnit: p.burstTimeUnit, failMode: p.failMode });
+const view = (p: PolicyRow) => ({ id: p.id, kind: p.kind, name: p.name, displayName: p.displayName, description: p.description, quotaType: p.quotaType, limit: p.limit, unitTime: p.unitTime, timeUnit: p.timeUnit, burstLimit: p.burstLimit, burstTimeUnit: p.burstTimeUnit, failMode: p.failMode, keyTemplate: p.keyTemplate, conditionalGroups: p.conditionalGroups });
 
 export function policyRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -96,13 +119,13 @@ export function policyRoutes() {
         const [rows] = await db.batch([
           db
             .insert(schema.throttlingPolicies)
-            .values({ id, kind: body.kind, name: body.name, displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode })
+            .values({ id, kind: body.kind, name: body.name, displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode, conditionalGroups: body.conditionalGroups })
             .returning(),
           auditEntry(db, principal, 'policy.create', { type: 'throttling_policy', id }, null, body),
         ]);
         const row = rows[0];
         if (row === undefined) throw new ApiError('internal');
-        if (body.kind === 'application' || body.kind === 'advanced') await republishAll(c.env, db);
+        if (body.kind !== 'subscription') await republishAll(c.env, db);
         return c.json(view(row), 201);
       } catch (err) {
         if (/UNIQUE constraint failed: throttling_policies/.test(String(err))) {
@@ -130,6 +153,8 @@ export function policyRoutes() {
       const users = await policyUsers(db, policy);
       if (users.length > 0) throw new ApiError('in-use', { detail: `${policy.name} is used by ${users.join(', ')}`, extensions: { usedBy: users } });
       await db.batch([db.delete(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, policy.id)), auditEntry(db, principal, 'policy.delete', { type: 'throttling_policy', id: policy.id }, view(policy), null)]);
+      // Custom policies apply to every call without anything referring to them: gateways must forget them.
+      if (policy.kind === 'custom') await republishAll(c.env, db);
       return c.body(null, 204);
     },
   );
@@ -153,7 +178,7 @@ export function policyRoutes() {
       const [rows] = await db.batch([
         db
           .update(schema.throttlingPolicies)
-          .set({ displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode, updatedAt: Date.now() })
+          .set({ displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode, conditionalGroups: body.conditionalGroups, updatedAt: Date.now() })
           .where(eq(schema.throttlingPolicies.id, before.id))
           .returning(),
         auditEntry(db, principal, 'policy.update', { type: 'throttling_policy', id: before.id }, view(before), body),

@@ -8,13 +8,12 @@ import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { schema } from '../../db.ts';
 import { revokeApiKey } from '../../gateway-sync/subscriptions.ts';
-import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
+import { IpOrCidr, jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { ownApplication } from '../applications/store.ts';
 
 const tags = ['Devportal: API keys'];
-const Cidr = z.string().regex(/^([0-9.]+(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'An IPv4 or IPv6 address or CIDR range');
 
 const ApiKeySchema = z
   .object({ id: z.string(), name: z.string(), keyType: z.enum(KEY_TYPES), prefix: z.string(), expiresAt: z.number().int().nullable(), allowedIps: z.array(z.string()), allowedReferrers: z.array(z.string()), revokedAt: z.number().int().nullable(), createdAt: z.number().int() })
@@ -41,7 +40,7 @@ export function apiKeyRoutes() {
               name: z.string().trim().min(1).max(100),
               keyType: z.enum(KEY_TYPES).default('PRODUCTION'),
               expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
-              allowedIps: z.array(Cidr).max(50).default([]),
+              allowedIps: z.array(IpOrCidr).max(50).default([]),
               allowedReferrers: z.array(z.string().url().max(500)).max(50).default([]),
             })
             .openapi('CreateApiKeyRequest'),
