@@ -30,7 +30,7 @@ export function canonical(value: unknown): string {
 
 const equal = (a: unknown, b: unknown) => canonical(a ?? null) === canonical(b ?? null);
 
-const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits'] as const;
+const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits'] as const;
 
 type DesiredApi = CreateApi & { openapi: Record<string, unknown> };
 

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { adminApplicationRoutes } from './applications/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
@@ -8,7 +9,7 @@ import { policyRoutes } from './policies/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { workflowRoutes } from './workflows/routes.ts';
 
-/** /api/admin/v1 — throttling policies, gateway environments, users, blocking conditions, audit log. */
+/** /api/admin/v1 — throttling policies, gateway environments, users, blocking conditions, audit log, per-client password grant. */
 export function adminRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.route('/', policyRoutes());
@@ -17,5 +18,6 @@ export function adminRoutes() {
   app.route('/', blockingRoutes());
   app.route('/', auditRoutes());
   app.route('/', workflowRoutes());
+  app.route('/', adminApplicationRoutes());
   return app;
 }

@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { verifyPassword } from '../../../shared/crypto.ts';
 import { schema, type Database } from '../db.ts';
 
 const WINDOW_MS = 15 * 60 * 1000;
@@ -36,4 +37,31 @@ export async function recordLoginFailure(db: Database, email: string, ip: string
 
 export async function clearLoginFailures(db: Database, email: string): Promise<void> {
   await db.delete(schema.loginAttempts).where(sql`${schema.loginAttempts.key} = ${`acct:${email}`}`);
+}
+
+// Verified when the email is unknown, so an unknown account takes as long as a wrong password.
+const DUMMY_HASH = 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export type PasswordCheck =
+  | { readonly ok: true; readonly user: typeof schema.users.$inferSelect }
+  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfter: number }
+  | { readonly ok: false; readonly reason: 'wrong' }
+  | { readonly ok: false; readonly reason: 'inactive'; readonly status: string };
+
+/**
+ * Every place that takes a password (portal sign-in, the authorization page, the password grant):
+ * throttled per account and per IP, failures recorded, success clearing the account's failures.
+ */
+export async function checkPassword(db: Database, email: string, password: string, ip: string): Promise<PasswordCheck> {
+  const wait = await loginRetryAfter(db, email, ip);
+  if (wait > 0) return { ok: false, reason: 'throttled', retryAfter: wait };
+  const user = (await db.select().from(schema.users).where(eq(schema.users.email, email)).limit(1))[0];
+  const matches = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  if (user === undefined || !matches) {
+    await recordLoginFailure(db, email, ip);
+    return { ok: false, reason: 'wrong' };
+  }
+  if (user.status !== 'ACTIVE') return { ok: false, reason: 'inactive', status: user.status };
+  await clearLoginFailures(db, email);
+  return { ok: true, user };
 }

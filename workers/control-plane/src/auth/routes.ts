@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, count, desc, eq } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';
-import { hashPassword, newSecret, sha256Hex, timingSafeEqual, verifyPassword } from '../../../shared/crypto.ts';
+import { hashPassword, newSecret, sha256Hex, timingSafeEqual } from '../../../shared/crypto.ts';
 import { newId } from '../../../shared/ids.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import { auditEntry } from '../audit.ts';
@@ -9,7 +9,7 @@ import { schema } from '../db.ts';
 import { jsonBody, jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
-import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from './login-throttle.ts';
+import { checkPassword } from './login-throttle.ts';
 import { principalOf } from './middleware.ts';
 import { ROLE_SCOPES } from './scopes.ts';
 import { BootstrapBody, CreateTokenBody, CreatedTokenSchema, LoginBody, ManagementTokenSchema, UserSchema, toUser } from './schemas.ts';
@@ -18,7 +18,6 @@ import { SESSION_COOKIE, SESSION_TTL_MS, createSession, deleteSession, sessionCo
 const tags = ['Authentication'];
 
 // A fixed hash to verify against when the account does not exist, so timing does not reveal it.
-const DUMMY_HASH = 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 export function authRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -63,17 +62,13 @@ export function authRoutes() {
     async (c) => {
       const { email, password } = c.req.valid('json');
       const db = c.var.db;
-      const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
-      const wait = await loginRetryAfter(db, email, ip);
-      if (wait > 0) throw new ApiError('login-throttled', { detail: 'Too many failed sign-ins; try again later', headers: { 'retry-after': String(wait) } });
-      const user = (await db.select().from(schema.users).where(eq(schema.users.email, email)).limit(1))[0];
-      const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-      if (user === undefined || !ok) {
-        await recordLoginFailure(db, email, ip);
+      const checked = await checkPassword(db, email, password, c.req.header('cf-connecting-ip') ?? 'unknown');
+      if (!checked.ok) {
+        if (checked.reason === 'throttled') throw new ApiError('login-throttled', { detail: 'Too many failed sign-ins; try again later', headers: { 'retry-after': String(checked.retryAfter) } });
+        if (checked.reason === 'inactive') throw new ApiError('unauthorized', { detail: checked.status === 'PENDING' ? 'Your sign-up is waiting for approval' : 'This account is not active' });
         throw new ApiError('unauthorized', { detail: 'Wrong email or password' });
       }
-      if (user.status !== 'ACTIVE') throw new ApiError('unauthorized', { detail: user.status === 'PENDING' ? 'Your sign-up is waiting for approval' : 'This account is not active' });
-      await clearLoginFailures(db, email);
+      const user = checked.user;
       const session = await createSession(db, user.id);
       c.header('set-cookie', sessionCookie(session.token, SESSION_TTL_MS / 1000, new URL(c.req.url).protocol === 'https:'));
       return c.json({ user: toUser(user), expiresAt: session.expiresAt }, 200);

@@ -116,6 +116,31 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect(await object(app.body.id, apiId).admit({ keyType: 'PRODUCTION', credentialId: 'x', issuedAt: Date.now() })).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
   });
 
+  it('shows PRIVATE APIs to signed-in users and RESTRICTED ones to their roles only, in the catalog and for subscribing', async () => {
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const tag = `vis${Date.now()}`;
+    const privateId = await publishedApi(publisher, { tags: [tag], visibility: 'PRIVATE' });
+    const publishersOnly = await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['publisher'] });
+    const forDevelopers = await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['subscriber'] });
+    const seen = async (user: Awaited<ReturnType<typeof userWithRole>> | null) => (await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, user)).body.list.map((a) => a.id).sort();
+    expect(await seen(null)).toEqual([]);
+    expect(await seen(dev)).toEqual([privateId, forDevelopers].sort());
+    expect(await seen(publisher)).toEqual([privateId, publishersOnly].sort());
+    expect((await api('GET', `/api/devportal/v1/apis/${privateId}`, null)).status).toBe(404);
+    expect((await api('GET', `/api/devportal/v1/apis/${publishersOnly}`, dev)).status).toBe(404);
+
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Visibility' });
+    expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId: publishersOnly, tier: 'Gold' })).status).toBe(404);
+    expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId: forDevelopers, tier: 'Gold' })).status).toBe(201);
+
+    const noRoles = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, { name: 'R', context: `/r${Date.now()}`, version: 'v1', visibility: 'RESTRICTED' });
+    expect(noRoles.status).toBe(400);
+    expect(noRoles.body.errors?.[0]?.pointer).toBe('/visibleRoles');
+    const madePublic = await api<{ visibility: string; visibleRoles: string[] }>('PATCH', `/api/publisher/v1/apis/${publishersOnly}`, publisher, { visibility: 'PUBLIC' });
+    expect(madePublic.body).toMatchObject({ visibility: 'PUBLIC', visibleRoles: [] });
+  });
+
   it('shows published APIs in the catalog and hides created ones', async () => {
     const publisher = await userWithRole('publisher');
     const publishedId = await publishedApi(publisher, { name: `Catalog visible ${Date.now()}` });

@@ -48,7 +48,7 @@ export function devportalFeedbackRoutes() {
   app.openapi(
     createRoute({ method: 'get', path: '/apis/{apiId}/ratings', tags, summary: 'Ratings and comments of an API of the catalog', request: { params: ApiParam }, responses: { 200: jsonResponse(RatingsSchema, 'Visible ratings and their average'), ...problems('not-found') } }),
     async (c) => {
-      const api = await catalogApi(c.var.db, c.req.valid('param').apiId);
+      const api = await catalogApi(c.var.db, c.req.valid('param').apiId, c.var.principal);
       return c.json(await ratingsOf(c.var.db, api.id, { includeHidden: false, authorEmail: false }), 200);
     },
   );
@@ -65,7 +65,7 @@ export function devportalFeedbackRoutes() {
     async (c) => {
       const principal = principalOf(c.var.principal);
       const db = c.var.db;
-      const api = await catalogApi(db, c.req.valid('param').apiId);
+      const api = await catalogApi(db, c.req.valid('param').apiId, principal);
       const body = c.req.valid('json');
       const [rows] = await db.batch([
         db
@@ -87,7 +87,7 @@ export function devportalFeedbackRoutes() {
     async (c) => {
       const principal = principalOf(c.var.principal);
       const db = c.var.db;
-      const api = await catalogApi(db, c.req.valid('param').apiId);
+      const api = await catalogApi(db, c.req.valid('param').apiId, principal);
       const deleted = await db.delete(schema.apiRatings).where(and(eq(schema.apiRatings.apiId, api.id), eq(schema.apiRatings.userId, principal.userId))).returning({ id: schema.apiRatings.id });
       if (deleted.length === 0) throw new ApiError('not-found', { detail: 'You have not rated this API' });
       return c.body(null, 204);

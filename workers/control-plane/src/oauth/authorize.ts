@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { newSecret, sha256Hex, verifyPassword } from '../../../shared/crypto.ts';
-import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from '../auth/login-throttle.ts';
+import { newSecret, sha256Hex } from '../../../shared/crypto.ts';
+import { checkPassword } from '../auth/login-throttle.ts';
 import { SESSION_COOKIE, findSessionUser } from '../auth/session.ts';
 import { schema } from '../db.ts';
 import type { AppEnv } from '../types.ts';
@@ -99,15 +99,10 @@ export async function authorizeDecision(c: Context<AppEnv>): Promise<Response> {
   let user = token === undefined ? null : await findSessionUser(db, token);
   if (user === null) {
     const email = (form.get('email') ?? '').trim().toLowerCase();
-    const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
-    if ((await loginRetryAfter(db, email, ip)) > 0) return page('Authorize application', consentForm(request, appName, null, 'Too many failed sign-ins; try again later.'), 429);
-    const found = (await db.select().from(schema.users).where(eq(schema.users.email, email)).limit(1))[0];
-    if (found === undefined || !(await verifyPassword(form.get('password') ?? '', found.passwordHash)) || found.status !== 'ACTIVE') {
-      await recordLoginFailure(db, email, ip);
-      return page('Authorize application', consentForm(request, appName, null, 'Wrong email or password.'), 401);
-    }
-    await clearLoginFailures(db, email);
-    user = found;
+    const checked = await checkPassword(db, email, form.get('password') ?? '', c.req.header('cf-connecting-ip') ?? 'unknown');
+    if (!checked.ok && checked.reason === 'throttled') return page('Authorize application', consentForm(request, appName, null, 'Too many failed sign-ins; try again later.'), 429);
+    if (!checked.ok) return page('Authorize application', consentForm(request, appName, null, 'Wrong email or password.'), 401);
+    user = checked.user;
   }
   const key = (await db.select().from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, request.clientId)).limit(1))[0];
   if (key === undefined) return page('Unknown application', '<p>The client_id is not known.</p>', 400);

@@ -3,6 +3,7 @@ import { base64url, newSecret, sha256Hex, timingSafeEqual } from '../../../share
 import { newId } from '../../../shared/ids.ts';
 import { schema, type Database } from '../db.ts';
 import { revokeAccessToken } from '../gateway-sync/subscriptions.ts';
+import { checkPassword } from '../auth/login-throttle.ts';
 import { issueAccessToken } from './access-token.ts';
 import type { AuthenticatedClient } from './client-auth.ts';
 import { OAuthError } from './errors.ts';
@@ -74,4 +75,19 @@ export async function refreshTokenGrant(env: Env, db: Database, client: Authenti
   const scope = requested === null ? granted.join(' ') : requested.split(' ').filter((s) => granted.includes(s)).join(' ');
   if (row.userId === null) throw new OAuthError('invalid_grant', 'The refresh token has no resource owner');
   return tokenResponse(env, db, client, row.userId, scope, row.familyId);
+}
+
+/**
+ * RFC 6749 §4.3, for legacy clients only: refused unless an admin enabled it for this client. The
+ * password is checked like a portal sign-in (throttled per account and IP); the token's subject is
+ * the user, and a refresh token starts a new grant.
+ */
+export async function passwordGrant(env: Env, db: Database, client: AuthenticatedClient, form: URLSearchParams, ip: string) {
+  if (!client.grantTypes.includes('password')) throw new OAuthError('unauthorized_client', 'The password grant is not enabled for this client (an admin can enable it)');
+  const username = form.get('username');
+  const password = form.get('password');
+  if (username === null || password === null) throw new OAuthError('invalid_request', 'username and password are required');
+  const checked = await checkPassword(db, username.trim().toLowerCase(), password, ip);
+  if (!checked.ok) throw new OAuthError('invalid_grant', checked.reason === 'throttled' ? `Too many failed attempts; try again in ${checked.retryAfter} s` : 'Wrong username or password, or the account is not active');
+  return tokenResponse(env, db, client, checked.user.id, form.get('scope') ?? '', `fam_${newId('refreshToken')}`);
 }

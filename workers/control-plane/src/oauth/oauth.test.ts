@@ -2,7 +2,7 @@ import { SELF, env } from 'cloudflare:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
-import { ORIGIN, api, publishedApi, userWithRole } from '../../../../test/workers/control-plane-helpers.ts';
+import { ORIGIN, PASSWORD, api, publishedApi, userWithRole } from '../../../../test/workers/control-plane-helpers.ts';
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
 
 interface Client {
@@ -69,7 +69,7 @@ describe('Key Manager', () => {
     expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
     expect(wrong.headers.get('cache-control')).toBe('no-store');
     expect((await post('/oauth2/token', { grant_type: 'client_credentials' })).body).toMatchObject({ error: 'invalid_client' });
-    expect((await token(client, { grant_type: 'password' })).body).toMatchObject({ error: 'unsupported_grant_type' });
+    expect((await token(client, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code' })).body).toMatchObject({ error: 'unsupported_grant_type' });
     expect((await post('/oauth2/token', {}, { authorization: basic(client.id, client.secret) })).body).toMatchObject({ error: 'invalid_request' });
     const both = await post('/oauth2/token', { grant_type: 'client_credentials', client_secret: client.secret }, { authorization: basic(client.id, client.secret) });
     expect(both).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
@@ -114,5 +114,32 @@ describe('Key Manager', () => {
     expect(fresh.status).toBe(200);
     expect((await post('/oauth2/introspect', { token: old }, { authorization: basic(c.id, regenerated.body.consumerSecret) })).body).toEqual({ active: false });
     expect((await post('/oauth2/introspect', { token: String(fresh.body['access_token']) }, { authorization: basic(c.id, regenerated.body.consumerSecret) })).body['active']).toBe(true);
+  });
+
+  it('refuses the password grant until an admin enables it for the client, then checks the password like a sign-in', async () => {
+    const dev = await userWithRole('subscriber');
+    const admin = await userWithRole('admin');
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Legacy' });
+    const keys = await api<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, { keyType: 'PRODUCTION' });
+    const c: Client = { appId: app.body.id, id: keys.body.consumerKey, secret: keys.body.consumerSecret, apiId: '' };
+    const asUser = (password: string) => token(c, { grant_type: 'password', username: dev.email, password });
+    expect((await asUser(PASSWORD)).body).toMatchObject({ error: 'unauthorized_client' });
+    // Developers cannot pick it themselves, nor switch it on.
+    expect((await api('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, { keyType: 'SANDBOX', grantTypes: ['password'] })).status).toBe(400);
+    expect((await api('PUT', `/api/admin/v1/applications/${app.body.id}/keys/PRODUCTION/password-grant`, dev, { enabled: true })).status).toBe(403);
+
+    const enabled = await api<{ grantTypes: string[] }>('PUT', `/api/admin/v1/applications/${app.body.id}/keys/PRODUCTION/password-grant`, admin, { enabled: true });
+    expect(enabled.body.grantTypes).toContain('password');
+    const granted = await asUser(PASSWORD);
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ token_type: 'Bearer', refresh_token: expect.stringMatching(/^rt_/) });
+    const claims = JSON.parse(atob(String(granted.body['access_token']).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')) as { sub: string };
+    expect(claims.sub).toBe(dev.id);
+    expect((await asUser('wrong password')).body).toMatchObject({ error: 'invalid_grant' });
+    expect((await token(c, { grant_type: 'password', username: dev.email })).body).toMatchObject({ error: 'invalid_request' });
+
+    expect((await api('PUT', `/api/admin/v1/applications/${app.body.id}/keys/PRODUCTION/password-grant`, admin, { enabled: false })).status).toBe(200);
+    expect((await asUser(PASSWORD)).body).toMatchObject({ error: 'unauthorized_client' });
+    expect((await api('PUT', `/api/admin/v1/applications/${app.body.id}/keys/SANDBOX/password-grant`, admin, { enabled: true })).status).toBe(404);
   });
 });

@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { ApiError } from '../../../../shared/problem.ts';
+import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
 import { PagingQuery, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -13,16 +14,24 @@ const CatalogApi = z
   .object({ id: z.string(), name: z.string(), context: z.string(), version: z.string(), description: z.string(), tags: z.array(z.string()), lifecycleState: z.enum(CATALOG_STATES), subscriptionTiers: z.array(z.string()), isDefaultVersion: z.boolean() })
   .openapi('CatalogApi');
 
-const visible = and(inArray(schema.apis.lifecycleState, [...CATALOG_STATES]), eq(schema.apis.visibility, 'PUBLIC'));
+const listed = inArray(schema.apis.lifecycleState, [...CATALOG_STATES]);
+type ApiRow = typeof schema.apis.$inferSelect;
 
-/** An API of the catalog, or 404 — also for APIs that exist but are not in it. */
-export async function catalogApi(db: Database, apiId: string): Promise<typeof schema.apis.$inferSelect> {
-  const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, apiId), visible)).limit(1))[0];
-  if (api === undefined) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+/** WSO2's visibility: PUBLIC to everyone, PRIVATE to signed-in users, RESTRICTED to the roles it names. */
+export function visibleTo(api: Pick<ApiRow, 'visibility' | 'visibleRoles'>, principal: Principal | undefined): boolean {
+  if (api.visibility === 'PUBLIC') return true;
+  if (principal === undefined) return false;
+  return api.visibility === 'PRIVATE' || api.visibleRoles.includes(principal.role);
+}
+
+/** An API of the catalog the caller may see, or 404 — also for APIs that exist but are not in it. */
+export async function catalogApi(db: Database, apiId: string, principal: Principal | undefined): Promise<ApiRow> {
+  const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, apiId), listed)).limit(1))[0];
+  if (api === undefined || !visibleTo(api, principal)) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
   return api;
 }
 
-/** The catalog: published, pre-released and deprecated APIs with PUBLIC visibility; open to everyone. */
+/** The catalog: published, pre-released and deprecated APIs the caller may see (anonymous callers: PUBLIC ones). */
 export function catalogRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const view = (a: typeof schema.apis.$inferSelect) => ({ id: a.id, name: a.name, context: a.context, version: a.version, description: a.description, tags: a.tags, lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number], subscriptionTiers: a.subscriptionTiers, isDefaultVersion: a.isDefaultVersion });
@@ -38,9 +47,9 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await c.var.db.select().from(schema.apis).where(visible).orderBy(desc(schema.apis.createdAt)).limit(1000);
+      const rows = await c.var.db.select().from(schema.apis).where(listed).orderBy(desc(schema.apis.createdAt)).limit(1000);
       const text = q.query?.toLowerCase();
-      const matched = rows.filter((r) => (q.tag === undefined || r.tags.includes(q.tag)) && (text === undefined || `${r.name} ${r.context} ${r.description}`.toLowerCase().includes(text)));
+      const matched = rows.filter((r) => visibleTo(r, c.var.principal) && (q.tag === undefined || r.tags.includes(q.tag)) && (text === undefined || `${r.name} ${r.context} ${r.description}`.toLowerCase().includes(text)));
       const list = matched.slice(q.offset, q.offset + q.limit).map(view);
       return c.json({ count: list.length, total: matched.length, limit: q.limit, offset: q.offset, list }, 200);
     },
@@ -57,7 +66,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const db = c.var.db;
-      const api = await catalogApi(db, c.req.valid('param').apiId);
+      const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
       const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
       return c.json({ ...view(api), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
     },
@@ -73,7 +82,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const db = c.var.db;
-      const api = await catalogApi(db, c.req.valid('param').apiId);
+      const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
       const rows = await db.select().from(schema.apiDocuments).where(eq(schema.apiDocuments.apiId, api.id)).orderBy(asc(schema.apiDocuments.sortOrder), asc(schema.apiDocuments.name));
       return c.json({ list: rows.map(documentView) }, 200);
     },
@@ -90,7 +99,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const db = c.var.db;
-      const api = await catalogApi(db, c.req.valid('param').apiId);
+      const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
       if (api.openapi !== null) return c.json(api.openapi, 200);
       const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
       return c.json(generatedDocument(api, resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes }))), 200);

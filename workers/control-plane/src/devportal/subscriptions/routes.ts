@@ -11,6 +11,7 @@ import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { visibleTo } from '../catalog/routes.ts';
 import { ownApplication } from '../applications/store.ts';
 
 const tags = ['Devportal: subscriptions'];
@@ -63,7 +64,8 @@ export function subscriptionRoutes() {
       const db = c.var.db;
       const application = await ownApplication(db, principal, body.applicationId);
       const api = (await db.select().from(schema.apis).where(eq(schema.apis.id, body.apiId)).limit(1))[0];
-      if (api === undefined || (api.lifecycleState !== 'PUBLISHED' && api.lifecycleState !== 'PRE-RELEASED' && api.lifecycleState !== 'DEPRECATED')) {
+      // What a developer cannot see in the catalog, they cannot subscribe to either.
+      if (api === undefined || (api.lifecycleState !== 'PUBLISHED' && api.lifecycleState !== 'PRE-RELEASED' && api.lifecycleState !== 'DEPRECATED') || !visibleTo(api, principal)) {
         throw new ApiError('not-found', { detail: 'No such API in the catalog', errors: [{ pointer: '/apiId', detail: 'Not in the catalog' }] });
       }
       if (api.lifecycleState === 'DEPRECATED') throw new ApiError('conflict', { detail: `${api.name} ${api.version} is deprecated and takes no new subscriptions`, errors: [{ pointer: '/apiId', detail: 'Deprecated' }] });

@@ -15,6 +15,7 @@ export const RESOURCES_PER_INSERT = 12;
  * `principal`. `openapi` is the imported document, kept for export.
  */
 export async function createApi(db: Database, principal: Principal, body: CreateApi, openapi: Record<string, unknown> | null) {
+  assertVisibility(body.visibility, body.visibleRoles);
   await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, body.resources.map((r) => r.throttlingPolicy));
   const seen = new Set<string>();
   body.resources.forEach((r, i) => {
@@ -39,6 +40,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
         tags: body.tags,
         isDefaultVersion: body.isDefaultVersion,
         visibility: body.visibility,
+        visibleRoles: body.visibleRoles,
         providerId: principal.userId,
         subscriptionTiers: body.subscriptionTiers,
         apiThrottlingPolicy: body.apiThrottlingPolicy,
@@ -76,4 +78,10 @@ export async function assertPoliciesExist(db: Database, tiers: string[], apiPoli
     ...resourcePolicies.flatMap((p, i) => (p === null || has('advanced', p) ? [] : [{ pointer: `/resources/${i}/throttlingPolicy`, detail: `No advanced policy named ${p}` }])),
   ];
   if (errors.length > 0) throw new ApiError('validation-failed', { detail: errors.map((e) => e.detail).join('; '), errors });
+}
+
+/** RESTRICTED names the roles that may see the API; the other visibilities name none. */
+export function assertVisibility(visibility: string | undefined, roles: readonly string[] | undefined): void {
+  if (visibility === 'RESTRICTED' && (roles ?? []).length === 0) throw new ApiError('validation-failed', { detail: 'A RESTRICTED API names the roles that may see it', errors: [{ pointer: '/visibleRoles', detail: 'Name at least one role' }] });
+  if (visibility !== undefined && visibility !== 'RESTRICTED' && (roles ?? []).length > 0) throw new ApiError('validation-failed', { detail: 'Only RESTRICTED APIs have visible roles', errors: [{ pointer: '/visibleRoles', detail: `Not used with ${visibility}` }] });
 }

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { AUTH_TYPES, LIFECYCLE_STATES } from '../../../../shared/db/schema.ts';
+import { AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schema.ts';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -53,7 +53,8 @@ export const CreateApiBody = z
     description: z.string().max(10_000).default(''),
     tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
     isDefaultVersion: z.boolean().default(false),
-    visibility: z.enum(['PUBLIC', 'RESTRICTED', 'PRIVATE']).default('PUBLIC'),
+    visibility: z.enum(['PUBLIC', 'RESTRICTED', 'PRIVATE']).default('PUBLIC').openapi({ description: 'PUBLIC: everyone, signed in or not; PRIVATE: signed-in users; RESTRICTED: signed-in users of visibleRoles' }),
+    visibleRoles: z.array(z.enum(ROLES)).max(ROLES.length).default([]),
     subscriptionTiers: z.array(z.string().min(1).max(100)).max(20).default(['Unlimited']),
     apiThrottlingPolicy: z.string().max(100).nullable().default(null),
     apiKeyHeader: z.string().regex(/^[A-Za-z0-9-]+$/).max(100).default('apikey'),
@@ -82,6 +83,7 @@ export const ApiSchema = z
     isDefaultVersion: z.boolean(),
     lifecycleState: z.enum(LIFECYCLE_STATES),
     visibility: z.string(),
+    visibleRoles: z.array(z.string()),
     providerId: z.string(),
     subscriptionTiers: z.array(z.string()),
     apiThrottlingPolicy: z.string().nullable(),

@@ -26,6 +26,7 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
     isDefaultVersion: api.isDefaultVersion,
     lifecycleState: api.lifecycleState,
     visibility: api.visibility,
+    visibleRoles: api.visibleRoles,
     providerId: api.providerId,
     subscriptionTiers: api.subscriptionTiers,
     apiThrottlingPolicy: api.apiThrottlingPolicy,

@@ -10,7 +10,7 @@ import { republishApi } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { RESOURCES_PER_INSERT, assertPoliciesExist, createApi } from './create.ts';
+import { RESOURCES_PER_INSERT, assertPoliciesExist, assertVisibility, createApi } from './create.ts';
 import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
@@ -51,6 +51,9 @@ export function apiUpdateRoutes() {
       // The create schema's defaults must not overwrite what a PATCH leaves out: keep sent keys only.
       const sent = new Set(Object.keys((await c.req.json()) as Record<string, unknown>));
       const body = Object.fromEntries(Object.entries(c.req.valid('json')).filter(([k]) => sent.has(k))) as z.infer<typeof UpdateApiBody>;
+      // The result must be consistent: check the visibility the API will have after the change.
+      if (body.visibility !== undefined || body.visibleRoles !== undefined) assertVisibility(body.visibility ?? api.visibility, body.visibleRoles ?? (body.visibility !== undefined && body.visibility !== 'RESTRICTED' ? [] : api.visibleRoles));
+      if (body.visibility !== undefined && body.visibility !== 'RESTRICTED' && body.visibleRoles === undefined) body.visibleRoles = [];
       await assertPoliciesExist(db, body.subscriptionTiers ?? [], body.apiThrottlingPolicy ?? null, (body.resources ?? []).map((r) => r.throttlingPolicy));
       const seen = new Set<string>();
       (body.resources ?? []).forEach((r, i) => {
@@ -117,6 +120,7 @@ export function apiUpdateRoutes() {
           tags: view.tags,
           isDefaultVersion,
           visibility: view.visibility as 'PUBLIC' | 'RESTRICTED' | 'PRIVATE',
+          visibleRoles: view.visibleRoles as Array<'admin' | 'publisher' | 'subscriber'>,
           subscriptionTiers: view.subscriptionTiers,
           apiThrottlingPolicy: view.apiThrottlingPolicy,
           apiKeyHeader: view.apiKeyHeader,
