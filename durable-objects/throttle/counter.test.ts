@@ -197,4 +197,24 @@ describe('ThrottleCounter leases', () => {
     await stub.configure({ ...state, status: 'BLOCKED' });
     expect((await stub.lease(call('fine'), 10)).ok).toBe(false);
   });
+
+  it('keeps a byte window apart from a request window of the same length: admits while bytes are left, never refunds bytes', async () => {
+    const bytes: WindowLimit = { policy: 'Bw', scope: 'subscription', limit: 100, windowSeconds: 60, unit: 'bytes' };
+    const { stub, state } = fresh([perMinute(5), bytes]);
+    await stub.configure(state);
+    const first = await stub.admit(call());
+    if (!first.ok) throw new Error('expected admission');
+    expect(first.limits.map((l) => l.remaining)).toEqual([4, 100]);
+    await stub.addBytes(70);
+    await stub.refundAdmit(first.windowStarts);
+    expect((await stub.inspect()).limits.map((l) => l.remaining)).toEqual([5, 30]);
+    await stub.addBytes(40);
+    const over = await stub.admit(call());
+    if (over.ok || over.error.kind !== 'throttled') throw new Error('expected throttled');
+    expect(over.error.violated).toEqual([expect.objectContaining({ policy: 'Bw', unit: 'bytes', remaining: 0 })]);
+    // Nonsense byte counts change nothing.
+    await stub.addBytes(-5);
+    await stub.addBytes(1.5);
+    expect((await stub.inspect()).limits.map((l) => l.remaining)).toEqual([5, 0]);
+  });
 });

@@ -99,6 +99,7 @@ export class ThrottleCounter extends DurableObject<Env> {
   release(windowStarts: readonly number[], unused: number, now: number = Date.now()): void {
     if (this.#state === null || unused <= 0) return;
     this.#state.limits.forEach((limit, i) => {
+      if (limit.unit === 'bytes') return;
       const w = this.#window(limit, now);
       if (w.counter.windowStart === windowStarts[i]) {
         w.counter.count = Math.max(0, w.counter.count - unused);
@@ -139,6 +140,7 @@ export class ThrottleCounter extends DurableObject<Env> {
    */
   refund(limits: readonly WindowLimit[], windowStarts: readonly number[], now: number = Date.now()): void {
     limits.forEach((limit, i) => {
+      if (limit.unit === 'bytes') return;
       const w = this.#window(limit, now);
       if (w.counter.windowStart === windowStarts[i] && w.counter.count > 0) {
         w.counter.count -= 1;
@@ -163,11 +165,27 @@ export class ThrottleCounter extends DurableObject<Env> {
         },
       };
     }
+    // Bandwidth windows admit while not used up; the bytes are added once the response is known.
     for (const w of windows) {
+      if (w.limit.unit === 'bytes') continue;
       w.counter.count += 1;
       this.#persist(w.key, w.counter);
     }
     return { ok: true, limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)), windowStarts: windows.map((w) => w.counter.windowStart) };
+  }
+
+  /**
+   * Gateway, after a call's response: adds its bytes to the bandwidth windows among `limits` (or,
+   * without `limits`, among the subscription's own), in the window they fall in now.
+   */
+  addBytes(bytes: number, limits: readonly WindowLimit[] | null = null, now: number = Date.now()): void {
+    if (!(Number.isInteger(bytes) && bytes > 0)) return;
+    for (const limit of limits ?? this.#state?.limits ?? []) {
+      if (limit.unit !== 'bytes') continue;
+      const w = this.#window(limit, now);
+      w.counter.count += bytes;
+      this.#persist(w.key, w.counter);
+    }
   }
 
   #persist(key: string, counter: Counter): void {
@@ -238,8 +256,8 @@ export class ThrottleCounter extends DurableObject<Env> {
   }
 
   #window(limit: WindowLimit, now: number): { key: string; limit: WindowLimit; counter: Counter; resetSeconds: number } {
-    // Keyed by scope and window length, not by policy name: a tier change keeps what was used.
-    const key = `${limit.scope}:${limit.windowSeconds}`;
+    // Keyed by scope, window length and unit, not by policy name: a tier change keeps what was used.
+    const key = `${limit.scope}:${limit.windowSeconds}${limit.unit === 'bytes' ? ':bytes' : ''}`;
     const windowMs = limit.windowSeconds * 1000;
     const windowStart = Math.floor(now / windowMs) * windowMs;
     let counter = this.#counters.get(key);
@@ -267,5 +285,6 @@ function status(limit: WindowLimit, count: number, resetSeconds: number): LimitS
     windowSeconds: limit.windowSeconds,
     remaining: Math.max(0, limit.limit - count),
     resetSeconds,
+    ...(limit.unit === 'bytes' ? { unit: 'bytes' as const } : {}),
   };
 }

@@ -28,6 +28,12 @@ export interface WindowLimit {
    * (true, the default for throttling) or refuse it with 503. Subscription checks always fail closed.
    */
   readonly failOpen?: boolean;
+  /**
+   * `bytes`: a bandwidth quota — the window counts response bytes, added after each call by
+   * `addBytes`; a call is admitted while the window is not used up (so the call that crosses the
+   * line completes, as with WSO2 and Kong). Absent: the window counts requests, exactly.
+   */
+  readonly unit?: 'bytes';
 }
 
 /** What the control plane tells a subscription's object; it is the authority for all of it. */
@@ -64,6 +70,7 @@ export interface LimitStatus {
   readonly remaining: number;
   /** Seconds until the window resets. */
   readonly resetSeconds: number;
+  readonly unit?: 'bytes';
 }
 
 export type AdmitError =

@@ -69,6 +69,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
 
   const credential = extractCredential(request.headers, search, api.apiKeyHeader);
   let limits: readonly LimitStatus[] = [];
+  let meter: ((bytes: number) => Promise<void>) | null = null;
   const extraHeaders: Record<string, string> = { ...api.headerEdits?.request.set };
   let caller: Caller | null = null;
   if (resource.authType !== 'none') {
@@ -86,6 +87,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     ];
     const admitted = await admitCall(c.env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) }, shared }, (p) => c.executionCtx.waitUntil(p));
     limits = admitted.limits;
+    meter = admitted.meter;
     if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, caller.claims, api, admitted.tier);
   }
 
@@ -102,7 +104,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     requestId: c.var.requestId,
     extraHeaders,
   });
-  const out = new Response(response.body, response);
+  const out = new Response(meter === null ? response.body : metered(response, meter, (p) => c.executionCtx.waitUntil(p)), response);
   for (const name of api.headerEdits?.response.remove ?? []) out.headers.delete(name);
   for (const [name, value] of Object.entries({ ...api.headerEdits?.response.set, ...c.var.responseHeaders, ...rateLimitHeaders(limits) })) out.headers.set(name, value);
   return out;
@@ -152,4 +154,29 @@ function withoutHeaders(headers: Headers, names: readonly string[]): Headers {
   const out = new Headers(headers);
   for (const name of names) out.delete(name);
   return out;
+}
+
+/**
+ * The response body, with its bytes charged to bandwidth quotas once known: from Content-Length when
+ * the backend sent one, else counted as the body streams through; either way after the client has
+ * it, off the response path.
+ */
+function metered(response: Response, meter: (bytes: number) => Promise<void>, waitUntil: (p: Promise<unknown>) => void): ReadableStream<Uint8Array> | null {
+  const declared = Number(response.headers.get('content-length'));
+  if (response.body === null || (Number.isInteger(declared) && declared >= 0 && response.headers.has('content-length'))) {
+    waitUntil(meter(response.body === null ? 0 : declared));
+    return response.body;
+  }
+  let bytes = 0;
+  return response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      flush() {
+        waitUntil(meter(bytes));
+      },
+    }),
+  );
 }

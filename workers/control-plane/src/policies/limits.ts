@@ -20,13 +20,14 @@ export interface PolicyLike {
 /**
  * The windows a policy enforces: its quota, and its burst limit (e.g. 10 per second inside
  * 1000 per hour) as a second, shorter window. Unlimited policies enforce nothing. Bandwidth
- * policies are counted by the gateway in bytes and are not request windows.
+ * policies are windows of response bytes (`unit: 'bytes'`), charged after each call.
  */
 export function policyToLimits(policy: PolicyLike, scope: LimitScope): WindowLimit[] {
-  if (policy.limit === null || policy.quotaType !== 'requestCount') return [];
+  if (policy.limit === null) return [];
   // A subscription's limits live in the object that also checks revocation: that always fails closed.
   const mode = scope === 'subscription' ? {} : { failOpen: policy.failMode !== 'closed' };
-  const limits: WindowLimit[] = [{ policy: policy.name, scope, limit: policy.limit, windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit], ...mode }];
+  const unit = policy.quotaType === 'bandwidth' ? { unit: 'bytes' as const } : {};
+  const limits: WindowLimit[] = [{ policy: policy.name, scope, limit: policy.limit, windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit], ...mode, ...unit }];
   if (policy.burstLimit !== null && policy.burstTimeUnit !== null) {
     limits.push({ policy: policy.name, scope: 'burst', limit: policy.burstLimit, windowSeconds: TIME_UNIT_SECONDS[policy.burstTimeUnit], ...mode });
   }
@@ -35,12 +36,12 @@ export function policyToLimits(policy: PolicyLike, scope: LimitScope): WindowLim
 
 /**
  * The conditional groups of an advanced policy, each as the limits it enforces on the calls it
- * matches (named `<policy>.g<n>` in RateLimit-Policy). Bandwidth groups are not request windows.
+ * matches (named `<policy>.g<n>` in RateLimit-Policy).
  */
 export function conditionalLimits(policy: PolicyLike, scope: LimitScope): ConditionalLimits[] {
   const failOpen = policy.failMode !== 'closed';
   return (policy.conditionalGroups ?? []).map((g, i) => ({
     conditions: g.conditions,
-    limits: g.limit.quotaType === 'requestCount' ? [{ policy: `${policy.name}.g${i + 1}`, scope, limit: g.limit.limit, windowSeconds: g.limit.unitTime * TIME_UNIT_SECONDS[g.limit.timeUnit], failOpen }] : [],
+    limits: [{ policy: `${policy.name}.g${i + 1}`, scope, limit: g.limit.limit, windowSeconds: g.limit.unitTime * TIME_UNIT_SECONDS[g.limit.timeUnit], failOpen, ...(g.limit.quotaType === 'bandwidth' ? { unit: 'bytes' as const } : {}) }],
   }));
 }

@@ -24,7 +24,14 @@ export interface AdmitCall {
  * subscription's object cannot be reached the call is refused: revocation and subscription checks
  * fail closed; a shared counter that cannot be reached follows its policy's fail mode.
  */
-export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promise<unknown>) => void): Promise<{ tier: string; limits: readonly LimitStatus[] }> {
+export interface Admitted {
+  readonly tier: string;
+  readonly limits: readonly LimitStatus[];
+  /** Charges the response's bytes to the bandwidth quotas the call was admitted under; null when there are none. */
+  readonly meter: ((bytes: number) => Promise<void>) | null;
+}
+
+export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promise<unknown>) => void): Promise<Admitted> {
   const subName = subscriptionObjectName(call.applicationId, call.apiId);
   const subStub = env.THROTTLE.getByName(subName);
   const shared = call.shared.filter((s) => s.limits.length > 0);
@@ -37,7 +44,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     } catch (cause) {
       throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
     }
-    if (spent.ok) return { tier: spent.tier, limits: spent.limits };
+    if (spent.ok) return { tier: spent.tier, limits: spent.limits, meter: null };
     if ('revoked' in spent) throw subscriptionError({ kind: 'revoked' });
     throw subscriptionError(spent.result.error);
   }
@@ -63,7 +70,15 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   const refusedShared = taken.find((t): t is Extract<TakeResult, { ok: false }> => !t.ok);
   if (sub.ok && refusedShared === undefined) {
     rememberLimits(subName, sub.limits);
-    return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))] };
+    const metered = shared.filter((s) => s.limits.some((l) => l.unit === 'bytes'));
+    const subMetered = sub.limits.some((l) => l.unit === 'bytes');
+    const meter =
+      subMetered || metered.length > 0
+        ? async (bytes: number) => {
+            await Promise.allSettled([...(subMetered ? [subStub.addBytes(bytes)] : []), ...metered.map((s) => env.THROTTLE.getByName(s.name).addBytes(bytes, s.limits))]);
+          }
+        : null;
+    return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))], meter };
   }
   // Give back what was counted for a call that does not go through.
   const refunds: Promise<void>[] = [];

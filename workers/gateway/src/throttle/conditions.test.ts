@@ -118,3 +118,4 @@ describe('fail mode when a counter cannot answer', () => {
     expect(closed.headers.get('retry-after')).toBe('1');
   });
 });
+

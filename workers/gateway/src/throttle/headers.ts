@@ -12,7 +12,8 @@ function sfString(value: string): string {
 export function rateLimitHeaders(limits: readonly LimitStatus[]): Record<string, string> {
   if (limits.length === 0) return {};
   return {
-    'ratelimit-policy': limits.map((l) => `${sfString(`${l.scope}:${l.policy}`)};q=${l.limit};w=${l.windowSeconds}`).join(', '),
+    // Bandwidth quotas say their unit (`qu`, the draft's quota unit); requests are the default.
+    'ratelimit-policy': limits.map((l) => `${sfString(`${l.scope}:${l.policy}`)};q=${l.limit};w=${l.windowSeconds}${l.unit === 'bytes' ? ';qu="content-bytes"' : ''}`).join(', '),
     ratelimit: limits.map((l) => `${sfString(`${l.scope}:${l.policy}`)};r=${l.remaining};t=${l.resetSeconds}`).join(', '),
   };
 }

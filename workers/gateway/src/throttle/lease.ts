@@ -36,7 +36,8 @@ export function shouldLease(name: string, minLimit: number, now = Date.now()): b
   r.count += 1;
   if (held.get(name, now) !== undefined) return true;
   const limits = knownLimits.get(name, now);
-  return limits !== undefined && r.previous >= LEASE_MIN_RATE && limits.every((l) => l.limit >= minLimit);
+  // Bandwidth windows are charged after the response, per call: a lease could not carry them.
+  return limits !== undefined && r.previous >= LEASE_MIN_RATE && limits.every((l) => l.limit >= minLimit && l.unit !== 'bytes');
 }
 
 export type LeaseSpend = { ok: true; tier: string; limits: readonly LimitStatus[] } | { ok: false; result: Extract<LeaseResult, { ok: false }> } | { ok: false; revoked: true };
