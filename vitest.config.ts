@@ -9,7 +9,9 @@ import { generateSigningKeys, randomBase64url } from './test/support/keys.ts';
  */
 const migrations = await readD1Migrations('./d1-migrations');
 const gatewaySecrets = { BACKEND_JWT_KEY: JSON.parse(await generateSigningKeys('gateway-test-key'))[0] };
-const secrets = { SIGNING_KEYS: await generateSigningKeys('test-key'), BOOTSTRAP_TOKEN: 'test-bootstrap-token', ENCRYPTION_KEY: randomBase64url() };
+// One ENCRYPTION_KEY for both Workers, as deployed: the control plane seals, the gateway opens.
+const ENCRYPTION_KEY = randomBase64url();
+const secrets = { SIGNING_KEYS: await generateSigningKeys('test-key'), BOOTSTRAP_TOKEN: 'test-bootstrap-token', ENCRYPTION_KEY };
 
 export default defineConfig({
   test: {
@@ -19,7 +21,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { TEST_MIGRATIONS: migrations, BACKEND_JWT_KEY: JSON.stringify(gatewaySecrets.BACKEND_JWT_KEY) },
+              bindings: { TEST_MIGRATIONS: migrations, BACKEND_JWT_KEY: JSON.stringify(gatewaySecrets.BACKEND_JWT_KEY), ENCRYPTION_KEY },
               serviceBindings: { KEY_MANAGER: () => new Response('key manager not under test', { status: 503 }) },
               outboundService: echoBackend,
             },

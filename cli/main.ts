@@ -21,7 +21,8 @@ Commands:
   init       [--dir <dir>] [--name N --context /c --version v1 --backend URL --control-plane URL]
   validate   [--env <name>]                check turnpike.yaml and the definition (every environment without --env)
   diff       [--env <name>] [--exit-code]  what apply would change (exit 3 with --exit-code when something would)
-  apply      [--env <name>] [--dry-run]    create or update the API to match the files (idempotent)
+  apply      [--env <name>] [--dry-run] [--resend-secrets]   create or update the API to match the files (idempotent;
+             endpoint secrets are write-only: a changed secret value alone is sent with --resend-secrets)
   deploy     [--env <name>] [-m <text>] [--force]   create a revision and deploy it to the environment's gateways
   rollback   [--env <name>] [--to <revision number>] redeploy the previous (or given) revision
   status     [--env <name>]                lifecycle, revisions, what each gateway serves, unapplied changes
@@ -44,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         'exit-code': { type: 'boolean', default: false },
+        'resend-secrets': { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
         to: { type: 'string' },
         message: { type: 'string', short: 'm' },
@@ -95,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'diff':
         return await diff(out, { ...project, exitCode: v['exit-code'] });
       case 'apply':
-        await apply(out, { ...project, dryRun: v['dry-run'] });
+        await apply(out, { ...project, dryRun: v['dry-run'], resendSecrets: v['resend-secrets'] });
         return EXIT.ok;
       case 'deploy':
         await deploy(out, { ...project, description: v.message, force: v.force });

@@ -43,7 +43,7 @@ export function planCreate(desired: DesiredApi, lifecycle: LifecycleState | unde
   return { apiId: undefined, changes, patch: {}, lifecycle: lifecycle !== undefined && lifecycle !== 'CREATED' ? { from: 'CREATED', to: lifecycle } : undefined };
 }
 
-export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | undefined, remote: ApiView, remoteDocument: Record<string, unknown>): Plan {
+export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | undefined, remote: ApiView, remoteDocument: Record<string, unknown>, options: { resendSecrets: boolean } = { resendSecrets: false }): Plan {
   const changes: Change[] = [];
   const patch: Record<string, unknown> = {};
   const want: Record<string, unknown> = { ...desired, apiKeyHeader: desired.apiKeyHeader.toLowerCase() };
@@ -65,13 +65,21 @@ export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | unde
   for (const [key, value] of before) if (!after.has(key)) changes.push({ action: '-', field: `resource ${key}`, from: value });
   if (changes.some((c) => c.field.startsWith('resource '))) patch.resources = desired.resources;
 
+  // Endpoint secrets are write-only: compared by kind and user / header name (what the server
+  // shows); a changed secret value alone is sent with --resend-secrets.
   const endpoints: Record<string, unknown> = {};
   for (const kind of ['production', 'sandbox'] as const) {
-    const want = desired.endpoints[kind] ?? null;
-    const have = remote.endpoints[kind] ?? null;
-    if (equal(want, have)) continue;
-    changes.push({ action: have === null ? '+' : want === null ? '-' : '~', field: `endpoints.${kind}`, from: have ?? undefined, to: want ?? undefined });
-    endpoints[kind] = want;
+    const wantFull = desired.endpoints[kind] ?? null;
+    const haveFull = remote.endpoints[kind] ?? null;
+    const { security: wantSecurity, ...want } = wantFull ?? {};
+    const { security: haveSecurity, ...have } = haveFull ?? {};
+    const described = wantSecurity === undefined || wantSecurity === null ? null : wantSecurity.type === 'basic' ? { type: 'basic', username: wantSecurity.username } : { type: 'header', name: wantSecurity.name.toLowerCase() };
+    const securityChanged = !equal(described, haveSecurity ?? null) || (options.resendSecrets && described !== null);
+    if ((wantFull === null) !== (haveFull === null) || !equal(want, have) || securityChanged) {
+      const show = (e: typeof have, s: unknown) => (e === null || Object.keys(e).length === 0 ? undefined : { ...e, security: s });
+      changes.push({ action: haveFull === null ? '+' : wantFull === null ? '-' : '~', field: `endpoints.${kind}`, from: show(have, haveSecurity ?? null), to: show(want, described) });
+      endpoints[kind] = wantFull === null ? null : { ...want, ...(securityChanged ? { security: wantSecurity ?? null } : {}) };
+    }
   }
   if (Object.keys(endpoints).length > 0) patch.endpoints = endpoints;
 

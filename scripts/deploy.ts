@@ -65,10 +65,16 @@ async function backendJwtKey(): Promise<string> {
 }
 const random = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64url');
 
+// One value for both Workers (the control plane seals endpoint credentials, the gateway opens them),
+// generated once per run; a deployment where only one Worker has it cannot be repaired from here.
+let encryptionKey: string | undefined;
+const sharedEncryptionKey = () => (encryptionKey ??= random(32));
+
 const SECRETS: Array<{ config: string; name: string; make: () => Promise<string> | string; show?: boolean }> = [
   { config: GATEWAY_TOML, name: 'BACKEND_JWT_KEY', make: backendJwtKey },
+  { config: GATEWAY_TOML, name: 'ENCRYPTION_KEY', make: sharedEncryptionKey },
   { config: CONTROL_PLANE_TOML, name: 'SIGNING_KEYS', make: signingKeys },
-  { config: CONTROL_PLANE_TOML, name: 'ENCRYPTION_KEY', make: () => random(32) },
+  { config: CONTROL_PLANE_TOML, name: 'ENCRYPTION_KEY', make: sharedEncryptionKey },
   { config: CONTROL_PLANE_TOML, name: 'BOOTSTRAP_TOKEN', make: () => random(24), show: true },
 ];
 
@@ -111,9 +117,13 @@ function dryRunAll(): void {
  * Secrets the Worker does not have yet, generated into a private temporary file for
  * `wrangler deploy --secrets-file` (uploaded with the version, additive: existing ones are kept).
  */
-async function missingSecrets(config: string, envArgs: string[]): Promise<string[]> {
+function secretNames(config: string, envArgs: string[]): string[] {
   const listed = wrangler(['secret', 'list', '-c', config, ...envArgs, '--format', 'json']);
-  const have = listed.ok ? (JSON.parse(listed.stdout) as Array<{ name: string }>).map((x) => x.name) : [];
+  return listed.ok ? (JSON.parse(listed.stdout) as Array<{ name: string }>).map((x) => x.name) : [];
+}
+
+async function missingSecrets(config: string, envArgs: string[]): Promise<string[]> {
+  const have = secretNames(config, envArgs);
   const missing = SECRETS.filter((x) => x.config === config && !have.includes(x.name));
   if (missing.length === 0) return [];
   const values: Record<string, string> = {};
@@ -159,6 +169,14 @@ async function deployAll(): Promise<void> {
 
   must('applying migrations', wrangler(['d1', 'migrations', 'apply', DATABASE, '--remote', '-c', GATEWAY_TOML]));
   console.log('applied D1 migrations remotely');
+
+  // Secrets cannot be read back: if one Worker already has ENCRYPTION_KEY and another has not, only
+  // the operator can give the second the same value.
+  const holders = [{ label: 'control plane', config: CONTROL_PLANE_TOML, args: [] as string[] }, ...gatewayTargets().map((t) => ({ label: t.label, config: GATEWAY_TOML, args: t.args }))].map((w) => ({ ...w, has: secretNames(w.config, w.args).includes('ENCRYPTION_KEY') }));
+  if (holders.some((h) => h.has) && holders.some((h) => !h.has)) {
+    console.error(`ENCRYPTION_KEY is set on ${holders.filter((h) => h.has).map((h) => h.label).join(', ')} but not on ${holders.filter((h) => !h.has).map((h) => h.label).join(', ')}: set the same value there with \`wrangler secret put ENCRYPTION_KEY\`, then run again.`);
+    process.exit(1);
+  }
 
   for (const target of gatewayTargets()) {
     must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, target.args))]));

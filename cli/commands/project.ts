@@ -22,10 +22,10 @@ export function open(out: Output, o: ProjectOptions): { project: Project; cp: Co
   return { project, cp };
 }
 
-export async function currentPlan(project: Project, cp: ControlPlane): Promise<Plan> {
+export async function currentPlan(project: Project, cp: ControlPlane, options = { resendSecrets: false }): Promise<Plan> {
   const remote = await cp.findApi(project.api.context, project.api.version);
   if (remote === undefined) return planCreate(project.api, project.lifecycle);
-  return planUpdate(project.api, project.lifecycle, remote, await cp.exportDocument(remote.id));
+  return planUpdate(project.api, project.lifecycle, remote, await cp.exportDocument(remote.id), options);
 }
 
 const title = (p: Project) => `${p.api.name} ${p.api.context} ${p.api.version}`;
@@ -51,9 +51,9 @@ export async function diff(out: Output, o: ProjectOptions & { exitCode: boolean 
   return o.exitCode && plan.changes.length > 0 ? EXIT.changes : EXIT.ok;
 }
 
-export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean }): Promise<void> {
+export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean; resendSecrets: boolean }): Promise<void> {
   const { project, cp } = open(out, o);
-  const plan = await currentPlan(project, cp);
+  const plan = await currentPlan(project, cp, { resendSecrets: o.resendSecrets });
   const data = { environment: project.environmentName, controlPlane: cp.url, dryRun: o.dryRun, changes: plan.changes };
   if (plan.changes.length === 0) {
     out.result(`No changes: ${title(project)} is up to date on ${cp.url}`, { ...data, applied: false, apiId: plan.apiId });

@@ -44,8 +44,18 @@ export function exportProject(dir: string, api: ApiView, stored: Record<string, 
   }
   // Everything the API view holds except what the server owns (ids, provider, timestamps).
   const { id: _id, providerId: _provider, createdAt: _created, updatedAt: _updated, lifecycleState, resources: _resources, endpoints, ...fields } = api;
+  // Secrets never leave the control plane: exported endpoint security reads them from the environment.
+  const exportedEndpoints = Object.fromEntries(
+    Object.entries(endpoints).flatMap(([kind, e]) => {
+      if (e === undefined) return [];
+      const { security, ...rest } = e;
+      const variable = `${kind.toUpperCase()}_BACKEND_SECRET`;
+      if (security === null) return [[kind, rest]];
+      return [[kind, { ...rest, security: security.type === 'basic' ? { ...security, password: `\${env.${variable}}` } : { ...security, value: `\${env.${variable}}` } }]];
+    }),
+  );
   const project = {
-    api: { ...fields, definition: 'openapi.yaml', lifecycle: lifecycleState, resources, endpoints },
+    api: { ...fields, definition: 'openapi.yaml', lifecycle: lifecycleState, resources, endpoints: exportedEndpoints },
     environments: { [environment.name]: { controlPlane: environment.controlPlane, gateways: environment.gateways, params: {} } },
   };
   mkdirSync(dir, { recursive: true });

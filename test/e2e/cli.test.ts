@@ -132,21 +132,38 @@ describe('turnpike CLI', () => {
     expect(diff.code, diff.stdout + diff.stderr).toBe(0);
   });
 
+  it('endpoint security from ${env.…} reaches the backend through the gateway and is never printed', async () => {
+    editProject(/GET \/health:\n {6}authType: oauth2/, 'GET /health:\n      authType: none');
+    editProject('production: ${params.backend}', 'production:\n      urls: [{ url: "${params.backend}" }]\n      security: { type: header, name: X-Orders-Secret, value: "${env.ORDERS_SECRET}" }');
+    const secret = { ORDERS_SECRET: 'orders-secret-8812' };
+    const applied = await turnpike(['apply'], secret);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout + applied.stderr).not.toContain('orders-secret-8812');
+    expect((await turnpike(['diff', '--exit-code'], secret)).code).toBe(0);
+    expect((await turnpike(['deploy'], secret)).code).toBe(0);
+    const echoed = await health();
+    expect(JSON.parse(echoed.body)).toMatchObject({ headers: { 'x-orders-secret': 'orders-secret-8812' } });
+    // Without the variable the project does not resolve, naming the field.
+    const missing = await turnpike(['diff']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/api\.endpoints\.production\.security\.value: The environment variable ORDERS_SECRET is not set/);
+  });
+
   it('bad files are refused naming the file, the line and the field', async () => {
     editProject('  tags: [example]', '  tags: [example]\n  colour: red');
-    const unknown = await turnpike(['validate']);
+    const unknown = await turnpike(['validate'], { ORDERS_SECRET: 'x' });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('turnpike.yaml:9 api.colour: Unknown field colour');
     editProject('\n  colour: red', '');
 
-    editProject('production: ${params.backend}', 'production: ${params.upstream}');
-    const param = await turnpike(['validate', '--json']);
+    editProject('url: "${params.backend}"', 'url: "${params.upstream}"');
+    const param = await turnpike(['validate', '--json'], { ORDERS_SECRET: 'x' });
     expect(param.code).toBe(1);
-    expect(json(param).problems).toEqual([{ file: 'turnpike.yaml', line: 18, field: 'api.endpoints.production', message: "No parameter upstream in this environment's params" }]);
+    expect(json(param).problems).toEqual([{ file: 'turnpike.yaml', line: 19, field: 'api.endpoints.production.urls[0].url', message: "No parameter upstream in this environment's params" }]);
     editProject('${params.upstream}', '${params.backend}');
 
     editProject('subscriptionTiers: [Gold]', 'subscriptionTiers: [Gold, Platinum]');
-    const refused = await turnpike(['apply']);
+    const refused = await turnpike(['apply'], { ORDERS_SECRET: 'orders-secret-8812' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('turnpike.yaml:11 api.subscriptionTiers[1]: No subscription tier named Platinum');
 

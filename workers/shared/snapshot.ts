@@ -27,6 +27,8 @@ export interface SnapshotEndpoint {
   readonly strategy: 'single' | 'load_balance' | 'failover';
   readonly urls: ReadonlyArray<{ readonly url: string; readonly timeoutMs: number }>;
   readonly suspendSeconds: number;
+  /** Endpoint security as stored: its secret sealed under ENCRYPTION_KEY (see endpoint-security.ts). */
+  readonly security?: string;
 }
 
 export interface SnapshotResource {

@@ -9,6 +9,7 @@ import { findApiKey, ipAllowed, referrerAllowed } from './auth/api-key.ts';
 import { CHALLENGE_NONE, challengeInvalid, extractCredential, type Credential } from './auth/credentials.ts';
 import { corsHeaders, preflight } from './cors/cors.ts';
 import { BACKEND_JWT_HEADER, backendJwt } from './proxy/backend-jwt.ts';
+import { backendSecurity } from './proxy/endpoint-security.ts';
 import { forward } from './proxy/forward.ts';
 import { canonicalPath } from './routing/canonical-path.ts';
 import type { CompiledSnapshot } from './snapshot/store.ts';
@@ -91,8 +92,10 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, caller.claims, api, admitted.tier);
   }
 
+  const endpoint = api.endpoints[caller?.keyType ?? 'PRODUCTION'];
+  if (endpoint?.security !== undefined) Object.assign(extraHeaders, await backendSecurity(c.env, endpoint.security));
   const response = await forward({
-    endpoint: api.endpoints[caller?.keyType ?? 'PRODUCTION'],
+    endpoint,
     keyType: caller?.keyType ?? null,
     method: request.method,
     rest: match.rest,

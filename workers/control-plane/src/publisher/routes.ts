@@ -4,6 +4,7 @@ import type { AppEnv } from '../types.ts';
 import { publisherFeedbackRoutes } from '../feedback/routes.ts';
 import { apiRoutes } from './apis/routes.ts';
 import { apiUpdateRoutes } from './apis/update.ts';
+import { collaboratorRoutes } from './collaborators/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
 import { deploymentRoutes } from './deployments/routes.ts';
 import { documentRoutes } from './documents/routes.ts';
@@ -22,5 +23,6 @@ export function publisherRoutes() {
   app.route('/', publisherSubscriptionRoutes());
   app.route('/', documentRoutes());
   app.route('/', publisherFeedbackRoutes());
+  app.route('/', collaboratorRoutes());
   return app;
 }

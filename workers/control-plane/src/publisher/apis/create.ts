@@ -1,5 +1,6 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
+import { storeSecurity } from '../../../../shared/endpoint-security.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
@@ -14,7 +15,19 @@ export const RESOURCES_PER_INSERT = 12;
  * Creates an API with its resources and endpoints in one batch (never half an API), as the provider
  * `principal`. `openapi` is the imported document, kept for export.
  */
-export async function createApi(db: Database, principal: Principal, body: CreateApi, openapi: Record<string, unknown> | null) {
+/** Endpoint security as stored (sealed), per key type; an input's `security` is sealed by `sealEndpointSecurity`. */
+export type SealedSecurity = Partial<Record<'production' | 'sandbox', string | null>>;
+
+export async function sealEndpointSecurity(key: string, endpoints: CreateApi['endpoints']): Promise<SealedSecurity> {
+  const out: SealedSecurity = {};
+  for (const kind of ['production', 'sandbox'] as const) {
+    const security = endpoints[kind]?.security;
+    if (security !== undefined) out[kind] = security === null ? null : await storeSecurity(key, security);
+  }
+  return out;
+}
+
+export async function createApi(db: Database, principal: Principal, body: CreateApi, openapi: Record<string, unknown> | null, sealed: SealedSecurity = {}) {
   assertVisibility(body.visibility, body.visibleRoles);
   await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, body.resources.map((r) => r.throttlingPolicy));
   const seen = new Set<string>();
@@ -55,7 +68,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
       ...(body.isDefaultVersion ? [db.update(schema.apis).set({ isDefaultVersion: false }).where(and(eq(schema.apis.context, body.context), ne(schema.apis.id, id)))] : []),
       ...(['production', 'sandbox'] as const).flatMap((kind) => {
         const e = body.endpoints[kind];
-        return e === undefined ? [] : [db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: id, keyType: kind === 'production' ? 'PRODUCTION' : 'SANDBOX', strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds })];
+        return e === undefined ? [] : [db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: id, keyType: kind === 'production' ? 'PRODUCTION' : 'SANDBOX', strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, securityCiphertext: sealed[kind] ?? null })];
       }),
       auditEntry(db, principal, openapi === null ? 'api.create' : 'api.import', { type: 'api', id }, null, { name: body.name, context: body.context, version: body.version, resources: body.resources.length }),
     ]);

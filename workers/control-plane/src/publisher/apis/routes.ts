@@ -7,7 +7,7 @@ import { PagingQuery, jsonBody, jsonResponse, pageOf, problems } from '../../htt
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { parseDefinition, storableDocument } from '../openapi/parse.ts';
-import { createApi } from './create.ts';
+import { createApi, sealEndpointSecurity } from './create.ts';
 import { ApiSchema, CreateApiBody, type ApiView } from './schemas.ts';
 import { apiView, manageableApi, manageableApiIds } from './store.ts';
 
@@ -29,7 +29,7 @@ export function apiRoutes() {
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const body = c.req.valid('json');
-      const row = await createApi(c.var.db, principal, body, body.openapi === undefined ? null : storableDocument(parseDefinition(body.openapi, '/openapi')));
+      const row = await createApi(c.var.db, principal, body, body.openapi === undefined ? null : storableDocument(parseDefinition(body.openapi, '/openapi')), await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.endpoints));
       return c.json(await apiView(c.var.db, row), 201);
     },
   );

@@ -18,11 +18,32 @@ export const BackendUrl = z
   .refine((u) => /^https?:$/.test(new URL(u).protocol), 'Only http and https backends')
   .refine((u) => new URL(u).username === '' && new URL(u).password === '', 'Put credentials in endpoint security, not in the URL');
 
-export const EndpointSchema = z.strictObject({
+// Headers the gateway owns or the transport needs: endpoint security may not set them.
+const RESERVED_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'x-request-id', 'x-forwarded-for', 'x-jwt-assertion'];
+
+export const EndpointSecurityInput = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('basic'), username: z.string().min(1).max(200).refine((u) => !u.includes(':'), 'A Basic user name has no colon'), password: z.string().min(1).max(1000) }),
+    z.strictObject({
+      type: z.literal('header'),
+      name: z.string().regex(/^[A-Za-z0-9-]+$/, 'A header name').max(100).refine((n) => !RESERVED_HEADERS.includes(n.toLowerCase()), 'The gateway sets this header itself'),
+      value: z.string().min(1).max(4000).regex(/^[^\r\n\0]*$/, 'No line breaks'),
+    }),
+  ])
+  .openapi('EndpointSecurity', { description: 'Credentials the gateway presents to the backend; stored encrypted, never echoed back' });
+
+const EndpointFields = {
   strategy: z.enum(['single', 'load_balance', 'failover']).default('single'),
   urls: z.array(z.strictObject({ url: BackendUrl, timeoutMs: z.number().int().min(100).max(120_000).default(30_000) })).min(1).max(20),
   suspendSeconds: z.number().int().min(0).max(3600).default(30),
-});
+};
+
+/** `security`: an object sets it, null removes it, leaving it out keeps what is stored (a PATCH need not resend a secret). */
+export const EndpointSchema = z.strictObject({ ...EndpointFields, security: EndpointSecurityInput.nullable().optional() });
+
+export const EndpointView = z
+  .object({ ...EndpointFields, security: z.union([z.object({ type: z.literal('basic'), username: z.string() }), z.object({ type: z.literal('header'), name: z.string() })]).nullable() })
+  .openapi('EndpointView');
 
 export const ResourceInput = z.strictObject({
   method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS)),
@@ -92,7 +113,7 @@ export const ApiSchema = z
     cors: CorsSchema.nullable(),
     headerEdits: HeaderEditsSchema.nullable(),
     resources: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()), throttlingPolicy: z.string().nullable() })),
-    endpoints: z.object({ production: EndpointSchema.optional(), sandbox: EndpointSchema.optional() }),
+    endpoints: z.object({ production: EndpointView.optional(), sandbox: EndpointView.optional() }),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),
   })

@@ -1,3 +1,4 @@
+import { describeSecurity } from '../../../../shared/endpoint-security.ts';
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { ApiError } from '../../../../shared/problem.ts';
 import type { Principal } from '../../auth/principal.ts';
@@ -14,7 +15,7 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
   ]);
   const endpoint = (keyType: 'PRODUCTION' | 'SANDBOX') => {
     const e = endpoints.find((x) => x.keyType === keyType);
-    return e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds };
+    return e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, security: describeSecurity(e.securityCiphertext) };
   };
   return {
     id: api.id,

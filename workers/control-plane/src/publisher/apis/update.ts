@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, eq, ne } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
+import { storeSecurity } from '../../../../shared/endpoint-security.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
@@ -75,16 +76,22 @@ export function apiUpdateRoutes() {
         const rows = resources.map((r, i) => ({ id: newId('resource'), apiId: api.id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, sortOrder: i }));
         for (let i = 0; i < rows.length; i += RESOURCES_PER_INSERT) statements.push(db.insert(schema.apiResources).values(rows.slice(i, i + RESOURCES_PER_INSERT)));
       }
+      const current = endpoints === undefined ? [] : await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, api.id));
       for (const kind of ['production', 'sandbox'] as const) {
         const e = endpoints?.[kind];
         if (e === undefined) continue;
         const keyType = kind === 'production' ? 'PRODUCTION' : 'SANDBOX';
+        // Security left out keeps what is stored: a change of URL need not resend the secret.
+        const kept = current.find((x) => x.keyType === keyType)?.securityCiphertext ?? null;
+        const security = e === null || e.security === undefined ? kept : e.security === null ? null : await storeSecurity(c.env.ENCRYPTION_KEY, e.security);
         statements.push(db.delete(schema.endpoints).where(and(eq(schema.endpoints.apiId, api.id), eq(schema.endpoints.keyType, keyType))));
-        if (e !== null) statements.push(db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: api.id, keyType, strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds }));
+        if (e !== null) statements.push(db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: api.id, keyType, strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, securityCiphertext: security }));
       }
       const before = await apiView(db, api);
-      // The audit keeps what changed, not a copy of a document that may weigh megabytes.
-      statements.push(auditEntry(db, principal, 'api.update', { type: 'api', id: api.id }, before, openapi === undefined ? body : { ...body, openapi: openapi === null ? null : '(document replaced)' }));
+      // The audit keeps what changed: never a secret (only whether security was set), never a copy
+      // of a document that may weigh megabytes.
+      const audited = endpoints === undefined ? body : { ...body, endpoints: Object.fromEntries(Object.entries(endpoints).map(([k, e]) => [k, e === null || e === undefined || e.security === undefined || e.security === null ? e : { ...e, security: { type: e.security.type } }])) };
+      statements.push(auditEntry(db, principal, 'api.update', { type: 'api', id: api.id }, before, openapi === undefined ? audited : { ...audited, openapi: openapi === null ? null : '(document replaced)' }));
       await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
       // The default version is live routing, not part of a revision: it reaches gateways now.
       if (fields.isDefaultVersion !== undefined) await republishApi(c.env, db, api.id);
@@ -109,6 +116,10 @@ export function apiUpdateRoutes() {
       const source = await manageableApi(db, principal, c.req.valid('param').apiId);
       const { version, isDefaultVersion } = c.req.valid('json');
       const view = await apiView(db, source);
+      // The new version keeps the endpoints' sealed credentials as they are: no secret is ever opened here.
+      const sourceEndpoints = await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, source.id));
+      const sealedOf = (keyType: 'PRODUCTION' | 'SANDBOX') => sourceEndpoints.find((e) => e.keyType === keyType)?.securityCiphertext ?? null;
+      const withoutSecurity = (e: (typeof view.endpoints)['production']) => (e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds });
       const row = await createApi(
         db,
         principal,
@@ -125,12 +136,13 @@ export function apiUpdateRoutes() {
           apiThrottlingPolicy: view.apiThrottlingPolicy,
           apiKeyHeader: view.apiKeyHeader,
           resources: view.resources.map((r) => ({ method: r.method as 'GET', path: r.path, authType: r.authType as 'oauth2', scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
-          endpoints: view.endpoints,
+          endpoints: { production: withoutSecurity(view.endpoints.production), sandbox: withoutSecurity(view.endpoints.sandbox) },
           cors: view.cors,
           backendJwt: view.backendJwt,
           headerEdits: view.headerEdits,
         },
         source.openapi,
+        { production: sealedOf('PRODUCTION'), sandbox: sealedOf('SANDBOX') },
       );
       if (isDefaultVersion) {
         await db.batch([unsetOtherDefaults(db, row.context, row.id)]);

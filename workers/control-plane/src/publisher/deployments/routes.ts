@@ -35,6 +35,12 @@ export function deploymentRoutes() {
       const db = c.var.db;
       const api = await manageableApi(db, principal, c.req.valid('param').apiId);
       const view = await apiView(db, api);
+      // Endpoints as stored, so the revision carries sealed credentials and never an opened secret.
+      const rows = await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, api.id));
+      const endpoint = (keyType: 'PRODUCTION' | 'SANDBOX') => {
+        const e = rows.find((r) => r.keyType === keyType);
+        return e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, ...(e.securityCiphertext === null ? {} : { security: e.securityCiphertext }) };
+      };
       const definition: RevisionDefinition = {
         name: view.name,
         context: view.context,
@@ -46,7 +52,7 @@ export function deploymentRoutes() {
         cors: view.cors,
         headerEdits: view.headerEdits,
         resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
-        endpoints: view.endpoints,
+        endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
       };
       const last = await db.select({ n: max(schema.revisions.number) }).from(schema.revisions).where(eq(schema.revisions.apiId, api.id));
       const id = newId('revision');

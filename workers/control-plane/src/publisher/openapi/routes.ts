@@ -6,7 +6,7 @@ import { schema } from '../../db.ts';
 import { jsonResponse, problems } from '../../http/openapi.ts';
 import { fieldErrors, validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { createApi } from '../apis/create.ts';
+import { createApi, sealEndpointSecurity } from '../apis/create.ts';
 import { ApiSchema, CreateApiBody } from '../apis/schemas.ts';
 import { apiView, manageableApi } from '../apis/store.ts';
 import { generatedDocument, parseDefinition, storableDocument } from './parse.ts';
@@ -80,7 +80,7 @@ export function openapiRoutes() {
       };
       const body = CreateApiBody.safeParse(candidate);
       if (!body.success) throw new ApiError('validation-failed', { detail: 'The document and options do not make a valid API', errors: fieldErrors(body.error, 'json') });
-      const row = await createApi(c.var.db, principal, body.data, document);
+      const row = await createApi(c.var.db, principal, body.data, document, await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.data.endpoints));
       return c.json(await apiView(c.var.db, row), 201);
     },
   );
