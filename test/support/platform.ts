@@ -24,7 +24,9 @@ declare module 'vitest' {
   }
 }
 
-export const E2E_PORTS: Ports = { gateway: 28787, controlPlane: 28788, portal: 28789, demoBackend: 28790, inspector: 29229 };
+// TURNPIKE_E2E_PORT_BASE moves the whole set, so two checkouts can run the suite side by side.
+const base = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787);
+export const E2E_PORTS: Ports = { gateway: base, controlPlane: base + 1, portal: base + 2, demoBackend: base + 3, inspector: base + 442 };
 
 export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; gatewayVars?: Record<string, string>; log?: (line: string) => void } = {}): Promise<PlatformInfo & { stop(): Promise<void> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
