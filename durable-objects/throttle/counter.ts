@@ -53,6 +53,14 @@ export class ThrottleCounter extends DurableObject<Env> {
   }
 
   /**
+   * Gateway: several calls of one subscription at once (strict mode, coalesced by the isolate), each
+   * decided on its own and in order, exactly as if they had come one by one.
+   */
+  admitMany(requests: readonly AdmitRequest[], now: number = Date.now()): AdmitResult[] {
+    return requests.map((request) => this.admit(request, now));
+  }
+
+  /**
    * Gateway, for hot keys: reserves up to `want` calls at once, never more than LEASE_MAX_SHARE of
    * what remains in any window (at least one), so the sum of all leases never exceeds what remains
    * and the limit holds exactly. The holder spends the lease in memory for at most LEASE_MAX_MS,

@@ -228,6 +228,23 @@ describe('gateway call path', () => {
     expect(statuses.filter((s) => s === 429).length).toBe(40);
   });
 
+  it('coalesces concurrent strict calls of one key into few round trips, still exact, still refusing a revoked token at once', async () => {
+    const app = 'app_coalesced';
+    const stub = await subscribe(app, 'api_pets', [{ policy: 'Hundred', scope: 'subscription', limit: 100, windowSeconds: 60 }]);
+    const t = await token(key, { applicationId: app, jti: 'coalesced-jti' });
+    const { coalesceStats } = await import('./throttle/coalesce.ts');
+    const before = { ...coalesceStats };
+    const statuses = await Promise.all(Array.from({ length: 300 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200).length).toBe(100);
+    expect(statuses.filter((s) => s === 429).length).toBe(200);
+    const batches = coalesceStats.batches - before.batches;
+    expect(coalesceStats.calls - before.calls).toBe(300);
+    expect(batches).toBeLessThan(300 / 4);
+    await stub.revokeCredential('coalesced-jti', Date.now() + 600_000);
+    const after = await Promise.all(Array.from({ length: 20 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)));
+    expect(after.every((s) => s === 401)).toBe(true);
+  });
+
   it('answers CORS preflights at the gateway without credentials and adds CORS headers to answers', async () => {
     const pre = await call('/extras/v1/pets', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
     expect(pre.status).toBe(204);

@@ -1,5 +1,6 @@
 import { THROTTLE_CODES, counterObjectName, subscriptionObjectName, type AdmitError, type AdmitRequest, type AdmitResult, type LimitStatus, type TakeResult, type WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { ApiError } from '../../../shared/problem.ts';
+import { admitCoalesced } from './coalesce.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { rememberLimits, shouldLease, spendLease, type LeaseSpend } from './lease.ts';
 
@@ -48,7 +49,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     if ('revoked' in spent) throw subscriptionError({ kind: 'revoked' });
     throw subscriptionError(spent.result.error);
   }
-  const [subSettled, ...takenSettled] = await Promise.allSettled([subStub.admit(call.request), ...shared.map((s) => env.THROTTLE.getByName(s.name).take(s.limits))]);
+  const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => env.THROTTLE.getByName(s.name).take(s.limits))]);
   // A shared counter that cannot answer lets the call through when its policy fails open (the
   // default for throttling) and refuses it when it fails closed; the subscription always fails closed.
   const unreachable = takenSettled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
