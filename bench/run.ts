@@ -22,8 +22,9 @@ const ROUNDS = smoke ? 1 : 3;
 const DURATION_S = smoke ? 1 : 8;
 const WARMUP_S = smoke ? 1 : 3;
 const CONNECTIONS = 32;
-const BACKEND_PORT = 39900;
-const PASSTHROUGH_PORT = 38791;
+const BACKEND_PORT = 49900;
+const PASSTHROUGH_PORT = 48791;
+const DO_RPC_PORT = 48792;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 // wrangler dev streams every request to a local trace store by default; that halves throughput.
 const quiet = { X_LOCAL_OBSERVABILITY: 'false' };
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   log('starting the platform (no portal, local observability off)…');
 
   // Limits under 10 million per window stay strict here, so one run measures both modes.
-  const platform = await startPlatform({ ports: { gateway: 38787, controlPlane: 38788, portal: 38789, demoBackend: 38790, inspector: 39229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000' }, log: () => {} });
+  const platform = await startPlatform({ ports: { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, inspector: 49229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000' }, log: () => {} });
   try {
     await measureAll(platform);
   } finally {
@@ -83,28 +84,35 @@ async function main(): Promise<void> {
 
 async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-bench-'));
-  start(
-    [
-      join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
-      'dev',
-      '-c',
-      'bench/passthrough/wrangler.toml',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(PASSTHROUGH_PORT),
-      '--inspector-port',
-      '39239',
-      '--persist-to',
-      join(dir, 'state'),
-      '--show-interactive-dev-session=false',
-      '--var',
-      `BACKEND:http://127.0.0.1:${BACKEND_PORT}`,
-    ],
-    { ...quiet, WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: join(dir, 'registry') },
-  );
+  const startWorker = (config: string, port: number, inspector: number) =>
+    start(
+      [
+        join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+        'dev',
+        '-c',
+        config,
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--inspector-port',
+        String(inspector),
+        '--persist-to',
+        // One state folder per worker: two workerd processes starting on one folder lock each other out.
+        join(dir, `state-${port}`),
+        '--show-interactive-dev-session=false',
+        '--var',
+        `BACKEND:http://127.0.0.1:${BACKEND_PORT}`,
+      ],
+      { ...quiet, WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: join(dir, 'registry') },
+    );
+  startWorker('bench/passthrough/wrangler.toml', PASSTHROUGH_PORT, 49239);
+  // One Durable Object call per request, native RPC against itty-durable (decision 0003).
+  startWorker('bench/do-rpc/wrangler.toml', DO_RPC_PORT, 49240);
   const passthrough = `http://127.0.0.1:${PASSTHROUGH_PORT}`;
+  const doRpc = `http://127.0.0.1:${DO_RPC_PORT}`;
   await waitFor(`${passthrough}/items`);
+  await waitFor(`${doRpc}/native/hot`);
 
   const { gatewayUrl, controlPlaneUrl, demo } = platform;
   const anon = new Client(controlPlaneUrl);
@@ -148,6 +156,10 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', url: `${gatewayUrl}/bench-strict/v1/items`, headers: auth },
     { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/items`, headers: auth },
     { name: 'gateway: API key + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/keyed`, headers: { apikey: apiKey.body.key } },
+    { name: 'pass-through + 1 DO call, native RPC (one hot key)', url: `${doRpc}/native/hot`, headers: {} },
+    { name: 'pass-through + 1 DO call, native RPC (1,000 keys)', url: `${doRpc}/native/spread`, headers: {} },
+    { name: 'pass-through + 1 DO call, itty-durable (one hot key)', url: `${doRpc}/itty/hot`, headers: {} },
+    { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', url: `${doRpc}/itty/spread`, headers: {} },
   ];
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.headers });
