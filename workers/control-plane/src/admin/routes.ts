@@ -6,6 +6,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
 import { policyRoutes } from './policies/routes.ts';
+import { trustedIssuerRoutes } from './trusted-issuers/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { workflowRoutes } from './workflows/routes.ts';
 
@@ -19,5 +20,6 @@ export function adminRoutes() {
   app.route('/', auditRoutes());
   app.route('/', workflowRoutes());
   app.route('/', adminApplicationRoutes());
+  app.route('/', trustedIssuerRoutes());
   return app;
 }

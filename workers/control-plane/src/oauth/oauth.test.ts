@@ -1,5 +1,5 @@
 import { SELF, env } from 'cloudflare:test';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
 import { ORIGIN, PASSWORD, api, publishedApi, userWithRole } from '../../../../test/workers/control-plane-helpers.ts';
@@ -141,5 +141,46 @@ describe('Key Manager', () => {
     expect((await api('PUT', `/api/admin/v1/applications/${app.body.id}/keys/PRODUCTION/password-grant`, admin, { enabled: false })).status).toBe(200);
     expect((await asUser(PASSWORD)).body).toMatchObject({ error: 'unauthorized_client' });
     expect((await api('PUT', `/api/admin/v1/applications/${app.body.id}/keys/SANDBOX/password-grant`, admin, { enabled: true })).status).toBe(404);
+  });
+
+  it('exchanges an assertion from a trusted identity provider (RFC 7523) and refuses every other', async () => {
+    const admin = await userWithRole('admin');
+    const dev = await userWithRole('subscriber');
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' };
+    const privateJwk = { ...(await exportJWK(privateKey)), kid: 'idp-1', alg: 'ES256' };
+    const leaked = await api<{ errors?: Array<{ pointer: string }> }>('PUT', '/api/admin/v1/trusted-issuers/idp', admin, { name: 'idp', issuer: 'https://idp.example', jwks: { keys: [privateJwk] } });
+    expect(leaked.status).toBe(400);
+    expect(leaked.body.errors?.[0]?.pointer).toBe('/jwks/keys/0');
+    expect((await api('PUT', '/api/admin/v1/trusted-issuers/idp', dev, { name: 'idp', issuer: 'https://idp.example', jwks: { keys: [publicJwk] } })).status).toBe(403);
+    expect((await api('PUT', '/api/admin/v1/trusted-issuers/idp', admin, { name: 'idp', issuer: 'https://idp.example', jwks: { keys: [publicJwk] } })).status).toBe(200);
+
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Federated' });
+    const keys = await api<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, { keyType: 'PRODUCTION', grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] });
+    const c: Client = { appId: app.body.id, id: keys.body.consumerKey, secret: keys.body.consumerSecret, apiId: '' };
+    const assertion = (overrides: { iss?: string; aud?: string; exp?: number; key?: typeof privateKey } = {}) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+        .setIssuer(overrides.iss ?? 'https://idp.example')
+        .setSubject('alice')
+        .setAudience(overrides.aud ?? `${env.ISSUER}/oauth2/token`)
+        .setIssuedAt()
+        .setExpirationTime(overrides.exp ?? Math.floor(Date.now() / 1000) + 300)
+        .sign(overrides.key ?? privateKey);
+    const exchange = async (jwt: string, client = c) => token(client, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: jwt });
+
+    const granted = await exchange(await assertion());
+    expect(granted.status).toBe(200);
+    expect(granted.body['refresh_token']).toBeUndefined();
+    const claims = JSON.parse(atob(String(granted.body['access_token']).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')) as { sub: string };
+    expect(claims.sub).toBe('idp:alice');
+
+    const other = await generateKeyPair('ES256');
+    for (const bad of [await assertion({ aud: 'https://elsewhere.example' }), await assertion({ iss: 'https://evil.example' }), await assertion({ exp: Math.floor(Date.now() / 1000) - 600 }), await assertion({ key: other.privateKey }), 'not.a.jwt', `${btoa('{"alg":"none"}')}.${btoa('{"iss":"https://idp.example","sub":"x"}')}.`]) {
+      expect((await exchange(bad)).body).toMatchObject({ error: 'invalid_grant' });
+    }
+    expect((await exchange(await assertion(), client)).body).toMatchObject({ error: 'unauthorized_client' });
+    expect((await api('DELETE', '/api/admin/v1/trusted-issuers/idp', admin)).status).toBe(204);
+    expect((await exchange(await assertion())).body).toMatchObject({ error: 'invalid_grant' });
   });
 });

@@ -9,6 +9,7 @@ import { issueAccessToken, verifyOwnAccessToken } from './access-token.ts';
 import { authorizeDecision, authorizePage } from './authorize.ts';
 import { authorizationCodeGrant, passwordGrant, refreshTokenGrant, revokeFamily } from './grants.ts';
 import { authenticateClient } from './client-auth.ts';
+import { JWT_BEARER, jwtBearerGrant } from './jwt-bearer.ts';
 import { OAuthError, oauthJson } from './errors.ts';
 
 const FORM_LIMIT = 16 * 1024;
@@ -41,7 +42,7 @@ export function oauthRoutes() {
         introspection_endpoint: `${c.env.ISSUER}/oauth2/introspect`,
         authorization_endpoint: `${c.env.ISSUER}/oauth2/authorize`,
         // `password` only for clients an admin enabled it for.
-        grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token', 'password'],
+        grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token', 'password', JWT_BEARER],
         response_types_supported: ['code'],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
         revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -63,6 +64,7 @@ export function oauthRoutes() {
     if (client.application.status !== 'APPROVED') throw new OAuthError('unauthorized_client', `The application is ${client.application.status === 'CREATED' ? 'waiting for approval' : 'rejected'}`);
     if (grantType === 'authorization_code') return oauthJson(await authorizationCodeGrant(c.env, c.var.db, client, form));
     if (grantType === 'refresh_token') return oauthJson(await refreshTokenGrant(c.env, c.var.db, client, form));
+    if (grantType === JWT_BEARER) return oauthJson(await jwtBearerGrant(c.env, c.var.db, client, form));
     if (grantType === 'password') return oauthJson(await passwordGrant(c.env, c.var.db, client, form, c.req.header('cf-connecting-ip') ?? 'unknown'));
     if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', `${grantType} is not supported`);
     if (!client.grantTypes.includes('client_credentials')) throw new OAuthError('unauthorized_client', 'This client may not use client_credentials');

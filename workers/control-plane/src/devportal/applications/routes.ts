@@ -18,7 +18,7 @@ import { ownApplication } from './store.ts';
 const tags = ['Devportal: applications'];
 const AppParam = z.object({ applicationId: z.string() });
 // The password grant is not offered here: only an admin enables it, per client (admin/applications).
-const GRANT_TYPES = ['client_credentials', 'refresh_token', 'authorization_code'] as const;
+const GRANT_TYPES = ['client_credentials', 'refresh_token', 'authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] as const;
 
 const ApplicationSchema = z
   .object({ id: z.string(), name: z.string(), description: z.string(), throttlingPolicy: z.string(), tokenType: z.string(), status: z.string(), createdAt: z.number().int(), updatedAt: z.number().int() })
