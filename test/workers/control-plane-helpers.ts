@@ -4,6 +4,8 @@ import { expect } from 'vitest';
 import { hashPassword } from '../../workers/shared/crypto.ts';
 import { newId } from '../../workers/shared/ids.ts';
 import { createDb, schema } from '../../workers/control-plane/src/db.ts';
+import { decodeSnapshot } from '../../workers/shared/snapshot-codec.ts';
+import type { GatewaySnapshot } from '../../workers/shared/snapshot.ts';
 
 export const ORIGIN = 'http://cp.test';
 export const db = createDb(env.DB);
@@ -74,4 +76,11 @@ export async function publishedApi(publisher: TestUser, overrides: Record<string
   expect(revision.status).toBe(201);
   expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/deployments`, publisher, { revisionId: revision.body.id, environments: ['production'] })).status).toBe(201);
   return created.body.id;
+}
+
+/** What the gateway environment `production` serves now, decoded from its D1 row. */
+export async function deployedSnapshot(): Promise<GatewaySnapshot> {
+  const row = await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>();
+  if (row === null) throw new Error('nothing deployed to production');
+  return decodeSnapshot(row.body);
 }

@@ -1,7 +1,7 @@
 import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
-import { api, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { api, deployedSnapshot, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
 
 describe('admin: throttling policies', () => {
@@ -31,14 +31,14 @@ describe('admin: throttling policies', () => {
     expect(custom.status).toBe(201);
 
     type Snapshot = { apis: Array<{ id: string; limits: Array<{ failOpen?: boolean }>; conditional?: Array<{ conditions: unknown[]; limits: Array<{ policy: string; limit: number }> }> }>; customPolicies?: Array<{ name: string; keyTemplate: string }> };
-    const snapshot = JSON.parse((await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>())?.body ?? '{}') as Snapshot;
+    const snapshot = (await deployedSnapshot()) as unknown as Snapshot;
     const compiled = snapshot.apis.find((a) => a.id === apiId);
     expect(compiled?.limits[0]?.failOpen).toBe(false);
     expect(compiled?.conditional?.[0]).toMatchObject({ conditions: [{ type: 'header', name: 'x-partner', value: 'acme', invert: false }, { type: 'ip', cidr: '203.0.113.0/24', invert: true }], limits: [{ policy: `${name}.g1`, limit: 10 }] });
     expect(snapshot.customPolicies).toContainEqual(expect.objectContaining({ keyTemplate: '$userId:$apiContext' }));
     // Deleting the custom policy takes it off the gateways.
     expect((await api('DELETE', `/api/admin/v1/throttling-policies/${custom.body.id}`, admin)).status).toBe(204);
-    const after = JSON.parse((await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>())?.body ?? '{}') as Snapshot;
+    const after = (await deployedSnapshot()) as unknown as Snapshot;
     expect(after.customPolicies?.some((p) => p.keyTemplate === '$userId:$apiContext') ?? false).toBe(false);
 
     const bad = await api<ProblemBody>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'custom', name: `Bad${Date.now()}`, limit: 5, keyTemplate: '$userid:$tenant' });
@@ -113,7 +113,7 @@ describe('admin: blocking conditions and audit log', () => {
     expect(bad.body.errors?.[0]?.pointer).toBe('/conditionValue');
     const made = await api<{ id: string }>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType: 'IP_RANGE', conditionValue: '2001:db8::/32', inverted: true });
     expect(made.status).toBe(201);
-    const snapshotOf = async () => JSON.parse((await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>())?.body ?? '{}') as { blocking?: { ips: Array<{ range: string; inverted: boolean }> } };
+    const snapshotOf = deployedSnapshot;
     expect((await snapshotOf()).blocking?.ips).toContainEqual({ range: '2001:db8::/32', inverted: true });
     await api('PATCH', `/api/admin/v1/blocking-conditions/${made.body.id}`, admin, { enabled: false });
     expect((await snapshotOf()).blocking?.ips).not.toContainEqual({ range: '2001:db8::/32', inverted: true });

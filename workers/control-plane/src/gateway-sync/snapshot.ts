@@ -1,3 +1,5 @@
+import { ApiError } from '../../../shared/problem.ts';
+import { MAX_SNAPSHOT_BYTES, encodeSnapshot } from '../../../shared/snapshot-codec.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { GatewaySnapshot, SnapshotApi, SnapshotEndpoint } from '../../../shared/snapshot.ts';
 import type { WindowLimit } from '../../../../durable-objects/throttle/types.ts';
@@ -104,9 +106,13 @@ export async function publishSnapshot(env: Env, db: Database, environmentId: str
   // Time-based so two concurrent publishes never reuse a version a gateway already holds.
   const version = Math.max((current[0]?.version ?? 0) + 1, Date.now());
   const snapshot = await compileSnapshot(env, db, environmentId, version);
+  const body = await encodeSnapshot(snapshot);
+  if (body.length > MAX_SNAPSHOT_BYTES) {
+    throw new ApiError('payload-too-large', { detail: `What ${snapshot.environment} serves compiles to ${body.length} bytes compressed (${snapshot.apis.length} APIs); one snapshot holds at most ${MAX_SNAPSHOT_BYTES}. Spread the APIs over more gateway environments.` });
+  }
   await db
     .insert(schema.gatewaySnapshots)
-    .values({ environmentId, version, body: JSON.stringify(snapshot) })
+    .values({ environmentId, version, body })
     .onConflictDoUpdate({ target: schema.gatewaySnapshots.environmentId, set: { version: sql`excluded.version`, body: sql`excluded.body`, compiledAt: sql`excluded.compiled_at` } });
   await notifyGateway(env);
   return version;

@@ -1,17 +1,13 @@
 import { env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import type { GatewaySnapshot } from '../../../shared/snapshot.ts';
-import { api, apiBody, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { api, apiBody, db, deployedSnapshot, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
 import { schema } from '../db.ts';
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
 import { TRANSITIONS } from './lifecycle/transitions.ts';
 
-async function snapshot(): Promise<GatewaySnapshot> {
-  const row = (await db.select().from(schema.gatewaySnapshots).where(eq(schema.gatewaySnapshots.environmentId, 'env_production')))[0];
-  return JSON.parse(row?.body ?? 'null') as GatewaySnapshot;
-}
+const snapshot = deployedSnapshot;
 
 describe('publisher: APIs', () => {
   it('creates an API with resources and endpoints, in state CREATED, and audits it', async () => {

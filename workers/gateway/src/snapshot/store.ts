@@ -1,3 +1,4 @@
+import { decodeSnapshot } from '../../../shared/snapshot-codec.ts';
 import { importJWK, type CryptoKey as JoseKey } from 'jose';
 import { withBusyRetry } from '../../../shared/d1-retry.ts';
 import type { GatewaySnapshot } from '../../../shared/snapshot.ts';
@@ -67,7 +68,7 @@ async function reload(env: Env, now: number): Promise<void> {
     held = null;
     return;
   }
-  const snapshot = JSON.parse(row.body) as GatewaySnapshot;
+  const snapshot = await decodeSnapshot(row.body);
   if (held !== null && held.compiled.snapshot.version === snapshot.version) {
     held.checkedAt = now;
     return;

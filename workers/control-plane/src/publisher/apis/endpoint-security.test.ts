@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { api, apiBody, userWithRole, type ProblemBody } from '../../../../../test/workers/control-plane-helpers.ts';
+import { api, apiBody, deployedSnapshot, userWithRole, type ProblemBody } from '../../../../../test/workers/control-plane-helpers.ts';
 
 const PASSWORD = 'backend-pass-0451';
 const endpoint = (security?: unknown) => ({ urls: [{ url: 'https://backend.example.com/api' }], ...(security === undefined ? {} : { security }) });
@@ -24,15 +24,14 @@ describe('endpoint security', () => {
     const cleared = await api<{ endpoints: { production: { security: unknown } } }>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, { endpoints: { production: endpoint(null) } });
     expect(cleared.body.endpoints.production.security).toBeNull();
 
-    for (const table of ['endpoints', 'revisions', 'gateway_snapshots', 'audit_log']) {
-      const rows = await env.DB.prepare(`SELECT * FROM ${table}`).all();
-      const dump = JSON.stringify(rows.results);
+    const deployed = JSON.stringify(await deployedSnapshot());
+    for (const table of ['endpoints', 'revisions', 'audit_log', 'deployed snapshot']) {
+      const dump = table === 'deployed snapshot' ? deployed : JSON.stringify((await env.DB.prepare(`SELECT * FROM ${table}`).all()).results);
       expect(dump, table).not.toContain(PASSWORD);
       expect(dump, table).not.toContain('hv-9931');
     }
     // The deployed revision carries the sealed form, which the gateway opens.
-    const snapshot = (await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>())?.body ?? '';
-    expect(snapshot).toMatch(/\\"sealed\\":\\"v1\./);
+    expect(deployed).toMatch(/\\"sealed\\":\\"v1\./);
   });
 
   it('names the field at fault', async () => {
