@@ -431,6 +431,29 @@ export const usageRollups = sqliteTable(
   ],
 );
 
+/**
+ * Error answers per bucket, keyed like `usage_rollups` but by error code instead of status class:
+ * the WSO2-style `code` of the gateway's own problem answers (900901 invalid credentials, 900804
+ * throttled, …), or the HTTP status of a backend's (or a code-less problem's) 4xx / 5xx.
+ */
+export const usageErrors = sqliteTable(
+  'usage_errors',
+  {
+    granularity: text('granularity', { enum: ['minute', 'hour', 'day'] }).notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    apiId: text('api_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    keyType: text('key_type').notNull(),
+    errorCode: integer('error_code').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.granularity, t.bucketStart, t.apiId, t.applicationId, t.keyType, t.errorCode] }),
+    index('usage_errors_app_idx').on(t.applicationId, t.granularity, t.bucketStart),
+    index('usage_errors_api_idx').on(t.apiId, t.granularity, t.bucketStart),
+  ],
+);
+
 /** Batches of usage events already folded into the rollups: makes consumer retries idempotent. */
 export const usageBatches = sqliteTable('usage_batches', {
   batchId: text('batch_id').primaryKey(),

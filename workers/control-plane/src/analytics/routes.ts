@@ -7,6 +7,7 @@ import { schema, type Database } from '../db.ts';
 import { jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { errorsToCsv, queryErrors } from './errors.ts';
 import { queryUsage, toCsv, type UsageFilter } from './query.ts';
 
 const UsageQuery = z.object({
@@ -31,6 +32,18 @@ const UsagePointSchema = z
     latencyMs: z.object({ avg: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable(), max: z.number() }),
   })
   .openapi('UsagePoint');
+
+const ErrorPointSchema = z
+  .object({
+    bucketStart: z.number().int(),
+    apiId: z.string(),
+    applicationId: z.string(),
+    code: z.number().int().openapi({ description: "The problem's WSO2-style code (e.g. 900901, 900804) when the gateway answered, else the backend's HTTP status" }),
+    count: z.number().int(),
+  })
+  .openapi('ErrorCount');
+
+const ErrorsResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(ErrorPointSchema) }).openapi('ErrorCounts');
 
 const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
 
@@ -79,6 +92,26 @@ export function usageRoutes(audience: Audience) {
       const scope = await visibleScope(c.var.db, audience, principal);
       const list = await queryUsage(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: restrict(scope.applicationIds, q.applicationId), from, to, granularity: q.granularity });
       if (q.format === 'csv') return c.body(toCsv(list), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="usage.csv"' });
+      return c.json({ from, to, granularity: q.granularity, list }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/errors',
+      tags: ['Analytics'],
+      summary: 'Error answers by code',
+      request: { query: UsageQuery.extend({ code: z.coerce.number().int().min(100).optional().openapi({ description: 'Only this code' }) }) },
+      responses: { 200: { ...jsonResponse(ErrorsResponse, 'Error answers per time bucket, API, application and code'), content: { 'application/json': { schema: ErrorsResponse }, 'text/csv': { schema: z.string() } } }, ...problems('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, [SCOPE[audience]]);
+      const q = c.req.valid('query');
+      const to = q.to ?? Date.now();
+      const from = q.from ?? to - 86_400_000;
+      const scope = await visibleScope(c.var.db, audience, principal);
+      const list = await queryErrors(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: restrict(scope.applicationIds, q.applicationId), from, to, granularity: q.granularity, code: q.code });
+      if (q.format === 'csv') return c.body(errorsToCsv(list), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="errors.csv"' });
       return c.json({ from, to, granularity: q.granularity, list }, 200);
     },
   );
