@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
+import { requestLog } from './logging/request-log.ts';
 import { handleApiCall } from './pipeline.ts';
 import { gatewayKey } from './proxy/backend-jwt.ts';
 import { reportUsage } from './usage/reporter.ts';
@@ -18,6 +19,7 @@ export function createGatewayApp(): Hono<GatewayEnv> {
     await next();
     c.res.headers.set('x-request-id', id);
   });
+  app.use(requestLog());
 
   app.get(`${RESERVED_PREFIX}/health`, (c) => c.json({ status: 'ok', service: 'turnpike-gateway', environment: c.env.GATEWAY_ENVIRONMENT }));
   // Backends verify the backend JWT (X-JWT-Assertion) against this key set.
