@@ -1,6 +1,7 @@
 /**
  * Secrets at rest: client secrets, API keys, refresh tokens and session ids are high-entropy, so a
- * SHA-256 digest is enough to store them; passwords are low-entropy and get PBKDF2-SHA256.
+ * SHA-256 digest is enough to store them; passwords are low-entropy and get PBKDF2-SHA256; secrets
+ * that must stay usable (webhook signing keys) are sealed with AES-GCM under `ENCRYPTION_KEY`.
  */
 
 const encoder = new TextEncoder();
@@ -59,4 +60,35 @@ async function pbkdf2(password: string, salt: Uint8Array, iterations: number): P
   const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, 256);
   return new Uint8Array(bits);
+}
+
+async function sealingKey(keyBase64url: string): Promise<CryptoKey> {
+  const raw = fromBase64url(keyBase64url);
+  if (raw.length !== 32) throw new Error('ENCRYPTION_KEY must be 32 bytes, base64url');
+  return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+/**
+ * AES-256-GCM with a random 96-bit IV, encoded `v1.<iv>.<ciphertext+tag>` (base64url). `context`
+ * (e.g. the row id) is authenticated as additional data, so a ciphertext copied onto another row
+ * does not decrypt there.
+ */
+export async function sealSecret(keyBase64url: string, plaintext: string, context: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(context) }, await sealingKey(keyBase64url), encoder.encode(plaintext));
+  return `v1.${base64url(iv)}.${base64url(new Uint8Array(sealed))}`;
+}
+
+export async function openSecret(keyBase64url: string, sealed: string, context: string): Promise<string> {
+  const [version, iv, data] = sealed.split('.');
+  if (version !== 'v1' || iv === undefined || data === undefined) throw new Error('not a sealed secret');
+  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64url(iv), additionalData: encoder.encode(context) }, await sealingKey(keyBase64url), fromBase64url(data));
+  return new TextDecoder().decode(plain);
+}
+
+/** Lower-case hex HMAC-SHA256 of `message` under the UTF-8 bytes of `secret`. */
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
+  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
