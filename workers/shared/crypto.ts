@@ -1,6 +1,7 @@
 /**
  * Secrets at rest: client secrets, API keys, refresh tokens and session ids are high-entropy, so a
- * SHA-256 digest is enough to store them; passwords are low-entropy and get PBKDF2-SHA256.
+ * SHA-256 digest is enough to store them; passwords are low-entropy and get PBKDF2-SHA256; secrets
+ * that must stay usable (endpoint credentials, webhook signing keys) are sealed: see seal.ts.
  */
 
 const encoder = new TextEncoder();
@@ -59,4 +60,11 @@ async function pbkdf2(password: string, salt: Uint8Array, iterations: number): P
   const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, 256);
   return new Uint8Array(bits);
+}
+
+/** Lower-case hex HMAC-SHA256 of `message` under the UTF-8 bytes of `secret`. */
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
+  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   audit: 'aud',
   rating: 'rat',
   alert: 'alr',
+  alertEvent: 'alev',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -91,9 +91,15 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
+/** The numeric `code` a problem carries: the option's override, else the table's WSO2 code. */
+export function wso2CodeOf(error: ApiError): number | undefined {
+  const spec: ProblemSpec = PROBLEMS[error.code];
+  return error.options.wso2 ?? spec.wso2;
+}
+
 export function problemBody(error: ApiError, instance?: string): ProblemBody {
   const spec: ProblemSpec = PROBLEMS[error.code];
-  const { detail, errors, wso2, extensions } = error.options;
+  const { detail, errors, extensions } = error.options;
   const body: ProblemBody = {
     ...extensions,
     type: PROBLEM_BASE + error.code,
@@ -102,7 +108,7 @@ export function problemBody(error: ApiError, instance?: string): ProblemBody {
   };
   if (detail !== undefined) body.detail = detail;
   if (instance !== undefined) body.instance = instance;
-  const code = wso2 ?? spec.wso2;
+  const code = wso2CodeOf(error);
   if (code !== undefined) body.code = code;
   if (errors !== undefined && errors.length > 0) body.errors = errors;
   return body;

@@ -1,7 +1,9 @@
 /**
- * Secrets that must be usable again (endpoint credentials), so they cannot be hashed: AES-256-GCM
- * under the deployment's ENCRYPTION_KEY (base64url, 32 bytes), a fresh 96-bit IV each time, sealed
- * as `v1.<iv>.<ciphertext and tag>`. Opening fails on any tampering.
+ * Secrets that must be usable again (endpoint credentials, webhook signing secrets), so they cannot
+ * be hashed: AES-256-GCM under the deployment's ENCRYPTION_KEY (base64url, 32 bytes), a fresh 96-bit
+ * IV each time, sealed as `v1.<iv>.<ciphertext and tag>`. Opening fails on any tampering. `context`
+ * (e.g. the row's id) is authenticated as additional data, so a value copied onto another row does
+ * not open there.
  */
 import { base64url, fromBase64url } from './crypto.ts';
 
@@ -18,15 +20,15 @@ function keyOf(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function seal(secret: string, plaintext: string): Promise<string> {
+export async function seal(secret: string, plaintext: string, context = ''): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyOf(secret), new TextEncoder().encode(plaintext));
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(context) }, await keyOf(secret), new TextEncoder().encode(plaintext));
   return `v1.${base64url(iv)}.${base64url(new Uint8Array(sealed))}`;
 }
 
-export async function unseal(secret: string, sealed: string): Promise<string> {
+export async function unseal(secret: string, sealed: string, context = ''): Promise<string> {
   const [version, iv, data] = sealed.split('.');
   if (version !== 'v1' || iv === undefined || data === undefined) throw new Error('not a sealed value');
-  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64url(iv) }, await keyOf(secret), fromBase64url(data));
+  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64url(iv), additionalData: new TextEncoder().encode(context) }, await keyOf(secret), fromBase64url(data));
   return new TextDecoder().decode(plain);
 }

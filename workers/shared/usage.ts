@@ -23,10 +23,23 @@ export interface UsageRow {
   latencyHistogram: number[];
 }
 
+/** Error answers of one minute × API × application × key type × error code. */
+export interface UsageErrorRow {
+  readonly bucketStart: number;
+  readonly apiId: string;
+  readonly applicationId: string;
+  readonly keyType: string;
+  /** WSO2-style problem `code` of a gateway answer, or the HTTP status of a backend's error. */
+  readonly errorCode: number;
+  count: number;
+}
+
 export interface UsageMessage {
   /** Unique per message: the consumer records it so a redelivered message is not counted twice. */
   readonly id: string;
   readonly rows: readonly UsageRow[];
+  /** Absent in messages sent before error codes were reported. */
+  readonly errors?: readonly UsageErrorRow[];
 }
 
 export function bucketOf(latencyMs: number): number {

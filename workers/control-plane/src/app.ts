@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { ApiError, problemResponse, toApiError } from '../../shared/problem.ts';
 import { authenticate } from './auth/middleware.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { alertRoutes } from './alerts/routes.ts';
 import { usageRoutes } from './analytics/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { devportalRoutes } from './devportal/routes.ts';
@@ -70,6 +71,9 @@ export function createControlPlaneApp() {
   app.route('/api/devportal/v1/usage', usageRoutes('devportal'));
   app.route('/api/publisher/v1/usage', usageRoutes('publisher'));
   app.route('/api/admin/v1/usage', usageRoutes('admin'));
+  app.route('/api/devportal/v1/alerts', alertRoutes('devportal'));
+  app.route('/api/publisher/v1/alerts', alertRoutes('publisher'));
+  app.route('/api/admin/v1/alerts', alertRoutes('admin'));
   app.route('/', oauthRoutes());
 
   app.doc31('/api/openapi.json', (c) => ({

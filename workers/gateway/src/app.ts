@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { ApiError, problemResponse, toApiError } from '../../shared/problem.ts';
+import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
+import { requestLog } from './logging/request-log.ts';
 import { handleApiCall } from './pipeline.ts';
 import { gatewayKey } from './proxy/backend-jwt.ts';
 import { reportUsage } from './usage/reporter.ts';
@@ -18,6 +19,7 @@ export function createGatewayApp(): Hono<GatewayEnv> {
     await next();
     c.res.headers.set('x-request-id', id);
   });
+  app.use(requestLog());
 
   app.get(`${RESERVED_PREFIX}/health`, (c) => c.json({ status: 'ok', service: 'turnpike-gateway', environment: c.env.GATEWAY_ENVIRONMENT }));
   // Backends verify the backend JWT (X-JWT-Assertion) against this key set.
@@ -40,10 +42,13 @@ export function createGatewayApp(): Hono<GatewayEnv> {
     await next();
     const usage = c.var.usage;
     if (usage === undefined) return;
+    const status = c.res.status;
     reportUsage(c.env, (p) => c.executionCtx.waitUntil(p), {
       ...usage,
-      status: c.res.status,
-      throttled: c.res.status === 429,
+      status,
+      throttled: status === 429,
+      // A problem of the gateway's own carries its WSO2 code; a backend's error is known by status.
+      errorCode: status >= 400 ? (c.var.errorCode ?? status) : null,
       latencyMs: Date.now() - started,
       requestBytes: Number(c.req.header('content-length') ?? 0) || 0,
       responseBytes: Number(c.res.headers.get('content-length') ?? 0) || 0,
@@ -53,6 +58,7 @@ export function createGatewayApp(): Hono<GatewayEnv> {
 
   app.onError((err, c) => {
     const error = toApiError(err);
+    c.set('errorCode', wso2CodeOf(error));
     return problemResponse(error, undefined, { ...c.var.responseHeaders, 'x-request-id': c.var.requestId ?? '' });
   });
   return app;

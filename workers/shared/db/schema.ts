@@ -4,7 +4,7 @@
  * docs/storage-schema.md explains each table; migrations are generated from this file by drizzle-kit.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 const createdAt = () => integer('created_at').notNull().default(now);
@@ -431,26 +431,68 @@ export const usageRollups = sqliteTable(
   ],
 );
 
+/**
+ * Error answers per bucket, keyed like `usage_rollups` but by error code instead of status class:
+ * the WSO2-style `code` of the gateway's own problem answers (900901 invalid credentials, 900804
+ * throttled, …), or the HTTP status of a backend's (or a code-less problem's) 4xx / 5xx.
+ */
+export const usageErrors = sqliteTable(
+  'usage_errors',
+  {
+    granularity: text('granularity', { enum: ['minute', 'hour', 'day'] }).notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    apiId: text('api_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    keyType: text('key_type').notNull(),
+    errorCode: integer('error_code').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.granularity, t.bucketStart, t.apiId, t.applicationId, t.keyType, t.errorCode] }),
+    index('usage_errors_app_idx').on(t.applicationId, t.granularity, t.bucketStart),
+    index('usage_errors_api_idx').on(t.apiId, t.granularity, t.bucketStart),
+  ],
+);
+
 /** Batches of usage events already folded into the rollups: makes consumer retries idempotent. */
 export const usageBatches = sqliteTable('usage_batches', {
   batchId: text('batch_id').primaryKey(),
   processedAt: integer('processed_at').notNull().default(now),
 });
 
-export const alertRules = sqliteTable('alert_rules', {
-  id: text('id').primaryKey(),
-  ownerId: text('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  scopeType: text('scope_type', { enum: ['API', 'SUBSCRIPTION'] }).notNull(),
-  scopeId: text('scope_id').notNull(),
-  metric: text('metric', { enum: ['error_rate', 'latency_p95', 'quota_use'] }).notNull(),
-  threshold: integer('threshold').notNull(),
-  webhookUrl: text('webhook_url').notNull(),
-  /** HMAC key for the webhook signature, AES-GCM encrypted (it must be usable, so not a hash). */
-  secretCiphertext: text('secret_ciphertext').notNull(),
-  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
-  lastFiredAt: integer('last_fired_at'),
-  createdAt: createdAt(),
-});
+export const alertRules = sqliteTable(
+  'alert_rules',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    scopeType: text('scope_type', { enum: ['API', 'SUBSCRIPTION'] }).notNull(),
+    scopeId: text('scope_id').notNull(),
+    metric: text('metric', { enum: ['error_rate', 'latency_p95', 'quota_use'] }).notNull(),
+    threshold: integer('threshold').notNull(),
+    webhookUrl: text('webhook_url').notNull(),
+    /** HMAC key for the webhook signature, AES-GCM encrypted (it must be usable, so not a hash). */
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    lastFiredAt: integer('last_fired_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('alert_rules_scope_idx').on(t.scopeType, t.scopeId)],
+);
+
+/** Every time a rule fired: what it measured and what the webhook answered. */
+export const alertEvents = sqliteTable(
+  'alert_events',
+  {
+    id: text('id').primaryKey(),
+    ruleId: text('rule_id').notNull().references(() => alertRules.id, { onDelete: 'cascade' }),
+    firedAt: integer('fired_at').notNull(),
+    value: real('value').notNull(),
+    threshold: integer('threshold').notNull(),
+    /** The webhook's HTTP status; NULL when it could not be reached (or timed out). */
+    deliveryStatus: integer('delivery_status'),
+  },
+  (t) => [index('alert_events_rule_idx').on(t.ruleId, t.firedAt)],
+);
 
 export const workflows = sqliteTable(
   'workflows',

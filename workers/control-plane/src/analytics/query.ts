@@ -67,9 +67,13 @@ export async function queryUsage(db: Database, filter: UsageFilter): Promise<Usa
 
 export function toCsv(points: readonly UsagePoint[]): string {
   const header = ['bucket_start', 'api_id', 'application_id', 'requests', '2xx', '3xx', '4xx', '5xx', 'throttled', 'request_bytes', 'response_bytes', 'latency_avg_ms', 'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'latency_max_ms'];
-  const cell = (v: string | number | null) => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
   const lines = points.map((p) =>
-    [new Date(p.bucketStart).toISOString(), p.apiId, p.applicationId, p.requests, p.statusClasses['2xx'] ?? 0, p.statusClasses['3xx'] ?? 0, p.statusClasses['4xx'] ?? 0, p.statusClasses['5xx'] ?? 0, p.throttled, p.requestBytes, p.responseBytes, p.latencyMs.avg, p.latencyMs.p50, p.latencyMs.p95, p.latencyMs.p99, p.latencyMs.max].map(cell).join(','),
+    csvLine([new Date(p.bucketStart).toISOString(), p.apiId, p.applicationId, p.requests, p.statusClasses['2xx'] ?? 0, p.statusClasses['3xx'] ?? 0, p.statusClasses['4xx'] ?? 0, p.statusClasses['5xx'] ?? 0, p.throttled, p.requestBytes, p.responseBytes, p.latencyMs.avg, p.latencyMs.p50, p.latencyMs.p95, p.latencyMs.p99, p.latencyMs.max]),
   );
   return [header.join(','), ...lines].join('\n') + '\n';
+}
+
+/** One CSV record (RFC 4180 quoting); null is an empty cell. */
+export function csvLine(cells: ReadonlyArray<string | number | null>): string {
+  return cells.map((v) => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',');
 }

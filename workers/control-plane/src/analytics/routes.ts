@@ -7,6 +7,7 @@ import { schema, type Database } from '../db.ts';
 import { jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { errorsToCsv, queryErrors } from './errors.ts';
 import { queryUsage, toCsv, type UsageFilter } from './query.ts';
 
 const UsageQuery = z.object({
@@ -31,6 +32,18 @@ const UsagePointSchema = z
     latencyMs: z.object({ avg: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable(), max: z.number() }),
   })
   .openapi('UsagePoint');
+
+const ErrorPointSchema = z
+  .object({
+    bucketStart: z.number().int(),
+    apiId: z.string(),
+    applicationId: z.string(),
+    code: z.number().int().openapi({ description: "The problem's WSO2-style code (e.g. 900901, 900804) when the gateway answered, else the backend's HTTP status" }),
+    count: z.number().int(),
+  })
+  .openapi('ErrorCount');
+
+const ErrorsResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(ErrorPointSchema) }).openapi('ErrorCounts');
 
 const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
 
@@ -59,6 +72,13 @@ function restrict(allowed: readonly string[] | null, requested: string | undefin
   return allowed === null || allowed.includes(requested) ? [requested] : [];
 }
 
+/** Who may see what, over which time range (the last day unless the query says otherwise). */
+async function window(db: AppEnv['Variables']['db'], audience: Audience, caller: AppEnv['Variables']['principal'], q: { from?: number; to?: number }) {
+  const principal = principalOf(caller, [SCOPE[audience]]);
+  const to = q.to ?? Date.now();
+  return { from: q.from ?? to - 86_400_000, to, scope: await visibleScope(db, audience, principal) };
+}
+
 /** GET …/usage for one audience: developers see their applications, publishers their APIs, admins all. */
 export function usageRoutes(audience: Audience) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -72,13 +92,27 @@ export function usageRoutes(audience: Audience) {
       responses: { 200: { ...jsonResponse(UsageResponse, 'Usage per time bucket, API and application'), content: { 'application/json': { schema: UsageResponse }, 'text/csv': { schema: z.string() } } }, ...problems('unauthorized', 'forbidden') },
     }),
     async (c) => {
-      const principal = principalOf(c.var.principal, [SCOPE[audience]]);
       const q = c.req.valid('query');
-      const to = q.to ?? Date.now();
-      const from = q.from ?? to - 86_400_000;
-      const scope = await visibleScope(c.var.db, audience, principal);
+      const { from, to, scope } = await window(c.var.db, audience, c.var.principal, q);
       const list = await queryUsage(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: restrict(scope.applicationIds, q.applicationId), from, to, granularity: q.granularity });
       if (q.format === 'csv') return c.body(toCsv(list), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="usage.csv"' });
+      return c.json({ from, to, granularity: q.granularity, list }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/errors',
+      tags: ['Analytics'],
+      summary: 'Error answers by code',
+      request: { query: UsageQuery.extend({ code: z.coerce.number().int().min(100).optional().openapi({ description: 'Only this code' }) }) },
+      responses: { 200: { ...jsonResponse(ErrorsResponse, 'Error answers per time bucket, API, application and code'), content: { 'application/json': { schema: ErrorsResponse }, 'text/csv': { schema: z.string() } } }, ...problems('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { from, to, scope } = await window(c.var.db, audience, c.var.principal, q);
+      const list = await queryErrors(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: restrict(scope.applicationIds, q.applicationId), from, to, granularity: q.granularity, code: q.code });
+      if (q.format === 'csv') return c.body(errorsToCsv(list), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="errors.csv"' });
       return c.json({ from, to, granularity: q.granularity, list }, 200);
     },
   );
@@ -92,11 +126,8 @@ export function usageRoutes(audience: Audience) {
       responses: { 200: jsonResponse(z.object({ list: z.array(z.object({ applicationId: z.string(), requests: z.number().int(), throttled: z.number().int(), errors: z.number().int() })) }), 'Top consumers'), ...problems('unauthorized', 'forbidden') },
     }),
     async (c) => {
-      const principal = principalOf(c.var.principal, [SCOPE[audience]]);
       const q = c.req.valid('query');
-      const to = q.to ?? Date.now();
-      const from = q.from ?? to - 86_400_000;
-      const scope = await visibleScope(c.var.db, audience, principal);
+      const { from, to, scope } = await window(c.var.db, audience, c.var.principal, q);
       const points = await queryUsage(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: scope.applicationIds, from, to, granularity: 'day' });
       const byApp = new Map<string, { applicationId: string; requests: number; throttled: number; errors: number }>();
       for (const p of points) {

@@ -30,4 +30,27 @@ describe('usage compaction', () => {
     const again = await env.DB.prepare(`SELECT SUM(requests) AS n FROM usage_rollups WHERE api_id = 'api_cmp'`).first<{ n: number }>();
     expect(again?.n).toBe(42);
   });
+
+  it('folds error counts by code the same way', async () => {
+    const now = Date.UTC(2026, 10, 20, 12, 0, 0);
+    const hour = Date.UTC(2026, 10, 10, 8, 0, 0);
+    const day = Date.UTC(2026, 8, 1);
+    const insertError = (granularity: string, bucketStart: number, code: number, count: number) =>
+      env.DB.prepare(`INSERT INTO usage_errors (granularity, bucket_start, api_id, application_id, key_type, error_code, count) VALUES (?, ?, 'api_cmp_err', 'app_c', 'PRODUCTION', ?, ?)`).bind(granularity, bucketStart, code, count).run();
+    await insertError('minute', hour + 60_000, 900804, 2);
+    await insertError('minute', hour + 120_000, 900804, 3);
+    await insertError('minute', hour + 120_000, 503, 1);
+    await insertError('minute', now - 60_000, 900804, 7);
+    await insertError('hour', day + 3_600_000, 900901, 4);
+    await insertError('hour', day + 7_200_000, 900901, 6);
+    await compactUsage(env, now);
+    await compactUsage(env, now);
+    const rows = (await env.DB.prepare(`SELECT granularity, bucket_start, error_code, count FROM usage_errors WHERE api_id = 'api_cmp_err' ORDER BY granularity, bucket_start, error_code`).all<{ granularity: string; bucket_start: number; error_code: number; count: number }>()).results;
+    expect(rows.map((r) => [r.granularity, r.bucket_start, r.error_code, r.count])).toEqual([
+      ['day', day, 900901, 10],
+      ['hour', hour, 503, 1],
+      ['hour', hour, 900804, 5],
+      ['minute', now - 60_000, 900804, 7],
+    ]);
+  });
 });

@@ -19,8 +19,15 @@ const FOLD = (from: string, to: string, size: number) => `
     latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum, latency_ms_max = max(latency_ms_max, excluded.latency_ms_max),
     latency_histogram = (SELECT json_group_array(coalesce(a.value, 0) + coalesce(b.value, 0)) FROM json_each(latency_histogram) a JOIN json_each(excluded.latency_histogram) b ON a.key = b.key)`;
 
+const FOLD_ERRORS = (from: string, to: string, size: number) => `
+  INSERT INTO usage_errors (granularity, bucket_start, api_id, application_id, key_type, error_code, count)
+  SELECT '${to}', (bucket_start / ${size}) * ${size}, api_id, application_id, key_type, error_code, SUM(count)
+  FROM usage_errors WHERE granularity = '${from}' AND bucket_start < ?1
+  GROUP BY (bucket_start / ${size}) * ${size}, api_id, application_id, key_type, error_code
+  ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, error_code) DO UPDATE SET count = count + excluded.count`;
+
 /**
- * Compacts old rollups (a cron trigger of the gateway script): minute rows older than two days
+ * Compacts old rollups and error counts (a cron trigger of the gateway script): minute rows older than two days
  * become hour rows, hour rows older than a month become day rows. Each fold and the deletion of what
  * it folded are one D1 transaction, so nothing is counted twice or lost. Cut-offs are whole hours and
  * days, so a bucket is never split between two runs.
@@ -29,7 +36,17 @@ export async function compactUsage(env: Env, now = Date.now()): Promise<void> {
   const db = withBusyRetry(env.DB);
   const minuteCut = Math.floor((now - MINUTE_RETENTION_MS) / 3_600_000) * 3_600_000;
   const hourCut = Math.floor((now - HOUR_RETENTION_MS) / 86_400_000) * 86_400_000;
-  await db.batch([db.prepare(FOLD('minute', 'hour', 3_600_000)).bind(minuteCut), db.prepare(`DELETE FROM usage_rollups WHERE granularity = 'minute' AND bucket_start < ?`).bind(minuteCut)]);
-  await db.batch([db.prepare(FOLD('hour', 'day', 86_400_000)).bind(hourCut), db.prepare(`DELETE FROM usage_rollups WHERE granularity = 'hour' AND bucket_start < ?`).bind(hourCut)]);
+  await db.batch([
+    db.prepare(FOLD('minute', 'hour', 3_600_000)).bind(minuteCut),
+    db.prepare(`DELETE FROM usage_rollups WHERE granularity = 'minute' AND bucket_start < ?`).bind(minuteCut),
+    db.prepare(FOLD_ERRORS('minute', 'hour', 3_600_000)).bind(minuteCut),
+    db.prepare(`DELETE FROM usage_errors WHERE granularity = 'minute' AND bucket_start < ?`).bind(minuteCut),
+  ]);
+  await db.batch([
+    db.prepare(FOLD('hour', 'day', 86_400_000)).bind(hourCut),
+    db.prepare(`DELETE FROM usage_rollups WHERE granularity = 'hour' AND bucket_start < ?`).bind(hourCut),
+    db.prepare(FOLD_ERRORS('hour', 'day', 86_400_000)).bind(hourCut),
+    db.prepare(`DELETE FROM usage_errors WHERE granularity = 'hour' AND bucket_start < ?`).bind(hourCut),
+  ]);
   await db.prepare(`DELETE FROM usage_batches WHERE processed_at < ?`).bind(now - 7 * 86_400_000).run();
 }

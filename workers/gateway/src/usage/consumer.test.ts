@@ -46,4 +46,24 @@ describe('usage consumer', () => {
     expect(again.explicitAcks).toHaveLength(1);
     expect((await rollup('api_dup'))?.requests).toBe(3);
   });
+
+  it('adds error counts by code in the same transaction, once per message', async () => {
+    const errors = (count: number) => [
+      { bucketStart: 1_700_000_040_000, apiId: 'api_err', applicationId: 'app_u', keyType: 'PRODUCTION', errorCode: 900804, count },
+      { bucketStart: 1_700_000_040_000, apiId: 'api_err', applicationId: 'app_u', keyType: 'PRODUCTION', errorCode: 503, count: 1 },
+    ];
+    const message = { id: 'err-1', rows: [row({ apiId: 'api_err', statusClass: '4xx' })], errors: errors(2) };
+    await consume([message, { id: 'err-2', rows: [row({ apiId: 'api_err', statusClass: '4xx' })], errors: errors(3) }]);
+    await consume([message]);
+    const counts = (await env.DB.prepare(`SELECT error_code, count FROM usage_errors WHERE api_id = 'api_err' AND granularity = 'minute' ORDER BY error_code`).all<{ error_code: number; count: number }>()).results;
+    expect(counts).toEqual([
+      { error_code: 503, count: 2 },
+      { error_code: 900804, count: 5 },
+    ]);
+  });
+
+  it('still takes messages without error rows (sent before errors were reported)', async () => {
+    await consume([{ id: 'old-1', rows: [row({ apiId: 'api_old' })] }]);
+    expect((await rollup('api_old'))?.requests).toBe(3);
+  });
 });

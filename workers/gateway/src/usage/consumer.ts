@@ -2,14 +2,14 @@ import { withBusyRetry } from '../../../shared/d1-retry.ts';
 import type { UsageMessage } from '../../../shared/usage.ts';
 
 /**
- * Folds usage messages into the per-minute rollups. Each message is one D1 transaction that first
+ * Folds usage messages into the per-minute rollups and error counts. Each message is one D1 transaction that first
  * records the message id: a redelivered message fails on that primary key and is acknowledged
  * without being counted again; any other failure is retried by the queue.
  */
 export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env): Promise<void> {
   const db = withBusyRetry(env.DB);
   for (const message of batch.messages) {
-    const { id, rows } = message.body;
+    const { id, rows, errors = [] } = message.body;
     const statements = [
       db.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
       ...rows.map((r) =>
@@ -25,6 +25,14 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
              latency_ms_max = max(latency_ms_max, excluded.latency_ms_max),
              latency_histogram = (SELECT json_group_array(coalesce(a.value, 0) + coalesce(b.value, 0)) FROM json_each(latency_histogram) a JOIN json_each(excluded.latency_histogram) b ON a.key = b.key)`,
         ).bind(r.bucketStart, r.apiId, r.applicationId, r.keyType, r.statusClass, r.requests, r.throttled, r.requestBytes, r.responseBytes, r.latencyMsSum, r.latencyMsMax, JSON.stringify(r.latencyHistogram)),
+      ),
+      ...errors.map((e) =>
+        db
+          .prepare(
+            `INSERT INTO usage_errors (granularity, bucket_start, api_id, application_id, key_type, error_code, count) VALUES ('minute', ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, error_code) DO UPDATE SET count = count + excluded.count`,
+          )
+          .bind(e.bucketStart, e.apiId, e.applicationId, e.keyType, e.errorCode, e.count),
       ),
     ];
     try {

@@ -1,4 +1,4 @@
-import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageRow } from '../../../shared/usage.ts';
+import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageRow } from '../../../shared/usage.ts';
 
 export interface UsageEvent {
   apiId: string;
@@ -9,14 +9,17 @@ export interface UsageEvent {
   latencyMs: number;
   requestBytes: number;
   responseBytes: number;
+  /** Set when the answer is an error (status >= 400): the problem's WSO2 `code`, else the status. */
+  errorCode: number | null;
 }
 
 const FLUSH_AFTER_MS = 1000;
 const MAX_ROWS = 500;
 
-// Rows of the current flush period, keyed by minute × API × application × key type × status class.
-// Bounded by MAX_ROWS: reaching it flushes at once.
+// Rows of the current flush period, keyed by minute × API × application × key type × status class
+// (and × error code for errors). Bounded by MAX_ROWS together: reaching it flushes at once.
 let pending = new Map<string, UsageRow>();
+let pendingErrors = new Map<string, UsageErrorRow>();
 let flushScheduled = false;
 
 /**
@@ -45,7 +48,14 @@ export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, 
   const b = bucketOf(latency);
   row.latencyHistogram[b] = (row.latencyHistogram[b] ?? 0) + 1;
 
-  if (pending.size >= MAX_ROWS) {
+  if (event.errorCode !== null) {
+    const errorKey = `${bucketStart}|${event.apiId}|${app}|${keyType}|${event.errorCode}`;
+    const errorRow = pendingErrors.get(errorKey);
+    if (errorRow === undefined) pendingErrors.set(errorKey, { bucketStart, apiId: event.apiId, applicationId: app, keyType, errorCode: event.errorCode, count: 1 });
+    else errorRow.count += 1;
+  }
+
+  if (pending.size + pendingErrors.size >= MAX_ROWS) {
     waitUntil(flush(env));
   } else if (!flushScheduled) {
     flushScheduled = true;
@@ -57,9 +67,11 @@ export async function flush(env: Env): Promise<void> {
   flushScheduled = false;
   if (pending.size === 0) return;
   const rows = [...pending.values()];
+  const errors = [...pendingErrors.values()];
   pending = new Map();
+  pendingErrors = new Map();
   try {
-    await env.USAGE.send({ id: crypto.randomUUID(), rows });
+    await env.USAGE.send({ id: crypto.randomUUID(), rows, errors });
   } catch (cause) {
     console.error(JSON.stringify({ level: 'error', message: 'usage batch not sent', rows: rows.length, cause: String(cause) }));
   }

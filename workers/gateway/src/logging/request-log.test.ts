@@ -1,0 +1,107 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sha256Hex } from '../../../shared/crypto.ts';
+import { createGatewayApp } from '../app.ts';
+import { api, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
+
+const APP = 'app_logged';
+const API_KEY = 'tpk_logged_secret_0123456789abcdef';
+const gateway = createGatewayApp();
+let key: SigningKey;
+
+beforeAll(async () => {
+  key = await signingKey('kl');
+  await deploy([api({ id: 'api_logged', context: '/logged', resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' })] })], [key]);
+  await subscribe(APP, 'api_logged');
+  await env.DB.prepare(`INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_logged', 'logged@example.com', 'L', 'x', 'subscriber')`).run();
+  await env.DB.prepare(`INSERT INTO applications (id, name, owner_id) VALUES (?, 'Logged', 'usr_logged')`).bind(APP).run();
+  await env.DB.prepare(`INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, allowed_ips, allowed_referrers) VALUES ('key_logged', ?, 'PRODUCTION', 'k', ?, ?, '[]', '[]')`)
+    .bind(APP, await sha256Hex(API_KEY), API_KEY.slice(0, 8))
+    .run();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+interface LogRecord {
+  timestamp: string;
+  observedTimestamp: string;
+  severityText: string;
+  severityNumber: number;
+  body: string;
+  resource: Record<string, string>;
+  attributes: Record<string, string | number>;
+}
+
+/** Calls the gateway, waits for its background work and returns the raw request-log lines it wrote. */
+async function loggedCall(path: string, init: RequestInit = {}, bindings: Env = env): Promise<{ status: number; lines: string[] }> {
+  const log = vi.spyOn(console, 'log');
+  const ctx = createExecutionContext();
+  const res = await gateway.fetch(new Request(`http://gateway.test${path}`, init), bindings, ctx);
+  await res.arrayBuffer();
+  await waitOnExecutionContext(ctx);
+  const lines = log.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('"severityText"'));
+  log.mockRestore();
+  return { status: res.status, lines };
+}
+
+describe('request log (OpenTelemetry log data model)', () => {
+  it('writes one record per call with the OTel fields and semantic-convention attributes, and no bearer token or query value', async () => {
+    const bearer = await token(key, { applicationId: APP });
+    const { status, lines } = await loggedCall('/logged/v1/pets?search=hunter2&apikey=query-secret-value', { headers: { authorization: `Bearer ${bearer}`, 'user-agent': 'log-test/1.0' } });
+    expect(status).toBe(200);
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    const record = JSON.parse(line) as LogRecord;
+    expect(record).toMatchObject({
+      severityText: 'INFO',
+      severityNumber: 9,
+      body: 'GET /logged/v1/pets 200',
+      resource: { 'service.name': 'turnpike-gateway', 'deployment.environment.name': 'production' },
+      attributes: {
+        'http.request.method': 'GET',
+        'url.path': '/logged/v1/pets',
+        'url.query': 'search=REDACTED&apikey=REDACTED',
+        'http.response.status_code': 200,
+        'user_agent.original': 'log-test/1.0',
+        'turnpike.api.id': 'api_logged',
+        'turnpike.application.id': APP,
+        'turnpike.key_type': 'PRODUCTION',
+      },
+    });
+    expect(Date.parse(record.timestamp)).toBeLessThanOrEqual(Date.parse(record.observedTimestamp));
+    expect(record.attributes['turnpike.duration_ms']).toEqual(expect.any(Number));
+    expect(record.attributes['turnpike.request.id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(record.attributes['turnpike.error.code']).toBeUndefined();
+    for (const secret of [bearer, bearer.split('.')[2] ?? bearer, 'hunter2', 'query-secret-value']) expect(line).not.toContain(secret);
+    expect(line).not.toMatch(/authorization|bearer/i);
+  });
+
+  it('never contains the API key, and records refused calls with their error code at WARN', async () => {
+    const accepted = await loggedCall('/logged/v1/pets', { headers: { apikey: API_KEY } });
+    expect(accepted.status).toBe(200);
+    expect(accepted.lines).toHaveLength(1);
+    expect(accepted.lines[0]).not.toContain(API_KEY);
+    expect(accepted.lines[0]).not.toContain(API_KEY.slice(8));
+    expect((JSON.parse(accepted.lines[0] ?? '{}') as LogRecord).attributes['turnpike.application.id']).toBe(APP);
+
+    const refused = await loggedCall('/logged/v1/pets', { headers: { apikey: `${API_KEY}-wrong` } });
+    expect(refused.status).toBe(401);
+    const record = JSON.parse(refused.lines[0] ?? '{}') as LogRecord;
+    expect(record).toMatchObject({ severityText: 'WARN', attributes: { 'http.response.status_code': 401, 'turnpike.error.code': 900901, 'turnpike.api.id': 'api_logged' } });
+    expect(refused.lines[0]).not.toContain(API_KEY.slice(8));
+  });
+
+  it('logs calls no API matches, at WARN with the problem code', async () => {
+    const { lines } = await loggedCall('/nowhere/v1/x');
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ severityText: 'WARN', attributes: { 'http.response.status_code': 404, 'turnpike.error.code': 900906 } });
+  });
+
+  it('is off when REQUEST_LOG is "off"', async () => {
+    const bearer = await token(key, { applicationId: APP });
+    const { status, lines } = await loggedCall('/logged/v1/pets', { headers: { authorization: `Bearer ${bearer}` } }, { ...env, REQUEST_LOG: 'off' });
+    expect(status).toBe(200);
+    expect(lines).toEqual([]);
+  });
+});
