@@ -56,9 +56,33 @@ function stopChildren(): void {
   }
 }
 
-async function measure(url: string, headers: Record<string, string>, seconds: number, connections = CONNECTIONS): Promise<CaseResult> {
-  const result = await autocannon({ url, connections, duration: seconds, headers });
+/** `tokens`: a bearer token drawn at random per request (many counter keys instead of one hot key). */
+async function measure(url: string, headers: Record<string, string>, seconds: number, connections = CONNECTIONS, tokens?: readonly string[]): Promise<CaseResult> {
+  const requests =
+    tokens === undefined
+      ? undefined
+      : [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)] ?? ''}` } }) }];
+  const result = await autocannon({ url, connections, duration: seconds, headers, ...(requests === undefined ? {} : { requests }) });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+/** `count` applications subscribed to `apiId`, each with production keys and a client-credentials token. */
+async function manyKeyTokens(developer: Client, controlPlaneUrl: string, apiId: string, count: number): Promise<string[]> {
+  log(`creating ${count} applications, each a counter key of its own…`);
+  const one = async (i: number): Promise<string> => {
+    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `bench-key-${i}-${Date.now()}` });
+    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId, tier: 'Bench-strict' });
+    const res = await fetch(`${controlPlaneUrl}/oauth2/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${keys.body.consumerKey}:${keys.body.consumerSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i += 8) tokens.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => one(i + j)))));
+  return tokens;
 }
 
 const median = (values: number[]) => {
@@ -118,6 +142,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const anon = new Client(controlPlaneUrl);
   const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
   const tiers = { strict: 1_000_000, leased: 1_000_000_000 };
+  let strictApiId = '';
   for (const [mode, limit] of Object.entries(tiers)) {
     await admin.expect([201, 409], 'POST', '/api/admin/v1/throttling-policies', { kind: 'subscription', name: `Bench-${mode}`, description: 'Counts every call exactly; too large for the bench to reach', limit, unitTime: 1, timeUnit: 'min' });
   }
@@ -140,6 +165,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
     await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
     await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: `Bench-${mode}` });
+    if (mode === 'strict') strictApiId = api.body.id;
   }
   const tokenRes = await fetch(`${controlPlaneUrl}/oauth2/token`, {
     method: 'POST',
@@ -150,11 +176,15 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const auth = { authorization: `Bearer ${accessToken}` };
   const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
 
-  const cases: Array<{ name: string; url: string; headers: Record<string, string> }> = [
+  // Many keys: as many applications, each subscribed to the strict API with a token of its own.
+  const manyTokens = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke ? 50 : 1000);
+
+  const cases: Array<{ name: string; url: string; headers: Record<string, string>; tokens?: readonly string[] }> = [
     { name: 'pass-through', url: `${passthrough}/items`, headers: {} },
     { name: 'gateway: unsecured resource', url: `${gatewayUrl}/bench-strict/v1/open`, headers: {} },
     { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', url: `${gatewayUrl}/bench-strict/v1/items`, headers: auth },
     { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/items`, headers: auth },
+    { name: `gateway: JWT + subscription + throttle, strict (${manyTokens.length.toLocaleString('en')} keys)`, url: `${gatewayUrl}/bench-strict/v1/items`, headers: {}, tokens: manyTokens },
     { name: 'gateway: API key + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/keyed`, headers: { apikey: apiKey.body.key } },
     { name: 'pass-through + 1 DO call, native RPC (one hot key)', url: `${doRpc}/native/hot`, headers: {} },
     { name: 'pass-through + 1 DO call, native RPC (1,000 keys)', url: `${doRpc}/native/spread`, headers: {} },
@@ -162,16 +192,16 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', url: `${doRpc}/itty/spread`, headers: {} },
   ];
   for (const c of cases) {
-    const probe = await fetch(c.url, { headers: c.headers });
+    const probe = await fetch(c.url, { headers: c.tokens === undefined ? c.headers : { authorization: `Bearer ${c.tokens[0] ?? ''}` } });
     if (probe.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${probe.status}: ${await probe.text()}`);
   }
 
   log(`warming up (${WARMUP_S} s per case)…`);
-  for (const c of cases) await measure(c.url, c.headers, WARMUP_S);
+  for (const c of cases) await measure(c.url, c.headers, WARMUP_S, CONNECTIONS, c.tokens);
   const samples = new Map<string, CaseResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of cases) {
-      const r = await measure(c.url, c.headers, DURATION_S);
+      const r = await measure(c.url, c.headers, DURATION_S, CONNECTIONS, c.tokens);
       samples.get(c.name)?.push(r);
       log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
     }
@@ -188,7 +218,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   }
   // Added latency without queueing: one connection, one request at a time, cases interleaved.
   log('measuring unloaded latency (1 connection)…');
-  const unloadedCases = cases.filter((c) => c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict'));
+  const unloadedCases = cases.filter((c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')));
   const unloadedSamples = new Map<string, CaseResult[]>(unloadedCases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await measure(c.url, c.headers, smoke ? 1 : 4, 1));
