@@ -7,7 +7,7 @@
  *   npm run bench               3 rounds × 8 s per case
  *   npm run bench -- --smoke    1 round × 1 s per case (a check that the harness works)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { ROOT, waitFor } from '../scripts/lib/platform.ts';
 import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { startPlatform } from '../test/support/platform.ts';
+import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
 import { measureRouteLookups } from './route-table.ts';
 
 const smoke = process.argv.includes('--smoke');
@@ -64,6 +65,39 @@ async function measure(url: string, headers: Record<string, string>, seconds: nu
       : [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)] ?? ''}` } }) }];
   const result = await autocannon({ url, connections, duration: seconds, headers, ...(requests === undefined ? {} : { requests }) });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+/**
+ * Makes the production gateway environment serve `count` more APIs (contexts /bulk<i>) next to what
+ * it serves, written straight into the local snapshot row the gateway reads (compiling them through
+ * the control plane would take one deploy each). Returns once the gateway routes them.
+ */
+async function deployBulkApis(persistTo: string, gatewayUrl: string, count: number): Promise<number> {
+  log(`adding ${count} APIs to the production snapshot…`);
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-bulk-'));
+  const read = spawnSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', persistTo, '-c', 'wrangler.toml', '--json', '--command', "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'"], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }, maxBuffer: 64 * 1024 * 1024 });
+  const body = (JSON.parse(read.stdout) as Array<{ results: Array<{ body: string }> }>)[0]?.results[0]?.body;
+  if (body === undefined) throw new Error(`could not read the snapshot: ${read.stderr}`);
+  const snapshot = await decodeSnapshot(body);
+  const template = snapshot.apis.find((a) => a.context === '/bench-strict');
+  if (template === undefined) throw new Error('the bench API is not in the snapshot');
+  const bulk = Array.from({ length: count }, (_, i) => ({ ...template, id: `api_bulk${i}`, name: `Bulk ${i}`, context: `/bulk${i}`, isDefaultVersion: false }));
+  const next = { ...snapshot, version: snapshot.version + 1, apis: [...snapshot.apis, ...bulk] };
+  const sql = join(dir, 'snapshot.sql');
+  writeFileSync(sql, `UPDATE gateway_snapshots SET version = ${next.version}, body = '${await encodeSnapshot(next)}' WHERE environment_id = 'env_production';\n`);
+  const write = spawnSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', persistTo, '-c', 'wrangler.toml', '--file', sql], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } });
+  if (write.status !== 0) throw new Error(`could not write the snapshot: ${write.stderr}`);
+  rmSync(dir, { recursive: true, force: true });
+  await waitForStatus(`${gatewayUrl}/bulk${count - 1}/v1/open`, 200);
+  return next.apis.length;
+}
+
+async function waitForStatus(url: string, status: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(url)).status === status) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} never answered ${status}`);
 }
 
 /** `count` applications subscribed to `apiId`, each with production keys and a client-credentials token. */
@@ -230,6 +264,25 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const p50 = median(list.map((s) => s.p50));
     const p99 = median(list.map((s) => s.p99));
     unloaded[name] = { p50, p99, addedP50Ms: Number((p50 - passP50).toFixed(2)), addedP99Ms: Number((p99 - passP99).toFixed(2)) };
+  }
+  // The same hot-key case once the environment serves 10,000 more APIs, beside pass-through again.
+  const bulk = smoke ? 1000 : 10_000;
+  const deployedApis = await deployBulkApis(platform.persistTo, gatewayUrl, bulk);
+  const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
+  const scaledSamples = new Map<string, CaseResult[]>(scaled.map((c) => [c.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of scaled) {
+      const r = await measure(c.url, c.headers, DURATION_S);
+      scaledSamples.get(c.name)?.push(r);
+      log(`round ${round}/${ROUNDS} with ${bulk} more APIs, ${c.name}: ${r.rps.toFixed(0)} req/s`);
+    }
+  }
+  const scaledBase = median((scaledSamples.get('pass-through') ?? []).map((x) => x.rps));
+  for (const [name, list] of scaledSamples) {
+    if (name === 'pass-through') continue;
+    const rps = median(list.map((x) => x.rps));
+    const p99 = median(list.map((x) => x.p99));
+    results[`${name}, ${deployedApis.toLocaleString('en')} APIs deployed`] = { rps: Math.round(rps), p50: median(list.map((x) => x.p50)), p99, ratio: Number((rps / scaledBase).toFixed(3)), addedP99Ms: Number((p99 - median((scaledSamples.get('pass-through') ?? []).map((x) => x.p99))).toFixed(2)), non2xx: list.reduce((n, x) => n + x.non2xx, 0) };
   }
   const routeLookups = measureRouteLookups();
   const report = {

@@ -28,7 +28,7 @@ declare module 'vitest' {
 const base = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787);
 export const E2E_PORTS: Ports = { gateway: base, controlPlane: base + 1, portal: base + 2, demoBackend: base + 3, inspector: base + 442 };
 
-export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; gatewayVars?: Record<string, string>; log?: (line: string) => void } = {}): Promise<PlatformInfo & { stop(): Promise<void> }> {
+export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; gatewayVars?: Record<string, string>; log?: (line: string) => void } = {}): Promise<PlatformInfo & { persistTo: string; stop(): Promise<void> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-platform-'));
   const persistTo = join(dir, 'state');
@@ -45,6 +45,7 @@ export async function startPlatform(options: { ports?: Ports; portal?: boolean; 
       portalUrl: running.urls.portal,
       demoBackendUrl: running.urls.demoBackend,
       demo,
+      persistTo,
       stop: async () => {
         await running.stop();
         rmSync(dir, { recursive: true, force: true });

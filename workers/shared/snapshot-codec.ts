@@ -10,7 +10,7 @@ export const MAX_SNAPSHOT_BYTES = 1_900_000;
 const PREFIX = 'gz:';
 
 async function pipe(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const out = await new Response(new Blob([bytes]).stream().pipeThrough(transform)).arrayBuffer();
+  const out = await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform)).arrayBuffer();
   return new Uint8Array(out);
 }
 
