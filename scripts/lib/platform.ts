@@ -161,9 +161,13 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   }
   const children: Array<{ name: string; child: ChildProcess }> = [];
   let stopping = false;
+  let ready = false;
   let onExit: (name: string) => void = () => {};
   const exited = new Promise<string>((resolve) => (onExit = resolve));
-  for (const spec of specs) {
+  // Several workerd processes opening one --persist-to folder at once can find its SQLite files
+  // locked for a moment and exit: a process that dies while the platform is starting gets two more
+  // tries before the start fails.
+  const launchOne = (spec: (typeof specs)[number], attempt: number) => {
     const child = spawn(process.execPath, [WRANGLER, ...spec.args], { cwd: spec.cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const prefix = `[${spec.name}] `;
     const relay = (chunk: Buffer) => {
@@ -172,15 +176,25 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     child.stdout?.on('data', relay);
     child.stderr?.on('data', relay);
     child.on('exit', (code) => {
-      if (!stopping) {
-        options.log(`${prefix}exited with code ${code}`);
-        onExit(spec.name);
+      if (stopping) return;
+      const entry = children.find((c) => c.child === child);
+      if (!ready && attempt < 3) {
+        options.log(`${prefix}exited with code ${code} while starting; starting it again (attempt ${attempt + 1} of 3)`);
+        setTimeout(() => {
+          if (stopping) return;
+          const next = launchOne(spec, attempt + 1);
+          if (entry !== undefined) entry.child = next;
+        }, 500 * attempt);
+        return;
       }
+      options.log(`${prefix}exited with code ${code}`);
+      onExit(spec.name);
     });
-    children.push({ name: spec.name, child });
     started.add(child);
     child.on('exit', () => started.delete(child));
-  }
+    return child;
+  };
+  for (const spec of specs) children.push({ name: spec.name, child: launchOne(spec, 1) });
   const stop = async () => {
     stopping = true;
     await Promise.all(
@@ -222,6 +236,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     await stop();
     throw err;
   }
+  ready = true;
   return { urls, stop, exited };
 }
 
