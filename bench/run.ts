@@ -84,7 +84,16 @@ async function deployBulkApis(persistTo: string, gatewayUrl: string, count: numb
   const bulk = Array.from({ length: count }, (_, i) => ({ ...template, id: `api_bulk${i}`, name: `Bulk ${i}`, context: `/bulk${i}`, isDefaultVersion: false }));
   const next = { ...snapshot, version: snapshot.version + 1, apis: [...snapshot.apis, ...bulk] };
   const sql = join(dir, 'snapshot.sql');
-  writeFileSync(sql, `UPDATE gateway_snapshots SET version = ${next.version}, body = '${await encodeSnapshot(next)}' WHERE environment_id = 'env_production';\n`);
+  // D1 caps one SQL statement at 100 kB: the body goes in as a string built up in pieces.
+  const encoded = await encodeSnapshot(next);
+  const pieces: string[] = [];
+  for (let i = 0; i < encoded.length; i += 90_000) pieces.push(encoded.slice(i, i + 90_000));
+  // The version goes last: a gateway that looks in between still sees the old version.
+  const statements = [
+    ...pieces.map((piece, i) => `UPDATE gateway_snapshots SET body = ${i === 0 ? `'${piece}'` : `body || '${piece}'`} WHERE environment_id = 'env_production';`),
+    `UPDATE gateway_snapshots SET version = ${next.version} WHERE environment_id = 'env_production';`,
+  ];
+  writeFileSync(sql, statements.join('\n') + '\n');
   const write = spawnSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', persistTo, '-c', 'wrangler.toml', '--file', sql], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } });
   if (write.status !== 0) throw new Error(`could not write the snapshot: ${write.stderr}`);
   rmSync(dir, { recursive: true, force: true });
