@@ -9,7 +9,7 @@ import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { queryUsage, toCsv, type UsageFilter } from './query.ts';
 
-const UsageQuery = z.object({
+export const UsageQuery = z.object({
   apiId: z.string().optional(),
   applicationId: z.string().optional(),
   from: z.coerce.number().int().min(0).optional().openapi({ description: 'Start (epoch ms, inclusive); default 24 hours ago' }),
@@ -18,7 +18,7 @@ const UsageQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-const UsagePointSchema = z
+export const UsagePointSchema = z
   .object({
     bucketStart: z.number().int(),
     apiId: z.string(),
@@ -32,7 +32,7 @@ const UsagePointSchema = z
   })
   .openapi('UsagePoint');
 
-const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
+export const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
 
 type Audience = 'devportal' | 'publisher' | 'admin';
 const SCOPE: Record<Audience, Scope> = { devportal: 'apps:manage', publisher: 'api:view', admin: 'admin:audit' };

@@ -16,7 +16,7 @@ export const IMPORT_CONTENT_TYPES = ['application/json', 'application/yaml', 'ap
 export const IMPORT_PATH = '/api/publisher/v1/apis/import';
 
 const ImportOptions = CreateApiBody.omit({ resources: true, openapi: true }).partial({ name: true, version: true });
-const ImportJson = ImportOptions.extend({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]) }).openapi('ImportApiRequest');
+export const ImportJson = ImportOptions.extend({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]) }).openapi('ImportApiRequest');
 const ImportQuery = z.object({ context: z.string().optional(), version: z.string().optional(), name: z.string().optional() });
 
 export function openapiRoutes() {
