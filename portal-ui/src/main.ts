@@ -1,14 +1,21 @@
 import { otherwise, route, start } from './router.ts';
 import { accountView, loginView } from './views/auth.ts';
+import { apiPageView } from './views/developer/api-page.ts';
 import { applicationsView } from './views/developer/applications.ts';
 import { catalogView } from './views/developer/catalog.ts';
+import { usageView } from './views/developer/usage.ts';
 import { publisherApisView } from './views/publisher/apis.ts';
 import './style.css';
 
 route('/signin', loginView, { public: true });
 route('/account', accountView);
 route('/catalog', catalogView);
+route('/apis/:apiId', (p) => apiPageView(p, 'overview'));
+route('/apis/:apiId/docs', (p) => apiPageView(p, 'docs'));
+route('/apis/:apiId/reference', (p) => apiPageView(p, 'reference'));
 route('/applications', applicationsView);
+route('/usage', usageView);
+route('/usage/:applicationId', usageView);
 route('/publisher', publisherApisView);
 otherwise(catalogView, loginView);
 start();

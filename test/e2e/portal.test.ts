@@ -6,7 +6,7 @@ import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { ROOT, usePlatform } from '../support/platform.ts';
 
 /** The portal in Debian's Chromium against the running platform; screenshots for reviewers. */
-const { portalUrl, controlPlaneUrl, gatewayUrl, demo } = usePlatform();
+const { portalUrl, controlPlaneUrl, demo } = usePlatform();
 const shots = join(ROOT, 'test-results/screenshots');
 let browser: Browser;
 const dialogs: string[] = [];
@@ -22,13 +22,19 @@ afterAll(async () => {
   await browser.close();
 });
 
-async function signIn(who: { email: string; password: string }): Promise<Page> {
+/** A fresh browser context whose dialogs (alert, confirm…) are recorded: script planted in data must never open one. */
+async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
+  return page;
+}
+
+async function signIn(who: { email: string; password: string }): Promise<Page> {
+  const page = await newPage();
   await page.goto(portalUrl);
   await page.fill('#email', who.email);
   await page.fill('#password', who.password);
@@ -86,13 +92,8 @@ describe('portal', () => {
     await page.context().close();
   });
 
-  it('walks a new developer from sign-up to a working call, which fails once the subscription is blocked', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    const page = await context.newPage();
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+  it('walks a new developer from sign-up to a try-it call that shows in usage, and fails once an admin blocks the subscription', async () => {
+    const page = await newPage();
     await page.goto(portalUrl);
     const email = `newdev-${Date.now()}@example.com`;
     await page.fill('#signup-name', 'New Developer');
@@ -100,31 +101,58 @@ describe('portal', () => {
     await page.fill('#signup-password', 'a long enough password');
     await page.click('#signup');
     await page.waitForSelector('#catalog .card');
+    await page.fill('#search', 'Petstore');
+    await page.click('#catalog h2 a:has-text("Petstore")');
+    await page.waitForSelector('#api-overview');
+    expect(await page.textContent('#api-overview')).toContain('/pets');
+
     await page.click('a[href="#/applications"]');
     await page.fill('#app-name', 'My first app');
-    await page.click('form.inline button[type="submit"]');
+    await page.click('form[data-form="create-app"] button[type="submit"]');
     const card = '[data-app="My first app"]';
     await page.waitForSelector(card);
     await page.selectOption(`${card} select[data-field="api"]`, { label: 'Petstore v1' });
+    await page.selectOption(`${card} select[data-field="tier"]`, 'Gold');
     await page.click(`${card} form[data-form="subscribe"] button`);
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('Petstore v1 ·') === true, card);
-    await page.click(`${card} button.secondary:has-text("Generate production keys")`);
+    await page.click(`${card} button:has-text("Generate production keys")`);
     await page.waitForSelector('#secret');
     expect(await page.textContent('.warning')).toContain('shown once');
-    await page.click('a[href="#/catalog"]');
-    await page.click('a[href="#/applications"]');
-    await page.click(`${card} [data-action="test-token"]`);
-    const accessToken = ((await (await page.waitForSelector('#test-token')).textContent()) ?? '').trim();
     await page.screenshot({ path: join(shots, 'new-developer.png'), fullPage: true });
-    await context.close();
 
-    const call = () => fetch(`${gatewayUrl}${demo.api.context}/pets`, { headers: { authorization: `Bearer ${accessToken}` } });
-    expect((await call()).status).toBe(200);
-    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:subscriptions', 'api:view']);
-    const subs = await publisher.expect<{ list: Array<{ id: string; subscriber: string }> }>([200], 'GET', `/api/publisher/v1/apis/${demo.api.id}/subscriptions`);
+    await page.goto(`${portalUrl}/#/apis/${demo.api.id}/reference`);
+    await page.click('#try-get-token');
+    await page.waitForSelector('#try-credentials .ok');
+    const op = 'details.operation[data-operation="GET /pets"]';
+    await page.click(`${op} > summary`);
+    const send = async () => {
+      await page.evaluate((sel) => document.querySelector(`${sel} .status-line`)?.remove(), op);
+      await page.click(`${op} [data-action="send"]`);
+      return (await page.waitForSelector(`${op} .status-line`)).getAttribute('data-status');
+    };
+    expect(await send()).toBe('200');
+    expect(await page.textContent(`${op} .response-body`)).toContain('[');
+    await page.screenshot({ path: join(shots, 'api-reference-try-it.png'), fullPage: true });
+
+    const admin = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['api:subscriptions', 'api:view']);
+    const subs = await admin.expect<{ list: Array<{ id: string; subscriber: string }> }>([200], 'GET', `/api/publisher/v1/apis/${demo.api.id}/subscriptions`);
     const mine = subs.body.list.find((s) => s.subscriber === email);
-    await publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${mine?.id}/block`, { status: 'BLOCKED' });
-    expect((await call()).status).toBe(403);
+    await admin.expect([200], 'POST', `/api/publisher/v1/subscriptions/${mine?.id}/block`, { status: 'BLOCKED' });
+    expect(await send()).toBe('403');
+
+    // Usage reaches D1 through a queue about a second after the call: poll, with a bound.
+    await page.click('a[href="#/usage"]');
+    await page.selectOption('#usage-app', { label: 'My first app' });
+    let total = 0;
+    for (let i = 0; i < 30 && total < 1; i++) {
+      await page.click('#usage-refresh');
+      await page.waitForTimeout(500);
+      total = Number((await page.getAttribute('#usage > [data-total]', 'data-total')) ?? 0);
+    }
+    expect(total).toBeGreaterThanOrEqual(1);
+    expect(await page.$$('#usage svg.chart rect')).not.toHaveLength(0);
+    await page.screenshot({ path: join(shots, 'usage.png'), fullPage: true });
+    await page.context().close();
   });
 
   it('never runs script planted in publisher-controlled text (stored XSS)', async () => {
