@@ -4,7 +4,9 @@ import { apiPageView } from './views/developer/api-page.ts';
 import { applicationsView } from './views/developer/applications.ts';
 import { catalogView } from './views/developer/catalog.ts';
 import { usageView } from './views/developer/usage.ts';
+import { publisherApiView, type PublisherTab } from './views/publisher/api-detail.ts';
 import { publisherApisView } from './views/publisher/apis.ts';
+import { newApiView } from './views/publisher/new-api.ts';
 import './style.css';
 
 route('/signin', loginView, { public: true });
@@ -17,5 +19,8 @@ route('/applications', applicationsView);
 route('/usage', usageView);
 route('/usage/:applicationId', usageView);
 route('/publisher', publisherApisView);
+route('/publisher/new', newApiView);
+route('/publisher/apis/:apiId', (p) => publisherApiView(p, 'settings'));
+route('/publisher/apis/:apiId/:tab', (p) => publisherApiView(p, (p['tab'] ?? 'settings') as PublisherTab));
 otherwise(catalogView, loginView);
 start();
