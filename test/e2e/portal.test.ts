@@ -219,6 +219,57 @@ describe('portal', () => {
     await page.context().close();
   });
 
+  it('lets an admin approve a pending application, add a policy (with inline validation), block an IP and filter the audit log', async () => {
+    const page = await signIn(demo.users.admin);
+    await page.click('a[href="#/admin"]');
+    await page.waitForSelector('#admin-approvals');
+    await page.check('#admin-approvals label:has-text("Approve new applications") input');
+    await page.waitForSelector('#admin-approvals .ok');
+    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage']);
+    const pending = await developer.expect<{ id: string; status: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `Needs approval ${stamp}` });
+    expect(pending.body.status).toBe('CREATED');
+    await page.reload();
+    await page.waitForSelector('#approvals');
+    await page.screenshot({ path: join(shots, 'admin-approvals.png'), fullPage: true });
+    await page.click(`[data-workflow] :text("${pending.body.id}") >> xpath=.. >> [data-action="approve"]`);
+    await page.waitForFunction((id) => !document.body.textContent?.includes(id), pending.body.id);
+    await page.uncheck('#admin-approvals label:has-text("Approve new applications") input');
+    await page.waitForSelector('#admin-approvals .ok');
+    const apps = await developer.expect<{ list: Array<{ id: string; status: string }> }>([200], 'GET', '/api/devportal/v1/applications');
+    expect(apps.body.list.find((a) => a.id === pending.body.id)?.status).toBe('APPROVED');
+
+    await page.click('a[href="#/admin/policies"]');
+    await page.fill('#policy-form [data-pointer="/name"]', 'not valid!');
+    await page.fill('#policy-form [data-pointer="/limit"]', '100');
+    await page.click('#policy-form button[type="submit"]');
+    await page.waitForSelector('#policy-form [data-pointer="/name"][aria-invalid="true"] + .field-error');
+    await page.fill('#policy-form [data-pointer="/name"]', `Tier${stamp}`);
+    await page.click('#policy-form button[type="submit"]');
+    await page.waitForSelector(`#policies tr[data-policy="Tier${stamp}"]`);
+    await page.screenshot({ path: join(shots, 'admin-policies.png'), fullPage: true });
+
+    await page.click('a[href="#/admin/blocking"]');
+    await page.selectOption('#condition-form [data-pointer="/conditionType"]', 'IP');
+    await page.fill('#condition-form [data-pointer="/conditionValue"]', '203.0.113.77');
+    await page.click('#condition-form button[type="submit"]');
+    await page.waitForSelector('#conditions :text("203.0.113.77")');
+    await page.screenshot({ path: join(shots, 'admin-blocking.png'), fullPage: true });
+    await page.click('#conditions tr:has-text("203.0.113.77") button:has-text("Delete")');
+    await page.waitForFunction(() => !document.querySelector('#admin-blocking')?.textContent?.includes('203.0.113.77'));
+
+    await page.click('a[href="#/admin/environments"]');
+    expect(await page.textContent('#environments')).toContain('production');
+    await page.click('a[href="#/admin/users"]');
+    expect(await page.textContent('#users')).toContain(demo.users.developer.email);
+    await page.screenshot({ path: join(shots, 'admin-users.png'), fullPage: true });
+    await page.click('a[href="#/admin/audit"]');
+    await page.fill('#audit-action', 'policy.create');
+    await page.click('#admin-audit form button[type="submit"]');
+    await page.waitForFunction((name) => document.querySelector('#audit')?.textContent?.includes(name) === true && !document.querySelector('#audit')?.textContent?.includes('blocking.create'), `Tier${stamp}`);
+    await page.screenshot({ path: join(shots, 'admin-audit.png'), fullPage: true });
+    await page.context().close();
+  });
+
   it('never runs script planted in publisher-controlled text (stored XSS)', async () => {
     const payloads = ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '"><svg onload=alert(3)>', 'javascript:alert(4)'];
     const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);

@@ -21,7 +21,7 @@ export function layout(title: string, ...content: Array<Node | string | null>): 
           can('apps:manage') ? navLink('#/applications', 'Applications') : null,
           can('apps:manage') ? navLink('#/usage', 'Usage') : null,
           can('api:view') ? navLink('#/publisher', 'Publisher') : null,
-          can('admin:users') ? navLink('#/admin', 'Admin') : null,
+          can('admin:users') || can('admin:policies') || can('admin:audit') ? navLink('#/admin', 'Admin') : null,
         ];
   const account =
     me === null
