@@ -270,30 +270,116 @@ describe('portal', () => {
     await page.context().close();
   });
 
-  it('never runs script planted in publisher-controlled text (stored XSS)', async () => {
-    const payloads = ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '"><svg onload=alert(3)>', 'javascript:alert(4)'];
-    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+  it('never runs script planted in any publisher-controlled text (stored XSS), on any page that renders it', async () => {
+    const payloads = ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '"><svg onload=alert(3)>', 'javascript:alert(4)'] as const;
+    const all = payloads.join(' ');
+    const markdownBody = [`# Guide ${payloads[0]}`, '', all, '', '[click me](javascript:alert(5)) [data](data:text/html,<script>alert(6)</script>) [ok](https://example.com)', '', `![pixel](javascript:alert(7))`, '', '```', payloads[1], '```', '', `> ${payloads[2]}`, '', `- ${payloads[0]}`, '', '| a | b |', '|---|---|', `| ${payloads[1]} | **${payloads[0]}** |`].join('\n');
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view', 'api:subscriptions']);
     const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
       name: `XSS ${payloads[0]}`,
-      context: `/xss${Date.now()}`,
+      context: `/xss${stamp}`,
       version: 'v1',
-      description: payloads.join(' '),
-      tags: payloads.slice(1),
+      description: `${all}\n\n[x](javascript:alert(8))`,
+      tags: payloads,
       subscriptionTiers: ['Gold'],
+      resources: [
+        { method: 'GET', path: '/x<svg/onload=alert(9)>' },
+        { method: 'POST', path: '/items', scopes: ['<img/src=x/onerror=alert(10)>'] },
+      ],
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: payloads[0], version: '1', description: markdownBody },
+        paths: {
+          '/x<svg/onload=alert(9)>': { get: { summary: payloads[1], description: all, tags: payloads, parameters: [{ name: payloads[0], in: 'query', description: payloads[2], schema: { type: 'string', enum: payloads } }], responses: { [payloads[0]]: { description: payloads[1] } } } },
+          '/items': { post: { summary: payloads[2], requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { [payloads[0]]: { type: 'string', example: payloads[1] } } } } } }, responses: { 200: { description: all } } } },
+        },
+      },
     });
-    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, { state: 'PUBLISHED' });
+    const apiId = created.body.id;
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Doc ${payloads[0]}`, type: 'HOWTO', sourceType: 'INLINE', content: markdownBody });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Link ${payloads[1]}`, type: 'OTHER', sourceType: 'URL', url: 'https://example.com/?q=%3Cscript%3E' });
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, { state: 'PUBLISHED' });
+    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['subscriptions:manage']);
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
+
+    /** Nothing the payloads could have become: no elements that load or run things, no handlers, no script URLs. */
+    const assertInert = async (page: Page, where: string) => {
+      const bad = await page.evaluate(() =>
+        [...document.querySelectorAll('main *')]
+          .filter((el) => ['IMG', 'SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FRAME'].includes(el.tagName.toUpperCase()) || (el.tagName.toLowerCase() === 'svg' && !el.classList.contains('chart')) || [...el.attributes].some((a) => a.name.startsWith('on') || ((a.name === 'href' || a.name === 'src' || a.name === 'action') && /^\s*(javascript|data|vbscript):/i.test(a.value))))
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      expect(bad, where).toEqual([]);
+      expect(dialogs, where).toEqual([]);
+    };
+    const expandAll = (page: Page) => page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
+
     const page = await signIn(demo.users.developer);
     await page.waitForSelector('#catalog .card');
     const text = await page.textContent('#catalog');
     expect(text).toContain(payloads[0]);
     expect(text).toContain(payloads[1]);
-    expect(await page.$$('#catalog img, #catalog script, #catalog svg')).toHaveLength(0);
-    const publisherPage = await signIn(demo.users.publisher);
-    await publisherPage.click('a[href="#/publisher"]');
-    await publisherPage.waitForSelector('#publisher-apis');
+    await assertInert(page, 'catalog');
     await page.screenshot({ path: join(shots, 'xss-catalog.png'), fullPage: true });
-    expect(dialogs).toEqual([]);
+    await page.goto(`${portalUrl}/#/apis/${apiId}`);
+    await page.waitForSelector('#api-overview');
+    expect(await page.textContent('#api-overview')).toContain(payloads[2]);
+    await assertInert(page, 'API overview');
+    await page.goto(`${portalUrl}/#/apis/${apiId}/docs`);
+    await page.waitForSelector('#documents');
+    expect(await page.textContent('#documents')).toContain(payloads[1]);
+    expect(await page.$('#documents a[href="https://example.com"]')).not.toBeNull();
+    await assertInert(page, 'API documents');
+    await page.screenshot({ path: join(shots, 'xss-documents.png'), fullPage: true });
+    await page.goto(`${portalUrl}/#/apis/${apiId}/reference`);
+    await page.waitForSelector('#operations');
+    await expandAll(page);
+    expect(await page.textContent('#operations')).toContain(payloads[1]);
+    await assertInert(page, 'API reference');
+    await page.goto(`${portalUrl}/#/applications`);
+    await page.waitForSelector('#applications');
+    await assertInert(page, 'applications');
     await page.context().close();
-    await publisherPage.context().close();
+
+    const pub = await signIn(demo.users.publisher);
+    for (const tab of ['', '/resources', '/documents', '/deploy', '/subscribers', '/analytics']) {
+      await pub.goto(`${portalUrl}/#/publisher/apis/${apiId}${tab}`);
+      await pub.waitForSelector(`#publisher-${tab === '' ? 'settings' : tab.slice(1)}`);
+      if (tab === '/documents') {
+        await pub.click('#document-list li:has-text("Doc") button:has-text("Edit")');
+        await pub.waitForFunction(() => document.querySelector('#doc-preview')?.textContent?.includes('alert(2)') === true);
+      }
+      await assertInert(pub, `publisher ${tab || 'settings'}`);
+    }
+    await pub.screenshot({ path: join(shots, 'publisher-documents.png'), fullPage: true });
+    await pub.goto(`${portalUrl}/#/publisher`);
+    await pub.waitForSelector('#publisher-apis');
+    await assertInert(pub, 'publisher list');
+    await pub.context().close();
+
+    const admin = await signIn(demo.users.admin);
+    await admin.goto(`${portalUrl}/#/admin/audit`);
+    await admin.waitForSelector('#audit table');
+    await expandAll(admin);
+    await assertInert(admin, 'audit log');
+    await admin.context().close();
+    expect(dialogs).toEqual([]);
+  });
+
+  it('fits a phone: the main pages render at 390 px without horizontal scrolling', async () => {
+    const page = await signIn(demo.users.developer);
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [hash, name, ready] of [
+      ['#/catalog', 'catalog', '#catalog .card'],
+      [`#/apis/${demo.api.id}/reference`, 'api-reference', '#operations'],
+      ['#/applications', 'applications', '#applications'],
+      ['#/usage', 'usage', '#usage'],
+    ] as const) {
+      await page.goto(`${portalUrl}/${hash}`);
+      await page.waitForSelector(ready);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(392);
+      await page.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: true });
+    }
+    await page.context().close();
   });
 });

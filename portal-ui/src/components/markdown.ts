@@ -87,7 +87,8 @@ export function markdown(source: string): HTMLElement {
   return root;
 }
 
-const INLINE = /`([^`]+)`|!\[([^\]]*)\]\(([^)\s]+)(?:\s+"[^"]*")?\)|\[([^\]]+)\]\(([^)\s]+)(?:\s+"[^"]*")?\)|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|<(https?:\/\/[^>\s]+)>/;
+// Link targets may hold one level of balanced parentheses, as URLs (and script payloads) do.
+const INLINE = /`([^`]+)`|!\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))+)(?:\s+"[^"]*")?\)|\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)(?:\s+"[^"]*")?\)|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|<(https?:\/\/[^>\s]+)>/;
 
 /** Appends `text` to `el` with inline Markdown, as text nodes and a few known elements only. */
 export function inline<E extends HTMLElement>(el: E, text: string): E {
