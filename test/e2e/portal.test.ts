@@ -52,6 +52,17 @@ describe('portal', () => {
     expect(csp).toContain("frame-ancestors 'none'");
   });
 
+  it('fences the try-it proxy: only the console may use it, and what it serves cannot script the portal', async () => {
+    const navigation = await fetch(`${portalUrl}/gateway${demo.api.context}/pets`);
+    expect(navigation.status).toBe(400);
+    const res = await fetch(`${portalUrl}/gateway${demo.api.context}/pets`, { headers: { 'x-turnpike-try-it': '1' } });
+    // No credential: the gateway's own 401, forwarded, inside a sandboxing CSP.
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).not.toBeNull();
+    expect(res.headers.get('content-security-policy')).toContain('sandbox');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('refuses a wrong password with the problem shown inline', async () => {
     const page = await browser.newPage();
     await page.goto(portalUrl);
@@ -73,6 +84,8 @@ describe('portal', () => {
     const app = await page.textContent('[data-app="Demo App"]');
     expect(app).toContain('Petstore v1');
     expect(app).toContain(demo.application.clientId);
+    // The curl line names the gateway from the portal's GATEWAY_URL (/portal-config), never a placeholder.
+    expect(app).toMatch(/curl -u '[^']+:<secret>' -d grant_type=client_credentials https?:\/\/[^ ]+\/oauth2\/token/);
     await page.screenshot({ path: join(shots, 'applications.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(shots, 'applications-phone.png'), fullPage: true });
