@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/dist/', '.wrangler/', '**/worker-configuration.d.ts', 'd1-migrations/', 'bench/results/', 'test-results/'] },
+  { ignores: ['node_modules/', '**/dist/', '**/.wrangler/', '**/worker-configuration.d.ts', 'd1-migrations/', 'bench/results/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,8 @@
  * `npm run deploy`: the whole platform onto a Cloudflare account with wrangler, in dependency order,
  * printing what it does. Re-running it reuses what exists (database, queue, secrets).
  *
- *   npm run deploy -- [--issuer https://api.example.com] [--gateway-env <wrangler env>]... [--dry-run]
+ *   npm run deploy -- [--issuer https://api.example.com] [--gateway-url https://gw.example.com]
+ *                     [--gateway-env <wrangler env>]... [--dry-run]
  *
  * 1. D1 database `turnpike`: reused when it exists, else created; its id is written into both
  *    wrangler.toml files (commit them).
@@ -36,6 +37,7 @@ const { values: flags } = parseArgs({
   options: {
     'dry-run': { type: 'boolean', default: false },
     issuer: { type: 'string' },
+    'gateway-url': { type: 'string' },
     'gateway-env': { type: 'string', multiple: true, default: [] },
   },
 });
@@ -178,8 +180,9 @@ async function deployAll(): Promise<void> {
     process.exit(1);
   }
 
+  let gatewayOutput = '';
   for (const target of gatewayTargets()) {
-    must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, target.args))]));
+    gatewayOutput += must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, target.args))]));
     console.log(`deployed the ${target.label}`);
   }
   let issuer = flags.issuer;
@@ -190,6 +193,13 @@ async function deployAll(): Promise<void> {
   }
   console.log(`deployed the control plane${issuer === undefined ? ' (pass --issuer with its public origin)' : ` at ${issuer}`}`);
 
+  // The portal's curl lines name the gateway's public URL (portal-ui/wrangler.toml GATEWAY_URL).
+  const portalToml = join(ROOT, 'portal-ui/wrangler.toml');
+  const gatewayUrl = flags['gateway-url'] ?? /https:\/\/turnpike-gateway\.[^\s]+\.workers\.dev/.exec(gatewayOutput)?.[0];
+  if (gatewayUrl !== undefined) {
+    writeFileSync(portalToml, readFileSync(portalToml, 'utf8').replace(/^GATEWAY_URL = ".*"$/m, `GATEWAY_URL = "${gatewayUrl}"`));
+    console.log(`  wrote GATEWAY_URL ${gatewayUrl} into portal-ui/wrangler.toml (commit it)`);
+  } else console.log('  the portal still names http://127.0.0.1:8787 in its curl lines: pass --gateway-url');
   const build = spawnSync('npm', ['run', 'build', '-w', 'portal-ui'], { cwd: ROOT, encoding: 'utf8' });
   must('building the portal', { ok: build.status === 0, stdout: build.stdout, stderr: build.stderr });
   wrangler(['pages', 'project', 'create', PAGES_PROJECT, '--production-branch', 'main'], { cwd: join(ROOT, 'portal-ui') });

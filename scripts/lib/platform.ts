@@ -155,7 +155,8 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   if (options.portal) {
     specs.push({
       name: 'portal',
-      args: ['pages', 'dev', 'dist', '--ip', host, '--port', String(ports.portal), '--inspector-port', String(ports.inspector + 3), '--persist-to', persistTo, '--show-interactive-dev-session=false'],
+      // GATEWAY_URL: what the portal's curl lines name, on whatever port this platform's gateway has.
+      args: ['pages', 'dev', 'dist', '--ip', host, '--port', String(ports.portal), '--inspector-port', String(ports.inspector + 3), '--persist-to', persistTo, '--show-interactive-dev-session=false', '--binding', `GATEWAY_URL=${urls.gateway}`],
       cwd: join(ROOT, 'portal-ui'),
     });
   }

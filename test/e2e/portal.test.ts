@@ -6,7 +6,7 @@ import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { ROOT, usePlatform } from '../support/platform.ts';
 
 /** The portal in Debian's Chromium against the running platform; screenshots for reviewers. */
-const { portalUrl, controlPlaneUrl, gatewayUrl, demo } = usePlatform();
+const { portalUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
 const shots = join(ROOT, 'test-results/screenshots');
 let browser: Browser;
 const dialogs: string[] = [];
@@ -22,13 +22,19 @@ afterAll(async () => {
   await browser.close();
 });
 
-async function signIn(who: { email: string; password: string }): Promise<Page> {
+/** A fresh browser context whose dialogs (alert, confirm…) are recorded: script planted in data must never open one. */
+async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
+  return page;
+}
+
+async function signIn(who: { email: string; password: string }): Promise<Page> {
+  const page = await newPage();
   await page.goto(portalUrl);
   await page.fill('#email', who.email);
   await page.fill('#password', who.password);
@@ -44,6 +50,17 @@ describe('portal', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain("frame-ancestors 'none'");
+  });
+
+  it('fences the try-it proxy: only the console may use it, and what it serves cannot script the portal', async () => {
+    const navigation = await fetch(`${portalUrl}/gateway${demo.api.context}/pets`);
+    expect(navigation.status).toBe(400);
+    const res = await fetch(`${portalUrl}/gateway${demo.api.context}/pets`, { headers: { 'x-turnpike-try-it': '1' } });
+    // No credential: the gateway's own 401, forwarded, inside a sandboxing CSP.
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).not.toBeNull();
+    expect(res.headers.get('content-security-policy')).toContain('sandbox');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('refuses a wrong password with the problem shown inline', async () => {
@@ -67,6 +84,8 @@ describe('portal', () => {
     const app = await page.textContent('[data-app="Demo App"]');
     expect(app).toContain('Petstore v1');
     expect(app).toContain(demo.application.clientId);
+    // The curl line names the gateway from the portal's GATEWAY_URL (/portal-config), never a placeholder.
+    expect(app).toMatch(/curl -u '[^']+:<secret>' -d grant_type=client_credentials https?:\/\/[^ ]+\/oauth2\/token/);
     await page.screenshot({ path: join(shots, 'applications.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(shots, 'applications-phone.png'), fullPage: true });
@@ -86,71 +105,294 @@ describe('portal', () => {
     await page.context().close();
   });
 
-  it('walks a new developer from sign-up to a working call, which fails once the subscription is blocked', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    const page = await context.newPage();
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+  const stamp = Date.now();
+  const imported = { id: '', title: `Imported Pets ${stamp}`, context: `/imported-${stamp}`, version: '1.0' };
+  const definition = [
+    'openapi: 3.0.3',
+    'info:',
+    `  title: ${imported.title}`,
+    `  version: '${imported.version}'`,
+    '  description: Pets, imported from a **file**.',
+    'paths:',
+    '  /pets:',
+    '    get:',
+    '      summary: List pets',
+    '      parameters:',
+    '        - { name: limit, in: query, schema: { type: integer } }',
+    "      responses: { '200': { description: The pets } }",
+    '  /pets/{petId}:',
+    '    get:',
+    '      summary: One pet',
+    '      parameters:',
+    '        - { name: petId, in: path, required: true, schema: { type: integer, example: 1 } }',
+    "      responses: { '200': { description: The pet } }",
+  ].join('\n');
+
+  it('lets a publisher import an OpenAPI file, see its resources, publish it and deploy it', async () => {
+    const page = await signIn(demo.users.publisher);
+    await page.click('a[href="#/publisher"]');
+    await page.click('a:has-text("Create or import an API")');
+    await page.setInputFiles('#import-file', { name: 'pets.yaml', mimeType: 'application/yaml', buffer: Buffer.from(definition) });
+    await page.waitForFunction(() => document.querySelectorAll('#import-preview li').length === 2);
+    expect(await page.textContent('#import-preview')).toContain('/pets/{petId}');
+    await page.fill('#import-context', 'not a context');
+    await page.fill('#import-endpoint', `${demoBackendUrl}/petstore`);
+    await page.click('#import-submit');
+    // The problem's errors[] lands next to the field its pointer names.
+    await page.waitForSelector('#import-context[aria-invalid="true"] + .field-error');
+    await page.screenshot({ path: join(shots, 'publisher-import.png'), fullPage: true });
+    await page.fill('#import-context', imported.context);
+    await page.click('#import-submit');
+    await page.waitForSelector('#publisher-settings');
+    imported.id = decodeURIComponent(/#\/publisher\/apis\/([^/]+)/.exec(page.url())?.[1] ?? '');
+    expect(imported.id).not.toBe('');
+    await page.click('nav.tabs a:has-text("Lifecycle & deploy")');
+    await page.waitForSelector('#lifecycle');
+    expect(await page.$('[data-transition="RETIRED"]')).toBeNull();
+    await page.click('[data-transition="PUBLISHED"]');
+    await page.waitForFunction(() => document.querySelector('#lifecycle')?.textContent?.includes('Now PUBLISHED') === true);
+    await page.click('#create-revision');
+    await page.waitForSelector('[data-revision="1"]');
+    await page.click('[data-deploy="1:production"]');
+    await page.waitForFunction(() => document.querySelector('[data-environment="production"]')?.textContent?.includes('serves revision 1') === true);
+    await page.screenshot({ path: join(shots, 'publisher-deploy.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('walks a new developer from sign-up to a try-it call that shows in usage, and fails once an admin blocks the subscription', async () => {
+    expect(imported.id).not.toBe('');
+    const page = await newPage();
     await page.goto(portalUrl);
-    const email = `newdev-${Date.now()}@example.com`;
+    const email = `newdev-${stamp}@example.com`;
     await page.fill('#signup-name', 'New Developer');
     await page.fill('#signup-email', email);
     await page.fill('#signup-password', 'a long enough password');
     await page.click('#signup');
     await page.waitForSelector('#catalog .card');
+    await page.fill('#search', imported.title);
+    await page.click(`#catalog h2 a:has-text("${imported.title}")`);
+    await page.waitForSelector('#api-overview');
+    expect(await page.textContent('#api-overview')).toContain('/pets/{petId}');
+    expect(await page.innerHTML('#api-overview')).toContain('<strong>file</strong>');
+
     await page.click('a[href="#/applications"]');
     await page.fill('#app-name', 'My first app');
-    await page.click('form.inline button[type="submit"]');
+    await page.click('form[data-form="create-app"] button[type="submit"]');
     const card = '[data-app="My first app"]';
     await page.waitForSelector(card);
-    await page.selectOption(`${card} select[data-field="api"]`, { label: 'Petstore v1' });
+    await page.selectOption(`${card} select[data-field="api"]`, { label: `${imported.title} ${imported.version}` });
+    await page.selectOption(`${card} select[data-field="tier"]`, 'Gold');
     await page.click(`${card} form[data-form="subscribe"] button`);
-    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('Petstore v1 ·') === true, card);
-    await page.click(`${card} button.secondary:has-text("Generate production keys")`);
+    await page.waitForFunction(({ sel, title }) => document.querySelector(sel)?.textContent?.includes(`${title} ·`) === true, { sel: card, title: `${imported.title} ${imported.version}` });
+    await page.click(`${card} button:has-text("Generate production keys")`);
     await page.waitForSelector('#secret');
     expect(await page.textContent('.warning')).toContain('shown once');
-    await page.click('a[href="#/catalog"]');
-    await page.click('a[href="#/applications"]');
-    await page.click(`${card} [data-action="test-token"]`);
-    const accessToken = ((await (await page.waitForSelector('#test-token')).textContent()) ?? '').trim();
     await page.screenshot({ path: join(shots, 'new-developer.png'), fullPage: true });
-    await context.close();
 
-    const call = () => fetch(`${gatewayUrl}${demo.api.context}/pets`, { headers: { authorization: `Bearer ${accessToken}` } });
-    expect((await call()).status).toBe(200);
-    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:subscriptions', 'api:view']);
-    const subs = await publisher.expect<{ list: Array<{ id: string; subscriber: string }> }>([200], 'GET', `/api/publisher/v1/apis/${demo.api.id}/subscriptions`);
-    const mine = subs.body.list.find((s) => s.subscriber === email);
-    await publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${mine?.id}/block`, { status: 'BLOCKED' });
-    expect((await call()).status).toBe(403);
+    await page.goto(`${portalUrl}/#/apis/${imported.id}/reference`);
+    await page.click('#try-get-token');
+    await page.waitForSelector('#try-credentials .ok');
+    const op = 'details.operation[data-operation="GET /pets"]';
+    await page.click(`${op} > summary`);
+    const send = async () => {
+      await page.evaluate((sel) => document.querySelector(`${sel} .status-line`)?.remove(), op);
+      await page.click(`${op} [data-action="send"]`);
+      return (await page.waitForSelector(`${op} .status-line`)).getAttribute('data-status');
+    };
+    expect(await send()).toBe('200');
+    expect(await page.textContent(`${op} .response-body`)).toContain('Rex');
+    await page.screenshot({ path: join(shots, 'api-reference-try-it.png'), fullPage: true });
+
+    // Usage reaches D1 through a queue about a second after the call: poll, with a bound.
+    await page.click('a[href="#/usage"]');
+    await page.selectOption('#usage-app', { label: 'My first app' });
+    let total = 0;
+    for (let i = 0; i < 30 && total < 1; i++) {
+      await page.click('#usage-refresh');
+      await page.waitForTimeout(500);
+      total = Number((await page.getAttribute('#usage > [data-total]', 'data-total')) ?? 0);
+    }
+    expect(total).toBeGreaterThanOrEqual(1);
+    expect(await page.$$('#usage svg.chart rect')).not.toHaveLength(0);
+    await page.screenshot({ path: join(shots, 'usage.png'), fullPage: true });
+
+    const admin = await signIn(demo.users.admin);
+    await admin.goto(`${portalUrl}/#/publisher/apis/${imported.id}/subscribers`);
+    const row = `#subscribers tr[data-subscriber="${email}"]`;
+    await admin.click(`${row} [data-action="block"]`);
+    await admin.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('BLOCKED') === true, row);
+    await admin.screenshot({ path: join(shots, 'publisher-subscribers.png'), fullPage: true });
+    await admin.context().close();
+
+    await page.goto(`${portalUrl}/#/apis/${imported.id}/reference`);
+    await page.click('#try-get-token');
+    await page.waitForSelector('#try-credentials .ok');
+    await page.click(`${op} > summary`);
+    expect(await send()).toBe('403');
+    await page.context().close();
   });
 
-  it('never runs script planted in publisher-controlled text (stored XSS)', async () => {
-    const payloads = ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '"><svg onload=alert(3)>', 'javascript:alert(4)'];
-    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+  it('lets an admin approve a pending application, add a policy (with inline validation), block an IP and filter the audit log', async () => {
+    const page = await signIn(demo.users.admin);
+    await page.click('a[href="#/admin"]');
+    await page.waitForSelector('#admin-approvals');
+    await page.check('#admin-approvals label:has-text("Approve new applications") input');
+    await page.waitForSelector('#admin-approvals .ok');
+    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage']);
+    const pending = await developer.expect<{ id: string; status: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `Needs approval ${stamp}` });
+    expect(pending.body.status).toBe('CREATED');
+    await page.reload();
+    await page.waitForSelector('#approvals');
+    await page.screenshot({ path: join(shots, 'admin-approvals.png'), fullPage: true });
+    await page.click(`[data-workflow] :text("${pending.body.id}") >> xpath=.. >> [data-action="approve"]`);
+    await page.waitForFunction((id) => !document.body.textContent?.includes(id), pending.body.id);
+    await page.uncheck('#admin-approvals label:has-text("Approve new applications") input');
+    await page.waitForSelector('#admin-approvals .ok');
+    const apps = await developer.expect<{ list: Array<{ id: string; status: string }> }>([200], 'GET', '/api/devportal/v1/applications');
+    expect(apps.body.list.find((a) => a.id === pending.body.id)?.status).toBe('APPROVED');
+
+    await page.click('a[href="#/admin/policies"]');
+    await page.fill('#policy-form [data-pointer="/name"]', 'not valid!');
+    await page.fill('#policy-form [data-pointer="/limit"]', '100');
+    await page.click('#policy-form button[type="submit"]');
+    await page.waitForSelector('#policy-form [data-pointer="/name"][aria-invalid="true"] + .field-error');
+    await page.fill('#policy-form [data-pointer="/name"]', `Tier${stamp}`);
+    await page.click('#policy-form button[type="submit"]');
+    await page.waitForSelector(`#policies tr[data-policy="Tier${stamp}"]`);
+    await page.screenshot({ path: join(shots, 'admin-policies.png'), fullPage: true });
+
+    await page.click('a[href="#/admin/blocking"]');
+    await page.selectOption('#condition-form [data-pointer="/conditionType"]', 'IP');
+    await page.fill('#condition-form [data-pointer="/conditionValue"]', '203.0.113.77');
+    await page.click('#condition-form button[type="submit"]');
+    await page.waitForSelector('#conditions :text("203.0.113.77")');
+    await page.screenshot({ path: join(shots, 'admin-blocking.png'), fullPage: true });
+    await page.click('#conditions tr:has-text("203.0.113.77") button:has-text("Delete")');
+    await page.waitForFunction(() => !document.querySelector('#admin-blocking')?.textContent?.includes('203.0.113.77'));
+
+    await page.click('a[href="#/admin/environments"]');
+    expect(await page.textContent('#environments')).toContain('production');
+    await page.click('a[href="#/admin/users"]');
+    expect(await page.textContent('#users')).toContain(demo.users.developer.email);
+    await page.screenshot({ path: join(shots, 'admin-users.png'), fullPage: true });
+    await page.click('a[href="#/admin/audit"]');
+    await page.fill('#audit-action', 'policy.create');
+    await page.click('#admin-audit form button[type="submit"]');
+    await page.waitForFunction((name) => document.querySelector('#audit')?.textContent?.includes(name) === true && !document.querySelector('#audit')?.textContent?.includes('blocking.create'), `Tier${stamp}`);
+    await page.screenshot({ path: join(shots, 'admin-audit.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('never runs script planted in any publisher-controlled text (stored XSS), on any page that renders it', async () => {
+    const payloads = ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '"><svg onload=alert(3)>', 'javascript:alert(4)'] as const;
+    const all = payloads.join(' ');
+    const markdownBody = [`# Guide ${payloads[0]}`, '', all, '', '[click me](javascript:alert(5)) [data](data:text/html,<script>alert(6)</script>) [ok](https://example.com)', '', `![pixel](javascript:alert(7))`, '', '```', payloads[1], '```', '', `> ${payloads[2]}`, '', `- ${payloads[0]}`, '', '| a | b |', '|---|---|', `| ${payloads[1]} | **${payloads[0]}** |`].join('\n');
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view', 'api:subscriptions']);
     const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
       name: `XSS ${payloads[0]}`,
-      context: `/xss${Date.now()}`,
+      context: `/xss${stamp}`,
       version: 'v1',
-      description: payloads.join(' '),
-      tags: payloads.slice(1),
+      description: `${all}\n\n[x](javascript:alert(8))`,
+      tags: payloads,
       subscriptionTiers: ['Gold'],
+      resources: [
+        { method: 'GET', path: '/x<svg/onload=alert(9)>' },
+        { method: 'POST', path: '/items', scopes: ['<img/src=x/onerror=alert(10)>'] },
+      ],
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: payloads[0], version: '1', description: markdownBody },
+        paths: {
+          '/x<svg/onload=alert(9)>': { get: { summary: payloads[1], description: all, tags: payloads, parameters: [{ name: payloads[0], in: 'query', description: payloads[2], schema: { type: 'string', enum: payloads } }], responses: { [payloads[0]]: { description: payloads[1] } } } },
+          '/items': { post: { summary: payloads[2], requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { [payloads[0]]: { type: 'string', example: payloads[1] } } } } } }, responses: { 200: { description: all } } } },
+        },
+      },
     });
-    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, { state: 'PUBLISHED' });
+    const apiId = created.body.id;
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Doc ${payloads[0]}`, type: 'HOWTO', sourceType: 'INLINE', content: markdownBody });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Link ${payloads[1]}`, type: 'OTHER', sourceType: 'URL', url: 'https://example.com/?q=%3Cscript%3E' });
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, { state: 'PUBLISHED' });
+    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['subscriptions:manage']);
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
+
+    /** Nothing the payloads could have become: no elements that load or run things, no handlers, no script URLs. */
+    const assertInert = async (page: Page, where: string) => {
+      const bad = await page.evaluate(() =>
+        [...document.querySelectorAll('main *')]
+          .filter((el) => ['IMG', 'SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FRAME'].includes(el.tagName.toUpperCase()) || (el.tagName.toLowerCase() === 'svg' && !el.classList.contains('chart')) || [...el.attributes].some((a) => a.name.startsWith('on') || ((a.name === 'href' || a.name === 'src' || a.name === 'action') && /^\s*(javascript|data|vbscript):/i.test(a.value))))
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      expect(bad, where).toEqual([]);
+      expect(dialogs, where).toEqual([]);
+    };
+    const expandAll = (page: Page) => page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
+
     const page = await signIn(demo.users.developer);
     await page.waitForSelector('#catalog .card');
     const text = await page.textContent('#catalog');
     expect(text).toContain(payloads[0]);
     expect(text).toContain(payloads[1]);
-    expect(await page.$$('#catalog img, #catalog script, #catalog svg')).toHaveLength(0);
-    const publisherPage = await signIn(demo.users.publisher);
-    await publisherPage.click('a[href="#/publisher"]');
-    await publisherPage.waitForSelector('#publisher-apis');
+    await assertInert(page, 'catalog');
     await page.screenshot({ path: join(shots, 'xss-catalog.png'), fullPage: true });
-    expect(dialogs).toEqual([]);
+    await page.goto(`${portalUrl}/#/apis/${apiId}`);
+    await page.waitForSelector('#api-overview');
+    expect(await page.textContent('#api-overview')).toContain(payloads[2]);
+    await assertInert(page, 'API overview');
+    await page.goto(`${portalUrl}/#/apis/${apiId}/docs`);
+    await page.waitForSelector('#documents');
+    expect(await page.textContent('#documents')).toContain(payloads[1]);
+    expect(await page.$('#documents a[href="https://example.com"]')).not.toBeNull();
+    await assertInert(page, 'API documents');
+    await page.screenshot({ path: join(shots, 'xss-documents.png'), fullPage: true });
+    await page.goto(`${portalUrl}/#/apis/${apiId}/reference`);
+    await page.waitForSelector('#operations');
+    await expandAll(page);
+    expect(await page.textContent('#operations')).toContain(payloads[1]);
+    await assertInert(page, 'API reference');
+    await page.goto(`${portalUrl}/#/applications`);
+    await page.waitForSelector('#applications');
+    await assertInert(page, 'applications');
     await page.context().close();
-    await publisherPage.context().close();
+
+    const pub = await signIn(demo.users.publisher);
+    for (const tab of ['', '/resources', '/documents', '/deploy', '/subscribers', '/analytics']) {
+      await pub.goto(`${portalUrl}/#/publisher/apis/${apiId}${tab}`);
+      await pub.waitForSelector(`#publisher-${tab === '' ? 'settings' : tab.slice(1)}`);
+      if (tab === '/documents') {
+        await pub.click('#document-list li:has-text("Doc") button:has-text("Edit")');
+        await pub.waitForFunction(() => document.querySelector('#doc-preview')?.textContent?.includes('alert(2)') === true);
+      }
+      await assertInert(pub, `publisher ${tab || 'settings'}`);
+    }
+    await pub.screenshot({ path: join(shots, 'publisher-documents.png'), fullPage: true });
+    await pub.goto(`${portalUrl}/#/publisher`);
+    await pub.waitForSelector('#publisher-apis');
+    await assertInert(pub, 'publisher list');
+    await pub.context().close();
+
+    const admin = await signIn(demo.users.admin);
+    await admin.goto(`${portalUrl}/#/admin/audit`);
+    await admin.waitForSelector('#audit table');
+    await expandAll(admin);
+    await assertInert(admin, 'audit log');
+    await admin.context().close();
+    expect(dialogs).toEqual([]);
+  });
+
+  it('fits a phone: the main pages render at 390 px without horizontal scrolling', async () => {
+    const page = await signIn(demo.users.developer);
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [hash, name, ready] of [
+      ['#/catalog', 'catalog', '#catalog .card'],
+      [`#/apis/${demo.api.id}/reference`, 'api-reference', '#operations'],
+      ['#/applications', 'applications', '#applications'],
+      ['#/usage', 'usage', '#usage'],
+    ] as const) {
+      await page.goto(`${portalUrl}/${hash}`);
+      await page.waitForSelector(ready);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(392);
+      await page.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: true });
+    }
+    await page.context().close();
   });
 });

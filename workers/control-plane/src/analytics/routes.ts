@@ -10,7 +10,7 @@ import type { AppEnv } from '../types.ts';
 import { errorsToCsv, queryErrors } from './errors.ts';
 import { queryUsage, toCsv, type UsageFilter } from './query.ts';
 
-const UsageQuery = z.object({
+export const UsageQuery = z.object({
   apiId: z.string().optional(),
   applicationId: z.string().optional(),
   from: z.coerce.number().int().min(0).optional().openapi({ description: 'Start (epoch ms, inclusive); default 24 hours ago' }),
@@ -19,7 +19,7 @@ const UsageQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-const UsagePointSchema = z
+export const UsagePointSchema = z
   .object({
     bucketStart: z.number().int(),
     apiId: z.string(),
@@ -33,7 +33,7 @@ const UsagePointSchema = z
   })
   .openapi('UsagePoint');
 
-const ErrorPointSchema = z
+export const ErrorPointSchema = z
   .object({
     bucketStart: z.number().int(),
     apiId: z.string(),
@@ -43,9 +43,9 @@ const ErrorPointSchema = z
   })
   .openapi('ErrorCount');
 
-const ErrorsResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(ErrorPointSchema) }).openapi('ErrorCounts');
+export const ErrorsResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(ErrorPointSchema) }).openapi('ErrorCounts');
 
-const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
+export const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
 
 type Audience = 'devportal' | 'publisher' | 'admin';
 const SCOPE: Record<Audience, Scope> = { devportal: 'apps:manage', publisher: 'api:view', admin: 'admin:audit' };

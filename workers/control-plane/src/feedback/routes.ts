@@ -21,8 +21,8 @@ const ApiParam = z.object({ apiId: z.string() });
 const RatingSchema = z
   .object({ id: z.string(), rating: z.number().int(), comment: z.string(), author: z.string(), hidden: z.boolean(), createdAt: z.number().int() })
   .openapi('Rating');
-const RatingsSchema = z.object({ average: z.number().nullable(), count: z.number().int(), list: z.array(RatingSchema) }).openapi('Ratings');
-const RateBody = z.strictObject({ rating: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).default('') }).openapi('RateApiRequest');
+export const RatingsSchema = z.object({ average: z.number().nullable(), count: z.number().int(), list: z.array(RatingSchema) }).openapi('Ratings');
+export const RateBody = z.strictObject({ rating: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).default('') }).openapi('RateApiRequest');
 
 /** Ratings of an API with their authors' display names (or emails, for the publisher), newest first. */
 async function ratingsOf(db: Database, apiId: string, options: { includeHidden: boolean; authorEmail: boolean }) {

@@ -6,7 +6,7 @@ import { PagingQuery, jsonResponse, pageOf, problems } from '../../http/openapi.
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 
-const EntrySchema = z
+export const EntrySchema = z
   .object({ id: z.string(), actorId: z.string().nullable(), actorEmail: z.string().nullable(), action: z.string(), entityType: z.string(), entityId: z.string(), before: z.unknown(), after: z.unknown(), createdAt: z.number().int() })
   .openapi('AuditEntry');
 

@@ -12,11 +12,11 @@ import type { AppEnv } from '../../types.ts';
 
 const tags = ['Admin: blocking conditions'];
 const TYPES = ['API', 'APPLICATION', 'USER', 'IP', 'IP_RANGE'] as const;
-const ConditionSchema = z.object({ id: z.string(), conditionType: z.enum(TYPES), conditionValue: z.string(), inverted: z.boolean(), enabled: z.boolean(), createdAt: z.number().int() }).openapi('BlockingCondition');
+export const ConditionSchema = z.object({ id: z.string(), conditionType: z.enum(TYPES), conditionValue: z.string(), inverted: z.boolean(), enabled: z.boolean(), createdAt: z.number().int() }).openapi('BlockingCondition');
 const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-fA-F:]+$/;
 
-const CreateBody = z
+export const CreateBody = z
   .strictObject({ conditionType: z.enum(TYPES), conditionValue: z.string().trim().min(1).max(300), inverted: z.boolean().default(false), enabled: z.boolean().default(true) })
   .superRefine((b, ctx) => {
     const [addr = '', bits] = b.conditionValue.split('/');

@@ -11,7 +11,7 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 
 const tags = ['Admin: gateway environments'];
-const EnvironmentSchema = z
+export const EnvironmentSchema = z
   .object({ id: z.string(), name: z.string(), displayName: z.string(), type: z.string(), visibleRoles: z.array(z.string()), hostname: z.string().nullable(), allowPrivateBackends: z.boolean(), createdAt: z.number().int() })
   .openapi('GatewayEnvironment');
 const Fields = {

@@ -29,7 +29,7 @@ const ConditionalGroupSchema = z.strictObject({
   limit: z.strictObject({ quotaType: z.enum(['requestCount', 'bandwidth']).default('requestCount'), limit: z.number().int().min(1), unitTime: z.number().int().min(1).max(1000).default(1), timeUnit: z.enum(TIME_UNITS).default('min') }),
 });
 
-const PolicyBody = z
+export const PolicyBody = z
   .strictObject({
     kind: z.enum(POLICY_KINDS),
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').max(60),
@@ -57,7 +57,7 @@ const PolicyBody = z
   })
   .openapi('ThrottlingPolicyRequest');
 
-const PolicySchema = z
+export const PolicySchema = z
   .object({
     id: z.string(),
     kind: z.enum(POLICY_KINDS),

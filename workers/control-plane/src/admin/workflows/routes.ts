@@ -10,10 +10,10 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 
 const TYPES = ['USER_SIGNUP', 'APPLICATION_CREATION', 'SUBSCRIPTION_CREATION'] as const;
-const WorkflowSchema = z
+export const WorkflowSchema = z
   .object({ id: z.string(), type: z.enum(TYPES), referenceId: z.string(), status: z.enum(['PENDING', 'APPROVED', 'REJECTED']), requestedBy: z.string().nullable(), decidedBy: z.string().nullable(), reason: z.string().nullable(), createdAt: z.number().int(), decidedAt: z.number().int().nullable() })
   .openapi('Workflow');
-const SettingsSchema = z.object({ selfSignup: z.boolean(), workflows: z.object({ USER_SIGNUP: z.boolean(), APPLICATION_CREATION: z.boolean(), SUBSCRIPTION_CREATION: z.boolean() }) }).openapi('Settings');
+export const SettingsSchema = z.object({ selfSignup: z.boolean(), workflows: z.object({ USER_SIGNUP: z.boolean(), APPLICATION_CREATION: z.boolean(), SUBSCRIPTION_CREATION: z.boolean() }) }).openapi('Settings');
 
 /** Approval workflows (off by default) and the settings that switch them on. */
 export function workflowRoutes() {

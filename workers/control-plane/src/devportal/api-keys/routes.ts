@@ -15,7 +15,7 @@ import { ownApplication } from '../applications/store.ts';
 
 const tags = ['Devportal: API keys'];
 
-const ApiKeySchema = z
+export const ApiKeySchema = z
   .object({ id: z.string(), name: z.string(), keyType: z.enum(KEY_TYPES), prefix: z.string(), expiresAt: z.number().int().nullable(), allowedIps: z.array(z.string()), allowedReferrers: z.array(z.string()), revokedAt: z.number().int().nullable(), createdAt: z.number().int() })
   .openapi('ApiKey');
 type Row = typeof schema.apiKeys.$inferSelect;

@@ -20,14 +20,14 @@ const AppParam = z.object({ applicationId: z.string() });
 // The password grant is not offered here: only an admin enables it, per client (admin/applications).
 const GRANT_TYPES = ['client_credentials', 'refresh_token', 'authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] as const;
 
-const ApplicationSchema = z
+export const ApplicationSchema = z
   .object({ id: z.string(), name: z.string(), description: z.string(), throttlingPolicy: z.string(), tokenType: z.string(), status: z.string(), createdAt: z.number().int(), updatedAt: z.number().int() })
   .openapi('Application');
 type AppRow = typeof schema.applications.$inferSelect;
 const view = (a: AppRow) => ({ id: a.id, name: a.name, description: a.description, throttlingPolicy: a.throttlingPolicy, tokenType: a.tokenType, status: a.status, createdAt: a.createdAt, updatedAt: a.updatedAt });
 
-const KeySchema = z.object({ keyType: z.enum(KEY_TYPES), consumerKey: z.string(), secretPrefix: z.string(), grantTypes: z.array(z.string()), callbackUrls: z.array(z.string()), createdAt: z.number().int() }).openapi('ApplicationKey');
-const CreatedKeySchema = KeySchema.extend({ consumerSecret: z.string().openapi({ description: 'Shown once; stored only as a hash' }) }).openapi('CreatedApplicationKey');
+export const KeySchema = z.object({ keyType: z.enum(KEY_TYPES), consumerKey: z.string(), secretPrefix: z.string(), grantTypes: z.array(z.string()), callbackUrls: z.array(z.string()), createdAt: z.number().int() }).openapi('ApplicationKey');
+export const CreatedKeySchema = KeySchema.extend({ consumerSecret: z.string().openapi({ description: 'Shown once; stored only as a hash' }) }).openapi('CreatedApplicationKey');
 
 async function assertApplicationTier(db: Database, name: string): Promise<void> {
   const tier = await db.select({ id: schema.throttlingPolicies.id }).from(schema.throttlingPolicies).where(and(eq(schema.throttlingPolicies.kind, 'application'), eq(schema.throttlingPolicies.name, name))).limit(1);

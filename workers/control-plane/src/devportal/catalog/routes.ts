@@ -10,7 +10,7 @@ import { generatedDocument } from '../../publisher/openapi/parse.ts';
 import type { AppEnv } from '../../types.ts';
 
 const CATALOG_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED'] as const;
-const CatalogApi = z
+export const CatalogApi = z
   .object({ id: z.string(), name: z.string(), context: z.string(), version: z.string(), description: z.string(), tags: z.array(z.string()), lifecycleState: z.enum(CATALOG_STATES), subscriptionTiers: z.array(z.string()), isDefaultVersion: z.boolean() })
   .openapi('CatalogApi');
 

@@ -15,7 +15,7 @@ import { visibleTo } from '../catalog/routes.ts';
 import { ownApplication } from '../applications/store.ts';
 
 const tags = ['Devportal: subscriptions'];
-const SubscriptionSchema = z
+export const SubscriptionSchema = z
   .object({ id: z.string(), applicationId: z.string(), apiId: z.string(), apiName: z.string(), apiContext: z.string(), apiVersion: z.string(), tier: z.string(), status: z.enum(SUBSCRIPTION_STATUSES), createdAt: z.number().int() })
   .openapi('Subscription');
 

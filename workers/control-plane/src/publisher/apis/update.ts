@@ -19,7 +19,7 @@ import { apiView, manageableApi } from './store.ts';
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string() });
 
-const UpdateApiBody = CreateApiBody.omit({ context: true, version: true, endpoints: true })
+export const UpdateApiBody = CreateApiBody.omit({ context: true, version: true, endpoints: true })
   .partial()
   .extend({
     endpoints: z.strictObject({ production: EndpointSchema.nullable().optional(), sandbox: EndpointSchema.nullable().optional() }).optional(),

@@ -15,8 +15,8 @@ import { isPrivateHost } from './private-hosts.ts';
 const tags = ['Publisher: revisions and deployments'];
 const ApiIdParam = z.object({ apiId: z.string() });
 
-const RevisionSchema = z.object({ id: z.string(), apiId: z.string(), number: z.number().int(), description: z.string(), createdAt: z.number().int() }).openapi('Revision');
-const DeploymentSchema = z.object({ id: z.string(), apiId: z.string(), revisionId: z.string(), environment: z.string(), deployedAt: z.number().int() }).openapi('Deployment');
+export const RevisionSchema = z.object({ id: z.string(), apiId: z.string(), number: z.number().int(), description: z.string(), createdAt: z.number().int() }).openapi('Revision');
+export const DeploymentSchema = z.object({ id: z.string(), apiId: z.string(), revisionId: z.string(), environment: z.string(), deployedAt: z.number().int() }).openapi('Deployment');
 
 export function deploymentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -16,7 +16,7 @@ export const DocumentSchema = z
   .object({ id: z.string(), name: z.string(), type: z.enum(DOCUMENT_TYPES), sourceType: z.enum(['INLINE', 'URL']), content: z.string().nullable(), url: z.string().nullable(), sortOrder: z.number().int(), updatedAt: z.number().int() })
   .openapi('ApiDocument');
 const HttpUrl = z.string().url().max(2000).refine((u) => /^https?:$/.test(new URL(u).protocol), 'Only http and https links');
-const DocumentBody = z
+export const DocumentBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
     type: z.enum(DOCUMENT_TYPES).default('HOWTO'),

@@ -12,8 +12,8 @@ import type { AppEnv } from '../../types.ts';
 import { manageableApi } from '../apis/store.ts';
 import { allowedTransitions } from './transitions.ts';
 
-const LifecycleBody = z.strictObject({ state: z.enum(LIFECYCLE_STATES), deprecateOldVersions: z.boolean().default(false) }).openapi('LifecycleChange');
-const LifecycleResult = z.object({ lifecycleState: z.enum(LIFECYCLE_STATES), allowedTransitions: z.array(z.enum(LIFECYCLE_STATES)) }).openapi('Lifecycle');
+export const LifecycleBody = z.strictObject({ state: z.enum(LIFECYCLE_STATES), deprecateOldVersions: z.boolean().default(false) }).openapi('LifecycleChange');
+export const LifecycleResult = z.object({ lifecycleState: z.enum(LIFECYCLE_STATES), allowedTransitions: z.array(z.enum(LIFECYCLE_STATES)) }).openapi('Lifecycle');
 
 export function lifecycleRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -23,6 +23,8 @@ describe('OpenAPI import and export', () => {
     expect(res.body.version).toBe('1.0.27');
     expect(res.body.resources).toHaveLength(19);
     expect(res.body.resources.find((r) => r.path === '/user/login')?.authType).toBe('none');
+    // The document's own description is kept when the caller sends none.
+    expect((res.body as { description?: string }).description).toBe((petstore3 as { info: { description: string } }).info.description);
     expect(res.body.resources.find((r) => r.method === 'PUT' && r.path === '/pet')?.scopes).toEqual(['write:pets', 'read:pets']);
     const exported = await api<{ paths: Record<string, Record<string, unknown>> }>('GET', `/api/publisher/v1/apis/${res.body.id}/openapi`, publisher);
     expect(methodsOf(exported.body)).toEqual(methodsOf(petstore3));

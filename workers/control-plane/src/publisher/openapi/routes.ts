@@ -16,7 +16,7 @@ export const IMPORT_CONTENT_TYPES = ['application/json', 'application/yaml', 'ap
 export const IMPORT_PATH = '/api/publisher/v1/apis/import';
 
 const ImportOptions = CreateApiBody.omit({ resources: true, openapi: true }).partial({ name: true, version: true });
-const ImportJson = ImportOptions.extend({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]) }).openapi('ImportApiRequest');
+export const ImportJson = ImportOptions.extend({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]) }).openapi('ImportApiRequest');
 const ImportQuery = z.object({ context: z.string().optional(), version: z.string().optional(), name: z.string().optional() });
 
 export function openapiRoutes() {
@@ -63,7 +63,9 @@ export function openapiRoutes() {
           if (!parsed.success) throw new ApiError('validation-failed', { detail: 'Invalid import request', errors: fieldErrors(parsed.error, 'json') });
           const { definition, ...rest } = parsed.data;
           source = definition;
-          options = rest;
+          // Only what the caller sent: the schema's defaults (e.g. an empty description) must not
+          // overwrite what the document itself says.
+          options = Object.fromEntries(Object.entries(rest).filter(([key]) => key in (body as Record<string, unknown>)));
         }
       } else {
         source = await c.req.text();

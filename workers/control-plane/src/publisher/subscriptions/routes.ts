@@ -12,7 +12,7 @@ import type { AppEnv } from '../../types.ts';
 import { manageableApi } from '../apis/store.ts';
 
 const tags = ['Publisher: subscriptions'];
-const SubscriberSchema = z
+export const SubscriberSchema = z
   .object({ id: z.string(), applicationId: z.string(), applicationName: z.string(), subscriber: z.string(), tier: z.string(), status: z.enum(SUBSCRIPTION_STATUSES), createdAt: z.number().int() })
   .openapi('ApiSubscriber');
 

@@ -1,0 +1,23 @@
+import { call, enc, query } from './client.ts';
+import type { AuditEntry, BlockingCondition, BlockingConditionInput, Environment, Page, Policy, PolicyInput, Settings, User, Workflow } from './types.ts';
+
+const AD = '/api/admin/v1';
+
+export const adminApi = {
+  policies: () => call<Page<Policy>>('GET', `${AD}/throttling-policies`),
+  createPolicy: (body: PolicyInput) => call<Policy>('POST', `${AD}/throttling-policies`, body),
+  deletePolicy: (id: string) => call<null>('DELETE', `${AD}/throttling-policies/${enc(id)}`),
+  conditions: () => call<Page<BlockingCondition>>('GET', `${AD}/blocking-conditions`),
+  createCondition: (body: BlockingConditionInput) => call<BlockingCondition>('POST', `${AD}/blocking-conditions`, body),
+  toggleCondition: (id: string, enabled: boolean) => call<BlockingCondition>('PATCH', `${AD}/blocking-conditions/${enc(id)}`, { enabled }),
+  deleteCondition: (id: string) => call<null>('DELETE', `${AD}/blocking-conditions/${enc(id)}`),
+  environments: () => call<Page<Environment>>('GET', `${AD}/environments`),
+  createEnvironment: (body: { name: string; displayName: string; type: Environment['type']; hostname: string | null }) => call<Environment>('POST', `${AD}/environments`, body),
+  users: () => call<Page<User>>('GET', `${AD}/users`),
+  createUser: (body: { email: string; password: string; displayName: string; role: User['role'] }) => call<User>('POST', `${AD}/users`, body),
+  workflows: (status?: Workflow['status']) => call<Page<Workflow>>('GET', `${AD}/workflows${query({ status })}`),
+  decide: (id: string, approve: boolean, reason: string) => call<Workflow>('POST', `${AD}/workflows/${enc(id)}/decision`, { approve, reason }),
+  settings: () => call<Settings>('GET', `${AD}/settings`),
+  updateSettings: (body: Partial<Settings>) => call<Settings>('PATCH', `${AD}/settings`, body),
+  audit: (q: { action?: string; entityType?: string; entityId?: string; actorId?: string; from?: number; to?: number; limit?: number; offset?: number }) => call<Page<AuditEntry> & { total: number }>('GET', `${AD}/audit-log${query(q)}`),
+};

@@ -1,0 +1,35 @@
+import { call, enc, query } from './client.ts';
+import type { ApiDocument, ApiKey, Application, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, Subscription, Usage, User } from './types.ts';
+
+const DP = '/api/devportal/v1';
+const app = (id: string) => `${DP}/applications/${enc(id)}`;
+
+export const authApi = {
+  me: () => call<Me>('GET', '/api/auth/me'),
+  login: (email: string, password: string) => call<{ user: User }>('POST', '/api/auth/login', { email, password }),
+  logout: () => call<null>('POST', '/api/auth/logout'),
+  signup: (email: string, password: string, displayName: string) => call<User>('POST', `${DP}/signup`, { email, password, displayName }),
+};
+
+export const devportalApi = {
+  catalog: (text = '', tag = '') => call<Page<CatalogApi>>('GET', `${DP}/apis${query({ limit: 100, query: text, tag })}`),
+  api: (id: string) => call<CatalogApiDetail>('GET', `${DP}/apis/${enc(id)}`),
+  documents: (id: string) => call<Page<ApiDocument>>('GET', `${DP}/apis/${enc(id)}/documents`),
+  openapi: (id: string) => call<Record<string, unknown>>('GET', `${DP}/apis/${enc(id)}/openapi`),
+  applications: () => call<Page<Application>>('GET', `${DP}/applications`),
+  createApplication: (body: { name: string; description?: string; throttlingPolicy?: string }) => call<Application>('POST', `${DP}/applications`, body),
+  updateApplication: (id: string, body: { name?: string; description?: string; throttlingPolicy?: string }) => call<Application>('PATCH', app(id), body),
+  deleteApplication: (id: string) => call<null>('DELETE', app(id)),
+  keys: (id: string) => call<Page<Keys>>('GET', `${app(id)}/keys`),
+  generateKeys: (id: string, keyType: KeyType) => call<CreatedKeys>('POST', `${app(id)}/keys`, { keyType }),
+  regenerateSecret: (id: string, keyType: KeyType) => call<CreatedKeys>('POST', `${app(id)}/keys/${keyType}/regenerate-secret`),
+  testToken: (id: string, keyType: KeyType, scope = '') => call<{ accessToken: string; expiresIn: number; scope: string }>('POST', `${app(id)}/keys/${keyType}/test-token`, { scope }),
+  apiKeys: (id: string) => call<Page<ApiKey>>('GET', `${app(id)}/api-keys`),
+  createApiKey: (id: string, body: { name: string; keyType: KeyType; expiresInDays: number | null }) => call<ApiKey & { key: string }>('POST', `${app(id)}/api-keys`, body),
+  revokeApiKey: (id: string, keyId: string) => call<null>('DELETE', `${app(id)}/api-keys/${enc(keyId)}`),
+  subscriptions: (id: string) => call<Page<Subscription>>('GET', `${DP}/subscriptions${query({ applicationId: id })}`),
+  subscribe: (applicationId: string, apiId: string, tier: string) => call<Subscription>('POST', `${DP}/subscriptions`, { applicationId, apiId, tier }),
+  changeTier: (subscriptionId: string, tier: string) => call<Subscription>('PATCH', `${DP}/subscriptions/${enc(subscriptionId)}`, { tier }),
+  unsubscribe: (subscriptionId: string) => call<null>('DELETE', `${DP}/subscriptions/${enc(subscriptionId)}`),
+  usage: (q: { applicationId?: string; apiId?: string; from?: number; granularity?: 'minute' | 'hour' | 'day' }) => call<Usage>('GET', `${DP}/usage${query(q)}`),
+};

@@ -1,0 +1,61 @@
+/**
+ * Request and response types of the control plane, inferred from its zod schemas (the portal's
+ * tsconfig references the control-plane project, so these are checked against its declarations).
+ */
+import type { z } from 'zod';
+import type { UserSchema } from '../../../workers/control-plane/src/auth/schemas.ts';
+import type { CatalogApi as CatalogApiSchema } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
+import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../workers/control-plane/src/devportal/applications/routes.ts';
+import type { ApiKeySchema } from '../../../workers/control-plane/src/devportal/api-keys/routes.ts';
+import type { SubscriptionSchema } from '../../../workers/control-plane/src/devportal/subscriptions/routes.ts';
+import type { UsagePointSchema, UsageResponse } from '../../../workers/control-plane/src/analytics/routes.ts';
+import type { ApiSchema, CreateApiBody } from '../../../workers/control-plane/src/publisher/apis/schemas.ts';
+import type { UpdateApiBody } from '../../../workers/control-plane/src/publisher/apis/update.ts';
+import type { LifecycleResult } from '../../../workers/control-plane/src/publisher/lifecycle/routes.ts';
+import type { DeploymentSchema, RevisionSchema } from '../../../workers/control-plane/src/publisher/deployments/routes.ts';
+import type { DocumentBody, DocumentSchema } from '../../../workers/control-plane/src/publisher/documents/routes.ts';
+import type { SubscriberSchema } from '../../../workers/control-plane/src/publisher/subscriptions/routes.ts';
+import type { ImportJson } from '../../../workers/control-plane/src/publisher/openapi/routes.ts';
+import type { PolicyBody, PolicySchema } from '../../../workers/control-plane/src/admin/policies/routes.ts';
+import type { ConditionSchema, CreateBody as CreateConditionBody } from '../../../workers/control-plane/src/admin/blocking/routes.ts';
+import type { EnvironmentSchema } from '../../../workers/control-plane/src/admin/environments/routes.ts';
+import type { SettingsSchema, WorkflowSchema } from '../../../workers/control-plane/src/admin/workflows/routes.ts';
+import type { EntrySchema } from '../../../workers/control-plane/src/admin/audit/routes.ts';
+
+export type User = z.infer<typeof UserSchema>;
+export type Me = { user: User; scopes: string[] };
+export type CatalogApi = z.infer<typeof CatalogApiSchema>;
+export type PublisherApi = z.infer<typeof ApiSchema>;
+export type PublisherApiSummary = Omit<PublisherApi, 'resources' | 'endpoints'>;
+export type Resource = PublisherApi['resources'][number];
+/** GET /apis/{id} of the catalog: the card plus its resources. */
+export type CatalogApiDetail = CatalogApi & { resources: Array<Pick<Resource, 'method' | 'path' | 'authType' | 'scopes'>> };
+export type Application = z.infer<typeof ApplicationSchema>;
+export type Keys = z.infer<typeof KeySchema>;
+export type CreatedKeys = z.infer<typeof CreatedKeySchema>;
+export type KeyType = Keys['keyType'];
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type Subscription = z.infer<typeof SubscriptionSchema>;
+export type Usage = z.infer<typeof UsageResponse>;
+export type UsagePoint = z.infer<typeof UsagePointSchema>;
+export type CreateApi = z.input<typeof CreateApiBody>;
+export type UpdateApi = z.input<typeof UpdateApiBody>;
+export type ImportApi = z.input<typeof ImportJson>;
+export type Lifecycle = z.infer<typeof LifecycleResult>;
+export type LifecycleState = Lifecycle['lifecycleState'];
+export type Revision = z.infer<typeof RevisionSchema>;
+export type Deployment = z.infer<typeof DeploymentSchema>;
+export type ApiDocument = z.infer<typeof DocumentSchema>;
+export type DocumentInput = z.input<typeof DocumentBody>;
+export type Subscriber = z.infer<typeof SubscriberSchema>;
+export type Policy = z.infer<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicyBody>;
+export type BlockingCondition = z.infer<typeof ConditionSchema>;
+export type BlockingConditionInput = z.input<typeof CreateConditionBody>;
+export type Environment = z.infer<typeof EnvironmentSchema>;
+export type Workflow = z.infer<typeof WorkflowSchema>;
+export type Settings = z.infer<typeof SettingsSchema>;
+export type AuditEntry = z.infer<typeof EntrySchema>;
+export interface Page<T> {
+  list: T[];
+}

@@ -1,0 +1,71 @@
+import { errorBox } from './components/feedback.ts';
+import { layout } from './components/layout.ts';
+import { currentUser } from './session.ts';
+
+/** A view renders the page for its route; `params` are the `:name` segments of the pattern. */
+export type View = (params: Record<string, string>) => Promise<void> | void;
+
+interface Route {
+  pattern: RegExp;
+  names: string[];
+  view: View;
+  public: boolean;
+}
+
+const routes: Route[] = [];
+let fallback: View = () => {};
+let signIn: View = () => {};
+
+/** `#/apis/:apiId/try` style patterns. */
+export function route(path: string, view: View, options: { public?: boolean } = {}): void {
+  const names: string[] = [];
+  const source = path.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  routes.push({ pattern: new RegExp(`^${source}$`), names, view, public: options.public === true });
+}
+
+export function otherwise(view: View, signInView: View): void {
+  fallback = view;
+  signIn = signInView;
+}
+
+export function navigate(hash: string): void {
+  if (location.hash === hash) void render();
+  else location.hash = hash;
+}
+
+export async function render(): Promise<void> {
+  const path = location.hash.replace(/^#/, '') || '/catalog';
+  try {
+    const signedIn = (await currentUser()) !== null;
+    for (const r of routes) {
+      const m = r.pattern.exec(path);
+      if (m === null) continue;
+      if (!signedIn && !r.public) return await signIn({});
+      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]));
+      await r.view(params);
+      focusMain();
+      return;
+    }
+    if (!signedIn) return await signIn({});
+    await fallback({});
+  } catch (err) {
+    layout('Something went wrong', errorBox(err));
+  }
+}
+
+/** After navigation, keyboard and screen-reader users start at the page's heading. */
+function focusMain(): void {
+  const heading = document.querySelector<HTMLElement>('main h1');
+  if (heading !== null && document.activeElement === document.body) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+}
+
+export function start(): void {
+  window.addEventListener('hashchange', () => void render());
+  void render();
+}

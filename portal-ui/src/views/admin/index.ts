@@ -1,0 +1,27 @@
+import { h } from '../../components/dom.ts';
+import { layout } from '../../components/layout.ts';
+import { approvalsTab } from './approvals.ts';
+import { auditTab } from './audit.ts';
+import { blockingTab } from './blocking.ts';
+import { environmentsTab } from './environments.ts';
+import { policiesTab } from './policies.ts';
+import { usersTab } from './users.ts';
+
+export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'approvals' | 'audit';
+const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
+  ['approvals', 'Approvals', approvalsTab],
+  ['policies', 'Throttling policies', policiesTab],
+  ['blocking', 'Blocking conditions', blockingTab],
+  ['environments', 'Gateway environments', environmentsTab],
+  ['users', 'Users & roles', usersTab],
+  ['audit', 'Audit log', auditTab],
+];
+
+export async function adminView(params: Record<string, string>): Promise<void> {
+  const tab = TABS.find(([t]) => t === params['tab']) ?? TABS[0];
+  if (tab === undefined) return;
+  const nav = h('nav', { class: 'tabs', 'aria-label': 'Admin sections' }, ...TABS.map(([t, label]) => h('a', { href: `#/admin/${t}`, ...(t === tab[0] ? { 'aria-current': 'page' } : {}) }, label)));
+  const body = await tab[2]();
+  layout('Administration', nav, h('section', { id: `admin-${tab[0]}` }, body));
+}
+

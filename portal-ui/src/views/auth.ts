@@ -1,0 +1,67 @@
+import { authApi } from '../api/devportal.ts';
+import { h, mount } from '../components/dom.ts';
+import { errorBox, field, onSubmit } from '../components/feedback.ts';
+import { layout } from '../components/layout.ts';
+import { navigate } from '../router.ts';
+import { refreshUser, user } from '../session.ts';
+
+export function loginView(): void {
+  const email = h('input', { id: 'email', type: 'email', autocomplete: 'username', required: true, 'data-pointer': '/email' });
+  const password = h('input', { id: 'password', type: 'password', autocomplete: 'current-password', required: true, 'data-pointer': '/password' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', id: 'login' }, 'Sign in');
+  const form = h('form', { class: 'card narrow', 'aria-label': 'Sign in' }, field('Email', email), field('Password', password), submit, out);
+  onSubmit(form, submit, out, async () => {
+    try {
+      await authApi.login(email.value, password.value);
+    } catch (err) {
+      mount(out, errorBox(err));
+      return;
+    }
+    await refreshUser();
+    navigate('#/catalog');
+  });
+  layout('Sign in', h('div', { class: 'columns' }, form, signupForm()), h('p', { class: 'hint' }, 'The demo users and their passwords are printed by npm start.'));
+}
+
+function signupForm(): HTMLElement {
+  const name = h('input', { id: 'signup-name', autocomplete: 'name', required: true, 'data-pointer': '/displayName' });
+  const email = h('input', { id: 'signup-email', type: 'email', autocomplete: 'email', required: true, 'data-pointer': '/email' });
+  const password = h('input', { id: 'signup-password', type: 'password', autocomplete: 'new-password', required: true, minlength: '12', 'data-pointer': '/password' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', id: 'signup' }, 'Create developer account');
+  const form = h('form', { class: 'card narrow', 'aria-label': 'Sign up' }, h('h2', {}, 'New here?'), field('Name', name), field('Email', email), field('Password (12 characters or more)', password), submit, out);
+  onSubmit(form, submit, out, async () => {
+    const created = await authApi.signup(email.value, password.value, name.value);
+    if (created.status === 'PENDING') {
+      mount(out, h('p', { class: 'warning' }, 'Thanks: an admin approves new accounts before you can sign in.'));
+      return;
+    }
+    await authApi.login(email.value, password.value);
+    await refreshUser();
+    navigate('#/catalog');
+  });
+  return form;
+}
+
+export function accountView(): void {
+  const me = user();
+  if (me === null) return loginView();
+  layout(
+    'Your account',
+    h(
+      'dl',
+      { class: 'card facts', id: 'account' },
+      h('dt', {}, 'Name'),
+      h('dd', {}, me.user.displayName),
+      h('dt', {}, 'Email'),
+      h('dd', {}, me.user.email),
+      h('dt', {}, 'Role'),
+      h('dd', {}, me.user.role),
+      h('dt', {}, 'Member since'),
+      h('dd', {}, new Date(me.user.createdAt).toLocaleDateString()),
+      h('dt', {}, 'Permissions'),
+      h('dd', {}, h('div', { class: 'tags' }, ...me.scopes.map((s) => h('span', { class: 'tag' }, s)))),
+    ),
+  );
+}

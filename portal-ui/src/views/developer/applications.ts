@@ -1,0 +1,75 @@
+import { devportalApi } from '../../api/devportal.ts';
+import type { Application } from '../../api/types.ts';
+import { h, mount } from '../../components/dom.ts';
+import { busy, empty, errorBox, field, onSubmit } from '../../components/feedback.ts';
+import { layout } from '../../components/layout.ts';
+import { apiKeysSection } from './app-api-keys.ts';
+import { keysSection } from './app-keys.ts';
+import { subscriptionsSection } from './app-subscriptions.ts';
+
+/** Applications: create, rename, delete; per application its keys, API keys and subscriptions. */
+export async function applicationsView(): Promise<void> {
+  const { list } = await devportalApi.applications();
+  const name = h('input', { id: 'app-name', placeholder: 'Application name', required: true, 'data-pointer': '/name', 'aria-label': 'Application name' });
+  const description = h('input', { id: 'app-description', placeholder: 'Description (optional)', 'data-pointer': '/description', 'aria-label': 'Description' });
+  const create = h('button', { type: 'submit' }, 'Create application');
+  const out = h('div', {});
+  const form = h('form', { class: 'inline', 'data-form': 'create-app' }, name, description, create, out);
+  onSubmit(form, create, out, async () => {
+    await devportalApi.createApplication({ name: name.value, description: description.value });
+    await applicationsView();
+  });
+  const cards = await Promise.all(list.map(applicationCard));
+  layout('Applications', form, list.length === 0 ? empty('No applications yet: create one above, subscribe it to an API from the catalog and generate keys.') : h('div', { class: 'stack', id: 'applications' }, ...cards));
+}
+
+async function applicationCard(app: Application): Promise<HTMLElement> {
+  const [keys, apiKeys, subs] = await Promise.all([keysSection(app), apiKeysSection(app), subscriptionsSection(app, () => applicationsView())]);
+  return h(
+    'article',
+    { class: 'card', 'data-app': app.name },
+    h('div', { class: 'card-head' }, h('h2', {}, app.name), app.status === 'APPROVED' ? null : h('span', { class: `badge ${app.status.toLowerCase()}` }, app.status), editControls(app)),
+    app.description === '' ? null : h('p', {}, app.description),
+    h('p', { class: 'muted' }, `Application tier: ${app.throttlingPolicy} · `, h('a', { href: `#/usage/${encodeURIComponent(app.id)}` }, 'Usage')),
+    keys,
+    apiKeys,
+    subs,
+  );
+}
+
+function editControls(app: Application): HTMLElement {
+  const box = h('div', { class: 'actions' });
+  const rename = h('button', { type: 'button', class: 'secondary small', 'data-action': 'edit-app' }, 'Edit');
+  const remove = h('button', { type: 'button', class: 'danger small', 'data-action': 'delete-app' }, 'Delete');
+  rename.addEventListener('click', () => {
+    const name = h('input', { value: app.name, 'data-pointer': '/name', required: true });
+    const description = h('input', { value: app.description, 'data-pointer': '/description' });
+    const save = h('button', { type: 'submit' }, 'Save');
+    const out = h('div', {});
+    const form = h('form', { class: 'stack-form' }, field('Name', name), field('Description', description), h('div', { class: 'actions' }, save, h('button', { type: 'button', class: 'secondary', onclick: () => void applicationsView() }, 'Cancel')), out);
+    onSubmit(form, save, out, async () => {
+      await devportalApi.updateApplication(app.id, { name: name.value, description: description.value });
+      await applicationsView();
+    });
+    mount(box, form);
+    name.focus();
+  });
+  remove.addEventListener('click', () => {
+    const out = h('div', {});
+    const confirm = h('button', { type: 'button', class: 'danger', 'data-action': 'confirm-delete' }, `Delete ${app.name}`);
+    confirm.addEventListener('click', () =>
+      void busy(confirm, async () => {
+        try {
+          await devportalApi.deleteApplication(app.id);
+          await applicationsView();
+        } catch (err) {
+          mount(out, errorBox(err));
+        }
+      }),
+    );
+    mount(box, h('div', { class: 'warning' }, h('p', {}, 'Every token, refresh token and API key of this application stops working at once.'), confirm, ' ', h('button', { type: 'button', class: 'secondary', onclick: () => void applicationsView() }, 'Keep it'), out));
+    confirm.focus();
+  });
+  mount(box, rename, remove);
+  return box;
+}

@@ -1,0 +1,77 @@
+import { publisherApi } from '../../api/publisher.ts';
+import type { Deployment, PublisherApi, Revision } from '../../api/types.ts';
+import { h, mount } from '../../components/dom.ts';
+import { busy, errorBox, onSubmit } from '../../components/feedback.ts';
+import { can } from '../../session.ts';
+import { lifecycleButtons } from './lifecycle.ts';
+
+/** Lifecycle (legal transitions only), revisions, deployment to environments and rollback. */
+export async function deployTab(api: PublisherApi, reload: () => Promise<void>): Promise<HTMLElement> {
+  const [lifecycle, { list: revisions }, { list: deployments }, { list: environments }] = await Promise.all([publisherApi.lifecycle(api.id), publisherApi.revisions(api.id), publisherApi.deployments(api.id), publisherApi.environments()]);
+  const description = h('input', { id: 'revision-description', placeholder: 'What changed (optional)', 'data-pointer': '/description', 'aria-label': 'Revision description' });
+  const create = h('button', { type: 'submit', id: 'create-revision' }, 'Create revision');
+  const out = h('div', {});
+  const revisionForm = h('form', { class: 'inline' }, description, create, out);
+  onSubmit(revisionForm, create, out, async () => {
+    await publisherApi.createRevision(api.id, description.value);
+    await reload();
+  });
+  return h(
+    'div',
+    { class: 'stack' },
+    h('section', { class: 'card', id: 'lifecycle' }, h('h2', {}, 'Lifecycle'), h('p', {}, `Now ${lifecycle.lifecycleState}. `, can('api:publish') ? 'Move it to:' : ''), can('api:publish') ? lifecycleButtons(api.id, lifecycle, reload) : null),
+    h(
+      'section',
+      { class: 'card', id: 'deployments' },
+      h('h2', {}, 'Deployments'),
+      environments.length === 0 ? h('p', { class: 'muted' }, 'No gateway environments: an admin creates them.') : h('ul', { class: 'plain' }, ...environments.map((e) => envRow(api, e.name, e.displayName, deployments.find((d) => d.environment === e.name), revisions, reload))),
+    ),
+    h(
+      'section',
+      { class: 'card', id: 'revisions' },
+      h('h2', {}, 'Revisions'),
+      h('p', { class: 'hint' }, 'A revision freezes the API as it is now; deploy it to serve it, or deploy an older one to roll back.'),
+      can('api:deploy') ? revisionForm : null,
+      revisions.length === 0 ? h('p', { class: 'empty' }, 'No revisions yet: create one, then deploy it.') : h('ul', { class: 'plain' }, ...revisions.map((r) => revisionRow(api, r, environments.map((e) => e.name), deployments, reload))),
+    ),
+  );
+}
+
+function envRow(api: PublisherApi, name: string, displayName: string, deployed: Deployment | undefined, revisions: Revision[], reload: () => Promise<void>): HTMLElement {
+  const rev = revisions.find((r) => r.id === deployed?.revisionId);
+  const out = h('span', {});
+  const undeploy = h('button', { type: 'button', class: 'danger small' }, 'Undeploy');
+  undeploy.addEventListener('click', () =>
+    void busy(undeploy, async () => {
+      try {
+        await publisherApi.undeploy(api.id, name);
+        await reload();
+      } catch (err) {
+        mount(out, errorBox(err));
+      }
+    }),
+  );
+  return h('li', { 'data-environment': name }, h('strong', {}, displayName), ` (${name}): `, deployed === undefined ? h('span', { class: 'muted' }, 'not deployed') : h('span', {}, `serves revision ${rev?.number ?? '?'} since ${new Date(deployed.deployedAt).toLocaleString()} `, can('api:deploy') ? undeploy : null), out);
+}
+
+function revisionRow(api: PublisherApi, r: Revision, environments: string[], deployments: Deployment[], reload: () => Promise<void>): HTMLElement {
+  const out = h('div', {});
+  const live = deployments.filter((d) => d.revisionId === r.id).map((d) => d.environment);
+  const buttons = environments.map((env) => {
+    const current = live.includes(env);
+    const older = deployments.some((d) => d.environment === env);
+    const b = h('button', { type: 'button', class: 'secondary small', 'data-deploy': `${r.number}:${env}`, ...(current ? { disabled: true } : {}) }, current ? `Live on ${env}` : `${older ? 'Roll to' : 'Deploy to'} ${env}`);
+    b.addEventListener('click', () =>
+      void busy(b, async () => {
+        try {
+          await publisherApi.deploy(api.id, r.id, [env]);
+          await reload();
+        } catch (err) {
+          mount(out, errorBox(err));
+        }
+      }),
+    );
+    return b;
+  });
+  return h('li', { 'data-revision': String(r.number) }, h('strong', {}, `Revision ${r.number}`), ` · ${new Date(r.createdAt).toLocaleString()}${r.description === '' ? '' : ` · ${r.description}`} `, ...(can('api:deploy') ? buttons : []), out);
+}
