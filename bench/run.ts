@@ -23,6 +23,9 @@ const ROUNDS = smoke ? 1 : 3;
 const DURATION_S = smoke ? 1 : 8;
 const WARMUP_S = smoke ? 1 : 3;
 const CONNECTIONS = 32;
+// The per-request log line (REQUEST_LOG=otel) goes to wrangler dev's terminal here, which costs far
+// more than Workers Logs does deployed: off by default, `--request-log` measures it on.
+const BENCH_REQUEST_LOG = process.argv.includes('--request-log') ? 'otel' : 'off';
 const BACKEND_PORT = 49900;
 const PASSTHROUGH_PORT = 48791;
 const DO_RPC_PORT = 48792;
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
   log('starting the platform (no portal, local observability off)…');
 
   // Limits under 10 million per window stay strict here, so one run measures both modes.
-  const platform = await startPlatform({ ports: { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, inspector: 49229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000' }, log: () => {} });
+  const platform = await startPlatform({ ports: { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, inspector: 49229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000', REQUEST_LOG: BENCH_REQUEST_LOG }, log: () => {} });
   try {
     await measureAll(platform);
   } finally {
