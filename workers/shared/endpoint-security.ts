@@ -4,6 +4,7 @@
  * publisher API can say what is configured without ever echoing the secret, and revisions and
  * snapshots carry only the sealed form. Only the gateway opens it, per call, from memory.
  */
+import { base64 } from './crypto.ts';
 import { seal, unseal } from './seal.ts';
 
 export type EndpointSecurityInput = { readonly type: 'basic'; readonly username: string; readonly password: string } | { readonly type: 'header'; readonly name: string; readonly value: string };
@@ -27,8 +28,5 @@ export async function securityHeaders(key: string, stored: string): Promise<Reco
   const s = JSON.parse(stored) as Stored;
   const secret = await unseal(key, s.sealed);
   if (s.type === 'header') return { [s.name]: secret };
-  const bytes = new TextEncoder().encode(`${s.username}:${secret}`);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return { authorization: `Basic ${btoa(binary)}` };
+  return { authorization: `Basic ${base64(new TextEncoder().encode(`${s.username}:${secret}`))}` };
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
 import { requestLog } from './logging/request-log.ts';
+import { answerFacts } from './answer.ts';
 import { handleApiCall } from './pipeline.ts';
 import { gatewayKey } from './proxy/backend-jwt.ts';
 import { reportUsage } from './usage/reporter.ts';
@@ -42,17 +43,8 @@ export function createGatewayApp(): Hono<GatewayEnv> {
     await next();
     const usage = c.var.usage;
     if (usage === undefined) return;
-    const status = c.res.status;
-    reportUsage(c.env, (p) => c.executionCtx.waitUntil(p), {
-      ...usage,
-      status,
-      throttled: status === 429,
-      // A problem of the gateway's own carries its WSO2 code; a backend's error is known by status.
-      errorCode: status >= 400 ? (c.var.errorCode ?? status) : null,
-      latencyMs: Date.now() - started,
-      requestBytes: Number(c.req.header('content-length') ?? 0) || 0,
-      responseBytes: Number(c.res.headers.get('content-length') ?? 0) || 0,
-    });
+    const answer = answerFacts(c);
+    reportUsage(c.env, (p) => c.executionCtx.waitUntil(p), { ...usage, ...answer, throttled: answer.status === 429, latencyMs: Date.now() - started });
   });
   app.all('*', handleApiCall);
 

@@ -79,7 +79,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     usage.keyType = caller.keyType;
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
-    const facts: CallFacts = { ip: request.headers.get('cf-connecting-ip'), headers: request.headers, query: new URLSearchParams(search), claims: caller.claims?.raw ?? null };
+    const facts: CallFacts = { ip: request.headers.get('cf-connecting-ip'), headers: request.headers, query: () => new URLSearchParams(search), claims: caller.claims?.raw ?? null };
     const shared: SharedCounter[] = [
       { name: counterObjectName.application(caller.applicationId), limits: caller.applicationTier === null ? [] : (compiled.snapshot.applicationPolicies?.[caller.applicationTier] ?? []) },
       ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),

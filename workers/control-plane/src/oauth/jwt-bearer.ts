@@ -3,7 +3,7 @@
  * trusts. The provider's public keys are registered with it (never fetched from a URL the
  * assertion or anyone else names), each with the one algorithm it may be used with.
  */
-import { createLocalJWKSet, errors, jwtVerify, type JWK } from 'jose';
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JWK } from 'jose';
 import { eq } from 'drizzle-orm';
 import { schema, type Database } from '../db.ts';
 import { issueAccessToken } from './access-token.ts';
@@ -36,8 +36,7 @@ export async function jwtBearerGrant(env: Env, db: Database, client: Authenticat
   // Which provider: by the unverified `iss`, only to choose keys; everything is then verified.
   let claimedIssuer: unknown;
   try {
-    const payload = assertion.split('.')[1] ?? '';
-    claimedIssuer = (JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)))) as { iss?: unknown }).iss;
+    claimedIssuer = decodeJwt(assertion).iss;
   } catch {
     throw new OAuthError('invalid_grant', 'The assertion is not a JWT');
   }

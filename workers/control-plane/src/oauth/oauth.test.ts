@@ -1,5 +1,5 @@
 import { SELF, env } from 'cloudflare:test';
-import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
 import { ORIGIN, PASSWORD, api, publishedApi, userWithRole } from '../../../../test/workers/control-plane-helpers.ts';
@@ -133,7 +133,7 @@ describe('Key Manager', () => {
     const granted = await asUser(PASSWORD);
     expect(granted.status).toBe(200);
     expect(granted.body).toMatchObject({ token_type: 'Bearer', refresh_token: expect.stringMatching(/^rt_/) });
-    const claims = JSON.parse(atob(String(granted.body['access_token']).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')) as { sub: string };
+    const claims = decodeJwt(String(granted.body['access_token']));
     expect(claims.sub).toBe(dev.id);
     expect((await asUser('wrong password')).body).toMatchObject({ error: 'invalid_grant' });
     expect((await token(c, { grant_type: 'password', username: dev.email })).body).toMatchObject({ error: 'invalid_request' });
@@ -172,7 +172,7 @@ describe('Key Manager', () => {
     const granted = await exchange(await assertion());
     expect(granted.status).toBe(200);
     expect(granted.body['refresh_token']).toBeUndefined();
-    const claims = JSON.parse(atob(String(granted.body['access_token']).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')) as { sub: string };
+    const claims = decodeJwt(String(granted.body['access_token']));
     expect(claims.sub).toBe('idp:alice');
 
     const other = await generateKeyPair('ES256');

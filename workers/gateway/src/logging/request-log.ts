@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { answerFacts } from '../answer.ts';
 import type { GatewayEnv } from '../types.ts';
 
 /**
@@ -73,22 +74,18 @@ export function requestLog(): MiddlewareHandler<GatewayEnv> {
     await next();
     if (!requestLogEnabled(c.env)) return;
     const usage = c.var.usage;
-    const status = c.res.status;
     const entry: RequestLogEntry = {
+      ...answerFacts(c),
       startedAt,
       finishedAt: Date.now(),
       method: c.req.method,
       url: c.req.url,
       userAgent: c.req.header('user-agent') ?? null,
-      status,
       requestId: c.var.requestId,
       environment: c.env.GATEWAY_ENVIRONMENT,
       apiId: usage?.apiId ?? null,
       applicationId: usage?.applicationId ?? null,
       keyType: usage?.keyType ?? null,
-      errorCode: status >= 400 ? (c.var.errorCode ?? status) : null,
-      requestBytes: Number(c.req.header('content-length') ?? 0) || 0,
-      responseBytes: Number(c.res.headers.get('content-length') ?? 0) || 0,
     };
     c.executionCtx.waitUntil(new Promise((resolve) => setTimeout(resolve, 0)).then(() => console.log(JSON.stringify(otelLogRecord(entry)))));
   };

@@ -11,7 +11,8 @@ import type { SharedCounter } from './admit.ts';
 export interface CallFacts {
   readonly ip: string | null;
   readonly headers: Headers;
-  readonly query: URLSearchParams;
+  /** Parsed only when a query-parameter condition asks. */
+  readonly query: () => URLSearchParams;
   /** Claims of the access token; null for API keys. */
   readonly claims: Readonly<Record<string, unknown>> | null;
 }
@@ -23,7 +24,7 @@ function holds(condition: ThrottleCondition, facts: CallFacts): boolean {
     case 'header':
       return facts.headers.get(condition.name) === condition.value;
     case 'query':
-      return facts.query.getAll(condition.name).includes(condition.value);
+      return facts.query().getAll(condition.name).includes(condition.value);
     case 'jwtClaim': {
       const value = facts.claims?.[condition.claim];
       return (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') && String(value) === condition.value;
