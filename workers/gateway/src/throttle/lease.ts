@@ -85,7 +85,9 @@ export async function spendLease(name: string, stub: LeaseStub, request: AdmitRe
     }
     const lease = h.lease;
     if (request.issuedAt < lease.validAfter[request.keyType] || lease.revoked.includes(request.credentialId) || (request.grantId !== undefined && lease.revoked.includes(request.grantId))) return { ok: false, revoked: true };
-    if (h.used < lease.granted && now < lease.expiresAt) {
+    // A lease given back meanwhile (its end came while this call waited) counts nothing any more:
+    // spending from it would admit a call the object no longer counts.
+    if (!h.released && h.used < lease.granted && Date.now() < lease.expiresAt) {
       h.used += 1;
       leaseStats.spent += 1;
       const unspent = lease.granted - h.used;
