@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   log('starting the platform (no portal, local observability off)…');
 
   // Limits under 10 million per window stay strict here, so one run measures both modes.
-  const platform = await startPlatform({ ports: { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, inspector: 49229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000', REQUEST_LOG: BENCH_REQUEST_LOG }, log: () => {} });
+  const platform = await startPlatform({ ports: { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, inspector: 49229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000', REQUEST_LOG: BENCH_REQUEST_LOG }, cronIntervalMs: 0, log: () => {} });
   try {
     await measureAll(platform);
   } finally {

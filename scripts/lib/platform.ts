@@ -43,6 +43,11 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Vars overriding the gateway's wrangler.toml [vars]. */
   gatewayVars?: Record<string, string>;
+  /**
+   * How often the launcher runs the control plane's scheduled handler (its cron, `* * * * *` when
+   * deployed: alert evaluation). `wrangler dev` never fires crons by itself. Default 60,000 ms; 0 off.
+   */
+  cronIntervalMs?: number;
 }
 
 export interface RunningPlatform {
@@ -147,6 +152,8 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
         `ISSUER:${urls.controlPlane}`,
         '--var',
         `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`,
+        // Serves /__scheduled locally (never deployed), which the cron ticker below calls.
+        '--test-scheduled',
       ],
       cwd: ROOT,
     },
@@ -238,7 +245,41 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     throw err;
   }
   ready = true;
-  return { urls, stop, exited };
+  const stopCron = startCronTicker(urls.controlPlane, options.cronIntervalMs ?? 60_000, options.log);
+  return {
+    urls,
+    stop: async () => {
+      stopCron();
+      await stop();
+    },
+    exited,
+  };
+}
+
+/**
+ * Stands in for Cloudflare's cron trigger under `wrangler dev`: calls the control plane's scheduled
+ * handler through wrangler's `/__scheduled` test route (the cron expression of wrangler.toml), one
+ * run at a time. A failed run is logged and the next tick tries again, as a missed cron would be.
+ */
+export function startCronTicker(controlPlaneUrl: string, intervalMs: number, log: (line: string) => void): () => void {
+  if (intervalMs <= 0) return () => {};
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const res = await fetch(`${controlPlaneUrl}/__scheduled?cron=${encodeURIComponent('* * * * *')}`, { signal: AbortSignal.timeout(30_000) });
+      await res.arrayBuffer();
+      if (!res.ok) log(`[cron] scheduled handler answered ${res.status}`);
+    } catch (err) {
+      log(`[cron] scheduled handler not reached: ${String(err)}`);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Lines wrangler prints on every start that say nothing a developer needs. */

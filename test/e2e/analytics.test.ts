@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
@@ -72,5 +75,34 @@ describe('usage analytics', () => {
     // The developer sees the same calls of their application, and nobody else's.
     const mine = await developer.expect<{ list: UsagePoint[] }>([200], 'GET', `/api/devportal/v1/usage?applicationId=${app.body.id}&granularity=day&from=${from}`);
     expect(mine.body.list.reduce((n, p) => n + p.requests, 0)).toBe(7);
+
+    // An alert on the API's error rate (2 of 9 calls were 401: 22 %) fires from the control plane's
+    // scheduled handler, run by the local launcher as the cron would be, and its webhook arrives signed.
+    const received: Array<{ signature: string; body: string }> = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push({ signature: String(req.headers['turnpike-signature'] ?? ''), body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (hook.address() as AddressInfo).port;
+      const rule = await publisher.expect<{ id: string; secret: string }>([201], 'POST', '/api/publisher/v1/alerts', { scopeType: 'API', scopeId: api.body.id, metric: 'error_rate', threshold: 20, webhookUrl: `http://127.0.0.1:${port}/hook` });
+      for (let i = 0; i < 120 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 500));
+      expect(received).toHaveLength(1);
+      const delivery = received[0];
+      const payload = JSON.parse(delivery?.body ?? '{}') as { alertId: string; metric: string; value: number; threshold: number };
+      expect(payload).toMatchObject({ alertId: rule.body.id, metric: 'error_rate', threshold: 20 });
+      expect(payload.value).toBeCloseTo((2 / 9) * 100, 0);
+      const [t, v1] = (delivery?.signature ?? '').split(',').map((part) => part.split('=')[1]);
+      expect(v1).toBe(createHmac('sha256', rule.body.secret).update(`${t}.${delivery?.body}`).digest('hex'));
+      const events = await publisher.expect<{ list: Array<{ ruleId: string; deliveryStatus: number | null }> }>([200], 'GET', `/api/publisher/v1/alerts/events?alertId=${rule.body.id}`);
+      expect(events.body.list).toEqual([expect.objectContaining({ ruleId: rule.body.id, deliveryStatus: 204 })]);
+    } finally {
+      hook.close();
+    }
   });
 });

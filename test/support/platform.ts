@@ -28,7 +28,7 @@ declare module 'vitest' {
 const base = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787);
 export const E2E_PORTS: Ports = { gateway: base, controlPlane: base + 1, portal: base + 2, demoBackend: base + 3, inspector: base + 442 };
 
-export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; gatewayVars?: Record<string, string>; log?: (line: string) => void } = {}): Promise<PlatformInfo & { persistTo: string; stop(): Promise<void> }> {
+export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; gatewayVars?: Record<string, string>; cronIntervalMs?: number; log?: (line: string) => void } = {}): Promise<PlatformInfo & { persistTo: string; stop(): Promise<void> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-platform-'));
   const persistTo = join(dir, 'state');
@@ -36,7 +36,7 @@ export async function startPlatform(options: { ports?: Ports; portal?: boolean; 
   applyMigrations(persistTo, () => {});
   const portal = options.portal ?? true;
   if (portal) buildPortal(() => {});
-  const running = await launch({ ports: options.ports ?? E2E_PORTS, persistTo, registry: join(dir, 'registry'), portal, log, env: options.env, gatewayVars: options.gatewayVars });
+  const running = await launch({ ports: options.ports ?? E2E_PORTS, persistTo, registry: join(dir, 'registry'), portal, log, env: options.env, gatewayVars: options.gatewayVars, cronIntervalMs: options.cronIntervalMs });
   try {
     const demo = await seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
     return {
