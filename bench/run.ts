@@ -7,7 +7,7 @@
  *   npm run bench               3 rounds × 8 s per case
  *   npm run bench -- --smoke    1 round × 1 s per case (a check that the harness works)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,11 @@ import { ROOT, waitFor } from '../scripts/lib/platform.ts';
 import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { startPlatform } from '../test/support/platform.ts';
 import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
+import { d1Execute } from './local-d1.ts';
+import { addMassSubscriptions, timeCalls, type Timing } from './mass-subscriptions.ts';
+import { treeCpuMs, wranglerPidForPort } from './process-cpu.ts';
 import { measureRouteLookups } from './route-table.ts';
+import { sequentialLatency, type SequentialResult } from './sequential.ts';
 
 const smoke = process.argv.includes('--smoke');
 const ROUNDS = smoke ? 1 : 3;
@@ -38,6 +42,8 @@ interface CaseResult {
   p50: number;
   p99: number;
   non2xx: number;
+  /** CPU milliseconds per request of the serving Worker's process tree (process-cpu.ts). */
+  cpuMs: number;
 }
 
 const children: ChildProcess[] = [];
@@ -66,8 +72,11 @@ async function measure(url: string, headers: Record<string, string>, seconds: nu
     tokens === undefined
       ? undefined
       : [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)] ?? ''}` } }) }];
+  const serving = wranglerPidForPort(Number(new URL(url).port));
+  const cpuBefore = serving === null ? 0 : treeCpuMs(serving);
   const result = await autocannon({ url, connections, duration: seconds, headers, ...(requests === undefined ? {} : { requests }) });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+  const cpuMs = serving === null || result.requests.total === 0 ? Number.NaN : (treeCpuMs(serving) - cpuBefore) / result.requests.total;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, cpuMs };
 }
 
 /**
@@ -78,9 +87,8 @@ async function measure(url: string, headers: Record<string, string>, seconds: nu
 async function deployBulkApis(persistTo: string, gatewayUrl: string, count: number): Promise<number> {
   log(`adding ${count} APIs to the production snapshot…`);
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-bulk-'));
-  const read = spawnSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', persistTo, '-c', 'wrangler.toml', '--json', '--command', "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'"], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }, maxBuffer: 64 * 1024 * 1024 });
-  const body = (JSON.parse(read.stdout) as Array<{ results: Array<{ body: string }> }>)[0]?.results[0]?.body;
-  if (body === undefined) throw new Error(`could not read the snapshot: ${read.stderr}`);
+  const body = d1Execute(persistTo, { command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'" })[0]?.body;
+  if (typeof body !== 'string') throw new Error('could not read the snapshot');
   const snapshot = await decodeSnapshot(body);
   const template = snapshot.apis.find((a) => a.context === '/bench-strict');
   if (template === undefined) throw new Error('the bench API is not in the snapshot');
@@ -97,8 +105,7 @@ async function deployBulkApis(persistTo: string, gatewayUrl: string, count: numb
     `UPDATE gateway_snapshots SET version = ${next.version} WHERE environment_id = 'env_production';`,
   ];
   writeFileSync(sql, statements.join('\n') + '\n');
-  const write = spawnSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', persistTo, '-c', 'wrangler.toml', '--file', sql], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } });
-  if (write.status !== 0) throw new Error(`could not write the snapshot: ${write.stderr}`);
+  d1Execute(persistTo, { file: sql });
   rmSync(dir, { recursive: true, force: true });
   await waitForStatus(`${gatewayUrl}/bulk${count - 1}/v1/open`, 200);
   return next.apis.length;
@@ -113,12 +120,14 @@ async function waitForStatus(url: string, status: number): Promise<void> {
 }
 
 /** `count` applications subscribed to `apiId`, each with production keys and a client-credentials token. */
-async function manyKeyTokens(developer: Client, controlPlaneUrl: string, apiId: string, count: number): Promise<string[]> {
+async function manyKeyTokens(developer: Client, controlPlaneUrl: string, apiId: string, count: number): Promise<{ tokens: string[]; applicationIds: string[] }> {
   log(`creating ${count} applications, each a counter key of its own…`);
+  const applicationIds: string[] = [];
   const one = async (i: number): Promise<string> => {
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `bench-key-${i}-${Date.now()}` });
     const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
     await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId, tier: 'Bench-strict' });
+    applicationIds.push(app.body.id);
     const res = await fetch(`${controlPlaneUrl}/oauth2/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${keys.body.consumerKey}:${keys.body.consumerSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -128,7 +137,7 @@ async function manyKeyTokens(developer: Client, controlPlaneUrl: string, apiId: 
   };
   const tokens: string[] = [];
   for (let i = 0; i < count; i += 8) tokens.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => one(i + j)))));
-  return tokens;
+  return { tokens, applicationIds };
 }
 
 const median = (values: number[]) => {
@@ -189,10 +198,11 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
   const tiers = { strict: 1_000_000, leased: 1_000_000_000 };
   let strictApiId = '';
+  let leasedApiId = '';
   for (const [mode, limit] of Object.entries(tiers)) {
     await admin.expect([201, 409], 'POST', '/api/admin/v1/throttling-policies', { kind: 'subscription', name: `Bench-${mode}`, description: 'Counts every call exactly; too large for the bench to reach', limit, unitTime: 1, timeUnit: 'min' });
   }
-  const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+  const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view', 'api:subscriptions']);
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
   for (const mode of Object.keys(tiers)) {
     const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
@@ -212,6 +222,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
     await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: `Bench-${mode}` });
     if (mode === 'strict') strictApiId = api.body.id;
+    else leasedApiId = api.body.id;
   }
   const tokenRes = await fetch(`${controlPlaneUrl}/oauth2/token`, {
     method: 'POST',
@@ -223,7 +234,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
 
   // Many keys: as many applications, each subscribed to the strict API with a token of its own.
-  const manyTokens = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke ? 50 : 1000);
+  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke ? 50 : 1000);
 
   const cases: Array<{ name: string; url: string; headers: Record<string, string>; tokens?: readonly string[] }> = [
     { name: 'pass-through', url: `${passthrough}/items`, headers: {} },
@@ -255,47 +266,80 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
 
   const base = median((samples.get('pass-through') ?? []).map((s) => s.rps));
   const baseP99 = median((samples.get('pass-through') ?? []).map((s) => s.p99));
-  const results: Record<string, { rps: number; p50: number; p99: number; ratio: number; addedP99Ms: number; non2xx: number }> = {};
-  for (const c of cases) {
-    const s = samples.get(c.name) ?? [];
-    const rps = median(s.map((x) => x.rps));
-    const p99 = median(s.map((x) => x.p99));
-    results[c.name] = { rps: Math.round(rps), p50: median(s.map((x) => x.p50)), p99, ratio: Number((rps / base).toFixed(3)), addedP99Ms: Number((p99 - baseP99).toFixed(2)), non2xx: s.reduce((n, x) => n + x.non2xx, 0) };
-  }
-  // Added latency without queueing: one connection, one request at a time, cases interleaved.
-  log('measuring unloaded latency (1 connection)…');
+  const baseCpu = median((samples.get('pass-through') ?? []).map((s) => s.cpuMs));
+  const results: Record<string, { rps: number; p50: number; p99: number; ratio: number; addedP99Ms: number; non2xx: number; cpuMsPerRequest: number; addedCpuMs: number }> = {};
+  const summarise = (list: CaseResult[], baseRps: number, basePercentile99: number, baseCpuMs: number) => {
+    const rps = median(list.map((x) => x.rps));
+    const p99 = median(list.map((x) => x.p99));
+    const cpu = median(list.map((x) => x.cpuMs));
+    return { rps: Math.round(rps), p50: median(list.map((x) => x.p50)), p99, ratio: Number((rps / baseRps).toFixed(3)), addedP99Ms: Number((p99 - basePercentile99).toFixed(2)), non2xx: list.reduce((n, x) => n + x.non2xx, 0), cpuMsPerRequest: Number(cpu.toFixed(3)), addedCpuMs: Number((cpu - baseCpuMs).toFixed(3)) };
+  };
+  for (const c of cases) results[c.name] = summarise(samples.get(c.name) ?? [], base, baseP99, baseCpu);
+  /** The leased hot-key case again beside pass-through, rounds interleaved, after the state changed. */
+  const sideBySide = async (label: string) => {
+    const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
+    const scaledSamples = new Map<string, CaseResult[]>(scaled.map((c) => [c.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const c of scaled) {
+        const r = await measure(c.url, c.headers, DURATION_S);
+        scaledSamples.get(c.name)?.push(r);
+        log(`round ${round}/${ROUNDS}${label}, ${c.name}: ${r.rps.toFixed(0)} req/s`);
+      }
+    }
+    const pass = scaledSamples.get('pass-through') ?? [];
+    const out: typeof results = {};
+    for (const [name, list] of scaledSamples) if (name !== 'pass-through') out[`${name}${label}`] = summarise(list, median(pass.map((x) => x.rps)), median(pass.map((x) => x.p99)), median(pass.map((x) => x.cpuMs)));
+    return out;
+  };
+  // Added latency without queueing: one connection, one request at a time, cases interleaved,
+  // timed to the microsecond.
+  log('measuring unloaded latency (1 connection, one request at a time)…');
   const unloadedCases = cases.filter((c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')));
-  const unloadedSamples = new Map<string, CaseResult[]>(unloadedCases.map((c) => [c.name, []]));
+  const unloadedSamples = new Map<string, SequentialResult[]>(unloadedCases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await measure(c.url, c.headers, smoke ? 1 : 4, 1));
+    for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await sequentialLatency(c.url, c.headers, smoke ? 200 : 2000));
   }
-  const passP50 = median((unloadedSamples.get('pass-through') ?? []).map((s) => s.p50));
-  const passP99 = median((unloadedSamples.get('pass-through') ?? []).map((s) => s.p99));
-  const unloaded: Record<string, { p50: number; p99: number; addedP50Ms: number; addedP99Ms: number }> = {};
+  const passUnloaded = (q: 'p50' | 'p99') => median((unloadedSamples.get('pass-through') ?? []).map((s) => s[q]));
+  const unloaded: Record<string, { p50: number; p90: number; p99: number; addedP50Ms: number; addedP99Ms: number; requests: number }> = {};
   for (const [name, list] of unloadedSamples) {
     const p50 = median(list.map((s) => s.p50));
     const p99 = median(list.map((s) => s.p99));
-    unloaded[name] = { p50, p99, addedP50Ms: Number((p50 - passP50).toFixed(2)), addedP99Ms: Number((p99 - passP99).toFixed(2)) };
+    unloaded[name] = { p50, p90: median(list.map((s) => s.p90)), p99, addedP50Ms: Number((p50 - passUnloaded('p50')).toFixed(3)), addedP99Ms: Number((p99 - passUnloaded('p99')).toFixed(3)), requests: list.reduce((n, s) => n + s.count, 0) };
   }
+  // The control plane's subscription work and the same hot-key case with 1,000,000 subscriptions in D1.
+  const controlPlaneCalls: Record<string, () => Promise<void>> = {
+    "developer lists one application's subscriptions": async () => void (await developer.expect([200], 'GET', `/api/devportal/v1/subscriptions?applicationId=${demo.application.id}`)),
+    "publisher lists an API's subscribers (one per bench key)": async () => void (await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${strictApiId}/subscriptions`)),
+    'client-credentials token': async () => {
+      const res = await fetch(`${controlPlaneUrl}/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${demo.application.clientId}:${demo.application.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      if (res.status !== 200) throw new Error(`token: ${res.status}`);
+      await res.arrayBuffer();
+    },
+    'subscribe and unsubscribe': async () => {
+      const app = manyApps[0] ?? '';
+      const sub = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app, apiId: leasedApiId, tier: 'Bench-leased' });
+      await developer.expect([204], 'DELETE', `/api/devportal/v1/subscriptions/${sub.body.id}`);
+    },
+  };
+  const timeControlPlane = async () => {
+    const out: Record<string, Timing> = {};
+    for (const [name, call] of Object.entries(controlPlaneCalls)) out[name] = await timeCalls(smoke ? 5 : 20, call);
+    return out;
+  };
+  log('timing control-plane subscription calls…');
+  const controlPlaneBefore = await timeControlPlane();
+  const side = smoke ? 100 : 1000;
+  log(`writing ${(side * side).toLocaleString('en')} subscriptions (${side} applications × ${side} APIs) into D1…`);
+  const mass = addMassSubscriptions(platform.persistTo, { apiId: strictApiId, applicationId: demo.application.id, tier: 'Bench-strict' }, side);
+  log(`${mass.subscriptions.toLocaleString('en')} subscriptions in D1 after ${mass.seconds.toFixed(0)} s`);
+  const controlPlaneAfter = await timeControlPlane();
+  const massLabel = `${mass.subscriptions.toLocaleString('en')} subscriptions in D1`;
+  Object.assign(results, await sideBySide(`, ${massLabel}`));
+
   // The same hot-key case once the environment serves 10,000 more APIs, beside pass-through again.
   const bulk = smoke ? 1000 : 10_000;
   const deployedApis = await deployBulkApis(platform.persistTo, gatewayUrl, bulk);
-  const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
-  const scaledSamples = new Map<string, CaseResult[]>(scaled.map((c) => [c.name, []]));
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const c of scaled) {
-      const r = await measure(c.url, c.headers, DURATION_S);
-      scaledSamples.get(c.name)?.push(r);
-      log(`round ${round}/${ROUNDS} with ${bulk} more APIs, ${c.name}: ${r.rps.toFixed(0)} req/s`);
-    }
-  }
-  const scaledBase = median((scaledSamples.get('pass-through') ?? []).map((x) => x.rps));
-  for (const [name, list] of scaledSamples) {
-    if (name === 'pass-through') continue;
-    const rps = median(list.map((x) => x.rps));
-    const p99 = median(list.map((x) => x.p99));
-    results[`${name}, ${deployedApis.toLocaleString('en')} APIs deployed`] = { rps: Math.round(rps), p50: median(list.map((x) => x.p50)), p99, ratio: Number((rps / scaledBase).toFixed(3)), addedP99Ms: Number((p99 - median((scaledSamples.get('pass-through') ?? []).map((x) => x.p99))).toFixed(2)), non2xx: list.reduce((n, x) => n + x.non2xx, 0) };
-  }
+  Object.assign(results, await sideBySide(`, ${deployedApis.toLocaleString('en')} APIs deployed (and ${massLabel})`));
   const routeLookups = measureRouteLookups();
   const report = {
     measuredAt: new Date().toISOString(),
@@ -304,13 +348,15 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     cases: results,
     unloaded,
     routeLookups,
+    controlPlane: { subscriptionsBefore: controlPlaneBefore, subscriptionsAfter: controlPlaneAfter, massSubscriptions: mass },
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(report, null, 2) + '\n');
 
-  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`);
-  process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | added p99 ms |', '|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
-  process.stdout.write(['', '| unloaded (1 connection) | p50 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---|---|---|---|', ...Object.entries(unloaded).map(([name, r]) => `| ${name} | ${r.p50} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`)].join('\n') + '\n');
+  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`);
+  process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | added p99 ms | CPU ms/req | added CPU ms/req |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(['', '| unloaded (1 connection) | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---|---|---|---|---|', ...Object.entries(unloaded).map(([name, r]) => `| ${name} | ${r.p50} | ${r.p90} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`)].join('\n') + '\n');
+  process.stdout.write(['', `| control plane (median / max ms of ${smoke ? 5 : 20} calls) | before | with ${massLabel} |`, '|---|---|---|', ...Object.keys(controlPlaneCalls).map((name) => `| ${name} | ${controlPlaneBefore[name]?.medianMs} / ${controlPlaneBefore[name]?.maxMs} | ${controlPlaneAfter[name]?.medianMs} / ${controlPlaneAfter[name]?.maxMs} |`)].join('\n') + '\n');
   process.stdout.write(['', '| route table | ns per lookup | build ms |', '|---|---|---|', ...Object.entries(routeLookups).map(([name, r]) => `| ${name} | ${r.nsPerLookup} | ${r.buildMs} |`)].join('\n') + '\n');
   process.stdout.write(`\nwritten to bench/results/latest.json\n`);
 

@@ -45,7 +45,8 @@ export interface PlatformOptions {
   gatewayVars?: Record<string, string>;
   /**
    * How often the launcher runs the control plane's scheduled handler (its cron, `* * * * *` when
-   * deployed: alert evaluation). `wrangler dev` never fires crons by itself. Default 60,000 ms; 0 off.
+   * deployed: alert evaluation); `wrangler dev` never fires crons by itself. Default 60,000 ms; 0 turns
+   * both tickers off (the gateway's hourly usage compaction ticks every hour when this is not 0).
    */
   cronIntervalMs?: number;
 }
@@ -152,8 +153,6 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
         `ISSUER:${urls.controlPlane}`,
         '--var',
         `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`,
-        // Serves /__scheduled locally (never deployed), which the cron ticker below calls.
-        '--test-scheduled',
       ],
       cwd: ROOT,
     },
@@ -245,11 +244,12 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     throw err;
   }
   ready = true;
-  const stopCron = startCronTicker(urls.controlPlane, options.cronIntervalMs ?? 60_000, options.log);
+  const every = options.cronIntervalMs ?? 60_000;
+  const stopTickers = [startCronTicker(urls.controlPlane, '* * * * *', every, options.log), startCronTicker(urls.gateway, '17 * * * *', every === 0 ? 0 : 3_600_000, options.log)];
   return {
     urls,
     stop: async () => {
-      stopCron();
+      for (const stopTicker of stopTickers) stopTicker();
       await stop();
     },
     exited,
@@ -257,22 +257,23 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
 }
 
 /**
- * Stands in for Cloudflare's cron trigger under `wrangler dev`: calls the control plane's scheduled
- * handler through wrangler's `/__scheduled` test route (the cron expression of wrangler.toml), one
- * run at a time. A failed run is logged and the next tick tries again, as a missed cron would be.
+ * Stands in for Cloudflare's cron trigger under `wrangler dev`: calls a Worker's scheduled handler
+ * through wrangler's local-only `/cdn-cgi/local/scheduled` route with the cron expression of its
+ * wrangler.toml, one run at a time. A failed run is logged and the next tick tries again, as a missed
+ * cron would be.
  */
-export function startCronTicker(controlPlaneUrl: string, intervalMs: number, log: (line: string) => void): () => void {
+export function startCronTicker(workerUrl: string, cron: string, intervalMs: number, log: (line: string) => void): () => void {
   if (intervalMs <= 0) return () => {};
   let running = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
-      const res = await fetch(`${controlPlaneUrl}/__scheduled?cron=${encodeURIComponent('* * * * *')}`, { signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(`${workerUrl}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(30_000) });
       await res.arrayBuffer();
-      if (!res.ok) log(`[cron] scheduled handler answered ${res.status}`);
+      if (!res.ok) log(`[cron] ${workerUrl} scheduled handler answered ${res.status}`);
     } catch (err) {
-      log(`[cron] scheduled handler not reached: ${String(err)}`);
+      log(`[cron] ${workerUrl} scheduled handler not reached: ${String(err)}`);
     } finally {
       running = false;
     }
