@@ -151,7 +151,7 @@ export function policyRoutes() {
       const policy = (await db.select().from(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, c.req.valid('param').policyId)).limit(1))[0];
       if (policy === undefined) throw new ApiError('not-found', { detail: 'No such policy' });
       const users = await policyUsers(db, policy);
-      if (users.length > 0) throw new ApiError('in-use', { detail: `${policy.name} is used by ${users.join(', ')}`, extensions: { usedBy: users } });
+      if (users.length > 0) throw new ApiError('in-use', { detail: `${policy.name} is used by ${users.join(', ')}${users.length >= USED_BY_SHOWN ? ' and maybe more' : ''}`, extensions: { usedBy: users } });
       await db.batch([db.delete(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, policy.id)), auditEntry(db, principal, 'policy.delete', { type: 'throttling_policy', id: policy.id }, view(policy), null)]);
       // Custom policies apply to every call without anything referring to them: gateways must forget them.
       if (policy.kind === 'custom') await republishAll(c.env, db);
@@ -195,20 +195,23 @@ export function policyRoutes() {
   return app;
 }
 
-/** Who uses a policy: APIs offering a tier, subscriptions on it, applications, API or resource policies. */
+/** How many users of a policy a refused delete names: a tier can have a million subscriptions. */
+const USED_BY_SHOWN = 20;
+
+/** Who uses a policy (at most USED_BY_SHOWN of each kind): APIs offering a tier, subscriptions on it, applications, API or resource policies. */
 async function policyUsers(db: AppEnv['Variables']['db'], policy: typeof schema.throttlingPolicies.$inferSelect): Promise<string[]> {
   if (policy.kind === 'subscription') {
-    const [apis, subs] = await db.batch([db.select({ id: schema.apis.id, tiers: schema.apis.subscriptionTiers }).from(schema.apis), db.select({ id: schema.subscriptions.id }).from(schema.subscriptions).where(eq(schema.subscriptions.tier, policy.name))]);
-    return [...apis.filter((a) => a.tiers.includes(policy.name)).map((a) => `api ${a.id}`), ...subs.map((s) => `subscription ${s.id}`)];
+    const [apis, subs] = await db.batch([db.select({ id: schema.apis.id, tiers: schema.apis.subscriptionTiers }).from(schema.apis), db.select({ id: schema.subscriptions.id }).from(schema.subscriptions).where(eq(schema.subscriptions.tier, policy.name)).limit(USED_BY_SHOWN)]);
+    return [...apis.filter((a) => a.tiers.includes(policy.name)).slice(0, USED_BY_SHOWN).map((a) => `api ${a.id}`), ...subs.map((s) => `subscription ${s.id}`)];
   }
   if (policy.kind === 'application') {
-    const apps = await db.select({ id: schema.applications.id }).from(schema.applications).where(eq(schema.applications.throttlingPolicy, policy.name));
+    const apps = await db.select({ id: schema.applications.id }).from(schema.applications).where(eq(schema.applications.throttlingPolicy, policy.name)).limit(USED_BY_SHOWN);
     return apps.map((a) => `application ${a.id}`);
   }
   if (policy.kind === 'advanced') {
     const [apis, resources] = await db.batch([
-      db.select({ id: schema.apis.id }).from(schema.apis).where(eq(schema.apis.apiThrottlingPolicy, policy.name)),
-      db.select({ id: schema.apiResources.id }).from(schema.apiResources).where(and(eq(schema.apiResources.throttlingPolicy, policy.name))),
+      db.select({ id: schema.apis.id }).from(schema.apis).where(eq(schema.apis.apiThrottlingPolicy, policy.name)).limit(USED_BY_SHOWN),
+      db.select({ id: schema.apiResources.id }).from(schema.apiResources).where(and(eq(schema.apiResources.throttlingPolicy, policy.name))).limit(USED_BY_SHOWN),
     ]);
     return [...apis.map((a) => `api ${a.id}`), ...resources.map((r) => `resource ${r.id}`)];
   }

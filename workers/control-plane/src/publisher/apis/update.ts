@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, count, eq, ne } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { storeSecurity } from '../../../../shared/endpoint-security.ts';
 import { newId } from '../../../../shared/ids.ts';
@@ -165,12 +165,15 @@ export function apiUpdateRoutes() {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;
       const api = await manageableApi(db, principal, c.req.valid('param').apiId);
-      const [subs, deployed] = await db.batch([
-        db.select({ id: schema.subscriptions.id }).from(schema.subscriptions).where(eq(schema.subscriptions.apiId, api.id)),
+      // Counted, and at most 20 named: an API can have a great many subscriptions.
+      const [subCount, subs, deployed] = await db.batch([
+        db.select({ n: count() }).from(schema.subscriptions).where(eq(schema.subscriptions.apiId, api.id)),
+        db.select({ id: schema.subscriptions.id }).from(schema.subscriptions).where(eq(schema.subscriptions.apiId, api.id)).limit(20),
         db.select({ id: schema.deployments.id }).from(schema.deployments).where(eq(schema.deployments.apiId, api.id)),
       ]);
-      if (subs.length > 0 || deployed.length > 0) {
-        throw new ApiError('in-use', { detail: `${api.name} ${api.version} has ${subs.length} subscription(s) and ${deployed.length} deployment(s); retire or undeploy it first`, extensions: { usedBy: [...subs.map((s) => `subscription ${s.id}`), ...deployed.map((d) => `deployment ${d.id}`)] } });
+      const subscriptions = subCount[0]?.n ?? 0;
+      if (subscriptions > 0 || deployed.length > 0) {
+        throw new ApiError('in-use', { detail: `${api.name} ${api.version} has ${subscriptions} subscription(s) and ${deployed.length} deployment(s); retire or undeploy it first`, extensions: { usedBy: [...subs.map((s) => `subscription ${s.id}`), ...deployed.map((d) => `deployment ${d.id}`)] } });
       }
       await db.batch([db.delete(schema.apis).where(eq(schema.apis.id, api.id)), auditEntry(db, principal, 'api.delete', { type: 'api', id: api.id }, { name: api.name, context: api.context, version: api.version }, null)]);
       return c.body(null, 204);
