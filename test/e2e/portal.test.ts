@@ -1,47 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
-import { ROOT, usePlatform } from '../support/platform.ts';
+import { usePlatform } from '../support/platform.ts';
+import { shots, useBrowser } from './browser.ts';
 
 /** The portal in Debian's Chromium against the running platform; screenshots for reviewers. */
 const { portalUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
-const shots = join(ROOT, 'test-results/screenshots');
-let browser: Browser;
-const dialogs: string[] = [];
-
-beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-});
-afterAll(async () => {
-  await browser.close();
-});
-
-/** A fresh browser context whose dialogs (alert, confirm…) are recorded: script planted in data must never open one. */
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-  const page = await context.newPage();
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  return page;
-}
-
-async function signIn(who: { email: string; password: string }): Promise<Page> {
-  const page = await newPage();
-  await page.goto(portalUrl);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await page.click('#login');
-  await page.waitForSelector('#catalog');
-  return page;
-}
+const { dialogs, newPage, signIn } = useBrowser(portalUrl);
 
 describe('portal', () => {
   it('serves a Content-Security-Policy without inline scripts and refuses framing', async () => {
@@ -64,14 +30,14 @@ describe('portal', () => {
   });
 
   it('refuses a wrong password with the problem shown inline', async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     await page.goto(portalUrl);
     await page.fill('#email', demo.users.developer.email);
     await page.fill('#password', 'wrong password');
     await page.click('#login');
     await expect(page.waitForSelector('.error')).resolves.toBeTruthy();
     expect(await page.textContent('.error')).toContain('Wrong email or password');
-    await page.close();
+    await page.context().close();
   });
 
   it('lets the demo developer find the Petstore and see the Demo App subscribed to it', async () => {
@@ -295,6 +261,8 @@ describe('portal', () => {
       description: `${all}\n\n[x](javascript:alert(8))`,
       tags: payloads,
       subscriptionTiers: ['Gold'],
+      endpoints: { production: { strategy: 'failover', urls: [{ url: 'https://example.com/x?<script>alert(11)</script>' }], security: { type: 'basic', username: payloads[0], password: 'never shown' } } },
+      headerEdits: { request: { set: { 'X-Planted': payloads[1] }, remove: [] }, response: { set: { 'X-Planted': payloads[2] }, remove: [] } },
       resources: [
         { method: 'GET', path: '/x<svg/onload=alert(9)>' },
         { method: 'POST', path: '/items', scopes: ['<img/src=x/onerror=alert(10)>'] },
@@ -314,6 +282,16 @@ describe('portal', () => {
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, { state: 'PUBLISHED' });
     const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['subscriptions:manage']);
     await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
+    // A collaborator and a rater whose display names, and a comment, carry the payloads.
+    const userAdmin = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['admin:users']);
+    const password = 'a long enough password';
+    const collaborator = { email: `xss-collab-${stamp}@example.com`, password };
+    await userAdmin.expect([201], 'POST', '/api/admin/v1/users', { ...collaborator, displayName: payloads[1], role: 'publisher' });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/collaborators`, { email: collaborator.email });
+    const rater = { email: `xss-rater-${stamp}@example.com`, password };
+    await userAdmin.expect([201], 'POST', '/api/admin/v1/users', { ...rater, displayName: payloads[2], role: 'subscriber' });
+    const raterClient = await tokenFor(new Client(controlPlaneUrl), rater, ['subscriptions:manage']);
+    await raterClient.expect([200], 'PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, { rating: 2, comment: `${all}\n[x](javascript:alert(12))` });
 
     /** Nothing the payloads could have become: no elements that load or run things, no handlers, no script URLs. */
     const assertInert = async (page: Page, where: string) => {
@@ -337,6 +315,7 @@ describe('portal', () => {
     await page.goto(`${portalUrl}/#/apis/${apiId}`);
     await page.waitForSelector('#api-overview');
     expect(await page.textContent('#api-overview')).toContain(payloads[2]);
+    expect(await page.textContent('#ratings')).toContain(payloads[0]);
     await assertInert(page, 'API overview');
     await page.goto(`${portalUrl}/#/apis/${apiId}/docs`);
     await page.waitForSelector('#documents');
@@ -355,13 +334,18 @@ describe('portal', () => {
     await page.context().close();
 
     const pub = await signIn(demo.users.publisher);
-    for (const tab of ['', '/resources', '/documents', '/deploy', '/subscribers', '/analytics']) {
+    const planted: Record<string, string> = { '/endpoints': payloads[0], '/ratings': payloads[1], '/collaborators': payloads[1] };
+    for (const tab of ['', '/visibility', '/endpoints', '/headers', '/resources', '/documents', '/deploy', '/subscribers', '/ratings', '/collaborators', '/analytics']) {
       await pub.goto(`${portalUrl}/#/publisher/apis/${apiId}${tab}`);
       await pub.waitForSelector(`#publisher-${tab === '' ? 'settings' : tab.slice(1)}`);
       if (tab === '/documents') {
         await pub.click('#document-list li:has-text("Doc") button:has-text("Edit")');
         await pub.waitForFunction(() => document.querySelector('#doc-preview')?.textContent?.includes('alert(2)') === true);
       }
+      const text = planted[tab];
+      if (text !== undefined) expect(await pub.textContent('main'), tab).toContain(text);
+      // Form fields hold planted text as values, never as markup.
+      if (tab === '/headers') expect(await pub.inputValue('[data-direction="request"] input[data-key="value"]')).toBe(payloads[1]);
       await assertInert(pub, `publisher ${tab || 'settings'}`);
     }
     await pub.screenshot({ path: join(shots, 'publisher-documents.png'), fullPage: true });

@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { ApiDocument, CreateApi, Deployment, DocumentInput, Environment, ImportApi, Lifecycle, LifecycleState, Page, Policy, PublisherApi, PublisherApiSummary, Revision, Subscriber, UpdateApi, Usage } from './types.ts';
+import type { AddCollaborator, ApiDocument, Collaborator, CreateApi, ModerateRating, Rating, Ratings, Deployment, DocumentInput, Environment, ImportApi, Lifecycle, LifecycleState, Page, Policy, PublisherApi, PublisherApiSummary, Revision, Subscriber, UpdateApi, Usage } from './types.ts';
 
 const PUB = '/api/publisher/v1';
 const api = (id: string) => `${PUB}/apis/${enc(id)}`;
@@ -24,6 +24,11 @@ export const publisherApi = {
   subscribers: (id: string) => call<Page<Subscriber>>('GET', `${api(id)}/subscriptions`),
   block: (subscriptionId: string, status: 'BLOCKED' | 'PROD_ONLY_BLOCKED' = 'BLOCKED') => call<{ id: string; status: string }>('POST', `${PUB}/subscriptions/${enc(subscriptionId)}/block`, { status }),
   unblock: (subscriptionId: string) => call<{ id: string; status: string }>('POST', `${PUB}/subscriptions/${enc(subscriptionId)}/unblock`),
+  collaborators: (id: string) => call<Page<Collaborator>>('GET', `${api(id)}/collaborators`),
+  addCollaborator: (id: string, body: AddCollaborator) => call<Collaborator>('POST', `${api(id)}/collaborators`, body),
+  removeCollaborator: (id: string, userId: string) => call<null>('DELETE', `${api(id)}/collaborators/${enc(userId)}`),
+  ratings: (id: string) => call<Ratings>('GET', `${api(id)}/ratings`),
+  moderateRating: (id: string, ratingId: string, body: ModerateRating) => call<Rating>('PATCH', `${api(id)}/ratings/${enc(ratingId)}`, body),
   usage: (q: { apiId?: string; from?: number; granularity?: 'minute' | 'hour' | 'day' }) => call<Usage>('GET', `${PUB}/usage${query(q)}`),
   environments: () => call<Page<Environment>>('GET', '/api/admin/v1/environments'),
   policies: (kind?: Policy['kind']) => call<Page<Policy>>('GET', `/api/admin/v1/throttling-policies${query({ kind })}`),

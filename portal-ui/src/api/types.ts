@@ -9,7 +9,9 @@ import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../wo
 import type { ApiKeySchema } from '../../../workers/control-plane/src/devportal/api-keys/routes.ts';
 import type { SubscriptionSchema } from '../../../workers/control-plane/src/devportal/subscriptions/routes.ts';
 import type { UsagePointSchema, UsageResponse } from '../../../workers/control-plane/src/analytics/routes.ts';
-import type { ApiSchema, CreateApiBody } from '../../../workers/control-plane/src/publisher/apis/schemas.ts';
+import type { ApiSchema, CreateApiBody, EndpointSecurityInput } from '../../../workers/control-plane/src/publisher/apis/schemas.ts';
+import type { AddCollaboratorBody, CollaboratorSchema } from '../../../workers/control-plane/src/publisher/collaborators/routes.ts';
+import type { ModerateRatingBody, RateBody, RatingsSchema } from '../../../workers/control-plane/src/feedback/routes.ts';
 import type { UpdateApiBody } from '../../../workers/control-plane/src/publisher/apis/update.ts';
 import type { LifecycleResult } from '../../../workers/control-plane/src/publisher/lifecycle/routes.ts';
 import type { DeploymentSchema, RevisionSchema } from '../../../workers/control-plane/src/publisher/deployments/routes.ts';
@@ -56,6 +58,20 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 export type Workflow = z.infer<typeof WorkflowSchema>;
 export type Settings = z.infer<typeof SettingsSchema>;
 export type AuditEntry = z.infer<typeof EntrySchema>;
+export type Visibility = NonNullable<UpdateApi['visibility']>;
+export type Role = NonNullable<UpdateApi['visibleRoles']>[number];
+/** An endpoint as the API shows it: its security names the kind and user or header, never the secret. */
+export type Endpoint = NonNullable<PublisherApi['endpoints']['production']>;
+export type EndpointInput = NonNullable<NonNullable<NonNullable<UpdateApi['endpoints']>['production']>>;
+export type EndpointStrategy = NonNullable<EndpointInput['strategy']>;
+export type EndpointSecurity = z.input<typeof EndpointSecurityInput>;
+export type HeaderEdits = NonNullable<PublisherApi['headerEdits']>;
+export type Collaborator = z.infer<typeof CollaboratorSchema>;
+export type AddCollaborator = z.input<typeof AddCollaboratorBody>;
+export type Ratings = z.infer<typeof RatingsSchema>;
+export type Rating = Ratings['list'][number];
+export type RateInput = z.input<typeof RateBody>;
+export type ModerateRating = z.input<typeof ModerateRatingBody>;
 export interface Page<T> {
   list: T[];
 }

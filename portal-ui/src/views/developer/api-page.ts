@@ -5,6 +5,7 @@ import { h } from '../../components/dom.ts';
 import { empty } from '../../components/feedback.ts';
 import { layout } from '../../components/layout.ts';
 import { markdown } from '../../components/markdown.ts';
+import { ratingsSection } from './api-ratings.ts';
 import { referenceTab } from './api-reference.ts';
 
 type Tab = 'overview' | 'docs' | 'reference';
@@ -14,12 +15,12 @@ const TABS: Array<[Tab, string, string]> = [
   ['reference', 'Reference & try it', '/reference'],
 ];
 
-/** One API of the catalog: overview, documents (Markdown, sanitised) and the reference with its console. */
+/** One API of the catalog: overview (with ratings), documents (Markdown, sanitised) and the reference with its console. */
 export async function apiPageView(params: Record<string, string>, tab: Tab = 'overview'): Promise<void> {
   const id = params['apiId'] ?? '';
   const api = await devportalApi.api(id);
   const nav = h('nav', { class: 'tabs', 'aria-label': 'API sections' }, ...TABS.map(([t, label, suffix]) => h('a', { href: `#/apis/${encodeURIComponent(id)}${suffix}`, ...(t === tab ? { 'aria-current': 'page' } : {}) }, label)));
-  const body = tab === 'docs' ? await documentsTab(id) : tab === 'reference' ? await referenceTab(api) : overviewTab(api);
+  const body = tab === 'docs' ? await documentsTab(id) : tab === 'reference' ? await referenceTab(api) : h('div', { class: 'stack' }, overviewTab(api), await ratingsSection(api));
   layout(`${api.name} ${api.version}`, h('p', { class: 'muted' }, badge(api.lifecycleState), ' ', h('code', {}, `${api.context}/${api.version}`)), nav, h('section', { id: `api-${tab}` }, body));
 }
 

@@ -4,20 +4,31 @@ import { badge } from '../../components/badges.ts';
 import { h } from '../../components/dom.ts';
 import { layout } from '../../components/layout.ts';
 import { analyticsTab } from './api-analytics.ts';
+import { collaboratorsTab } from './api-collaborators.ts';
 import { deployTab } from './api-deploy.ts';
 import { documentsTab } from './api-documents.ts';
+import { endpointsTab } from './api-endpoints.ts';
+import { headersTab } from './api-headers.ts';
+import { ratingsTab } from './api-ratings.ts';
 import { resourcesTab } from './api-resources.ts';
 import { settingsTab } from './api-settings.ts';
 import { subscribersTab } from './api-subscribers.ts';
+import { visibilityTab } from './api-visibility.ts';
 
-export type PublisherTab = 'settings' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'analytics';
-const TABS: Array<[PublisherTab, string]> = [
-  ['settings', 'Settings'],
-  ['resources', 'Resources'],
-  ['documents', 'Documents'],
-  ['deploy', 'Lifecycle & deploy'],
-  ['subscribers', 'Subscribers'],
-  ['analytics', 'Analytics'],
+export type PublisherTab = 'settings' | 'visibility' | 'endpoints' | 'headers' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'ratings' | 'collaborators' | 'analytics';
+type TabBody = (api: PublisherApi, reload: () => Promise<void>) => Promise<HTMLElement> | HTMLElement;
+const TABS: Array<[PublisherTab, string, TabBody]> = [
+  ['settings', 'Settings', settingsTab],
+  ['visibility', 'Visibility', visibilityTab],
+  ['endpoints', 'Endpoints', endpointsTab],
+  ['headers', 'Headers', headersTab],
+  ['resources', 'Resources', resourcesTab],
+  ['documents', 'Documents', documentsTab],
+  ['deploy', 'Lifecycle & deploy', deployTab],
+  ['subscribers', 'Subscribers', subscribersTab],
+  ['ratings', 'Ratings', ratingsTab],
+  ['collaborators', 'Collaborators', collaboratorsTab],
+  ['analytics', 'Analytics', analyticsTab],
 ];
 
 /** One API of the publisher, a tab per concern; each tab re-renders the page after a change. */
@@ -30,19 +41,7 @@ export async function publisherApiView(params: Record<string, string>, tab: Publ
   layout(`${api.name} ${api.version}`, h('p', { class: 'muted' }, h('a', { href: '#/publisher' }, '← Your APIs'), ' ', badge(api.lifecycleState), ' ', h('code', {}, `${api.context}/${api.version}`)), nav, h('section', { id: `publisher-${tab}` }, body));
 }
 
+/** The tab's renderer; an unknown tab shows the settings. */
 function tabBody(api: PublisherApi, tab: PublisherTab, reload: () => Promise<void>): Promise<HTMLElement> | HTMLElement {
-  switch (tab) {
-    case 'resources':
-      return resourcesTab(api, reload);
-    case 'documents':
-      return documentsTab(api);
-    case 'deploy':
-      return deployTab(api, reload);
-    case 'subscribers':
-      return subscribersTab(api, reload);
-    case 'analytics':
-      return analyticsTab(api);
-    default:
-      return settingsTab(api, reload);
-  }
+  return (TABS.find(([t]) => t === tab)?.[2] ?? settingsTab)(api, reload);
 }

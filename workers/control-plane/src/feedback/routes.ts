@@ -22,6 +22,7 @@ const RatingSchema = z
   .object({ id: z.string(), rating: z.number().int(), comment: z.string(), author: z.string(), hidden: z.boolean(), createdAt: z.number().int() })
   .openapi('Rating');
 export const RatingsSchema = z.object({ average: z.number().nullable(), count: z.number().int(), list: z.array(RatingSchema) }).openapi('Ratings');
+export const ModerateRatingBody = z.strictObject({ hidden: z.boolean() }).openapi('ModerateRatingRequest');
 export const RateBody = z.strictObject({ rating: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).default('') }).openapi('RateApiRequest');
 
 /** Ratings of an API with their authors' display names (or emails, for the publisher), newest first. */
@@ -115,7 +116,7 @@ export function publisherFeedbackRoutes() {
       path: '/apis/{apiId}/ratings/{ratingId}',
       tags,
       summary: 'Hide a rating from the portal (or show it again)',
-      request: { params: z.object({ apiId: z.string(), ratingId: z.string() }), body: jsonBody(z.strictObject({ hidden: z.boolean() }).openapi('ModerateRatingRequest')) },
+      request: { params: z.object({ apiId: z.string(), ratingId: z.string() }), body: jsonBody(ModerateRatingBody) },
       responses: { 200: jsonResponse(RatingSchema, 'The rating'), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {

@@ -187,6 +187,17 @@ describe('publisher: subscriptions of an API', () => {
 });
 
 describe('publisher: changing, versioning and deleting APIs', () => {
+  it('refuses header edits the gateway could not apply, naming the header at fault', async () => {
+    const publisher = await userWithRole('publisher');
+    const id = await publishedApi(publisher);
+    const bad = await api<ProblemBody>('PATCH', `/api/publisher/v1/apis/${id}`, publisher, { headerEdits: { request: { set: { 'X-Ok': 'fine', 'Bad Name': 'x', 'X-Split': 'a\r\nInjected: 1' }, remove: ['<img>'] } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/headerEdits/request/set/Bad Name', '/headerEdits/request/set/X-Split', '/headerEdits/request/remove/0']));
+    const good = await api<{ headerEdits: unknown }>('PATCH', `/api/publisher/v1/apis/${id}`, publisher, { headerEdits: { request: { set: { 'X-Ok': 'fine' }, remove: ['Cookie'] } } });
+    expect(good.status).toBe(200);
+    expect(good.body.headerEdits).toEqual({ request: { set: { 'X-Ok': 'fine' }, remove: ['Cookie'] }, response: { set: {}, remove: [] } });
+  });
+
   it('changes only what a PATCH sends, replacing resources and endpoints, and serves it after a new revision', async () => {
     const publisher = await userWithRole('publisher');
     const id = await publishedApi(publisher, { tags: ['keep'], description: 'before' });

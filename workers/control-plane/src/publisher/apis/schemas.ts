@@ -63,7 +63,11 @@ export const CorsSchema = z.strictObject({
   maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
 });
 
-const HeaderEditsSide = z.strictObject({ set: z.record(z.string(), z.string()).default({}), remove: z.array(z.string()).default([]) });
+// The gateway applies these with Headers.set/delete, which throw on a name that is not an RFC 9110
+// token (§5.1) or a value with a line break (§5.5): refuse them here, not on every call.
+const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name: letters, digits and !#$%&\'*+.^_`|~-').max(100);
+const HeaderValue = z.string().max(4000).regex(/^[^\r\n\0]*$/, 'No line breaks');
+const HeaderEditsSide = z.strictObject({ set: z.record(HeaderName, HeaderValue).default({}), remove: z.array(HeaderName).default([]) });
 export const HeaderEditsSchema = z.strictObject({ request: HeaderEditsSide.default({ set: {}, remove: [] }), response: HeaderEditsSide.default({ set: {}, remove: [] }) });
 
 export const CreateApiBody = z

@@ -11,7 +11,8 @@ import type { AppEnv } from '../../types.ts';
 import { manageableApi } from '../apis/store.ts';
 
 const tags = ['Publisher: collaborators'];
-const CollaboratorSchema = z.object({ userId: z.string(), email: z.string(), displayName: z.string() }).openapi('Collaborator');
+export const AddCollaboratorBody = z.strictObject({ email: z.string().trim().toLowerCase().pipe(z.email()) }).openapi('AddCollaboratorRequest');
+export const CollaboratorSchema = z.object({ userId: z.string(), email: z.string(), displayName: z.string() }).openapi('Collaborator');
 
 /** Only the API's provider (or an admin) decides who else may change it; collaborators may not re-share. */
 async function ownedApi(db: Database, principal: Principal, apiId: string) {
@@ -43,7 +44,7 @@ export function collaboratorRoutes() {
       path: '/apis/{apiId}/collaborators',
       tags,
       summary: 'Share an API with another publisher',
-      request: { params: z.object({ apiId: z.string() }), body: jsonBody(z.strictObject({ email: z.string().trim().toLowerCase().pipe(z.email()) }).openapi('AddCollaboratorRequest')) },
+      request: { params: z.object({ apiId: z.string() }), body: jsonBody(AddCollaboratorBody) },
       responses: { 201: jsonResponse(CollaboratorSchema, 'The collaborator'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
     }),
     async (c) => {
