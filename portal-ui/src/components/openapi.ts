@@ -54,7 +54,7 @@ export function operations(doc: Json): Operation[] {
   return out;
 }
 
-/** A deep copy without external $refs and without servers of its own. */
+/** A deep copy without external $refs. */
 function localOnly(value: unknown, depth = 0): unknown {
   if (depth > 64) return null;
   if (Array.isArray(value)) return value.map((v) => localOnly(v, depth + 1));
@@ -62,12 +62,18 @@ function localOnly(value: unknown, depth = 0): unknown {
   if (o === null) return value;
   const ref = o['$ref'];
   if (typeof ref === 'string' && !ref.startsWith('#/')) return { description: `External reference ${ref} (not fetched)` };
-  return Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'servers').map(([k, v]) => [k, localOnly(v, depth + 1)]));
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, localOnly(v, depth + 1)]));
 }
 
 /** The document as the renderer gets it: every call goes to `gatewayBase` (an absolute /gateway URL). */
 export function forConsole(doc: Json, gatewayBase: string): Json {
   const copy = localOnly(doc) as Json;
+  // Path items and operations may name servers of their own; calls go to the proxy only.
+  for (const item of Object.values(obj(copy['paths']) ?? {})) {
+    const path = obj(item);
+    delete path?.['servers'];
+    for (const method of METHODS) delete obj(path?.[method])?.['servers'];
+  }
   if (typeof copy['swagger'] === 'string') {
     const url = new URL(gatewayBase);
     return { ...copy, host: url.host, basePath: url.pathname, schemes: [url.protocol.replace(':', '')] };
