@@ -9,6 +9,21 @@ import { shots, useBrowser } from './browser.ts';
 const { portalUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
 const { dialogs, newPage, signIn } = useBrowser(portalUrl);
 
+/**
+ * Swagger UI's console for one operation of the reference (#operations): opens the operation, clears
+ * an earlier answer, executes it with what its inputs hold, and reads the status and body it shows.
+ */
+async function execute(page: Page, method: string, path: string): Promise<{ status: string; body: string }> {
+  const op = `#operations .opblock-${method.toLowerCase()}:has(.opblock-summary-path[data-path="${path}"])`;
+  if ((await page.$(`${op}.is-open`)) === null) await page.click(`${op} .opblock-summary-control`);
+  const clear = await page.$(`${op} button.btn-clear`);
+  if (clear !== null) await clear.click();
+  await page.click(`${op} button.execute`);
+  const status = await page.waitForSelector(`${op} .live-responses-table tbody .response-col_status`);
+  // An undocumented code reads "401 Undocumented": the status is its first word.
+  return { status: /\d{3}/.exec((await status.textContent()) ?? '')?.[0] ?? '', body: (await page.textContent(`${op} .live-responses-table tbody .response-col_description`)) ?? '' };
+}
+
 describe('portal', () => {
   it('serves a Content-Security-Policy without inline scripts and refuses framing', async () => {
     const res = await fetch(portalUrl);
@@ -156,17 +171,12 @@ describe('portal', () => {
     await page.screenshot({ path: join(shots, 'new-developer.png'), fullPage: true });
 
     await page.goto(`${portalUrl}/#/apis/${imported.id}/reference`);
+    await page.waitForSelector('#operations .opblock');
     await page.click('#try-get-token');
     await page.waitForSelector('#try-credentials .ok');
-    const op = 'details.operation[data-operation="GET /pets"]';
-    await page.click(`${op} > summary`);
-    const send = async () => {
-      await page.evaluate((sel) => document.querySelector(`${sel} .status-line`)?.remove(), op);
-      await page.click(`${op} [data-action="send"]`);
-      return (await page.waitForSelector(`${op} .status-line`)).getAttribute('data-status');
-    };
-    expect(await send()).toBe('200');
-    expect(await page.textContent(`${op} .response-body`)).toContain('Rex');
+    const ok = await execute(page, 'GET', '/pets');
+    expect(ok.status).toBe('200');
+    expect(ok.body).toContain('Rex');
     await page.screenshot({ path: join(shots, 'api-reference-try-it.png'), fullPage: true });
 
     // Usage reaches D1 through a queue about a second after the call: poll, with a bound.
@@ -191,10 +201,44 @@ describe('portal', () => {
     await admin.context().close();
 
     await page.goto(`${portalUrl}/#/apis/${imported.id}/reference`);
+    await page.waitForSelector('#operations .opblock');
     await page.click('#try-get-token');
     await page.waitForSelector('#try-credentials .ok');
-    await page.click(`${op} > summary`);
-    expect(await send()).toBe('403');
+    expect((await execute(page, 'GET', '/pets')).status).toBe('403');
+    await page.context().close();
+  });
+
+  it("calls an API from the console with an application's API key, and shows the gateway's 401 for a wrong one", async () => {
+    expect(imported.id).not.toBe('');
+    const page = await signIn(demo.users.developer);
+    await page.click('a[href="#/applications"]');
+    const appName = `Key app ${stamp}`;
+    await page.fill('#app-name', appName);
+    await page.click('form[data-form="create-app"] button[type="submit"]');
+    const card = `[data-app="${appName}"]`;
+    await page.waitForSelector(card);
+    await page.selectOption(`${card} select[data-field="api"]`, { label: `${imported.title} ${imported.version}` });
+    await page.selectOption(`${card} select[data-field="tier"]`, 'Gold');
+    await page.click(`${card} form[data-form="subscribe"] button`);
+    await page.waitForFunction(({ sel, title }) => document.querySelector(sel)?.textContent?.includes(`${title} ·`) === true, { sel: card, title: `${imported.title} ${imported.version}` });
+    await page.fill(`${card} input[aria-label="API key name"]`, 'console');
+    await page.click(`${card} form[data-form="api-key"] button[type="submit"]`);
+    const key = ((await (await page.waitForSelector(`${card} #secret`)).textContent()) ?? '').trim();
+    expect(key).not.toBe('');
+
+    await page.goto(`${portalUrl}/#/apis/${imported.id}/reference`);
+    await page.waitForSelector('#operations .opblock');
+    await page.selectOption('#try-mode', 'apikey');
+    expect(await page.textContent('#try-where')).toContain('apikey');
+    await page.fill('#try-credential', key);
+    const ok = await execute(page, 'GET', '/pets/{petId}');
+    expect(ok.status).toBe('200');
+    expect(ok.body).toContain('Rex');
+    await page.screenshot({ path: join(shots, 'api-reference-api-key.png'), fullPage: true });
+
+    await page.fill('#try-credential', `${key.slice(0, -4)}xxxx`);
+    const refused = await execute(page, 'GET', '/pets/{petId}');
+    expect(refused.status).toBe('401');
     await page.context().close();
   });
 
@@ -269,10 +313,18 @@ describe('portal', () => {
       ],
       openapi: {
         openapi: '3.0.3',
-        info: { title: payloads[0], version: '1', description: markdownBody },
+        info: { title: payloads[0], version: '1', description: markdownBody, termsOfService: 'javascript:alert(11)', contact: { name: payloads[2], url: 'javascript:alert(12)', email: payloads[0] }, license: { name: payloads[1], url: 'javascript:alert(13)' } },
+        externalDocs: { description: payloads[0], url: 'javascript:alert(14)' },
+        servers: [{ url: 'javascript:alert(15)', description: payloads[1] }],
+        tags: [{ name: payloads[0], description: markdownBody, externalDocs: { url: 'javascript:alert(16)', description: payloads[2] } }],
+        components: {
+          securitySchemes: { oauth2: { type: 'oauth2', description: payloads[0], flows: { implicit: { authorizationUrl: 'javascript:alert(17)', scopes: { [payloads[1]]: payloads[2] } } } } },
+          schemas: { Evil: { type: 'object', title: payloads[0], description: markdownBody, properties: { [payloads[1]]: { type: 'string', description: payloads[2], example: payloads[0] } } }, Far: { $ref: 'https://example.com/evil.json' } },
+        },
+        security: [{ oauth2: [payloads[1]] }],
         paths: {
-          '/x<svg/onload=alert(9)>': { get: { summary: payloads[1], description: all, tags: payloads, parameters: [{ name: payloads[0], in: 'query', description: payloads[2], schema: { type: 'string', enum: payloads } }], responses: { [payloads[0]]: { description: payloads[1] } } } },
-          '/items': { post: { summary: payloads[2], requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { [payloads[0]]: { type: 'string', example: payloads[1] } } } } } }, responses: { 200: { description: all } } } },
+          '/x<svg/onload=alert(9)>': { get: { summary: payloads[1], description: all, tags: payloads, externalDocs: { url: 'javascript:alert(18)', description: payloads[0] }, servers: [{ url: 'javascript:alert(19)' }], parameters: [{ name: payloads[0], in: 'query', description: payloads[2], schema: { type: 'string', enum: payloads } }], responses: { [payloads[0]]: { description: payloads[1] } } } },
+          '/items': { post: { summary: payloads[2], requestBody: { description: markdownBody, content: { 'application/json': { schema: { type: 'object', properties: { [payloads[0]]: { type: 'string', example: payloads[1] }, evil: { $ref: '#/components/schemas/Evil' } } } } } }, responses: { 200: { description: all, headers: { [payloads[0]]: { description: payloads[1], schema: { type: 'string' } } } } } } },
         },
       },
     });
@@ -293,11 +345,11 @@ describe('portal', () => {
     const raterClient = await tokenFor(new Client(controlPlaneUrl), rater, ['subscriptions:manage']);
     await raterClient.expect([200], 'PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, { rating: 2, comment: `${all}\n[x](javascript:alert(12))` });
 
-    /** Nothing the payloads could have become: no elements that load or run things, no handlers, no script URLs. */
+    /** Nothing the payloads could have become: no elements that load or run things (Swagger UI's own aria-hidden icons aside), no handlers, no script URLs. */
     const assertInert = async (page: Page, where: string) => {
       const bad = await page.evaluate(() =>
         [...document.querySelectorAll('main *')]
-          .filter((el) => ['IMG', 'SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FRAME'].includes(el.tagName.toUpperCase()) || (el.tagName.toLowerCase() === 'svg' && !el.classList.contains('chart')) || [...el.attributes].some((a) => a.name.startsWith('on') || ((a.name === 'href' || a.name === 'src' || a.name === 'action') && /^\s*(javascript|data|vbscript):/i.test(a.value))))
+          .filter((el) => ['IMG', 'SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FRAME'].includes(el.tagName.toUpperCase()) || (el.tagName.toLowerCase() === 'svg' && !el.classList.contains('chart') && !(el.closest('.swagger-ui') !== null && (el.classList.contains('svg-assets') || el.getAttribute('aria-hidden') === 'true'))) || [...el.attributes].some((a) => a.name.startsWith('on') || ((a.name === 'href' || a.name === 'src' || a.name === 'action') && /^\s*(javascript|data|vbscript):/i.test(a.value))))
           .map((el) => el.outerHTML.slice(0, 120)),
       );
       expect(bad, where).toEqual([]);
@@ -324,10 +376,21 @@ describe('portal', () => {
     await assertInert(page, 'API documents');
     await page.screenshot({ path: join(shots, 'xss-documents.png'), fullPage: true });
     await page.goto(`${portalUrl}/#/apis/${apiId}/reference`);
-    await page.waitForSelector('#operations');
-    await expandAll(page);
-    expect(await page.textContent('#operations')).toContain(payloads[1]);
+    await page.waitForSelector('#operations .opblock');
+    // Open every operation and every schema Swagger UI shows collapsed, so all of it is rendered.
+    for (let i = 0; i < 20; i++) {
+      const closed = await page.$('#operations .opblock:not(.is-open) .opblock-summary-control, #operations .models-control[aria-expanded="false"], #operations .model-box-control[aria-expanded="false"]');
+      if (closed === null) break;
+      await closed.click();
+    }
+    expect(await page.$('#operations .opblock:not(.is-open)')).toBeNull();
+    const reference = (await page.textContent('#operations')) ?? '';
+    for (const p of payloads) expect(reference).toContain(p);
+    expect(reference).toContain('External reference https://example.com/evil.json (not fetched)');
+    expect(await page.$('#operations .servers option[value^="javascript"]')).toBeNull();
+    expect(await page.$('#operations .authorize, #operations .authorization__btn')).toBeNull();
     await assertInert(page, 'API reference');
+    await page.screenshot({ path: join(shots, 'xss-reference.png'), fullPage: true });
     await page.goto(`${portalUrl}/#/applications`);
     await page.waitForSelector('#applications');
     await assertInert(page, 'applications');
@@ -368,7 +431,7 @@ describe('portal', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [hash, name, ready] of [
       ['#/catalog', 'catalog', '#catalog .card'],
-      [`#/apis/${demo.api.id}/reference`, 'api-reference', '#operations'],
+      [`#/apis/${demo.api.id}/reference`, 'api-reference', '#operations .opblock'],
       ['#/applications', 'applications', '#applications'],
       ['#/usage', 'usage', '#usage'],
     ] as const) {

@@ -1,63 +1,51 @@
+import { trackProgress } from '../../api/client.ts';
 import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApiDetail, KeyType } from '../../api/types.ts';
 import { publicGatewayUrl } from '../../config.ts';
 import { h, mount } from '../../components/dom.ts';
 import { busy, errorBox } from '../../components/feedback.ts';
-import { markdown } from '../../components/markdown.ts';
-import { operations, typeOf, type Operation } from '../../components/openapi.ts';
-import { tryIt, type Credential } from '../../components/try-it.ts';
+import { renderReference } from '../../components/openapi.ts';
+import { consoleInterceptor, type Credential } from '../../components/try-it.ts';
 
-/** The API's OpenAPI document as a reference (rendered here, as text) with a console per operation. */
+/** The API's OpenAPI document rendered by Swagger UI, whose console calls the gateway with the picked credential. */
 export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> {
   const [doc, gateway] = await Promise.all([devportalApi.openapi(api.id), publicGatewayUrl()]);
   const base = `${api.context}/${api.version}`;
-  const credential: Credential = { mode: 'bearer', value: '', header: 'apikey' };
-  const ops = operations(doc);
-  const info = (typeof doc['info'] === 'object' && doc['info'] !== null ? doc['info'] : {}) as Record<string, unknown>;
-  return h(
-    'div',
-    {},
-    await credentialsPanel(api, credential),
-    typeof info['description'] === 'string' && info['description'] !== '' ? h('details', { class: 'card' }, h('summary', {}, 'About this definition'), markdown(info['description'])) : null,
-    ops.length === 0 ? h('p', { class: 'empty' }, 'The definition lists no operations.') : h('div', { id: 'operations' }, ...ops.map((op) => operationBlock(doc, base, op, () => credential, gateway))),
-  );
+  const proxyBase = `${location.origin}/gateway${base}`;
+  const credential: Credential = { mode: 'bearer', value: '', header: api.apiKeyHeader };
+  const reference = h('div', { id: 'operations', class: 'reference' });
+  try {
+    await trackProgress(renderReference(reference, doc, proxyBase, consoleInterceptor(proxyBase, () => credential)));
+  } catch (err) {
+    mount(reference, errorBox(err));
+  }
+  return h('div', {}, await credentialsPanel(api, credential, `${gateway}${base}`), reference);
 }
 
-function operationBlock(doc: Record<string, unknown>, base: string, op: Operation, credential: () => Credential, gateway: string): HTMLElement {
-  return h(
-    'details',
-    { class: 'operation', 'data-operation': `${op.method} ${op.path}` },
-    h('summary', {}, h('span', { class: `method ${op.method.toLowerCase()}` }, op.method), h('code', {}, op.path), h('span', { class: 'muted' }, op.summary), op.open ? h('span', { class: 'badge' }, 'open') : null),
-    h(
-      'div',
-      {},
-      op.description === '' ? null : markdown(op.description),
-      op.scopes.length === 0 ? null : h('p', { class: 'hint' }, `Scopes: ${op.scopes.join(' ')}`),
-      op.parameters.length === 0
-        ? null
-        : h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Parameter'), h('th', {}, 'In'), h('th', {}, 'Type'), h('th', {}, 'Description'))), h('tbody', {}, ...op.parameters.map((p) => h('tr', {}, h('td', {}, h('code', {}, p.name), p.required ? ' *' : ''), h('td', {}, p.in), h('td', {}, typeOf(doc, p.schema)), h('td', {}, p.description))))),
-      op.body === null ? null : h('p', {}, `Body: ${op.body.contentType} `, h('code', {}, typeOf(doc, op.body.schema))),
-      op.responses.length === 0 ? null : h('ul', { class: 'plain responses' }, ...op.responses.map((r) => h('li', {}, h('code', {}, r.status), ` ${r.description}`))),
-      tryIt(doc, base, op, credential, gateway),
-    ),
-  );
-}
-
-/** Where the console's credential comes from: pasted, or a test token of a subscribed application. */
-async function credentialsPanel(api: CatalogApiDetail, credential: Credential): Promise<HTMLElement> {
+/** Where the console's credential comes from: a test token of a subscribed application, or a pasted token or API key. */
+async function credentialsPanel(api: CatalogApiDetail, credential: Credential, publicBase: string): Promise<HTMLElement> {
   const { list: apps } = await devportalApi.applications();
   const subscribed = (await Promise.all(apps.map(async (a) => ((await devportalApi.subscriptions(a.id)).list.some((s) => s.apiId === api.id) ? a : null)))).filter((a) => a !== null);
   const mode = h('select', { id: 'try-mode', 'aria-label': 'Credential type' }, h('option', { value: 'bearer' }, 'OAuth2 access token'), h('option', { value: 'apikey' }, 'API key'));
-  const value = h('input', { id: 'try-credential', placeholder: 'Paste an access token or API key', 'aria-label': 'Credential', autocomplete: 'off' });
-  const header = h('input', { id: 'try-header', value: 'apikey', 'aria-label': 'API key header', hidden: true });
+  const value = h('input', { id: 'try-credential', placeholder: 'Paste an access token', 'aria-label': 'Credential', autocomplete: 'off', spellcheck: 'false' });
+  const where = h('p', { class: 'hint', id: 'try-where' });
   const sync = () => {
     credential.mode = mode.value === 'apikey' ? 'apikey' : 'bearer';
     credential.value = value.value.trim();
-    credential.header = header.value.trim();
-    header.hidden = credential.mode !== 'apikey';
+    value.placeholder = credential.mode === 'apikey' ? 'Paste an API key of your application' : 'Paste an access token';
+    mount(
+      where,
+      credential.mode === 'apikey'
+        ? h('span', {}, 'Sent in the ', h('code', {}, credential.header), ' header. API keys are shown once, when you create them under ', h('a', { href: '#/applications' }, 'Applications'), '.')
+        : h('span', {}, 'Sent as ', h('code', {}, 'Authorization: Bearer …'), '.'),
+      ` Requests go through the portal to the gateway; from your own code call `,
+      h('code', {}, publicBase),
+      '.',
+    );
   };
-  for (const el of [mode, value, header]) el.addEventListener('input', sync);
+  value.addEventListener('input', sync);
   mode.addEventListener('change', sync);
+  sync();
   const out = h('div', { 'aria-live': 'polite' });
   let tokenForm: HTMLElement;
   if (subscribed.length === 0) {
@@ -81,5 +69,5 @@ async function credentialsPanel(api: CatalogApiDetail, credential: Credential): 
     );
     tokenForm = h('div', { class: 'toolbar' }, appSelect, keyType, get);
   }
-  return h('section', { class: 'card', id: 'try-credentials' }, h('h2', {}, 'Credentials for the console'), h('div', { class: 'toolbar' }, mode, value, header), tokenForm, out);
+  return h('section', { class: 'card', id: 'try-credentials' }, h('h2', {}, 'Credentials for the console'), h('div', { class: 'toolbar' }, mode, value), where, tokenForm, out);
 }

@@ -151,4 +151,10 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect(ids).not.toContain(hidden.body.id);
     expect((await api('GET', `/api/devportal/v1/apis/${hidden.body.id}`, null)).status).toBe(404);
   });
+
+  it("tells developers the API's key header, for the try-it console", async () => {
+    const publisher = await userWithRole('publisher');
+    const apiId = await publishedApi(publisher, { apiKeyHeader: 'X-Api-Key' });
+    expect((await api<{ apiKeyHeader: string }>('GET', `/api/devportal/v1/apis/${apiId}`, null)).body.apiKeyHeader).toBe('x-api-key');
+  });
 });

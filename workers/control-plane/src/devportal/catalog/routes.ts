@@ -11,7 +11,7 @@ import type { AppEnv } from '../../types.ts';
 
 const CATALOG_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED'] as const;
 export const CatalogApi = z
-  .object({ id: z.string(), name: z.string(), context: z.string(), version: z.string(), description: z.string(), tags: z.array(z.string()), lifecycleState: z.enum(CATALOG_STATES), subscriptionTiers: z.array(z.string()), isDefaultVersion: z.boolean() })
+  .object({ id: z.string(), name: z.string(), context: z.string(), version: z.string(), description: z.string(), tags: z.array(z.string()), lifecycleState: z.enum(CATALOG_STATES), subscriptionTiers: z.array(z.string()), isDefaultVersion: z.boolean(), apiKeyHeader: z.string().openapi({ description: 'The request header that carries an API key for this API' }) })
   .openapi('CatalogApi');
 
 const listed = inArray(schema.apis.lifecycleState, [...CATALOG_STATES]);
@@ -34,7 +34,7 @@ export async function catalogApi(db: Database, apiId: string, principal: Princip
 /** The catalog: published, pre-released and deprecated APIs the caller may see (anonymous callers: PUBLIC ones). */
 export function catalogRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const view = (a: typeof schema.apis.$inferSelect) => ({ id: a.id, name: a.name, context: a.context, version: a.version, description: a.description, tags: a.tags, lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number], subscriptionTiers: a.subscriptionTiers, isDefaultVersion: a.isDefaultVersion });
+  const view = (a: typeof schema.apis.$inferSelect) => ({ id: a.id, name: a.name, context: a.context, version: a.version, description: a.description, tags: a.tags, lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number], subscriptionTiers: a.subscriptionTiers, isDefaultVersion: a.isDefaultVersion, apiKeyHeader: a.apiKeyHeader });
 
   app.openapi(
     createRoute({
