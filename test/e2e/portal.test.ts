@@ -1,47 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
-import { ROOT, usePlatform } from '../support/platform.ts';
+import { usePlatform } from '../support/platform.ts';
+import { chromiumBrowser, dialogs, newPage, shots, signIn, useChromium } from './browser.ts';
 
 /** The portal in Debian's Chromium against the running platform; screenshots for reviewers. */
 const { portalUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
-const shots = join(ROOT, 'test-results/screenshots');
-let browser: Browser;
-const dialogs: string[] = [];
-
-beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-});
-afterAll(async () => {
-  await browser.close();
-});
-
-/** A fresh browser context whose dialogs (alert, confirm…) are recorded: script planted in data must never open one. */
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-  const page = await context.newPage();
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  return page;
-}
-
-async function signIn(who: { email: string; password: string }): Promise<Page> {
-  const page = await newPage();
-  await page.goto(portalUrl);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await page.click('#login');
-  await page.waitForSelector('#catalog');
-  return page;
-}
+useChromium();
 
 describe('portal', () => {
   it('serves a Content-Security-Policy without inline scripts and refuses framing', async () => {
@@ -64,7 +30,7 @@ describe('portal', () => {
   });
 
   it('refuses a wrong password with the problem shown inline', async () => {
-    const page = await browser.newPage();
+    const page = await chromiumBrowser().newPage();
     await page.goto(portalUrl);
     await page.fill('#email', demo.users.developer.email);
     await page.fill('#password', 'wrong password');
@@ -312,8 +278,16 @@ describe('portal', () => {
     await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Doc ${payloads[0]}`, type: 'HOWTO', sourceType: 'INLINE', content: markdownBody });
     await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Link ${payloads[1]}`, type: 'OTHER', sourceType: 'URL', url: 'https://example.com/?q=%3Cscript%3E' });
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, { state: 'PUBLISHED' });
-    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['subscriptions:manage']);
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
+    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+    const subscription = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
+    // Alert rules, application names and trusted issuers are shown to other users (publishers, admins).
+    const webhookUrl = `https://hooks.example.com/${payloads[2]}?q=${payloads[0]}`;
+    await publisher.expect([201], 'POST', '/api/publisher/v1/alerts', { scopeId: apiId, metric: 'error_rate', threshold: 50, webhookUrl });
+    await developer.expect([201], 'POST', '/api/devportal/v1/alerts', { scopeId: subscription.body.id, metric: 'quota_use', threshold: 80, webhookUrl });
+    await developer.expect([201], 'POST', '/api/devportal/v1/applications', { name: `XSS app ${payloads[0]}`, description: payloads[1] });
+    const adminClient = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['admin:settings']);
+    const issuer = `xss${stamp}`;
+    await adminClient.expect([200], 'PUT', `/api/admin/v1/trusted-issuers/${issuer}`, { name: issuer, issuer: `https://idp.example/${payloads[1]}`, jwks: { keys: [{ kty: 'EC', crv: 'P-256', kid: payloads[0], alg: 'ES256', x: payloads[2], y: payloads[3] }] } });
 
     /** Nothing the payloads could have become: no elements that load or run things, no handlers, no script URLs. */
     const assertInert = async (page: Page, where: string) => {
@@ -352,10 +326,14 @@ describe('portal', () => {
     await page.goto(`${portalUrl}/#/applications`);
     await page.waitForSelector('#applications');
     await assertInert(page, 'applications');
+    await page.goto(`${portalUrl}/#/usage/alerts`);
+    await page.waitForSelector('#alert-rules table');
+    expect(await page.textContent('#alert-rules')).toContain(payloads[2]);
+    await assertInert(page, 'developer alerts');
     await page.context().close();
 
     const pub = await signIn(demo.users.publisher);
-    for (const tab of ['', '/resources', '/documents', '/deploy', '/subscribers', '/analytics']) {
+    for (const tab of ['', '/resources', '/documents', '/deploy', '/subscribers', '/analytics', '/alerts']) {
       await pub.goto(`${portalUrl}/#/publisher/apis/${apiId}${tab}`);
       await pub.waitForSelector(`#publisher-${tab === '' ? 'settings' : tab.slice(1)}`);
       if (tab === '/documents') {
@@ -375,6 +353,17 @@ describe('portal', () => {
     await admin.waitForSelector('#audit table');
     await expandAll(admin);
     await assertInert(admin, 'audit log');
+    for (const [tab, ready] of [
+      ['alerts', '#alert-rules table'],
+      ['applications', '#admin-app-list table'],
+      ['trusted-issuers', '#trusted-issuers'],
+    ] as const) {
+      await admin.goto(`${portalUrl}/#/admin/${tab}`);
+      await admin.waitForSelector(ready);
+      expect(await admin.textContent(`#admin-${tab}`), tab).toContain(payloads[0]);
+      await assertInert(admin, `admin ${tab}`);
+    }
+    await adminClient.expect([204], 'DELETE', `/api/admin/v1/trusted-issuers/${issuer}`);
     await admin.context().close();
     expect(dialogs).toEqual([]);
   });

@@ -3,6 +3,7 @@ import type { PublisherApi } from '../../api/types.ts';
 import { badge } from '../../components/badges.ts';
 import { h } from '../../components/dom.ts';
 import { layout } from '../../components/layout.ts';
+import { alertsTab } from './api-alerts.ts';
 import { analyticsTab } from './api-analytics.ts';
 import { deployTab } from './api-deploy.ts';
 import { documentsTab } from './api-documents.ts';
@@ -10,7 +11,7 @@ import { resourcesTab } from './api-resources.ts';
 import { settingsTab } from './api-settings.ts';
 import { subscribersTab } from './api-subscribers.ts';
 
-export type PublisherTab = 'settings' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'analytics';
+export type PublisherTab = 'settings' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'analytics' | 'alerts';
 const TABS: Array<[PublisherTab, string]> = [
   ['settings', 'Settings'],
   ['resources', 'Resources'],
@@ -18,6 +19,7 @@ const TABS: Array<[PublisherTab, string]> = [
   ['deploy', 'Lifecycle & deploy'],
   ['subscribers', 'Subscribers'],
   ['analytics', 'Analytics'],
+  ['alerts', 'Alerts'],
 ];
 
 /** One API of the publisher, a tab per concern; each tab re-renders the page after a change. */
@@ -42,6 +44,8 @@ function tabBody(api: PublisherApi, tab: PublisherTab, reload: () => Promise<voi
       return subscribersTab(api, reload);
     case 'analytics':
       return analyticsTab(api);
+    case 'alerts':
+      return alertsTab(api);
     default:
       return settingsTab(api, reload);
   }
