@@ -332,8 +332,8 @@ describe('portal', () => {
     await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Doc ${payloads[0]}`, type: 'HOWTO', sourceType: 'INLINE', content: markdownBody });
     await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Link ${payloads[1]}`, type: 'OTHER', sourceType: 'URL', url: 'https://example.com/?q=%3Cscript%3E' });
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, { state: 'PUBLISHED' });
-    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['subscriptions:manage']);
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
+    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+    const subscription = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
     // A collaborator and a rater whose display names, and a comment, carry the payloads.
     const userAdmin = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['admin:users']);
     const password = 'a long enough password';
@@ -344,6 +344,14 @@ describe('portal', () => {
     await userAdmin.expect([201], 'POST', '/api/admin/v1/users', { ...rater, displayName: payloads[2], role: 'subscriber' });
     const raterClient = await tokenFor(new Client(controlPlaneUrl), rater, ['subscriptions:manage']);
     await raterClient.expect([200], 'PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, { rating: 2, comment: `${all}\n[x](javascript:alert(12))` });
+    // Alert rules, application names and trusted issuers are shown to other users (publishers, admins).
+    const webhookUrl = `https://hooks.example.com/${payloads[2]}?q=${payloads[0]}`;
+    await publisher.expect([201], 'POST', '/api/publisher/v1/alerts', { scopeId: apiId, metric: 'error_rate', threshold: 50, webhookUrl });
+    await developer.expect([201], 'POST', '/api/devportal/v1/alerts', { scopeId: subscription.body.id, metric: 'quota_use', threshold: 80, webhookUrl });
+    await developer.expect([201], 'POST', '/api/devportal/v1/applications', { name: `XSS app ${payloads[0]}`, description: payloads[1] });
+    const adminClient = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['admin:settings']);
+    const issuer = `xss${stamp}`;
+    await adminClient.expect([200], 'PUT', `/api/admin/v1/trusted-issuers/${issuer}`, { name: issuer, issuer: `https://idp.example/${payloads[1]}`, jwks: { keys: [{ kty: 'EC', crv: 'P-256', kid: payloads[0], alg: 'ES256', x: payloads[2], y: payloads[3] }] } });
 
     /** Nothing the payloads could have become: no elements that load or run things (Swagger UI's own aria-hidden icons aside), no handlers, no script URLs. */
     const assertInert = async (page: Page, where: string) => {
@@ -378,10 +386,16 @@ describe('portal', () => {
     await page.goto(`${portalUrl}/#/apis/${apiId}/reference`);
     await page.waitForSelector('#operations .opblock');
     // Open every operation and every schema Swagger UI shows collapsed, so all of it is rendered.
-    for (let i = 0; i < 20; i++) {
-      const closed = await page.$('#operations .opblock:not(.is-open) .opblock-summary-control, #operations .models-control[aria-expanded="false"], #operations .model-box-control[aria-expanded="false"]');
-      if (closed === null) break;
-      await closed.click();
+    // Swagger UI re-renders after each click; under load a control can still read collapsed for a
+    // moment, so the sweep repeats until the last schema (the external reference) is on the page.
+    for (let sweep = 0; sweep < 5; sweep++) {
+      for (let i = 0; i < 40; i++) {
+        const closed = await page.$('#operations .opblock:not(.is-open) .opblock-summary-control, #operations .models-control[aria-expanded="false"], #operations .model-box-control[aria-expanded="false"]');
+        if (closed === null) break;
+        await closed.click();
+      }
+      if (((await page.textContent('#operations')) ?? '').includes('External reference')) break;
+      await new Promise((r) => setTimeout(r, 500));
     }
     expect(await page.$('#operations .opblock:not(.is-open)')).toBeNull();
     const reference = (await page.textContent('#operations')) ?? '';
@@ -394,11 +408,15 @@ describe('portal', () => {
     await page.goto(`${portalUrl}/#/applications`);
     await page.waitForSelector('#applications');
     await assertInert(page, 'applications');
+    await page.goto(`${portalUrl}/#/usage/alerts`);
+    await page.waitForSelector('#alert-rules table');
+    expect(await page.textContent('#alert-rules')).toContain(payloads[2]);
+    await assertInert(page, 'developer alerts');
     await page.context().close();
 
     const pub = await signIn(demo.users.publisher);
     const planted: Record<string, string> = { '/endpoints': payloads[0], '/ratings': payloads[1], '/collaborators': payloads[1] };
-    for (const tab of ['', '/visibility', '/endpoints', '/headers', '/resources', '/documents', '/deploy', '/subscribers', '/ratings', '/collaborators', '/analytics']) {
+    for (const tab of ['', '/visibility', '/endpoints', '/headers', '/resources', '/documents', '/deploy', '/subscribers', '/ratings', '/collaborators', '/analytics', '/alerts']) {
       await pub.goto(`${portalUrl}/#/publisher/apis/${apiId}${tab}`);
       await pub.waitForSelector(`#publisher-${tab === '' ? 'settings' : tab.slice(1)}`);
       if (tab === '/documents') {
@@ -422,6 +440,17 @@ describe('portal', () => {
     await admin.waitForSelector('#audit table');
     await expandAll(admin);
     await assertInert(admin, 'audit log');
+    for (const [tab, ready] of [
+      ['alerts', '#alert-rules table'],
+      ['applications', '#admin-app-list table'],
+      ['trusted-issuers', '#trusted-issuers'],
+    ] as const) {
+      await admin.goto(`${portalUrl}/#/admin/${tab}`);
+      await admin.waitForSelector(ready);
+      expect(await admin.textContent(`#admin-${tab}`), tab).toContain(payloads[0]);
+      await assertInert(admin, `admin ${tab}`);
+    }
+    await adminClient.expect([204], 'DELETE', `/api/admin/v1/trusted-issuers/${issuer}`);
     await admin.context().close();
     expect(dialogs).toEqual([]);
   });

@@ -1,11 +1,12 @@
 import { call, enc, query } from './client.ts';
-import type { AuditEntry, BlockingCondition, BlockingConditionInput, Environment, Page, Policy, PolicyInput, Settings, User, Workflow } from './types.ts';
+import type { AdminApplication, AuditEntry, BlockingCondition, BlockingConditionInput, Environment, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, User, Workflow } from './types.ts';
 
 const AD = '/api/admin/v1';
 
 export const adminApi = {
   policies: () => call<Page<Policy>>('GET', `${AD}/throttling-policies`),
   createPolicy: (body: PolicyInput) => call<Policy>('POST', `${AD}/throttling-policies`, body),
+  updatePolicy: (id: string, body: PolicyInput) => call<Policy>('PUT', `${AD}/throttling-policies/${enc(id)}`, body),
   deletePolicy: (id: string) => call<null>('DELETE', `${AD}/throttling-policies/${enc(id)}`),
   conditions: () => call<Page<BlockingCondition>>('GET', `${AD}/blocking-conditions`),
   createCondition: (body: BlockingConditionInput) => call<BlockingCondition>('POST', `${AD}/blocking-conditions`, body),
@@ -20,4 +21,9 @@ export const adminApi = {
   settings: () => call<Settings>('GET', `${AD}/settings`),
   updateSettings: (body: Partial<Settings>) => call<Settings>('PATCH', `${AD}/settings`, body),
   audit: (q: { action?: string; entityType?: string; entityId?: string; actorId?: string; from?: number; to?: number; limit?: number; offset?: number }) => call<Page<AuditEntry> & { total: number }>('GET', `${AD}/audit-log${query(q)}`),
+  trustedIssuers: () => call<Page<TrustedIssuer>>('GET', `${AD}/trusted-issuers`),
+  putTrustedIssuer: (body: TrustedIssuer) => call<TrustedIssuer>('PUT', `${AD}/trusted-issuers/${enc(body.name)}`, body),
+  deleteTrustedIssuer: (name: string) => call<null>('DELETE', `${AD}/trusted-issuers/${enc(name)}`),
+  applications: (text = '') => call<Page<AdminApplication>>('GET', `${AD}/applications${query({ query: text, limit: 200 })}`),
+  passwordGrant: (applicationId: string, keyType: Keys['keyType'], body: PasswordGrantInput) => call<PasswordGrantResult>('PUT', `${AD}/applications/${enc(applicationId)}/keys/${keyType}/password-grant`, body),
 };

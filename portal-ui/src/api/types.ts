@@ -23,6 +23,9 @@ import type { ConditionSchema, CreateBody as CreateConditionBody } from '../../.
 import type { EnvironmentSchema } from '../../../workers/control-plane/src/admin/environments/routes.ts';
 import type { SettingsSchema, WorkflowSchema } from '../../../workers/control-plane/src/admin/workflows/routes.ts';
 import type { EntrySchema } from '../../../workers/control-plane/src/admin/audit/routes.ts';
+import type { AdminApplicationSchema, PasswordGrantBody, PasswordGrantResult as PasswordGrantResultSchema } from '../../../workers/control-plane/src/admin/applications/routes.ts';
+import type { IssuerSchema } from '../../../workers/control-plane/src/admin/trusted-issuers/routes.ts';
+import type { AlertEventSchema, AlertRuleSchema, CreatedAlertRuleSchema, UpdateAlertRuleBody, createBody as alertRuleBody } from '../../../workers/control-plane/src/alerts/routes.ts';
 
 export type User = z.infer<typeof UserSchema>;
 export type Me = { user: User; scopes: string[] };
@@ -72,6 +75,18 @@ export type Ratings = z.infer<typeof RatingsSchema>;
 export type Rating = Ratings['list'][number];
 export type RateInput = z.input<typeof RateBody>;
 export type ModerateRating = z.input<typeof ModerateRatingBody>;
+export type ConditionalGroupInput = NonNullable<PolicyInput['conditionalGroups']>[number];
+export type ConditionInput = ConditionalGroupInput['conditions'][number];
+export type AdminApplication = z.infer<typeof AdminApplicationSchema>;
+export type PasswordGrantInput = z.input<typeof PasswordGrantBody>;
+export type PasswordGrantResult = z.infer<typeof PasswordGrantResultSchema>;
+export type TrustedIssuer = z.infer<typeof IssuerSchema>;
+export type AlertRule = z.infer<typeof AlertRuleSchema>;
+export type CreatedAlertRule = z.infer<typeof CreatedAlertRuleSchema>;
+export type AlertRuleInput = z.input<ReturnType<typeof alertRuleBody>>;
+export type AlertRuleUpdate = z.input<typeof UpdateAlertRuleBody>;
+export type AlertEvent = z.infer<typeof AlertEventSchema>;
+export type AlertMetric = AlertRule['metric'];
 export interface Page<T> {
   list: T[];
 }

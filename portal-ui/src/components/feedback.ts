@@ -99,3 +99,18 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLE
   control.id = id;
   return h('div', { class: 'field' }, h('label', { for: id }, label), control, hint === undefined ? null : h('p', { class: 'hint' }, hint));
 }
+
+/** A button that runs `work` busy, showing a failure in `out` (delete, revoke, stop trusting…). */
+export function actionButton(label: string, attrs: Record<string, string>, out: HTMLElement, work: () => Promise<void>): HTMLButtonElement {
+  const button = h('button', { type: 'button', ...attrs }, label);
+  button.addEventListener('click', () =>
+    void busy(button, async () => {
+      try {
+        await work();
+      } catch (err) {
+        mount(out, errorBox(err));
+      }
+    }),
+  );
+  return button;
+}

@@ -1,19 +1,25 @@
 import { h } from '../../components/dom.ts';
 import { layout } from '../../components/layout.ts';
+import { alertsTab } from './alerts.ts';
+import { applicationsTab } from './applications.ts';
 import { approvalsTab } from './approvals.ts';
 import { auditTab } from './audit.ts';
 import { blockingTab } from './blocking.ts';
 import { environmentsTab } from './environments.ts';
 import { policiesTab } from './policies.ts';
+import { trustedIssuersTab } from './trusted-issuers.ts';
 import { usersTab } from './users.ts';
 
-export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'approvals' | 'audit';
+export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'alerts' | 'approvals' | 'audit';
 const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['approvals', 'Approvals', approvalsTab],
   ['policies', 'Throttling policies', policiesTab],
   ['blocking', 'Blocking conditions', blockingTab],
   ['environments', 'Gateway environments', environmentsTab],
   ['users', 'Users & roles', usersTab],
+  ['applications', 'Applications', applicationsTab],
+  ['trusted-issuers', 'Trusted issuers', trustedIssuersTab],
+  ['alerts', 'Alerts', alertsTab],
   ['audit', 'Audit log', auditTab],
 ];
 

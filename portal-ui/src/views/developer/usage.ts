@@ -27,6 +27,6 @@ export async function usageView(params: Record<string, string>): Promise<void> {
   };
   for (const s of [appSelect, apiSelect, range]) s.addEventListener('change', () => void load());
   refresh.addEventListener('click', () => void load());
-  layout('Usage', h('div', { class: 'toolbar' }, appSelect, apiSelect, range, refresh), out);
+  layout('Usage', h('div', { class: 'toolbar' }, appSelect, apiSelect, range, refresh, h('a', { class: 'button secondary', href: '#/usage/alerts', id: 'usage-alerts' }, 'Alerts')), out);
   await load();
 }

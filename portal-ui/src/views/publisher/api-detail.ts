@@ -3,6 +3,7 @@ import type { PublisherApi } from '../../api/types.ts';
 import { badge } from '../../components/badges.ts';
 import { h } from '../../components/dom.ts';
 import { layout } from '../../components/layout.ts';
+import { alertsTab } from './api-alerts.ts';
 import { analyticsTab } from './api-analytics.ts';
 import { collaboratorsTab } from './api-collaborators.ts';
 import { deployTab } from './api-deploy.ts';
@@ -15,7 +16,7 @@ import { settingsTab } from './api-settings.ts';
 import { subscribersTab } from './api-subscribers.ts';
 import { visibilityTab } from './api-visibility.ts';
 
-export type PublisherTab = 'settings' | 'visibility' | 'endpoints' | 'headers' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'ratings' | 'collaborators' | 'analytics';
+export type PublisherTab = 'settings' | 'visibility' | 'endpoints' | 'headers' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'ratings' | 'collaborators' | 'analytics' | 'alerts';
 type TabBody = (api: PublisherApi, reload: () => Promise<void>) => Promise<HTMLElement> | HTMLElement;
 const TABS: Array<[PublisherTab, string, TabBody]> = [
   ['settings', 'Settings', settingsTab],
@@ -29,6 +30,7 @@ const TABS: Array<[PublisherTab, string, TabBody]> = [
   ['ratings', 'Ratings', ratingsTab],
   ['collaborators', 'Collaborators', collaboratorsTab],
   ['analytics', 'Analytics', analyticsTab],
+  ['alerts', 'Alerts', (api) => alertsTab(api)],
 ];
 
 /** One API of the publisher, a tab per concern; each tab re-renders the page after a change. */

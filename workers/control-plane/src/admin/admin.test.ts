@@ -5,6 +5,17 @@ import { api, deployedSnapshot, publishedApi, userWithRole, type ProblemBody } f
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
 
 describe('admin: throttling policies', () => {
+  it('returns every stored field, so an edit can send the policy back unchanged', async () => {
+    const admin = await userWithRole('admin');
+    const created = await api<Record<string, unknown> & { id: string }>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'subscription', name: `Overage${Date.now()}`, limit: 10, quotaType: 'bandwidth', stopOnQuotaReach: false, failMode: 'closed', burstLimit: 2, burstTimeUnit: 'sec' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ stopOnQuotaReach: false, failMode: 'closed', quotaType: 'bandwidth', burstLimit: 2 });
+    const { id, ...body } = created.body;
+    const saved = await api<Record<string, unknown>>('PUT', `/api/admin/v1/throttling-policies/${id}`, admin, body);
+    expect(saved.status).toBe(200);
+    expect(saved.body).toEqual(created.body);
+  });
+
   it('creates a tier with burst control, refuses duplicates and names bad fields', async () => {
     const admin = await userWithRole('admin');
     const name = `Burst${Date.now()}`;
@@ -79,6 +90,24 @@ describe('admin: throttling policies', () => {
     expect((await api('GET', '/api/admin/v1/throttling-policies', dev)).status).toBe(403);
     expect((await api('GET', '/api/admin/v1/users', publisher)).status).toBe(403);
     expect((await api('POST', '/api/admin/v1/users', dev, { email: 'a@b.co', password: 'long enough password', displayName: 'A', role: 'admin' })).status).toBe(403);
+  });
+});
+
+describe('admin: applications', () => {
+  it("lists every developer's applications with their clients' grant types, for admins only", async () => {
+    const admin = await userWithRole('admin');
+    const dev = await userWithRole('subscriber');
+    const name = `Listed ${Date.now()}`;
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name });
+    await api('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, { keyType: 'SANDBOX' });
+    await api('PUT', `/api/admin/v1/applications/${app.body.id}/keys/SANDBOX/password-grant`, admin, { enabled: true });
+    type Listed = { list: Array<{ id: string; name: string; owner: string; keys: Array<{ keyType: string; grantTypes: string[] }> }> };
+    const byName = await api<Listed>('GET', `/api/admin/v1/applications?query=${encodeURIComponent(name)}`, admin);
+    expect(byName.status).toBe(200);
+    expect(byName.body.list).toEqual([expect.objectContaining({ id: app.body.id, name, owner: dev.email, keys: [expect.objectContaining({ keyType: 'SANDBOX', grantTypes: expect.arrayContaining(['client_credentials', 'password']) })] })]);
+    const byOwner = await api<Listed>('GET', `/api/admin/v1/applications?query=${encodeURIComponent(dev.email)}`, admin);
+    expect(byOwner.body.list.map((a) => a.id)).toEqual([app.body.id]);
+    expect((await api('GET', '/api/admin/v1/applications', dev)).status).toBe(403);
   });
 });
 

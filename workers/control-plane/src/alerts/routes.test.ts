@@ -121,4 +121,31 @@ describe('alert rules API', () => {
     expect((await api('POST', '/api/publisher/v1/alerts', publisher, rule(apiId, { webhookUrl: 'http://127.0.0.1:9999/hook' }))).status).toBe(201);
     expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { webhookUrl: 'http://hooks.example.com/x' }))).toEqual(['/webhookUrl']);
   });
+  it('changes a rule (threshold, metric, webhook, off) with the same checks as creating one, and only for who may see it', async () => {
+    const publisher = await userWithRole('publisher');
+    const other = await userWithRole('publisher');
+    const apiId = await publishedApi(publisher);
+    const created = await api<Rule & { enabled: boolean }>('POST', '/api/publisher/v1/alerts', publisher, rule(apiId));
+    const path = `/api/publisher/v1/alerts/${created.body.id}`;
+    const changed = await api<Rule & { enabled: boolean; secret?: string }>('PATCH', path, publisher, { metric: 'latency_p95', threshold: 800, webhookUrl: 'https://hooks.example.com/other', enabled: false });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ id: created.body.id, scopeId: apiId, metric: 'latency_p95', threshold: 800, webhookUrl: 'https://hooks.example.com/other', enabled: false });
+    expect(changed.body.secret).toBeUndefined();
+
+    const pointers = async (body: unknown) => {
+      const res = await api<ProblemBody>('PATCH', path, publisher, body);
+      expect(res.status).toBe(400);
+      return res.body.errors?.map((e) => e.pointer).sort();
+    };
+    // The threshold is judged against the metric it ends up with: 800 ms is no error rate.
+    expect(await pointers({ metric: 'error_rate' })).toEqual(['/threshold']);
+    expect(await pointers({ metric: 'quota_use', threshold: 50 })).toEqual(['/metric']);
+    expect(await pointers({ webhookUrl: 'https://10.0.0.8/hook' })).toEqual(['/webhookUrl']);
+    expect(await pointers({ scopeId: 'api_other' })).toEqual(['/scopeId']);
+    expect((await api<{ list: Rule[] }>('GET', '/api/publisher/v1/alerts', publisher)).body.list[0]).toMatchObject({ metric: 'latency_p95', threshold: 800 });
+
+    expect((await api('PATCH', path, other, { enabled: true })).status).toBe(404);
+    const audit = await db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, created.body.id));
+    expect(audit.map((a) => a.action).sort()).toEqual(['alert.create', 'alert.update']);
+  });
 });

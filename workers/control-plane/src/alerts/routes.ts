@@ -11,7 +11,7 @@ import { schema } from '../db.ts';
 import { jsonBody, jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
-import { ALERT_COOLDOWN_MS, METRIC_LIMITS, METRICS } from './metrics.ts';
+import { ALERT_COOLDOWN_MS, METRIC_LIMITS, METRICS, type Metric } from './metrics.ts';
 import { allowsPrivateWebhooks, targetFor, visibleRule, visibleRules, type Audience, type AlertRuleRow, type ScopeType } from './store.ts';
 import { WEBHOOK_URL_MAX, webhookUrlRefusal, webhookUrlSyntaxError } from './webhook-url.ts';
 
@@ -20,7 +20,7 @@ const READ: Record<Audience, Scope> = { devportal: 'apps:manage', publisher: 'ap
 const WRITE: Record<Audience, Scope> = { devportal: 'subscriptions:manage', publisher: 'api:create', admin: 'admin:settings' };
 const SCOPE_TYPES: Record<Audience, readonly [ScopeType, ...ScopeType[]]> = { devportal: ['SUBSCRIPTION'], publisher: ['API'], admin: ['API', 'SUBSCRIPTION'] };
 
-const AlertRuleSchema = z
+export const AlertRuleSchema = z
   .object({
     id: z.string(),
     scopeType: z.enum(['API', 'SUBSCRIPTION']),
@@ -34,13 +34,15 @@ const AlertRuleSchema = z
   })
   .openapi('AlertRule');
 
-const AlertEventSchema = z
+export const CreatedAlertRuleSchema = AlertRuleSchema.extend({ secret: z.string().openapi({ description: 'Webhook signing secret, shown only once' }) });
+
+export const AlertEventSchema = z
   .object({ id: z.string(), ruleId: z.string(), firedAt: z.number().int(), value: z.number(), threshold: z.number().int(), deliveryStatus: z.number().int().nullable().openapi({ description: "The webhook's HTTP status; null when it could not be reached" }) })
   .openapi('AlertEvent');
 
 const view = (r: AlertRuleRow) => ({ id: r.id, scopeType: r.scopeType, scopeId: r.scopeId, metric: r.metric, threshold: r.threshold, webhookUrl: r.webhookUrl, enabled: r.enabled, lastFiredAt: r.lastFiredAt, createdAt: r.createdAt });
 
-function createBody(audience: Audience) {
+export function createBody(audience: Audience) {
   const scopeTypes = SCOPE_TYPES[audience];
   return z
     .strictObject({
@@ -52,13 +54,25 @@ function createBody(audience: Audience) {
       enabled: z.boolean().default(true),
     })
     .superRefine((b, ctx) => {
-      const [min, max] = METRIC_LIMITS[b.metric];
-      if (b.threshold < min || b.threshold > max) ctx.addIssue({ code: 'custom', path: ['threshold'], message: `Between ${min} and ${max} for ${b.metric}` });
-      if (b.metric === 'quota_use' && b.scopeType !== 'SUBSCRIPTION') ctx.addIssue({ code: 'custom', path: ['metric'], message: 'quota_use watches a subscription tier: use scopeType SUBSCRIPTION' });
-      const urlError = webhookUrlSyntaxError(b.webhookUrl);
-      if (urlError !== null) ctx.addIssue({ code: 'custom', path: ['webhookUrl'], message: urlError });
+      for (const issue of ruleIssues(b)) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
     })
     .openapi(`CreateAlertRule_${audience}`);
+}
+
+/** What a rule can change: everything but what it watches. */
+export const UpdateAlertRuleBody = z
+  .strictObject({ metric: z.enum(METRICS).optional(), threshold: z.number().int().min(1).optional(), webhookUrl: z.string().trim().max(WEBHOOK_URL_MAX).optional(), enabled: z.boolean().optional() })
+  .openapi('UpdateAlertRule');
+
+/** The checks that span fields: thresholds per metric, quota_use on subscriptions only, the webhook URL's syntax. */
+function ruleIssues(b: { scopeType: ScopeType; metric: Metric; threshold: number; webhookUrl: string }): Array<{ field: 'threshold' | 'metric' | 'webhookUrl'; message: string }> {
+  const issues: Array<{ field: 'threshold' | 'metric' | 'webhookUrl'; message: string }> = [];
+  const [min, max] = METRIC_LIMITS[b.metric];
+  if (b.threshold < min || b.threshold > max) issues.push({ field: 'threshold', message: `Between ${min} and ${max} for ${b.metric}` });
+  if (b.metric === 'quota_use' && b.scopeType !== 'SUBSCRIPTION') issues.push({ field: 'metric', message: 'quota_use watches a subscription tier: use scopeType SUBSCRIPTION' });
+  const urlError = webhookUrlSyntaxError(b.webhookUrl);
+  if (urlError !== null) issues.push({ field: 'webhookUrl', message: urlError });
+  return issues;
 }
 
 /**
@@ -89,7 +103,7 @@ export function alertRoutes(audience: Audience) {
       summary: 'Create an alert rule',
       description: `The webhook receives a JSON POST with \`Turnpike-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" under the secret>\`. The secret is returned once, here. A rule fires at most once every ${ALERT_COOLDOWN_MS / 60_000} minutes.`,
       request: { body: jsonBody(createBody(audience)) },
-      responses: { 201: jsonResponse(AlertRuleSchema.extend({ secret: z.string().openapi({ description: 'Webhook signing secret, shown only once' }) }), 'The rule and its signing secret'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: { 201: jsonResponse(CreatedAlertRuleSchema, 'The rule and its signing secret'), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, [WRITE[audience]]);
@@ -131,6 +145,35 @@ export function alertRoutes(audience: Audience) {
       if (q.alertId !== undefined) conditions.push(eq(e.ruleId, q.alertId));
       const list = await db.select().from(e).where(and(...conditions)).orderBy(desc(e.firedAt)).limit(q.limit);
       return c.json({ list }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/{alertId}',
+      tags,
+      summary: 'Change an alert rule: metric, threshold, webhook URL, on or off (its target and secret stay)',
+      request: { params: AlertIdParam, body: jsonBody(UpdateAlertRuleBody) },
+      responses: { 200: jsonResponse(AlertRuleSchema, 'The rule'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, [WRITE[audience]]);
+      const db = c.var.db;
+      const body = c.req.valid('json');
+      const before = await visibleRule(db, audience, principal, c.req.valid('param').alertId);
+      const after = { metric: body.metric ?? before.metric, threshold: body.threshold ?? before.threshold, webhookUrl: body.webhookUrl ?? before.webhookUrl, enabled: body.enabled ?? before.enabled };
+      const errors = ruleIssues({ ...after, scopeType: before.scopeType }).map((i) => ({ pointer: `/${i.field}`, detail: i.message }));
+      if (errors.length === 0 && after.webhookUrl !== before.webhookUrl) {
+        const target = await targetFor(db, 'admin', principal, before.scopeType, before.scopeId);
+        const refusal = webhookUrlRefusal(after.webhookUrl, await allowsPrivateWebhooks(db, target.apiId));
+        if (refusal !== null) errors.push({ pointer: '/webhookUrl', detail: refusal });
+      }
+      if (errors.length > 0) throw new ApiError('validation-failed', { detail: errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '), errors });
+      const [rows] = await db.batch([db.update(schema.alertRules).set(after).where(eq(schema.alertRules.id, before.id)).returning(), auditEntry(db, principal, 'alert.update', { type: 'alert_rule', id: before.id }, view(before), after)]);
+      const row = rows[0];
+      if (row === undefined) throw new ApiError('internal');
+      return c.json(view(row), 200);
     },
   );
 

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, or } from 'drizzle-orm';
 import { KEY_TYPES } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
@@ -11,20 +11,63 @@ import type { AppEnv } from '../../types.ts';
 
 const tags = ['Admin: applications'];
 
+export const PasswordGrantBody = z.strictObject({ enabled: z.boolean() }).openapi('PasswordGrantRequest');
+
+export const PasswordGrantResult = z.object({ consumerKey: z.string(), grantTypes: z.array(z.string()) });
+
+export const AdminApplicationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    owner: z.string(),
+    status: z.string(),
+    throttlingPolicy: z.string(),
+    keys: z.array(z.object({ keyType: z.enum(KEY_TYPES), consumerKey: z.string(), grantTypes: z.array(z.string()) })),
+  })
+  .openapi('AdminApplication');
+
 /**
- * The resource-owner password grant is off for every client; an admin turns it on for one client
+ * Admins see every application with its clients' grant types; the resource-owner password grant is off for every client; an admin turns it on for one client
  * (an application's production or sandbox keys) that cannot do better, and off again.
  */
 export function adminApplicationRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
     createRoute({
+      method: 'get',
+      path: '/applications',
+      tags,
+      summary: "Every developer's applications with their clients' grant types, newest first",
+      request: { query: z.object({ query: z.string().max(100).optional().openapi({ description: 'Part of the name or of the owner email' }), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+      responses: { 200: jsonResponse(z.object({ list: z.array(AdminApplicationSchema) }), 'Applications'), ...problems('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      principalOf(c.var.principal, ['admin:settings']);
+      const q = c.req.valid('query');
+      const db = c.var.db;
+      const a = schema.applications;
+      const text = q.query?.trim() ?? '';
+      const rows = await db
+        .select({ id: a.id, name: a.name, owner: schema.users.email, status: a.status, throttlingPolicy: a.throttlingPolicy })
+        .from(a)
+        .innerJoin(schema.users, eq(schema.users.id, a.ownerId))
+        .where(text === '' ? undefined : or(like(a.name, `%${text}%`), like(schema.users.email, `%${text}%`)))
+        .orderBy(desc(a.createdAt))
+        .limit(q.limit);
+      const k = schema.applicationKeys;
+      const keys = rows.length === 0 ? [] : await db.select({ applicationId: k.applicationId, keyType: k.keyType, consumerKey: k.consumerKey, grantTypes: k.grantTypes }).from(k).where(inArray(k.applicationId, rows.map((r) => r.id)));
+      return c.json({ list: rows.map((r) => ({ ...r, keys: keys.filter((key) => key.applicationId === r.id).map(({ keyType, consumerKey, grantTypes }) => ({ keyType, consumerKey, grantTypes })) })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
       method: 'put',
       path: '/applications/{applicationId}/keys/{keyType}/password-grant',
       tags,
       summary: "Enable or disable the password grant for one application's client",
-      request: { params: z.object({ applicationId: z.string(), keyType: z.enum(KEY_TYPES) }), body: jsonBody(z.strictObject({ enabled: z.boolean() }).openapi('PasswordGrantRequest')) },
-      responses: { 200: jsonResponse(z.object({ consumerKey: z.string(), grantTypes: z.array(z.string()) }), "The client's grant types"), ...problems('unauthorized', 'forbidden', 'not-found') },
+      request: { params: z.object({ applicationId: z.string(), keyType: z.enum(KEY_TYPES) }), body: jsonBody(PasswordGrantBody) },
+      responses: { 200: jsonResponse(PasswordGrantResult, "The client's grant types"), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);

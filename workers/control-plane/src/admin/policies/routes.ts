@@ -70,6 +70,7 @@ export const PolicySchema = z
     timeUnit: z.string(),
     burstLimit: z.number().int().nullable(),
     burstTimeUnit: z.string().nullable(),
+    stopOnQuotaReach: z.boolean(),
     failMode: z.string(),
     keyTemplate: z.string().nullable(),
     conditionalGroups: z.array(ConditionalGroupSchema),
@@ -77,7 +78,7 @@ export const PolicySchema = z
   .openapi('ThrottlingPolicy');
 
 type PolicyRow = typeof schema.throttlingPolicies.$inferSelect;
-const view = (p: PolicyRow) => ({ id: p.id, kind: p.kind, name: p.name, displayName: p.displayName, description: p.description, quotaType: p.quotaType, limit: p.limit, unitTime: p.unitTime, timeUnit: p.timeUnit, burstLimit: p.burstLimit, burstTimeUnit: p.burstTimeUnit, failMode: p.failMode, keyTemplate: p.keyTemplate, conditionalGroups: p.conditionalGroups });
+const view = (p: PolicyRow) => ({ id: p.id, kind: p.kind, name: p.name, displayName: p.displayName, description: p.description, quotaType: p.quotaType, limit: p.limit, unitTime: p.unitTime, timeUnit: p.timeUnit, burstLimit: p.burstLimit, burstTimeUnit: p.burstTimeUnit, stopOnQuotaReach: p.stopOnQuotaReach, failMode: p.failMode, keyTemplate: p.keyTemplate, conditionalGroups: p.conditionalGroups });
 
 export function policyRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

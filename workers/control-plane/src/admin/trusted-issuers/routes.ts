@@ -17,7 +17,7 @@ const PublicJwk = z
   .catchall(z.unknown())
   .refine((k) => !['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in k), 'Public keys only: remove the private members');
 
-const IssuerSchema = z
+export const IssuerSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').max(60),
     issuer: z.string().min(1).max(500),

@@ -1,0 +1,69 @@
+import { adminApi } from '../../api/admin.ts';
+import type { AdminApplication } from '../../api/types.ts';
+import { badge } from '../../components/badges.ts';
+import { h, mount } from '../../components/dom.ts';
+import { empty, errorBox } from '../../components/feedback.ts';
+
+/**
+ * Every developer's applications, searchable, with each client's grant types and the switch for the
+ * resource-owner password grant: off for every client until an admin turns it on for one that
+ * cannot do better.
+ */
+export async function applicationsTab(): Promise<HTMLElement> {
+  const search = h('input', { type: 'search', id: 'admin-app-search', placeholder: 'Application name or owner email', 'aria-label': 'Search applications' });
+  const out = h('div', { id: 'admin-app-list', 'aria-live': 'polite' });
+  const load = async () => {
+    try {
+      const { list } = await adminApi.applications(search.value.trim());
+      mount(
+        out,
+        list.length === 0
+          ? empty(search.value.trim() === '' ? 'No applications yet: developers create them in the portal under Applications.' : 'No application matches; try part of its name or its owner’s email.')
+          : h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Application'), h('th', {}, 'Owner'), h('th', {}, 'Status'), h('th', {}, 'Clients and password grant'))), h('tbody', {}, ...list.map(row))),
+      );
+    } catch (err) {
+      mount(out, errorBox(err));
+    }
+  };
+  const form = h('form', { class: 'inline', role: 'search' }, search, h('button', { type: 'submit' }, 'Search'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void load();
+  });
+  await load();
+  return h('div', {}, h('p', { class: 'hint' }, 'The password grant lets a client send a user’s password to the token endpoint. Turn it on only for a trusted first-party client that cannot use the authorization code flow.'), form, out);
+}
+
+function row(a: AdminApplication): HTMLElement {
+  return h(
+    'tr',
+    { 'data-admin-app': a.id },
+    h('td', { 'data-label': 'Application' }, h('strong', {}, a.name), h('div', { class: 'muted' }, a.id)),
+    h('td', { 'data-label': 'Owner' }, a.owner),
+    h('td', { 'data-label': 'Status' }, badge(a.status)),
+    h('td', { 'data-label': 'Clients and password grant' }, a.keys.length === 0 ? h('span', { class: 'muted' }, 'No keys generated yet') : h('ul', { class: 'plain' }, ...a.keys.map((k) => client(a, k)))),
+  );
+}
+
+function client(a: AdminApplication, k: AdminApplication['keys'][number]): HTMLElement {
+  const status = h('span', { 'aria-live': 'polite' });
+  const grants = h('span', { class: 'muted' }, k.grantTypes.join(', '));
+  const box = h('input', { type: 'checkbox', 'data-password-grant': k.keyType, ...(k.grantTypes.includes('password') ? { checked: true } : {}) });
+  box.addEventListener('change', () => {
+    box.disabled = true;
+    void adminApi
+      .passwordGrant(a.id, k.keyType, { enabled: box.checked })
+      .then(
+        (r) => {
+          grants.textContent = r.grantTypes.join(', ');
+          mount(status, h('span', { class: 'ok' }, box.checked ? ' Password grant on' : ' Password grant off'));
+        },
+        (err: unknown) => {
+          box.checked = !box.checked;
+          mount(status, errorBox(err));
+        },
+      )
+      .finally(() => (box.disabled = false));
+  });
+  return h('li', { 'data-key-type': k.keyType }, h('strong', {}, k.keyType), ' ', h('code', {}, k.consumerKey), h('div', {}, grants), h('label', { class: 'check' }, box, ' Allow the password grant'), status);
+}
