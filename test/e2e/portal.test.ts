@@ -190,6 +190,13 @@ describe('portal', () => {
     }
     expect(total).toBeGreaterThanOrEqual(1);
     expect(await page.$$('#usage svg.chart rect')).not.toHaveLength(0);
+    // The remaining quota of the subscription, read from its counter object (exact arithmetic is
+    // checked in the control plane's tests; a window may have started again since the call).
+    const quotaRow = await page.waitForSelector('#quota tbody tr');
+    expect(await quotaRow.textContent()).toContain('Gold');
+    const meter = await page.$eval('#quota meter', (m) => ({ value: (m as HTMLMeterElement).value, max: (m as HTMLMeterElement).max }));
+    expect(meter.max).toBeGreaterThan(0);
+    expect(meter.value).toBeLessThanOrEqual(meter.max);
     await page.screenshot({ path: join(shots, 'usage.png'), fullPage: true });
 
     const admin = await signIn(demo.users.admin);

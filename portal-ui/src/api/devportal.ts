@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { ApiDocument, ApiKey, Application, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, Rating, Ratings, Subscription, Usage, User } from './types.ts';
+import type { ApiDocument, ApiKey, Application, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
 
 const DP = '/api/devportal/v1';
 const app = (id: string) => `${DP}/applications/${enc(id)}`;
@@ -33,6 +33,7 @@ export const devportalApi = {
   subscriptions: (id: string) => call<Page<Subscription>>('GET', `${DP}/subscriptions${query({ applicationId: id })}`),
   subscribe: (applicationId: string, apiId: string, tier: string) => call<Subscription>('POST', `${DP}/subscriptions`, { applicationId, apiId, tier }),
   changeTier: (subscriptionId: string, tier: string) => call<Subscription>('PATCH', `${DP}/subscriptions/${enc(subscriptionId)}`, { tier }),
+  quota: (subscriptionId: string) => call<SubscriptionQuota>('GET', `${DP}/subscriptions/${enc(subscriptionId)}/quota`),
   unsubscribe: (subscriptionId: string) => call<null>('DELETE', `${DP}/subscriptions/${enc(subscriptionId)}`),
   usage: (q: { applicationId?: string; apiId?: string; from?: number; granularity?: 'minute' | 'hour' | 'day' }) => call<Usage>('GET', `${DP}/usage${query(q)}`),
 };

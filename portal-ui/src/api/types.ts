@@ -7,7 +7,7 @@ import type { UserSchema } from '../../../workers/control-plane/src/auth/schemas
 import type { CatalogApi as CatalogApiSchema } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
 import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../workers/control-plane/src/devportal/applications/routes.ts';
 import type { ApiKeySchema } from '../../../workers/control-plane/src/devportal/api-keys/routes.ts';
-import type { SubscriptionSchema } from '../../../workers/control-plane/src/devportal/subscriptions/routes.ts';
+import type { SubscriptionQuotaSchema, SubscriptionSchema } from '../../../workers/control-plane/src/devportal/subscriptions/routes.ts';
 import type { UsagePointSchema, UsageResponse } from '../../../workers/control-plane/src/analytics/routes.ts';
 import type { ApiSchema, CreateApiBody, EndpointSecurityInput } from '../../../workers/control-plane/src/publisher/apis/schemas.ts';
 import type { AddCollaboratorBody, CollaboratorSchema } from '../../../workers/control-plane/src/publisher/collaborators/routes.ts';
@@ -41,6 +41,7 @@ export type CreatedKeys = z.infer<typeof CreatedKeySchema>;
 export type KeyType = Keys['keyType'];
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 export type Subscription = z.infer<typeof SubscriptionSchema>;
+export type SubscriptionQuota = z.infer<typeof SubscriptionQuotaSchema>;
 export type Usage = z.infer<typeof UsageResponse>;
 export type UsagePoint = z.infer<typeof UsagePointSchema>;
 export type CreateApi = z.input<typeof CreateApiBody>;

@@ -87,6 +87,24 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect((await object(app.body.id, apiId).inspect()).deleted).toBe(true);
   });
 
+  it("shows what is left of the subscription's tier, counted by its counter object, to its owner only", async () => {
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const other = await userWithRole('subscriber');
+    const apiId = await publishedApi(publisher);
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Quota App' });
+    const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Bronze' });
+    const now = Date.now();
+    for (let i = 0; i < 3; i++) expect((await object(app.body.id, apiId).admit({ keyType: 'PRODUCTION', credentialId: 'cred', issuedAt: now })).ok).toBe(true);
+    const quota = await api<{ tier: string; limits: Array<{ policy: string; limit: number; remaining: number; windowSeconds: number; resetSeconds: number; unit: string }> }>('GET', `/api/devportal/v1/subscriptions/${sub.body.id}/quota`, dev);
+    expect(quota.status).toBe(200);
+    expect(quota.body.tier).toBe('Bronze');
+    expect(quota.body.limits).toEqual([expect.objectContaining({ policy: 'Bronze', limit: 1000, remaining: 997, windowSeconds: 60, unit: 'requests' })]);
+    expect(quota.body.limits[0]?.resetSeconds).toBeGreaterThan(0);
+    expect(quota.body.limits[0]?.resetSeconds).toBeLessThanOrEqual(60);
+    expect((await api('GET', `/api/devportal/v1/subscriptions/${sub.body.id}/quota`, other)).status).toBe(404);
+  });
+
   it('gives exactly one 201 to concurrent duplicate subscriptions', async () => {
     const publisher = await userWithRole('publisher');
     const dev = await userWithRole('subscriber');

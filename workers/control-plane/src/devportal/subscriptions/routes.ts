@@ -3,10 +3,12 @@ import { and, eq } from 'drizzle-orm';
 import { SUBSCRIPTION_STATUSES } from '../../../../shared/db/schema.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
+import { subscriptionObjectName } from '../../../../../durable-objects/throttle/types.ts';
 import { auditEntry } from '../../audit.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { schema, type Database } from '../../db.ts';
+import { throttleNamespace } from '../../gateway-sync/bindings.ts';
 import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -18,6 +20,23 @@ const tags = ['Devportal: subscriptions'];
 export const SubscriptionSchema = z
   .object({ id: z.string(), applicationId: z.string(), apiId: z.string(), apiName: z.string(), apiContext: z.string(), apiVersion: z.string(), tier: z.string(), status: z.enum(SUBSCRIPTION_STATUSES), createdAt: z.number().int() })
   .openapi('Subscription');
+
+export const SubscriptionQuotaSchema = z
+  .object({
+    subscriptionId: z.string(),
+    tier: z.string(),
+    limits: z.array(
+      z.object({
+        policy: z.string(),
+        limit: z.number().int(),
+        windowSeconds: z.number().int(),
+        remaining: z.number().int().openapi({ description: 'Calls (or bytes) left in the current window; allowance leased to gateway isolates counts as used' }),
+        resetSeconds: z.number().int().openapi({ description: 'Seconds until the window starts again' }),
+        unit: z.enum(['requests', 'bytes']),
+      }),
+    ),
+  })
+  .openapi('SubscriptionQuota');
 
 async function subscriptionView(db: Database, id: string) {
   const row = (
@@ -130,6 +149,23 @@ export function subscriptionRoutes() {
       await db.batch([db.update(schema.subscriptions).set({ tier, updatedAt: Date.now() }).where(eq(schema.subscriptions.id, sub.id)), auditEntry(db, principal, 'subscription.tier', { type: 'subscription', id: sub.id }, { tier: sub.tier }, { tier })]);
       await syncSubscription(c.env, db, sub.applicationId, sub.apiId);
       return c.json(await subscriptionView(db, sub.id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/subscriptions/{subscriptionId}/quota',
+      tags,
+      summary: "What is left of the subscription tier's windows, read from the subscription's counter object",
+      request: { params: z.object({ subscriptionId: z.string() }) },
+      responses: { 200: jsonResponse(SubscriptionQuotaSchema, 'The tier and each of its windows'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['subscriptions:manage']);
+      const sub = await ownSubscription(c.var.db, principal, c.req.valid('param').subscriptionId);
+      const { limits } = await throttleNamespace(c.env).getByName(subscriptionObjectName(sub.applicationId, sub.apiId)).inspect();
+      return c.json({ subscriptionId: sub.id, tier: sub.tier, limits: limits.map((l) => ({ policy: l.policy, limit: l.limit, windowSeconds: l.windowSeconds, remaining: l.remaining, resetSeconds: l.resetSeconds, unit: l.unit ?? ('requests' as const) })) }, 200);
     },
   );
 
