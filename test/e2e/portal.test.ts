@@ -55,6 +55,30 @@ describe('portal', () => {
     await page.context().close();
   });
 
+  it('lets a developer rename themselves and change their password on the account page', async () => {
+    const who = { email: `account-${stamp}@example.com`, password: 'the first long password' };
+    expect((await fetch(`${controlPlaneUrl}/api/devportal/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...who, displayName: 'Before' }) })).status).toBe(201);
+    const page = await signIn(who);
+    await page.click(`header a[href="#/account"]`);
+    await page.waitForSelector('#account');
+    await page.fill('#account-display-name', 'After');
+    await page.click('#account-rename');
+    await page.waitForFunction(() => document.querySelector('#account-name')?.textContent === 'After');
+    await page.fill('#account-current-password', 'not the password');
+    await page.fill('#account-new-password', 'the second long password');
+    await page.click('#account-password');
+    const error = await page.waitForSelector('#account-current-password ~ .field-error');
+    expect(await error.textContent()).toContain('Not your current password');
+    await page.fill('#account-current-password', who.password);
+    await page.click('#account-password');
+    await page.waitForSelector('form[aria-label="Change password"] .ok');
+    await page.screenshot({ path: join(shots, 'account.png'), fullPage: true });
+    await page.context().close();
+    const login = (password: string) => fetch(`${controlPlaneUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password }) });
+    expect((await login(who.password)).status).toBe(401);
+    expect((await login('the second long password')).status).toBe(200);
+  });
+
   it('lets the demo developer find the Petstore and see the Demo App subscribed to it', async () => {
     const page = await signIn(demo.users.developer);
     await page.waitForSelector('#catalog .card');
@@ -470,6 +494,7 @@ describe('portal', () => {
       [`#/apis/${demo.api.id}/reference`, 'api-reference', '#operations .opblock'],
       ['#/applications', 'applications', '#applications'],
       ['#/usage', 'usage', '#usage'],
+      ['#/account', 'account', '#account-password'],
     ] as const) {
       await page.goto(`${portalUrl}/${hash}`);
       await page.waitForSelector(ready);

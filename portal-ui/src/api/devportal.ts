@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { ApiDocument, ApiKey, Application, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
+import type { ApiDocument, ChangePassword, UpdateMe, ApiKey, Application, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
 
 const DP = '/api/devportal/v1';
 const app = (id: string) => `${DP}/applications/${enc(id)}`;
@@ -9,6 +9,8 @@ export const authApi = {
   login: (email: string, password: string) => call<{ user: User }>('POST', '/api/auth/login', { email, password }),
   logout: () => call<null>('POST', '/api/auth/logout'),
   signup: (email: string, password: string, displayName: string) => call<User>('POST', `${DP}/signup`, { email, password, displayName }),
+  rename: (body: UpdateMe) => call<{ user: User }>('PATCH', '/api/auth/me', body),
+  changePassword: (body: ChangePassword) => call<null>('POST', '/api/auth/me/password', body),
 };
 
 export const devportalApi = {

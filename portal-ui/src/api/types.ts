@@ -3,7 +3,7 @@
  * tsconfig references the control-plane project, so these are checked against its declarations).
  */
 import type { z } from 'zod';
-import type { UserSchema } from '../../../workers/control-plane/src/auth/schemas.ts';
+import type { ChangePasswordBody, UpdateMeBody, UserSchema } from '../../../workers/control-plane/src/auth/schemas.ts';
 import type { CatalogApi as CatalogApiSchema } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
 import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../workers/control-plane/src/devportal/applications/routes.ts';
 import type { ApiKeySchema } from '../../../workers/control-plane/src/devportal/api-keys/routes.ts';
@@ -29,6 +29,8 @@ import type { AlertEventSchema, AlertRuleSchema, CreatedAlertRuleSchema, UpdateA
 
 export type User = z.infer<typeof UserSchema>;
 export type Me = { user: User; scopes: string[] };
+export type UpdateMe = z.input<typeof UpdateMeBody>;
+export type ChangePassword = z.input<typeof ChangePasswordBody>;
 export type CatalogApi = z.infer<typeof CatalogApiSchema>;
 export type PublisherApi = z.infer<typeof ApiSchema>;
 export type PublisherApiSummary = Omit<PublisherApi, 'resources' | 'endpoints'>;

@@ -53,7 +53,7 @@ export function accountView(): void {
       'dl',
       { class: 'card facts', id: 'account' },
       h('dt', {}, 'Name'),
-      h('dd', {}, me.user.displayName),
+      h('dd', { id: 'account-name' }, me.user.displayName),
       h('dt', {}, 'Email'),
       h('dd', {}, me.user.email),
       h('dt', {}, 'Role'),
@@ -63,5 +63,33 @@ export function accountView(): void {
       h('dt', {}, 'Permissions'),
       h('dd', {}, h('div', { class: 'tags' }, ...me.scopes.map((s) => h('span', { class: 'tag' }, s)))),
     ),
+    h('div', { class: 'columns' }, renameForm(me.user.displayName), passwordForm()),
   );
+}
+
+function renameForm(current: string): HTMLElement {
+  const name = h('input', { id: 'account-display-name', autocomplete: 'name', required: true, maxlength: '100', value: current, 'data-pointer': '/displayName' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', id: 'account-rename' }, 'Save name');
+  const form = h('form', { class: 'card narrow', 'aria-label': 'Your name' }, h('h2', {}, 'Your name'), field('Display name', name, 'Shown to publishers on ratings and to admins.'), submit, out);
+  onSubmit(form, submit, out, async () => {
+    await authApi.rename({ displayName: name.value });
+    await refreshUser();
+    accountView();
+  });
+  return form;
+}
+
+function passwordForm(): HTMLElement {
+  const current = h('input', { id: 'account-current-password', type: 'password', autocomplete: 'current-password', required: true, 'data-pointer': '/currentPassword' });
+  const next = h('input', { id: 'account-new-password', type: 'password', autocomplete: 'new-password', required: true, minlength: '12', 'data-pointer': '/newPassword' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', id: 'account-password' }, 'Change password');
+  const form = h('form', { class: 'card narrow', 'aria-label': 'Change password' }, h('h2', {}, 'Password'), field('Current password', current), field('New password (12 characters or more)', next), submit, out);
+  onSubmit(form, submit, out, async () => {
+    await authApi.changePassword({ currentPassword: current.value, newPassword: next.value });
+    form.reset();
+    mount(out, h('p', { class: 'ok', role: 'status' }, 'Password changed. You stay signed in here; every other session was signed out.'));
+  });
+  return form;
 }

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, count, desc, eq } from 'drizzle-orm';
+import { and, count, desc, eq, ne } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';
 import { hashPassword, newSecret, sha256Hex, timingSafeEqual } from '../../../shared/crypto.ts';
 import { newId } from '../../../shared/ids.ts';
@@ -12,7 +12,7 @@ import type { AppEnv } from '../types.ts';
 import { checkPassword } from './login-throttle.ts';
 import { principalOf } from './middleware.ts';
 import { ROLE_SCOPES } from './scopes.ts';
-import { BootstrapBody, CreateTokenBody, CreatedTokenSchema, LoginBody, ManagementTokenSchema, UserSchema, toUser } from './schemas.ts';
+import { BootstrapBody, ChangePasswordBody, CreateTokenBody, CreatedTokenSchema, LoginBody, ManagementTokenSchema, UpdateMeBody, UserSchema, toUser } from './schemas.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, createSession, deleteSession, sessionCookie } from './session.ts';
 
 const tags = ['Authentication'];
@@ -98,6 +98,63 @@ export function authRoutes() {
       const user = (await c.var.db.select().from(schema.users).where(eq(schema.users.id, principal.userId)).limit(1))[0];
       if (user === undefined) throw new ApiError('unauthorized');
       return c.json({ user: toUser(user), scopes: [...principal.scopes] }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/me',
+      tags,
+      summary: "Change the signed-in user's display name",
+      request: { body: jsonBody(UpdateMeBody) },
+      responses: { 200: jsonResponse(z.object({ user: UserSchema }), 'The updated user'), ...problems('unauthorized') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal);
+      const { displayName } = c.req.valid('json');
+      const db = c.var.db;
+      const before = (await db.select().from(schema.users).where(eq(schema.users.id, principal.userId)).limit(1))[0];
+      if (before === undefined) throw new ApiError('unauthorized');
+      const [rows] = await db.batch([
+        db.update(schema.users).set({ displayName, updatedAt: Date.now() }).where(eq(schema.users.id, principal.userId)).returning(),
+        auditEntry(db, principal, 'user.update', { type: 'user', id: principal.userId }, { displayName: before.displayName }, { displayName }),
+      ]);
+      const row = rows[0];
+      if (row === undefined) throw new ApiError('unauthorized');
+      return c.json({ user: toUser(row) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/password',
+      tags,
+      summary: 'Change the password; every other portal session of the user ends',
+      description: 'The current password is checked like a sign-in (throttled per account and IP). Management tokens are not affected: revoke them under /api/auth/tokens.',
+      request: { body: jsonBody(ChangePasswordBody) },
+      responses: { 204: { description: 'Changed' }, ...problems('unauthorized', 'login-throttled') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal);
+      const body = c.req.valid('json');
+      const db = c.var.db;
+      const checked = await checkPassword(db, principal.email, body.currentPassword, c.req.header('cf-connecting-ip') ?? 'unknown');
+      if (!checked.ok) {
+        if (checked.reason === 'throttled') throw new ApiError('login-throttled', { detail: 'Too many wrong passwords; try again later', headers: { 'retry-after': String(checked.retryAfter) } });
+        if (checked.reason === 'inactive') throw new ApiError('unauthorized', { detail: 'This account is not active' });
+        throw new ApiError('validation-failed', { errors: [{ pointer: '/currentPassword', detail: 'Not your current password' }] });
+      }
+      if (body.newPassword === body.currentPassword) throw new ApiError('validation-failed', { errors: [{ pointer: '/newPassword', detail: 'Choose a password different from the current one' }] });
+      const token = getCookie(c, SESSION_COOKIE);
+      const keep = token === undefined ? null : await sha256Hex(token);
+      await db.batch([
+        db.update(schema.users).set({ passwordHash: await hashPassword(body.newPassword), updatedAt: Date.now() }).where(eq(schema.users.id, principal.userId)),
+        db.delete(schema.sessions).where(keep === null ? eq(schema.sessions.userId, principal.userId) : and(eq(schema.sessions.userId, principal.userId), ne(schema.sessions.tokenHash, keep))),
+        auditEntry(db, principal, 'user.password', { type: 'user', id: principal.userId }, null, null),
+      ]);
+      return c.body(null, 204);
     },
   );
 

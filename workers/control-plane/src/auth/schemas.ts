@@ -19,6 +19,9 @@ export const UserSchema = z
 export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(256) }).openapi('LoginRequest');
 export const BootstrapBody = z.strictObject({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100) }).openapi('BootstrapRequest');
 
+export const UpdateMeBody = z.strictObject({ displayName: z.string().trim().min(1).max(100) }).openapi('UpdateAccountRequest');
+export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: Password }).openapi('ChangePasswordRequest');
+
 export const CreateTokenBody = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
