@@ -7,7 +7,7 @@
  *
  * 1. D1 database `turnpike`: reused when it exists, else created; its id is written into both
  *    wrangler.toml files (commit them).
- * 2. The usage queue; the D1 migrations, remotely.
+ * 2. The queues (usage events, tier fan-out); the D1 migrations, remotely.
  * 3. Secrets that are missing are generated and uploaded with the deploy (`--secrets-file`); the
  *    bootstrap token is printed once.
  * 4. The gateway (it hosts the Durable Object classes), once per gateway environment: the top level
@@ -30,7 +30,8 @@ const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 const GATEWAY_TOML = 'wrangler.toml';
 const CONTROL_PLANE_TOML = 'workers/control-plane/wrangler.toml';
 const DATABASE = 'turnpike';
-const QUEUE = 'turnpike-usage';
+/** Usage events (gateway), and tier edits fanned out to subscriptions (control plane). */
+const QUEUES = ['turnpike-usage', 'turnpike-sync'];
 const PAGES_PROJECT = 'turnpike-portal';
 
 const { values: flags } = parseArgs({
@@ -107,7 +108,7 @@ function dryRunAll(): void {
     [
       'A real deploy would then, on your account:',
       `  reuse or create the D1 database ${DATABASE} and write its id into ${GATEWAY_TOML} and ${CONTROL_PLANE_TOML}`,
-      `  create the queue ${QUEUE} unless it exists; apply d1-migrations/ remotely`,
+      `  create the queues ${QUEUES.join(', ')} unless they exist; apply d1-migrations/ remotely`,
       `  set the missing secrets: ${SECRETS.map((s) => s.name).join(', ')}`,
       `  deploy ${gatewayTargets().map((t) => t.label).join(', ')}, then the control plane, then the portal (Pages project ${PAGES_PROJECT})`,
     ].join('\n'),
@@ -166,8 +167,10 @@ async function deployAll(): Promise<void> {
   } else console.log(`reusing D1 ${DATABASE} (${id})`);
   setDatabaseId(id);
 
-  const queue = wrangler(['queues', 'create', QUEUE]);
-  console.log(queue.ok ? `created the queue ${QUEUE}` : /already (exists|taken)/i.test(queue.stdout + queue.stderr) ? `reusing the queue ${QUEUE}` : must(`creating the queue ${QUEUE}`, queue));
+  for (const name of QUEUES) {
+    const queue = wrangler(['queues', 'create', name]);
+    console.log(queue.ok ? `created the queue ${name}` : /already (exists|taken)/i.test(queue.stdout + queue.stderr) ? `reusing the queue ${name}` : must(`creating the queue ${name}`, queue));
+  }
 
   must('applying migrations', wrangler(['d1', 'migrations', 'apply', DATABASE, '--remote', '-c', GATEWAY_TOML]));
   console.log('applied D1 migrations remotely');

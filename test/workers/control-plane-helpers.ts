@@ -1,6 +1,6 @@
 /** Helpers for control-plane tests: users made directly in D1, signed in through the real login route. */
 import { SELF, env } from 'cloudflare:test';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { hashPassword } from '../../workers/shared/crypto.ts';
 import { newId } from '../../workers/shared/ids.ts';
 import { createDb, schema } from '../../workers/control-plane/src/db.ts';
@@ -83,4 +83,32 @@ export async function deployedSnapshot(): Promise<GatewaySnapshot> {
   const row = await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>();
   if (row === null) throw new Error('nothing deployed to production');
   return decodeSnapshot(row.body);
+}
+
+/** GET …/throttling-policies/{id}/propagation (the PropagationSchema shape). */
+export interface Propagation {
+  policyId: string;
+  generation: number;
+  total: number | null;
+  done: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  lastError: string | null;
+}
+
+/**
+ * Waits until the push of a tier's edit number `generation` to its subscriptions has finished (the
+ * control plane's own queue delivers it in the background); returns its progress.
+ */
+export async function propagated(admin: TestUser, policyId: string, generation: number): Promise<Propagation> {
+  return vi.waitFor(
+    async () => {
+      const progress = await api<Propagation>('GET', `/api/admin/v1/throttling-policies/${policyId}/propagation`, admin);
+      expect(progress.status).toBe(200);
+      expect(progress.body).toMatchObject({ generation });
+      expect(progress.body.finishedAt).not.toBeNull();
+      return progress.body;
+    },
+    { timeout: 90_000, interval: 100 },
+  );
 }

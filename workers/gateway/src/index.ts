@@ -28,4 +28,9 @@ export class GatewayControl extends WorkerEntrypoint<Env> {
     dropLeases(`sub:${applicationId}:`);
     forgetApplicationKeys(applicationId);
   }
+
+  /** Several applications' live state changed (a tier edit, a page of subscriptions at a time). */
+  applicationsChanged(applicationIds: readonly string[]): void {
+    for (const id of applicationIds) this.applicationChanged(id);
+  }
 }

@@ -300,7 +300,8 @@ export const subscriptions = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('subscriptions_app_api_uq').on(t.applicationId, t.apiId), index('subscriptions_api_idx').on(t.apiId)],
+  // (tier, id): a tier edit walks the tier's subscriptions in id order, a page at a time.
+  (t) => [uniqueIndex('subscriptions_app_api_uq').on(t.applicationId, t.apiId), index('subscriptions_api_idx').on(t.apiId), index('subscriptions_tier_idx').on(t.tier, t.id)],
 );
 
 export const POLICY_KINDS = ['subscription', 'application', 'advanced', 'custom'] as const;
@@ -345,6 +346,27 @@ export const throttlingPolicies = sqliteTable(
   },
   (t) => [uniqueIndex('throttling_policies_kind_name_uq').on(t.kind, t.name)],
 );
+
+/**
+ * Where the push of a subscription tier's last edit to its subscriptions' counter objects stands
+ * (workers/control-plane/src/gateway-sync/tier-fanout.ts). One row per tier; each edit bumps the
+ * generation, which makes the messages of an older push stop.
+ */
+export const tierFanouts = sqliteTable('tier_fanouts', {
+  policyId: text('policy_id')
+    .primaryKey()
+    .references(() => throttlingPolicies.id, { onDelete: 'cascade' }),
+  generation: integer('generation').notNull(),
+  /** The id of the last subscription synced (keyset cursor); '' before the first page. */
+  cursor: text('cursor').notNull().default(''),
+  /** Subscriptions on the tier, counted by the first page; the number synced once finished. */
+  total: integer('total'),
+  done: integer('done').notNull().default(0),
+  startedAt: integer('started_at').notNull(),
+  finishedAt: integer('finished_at'),
+  lastError: text('last_error'),
+  updatedAt: updatedAt(),
+});
 
 export const blockingConditions = sqliteTable('blocking_conditions', {
   id: text('id').primaryKey(),
@@ -392,7 +414,8 @@ export const revokedTokens = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     revokedAt: integer('revoked_at').notNull().default(now),
   },
-  (t) => [index('revoked_tokens_exp_idx').on(t.expiresAt)],
+  // (application, expiry): a subscription's sync, or a page of them, reads its applications' revocations.
+  (t) => [index('revoked_tokens_exp_idx').on(t.expiresAt), index('revoked_tokens_app_idx').on(t.applicationId, t.expiresAt)],
 );
 
 /** Metadata of the token-signing keys; the private halves live in Worker secrets, never here. */

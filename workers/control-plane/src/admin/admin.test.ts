@@ -1,7 +1,7 @@
 import { SELF, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
-import { api, deployedSnapshot, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { api, deployedSnapshot, propagated, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
 
 describe('admin: throttling policies', () => {
@@ -76,6 +76,7 @@ describe('admin: throttling policies', () => {
     expect(inUse.body.usedBy).toEqual(expect.arrayContaining([`api ${apiId}`]));
     const changed = await api('PUT', `/api/admin/v1/throttling-policies/${policy.body.id}`, admin, { kind: 'subscription', name, limit: 7, unitTime: 1, timeUnit: 'min' });
     expect(changed.status).toBe(200);
+    expect(await propagated(admin, policy.body.id, 1)).toMatchObject({ total: 1, done: 1, lastError: null });
     const state = await throttleNamespace(env).getByName(subscriptionObjectName(app.body.id, apiId)).inspect();
     expect(state.state?.limits).toEqual([{ policy: name, scope: 'subscription', limit: 7, windowSeconds: 60 }]);
     const unused = await api<{ id: string }>('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'application', name: `Unused${Date.now()}`, limit: 3 });

@@ -1,4 +1,5 @@
 import type { ThrottleCounter } from '../../../../durable-objects/throttle/counter.ts';
+import type { SyncMessage } from './tier-fanout.ts';
 
 /**
  * The gateway script's bindings, typed. `wrangler types` can only name cross-script classes in a
@@ -12,8 +13,14 @@ export function throttleNamespace(env: Env): DurableObjectNamespace<ThrottleCoun
 export interface GatewayControlRpc {
   snapshotChanged(): Promise<void>;
   applicationChanged(applicationId: string): Promise<void>;
+  applicationsChanged(applicationIds: readonly string[]): Promise<void>;
 }
 
 export function gatewayControl(env: Env): GatewayControlRpc {
   return env.GATEWAY as unknown as GatewayControlRpc;
+}
+
+/** The control plane's own work queue (`turnpike-sync`), which it also consumes. */
+export function syncQueue(env: Env): Queue<SyncMessage> {
+  return env.SYNC as Queue<SyncMessage>;
 }

@@ -18,8 +18,14 @@ export async function notifyGateway(env: Env): Promise<void> {
  * the gateway is not told about ends by itself within LEASE_MAX_MS.
  */
 export async function notifyApplication(env: Env, applicationId: string): Promise<void> {
+  await notifyApplications(env, [applicationId]);
+}
+
+/** `notifyApplication` for several applications in one call (a page of a tier edit). */
+export async function notifyApplications(env: Env, applicationIds: readonly string[]): Promise<void> {
+  if (applicationIds.length === 0) return;
   try {
-    await gatewayControl(env).applicationChanged(applicationId);
+    await gatewayControl(env).applicationsChanged(applicationIds);
   } catch (cause) {
     console.warn(JSON.stringify({ level: 'warn', message: 'gateway not told to drop leases; they end within a second', cause: String(cause) }));
   }

@@ -1,9 +1,76 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import { subscriptionObjectName, type SubscriptionState } from '../../../../durable-objects/throttle/types.ts';
+import type { KeyType } from '../../../shared/db/schema.ts';
 import { schema, type Database } from '../db.ts';
-import { policyToLimits } from '../policies/limits.ts';
+import { policyToLimits, type PolicyLike } from '../policies/limits.ts';
 import { throttleNamespace } from './bindings.ts';
 import { notifyApplication } from './notify.ts';
+
+/**
+ * The three statements (for one `db.batch()`) that read the live state of the subscriptions matching
+ * `where`, the first `limit` in id order: the subscriptions with their tier's policy, their
+ * applications' key watermarks and their applications' unexpired revocations. Three queries for
+ * one subscription or for a page of them.
+ */
+export function subscriptionStateQueries(db: Database, where: SQL | undefined, limit: number, now: number) {
+  const subs = schema.subscriptions;
+  const policies = schema.throttlingPolicies;
+  const applicationIds = db.select({ id: subs.applicationId }).from(subs).where(where).orderBy(subs.id).limit(limit);
+  return [
+    // Columns named apart: D1 returns a batch's rows keyed by column name.
+    db
+      .select({
+        sub: { id: subs.id, applicationId: subs.applicationId, apiId: subs.apiId, status: subs.status, tier: subs.tier },
+        policy: { quotaType: policies.quotaType, limit: policies.limit, unitTime: policies.unitTime, timeUnit: policies.timeUnit, burstLimit: policies.burstLimit, burstTimeUnit: policies.burstTimeUnit },
+      })
+      .from(subs)
+      .leftJoin(policies, and(eq(policies.kind, 'subscription'), eq(policies.name, subs.tier)))
+      .where(where)
+      .orderBy(subs.id)
+      .limit(limit),
+    db
+      .select({ applicationId: schema.applicationKeys.applicationId, keyType: schema.applicationKeys.keyType, validAfter: schema.applicationKeys.tokensValidAfter })
+      .from(schema.applicationKeys)
+      .where(inArray(schema.applicationKeys.applicationId, applicationIds)),
+    db
+      .select({ applicationId: schema.revokedTokens.applicationId, id: schema.revokedTokens.jti, expiresAt: schema.revokedTokens.expiresAt })
+      .from(schema.revokedTokens)
+      .where(and(inArray(schema.revokedTokens.applicationId, applicationIds), gt(schema.revokedTokens.expiresAt, now))),
+  ] as const;
+}
+
+type SubscriptionRow = {
+  sub: Pick<typeof schema.subscriptions.$inferSelect, 'id' | 'applicationId' | 'apiId' | 'status' | 'tier'>;
+  policy: Omit<PolicyLike, 'name'> | null;
+};
+
+/** What `subscriptionStateQueries` read, as the state each subscription's counter object holds (in id order). */
+export function subscriptionStates(
+  rows: readonly SubscriptionRow[],
+  keys: ReadonlyArray<{ applicationId: string; keyType: KeyType; validAfter: number }>,
+  revoked: ReadonlyArray<{ applicationId: string; id: string; expiresAt: number }>,
+): SubscriptionState[] {
+  return rows.map(({ sub, policy }) => {
+    const validAfter = { PRODUCTION: 0, SANDBOX: 0 };
+    for (const k of keys) if (k.applicationId === sub.applicationId) validAfter[k.keyType] = k.validAfter;
+    return {
+      subscriptionId: sub.id,
+      applicationId: sub.applicationId,
+      apiId: sub.apiId,
+      status: sub.status,
+      tier: sub.tier,
+      // A tier whose policy was not found enforces nothing rather than everything: policies in use
+      // cannot be deleted (409), so this only happens for the built-in Unlimited tier.
+      limits: policy === null ? [] : policyToLimits({ ...policy, name: sub.tier }, 'subscription'),
+      validAfter,
+      // In id order, so two reads of the same state compare equal (tier-fanout.ts verifies a page that way).
+      revokedCredentials: revoked
+        .filter((r) => r.applicationId === sub.applicationId)
+        .map(({ id, expiresAt }) => ({ id, expiresAt }))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    };
+  });
+}
 
 /**
  * Pushes a subscription's live state (status, tier limits) to its counter object, which the gateway
@@ -12,40 +79,10 @@ import { notifyApplication } from './notify.ts';
  */
 export async function syncSubscription(env: Env, db: Database, applicationId: string, apiId: string): Promise<void> {
   const stub = throttleNamespace(env).getByName(subscriptionObjectName(applicationId, apiId));
-  const rows = await db
-    .select({ sub: schema.subscriptions, policy: schema.throttlingPolicies })
-    .from(schema.subscriptions)
-    .leftJoin(schema.throttlingPolicies, and(eq(schema.throttlingPolicies.kind, 'subscription'), eq(schema.throttlingPolicies.name, schema.subscriptions.tier)))
-    .where(and(eq(schema.subscriptions.applicationId, applicationId), eq(schema.subscriptions.apiId, apiId)))
-    .limit(1);
-  const row = rows[0];
-  if (row === undefined) {
-    await stub.remove();
-    await notifyApplication(env, applicationId);
-    return;
-  }
-  const [keys, revoked] = await db.batch([
-    db.select({ keyType: schema.applicationKeys.keyType, validAfter: schema.applicationKeys.tokensValidAfter }).from(schema.applicationKeys).where(eq(schema.applicationKeys.applicationId, applicationId)),
-    db
-      .select({ id: schema.revokedTokens.jti, expiresAt: schema.revokedTokens.expiresAt })
-      .from(schema.revokedTokens)
-      .where(and(eq(schema.revokedTokens.applicationId, applicationId), gt(schema.revokedTokens.expiresAt, Date.now()))),
-  ]);
-  const validAfter = { PRODUCTION: 0, SANDBOX: 0 };
-  for (const k of keys) validAfter[k.keyType] = k.validAfter;
-  const state: SubscriptionState = {
-    subscriptionId: row.sub.id,
-    applicationId,
-    apiId,
-    status: row.sub.status,
-    tier: row.sub.tier,
-    // A tier whose policy was not found enforces nothing rather than everything: policies in use
-    // cannot be deleted (409), so this only happens for the built-in Unlimited tier.
-    limits: row.policy === null ? [] : policyToLimits(row.policy, 'subscription'),
-    validAfter,
-    revokedCredentials: revoked,
-  };
-  await stub.configure(state);
+  const [rows, keys, revoked] = await db.batch(subscriptionStateQueries(db, and(eq(schema.subscriptions.applicationId, applicationId), eq(schema.subscriptions.apiId, apiId)), 1, Date.now()));
+  const state = subscriptionStates(rows, keys, revoked)[0];
+  if (state === undefined) await stub.remove();
+  else await stub.configure(state);
   await notifyApplication(env, applicationId);
 }
 

@@ -7,7 +7,7 @@ import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { schema } from '../../db.ts';
 import { republishAll } from '../../gateway-sync/snapshot.ts';
-import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
+import { enqueueTierFanout, restartTierFanout } from '../../gateway-sync/tier-fanout.ts';
 import { IpOrCidr, jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
@@ -76,6 +76,18 @@ export const PolicySchema = z
     conditionalGroups: z.array(ConditionalGroupSchema),
   })
   .openapi('ThrottlingPolicy');
+
+export const PropagationSchema = z
+  .object({
+    policyId: z.string(),
+    generation: z.number().int().openapi({ description: 'Edits of this tier so far; 0 when it was never edited' }),
+    total: z.number().int().nullable().openapi({ description: 'Subscriptions on the tier: counted when the push starts (null until then), the number synced once it has finished' }),
+    done: z.number().int().openapi({ description: 'Subscriptions whose counter object holds this edit' }),
+    startedAt: z.number().int().nullable().openapi({ description: 'When the last edit was saved (ms)' }),
+    finishedAt: z.number().int().nullable().openapi({ description: 'When every subscription held it (ms); null while running' }),
+    lastError: z.string().nullable().openapi({ description: 'Why the push is waiting for a retry, if it is' }),
+  })
+  .openapi('TierPropagation');
 
 type PolicyRow = typeof schema.throttlingPolicies.$inferSelect;
 const view = (p: PolicyRow) => ({ id: p.id, kind: p.kind, name: p.name, displayName: p.displayName, description: p.description, quotaType: p.quotaType, limit: p.limit, unitTime: p.unitTime, timeUnit: p.timeUnit, burstLimit: p.burstLimit, burstTimeUnit: p.burstTimeUnit, stopOnQuotaReach: p.stopOnQuotaReach, failMode: p.failMode, keyTemplate: p.keyTemplate, conditionalGroups: p.conditionalGroups });
@@ -165,7 +177,7 @@ export function policyRoutes() {
       method: 'put',
       path: '/throttling-policies/{policyId}',
       tags,
-      summary: 'Change a throttling policy; subscriptions on a changed tier take it on their next call',
+      summary: 'Change a throttling policy; a changed tier reaches its subscriptions in the background (see …/propagation)',
       request: { params: z.object({ policyId: z.string() }), body: jsonBody(PolicyBody) },
       responses: { 200: jsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
     }),
@@ -176,21 +188,47 @@ export function policyRoutes() {
       const before = (await db.select().from(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, c.req.valid('param').policyId)).limit(1))[0];
       if (before === undefined) throw new ApiError('not-found', { detail: 'No such policy' });
       if (before.kind !== body.kind || before.name !== body.name) throw new ApiError('conflict', { detail: 'The kind and name of a policy cannot change', errors: [{ pointer: '/name', detail: 'Create a new policy instead' }] });
-      const [rows] = await db.batch([
+      const now = Date.now();
+      // A tier's new generation is committed with the edit, so an older push stops at its next page.
+      const [rows, , fanouts] = await db.batch([
         db
           .update(schema.throttlingPolicies)
-          .set({ displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode, conditionalGroups: body.conditionalGroups, updatedAt: Date.now() })
+          .set({ displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode, conditionalGroups: body.conditionalGroups, updatedAt: now })
           .where(eq(schema.throttlingPolicies.id, before.id))
           .returning(),
         auditEntry(db, principal, 'policy.update', { type: 'throttling_policy', id: before.id }, view(before), body),
+        ...(before.kind === 'subscription' ? [restartTierFanout(db, before.id, now)] : []),
       ]);
       const row = rows[0];
       if (row === undefined) throw new ApiError('internal');
-      if (row.kind === 'subscription') {
-        const subs = await db.select({ applicationId: schema.subscriptions.applicationId, apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.tier, row.name));
-        for (const s of subs) await syncSubscription(c.env, db, s.applicationId, s.apiId);
-      } else await republishAll(c.env, db);
+      const generation = fanouts?.[0]?.generation;
+      if (generation !== undefined) await enqueueTierFanout(c.env, db, { policyId: row.id, tier: row.name, generation });
+      else await republishAll(c.env, db);
       return c.json(view(row), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/throttling-policies/{policyId}/propagation',
+      tags,
+      summary: "How far a subscription tier's last edit has reached its subscriptions",
+      request: { params: z.object({ policyId: z.string() }) },
+      responses: { 200: jsonResponse(PropagationSchema, 'Progress of the push'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      principalOf(c.var.principal, ['admin:policies']);
+      const db = c.var.db;
+      const policyId = c.req.valid('param').policyId;
+      const [policies, fanouts] = await db.batch([
+        db.select({ kind: schema.throttlingPolicies.kind }).from(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, policyId)),
+        db.select().from(schema.tierFanouts).where(eq(schema.tierFanouts.policyId, policyId)),
+      ]);
+      // Other kinds travel in the gateway snapshot, not to subscription objects.
+      if (policies[0]?.kind !== 'subscription') throw new ApiError('not-found', { detail: 'No such subscription tier' });
+      const f = fanouts[0];
+      if (f === undefined) return c.json({ policyId, generation: 0, total: null, done: 0, startedAt: null, finishedAt: null, lastError: null }, 200);
+      return c.json({ policyId, generation: f.generation, total: f.total, done: f.done, startedAt: f.startedAt, finishedAt: f.finishedAt, lastError: f.lastError }, 200);
     },
   );
   return app;
