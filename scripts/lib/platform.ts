@@ -283,9 +283,12 @@ export function startCronTicker(workerUrl: string, cron: string, intervalMs: num
   return () => clearInterval(timer);
 }
 
-/** Lines wrangler prints on every start that say nothing a developer needs. */
+/**
+ * Lines wrangler prints on every start that say nothing a developer needs — including its advice to
+ * trigger crons by hand, which the launcher's cron ticker does.
+ */
 function isNoise(line: string): boolean {
-  return /ENOTFOUND workers\.cloudflare\.com|GetAddrInfoReqWrap|Starting local server|Connection status updated|Request\.cf|cf object|update available|wrangler \d|─|⛅️|Your Worker has access|Binding\s+Resource|env\.\w+ \(|^\s*$|Using vars defined|Using secrets defined|Ready on|\[b\] open|\[d\] open|\[c\] clear|\[x\] to exit|GET \/|POST \/|PATCH \/|DELETE \/|PUT \/|OPTIONS \//.test(line);
+  return /ENOTFOUND workers\.cloudflare\.com|GetAddrInfoReqWrap|Starting local server|Connection status updated|Request\.cf|cf object|update available|wrangler \d|─|⛅️|Your Worker has access|Binding\s+Resource|env\.\w+ \(|^\s*$|Using vars defined|Using secrets defined|Ready on|\[b\] open|\[d\] open|\[c\] clear|\[x\] to exit|GET \/|POST \/|PATCH \/|DELETE \/|PUT \/|OPTIONS \/|Scheduled Workers are not automatically triggered|To manually trigger a scheduled event|cdn-cgi\/local\/scheduled|cron-triggers\/#test-cron-triggers-locally/.test(line);
 }
 
 export async function waitFor(url: string, timeoutMs = 90_000): Promise<void> {
