@@ -23,14 +23,13 @@ export class GatewayControl extends WorkerEntrypoint<Env> {
     invalidateSnapshot();
   }
 
-  /** An application's live state changed (revocation, block, tier): drop its leases and cached keys here. */
-  applicationChanged(applicationId: string): void {
-    dropLeases(`sub:${applicationId}:`);
-    forgetApplicationKeys(applicationId);
-  }
-
-  /** Several applications' live state changed (a tier edit, a page of subscriptions at a time). */
+  /**
+   * Applications' live state changed (revocation, block, tier; a tier edit sends a page of them):
+   * drop their leases and cached API keys here, one pass over each cache however many there are.
+   */
   applicationsChanged(applicationIds: readonly string[]): void {
-    for (const id of applicationIds) this.applicationChanged(id);
+    const ids = new Set(applicationIds);
+    dropLeases(ids);
+    forgetApplicationKeys(ids);
   }
 }

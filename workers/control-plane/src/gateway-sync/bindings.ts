@@ -12,7 +12,6 @@ export function throttleNamespace(env: Env): DurableObjectNamespace<ThrottleCoun
 /** The gateway's `GatewayControl` entrypoint (see workers/gateway/src/index.ts). */
 export interface GatewayControlRpc {
   snapshotChanged(): Promise<void>;
-  applicationChanged(applicationId: string): Promise<void>;
   applicationsChanged(applicationIds: readonly string[]): Promise<void>;
 }
 

@@ -51,9 +51,9 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
   return record;
 }
 
-/** Forgets an application's keys, so the next call reads its tier (and owner) again. */
-export function forgetApplicationKeys(applicationId: string): void {
-  known.deleteWhere((_hash, record) => record?.applicationId === applicationId);
+/** Forgets these applications' keys, so the next call reads their tier (and owner) again. */
+export function forgetApplicationKeys(applicationIds: ReadonlySet<string>): void {
+  known.deleteWhere((_hash, record) => record !== null && applicationIds.has(record.applicationId));
 }
 
 /** Whether `ip` is one of the allowed addresses or inside one of the allowed CIDR ranges (IPv4 and IPv6). */

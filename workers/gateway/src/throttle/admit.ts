@@ -55,14 +55,17 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   const unreachable = takenSettled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
   const closed = unreachable.find((u) => u.counter?.limits.some((l) => l.failOpen === false) === true);
   const taken: TakeResult[] = takenSettled.map((t) => (t.status === 'fulfilled' ? t.value : { ok: true, limits: [], windowStarts: [] }));
-  if (subSettled.status === 'rejected' || closed !== undefined) {
-    await Promise.allSettled([
-      ...(subSettled.status === 'fulfilled' && subSettled.value.ok ? [subStub.refundAdmit(subSettled.value.windowStarts)] : []),
+  // Gives back what was counted for a call that does not go through.
+  const giveBack = (sub: AdmitResult | null) =>
+    Promise.allSettled([
+      ...(sub?.ok === true ? [subStub.refundAdmit(sub.windowStarts)] : []),
       ...taken.flatMap((t, i) => {
         const counter = shared[i];
         return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [env.THROTTLE.getByName(counter.name).refund(counter.limits, t.windowStarts)] : [];
       }),
     ]);
+  if (subSettled.status === 'rejected' || closed !== undefined) {
+    await giveBack(subSettled.status === 'fulfilled' ? subSettled.value : null);
     const cause: unknown = subSettled.status === 'rejected' ? subSettled.reason : closed?.cause;
     throw new ApiError('service-unavailable', { detail: subSettled.status === 'rejected' ? 'The subscription could not be verified' : 'A throttling policy that fails closed could not be checked', cause, headers: { 'retry-after': '1' } });
   }
@@ -81,14 +84,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
         : null;
     return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))], meter };
   }
-  // Give back what was counted for a call that does not go through.
-  const refunds: Promise<void>[] = [];
-  if (sub.ok) refunds.push(subStub.refundAdmit(sub.windowStarts));
-  taken.forEach((t, i) => {
-    const counter = shared[i];
-    if (t.ok && counter !== undefined && t.windowStarts.length > 0) refunds.push(env.THROTTLE.getByName(counter.name).refund(counter.limits, t.windowStarts));
-  });
-  await Promise.allSettled(refunds);
+  await giveBack(sub);
   if (!sub.ok) throw subscriptionError(sub.error);
   throw subscriptionError(refusedShared?.error ?? { kind: 'unknown-subscription' });
 }

@@ -107,8 +107,9 @@ function releaseHeld(name: string, h: Held, stub: LeaseStub, waitUntil: (p: Prom
 }
 
 /** The control plane changed something about these subscriptions: drop their leases at once. */
-export function dropLeases(prefix: string): void {
-  held.deleteWhere((key) => key.startsWith(prefix));
+/** Drops the leases this isolate holds for these applications' subscriptions (`sub:<applicationId>:<apiId>`), in one pass. */
+export function dropLeases(applicationIds: ReadonlySet<string>): void {
+  held.deleteWhere((key) => applicationIds.has(key.split(':', 2)[1] ?? ''));
 }
 
 class LeaseRefused extends Error {

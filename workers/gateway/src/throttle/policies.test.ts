@@ -112,7 +112,7 @@ describe('lease mode for hot keys', () => {
 
     await object.revokeCredential(jti, Date.now() + 600_000);
     const { dropLeases } = await import('./lease.ts');
-    dropLeases(`sub:${app}:`);
+    dropLeases(new Set([app]));
     statuses = await Promise.all(Array.from({ length: 5 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)));
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
   });
