@@ -159,6 +159,24 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect(madePublic.body).toMatchObject({ visibility: 'PUBLIC', visibleRoles: [] });
   });
 
+  it('finds a public API however many APIs the caller may not see were published after it', async () => {
+    const publisher = await userWithRole('publisher');
+    const tag = `deep${Date.now()}`;
+    const publicId = await publishedApi(publisher, { tags: [tag], description: 'Findable by a Word in its description' });
+    // 1,100 newer PRIVATE APIs, copied from the public one in one statement.
+    const cols = (await env.DB.prepare('SELECT name FROM pragma_table_info(?)').bind('apis').all<{ name: string }>()).results.map((r) => r.name);
+    const select = cols.map((col) => (col === 'id' ? `'api_deep' || seq.n` : col === 'context' ? `'/deep${Date.now()}-' || seq.n` : col === 'visibility' ? `'PRIVATE'` : col === 'created_at' ? `t.created_at + seq.n` : `t.${col}`));
+    await env.DB.prepare(`WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1100) INSERT INTO apis (${cols.join(', ')}) SELECT ${select.join(', ')} FROM apis AS t, seq WHERE t.id = ?`).bind(publicId).run();
+    const anonymous = await api<{ total: number; list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, null);
+    expect(anonymous.body.list.map((a) => a.id)).toEqual([publicId]);
+    expect(anonymous.body.total).toBe(1);
+    const byText = await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?query=${encodeURIComponent('a word IN its')}&tag=${tag}`, null);
+    expect(byText.body.list.map((a) => a.id)).toEqual([publicId]);
+    const signedIn = await api<{ total: number; list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}&limit=10&offset=1095`, publisher);
+    expect(signedIn.body.total).toBe(1101);
+    expect(signedIn.body.list.map((a) => a.id)).toEqual(['api_deep5', 'api_deep4', 'api_deep3', 'api_deep2', 'api_deep1', publicId]);
+  });
+
   it('shows published APIs in the catalog and hides created ones', async () => {
     const publisher = await userWithRole('publisher');
     const publishedId = await publishedApi(publisher, { name: `Catalog visible ${Date.now()}` });

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import { ApiError } from '../../../../shared/problem.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
@@ -24,10 +24,19 @@ export function visibleTo(api: Pick<ApiRow, 'visibility' | 'visibleRoles'>, prin
   return api.visibility === 'PRIVATE' || api.visibleRoles.includes(principal.role);
 }
 
-/** An API of the catalog the caller may see, or 404 — also for APIs that exist but are not in it. */
-export async function catalogApi(db: Database, apiId: string, principal: Principal | undefined): Promise<ApiRow> {
+/** `visibleTo` as SQL, so the catalog pages in the database and not after a cap. */
+function visibleSql(principal: Principal | undefined): SQL | undefined {
+  if (principal === undefined) return eq(schema.apis.visibility, 'PUBLIC');
+  return or(ne(schema.apis.visibility, 'RESTRICTED'), sql`exists (select 1 from json_each(${schema.apis.visibleRoles}) where json_each.value = ${principal.role})`);
+}
+
+/**
+ * An API of the catalog the caller may see, or 404 — also for APIs that exist but are not in it.
+ * `pointer`: the request field that named the API, for the problem's `errors[]`.
+ */
+export async function catalogApi(db: Database, apiId: string, principal: Principal | undefined, pointer?: string): Promise<ApiRow> {
   const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, apiId), listed)).limit(1))[0];
-  if (api === undefined || !visibleTo(api, principal)) throw new ApiError('not-found', { detail: 'No such API in the catalog' });
+  if (api === undefined || !visibleTo(api, principal)) throw new ApiError('not-found', { detail: 'No such API in the catalog', ...(pointer === undefined ? {} : { errors: [{ pointer, detail: 'Not in the catalog' }] }) });
   return api;
 }
 
@@ -47,11 +56,16 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await c.var.db.select().from(schema.apis).where(listed).orderBy(desc(schema.apis.createdAt)).limit(1000);
-      const text = q.query?.toLowerCase();
-      const matched = rows.filter((r) => visibleTo(r, c.var.principal) && (q.tag === undefined || r.tags.includes(q.tag)) && (text === undefined || `${r.name} ${r.context} ${r.description}`.toLowerCase().includes(text)));
-      const list = matched.slice(q.offset, q.offset + q.limit).map(view);
-      return c.json({ count: list.length, total: matched.length, limit: q.limit, offset: q.offset, list }, 200);
+      const db = c.var.db;
+      const a = schema.apis;
+      const where = and(
+        listed,
+        visibleSql(c.var.principal),
+        q.tag === undefined ? undefined : sql`exists (select 1 from json_each(${a.tags}) where json_each.value = ${q.tag})`,
+        q.query === undefined ? undefined : sql`instr(lower(${a.name} || ' ' || ${a.context} || ' ' || ${a.description}), lower(${q.query})) > 0`,
+      );
+      const [rows, total] = await db.batch([db.select().from(a).where(where).orderBy(desc(a.createdAt)).limit(q.limit).offset(q.offset), db.select({ n: count() }).from(a).where(where)]);
+      return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map(view) }, 200);
     },
   );
 

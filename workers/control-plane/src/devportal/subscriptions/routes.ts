@@ -13,7 +13,7 @@ import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { visibleTo } from '../catalog/routes.ts';
+import { catalogApi } from '../catalog/routes.ts';
 import { ownApplication } from '../applications/store.ts';
 
 const tags = ['Devportal: subscriptions'];
@@ -82,11 +82,8 @@ export function subscriptionRoutes() {
       const body = c.req.valid('json');
       const db = c.var.db;
       const application = await ownApplication(db, principal, body.applicationId);
-      const api = (await db.select().from(schema.apis).where(eq(schema.apis.id, body.apiId)).limit(1))[0];
       // What a developer cannot see in the catalog, they cannot subscribe to either.
-      if (api === undefined || (api.lifecycleState !== 'PUBLISHED' && api.lifecycleState !== 'PRE-RELEASED' && api.lifecycleState !== 'DEPRECATED') || !visibleTo(api, principal)) {
-        throw new ApiError('not-found', { detail: 'No such API in the catalog', errors: [{ pointer: '/apiId', detail: 'Not in the catalog' }] });
-      }
+      const api = await catalogApi(db, body.apiId, principal, '/apiId');
       if (api.lifecycleState === 'DEPRECATED') throw new ApiError('conflict', { detail: `${api.name} ${api.version} is deprecated and takes no new subscriptions`, errors: [{ pointer: '/apiId', detail: 'Deprecated' }] });
       if (!api.subscriptionTiers.includes(body.tier)) {
         throw new ApiError('validation-failed', { detail: `${api.name} offers ${api.subscriptionTiers.join(', ')}`, errors: [{ pointer: '/tier', detail: `Not offered; choose one of ${api.subscriptionTiers.join(', ')}` }] });
