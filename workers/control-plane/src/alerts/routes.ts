@@ -6,17 +6,17 @@ import { newId } from '../../../shared/ids.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import { auditEntry } from '../audit.ts';
 import { principalOf } from '../auth/middleware.ts';
+import { READ_SCOPE, type Audience } from '../auth/audience.ts';
 import type { Scope } from '../auth/scopes.ts';
 import { schema } from '../db.ts';
 import { jsonBody, jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { ALERT_COOLDOWN_MS, METRIC_LIMITS, METRICS, type Metric } from './metrics.ts';
-import { allowsPrivateWebhooks, targetFor, visibleRule, visibleRules, type Audience, type AlertRuleRow, type ScopeType } from './store.ts';
+import { allowsPrivateWebhooks, targetFor, visibleRule, visibleRules, type AlertRuleRow, type ScopeType } from './store.ts';
 import { WEBHOOK_URL_MAX, webhookUrlRefusal, webhookUrlSyntaxError } from './webhook-url.ts';
 
 const tags = ['Alerts'];
-const READ: Record<Audience, Scope> = { devportal: 'apps:manage', publisher: 'api:view', admin: 'admin:audit' };
 const WRITE: Record<Audience, Scope> = { devportal: 'subscriptions:manage', publisher: 'api:create', admin: 'admin:settings' };
 const SCOPE_TYPES: Record<Audience, readonly [ScopeType, ...ScopeType[]]> = { devportal: ['SUBSCRIPTION'], publisher: ['API'], admin: ['API', 'SUBSCRIPTION'] };
 
@@ -87,7 +87,7 @@ export function alertRoutes(audience: Audience) {
   app.openapi(
     createRoute({ method: 'get', path: '/', tags, summary: 'Alert rules', responses: { 200: jsonResponse(z.object({ list: z.array(AlertRuleSchema) }), 'Rules, with when each last fired'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
-      const principal = principalOf(c.var.principal, [READ[audience]]);
+      const principal = principalOf(c.var.principal, [READ_SCOPE[audience]]);
       const visible = await visibleRules(c.var.db, audience, principal);
       const query = c.var.db.select().from(schema.alertRules);
       const rows = await (visible === null ? query : query.where(visible)).orderBy(desc(schema.alertRules.createdAt)).limit(500);
@@ -135,7 +135,7 @@ export function alertRoutes(audience: Audience) {
       responses: { 200: jsonResponse(z.object({ list: z.array(AlertEventSchema) }), 'Firings, newest first'), ...problems('unauthorized', 'forbidden') },
     }),
     async (c) => {
-      const principal = principalOf(c.var.principal, [READ[audience]]);
+      const principal = principalOf(c.var.principal, [READ_SCOPE[audience]]);
       const q = c.req.valid('query');
       const db = c.var.db;
       const visible = await visibleRules(db, audience, principal);

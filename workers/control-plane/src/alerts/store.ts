@@ -1,10 +1,11 @@
 import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import { ApiError } from '../../../shared/problem.ts';
+import type { Audience } from '../auth/audience.ts';
 import type { Principal } from '../auth/principal.ts';
 import { schema, type Database } from '../db.ts';
+import { ownSubscription } from '../devportal/applications/store.ts';
 import { manageableApi, manageableApiIds } from '../publisher/apis/store.ts';
 
-export type Audience = 'devportal' | 'publisher' | 'admin';
 export type ScopeType = 'API' | 'SUBSCRIPTION';
 export type AlertRuleRow = typeof schema.alertRules.$inferSelect;
 
@@ -28,16 +29,13 @@ export async function targetFor(db: Database, audience: Audience, principal: Pri
     }
     return { apiId: (await manageableApi(db, principal, scopeId)).id, applicationId: null };
   }
-  const row = (
-    await db
-      .select({ apiId: schema.subscriptions.apiId, applicationId: schema.subscriptions.applicationId, ownerId: schema.applications.ownerId })
-      .from(schema.subscriptions)
-      .innerJoin(schema.applications, eq(schema.applications.id, schema.subscriptions.applicationId))
-      .where(eq(schema.subscriptions.id, scopeId))
-      .limit(1)
-  )[0];
-  if (row === undefined || (audience !== 'admin' && row.ownerId !== principal.userId)) throw new ApiError('not-found', { detail: 'No such subscription' });
-  return { apiId: row.apiId, applicationId: row.applicationId };
+  if (audience !== 'admin') {
+    const own = await ownSubscription(db, principal, scopeId);
+    return { apiId: own.apiId, applicationId: own.applicationId };
+  }
+  const row = (await db.select({ apiId: schema.subscriptions.apiId, applicationId: schema.subscriptions.applicationId }).from(schema.subscriptions).where(eq(schema.subscriptions.id, scopeId)).limit(1))[0];
+  if (row === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
+  return row;
 }
 
 /** Whether some gateway environment the API is deployed to allows private backends. */

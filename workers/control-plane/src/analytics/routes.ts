@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { eq, or } from 'drizzle-orm';
 import { principalOf } from '../auth/middleware.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { Scope } from '../auth/scopes.ts';
+import { READ_SCOPE, type Audience } from '../auth/audience.ts';
 import { schema, type Database } from '../db.ts';
 import { jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
@@ -47,8 +47,6 @@ export const ErrorsResponse = z.object({ from: z.number().int(), to: z.number().
 
 export const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
 
-type Audience = 'devportal' | 'publisher' | 'admin';
-const SCOPE: Record<Audience, Scope> = { devportal: 'apps:manage', publisher: 'api:view', admin: 'admin:audit' };
 
 /** Which APIs and applications the caller may see usage of: their own, or everything for admin. */
 async function visibleScope(db: Database, audience: Audience, principal: Principal): Promise<Pick<UsageFilter, 'apiIds' | 'applicationIds'>> {
@@ -74,7 +72,7 @@ function restrict(allowed: readonly string[] | null, requested: string | undefin
 
 /** Who may see what, over which time range (the last day unless the query says otherwise). */
 async function window(db: AppEnv['Variables']['db'], audience: Audience, caller: AppEnv['Variables']['principal'], q: { from?: number; to?: number }) {
-  const principal = principalOf(caller, [SCOPE[audience]]);
+  const principal = principalOf(caller, [READ_SCOPE[audience]]);
   const to = q.to ?? Date.now();
   return { from: q.from ?? to - 86_400_000, to, scope: await visibleScope(db, audience, principal) };
 }

@@ -17,8 +17,6 @@ import { SESSION_COOKIE, SESSION_TTL_MS, createSession, deleteSession, sessionCo
 
 const tags = ['Authentication'];
 
-// A fixed hash to verify against when the account does not exist, so timing does not reveal it.
-
 export function authRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 

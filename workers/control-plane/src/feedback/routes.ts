@@ -25,6 +25,11 @@ export const RatingsSchema = z.object({ average: z.number().nullable(), count: z
 export const ModerateRatingBody = z.strictObject({ hidden: z.boolean() }).openapi('ModerateRatingRequest');
 export const RateBody = z.strictObject({ rating: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).default('') }).openapi('RateApiRequest');
 
+/** A rating as answered, with its author as the audience knows them (display name, or email for the publisher). */
+function ratingView(row: typeof schema.apiRatings.$inferSelect, author: string) {
+  return { id: row.id, rating: row.rating, comment: row.comment, author, hidden: row.hidden, createdAt: row.createdAt };
+}
+
 /** Ratings of an API with their authors' display names (or emails, for the publisher), newest first. */
 async function ratingsOf(db: Database, apiId: string, options: { includeHidden: boolean; authorEmail: boolean }) {
   const rows = await db
@@ -37,7 +42,7 @@ async function ratingsOf(db: Database, apiId: string, options: { includeHidden: 
   return {
     average: shown.length === 0 ? null : Math.round((shown.reduce((sum, x) => sum + x.r.rating, 0) / shown.length) * 100) / 100,
     count: shown.length,
-    list: rows.map((x) => ({ id: x.r.id, rating: x.r.rating, comment: x.r.comment, author: options.authorEmail ? x.email : x.displayName, hidden: x.r.hidden, createdAt: x.r.createdAt })),
+    list: rows.map((x) => ratingView(x.r, options.authorEmail ? x.email : x.displayName)),
   };
 }
 
@@ -79,7 +84,7 @@ export function devportalFeedbackRoutes() {
       const row = rows[0];
       if (row === undefined) throw new ApiError('internal');
       const me = (await db.select({ displayName: schema.users.displayName }).from(schema.users).where(eq(schema.users.id, principal.userId)).limit(1))[0];
-      return c.json({ id: row.id, rating: row.rating, comment: row.comment, author: me?.displayName ?? '', hidden: row.hidden, createdAt: row.createdAt }, 200);
+      return c.json(ratingView(row, me?.displayName ?? ''), 200);
     },
   );
 
@@ -134,7 +139,7 @@ export function publisherFeedbackRoutes() {
       const row = rows[0];
       if (row === undefined) throw new ApiError('not-found', { detail: 'No such rating of this API' });
       const author = (await db.select({ email: schema.users.email }).from(schema.users).where(eq(schema.users.id, row.userId)).limit(1))[0];
-      return c.json({ id: row.id, rating: row.rating, comment: row.comment, author: author?.email ?? '', hidden: row.hidden, createdAt: row.createdAt }, 200);
+      return c.json(ratingView(row, author?.email ?? ''), 200);
     },
   );
   return app;

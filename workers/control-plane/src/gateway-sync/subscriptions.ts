@@ -4,7 +4,7 @@ import type { KeyType } from '../../../shared/db/schema.ts';
 import { schema, type Database } from '../db.ts';
 import { policyToLimits, type PolicyLike } from '../policies/limits.ts';
 import { throttleNamespace } from './bindings.ts';
-import { notifyApplication } from './notify.ts';
+import { notifyApplication, notifyApplications } from './notify.ts';
 
 /**
  * The three statements (for one `db.batch()`) that read the live state of the subscriptions matching
@@ -78,13 +78,31 @@ export function subscriptionStates(
  * A subscription that no longer exists is removed from its object, so its tokens stop working.
  */
 export async function syncSubscription(env: Env, db: Database, applicationId: string, apiId: string): Promise<void> {
-  const stub = throttleNamespace(env).getByName(subscriptionObjectName(applicationId, apiId));
   const [rows, keys, revoked] = await db.batch(subscriptionStateQueries(db, and(eq(schema.subscriptions.applicationId, applicationId), eq(schema.subscriptions.apiId, apiId)), 1, Date.now()));
-  const state = subscriptionStates(rows, keys, revoked)[0];
-  if (state === undefined) await stub.remove();
-  else await stub.configure(state);
-  await notifyApplication(env, applicationId);
+  await writeObjects(env, [{ applicationId, apiId, state: subscriptionStates(rows, keys, revoked)[0] ?? null }]);
 }
+
+/** A subscription object to configure with `state`, or to empty (`null`: the subscription is gone). */
+export type ObjectWrite = { readonly applicationId: string; readonly apiId: string; readonly state: SubscriptionState | null };
+
+/** Counter objects written at once by one fan-out page. */
+const OBJECT_CONCURRENCY = 10;
+
+/** Configures (or removes) each object, OBJECT_CONCURRENCY at a time, then tells the gateway once. */
+export async function writeObjects(env: Env, writes: readonly ObjectWrite[]): Promise<void> {
+  const throttle = throttleNamespace(env);
+  let next = 0;
+  const worker = async () => {
+    for (let w = writes[next++]; w !== undefined; w = writes[next++]) {
+      const stub = throttle.getByName(subscriptionObjectName(w.applicationId, w.apiId));
+      if (w.state === null) await stub.remove();
+      else await stub.configure(w.state);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(OBJECT_CONCURRENCY, writes.length) }, worker));
+  await notifyApplications(env, [...new Set(writes.map((w) => w.applicationId))]);
+}
+
 
 /** Refuses every credential of an application issued before now (secret regeneration, deletion). */
 export async function revokeApplicationCredentials(env: Env, db: Database, applicationId: string, keyType: 'PRODUCTION' | 'SANDBOX', instant = Date.now()): Promise<void> {

@@ -87,7 +87,16 @@ describe('tier edits fan out through the turnpike-sync queue', () => {
     const progress = await propagated(tier.admin, tier.policyId, 2);
     expect(progress).toMatchObject({ total: SUBSCRIPTIONS, done: SUBSCRIPTIONS, lastError: null });
     expect(await limitsHeld(tier)).toEqual(tier.subs.map(() => 12));
-  }, 120_000);
+
+    // A message of a superseded generation touches nothing, not even objects it could reach: on a
+    // tier nobody pushed yet, a generation-1 page after generation 2 was started leaves every object untold.
+    const untouched = await tierWithSubscriptions();
+    await db.insert(schema.tierFanouts).values({ policyId: untouched.policyId, generation: 2, startedAt: Date.now() });
+    const old = await deliver([{ kind: 'tier', policyId: untouched.policyId, tier: untouched.name, generation: 1, after: '' }], 1);
+    expect(old.explicitAcks).toHaveLength(1);
+    expect(new Set(await limitsHeld(untouched))).toEqual(new Set([null]));
+    expect((await db.select().from(schema.tierFanouts).where(eq(schema.tierFanouts.policyId, untouched.policyId)))[0]).toMatchObject({ generation: 2, done: 0, cursor: '' });
+  }, 180_000);
 
   it('takes a redelivered page again without counting it twice, and resumes a push whose next page was never enqueued', async () => {
     const tier = await tierWithSubscriptions();

@@ -1,9 +1,8 @@
 import { and, count, eq, gt, sql } from 'drizzle-orm';
 import { subscriptionObjectName, type SubscriptionState } from '../../../../durable-objects/throttle/types.ts';
 import { createDb, schema, type Database } from '../db.ts';
-import { syncQueue, throttleNamespace } from './bindings.ts';
-import { notifyApplications } from './notify.ts';
-import { subscriptionStateQueries, subscriptionStates } from './subscriptions.ts';
+import { syncQueue } from './bindings.ts';
+import { subscriptionStateQueries, subscriptionStates, writeObjects, type ObjectWrite } from './subscriptions.ts';
 
 /**
  * A tier edit reaches every subscription on the tier through the `turnpike-sync` queue, a page at a
@@ -11,14 +10,13 @@ import { subscriptionStateQueries, subscriptionStates } from './subscriptions.ts
  * of one invocation is bounded whatever the number of subscriptions (docs/decisions/0012).
  *
  * - A page costs two batched reads (read, then verify) and one conditional write in D1, and one RPC
- *   per subscription object, at most OBJECT_CONCURRENCY at once.
+ *   per subscription object, at most OBJECT_CONCURRENCY at once (`writeObjects`, subscriptions.ts).
  * - Progress lives in `tier_fanouts`: each edit bumps the tier's generation, and a message of an
  *   older generation stops before doing anything.
  * - Idempotent: a page is written from what D1 holds when it runs, so running it again writes the
  *   same; the cursor only moves from the page's start to its end (`done` counts a page once).
  */
 export const TIER_PAGE_SIZE = 100;
-const OBJECT_CONCURRENCY = 10;
 /** Rounds of write-then-verify before a page gives up and is retried by the queue. */
 const VERIFY_ROUNDS = 3;
 
@@ -54,12 +52,17 @@ export async function enqueueTierFanout(env: Env, db: Database, message: Omit<Ti
   try {
     await syncQueue(env).send({ kind: 'tier', after: '', ...message });
   } catch (cause) {
-    await db
-      .update(schema.tierFanouts)
-      .set({ lastError: 'The push could not be enqueued; saving the policy again restarts it.', updatedAt: Date.now() })
-      .where(and(eq(schema.tierFanouts.policyId, message.policyId), eq(schema.tierFanouts.generation, message.generation)));
+    await noteFanoutError(db, message.policyId, message.generation, 'The push could not be enqueued; saving the policy again restarts it.');
     throw cause;
   }
+}
+
+/** Says in a fan-out's progress what went wrong, unless a later edit has started another. */
+function noteFanoutError(db: Database, policyId: string, generation: number, lastError: string) {
+  return db
+    .update(schema.tierFanouts)
+    .set({ lastError, updatedAt: Date.now() })
+    .where(and(eq(schema.tierFanouts.policyId, policyId), eq(schema.tierFanouts.generation, generation)));
 }
 
 /** The queue handler: each message is one page; a page that fails is retried with backoff. */
@@ -73,10 +76,7 @@ export async function consumeSync(batch: MessageBatch<SyncMessage>, env: Env): P
       const { policyId, generation, after } = message.body;
       console.error(JSON.stringify({ level: 'error', message: 'tier fan-out page failed; the queue retries it', policyId, generation, after, attempt: message.attempts, cause: String(cause) }));
       try {
-        await db
-          .update(schema.tierFanouts)
-          .set({ lastError: `Syncing the page after ${after === '' ? 'the start' : after} failed (attempt ${message.attempts}); it is retried. Saving the policy again restarts the push.`, updatedAt: Date.now() })
-          .where(and(eq(schema.tierFanouts.policyId, policyId), eq(schema.tierFanouts.generation, generation)));
+        await noteFanoutError(db, policyId, generation, `Syncing the page after ${after === '' ? 'the start' : after} failed (attempt ${message.attempts}); it is retried. Saving the policy again restarts the push.`);
       } catch {
         /* the log line above has it */
       }
@@ -130,7 +130,6 @@ export async function syncTierPage(env: Env, db: Database, message: TierFanoutMe
 }
 
 /** A counter object and what it should hold: a subscription's state, or nothing (`remove`). */
-type ObjectWrite = { applicationId: string; apiId: string; state: SubscriptionState | null };
 
 /**
  * Writes each state to its counter object, then reads the same subscriptions again (by object:
@@ -152,19 +151,4 @@ async function verifiedWrite(env: Env, db: Database, states: readonly Subscripti
       return JSON.stringify(state) === JSON.stringify(w.state) ? [] : [{ ...w, state }];
     });
   }
-}
-
-/** Configures (or removes) each object, OBJECT_CONCURRENCY at a time, then tells the gateway once. */
-async function writeObjects(env: Env, writes: readonly ObjectWrite[]): Promise<void> {
-  const throttle = throttleNamespace(env);
-  let next = 0;
-  const worker = async () => {
-    for (let w = writes[next++]; w !== undefined; w = writes[next++]) {
-      const stub = throttle.getByName(subscriptionObjectName(w.applicationId, w.apiId));
-      if (w.state === null) await stub.remove();
-      else await stub.configure(w.state);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(OBJECT_CONCURRENCY, writes.length) }, worker));
-  await notifyApplications(env, [...new Set(writes.map((w) => w.applicationId))]);
 }

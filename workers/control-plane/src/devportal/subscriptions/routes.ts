@@ -1,11 +1,10 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { SUBSCRIPTION_STATUSES } from '../../../../shared/db/schema.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { subscriptionObjectName } from '../../../../../durable-objects/throttle/types.ts';
 import { auditEntry } from '../../audit.ts';
-import type { Principal } from '../../auth/principal.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { schema, type Database } from '../../db.ts';
 import { throttleNamespace } from '../../gateway-sync/bindings.ts';
@@ -14,7 +13,7 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { catalogApi } from '../catalog/routes.ts';
-import { ownApplication } from '../applications/store.ts';
+import { ownApplication, ownSubscription } from '../applications/store.ts';
 
 const tags = ['Devportal: subscriptions'];
 export const SubscriptionSchema = z
@@ -49,20 +48,6 @@ async function subscriptionView(db: Database, id: string) {
   )[0];
   if (row === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
   return { id: row.s.id, applicationId: row.s.applicationId, apiId: row.s.apiId, apiName: row.api.name, apiContext: row.api.context, apiVersion: row.api.version, tier: row.s.tier, status: row.s.status, createdAt: row.s.createdAt };
-}
-
-/** A subscription of one of the caller's applications; others' answer 404. */
-async function ownSubscription(db: Database, principal: Principal, id: string) {
-  const row = (
-    await db
-      .select({ s: schema.subscriptions })
-      .from(schema.subscriptions)
-      .innerJoin(schema.applications, eq(schema.applications.id, schema.subscriptions.applicationId))
-      .where(and(eq(schema.subscriptions.id, id), eq(schema.applications.ownerId, principal.userId)))
-      .limit(1)
-  )[0];
-  if (row === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
-  return row.s;
 }
 
 export function subscriptionRoutes() {

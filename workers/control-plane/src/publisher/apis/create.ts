@@ -11,10 +11,6 @@ import type { CreateApi } from './schemas.ts';
 // D1 binds at most 100 parameters per statement; a resource row takes 8.
 export const RESOURCES_PER_INSERT = 12;
 
-/**
- * Creates an API with its resources and endpoints in one batch (never half an API), as the provider
- * `principal`. `openapi` is the imported document, kept for export.
- */
 /** Endpoint security as stored (sealed), per key type; an input's `security` is sealed by `sealEndpointSecurity`. */
 export type SealedSecurity = Partial<Record<'production' | 'sandbox', string | null>>;
 
@@ -27,6 +23,10 @@ export async function sealEndpointSecurity(key: string, endpoints: CreateApi['en
   return out;
 }
 
+/**
+ * Creates an API with its resources and endpoints in one batch (never half an API), as the provider
+ * `principal`. `openapi` is the imported document, kept for export.
+ */
 export async function createApi(db: Database, principal: Principal, body: CreateApi, openapi: Record<string, unknown> | null, sealed: SealedSecurity = {}) {
   assertVisibility(body.visibility, body.visibleRoles);
   await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, body.resources.map((r) => r.throttlingPolicy));
