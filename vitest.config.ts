@@ -1,17 +1,17 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { echoBackend } from './test/support/echo-backend.ts';
-import { generateSigningKeys, randomBase64url } from './test/support/keys.ts';
+import { privateJwk, randomBase64url } from './scripts/lib/keys.ts';
 
 /**
  * Tests that run inside workerd against real D1 (migrations applied in the setup file) and real
  * Durable Objects: one project per Worker, each from its own wrangler config.
  */
 const migrations = await readD1Migrations('./d1-migrations');
-const gatewaySecrets = { BACKEND_JWT_KEY: JSON.parse(await generateSigningKeys('gateway-test-key'))[0] };
+const gatewaySecrets = { BACKEND_JWT_KEY: JSON.parse(await privateJwk('gateway-test-key')) };
 // One ENCRYPTION_KEY for both Workers, as deployed: the control plane seals, the gateway opens.
 const ENCRYPTION_KEY = randomBase64url();
-const secrets = { SIGNING_KEYS: await generateSigningKeys('test-key'), BOOTSTRAP_TOKEN: 'test-bootstrap-token', ENCRYPTION_KEY };
+const secrets = { SIGNING_KEYS: `[${await privateJwk('test-key')}]`, BOOTSTRAP_TOKEN: 'test-bootstrap-token', ENCRYPTION_KEY };
 
 export default defineConfig({
   test: {

@@ -8,6 +8,7 @@
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { applications, apis } from '../workers/shared/db/schema.ts';
 import { d1Execute } from './local-d1.ts';
+import { median } from './stats.ts';
 
 function copies(table: SQLiteTable, templateId: string, prefix: string, count: number, overrides: Record<string, string>): string {
   const config = getTableConfig(table);
@@ -40,6 +41,5 @@ export async function timeCalls(count: number, call: () => Promise<void>): Promi
     await call();
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
-  times.sort((a, b) => a - b);
-  return { medianMs: Number((times[Math.floor(times.length / 2)] ?? 0).toFixed(2)), maxMs: Number((times[times.length - 1] ?? 0).toFixed(2)) };
+  return { medianMs: Number(median(times).toFixed(2)), maxMs: Number(Math.max(...times).toFixed(2)) };
 }

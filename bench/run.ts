@@ -12,8 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { ROOT, waitFor } from '../scripts/lib/platform.ts';
+import { ROOT, WRANGLER, waitFor } from '../scripts/lib/platform.ts';
 import { Client, tokenFor } from '../scripts/lib/seed.ts';
+import { clientCredentialsToken } from '../test/e2e/support.ts';
 import { startPlatform } from '../test/support/platform.ts';
 import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
 import { d1Execute } from './local-d1.ts';
@@ -21,6 +22,7 @@ import { addMassSubscriptions, timeCalls, type Timing } from './mass-subscriptio
 import { treeCpuMs, wranglerPidForPort } from './process-cpu.ts';
 import { measureRouteLookups } from './route-table.ts';
 import { sequentialLatency, type SequentialResult } from './sequential.ts';
+import { median } from './stats.ts';
 import { measureTokenVerification } from './hot-path/token-verify.ts';
 
 const smoke = process.argv.includes('--smoke');
@@ -68,14 +70,14 @@ function stopChildren(): void {
 }
 
 /** `tokens`: a bearer token drawn at random per request (many counter keys instead of one hot key). */
-async function measure(url: string, headers: Record<string, string>, seconds: number, connections = CONNECTIONS, tokens?: readonly string[]): Promise<CaseResult> {
+async function measure(url: string, headers: Record<string, string>, seconds: number, tokens?: readonly string[]): Promise<CaseResult> {
   const requests =
     tokens === undefined
       ? undefined
       : [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)] ?? ''}` } }) }];
   const serving = wranglerPidForPort(Number(new URL(url).port));
   const cpuBefore = serving === null ? 0 : treeCpuMs(serving);
-  const result = await autocannon({ url, connections, duration: seconds, headers, ...(requests === undefined ? {} : { requests }) });
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, ...(requests === undefined ? {} : { requests }) });
   const cpuMs = serving === null || result.requests.total === 0 ? Number.NaN : (treeCpuMs(serving) - cpuBefore) / result.requests.total;
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, cpuMs };
 }
@@ -129,23 +131,12 @@ async function manyKeyTokens(developer: Client, controlPlaneUrl: string, apiId: 
     const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
     await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId, tier: 'Bench-strict' });
     applicationIds.push(app.body.id);
-    const res = await fetch(`${controlPlaneUrl}/oauth2/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${keys.body.consumerKey}:${keys.body.consumerSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials',
-    });
-    return ((await res.json()) as { access_token: string }).access_token;
+    return clientCredentialsToken(`${controlPlaneUrl}/oauth2/token`, keys.body.consumerKey, keys.body.consumerSecret);
   };
   const tokens: string[] = [];
   for (let i = 0; i < count; i += 8) tokens.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => one(i + j)))));
   return { tokens, applicationIds };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 async function main(): Promise<void> {
   const backend = start(['bench/backend.ts', String(BACKEND_PORT)]);
@@ -167,7 +158,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const startWorker = (config: string, port: number, inspector: number) =>
     start(
       [
-        join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+        WRANGLER,
         'dev',
         '-c',
         config,
@@ -225,12 +216,8 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     if (mode === 'strict') strictApiId = api.body.id;
     else leasedApiId = api.body.id;
   }
-  const tokenRes = await fetch(`${controlPlaneUrl}/oauth2/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${demo.application.clientId}:${demo.application.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
-  });
-  const accessToken = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const demoToken = () => clientCredentialsToken(`${controlPlaneUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
+  const accessToken = await demoToken();
   const auth = { authorization: `Bearer ${accessToken}` };
   const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
 
@@ -255,11 +242,11 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   }
 
   log(`warming up (${WARMUP_S} s per case)…`);
-  for (const c of cases) await measure(c.url, c.headers, WARMUP_S, CONNECTIONS, c.tokens);
+  for (const c of cases) await measure(c.url, c.headers, WARMUP_S, c.tokens);
   const samples = new Map<string, CaseResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of cases) {
-      const r = await measure(c.url, c.headers, DURATION_S, CONNECTIONS, c.tokens);
+      const r = await measure(c.url, c.headers, DURATION_S, c.tokens);
       samples.get(c.name)?.push(r);
       log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
     }
@@ -280,6 +267,8 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const sideBySide = async (label: string) => {
     const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
     const scaledSamples = new Map<string, CaseResult[]>(scaled.map((c) => [c.name, []]));
+    // Warmed up again, like the main rounds: the state just changed under both sides.
+    for (const c of scaled) await measure(c.url, c.headers, WARMUP_S);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const c of scaled) {
         const r = await measure(c.url, c.headers, DURATION_S);
@@ -311,11 +300,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const controlPlaneCalls: Record<string, () => Promise<void>> = {
     "developer lists one application's subscriptions": async () => void (await developer.expect([200], 'GET', `/api/devportal/v1/subscriptions?applicationId=${demo.application.id}`)),
     "publisher lists an API's subscribers (one per bench key)": async () => void (await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${strictApiId}/subscriptions`)),
-    'client-credentials token': async () => {
-      const res = await fetch(`${controlPlaneUrl}/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${demo.application.clientId}:${demo.application.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-      if (res.status !== 200) throw new Error(`token: ${res.status}`);
-      await res.arrayBuffer();
-    },
+    'client-credentials token': async () => void (await demoToken()),
     'subscribe and unsubscribe': async () => {
       const app = manyApps[0] ?? '';
       const sub = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app, apiId: leasedApiId, tier: 'Bench-leased' });

@@ -4,6 +4,7 @@
  * budget). The same client code measures every case, so its own cost cancels out in the differences.
  */
 import { Agent, request } from 'node:http';
+import { quantile } from './stats.ts';
 
 export interface SequentialResult {
   p50: number;
@@ -24,8 +25,6 @@ function once(agent: Agent, url: URL, headers: Record<string, string>): Promise<
     req.end();
   });
 }
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
 /** `count` timed requests after `warmup` untimed ones; latencies in milliseconds (3 decimals). Any answer but 200 fails the run. */
 export async function sequentialLatency(target: string, headers: Record<string, string>, count: number, warmup = 50): Promise<SequentialResult> {

@@ -23,10 +23,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportJWK, generateKeyPair } from 'jose';
-import { ROOT } from './lib/platform.ts';
+import { privateJwk, randomBase64url } from './lib/keys.ts';
+import { ROOT, WRANGLER, buildPortal } from './lib/platform.ts';
 
-const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 const GATEWAY_TOML = 'wrangler.toml';
 const CONTROL_PLANE_TOML = 'workers/control-plane/wrangler.toml';
 const DATABASE = 'turnpike';
@@ -58,27 +57,20 @@ function must(what: string, run: { ok: boolean; stdout: string; stderr: string }
   return run.stdout;
 }
 
-async function signingKeys(): Promise<string> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  return JSON.stringify([{ ...(await exportJWK(privateKey)), kid: `k-${Date.now().toString(36)}`, alg: 'ES256', use: 'sig' }]);
-}
-async function backendJwtKey(): Promise<string> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  return JSON.stringify({ ...(await exportJWK(privateKey)), kid: `gw-${Date.now().toString(36)}`, alg: 'ES256', use: 'sig' });
-}
-const random = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64url');
+const signingKeys = async () => `[${await privateJwk(`k-${Date.now().toString(36)}`)}]`;
+const backendJwtKey = () => privateJwk(`gw-${Date.now().toString(36)}`);
 
 // One value for both Workers (the control plane seals endpoint credentials, the gateway opens them),
 // generated once per run; a deployment where only one Worker has it cannot be repaired from here.
 let encryptionKey: string | undefined;
-const sharedEncryptionKey = () => (encryptionKey ??= random(32));
+const sharedEncryptionKey = () => (encryptionKey ??= randomBase64url(32));
 
 const SECRETS: Array<{ config: string; name: string; make: () => Promise<string> | string; show?: boolean }> = [
   { config: GATEWAY_TOML, name: 'BACKEND_JWT_KEY', make: backendJwtKey },
   { config: GATEWAY_TOML, name: 'ENCRYPTION_KEY', make: sharedEncryptionKey },
   { config: CONTROL_PLANE_TOML, name: 'SIGNING_KEYS', make: signingKeys },
   { config: CONTROL_PLANE_TOML, name: 'ENCRYPTION_KEY', make: sharedEncryptionKey },
-  { config: CONTROL_PLANE_TOML, name: 'BOOTSTRAP_TOKEN', make: () => random(24), show: true },
+  { config: CONTROL_PLANE_TOML, name: 'BOOTSTRAP_TOKEN', make: () => randomBase64url(24), show: true },
 ];
 
 function gatewayTargets(): Array<{ label: string; args: string[] }> {
@@ -125,8 +117,7 @@ function secretNames(config: string, envArgs: string[]): string[] {
   return listed.ok ? (JSON.parse(listed.stdout) as Array<{ name: string }>).map((x) => x.name) : [];
 }
 
-async function missingSecrets(config: string, envArgs: string[]): Promise<string[]> {
-  const have = secretNames(config, envArgs);
+async function missingSecrets(config: string, have: readonly string[]): Promise<string[]> {
   const missing = SECRETS.filter((x) => x.config === config && !have.includes(x.name));
   if (missing.length === 0) return [];
   const values: Record<string, string> = {};
@@ -177,7 +168,12 @@ async function deployAll(): Promise<void> {
 
   // Secrets cannot be read back: if one Worker already has ENCRYPTION_KEY and another has not, only
   // the operator can give the second the same value.
-  const holders = [{ label: 'control plane', config: CONTROL_PLANE_TOML, args: [] as string[] }, ...gatewayTargets().map((t) => ({ label: t.label, config: GATEWAY_TOML, args: t.args }))].map((w) => ({ ...w, has: secretNames(w.config, w.args).includes('ENCRYPTION_KEY') }));
+  // Each Worker's secrets are listed once, here, and reused when its missing ones are generated.
+  const holders = [{ label: 'control plane', config: CONTROL_PLANE_TOML, args: [] as string[] }, ...gatewayTargets().map((t) => ({ label: t.label, config: GATEWAY_TOML, args: t.args }))].map((w) => {
+    const names = secretNames(w.config, w.args);
+    return { ...w, names, has: names.includes('ENCRYPTION_KEY') };
+  });
+  const namesOf = (label: string) => holders.find((h) => h.label === label)?.names ?? [];
   if (holders.some((h) => h.has) && holders.some((h) => !h.has)) {
     console.error(`ENCRYPTION_KEY is set on ${holders.filter((h) => h.has).map((h) => h.label).join(', ')} but not on ${holders.filter((h) => !h.has).map((h) => h.label).join(', ')}: set the same value there with \`wrangler secret put ENCRYPTION_KEY\`, then run again.`);
     process.exit(1);
@@ -185,11 +181,11 @@ async function deployAll(): Promise<void> {
 
   let gatewayOutput = '';
   for (const target of gatewayTargets()) {
-    gatewayOutput += must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, target.args))]));
+    gatewayOutput += must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, namesOf(target.label)))]));
     console.log(`deployed the ${target.label}`);
   }
   let issuer = flags.issuer;
-  const first = must('deploying the control plane', wrangler(['deploy', '-c', CONTROL_PLANE_TOML, ...(issuer === undefined ? [] : ['--var', `ISSUER:${issuer}`]), ...(await missingSecrets(CONTROL_PLANE_TOML, []))]));
+  const first = must('deploying the control plane', wrangler(['deploy', '-c', CONTROL_PLANE_TOML, ...(issuer === undefined ? [] : ['--var', `ISSUER:${issuer}`]), ...(await missingSecrets(CONTROL_PLANE_TOML, namesOf('control plane')))]));
   if (issuer === undefined) {
     issuer = /https:\/\/turnpike-control-plane\.[^\s]+\.workers\.dev/.exec(first)?.[0];
     if (issuer !== undefined) must('setting ISSUER', wrangler(['deploy', '-c', CONTROL_PLANE_TOML, '--var', `ISSUER:${issuer}`]));
@@ -203,8 +199,7 @@ async function deployAll(): Promise<void> {
     writeFileSync(portalToml, readFileSync(portalToml, 'utf8').replace(/^GATEWAY_URL = ".*"$/m, `GATEWAY_URL = "${gatewayUrl}"`));
     console.log(`  wrote GATEWAY_URL ${gatewayUrl} into portal-ui/wrangler.toml (commit it)`);
   } else console.log('  the portal still names http://127.0.0.1:8787 in its curl lines: pass --gateway-url');
-  const build = spawnSync('npm', ['run', 'build', '-w', 'portal-ui'], { cwd: ROOT, encoding: 'utf8' });
-  must('building the portal', { ok: build.status === 0, stdout: build.stdout, stderr: build.stderr });
+  buildPortal((line) => console.log(line));
   wrangler(['pages', 'project', 'create', PAGES_PROJECT, '--production-branch', 'main'], { cwd: join(ROOT, 'portal-ui') });
   const pages = must('deploying the portal', wrangler(['pages', 'deploy', 'dist', '--project-name', PAGES_PROJECT], { cwd: join(ROOT, 'portal-ui') }));
   const portal = /https:\/\/[^\s]+\.pages\.dev/.exec(pages)?.[0];

@@ -22,8 +22,9 @@ export function open(out: Output, o: ProjectOptions): { project: Project; cp: Co
   return { project, cp };
 }
 
-export async function currentPlan(project: Project, cp: ControlPlane, options = { resendSecrets: false }): Promise<Plan> {
-  const remote = await cp.findApi(project.api.context, project.api.version);
+export async function currentPlan(project: Project, cp: ControlPlane, options = { resendSecrets: false }, found?: Awaited<ReturnType<ControlPlane['findApi']>>): Promise<Plan> {
+  // `found`: the API as the caller already looked it up (status), so it is not asked for twice.
+  const remote = found ?? (await cp.findApi(project.api.context, project.api.version));
   if (remote === undefined) return planCreate(project.api, project.lifecycle);
   return planUpdate(project.api, project.lifecycle, remote, await cp.exportDocument(remote.id), options);
 }
@@ -91,7 +92,7 @@ export async function status(out: Output, o: ProjectOptions): Promise<void> {
     out.result(`${title(project)} is not on ${cp.url} yet: run turnpike apply`, { environment: project.environmentName, controlPlane: cp.url, exists: false });
     return;
   }
-  const [revisions, deployments, plan] = await Promise.all([cp.revisions(remote.id), cp.deployments(remote.id), currentPlan(project, cp)]);
+  const [revisions, deployments, plan] = await Promise.all([cp.revisions(remote.id), cp.deployments(remote.id), currentPlan(project, cp, undefined, remote)]);
   const numberOf = new Map(revisions.map((r) => [r.id, r.number]));
   const gateways = project.environment.gateways.map((g) => {
     const d = deployments.find((x) => x.environment === g);

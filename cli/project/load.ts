@@ -32,6 +32,14 @@ export interface Project {
 
 type Path = Array<string | number>;
 
+/** A JSON Pointer's segments, unescaped; `indices`: all-digit segments become array indices. */
+function pointerPath(pointer: string, indices: boolean): Path {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => (indices && /^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+}
+
 /** A YAML file with line lookup by field path. */
 class Located {
   readonly display: string;
@@ -102,8 +110,7 @@ function readDefinition(path: string, display: string): ImportedDefinition {
     if (!(err instanceof ApiError)) throw err;
     const located = new Located(display, text);
     const problems = (err.options.errors ?? []).map((e) => {
-      const pointer = (e.pointer ?? '').split('/').filter((s) => s !== '').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      return located.problem(pointer, e.detail ?? 'invalid');
+      return located.problem(pointerPath(e.pointer ?? '', false), e.detail ?? 'invalid');
     });
     throw new CliError(`${display} is not a usable OpenAPI definition`, problems.length > 0 ? problems : [{ file: display, message: err.message }]);
   }
@@ -184,7 +191,7 @@ export function loadProject(dir: string, environment: string | undefined): Proje
     lifecycle,
     secrets,
     locate(pointer: string): Problem {
-      const path: Path = pointer.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const path = pointerPath(pointer, true);
       const [head, index] = path;
       if (head === 'resources' && typeof index === 'number') {
         const r = candidate.resources[index];

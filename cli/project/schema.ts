@@ -31,7 +31,6 @@ export const ApiSection = CreateApiBody.omit({ resources: true, endpoints: true,
   resources: z.record(z.string().regex(OPERATION_KEY, 'A key is an HTTP method and a path template, e.g. "GET /orders/{id}"'), ResourceSettings).default({}),
   endpoints: z.strictObject({ production: Endpoint.optional(), sandbox: Endpoint.optional() }).default({}),
 });
-export type ApiSectionInput = z.infer<typeof ApiSection>;
 
 export const EnvironmentSchema = z.strictObject({
   /** The control plane's URL; else the login profile's. */

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { randomBase64url } from './keys.ts';
 
 export interface DemoData {
   urls: { gateway: string; controlPlane: string; portal: string; demoBackend: string };
@@ -48,7 +49,7 @@ export class Client {
 }
 
 function randomPassword(): string {
-  return `tp-${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url')}`;
+  return `tp-${randomBase64url(12)}`;
 }
 
 export function readDemo(file: string): DemoData | null {
