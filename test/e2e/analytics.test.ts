@@ -1,10 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
-import { clientCredentialsToken } from './support.ts';
+import { clientCredentialsToken, publishApi, webhookReceiver } from './support.ts';
 
 interface UsagePoint {
   apiId: string;
@@ -23,7 +21,7 @@ describe('usage analytics', () => {
     const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
     const context = `/counted${Date.now()}`;
-    const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+    const apiId = await publishApi(publisher, {
       name: `Counted ${Date.now()}`,
       context,
       version: 'v1',
@@ -31,12 +29,9 @@ describe('usage analytics', () => {
       resources: [{ method: 'GET', path: '/pets', authType: 'oauth2' }],
       endpoints: { production: { urls: [{ url: demoBackendUrl }] } },
     });
-    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
-    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `Counted ${Date.now()}` });
     const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: api.body.id, tier: 'Demo5PerMin' });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: apiId, tier: 'Demo5PerMin' });
     const token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, keys.body.consumerKey, keys.body.consumerSecret);
 
     // Stay inside one minute window so the tier's five are the five that pass.
@@ -51,7 +46,7 @@ describe('usage analytics', () => {
     // Usage leaves the gateway in a batch about a second later, through the queue: poll, bounded.
     let points: UsagePoint[] = [];
     for (let i = 0; i < 60; i++) {
-      const usage = await publisher.expect<{ list: UsagePoint[] }>([200], 'GET', `/api/publisher/v1/usage?apiId=${api.body.id}&granularity=day&from=${from}`);
+      const usage = await publisher.expect<{ list: UsagePoint[] }>([200], 'GET', `/api/publisher/v1/usage?apiId=${apiId}&granularity=day&from=${from}`);
       points = usage.body.list;
       if (points.reduce((n, p) => n + p.requests, 0) >= 9) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -67,7 +62,7 @@ describe('usage analytics', () => {
       expect(p.latencyMs.p50).not.toBeNull();
     }
 
-    const errors = await publisher.expect<{ list: Array<{ code: number; count: number }> }>([200], 'GET', `/api/publisher/v1/usage/errors?apiId=${api.body.id}&granularity=day&from=${from}`);
+    const errors = await publisher.expect<{ list: Array<{ code: number; count: number }> }>([200], 'GET', `/api/publisher/v1/usage/errors?apiId=${apiId}&granularity=day&from=${from}`);
     const byCode = new Map<number, number>();
     for (const e of errors.body.list) byCode.set(e.code, (byCode.get(e.code) ?? 0) + e.count);
     expect(Object.fromEntries(byCode)).toEqual({ 900804: 2, 900902: 2 });
@@ -78,31 +73,22 @@ describe('usage analytics', () => {
 
     // An alert on the API's error rate (2 of 9 calls were 401: 22 %) fires from the control plane's
     // scheduled handler, run by the local launcher as the cron would be, and its webhook arrives signed.
-    const received: Array<{ signature: string; body: string }> = [];
-    const hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        received.push({ signature: String(req.headers['turnpike-signature'] ?? ''), body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const hook = await webhookReceiver('/hook');
+    const { received } = hook;
     try {
-      const port = (hook.address() as AddressInfo).port;
-      const rule = await publisher.expect<{ id: string; secret: string }>([201], 'POST', '/api/publisher/v1/alerts', { scopeType: 'API', scopeId: api.body.id, metric: 'error_rate', threshold: 20, webhookUrl: `http://127.0.0.1:${port}/hook` });
+      const rule = await publisher.expect<{ id: string; secret: string }>([201], 'POST', '/api/publisher/v1/alerts', { scopeType: 'API', scopeId: apiId, metric: 'error_rate', threshold: 20, webhookUrl: hook.url });
       for (let i = 0; i < 120 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 500));
       expect(received).toHaveLength(1);
       const delivery = received[0];
       const payload = JSON.parse(delivery?.body ?? '{}') as { alertId: string; metric: string; value: number; threshold: number };
       expect(payload).toMatchObject({ alertId: rule.body.id, metric: 'error_rate', threshold: 20 });
       expect(payload.value).toBeCloseTo((2 / 9) * 100, 0);
-      const [t, v1] = (delivery?.signature ?? '').split(',').map((part) => part.split('=')[1]);
+      const [t, v1] = String(delivery?.headers['turnpike-signature'] ?? '').split(',').map((part) => part.split('=')[1]);
       expect(v1).toBe(createHmac('sha256', rule.body.secret).update(`${t}.${delivery?.body}`).digest('hex'));
       const events = await publisher.expect<{ list: Array<{ ruleId: string; deliveryStatus: number | null }> }>([200], 'GET', `/api/publisher/v1/alerts/events?alertId=${rule.body.id}`);
       expect(events.body.list).toEqual([expect.objectContaining({ ruleId: rule.body.id, deliveryStatus: 204 })]);
     } finally {
-      hook.close();
+      await hook.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
-import { clientCredentialsToken, rawRequest } from './support.ts';
+import { clientCredentialsToken, publishApi, rawRequest } from './support.ts';
 
 /** The gateway's rules over real HTTP, each checked against what a recording backend received. */
 const received: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
@@ -20,13 +20,10 @@ let ids: Record<keyof typeof ctx, string>;
 async function publish(name: keyof typeof ctx, body: Record<string, unknown>): Promise<string> {
   const anon = new Client(controlPlaneUrl);
   const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
-  const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', { name, context: ctx[name], version: 'v1', subscriptionTiers: ['Unlimited'], ...body });
-  await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
-  const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-  await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+  const apiId = await publishApi(publisher, { name, context: ctx[name], version: 'v1', subscriptionTiers: ['Unlimited'], ...body });
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: 'Unlimited' });
-  return api.body.id;
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
+  return apiId;
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
-import { clientCredentialsToken, rawRequest } from './support.ts';
+import { clientCredentialsToken, publishApi, rawRequest } from './support.ts';
 
 /** A backend that records every request it receives, so "never reached the backend" is an assertion. */
 interface Recorded {
@@ -34,7 +34,7 @@ beforeAll(async () => {
 
   const anon = new Client(controlPlaneUrl);
   const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
-  const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+  const apiId = await publishApi(publisher, {
     name: 'Recorded',
     context,
     version: 'v1',
@@ -47,12 +47,9 @@ beforeAll(async () => {
     ],
     endpoints: { production: { urls: [{ url: `${backendUrl}/base`, timeoutMs: 5000 }] } },
   });
-  await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
-  const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-  await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: 'Unlimited' });
-  recordedApiId = api.body.id;
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
+  recordedApiId = apiId;
   token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
 });
 
@@ -146,7 +143,7 @@ describe('gateway over HTTP', () => {
   it('answers 502 when the backend refuses the connection', async () => {
     const anon = new Client(controlPlaneUrl);
     const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
-    const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+    const apiId = await publishApi(publisher, {
       name: 'Down',
       context: '/down',
       version: 'v1',
@@ -155,11 +152,8 @@ describe('gateway over HTTP', () => {
       // A port nothing listens on: connection refused.
       endpoints: { production: { urls: [{ url: 'http://127.0.0.1:9', timeoutMs: 3000 }] } },
     });
-    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
-    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-    await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: 'Unlimited' });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
     const fresh = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
     const res = await fetch(`${gatewayUrl}/down/v1/items`, { headers: { authorization: `Bearer ${fresh}` } });
     expect(res.status).toBe(502);

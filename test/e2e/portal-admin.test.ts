@@ -1,12 +1,11 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
 import { shots, useBrowser } from './browser.ts';
+import { publishApi, webhookReceiver } from './support.ts';
 
 /** Admin screens (policies, trusted issuers, password grant) and alerts, in Chromium against the running platform. */
 const { portalUrl, controlPlaneUrl, gatewayUrl, demoBackendUrl, demo } = usePlatform();
@@ -30,23 +29,14 @@ interface StoredPolicy {
 }
 
 /** A webhook receiver on loopback: what the control plane POSTs when an alert fires. */
-const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
-let hookServer: Server;
+let hook: Awaited<ReturnType<typeof webhookReceiver>>;
 let hookUrl = '';
 beforeAll(async () => {
-  hookServer = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
-  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/turnpike-alerts`;
+  hook = await webhookReceiver('/turnpike-alerts');
+  hookUrl = hook.url;
 });
 afterAll(async () => {
-  await new Promise((resolve) => hookServer.close(resolve));
+  await hook.close();
 });
 
 const pointer = (form: string, p: string) => `${form} [data-pointer="${p}"]`;
@@ -235,7 +225,7 @@ describe('portal: admin screens and alerts', () => {
   it('lets a publisher add an alert rule on an API, edit it, and see it fire (signed webhook) once the API errors', async () => {
     const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
     const context = `/alerting${stamp}`;
-    const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+    const apiId = await publishApi(publisher, {
       name: `Alerting ${stamp}`,
       context,
       version: 'v1',
@@ -243,12 +233,9 @@ describe('portal: admin screens and alerts', () => {
       resources: [{ method: 'GET', path: '/pets', authType: 'oauth2' }],
       endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } },
     });
-    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
-    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
 
     const page = await signIn(demo.users.publisher);
-    await page.goto(`${portalUrl}/#/publisher/apis/${api.body.id}/alerts`);
+    await page.goto(`${portalUrl}/#/publisher/apis/${apiId}/alerts`);
     await page.waitForSelector('#publisher-alerts #alert-form');
     await page.selectOption('#alert-metric', 'error_rate');
     await page.fill('#alert-threshold', '90');
@@ -277,14 +264,14 @@ describe('portal: admin screens and alerts', () => {
     for (let i = 0; i < 6; i++) expect((await fetch(`${gatewayUrl}${context}/v1/pets`)).status).toBe(401);
     let requests = 0;
     for (let i = 0; i < 60 && requests < 6; i++) {
-      const usage = await publisher.expect<{ list: Array<{ requests: number }> }>([200], 'GET', `/api/publisher/v1/usage?apiId=${api.body.id}&granularity=minute&from=${stamp - 60_000}`);
+      const usage = await publisher.expect<{ list: Array<{ requests: number }> }>([200], 'GET', `/api/publisher/v1/usage?apiId=${apiId}&granularity=minute&from=${stamp - 60_000}`);
       requests = usage.body.list.reduce((n, p) => n + p.requests, 0);
       if (requests < 6) await new Promise((r) => setTimeout(r, 500));
     }
     expect(requests).toBe(6);
 
     // The control plane's cron: the launcher runs it every 3 s in this suite (wrangler dev runs no crons); triggered here too, so the test need not wait.
-    const mine = () => received.filter((r) => r.body.includes(ruleId));
+    const mine = () => hook.received.filter((r) => r.body.includes(ruleId));
     for (let attempt = 0; attempt < 3 && mine().length === 0; attempt++) {
       expect((await fetch(`${controlPlaneUrl}/cdn-cgi/local/scheduled`)).ok).toBe(true);
       for (let i = 0; i < 20 && mine().length === 0; i++) await new Promise((r) => setTimeout(r, 500));

@@ -446,7 +446,7 @@ describe('portal', () => {
     await page.context().close();
 
     const pub = await signIn(demo.users.publisher);
-    const planted: Record<string, string> = { '/endpoints': payloads[0], '/ratings': payloads[1], '/collaborators': payloads[1] };
+    const planted: Record<string, string> = { '/endpoints': payloads[0], '/ratings': payloads[1], '/collaborators': payloads[1], '/alerts': payloads[2] };
     for (const tab of ['', '/visibility', '/endpoints', '/headers', '/resources', '/documents', '/deploy', '/subscribers', '/ratings', '/collaborators', '/analytics', '/alerts']) {
       await pub.goto(`${portalUrl}/#/publisher/apis/${apiId}${tab}`);
       await pub.waitForSelector(`#publisher-${tab === '' ? 'settings' : tab.slice(1)}`);
@@ -470,6 +470,10 @@ describe('portal', () => {
     await admin.goto(`${portalUrl}/#/admin/audit`);
     await admin.waitForSelector('#audit table');
     await expandAll(admin);
+    // The newest entries include the planted API, documents, rating and trusted issuer (before/after as JSON text).
+    const audit = (await admin.textContent('#audit')) ?? '';
+    expect(audit).toContain(payloads[0]);
+    expect(audit).toContain(payloads[1]);
     await assertInert(admin, 'audit log');
     for (const [tab, ready] of [
       ['alerts', '#alert-rules table'],

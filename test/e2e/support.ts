@@ -1,4 +1,36 @@
-import { connect } from 'node:net';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import type { Client } from '../../scripts/lib/seed.ts';
+
+/** Creates an API as `publisher`, publishes it and deploys its first revision to production; its id. */
+export async function publishApi(publisher: Client, definition: Record<string, unknown>): Promise<string> {
+  const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', definition);
+  await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
+  const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
+  await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+  return api.body.id;
+}
+
+export interface WebhookDelivery {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A webhook receiver on loopback: records every request the control plane sends when an alert fires, answers 204. */
+export async function webhookReceiver(path: string): Promise<{ url: string; received: WebhookDelivery[]; close: () => Promise<void> }> {
+  const received: WebhookDelivery[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 /** A client-credentials token from the gateway's own hostname (it hands /oauth2/token to the Key Manager). */
 export async function clientCredentialsToken(tokenUrl: string, clientId: string, clientSecret: string, scope?: string): Promise<string> {

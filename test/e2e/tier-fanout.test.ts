@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
-import { clientCredentialsToken } from './support.ts';
+import { clientCredentialsToken, publishApi } from './support.ts';
 
 const { gatewayUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
 
@@ -21,7 +21,7 @@ describe('a tier edit on the running platform', () => {
     const name = `E2eFan${Date.now()}`;
     const policy = await admin.expect<{ id: string }>([201], 'POST', '/api/admin/v1/throttling-policies', { kind: 'subscription', name, limit: 100, unitTime: 1, timeUnit: 'min' });
     const context = `/fanout${Date.now()}`;
-    const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+    const apiId = await publishApi(publisher, {
       name: `Fan-out ${name}`,
       context,
       version: 'v1',
@@ -29,10 +29,7 @@ describe('a tier edit on the running platform', () => {
       resources: [{ method: 'GET', path: '/pets', authType: 'oauth2' }],
       endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } },
     });
-    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, { state: 'PUBLISHED' });
-    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${created.body.id}/revisions`, {});
-    await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${created.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: created.body.id, tier: name });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: name });
     const token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
     const call = async () => (await fetch(`${gatewayUrl}${context}/v1/pets`, { headers: { authorization: `Bearer ${token}` } })).status;
     await expect.poll(call, { timeout: 20_000, interval: 250 }).toBe(200);

@@ -36,13 +36,13 @@ export function trackProgress<T>(work: Promise<T>): Promise<T> {
   return work.finally(done);
 }
 
-export async function call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await trackProgress(
     fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': contentType },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     }),
   );
   const text = await res.text();

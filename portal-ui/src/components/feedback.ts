@@ -1,5 +1,5 @@
 import { ProblemError } from '../api/client.ts';
-import { h, mount } from './dom.ts';
+import { h, mount, type Attrs } from './dom.ts';
 
 /** A problem document as an alert: title, detail and the field errors no form field claimed. */
 export function errorBox(err: unknown, unclaimed?: Array<{ pointer: string; detail: string }>): HTMLElement {
@@ -101,7 +101,7 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLE
 }
 
 /** A button that runs `work` busy, showing a failure in `out` (delete, revoke, stop trusting…). */
-export function actionButton(label: string, attrs: Record<string, string>, out: HTMLElement, work: () => Promise<void>): HTMLButtonElement {
+export function actionButton(label: string, attrs: Attrs, out: HTMLElement, work: () => Promise<void>): HTMLButtonElement {
   const button = h('button', { type: 'button', ...attrs }, label);
   button.addEventListener('click', () =>
     void busy(button, async () => {

@@ -13,7 +13,6 @@ export function safeUrl(raw: string): string | null {
   const url = raw.replace(/[\u0000-\u0020\u007f-\u009f]/g, '');
   if (/^(https?:|mailto:)/i.test(url)) return url;
   if (/^#/.test(url) || (/^\//.test(url) && !/^\/\//.test(url))) return url;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || /^\/\//.test(url)) return null;
   return null;
 }
 

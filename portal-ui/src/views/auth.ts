@@ -1,6 +1,7 @@
 import { authApi } from '../api/devportal.ts';
+import { tags } from '../components/badges.ts';
 import { h, mount } from '../components/dom.ts';
-import { errorBox, field, onSubmit } from '../components/feedback.ts';
+import { field, onSubmit } from '../components/feedback.ts';
 import { layout } from '../components/layout.ts';
 import { navigate } from '../router.ts';
 import { refreshUser, user } from '../session.ts';
@@ -12,12 +13,7 @@ export function loginView(): void {
   const submit = h('button', { type: 'submit', id: 'login' }, 'Sign in');
   const form = h('form', { class: 'card narrow', 'aria-label': 'Sign in' }, field('Email', email), field('Password', password), submit, out);
   onSubmit(form, submit, out, async () => {
-    try {
-      await authApi.login(email.value, password.value);
-    } catch (err) {
-      mount(out, errorBox(err));
-      return;
-    }
+    await authApi.login(email.value, password.value);
     await refreshUser();
     navigate('#/catalog');
   });
@@ -61,7 +57,7 @@ export function accountView(): void {
       h('dt', {}, 'Member since'),
       h('dd', {}, new Date(me.user.createdAt).toLocaleDateString()),
       h('dt', {}, 'Permissions'),
-      h('dd', {}, h('div', { class: 'tags' }, ...me.scopes.map((s) => h('span', { class: 'tag' }, s)))),
+      h('dd', {}, tags(me.scopes)),
     ),
     h('div', { class: 'columns' }, renameForm(me.user.displayName), passwordForm()),
   );

@@ -48,7 +48,7 @@ function row(a: AdminApplication): HTMLElement {
 function client(a: AdminApplication, k: AdminApplication['keys'][number]): HTMLElement {
   const status = h('span', { 'aria-live': 'polite' });
   const grants = h('span', { class: 'muted' }, k.grantTypes.join(', '));
-  const box = h('input', { type: 'checkbox', 'data-password-grant': k.keyType, ...(k.grantTypes.includes('password') ? { checked: true } : {}) });
+  const box = h('input', { type: 'checkbox', 'data-password-grant': k.keyType, checked: k.grantTypes.includes('password') });
   box.addEventListener('change', () => {
     box.disabled = true;
     void adminApi

@@ -2,7 +2,7 @@ import { adminApi } from '../../api/admin.ts';
 import type { Settings, Workflow } from '../../api/types.ts';
 import { badge } from '../../components/badges.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, empty, errorBox } from '../../components/feedback.ts';
+import { actionButton, empty, errorBox } from '../../components/feedback.ts';
 import { render as reloadAdmin } from '../../router.ts';
 
 const LABEL: Record<Workflow['type'], string> = { USER_SIGNUP: 'Developer sign-up', APPLICATION_CREATION: 'New application', SUBSCRIPTION_CREATION: 'New subscription' };
@@ -21,27 +21,18 @@ export async function approvalsTab(): Promise<HTMLElement> {
 function request(w: Workflow): HTMLElement {
   const reason = h('input', { placeholder: 'Reason (optional, shown in the audit log)', 'aria-label': 'Reason' });
   const out = h('div', {});
-  const decide = (approve: boolean) => {
-    const b = h('button', { type: 'button', class: approve ? '' : 'danger', 'data-action': approve ? 'approve' : 'reject' }, approve ? 'Approve' : 'Reject');
-    b.addEventListener('click', () =>
-      void busy(b, async () => {
-        try {
-          await adminApi.decide(w.id, approve, reason.value);
-          await reloadAdmin();
-        } catch (err) {
-          mount(out, errorBox(err));
-        }
-      }),
-    );
-    return b;
-  };
+  const decide = (approve: boolean) =>
+    actionButton(approve ? 'Approve' : 'Reject', { class: approve ? '' : 'danger', 'data-action': approve ? 'approve' : 'reject' }, out, async () => {
+      await adminApi.decide(w.id, approve, reason.value);
+      await reloadAdmin();
+    });
   return h('li', { class: 'card', 'data-workflow': w.id }, h('strong', {}, LABEL[w.type]), ' ', badge(w.status), h('p', { class: 'muted' }, `${w.referenceId} · requested ${new Date(w.createdAt).toLocaleString()}`), h('div', { class: 'toolbar' }, reason, decide(true), decide(false)), out);
 }
 
 function switches(settings: Settings): HTMLElement {
   const out = h('span', { 'aria-live': 'polite' });
   const toggle = (label: string, checked: boolean, patch: (on: boolean) => Partial<Settings>) => {
-    const box = h('input', { type: 'checkbox', ...(checked ? { checked: true } : {}) });
+    const box = h('input', { type: 'checkbox', checked });
     box.addEventListener('change', () =>
       void adminApi.updateSettings(patch(box.checked)).then(
         () => mount(out, h('span', { class: 'ok' }, 'Saved')),

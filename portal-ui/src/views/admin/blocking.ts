@@ -1,7 +1,7 @@
 import { adminApi } from '../../api/admin.ts';
 import type { BlockingCondition } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, empty, errorBox, field, onSubmit } from '../../components/feedback.ts';
+import { actionButton, empty, errorBox, field, onSubmit } from '../../components/feedback.ts';
 import { render as reloadAdmin } from '../../router.ts';
 
 const TYPES: Array<[BlockingCondition['conditionType'], string, string]> = [
@@ -25,19 +25,12 @@ export async function blockingTab(): Promise<HTMLElement> {
 
 function row(c: BlockingCondition): HTMLElement {
   const out = h('div', {});
-  const enabled = h('input', { type: 'checkbox', 'aria-label': `Enabled: ${c.conditionValue}`, ...(c.enabled ? { checked: true } : {}) });
+  const enabled = h('input', { type: 'checkbox', 'aria-label': `Enabled: ${c.conditionValue}`, checked: c.enabled });
   enabled.addEventListener('change', () => void adminApi.toggleCondition(c.id, enabled.checked).catch((err: unknown) => mount(out, errorBox(err))));
-  const remove = h('button', { type: 'button', class: 'danger small' }, 'Delete');
-  remove.addEventListener('click', () =>
-    void busy(remove, async () => {
-      try {
-        await adminApi.deleteCondition(c.id);
-        await reloadAdmin();
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
-  );
+  const remove = actionButton('Delete', { class: 'danger small' }, out, async () => {
+    await adminApi.deleteCondition(c.id);
+    await reloadAdmin();
+  });
   return h('tr', {}, h('td', { 'data-label': 'Type' }, c.conditionType, c.inverted ? ' (all but)' : ''), h('td', { 'data-label': 'Value' }, h('code', {}, c.conditionValue)), h('td', { 'data-label': 'Enabled' }, enabled), h('td', {}, remove, out));
 }
 

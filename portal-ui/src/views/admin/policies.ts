@@ -69,7 +69,7 @@ function row(p: Policy, edit: (p: Policy) => void): HTMLElement {
   );
 }
 
-const options = <T extends string>(values: Array<[T, string]>, selected: string) => values.map(([v, label]) => h('option', { value: v, ...(v === selected ? { selected: true } : {}) }, label));
+const options = <T extends string>(values: Array<[T, string]>, selected: string) => values.map(([v, label]) => h('option', { value: v, selected: v === selected }, label));
 const number = (v: string) => (v.trim() === '' ? null : Number(v));
 
 /** The form for a new policy, or for changing one (its kind and name stay). */

@@ -20,7 +20,7 @@ export function limitText(l: { limit: number | null; quotaType: string; unitTime
   return l.limit === null ? 'Unlimited' : `${l.limit} ${l.quotaType === 'bandwidth' ? 'bytes' : 'requests'} / ${l.unitTime} ${l.timeUnit}`;
 }
 
-const option = (value: string, label: string, selected: boolean) => h('option', { value, ...(selected ? { selected: true } : {}) }, label);
+const option = (value: string, label: string, selected: boolean) => h('option', { value, selected }, label);
 const input = (el: Element, key: string) => el.querySelector<HTMLInputElement | HTMLSelectElement>(`:scope [data-key="${key}"]`) as HTMLInputElement;
 
 /**
@@ -54,7 +54,7 @@ export function conditionalGroupsEditor(initial: Group[]): { element: HTMLElemen
     const type = h('select', { 'data-key': 'type' }, ...Object.entries(TYPES).map(([t, d]) => option(t, d.label, t === (c?.type ?? 'header'))));
     const key = h('input', { 'data-key': 'key', value: c === null ? '' : c.type === 'ip' ? c.cidr : c.type === 'jwtClaim' ? c.claim : c.name });
     const value = h('input', { 'data-key': 'value', placeholder: 'equals', value: c === null || c.type === 'ip' ? '' : c.value });
-    const invert = h('input', { type: 'checkbox', 'data-key': 'invert', ...(c?.invert === true ? { checked: true } : {}) });
+    const invert = h('input', { type: 'checkbox', 'data-key': 'invert', checked: c?.invert === true });
     const sync = () => {
       key.placeholder = TYPES[type.value as ConditionType].placeholder;
       value.hidden = type.value === 'ip';

@@ -22,7 +22,7 @@ const SUBSCRIPTION_BY_ID = '__subscription';
 const metricOptions = (selected: AlertMetric, scopeType: AlertRule['scopeType'] | null) =>
   Object.entries(METRICS)
     .filter(([m]) => m !== 'quota_use' || scopeType !== 'API')
-    .map(([m, d]) => h('option', { value: m, ...(m === selected ? { selected: true } : {}) }, d.label));
+    .map(([m, d]) => h('option', { value: m, selected: m === selected }, d.label));
 const metricOf = (v: string) => v as AlertMetric;
 const describe = (r: { metric: AlertMetric; threshold: number }) => `${METRICS[r.metric].label} ≥ ${r.threshold} ${METRICS[r.metric].unit}`;
 
@@ -75,7 +75,7 @@ export async function alertsPanel(audience: AlertAudience, targets: AlertTarget[
     const metric = h('select', { 'data-pointer': '/metric' }, ...metricOptions(r.metric, r.scopeType));
     const threshold = h('input', { type: 'number', required: true, 'data-pointer': '/threshold', value: String(r.threshold) });
     const webhookUrl = h('input', { type: 'url', required: true, 'data-pointer': '/webhookUrl', value: r.webhookUrl });
-    const enabled = h('input', { type: 'checkbox', 'data-pointer': '/enabled', ...(r.enabled ? { checked: true } : {}) });
+    const enabled = h('input', { type: 'checkbox', 'data-pointer': '/enabled', checked: r.enabled });
     const save = h('button', { type: 'submit' }, 'Save rule');
     const out = h('div', {});
     const form = h('form', { class: 'stack-form', 'data-form': 'edit-alert' }, h('strong', {}, targetLabel(r)), h('div', { class: 'columns' }, field('Metric', metric), field('Threshold', threshold), field('Webhook URL', webhookUrl)), h('label', { class: 'check' }, enabled, ' Enabled'), h('div', { class: 'actions' }, save, h('button', { type: 'button', class: 'secondary', onclick: () => void refresh() }, 'Cancel')), out);

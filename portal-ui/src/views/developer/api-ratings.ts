@@ -1,7 +1,7 @@
 import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApiDetail, Rating, Ratings } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, errorBox, field, onSubmit } from '../../components/feedback.ts';
+import { actionButton, field, onSubmit } from '../../components/feedback.ts';
 
 /** 1–5 as stars, with the number for screen readers. */
 export function stars(rating: number): HTMLElement {
@@ -39,17 +39,10 @@ function rateForm(api: CatalogApiDetail, refresh: (note?: HTMLElement) => Promis
   const comment = h('textarea', { id: 'rate-comment', rows: '3', maxlength: '2000', 'data-pointer': '/comment' });
   const submit = h('button', { type: 'submit', id: 'rate-save' }, 'Save my rating');
   const out = h('div', { 'aria-live': 'polite' }, note ?? null);
-  const withdraw = h('button', { type: 'button', class: 'secondary', id: 'rate-withdraw' }, 'Withdraw my rating');
-  withdraw.addEventListener('click', () =>
-    void busy(withdraw, async () => {
-      try {
-        await devportalApi.withdrawRating(api.id);
-        await refresh(h('p', { class: 'ok' }, 'Your rating is withdrawn.'));
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
-  );
+  const withdraw = actionButton('Withdraw my rating', { class: 'secondary', id: 'rate-withdraw' }, out, async () => {
+    await devportalApi.withdrawRating(api.id);
+    await refresh(h('p', { class: 'ok' }, 'Your rating is withdrawn.'));
+  });
   const form = h('form', { id: 'rate-form' }, h('h3', {}, 'Your rating'), h('p', { class: 'hint' }, 'One rating per person: saving again replaces yours. The publisher may hide comments.'), field('Stars', rating), field('Comment (optional)', comment), h('div', { class: 'actions' }, submit, withdraw), out);
   onSubmit(form, submit, out, async () => {
     await devportalApi.rate(api.id, { rating: Number(rating.value), comment: comment.value });

@@ -3,7 +3,7 @@ import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApiDetail, KeyType } from '../../api/types.ts';
 import { publicGatewayUrl } from '../../config.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, errorBox } from '../../components/feedback.ts';
+import { actionButton, errorBox } from '../../components/feedback.ts';
 import { renderReference } from '../../components/openapi.ts';
 import { consoleInterceptor, type Credential } from '../../components/try-it.ts';
 
@@ -53,20 +53,13 @@ async function credentialsPanel(api: CatalogApiDetail, credential: Credential, p
   } else {
     const appSelect = h('select', { id: 'try-app', 'aria-label': 'Application' }, ...subscribed.map((a) => h('option', { value: a.id }, a.name)));
     const keyType = h('select', { id: 'try-key-type', 'aria-label': 'Key type' }, h('option', { value: 'PRODUCTION' }, 'Production'), h('option', { value: 'SANDBOX' }, 'Sandbox'));
-    const get = h('button', { type: 'button', class: 'secondary', id: 'try-get-token' }, 'Get a test token');
-    get.addEventListener('click', () =>
-      void busy(get, async () => {
-        try {
-          const t = await devportalApi.testToken(appSelect.value, keyType.value as KeyType);
-          mode.value = 'bearer';
-          value.value = t.accessToken;
-          sync();
-          mount(out, h('p', { class: 'ok' }, `Using a token of ${appSelect.selectedOptions[0]?.textContent ?? 'the application'}, valid ${Math.round(t.expiresIn / 60)} minutes.`));
-        } catch (err) {
-          mount(out, errorBox(err));
-        }
-      }),
-    );
+    const get = actionButton('Get a test token', { class: 'secondary', id: 'try-get-token' }, out, async () => {
+      const t = await devportalApi.testToken(appSelect.value, keyType.value as KeyType);
+      mode.value = 'bearer';
+      value.value = t.accessToken;
+      sync();
+      mount(out, h('p', { class: 'ok' }, `Using a token of ${appSelect.selectedOptions[0]?.textContent ?? 'the application'}, valid ${Math.round(t.expiresIn / 60)} minutes.`));
+    });
     tokenForm = h('div', { class: 'toolbar' }, appSelect, keyType, get);
   }
   return h('section', { class: 'card', id: 'try-credentials' }, h('h2', {}, 'Credentials for the console'), h('div', { class: 'toolbar' }, mode, value), where, tokenForm, out);

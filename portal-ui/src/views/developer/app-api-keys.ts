@@ -1,7 +1,7 @@
 import { devportalApi } from '../../api/devportal.ts';
 import type { ApiKey, Application } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, errorBox, onSubmit } from '../../components/feedback.ts';
+import { actionButton, onSubmit } from '../../components/feedback.ts';
 import { shownOnce } from '../../components/secret.ts';
 
 /** API keys: created with a name, key type and expiry, shown once, revoked at once. */
@@ -14,7 +14,6 @@ export async function apiKeysSection(app: Application): Promise<HTMLElement> {
     const days = h('input', { type: 'number', min: '1', max: '3650', placeholder: 'Expires in days (blank: never)', 'aria-label': 'Expires in days', 'data-pointer': '/expiresInDays' });
     const submit = h('button', { type: 'submit', class: 'secondary' }, 'Create API key');
     const out = h('div', {});
-    const shown = h('div', {});
     const form = h('form', { class: 'inline', 'data-form': 'api-key' }, name, keyType, days, submit, out);
     onSubmit(form, submit, out, async () => {
       const created = await devportalApi.createApiKey(app.id, { name: name.value, keyType: keyType.value === 'SANDBOX' ? 'SANDBOX' : 'PRODUCTION', expiresInDays: days.value === '' ? null : Number(days.value) });
@@ -27,7 +26,6 @@ export async function apiKeysSection(app: Application): Promise<HTMLElement> {
       h('h3', {}, 'API keys'),
       active.length === 0 ? h('p', { class: 'muted' }, 'No API keys. Create one for callers that cannot use OAuth2.') : h('ul', { class: 'plain' }, ...active.map((k) => keyRow(app, k, () => void render()))),
       form,
-      shown,
     );
   };
   await render();
@@ -35,18 +33,11 @@ export async function apiKeysSection(app: Application): Promise<HTMLElement> {
 }
 
 function keyRow(app: Application, key: ApiKey, refresh: () => void): HTMLElement {
-  const revoke = h('button', { type: 'button', class: 'danger small' }, 'Revoke');
   const out = h('span', {});
-  revoke.addEventListener('click', () =>
-    void busy(revoke, async () => {
-      try {
-        await devportalApi.revokeApiKey(app.id, key.id);
-        refresh();
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
-  );
+  const revoke = actionButton('Revoke', { class: 'danger small' }, out, async () => {
+    await devportalApi.revokeApiKey(app.id, key.id);
+    refresh();
+  });
   const expiry = key.expiresAt === null ? 'never expires' : `expires ${new Date(key.expiresAt).toLocaleDateString()}`;
   return h('li', {}, h('strong', {}, key.name), ` · ${key.keyType} · `, h('code', {}, `${key.prefix}…`), ` · ${expiry} `, revoke, out);
 }

@@ -2,7 +2,7 @@ import { devportalApi } from '../../api/devportal.ts';
 import type { Application, KeyType, Keys } from '../../api/types.ts';
 import { publicGatewayUrl } from '../../config.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, errorBox } from '../../components/feedback.ts';
+import { actionButton, busy, errorBox } from '../../components/feedback.ts';
 import { codeBlock, shownOnce } from '../../components/secret.ts';
 
 const KEY_TYPES: KeyType[] = ['PRODUCTION', 'SANDBOX'];
@@ -18,31 +18,17 @@ function keyBlock(app: Application, keyType: KeyType, keys: Keys | undefined, ga
   const secretBox = h('div', {});
   const box = h('div', { class: 'key-block', 'data-key-type': keyType });
   if (keys === undefined) {
-    const generate = h('button', { type: 'button', class: 'secondary' }, `Generate ${lower} keys`);
-    generate.addEventListener('click', () =>
-      void busy(generate, async () => {
-        try {
-          const created = await devportalApi.generateKeys(app.id, keyType);
-          mount(box, h('h4', {}, keyType), shownOnce('client_secret', created.consumerSecret, [h('p', {}, 'client_id ', h('code', {}, created.consumerKey))]), h('p', { class: 'hint' }, 'Reload the page to get a test token and the curl line.'));
-        } catch (err) {
-          mount(secretBox, errorBox(err));
-        }
-      }),
-    );
+    const generate = actionButton(`Generate ${lower} keys`, { class: 'secondary' }, secretBox, async () => {
+      const created = await devportalApi.generateKeys(app.id, keyType);
+      mount(box, h('h4', {}, keyType), shownOnce('client_secret', created.consumerSecret, [h('p', {}, 'client_id ', h('code', {}, created.consumerKey))]), h('p', { class: 'hint' }, 'Reload the page to get a test token and the curl line.'));
+    });
     mount(box, h('h4', {}, keyType), h('p', { class: 'muted' }, `No ${lower} keys yet.`), generate, secretBox);
     return box;
   }
-  const regenerate = h('button', { type: 'button', class: 'secondary small' }, 'Regenerate secret');
-  regenerate.addEventListener('click', () =>
-    void busy(regenerate, async () => {
-      try {
-        const created = await devportalApi.regenerateSecret(app.id, keyType);
-        mount(secretBox, shownOnce('client_secret', created.consumerSecret, [h('p', {}, 'Tokens issued with the old secret stopped working.')]));
-      } catch (err) {
-        mount(secretBox, errorBox(err));
-      }
-    }),
-  );
+  const regenerate = actionButton('Regenerate secret', { class: 'secondary small' }, secretBox, async () => {
+    const created = await devportalApi.regenerateSecret(app.id, keyType);
+    mount(secretBox, shownOnce('client_secret', created.consumerSecret, [h('p', {}, 'Tokens issued with the old secret stopped working.')]));
+  });
   mount(
     box,
     h('h4', {}, keyType),

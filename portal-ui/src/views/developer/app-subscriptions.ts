@@ -2,11 +2,11 @@ import { devportalApi } from '../../api/devportal.ts';
 import type { Application, CatalogApi, Subscription } from '../../api/types.ts';
 import { badge } from '../../components/badges.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, errorBox, onSubmit } from '../../components/feedback.ts';
+import { actionButton, errorBox, onSubmit } from '../../components/feedback.ts';
 
 /** Subscriptions with their tier and status, tier change, unsubscribe, and subscribing to more APIs. */
-export async function subscriptionsSection(app: Application, refresh: () => Promise<void>): Promise<HTMLElement> {
-  const [{ list: subs }, { list: catalog }] = await Promise.all([devportalApi.subscriptions(app.id), devportalApi.catalog()]);
+export async function subscriptionsSection(app: Application, catalog: CatalogApi[], refresh: () => Promise<void>): Promise<HTMLElement> {
+  const { list: subs } = await devportalApi.subscriptions(app.id);
   return h(
     'section',
     { class: 'subscriptions' },
@@ -19,24 +19,17 @@ export async function subscriptionsSection(app: Application, refresh: () => Prom
 function subscriptionRow(sub: Subscription, api: CatalogApi | undefined, refresh: () => Promise<void>): HTMLElement {
   const out = h('span', {});
   const tiers = api?.subscriptionTiers ?? [sub.tier];
-  const tier = h('select', { 'aria-label': `Tier for ${sub.apiName}`, 'data-field': 'change-tier' }, ...tiers.map((t) => h('option', { value: t, ...(t === sub.tier ? { selected: true } : {}) }, t)));
+  const tier = h('select', { 'aria-label': `Tier for ${sub.apiName}`, 'data-field': 'change-tier' }, ...tiers.map((t) => h('option', { value: t, selected: t === sub.tier }, t)));
   tier.addEventListener('change', () =>
     void devportalApi.changeTier(sub.id, tier.value).then(
       () => mount(out, h('span', { class: 'ok' }, ' Tier changed')),
       (err: unknown) => mount(out, errorBox(err)),
     ),
   );
-  const remove = h('button', { type: 'button', class: 'danger small' }, 'Unsubscribe');
-  remove.addEventListener('click', () =>
-    void busy(remove, async () => {
-      try {
-        await devportalApi.unsubscribe(sub.id);
-        await refresh();
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
-  );
+  const remove = actionButton('Unsubscribe', { class: 'danger small' }, out, async () => {
+    await devportalApi.unsubscribe(sub.id);
+    await refresh();
+  });
   return h('li', { 'data-subscription': sub.id }, h('a', { href: `#/apis/${encodeURIComponent(sub.apiId)}` }, `${sub.apiName} ${sub.apiVersion}`), ' · ', tier, ' · ', badge(sub.status), ' ', remove, out);
 }
 

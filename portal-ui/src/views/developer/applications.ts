@@ -1,15 +1,16 @@
 import { devportalApi } from '../../api/devportal.ts';
-import type { Application } from '../../api/types.ts';
+import type { Application, CatalogApi } from '../../api/types.ts';
+import { badge } from '../../components/badges.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, empty, errorBox, field, onSubmit } from '../../components/feedback.ts';
+import { actionButton, empty, field, onSubmit } from '../../components/feedback.ts';
 import { layout } from '../../components/layout.ts';
 import { apiKeysSection } from './app-api-keys.ts';
 import { keysSection } from './app-keys.ts';
 import { subscriptionsSection } from './app-subscriptions.ts';
 
-/** Applications: create, rename, delete; per application its keys, API keys and subscriptions. */
+/** Applications: create, rename, delete; per application its keys, API keys and subscriptions (the catalog fetched once for all). */
 export async function applicationsView(): Promise<void> {
-  const { list } = await devportalApi.applications();
+  const [{ list }, { list: catalog }] = await Promise.all([devportalApi.applications(), devportalApi.catalog()]);
   const name = h('input', { id: 'app-name', placeholder: 'Application name', required: true, 'data-pointer': '/name', 'aria-label': 'Application name' });
   const description = h('input', { id: 'app-description', placeholder: 'Description (optional)', 'data-pointer': '/description', 'aria-label': 'Description' });
   const create = h('button', { type: 'submit' }, 'Create application');
@@ -19,16 +20,16 @@ export async function applicationsView(): Promise<void> {
     await devportalApi.createApplication({ name: name.value, description: description.value });
     await applicationsView();
   });
-  const cards = await Promise.all(list.map(applicationCard));
+  const cards = await Promise.all(list.map((app) => applicationCard(app, catalog)));
   layout('Applications', form, list.length === 0 ? empty('No applications yet: create one above, subscribe it to an API from the catalog and generate keys.') : h('div', { class: 'stack', id: 'applications' }, ...cards));
 }
 
-async function applicationCard(app: Application): Promise<HTMLElement> {
-  const [keys, apiKeys, subs] = await Promise.all([keysSection(app), apiKeysSection(app), subscriptionsSection(app, () => applicationsView())]);
+async function applicationCard(app: Application, catalog: CatalogApi[]): Promise<HTMLElement> {
+  const [keys, apiKeys, subs] = await Promise.all([keysSection(app), apiKeysSection(app), subscriptionsSection(app, catalog, () => applicationsView())]);
   return h(
     'article',
     { class: 'card', 'data-app': app.name },
-    h('div', { class: 'card-head' }, h('h2', {}, app.name), app.status === 'APPROVED' ? null : h('span', { class: `badge ${app.status.toLowerCase()}` }, app.status), editControls(app)),
+    h('div', { class: 'card-head' }, h('h2', {}, app.name), app.status === 'APPROVED' ? null : badge(app.status), editControls(app)),
     app.description === '' ? null : h('p', {}, app.description),
     h('p', { class: 'muted' }, `Application tier: ${app.throttlingPolicy} · `, h('a', { href: `#/usage/${encodeURIComponent(app.id)}` }, 'Usage')),
     keys,
@@ -56,17 +57,10 @@ function editControls(app: Application): HTMLElement {
   });
   remove.addEventListener('click', () => {
     const out = h('div', {});
-    const confirm = h('button', { type: 'button', class: 'danger', 'data-action': 'confirm-delete' }, `Delete ${app.name}`);
-    confirm.addEventListener('click', () =>
-      void busy(confirm, async () => {
-        try {
-          await devportalApi.deleteApplication(app.id);
-          await applicationsView();
-        } catch (err) {
-          mount(out, errorBox(err));
-        }
-      }),
-    );
+    const confirm = actionButton(`Delete ${app.name}`, { class: 'danger', 'data-action': 'confirm-delete' }, out, async () => {
+      await devportalApi.deleteApplication(app.id);
+      await applicationsView();
+    });
     mount(box, h('div', { class: 'warning' }, h('p', {}, 'Every token, refresh token and API key of this application stops working at once.'), confirm, ' ', h('button', { type: 'button', class: 'secondary', onclick: () => void applicationsView() }, 'Keep it'), out));
     confirm.focus();
   });

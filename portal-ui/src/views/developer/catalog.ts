@@ -12,14 +12,16 @@ export async function catalogView(): Promise<void> {
   const list = h('div', { class: 'grid', id: 'catalog', 'aria-live': 'polite' });
   const { list: all } = await devportalApi.catalog();
   for (const t of [...new Set(all.flatMap((a) => a.tags))].sort()) tagSelect.append(h('option', { value: t }, t));
+  const show = (apis: CatalogApi[]) => {
+    if (apis.length === 0) mount(list, empty(all.length === 0 ? 'The catalog is empty. Publishers publish and deploy APIs from the Publisher view.' : 'No API matches. Try another word or clear the tag filter.'));
+    else mount(list, ...apis.map(card));
+  };
   let seq = 0;
   const load = async () => {
     const mine = ++seq;
     try {
       const { list: apis } = await devportalApi.catalog(search.value.trim(), tagSelect.value);
-      if (mine !== seq) return;
-      if (apis.length === 0) mount(list, empty(all.length === 0 ? 'The catalog is empty. Publishers publish and deploy APIs from the Publisher view.' : 'No API matches. Try another word or clear the tag filter.'));
-      else mount(list, ...apis.map(card));
+      if (mine === seq) show(apis);
     } catch (err) {
       mount(list, errorBox(err));
     }
@@ -27,7 +29,7 @@ export async function catalogView(): Promise<void> {
   search.addEventListener('input', () => void load());
   tagSelect.addEventListener('change', () => void load());
   layout('API catalog', h('div', { class: 'toolbar' }, search, tagSelect), list);
-  await load();
+  show(all);
 }
 
 function card(api: CatalogApi): HTMLElement {

@@ -47,7 +47,7 @@ export async function usageView(params: Record<string, string>): Promise<void> {
     layout('Usage', empty('No applications yet: create one, subscribe it to an API and call it; its traffic shows up here.', h('a', { class: 'button', href: '#/applications' }, 'Go to applications')));
     return;
   }
-  const appSelect = h('select', { id: 'usage-app', 'aria-label': 'Application' }, h('option', { value: '' }, 'All applications'), ...apps.map((a) => h('option', { value: a.id, ...(a.id === params['applicationId'] ? { selected: true } : {}) }, a.name)));
+  const appSelect = h('select', { id: 'usage-app', 'aria-label': 'Application' }, h('option', { value: '' }, 'All applications'), ...apps.map((a) => h('option', { value: a.id, selected: a.id === params['applicationId'] }, a.name)));
   const apiSelect = h('select', { id: 'usage-api', 'aria-label': 'API' }, h('option', { value: '' }, 'All APIs'), ...apis.map((a) => h('option', { value: a.id }, `${a.name} ${a.version}`)));
   const range = h('select', { id: 'usage-range', 'aria-label': 'Time range' }, ...Object.entries(RANGES).map(([k, r]) => h('option', { value: k }, r.label)));
   const refresh = h('button', { type: 'button', class: 'secondary', id: 'usage-refresh' }, 'Refresh');

@@ -1,7 +1,7 @@
 import { publisherApi } from '../../api/publisher.ts';
 import type { Collaborator, PublisherApi } from '../../api/types.ts';
-import { h, mount } from '../../components/dom.ts';
-import { busy, empty, errorBox, field, onSubmit } from '../../components/feedback.ts';
+import { h } from '../../components/dom.ts';
+import { actionButton, empty, field, onSubmit } from '../../components/feedback.ts';
 import { user } from '../../session.ts';
 
 /**
@@ -35,16 +35,9 @@ export async function collaboratorsTab(api: PublisherApi, reload: () => Promise<
 
 function row(api: PublisherApi, c: Collaborator, owner: boolean, reload: () => Promise<void>): HTMLElement {
   const out = h('div', {});
-  const remove = h('button', { type: 'button', class: 'danger small', 'data-action': 'remove', 'aria-label': `Stop sharing with ${c.email}` }, 'Remove');
-  remove.addEventListener('click', () =>
-    void busy(remove, async () => {
-      try {
-        await publisherApi.removeCollaborator(api.id, c.userId);
-        await reload();
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
-  );
+  const remove = actionButton('Remove', { class: 'danger small', 'data-action': 'remove', 'aria-label': `Stop sharing with ${c.email}` }, out, async () => {
+    await publisherApi.removeCollaborator(api.id, c.userId);
+    await reload();
+  });
   return h('tr', { 'data-collaborator': c.email }, h('td', { 'data-label': 'Name' }, c.displayName), h('td', { 'data-label': 'Email' }, c.email), h('td', {}, owner ? remove : null, out));
 }

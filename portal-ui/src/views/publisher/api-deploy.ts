@@ -1,7 +1,7 @@
 import { publisherApi } from '../../api/publisher.ts';
 import type { Deployment, PublisherApi, Revision } from '../../api/types.ts';
-import { h, mount } from '../../components/dom.ts';
-import { busy, errorBox, onSubmit } from '../../components/feedback.ts';
+import { h } from '../../components/dom.ts';
+import { actionButton, onSubmit } from '../../components/feedback.ts';
 import { can } from '../../session.ts';
 import { lifecycleButtons } from './lifecycle.ts';
 
@@ -40,17 +40,10 @@ export async function deployTab(api: PublisherApi, reload: () => Promise<void>):
 function envRow(api: PublisherApi, name: string, displayName: string, deployed: Deployment | undefined, revisions: Revision[], reload: () => Promise<void>): HTMLElement {
   const rev = revisions.find((r) => r.id === deployed?.revisionId);
   const out = h('span', {});
-  const undeploy = h('button', { type: 'button', class: 'danger small' }, 'Undeploy');
-  undeploy.addEventListener('click', () =>
-    void busy(undeploy, async () => {
-      try {
-        await publisherApi.undeploy(api.id, name);
-        await reload();
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
-  );
+  const undeploy = actionButton('Undeploy', { class: 'danger small' }, out, async () => {
+    await publisherApi.undeploy(api.id, name);
+    await reload();
+  });
   return h('li', { 'data-environment': name }, h('strong', {}, displayName), ` (${name}): `, deployed === undefined ? h('span', { class: 'muted' }, 'not deployed') : h('span', {}, `serves revision ${rev?.number ?? '?'} since ${new Date(deployed.deployedAt).toLocaleString()} `, can('api:deploy') ? undeploy : null), out);
 }
 
@@ -60,18 +53,10 @@ function revisionRow(api: PublisherApi, r: Revision, environments: string[], dep
   const buttons = environments.map((env) => {
     const current = live.includes(env);
     const older = deployments.some((d) => d.environment === env);
-    const b = h('button', { type: 'button', class: 'secondary small', 'data-deploy': `${r.number}:${env}`, ...(current ? { disabled: true } : {}) }, current ? `Live on ${env}` : `${older ? 'Roll to' : 'Deploy to'} ${env}`);
-    b.addEventListener('click', () =>
-      void busy(b, async () => {
-        try {
-          await publisherApi.deploy(api.id, r.id, [env]);
-          await reload();
-        } catch (err) {
-          mount(out, errorBox(err));
-        }
-      }),
-    );
-    return b;
+    return actionButton(current ? `Live on ${env}` : `${older ? 'Roll to' : 'Deploy to'} ${env}`, { class: 'secondary small', 'data-deploy': `${r.number}:${env}`, disabled: current }, out, async () => {
+      await publisherApi.deploy(api.id, r.id, [env]);
+      await reload();
+    });
   });
   return h('li', { 'data-revision': String(r.number) }, h('strong', {}, `Revision ${r.number}`), ` · ${new Date(r.createdAt).toLocaleString()}${r.description === '' ? '' : ` · ${r.description}`} `, ...(can('api:deploy') ? buttons : []), out);
 }

@@ -1,7 +1,7 @@
 import { publisherApi } from '../../api/publisher.ts';
 import type { ApiDocument, PublisherApi } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
-import { busy, empty, errorBox, field, onSubmit } from '../../components/feedback.ts';
+import { actionButton, empty, field, onSubmit } from '../../components/feedback.ts';
 import { markdown } from '../../components/markdown.ts';
 
 const TYPES = ['HOWTO', 'SAMPLES', 'PUBLIC_FORUM', 'SUPPORT_FORUM', 'OTHER'] as const;
@@ -22,24 +22,17 @@ export async function documentsTab(api: PublisherApi): Promise<HTMLElement> {
 }
 
 function docRow(api: PublisherApi, d: ApiDocument, edit: () => void, refresh: () => void): HTMLElement {
-  const remove = h('button', { type: 'button', class: 'danger small' }, 'Delete');
   const out = h('span', {});
-  remove.addEventListener('click', () =>
-    void busy(remove, async () => {
-      try {
-        await publisherApi.deleteDocument(api.id, d.id);
-        refresh();
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
-  );
+  const remove = actionButton('Delete', { class: 'danger small' }, out, async () => {
+    await publisherApi.deleteDocument(api.id, d.id);
+    refresh();
+  });
   return h('li', { class: 'card' }, h('strong', {}, d.name), ` · ${d.type} `, h('button', { type: 'button', class: 'secondary small', onclick: edit }, 'Edit'), remove, out);
 }
 
 function editor(api: PublisherApi, doc: ApiDocument | null, saved: () => void): HTMLElement {
   const name = h('input', { id: 'doc-name', value: doc?.name ?? '', required: true, 'data-pointer': '/name' });
-  const type = h('select', { id: 'doc-type', 'data-pointer': '/type' }, ...TYPES.map((t) => h('option', { value: t, ...(t === doc?.type ? { selected: true } : {}) }, t)));
+  const type = h('select', { id: 'doc-type', 'data-pointer': '/type' }, ...TYPES.map((t) => h('option', { value: t, selected: t === doc?.type }, t)));
   const content = h('textarea', { id: 'doc-content', rows: '12', 'data-pointer': '/content' });
   content.value = doc?.content ?? '';
   const preview = h('div', { class: 'card preview', id: 'doc-preview', 'aria-label': 'Preview' });

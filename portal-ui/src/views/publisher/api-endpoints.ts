@@ -30,7 +30,7 @@ export function endpointsTab(api: PublisherApi, reload: () => Promise<void>): HT
 function endpointFieldset(side: Side, e: Endpoint | undefined): { element: HTMLElement; value(): EndpointInput | null } {
   const p = `/endpoints/${side}`;
   const title = side === 'production' ? 'Production' : 'Sandbox';
-  const strategy = h('select', { 'data-pointer': `${p}/strategy`, 'data-field': 'strategy' }, ...(Object.keys(STRATEGIES) as EndpointStrategy[]).map((s) => h('option', { value: s, ...(s === (e?.strategy ?? 'single') ? { selected: true } : {}) }, STRATEGIES[s])));
+  const strategy = h('select', { 'data-pointer': `${p}/strategy`, 'data-field': 'strategy' }, ...(Object.keys(STRATEGIES) as EndpointStrategy[]).map((s) => h('option', { value: s, selected: s === (e?.strategy ?? 'single') }, STRATEGIES[s])));
   const urls = rowsEditor({
     id: `${side}-urls`,
     columns: [

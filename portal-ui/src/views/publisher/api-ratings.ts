@@ -1,7 +1,8 @@
 import { publisherApi } from '../../api/publisher.ts';
 import type { PublisherApi, Rating } from '../../api/types.ts';
-import { h, mount } from '../../components/dom.ts';
-import { busy, empty, errorBox } from '../../components/feedback.ts';
+import { badge } from '../../components/badges.ts';
+import { h } from '../../components/dom.ts';
+import { actionButton, empty } from '../../components/feedback.ts';
 import { can } from '../../session.ts';
 import { ratingSummary, stars } from '../developer/api-ratings.ts';
 
@@ -20,21 +21,14 @@ export async function ratingsTab(api: PublisherApi, reload: () => Promise<void>)
 
 function row(api: PublisherApi, r: Rating, reload: () => Promise<void>): HTMLElement {
   const out = h('div', {});
-  const toggle = h('button', { type: 'button', class: r.hidden ? 'secondary small' : 'danger small', 'data-action': r.hidden ? 'show' : 'hide' }, r.hidden ? 'Show again' : 'Hide');
-  toggle.addEventListener('click', () =>
-    void busy(toggle, async () => {
-      try {
-        await publisherApi.moderateRating(api.id, r.id, { hidden: !r.hidden });
-        await reload();
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
-  );
+  const toggle = actionButton(r.hidden ? 'Show again' : 'Hide', { class: r.hidden ? 'secondary small' : 'danger small', 'data-action': r.hidden ? 'show' : 'hide' }, out, async () => {
+    await publisherApi.moderateRating(api.id, r.id, { hidden: !r.hidden });
+    await reload();
+  });
   return h(
     'li',
     { class: `card rating${r.hidden ? ' hidden-rating' : ''}`, 'data-rating': r.id, 'data-author': r.author },
-    h('div', { class: 'card-head' }, stars(r.rating), h('strong', {}, r.author), h('span', { class: 'muted' }, new Date(r.createdAt).toLocaleString()), r.hidden ? h('span', { class: 'badge hidden' }, 'HIDDEN') : null, can('api:publish') ? h('span', { class: 'actions' }, toggle) : null),
+    h('div', { class: 'card-head' }, stars(r.rating), h('strong', {}, r.author), h('span', { class: 'muted' }, new Date(r.createdAt).toLocaleString()), r.hidden ? badge('HIDDEN') : null, can('api:publish') ? h('span', { class: 'actions' }, toggle) : null),
     r.comment === '' ? h('p', { class: 'muted' }, 'No comment.') : h('p', { class: 'comment' }, r.comment),
     out,
   );

@@ -19,11 +19,11 @@ export async function resourcesTab(api: PublisherApi, reload: () => Promise<void
   const tbody = h('tbody', {});
   const addRow = (r?: PublisherApi['resources'][number]) => {
     const i = tbody.children.length;
-    const method = h('select', { 'aria-label': 'Method', 'data-pointer': `/resources/${i}/method` }, ...METHODS.map((m) => h('option', { value: m, ...(m === r?.method ? { selected: true } : {}) }, m)));
+    const method = h('select', { 'aria-label': 'Method', 'data-pointer': `/resources/${i}/method` }, ...METHODS.map((m) => h('option', { value: m, selected: m === r?.method }, m)));
     const path = h('input', { value: r?.path ?? '/', 'aria-label': 'Path template', 'data-pointer': `/resources/${i}/path`, required: true });
-    const auth = h('select', { 'aria-label': 'Security', 'data-pointer': `/resources/${i}/authType` }, ...AUTH.map(([v, label]) => h('option', { value: v, ...(v === (r?.authType ?? 'oauth2_or_api_key') ? { selected: true } : {}) }, label)));
+    const auth = h('select', { 'aria-label': 'Security', 'data-pointer': `/resources/${i}/authType` }, ...AUTH.map(([v, label]) => h('option', { value: v, selected: v === (r?.authType ?? 'oauth2_or_api_key') }, label)));
     const scopes = h('input', { value: (r?.scopes ?? []).join(' '), placeholder: 'space separated', 'aria-label': 'Scopes', 'data-pointer': `/resources/${i}/scopes` });
-    const policy = h('select', { 'aria-label': 'Resource policy', 'data-pointer': `/resources/${i}/throttlingPolicy` }, h('option', { value: '' }, 'API default'), ...policies.map((p) => h('option', { value: p.name, ...(p.name === r?.throttlingPolicy ? { selected: true } : {}) }, p.displayName)));
+    const policy = h('select', { 'aria-label': 'Resource policy', 'data-pointer': `/resources/${i}/throttlingPolicy` }, h('option', { value: '' }, 'API default'), ...policies.map((p) => h('option', { value: p.name, selected: p.name === r?.throttlingPolicy }, p.displayName)));
     const row = h('tr', { class: 'resource-row' }, h('td', { 'data-label': 'Method' }, method), h('td', { 'data-label': 'Path' }, path), h('td', { 'data-label': 'Security' }, auth), h('td', { 'data-label': 'Scopes' }, scopes), h('td', { 'data-label': 'Policy' }, policy), h('td', {}, h('button', { type: 'button', class: 'danger small', 'aria-label': 'Remove resource', onclick: () => row.remove() }, 'Remove')));
     tbody.append(row);
     return path;

@@ -13,12 +13,12 @@ export async function settingsTab(api: PublisherApi, reload: () => Promise<void>
   const description = h('textarea', { rows: '4', 'data-pointer': '/description' });
   description.value = api.description;
   const tagsInput = h('input', { value: api.tags.join(', '), 'data-pointer': '/tags' });
-  const tierBoxes = tiers.map((t) => h('input', { type: 'checkbox', value: t.name, ...(api.subscriptionTiers.includes(t.name) ? { checked: true } : {}) }));
-  const isDefault = h('input', { type: 'checkbox', ...(api.isDefaultVersion ? { checked: true } : {}) });
-  const corsOn = h('input', { type: 'checkbox', ...(api.cors?.enabled === true ? { checked: true } : {}) });
+  const tierBoxes = tiers.map((t) => h('input', { type: 'checkbox', value: t.name, checked: api.subscriptionTiers.includes(t.name) }));
+  const isDefault = h('input', { type: 'checkbox', checked: api.isDefaultVersion });
+  const corsOn = h('input', { type: 'checkbox', checked: api.cors?.enabled === true });
   const corsOrigins = h('input', { value: (api.cors?.allowOrigins ?? []).join(', '), placeholder: 'https://app.example.com, *', 'data-pointer': '/cors/allowOrigins' });
-  const corsCreds = h('input', { type: 'checkbox', ...(api.cors?.allowCredentials === true ? { checked: true } : {}) });
-  const backendJwt = h('input', { type: 'checkbox', ...(api.backendJwt ? { checked: true } : {}) });
+  const corsCreds = h('input', { type: 'checkbox', checked: api.cors?.allowCredentials === true });
+  const backendJwt = h('input', { type: 'checkbox', checked: api.backendJwt });
   const submit = h('button', { type: 'submit' }, 'Save changes');
   const out = h('div', { 'aria-live': 'polite' });
   const form = h(

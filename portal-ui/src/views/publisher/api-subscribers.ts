@@ -1,8 +1,8 @@
 import { publisherApi } from '../../api/publisher.ts';
 import type { PublisherApi, Subscriber } from '../../api/types.ts';
 import { badge } from '../../components/badges.ts';
-import { h, mount } from '../../components/dom.ts';
-import { busy, empty, errorBox } from '../../components/feedback.ts';
+import { h } from '../../components/dom.ts';
+import { actionButton, empty } from '../../components/feedback.ts';
 
 /** Who subscribes, on which tier, and blocking (all keys or production only) or unblocking them. */
 export async function subscribersTab(api: PublisherApi, reload: () => Promise<void>): Promise<HTMLElement> {
@@ -18,20 +18,11 @@ export async function subscribersTab(api: PublisherApi, reload: () => Promise<vo
 
 function row(s: Subscriber, reload: () => Promise<void>): HTMLElement {
   const out = h('div', {});
-  const act = (label: string, cls: string, work: () => Promise<unknown>) => {
-    const b = h('button', { type: 'button', class: `${cls} small`, 'data-action': label.toLowerCase().replace(/\W+/g, '-') }, label);
-    b.addEventListener('click', () =>
-      void busy(b, async () => {
-        try {
-          await work();
-          await reload();
-        } catch (err) {
-          mount(out, errorBox(err));
-        }
-      }),
-    );
-    return b;
-  };
+  const act = (label: string, cls: string, work: () => Promise<unknown>) =>
+    actionButton(label, { class: `${cls} small`, 'data-action': label.toLowerCase().replace(/\W+/g, '-') }, out, async () => {
+      await work();
+      await reload();
+    });
   const decided = s.status === 'ON_HOLD' || s.status === 'REJECTED';
   const actions = decided ? [h('span', { class: 'muted' }, 'Decided by its approval workflow')] : s.status === 'UNBLOCKED' ? [act('Block', 'danger', () => publisherApi.block(s.id)), act('Block production only', 'secondary', () => publisherApi.block(s.id, 'PROD_ONLY_BLOCKED'))] : [act('Unblock', 'secondary', () => publisherApi.unblock(s.id))];
   return h('tr', { 'data-subscriber': s.subscriber }, h('td', { 'data-label': 'Application' }, s.applicationName), h('td', { 'data-label': 'Developer' }, s.subscriber), h('td', { 'data-label': 'Tier' }, s.tier), h('td', { 'data-label': 'Status' }, badge(s.status)), h('td', {}, ...actions, out));

@@ -12,8 +12,8 @@ const ROLES: Record<Role, string> = { admin: 'Admins', publisher: 'Publishers', 
 
 /** Who finds the API in the catalog: PUBLIC, PRIVATE or RESTRICTED to roles. Takes effect at once. */
 export function visibilityTab(api: PublisherApi, reload: () => Promise<void>): HTMLElement {
-  const radios = (Object.keys(VISIBILITY) as Visibility[]).map((v) => h('input', { type: 'radio', name: 'visibility', value: v, ...(v === api.visibility ? { checked: true } : {}) }));
-  const roleBoxes = (Object.keys(ROLES) as Role[]).map((r) => h('input', { type: 'checkbox', name: 'visible-role', value: r, ...(api.visibleRoles.includes(r) ? { checked: true } : {}) }));
+  const radios = (Object.keys(VISIBILITY) as Visibility[]).map((v) => h('input', { type: 'radio', name: 'visibility', value: v, checked: v === api.visibility }));
+  const roleBoxes = (Object.keys(ROLES) as Role[]).map((r) => h('input', { type: 'checkbox', name: 'visible-role', value: r, checked: api.visibleRoles.includes(r) }));
   const chosen = () => (radios.find((r) => r.checked)?.value ?? api.visibility) as Visibility;
   const roles = h('fieldset', { 'data-pointer': '/visibleRoles', id: 'visible-roles' }, h('legend', {}, 'Roles that see it'), ...roleBoxes.map((b) => h('label', { class: 'check' }, b, ` ${ROLES[b.value as Role]}`)));
   // Roles mean something for RESTRICTED only; the control plane refuses them with the others.

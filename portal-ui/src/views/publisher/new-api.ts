@@ -14,7 +14,7 @@ export async function newApiView(): Promise<void> {
 }
 
 function tierChoice(tiers: Policy[], name: string): { box: HTMLElement; chosen: () => string[] } {
-  const boxes = tiers.map((t) => h('input', { type: 'checkbox', value: t.name, name, ...(t.name === 'Unlimited' || t.name === 'Gold' ? { checked: true } : {}) }));
+  const boxes = tiers.map((t) => h('input', { type: 'checkbox', value: t.name, name, checked: t.name === 'Unlimited' || t.name === 'Gold' }));
   const box = h('fieldset', { class: 'tiers', 'data-pointer': '/subscriptionTiers' }, h('legend', {}, 'Tiers offered to subscribers'), ...boxes.map((b, i) => h('label', { class: 'check' }, b, ` ${tiers[i]?.displayName ?? ''} `, h('span', { class: 'muted' }, tiers[i]?.limit === null ? 'unlimited' : `${tiers[i]?.limit ?? ''}/${tiers[i]?.unitTime ?? ''} ${tiers[i]?.timeUnit ?? ''}`))));
   return { box, chosen: () => boxes.filter((b) => b.checked).map((b) => b.value) };
 }
