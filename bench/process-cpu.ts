@@ -30,23 +30,37 @@ function allPids(): number[] {
     .map(Number);
 }
 
-/** Milliseconds of CPU used so far by `root` and all its descendants (live ones; exited children's time is in their parent's cutime, not counted). */
-export function treeCpuMs(root: number): number {
+function snapshot(): Map<number, Stat> {
   const stats = new Map<number, Stat>();
   for (const pid of allPids()) {
     const s = readStat(pid);
     if (s !== null) stats.set(pid, s);
   }
+  return stats;
+}
+
+function tree(root: number, stats: Map<number, Stat>): number[] {
   const children = new Map<number, number[]>();
   for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
-  let ticks = 0;
+  const out: number[] = [];
   const queue = [root];
   while (queue.length > 0) {
     const pid = queue.pop() as number;
-    ticks += stats.get(pid)?.ticks ?? 0;
+    out.push(pid);
     queue.push(...(children.get(pid) ?? []));
   }
-  return ticks * TICK_MS;
+  return out;
+}
+
+/** `root` and every live process under it. */
+export function descendants(root: number): number[] {
+  return tree(root, snapshot());
+}
+
+/** Milliseconds of CPU used so far by `root` and all its descendants (live ones; exited children's time is in their parent's cutime, not counted). */
+export function treeCpuMs(root: number): number {
+  const stats = snapshot();
+  return tree(root, stats).reduce((ticks, pid) => ticks + (stats.get(pid)?.ticks ?? 0), 0) * TICK_MS;
 }
 
 /** The `wrangler dev` process serving `port` (its command line holds `--port <port>`), or null. */

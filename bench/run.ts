@@ -6,6 +6,9 @@
  *
  *   npm run bench               3 rounds × 8 s per case
  *   npm run bench -- --smoke    1 round × 1 s per case (a check that the harness works)
+ *   npm run bench -- --via-wrangler-proxy
+ *                               drive each Worker through wrangler dev's local proxy instead of
+ *                               at its own workerd (direct.ts), the method of runs before 2026-11-23
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,8 @@ import { startPlatform } from '../test/support/platform.ts';
 import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
 import { d1Execute } from './local-d1.ts';
 import { addMassSubscriptions, timeCalls, type Timing } from './mass-subscriptions.ts';
+import { directUrl } from './direct.ts';
+import { profileWhile, summarise } from './profile.ts';
 import { treeCpuMs, wranglerPidForPort } from './process-cpu.ts';
 import { measureRouteLookups } from './route-table.ts';
 import { sequentialLatency, type SequentialResult } from './sequential.ts';
@@ -33,9 +38,13 @@ const CONNECTIONS = 32;
 // The per-request log line (REQUEST_LOG=otel) goes to wrangler dev's terminal here, which costs far
 // more than Workers Logs does deployed: off by default, `--request-log` measures it on.
 const BENCH_REQUEST_LOG = process.argv.includes('--request-log') ? 'otel' : 'off';
+const profiling = process.argv.includes('--profile');
+const VIA_PROXY = process.argv.includes('--via-wrangler-proxy');
 const BACKEND_PORT = 49900;
 const PASSTHROUGH_PORT = 48791;
 const DO_RPC_PORT = 48792;
+const PASSTHROUGH_INSPECTOR = 49239;
+const PLATFORM_PORTS = { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, inspector: 49229 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 // wrangler dev streams every request to a local trace store by default; that halves throughput.
 const quiet = { X_LOCAL_OBSERVABILITY: 'false' };
@@ -47,6 +56,7 @@ interface CaseResult {
   non2xx: number;
   /** CPU milliseconds per request of the serving Worker's process tree (process-cpu.ts). */
   cpuMs: number;
+  requests: number;
 }
 
 const children: ChildProcess[] = [];
@@ -70,16 +80,15 @@ function stopChildren(): void {
 }
 
 /** `tokens`: a bearer token drawn at random per request (many counter keys instead of one hot key). */
-async function measure(url: string, headers: Record<string, string>, seconds: number, tokens?: readonly string[]): Promise<CaseResult> {
+async function measure(serving: number, url: string, headers: Record<string, string>, seconds: number, tokens?: readonly string[]): Promise<CaseResult> {
   const requests =
     tokens === undefined
       ? undefined
       : [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)] ?? ''}` } }) }];
-  const serving = wranglerPidForPort(Number(new URL(url).port));
-  const cpuBefore = serving === null ? 0 : treeCpuMs(serving);
+  const cpuBefore = treeCpuMs(serving);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, ...(requests === undefined ? {} : { requests }) });
-  const cpuMs = serving === null || result.requests.total === 0 ? Number.NaN : (treeCpuMs(serving) - cpuBefore) / result.requests.total;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, cpuMs };
+  const cpuMs = result.requests.total === 0 ? Number.NaN : (treeCpuMs(serving) - cpuBefore) / result.requests.total;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, cpuMs, requests: result.requests.total };
 }
 
 /**
@@ -138,6 +147,18 @@ async function manyKeyTokens(developer: Client, controlPlaneUrl: string, apiId: 
   return { tokens, applicationIds };
 }
 
+/** `--profile`: each case under load for a warm-up, then profiled over the gateway's inspector. */
+async function profileCases(cases: ReadonlyArray<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }>, inspectors: ReadonlyMap<number, number>): Promise<void> {
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  for (const c of cases) {
+    await measure(c.serving, c.url, c.headers, WARMUP_S, c.tokens);
+    const { profile, result } = await profileWhile(inspectors.get(c.serving) ?? 0, () => measure(c.serving, c.url, c.headers, DURATION_S, c.tokens));
+    const file = join(ROOT, 'bench/results', `${c.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    process.stdout.write(`\n## ${c.name} (${file})\n${summarise(profile, result.requests)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const backend = start(['bench/backend.ts', String(BACKEND_PORT)]);
   await new Promise<void>((resolve) => backend.stdout?.once('data', () => resolve()));
@@ -145,7 +166,7 @@ async function main(): Promise<void> {
   log('starting the platform (no portal, local observability off)…');
 
   // Limits under 10 million per window stay strict here, so one run measures both modes.
-  const platform = await startPlatform({ ports: { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, inspector: 49229 }, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000', REQUEST_LOG: BENCH_REQUEST_LOG }, cronIntervalMs: 0, log: () => {} });
+  const platform = await startPlatform({ ports: PLATFORM_PORTS, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000', REQUEST_LOG: BENCH_REQUEST_LOG }, cronIntervalMs: 0, log: () => {} });
   try {
     await measureAll(platform);
   } finally {
@@ -177,15 +198,26 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       ],
       { ...quiet, WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: join(dir, 'registry') },
     );
-  startWorker('bench/passthrough/wrangler.toml', PASSTHROUGH_PORT, 49239);
+  startWorker('bench/passthrough/wrangler.toml', PASSTHROUGH_PORT, PASSTHROUGH_INSPECTOR);
   // One Durable Object call per request, native RPC against itty-durable (decision 0003).
   startWorker('bench/do-rpc/wrangler.toml', DO_RPC_PORT, 49240);
   const passthrough = `http://127.0.0.1:${PASSTHROUGH_PORT}`;
   const doRpc = `http://127.0.0.1:${DO_RPC_PORT}`;
   await waitFor(`${passthrough}/items`);
   await waitFor(`${doRpc}/native/hot`);
+  /** The wrangler process serving `proxyUrl` (for CPU) and the base URL the load goes to. */
+  const servedAt = async (proxyUrl: string, probePath: string) => {
+    const port = Number(new URL(proxyUrl).port);
+    const pid = wranglerPidForPort(port);
+    if (pid === null) throw new Error(`no wrangler dev process serves port ${port}`);
+    return { pid, base: VIA_PROXY ? proxyUrl : await directUrl(pid, port, probePath) };
+  };
+  const pass = await servedAt(passthrough, '/items');
+  const rpc = await servedAt(doRpc, '/native/hot');
 
   const { gatewayUrl, controlPlaneUrl, demo } = platform;
+  const gw = await servedAt(gatewayUrl, '/_turnpike/health');
+  log(`measuring at ${[pass.base, gw.base, rpc.base].join(', ')}${VIA_PROXY ? ' (through wrangler dev\'s proxy)' : ' (workerd directly)'}`);
   const anon = new Client(controlPlaneUrl);
   const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
   const tiers = { strict: 1_000_000, leased: 1_000_000_000 };
@@ -222,31 +254,40 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
 
   // Many keys: as many applications, each subscribed to the strict API with a token of its own.
-  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke ? 50 : 1000);
+  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling ? 50 : 1000);
 
-  const cases: Array<{ name: string; url: string; headers: Record<string, string>; tokens?: readonly string[] }> = [
-    { name: 'pass-through', url: `${passthrough}/items`, headers: {} },
-    { name: 'gateway: unsecured resource', url: `${gatewayUrl}/bench-strict/v1/open`, headers: {} },
-    { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', url: `${gatewayUrl}/bench-strict/v1/items`, headers: auth },
-    { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/items`, headers: auth },
-    { name: `gateway: JWT + subscription + throttle, strict (${manyTokens.length.toLocaleString('en')} keys)`, url: `${gatewayUrl}/bench-strict/v1/items`, headers: {}, tokens: manyTokens },
-    { name: 'gateway: API key + subscription + throttle, leased (one hot key)', url: `${gatewayUrl}/bench-leased/v1/keyed`, headers: { apikey: apiKey.body.key } },
-    { name: 'pass-through + 1 DO call, native RPC (one hot key)', url: `${doRpc}/native/hot`, headers: {} },
-    { name: 'pass-through + 1 DO call, native RPC (1,000 keys)', url: `${doRpc}/native/spread`, headers: {} },
-    { name: 'pass-through + 1 DO call, itty-durable (one hot key)', url: `${doRpc}/itty/hot`, headers: {} },
-    { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', url: `${doRpc}/itty/spread`, headers: {} },
+  const cases: Array<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }> = [
+    { name: 'pass-through', serving: pass.pid, url: `${pass.base}/items`, headers: {} },
+    { name: 'gateway: unsecured resource', serving: gw.pid, url: `${gw.base}/bench-strict/v1/open`, headers: {} },
+    { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: auth },
+    { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-leased/v1/items`, headers: auth },
+    { name: `gateway: JWT + subscription + throttle, strict (${manyTokens.length.toLocaleString('en')} keys)`, serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: {}, tokens: manyTokens },
+    { name: 'gateway: API key + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-leased/v1/keyed`, headers: { apikey: apiKey.body.key } },
+    { name: 'pass-through + 1 DO call, native RPC (one hot key)', serving: rpc.pid, url: `${rpc.base}/native/hot`, headers: {} },
+    { name: 'pass-through + 1 DO call, native RPC (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/native/spread`, headers: {} },
+    { name: 'pass-through + 1 DO call, itty-durable (one hot key)', serving: rpc.pid, url: `${rpc.base}/itty/hot`, headers: {} },
+    { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/itty/spread`, headers: {} },
   ];
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.tokens === undefined ? c.headers : { authorization: `Bearer ${c.tokens[0] ?? ''}` } });
     if (probe.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${probe.status}: ${await probe.text()}`);
   }
 
+  if (profiling) {
+    const inspectors = new Map([
+      [pass.pid, PASSTHROUGH_INSPECTOR],
+      [gw.pid, PLATFORM_PORTS.inspector],
+    ]);
+    await profileCases(cases.filter((c) => c.serving !== rpc.pid), inspectors);
+    return;
+  }
+
   log(`warming up (${WARMUP_S} s per case)…`);
-  for (const c of cases) await measure(c.url, c.headers, WARMUP_S, c.tokens);
+  for (const c of cases) await measure(c.serving, c.url, c.headers, WARMUP_S, c.tokens);
   const samples = new Map<string, CaseResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of cases) {
-      const r = await measure(c.url, c.headers, DURATION_S, c.tokens);
+      const r = await measure(c.serving, c.url, c.headers, DURATION_S, c.tokens);
       samples.get(c.name)?.push(r);
       log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
     }
@@ -268,10 +309,10 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
     const scaledSamples = new Map<string, CaseResult[]>(scaled.map((c) => [c.name, []]));
     // Warmed up again, like the main rounds: the state just changed under both sides.
-    for (const c of scaled) await measure(c.url, c.headers, WARMUP_S);
+    for (const c of scaled) await measure(c.serving, c.url, c.headers, WARMUP_S);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const c of scaled) {
-        const r = await measure(c.url, c.headers, DURATION_S);
+        const r = await measure(c.serving, c.url, c.headers, DURATION_S);
         scaledSamples.get(c.name)?.push(r);
         log(`round ${round}/${ROUNDS}${label}, ${c.name}: ${r.rps.toFixed(0)} req/s`);
       }
@@ -331,7 +372,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const report = {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
-    method: { connections: CONNECTIONS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, path: 'wrangler dev (both sides), X_LOCAL_OBSERVABILITY=false', smoke },
+    method: { connections: CONNECTIONS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, path: VIA_PROXY ? "wrangler dev (both sides) through wrangler's local proxy, X_LOCAL_OBSERVABILITY=false" : "wrangler dev (both sides), each Worker's own workerd addressed directly (wrangler's local proxy bypassed), X_LOCAL_OBSERVABILITY=false", smoke },
     cases: results,
     unloaded,
     routeLookups,
