@@ -60,7 +60,8 @@ afterAll(async () => {
 describe('gateway over HTTP', () => {
   it('forwards an authorised call without the credential and with the request id', async () => {
     received.length = 0;
-    const res = await fetch(`${gatewayUrl}${context}/v1/items?x=1`, { headers: { authorization: `Bearer ${token}`, 'x-jwt-assertion': 'forged', 'x-http-method-override': 'DELETE' } });
+    // A client's own X-Request-ID is replaced, not joined to the gateway's.
+    const res = await fetch(`${gatewayUrl}${context}/v1/items?x=1`, { headers: { authorization: `Bearer ${token}`, 'x-jwt-assertion': 'forged', 'x-http-method-override': 'DELETE', 'x-request-id': 'forged' } });
     expect(res.status).toBe(200);
     expect(received).toHaveLength(1);
     const got = received[0];
@@ -69,6 +70,7 @@ describe('gateway over HTTP', () => {
     expect(got?.headers['x-jwt-assertion']).toBeUndefined();
     expect(got?.headers['x-http-method-override']).toBeUndefined();
     expect(got?.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it.each([`${context}/v1/items%2F1`, `${context}/v1/items;x=1`, `${context}/v1/items/%00`, `${context}//v1/items`, `${context}/v1/items%5c1`, `${context}/v1/%252e%252e/items`])(

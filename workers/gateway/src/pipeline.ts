@@ -57,8 +57,9 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     if (answer !== null) return answer;
     c.set('responseHeaders', corsHeaders(cors, request));
   }
+  const clientIp = request.headers.get('cf-connecting-ip');
   const blocking = compiled.snapshot.blocking;
-  if (blocking !== undefined) assertNotBlocked(blocking, { context: api.context, ip: request.headers.get('cf-connecting-ip') });
+  if (blocking !== undefined) assertNotBlocked(blocking, { context: api.context, ip: clientIp });
   if (api.state === 'BLOCKED') throw new ApiError('api-blocked', { detail: `${api.name} ${api.version} is blocked by its publisher` });
   const resource = match.resource;
   if (resource === null) {
@@ -79,7 +80,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     usage.keyType = caller.keyType;
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
-    const facts: CallFacts = { ip: request.headers.get('cf-connecting-ip'), headers: request.headers, query: () => new URLSearchParams(search), claims: caller.claims?.raw ?? null };
+    const facts: CallFacts = { ip: clientIp, headers: request.headers, query: () => new URLSearchParams(search), claims: caller.claims?.raw ?? null };
     const shared: SharedCounter[] = [
       { name: counterObjectName.application(caller.applicationId), limits: caller.applicationTier === null ? [] : (compiled.snapshot.applicationPolicies?.[caller.applicationTier] ?? []) },
       ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),
@@ -103,7 +104,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     headers: withoutHeaders(request.headers, api.headerEdits?.request.remove ?? []),
     body: request.body,
     apiKeyHeader: api.apiKeyHeader,
-    clientIp: request.headers.get('cf-connecting-ip'),
+    clientIp,
     requestId: c.var.requestId,
     extraHeaders,
   });

@@ -34,14 +34,13 @@ export interface Admitted {
 
 export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promise<unknown>) => void): Promise<Admitted> {
   const subName = subscriptionObjectName(call.applicationId, call.apiId);
-  const subStub = env.THROTTLE.getByName(subName);
   const shared = call.shared.filter((s) => s.limits.length > 0);
   // Hot keys with large limits spend a lease in memory instead of calling the object every time.
   // Small limits stay strict: a lease would hand a noticeable share of them to one isolate.
   if (shared.length === 0 && shouldLease(subName, Number(env.LEASE_MIN_LIMIT))) {
     let spent: LeaseSpend;
     try {
-      spent = await spendLease(subName, subStub, call.request, waitUntil);
+      spent = await spendLease(subName, () => env.THROTTLE.getByName(subName), call.request, waitUntil);
     } catch (cause) {
       throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
     }
@@ -49,6 +48,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     if ('revoked' in spent) throw subscriptionError({ kind: 'revoked' });
     throw subscriptionError(spent.result.error);
   }
+  const subStub = env.THROTTLE.getByName(subName);
   const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => env.THROTTLE.getByName(s.name).take(s.limits))]);
   // A shared counter that cannot answer lets the call through when its policy fails open (the
   // default for throttling) and refuses it when it fails closed; the subscription always fails closed.

@@ -51,8 +51,9 @@ export interface LeaseStub {
  * Spends one call from this isolate's lease on `name`, taking a new lease from the object when
  * there is none, it is spent or it has ended. Concurrent calls in one isolate share one lease
  * request. Each call's credential is checked against the revocation state the lease carries.
+ * `stub` is asked for only when the object must be called: most calls spend from memory.
  */
-export async function spendLease(name: string, stub: LeaseStub, request: AdmitRequest, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): Promise<LeaseSpend> {
+export async function spendLease(name: string, stub: () => LeaseStub, request: AdmitRequest, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): Promise<LeaseSpend> {
   for (let attempt = 0; attempt < 3; attempt++) {
     let h = held.get(name, now);
     if (h !== undefined && (h.used >= h.lease.granted || now >= h.lease.expiresAt)) {
@@ -64,7 +65,7 @@ export async function spendLease(name: string, stub: LeaseStub, request: AdmitRe
       if (waiting === undefined) {
         const rate = rates.get(name, now)?.previous ?? 0;
         const want = Math.max(1, Math.ceil((rate * LEASE_MAX_MS) / 1000));
-        waiting = stub.lease(request, want).then((res) => {
+        waiting = stub().lease(request, want).then((res) => {
           if (!res.ok) throw new LeaseRefused(res);
           const fresh: Held = { lease: res.lease, grantedAt: Date.now(), used: 0, released: false };
           leaseStats.leases += 1;
@@ -98,15 +99,14 @@ export async function spendLease(name: string, stub: LeaseStub, request: AdmitRe
   throw new Error('could not obtain a lease');
 }
 
-function releaseHeld(name: string, h: Held, stub: LeaseStub, waitUntil: (p: Promise<unknown>) => void): void {
+function releaseHeld(name: string, h: Held, stub: () => LeaseStub, waitUntil: (p: Promise<unknown>) => void): void {
   if (h.released) return;
   h.released = true;
   if (held.get(name) === h) held.delete(name);
   const unused = h.lease.granted - h.used;
-  if (unused > 0) waitUntil(stub.release(h.lease.windowStarts, unused).catch(() => {}));
+  if (unused > 0) waitUntil(stub().release(h.lease.windowStarts, unused).catch(() => {}));
 }
 
-/** The control plane changed something about these subscriptions: drop their leases at once. */
 /** Drops the leases this isolate holds for these applications' subscriptions (`sub:<applicationId>:<apiId>`), in one pass. */
 export function dropLeases(applicationIds: ReadonlySet<string>): void {
   held.deleteWhere((key) => applicationIds.has(key.split(':', 2)[1] ?? ''));
