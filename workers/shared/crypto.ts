@@ -30,9 +30,14 @@ export function newSecret(prefix: string): string {
   return prefix + base64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex SHA-256. On the gateway's hot path for every API-key call: a table, not 32 toString calls. */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  let hex = '';
+  for (const b of digest) hex += HEX[b] ?? '';
+  return hex;
 }
 
 /** Constant-time comparison of two equal-length strings. */
