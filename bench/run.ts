@@ -147,7 +147,7 @@ async function manyKeyTokens(developer: Client, controlPlaneUrl: string, apiId: 
   return { tokens, applicationIds };
 }
 
-/** `--profile`: each case under load for a warm-up, then profiled over the gateway's inspector. */
+/** `--profile`: each case under load for a warm-up, then profiled over its Worker's inspector (`inspectors`: serving pid → port). */
 async function profileCases(cases: ReadonlyArray<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }>, inspectors: ReadonlyMap<number, number>): Promise<void> {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   for (const c of cases) {

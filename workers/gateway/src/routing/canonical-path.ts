@@ -33,8 +33,10 @@ function assertUnambiguous(path: string): void {
   }
   if (path.includes('\\')) throw refuse('The path contains a backslash');
   if (path.includes(';')) throw refuse('The path contains a ";" path parameter');
-  if (path.includes('%') && FORBIDDEN_ENCODED.test(path)) throw refuse('The path contains an encoded separator, dot, percent or control character');
-  if (path.includes('%') && /%(?![0-9a-f]{2})/i.test(path)) throw refuse('The path contains a malformed percent-encoding');
+  if (path.includes('%')) {
+    if (FORBIDDEN_ENCODED.test(path)) throw refuse('The path contains an encoded separator, dot, percent or control character');
+    if (/%(?![0-9a-f]{2})/i.test(path)) throw refuse('The path contains a malformed percent-encoding');
+  }
   const segments = path.split('/');
   for (let i = 1; i < segments.length; i++) {
     const s = segments[i];
