@@ -6,6 +6,8 @@
  *
  *   npm run bench               3 rounds × 8 s per case
  *   npm run bench -- --smoke    1 round × 1 s per case (a check that the harness works)
+ *   npm run bench -- --quick    pass-through and the gateway's hot-key cases only, 5 rounds × 5 s:
+ *                               an A/B check of a hot-path change in about three minutes
  *   npm run bench -- --via-wrangler-proxy
  *                               drive each Worker through wrangler dev's local proxy instead of
  *                               at its own workerd (direct.ts), the method of runs before 2026-11-23
@@ -31,8 +33,9 @@ import { median } from './stats.ts';
 import { measureTokenVerification } from './hot-path/token-verify.ts';
 
 const smoke = process.argv.includes('--smoke');
-const ROUNDS = smoke ? 1 : 3;
-const DURATION_S = smoke ? 1 : 8;
+const quick = process.argv.includes('--quick');
+const ROUNDS = smoke ? 1 : quick ? 5 : 3;
+const DURATION_S = smoke ? 1 : quick ? 5 : 8;
 const WARMUP_S = smoke ? 1 : 3;
 const CONNECTIONS = 32;
 // The per-request log line (REQUEST_LOG=otel) goes to wrangler dev's terminal here, which costs far
@@ -254,9 +257,9 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
 
   // Many keys: as many applications, each subscribed to the strict API with a token of its own.
-  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling ? 50 : 1000);
+  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling || quick ? 50 : 1000);
 
-  const cases: Array<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }> = [
+  const allCases: Array<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }> = [
     { name: 'pass-through', serving: pass.pid, url: `${pass.base}/items`, headers: {} },
     { name: 'gateway: unsecured resource', serving: gw.pid, url: `${gw.base}/bench-strict/v1/open`, headers: {} },
     { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: auth },
@@ -268,6 +271,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     { name: 'pass-through + 1 DO call, itty-durable (one hot key)', serving: rpc.pid, url: `${rpc.base}/itty/hot`, headers: {} },
     { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/itty/spread`, headers: {} },
   ];
+  const cases = quick ? allCases.filter((c) => c.serving !== rpc.pid && c.tokens === undefined) : allCases;
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.tokens === undefined ? c.headers : { authorization: `Bearer ${c.tokens[0] ?? ''}` } });
     if (probe.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${probe.status}: ${await probe.text()}`);
@@ -337,6 +341,10 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const p99 = median(list.map((s) => s.p99));
     unloaded[name] = { p50, p90: median(list.map((s) => s.p90)), p99, addedP50Ms: Number((p50 - passUnloaded('p50')).toFixed(3)), addedP99Ms: Number((p99 - passUnloaded('p99')).toFixed(3)), requests: list.reduce((n, s) => n + s.count, 0) };
   }
+  if (quick) {
+    printLoadTables(results, unloaded);
+    return;
+  }
   // The control plane's subscription work and the same hot-key case with 1,000,000 subscriptions in D1.
   const controlPlaneCalls: Record<string, () => Promise<void>> = {
     "developer lists one application's subscriptions": async () => void (await developer.expect([200], 'GET', `/api/devportal/v1/subscriptions?applicationId=${demo.application.id}`)),
@@ -382,15 +390,22 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(report, null, 2) + '\n');
 
-  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`);
-  process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | added p99 ms | CPU ms/req | added CPU ms/req |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
-  process.stdout.write(['', '| unloaded (1 connection) | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---|---|---|---|---|', ...Object.entries(unloaded).map(([name, r]) => `| ${name} | ${r.p50} | ${r.p90} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`)].join('\n') + '\n');
+  printLoadTables(results, unloaded);
   process.stdout.write(['', `| control plane (median / max ms of ${smoke ? 5 : 20} calls) | before | with ${massLabel} |`, '|---|---|---|', ...Object.keys(controlPlaneCalls).map((name) => `| ${name} | ${controlPlaneBefore[name]?.medianMs} / ${controlPlaneBefore[name]?.maxMs} | ${controlPlaneAfter[name]?.medianMs} / ${controlPlaneAfter[name]?.maxMs} |`)].join('\n') + '\n');
   process.stdout.write(['', '| route table | ns per lookup | build ms |', '|---|---|---|', ...Object.entries(routeLookups).map(([name, r]) => `| ${name} | ${r.nsPerLookup} | ${r.buildMs} |`)].join('\n') + '\n');
   process.stdout.write(['', '| access token (ES256, 2,000 distinct) | µs per call |', '|---|---|', `| verified by jose (not cached) | ${tokenVerification.verifyMicros} |`, `| found in the verified-token cache | ${tokenVerification.cachedMicros} |`].join('\n') + '\n');
   process.stdout.write(`\nwritten to bench/results/latest.json\n`);
 
   rmSync(dir, { recursive: true, force: true });
+}
+
+function printLoadTables(
+  results: Record<string, { rps: number; p50: number; p99: number; ratio: number; addedP99Ms: number; cpuMsPerRequest: number; addedCpuMs: number }>,
+  unloaded: Record<string, { p50: number; p90: number; p99: number; addedP50Ms: number; addedP99Ms: number }>,
+): void {
+  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`);
+  process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | added p99 ms | CPU ms/req | added CPU ms/req |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(['', '| unloaded (1 connection) | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---|---|---|---|---|', ...Object.entries(unloaded).map(([name, r]) => `| ${name} | ${r.p50} | ${r.p90} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`)].join('\n') + '\n');
 }
 
 try {
