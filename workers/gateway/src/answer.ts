@@ -1,16 +1,15 @@
-import type { Context } from 'hono';
-import type { GatewayEnv } from './types.ts';
+import type { Exchange } from './exchange.ts';
 
 /**
  * What the usage report and the request log line both say about an answer, by one rule: a problem
  * of the gateway's own carries its WSO2 code, a backend's error is known by its status.
  */
-export function answerFacts(c: Context<GatewayEnv>): { status: number; errorCode: number | null; requestBytes: number; responseBytes: number } {
-  const status = c.res.status;
+export function answerFacts(x: Exchange, response: Response): { status: number; errorCode: number | null; requestBytes: number; responseBytes: number } {
+  const status = response.status;
   return {
     status,
-    errorCode: status >= 400 ? (c.var.errorCode ?? status) : null,
-    requestBytes: Number(c.req.header('content-length') ?? 0) || 0,
-    responseBytes: Number(c.res.headers.get('content-length') ?? 0) || 0,
+    errorCode: status >= 400 ? (x.errorCode ?? status) : null,
+    requestBytes: Number(x.request.headers.get('content-length') ?? 0) || 0,
+    responseBytes: Number(response.headers.get('content-length') ?? 0) || 0,
   };
 }

@@ -102,6 +102,28 @@ describe('gateway call path', () => {
     expect((await call('/petstore/v1/cats')).status).toBe(404);
   });
 
+  it("answers its own endpoints itself and everything else on the call path, each answer with a request id", async () => {
+    const health = await call('/_turnpike/health');
+    expect(health.status).toBe(200);
+    expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    for (const path of ['/_turnpike/nothing', '/_turnpike', '/_turnpike?x=1']) {
+      const res = await call(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    // Only POST to the token and revoke endpoints goes to the Key Manager; a look-alike path or
+    // another method is an API call, and no API is deployed there.
+    for (const [path, method] of [['/_turnpikex/health', 'GET'], ['/oauth2/token', 'GET'], ['/oauth2/tokens', 'POST']] as const) {
+      expect((await problem(await call(path, { method }))).code, `${method} ${path}`).toBe(900906);
+    }
+    // An error answer carries the request id and, once the API is known, its CORS headers.
+    const refused = await call('/extras/v1/pets', { headers: { origin: 'https://app.example' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+
   it('answers 503 for a blocked API', async () => {
     const res = await call('/blocked/v1/pets');
     expect(res.status).toBe(503);

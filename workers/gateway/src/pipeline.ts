@@ -1,4 +1,3 @@
-import type { Context } from 'hono';
 import type { LimitStatus } from '../../../durable-objects/throttle/types.ts';
 import type { KeyType } from '../../shared/db/schema.ts';
 import { withBusyRetry } from '../../shared/d1-retry.ts';
@@ -18,7 +17,7 @@ import { admitCall, counterObjectName, type SharedCounter } from './throttle/adm
 import { assertNotBlocked } from './throttle/blocking.ts';
 import { advancedCounters, customCounters, type CallFacts } from './throttle/conditions.ts';
 import { rateLimitHeaders } from './throttle/headers.ts';
-import type { GatewayEnv } from './types.ts';
+import type { Exchange } from './exchange.ts';
 
 /** Who is calling, once the credential has been checked. */
 interface Caller {
@@ -39,10 +38,10 @@ interface Caller {
  * passes or throws an ApiError that the app renders as problem+json; nothing reaches the backend
  * until every check has passed.
  */
-export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
-  const request = c.req.raw;
+export async function handleApiCall(x: Exchange): Promise<Response> {
+  const { request, env, waitUntil } = x;
   const { path, search } = canonicalPath(request.url);
-  const compiled = await currentSnapshot(c.env, (p) => c.executionCtx.waitUntil(p));
+  const compiled = await currentSnapshot(env, waitUntil);
   // An environment bound to a hostname serves its APIs on that host only (WSO2's vhost).
   const host = compiled?.snapshot.hostname;
   const hostMatches = host === undefined || host === null || host === '' || new URL(request.url).hostname === host.toLowerCase();
@@ -50,12 +49,12 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api } = match;
   const usage = { apiId: api.id, applicationId: null as string | null, keyType: null as string | null };
-  c.set('usage', usage);
+  x.usage = usage;
   const cors = api.cors?.enabled === true ? api.cors : null;
   if (cors !== null) {
     const answer = preflight(cors, request);
     if (answer !== null) return answer;
-    c.set('responseHeaders', corsHeaders(cors, request));
+    x.responseHeaders = corsHeaders(cors, request);
   }
   const clientIp = request.headers.get('cf-connecting-ip');
   const blocking = compiled.snapshot.blocking;
@@ -75,7 +74,7 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
   const extraHeaders: Record<string, string> = { ...api.headerEdits?.request.set };
   let caller: Caller | null = null;
   if (resource.authType !== 'none') {
-    caller = await authenticate(c, compiled, resource, credential);
+    caller = await authenticate(env, request.headers, clientIp, compiled, resource, credential);
     usage.applicationId = caller.applicationId;
     usage.keyType = caller.keyType;
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
@@ -87,14 +86,14 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
       ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
       ...customCounters(compiled.snapshot.customPolicies, { userId: caller.user, appId: caller.applicationId, apiContext: api.context, apiVersion: api.version, clientIp: facts.ip }),
     ];
-    const admitted = await admitCall(c.env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) }, shared }, (p) => c.executionCtx.waitUntil(p));
+    const admitted = await admitCall(env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) }, shared }, waitUntil);
     limits = admitted.limits;
     meter = admitted.meter;
-    if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(c.env, caller.claims, api, admitted.tier);
+    if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(env, caller.claims, api, admitted.tier);
   }
 
   const endpoint = api.endpoints[caller?.keyType ?? 'PRODUCTION'];
-  if (endpoint?.security !== undefined) Object.assign(extraHeaders, await backendSecurity(c.env, endpoint.security));
+  if (endpoint?.security !== undefined) Object.assign(extraHeaders, await backendSecurity(env, endpoint.security));
   const response = await forward({
     endpoint,
     keyType: caller?.keyType ?? null,
@@ -105,16 +104,22 @@ export async function handleApiCall(c: Context<GatewayEnv>): Promise<Response> {
     body: request.body,
     apiKeyHeader: api.apiKeyHeader,
     clientIp,
-    requestId: c.var.requestId,
+    requestId: x.requestId,
     extraHeaders,
   });
-  const out = new Response(meter === null ? response.body : metered(response, meter, (p) => c.executionCtx.waitUntil(p)), response);
-  for (const name of api.headerEdits?.response.remove ?? []) out.headers.delete(name);
-  for (const [name, value] of Object.entries({ ...api.headerEdits?.response.set, ...c.var.responseHeaders, ...rateLimitHeaders(limits) })) out.headers.set(name, value);
+  const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
+  const headers = out.headers;
+  const edits = api.headerEdits?.response;
+  if (edits !== undefined) {
+    for (const name of edits.remove) headers.delete(name);
+    setAll(headers, edits.set);
+  }
+  if (x.responseHeaders !== null) setAll(headers, x.responseHeaders);
+  if (limits.length > 0) setAll(headers, rateLimitHeaders(limits));
   return out;
 }
 
-async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, resource: SnapshotResource, credential: Credential): Promise<Caller> {
+async function authenticate(env: Env, headers: Headers, clientIp: string | null, compiled: CompiledSnapshot, resource: SnapshotResource, credential: Credential): Promise<Caller> {
   if (credential.kind === 'none') {
     throw new ApiError('missing-credentials', { detail: 'This resource requires an access token or an API key', headers: { 'www-authenticate': CHALLENGE_NONE } });
   }
@@ -122,15 +127,14 @@ async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, 
     if (resource.authType === 'oauth2') {
       throw new ApiError('invalid-credentials', { detail: 'This resource accepts OAuth2 access tokens only', headers: { 'www-authenticate': challengeInvalid('access token required') } });
     }
-    const record = await findApiKey(withBusyRetry(c.env.DB), credential.key);
+    const record = await findApiKey(withBusyRetry(env.DB), credential.key);
     if (record === null || record.revoked) {
       throw new ApiError('invalid-credentials', { detail: 'The API key is invalid or revoked', headers: { 'www-authenticate': challengeInvalid('invalid api key') } });
     }
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
       throw new ApiError('invalid-credentials', { detail: 'The API key has expired', headers: { 'www-authenticate': challengeInvalid('expired api key') } });
     }
-    const headers = c.req.raw.headers;
-    if (!ipAllowed(headers.get('cf-connecting-ip'), record.allowedIps) || !referrerAllowed(headers.get('referer'), record.allowedReferrers)) {
+    if (!ipAllowed(clientIp, record.allowedIps) || !referrerAllowed(headers.get('referer'), record.allowedReferrers)) {
       throw new ApiError('forbidden', { detail: 'This API key may not be used from here (IP or referrer restriction)' });
     }
     return { applicationId: record.applicationId, keyType: record.keyType, credentialId: record.id, issuedAt: record.createdAt, grantId: null, claims: null, user: record.ownerId, applicationTier: record.applicationTier };
@@ -151,6 +155,10 @@ async function authenticate(c: Context<GatewayEnv>, compiled: CompiledSnapshot, 
     });
   }
   return { applicationId: claims.applicationId, keyType: claims.keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs, grantId: claims.grantId, claims, user: claims.sub, applicationTier: claims.applicationTier };
+}
+
+function setAll(headers: Headers, values: Readonly<Record<string, string>>): void {
+  for (const name in values) headers.set(name, values[name] ?? '');
 }
 
 function withoutHeaders(headers: Headers, names: readonly string[]): Headers {

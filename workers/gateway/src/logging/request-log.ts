@@ -1,6 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
 import { answerFacts } from '../answer.ts';
-import type { GatewayEnv } from '../types.ts';
+import type { Exchange } from '../exchange.ts';
 
 /**
  * One structured log line per request in the OpenTelemetry log data model
@@ -65,28 +64,24 @@ export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()) {
 }
 
 /**
- * Middleware: notes what the line needs after the response is made, and writes it from `waitUntil`
- * a turn later, so building and serialising it never delays the answer.
+ * Notes what the line needs once the answer is made and writes it from `waitUntil` a turn later,
+ * so building and serialising it never delays the answer.
  */
-export function requestLog(): MiddlewareHandler<GatewayEnv> {
-  return async function requestLog(c, next) {
-    const startedAt = Date.now();
-    await next();
-    if (!requestLogEnabled(c.env)) return;
-    const usage = c.var.usage;
-    const entry: RequestLogEntry = {
-      ...answerFacts(c),
-      startedAt,
-      finishedAt: Date.now(),
-      method: c.req.method,
-      url: c.req.url,
-      userAgent: c.req.header('user-agent') ?? null,
-      requestId: c.var.requestId,
-      environment: c.env.GATEWAY_ENVIRONMENT,
-      apiId: usage?.apiId ?? null,
-      applicationId: usage?.applicationId ?? null,
-      keyType: usage?.keyType ?? null,
-    };
-    c.executionCtx.waitUntil(new Promise((resolve) => setTimeout(resolve, 0)).then(() => console.log(JSON.stringify(otelLogRecord(entry)))));
+export function writeRequestLog(x: Exchange, response: Response): void {
+  if (!requestLogEnabled(x.env)) return;
+  const usage = x.usage;
+  const entry: RequestLogEntry = {
+    ...answerFacts(x, response),
+    startedAt: x.startedAt,
+    finishedAt: Date.now(),
+    method: x.request.method,
+    url: x.request.url,
+    userAgent: x.request.headers.get('user-agent'),
+    requestId: x.requestId,
+    environment: x.env.GATEWAY_ENVIRONMENT,
+    apiId: usage?.apiId ?? null,
+    applicationId: usage?.applicationId ?? null,
+    keyType: usage?.keyType ?? null,
   };
+  x.waitUntil(new Promise((resolve) => setTimeout(resolve, 0)).then(() => console.log(JSON.stringify(otelLogRecord(entry)))));
 }

@@ -1,0 +1,22 @@
+/**
+ * One request's state on its way through the gateway: what the call path learns and what the answer,
+ * the request log line and the usage report need. A plain object per request: the data path does
+ * not go through Hono's Context (decision 0015).
+ */
+export interface Exchange {
+  readonly request: Request;
+  readonly env: Env;
+  readonly waitUntil: (p: Promise<unknown>) => void;
+  readonly requestId: string;
+  readonly startedAt: number;
+  /** Headers every answer carries once the API is known (CORS), error answers included. */
+  responseHeaders: Record<string, string> | null;
+  /** What the usage report needs, filled in as the call path learns it. */
+  usage: { apiId: string; applicationId: string | null; keyType: string | null } | undefined;
+  /** The numeric `code` of the problem the gateway answered with. */
+  errorCode: number | undefined;
+}
+
+export function newExchange(request: Request, env: Env, ctx: ExecutionContext): Exchange {
+  return { request, env, waitUntil: (p) => ctx.waitUntil(p), requestId: crypto.randomUUID(), startedAt: Date.now(), responseHeaders: null, usage: undefined, errorCode: undefined };
+}
