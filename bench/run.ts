@@ -38,6 +38,16 @@ const ROUNDS = smoke ? 1 : quick ? 5 : 3;
 const DURATION_S = smoke ? 1 : quick ? 5 : 8;
 const WARMUP_S = smoke ? 1 : 3;
 const CONNECTIONS = 32;
+// Idle time before each measured case, so work a case leaves behind (usage flushes, lease releases,
+// Durable Objects settling) runs before the next case's clock starts rather than during it.
+const SETTLE_MS = smoke ? 0 : 2000;
+// A case spread over 1,000 keys leaves 1,000 Durable Objects that workerd evicts some 5–11 s after
+// their last call (and again near 20 s), burning up to a fifth of a core in that Worker's process
+// (measured by sampling its CPU each second after such a case). Measured 2 s later, the next case
+// paid for it: pass-through after the itty-durable spread case, API keys after strict over 1,000
+// keys. After such a case the bench waits until that is over.
+const SPREAD_SETTLE_MS = smoke ? 0 : 22_000;
+const settle = (previous?: { spread: boolean }) => new Promise((r) => setTimeout(r, previous?.spread === true ? SPREAD_SETTLE_MS : SETTLE_MS));
 // The per-request log line (REQUEST_LOG=otel) goes to wrangler dev's terminal here, which costs far
 // more than Workers Logs does deployed: off by default, `--request-log` measures it on.
 const BENCH_REQUEST_LOG = process.argv.includes('--request-log') ? 'otel' : 'off';
@@ -271,6 +281,8 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     { name: 'pass-through + 1 DO call, itty-durable (one hot key)', serving: rpc.pid, url: `${rpc.base}/itty/hot`, headers: {} },
     { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/itty/spread`, headers: {} },
   ];
+  /** Cases over 1,000 keys (1,000 Durable Objects): the bench settles longer after them. */
+  const spread = (c: { url: string; tokens?: readonly string[] }) => c.tokens !== undefined || c.url.endsWith('/spread');
   const cases = quick ? allCases.filter((c) => c.serving !== rpc.pid && c.tokens === undefined) : allCases;
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.tokens === undefined ? c.headers : { authorization: `Bearer ${c.tokens[0] ?? ''}` } });
@@ -288,9 +300,12 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
 
   log(`warming up (${WARMUP_S} s per case)…`);
   for (const c of cases) await measure(c.serving, c.url, c.headers, WARMUP_S, c.tokens);
+  let previous: { spread: boolean } = { spread: true };
   const samples = new Map<string, CaseResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of cases) {
+      await settle(previous);
+      previous = { spread: spread(c) };
       const r = await measure(c.serving, c.url, c.headers, DURATION_S, c.tokens);
       samples.get(c.name)?.push(r);
       log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
@@ -300,22 +315,29 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const base = median((samples.get('pass-through') ?? []).map((s) => s.rps));
   const baseP99 = median((samples.get('pass-through') ?? []).map((s) => s.p99));
   const baseCpu = median((samples.get('pass-through') ?? []).map((s) => s.cpuMs));
-  const results: Record<string, { rps: number; p50: number; p99: number; ratio: number; addedP99Ms: number; non2xx: number; cpuMsPerRequest: number; addedCpuMs: number }> = {};
-  const summarise = (list: CaseResult[], baseRps: number, basePercentile99: number, baseCpuMs: number) => {
+  const results: Record<string, { rps: number; p50: number; p99: number; ratio: number; roundRatio: number; addedP99Ms: number; non2xx: number; cpuMsPerRequest: number; addedCpuMs: number }> = {};
+  // `ratio`: median req/s over pass-through's median req/s. `roundRatio`: the median of each round's
+  // own ratio (this case's req/s over pass-through's in the same round, measured a minute apart at
+  // most), which a noisy neighbour slowing the machine for a round or two moves less.
+  const summarise = (list: CaseResult[], baseRps: number, basePercentile99: number, baseCpuMs: number, baseRounds: readonly CaseResult[]) => {
     const rps = median(list.map((x) => x.rps));
     const p99 = median(list.map((x) => x.p99));
     const cpu = median(list.map((x) => x.cpuMs));
-    return { rps: Math.round(rps), p50: median(list.map((x) => x.p50)), p99, ratio: Number((rps / baseRps).toFixed(3)), addedP99Ms: Number((p99 - basePercentile99).toFixed(2)), non2xx: list.reduce((n, x) => n + x.non2xx, 0), cpuMsPerRequest: Number(cpu.toFixed(3)), addedCpuMs: Number((cpu - baseCpuMs).toFixed(3)) };
+    const roundRatio = median(list.map((x, i) => x.rps / (baseRounds[i]?.rps ?? Number.NaN)));
+    return { rps: Math.round(rps), p50: median(list.map((x) => x.p50)), p99, ratio: Number((rps / baseRps).toFixed(3)), roundRatio: Number(roundRatio.toFixed(3)), addedP99Ms: Number((p99 - basePercentile99).toFixed(2)), non2xx: list.reduce((n, x) => n + x.non2xx, 0), cpuMsPerRequest: Number(cpu.toFixed(3)), addedCpuMs: Number((cpu - baseCpuMs).toFixed(3)) };
   };
-  for (const c of cases) results[c.name] = summarise(samples.get(c.name) ?? [], base, baseP99, baseCpu);
+  for (const c of cases) results[c.name] = summarise(samples.get(c.name) ?? [], base, baseP99, baseCpu, samples.get('pass-through') ?? []);
   /** The leased hot-key case again beside pass-through, rounds interleaved, after the state changed. */
   const sideBySide = async (label: string) => {
     const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
     const scaledSamples = new Map<string, CaseResult[]>(scaled.map((c) => [c.name, []]));
     // Warmed up again, like the main rounds: the state just changed under both sides.
+    await settle(previous);
+    previous = { spread: false };
     for (const c of scaled) await measure(c.serving, c.url, c.headers, WARMUP_S);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const c of scaled) {
+        await settle();
         const r = await measure(c.serving, c.url, c.headers, DURATION_S);
         scaledSamples.get(c.name)?.push(r);
         log(`round ${round}/${ROUNDS}${label}, ${c.name}: ${r.rps.toFixed(0)} req/s`);
@@ -323,11 +345,13 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     }
     const pass = scaledSamples.get('pass-through') ?? [];
     const out: typeof results = {};
-    for (const [name, list] of scaledSamples) if (name !== 'pass-through') out[`${name}${label}`] = summarise(list, median(pass.map((x) => x.rps)), median(pass.map((x) => x.p99)), median(pass.map((x) => x.cpuMs)));
+    for (const [name, list] of scaledSamples) if (name !== 'pass-through') out[`${name}${label}`] = summarise(list, median(pass.map((x) => x.rps)), median(pass.map((x) => x.p99)), median(pass.map((x) => x.cpuMs)), pass);
     return out;
   };
   // Added latency without queueing: one connection, one request at a time, cases interleaved,
   // timed to the microsecond.
+  await settle(previous);
+  previous = { spread: false };
   log('measuring unloaded latency (1 connection, one request at a time)…');
   const unloadedCases = cases.filter((c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')));
   const unloadedSamples = new Map<string, SequentialResult[]>(unloadedCases.map((c) => [c.name, []]));
@@ -361,6 +385,8 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     for (const [name, call] of Object.entries(controlPlaneCalls)) out[name] = await timeCalls(smoke ? 5 : 20, call);
     return out;
   };
+  // The same pair before anything is added: the control for the two after it, measured the same way.
+  Object.assign(results, await sideBySide(', pair before 1,000,000 subscriptions (control)'));
   log('timing control-plane subscription calls…');
   const controlPlaneBefore = await timeControlPlane();
   const side = smoke ? 100 : 1000;
@@ -400,11 +426,11 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
 }
 
 function printLoadTables(
-  results: Record<string, { rps: number; p50: number; p99: number; ratio: number; addedP99Ms: number; cpuMsPerRequest: number; addedCpuMs: number }>,
+  results: Record<string, { rps: number; p50: number; p99: number; ratio: number; roundRatio: number; addedP99Ms: number; cpuMsPerRequest: number; addedCpuMs: number }>,
   unloaded: Record<string, { p50: number; p90: number; p99: number; addedP50Ms: number; addedP99Ms: number }>,
 ): void {
-  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`);
-  process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | added p99 ms | CPU ms/req | added CPU ms/req |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
+  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.roundRatio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`);
+  process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | median per-round ratio | added p99 ms | CPU ms/req | added CPU ms/req |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
   process.stdout.write(['', '| unloaded (1 connection) | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---|---|---|---|---|', ...Object.entries(unloaded).map(([name, r]) => `| ${name} | ${r.p50} | ${r.p90} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`)].join('\n') + '\n');
 }
 
