@@ -54,7 +54,10 @@ const REWARM_S = smoke ? 0 : 1;
 const rewarm = async (c: { serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }) => {
   if (REWARM_S > 0) await measure(c.serving, c.url, c.headers, REWARM_S, c.tokens);
 };
-const settle = (previous?: { spread: boolean }) => new Promise((r) => setTimeout(r, previous?.spread === true ? SPREAD_SETTLE_MS : SETTLE_MS));
+/** Whether the load that ran last was spread over 1,000 keys (set by `measure`). */
+let lastLoadSpread = false;
+/** The pause before a timed case: 2 s, or 22 s when the load before it was spread over 1,000 keys. */
+const settle = () => new Promise((r) => setTimeout(r, lastLoadSpread ? SPREAD_SETTLE_MS : SETTLE_MS));
 // The per-request log line (REQUEST_LOG=otel) goes to wrangler dev's terminal here, which costs far
 // more than Workers Logs does deployed: off by default, `--request-log` measures it on.
 const BENCH_REQUEST_LOG = process.argv.includes('--request-log') ? 'otel' : 'off';
@@ -105,6 +108,8 @@ async function measure(serving: number, url: string, headers: Record<string, str
     tokens === undefined
       ? undefined
       : [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)] ?? ''}` } }) }];
+  // Many keys: a token per request, or the DO bench's /spread routes (1,000 Durable Objects).
+  lastLoadSpread = tokens !== undefined || url.endsWith('/spread');
   const cpuBefore = treeCpuMs(serving);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, ...(requests === undefined ? {} : { requests }) });
   const cpuMs = result.requests.total === 0 ? Number.NaN : (treeCpuMs(serving) - cpuBefore) / result.requests.total;
@@ -288,8 +293,6 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     { name: 'pass-through + 1 DO call, itty-durable (one hot key)', serving: rpc.pid, url: `${rpc.base}/itty/hot`, headers: {} },
     { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/itty/spread`, headers: {} },
   ];
-  /** Cases over 1,000 keys (1,000 Durable Objects): the bench settles longer after them. */
-  const spread = (c: { url: string; tokens?: readonly string[] }) => c.tokens !== undefined || c.url.endsWith('/spread');
   const cases = quick ? allCases.filter((c) => c.serving !== rpc.pid && c.tokens === undefined) : allCases;
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.tokens === undefined ? c.headers : { authorization: `Bearer ${c.tokens[0] ?? ''}` } });
@@ -307,12 +310,10 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
 
   log(`warming up (${WARMUP_S} s per case)…`);
   for (const c of cases) await measure(c.serving, c.url, c.headers, WARMUP_S, c.tokens);
-  let previous: { spread: boolean } = { spread: true };
   const samples = new Map<string, CaseResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of cases) {
-      await settle(previous);
-      previous = { spread: spread(c) };
+      await settle();
       await rewarm(c);
       const r = await measure(c.serving, c.url, c.headers, DURATION_S, c.tokens);
       samples.get(c.name)?.push(r);
@@ -340,8 +341,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
     const scaledSamples = new Map<string, CaseResult[]>(scaled.map((c) => [c.name, []]));
     // Warmed up again, like the main rounds: the state just changed under both sides.
-    await settle(previous);
-    previous = { spread: false };
+    await settle();
     for (const c of scaled) await measure(c.serving, c.url, c.headers, WARMUP_S);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const c of scaled) {
@@ -359,8 +359,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   };
   // Added latency without queueing: one connection, one request at a time, cases interleaved,
   // timed to the microsecond.
-  await settle(previous);
-  previous = { spread: false };
+  await settle();
   log('measuring unloaded latency (1 connection, one request at a time)…');
   const unloadedCases = cases.filter((c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')));
   const unloadedSamples = new Map<string, SequentialResult[]>(unloadedCases.map((c) => [c.name, []]));

@@ -36,12 +36,13 @@ export function createGatewayApp(): Gateway {
       }
       response.headers.set('x-request-id', x.requestId);
       writeRequestLog(x, response);
-      if (x.usage !== undefined) report(x, response);
+      report(x, response);
       return response;
     },
   };
 }
 
+/** The usage event of an API call (none for the gateway's own endpoints or an unrouted request). */
 function report(x: Exchange, response: Response): void {
   const usage = x.usage;
   if (usage === undefined) return;
