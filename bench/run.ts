@@ -8,6 +8,9 @@
  *   npm run bench -- --smoke    1 round × 1 s per case (a check that the harness works)
  *   npm run bench -- --quick    pass-through and the gateway's hot-key cases only, 5 rounds × 5 s:
  *                               an A/B check of a hot-path change in about three minutes
+ *   npm run bench -- --quick --cases='API key,strict (1,000'
+ *                               only the cases whose names contain one of these, in the usual order
+ *                               (pass-through always): e.g. to see what one case does to the next
  *   npm run bench -- --via-wrangler-proxy
  *                               drive each Worker through wrangler dev's local proxy instead of
  *                               at its own workerd (direct.ts), the method of runs before 2026-11-23
@@ -34,6 +37,7 @@ import { measureTokenVerification } from './hot-path/token-verify.ts';
 
 const smoke = process.argv.includes('--smoke');
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--cases='))?.slice('--cases='.length).split(',').map((s) => s.trim()).filter((s) => s !== '');
 const ROUNDS = smoke ? 1 : quick ? 5 : 3;
 const DURATION_S = smoke ? 1 : quick ? 5 : 8;
 const WARMUP_S = smoke ? 1 : 3;
@@ -279,7 +283,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
 
   // Many keys: as many applications, each subscribed to the strict API with a token of its own.
-  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling || quick ? 50 : 1000);
+  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling || (quick && only === undefined) ? 50 : 1000);
 
   const allCases: Array<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }> = [
     { name: 'pass-through', serving: pass.pid, url: `${pass.base}/items`, headers: {} },
@@ -293,7 +297,12 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     { name: 'pass-through + 1 DO call, itty-durable (one hot key)', serving: rpc.pid, url: `${rpc.base}/itty/hot`, headers: {} },
     { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/itty/spread`, headers: {} },
   ];
-  const cases = quick ? allCases.filter((c) => c.serving !== rpc.pid && c.tokens === undefined) : allCases;
+  const cases =
+    only !== undefined
+      ? allCases.filter((c) => c.name === 'pass-through' || only.some((o) => c.name.includes(o)))
+      : quick
+        ? allCases.filter((c) => c.serving !== rpc.pid && c.tokens === undefined)
+        : allCases;
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.tokens === undefined ? c.headers : { authorization: `Bearer ${c.tokens[0] ?? ''}` } });
     if (probe.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${probe.status}: ${await probe.text()}`);
@@ -373,7 +382,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const p99 = median(list.map((s) => s.p99));
     unloaded[name] = { p50, p90: median(list.map((s) => s.p90)), p99, addedP50Ms: Number((p50 - passUnloaded('p50')).toFixed(3)), addedP99Ms: Number((p99 - passUnloaded('p99')).toFixed(3)), requests: list.reduce((n, s) => n + s.count, 0) };
   }
-  if (quick) {
+  if (quick || only !== undefined) {
     printLoadTables(results, unloaded);
     return;
   }
