@@ -152,6 +152,18 @@ describe('ThrottleCounter', () => {
     expect(await stub.admit(call('r', 'SANDBOX'))).toEqual({ ok: false, error: { kind: 'revoked' } });
   });
 
+  it('decides a batch call by call and keeps its counts across an eviction (written once per batch)', async () => {
+    const { stub, state } = fresh([perMinute(3), { policy: 'Hourly', scope: 'subscription', limit: 10, windowSeconds: 3600 }]);
+    await stub.configure(state);
+    const results = await stub.admitMany([call('a'), call('b'), call('c'), call('d')]);
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
+    expect(results.map((r) => (r.ok ? r.limits[0]?.remaining : -1))).toEqual([2, 1, 0, -1]);
+    await evictDurableObject(stub);
+    const after = await stub.inspect();
+    expect(after.limits.map((l) => l.remaining)).toEqual([0, 7]);
+    expect((await stub.admit(call('e'))).ok).toBe(false);
+  });
+
   it('cleans expired revocations in its alarm', async () => {
     const { stub, state } = fresh([]);
     await stub.configure(state);

@@ -22,6 +22,8 @@ export class ThrottleCounter extends DurableObject<Env> {
   #validAfter: Record<KeyType, number> = { PRODUCTION: 0, SANDBOX: 0 };
   #revoked = new Map<string, number>();
   #counters = new Map<string, Counter>();
+  /** While `admitMany` runs: the counters it changed, written once when it ends. */
+  #deferred: Map<string, Counter> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -57,7 +59,16 @@ export class ThrottleCounter extends DurableObject<Env> {
    * decided on its own and in order, exactly as if they had come one by one.
    */
   admitMany(requests: readonly AdmitRequest[], now: number = Date.now()): AdmitResult[] {
-    return requests.map((request) => this.admit(request, now));
+    // Each counter is written once for the batch rather than once per call: same turn, same output
+    // gate, so what the gateway is told has been written before it is told.
+    const dirty = new Map<string, Counter>();
+    this.#deferred = dirty;
+    try {
+      return requests.map((request) => this.admit(request, now));
+    } finally {
+      this.#deferred = null;
+      for (const [key, counter] of dirty) this.#persist(key, counter);
+    }
   }
 
   /**
@@ -197,6 +208,10 @@ export class ThrottleCounter extends DurableObject<Env> {
   }
 
   #persist(key: string, counter: Counter): void {
+    if (this.#deferred !== null) {
+      this.#deferred.set(key, counter);
+      return;
+    }
     this.ctx.storage.sql.exec(
       `INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count`,
       key,

@@ -15,16 +15,19 @@ export interface ApiKeyRecord {
   readonly allowedReferrers: readonly string[];
 }
 
-// Keys are looked up by hash once and then served from memory: steady state, no D1 query. A key
-// revoked meanwhile is still refused at once, by its subscription's counter object.
+// Keys are looked up by hash once and then served from memory: steady state, no D1 query and no
+// digest. The cache is keyed by the key as presented (it lives in this isolate's memory only, like
+// the verified-token cache keyed by the token; storage still holds hashes only), so a hit costs one
+// map lookup rather than a SHA-256. A key revoked meanwhile is still refused at once, by its
+// subscription's counter object.
 const known = new BoundedCache<string, ApiKeyRecord | null>({ maxEntries: 10_000, maxAgeMs: 60_000 });
 const UNKNOWN_TTL_MS = 5_000;
 
 export async function findApiKey(db: D1Database, presented: string): Promise<ApiKeyRecord | null> {
   if (presented.length < 16 || presented.length > 256) return null;
-  const hash = await sha256Hex(presented);
-  const cached = known.get(hash);
+  const cached = known.get(presented);
   if (cached !== undefined) return cached;
+  const hash = await sha256Hex(presented);
   const row = await db
     .prepare(
       `SELECT k.id, k.application_id, a.owner_id, a.throttling_policy, k.key_type, k.created_at, k.expires_at, k.revoked_at, k.allowed_ips, k.allowed_referrers
@@ -47,7 +50,7 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
           allowedIps: JSON.parse(row.allowed_ips) as string[],
           allowedReferrers: JSON.parse(row.allowed_referrers) as string[],
         };
-  known.set(hash, record, record === null ? UNKNOWN_TTL_MS : undefined);
+  known.set(presented, record, record === null ? UNKNOWN_TTL_MS : undefined);
   return record;
 }
 

@@ -1,5 +1,7 @@
+import { env, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, call, deploy, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
+import { counterObjectName } from './admit.ts';
 
 let key: SigningKey;
 
@@ -48,15 +50,21 @@ describe('bandwidth quotas', () => {
 
   it('charges an API-level byte quota shared by every caller, with requests still counted by the subscription', async () => {
     const statuses: number[] = [];
+    // The bytes the API's shared counter has been charged, read from its storage.
+    const apiCounter = env.THROTTLE.getByName(counterObjectName.api('api_bw_shared'));
+    const charged = () => runInDurableObject(apiCounter, (_instance, state) => state.storage.sql.exec<{ count: number }>(`SELECT count FROM counters WHERE key LIKE '%:bytes'`).toArray()[0]?.count ?? 0);
+    let served = 0;
     for (const app of ['app_bw_1', 'app_bw_2']) {
       await subscribe(app, 'api_bw_shared', [{ policy: 'Sub1000', scope: 'subscription', limit: 1000, windowSeconds: 60 }]);
       const auth = { authorization: `Bearer ${await token(key, { applicationId: app })}` };
       for (let i = 0; i < 4; i++) {
         const res = await call('/bwshared/v1/pets', { headers: auth });
         statuses.push(res.status);
-        await res.arrayBuffer();
-        // Let the response's bytes reach the counter before the next call.
-        await new Promise((r) => setTimeout(r, 50));
+        const bytes = (await res.arrayBuffer()).byteLength;
+        // A refused call is charged nothing; an admitted one its response's bytes, after the
+        // response: wait for them to reach the counter before the next call.
+        if (res.status === 200) served += bytes;
+        await until(async () => (await charged()) === served);
       }
     }
     expect(statuses[0]).toBe(200);
