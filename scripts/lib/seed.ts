@@ -30,11 +30,22 @@ export class Client {
   }
 
   async call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-    const res = await fetch(this.base + path, {
-      method,
-      headers: { ...this.#auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = () =>
+      fetch(this.base + path, {
+        method,
+        headers: { ...this.#auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (err) {
+      // A kept-alive connection the server closed while idle (the bench leaves the control plane
+      // idle for the ~20 s of a million-row insert) fails the next request sent on it. A GET is
+      // safe to send again, on a new connection; anything else is not retried.
+      if (method !== 'GET' || (err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
+      res = await send();
+    }
     const text = await res.text();
     const parsed = text === '' ? null : (JSON.parse(text) as T);
     return { status: res.status, body: parsed as T };
