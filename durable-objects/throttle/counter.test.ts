@@ -152,7 +152,7 @@ describe('ThrottleCounter', () => {
     expect(await stub.admit(call('r', 'SANDBOX'))).toEqual({ ok: false, error: { kind: 'revoked' } });
   });
 
-  it('decides a batch call by call and keeps its counts across an eviction (written once per batch)', async () => {
+  it('decides a batch call by call and keeps its counts across an eviction (its writes deferred to the end of the batch)', async () => {
     const { stub, state } = fresh([perMinute(3), { policy: 'Hourly', scope: 'subscription', limit: 10, windowSeconds: 3600 }]);
     await stub.configure(state);
     const results = await stub.admitMany([call('a'), call('b'), call('c'), call('d')]);

@@ -4,7 +4,14 @@ import type { Exchange } from './exchange.ts';
  * What the usage report and the request log line both say about an answer, by one rule: a problem
  * of the gateway's own carries its WSO2 code, a backend's error is known by its status.
  */
-export function answerFacts(x: Exchange, response: Response): { status: number; errorCode: number | null; requestBytes: number; responseBytes: number } {
+export interface AnswerFacts {
+  readonly status: number;
+  readonly errorCode: number | null;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+}
+
+export function answerFacts(x: Exchange, response: Response): AnswerFacts {
   const status = response.status;
   return {
     status,

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
-import { answerFacts } from './answer.ts';
+import { answerFacts, type AnswerFacts } from './answer.ts';
 import { newExchange, type Exchange } from './exchange.ts';
 import { writeRequestLog } from './logging/request-log.ts';
 import { handleApiCall } from './pipeline.ts';
@@ -35,18 +35,19 @@ export function createGatewayApp(): Gateway {
         response = problemResponse(error, undefined, x.responseHeaders ?? undefined);
       }
       response.headers.set('x-request-id', x.requestId);
-      writeRequestLog(x, response);
-      report(x, response);
+      // What the log line and the usage report both say about the answer, worked out once.
+      const answer = answerFacts(x, response);
+      writeRequestLog(x, answer);
+      report(x, answer);
       return response;
     },
   };
 }
 
 /** The usage event of an API call (none for the gateway's own endpoints or an unrouted request). */
-function report(x: Exchange, response: Response): void {
+function report(x: Exchange, answer: AnswerFacts): void {
   const usage = x.usage;
   if (usage === undefined) return;
-  const answer = answerFacts(x, response);
   reportUsage(x.env, x.waitUntil, { apiId: usage.apiId, applicationId: usage.applicationId, keyType: usage.keyType, ...answer, throttled: answer.status === 429, latencyMs: Date.now() - x.startedAt });
 }
 

@@ -1,4 +1,4 @@
-import { answerFacts } from '../answer.ts';
+import type { AnswerFacts } from '../answer.ts';
 import type { Exchange } from '../exchange.ts';
 
 /**
@@ -67,11 +67,11 @@ export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()) {
  * Notes what the line needs once the answer is made and writes it from `waitUntil` a turn later,
  * so building and serialising it never delays the answer.
  */
-export function writeRequestLog(x: Exchange, response: Response): void {
+export function writeRequestLog(x: Exchange, answer: AnswerFacts): void {
   if (!requestLogEnabled(x.env)) return;
   const usage = x.usage;
   const entry: RequestLogEntry = {
-    ...answerFacts(x, response),
+    ...answer,
     startedAt: x.startedAt,
     finishedAt: Date.now(),
     method: x.request.method,
