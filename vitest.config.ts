@@ -19,9 +19,13 @@ export default defineConfig({
       {
         plugins: [
           cloudflareTest({
+            main: './test/workers/gateway-entry.ts',
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: { TEST_MIGRATIONS: migrations, BACKEND_JWT_KEY: JSON.stringify(gatewaySecrets.BACKEND_JWT_KEY), ENCRYPTION_KEY },
+              // Deployed, the counter objects live in the Traffic Manager's script (script_name); here
+              // the test script hosts them so the gateway's calls reach the real class.
+              durableObjects: { THROTTLE: { className: 'ThrottleCounter', useSQLite: true } },
               serviceBindings: { KEY_MANAGER: () => new Response('key manager not under test', { status: 503 }) },
               outboundService: echoBackend,
             },
@@ -37,7 +41,8 @@ export default defineConfig({
             miniflare: {
               bindings: { TEST_MIGRATIONS: migrations, ...secrets },
               durableObjects: { THROTTLE: { className: 'ThrottleCounter', useSQLite: true } },
-              serviceBindings: { GATEWAY: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' } },
+              // Both gateway environments' control entrypoints reach the gateway code hosted beside it.
+              serviceBindings: { GATEWAY: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' }, GATEWAY_INTERNAL: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' } },
             },
           }),
         ],

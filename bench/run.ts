@@ -71,7 +71,7 @@ const BACKEND_PORT = 49900;
 const PASSTHROUGH_PORT = 48791;
 const DO_RPC_PORT = 48792;
 const PASSTHROUGH_INSPECTOR = 49239;
-const PLATFORM_PORTS = { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, inspector: 49229 };
+const PLATFORM_PORTS = { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, gatewayInternal: 48791, trafficManager: 48792, inspector: 49229 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 // wrangler dev streams every request to a local trace store by default; that halves throughput.
 const quiet = { X_LOCAL_OBSERVABILITY: 'false' };
@@ -311,7 +311,8 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   if (profiling) {
     const inspectors = new Map([
       [pass.pid, PASSTHROUGH_INSPECTOR],
-      [gw.pid, PLATFORM_PORTS.inspector],
+      // The launcher gives the Traffic Manager the first inspector port and the production gateway the next.
+      [gw.pid, PLATFORM_PORTS.inspector + 1],
     ]);
     await profileCases(cases.filter((c) => c.serving !== rpc.pid), inspectors);
     return;

@@ -19,7 +19,7 @@ const persistTo = join(ROOT, '.wrangler/state');
 const { bootstrapToken } = await ensureDevVars(log);
 applyMigrations(persistTo, log);
 buildPortal(log);
-log('starting the gateway, the control plane, the portal and the demo backend…');
+log('starting the Traffic Manager, the gateways (production and internal), the control plane, the portal and the demo backend…');
 const interrupted = () => {
   killAll();
   process.exit(130);
@@ -50,10 +50,12 @@ try {
   log(`
 Turnpike is running.
 
-  Gateway        ${urls.gateway}
-  Control plane  ${urls.controlPlane}   (OpenAPI: ${urls.controlPlane}/api/openapi.json)
-  Portal         ${urls.portal}
-  Demo backend   ${urls.demoBackend}
+  Gateway          ${urls.gateway}   (environment production)
+  Gateway          ${urls.gateways.internal ?? '-'}   (environment internal)
+  Traffic Manager  ${urls.trafficManager}   (counter objects of both environments)
+  Control plane    ${urls.controlPlane}   (OpenAPI: ${urls.controlPlane}/api/openapi.json)
+  Portal           ${urls.portal}
+  Demo backend     ${urls.demoBackend}
 
 Development users (passwords are for this machine only):
   admin      ${users.admin.email}  ${users.admin.password}
@@ -68,6 +70,8 @@ Try it:
   TOKEN=$(curl -s -u '${app.clientId}:${app.clientSecret}' -d grant_type=client_credentials ${urls.gateway}/oauth2/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
   curl -i -H "Authorization: Bearer $TOKEN" ${urls.gateway}${api.context}/pets
   # call it ${api.limitPerMinute + 1} times within a minute to see 429 Too Many Requests
+  # the same API on the internal environment counts against the same quota (one Traffic Manager):
+  curl -i -H "Authorization: Bearer $TOKEN" ${urls.gateways.internal ?? urls.gateway}${api.context}/pets
 
 (Authorization header for scripts: Basic ${basic})
 Everything above is also in ${demoFile}. Press Ctrl-C to stop.`);

@@ -1,3 +1,4 @@
+import { counterNamespace } from './binding.ts';
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { ThrottleCounter } from './counter.ts';
@@ -18,7 +19,7 @@ function fresh(limits: WindowLimit[], overrides: Partial<SubscriptionState> = {}
     revokedCredentials: [],
     ...overrides,
   };
-  return { stub: env.THROTTLE.getByName(subscriptionObjectName(applicationId, 'api_test')), state };
+  return { stub: counterNamespace(env).getByName(subscriptionObjectName(applicationId, 'api_test')), state };
 }
 
 const call = (jti = 'jti-1', keyType: AdmitRequest['keyType'] = 'PRODUCTION', issuedAt = Date.now()): AdmitRequest => ({ keyType, credentialId: jti, issuedAt });

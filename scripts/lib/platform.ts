@@ -1,8 +1,10 @@
 /**
- * Runs the whole platform locally: the gateway (with its Durable Objects), the control plane, the
- * portal and the demo backend, each as its own `wrangler dev` process sharing one local D1 and one
- * Durable Object state through `--persist-to`, connected by wrangler's dev registry. Used by
- * `npm start`, by the end-to-end tests (on their own ports, state and registry) and by the bench.
+ * Runs the whole platform locally: the Traffic Manager (the counter Durable Objects), one gateway
+ * per environment (production and internal, or more processes per environment for the simulation),
+ * the control plane, the portal and the demo backend, each as its own `wrangler dev` process sharing
+ * one local D1 and one Durable Object state through `--persist-to`, connected by wrangler's dev
+ * registry. Used by `npm start`, by the end-to-end tests (on their own ports, state and registry),
+ * by the bench and by `npm run simulate`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,11 +16,15 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 
 export interface Ports {
+  /** The production (external) gateway environment. */
   gateway: number;
   controlPlane: number;
   portal: number;
   demoBackend: number;
-  /** First of four consecutive inspector ports. */
+  /** The internal gateway environment (`[env.internal]` of wrangler.toml). */
+  gatewayInternal: number;
+  trafficManager: number;
+  /** First of a run of consecutive inspector ports: one per process (six for `npm start`). */
   inspector: number;
 }
 
@@ -27,8 +33,23 @@ export const DEFAULT_PORTS: Ports = {
   controlPlane: Number(process.env.TURNPIKE_CONTROL_PLANE_PORT ?? 8788),
   portal: Number(process.env.TURNPIKE_PORTAL_PORT ?? 8789),
   demoBackend: Number(process.env.TURNPIKE_DEMO_BACKEND_PORT ?? 8790),
+  gatewayInternal: Number(process.env.TURNPIKE_GATEWAY_INTERNAL_PORT ?? 8791),
+  trafficManager: Number(process.env.TURNPIKE_TRAFFIC_MANAGER_PORT ?? 8792),
   inspector: Number(process.env.TURNPIKE_INSPECTOR_PORT ?? 9229),
 };
+
+/** Gateway environments `npm start` runs: the name in D1, the wrangler.toml section, the port. */
+export const GATEWAY_ENVIRONMENTS = [
+  { environment: 'production', wranglerEnv: null, worker: 'turnpike-gateway', port: (p: Ports) => p.gateway },
+  { environment: 'internal', wranglerEnv: 'internal', worker: 'turnpike-gateway-internal', port: (p: Ports) => p.gatewayInternal },
+] as const;
+export type GatewayEnvironmentName = (typeof GATEWAY_ENVIRONMENTS)[number]['environment'];
+
+/** One gateway process: its environment and its port. */
+export interface GatewayProcess {
+  readonly environment: GatewayEnvironmentName;
+  readonly port: number;
+}
 
 export interface PlatformOptions {
   ports: Ports;
@@ -44,6 +65,14 @@ export interface PlatformOptions {
   /** Vars overriding the gateway's wrangler.toml [vars]. */
   gatewayVars?: Record<string, string>;
   /**
+   * The gateway processes to run; default one per environment on `ports.gateway` and
+   * `ports.gatewayInternal`. A second process of an environment (the simulation's stand-in for a
+   * second Cloudflare location) is its own isolate under its own Worker name, so the control plane's
+   * service binding reaches the first process of each environment only, as it reaches one isolate
+   * of a deployment.
+   */
+  gateways?: readonly GatewayProcess[];
+  /**
    * How often the launcher runs the control plane's scheduled handler (its cron, `* * * * *` when
    * deployed: alert evaluation); `wrangler dev` never fires crons by itself. Default 60,000 ms; 0 turns
    * both tickers off (the gateway's hourly usage compaction ticks every hour when this is not 0).
@@ -51,11 +80,26 @@ export interface PlatformOptions {
   cronIntervalMs?: number;
 }
 
+export interface PlatformUrls {
+  /** The production gateway environment (the first production process). */
+  gateway: string;
+  controlPlane: string;
+  portal: string;
+  demoBackend: string;
+  trafficManager: string;
+  /** Every gateway process, first process of each environment first. */
+  gateways: Array<{ environment: GatewayEnvironmentName; url: string; process: string }>;
+}
+
 export interface RunningPlatform {
-  urls: { gateway: string; controlPlane: string; portal: string; demoBackend: string };
+  urls: PlatformUrls;
   stop(): Promise<void>;
   /** Resolves when any process exits on its own (a crash), with its name. */
   exited: Promise<string>;
+  /** Stops one process by name (e.g. `gateway-internal-2`, `traffic-manager`): SIGKILL to its group, for fault tests. */
+  kill(name: string): Promise<void>;
+  /** Starts a process stopped by `kill` again and waits until it answers. */
+  restart(name: string): Promise<void>;
 }
 
 /** Development secrets, generated once into the git-ignored .dev.vars next to each wrangler.toml. */
@@ -130,42 +174,61 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   const { ports, persistTo, registry } = options;
   mkdirSync(registry, { recursive: true });
   const host = '127.0.0.1';
-  const urls = {
-    gateway: `http://${host}:${ports.gateway}`,
+  const gateways = options.gateways ?? GATEWAY_ENVIRONMENTS.map((e) => ({ environment: e.environment, port: e.port(ports) }));
+  const seen = new Map<string, number>();
+  const gatewayProcesses = gateways.map((g) => {
+    const n = (seen.get(g.environment) ?? 0) + 1;
+    seen.set(g.environment, n);
+    const spec = GATEWAY_ENVIRONMENTS.find((e) => e.environment === g.environment);
+    if (spec === undefined) throw new Error(`unknown gateway environment ${g.environment}`);
+    const process = g.environment === 'production' ? (n === 1 ? 'gateway' : `gateway-${n}`) : n === 1 ? `gateway-${g.environment}` : `gateway-${g.environment}-${n}`;
+    return { ...g, spec, n, process, url: `http://${host}:${g.port}` };
+  });
+  const firstProduction = gatewayProcesses.find((g) => g.environment === 'production');
+  const urls: PlatformUrls = {
+    gateway: firstProduction?.url ?? `http://${host}:${ports.gateway}`,
     controlPlane: `http://${host}:${ports.controlPlane}`,
     portal: `http://${host}:${ports.portal}`,
     demoBackend: `http://${host}:${ports.demoBackend}`,
+    trafficManager: `http://${host}:${ports.trafficManager}`,
+    gateways: [...gatewayProcesses.filter((g) => g.n === 1), ...gatewayProcesses.filter((g) => g.n > 1)].map((g) => ({ environment: g.environment, url: g.url, process: g.process })),
   };
   const env = { WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: registry, ...options.env };
-  const common = (port: number, inspector: number) => ['dev', '--ip', host, '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persistTo, '--show-interactive-dev-session=false'];
-  const specs: Array<{ name: string; args: string[]; cwd: string }> = [
-    { name: 'gateway', args: [...common(ports.gateway, ports.inspector), '-c', 'wrangler.toml', ...Object.entries(options.gatewayVars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])], cwd: ROOT },
+  let inspector = ports.inspector;
+  const common = (port: number) => ['dev', '--ip', host, '--port', String(port), '--inspector-port', String(inspector++), '--persist-to', persistTo, '--show-interactive-dev-session=false'];
+  const gatewayVars = Object.entries(options.gatewayVars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+  const specs: Array<{ name: string; args: string[]; cwd: string; health: string }> = [
+    // First: every other Worker's counter objects live here.
+    { name: 'traffic-manager', args: [...common(ports.trafficManager), '-c', 'workers/traffic-manager/wrangler.toml'], cwd: ROOT, health: `${urls.trafficManager}/_turnpike/health` },
+    ...gatewayProcesses.map((g) => ({
+      name: g.process,
+      args: [...common(g.port), '-c', 'wrangler.toml', ...(g.spec.wranglerEnv === null ? [] : ['--env', g.spec.wranglerEnv]), ...(g.n > 1 ? ['--name', `${g.spec.worker}-${g.n}`] : []), ...gatewayVars],
+      cwd: ROOT,
+      health: `${g.url}/_turnpike/health`,
+    })),
     {
       name: 'control-plane',
-      args: [
-        ...common(ports.controlPlane, ports.inspector + 1),
-        '-c',
-        'workers/control-plane/wrangler.toml',
-        '--var',
-        `ISSUER:${urls.controlPlane}`,
-        '--var',
-        `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`,
-      ],
+      args: [...common(ports.controlPlane), '-c', 'workers/control-plane/wrangler.toml', '--var', `ISSUER:${urls.controlPlane}`, '--var', `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`],
       cwd: ROOT,
+      health: `${urls.controlPlane}/health`,
     },
-    { name: 'demo-backend', args: [...common(ports.demoBackend, ports.inspector + 2), '-c', 'workers/demo-backend/wrangler.toml'], cwd: ROOT },
+    { name: 'demo-backend', args: [...common(ports.demoBackend), '-c', 'workers/demo-backend/wrangler.toml'], cwd: ROOT, health: `${urls.demoBackend}/petstore/pets` },
   ];
   if (options.portal) {
+    const gatewayUrls = Object.fromEntries(urls.gateways.filter((g) => !urls.gateways.some((o) => o.environment === g.environment && urls.gateways.indexOf(o) < urls.gateways.indexOf(g))).map((g) => [g.environment, g.url]));
     specs.push({
       name: 'portal',
-      // GATEWAY_URL: what the portal's curl lines name, on whatever port this platform's gateway has.
-      args: ['pages', 'dev', 'dist', '--ip', host, '--port', String(ports.portal), '--inspector-port', String(ports.inspector + 3), '--persist-to', persistTo, '--show-interactive-dev-session=false', '--binding', `GATEWAY_URL=${urls.gateway}`],
+      // GATEWAY_URL(S): what the portal's curl lines name, on whatever ports this platform's gateways have.
+      args: ['pages', 'dev', 'dist', '--ip', host, '--port', String(ports.portal), '--inspector-port', String(inspector++), '--persist-to', persistTo, '--show-interactive-dev-session=false', '--binding', `GATEWAY_URL=${urls.gateway}`, '--binding', `GATEWAY_URLS=${JSON.stringify(gatewayUrls)}`],
       cwd: join(ROOT, 'portal-ui'),
+      health: urls.portal,
     });
   }
   const children: Array<{ name: string; child: ChildProcess }> = [];
   let stopping = false;
   let ready = false;
+  /** Processes stopped on purpose by `kill` (fault tests): their exit is not a crash. */
+  const killed = new Set<string>();
   let onExit: (name: string) => void = () => {};
   const exited = new Promise<string>((resolve) => (onExit = resolve));
   // Several workerd processes opening one --persist-to folder at once can find its SQLite files
@@ -180,7 +243,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     child.stdout?.on('data', relay);
     child.stderr?.on('data', relay);
     child.on('exit', (code) => {
-      if (stopping) return;
+      if (stopping || killed.has(spec.name)) return;
       const entry = children.find((c) => c.child === child);
       if (!ready && attempt < 3) {
         options.log(`${prefix}exited with code ${code} while starting; starting it again (attempt ${attempt + 1} of 3)`);
@@ -199,39 +262,31 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     return child;
   };
   for (const spec of specs) children.push({ name: spec.name, child: launchOne(spec, 1) });
+  const stopChild = (child: ChildProcess, signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+      child.once('exit', () => resolve());
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        resolve();
+      }
+      setTimeout(() => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+        resolve();
+      }, 5000).unref();
+    });
   const stop = async () => {
     stopping = true;
-    await Promise.all(
-      children.map(
-        ({ child }) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.pid === undefined) return resolve();
-            child.once('exit', () => resolve());
-            try {
-              process.kill(-child.pid, 'SIGTERM');
-            } catch {
-              resolve();
-            }
-            setTimeout(() => {
-              try {
-                if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-              } catch {
-                /* already gone */
-              }
-              resolve();
-            }, 5000).unref();
-          }),
-      ),
-    );
+    await Promise.all(children.map(({ child }) => stopChild(child, 'SIGTERM')));
   };
   try {
     await Promise.race([
-      Promise.all([
-        waitFor(`${urls.gateway}/_turnpike/health`),
-        waitFor(`${urls.controlPlane}/health`),
-        waitFor(`${urls.demoBackend}/petstore/pets`),
-        options.portal ? waitFor(urls.portal) : Promise.resolve(),
-      ]),
+      Promise.all(specs.map((spec) => waitFor(spec.health))),
       exited.then((name) => {
         throw new Error(`${name} exited during start-up`);
       }),
@@ -243,6 +298,12 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   ready = true;
   const every = options.cronIntervalMs ?? 60_000;
   const stopTickers = [startCronTicker(urls.controlPlane, '* * * * *', every, options.log), startCronTicker(urls.gateway, '17 * * * *', every === 0 ? 0 : 3_600_000, options.log)];
+  const entryOf = (name: string) => {
+    const entry = children.find((c) => c.name === name);
+    const spec = specs.find((x) => x.name === name);
+    if (entry === undefined || spec === undefined) throw new Error(`no process named ${name}`);
+    return { entry, spec };
+  };
   return {
     urls,
     stop: async () => {
@@ -250,6 +311,17 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
       await stop();
     },
     exited,
+    kill: async (name) => {
+      const { entry } = entryOf(name);
+      killed.add(name);
+      await stopChild(entry.child, 'SIGKILL');
+    },
+    restart: async (name) => {
+      const { entry, spec } = entryOf(name);
+      entry.child = launchOne(spec, 3);
+      killed.delete(name);
+      await waitFor(spec.health);
+    },
   };
 }
 

@@ -8,7 +8,18 @@ import { dirname, join } from 'node:path';
 import { randomBase64url } from './keys.ts';
 
 export interface DemoData {
-  urls: { gateway: string; controlPlane: string; portal: string; demoBackend: string };
+  urls: {
+    /** The production (external) gateway environment. */
+    gateway: string;
+    controlPlane: string;
+    portal: string;
+    demoBackend: string;
+    trafficManager: string;
+    /** Every gateway environment's URL, by environment name (`production`, `internal`). */
+    gateways: Record<string, string>;
+  };
+  /** Each gateway environment, its URL and the demo APIs deployed to it. */
+  environments: Array<{ name: string; gatewayUrl: string; apis: string[] }>;
   users: Record<'admin' | 'publisher' | 'developer', { email: string; password: string }>;
   api: { id: string; name: string; context: string; version: string; tier: string; limitPerMinute: number };
   application: { id: string; name: string; clientId: string; clientSecret: string };
@@ -71,8 +82,24 @@ interface Page<T> {
   list: T[];
 }
 
-export async function seed(options: { urls: DemoData['urls']; bootstrapToken: string; demoFile: string; log: (line: string) => void }): Promise<DemoData> {
-  const { urls, log } = options;
+/** What `launch()` returns about where things are; the first process of each environment is the one named. */
+export interface SeedUrls {
+  gateway: string;
+  controlPlane: string;
+  portal: string;
+  demoBackend: string;
+  trafficManager: string;
+  gateways: ReadonlyArray<{ environment: string; url: string }>;
+}
+
+/** The internal gateway environment (WSO2 deployment pattern 4): created by the seed, served by `[env.internal]`. */
+export const DEMO_ENVIRONMENTS = ['production', 'internal'] as const;
+
+export async function seed(options: { urls: SeedUrls; bootstrapToken: string; demoFile: string; log: (line: string) => void }): Promise<DemoData> {
+  const { log } = options;
+  const gatewayUrls: Record<string, string> = {};
+  for (const g of options.urls.gateways) gatewayUrls[g.environment] ??= g.url;
+  const urls: DemoData['urls'] = { gateway: options.urls.gateway, controlPlane: options.urls.controlPlane, portal: options.urls.portal, demoBackend: options.urls.demoBackend, trafficManager: options.urls.trafficManager, gateways: gatewayUrls };
   const previous = readDemo(options.demoFile);
   const users: DemoData['users'] = previous?.users ?? {
     admin: { email: 'admin@turnpike.local', password: randomPassword() },
@@ -89,8 +116,17 @@ export async function seed(options: { urls: DemoData['urls']; bootstrapToken: st
   }
 
   const admin = await tokenFor(anon, users.admin, ['admin:policies', 'admin:environments', 'admin:users']);
+  // The internal environment beside the default (production) one; its gateway is `[env.internal]`.
+  type Environment = { id: string; name: string };
+  const environments = await admin.expect<Page<Environment>>([200], 'GET', '/api/admin/v1/environments');
+  if (!environments.body.list.some((e) => e.name === 'internal')) {
+    await admin.expect([201], 'POST', '/api/admin/v1/environments', { name: 'internal', displayName: 'Internal', type: 'hybrid' });
+    log('created the gateway environment internal');
+  }
   // Local development proxies to the demo backend on 127.0.0.1; deployed environments refuse that.
-  await admin.expect([200], 'PATCH', '/api/admin/v1/environments/env_production', { allowPrivateBackends: true });
+  for (const e of (await admin.expect<Page<Environment>>([200], 'GET', '/api/admin/v1/environments')).body.list) {
+    if ((DEMO_ENVIRONMENTS as readonly string[]).includes(e.name)) await admin.expect([200], 'PATCH', `/api/admin/v1/environments/${e.id}`, { allowPrivateBackends: true });
+  }
 
   const policies = await admin.expect<Page<{ name: string }>>([200], 'GET', '/api/admin/v1/throttling-policies?kind=subscription');
   if (!policies.body.list.some((p) => p.name === DEMO_TIER.name)) {
@@ -144,12 +180,17 @@ export async function seed(options: { urls: DemoData['urls']; bootstrapToken: st
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
     log('published Petstore');
   }
-  // Deployed means the gateway routes it: an unauthenticated call is refused with 401, not 404.
-  const probe = await fetch(`${urls.gateway}${context}/${version}/pets`);
-  if (probe.status === 404) {
+  // Deployed means each environment's gateway routes it: an unauthenticated call is refused with
+  // 401, not 404.
+  const undeployed: string[] = [];
+  for (const name of DEMO_ENVIRONMENTS) {
+    const gateway = gatewayUrls[name];
+    if (gateway !== undefined && (await fetch(`${gateway}${context}/${version}/pets`)).status === 404) undeployed.push(name);
+  }
+  if (undeployed.length > 0) {
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, { description: 'Demo revision' });
-    await publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
-    log('deployed Petstore to the production gateway environment');
+    await publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, { revisionId: revision.body.id, environments: [...DEMO_ENVIRONMENTS] });
+    log(`deployed Petstore to the gateway environments ${DEMO_ENVIRONMENTS.join(' and ')}`);
   }
 
   const developer = await tokenFor(anon, users.developer, ['apps:manage', 'subscriptions:manage']);
@@ -181,6 +222,7 @@ export async function seed(options: { urls: DemoData['urls']; bootstrapToken: st
 
   const demo: DemoData = {
     urls,
+    environments: DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined).map((name) => ({ name, gatewayUrl: gatewayUrls[name] ?? '', apis: [`${context}/${version}`] })),
     users,
     api: { id: api.id, name: 'Petstore', context: `${context}/${version}`, version, tier: DEMO_TIER.name, limitPerMinute: DEMO_TIER.limit },
     application: { id: app.id, name: 'Demo App', clientId, clientSecret },

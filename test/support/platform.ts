@@ -11,7 +11,11 @@ import { ROOT, applyMigrations, buildPortal, ensureDevVars, launch, type Ports }
 import { seed, type DemoData } from '../../scripts/lib/seed.ts';
 
 export interface PlatformInfo {
+  /** The production gateway environment. */
   gatewayUrl: string;
+  /** The internal gateway environment (`[env.internal]`), sharing the production one's Traffic Manager. */
+  gatewayInternalUrl: string;
+  trafficManagerUrl: string;
   controlPlaneUrl: string;
   portalUrl: string;
   demoBackendUrl: string;
@@ -26,7 +30,7 @@ declare module 'vitest' {
 
 // TURNPIKE_E2E_PORT_BASE moves the whole set, so two checkouts can run the suite side by side.
 const base = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787);
-export const E2E_PORTS: Ports = { gateway: base, controlPlane: base + 1, portal: base + 2, demoBackend: base + 3, inspector: base + 442 };
+export const E2E_PORTS: Ports = { gateway: base, controlPlane: base + 1, portal: base + 2, demoBackend: base + 3, gatewayInternal: base + 4, trafficManager: base + 5, inspector: base + 442 };
 
 export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; gatewayVars?: Record<string, string>; cronIntervalMs?: number; log?: (line: string) => void } = {}): Promise<PlatformInfo & { persistTo: string; stop(): Promise<void> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -41,6 +45,8 @@ export async function startPlatform(options: { ports?: Ports; portal?: boolean; 
     const demo = await seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
     return {
       gatewayUrl: running.urls.gateway,
+      gatewayInternalUrl: demo.urls.gateways.internal ?? '',
+      trafficManagerUrl: running.urls.trafficManager,
       controlPlaneUrl: running.urls.controlPlane,
       portalUrl: running.urls.portal,
       demoBackendUrl: running.urls.demoBackend,

@@ -7,8 +7,6 @@ import type { UsageMessage } from '../../shared/usage.ts';
 import { compactUsage } from './usage/compaction.ts';
 import { consumeUsage } from './usage/consumer.ts';
 
-export { ThrottleCounter } from '../../../durable-objects/throttle/counter.ts';
-
 const app = createGatewayApp();
 
 export default {

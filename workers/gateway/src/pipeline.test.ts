@@ -1,3 +1,4 @@
+import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
 import { env } from 'cloudflare:test';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -203,7 +204,7 @@ describe('gateway call path', () => {
 
   it('bites on the next request after a block, a revocation and an unsubscription', async () => {
     const t = await token(key, { applicationId: APP, jti: 'jti-revoke-me' });
-    const stub = env.THROTTLE.getByName(subscriptionObjectName(APP, 'api_prodonly'));
+    const stub = counterNamespace(env).getByName(subscriptionObjectName(APP, 'api_prodonly'));
     expect((await call('/prodonly/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
     await subscribe(APP, 'api_prodonly', [], { status: 'BLOCKED' });
     const blocked = await call('/prodonly/v1/pets', { headers: { authorization: `Bearer ${t}` } });
@@ -344,7 +345,7 @@ describe('gateway call path', () => {
 
     it('refuses a revoked key on the very next request, although the gateway cached it', async () => {
       expect((await call('/keyed/v1/pets', { headers: { apikey: keys.revoked } })).status).toBe(200);
-      await env.THROTTLE.getByName(subscriptionObjectName(KEY_APP, 'api_keyed')).revokeCredential('key_revoked', Date.now() + 3_600_000);
+      await counterNamespace(env).getByName(subscriptionObjectName(KEY_APP, 'api_keyed')).revokeCredential('key_revoked', Date.now() + 3_600_000);
       expect((await call('/keyed/v1/pets', { headers: { apikey: keys.revoked } })).status).toBe(401);
       expect((await call('/keyed/v1/pets', { headers: { apikey: keys.good } })).status).toBe(200);
     });

@@ -1,4 +1,5 @@
 /** Test fixtures for the gateway: a Key Manager stand-in key, snapshots written to D1, tokens. */
+import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
 import { createExecutionContext, env } from 'cloudflare:test';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey as JoseKey } from 'jose';
 import { subscriptionObjectName, type SubscriptionState, type WindowLimit } from '../../../durable-objects/throttle/types.ts';
@@ -58,7 +59,7 @@ export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pi
 }
 
 export async function subscribe(applicationId: string, apiId: string, limits: WindowLimit[] = [], overrides: Partial<SubscriptionState> = {}) {
-  const stub = env.THROTTLE.getByName(subscriptionObjectName(applicationId, apiId));
+  const stub = counterNamespace(env).getByName(subscriptionObjectName(applicationId, apiId));
   await stub.configure({ subscriptionId: `sub_${applicationId}`, applicationId, apiId, status: 'UNBLOCKED', tier: limits[0]?.policy ?? 'Unlimited', limits, validAfter: { PRODUCTION: 0, SANDBOX: 0 }, revokedCredentials: [], ...overrides });
   return stub;
 }

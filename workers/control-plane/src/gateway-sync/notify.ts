@@ -1,21 +1,19 @@
-import { gatewayControl } from './bindings.ts';
+import { gatewayControls, type GatewayControlRpc } from './bindings.ts';
 
 /**
- * Tells the gateway a new snapshot was compiled so the next request loads it. Best effort: a
- * gateway that is not reachable picks the snapshot up by its own revalidation (SNAPSHOT_TTL_SECONDS).
+ * Tells every gateway environment a new snapshot was compiled so the next request loads it. Best
+ * effort: a gateway that is not reachable picks the snapshot up by its own revalidation
+ * (SNAPSHOT_TTL_SECONDS). A service binding reaches one isolate of a deployment; the others
+ * revalidate within the same bound.
  */
 export async function notifyGateway(env: Env): Promise<void> {
-  try {
-    await gatewayControl(env).snapshotChanged();
-  } catch (cause) {
-    console.warn(JSON.stringify({ level: 'warn', message: 'gateway not notified of new snapshot; it will revalidate on its own', cause: String(cause) }));
-  }
+  await toEveryGateway(env, (c) => c.snapshotChanged(), 'gateway not notified of new snapshot; it will revalidate on its own');
 }
 
 /**
- * Tells the gateway an application's live state changed, so it drops the allowance leases it holds
- * for that application and asks the counter objects again on the next request. Best effort: a lease
- * the gateway is not told about ends by itself within LEASE_MAX_MS.
+ * Tells every gateway environment an application's live state changed, so the isolate reached drops
+ * the allowance leases it holds for that application and asks the counter objects again on the next
+ * request. Best effort: a lease a gateway is not told about ends by itself within LEASE_MAX_MS.
  */
 export async function notifyApplication(env: Env, applicationId: string): Promise<void> {
   await notifyApplications(env, [applicationId]);
@@ -24,9 +22,13 @@ export async function notifyApplication(env: Env, applicationId: string): Promis
 /** `notifyApplication` for several applications in one call (a page of a tier edit). */
 export async function notifyApplications(env: Env, applicationIds: readonly string[]): Promise<void> {
   if (applicationIds.length === 0) return;
-  try {
-    await gatewayControl(env).applicationsChanged(applicationIds);
-  } catch (cause) {
-    console.warn(JSON.stringify({ level: 'warn', message: 'gateway not told to drop leases; they end within a second', cause: String(cause) }));
-  }
+  await toEveryGateway(env, (c) => c.applicationsChanged(applicationIds), 'gateway not told to drop leases; they end within a second');
+}
+
+async function toEveryGateway(env: Env, call: (control: GatewayControlRpc) => Promise<void>, warning: string): Promise<void> {
+  const gateways = gatewayControls(env);
+  const settled = await Promise.allSettled(gateways.map(({ control }) => call(control)));
+  settled.forEach((s, i) => {
+    if (s.status === 'rejected') console.warn(JSON.stringify({ level: 'warn', message: warning, binding: gateways[i]?.binding, cause: String(s.reason) }));
+  });
 }

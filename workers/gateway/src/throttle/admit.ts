@@ -1,3 +1,4 @@
+import { counterNamespace } from '../../../../durable-objects/throttle/binding.ts';
 import { THROTTLE_CODES, counterObjectName, subscriptionObjectName, type AdmitError, type AdmitRequest, type AdmitResult, type LimitStatus, type TakeResult, type WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import { admitCoalesced } from './coalesce.ts';
@@ -40,16 +41,17 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   if (shared.length === 0 && shouldLease(subName, Number(env.LEASE_MIN_LIMIT))) {
     let spent: LeaseSpend;
     try {
-      spent = await spendLease(subName, () => env.THROTTLE.getByName(subName), call.request, waitUntil);
+      spent = await spendLease(subName, () => counterNamespace(env).getByName(subName), call.request, waitUntil);
     } catch (cause) {
       throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
     }
     if (spent.ok) return { tier: spent.tier, limits: spent.limits, meter: null };
     if ('revoked' in spent) throw subscriptionError({ kind: 'revoked' });
-    throw subscriptionError(spent.result.error);
+    if ('result' in spent) throw subscriptionError(spent.result.error);
+    // No share of a lease left for this call: the object decides it below, exactly, in one RPC.
   }
-  const subStub = env.THROTTLE.getByName(subName);
-  const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => env.THROTTLE.getByName(s.name).take(s.limits))]);
+  const subStub = counterNamespace(env).getByName(subName);
+  const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => counterNamespace(env).getByName(s.name).take(s.limits))]);
   // A shared counter that cannot answer lets the call through when its policy fails open (the
   // default for throttling) and refuses it when it fails closed; the subscription always fails closed.
   const unreachable = takenSettled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
@@ -61,7 +63,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
       ...(sub?.ok === true ? [subStub.refundAdmit(sub.windowStarts)] : []),
       ...taken.flatMap((t, i) => {
         const counter = shared[i];
-        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [env.THROTTLE.getByName(counter.name).refund(counter.limits, t.windowStarts)] : [];
+        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [counterNamespace(env).getByName(counter.name).refund(counter.limits, t.windowStarts)] : [];
       }),
     ]);
   if (subSettled.status === 'rejected' || closed !== undefined) {
@@ -79,7 +81,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     const meter =
       subMetered || metered.length > 0
         ? async (bytes: number) => {
-            await Promise.allSettled([...(subMetered ? [subStub.addBytes(bytes)] : []), ...metered.map((s) => env.THROTTLE.getByName(s.name).addBytes(bytes, s.limits))]);
+            await Promise.allSettled([...(subMetered ? [subStub.addBytes(bytes)] : []), ...metered.map((s) => counterNamespace(env).getByName(s.name).addBytes(bytes, s.limits))]);
           }
         : null;
     return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))], meter };

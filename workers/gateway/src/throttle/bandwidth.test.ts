@@ -1,3 +1,4 @@
+import { counterNamespace } from '../../../../durable-objects/throttle/binding.ts';
 import { env, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, call, deploy, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
@@ -51,7 +52,7 @@ describe('bandwidth quotas', () => {
   it('charges an API-level byte quota shared by every caller, with requests still counted by the subscription', async () => {
     const statuses: number[] = [];
     // The bytes the API's shared counter has been charged, read from its storage.
-    const apiCounter = env.THROTTLE.getByName(counterObjectName.api('api_bw_shared'));
+    const apiCounter = counterNamespace(env).getByName(counterObjectName.api('api_bw_shared'));
     const charged = () => runInDurableObject(apiCounter, (_instance, state) => state.storage.sql.exec<{ count: number }>(`SELECT count FROM counters WHERE key LIKE '%:bytes'`).toArray()[0]?.count ?? 0);
     let served = 0;
     for (const app of ['app_bw_1', 'app_bw_2']) {

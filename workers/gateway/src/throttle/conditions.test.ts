@@ -1,3 +1,4 @@
+import { counterNamespace } from '../../../../durable-objects/throttle/binding.ts';
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { counterObjectName } from '../../../../durable-objects/throttle/types.ts';
@@ -69,7 +70,7 @@ describe('conditional groups of advanced policies', () => {
     // From inside 203.0.113.0/24 the inverted condition fails: the call falls back to the default.
     const inside = await call('/cond/v1/pets?bulk=true', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_cond_q1' })}`, 'cf-connecting-ip': '203.0.113.9' } });
     expect(inside.headers.get('ratelimit-policy')).toContain('"api:Adv";');
-    const group = await env.THROTTLE.getByName(counterObjectName.group(counterObjectName.api('api_cond'), 2)).inspect();
+    const group = await counterNamespace(env).getByName(counterObjectName.group(counterObjectName.api('api_cond'), 2)).inspect();
     expect(group.state).toBeNull();
   });
 

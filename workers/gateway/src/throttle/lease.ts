@@ -14,8 +14,8 @@ interface Held {
 // Per-isolate state, bounded in entries and (through the lease's own expiry) in age.
 const held = new BoundedCache<string, Held>({ maxEntries: 10_000, maxAgeMs: LEASE_MAX_MS });
 const pending = new Map<string, Promise<Held>>();
-/** Calls admitted from a lease and leases taken, since the isolate started (for tests and the bench). */
-export const leaseStats = { spent: 0, leases: 0 };
+/** Calls admitted from a lease, leases taken and calls sent to strict admission for want of a share, since the isolate started (for tests and the bench). */
+export const leaseStats = { spent: 0, leases: 0, strict: 0 };
 const rates = new BoundedCache<string, { second: number; count: number; previous: number }>({ maxEntries: 10_000, maxAgeMs: 10_000 });
 
 const knownLimits = new BoundedCache<string, readonly LimitStatus[]>({ maxEntries: 10_000, maxAgeMs: 60_000 });
@@ -40,7 +40,12 @@ export function shouldLease(name: string, minLimit: number, now = Date.now()): b
   return limits !== undefined && r.previous >= LEASE_MIN_RATE && limits.every((l) => l.limit >= minLimit && l.unit !== 'bytes');
 }
 
-export type LeaseSpend = { ok: true; tier: string; limits: readonly LimitStatus[] } | { ok: false; result: Extract<LeaseResult, { ok: false }> } | { ok: false; revoked: true };
+export type LeaseSpend =
+  | { ok: true; tier: string; limits: readonly LimitStatus[] }
+  | { ok: false; result: Extract<LeaseResult, { ok: false }> }
+  | { ok: false; revoked: true }
+  /** No share of a lease was left for this call (concurrent callers spent it first): decide it strictly. */
+  | { ok: false; strict: true };
 
 export interface LeaseStub {
   lease(request: AdmitRequest, want: number): Promise<LeaseResult>;
@@ -52,20 +57,26 @@ export interface LeaseStub {
  * there is none, it is spent or it has ended. Concurrent calls in one isolate share one lease
  * request. Each call's credential is checked against the revocation state the lease carries.
  * `stub` is asked for only when the object must be called: most calls spend from memory.
+ *
+ * A call never waits for a second lease: when the lease it waited for was spent by the calls that
+ * waited with it (a lease is at most a tenth of what remains), it answers `strict` and the caller
+ * asks the object for this one call — admitted or refused exactly, never failed (decision 0006). A
+ * lease request that fails (the object unreachable) rejects: the caller fails closed.
  */
 export async function spendLease(name: string, stub: () => LeaseStub, request: AdmitRequest, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): Promise<LeaseSpend> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let h = held.get(name, now);
-    if (h !== undefined && (h.used >= h.lease.granted || now >= h.lease.expiresAt)) {
-      releaseHeld(name, h, stub, waitUntil);
-      h = undefined;
-    }
-    if (h === undefined) {
-      let waiting = pending.get(name);
-      if (waiting === undefined) {
-        const rate = rates.get(name, now)?.previous ?? 0;
-        const want = Math.max(1, Math.ceil((rate * LEASE_MAX_MS) / 1000));
-        waiting = stub().lease(request, want).then((res) => {
+  let h = held.get(name, now);
+  if (h !== undefined && (h.used >= h.lease.granted || now >= h.lease.expiresAt)) {
+    releaseHeld(name, h, stub, waitUntil);
+    h = undefined;
+  }
+  if (h === undefined) {
+    let waiting = pending.get(name);
+    if (waiting === undefined) {
+      const rate = rates.get(name, now)?.previous ?? 0;
+      const want = Math.max(1, Math.ceil((rate * LEASE_MAX_MS) / 1000));
+      waiting = stub()
+        .lease(request, want)
+        .then((res) => {
           if (!res.ok) throw new LeaseRefused(res);
           const fresh: Held = { lease: res.lease, grantedAt: Date.now(), used: 0, released: false };
           leaseStats.leases += 1;
@@ -74,29 +85,29 @@ export async function spendLease(name: string, stub: () => LeaseStub, request: A
           waitUntil(new Promise((r) => setTimeout(r, Math.max(0, res.lease.expiresAt - Date.now()))).then(() => releaseHeld(name, fresh, stub, waitUntil)));
           return fresh;
         });
-        pending.set(name, waiting);
-        void waiting.finally(() => pending.delete(name)).catch(() => {});
-      }
-      try {
-        h = await waiting;
-      } catch (err) {
-        if (err instanceof LeaseRefused) return { ok: false, result: err.result };
-        throw err;
-      }
+      pending.set(name, waiting);
+      void waiting.finally(() => pending.delete(name)).catch(() => {});
     }
-    const lease = h.lease;
-    if (request.issuedAt < lease.validAfter[request.keyType] || lease.revoked.includes(request.credentialId) || (request.grantId !== undefined && lease.revoked.includes(request.grantId))) return { ok: false, revoked: true };
-    // A lease given back meanwhile (its end came while this call waited) counts nothing any more:
-    // spending from it would admit a call the object no longer counts.
-    if (!h.released && h.used < lease.granted && Date.now() < lease.expiresAt) {
-      h.used += 1;
-      leaseStats.spent += 1;
-      const unspent = lease.granted - h.used;
-      const elapsed = Math.floor((now - h.grantedAt) / 1000);
-      return { ok: true, tier: lease.tier, limits: lease.limits.map((l) => ({ ...l, remaining: l.remaining + unspent, resetSeconds: Math.max(1, l.resetSeconds - elapsed) })) };
+    try {
+      h = await waiting;
+    } catch (err) {
+      if (err instanceof LeaseRefused) return { ok: false, result: err.result };
+      throw err;
     }
   }
-  throw new Error('could not obtain a lease');
+  const lease = h.lease;
+  if (request.issuedAt < lease.validAfter[request.keyType] || lease.revoked.includes(request.credentialId) || (request.grantId !== undefined && lease.revoked.includes(request.grantId))) return { ok: false, revoked: true };
+  // A lease given back meanwhile (its end came while this call waited) counts nothing any more:
+  // spending from it would admit a call the object no longer counts.
+  if (h.released || h.used >= lease.granted || Date.now() >= lease.expiresAt) {
+    leaseStats.strict += 1;
+    return { ok: false, strict: true };
+  }
+  h.used += 1;
+  leaseStats.spent += 1;
+  const unspent = lease.granted - h.used;
+  const elapsed = Math.floor((now - h.grantedAt) / 1000);
+  return { ok: true, tier: lease.tier, limits: lease.limits.map((l) => ({ ...l, remaining: l.remaining + unspent, resetSeconds: Math.max(1, l.resetSeconds - elapsed) })) };
 }
 
 function releaseHeld(name: string, h: Held, stub: () => LeaseStub, waitUntil: (p: Promise<unknown>) => void): void {
