@@ -5,13 +5,16 @@
  *   npm run deploy -- [--issuer https://api.example.com] [--gateway-url https://gw.example.com]
  *                     [--gateway-env <wrangler env>]... [--dry-run]
  *
+ * Gateway environments: the top level of wrangler.toml (production) and every `[env.X]` section
+ * (today `internal`); `--gateway-env X` limits the run to the named ones.
+ *
  * 1. D1 database `turnpike`: reused when it exists, else created; its id is written into both
  *    wrangler.toml files (commit them).
  * 2. The queues (usage events, tier fan-out); the D1 migrations, remotely.
  * 3. Secrets that are missing are generated and uploaded with the deploy (`--secrets-file`); the
  *    bootstrap token is printed once.
- * 4. The gateway (it hosts the Durable Object classes), once per gateway environment: the top level
- *    of wrangler.toml serves `production`, each `--gateway-env X` deploys its `[env.X]` section.
+ * 4. The Traffic Manager (workers/traffic-manager: the counter Durable Objects every other Worker
+ *    binds with script_name), then the gateway once per gateway environment.
  * 5. The control plane, with ISSUER set to its public origin. 6. The portal on Pages.
  *
  * `--dry-run` needs no account: it bundles every Worker exactly as a deploy would
@@ -28,6 +31,7 @@ import { ROOT, WRANGLER, buildPortal } from './lib/platform.ts';
 
 const GATEWAY_TOML = 'wrangler.toml';
 const CONTROL_PLANE_TOML = 'workers/control-plane/wrangler.toml';
+const TRAFFIC_MANAGER_TOML = 'workers/traffic-manager/wrangler.toml';
 const DATABASE = 'turnpike';
 /** Usage events (gateway), and tier edits fanned out to subscriptions (control plane). */
 const QUEUES = ['turnpike-usage', 'turnpike-sync'];
@@ -73,13 +77,21 @@ const SECRETS: Array<{ config: string; name: string; make: () => Promise<string>
   { config: CONTROL_PLANE_TOML, name: 'BOOTSTRAP_TOKEN', make: () => randomBase64url(24), show: true },
 ];
 
+/** `[env.X]` sections of the gateway's wrangler.toml: one gateway environment each. */
+function gatewayEnvSections(): string[] {
+  return [...readFileSync(join(ROOT, GATEWAY_TOML), 'utf8').matchAll(/^\[env\.([A-Za-z0-9_-]+)\]\s*$/gm)].map((m) => m[1] ?? '').filter((e) => e !== '');
+}
+
 function gatewayTargets(): Array<{ label: string; args: string[] }> {
-  return [{ label: 'gateway (production)', args: [] }, ...flags['gateway-env'].map((e) => ({ label: `gateway (${e})`, args: ['--env', e] }))];
+  const wanted = flags['gateway-env'];
+  const all = [{ label: 'gateway (production)', env: 'production', args: [] as string[] }, ...gatewayEnvSections().map((e) => ({ label: `gateway (${e})`, env: e, args: ['--env', e] }))];
+  return wanted.length === 0 ? all : all.filter((t) => wanted.includes(t.env));
 }
 
 function dryRunAll(): void {
   const out = mkdtempSync(join(tmpdir(), 'turnpike-dry-run-'));
   const steps: Array<{ name: string; args: string[]; cwd?: string }> = [
+    { name: 'traffic-manager', args: ['deploy', '--dry-run', '-c', TRAFFIC_MANAGER_TOML, '--outdir', join(out, 'traffic-manager')] },
     ...gatewayTargets().map((t, i) => ({ name: t.label, args: ['deploy', '--dry-run', '-c', GATEWAY_TOML, ...t.args, '--outdir', join(out, `gateway-${i}`)] })),
     { name: 'control-plane', args: ['deploy', '--dry-run', '-c', CONTROL_PLANE_TOML, '--outdir', join(out, 'control-plane')] },
     { name: 'demo-backend', args: ['deploy', '--dry-run', '-c', 'workers/demo-backend/wrangler.toml', '--outdir', join(out, 'demo-backend')] },
@@ -102,7 +114,7 @@ function dryRunAll(): void {
       `  reuse or create the D1 database ${DATABASE} and write its id into ${GATEWAY_TOML} and ${CONTROL_PLANE_TOML}`,
       `  create the queues ${QUEUES.join(', ')} unless they exist; apply d1-migrations/ remotely`,
       `  set the missing secrets: ${SECRETS.map((s) => s.name).join(', ')}`,
-      `  deploy ${gatewayTargets().map((t) => t.label).join(', ')}, then the control plane, then the portal (Pages project ${PAGES_PROJECT})`,
+      `  deploy the traffic manager, ${gatewayTargets().map((t) => t.label).join(', ')}, then the control plane, then the portal (Pages project ${PAGES_PROJECT})`,
     ].join('\n'),
   );
   process.exit(failed === 0 ? 0 : 1);
@@ -179,6 +191,9 @@ async function deployAll(): Promise<void> {
     process.exit(1);
   }
 
+  // First: every gateway and the control plane bind its objects by script_name.
+  must('deploying the Traffic Manager', wrangler(['deploy', '-c', TRAFFIC_MANAGER_TOML]));
+  console.log('deployed the Traffic Manager');
   let gatewayOutput = '';
   for (const target of gatewayTargets()) {
     gatewayOutput += must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, namesOf(target.label)))]));

@@ -96,8 +96,10 @@ export interface RunningPlatform {
   stop(): Promise<void>;
   /** Resolves when any process exits on its own (a crash), with its name. */
   exited: Promise<string>;
-  /** Stops one process by name (e.g. `gateway-internal-2`, `traffic-manager`): SIGKILL to its group, for fault tests. */
-  kill(name: string): Promise<void>;
+  /** Stops one process by name (e.g. `gateway-internal-2`, `traffic-manager`): a signal to its group (SIGKILL unless told), for fault tests. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** The names of every process, in start order. */
+  processes: readonly string[];
   /** Starts a process stopped by `kill` again and waits until it answers. */
   restart(name: string): Promise<void>;
 }
@@ -311,10 +313,11 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
       await stop();
     },
     exited,
-    kill: async (name) => {
+    processes: specs.map((x) => x.name),
+    kill: async (name, signal = 'SIGKILL') => {
       const { entry } = entryOf(name);
       killed.add(name);
-      await stopChild(entry.child, 'SIGKILL');
+      await stopChild(entry.child, signal);
     },
     restart: async (name) => {
       const { entry, spec } = entryOf(name);

@@ -74,8 +74,21 @@ function ownEndpoints(): Hono<{ Bindings: Env }> {
   app.get(`${RESERVED_PREFIX}/jwks`, async (c) => c.json({ keys: [(await gatewayKey(c.env)).publicJwk] }, 200, { 'cache-control': 'public, max-age=300' }));
 
   // Like WSO2's gateway, token and revoke are answered on the gateway's hostname by the Key Manager.
+  // The Key Manager down is not the gateway's fault: 503 problem+json with Retry-After, fail closed
+  // (no token is minted or revoked here), while API calls go on being served from the snapshot.
   const keyManager = async (request: Request, env: Env) => {
-    const res = await env.KEY_MANAGER.fetch(request);
+    let res: Response;
+    try {
+      res = await env.KEY_MANAGER.fetch(request);
+    } catch (cause) {
+      throw new ApiError('service-unavailable', { detail: 'The Key Manager could not be reached', cause, headers: { 'retry-after': '5' } });
+    }
+    // Anything but the Key Manager's own JSON answer (e.g. the platform's plain-text 503 for a
+    // service with no running deployment) is that same outage.
+    if (res.status >= 500 && !/json/i.test(res.headers.get('content-type') ?? '')) {
+      await res.body?.cancel();
+      throw new ApiError('service-unavailable', { detail: 'The Key Manager could not be reached', headers: { 'retry-after': '5' } });
+    }
     // A fetched response has immutable headers; the gateway adds its request id.
     return new Response(res.body, res);
   };

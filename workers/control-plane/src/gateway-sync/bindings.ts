@@ -7,7 +7,45 @@ import type { SyncMessage } from './tier-fanout.ts';
  * cross-script classes in a comment, so the one cast lives here.
  */
 export function throttleNamespace(env: Env): DurableObjectNamespace<ThrottleCounter> {
-  return counterNamespace(env);
+  const namespace = counterNamespace(env);
+  return new Proxy(namespace, {
+    get(target, prop, receiver) {
+      if (prop !== 'getByName') return Reflect.get(target, prop, receiver) as unknown;
+      return (name: string) => retrying(() => target.getByName(name));
+    },
+  });
+}
+
+/**
+ * A stub whose calls are made once more, on a fresh stub, when the first attempt failed on the way
+ * (the object's process restarted, a connection dropped: `retryable` in Cloudflare's terms). Every
+ * call the control plane makes to a counter object is idempotent (configure, remove, revoke, inspect),
+ * so a second attempt cannot count twice.
+ */
+function retrying(make: () => DurableObjectStub<ThrottleCounter>): DurableObjectStub<ThrottleCounter> {
+  let stub = make();
+  return new Proxy(stub, {
+    get(_target, prop) {
+      const value: unknown = Reflect.get(stub, prop);
+      if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'then') return value;
+      return async (...args: unknown[]) => {
+        const call = () => (Reflect.get(stub, prop) as (...a: unknown[]) => Promise<unknown>)(...args);
+        try {
+          return await call();
+        } catch (err) {
+          if (!isRetryable(err)) throw err;
+          stub = make();
+          return call();
+        }
+      };
+    },
+  });
+}
+
+function isRetryable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if ((err as { retryable?: unknown }).retryable === true) return true;
+  return /network connection lost|disconnected|connection reset/i.test(String((err as { message?: unknown }).message));
 }
 
 /** The gateway's `GatewayControl` entrypoint (see workers/gateway/src/index.ts). */

@@ -7,6 +7,7 @@
  * performs I/O on another's behalf; the others are handed their results.
  */
 import type { AdmitRequest, AdmitResult } from '../../../../durable-objects/throttle/types.ts';
+import { withDeadline } from './deadline.ts';
 
 /** Enough to empty the queue of a hot key in one round trip; small enough to keep a batch cheap. */
 export const MAX_BATCH = 64;
@@ -60,14 +61,15 @@ export async function admitCoalesced(name: string, stub: SubscriptionObject, req
     queue.busy = true;
     me.turn.resolve('lead');
   }
-  const first = await Promise.race([me.result.promise, me.turn.promise]);
+  // Waiting for another request's round trip: with a timer of this request's own (see deadline.ts).
+  const first = await withDeadline(Promise.race([me.result.promise, me.turn.promise]));
   if (first !== 'lead') return first;
 
   const batch = queue.waiting.splice(0, MAX_BATCH);
   coalesceStats.batches += 1;
   coalesceStats.calls += batch.length;
   try {
-    const results = batch.length === 1 ? [await stub.admit(request)] : await stub.admitMany(batch.map((w) => w.request));
+    const results = batch.length === 1 ? [await withDeadline(stub.admit(request))] : await withDeadline(stub.admitMany(batch.map((w) => w.request)));
     batch.forEach((w, i) => {
       const r = results[i];
       if (r === undefined) w.result.reject(new Error('the counter object answered fewer results than calls'));

@@ -1,5 +1,6 @@
 import { LEASE_MAX_MS, type AdmitRequest, type Lease, type LeaseResult, type LimitStatus } from '../../../../durable-objects/throttle/types.ts';
 import { BoundedCache } from '../../../shared/lru.ts';
+import { withDeadline } from './deadline.ts';
 
 /** A hot key: at least this many calls in the previous second of this isolate. */
 export const LEASE_MIN_RATE = 20;
@@ -89,7 +90,8 @@ export async function spendLease(name: string, stub: () => LeaseStub, request: A
       void waiting.finally(() => pending.delete(name)).catch(() => {});
     }
     try {
-      h = await waiting;
+      // Most waiters wait for another request's lease call: with a timer of their own (deadline.ts).
+      h = await withDeadline(waiting);
     } catch (err) {
       if (err instanceof LeaseRefused) return { ok: false, result: err.result };
       throw err;
