@@ -35,6 +35,11 @@ const SIZES: Record<Size, Sizes> = {
   small: { windowSeconds: 10, strictLimit: 20, leasedLimit: 300, spreadKeys: 4, hotConcurrency: 64, spreadConcurrency: 16, faultLimit: 200 },
 };
 
+/** The spread leased keys' limit: a fifth of the hot one, and never below the gateway's LEASE_MIN_LIMIT (100), so they can lease. */
+function spreadLeasedLimit(sizes: Sizes): number {
+  return Math.max(100, Math.floor(sizes.leasedLimit / 5));
+}
+
 /** How long after the control plane's 2xx each kind of state may still be served (ms), by who was told. */
 export const BOUNDS = {
   /** The process the control plane's service binding reached: its next request. */
@@ -65,6 +70,8 @@ export interface StateChangeResult {
   readonly expected: number;
   /** Per gateway process: ms from the control plane's 2xx to its first refusal, and calls it admitted that were sent after the 2xx. */
   readonly processes: ReadonlyArray<{ process: string; notified: boolean; delayMs: number | null; admittedAfter: number; boundMs: number; withinBound: boolean }>;
+  /** Calls the changed state still allows in the notified process (a new tier's quota). */
+  readonly allowance: number;
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly maxMs: number | null;
@@ -164,15 +171,17 @@ async function prepare(platform: RunningPlatform, demo: DemoData, sizes: Sizes, 
     admin.expect([201], 'POST', '/api/admin/v1/throttling-policies', { kind: 'subscription', name: `${name}${stamp}`, displayName: name, description: 'simulation', limit, unitTime, timeUnit });
   await tier('SimStrict', sizes.strictLimit, sizes.windowSeconds, 'sec');
   await tier('SimLeased', sizes.leasedLimit, sizes.windowSeconds, 'sec');
+  await tier('SimLeasedSpread', spreadLeasedLimit(sizes), sizes.windowSeconds, 'sec');
   await tier('SimBig', 10_000_000, 1, 'min');
   await tier('SimOne', 1, 1, 'hour');
   await tier('SimFault', sizes.faultLimit, 1, 'hour');
+  await tier('SimFaultStrict', sizes.strictLimit, 1, 'hour');
   const context = `/sim${stamp}`;
   const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
     name: `Simulation ${stamp}`,
     context,
     version: 'v1',
-    subscriptionTiers: ['SimStrict', 'SimLeased', 'SimBig', 'SimOne', 'SimFault'].map((t) => `${t}${stamp}`),
+    subscriptionTiers: ['SimStrict', 'SimLeased', 'SimLeasedSpread', 'SimBig', 'SimOne', 'SimFault', 'SimFaultStrict'].map((t) => `${t}${stamp}`),
     resources: [{ method: 'GET', path: '/pets', authType: 'oauth2_or_api_key' }],
     endpoints: { production: { urls: [{ url: `${platform.urls.demoBackend}/petstore`, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: `${platform.urls.demoBackend}/petstore`, timeoutMs: 10_000 }] } },
   });
@@ -254,14 +263,14 @@ async function exactness(s: Setup): Promise<CounterResult[]> {
   const strictSpread: Subscriber[] = [];
   for (let i = 0; i < sizes.spreadKeys; i++) strictSpread.push(await subscriber(s, `strict spread ${i}`, 'SimStrict'));
   const leasedSpread: Subscriber[] = [];
-  for (let i = 0; i < Math.max(2, Math.floor(sizes.spreadKeys / 3)); i++) leasedSpread.push(await subscriber(s, `leased spread ${i}`, 'SimLeased'));
+  for (let i = 0; i < Math.max(2, Math.floor(sizes.spreadKeys / 3)); i++) leasedSpread.push(await subscriber(s, `leased spread ${i}`, 'SimLeasedSpread'));
   // Warm the leased key so each isolate knows its limits and sees it hot; then a fresh window.
   await offer({ targets: s.targets, path: `${s.context}/v1/pets`, headers: () => ({ authorization: `Bearer ${leasedHot.token}` }), concurrency: 8, total: 200, untilMs: Date.now() + 2000 });
   await offer({ targets: s.targets, path: `${s.context}/v1/pets`, headers: () => ({ authorization: `Bearer ${strictHot.token}` }), concurrency: 4, total: 8, untilMs: Date.now() + 2000 });
   await window('strict, hot key', 'strict', [strictHot], sizes.strictLimit, sizes.hotConcurrency);
   await window('leased, hot key', 'leased', [leasedHot], sizes.leasedLimit, sizes.hotConcurrency);
   await window('strict, spread keys', 'strict', strictSpread, sizes.strictLimit, sizes.spreadConcurrency);
-  await window('leased, spread keys', 'leased', leasedSpread, sizes.leasedLimit, sizes.hotConcurrency);
+  await window('leased, spread keys', 'leased', leasedSpread, spreadLeasedLimit(sizes), sizes.hotConcurrency);
   return results;
 }
 
@@ -270,6 +279,8 @@ interface Change {
   readonly kind: 'credential' | 'blocking';
   /** The status a refused call answers. */
   readonly expected: number;
+  /** Calls the changed state still allows in the notified process (a new tier's own quota); 0 unless said. */
+  readonly allowance?: number;
   /** Credentials the probers use: a token, or an API key. */
   readonly useApiKey?: boolean;
   readonly act: (s: Setup, sub: Subscriber, apiKey: { id: string; key: string } | null) => Promise<void>;
@@ -303,7 +314,8 @@ const CHANGES: readonly Change[] = [
   },
   { name: 'block a subscription', kind: 'credential', expected: 403, act: (s, sub) => s.publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${sub.subscriptionId}/block`, { status: 'BLOCKED' }).then(() => {}) },
   { name: 'unsubscribe', kind: 'credential', expected: 403, act: (s, sub) => s.developer.expect([204], 'DELETE', `/api/devportal/v1/subscriptions/${sub.subscriptionId}`).then(() => {}) },
-  { name: 'change a tier', kind: 'credential', expected: 429, act: (s, sub) => s.developer.expect([200], 'PATCH', `/api/devportal/v1/subscriptions/${sub.subscriptionId}`, { tier: `SimOne${s.stamp}` }).then(() => {}) },
+  // The new tier (1 per hour) starts a window of its own: its one call may still be admitted.
+  { name: 'change a tier', kind: 'credential', expected: 429, allowance: 1, act: (s, sub) => s.developer.expect([200], 'PATCH', `/api/devportal/v1/subscriptions/${sub.subscriptionId}`, { tier: `SimOne${s.stamp}` }).then(() => {}) },
   {
     name: 'block an application',
     kind: 'blocking',
@@ -357,11 +369,11 @@ async function stateChangeScenarios(s: Setup): Promise<StateChangeResult[]> {
       const admittedAfter = after.filter((a) => a.status === 200).length;
       const notified = isNotified(t) && change.kind === 'credential';
       const boundMs = notified ? BOUNDS.notified : bound;
-      const withinBound = delayMs !== null && (notified ? admittedAfter === 0 : delayMs <= bound);
+      const withinBound = delayMs !== null && (notified ? admittedAfter <= (change.allowance ?? 0) : delayMs <= bound);
       return { process: t.process, notified, delayMs, admittedAfter, boundMs, withinBound };
     });
     const delays = processes.flatMap((p) => (p.delayMs === null ? [] : [p.delayMs]));
-    const r: StateChangeResult = { change: change.name, kind: change.kind, expected: change.expected, processes, p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99), maxMs: delays.length === 0 ? null : Math.max(...delays) };
+    const r: StateChangeResult = { change: change.name, kind: change.kind, expected: change.expected, allowance: change.allowance ?? 0, processes, p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99), maxMs: delays.length === 0 ? null : Math.max(...delays) };
     s.log(`${change.name}: first refusal per process ${processes.map((p) => `${p.process} ${p.delayMs ?? '—'} ms${p.notified ? ` (${p.admittedAfter} admitted after)` : ''}`).join(', ')}`);
     results.push(r);
     // Let the blocking condition's removal reach every snapshot before the next change.
@@ -395,19 +407,25 @@ async function faultScenarios(s: Setup): Promise<FaultResult[]> {
   }
 
   // 2. The Traffic Manager restarted mid-window: its counts are in SQLite, so the limit holds
-  //    across the restart; while it is down, calls fail closed (503), never admitted.
+  //    across the restart, exactly (a strict key: no lease can blur the count); while it is down,
+  //    calls fail closed (503), never admitted.
   {
-    const sub = await subscriber(s, 'fault traffic manager', 'SimFault');
+    const strictLimit = s.sizes.strictLimit;
+    const sub = await subscriber(s, 'fault traffic manager', 'SimFaultStrict');
     const headers = () => ({ authorization: `Bearer ${sub.token}` });
-    const half = await offer({ targets: s.targets, path, headers, concurrency: 8, total: Math.floor(limit / 2), untilMs: Date.now() + 30_000 });
+    const half = await offer({ targets: s.targets, path, headers, concurrency: 4, total: Math.floor(strictLimit / 2), untilMs: Date.now() + 30_000 });
     await s.platform.kill('traffic-manager', 'SIGTERM');
     const down = await offer({ targets: s.targets, path, headers, concurrency: 4, total: 20, untilMs: Date.now() + 10_000 });
     await s.platform.restart('traffic-manager');
     // Deployed, the platform reconnects every binding to the objects. Under `wrangler dev` a process
     // whose binding pointed at the stopped Traffic Manager may not find the new one; if the gateways
-    // still fail after 15 s, they and the control plane are restarted too (in-isolate state lost:
-    // leases unspent are simply not given back, which can only lower what is admitted).
-    const reaches = async () => (await Promise.all(s.targets.map(async (t) => (await fetch(`${t.url}${path}`, { headers: headers() })).status < 500))).every(Boolean);
+    // still fail after 15 s, they and the control plane are restarted too.
+    const probes: Answer[] = [];
+    const reaches = async () => {
+      const answers = await offer({ targets: s.targets, path, headers, concurrency: s.targets.length, total: s.targets.length, untilMs: Date.now() + 10_000 });
+      probes.push(...answers);
+      return answers.every((a) => a.status > 0 && a.status < 500);
+    };
     let reconnected = 'the gateways reached the restarted Traffic Manager by themselves';
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && !(await reaches())) await sleep(500);
@@ -418,13 +436,20 @@ async function faultScenarios(s: Setup): Promise<FaultResult[]> {
       }
       reconnected = 'under wrangler dev the other processes did not reconnect to the restarted Traffic Manager within 15 s; they were restarted';
     }
-    const rest = await offer({ targets: s.targets, path, headers, concurrency: 8, total: limit, untilMs: Date.now() + 60_000 });
-    const all = [...half, ...down, ...rest];
+    const rest = await offer({ targets: s.targets, path, headers, concurrency: 4, total: strictLimit, untilMs: Date.now() + 60_000 });
+    const all = [...half, ...down, ...probes, ...rest];
     const admitted = all.filter((a) => a.status === 200).length;
     const downAdmitted = down.filter((a) => a.status === 200).length;
-    // Probe calls made while waiting count too: the object counted them.
-    results.push({ fault: 'the Traffic Manager restarted mid-window', limit, offered: all.length, admitted, fiveXx: fiveXx(all), held: admitted <= limit && rest.some((a) => a.status === 429) && downAdmitted === 0 && down.every((a) => a.status === 503 || a.status === 0), note: `${half.filter((a) => a.status === 200).length} admitted before, ${down.length} calls while down (${downAdmitted} admitted, answers ${[...new Set(down.map((a) => a.status))].join('/')}), then 429 once the limit was reached; ${reconnected}` });
-    s.log(`fault, traffic manager restarted: admitted ${admitted} of limit ${limit}; while down: ${JSON.stringify(fiveXx(down))}; after: ${JSON.stringify(fiveXx(rest))} 5xx, ${rest.filter((a) => a.status === 429).length} × 429`);
+    results.push({
+      fault: 'the Traffic Manager restarted mid-window',
+      limit: strictLimit,
+      offered: all.length,
+      admitted,
+      fiveXx: fiveXx(all),
+      held: admitted === strictLimit && downAdmitted === 0 && down.every((a) => a.status === 503) && rest.some((a) => a.status === 429),
+      note: `strict key: ${half.filter((a) => a.status === 200).length} admitted before, ${down.length} calls while down (${downAdmitted} admitted, answers ${[...new Set(down.map((a) => a.status))].join('/')}), then exactly the rest of the limit and 429; ${reconnected}`,
+    });
+    s.log(`fault, traffic manager restarted: admitted ${admitted} of limit ${strictLimit}; while down: ${JSON.stringify(fiveXx(down))}; after: ${JSON.stringify(fiveXx(rest))} 5xx, ${rest.filter((a) => a.status === 429).length} × 429`);
   }
 
   // 3. The control plane down: the gateways go on serving from their snapshots; a token request

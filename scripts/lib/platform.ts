@@ -217,7 +217,9 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     { name: 'demo-backend', args: [...common(ports.demoBackend), '-c', 'workers/demo-backend/wrangler.toml'], cwd: ROOT, health: `${urls.demoBackend}/petstore/pets` },
   ];
   if (options.portal) {
-    const gatewayUrls = Object.fromEntries(urls.gateways.filter((g) => !urls.gateways.some((o) => o.environment === g.environment && urls.gateways.indexOf(o) < urls.gateways.indexOf(g))).map((g) => [g.environment, g.url]));
+    // The first process of each environment (urls.gateways lists those first).
+    const gatewayUrls: Record<string, string> = {};
+    for (const g of urls.gateways) gatewayUrls[g.environment] ??= g.url;
     specs.push({
       name: 'portal',
       // GATEWAY_URL(S): what the portal's curl lines name, on whatever ports this platform's gateways have.

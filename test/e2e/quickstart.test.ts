@@ -4,7 +4,7 @@ import { clientCredentialsToken } from './support.ts';
 
 /** What the README promises a newcomer after `npm start`: a token, a successful call, a 429. */
 describe('quick start', () => {
-  const { gatewayUrl, demo } = usePlatform();
+  const { gatewayUrl, gatewayInternalUrl, demo } = usePlatform();
 
   it('issues a token, proxies the call and throttles at the demo tier', async () => {
     const token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
@@ -23,11 +23,25 @@ describe('quick start', () => {
       } else await last.arrayBuffer();
     }
     expect(statuses).toEqual([...Array<number>(demo.api.limitPerMinute).fill(200), 429, 429]);
+    // The internal environment's gateway serves the same API against the same quota: one Traffic Manager.
+    const internal = await fetch(`${gatewayInternalUrl}${demo.api.context}/pets`, { headers: { authorization: `Bearer ${token}` } });
+    await internal.arrayBuffer();
+    if (Math.floor(Date.now() / 60_000) === Math.floor((Date.now() - 1000) / 60_000)) expect(internal.status).toBe(429);
     const over = await fetch(`${gatewayUrl}${demo.api.context}/pets`, { headers: { authorization: `Bearer ${token}` } });
     if (over.status === 429) {
       expect(over.headers.get('content-type')).toBe('application/problem+json');
       expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(((await over.json()) as { code: number }).code).toBe(900804);
+    }
+  });
+
+  it('lists both gateway environments, each serving the demo API, in demo.json', async () => {
+    expect(demo.environments.map((e) => e.name)).toEqual(['production', 'internal']);
+    for (const e of demo.environments) {
+      expect(e.apis).toContain(demo.api.context);
+      const health = (await (await fetch(`${e.gatewayUrl}/_turnpike/health`)).json()) as { environment: string };
+      expect(health.environment).toBe(e.name);
+      expect((await fetch(`${e.gatewayUrl}${demo.api.context}/pets`)).status).toBe(401);
     }
   });
 
