@@ -73,8 +73,9 @@ const SECRETS: Array<{ config: string; name: string; make: () => Promise<string>
   { config: CONTROL_PLANE_TOML, name: 'BOOTSTRAP_TOKEN', make: () => randomBase64url(24), show: true },
 ];
 
-function gatewayTargets(): Array<{ label: string; args: string[] }> {
-  return [{ label: 'gateway (production)', args: [] }, ...flags['gateway-env'].map((e) => ({ label: `gateway (${e})`, args: ['--env', e] }))];
+function gatewayTargets(): Array<{ label: string; environment: string; worker: string; args: string[] }> {
+  // [env.X] serves the gateway environment X as the Worker turnpike-gateway-X (wrangler.toml).
+  return [{ label: 'gateway (production)', environment: 'production', worker: 'turnpike-gateway', args: [] }, ...flags['gateway-env'].map((e) => ({ label: `gateway (${e})`, environment: e, worker: `turnpike-gateway-${e}`, args: ['--env', e] }))];
 }
 
 function dryRunAll(): void {
@@ -179,9 +180,12 @@ async function deployAll(): Promise<void> {
     process.exit(1);
   }
 
-  let gatewayOutput = '';
+  // Each environment's workers.dev URL, for the portal's curl lines and try-it proxy (GATEWAY_URLS).
+  const gatewayUrls: Record<string, string> = {};
   for (const target of gatewayTargets()) {
-    gatewayOutput += must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, namesOf(target.label)))]));
+    const output = must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, namesOf(target.label)))]));
+    const url = new RegExp(`https://${target.worker}\\.[^\\s]+\\.workers\\.dev`).exec(output)?.[0];
+    if (url !== undefined) gatewayUrls[target.environment] = url;
     console.log(`deployed the ${target.label}`);
   }
   let issuer = flags.issuer;
@@ -192,12 +196,19 @@ async function deployAll(): Promise<void> {
   }
   console.log(`deployed the control plane${issuer === undefined ? ' (pass --issuer with its public origin)' : ` at ${issuer}`}`);
 
-  // The portal's curl lines name the gateway's public URL (portal-ui/wrangler.toml GATEWAY_URL).
+  // The portal's curl lines name each gateway environment's public URL (portal-ui/wrangler.toml
+  // GATEWAY_URL for production, GATEWAY_URLS for all), and its try-it proxy sends them as the host.
   const portalToml = join(ROOT, 'portal-ui/wrangler.toml');
-  const gatewayUrl = flags['gateway-url'] ?? /https:\/\/turnpike-gateway\.[^\s]+\.workers\.dev/.exec(gatewayOutput)?.[0];
+  if (flags['gateway-url'] !== undefined) gatewayUrls['production'] = flags['gateway-url'];
+  const gatewayUrl = gatewayUrls['production'];
   if (gatewayUrl !== undefined) {
-    writeFileSync(portalToml, readFileSync(portalToml, 'utf8').replace(/^GATEWAY_URL = ".*"$/m, `GATEWAY_URL = "${gatewayUrl}"`));
-    console.log(`  wrote GATEWAY_URL ${gatewayUrl} into portal-ui/wrangler.toml (commit it)`);
+    writeFileSync(
+      portalToml,
+      readFileSync(portalToml, 'utf8')
+        .replace(/^GATEWAY_URL = ".*"$/m, `GATEWAY_URL = "${gatewayUrl}"`)
+        .replace(/^GATEWAY_URLS = '.*'$/m, `GATEWAY_URLS = '${JSON.stringify(gatewayUrls)}'`),
+    );
+    console.log(`  wrote GATEWAY_URL ${gatewayUrl} and GATEWAY_URLS ${JSON.stringify(gatewayUrls)} into portal-ui/wrangler.toml (commit it)`);
   } else console.log('  the portal still names http://127.0.0.1:8787 in its curl lines: pass --gateway-url');
   buildPortal((line) => console.log(line));
   wrangler(['pages', 'project', 'create', PAGES_PROJECT, '--production-branch', 'main'], { cwd: join(ROOT, 'portal-ui') });
