@@ -9,7 +9,7 @@ import { shots, useBrowser } from './browser.ts';
  * The portal's try-it console against two gateway environments (production and internal, WSO2
  * deployment pattern 4): the Petstore is deployed to both, and the console reaches the one picked.
  */
-const { portalUrl, controlPlaneUrl, gatewayUrl, gatewayInternalUrl, demo } = usePlatform();
+const { portalUrl, controlPlaneUrl, demoBackendUrl, gatewayUrl, gatewayInternalUrl, demo } = usePlatform();
 const { dialogs, signIn } = useBrowser(portalUrl);
 const stamp = Date.now().toString(36);
 const tryIt = { 'x-turnpike-try-it': '1' };
@@ -88,6 +88,34 @@ describe('portal: one try-it console, several gateway environments', () => {
     expect(environments).toEqual(['production', 'internal']);
     await page.context().close();
     expect(dialogs).toEqual([]);
+  });
+
+  it('gives a Swagger 2.0 document, which names one host, an environment picker of its own that points the console at the picked gateway', async () => {
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+    const context = `/old${stamp}`;
+    const imported = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis/import', {
+      definition: { swagger: '2.0', info: { title: `Old ${stamp}`, version: '1' }, paths: { '/pets': { get: { responses: { 200: { description: 'ok' } } } } } },
+      context,
+      version: 'v1',
+      endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } },
+    });
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${imported.body.id}/lifecycle`, { state: 'PUBLISHED' });
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${imported.body.id}/revisions`, {});
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${imported.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production', 'internal'] });
+
+    const page = await signIn(demo.users.developer);
+    await page.goto(`${portalUrl}/#/apis/${imported.body.id}/reference`);
+    await page.waitForSelector('#operations .opblock');
+    expect(await page.$('#operations .servers select')).toBeNull();
+    expect(await page.$$eval('#try-environment option', (options) => options.map((o) => o.textContent))).toEqual(['Default', 'Internal']);
+    expect((await executePets(page)).url).toBe(`${portalUrl}/gateway/production${context}/v1/pets`);
+    await page.selectOption('#try-environment', { label: 'Internal' });
+    await page.waitForSelector('#operations .opblock');
+    const internal = await executePets(page);
+    expect(internal.url).toBe(`${portalUrl}/gateway/internal${context}/v1/pets`);
+    // The internal gateway's own refusal: it serves this API (an undeployed one would be a 404).
+    expect(internal.status).toBe('401');
+    await page.context().close();
   });
 
   it('says an API deployed nowhere cannot be called yet, instead of showing a console', async () => {
