@@ -82,10 +82,11 @@ function gatewayEnvSections(): string[] {
   return [...readFileSync(join(ROOT, GATEWAY_TOML), 'utf8').matchAll(/^\[env\.([A-Za-z0-9_-]+)\]\s*$/gm)].map((m) => m[1] ?? '').filter((e) => e !== '');
 }
 
-function gatewayTargets(): Array<{ label: string; args: string[] }> {
+function gatewayTargets(): Array<{ label: string; environment: string; worker: string; args: string[] }> {
   const wanted = flags['gateway-env'];
-  const all = [{ label: 'gateway (production)', env: 'production', args: [] as string[] }, ...gatewayEnvSections().map((e) => ({ label: `gateway (${e})`, env: e, args: ['--env', e] }))];
-  return wanted.length === 0 ? all : all.filter((t) => wanted.includes(t.env));
+  // [env.X] serves the gateway environment X as the Worker turnpike-gateway-X (wrangler.toml).
+  const all = [{ label: 'gateway (production)', environment: 'production', worker: 'turnpike-gateway', args: [] as string[] }, ...gatewayEnvSections().map((e) => ({ label: `gateway (${e})`, environment: e, worker: `turnpike-gateway-${e}`, args: ['--env', e] }))];
+  return wanted.length === 0 ? all : all.filter((t) => wanted.includes(t.environment));
 }
 
 function dryRunAll(): void {
@@ -194,9 +195,12 @@ async function deployAll(): Promise<void> {
   // First: every gateway and the control plane bind its objects by script_name.
   must('deploying the Traffic Manager', wrangler(['deploy', '-c', TRAFFIC_MANAGER_TOML]));
   console.log('deployed the Traffic Manager');
-  let gatewayOutput = '';
+  // Each environment's workers.dev URL, for the portal's curl lines and try-it proxy (GATEWAY_URLS).
+  const gatewayUrls: Record<string, string> = {};
   for (const target of gatewayTargets()) {
-    gatewayOutput += must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, namesOf(target.label)))]));
+    const output = must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, namesOf(target.label)))]));
+    const url = new RegExp(`https://${target.worker}\\.[^\\s]+\\.workers\\.dev`).exec(output)?.[0];
+    if (url !== undefined) gatewayUrls[target.environment] = url;
     console.log(`deployed the ${target.label}`);
   }
   let issuer = flags.issuer;
@@ -207,12 +211,19 @@ async function deployAll(): Promise<void> {
   }
   console.log(`deployed the control plane${issuer === undefined ? ' (pass --issuer with its public origin)' : ` at ${issuer}`}`);
 
-  // The portal's curl lines name the gateway's public URL (portal-ui/wrangler.toml GATEWAY_URL).
+  // The portal's curl lines name each gateway environment's public URL (portal-ui/wrangler.toml
+  // GATEWAY_URL for production, GATEWAY_URLS for all), and its try-it proxy sends them as the host.
   const portalToml = join(ROOT, 'portal-ui/wrangler.toml');
-  const gatewayUrl = flags['gateway-url'] ?? /https:\/\/turnpike-gateway\.[^\s]+\.workers\.dev/.exec(gatewayOutput)?.[0];
+  if (flags['gateway-url'] !== undefined) gatewayUrls['production'] = flags['gateway-url'];
+  const gatewayUrl = gatewayUrls['production'];
   if (gatewayUrl !== undefined) {
-    writeFileSync(portalToml, readFileSync(portalToml, 'utf8').replace(/^GATEWAY_URL = ".*"$/m, `GATEWAY_URL = "${gatewayUrl}"`));
-    console.log(`  wrote GATEWAY_URL ${gatewayUrl} into portal-ui/wrangler.toml (commit it)`);
+    writeFileSync(
+      portalToml,
+      readFileSync(portalToml, 'utf8')
+        .replace(/^GATEWAY_URL = ".*"$/m, `GATEWAY_URL = "${gatewayUrl}"`)
+        .replace(/^GATEWAY_URLS = '.*'$/m, `GATEWAY_URLS = '${JSON.stringify(gatewayUrls)}'`),
+    );
+    console.log(`  wrote GATEWAY_URL ${gatewayUrl} and GATEWAY_URLS ${JSON.stringify(gatewayUrls)} into portal-ui/wrangler.toml (commit it)`);
   } else console.log('  the portal still names http://127.0.0.1:8787 in its curl lines: pass --gateway-url');
   buildPortal((line) => console.log(line));
   wrangler(['pages', 'project', 'create', PAGES_PROJECT, '--production-branch', 'main'], { cwd: join(ROOT, 'portal-ui') });

@@ -34,9 +34,9 @@ describe('portal', () => {
   });
 
   it('fences the try-it proxy: only the console may use it, and what it serves cannot script the portal', async () => {
-    const navigation = await fetch(`${portalUrl}/gateway${demo.api.context}/pets`);
+    const navigation = await fetch(`${portalUrl}/gateway/production${demo.api.context}/pets`);
     expect(navigation.status).toBe(400);
-    const res = await fetch(`${portalUrl}/gateway${demo.api.context}/pets`, { headers: { 'x-turnpike-try-it': '1' } });
+    const res = await fetch(`${portalUrl}/gateway/production${demo.api.context}/pets`, { headers: { 'x-turnpike-try-it': '1' } });
     // No credential: the gateway's own 401, forwarded, inside a sandboxing CSP.
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).not.toBeNull();
@@ -363,6 +363,9 @@ describe('portal', () => {
     await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Doc ${payloads[0]}`, type: 'HOWTO', sourceType: 'INLINE', content: markdownBody });
     await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Link ${payloads[1]}`, type: 'OTHER', sourceType: 'URL', url: 'https://example.com/?q=%3Cscript%3E' });
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, { state: 'PUBLISHED' });
+    // Deployed, so its reference renders the console (an API deployed nowhere shows none).
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${apiId}/revisions`, {});
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
     const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
     const subscription = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
     // A collaborator and a rater whose display names, and a comment, carry the payloads.

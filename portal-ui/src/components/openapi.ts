@@ -1,8 +1,9 @@
 /**
  * The API reference: Swagger UI (swagger-ui-dist, served from the portal's own origin and loaded only
  * on this tab) renders a copy of the API's OpenAPI document prepared here. The copy never makes the
- * renderer fetch: external $refs become a note, and every `servers` entry (or Swagger 2.0 host and
- * basePath) is replaced by the portal's same-origin /gateway proxy for this API. Descriptions are
+ * renderer fetch: external $refs become a note, and the `servers` (or Swagger 2.0 host and
+ * basePath) are replaced by the portal's same-origin /gateway proxy for this API, one server per
+ * gateway environment the API is deployed to (Swagger UI's servers dropdown picks one). Descriptions are
  * publisher-controlled Markdown; Swagger UI would parse them to HTML (DOMPurify-sanitised), so its
  * Markdown component is replaced by ours, which builds DOM nodes and never parses HTML. Its own
  * authorisation dialogs (which would send the browser to publisher-given OAuth2 URLs) are removed:
@@ -65,8 +66,20 @@ function localOnly(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, localOnly(v, depth + 1)]));
 }
 
-/** The document as the renderer gets it: every call goes to `gatewayBase` (an absolute /gateway URL). */
-export function forConsole(doc: Json, gatewayBase: string): Json {
+/** One way for the console to reach the API: the proxy's absolute URL for one gateway environment. */
+export interface ConsoleServer {
+  url: string;
+  description: string;
+}
+
+/** Whether the document is Swagger 2.0, whose single host and basePath name one server only. */
+export const isSwagger2 = (doc: Json): boolean => typeof doc['swagger'] === 'string';
+
+/**
+ * The document as the renderer gets it: every call goes to one of `servers` (absolute /gateway
+ * URLs, at least one). Swagger 2.0 has room for one: the first.
+ */
+export function forConsole(doc: Json, servers: readonly ConsoleServer[]): Json {
   const copy = localOnly(doc) as Json;
   // Path items and operations may name servers of their own; calls go to the proxy only.
   for (const item of Object.values(obj(copy['paths']) ?? {})) {
@@ -74,11 +87,13 @@ export function forConsole(doc: Json, gatewayBase: string): Json {
     delete path?.['servers'];
     for (const method of METHODS) delete obj(path?.[method])?.['servers'];
   }
-  if (typeof copy['swagger'] === 'string') {
-    const url = new URL(gatewayBase);
+  const first = servers[0];
+  if (first === undefined) throw new Error('forConsole needs at least one server');
+  if (isSwagger2(copy)) {
+    const url = new URL(first.url);
     return { ...copy, host: url.host, basePath: url.pathname, schemes: [url.protocol.replace(':', '')] };
   }
-  return { ...copy, servers: [{ url: gatewayBase, description: 'The portal’s try-it proxy to the gateway' }] };
+  return { ...copy, servers: servers.map((s) => ({ url: s.url, description: s.description })) };
 }
 
 /** Our Markdown in place of Swagger UI's: a React element whose children we build with h(). */
@@ -96,11 +111,11 @@ function markdownPlugin(system: SwaggerUISystem) {
  * Renders `doc` into `root` with a console whose requests `intercept` completes (credential, proxy
  * header). Returns once the renderer has loaded; the chunk and its stylesheet are fetched on first use.
  */
-export async function renderReference(root: HTMLElement, doc: Json, gatewayBase: string, intercept: (req: SwaggerRequest) => SwaggerRequest): Promise<void> {
+export async function renderReference(root: HTMLElement, doc: Json, servers: readonly ConsoleServer[], intercept: (req: SwaggerRequest) => SwaggerRequest): Promise<void> {
   const [{ default: SwaggerUI }] = await Promise.all([import('swagger-ui-dist/swagger-ui-es-bundle.js'), import('swagger-ui-dist/swagger-ui.css')]);
   const options: SwaggerUIOptions = {
     domNode: root,
-    spec: forConsole(doc, gatewayBase),
+    spec: forConsole(doc, servers),
     plugins: [markdownPlugin],
     deepLinking: false,
     validatorUrl: null,

@@ -34,6 +34,8 @@ function overviewTab(api: CatalogApiDetail): HTMLElement {
       { class: 'card facts' },
       h('dt', {}, 'Base path'),
       h('dd', {}, h('code', {}, `${api.context}/${api.version}`), api.isDefaultVersion ? ` (also ${api.context})` : ''),
+      h('dt', {}, 'Gateways'),
+      h('dd', { id: 'api-environments' }, api.environments.length === 0 ? 'Not deployed to any gateway environment yet' : api.environments.map((e) => e.displayName).join(', ')),
       h('dt', {}, 'Tiers'),
       h('dd', {}, api.subscriptionTiers.join(', ')),
       h('dt', {}, 'Subscribe'),

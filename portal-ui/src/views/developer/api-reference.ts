@@ -1,34 +1,75 @@
 import { trackProgress } from '../../api/client.ts';
 import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApiDetail, KeyType } from '../../api/types.ts';
-import { publicGatewayUrl } from '../../config.ts';
+import { environmentGatewayUrl } from '../../config.ts';
 import { h, mount } from '../../components/dom.ts';
-import { actionButton, errorBox } from '../../components/feedback.ts';
-import { renderReference } from '../../components/openapi.ts';
+import { actionButton, empty, errorBox } from '../../components/feedback.ts';
+import { isSwagger2, renderReference, type ConsoleServer } from '../../components/openapi.ts';
+import { codeBlock } from '../../components/secret.ts';
 import { consoleInterceptor, type Credential } from '../../components/try-it.ts';
 
-/** The API's OpenAPI document rendered by Swagger UI, whose console calls the gateway with the picked credential. */
+type Environment = CatalogApiDetail['environments'][number];
+
+/**
+ * The API's OpenAPI document rendered by Swagger UI, whose console calls the gateway of the picked
+ * environment (one server per environment the API is deployed to) with the picked credential.
+ */
 export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> {
-  const [doc, gateway] = await Promise.all([devportalApi.openapi(api.id), publicGatewayUrl()]);
   const base = `${api.context}/${api.version}`;
-  const proxyBase = `${location.origin}/gateway${base}`;
-  const credential: Credential = { mode: 'bearer', value: '', header: api.apiKeyHeader };
-  const reference = h('div', { id: 'operations', class: 'reference' });
-  try {
-    await trackProgress(renderReference(reference, doc, proxyBase, consoleInterceptor(proxyBase, () => credential)));
-  } catch (err) {
-    mount(reference, errorBox(err));
+  if (api.environments.length === 0) {
+    return empty(`${api.name} ${api.version} is not deployed to any gateway environment you can reach, so it cannot be called yet.`, h('p', { class: 'hint', id: 'not-deployed' }, 'The publisher deploys a revision of it to a gateway environment; the console appears here then.'));
   }
-  return h('div', {}, await credentialsPanel(api, credential, `${gateway}${base}`), reference);
+  const [doc, publicUrls] = await Promise.all([devportalApi.openapi(api.id), Promise.all(api.environments.map(environmentGatewayUrl))]);
+  const servers: ConsoleServer[] = api.environments.map((e) => ({ url: `${location.origin}/gateway/${e.name}${base}`, description: `${e.displayName} (${e.name}), through the portal's try-it proxy` }));
+  const credential: Credential = { mode: 'bearer', value: '', header: api.apiKeyHeader };
+  const intercept = consoleInterceptor(
+    servers.map((s) => s.url),
+    () => credential,
+  );
+  const reference = h('div', { id: 'operations', class: 'reference' });
+  const render = async (first: number) => {
+    // Swagger 2.0 names one server: the picked one goes first and the renderer starts afresh.
+    const host = h('div', {});
+    mount(reference, host);
+    try {
+      await trackProgress(renderReference(host, doc, [...servers.slice(first), ...servers.slice(0, first)], intercept));
+    } catch (err) {
+      mount(reference, errorBox(err));
+    }
+  };
+  await render(0);
+  const picker =
+    isSwagger2(doc) && servers.length > 1
+      ? h(
+          'label',
+          { class: 'toolbar' },
+          'Gateway environment ',
+          h('select', { id: 'try-environment', onchange: (e: Event) => void render(Number((e.target as HTMLSelectElement).value)) }, ...api.environments.map((e, i) => h('option', { value: String(i) }, e.displayName))),
+        )
+      : null;
+  const environments = api.environments.map((e, i) => ({ ...e, publicUrl: `${publicUrls[i] ?? '<gateway>'}${base}` }));
+  return h('div', {}, await credentialsPanel(api, credential, environments), picker, reference);
+}
+
+/** A POSIX shell word: single-quoted, so nothing in it (a publisher's path, a pasted value) is shell syntax. */
+const shellWord = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** A ready-to-paste call of the API's first plain GET resource (or a placeholder), with the credential. */
+function curlLine(api: CatalogApiDetail, credential: Credential, publicBase: string): string {
+  const plain = api.resources.find((r) => r.method === 'GET' && !r.path.includes('{'));
+  const value = credential.value !== '' ? credential.value : credential.mode === 'apikey' ? '<API key>' : '<access token>';
+  const header = credential.mode === 'apikey' ? `${credential.header}: ${value}` : `Authorization: Bearer ${value}`;
+  return `curl -H ${shellWord(header)} ${shellWord(`${publicBase}${plain?.path ?? '/<resource>'}`)}`;
 }
 
 /** Where the console's credential comes from: a test token of a subscribed application, or a pasted token or API key. */
-async function credentialsPanel(api: CatalogApiDetail, credential: Credential, publicBase: string): Promise<HTMLElement> {
+async function credentialsPanel(api: CatalogApiDetail, credential: Credential, environments: Array<Environment & { publicUrl: string }>): Promise<HTMLElement> {
   const { list: apps } = await devportalApi.applications();
   const subscribed = (await Promise.all(apps.map(async (a) => ((await devportalApi.subscriptions(a.id)).list.some((s) => s.apiId === api.id) ? a : null)))).filter((a) => a !== null);
   const mode = h('select', { id: 'try-mode', 'aria-label': 'Credential type' }, h('option', { value: 'bearer' }, 'OAuth2 access token'), h('option', { value: 'apikey' }, 'API key'));
   const value = h('input', { id: 'try-credential', placeholder: 'Paste an access token', 'aria-label': 'Credential', autocomplete: 'off', spellcheck: 'false' });
   const where = h('p', { class: 'hint', id: 'try-where' });
+  const curls = h('div', { id: 'try-curl' });
   const sync = () => {
     credential.mode = mode.value === 'apikey' ? 'apikey' : 'bearer';
     credential.value = value.value.trim();
@@ -38,10 +79,9 @@ async function credentialsPanel(api: CatalogApiDetail, credential: Credential, p
       credential.mode === 'apikey'
         ? h('span', {}, 'Sent in the ', h('code', {}, credential.header), ' header. API keys are shown once, when you create them under ', h('a', { href: '#/applications' }, 'Applications'), '.')
         : h('span', {}, 'Sent as ', h('code', {}, 'Authorization: Bearer …'), '.'),
-      ` Requests go through the portal to the gateway; from your own code call `,
-      h('code', {}, publicBase),
-      '.',
+      ' Requests go through the portal to the gateway of the environment picked in the console; from your own code call the gateway itself:',
     );
+    mount(curls, ...environments.map((e) => h('div', { 'data-environment': e.name }, h('p', { class: 'hint' }, `${e.displayName} (${e.name})`), codeBlock(curlLine(api, credential, e.publicUrl)))));
   };
   value.addEventListener('input', sync);
   mode.addEventListener('change', sync);
@@ -62,5 +102,5 @@ async function credentialsPanel(api: CatalogApiDetail, credential: Credential, p
     });
     tokenForm = h('div', { class: 'toolbar' }, appSelect, keyType, get);
   }
-  return h('section', { class: 'card', id: 'try-credentials' }, h('h2', {}, 'Credentials for the console'), h('div', { class: 'toolbar' }, mode, value), where, tokenForm, out);
+  return h('section', { class: 'card', id: 'try-credentials' }, h('h2', {}, 'Credentials for the console'), h('div', { class: 'toolbar' }, mode, value), where, curls, tokenForm, out);
 }

@@ -2,7 +2,7 @@ import { SELF, env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
-import { ORIGIN, api, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { ORIGIN, api, apiBody, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { schema } from '../db.ts';
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
 
@@ -192,5 +192,42 @@ describe('devportal: applications, keys and subscriptions', () => {
     const publisher = await userWithRole('publisher');
     const apiId = await publishedApi(publisher, { apiKeyHeader: 'X-Api-Key' });
     expect((await api<{ apiKeyHeader: string }>('GET', `/api/devportal/v1/apis/${apiId}`, null)).body.apiKeyHeader).toBe('x-api-key');
+  });
+
+  it('lists the gateway environments an API is deployed to, with their public URL, and hides environments from roles they are not visible to', async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const stamp = `${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
+    const open = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, { name: `open-${stamp}`, displayName: 'Open', hostname: `open-${stamp}.example.com` });
+    const staff = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, { name: `staff-${stamp}`, displayName: 'Staff', visibleRoles: ['publisher'] });
+    expect([open.status, staff.status]).toEqual([201, 201]);
+    const tag = `envs${stamp}`;
+    const apiId = await publishedApi(publisher, { tags: [tag] });
+    const revisions = await api<{ list: Array<{ id: string }> }>('GET', `/api/publisher/v1/apis/${apiId}/revisions`, publisher);
+    expect((await api('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, { revisionId: revisions.body.list[0]?.id, environments: [`open-${stamp}`, `staff-${stamp}`] })).status).toBe(201);
+    // Published but never deployed: in the catalog, served nowhere.
+    const nowhere = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ tags: [tag] }));
+    expect((await api('POST', `/api/publisher/v1/apis/${nowhere.body.id}/lifecycle`, publisher, { state: 'PUBLISHED' })).status).toBe(200);
+
+    type Env = { name: string; displayName: string; gatewayUrl: string | null };
+    const production: Env = { name: 'production', displayName: 'Default', gatewayUrl: null };
+    const openEnv: Env = { name: `open-${stamp}`, displayName: 'Open', gatewayUrl: `https://open-${stamp}.example.com` };
+    const staffEnv: Env = { name: `staff-${stamp}`, displayName: 'Staff', gatewayUrl: null };
+    const seen = async (user: Awaited<ReturnType<typeof userWithRole>> | null) => {
+      const list = await api<{ list: Array<{ id: string; environments: Env[] }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, user);
+      const detail = await api<{ environments: Env[] }>('GET', `/api/devportal/v1/apis/${apiId}`, user);
+      expect(list.body.list.find((a) => a.id === apiId)?.environments).toEqual(detail.body.environments);
+      expect(list.body.list.find((a) => a.id === nowhere.body.id)?.environments).toEqual([]);
+      return detail.body.environments;
+    };
+    expect(await seen(null)).toEqual([production, openEnv]);
+    expect(await seen(dev)).toEqual([production, openEnv]);
+    expect(await seen(admin)).toEqual([production, openEnv]);
+    expect(await seen(publisher)).toEqual([production, openEnv, staffEnv]);
+
+    // Undeployed from an environment: no longer listed there.
+    expect((await api('DELETE', `/api/publisher/v1/apis/${apiId}/deployments/open-${stamp}`, publisher)).status).toBe(204);
+    expect(await seen(null)).toEqual([production]);
   });
 });

@@ -10,9 +10,29 @@ import { generatedDocument } from '../../publisher/openapi/parse.ts';
 import type { AppEnv } from '../../types.ts';
 
 const CATALOG_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED'] as const;
+export const CatalogEnvironment = z
+  .object({
+    name: z.string().openapi({ description: 'The gateway environment, as the portal\'s try-it proxy names it (/gateway/<name>/…)' }),
+    displayName: z.string(),
+    gatewayUrl: z.string().nullable().openapi({ description: "The environment's public gateway URL (https://<hostname>), or null when its hostname is not set" }),
+  })
+  .openapi('CatalogEnvironment');
 export const CatalogApi = z
-  .object({ id: z.string(), name: z.string(), context: z.string(), version: z.string(), description: z.string(), tags: z.array(z.string()), lifecycleState: z.enum(CATALOG_STATES), subscriptionTiers: z.array(z.string()), isDefaultVersion: z.boolean(), apiKeyHeader: z.string().openapi({ description: 'The request header that carries an API key for this API' }) })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    context: z.string(),
+    version: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    lifecycleState: z.enum(CATALOG_STATES),
+    subscriptionTiers: z.array(z.string()),
+    isDefaultVersion: z.boolean(),
+    apiKeyHeader: z.string().openapi({ description: 'The request header that carries an API key for this API' }),
+    environments: z.array(CatalogEnvironment).openapi({ description: 'The gateway environments that serve the API now (a revision is deployed there) and that the caller may see; empty when it is deployed nowhere' }),
+  })
   .openapi('CatalogApi');
+type CatalogEnvironment = z.infer<typeof CatalogEnvironment>;
 
 const listed = inArray(schema.apis.lifecycleState, [...CATALOG_STATES]);
 type ApiRow = typeof schema.apis.$inferSelect;
@@ -22,6 +42,29 @@ export function visibleTo(api: Pick<ApiRow, 'visibility' | 'visibleRoles'>, prin
   if (api.visibility === 'PUBLIC') return true;
   if (principal === undefined) return false;
   return api.visibility === 'PRIVATE' || api.visibleRoles.includes(principal.role);
+}
+
+/**
+ * The gateway environments each of `apiIds` is deployed to, that `principal` may see: an
+ * environment with `visibleRoles` is shown to signed-in users of one of those roles only (WSO2's
+ * gateway-environment visibility), one without to everyone. In creation order, so the default
+ * (production) environment comes first.
+ */
+async function deployedEnvironments(db: Database, apiIds: readonly string[], principal: Principal | undefined): Promise<Map<string, CatalogEnvironment[]>> {
+  const out = new Map<string, CatalogEnvironment[]>(apiIds.map((id) => [id, []]));
+  if (apiIds.length === 0) return out;
+  const e = schema.gatewayEnvironments;
+  const rows = await db
+    .select({ apiId: schema.deployments.apiId, name: e.name, displayName: e.displayName, hostname: e.hostname, visibleRoles: e.visibleRoles })
+    .from(schema.deployments)
+    .innerJoin(e, eq(e.id, schema.deployments.environmentId))
+    .where(inArray(schema.deployments.apiId, [...apiIds]))
+    .orderBy(asc(e.createdAt), asc(e.name));
+  for (const r of rows) {
+    if (r.visibleRoles.length > 0 && (principal === undefined || !r.visibleRoles.includes(principal.role))) continue;
+    out.get(r.apiId)?.push({ name: r.name, displayName: r.displayName, gatewayUrl: r.hostname === null ? null : `https://${r.hostname}` });
+  }
+  return out;
 }
 
 /** `visibleTo` as SQL, so the catalog pages in the database and not after a cap. */
@@ -43,7 +86,19 @@ export async function catalogApi(db: Database, apiId: string, principal: Princip
 /** The catalog: published, pre-released and deprecated APIs the caller may see (anonymous callers: PUBLIC ones). */
 export function catalogRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const view = (a: typeof schema.apis.$inferSelect) => ({ id: a.id, name: a.name, context: a.context, version: a.version, description: a.description, tags: a.tags, lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number], subscriptionTiers: a.subscriptionTiers, isDefaultVersion: a.isDefaultVersion, apiKeyHeader: a.apiKeyHeader });
+  const view = (a: ApiRow, environments: CatalogEnvironment[]) => ({
+    id: a.id,
+    name: a.name,
+    context: a.context,
+    version: a.version,
+    description: a.description,
+    tags: a.tags,
+    lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number],
+    subscriptionTiers: a.subscriptionTiers,
+    isDefaultVersion: a.isDefaultVersion,
+    apiKeyHeader: a.apiKeyHeader,
+    environments,
+  });
 
   app.openapi(
     createRoute({
@@ -65,7 +120,8 @@ export function catalogRoutes() {
         q.query === undefined ? undefined : sql`instr(lower(${a.name} || ' ' || ${a.context} || ' ' || ${a.description}), lower(${q.query})) > 0`,
       );
       const [rows, total] = await db.batch([db.select().from(a).where(where).orderBy(desc(a.createdAt)).limit(q.limit).offset(q.offset), db.select({ n: count() }).from(a).where(where)]);
-      return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map(view) }, 200);
+      const environments = await deployedEnvironments(db, rows.map((r) => r.id), c.var.principal);
+      return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map((r) => view(r, environments.get(r.id) ?? [])) }, 200);
     },
   );
 
@@ -81,8 +137,8 @@ export function catalogRoutes() {
     async (c) => {
       const db = c.var.db;
       const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
-      const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
-      return c.json({ ...view(api), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
+      const [resources, environments] = await Promise.all([db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder), deployedEnvironments(db, [api.id], c.var.principal)]);
+      return c.json({ ...view(api, environments.get(api.id) ?? []), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
     },
   );
   app.openapi(
