@@ -90,7 +90,7 @@ describe('blocking conditions', () => {
 });
 
 describe('lease mode for hot keys', () => {
-  it('answers only 200 or 429 to 220 concurrent callers of one leased key, and admits exactly the limit', async () => {
+  it('answers only 200 or 429 to 220 concurrent callers of one leased key, and admits exactly the limit', { timeout: 60_000 }, async () => {
     const app = 'app_hot_crowd';
     await subscribe(app, 'api_b', [perMinute('subscription', 'Thousand', 1000)]);
     const auth = { authorization: `Bearer ${await token(key, { applicationId: app })}` };
