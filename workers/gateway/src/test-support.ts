@@ -90,8 +90,21 @@ export async function token(key: SigningKey, o: TokenOptions): Promise<string> {
 
 const app = createGatewayApp();
 
-/** Calls the gateway app. Background work (the usage flush, a second later) is left to run on its own. */
+/**
+ * Calls the gateway app and reads the body, as every real client does (the usage report waits for
+ * the body to end). Background work (the usage flush, a second later) is left to run on its own.
+ */
 export async function call(path: string, init: RequestInit = {}, host = 'gateway.test'): Promise<Response> {
+  const res = await callStreaming(path, init, host);
+  if (res.body === null) return res;
+  const body = await res.arrayBuffer();
+  return new Response(NULL_BODY_STATUSES.has(res.status) ? null : body, res);
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** Calls the gateway app and hands back its response as it streams. */
+export async function callStreaming(path: string, init: RequestInit = {}, host = 'gateway.test'): Promise<Response> {
   return app.fetch(new Request(`http://${host}${path}`, init), env, createExecutionContext());
 }
 
