@@ -93,6 +93,23 @@ describe('gateway call path', () => {
     expect((await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
   });
 
+  it("serves only the key type of its environment's type (production / sandbox), both when hybrid", async () => {
+    await subscribe(APP, 'api_both');
+    const prod = { authorization: `Bearer ${await token(key, { applicationId: APP })}` };
+    const sandbox = { authorization: `Bearer ${await token(key, { applicationId: APP, keyType: 'SANDBOX' })}` };
+    const both = [...apis(), api({ id: 'api_both', context: '/both', endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/prod', timeoutMs: 5000 }], suspendSeconds: 30 }, SANDBOX: { strategy: 'single', urls: [{ url: 'http://backend.test/sandbox', timeoutMs: 5000 }], suspendSeconds: 30 } } })];
+    const statuses = async () => [(await call('/both/v1/pets', { headers: prod })).status, (await call('/both/v1/pets', { headers: sandbox })).status];
+    await deploy(both, [key]);
+    expect(await statuses()).toEqual([200, 200]);
+    await deploy(both, [key], { keyTypes: ['PRODUCTION'] });
+    expect(await statuses()).toEqual([200, 403]);
+    await deploy(both, [key], { keyTypes: ['SANDBOX'] });
+    expect(await statuses()).toEqual([403, 200]);
+    // An open resource goes to the endpoint of the key type the environment serves.
+    expect(((await (await call('/both/v1/open')).json()) as Echo).url).toBe('http://backend.test/sandbox/open');
+    await deploy(apis(), [key]);
+  });
+
   it('answers 404 for unknown APIs and resources, 405 with Allow for undefined methods', async () => {
     expect((await problem(await call('/nothing/v1/pets'))).code).toBe(900906);
     const res = await call('/petstore/v1/pets', { method: 'DELETE' });

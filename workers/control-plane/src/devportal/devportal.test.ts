@@ -1,7 +1,7 @@
 import { SELF, env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
+import { counterObjectName, subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
 import { ORIGIN, api, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { schema } from '../db.ts';
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
@@ -124,14 +124,25 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' })).status).toBe(409);
   });
 
-  it('deleting an application removes every counter object it had, so its tokens stop at once', async () => {
+  it('deleting an application removes every counter object it had as revoked, so its tokens are dead (401), also after an app of the same name is made again', async () => {
     const publisher = await userWithRole('publisher');
     const dev = await userWithRole('subscriber');
     const apiId = await publishedApi(publisher);
+    const otherApiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Doomed' });
     await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
     expect((await api('DELETE', `/api/devportal/v1/applications/${app.body.id}`, dev)).status).toBe(204);
-    expect(await object(app.body.id, apiId).admit({ keyType: 'PRODUCTION', credentialId: 'x', issuedAt: Date.now() })).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
+    const call = { keyType: 'PRODUCTION' as const, credentialId: 'x', issuedAt: Date.now() };
+    expect(await object(app.body.id, apiId).admit(call)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    // The application's own object answers for the APIs it was never subscribed to.
+    expect(await throttleNamespace(env).getByName(counterObjectName.application(app.body.id)).admit(call)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect(await object(app.body.id, otherApiId).admit(call)).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
+    const again = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Doomed' });
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(app.body.id);
+    await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: again.body.id, apiId, tier: 'Gold' });
+    expect(await object(app.body.id, apiId).admit(call)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect((await object(again.body.id, apiId).admit(call)).ok).toBe(true);
   });
 
   it('shows PRIVATE APIs to signed-in users and RESTRICTED ones to their roles only, in the catalog and for subscribing', async () => {
