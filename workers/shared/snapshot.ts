@@ -93,7 +93,7 @@ export interface GatewaySnapshot {
 }
 
 export interface BlockingRules {
-  /** API contexts (e.g. `/petstore`), all versions. */
+  /** API contexts (`/petstore`: every version) and contexts with a version (`/petstore/v1`: that version only). */
   readonly apiContexts: readonly string[];
   readonly applicationIds: readonly string[];
   /** Token `sub` / API key owner (user ids). */

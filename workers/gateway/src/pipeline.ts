@@ -59,7 +59,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   }
   const clientIp = request.headers.get('cf-connecting-ip');
   const blocking = compiled.snapshot.blocking;
-  if (blocking !== undefined) assertNotBlocked(blocking, { context: api.context, ip: clientIp });
+  if (blocking !== undefined) assertNotBlocked(blocking, { api, ip: clientIp });
   if (api.state === 'BLOCKED') throw new ApiError('api-blocked', { detail: `${api.name} ${api.version} is blocked by its publisher` });
   const resource = match.resource;
   if (resource === null) {
