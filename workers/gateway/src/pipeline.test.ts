@@ -349,6 +349,19 @@ describe('gateway call path', () => {
       expect((await call('/keyed/v1/keys-only', { headers: { authorization: `Bearer ${t}` } })).status).toBe(401);
     });
 
+    it('refuses a key on the first call after its exact expiry, although the gateway cached it a moment before', async () => {
+      const presented = 'tpk_shortlived_0123456789abcdef';
+      const expiresAt = Date.now() + 400;
+      await env.DB.prepare(`INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, expires_at, allowed_ips, allowed_referrers) VALUES ('key_short', ?, 'PRODUCTION', 'short', ?, 'tpk_shor', ?, '[]', '[]')`)
+        .bind(KEY_APP, await sha256Hex(presented), expiresAt)
+        .run();
+      expect((await call('/keyed/v1/pets', { headers: { apikey: presented } })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 20));
+      const res = await call('/keyed/v1/pets', { headers: { apikey: presented } });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('expired api key');
+    });
+
     it('enforces IP (v4 and v6 CIDR) and referrer restrictions with 403', async () => {
       expect((await call('/keyed/v1/pets', { headers: { apikey: keys.ip, 'cf-connecting-ip': '203.0.113.9' } })).status).toBe(200);
       expect((await call('/keyed/v1/pets', { headers: { apikey: keys.ip, 'cf-connecting-ip': '2001:db8:0:1::5' } })).status).toBe(200);

@@ -51,7 +51,9 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
           allowedIps: JSON.parse(row.allowed_ips) as string[],
           allowedReferrers: JSON.parse(row.allowed_referrers) as string[],
         };
-  known.set(presented, record, record === null ? UNKNOWN_TTL_MS : undefined);
+  // A key is never remembered past its expiry: the entry goes when the key does (and the call
+  // path refuses an expired record anyway, cached or not).
+  known.set(presented, record, record === null ? UNKNOWN_TTL_MS : record.expiresAt === null ? undefined : Math.max(0, record.expiresAt - Date.now()));
   return record;
 }
 
