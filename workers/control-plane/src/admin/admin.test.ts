@@ -122,6 +122,31 @@ describe('admin: users and environments', () => {
     expect((await api('POST', '/api/admin/v1/users', admin, { email, password: 'long enough password', displayName: 'Made', role: 'publisher' })).status).toBe(409);
   });
 
+  it("limits an environment to its visibleRoles (listing and deploying) and compiles its type into the key types it serves", async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const name = `restricted-${Date.now()}`;
+    const made = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, { name, displayName: 'Admins only', type: 'sandbox', visibleRoles: ['admin'], allowPrivateBackends: true });
+    expect(made.status).toBe(201);
+    const listed = async (who: typeof admin) => (await api<{ list: Array<{ name: string }> }>('GET', '/api/admin/v1/environments', who)).body.list.map((e) => e.name);
+    expect(await listed(admin)).toContain(name);
+    expect(await listed(publisher)).not.toContain(name);
+    expect(await listed(publisher)).toContain('production');
+    const apiId = await publishedApi(publisher);
+    const revision = (await api<{ list: Array<{ id: string }> }>('GET', `/api/publisher/v1/apis/${apiId}/revisions`, publisher)).body.list[0]?.id;
+    const refused = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, { revisionId: revision, environments: [name] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.[0]?.pointer).toBe('/environments/0');
+    await api('PATCH', `/api/admin/v1/environments/${made.body.id}`, admin, { visibleRoles: ['publisher'] });
+    expect(await listed(publisher)).toContain(name);
+    expect((await api('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, { revisionId: revision, environments: [name] })).status).toBe(201);
+    const row = await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = ?`).bind(made.body.id).first<{ body: string }>();
+    const { decodeSnapshot } = await import('../../../shared/snapshot-codec.ts');
+    expect((await decodeSnapshot(row?.body ?? '')).keyTypes).toEqual(['SANDBOX']);
+    expect((await deployedSnapshot()).keyTypes).toBeUndefined();
+    expect((await api<ProblemBody>('PATCH', `/api/admin/v1/environments/${made.body.id}`, admin, { visibleRoles: ['nobody'] })).status).toBe(400);
+  });
+
   it('creates and changes gateway environments', async () => {
     const admin = await userWithRole('admin');
     const name = `edge-${Date.now()}`;
