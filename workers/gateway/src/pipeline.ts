@@ -69,7 +69,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     throw new ApiError('no-matching-resource', { detail: `No resource of ${api.name} ${api.version} matches ${match.rest}` });
   }
 
-  let limits: readonly LimitStatus[] = [];
+  let limits: readonly LimitStatus[];
   let meter: ((bytes: number) => Promise<void>) | null = null;
   const extraHeaders: Record<string, string> = { ...api.headerEdits?.request.set };
   let caller: Caller | null = null;
