@@ -54,12 +54,6 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-/** The `type` URI a problem code renders with. */
-export function problemType(code: ProblemCode): string {
-  const spec: ProblemSpec = PROBLEMS[code];
-  return spec.type ?? PROBLEM_BASE + code;
-}
-
 /** One field at fault, as a JSON Pointer into the request (RFC 6901) and a message. */
 export interface FieldError {
   readonly pointer: string;
