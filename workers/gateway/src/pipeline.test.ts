@@ -42,6 +42,12 @@ function apis() {
       context: '/keyed',
       resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' }), resource('GET', '/keys-only', { authType: 'api_key' }), resource('GET', '/tokens-only', { authType: 'oauth2' })],
     }),
+    api({
+      id: 'api_twilio',
+      context: '/twilio',
+      version: '2010-04-01',
+      resources: [resource('GET', '/Accounts/{Sid}/Recordings/{Sid}.json', { authType: 'none' }), resource('POST', '/jobs/{name}:cancel', { authType: 'none' }), resource('GET', '/v{major}/range/{from}-{to}', { authType: 'none' })],
+    }),
     api({ id: 'api_slow', context: '/slow', resources: [resource('GET', '/slow')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } } }),
   ];
 }
@@ -108,6 +114,17 @@ describe('gateway call path', () => {
     // An open resource goes to the endpoint of the key type the environment serves.
     expect(((await (await call('/both/v1/open')).json()) as Echo).url).toBe('http://backend.test/sandbox/open');
     await deploy(apis(), [key]);
+  });
+
+  it('routes path templates whose segments mix literal text and parameters, and forwards the path as called', async () => {
+    const rec = await call('/twilio/2010-04-01/Accounts/AC123/Recordings/RE456.json');
+    expect(rec.status).toBe(200);
+    expect(((await rec.json()) as Echo).url).toBe('http://backend.test/base/Accounts/AC123/Recordings/RE456.json');
+    expect((await call('/twilio/2010-04-01/jobs/build-7:cancel', { method: 'POST' })).status).toBe(200);
+    expect((await call('/twilio/2010-04-01/v2/range/10-20')).status).toBe(200);
+    expect((await call('/twilio/2010-04-01/Accounts/AC123/Recordings/RE456.xml')).status).toBe(404);
+    // Canonical-path rules still come first: an encoded separator inside a parameter is refused.
+    expect((await call('/twilio/2010-04-01/Accounts/AC%2F1/Recordings/RE456.json')).status).toBe(400);
   });
 
   it('answers 404 for unknown APIs and resources, 405 with Allow for undefined methods', async () => {
