@@ -230,4 +230,51 @@ describe('ThrottleCounter leases', () => {
     await stub.addBytes(1.5);
     expect((await stub.inspect()).limits.map((l) => l.remaining)).toEqual([5, 0]);
   });
+
+  it('answers revoked, not unsubscribed, once removed with its application, and keeps saying so across an eviction', async () => {
+    const { stub, state } = fresh([perMinute(5)]);
+    await stub.configure(state);
+    await stub.remove('application');
+    expect(await stub.admit(call())).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect(await stub.lease(call(), 10)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    await evictDurableObject(stub);
+    expect(await stub.admit(call())).toEqual({ ok: false, error: { kind: 'revoked' } });
+    // An object that never guarded a subscription (the application's own) says the same.
+    const appObject = counterNamespace(env).getByName(`app:${state.applicationId}`);
+    expect(await appObject.admit(call())).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
+    await appObject.remove('application');
+    expect(await appObject.admit(call())).toEqual({ ok: false, error: { kind: 'revoked' } });
+  });
+
+  it('lets a quota that allows overage (stopOnQuotaReach off) count past its limit, showing nothing remaining, while its burst window still refuses', async () => {
+    const quota: WindowLimit = { ...perMinute(2, 'Billed'), allowOverage: true };
+    const burst: WindowLimit = { policy: 'Billed', scope: 'burst', limit: 4, windowSeconds: 60 };
+    const { stub, state } = fresh([quota, burst]);
+    await stub.configure(state);
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await stub.admit(call()));
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, true, false]);
+    const third = results[2];
+    if (third?.ok !== true) throw new Error('expected the third call to pass as overage');
+    expect(third.limits[0]).toMatchObject({ policy: 'Billed', limit: 2, remaining: 0 });
+    const refused = results[4];
+    if (refused?.ok !== false || refused.error.kind !== 'throttled') throw new Error('expected the burst window to refuse');
+    expect(refused.error.violated.map((v) => v.scope)).toEqual(['burst']);
+    expect((await stub.inspect()).limits[0]).toMatchObject({ remaining: 0 });
+    // Without overage the same quota refuses the third call.
+    const strict = fresh([perMinute(2, 'Strict')]);
+    await strict.stub.configure(strict.state);
+    const strictResults = [];
+    for (let i = 0; i < 3; i++) strictResults.push((await strict.stub.admit(call())).ok);
+    expect(strictResults).toEqual([true, true, false]);
+  });
+
+  it('leases on a quota that allows overage without refusing it', async () => {
+    const { stub, state } = fresh([{ ...perMinute(1, 'Billed'), allowOverage: true }]);
+    await stub.configure(state);
+    await stub.admit(call());
+    const leased = await stub.lease(call(), 5);
+    expect(leased.ok).toBe(true);
+    if (leased.ok) expect(leased.lease.granted).toBe(5);
+  });
 });

@@ -18,7 +18,8 @@ interface Counter {
  */
 export class ThrottleCounter extends DurableObject<Env> {
   #state: SubscriptionState | null = null;
-  #deleted = false;
+  /** Why the control plane removed this object: a subscription gone, or its whole application (the credential is dead). */
+  #deleted: false | 'subscription' | 'application' = false;
   #validAfter: Record<KeyType, number> = { PRODUCTION: 0, SANDBOX: 0 };
   #revoked = new Map<string, number>();
   #counters = new Map<string, Counter>();
@@ -33,7 +34,7 @@ export class ThrottleCounter extends DurableObject<Env> {
     sql.exec(`CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
     for (const row of sql.exec<{ key: string; value: string }>(`SELECT key, value FROM meta`)) {
       if (row.key === 'state') this.#state = JSON.parse(row.value) as SubscriptionState;
-      if (row.key === 'deleted') this.#deleted = row.value === 'true';
+      if (row.key === 'deleted') this.#deleted = row.value === 'application' ? 'application' : row.value === 'true' ? 'subscription' : false;
       if (row.key === 'validAfter') this.#validAfter = JSON.parse(row.value) as Record<KeyType, number>;
     }
     for (const row of sql.exec<{ key: string; window_start: number; count: number }>(`SELECT key, window_start, count FROM counters`)) {
@@ -86,9 +87,10 @@ export class ThrottleCounter extends DurableObject<Env> {
     let granted = Math.max(1, Math.floor(want));
     let expiresAt = now + LEASE_MAX_MS;
     for (const w of windows) {
+      expiresAt = Math.min(expiresAt, w.counter.windowStart + w.limit.windowSeconds * 1000);
+      if (w.limit.allowOverage === true) continue;
       const remaining = w.limit.limit - w.counter.count;
       granted = Math.min(granted, Math.max(1, Math.floor(remaining * LEASE_MAX_SHARE)), remaining);
-      expiresAt = Math.min(expiresAt, w.counter.windowStart + w.limit.windowSeconds * 1000);
     }
     if (granted <= 0) {
       const taken = this.#take(state.limits, now);
@@ -129,7 +131,9 @@ export class ThrottleCounter extends DurableObject<Env> {
 
   #check(request: AdmitRequest, now: number): AdmitError | null {
     const state = this.#state;
-    if (state === null || this.#deleted) return { kind: 'unknown-subscription' };
+    // An application's credentials die with it: revoked (401), not unsubscribed (403).
+    if (this.#deleted === 'application') return { kind: 'revoked' };
+    if (state === null || this.#deleted !== false) return { kind: 'unknown-subscription' };
     if (request.issuedAt < this.#validAfter[request.keyType]) return { kind: 'revoked' };
     for (const id of request.grantId === undefined ? [request.credentialId] : [request.credentialId, request.grantId]) {
       const revokedUntil = this.#revoked.get(id);
@@ -172,7 +176,8 @@ export class ThrottleCounter extends DurableObject<Env> {
     // A limit that cannot be counted is a caller's bug: refuse loudly rather than count nonsense.
     for (const l of limits) if (!(Number.isInteger(l.limit) && l.limit >= 0 && Number.isInteger(l.windowSeconds) && l.windowSeconds > 0)) throw new RangeError(`invalid limit ${l.policy}: ${l.limit} per ${l.windowSeconds}s`);
     const windows = limits.map((limit) => this.#window(limit, now));
-    const violated = windows.filter((w) => w.counter.count >= w.limit.limit);
+    // A quota that allows overage (stopOnQuotaReach off) counts every call but refuses none.
+    const violated = windows.filter((w) => w.counter.count >= w.limit.limit && w.limit.allowOverage !== true);
     if (violated.length > 0) {
       return {
         ok: false,
@@ -235,10 +240,14 @@ export class ThrottleCounter extends DurableObject<Env> {
     await this.#scheduleCleanup();
   }
 
-  /** Control plane: the subscription (or its application) is gone; refuse everything. */
-  remove(): void {
-    this.#deleted = true;
-    this.#putMeta('deleted', 'true');
+  /**
+   * Control plane: the subscription is gone (refuse everything as unsubscribed), or its whole
+   * application is (refuse everything as revoked: the application's own `app:` object is removed
+   * this way too, so the gateway can tell a deleted application from a missing subscription).
+   */
+  remove(reason: 'subscription' | 'application' = 'subscription'): void {
+    this.#deleted = reason;
+    this.#putMeta('deleted', reason === 'application' ? 'application' : 'true');
   }
 
   /** Control plane: refuse every credential of this key type issued before `instant` (ms). */
@@ -260,7 +269,7 @@ export class ThrottleCounter extends DurableObject<Env> {
       const w = this.#window(limit, now);
       return status(limit, w.counter.count, w.resetSeconds);
     });
-    return { state: this.#state, deleted: this.#deleted, limits, revoked: this.#revoked.size };
+    return { state: this.#state, deleted: this.#deleted !== false, limits, revoked: this.#revoked.size };
   }
 
   /** Drops expired revocations and counters of windows that have ended. */

@@ -34,6 +34,11 @@ export interface WindowLimit {
    * line completes, as with WSO2 and Kong). Absent: the window counts requests, exactly.
    */
   readonly unit?: 'bytes';
+  /**
+   * WSO2's `stopOnQuotaReach: false` (overage allowed, e.g. billed): the window counts every call
+   * and refuses none; RateLimit shows it used up (`r=0`). Only a subscription tier's quota.
+   */
+  readonly allowOverage?: true;
 }
 
 /** What the control plane tells a subscription's object; it is the authority for all of it. */

@@ -11,6 +11,8 @@ interface ProblemSpec {
   readonly title: string;
   /** WSO2 API Manager's numeric error code, where WSO2 has one. */
   readonly wso2?: number;
+  /** A registered problem type (IANA HTTP Problem Types registry) used instead of PROBLEM_BASE + code. */
+  readonly type?: string;
 }
 
 export const PROBLEMS = {
@@ -18,6 +20,8 @@ export const PROBLEMS = {
   'validation-failed': { status: 400, title: 'Request validation failed' },
   'malformed-json': { status: 400, title: 'Malformed JSON body' },
   'ambiguous-path': { status: 400, title: 'Ambiguous request path' },
+  /** RFC 6750 §3.1 `invalid_request`: e.g. a token sent by more than one method (§2). */
+  'invalid-request': { status: 400, title: 'Invalid request' },
   unauthorized: { status: 401, title: 'Authentication required' },
   'missing-credentials': { status: 401, title: 'Missing credentials', wso2: 900902 },
   'invalid-credentials': { status: 401, title: 'Invalid credentials', wso2: 900901 },
@@ -36,8 +40,11 @@ export const PROBLEMS = {
   'in-use': { status: 409, title: 'Resource in use' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  /** RFC 6585 §5: a header (or all of them together) above the gateway's documented cap. */
+  'request-header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   'login-throttled': { status: 429, title: 'Too many login attempts' },
-  'quota-exceeded': { status: 429, title: 'Quota exceeded', wso2: 900800 },
+  // draft-ietf-httpapi-ratelimit-headers registers this type (with its `violated-policies` member).
+  'quota-exceeded': { status: 429, title: 'Quota exceeded', wso2: 900800, type: 'https://iana.org/assignments/http-problem-types#quota-exceeded' },
   internal: { status: 500, title: 'Internal server error' },
   'bad-gateway': { status: 502, title: 'Bad gateway', wso2: 101503 },
   'api-blocked': { status: 503, title: 'API is temporarily blocked', wso2: 900907 },
@@ -102,7 +109,7 @@ export function problemBody(error: ApiError, instance?: string): ProblemBody {
   const { detail, errors, extensions } = error.options;
   const body: ProblemBody = {
     ...extensions,
-    type: PROBLEM_BASE + error.code,
+    type: spec.type ?? PROBLEM_BASE + error.code,
     title: spec.title,
     status: spec.status,
   };

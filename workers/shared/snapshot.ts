@@ -25,7 +25,12 @@ export interface CustomPolicy {
 
 export interface SnapshotEndpoint {
   readonly strategy: 'single' | 'load_balance' | 'failover';
-  readonly urls: ReadonlyArray<{ readonly url: string; readonly timeoutMs: number }>;
+  /**
+   * `timeoutMs` bounds the wait for the response headers; `idleTimeoutMs` the gap between body
+   * chunks and `totalTimeoutMs` the whole call (defaults 30 s and 60 s, the total never shorter than
+   * `timeoutMs`; see workers/gateway/src/proxy/body-guard.ts).
+   */
+  readonly urls: ReadonlyArray<{ readonly url: string; readonly timeoutMs: number; readonly idleTimeoutMs?: number; readonly totalTimeoutMs?: number }>;
   readonly suspendSeconds: number;
   /** Endpoint security as stored: its secret sealed under ENCRYPTION_KEY (see endpoint-security.ts). */
   readonly security?: string;
@@ -71,6 +76,11 @@ export interface GatewaySnapshot {
   /** Public keys of the Key Manager; each carries the one `alg` it may be used with. */
   readonly jwks: readonly PublicJwk[];
   readonly allowPrivateBackends: boolean;
+  /**
+   * The key types this environment serves (its `type`, as WSO2's gateway environments: production,
+   * sandbox, or both when hybrid or absent). A call made with another key type is refused (403).
+   */
+  readonly keyTypes?: readonly KeyType[];
   /** The hostname this environment serves; when set, calls for any other Host are not routed. */
   readonly hostname?: string | null;
   readonly apis: readonly SnapshotApi[];
@@ -83,7 +93,7 @@ export interface GatewaySnapshot {
 }
 
 export interface BlockingRules {
-  /** API contexts (e.g. `/petstore`), all versions. */
+  /** API contexts (`/petstore`: every version) and contexts with a version (`/petstore/v1`: that version only). */
   readonly apiContexts: readonly string[];
   readonly applicationIds: readonly string[];
   /** Token `sub` / API key owner (user ids). */

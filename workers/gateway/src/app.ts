@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
 import { answerFacts, type AnswerFacts } from './answer.ts';
+import { assertHeadersWithinCap } from './auth/credentials.ts';
+import type { BodyOutcome } from './proxy/body-guard.ts';
 import { newExchange, type Exchange } from './exchange.ts';
 import { writeRequestLog } from './logging/request-log.ts';
 import { handleApiCall } from './pipeline.ts';
@@ -28,6 +30,7 @@ export function createGatewayApp(): Gateway {
       const x = newExchange(request, env, ctx);
       let response: Response;
       try {
+        assertHeadersWithinCap(request.headers);
         response = isOwnEndpoint(request) ? await own.fetch(request, env, ctx) : await handleApiCall(x);
       } catch (err) {
         const error = toApiError(err);
@@ -38,17 +41,31 @@ export function createGatewayApp(): Gateway {
       // What the log line and the usage report both say about the answer, worked out once.
       const answer = answerFacts(x, response);
       writeRequestLog(x, answer);
-      report(x, answer);
+      const latencyMs = Date.now() - x.startedAt;
+      // A body the gateway cut (idle or total timeout) is a backend error, counted once it is known.
+      if (x.bodyOutcome === null) report(x, answer, latencyMs);
+      else x.waitUntil(x.bodyOutcome.then((outcome) => report(x, outcome.kind === 'cut' || outcome.kind === 'failed' ? brokenAnswer(answer, outcome) : answer, latencyMs)));
       return response;
     },
   };
 }
 
 /** The usage event of an API call (none for the gateway's own endpoints or an unrouted request). */
-function report(x: Exchange, answer: AnswerFacts): void {
+function report(x: Exchange, answer: AnswerFacts, latencyMs: number): void {
   const usage = x.usage;
   if (usage === undefined) return;
-  reportUsage(x.env, x.waitUntil, { apiId: usage.apiId, applicationId: usage.applicationId, keyType: usage.keyType, ...answer, throttled: answer.status === 429, latencyMs: Date.now() - x.startedAt });
+  reportUsage(x.env, x.waitUntil, { apiId: usage.apiId, applicationId: usage.applicationId, keyType: usage.keyType, ...answer, throttled: answer.status === 429, latencyMs });
+}
+
+/**
+ * A response whose body did not arrive whole is a backend error, whatever its status said: cut by a
+ * body timeout, the gateway's 504 (WSO2 101504); broken off by the backend, 502 (101503). Counted
+ * with the bytes that did reach the client.
+ */
+function brokenAnswer(answer: AnswerFacts, outcome: Extract<BodyOutcome, { kind: 'cut' | 'failed' }>): AnswerFacts {
+  const error = new ApiError(outcome.kind === 'cut' ? 'gateway-timeout' : 'bad-gateway');
+  console.warn(JSON.stringify({ level: 'warn', message: outcome.kind === 'cut' ? `backend body cut by the endpoint ${outcome.reason} timeout` : 'backend body broken off', status: answer.status, bytes: outcome.bytes }));
+  return { ...answer, status: error.status, errorCode: wso2CodeOf(error) ?? error.status, responseBytes: outcome.bytes };
 }
 
 const OAUTH_PATHS = new Set(['/oauth2/token', '/oauth2/revoke']);

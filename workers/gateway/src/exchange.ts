@@ -1,3 +1,5 @@
+import type { BodyOutcome } from './proxy/body-guard.ts';
+
 /**
  * One request's state on its way through the gateway: what the call path learns and what the answer,
  * the request log line and the usage report need. A plain object per request: the data path does
@@ -15,8 +17,10 @@ export interface Exchange {
   usage: { apiId: string; applicationId: string | null; keyType: string | null } | undefined;
   /** The numeric `code` of the problem the gateway answered with. */
   errorCode: number | undefined;
+  /** How the backend's body ended, when the gateway passed one on: the usage report waits for it. */
+  bodyOutcome: Promise<BodyOutcome> | null;
 }
 
 export function newExchange(request: Request, env: Env, ctx: ExecutionContext): Exchange {
-  return { request, env, waitUntil: (p) => ctx.waitUntil(p), requestId: crypto.randomUUID(), startedAt: Date.now(), responseHeaders: null, usage: undefined, errorCode: undefined };
+  return { request, env, waitUntil: (p) => ctx.waitUntil(p), requestId: crypto.randomUUID(), startedAt: Date.now(), responseHeaders: null, usage: undefined, errorCode: undefined, bodyOutcome: null };
 }

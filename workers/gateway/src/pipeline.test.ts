@@ -4,7 +4,6 @@ import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../durable-objects/throttle/types.ts';
 import { sha256Hex } from '../../shared/crypto.ts';
-import { PROBLEM_BASE } from '../../shared/problem.ts';
 import { api, call, deploy, resource, signingKey, subscribe, token, type Echo, type SigningKey } from './test-support.ts';
 
 let key: SigningKey;
@@ -43,6 +42,12 @@ function apis() {
       id: 'api_keyed',
       context: '/keyed',
       resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' }), resource('GET', '/keys-only', { authType: 'api_key' }), resource('GET', '/tokens-only', { authType: 'oauth2' })],
+    }),
+    api({
+      id: 'api_twilio',
+      context: '/twilio',
+      version: '2010-04-01',
+      resources: [resource('GET', '/Accounts/{Sid}/Recordings/{Sid}.json', { authType: 'none' }), resource('POST', '/jobs/{name}:cancel', { authType: 'none' }), resource('GET', '/v{major}/range/{from}-{to}', { authType: 'none' })],
     }),
     api({ id: 'api_slow', context: '/slow', resources: [resource('GET', '/slow')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } } }),
   ];
@@ -93,6 +98,34 @@ describe('gateway call path', () => {
     expect((await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }, 'api.example.com')).status).toBe(200);
     await deploy(apis(), [key]);
     expect((await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
+  });
+
+  it("serves only the key type of its environment's type (production / sandbox), both when hybrid", async () => {
+    await subscribe(APP, 'api_both');
+    const prod = { authorization: `Bearer ${await token(key, { applicationId: APP })}` };
+    const sandbox = { authorization: `Bearer ${await token(key, { applicationId: APP, keyType: 'SANDBOX' })}` };
+    const both = [...apis(), api({ id: 'api_both', context: '/both', endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/prod', timeoutMs: 5000 }], suspendSeconds: 30 }, SANDBOX: { strategy: 'single', urls: [{ url: 'http://backend.test/sandbox', timeoutMs: 5000 }], suspendSeconds: 30 } } })];
+    const statuses = async () => [(await call('/both/v1/pets', { headers: prod })).status, (await call('/both/v1/pets', { headers: sandbox })).status];
+    await deploy(both, [key]);
+    expect(await statuses()).toEqual([200, 200]);
+    await deploy(both, [key], { keyTypes: ['PRODUCTION'] });
+    expect(await statuses()).toEqual([200, 403]);
+    await deploy(both, [key], { keyTypes: ['SANDBOX'] });
+    expect(await statuses()).toEqual([403, 200]);
+    // An open resource goes to the endpoint of the key type the environment serves.
+    expect(((await (await call('/both/v1/open')).json()) as Echo).url).toBe('http://backend.test/sandbox/open');
+    await deploy(apis(), [key]);
+  });
+
+  it('routes path templates whose segments mix literal text and parameters, and forwards the path as called', async () => {
+    const rec = await call('/twilio/2010-04-01/Accounts/AC123/Recordings/RE456.json');
+    expect(rec.status).toBe(200);
+    expect(((await rec.json()) as Echo).url).toBe('http://backend.test/base/Accounts/AC123/Recordings/RE456.json');
+    expect((await call('/twilio/2010-04-01/jobs/build-7:cancel', { method: 'POST' })).status).toBe(200);
+    expect((await call('/twilio/2010-04-01/v2/range/10-20')).status).toBe(200);
+    expect((await call('/twilio/2010-04-01/Accounts/AC123/Recordings/RE456.xml')).status).toBe(404);
+    // Canonical-path rules still come first: an encoded separator inside a parameter is refused.
+    expect((await call('/twilio/2010-04-01/Accounts/AC%2F1/Recordings/RE456.json')).status).toBe(400);
   });
 
   it('answers 404 for unknown APIs and resources, 405 with Allow for undefined methods', async () => {
@@ -150,7 +183,7 @@ describe('gateway call path', () => {
       const forged = btoa(JSON.stringify({ ...claims, application_id: 'app_someone_else' })).replace(/=/g, '').replace(/\+/g, '-').replace(/\//g, '_');
       return `${h}.${forged}.${s}`;
     }],
-    ['an oversized token', async () => 'a'.repeat(9000)],
+    ['an oversized token (under the header cap)', async () => 'a'.repeat(8100)],
     ['a validly signed token with an unknown crit extension', async () => signRaw({ alg: 'ES256', typ: 'at+jwt', kid: 'k1', crit: ['x-must-understand'], 'x-must-understand': true })],
     ['an HS256 token keyed with the published public key (algorithm confusion)', async () => {
       const payload = (await token(key, { applicationId: APP })).split('.')[1] ?? '';
@@ -237,7 +270,7 @@ describe('gateway call path', () => {
     const retryAfter = Number(over.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
     const body = await problem(over);
-    expect(body.type).toBe(`${PROBLEM_BASE}quota-exceeded`);
+    expect(body.type).toBe('https://iana.org/assignments/http-problem-types#quota-exceeded');
     expect(body.code).toBe(900804);
     expect(body.violatedPolicies).toEqual([{ policy: 'Demo', scope: 'subscription', limit: 3, windowSeconds: 60 }]);
   });
@@ -332,6 +365,19 @@ describe('gateway call path', () => {
       expect((await call('/keyed/v1/tokens-only', { headers: { apikey: keys.good } })).status).toBe(401);
       const t = await token(key, { applicationId: KEY_APP });
       expect((await call('/keyed/v1/keys-only', { headers: { authorization: `Bearer ${t}` } })).status).toBe(401);
+    });
+
+    it('refuses a key on the first call after its exact expiry, although the gateway cached it a moment before', async () => {
+      const presented = 'tpk_shortlived_0123456789abcdef';
+      const expiresAt = Date.now() + 400;
+      await env.DB.prepare(`INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, expires_at, allowed_ips, allowed_referrers) VALUES ('key_short', ?, 'PRODUCTION', 'short', ?, 'tpk_shor', ?, '[]', '[]')`)
+        .bind(KEY_APP, await sha256Hex(presented), expiresAt)
+        .run();
+      expect((await call('/keyed/v1/pets', { headers: { apikey: presented } })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 20));
+      const res = await call('/keyed/v1/pets', { headers: { apikey: presented } });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('expired api key');
     });
 
     it('enforces IP (v4 and v6 CIDR) and referrer restrictions with 403', async () => {

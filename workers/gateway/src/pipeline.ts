@@ -1,4 +1,6 @@
-import type { LimitStatus } from '../../../durable-objects/throttle/types.ts';
+import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
+import type { AdmitRequest, LimitStatus } from '../../../durable-objects/throttle/types.ts';
+import type { CustomPolicy } from '../../shared/snapshot.ts';
 import type { KeyType } from '../../shared/db/schema.ts';
 import { withBusyRetry } from '../../shared/d1-retry.ts';
 import { ApiError } from '../../shared/problem.ts';
@@ -13,7 +15,7 @@ import { forward } from './proxy/forward.ts';
 import { canonicalPath } from './routing/canonical-path.ts';
 import type { CompiledSnapshot } from './snapshot/store.ts';
 import { currentSnapshot } from './snapshot/store.ts';
-import { admitCall, counterObjectName, type SharedCounter } from './throttle/admit.ts';
+import { admitCall, admitShared, counterObjectName, subscriptionError, type SharedCounter } from './throttle/admit.ts';
 import { assertNotBlocked } from './throttle/blocking.ts';
 import { advancedCounters, customCounters, type CallFacts } from './throttle/conditions.ts';
 import { rateLimitHeaders } from './throttle/headers.ts';
@@ -58,7 +60,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   }
   const clientIp = request.headers.get('cf-connecting-ip');
   const blocking = compiled.snapshot.blocking;
-  if (blocking !== undefined) assertNotBlocked(blocking, { context: api.context, ip: clientIp });
+  if (blocking !== undefined) assertNotBlocked(blocking, { api, ip: clientIp });
   if (api.state === 'BLOCKED') throw new ApiError('api-blocked', { detail: `${api.name} ${api.version} is blocked by its publisher` });
   const resource = match.resource;
   if (resource === null) {
@@ -68,45 +70,66 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     throw new ApiError('no-matching-resource', { detail: `No resource of ${api.name} ${api.version} matches ${match.rest}` });
   }
 
-  const credential = extractCredential(request.headers, search, api.apiKeyHeader);
-  let limits: readonly LimitStatus[] = [];
+  let limits: readonly LimitStatus[];
   let meter: ((bytes: number) => Promise<void>) | null = null;
   const extraHeaders: Record<string, string> = { ...api.headerEdits?.request.set };
   let caller: Caller | null = null;
-  if (resource.authType !== 'none') {
+  let body: ReadableStream | string | null = request.body;
+  const served = compiled.snapshot.keyTypes;
+  const facts: CallFacts = { ip: clientIp, headers: request.headers, query: () => new URLSearchParams(search), claims: null };
+  if (resource.authType === 'none') {
+    // Open resources are where limits matter most: the API's and the resource's policies (with
+    // their conditional groups) and every custom policy that can be keyed without a caller.
+    const shared: SharedCounter[] = [
+      ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),
+      ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
+      ...customCounters(anonymousPolicies(compiled.snapshot.customPolicies), { userId: '-', appId: '-', apiContext: api.context, apiVersion: api.version, clientIp }),
+    ];
+    limits = await admitShared(env, shared);
+  } else {
+    // A form body is read (bounded) only to see whether it smuggles a second token (RFC 6750 §2.2).
+    const form = await formBody(request);
+    if (form !== null) body = form.text;
+    const credential = extractCredential({ headers: request.headers, search, apiKeyHeader: api.apiKeyHeader, bodyToken: form?.hasToken ?? false });
     caller = await authenticate(env, request.headers, clientIp, compiled, resource, credential);
     usage.applicationId = caller.applicationId;
     usage.keyType = caller.keyType;
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
+    // WSO2's environment type: a production (or sandbox) gateway serves that key type's calls only.
+    if (served !== undefined && !served.includes(caller.keyType)) throw new ApiError('endpoint-unavailable', { detail: `This gateway environment does not serve ${caller.keyType.toLowerCase()} keys` });
     if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
-    const facts: CallFacts = { ip: clientIp, headers: request.headers, query: () => new URLSearchParams(search), claims: caller.claims?.raw ?? null };
+    const callerFacts: CallFacts = { ...facts, claims: caller.claims?.raw ?? null };
     const shared: SharedCounter[] = [
       { name: counterObjectName.application(caller.applicationId), limits: caller.applicationTier === null ? [] : (compiled.snapshot.applicationPolicies?.[caller.applicationTier] ?? []) },
-      ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),
-      ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
-      ...customCounters(compiled.snapshot.customPolicies, { userId: caller.user, appId: caller.applicationId, apiContext: api.context, apiVersion: api.version, clientIp: facts.ip }),
+      ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, callerFacts),
+      ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, callerFacts),
+      ...customCounters(compiled.snapshot.customPolicies, { userId: caller.user, appId: caller.applicationId, apiContext: api.context, apiVersion: api.version, clientIp }),
     ];
-    const admitted = await admitCall(env, { applicationId: caller.applicationId, apiId: api.id, request: { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) }, shared }, waitUntil);
+    const admitRequest: AdmitRequest = { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) };
+    const admitted = await admitCall(env, { applicationId: caller.applicationId, apiId: api.id, request: admitRequest, shared }, waitUntil).catch((err: unknown) => deadApplication(env, caller?.applicationId ?? '', admitRequest, err));
     limits = admitted.limits;
     meter = admitted.meter;
     if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(env, caller.claims, api, admitted.tier);
   }
 
-  const endpoint = api.endpoints[caller?.keyType ?? 'PRODUCTION'];
+  // An open resource goes to the endpoint of the key type the environment serves (production first).
+  const endpoint = api.endpoints[caller?.keyType ?? (served === undefined || served.includes('PRODUCTION') ? 'PRODUCTION' : 'SANDBOX')];
   if (endpoint?.security !== undefined) Object.assign(extraHeaders, await backendSecurity(env, endpoint.security));
-  const response = await forward({
+  const { response, outcome } = await forward({
     endpoint,
     keyType: caller?.keyType ?? null,
     method: request.method,
     rest: match.rest,
     search,
     headers: withoutHeaders(request.headers, api.headerEdits?.request.remove ?? []),
-    body: request.body,
+    body,
     apiKeyHeader: api.apiKeyHeader,
     clientIp,
+    requestUrl: request.url,
     requestId: x.requestId,
     extraHeaders,
   });
+  x.bodyOutcome = outcome;
   const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
   const headers = out.headers;
   const edits = api.headerEdits?.response;
@@ -155,6 +178,42 @@ async function authenticate(env: Env, headers: Headers, clientIp: string | null,
     });
   }
   return { applicationId: claims.applicationId, keyType: claims.keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs, grantId: claims.grantId, claims, user: claims.sub, applicationTier: claims.applicationTier };
+}
+
+/**
+ * A call refused as unsubscribed may come from an application that no longer exists: its own
+ * counter object (removed with the application) says so, and then the credential is dead — 401
+ * `invalid_token`, not 403. Asked on this refusal only, so the hot path pays nothing.
+ */
+async function deadApplication(env: Env, applicationId: string, request: AdmitRequest, err: unknown): Promise<never> {
+  if (!(err instanceof ApiError) || err.code !== 'subscription-not-found') throw err;
+  const answer = await counterNamespace(env).getByName(counterObjectName.application(applicationId))
+    .admit(request)
+    .catch(() => null);
+  if (answer !== null && !answer.ok && answer.error.kind === 'revoked') throw subscriptionError(answer.error);
+  throw err;
+}
+
+/** Custom policies an anonymous call can be counted by: keyed by address, context or version, never by a caller it does not have. */
+function anonymousPolicies(policies: readonly CustomPolicy[] | undefined): CustomPolicy[] {
+  return (policies ?? []).filter((p) => !/\$(userId|appId)\b/.test(p.keyTemplate));
+}
+
+const FORM_TOKEN_SCAN_BYTES = 64 * 1024;
+
+/**
+ * An `application/x-www-form-urlencoded` body up to FORM_TOKEN_SCAN_BYTES, read so its
+ * `access_token` parameter can be seen (and the text forwarded in its place); null for any other
+ * body. A larger form is streamed on unread: the gateway never accepts a token from a body anyway.
+ */
+async function formBody(request: Request): Promise<{ text: string; hasToken: boolean } | null> {
+  if (request.body === null) return null;
+  const type = request.headers.get('content-type');
+  if (type === null || !/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) return null;
+  const length = Number(request.headers.get('content-length'));
+  if (!Number.isInteger(length) || length < 0 || length > FORM_TOKEN_SCAN_BYTES) return null;
+  const text = await request.text();
+  return { text, hasToken: new URLSearchParams(text).has('access_token') };
 }
 
 function setAll(headers: Headers, values: Readonly<Record<string, string>>): void {

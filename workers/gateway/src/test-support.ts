@@ -46,7 +46,7 @@ export function api(overrides: Partial<SnapshotApi> & Pick<SnapshotApi, 'id' | '
 let version = 1000;
 
 /** Writes a snapshot for the `production` environment and makes the gateway load it next request. */
-export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking' | 'hostname' | 'customPolicies'> = {}): Promise<GatewaySnapshot> {
+export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking' | 'hostname' | 'customPolicies' | 'keyTypes'> = {}): Promise<GatewaySnapshot> {
   version++;
   const snapshot: GatewaySnapshot = { version, environment: 'production', compiledAt: Date.now(), issuer: ISSUER, audience: AUDIENCE, jwks: keys.map((k) => k.publicJwk), allowPrivateBackends: true, apis, ...extras };
   await env.DB.prepare(
@@ -91,8 +91,21 @@ export async function token(key: SigningKey, o: TokenOptions): Promise<string> {
 
 const app = createGatewayApp();
 
-/** Calls the gateway app. Background work (the usage flush, a second later) is left to run on its own. */
+/**
+ * Calls the gateway app and reads the body, as every real client does (the usage report waits for
+ * the body to end). Background work (the usage flush, a second later) is left to run on its own.
+ */
 export async function call(path: string, init: RequestInit = {}, host = 'gateway.test'): Promise<Response> {
+  const res = await callStreaming(path, init, host);
+  if (res.body === null) return res;
+  const body = await res.arrayBuffer();
+  return new Response(NULL_BODY_STATUSES.has(res.status) ? null : body, res);
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** Calls the gateway app and hands back its response as it streams. */
+export async function callStreaming(path: string, init: RequestInit = {}, host = 'gateway.test'): Promise<Response> {
   return app.fetch(new Request(`http://${host}${path}`, init), env, createExecutionContext());
 }
 

@@ -36,8 +36,10 @@ function endpointFieldset(side: Side, e: Endpoint | undefined): { element: HTMLE
     columns: [
       { key: 'url', label: 'URL', type: 'url', placeholder: 'https://backend.example.com/v1', pointer: (i) => `${p}/urls/${i}/url` },
       { key: 'timeoutMs', label: 'Timeout (ms)', type: 'number', placeholder: '30000', pointer: (i) => `${p}/urls/${i}/timeoutMs` },
+      { key: 'idleTimeoutMs', label: 'Body idle (ms)', type: 'number', placeholder: '30000', pointer: (i) => `${p}/urls/${i}/idleTimeoutMs` },
+      { key: 'totalTimeoutMs', label: 'Total (ms)', type: 'number', placeholder: '60000', pointer: (i) => `${p}/urls/${i}/totalTimeoutMs` },
     ],
-    rows: (e?.urls ?? []).map((u) => ({ url: u.url, timeoutMs: String(u.timeoutMs) })),
+    rows: (e?.urls ?? []).map((u) => ({ url: u.url, timeoutMs: String(u.timeoutMs), idleTimeoutMs: u.idleTimeoutMs === undefined ? '' : String(u.idleTimeoutMs), totalTimeoutMs: u.totalTimeoutMs === undefined ? '' : String(u.totalTimeoutMs) })),
     addLabel: 'Add URL',
     emptyText: `No URL: calls with ${side} keys are refused until you add one.`,
   });
@@ -58,7 +60,7 @@ function endpointFieldset(side: Side, e: Endpoint | undefined): { element: HTMLE
     const chosen = security.value();
     return {
       strategy: strategy.value as EndpointStrategy,
-      urls: rows.map((r) => ({ url: (r['url'] ?? '').trim(), ...(r['timeoutMs'] === undefined || r['timeoutMs'] === '' ? {} : { timeoutMs: Number(r['timeoutMs']) }) })),
+      urls: rows.map((r) => ({ url: (r['url'] ?? '').trim(), ...numberField(r, 'timeoutMs'), ...numberField(r, 'idleTimeoutMs'), ...numberField(r, 'totalTimeoutMs') })),
       ...(suspend.value === '' ? {} : { suspendSeconds: Number(suspend.value) }),
       ...(chosen === undefined ? {} : { security: chosen }),
     };
@@ -102,4 +104,10 @@ function securityFields(side: Side, current: Endpoint['security']): { element: H
     }
   };
   return { element, value };
+}
+
+/** A number column of a URL row, left out when empty so the server's default applies. */
+function numberField<K extends 'timeoutMs' | 'idleTimeoutMs' | 'totalTimeoutMs'>(row: Record<string, string>, key: K): Partial<Record<K, number>> {
+  const v = row[key];
+  return v === undefined || v === '' ? {} : ({ [key]: Number(v) } as Partial<Record<K, number>>);
 }

@@ -122,6 +122,31 @@ describe('admin: users and environments', () => {
     expect((await api('POST', '/api/admin/v1/users', admin, { email, password: 'long enough password', displayName: 'Made', role: 'publisher' })).status).toBe(409);
   });
 
+  it("limits an environment to its visibleRoles (listing and deploying) and compiles its type into the key types it serves", async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const name = `restricted-${Date.now()}`;
+    const made = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, { name, displayName: 'Admins only', type: 'sandbox', visibleRoles: ['admin'], allowPrivateBackends: true });
+    expect(made.status).toBe(201);
+    const listed = async (who: typeof admin) => (await api<{ list: Array<{ name: string }> }>('GET', '/api/admin/v1/environments', who)).body.list.map((e) => e.name);
+    expect(await listed(admin)).toContain(name);
+    expect(await listed(publisher)).not.toContain(name);
+    expect(await listed(publisher)).toContain('production');
+    const apiId = await publishedApi(publisher);
+    const revision = (await api<{ list: Array<{ id: string }> }>('GET', `/api/publisher/v1/apis/${apiId}/revisions`, publisher)).body.list[0]?.id;
+    const refused = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, { revisionId: revision, environments: [name] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.[0]?.pointer).toBe('/environments/0');
+    await api('PATCH', `/api/admin/v1/environments/${made.body.id}`, admin, { visibleRoles: ['publisher'] });
+    expect(await listed(publisher)).toContain(name);
+    expect((await api('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, { revisionId: revision, environments: [name] })).status).toBe(201);
+    const row = await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = ?`).bind(made.body.id).first<{ body: string }>();
+    const { decodeSnapshot } = await import('../../../shared/snapshot-codec.ts');
+    expect((await decodeSnapshot(row?.body ?? '')).keyTypes).toEqual(['SANDBOX']);
+    expect((await deployedSnapshot()).keyTypes).toBeUndefined();
+    expect((await api<ProblemBody>('PATCH', `/api/admin/v1/environments/${made.body.id}`, admin, { visibleRoles: ['nobody'] })).status).toBe(400);
+  });
+
   it('creates and changes gateway environments', async () => {
     const admin = await userWithRole('admin');
     const name = `edge-${Date.now()}`;
@@ -150,9 +175,58 @@ describe('admin: blocking conditions and audit log', () => {
     expect((await api('DELETE', `/api/admin/v1/blocking-conditions/${made.body.id}`, admin)).status).toBe(204);
   });
 
+  it('accepts an API block as a context (every version) or as context and version (that version), and compiles both into the snapshot', async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const apiId = await publishedApi(publisher);
+    const { context } = (await api<{ context: string }>('GET', `/api/publisher/v1/apis/${apiId}`, publisher)).body;
+    for (const value of [context, `${context}/v1`, `${context}/v1/`]) {
+      const made = await api<{ id: string; conditionValue: string }>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType: 'API', conditionValue: value });
+      expect(made.status, value).toBe(201);
+      expect((await deployedSnapshot()).blocking?.apiContexts).toContain(made.body.conditionValue);
+      expect((await api('DELETE', `/api/admin/v1/blocking-conditions/${made.body.id}`, admin)).status).toBe(204);
+    }
+  });
+
+  it.each([
+    ['API', '/no-such-context'],
+    ['API', '/no-such-context/v1'],
+    ['API', 'petstore'],
+    ['APPLICATION', 'app_does_not_exist'],
+    ['USER', 'usr_does_not_exist'],
+    ['USER', 'nobody@example.com'],
+    ['IP', '10.0.0.256'],
+    ['IP', '1:2:3:4:5:6:7:8::9'],
+    ['IP', '::1::2'],
+    ['IP', '10.0.0.0/8'],
+    ['IP_RANGE', '10.0.0.0'],
+    ['IP_RANGE', '10.0.0.0/33'],
+    ['IP_RANGE', '2001:db8::/129'],
+    ['IP_RANGE', '10.0.0.0/8/8'],
+  ])('refuses a %s condition %s that could never match, with 400 naming conditionValue, and stores nothing', async (conditionType, conditionValue) => {
+    const admin = await userWithRole('admin');
+    const before = (await api<{ list: unknown[] }>('GET', '/api/admin/v1/blocking-conditions', admin)).body.list.length;
+    const res = await api<ProblemBody>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType, conditionValue });
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.map((e) => e.pointer)).toContain('/conditionValue');
+    expect((await api<{ list: unknown[] }>('GET', '/api/admin/v1/blocking-conditions', admin)).body.list.length).toBe(before);
+  });
+
+  it('stores a user block by the id the gateway compares, given the id or the email', async () => {
+    const admin = await userWithRole('admin');
+    const dev = await userWithRole('subscriber');
+    const me = { id: dev.id };
+    const byEmail = await api<{ id: string; conditionValue: string }>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType: 'USER', conditionValue: dev.email });
+    expect(byEmail.status).toBe(201);
+    expect(byEmail.body.conditionValue).toBe(me.id);
+    expect((await deployedSnapshot()).blocking?.users).toContain(me.id);
+    await api('DELETE', `/api/admin/v1/blocking-conditions/${byEmail.body.id}`, admin);
+  });
+
   it('lists the audit log with filters, before and after included', async () => {
     const admin = await userWithRole('admin');
-    const made = await api<{ id: string }>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType: 'APPLICATION', conditionValue: 'app_audited' });
+    const audited = await api<{ id: string }>('POST', '/api/devportal/v1/applications', await userWithRole('subscriber'), { name: 'Audited' });
+    const made = await api<{ id: string }>('POST', '/api/admin/v1/blocking-conditions', admin, { conditionType: 'APPLICATION', conditionValue: audited.body.id });
     await api('PATCH', `/api/admin/v1/blocking-conditions/${made.body.id}`, admin, { enabled: false });
     const log = await api<{ list: Array<{ action: string; actorEmail: string; before: unknown; after: unknown }> }>('GET', `/api/admin/v1/audit-log?entityId=${made.body.id}`, admin);
     expect(log.body.list.map((e) => e.action)).toEqual(['blocking.update', 'blocking.create']);

@@ -1,7 +1,7 @@
 import { SELF, env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
+import { counterObjectName, subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
 import { ORIGIN, api, apiBody, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { schema } from '../db.ts';
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
@@ -115,6 +115,37 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect(statuses.filter((s) => s === 409)).toHaveLength(7);
   });
 
+  it('takes an API key expiry as an exact RFC 3339 time or as seconds, and refuses a past one, two at once, or a malformed one', async () => {
+    const dev = await userWithRole('subscriber');
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Expiring' });
+    const path = `/api/devportal/v1/applications/${app.body.id}/api-keys`;
+    const at = new Date(Date.now() + 90 * 60_000);
+    at.setMilliseconds(0);
+    const exact = await api<{ expiresAt: number }>('POST', path, dev, { name: 'exact', expiresAt: at.toISOString() });
+    expect(exact.status).toBe(201);
+    expect(exact.body.expiresAt).toBe(at.getTime());
+    const offset = await api<{ expiresAt: number }>('POST', path, dev, { name: 'offset', expiresAt: '2030-06-01T12:00:00+02:00' });
+    expect(offset.body.expiresAt).toBe(Date.parse('2030-06-01T10:00:00Z'));
+    const before = Date.now();
+    const seconds = await api<{ expiresAt: number }>('POST', path, dev, { name: 'seconds', validityPeriod: 90 });
+    expect(seconds.status).toBe(201);
+    expect(seconds.body.expiresAt).toBeGreaterThanOrEqual(before + 90_000);
+    expect(seconds.body.expiresAt).toBeLessThanOrEqual(Date.now() + 90_000);
+    expect((await api<{ expiresAt: number | null }>('POST', path, dev, { name: 'never' })).body.expiresAt).toBeNull();
+    for (const [body, pointer] of [
+      [{ expiresAt: new Date(Date.now() - 1000).toISOString() }, '/expiresAt'],
+      [{ expiresAt: '2030-06-01 12:00' }, '/expiresAt'],
+      [{ expiresAt: '2030-06-01T12:00:00' }, '/expiresAt'],
+      [{ validityPeriod: 0 }, '/validityPeriod'],
+      [{ validityPeriod: 1.5 }, '/validityPeriod'],
+      [{ validityPeriod: 60, expiresInDays: 1 }, '/validityPeriod'],
+    ] as const) {
+      const res = await api<ProblemBody>('POST', path, dev, { name: 'bad', ...body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.errors?.map((e) => e.pointer), JSON.stringify(body)).toContain(pointer);
+    }
+  });
+
   it('refuses subscriptions to deprecated APIs', async () => {
     const publisher = await userWithRole('publisher');
     const dev = await userWithRole('subscriber');
@@ -124,14 +155,25 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' })).status).toBe(409);
   });
 
-  it('deleting an application removes every counter object it had, so its tokens stop at once', async () => {
+  it('deleting an application removes every counter object it had as revoked, so its tokens are dead (401), also after an app of the same name is made again', async () => {
     const publisher = await userWithRole('publisher');
     const dev = await userWithRole('subscriber');
     const apiId = await publishedApi(publisher);
+    const otherApiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Doomed' });
     await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
     expect((await api('DELETE', `/api/devportal/v1/applications/${app.body.id}`, dev)).status).toBe(204);
-    expect(await object(app.body.id, apiId).admit({ keyType: 'PRODUCTION', credentialId: 'x', issuedAt: Date.now() })).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
+    const call = { keyType: 'PRODUCTION' as const, credentialId: 'x', issuedAt: Date.now() };
+    expect(await object(app.body.id, apiId).admit(call)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    // The application's own object answers for the APIs it was never subscribed to.
+    expect(await throttleNamespace(env).getByName(counterObjectName.application(app.body.id)).admit(call)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect(await object(app.body.id, otherApiId).admit(call)).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
+    const again = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Doomed' });
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(app.body.id);
+    await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: again.body.id, apiId, tier: 'Gold' });
+    expect(await object(app.body.id, apiId).admit(call)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect((await object(again.body.id, apiId).admit(call)).ok).toBe(true);
   });
 
   it('shows PRIVATE APIs to signed-in users and RESTRICTED ones to their roles only, in the catalog and for subscribing', async () => {

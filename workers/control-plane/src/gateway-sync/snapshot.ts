@@ -88,6 +88,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     jwks: keys.publicJwks,
     allowPrivateBackends: environment.allowPrivateBackends,
     hostname: environment.hostname,
+    ...(environment.type === 'production' ? { keyTypes: ['PRODUCTION'] as const } : environment.type === 'sandbox' ? { keyTypes: ['SANDBOX'] as const } : {}),
     apis,
     applicationPolicies,
     customPolicies: policies.filter((p) => p.kind === 'custom' && p.keyTemplate !== null).map((p) => ({ name: p.name, keyTemplate: p.keyTemplate ?? '', limits: policyToLimits(p, 'custom') })),

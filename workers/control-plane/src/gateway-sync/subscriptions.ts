@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, type SQL } from 'drizzle-orm';
-import { subscriptionObjectName, type SubscriptionState } from '../../../../durable-objects/throttle/types.ts';
+import { counterObjectName, subscriptionObjectName, type SubscriptionState } from '../../../../durable-objects/throttle/types.ts';
 import type { KeyType } from '../../../shared/db/schema.ts';
 import { schema, type Database } from '../db.ts';
 import { policyToLimits, type PolicyLike } from '../policies/limits.ts';
@@ -21,7 +21,7 @@ export function subscriptionStateQueries(db: Database, where: SQL | undefined, l
     db
       .select({
         sub: { id: subs.id, applicationId: subs.applicationId, apiId: subs.apiId, status: subs.status, tier: subs.tier },
-        policy: { quotaType: policies.quotaType, limit: policies.limit, unitTime: policies.unitTime, timeUnit: policies.timeUnit, burstLimit: policies.burstLimit, burstTimeUnit: policies.burstTimeUnit },
+        policy: { quotaType: policies.quotaType, limit: policies.limit, unitTime: policies.unitTime, timeUnit: policies.timeUnit, burstLimit: policies.burstLimit, burstTimeUnit: policies.burstTimeUnit, stopOnQuotaReach: policies.stopOnQuotaReach },
       })
       .from(subs)
       .leftJoin(policies, and(eq(policies.kind, 'subscription'), eq(policies.name, subs.tier)))
@@ -126,6 +126,9 @@ export async function revokeApiKey(env: Env, db: Database, applicationId: string
 
 /** Removes every subscription object of an application (deleted application: all its tokens stop). */
 export async function removeApplicationSubscriptions(env: Env, applicationId: string, apiIds: readonly string[]): Promise<void> {
-  await Promise.all(apiIds.map((apiId) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, apiId)).remove()));
+  // Removed as an application, not as subscriptions: its credentials are dead (401 invalid_token),
+  // and its own `app:` object says so for the APIs it was never subscribed to.
+  const names = [...apiIds.map((apiId) => subscriptionObjectName(applicationId, apiId)), counterObjectName.application(applicationId)];
+  await Promise.all(names.map((name) => throttleNamespace(env).getByName(name).remove('application')));
   await notifyApplication(env, applicationId);
 }

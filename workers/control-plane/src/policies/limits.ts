@@ -14,6 +14,8 @@ export interface PolicyLike {
   readonly burstLimit: number | null;
   readonly burstTimeUnit: 'sec' | 'min' | null;
   readonly failMode?: 'open' | 'closed';
+  /** false: overage allowed (WSO2): the quota window counts but never refuses. Subscription tiers only. */
+  readonly stopOnQuotaReach?: boolean;
   readonly conditionalGroups?: readonly ConditionalGroup[];
 }
 
@@ -27,7 +29,9 @@ export function policyToLimits(policy: PolicyLike, scope: LimitScope): WindowLim
   // A subscription's limits live in the object that also checks revocation: that always fails closed.
   const mode = scope === 'subscription' ? {} : { failOpen: policy.failMode !== 'closed' };
   const unit = policy.quotaType === 'bandwidth' ? { unit: 'bytes' as const } : {};
-  const limits: WindowLimit[] = [{ policy: policy.name, scope, limit: policy.limit, windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit], ...mode, ...unit }];
+  // The burst window still refuses: overage is about the quota, not about spikes (as WSO2).
+  const overage = scope === 'subscription' && policy.stopOnQuotaReach === false ? { allowOverage: true as const } : {};
+  const limits: WindowLimit[] = [{ policy: policy.name, scope, limit: policy.limit, windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit], ...mode, ...unit, ...overage }];
   if (policy.burstLimit !== null && policy.burstTimeUnit !== null) {
     limits.push({ policy: policy.name, scope: 'burst', limit: policy.burstLimit, windowSeconds: TIME_UNIT_SECONDS[policy.burstTimeUnit], ...mode });
   }

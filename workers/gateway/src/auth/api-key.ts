@@ -1,6 +1,7 @@
 import { sha256Hex } from '../../../shared/crypto.ts';
 import { BoundedCache } from '../../../shared/lru.ts';
 import type { KeyType } from '../../../shared/db/schema.ts';
+import { parseIp } from '../../../shared/ip.ts';
 
 export interface ApiKeyRecord {
   readonly id: string;
@@ -50,7 +51,9 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
           allowedIps: JSON.parse(row.allowed_ips) as string[],
           allowedReferrers: JSON.parse(row.allowed_referrers) as string[],
         };
-  known.set(presented, record, record === null ? UNKNOWN_TTL_MS : undefined);
+  // A key is never remembered past its expiry: the entry goes when the key does (and the call
+  // path refuses an expired record anyway, cached or not).
+  known.set(presented, record, record === null ? UNKNOWN_TTL_MS : record.expiresAt === null ? undefined : Math.max(0, record.expiresAt - Date.now()));
   return record;
 }
 
@@ -78,27 +81,6 @@ export function ipAllowed(ip: string | null, allowed: readonly string[]): boolea
     }
     return true;
   });
-}
-
-function parseIp(text: string): Uint8Array | null {
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
-    const parts = text.split('.').map(Number);
-    return parts.every((p) => p <= 255) ? Uint8Array.from(parts) : null;
-  }
-  if (!text.includes(':')) return null;
-  const [head = '', tail, extra] = text.split('::');
-  if (extra !== undefined) return null;
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  if (groups.length !== 8 || !groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return null;
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    out[i * 2] = v >> 8;
-    out[i * 2 + 1] = v & 0xff;
-  });
-  return out;
 }
 
 /** Referrer patterns: exact URLs or prefixes ending in `*` (e.g. `https://app.example.com/*`). */

@@ -49,7 +49,7 @@ async function loggedCall(path: string, init: RequestInit = {}, bindings: Env = 
 describe('request log (OpenTelemetry log data model)', () => {
   it('writes one record per call with the OTel fields and semantic-convention attributes, and no bearer token or query value', async () => {
     const bearer = await token(key, { applicationId: APP });
-    const { status, lines } = await loggedCall('/logged/v1/pets?search=hunter2&apikey=query-secret-value', { headers: { authorization: `Bearer ${bearer}`, 'user-agent': 'log-test/1.0' } });
+    const { status, lines } = await loggedCall('/logged/v1/pets?search=hunter2&sig=query-secret-value', { headers: { authorization: `Bearer ${bearer}`, 'user-agent': 'log-test/1.0' } });
     expect(status).toBe(200);
     expect(lines).toHaveLength(1);
     const line = lines[0] ?? '';
@@ -62,7 +62,7 @@ describe('request log (OpenTelemetry log data model)', () => {
       attributes: {
         'http.request.method': 'GET',
         'url.path': '/logged/v1/pets',
-        'url.query': 'search=REDACTED&apikey=REDACTED',
+        'url.query': 'search=REDACTED&sig=REDACTED',
         'http.response.status_code': 200,
         'user_agent.original': 'log-test/1.0',
         'turnpike.api.id': 'api_logged',

@@ -2,6 +2,7 @@ import type { KeyType } from '../../../shared/db/schema.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import type { SnapshotEndpoint } from '../../../shared/snapshot.ts';
 import { BoundedCache } from '../../../shared/lru.ts';
+import { bodyTimeouts, guardBody, type BodyOutcome } from './body-guard.ts';
 
 /**
  * Never forwarded: RFC 9110 §7.6.1 hop-by-hop headers and ones a client must never choose for the
@@ -9,6 +10,13 @@ import { BoundedCache } from '../../../shared/lru.ts';
  * what the backend sends, and the edge encodes for the client by what the client accepts;
  * forwarding the client's Accept-Encoding would leak the backend's coding to a client that never
  * offered it); and what the gateway itself sets.
+ *
+ * Identity and forwarding headers are the class a backend trusts because "the proxy set them":
+ * who the user is (X-User, X-Remote-User, X-Authenticated-User…, Cloudflare Access's
+ * CF-Access-*), where the call came from (X-Forwarded-*, Forwarded, X-Real-IP, True-Client-IP,
+ * X-Client-IP…) and which client certificate it showed. A client's copy of any of them is dropped
+ * (any case, `_` read as `-`) and the gateway sets X-Forwarded-For / Forwarded itself from
+ * CF-Connecting-IP. The list is in docs/architecture.md ("Headers the backend never gets from a client").
  */
 const STRIPPED = new Set([
   'connection',
@@ -28,13 +36,65 @@ const STRIPPED = new Set([
   'x-http-method-override',
   'x-http-method',
   'x-method-override',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-real-ip',
+  // Where the call came from.
   'forwarded',
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'client-ip',
+  'x-cluster-client-ip',
+  'x-originating-ip',
+  'x-remote-ip',
+  'x-remote-addr',
+  'x-host',
+  'x-original-host',
+  'x-original-url',
+  'x-original-uri',
+  'x-rewrite-url',
+  'fastly-client-ip',
+  'akamai-client-ip',
+  'x-appengine-user-ip',
+  'via',
+  // Who the caller is.
+  'x-user',
+  'x-user-id',
+  'x-userid',
+  'x-username',
+  'x-user-email',
+  'x-email',
+  'x-remote-user',
+  'remote-user',
+  'x-auth-user',
+  'x-authenticated-user',
+  'x-authenticated-userid',
+  'x-authenticated-scope',
+  'x-credential-identifier',
+  'x-anonymous-consumer',
+  'x-client-cert',
+  'x-client-verify',
+  'x-client-dn',
+  'ssl-client-cert',
+  'x-arr-clientcert',
+  'x-forwarded-client-cert',
+  'x-amzn-oidc-data',
+  'x-amzn-oidc-identity',
+  'x-amzn-oidc-accesstoken',
+  'x-ms-client-principal',
+  'x-ms-client-principal-id',
+  'x-ms-client-principal-name',
+  'x-ms-client-principal-idp',
+  'x-goog-authenticated-user-email',
+  'x-goog-authenticated-user-id',
+  'x-goog-iap-jwt-assertion',
 ]);
-const GATEWAY_PREFIXES = ['x-turnpike-', 'x-consumer-', 'x-wso2-'];
+/**
+ * Prefixes of whole families: the gateway's and WSO2's own, Kong's consumer headers, every
+ * `X-Forwarded-*` (For, Host, Proto, Port, Prefix, Server, Uri, Ssl…), oauth2-proxy's
+ * `X-Auth-Request-*`, client-certificate headers, and every `CF-*` header — Cloudflare's own
+ * (CF-Connecting-IP, CF-Ray, CF-IPCountry, CF-Visitor) describe this hop, not the backend's, and
+ * CF-Access-* would impersonate a Cloudflare Access identity.
+ */
+const STRIPPED_PREFIXES = ['x-turnpike-', 'x-consumer-', 'x-wso2-', 'x-forwarded-', 'x-auth-request-', 'x-ssl-', 'x-client-cert-', 'cf-'];
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -42,9 +102,12 @@ const NONE: ReadonlySet<string> = new Set();
  * Headers are compared with `_` read as `-`: some backends (and CGI) treat them as the same name.
  * `name` comes from iterating a Headers object, which yields names in lower case (Fetch standard).
  */
-function mustStrip(name: string, apiKeyHeader: string, connectionListed: ReadonlySet<string>): boolean {
+export function mustStrip(name: string, apiKeyHeader: string, connectionListed: ReadonlySet<string> = NONE): boolean {
   const n = name.includes('_') ? name.replace(/_/g, '-') : name;
-  return STRIPPED.has(n) || n === apiKeyHeader || connectionListed.has(n) || (n.startsWith('x-') && GATEWAY_PREFIXES.some((p) => n.startsWith(p)));
+  if (STRIPPED.has(n) || n === apiKeyHeader || connectionListed.has(n)) return true;
+  const first = n.charCodeAt(0);
+  // Only names starting with `x` or `c` can carry a stripped prefix; most headers are neither.
+  return (first === 0x78 || first === 0x63) && STRIPPED_PREFIXES.some((p) => n.startsWith(p));
 }
 
 export interface ForwardOptions {
@@ -54,9 +117,12 @@ export interface ForwardOptions {
   readonly rest: string;
   readonly search: string;
   readonly headers: Headers;
-  readonly body: ReadableStream | null;
+  /** The request body: the client's stream, or the form text the gateway had to read. */
+  readonly body: ReadableStream | string | null;
   readonly apiKeyHeader: string;
   readonly clientIp: string | null;
+  /** The URL the client called: its host and scheme go to the backend as X-Forwarded-Host / -Proto and in Forwarded. */
+  readonly requestUrl: string;
   readonly requestId: string;
   readonly extraHeaders: Readonly<Record<string, string>>;
 }
@@ -66,7 +132,14 @@ const cursor = new BoundedCache<SnapshotEndpoint, number>({ maxEntries: 10_000, 
 const suspended = new BoundedCache<string, true>({ maxEntries: 10_000, maxAgeMs: 3_600_000 });
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
-export async function forward(options: ForwardOptions): Promise<Response> {
+export interface Forwarded {
+  /** The backend's response, its body passed through the body guard. */
+  readonly response: Response;
+  /** How the body ended (null when there is none); a cut body is a backend error in usage. */
+  readonly outcome: Promise<BodyOutcome> | null;
+}
+
+export async function forward(options: ForwardOptions): Promise<Forwarded> {
   const { endpoint } = options;
   if (endpoint === undefined || endpoint.urls.length === 0) {
     throw new ApiError('endpoint-unavailable', { detail: `This API has no ${(options.keyType ?? 'PRODUCTION').toLowerCase()} endpoint` });
@@ -78,15 +151,21 @@ export async function forward(options: ForwardOptions): Promise<Response> {
   let lastError: ApiError | null = null;
   for (const target of canRetry ? order : order.slice(0, 1)) {
     const url = joinUrl(target.url, options.rest, options.search);
+    const sentAt = Date.now();
+    // The header timeout ends when the headers arrive: the body has limits of its own (body-guard.ts).
+    const headersWait = new AbortController();
+    const timer = setTimeout(() => headersWait.abort(new DOMException('backend headers timeout', 'TimeoutError')), target.timeoutMs);
     try {
       const response = await fetch(url, {
         method: options.method,
         headers,
         body: options.body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(target.timeoutMs),
-      });
-      return response;
+        signal: headersWait.signal,
+      }).finally(() => clearTimeout(timer));
+      if (response.body === null) return { response, outcome: null };
+      const guarded = guardBody(response.body, bodyTimeouts(target, sentAt));
+      return { response: new Response(guarded.body, response), outcome: guarded.outcome };
     } catch (cause) {
       const timedOut = cause instanceof DOMException && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
       lastError = timedOut
@@ -131,7 +210,7 @@ function outboundHeaders(options: ForwardOptions): Array<[string, string]> {
         );
   const apiKeyHeader = options.apiKeyHeader.toLowerCase().replace(/_/g, '-');
   const own = new Map<string, string>();
-  if (options.clientIp !== null) own.set('x-forwarded-for', options.clientIp);
+  for (const [name, value] of forwardingHeaders(options.clientIp, options.requestUrl)) own.set(name, value);
   own.set('x-request-id', options.requestId);
   for (const [name, value] of Object.entries(options.extraHeaders)) own.set(name.toLowerCase(), value);
   const out: Array<[string, string]> = [];
@@ -139,6 +218,31 @@ function outboundHeaders(options: ForwardOptions): Array<[string, string]> {
     if (!mustStrip(name, apiKeyHeader, connectionListed) && !own.has(name)) out.push([name, value]);
   }
   out.push(...own);
+  return out;
+}
+
+/**
+ * What the gateway vouches for about the call, replacing whatever the client sent: X-Forwarded-For
+ * (the de-facto header) and Forwarded (RFC 7239 §4) from CF-Connecting-IP, which Cloudflare's edge
+ * sets and a client cannot; the host and scheme the client used. A client address that does not
+ * parse as IPv4 or IPv6 is left out (RFC 7239 §6.3 would call it `unknown`) rather than passed on.
+ */
+export function forwardingHeaders(clientIp: string | null, requestUrl: string): Array<[string, string]> {
+  const url = new URL(requestUrl);
+  const proto = url.protocol.replace(/:$/, '');
+  const out: Array<[string, string]> = [];
+  const ip = clientIp === null ? null : clientIp.trim();
+  const v4 = ip !== null && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && ip.split('.').every((p) => Number(p) <= 255);
+  const v6 = ip !== null && !v4 && ip.includes(':') && /^[0-9a-f:.]+$/i.test(ip);
+  const parts: string[] = [];
+  if (ip !== null && (v4 || v6)) {
+    out.push(['x-forwarded-for', ip]);
+    // RFC 7239 §6: an IPv6 node is bracketed, and then the value must be a quoted-string.
+    parts.push(v4 ? `for=${ip}` : `for="[${ip}]"`);
+  }
+  // A host may carry a port, so it is quoted (RFC 7239 §4: a token cannot hold `:`).
+  parts.push(`host="${url.host}"`, `proto=${proto}`);
+  out.push(['forwarded', parts.join(';')], ['x-forwarded-host', url.host], ['x-forwarded-proto', proto]);
   return out;
 }
 

@@ -64,3 +64,65 @@ describe('RouteTable', () => {
     expect(table.match('GET', '/petstore/v1/nothing')?.resource).toBeNull();
   });
 });
+
+describe('RouteTable: segments that mix literal text and parameters (OpenAPI path templating)', () => {
+  const table = new RouteTable(
+    snapshot([
+      api('twilio', '/twilio', '2010-04-01', [
+        resource('GET', '/Accounts/{Sid}/Recordings/{Sid}.json'),
+        resource('GET', '/Accounts/{AccountSid}/Recordings/{Sid}'),
+        resource('GET', '/Accounts/{AccountSid}/Recordings.json'),
+        resource('POST', '/jobs/{name}:cancel'),
+        resource('POST', '/jobs/{name}:retry'),
+        resource('GET', '/jobs/{name}'),
+        resource('GET', '/api/v{major}/status'),
+        resource('GET', '/range/{from}-{to}'),
+        resource('GET', '/files/{id}.{ext}'),
+        resource('GET', '/files/{id}.json'),
+      ]),
+    ]),
+  );
+  const template = (method: string, path: string) => table.match(method, `/twilio/2010-04-01${path}`)?.resource?.pathTemplate ?? null;
+
+  it('matches a parameter followed by a suffix, and prefers it to a bare parameter', () => {
+    expect(template('GET', '/Accounts/AC1/Recordings/RE2.json')).toBe('/Accounts/{Sid}/Recordings/{Sid}.json');
+    expect(template('GET', '/Accounts/AC1/Recordings/RE2')).toBe('/Accounts/{AccountSid}/Recordings/{Sid}');
+    expect(template('GET', '/Accounts/AC1/Recordings.json')).toBe('/Accounts/{AccountSid}/Recordings.json');
+  });
+
+  it('matches custom-method suffixes, prefixes and two parameters in one segment', () => {
+    expect(template('POST', '/jobs/build-7:cancel')).toBe('/jobs/{name}:cancel');
+    expect(template('POST', '/jobs/build-7:retry')).toBe('/jobs/{name}:retry');
+    expect(template('GET', '/jobs/build-7')).toBe('/jobs/{name}');
+    expect(template('GET', '/api/v2/status')).toBe('/api/v{major}/status');
+    expect(template('GET', '/range/10-20')).toBe('/range/{from}-{to}');
+  });
+
+  it('prefers the template with more literal text when several match', () => {
+    expect(template('GET', '/files/a.json')).toBe('/files/{id}.json');
+    expect(template('GET', '/files/a.txt')).toBe('/files/{id}.{ext}');
+  });
+
+  it('never matches an empty parameter or a missing literal', () => {
+    expect(template('GET', '/Accounts/AC1/Recordings/.json')).toBe('/Accounts/{AccountSid}/Recordings/{Sid}');
+    expect(template('GET', '/api/x2/status')).toBeNull();
+    expect(template('GET', '/api/v/status')).toBeNull();
+    expect(template('GET', '/range/10')).toBeNull();
+    expect(template('GET', '/range/-')).toBeNull();
+    expect(template('POST', '/jobs/:cancel')).toBeNull();
+    expect(template('GET', '/files/a')).toBeNull();
+  });
+
+  it('treats regular-expression characters in the literal text literally', () => {
+    const t = new RouteTable(snapshot([api('re', '/re', 'v1', [resource('GET', '/x/{a}.(b)+')])]));
+    expect(t.match('GET', '/re/v1/x/1.(b)+')?.resource?.pathTemplate).toBe('/x/{a}.(b)+');
+    expect(t.match('GET', '/re/v1/x/1x(b)')?.resource).toBeNull();
+  });
+
+  it('keeps lookup flat: 10,000 APIs with mixed templates route as the first one does', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => api(`a${i}`, `/ctx${i}`, 'v1', [resource('GET', '/items/{id}.json'), resource('GET', '/items/{id}')]));
+    const big = new RouteTable(snapshot(many));
+    expect(big.match('GET', '/ctx9999/v1/items/7.json')?.resource?.pathTemplate).toBe('/items/{id}.json');
+    expect(big.match('GET', '/ctx0/v1/items/7')?.resource?.pathTemplate).toBe('/items/{id}');
+  });
+});

@@ -11,13 +11,19 @@ export interface RouteMatch {
 
 interface TrieNode {
   literal: Map<string, TrieNode>;
+  /**
+   * Segments that mix literal text and parameters (`{sid}.json`, `{name}:cancel`, `v{major}`,
+   * `{from}-{to}`; OpenAPI 3.1 §4.8.2 path templating), most literal text first, keyed by shape
+   * (`{}.json`) so templates that differ only in parameter names share one branch.
+   */
+  patterns: Array<{ shape: string; literalLength: number; test: RegExp; node: TrieNode }>;
   param: TrieNode | null;
   /** A trailing `{+rest}` / `*` template. */
   wildcard: Map<string, SnapshotResource> | null;
   methods: Map<string, SnapshotResource> | null;
 }
 
-const newNode = (): TrieNode => ({ literal: new Map(), param: null, wildcard: null, methods: null });
+const newNode = (): TrieNode => ({ literal: new Map(), patterns: [], param: null, wildcard: null, methods: null });
 
 /**
  * Built once per snapshot. Lookup cost depends on the depth of the path, not on how many APIs are
@@ -77,9 +83,11 @@ function insert(root: TrieNode, resource: SnapshotResource): void {
       node.wildcard.set(resource.method, resource);
       return;
     }
-    if (s.startsWith('{') && s.endsWith('}')) {
+    if (/^\{[^{}]+\}$/.test(s)) {
       node.param ??= newNode();
       node = node.param;
+    } else if (/\{[^{}]+\}/.test(s)) {
+      node = patternNode(node, s);
     } else {
       let next = node.literal.get(s);
       if (next === undefined) {
@@ -93,11 +101,28 @@ function insert(root: TrieNode, resource: SnapshotResource): void {
   node.methods.set(resource.method, resource);
 }
 
+/** The branch of a mixed segment, made once per shape: each `{name}` matches one or more characters. */
+function patternNode(node: TrieNode, segment: string): TrieNode {
+  const shape = segment.replace(/\{[^{}]+\}/g, '{}');
+  const existing = node.patterns.find((p) => p.shape === shape);
+  if (existing !== undefined) return existing.node;
+  const literals = shape.split('{}');
+  const test = new RegExp('^' + literals.map(escapeRegExp).join('.+?') + '$');
+  const created = { shape, literalLength: literals.join('').length, test, node: newNode() };
+  node.patterns.push(created);
+  node.patterns.sort((a, b) => b.literalLength - a.literalLength);
+  return created.node;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function isWildcard(segment: string): boolean {
   return segment === '*' || /^\{\+[^}]+\}$/.test(segment) || /^\{[^}]+\*\}$/.test(segment);
 }
 
-/** Literal segments win over parameters, which win over a trailing wildcard. */
+/** Literal segments win over mixed ones, which win over parameters, which win over a trailing wildcard. */
 function walk(node: TrieNode, segments: string[], i: number): Map<string, SnapshotResource> | null {
   if (i === segments.length) return node.methods ?? node.wildcard;
   const s = segments[i] ?? '';
@@ -105,6 +130,13 @@ function walk(node: TrieNode, segments: string[], i: number): Map<string, Snapsh
   if (literal !== undefined) {
     const found = walk(literal, segments, i + 1);
     if (found !== null) return found;
+  }
+  if (s !== '') {
+    for (const p of node.patterns) {
+      if (!p.test.test(s)) continue;
+      const found = walk(p.node, segments, i + 1);
+      if (found !== null) return found;
+    }
   }
   if (node.param !== null && s !== '') {
     const found = walk(node.param, segments, i + 1);

@@ -87,11 +87,56 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))], meter };
   }
   await giveBack(sub);
-  if (!sub.ok) throw subscriptionError(sub.error);
-  throw subscriptionError(refusedShared?.error ?? { kind: 'unknown-subscription' });
+  // A 429 still lists every limit of the call, the refused and the admitted (given back) alike.
+  const every = [...limitsOf(sub), ...taken.flatMap((t) => limitsOf(t))];
+  if (!sub.ok) throw subscriptionError(sub.error, every);
+  throw subscriptionError(refusedShared?.error ?? { kind: 'unknown-subscription' }, every);
 }
 
-function subscriptionError(error: AdmitError): ApiError {
+/**
+ * Limits no subscription stands behind: API and resource policies and custom policies keyed by the
+ * client's address, on resources that need no credential (`authType: none`). The same shared
+ * counter objects as for an authenticated call, each asked once in parallel; a call refused by one
+ * is given back to the others; an unreachable counter follows its policy's fail mode.
+ */
+export async function admitShared(env: Env, counters: readonly SharedCounter[]): Promise<readonly LimitStatus[]> {
+  const shared = counters.filter((s) => s.limits.length > 0);
+  if (shared.length === 0) return [];
+  const settled = await Promise.allSettled(shared.map((s) => counterNamespace(env).getByName(s.name).take(s.limits)));
+  const unreachable = settled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
+  const taken: TakeResult[] = settled.map((t) => (t.status === 'fulfilled' ? t.value : { ok: true, limits: [], windowStarts: [] }));
+  const giveBack = () =>
+    Promise.allSettled(
+      taken.flatMap((t, i) => {
+        const counter = shared[i];
+        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [counterNamespace(env).getByName(counter.name).refund(counter.limits, t.windowStarts)] : [];
+      }),
+    );
+  const closed = unreachable.find((u) => u.counter?.limits.some((l) => l.failOpen === false) === true);
+  if (closed !== undefined) {
+    await giveBack();
+    throw new ApiError('service-unavailable', { detail: 'A throttling policy that fails closed could not be checked', cause: closed.cause, headers: { 'retry-after': '1' } });
+  }
+  for (const u of unreachable) console.warn(JSON.stringify({ level: 'warn', message: 'counter unreachable; its policy fails open', counter: u.counter?.name, cause: String(u.cause) }));
+  const refused = taken.find((t): t is Extract<TakeResult, { ok: false }> => !t.ok);
+  if (refused === undefined) return taken.flatMap((t) => (t.ok ? t.limits : []));
+  await giveBack();
+  throw subscriptionError(refused.error, taken.flatMap((t) => limitsOf(t)));
+}
+
+/**
+ * What one counter said about its limits, as they stand once a refused call has been given back:
+ * an admitted request-count window had the call counted, and refunded.
+ */
+function limitsOf(result: AdmitResult | TakeResult): readonly LimitStatus[] {
+  if (result.ok) return result.limits.map((l) => (l.unit === 'bytes' ? l : { ...l, remaining: Math.min(l.limit, l.remaining + 1) }));
+  return result.error.kind === 'throttled' ? result.error.limits : [];
+}
+
+/** The name a limit has in RateLimit-Policy, which `violated-policies` refers to. */
+export const policyName = (l: Pick<LimitStatus, 'scope' | 'policy'>) => `${l.scope}:${l.policy}`;
+
+export function subscriptionError(error: AdmitError, every?: readonly LimitStatus[]): ApiError {
   switch (error.kind) {
     case 'unknown-subscription':
       return new ApiError('subscription-not-found', { detail: 'The application is not subscribed to this API' });
@@ -108,8 +153,13 @@ function subscriptionError(error: AdmitError): ApiError {
       return new ApiError('quota-exceeded', {
         detail: `Quota exceeded: ${error.violated.map((v) => `${v.policy} (${v.limit} per ${v.windowSeconds}s)`).join(', ')}`,
         wso2: first === undefined ? undefined : THROTTLE_CODES[first.scope],
-        headers: { ...rateLimitHeaders(error.limits), 'retry-after': String(error.retryAfterSeconds) },
-        extensions: { violatedPolicies: error.violated.map((v) => ({ policy: v.policy, scope: v.scope, limit: v.limit, windowSeconds: v.windowSeconds })) },
+        headers: { ...rateLimitHeaders(every !== undefined && every.length > 0 ? every : error.limits), 'retry-after': String(error.retryAfterSeconds) },
+        extensions: {
+          // draft-ietf-httpapi-ratelimit-headers §7 (the quota-exceeded problem type): the names of
+          // the policies that refused, as they appear in RateLimit-Policy.
+          'violated-policies': error.violated.map(policyName),
+          violatedPolicies: error.violated.map((v) => ({ policy: v.policy, scope: v.scope, limit: v.limit, windowSeconds: v.windowSeconds })),
+        },
       });
     }
   }

@@ -139,3 +139,21 @@ describe('lease mode for hot keys', () => {
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
   });
 });
+
+// Last: it deploys snapshots of its own.
+describe('blocking conditions by API version', () => {
+  it('blocks one version for a context-and-version rule (/ctx/v1) and every version for a context rule (/ctx)', async () => {
+    const app = 'app_block_version';
+    const versions = [api({ id: 'api_ver1', context: '/ver', version: 'v1' }), api({ id: 'api_ver2', context: '/ver', version: 'v2' })];
+    await subscribe(app, 'api_ver1');
+    await subscribe(app, 'api_ver2');
+    const auth = { headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` } };
+    const statuses = async () => [(await call('/ver/v1/pets', auth)).status, (await call('/ver/v2/pets', auth)).status];
+    await deploy(versions, [key], { blocking: { apiContexts: ['/ver/v1'], applicationIds: [], users: [], ips: [] } });
+    expect(await statuses()).toEqual([403, 200]);
+    await deploy(versions, [key], { blocking: { apiContexts: ['/ver'], applicationIds: [], users: [], ips: [] } });
+    expect(await statuses()).toEqual([403, 403]);
+    await deploy(versions, [key]);
+    expect(await statuses()).toEqual([200, 200]);
+  });
+});

@@ -1,10 +1,11 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, or } from 'drizzle-orm';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
-import { schema } from '../../db.ts';
+import { schema, type Database } from '../../db.ts';
+import { parseRange } from '../../../../shared/ip.ts';
 import { republishAll } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -13,20 +14,53 @@ import type { AppEnv } from '../../types.ts';
 const tags = ['Admin: blocking conditions'];
 const TYPES = ['API', 'APPLICATION', 'USER', 'IP', 'IP_RANGE'] as const;
 export const ConditionSchema = z.object({ id: z.string(), conditionType: z.enum(TYPES), conditionValue: z.string(), inverted: z.boolean(), enabled: z.boolean(), createdAt: z.number().int() }).openapi('BlockingCondition');
-const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
-const IPV6 = /^[0-9a-fA-F:]+$/;
-
 export const CreateBody = z
-  .strictObject({ conditionType: z.enum(TYPES), conditionValue: z.string().trim().min(1).max(300), inverted: z.boolean().default(false), enabled: z.boolean().default(true) })
+  .strictObject({
+    conditionType: z.enum(TYPES),
+    conditionValue: z.string().trim().min(1).max(300).openapi({ description: 'API: a context (`/petstore`, every version) or a context and version (`/petstore/v1`, that version); APPLICATION: an application id; USER: a user id or email; IP: an address; IP_RANGE: a CIDR range' }),
+    inverted: z.boolean().default(false),
+    enabled: z.boolean().default(true),
+  })
   .superRefine((b, ctx) => {
-    const [addr = '', bits] = b.conditionValue.split('/');
-    const ipOk = (IPV4.test(addr) && addr.split('.').every((p) => Number(p) <= 255)) || (addr.includes(':') && IPV6.test(addr));
-    if (b.conditionType === 'IP' && (!ipOk || bits !== undefined)) ctx.addIssue({ code: 'custom', path: ['conditionValue'], message: 'An IPv4 or IPv6 address' });
-    if (b.conditionType === 'IP_RANGE' && (!ipOk || bits === undefined || !/^\d{1,3}$/.test(bits) || Number(bits) > (addr.includes(':') ? 128 : 32))) ctx.addIssue({ code: 'custom', path: ['conditionValue'], message: 'A CIDR range, e.g. 203.0.113.0/24 or 2001:db8::/32' });
-    if (b.conditionType === 'API' && !b.conditionValue.startsWith('/')) ctx.addIssue({ code: 'custom', path: ['conditionValue'], message: 'An API context, e.g. /petstore' });
+    const range = parseRange(b.conditionValue);
+    if (b.conditionType === 'IP' && (range === null || b.conditionValue.includes('/'))) ctx.addIssue({ code: 'custom', path: ['conditionValue'], message: 'An IPv4 or IPv6 address' });
+    if (b.conditionType === 'IP_RANGE' && (range === null || !b.conditionValue.includes('/'))) ctx.addIssue({ code: 'custom', path: ['conditionValue'], message: 'A CIDR range, e.g. 203.0.113.0/24 or 2001:db8::/32' });
+    if (b.conditionType === 'API' && !b.conditionValue.startsWith('/')) ctx.addIssue({ code: 'custom', path: ['conditionValue'], message: 'An API context, e.g. /petstore, or a context and version, e.g. /petstore/v1' });
     if (b.inverted && b.conditionType !== 'IP' && b.conditionType !== 'IP_RANGE') ctx.addIssue({ code: 'custom', path: ['inverted'], message: 'Only IP conditions can be inverted' });
   })
   .openapi('CreateBlockingCondition');
+
+const refused = (detail: string) => new ApiError('validation-failed', { detail, errors: [{ pointer: '/conditionValue', detail }] });
+
+/**
+ * What a condition's value names must exist, or the rule could never match and would block nothing
+ * while looking as if it did. Answers the value to store: an API as `/context` (every version) or
+ * `/context/version` (that one; WSO2's form), an application by id, a user by id (an email is
+ * resolved to it), since those are what the gateway compares.
+ */
+async function resolveValue(db: Database, type: (typeof TYPES)[number], raw: string): Promise<string> {
+  if (type === 'IP' || type === 'IP_RANGE') return raw;
+  if (type === 'API') {
+    const value = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
+    const cut = value.lastIndexOf('/');
+    const [whole, versioned] = await db.batch([
+      db.select({ id: schema.apis.id }).from(schema.apis).where(eq(schema.apis.context, value)).limit(1),
+      db.select({ id: schema.apis.id }).from(schema.apis).where(and(eq(schema.apis.context, cut > 0 ? value.slice(0, cut) : ''), eq(schema.apis.version, value.slice(cut + 1)))).limit(1),
+    ]);
+    if (whole.length > 0 && versioned.length > 0) throw refused(`${value} is both an API context and a context with a version; block the version as well by blocking the context`);
+    if (whole.length === 0 && versioned.length === 0) throw refused(`No API has the context ${value}, nor a context and version that make it`);
+    return value;
+  }
+  if (type === 'APPLICATION') {
+    const found = await db.select({ id: schema.applications.id }).from(schema.applications).where(eq(schema.applications.id, raw)).limit(1);
+    if (found.length === 0) throw refused(`No application has the id ${raw}`);
+    return raw;
+  }
+  const user = await db.select({ id: schema.users.id }).from(schema.users).where(or(eq(schema.users.id, raw), eq(schema.users.email, raw), eq(schema.users.email, raw.toLowerCase()))).limit(1);
+  const id = user[0]?.id;
+  if (id === undefined) throw refused(`No user has the id or email ${raw}`);
+  return id;
+}
 
 /** Blocking conditions compile into every environment's snapshot and bite on the next request. */
 export function blockingRoutes() {
@@ -40,11 +74,12 @@ export function blockingRoutes() {
     },
   );
   app.openapi(
-    createRoute({ method: 'post', path: '/blocking-conditions', tags, summary: 'Add a blocking condition', request: { body: jsonBody(CreateBody) }, responses: { 201: jsonResponse(ConditionSchema, 'The condition'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ method: 'post', path: '/blocking-conditions', tags, summary: 'Add a blocking condition', request: { body: jsonBody(CreateBody) }, responses: { 201: jsonResponse(ConditionSchema, 'The condition'), ...problems('unauthorized', 'forbidden', 'validation-failed') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:blocking']);
-      const body = c.req.valid('json');
+      const input = c.req.valid('json');
       const db = c.var.db;
+      const body = { ...input, conditionValue: await resolveValue(db, input.conditionType, input.conditionValue) };
       const id = newId('blockingCondition');
       const [rows] = await db.batch([db.insert(schema.blockingConditions).values({ id, ...body }).returning(), auditEntry(db, principal, 'blocking.create', { type: 'blocking_condition', id }, null, body)]);
       const row = rows[0];

@@ -1,9 +1,11 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
+import { ROLES } from '../../../../shared/db/schema.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
+import type { Principal } from '../../auth/principal.ts';
 import { schema } from '../../db.ts';
 import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
@@ -17,12 +19,21 @@ export const EnvironmentSchema = z
 const Fields = {
   displayName: z.string().trim().min(1).max(100),
   type: z.enum(['production', 'sandbox', 'hybrid']),
-  visibleRoles: z.array(z.string().max(50)).max(20),
+  visibleRoles: z.array(z.enum(ROLES)).max(ROLES.length).openapi({ description: 'Roles that see this environment and may deploy to it; empty: every role' }),
+  // type: production / sandbox environments serve that key type's calls only (403 for the other).
   hostname: z.string().regex(/^[a-z0-9.-]+$/i, 'A hostname').max(253).nullable(),
   allowPrivateBackends: z.boolean(),
 };
 type Row = typeof schema.gatewayEnvironments.$inferSelect;
 const view = (e: Row) => ({ id: e.id, name: e.name, displayName: e.displayName, type: e.type, visibleRoles: e.visibleRoles, hostname: e.hostname, allowPrivateBackends: e.allowPrivateBackends, createdAt: e.createdAt });
+
+/**
+ * WSO2's `visibleRoles` of a gateway environment: when set, only those roles see the environment
+ * (in the publisher's list) and may deploy to it; admins, who manage environments, see them all.
+ */
+export function environmentVisible(e: Pick<Row, 'visibleRoles'>, principal: Pick<Principal, 'role' | 'scopes'>): boolean {
+  return e.visibleRoles.length === 0 || principal.scopes.has('admin:environments') || e.visibleRoles.includes(principal.role);
+}
 
 export function environmentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -33,7 +44,7 @@ export function environmentRoutes() {
       const principal = principalOf(c.var.principal);
       if (!principal.scopes.has('admin:environments') && !principal.scopes.has('api:deploy')) throw new ApiError('forbidden', { detail: 'Missing scope: admin:environments' });
       const rows = await c.var.db.select().from(schema.gatewayEnvironments).orderBy(schema.gatewayEnvironments.name);
-      return c.json({ list: rows.map(view) }, 200);
+      return c.json({ list: rows.filter((e) => environmentVisible(e, principal)).map(view) }, 200);
     },
   );
 

@@ -53,6 +53,8 @@ export const PolicyBody = z
     const unknown = (p.keyTemplate?.match(/\$[A-Za-z]+/g) ?? []).filter((v) => !TEMPLATE_VARIABLES.includes(v));
     if (unknown.length > 0) ctx.addIssue({ code: 'custom', path: ['keyTemplate'], message: `Unknown variables ${unknown.join(', ')}; use ${TEMPLATE_VARIABLES.join(' ')}` });
     if (p.kind === 'custom' && p.keyTemplate !== null && !/\$[A-Za-z]+/.test(p.keyTemplate)) ctx.addIssue({ code: 'custom', path: ['keyTemplate'], message: 'A key template names at least one variable' });
+    // Overage is a property of what a subscriber pays for; elsewhere the switch would do nothing.
+    if (p.kind !== 'subscription' && !p.stopOnQuotaReach) ctx.addIssue({ code: 'custom', path: ['stopOnQuotaReach'], message: 'Only subscription policies can allow overage' });
     if (p.kind !== 'advanced' && p.conditionalGroups.length > 0) ctx.addIssue({ code: 'custom', path: ['conditionalGroups'], message: 'Only advanced (API and resource) policies have conditional groups' });
   })
   .openapi('ThrottlingPolicyRequest');

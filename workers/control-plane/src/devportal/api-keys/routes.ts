@@ -21,6 +21,16 @@ export const ApiKeySchema = z
 type Row = typeof schema.apiKeys.$inferSelect;
 const view = (k: Row) => ({ id: k.id, name: k.name, keyType: k.keyType, prefix: k.prefix, expiresAt: k.expiresAt, allowedIps: k.allowedIps, allowedReferrers: k.allowedReferrers, revokedAt: k.revokedAt, createdAt: k.createdAt });
 
+const MAX_VALIDITY_SECONDS = 10 * 365 * 86_400;
+
+/** The instant (ms) a new key expires, to the millisecond (WSO2 and Unkey take an exact time), or null for never. */
+function expiryOf(body: { expiresAt?: string | undefined; validityPeriod?: number | undefined; expiresInDays?: number | null | undefined }, now = Date.now()): number | null {
+  if (body.expiresAt !== undefined) return Date.parse(body.expiresAt);
+  if (body.validityPeriod !== undefined) return now + body.validityPeriod * 1000;
+  if (body.expiresInDays !== undefined && body.expiresInDays !== null) return now + body.expiresInDays * 86_400_000;
+  return null;
+}
+
 /** API keys: shown once, stored as SHA-256 with a visible prefix; revocation reaches the gateway at once. */
 export function apiKeyRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -39,9 +49,20 @@ export function apiKeyRoutes() {
             .strictObject({
               name: z.string().trim().min(1).max(100),
               keyType: z.enum(KEY_TYPES).default('PRODUCTION'),
-              expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
+              expiresAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When the key stops working: an RFC 3339 date-time with an offset, e.g. 2027-01-31T12:00:00Z' }),
+              validityPeriod: z.number().int().min(1).max(MAX_VALIDITY_SECONDS).optional().openapi({ description: 'Seconds from now until the key stops working (WSO2\'s validityPeriod)' }),
+              expiresInDays: z.number().int().min(1).max(3650).nullable().optional().openapi({ description: 'Whole days from now (older form of validityPeriod); null: never expires' }),
               allowedIps: z.array(IpOrCidr).max(50).default([]),
               allowedReferrers: z.array(z.string().url().max(500)).max(50).default([]),
+            })
+            .superRefine((b, ctx) => {
+              const given = (['expiresAt', 'validityPeriod', 'expiresInDays'] as const).filter((k) => b[k] !== undefined && b[k] !== null);
+              if (given.length > 1) for (const k of given) ctx.addIssue({ code: 'custom', path: [k], message: `Give one of expiresAt, validityPeriod or expiresInDays, not ${given.join(' and ')}` });
+              if (b.expiresAt !== undefined) {
+                const at = Date.parse(b.expiresAt);
+                if (!(at > Date.now())) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'The expiry must be in the future' });
+                else if (at - Date.now() > MAX_VALIDITY_SECONDS * 1000) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'At most ten years from now' });
+              }
             })
             .openapi('CreateApiKeyRequest'),
         ),
@@ -58,7 +79,7 @@ export function apiKeyRoutes() {
       const [rows] = await db.batch([
         db
           .insert(schema.apiKeys)
-          .values({ id, applicationId: application.id, keyType: body.keyType, name: body.name, keyHash: await sha256Hex(key), prefix: key.slice(0, 10), expiresAt: body.expiresInDays === null ? null : Date.now() + body.expiresInDays * 86_400_000, allowedIps: body.allowedIps, allowedReferrers: body.allowedReferrers })
+          .values({ id, applicationId: application.id, keyType: body.keyType, name: body.name, keyHash: await sha256Hex(key), prefix: key.slice(0, 10), expiresAt: expiryOf(body), allowedIps: body.allowedIps, allowedReferrers: body.allowedReferrers })
           .returning(),
         auditEntry(db, principal, 'api-key.create', { type: 'api_key', id }, null, { applicationId: application.id, name: body.name, keyType: body.keyType }),
       ]);

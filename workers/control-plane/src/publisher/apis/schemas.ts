@@ -34,7 +34,21 @@ export const EndpointSecurityInput = z
 
 const EndpointFields = {
   strategy: z.enum(['single', 'load_balance', 'failover']).default('single'),
-  urls: z.array(z.strictObject({ url: BackendUrl, timeoutMs: z.number().int().min(100).max(120_000).default(30_000) })).min(1).max(20),
+  urls: z
+    .array(
+      z
+        .strictObject({
+          url: BackendUrl,
+          timeoutMs: z.number().int().min(100).max(120_000).default(30_000).openapi({ description: 'How long the gateway waits for the response headers (ms)' }),
+          idleTimeoutMs: z.number().int().min(100).max(300_000).optional().openapi({ description: 'Longest gap between two body chunks before the gateway cuts the response (ms; default 30000)' }),
+          totalTimeoutMs: z.number().int().min(100).max(3_600_000).optional().openapi({ description: 'Longest the whole call may take, body included, before the gateway cuts it (ms; default 60000, never less than timeoutMs)' }),
+        })
+        .superRefine((u, ctx) => {
+          if (u.totalTimeoutMs !== undefined && u.totalTimeoutMs < u.timeoutMs) ctx.addIssue({ code: 'custom', path: ['totalTimeoutMs'], message: 'The total deadline cannot be shorter than timeoutMs' });
+        }),
+    )
+    .min(1)
+    .max(20),
   suspendSeconds: z.number().int().min(0).max(3600).default(30),
 };
 

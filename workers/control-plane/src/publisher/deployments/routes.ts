@@ -4,6 +4,7 @@ import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
+import { environmentVisible } from '../../admin/environments/routes.ts';
 import { schema } from '../../db.ts';
 import { publishSnapshot, type RevisionDefinition } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
@@ -103,7 +104,8 @@ export function deploymentRoutes() {
       const body = c.req.valid('json');
       const revision = (await db.select().from(schema.revisions).where(and(eq(schema.revisions.id, body.revisionId), eq(schema.revisions.apiId, api.id))).limit(1))[0];
       if (revision === undefined) throw new ApiError('validation-failed', { detail: 'No such revision of this API', errors: [{ pointer: '/revisionId', detail: 'No such revision of this API' }] });
-      const environments = await db.select().from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.name, body.environments));
+      // An environment limited to some roles (visibleRoles, as WSO2) does not exist for the others.
+      const environments = (await db.select().from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.name, body.environments))).filter((e) => environmentVisible(e, principal));
       const errors = body.environments.flatMap((name, i) => (environments.some((e) => e.name === name) ? [] : [{ pointer: `/environments/${i}`, detail: `No gateway environment named ${name}` }]));
       const def = revision.definition as unknown as RevisionDefinition;
       const urls = [...(def.endpoints.production?.urls ?? []), ...(def.endpoints.sandbox?.urls ?? [])].map((u) => u.url);
