@@ -5,4 +5,4 @@ interface ConfigEnv {
 
 /** What the single-page app needs to know about its deployment and cannot read from its own origin. */
 export const onRequestGet = (context: { env: ConfigEnv }): Response =>
-  Response.json({ gatewayUrl: context.env.GATEWAY_URL ?? '' }, { headers: { 'cache-control': 'no-store' } });
+  Response.json({ gatewayUrl: context.env.GATEWAY_URL ?? '' }, { headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });

@@ -27,14 +27,17 @@ export function createGatewayApp(): Gateway {
     async fetch(request, env, ctx) {
       const x = newExchange(request, env, ctx);
       let response: Response;
+      const ownEndpoint = isOwnEndpoint(request);
       try {
-        response = isOwnEndpoint(request) ? await own.fetch(request, env, ctx) : await handleApiCall(x);
+        response = ownEndpoint ? await own.fetch(request, env, ctx) : await handleApiCall(x);
       } catch (err) {
         const error = toApiError(err);
         x.errorCode = wso2CodeOf(error);
         response = problemResponse(error, undefined, x.responseHeaders ?? undefined);
       }
       response.headers.set('x-request-id', x.requestId);
+      // The gateway's own answers (health, key set, token and revoke) are never to be sniffed.
+      if (ownEndpoint) response.headers.set('x-content-type-options', 'nosniff');
       // What the log line and the usage report both say about the answer, worked out once.
       const answer = answerFacts(x, response);
       writeRequestLog(x, answer);
