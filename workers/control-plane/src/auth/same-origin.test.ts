@@ -5,6 +5,7 @@ import { CALLBACK, oauthClient, pkce, type OAuthClient } from '../../../../test/
 
 const PORTAL = 'http://127.0.0.1:8789';
 const EVIL = 'https://evil.example';
+type Site = Record<string, string>;
 let dev: TestUser;
 
 /** What a page on another site can make a browser send: a form, text/plain, or no body at all. */
@@ -29,7 +30,7 @@ beforeAll(async () => {
 
 describe('cookie-authenticated writes from other sites are refused by origin, before anything else', () => {
   it('answers 403 problem+json to a cross-origin write with the session cookie whatever its body, and changes nothing', async () => {
-    for (const site of [{ origin: EVIL }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+    for (const site of [{ origin: EVIL }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Site[]) {
       for (const b of BODIES) {
         for (const [method, path] of [['POST', '/api/devportal/v1/applications'], ['PUT', '/api/devportal/v1/applications/x'], ['DELETE', '/api/devportal/v1/applications/x'], ['POST', '/api/auth/logout']] as const) {
           const res = await send(method, path, site, b);
@@ -50,7 +51,7 @@ describe('cookie-authenticated writes from other sites are refused by origin, be
   });
 
   it('lets the portal and same-origin pages write, and still checks their media type afterwards', async () => {
-    for (const site of [{ origin: PORTAL }, { origin: new URL(env.ISSUER).origin }, { 'sec-fetch-site': 'same-origin' }, {}]) {
+    for (const site of [{ origin: PORTAL }, { origin: new URL(env.ISSUER).origin }, { 'sec-fetch-site': 'same-origin' }, {}] as Site[]) {
       expect((await send('POST', '/api/devportal/v1/applications', site, { name: 'JSON', type: 'application/json', body: JSON.stringify({ name: `ok ${Math.random()}` }) })).status, JSON.stringify(site)).toBe(201);
       expect((await send('POST', '/api/devportal/v1/applications', site, BODIES[2] ?? { name: '' })).status, JSON.stringify(site)).toBe(415);
     }
@@ -66,7 +67,7 @@ describe('the consent form takes posts only from its own page', () => {
   it('answers 403 to a cross-origin or cross-site post whatever its body, issuing no code', async () => {
     const { challenge } = await pkce();
     const form = new URLSearchParams({ response_type: 'code', client_id: client.id, redirect_uri: CALLBACK, state: 's', code_challenge: challenge, code_challenge_method: 'S256', decision: 'allow', email: client.owner.email, password: PASSWORD }).toString();
-    for (const site of [{ origin: EVIL }, { origin: PORTAL }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }]) {
+    for (const site of [{ origin: EVIL }, { origin: PORTAL }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }] as Site[]) {
       for (const b of [{ name: 'form', type: 'application/x-www-form-urlencoded', body: form }, { name: 'text', type: 'text/plain', body: form }, { name: 'none' }]) {
         const res = await send('POST', '/oauth2/authorize', site, b, client.owner.cookie);
         expect(res.status, `${JSON.stringify(site)} ${b.name}`).toBe(403);

@@ -13,7 +13,7 @@ export const REDIRECT_URI_MAX_LENGTH = 2000;
 export function redirectUriProblem(raw: string): string | null {
   if (raw.length > REDIRECT_URI_MAX_LENGTH) return `Longer than ${REDIRECT_URI_MAX_LENGTH} characters`;
   // The URL parser silently drops tabs and newlines ("java\nscript:") and trims spaces: refuse them first.
-  if (/[\u0000-\u0020\u007f-\u009f]/.test(raw)) return 'Contains whitespace or control characters';
+  if ([...raw].some((ch) => ch.charCodeAt(0) <= 0x20 || (ch.charCodeAt(0) >= 0x7f && ch.charCodeAt(0) <= 0x9f))) return 'Contains whitespace or control characters';
   if (!URL.canParse(raw)) return 'Not an absolute URL';
   const url = new URL(raw);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `The scheme ${url.protocol} is not allowed; use https: (or http: on a loopback address)`;
