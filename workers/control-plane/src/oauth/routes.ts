@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { signingKeys } from '../keys/signing-keys.ts';
 import type { AppEnv } from '../types.ts';
 import { authorizeDecision, authorizePage } from './authorize.ts';
+import { countingFailures } from './caller-limit.ts';
 import { authenticateClient } from './client-auth.ts';
 import { OAuthError, methodNotAllowed, oauthJson } from './errors.ts';
 import { ADVERTISED_GRANT_TYPES, grantFor } from './grant-registry.ts';
@@ -69,7 +70,7 @@ export function oauthRoutes() {
     const form = await formOf(c);
     const grantType = form.get('grant_type');
     if (grantType === null) throw new OAuthError('invalid_request', 'grant_type is required');
-    const client = await authenticateClient(c.var.db, c.req.raw.headers, form);
+    const client = await countingFailures(c.env, ipOf(c), () => authenticateClient(c.var.db, c.req.raw.headers, form));
     if (client.application.status !== 'APPROVED') throw new OAuthError('unauthorized_client', `The application is ${client.application.status === 'CREATED' ? 'waiting for approval' : 'rejected'}`);
     const grant = grantFor(grantType, client);
     return oauthJson(await grant.handle({ env: c.env, db: c.var.db, client, form, ip: ipOf(c) }));

@@ -67,14 +67,22 @@ describe('introspection (RFC 7662) tells each caller only what it may know', () 
     expect((await introspect(alice, await accessToken(alice))).body).toMatchObject({ active: true });
   }, BURST_TIMEOUT);
 
-  it('counts failed client authentications against the caller address, so secrets cannot be guessed at speed', async () => {
+  it('counts failed client authentications at the token, introspection and revocation endpoints together against the caller address, so secrets cannot be guessed at speed', async () => {
     await earlyInWindow();
     const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
     const wrong = { id: alice.id, secret: 'guess' };
-    const answers = await Promise.all(Array.from({ length: CALLER_LIMITS.address + 1 }, () => introspect(wrong, 'x', { 'cf-connecting-ip': ip })));
+    const third = CALLER_LIMITS.address / 3;
+    const answers = await Promise.all([
+      ...Array.from({ length: third }, () => introspect(wrong, 'x', { 'cf-connecting-ip': ip })),
+      ...Array.from({ length: third }, () => postForm('/oauth2/revoke', { token: 'x' }, { authorization: basic(wrong), 'cf-connecting-ip': ip })),
+      ...Array.from({ length: third }, () => postForm('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(wrong), 'cf-connecting-ip': ip })),
+    ]);
     expect(answers.filter((a) => a.status === 401)).toHaveLength(CALLER_LIMITS.address);
-    expect(answers.filter((a) => a.status === 429)).toHaveLength(1);
-    // The client named by the guesses still has its own allowance.
+    const over = await postForm('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(wrong), 'cf-connecting-ip': ip });
+    expect(over.status).toBe(429);
+    expect(over.body).toMatchObject({ error: 'temporarily_unavailable' });
+    // The client the guesses named, from the same address, is not locked out.
+    expect((await postForm('/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(alice), 'cf-connecting-ip': ip })).status).toBe(200);
     expect((await introspect(alice, 'x', { 'cf-connecting-ip': ip })).body).toEqual({ active: false });
   }, BURST_TIMEOUT);
 });

@@ -9,7 +9,7 @@ import { sha256Hex } from '../../../shared/crypto.ts';
 import { schema, type Database } from '../db.ts';
 import { revokeAccessToken } from '../gateway-sync/subscriptions.ts';
 import { verifyOwnAccessToken } from './access-token.ts';
-import { countCall, type LimitedEndpoint } from './caller-limit.ts';
+import { countCall, countingFailures, type LimitedEndpoint } from './caller-limit.ts';
 import { authenticateClient, type AuthenticatedClient } from './client-auth.ts';
 import { OAuthError, oauthJson } from './errors.ts';
 import { revokeFamily } from './grants.ts';
@@ -24,14 +24,8 @@ export interface TokenRequest {
 
 /** The authenticated caller, its call counted; failed authentications count against the address. */
 async function countedClient(endpoint: LimitedEndpoint, { env, db, headers, form, ip }: TokenRequest): Promise<AuthenticatedClient> {
-  let client: AuthenticatedClient;
-  try {
-    client = await authenticateClient(db, headers, form);
-  } catch (err) {
-    if (err instanceof OAuthError && err.code === 'invalid_client') await countCall(env, endpoint, { kind: 'address', ip });
-    throw err;
-  }
-  await countCall(env, endpoint, { kind: 'client', id: client.id, resourceServer: endpoint === 'introspect' && client.mayIntrospect });
+  const client = await countingFailures(env, ip, () => authenticateClient(db, headers, form));
+  await countCall(env, { kind: 'client', endpoint, id: client.id, resourceServer: endpoint === 'introspect' && client.mayIntrospect });
   return client;
 }
 
