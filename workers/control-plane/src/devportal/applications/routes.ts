@@ -14,17 +14,21 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { issueAccessToken } from '../../oauth/access-token.ts';
 import { SELF_SERVICE_GRANT_TYPES } from '../../oauth/grant-registry.ts';
-import { redirectUriProblem } from '../../oauth/redirect-uri.ts';
+import { REDIRECT_URI_MAX_LENGTH, redirectUriProblem } from '../../oauth/redirect-uri.ts';
 import { checkScope, grantableScopes } from '../../oauth/scope.ts';
 import { ownApplication } from './store.ts';
 
 const tags = ['Devportal: applications'];
 const AppParam = z.object({ applicationId: z.string() });
 /** RFC 9700 §2.1, §4.1: only web redirect URIs (oauth/redirect-uri.ts); each refusal names its index. */
-const CallbackUrl = z.string().superRefine((value, ctx) => {
-  const problem = redirectUriProblem(value);
-  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-});
+const CallbackUrl = z
+  .string()
+  .max(REDIRECT_URI_MAX_LENGTH)
+  .superRefine((value, ctx) => {
+    const problem = redirectUriProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({ format: 'uri', description: 'An https: URL, or http: on 127.0.0.1, [::1] or localhost; no fragment, no userinfo. Matched exactly at /oauth2/authorize.' });
 
 export const ApplicationSchema = z
   .object({ id: z.string(), name: z.string(), description: z.string(), throttlingPolicy: z.string(), tokenType: z.string(), status: z.string(), createdAt: z.number().int(), updatedAt: z.number().int() })
