@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
 import { shots, useBrowser } from './browser.ts';
-import { publishApi, webhookReceiver } from './support.ts';
+import { clientCredentialsToken, publishApi, webhookReceiver } from './support.ts';
 
 /** Admin screens (policies, trusted issuers, password grant) and alerts, in Chromium against the running platform. */
 const { portalUrl, controlPlaneUrl, gatewayUrl, demoBackendUrl, demo } = usePlatform();
@@ -219,6 +219,40 @@ describe('portal: admin screens and alerts', () => {
     const denied = await passwordToken();
     expect(denied.status).toBe(400);
     expect(((await denied.json()) as { error: string }).error).toBe('unauthorized_client');
+    await page.context().close();
+  });
+
+  it("makes one application's client a resource server, and introspection follows: any token, then only its own again", async () => {
+    const developer = await tokenFor(anon, demo.users.developer, ['apps:manage']);
+    const appName = `Resource server ${stamp}`;
+    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: appName });
+    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
+    const demoToken = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
+    const introspect = async () =>
+      (await (
+        await fetch(`${controlPlaneUrl}/oauth2/introspect`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${keys.body.consumerKey}:${keys.body.consumerSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: demoToken }),
+        })
+      ).json()) as Record<string, unknown>;
+    expect(await introspect()).toEqual({ active: false });
+
+    const page = await signIn(demo.users.admin);
+    await page.goto(`${portalUrl}/#/admin/applications`);
+    await page.waitForSelector('#admin-app-list');
+    await page.fill('#admin-app-search', appName);
+    await page.press('#admin-app-search', 'Enter');
+    const row = `tr[data-admin-app="${app.body.id}"]`;
+    const box = `${row} [data-introspection="PRODUCTION"]`;
+    await page.waitForSelector(box);
+    await page.check(box);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('May introspect any token') === true, row);
+    expect(await introspect()).toMatchObject({ active: true, client_id: demo.application.clientId });
+
+    await page.uncheck(box);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('Introspects only its own tokens') === true, row);
+    expect(await introspect()).toEqual({ active: false });
     await page.context().close();
   });
 

@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { AdminApplication, AuditEntry, BlockingCondition, BlockingConditionInput, Environment, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, User, Workflow } from './types.ts';
+import type { AdminApplication, AuditEntry, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, User, Workflow } from './types.ts';
 
 const AD = '/api/admin/v1';
 
@@ -26,4 +26,5 @@ export const adminApi = {
   deleteTrustedIssuer: (name: string) => call<null>('DELETE', `${AD}/trusted-issuers/${enc(name)}`),
   applications: (text = '') => call<Page<AdminApplication>>('GET', `${AD}/applications${query({ query: text, limit: 200 })}`),
   passwordGrant: (applicationId: string, keyType: Keys['keyType'], body: PasswordGrantInput) => call<PasswordGrantResult>('PUT', `${AD}/applications/${enc(applicationId)}/keys/${keyType}/password-grant`, body),
+  introspection: (applicationId: string, keyType: Keys['keyType'], body: IntrospectionInput) => call<IntrospectionResult>('PUT', `${AD}/applications/${enc(applicationId)}/keys/${keyType}/introspection`, body),
 };

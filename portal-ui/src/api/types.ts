@@ -23,7 +23,7 @@ import type { ConditionSchema, CreateBody as CreateConditionBody } from '../../.
 import type { EnvironmentSchema } from '../../../workers/control-plane/src/admin/environments/routes.ts';
 import type { SettingsSchema, WorkflowSchema } from '../../../workers/control-plane/src/admin/workflows/routes.ts';
 import type { EntrySchema } from '../../../workers/control-plane/src/admin/audit/routes.ts';
-import type { AdminApplicationSchema, PasswordGrantBody, PasswordGrantResult as PasswordGrantResultSchema } from '../../../workers/control-plane/src/admin/applications/routes.ts';
+import type { AdminApplicationSchema, IntrospectionBody, IntrospectionResult as IntrospectionResultSchema, PasswordGrantBody, PasswordGrantResult as PasswordGrantResultSchema } from '../../../workers/control-plane/src/admin/applications/routes.ts';
 import type { IssuerSchema } from '../../../workers/control-plane/src/admin/trusted-issuers/routes.ts';
 import type { AlertEventSchema, AlertRuleSchema, CreatedAlertRuleSchema, UpdateAlertRuleBody, createBody as alertRuleBody } from '../../../workers/control-plane/src/alerts/routes.ts';
 
@@ -83,6 +83,8 @@ export type ConditionInput = ConditionalGroupInput['conditions'][number];
 export type AdminApplication = z.infer<typeof AdminApplicationSchema>;
 export type PasswordGrantInput = z.input<typeof PasswordGrantBody>;
 export type PasswordGrantResult = z.infer<typeof PasswordGrantResultSchema>;
+export type IntrospectionInput = z.input<typeof IntrospectionBody>;
+export type IntrospectionResult = z.infer<typeof IntrospectionResultSchema>;
 export type TrustedIssuer = z.infer<typeof IssuerSchema>;
 export type AlertRule = z.infer<typeof AlertRuleSchema>;
 export type CreatedAlertRule = z.infer<typeof CreatedAlertRuleSchema>;

@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { ApiError, problemResponse, toApiError } from '../../shared/problem.ts';
 import { authenticate } from './auth/middleware.ts';
+import { sameOriginWrites } from './auth/same-origin.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { alertRoutes } from './alerts/routes.ts';
 import { usageRoutes } from './analytics/routes.ts';
@@ -36,6 +37,9 @@ export function createControlPlaneApp() {
     c.set('db', createDb(c.env.DB));
     await next();
     c.res.headers.set('x-request-id', id);
+    // Every answer, errors and the authorize page included: no browser may sniff a JSON or text
+    // answer into HTML or script (the control plane never serves either by content guessing).
+    c.res.headers.set('x-content-type-options', 'nosniff');
   });
 
   app.openapi(
@@ -57,6 +61,9 @@ export function createControlPlaneApp() {
   const defaultLimit = limitBody(DEFAULT_BODY_LIMIT);
   const importTypes = requireContentType(IMPORT_CONTENT_TYPES);
   const jsonOnly = requireContentType();
+  // The origin of a cookie-authenticated write is checked first: a cross-site write is refused as
+  // such (403), before its size or media type could answer anything else.
+  app.use('/api/*', sameOriginWrites());
   app.use('/api/*', async function bodyGuards(c, next) {
     const isImport = c.req.path === IMPORT_PATH;
     await (isImport ? importLimit : defaultLimit)(c, async () => {

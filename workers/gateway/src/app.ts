@@ -29,15 +29,18 @@ export function createGatewayApp(): Gateway {
     async fetch(request, env, ctx) {
       const x = newExchange(request, env, ctx);
       let response: Response;
+      const ownEndpoint = isOwnEndpoint(request);
       try {
         assertHeadersWithinCap(request.headers);
-        response = isOwnEndpoint(request) ? await own.fetch(request, env, ctx) : await handleApiCall(x);
+        response = ownEndpoint ? await own.fetch(request, env, ctx) : await handleApiCall(x);
       } catch (err) {
         const error = toApiError(err);
         x.errorCode = wso2CodeOf(error);
         response = problemResponse(error, undefined, x.responseHeaders ?? undefined);
       }
       response.headers.set('x-request-id', x.requestId);
+      // The gateway's own answers (health, key set, token and revoke) are never to be sniffed.
+      if (ownEndpoint) response.headers.set('x-content-type-options', 'nosniff');
       // What the log line and the usage report both say about the answer, worked out once.
       const answer = answerFacts(x, response);
       writeRequestLog(x, answer);
@@ -79,7 +82,8 @@ function isOwnEndpoint(request: Request): boolean {
     const after = url.charAt(pathStart + RESERVED_PREFIX.length);
     return after === '' || after === '/' || after === '?' || after === '#';
   }
-  if (request.method !== 'POST' || !url.startsWith('/oauth2/', pathStart)) return false;
+  // Every method: the paths are reserved (no API may use the /oauth2 context), so a GET is a 405, not an API call.
+  if (!url.startsWith('/oauth2/', pathStart)) return false;
   const query = url.indexOf('?', pathStart);
   return OAUTH_PATHS.has(url.slice(pathStart, query === -1 ? undefined : query));
 }
@@ -111,6 +115,10 @@ function ownEndpoints(): Hono<{ Bindings: Env }> {
   };
   app.post('/oauth2/token', (c) => keyManager(c.req.raw, c.env));
   app.post('/oauth2/revoke', (c) => keyManager(c.req.raw, c.env));
+  // RFC 9110 §15.5.6: the token and revocation endpoints take POST only (RFC 6749 §3.2, RFC 7009 §2.1).
+  app.all('/oauth2/*', () => {
+    throw new ApiError('method-not-allowed', { detail: 'The token and revocation endpoints accept POST only', headers: { allow: 'POST' } });
+  });
   app.notFound(() => {
     throw new ApiError('not-found');
   });

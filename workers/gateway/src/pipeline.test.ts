@@ -140,16 +140,26 @@ describe('gateway call path', () => {
     const health = await call('/_turnpike/health');
     expect(health.status).toBe(200);
     expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(health.headers.get('x-content-type-options')).toBe('nosniff');
     for (const path of ['/_turnpike/nothing', '/_turnpike', '/_turnpike?x=1']) {
       const res = await call(path);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
     }
-    // Only POST to the token and revoke endpoints goes to the Key Manager; a look-alike path or
-    // another method is an API call, and no API is deployed there.
-    for (const [path, method] of [['/_turnpikex/health', 'GET'], ['/oauth2/token', 'GET'], ['/oauth2/tokens', 'POST']] as const) {
+    // The Key Manager's answers, handed on from the gateway's hostname, too.
+    const token = await call('/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    expect(token.headers.get('x-content-type-options')).toBe('nosniff');
+    // Only POST to the token and revoke endpoints goes to the Key Manager; another method is a 405
+    // with Allow (the /oauth2 context is reserved, so it cannot be an API), a look-alike path is an
+    // API call, and no API is deployed there.
+    for (const [path, method] of [['/_turnpikex/health', 'GET'], ['/oauth2/tokens', 'POST']] as const) {
       expect((await problem(await call(path, { method }))).code, `${method} ${path}`).toBe(900906);
+    }
+    for (const [path, method] of [['/oauth2/token', 'GET'], ['/oauth2/revoke', 'PUT'], ['/oauth2/token', 'DELETE']] as const) {
+      const res = await call(path, { method });
+      expect({ path, method, status: res.status, allow: res.headers.get('allow'), type: res.headers.get('content-type') }).toEqual({ path, method, status: 405, allow: 'POST', type: 'application/problem+json' });
     }
     // An error answer carries the request id and, once the API is known, its CORS headers.
     const refused = await call('/extras/v1/pets', { headers: { origin: 'https://app.example' } });

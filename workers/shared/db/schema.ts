@@ -260,6 +260,11 @@ export const applicationKeys = sqliteTable(
     callbackUrls: json<string[]>('callback_urls').notNull().default([]),
     /** Tokens issued before this instant are refused (secret regeneration revokes what it issued). */
     tokensValidAfter: integer('tokens_valid_after').notNull().default(0),
+    /**
+     * A resource server's client: an admin lets it introspect any token (RFC 7662 §2.1). Every other
+     * client learns only about its own tokens.
+     */
+    mayIntrospect: integer('may_introspect', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -5,9 +5,10 @@ import { h, mount } from '../../components/dom.ts';
 import { empty, errorBox } from '../../components/feedback.ts';
 
 /**
- * Every developer's applications, searchable, with each client's grant types and the switch for the
- * resource-owner password grant: off for every client until an admin turns it on for one that
- * cannot do better.
+ * Every developer's applications, searchable, with each client's grant types and two switches: the
+ * resource-owner password grant (off for every client until an admin turns it on for one that
+ * cannot do better), and introspection of any token (a resource server; otherwise a client learns
+ * only about its own tokens).
  */
 export async function applicationsTab(): Promise<HTMLElement> {
   const search = h('input', { type: 'search', id: 'admin-app-search', placeholder: 'Application name or owner email', 'aria-label': 'Search applications' });
@@ -19,7 +20,7 @@ export async function applicationsTab(): Promise<HTMLElement> {
         out,
         list.length === 0
           ? empty(search.value.trim() === '' ? 'No applications yet: developers create them in the portal under Applications.' : 'No application matches; try part of its name or its owner’s email.')
-          : h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Application'), h('th', {}, 'Owner'), h('th', {}, 'Status'), h('th', {}, 'Clients and password grant'))), h('tbody', {}, ...list.map(row))),
+          : h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Application'), h('th', {}, 'Owner'), h('th', {}, 'Status'), h('th', {}, 'Clients and their permissions'))), h('tbody', {}, ...list.map(row))),
       );
     } catch (err) {
       mount(out, errorBox(err));
@@ -31,7 +32,14 @@ export async function applicationsTab(): Promise<HTMLElement> {
     void load();
   });
   await load();
-  return h('div', {}, h('p', { class: 'hint' }, 'The password grant lets a client send a user’s password to the token endpoint. Turn it on only for a trusted first-party client that cannot use the authorization code flow.'), form, out);
+  return h(
+    'div',
+    {},
+    h('p', { class: 'hint' }, 'The password grant lets a client send a user’s password to the token endpoint. Turn it on only for a trusted first-party client that cannot use the authorization code flow.'),
+    h('p', { class: 'hint' }, 'A resource server may introspect any application’s tokens (RFC 7662); every other client is told only about its own.'),
+    form,
+    out,
+  );
 }
 
 function row(a: AdminApplication): HTMLElement {
@@ -41,7 +49,7 @@ function row(a: AdminApplication): HTMLElement {
     h('td', { 'data-label': 'Application' }, h('strong', {}, a.name), h('div', { class: 'muted' }, a.id)),
     h('td', { 'data-label': 'Owner' }, a.owner),
     h('td', { 'data-label': 'Status' }, badge(a.status)),
-    h('td', { 'data-label': 'Clients and password grant' }, a.keys.length === 0 ? h('span', { class: 'muted' }, 'No keys generated yet') : h('ul', { class: 'plain' }, ...a.keys.map((k) => client(a, k)))),
+    h('td', { 'data-label': 'Clients and their permissions' }, a.keys.length === 0 ? h('span', { class: 'muted' }, 'No keys generated yet') : h('ul', { class: 'plain' }, ...a.keys.map((k) => client(a, k)))),
   );
 }
 
@@ -65,5 +73,29 @@ function client(a: AdminApplication, k: AdminApplication['keys'][number]): HTMLE
       )
       .finally(() => (box.disabled = false));
   });
-  return h('li', { 'data-key-type': k.keyType }, h('strong', {}, k.keyType), ' ', h('code', {}, k.consumerKey), h('div', {}, grants), h('label', { class: 'check' }, box, ' Allow the password grant'), status);
+  const rs = h('input', { type: 'checkbox', 'data-introspection': k.keyType, checked: k.mayIntrospect });
+  rs.addEventListener('change', () => {
+    rs.disabled = true;
+    void adminApi
+      .introspection(a.id, k.keyType, { enabled: rs.checked })
+      .then(
+        (r) => mount(status, h('span', { class: 'ok' }, r.mayIntrospect ? ' May introspect any token' : ' Introspects only its own tokens')),
+        (err: unknown) => {
+          rs.checked = !rs.checked;
+          mount(status, errorBox(err));
+        },
+      )
+      .finally(() => (rs.disabled = false));
+  });
+  return h(
+    'li',
+    { 'data-key-type': k.keyType },
+    h('strong', {}, k.keyType),
+    ' ',
+    h('code', {}, k.consumerKey),
+    h('div', {}, grants),
+    h('label', { class: 'check' }, box, ' Allow the password grant'),
+    h('label', { class: 'check' }, rs, ' Resource server: may introspect any token'),
+    status,
+  );
 }

@@ -1,31 +1,28 @@
 import { SignJWT, createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import { eq, inArray } from 'drizzle-orm';
 import { randomString } from '../../../shared/ids.ts';
-import { schema, type Database } from '../db.ts';
 import { signingKeys } from '../keys/signing-keys.ts';
 import type { AuthenticatedClient } from './client-auth.ts';
 
 /**
  * An RFC 9068 access token: `typ` at+jwt, iss, sub, aud, exp, iat, jti, client_id, scope, plus what
- * the gateway decides on without a database (application, key type, tiers, subscribed APIs).
+ * the gateway decides on without a database (application, key type, application tier). It names no
+ * subscriptions: the gateway asks the subscription's counter object on every call, so an
+ * unsubscription bites at once rather than when the token expires (decision 0018).
+ * The scopes are the caller's to check (scope.ts); they are signed as given.
  */
-export async function issueAccessToken(env: Env, db: Database, client: AuthenticatedClient, options: { subject: string; requestedScope: string | null; grantId?: string }) {
-  const subs = await db.select({ apiId: schema.subscriptions.apiId, tier: schema.subscriptions.tier }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, client.applicationId));
-  const allowed = await allowedScopes(db, subs.map((s) => s.apiId));
-  // RFC 6749 §3.3: scopes requested but not allowed are dropped, and the granted set is returned.
-  const granted = (options.requestedScope ?? '').split(' ').filter((s) => s !== '' && allowed.has(s));
+export async function issueAccessToken(env: Env, client: Pick<AuthenticatedClient, 'consumerKey' | 'applicationId' | 'keyType' | 'tokensValidAfter' | 'application'>, options: { subject: string; scopes: readonly string[]; grantId?: string }) {
   const keys = await signingKeys(env);
   const ttl = Number(env.ACCESS_TOKEN_TTL_SECONDS);
   // A token issued in the same second as a secret regeneration must not fall under its watermark.
   const iat = Math.max(Math.floor(Date.now() / 1000), Math.ceil(client.tokensValidAfter / 1000));
   const jti = randomString(24);
+  const scope = options.scopes.join(' ');
   const token = await new SignJWT({
     client_id: client.consumerKey,
-    scope: granted.join(' '),
+    scope,
     application_id: client.applicationId,
     key_type: client.keyType,
     application_tier: client.application.throttlingPolicy,
-    subscribed_apis: Object.fromEntries(subs.map((s) => [s.apiId, s.tier])),
     ...(options.grantId === undefined ? {} : { grant_id: options.grantId }),
   })
     .setProtectedHeader({ alg: keys.active.alg, kid: keys.active.kid, typ: 'at+jwt' })
@@ -36,14 +33,7 @@ export async function issueAccessToken(env: Env, db: Database, client: Authentic
     .setExpirationTime(iat + ttl)
     .setJti(jti)
     .sign(keys.active.key);
-  return { token, jti, expiresIn: ttl, scope: granted.join(' ') };
-}
-
-/** Scopes an application may be granted: those its subscribed APIs' resources ask for. */
-async function allowedScopes(db: Database, apiIds: string[]): Promise<Set<string>> {
-  if (apiIds.length === 0) return new Set();
-  const rows = await db.select({ scopes: schema.apiResources.scopes }).from(schema.apiResources).where(inArray(schema.apiResources.apiId, apiIds));
-  return new Set(rows.flatMap((r) => r.scopes));
+  return { token, jti, expiresIn: ttl, scope };
 }
 
 /** Verifies one of our own access tokens (for revocation and introspection); null if it is not one. */

@@ -3,11 +3,15 @@ import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { newSecret, sha256Hex } from '../../../shared/crypto.ts';
 import { checkPassword } from '../auth/login-throttle.ts';
+import { crossSiteReason } from '../auth/same-origin.ts';
 import { SESSION_COOKIE, findSessionUser } from '../auth/session.ts';
 import { schema } from '../db.ts';
 import type { AppEnv } from '../types.ts';
+import { redirectUriProblem } from './redirect-uri.ts';
+import { checkScope, grantableScopes } from './scope.ts';
 
 const CODE_TTL_MS = 60_000;
+const FORM_LIMIT = 16 * 1024;
 const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -22,6 +26,7 @@ function page(title: string, body: string, status = 200): Response {
       // No script at all on this page; it may not be framed (clickjacking of the consent button).
       'content-security-policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
     },
   });
 }
@@ -44,19 +49,29 @@ async function validate(c: Context<AppEnv>, params: URLSearchParams): Promise<{ 
   const key = clientId === null ? undefined : (await c.var.db.select({ key: schema.applicationKeys, app: schema.applications }).from(schema.applicationKeys).innerJoin(schema.applications, eq(schema.applications.id, schema.applicationKeys.applicationId)).where(eq(schema.applicationKeys.consumerKey, clientId)).limit(1))[0];
   if (key === undefined || clientId === null) return { ok: false, response: page('Unknown application', '<p>The client_id is not known.</p>', 400) };
   if (redirectUri === null || !key.key.callbackUrls.includes(redirectUri)) return { ok: false, response: page('Redirect not allowed', '<p>The redirect_uri is not registered for this application (exact match required).</p>', 400) };
-  const back = (error: string, description: string) => {
-    const url = new URL(redirectUri);
-    url.searchParams.set('error', error);
-    url.searchParams.set('error_description', description);
-    const state = params.get('state');
-    if (state !== null) url.searchParams.set('state', state);
-    return { ok: false as const, response: c.redirect(url.toString(), 302) };
-  };
+  // Registered before callback URLs were checked, perhaps: never redirect to a non-web scheme.
+  if (redirectUriProblem(redirectUri) !== null) return { ok: false, response: page('Redirect not allowed', '<p>The registered redirect_uri is not an https: (or loopback http:) URL.</p>', 400) };
+  const back = (error: string, description: string) => ({ ok: false as const, response: redirectTo(c, redirectUri, params.get('state'), { error, error_description: description }) });
   if (params.get('response_type') !== 'code') return back('unsupported_response_type', 'Only response_type=code is supported');
   if (!key.key.grantTypes.includes('authorization_code')) return back('unauthorized_client', 'This client may not use the authorization code grant');
   const challenge = params.get('code_challenge');
   if (challenge === null || params.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) return back('invalid_request', 'PKCE with code_challenge_method=S256 is required');
-  return { ok: true, request: { clientId, redirectUri, scope: params.get('scope') ?? '', state: params.get('state'), challenge }, appName: key.app.name };
+  // RFC 6749 §4.1.2.1: an unknown scope, or one the application may not be given, goes back as invalid_scope.
+  const scope = checkScope(params.get('scope'), await grantableScopes(c.var.db, key.app.id));
+  if (!scope.ok) return back('invalid_scope', scope.reason === 'malformed' ? 'The scope parameter is malformed' : `Not a scope of this application's subscribed APIs: ${scope.outside.join(' ')}`);
+  return { ok: true, request: { clientId, redirectUri, scope: scope.scopes.join(' '), state: params.get('state'), challenge }, appName: key.app.name };
+}
+
+/**
+ * The authorization response (RFC 6749 §4.1.2), success or error, with the state and — RFC 9207 —
+ * the issuer, so a client talking to several servers can tell which one answered.
+ */
+function redirectTo(c: Context<AppEnv>, redirectUri: string, state: string | null, params: Record<string, string>): Response {
+  const url = new URL(redirectUri);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  if (state !== null) url.searchParams.set('state', state);
+  url.searchParams.set('iss', c.env.ISSUER);
+  return c.redirect(url.toString(), 302);
 }
 
 function consentForm(request: Request, appName: string, signedInAs: string | null, error: string | null): string {
@@ -80,20 +95,19 @@ export async function authorizePage(c: Context<AppEnv>): Promise<Response> {
 }
 
 export async function authorizeDecision(c: Context<AppEnv>): Promise<Response> {
-  // Only this page may post here: a cross-site form post is refused (the cookie is SameSite=Strict too).
-  const origin = c.req.header('origin');
-  if (origin !== undefined && origin !== new URL(c.env.ISSUER).origin && origin !== new URL(c.req.url).origin) return page('Refused', '<p>Cross-site request refused.</p>', 403);
-  const form = new URLSearchParams(await c.req.text());
+  // Only this page may post here, checked before anything else: a cross-site post is refused
+  // whatever its body (the cookie is SameSite=Strict too, but the form also takes a password).
+  if (crossSiteReason(c.req.raw.headers, new Set([new URL(c.env.ISSUER).origin, new URL(c.req.url).origin])) !== null) return page('Refused', '<p>Cross-site request refused.</p>', 403);
+  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return page('Unsupported request', '<p>The form must be sent as application/x-www-form-urlencoded.</p>', 415);
+  const text = await c.req.text();
+  if (text.length > FORM_LIMIT) return page('Unsupported request', '<p>The form is too large.</p>', 413);
+  const form = new URLSearchParams(text);
   const checked = await validate(c, form);
   if (!checked.ok) return checked.response;
   const { request, appName } = checked;
   const db = c.var.db;
-  const redirect = (params: Record<string, string>) => {
-    const url = new URL(request.redirectUri);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    if (request.state !== null) url.searchParams.set('state', request.state);
-    return c.redirect(url.toString(), 302);
-  };
+  const redirect = (params: Record<string, string>) => redirectTo(c, request.redirectUri, request.state, params);
   if (form.get('decision') !== 'allow') return redirect({ error: 'access_denied', error_description: 'The user denied the request' });
   const token = getCookie(c, SESSION_COOKIE);
   let user = token === undefined ? null : await findSessionUser(db, token);

@@ -15,30 +15,28 @@ export async function authenticateClient(db: Database, headers: Headers, form: U
   const postSecret = form.get('client_secret');
   let id: string;
   let secret: string;
-  let viaHeader = false;
   if (authorization !== null && /^basic /i.test(authorization)) {
     if (postSecret !== null) throw new OAuthError('invalid_request', 'Use one client authentication method, not two');
-    viaHeader = true;
     let decoded: string;
     try {
       decoded = atob(authorization.slice(6).trim());
     } catch {
-      throw new OAuthError('invalid_client', 'Malformed Basic credentials', true);
+      throw new OAuthError('invalid_client', 'Malformed Basic credentials', { challenge: true });
     }
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials', true);
+    if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials', { challenge: true });
     try {
       id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
       secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
     } catch {
-      throw new OAuthError('invalid_client', 'Malformed Basic credentials', true);
+      throw new OAuthError('invalid_client', 'Malformed Basic credentials', { challenge: true });
     }
     if (postId !== null && postId !== id) throw new OAuthError('invalid_request', 'client_id differs from the authenticated client');
   } else if (postId !== null && postSecret !== null) {
     id = postId;
     secret = postSecret;
   } else {
-    throw new OAuthError('invalid_client', 'Client authentication is required', true);
+    throw new OAuthError('invalid_client', 'Client authentication is required', { challenge: true });
   }
   const row = (
     await db
@@ -50,6 +48,6 @@ export async function authenticateClient(db: Database, headers: Headers, form: U
   )[0];
   // Hash either way, so an unknown client id takes as long as a wrong secret.
   const presented = await sha256Hex(secret);
-  if (row === undefined || !timingSafeEqual(presented, row.key.secretHash)) throw new OAuthError('invalid_client', 'Unknown client or wrong secret', viaHeader || true);
+  if (row === undefined || !timingSafeEqual(presented, row.key.secretHash)) throw new OAuthError('invalid_client', 'Unknown client or wrong secret', { challenge: true });
   return { ...row.key, application: row.application };
 }

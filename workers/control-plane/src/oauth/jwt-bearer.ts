@@ -7,8 +7,9 @@ import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JWK } from 'jose'
 import { eq } from 'drizzle-orm';
 import { schema, type Database } from '../db.ts';
 import { issueAccessToken } from './access-token.ts';
-import type { AuthenticatedClient } from './client-auth.ts';
 import { OAuthError } from './errors.ts';
+import type { GrantRequest, TokenResponse } from './grants.ts';
+import { checkScope, grantableScopes, scopesOrThrow } from './scope.ts';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const TRUSTED_ISSUERS_KEY = 'trustedIssuers';
@@ -28,8 +29,7 @@ export async function trustedIssuers(db: Database): Promise<TrustedIssuer[]> {
   return (row?.value as TrustedIssuer[] | undefined) ?? [];
 }
 
-export async function jwtBearerGrant(env: Env, db: Database, client: AuthenticatedClient, form: URLSearchParams) {
-  if (!client.grantTypes.includes(JWT_BEARER)) throw new OAuthError('unauthorized_client', 'This client may not use the JWT bearer grant');
+export async function jwtBearerGrant({ env, db, client, form }: GrantRequest): Promise<TokenResponse> {
   const assertion = form.get('assertion');
   if (assertion === null) throw new OAuthError('invalid_request', 'assertion is required (RFC 7523 §2.1)');
   if (assertion.length > 8192) throw new OAuthError('invalid_grant', 'The assertion is too large');
@@ -61,7 +61,8 @@ export async function jwtBearerGrant(env: Env, db: Database, client: Authenticat
     if (err instanceof errors.JOSEError) throw new OAuthError('invalid_grant', `The assertion is not valid: ${err.code}`);
     throw err;
   }
+  const scopes = scopesOrThrow(checkScope(form.get('scope'), await grantableScopes(db, client.applicationId)), "a scope of this application's subscribed APIs");
   // The external subject, qualified by its provider so it can never pass for one of our users.
-  const issued = await issueAccessToken(env, db, client, { subject: `${trusted.name}:${subject}`, requestedScope: form.get('scope') });
+  const issued = await issueAccessToken(env, client, { subject: `${trusted.name}:${subject}`, scopes });
   return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope };
 }

@@ -15,6 +15,9 @@ export const PasswordGrantBody = z.strictObject({ enabled: z.boolean() }).openap
 
 export const PasswordGrantResult = z.object({ consumerKey: z.string(), grantTypes: z.array(z.string()) });
 
+export const IntrospectionBody = z.strictObject({ enabled: z.boolean() }).openapi('IntrospectionPermissionRequest');
+export const IntrospectionResult = z.object({ consumerKey: z.string(), mayIntrospect: z.boolean() }).openapi('IntrospectionPermission');
+
 export const AdminApplicationSchema = z
   .object({
     id: z.string(),
@@ -22,7 +25,7 @@ export const AdminApplicationSchema = z
     owner: z.string(),
     status: z.string(),
     throttlingPolicy: z.string(),
-    keys: z.array(z.object({ keyType: z.enum(KEY_TYPES), consumerKey: z.string(), grantTypes: z.array(z.string()) })),
+    keys: z.array(z.object({ keyType: z.enum(KEY_TYPES), consumerKey: z.string(), grantTypes: z.array(z.string()), mayIntrospect: z.boolean() })),
   })
   .openapi('AdminApplication');
 
@@ -55,8 +58,8 @@ export function adminApplicationRoutes() {
         .orderBy(desc(a.createdAt))
         .limit(q.limit);
       const k = schema.applicationKeys;
-      const keys = rows.length === 0 ? [] : await db.select({ applicationId: k.applicationId, keyType: k.keyType, consumerKey: k.consumerKey, grantTypes: k.grantTypes }).from(k).where(inArray(k.applicationId, rows.map((r) => r.id)));
-      return c.json({ list: rows.map((r) => ({ ...r, keys: keys.filter((key) => key.applicationId === r.id).map(({ keyType, consumerKey, grantTypes }) => ({ keyType, consumerKey, grantTypes })) })) }, 200);
+      const keys = rows.length === 0 ? [] : await db.select({ applicationId: k.applicationId, keyType: k.keyType, consumerKey: k.consumerKey, grantTypes: k.grantTypes, mayIntrospect: k.mayIntrospect }).from(k).where(inArray(k.applicationId, rows.map((r) => r.id)));
+      return c.json({ list: rows.map((r) => ({ ...r, keys: keys.filter((key) => key.applicationId === r.id).map(({ keyType, consumerKey, grantTypes, mayIntrospect }) => ({ keyType, consumerKey, grantTypes, mayIntrospect })) })) }, 200);
     },
   );
 
@@ -82,6 +85,31 @@ export function adminApplicationRoutes() {
         auditEntry(db, principal, enabled ? 'keys.password-grant.enable' : 'keys.password-grant.disable', { type: 'application', id: applicationId }, { grantTypes: key.grantTypes }, { grantTypes }),
       ]);
       return c.json({ consumerKey: key.consumerKey, grantTypes }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/applications/{applicationId}/keys/{keyType}/introspection',
+      tags,
+      summary: "Let one application's client introspect any token (a resource server, RFC 7662 §2.1), or stop it",
+      description: 'Without this, a client introspecting a token it was not issued gets {"active":false}, exactly as for an unknown token.',
+      request: { params: z.object({ applicationId: z.string(), keyType: z.enum(KEY_TYPES) }), body: jsonBody(IntrospectionBody) },
+      responses: { 200: jsonResponse(IntrospectionResult, 'Whether the client may introspect any token'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['admin:settings']);
+      const { applicationId, keyType } = c.req.valid('param');
+      const { enabled } = c.req.valid('json');
+      const db = c.var.db;
+      const key = (await db.select().from(schema.applicationKeys).where(and(eq(schema.applicationKeys.applicationId, applicationId), eq(schema.applicationKeys.keyType, keyType))).limit(1))[0];
+      if (key === undefined) throw new ApiError('not-found', { detail: `The application has no ${keyType} keys` });
+      await db.batch([
+        db.update(schema.applicationKeys).set({ mayIntrospect: enabled, updatedAt: Date.now() }).where(eq(schema.applicationKeys.id, key.id)),
+        auditEntry(db, principal, enabled ? 'keys.introspection.enable' : 'keys.introspection.disable', { type: 'application', id: applicationId }, { mayIntrospect: key.mayIntrospect }, { mayIntrospect: enabled }),
+      ]);
+      return c.json({ consumerKey: key.consumerKey, mayIntrospect: enabled }, 200);
     },
   );
   return app;

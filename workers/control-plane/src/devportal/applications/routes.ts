@@ -13,12 +13,22 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { issueAccessToken } from '../../oauth/access-token.ts';
+import { SELF_SERVICE_GRANT_TYPES } from '../../oauth/grant-registry.ts';
+import { REDIRECT_URI_MAX_LENGTH, redirectUriProblem } from '../../oauth/redirect-uri.ts';
+import { checkScope, grantableScopes } from '../../oauth/scope.ts';
 import { ownApplication } from './store.ts';
 
 const tags = ['Devportal: applications'];
 const AppParam = z.object({ applicationId: z.string() });
-// The password grant is not offered here: only an admin enables it, per client (admin/applications).
-const GRANT_TYPES = ['client_credentials', 'refresh_token', 'authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] as const;
+/** RFC 9700 §2.1, §4.1: only web redirect URIs (oauth/redirect-uri.ts); each refusal names its index. */
+const CallbackUrl = z
+  .string()
+  .max(REDIRECT_URI_MAX_LENGTH)
+  .superRefine((value, ctx) => {
+    const problem = redirectUriProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({ format: 'uri', description: 'An https: URL, or http: on 127.0.0.1, [::1] or localhost; no fragment, no userinfo. Matched exactly at /oauth2/authorize.' });
 
 export const ApplicationSchema = z
   .object({ id: z.string(), name: z.string(), description: z.string(), throttlingPolicy: z.string(), tokenType: z.string(), status: z.string(), createdAt: z.number().int(), updatedAt: z.number().int() })
@@ -142,7 +152,7 @@ export function applicationRoutes() {
       path: '/applications/{applicationId}/keys',
       tags,
       summary: 'Generate OAuth2 client credentials for a key type (the secret is shown once)',
-      request: { params: AppParam, body: jsonBody(z.strictObject({ keyType: z.enum(KEY_TYPES), grantTypes: z.array(z.enum(GRANT_TYPES)).min(1).default(['client_credentials', 'refresh_token']), callbackUrls: z.array(z.string().url().max(2000)).max(20).default([]) }).openapi('GenerateKeysRequest')) },
+      request: { params: AppParam, body: jsonBody(z.strictObject({ keyType: z.enum(KEY_TYPES), grantTypes: z.array(z.enum(SELF_SERVICE_GRANT_TYPES)).min(1).default(['client_credentials', 'refresh_token']), callbackUrls: z.array(CallbackUrl).max(20).default([]) }).openapi('GenerateKeysRequest')) },
       responses: { 201: jsonResponse(CreatedKeySchema, 'The client credentials'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
     }),
     async (c) => {
@@ -228,7 +238,9 @@ export function applicationRoutes() {
       const key = (await db.select().from(schema.applicationKeys).where(and(eq(schema.applicationKeys.applicationId, application.id), eq(schema.applicationKeys.keyType, keyType))).limit(1))[0];
       if (key === undefined) throw new ApiError('not-found', { detail: `No ${keyType} keys; generate them first` });
       // The owner is signed in, so no client secret is needed: the token is the one client_credentials would give.
-      const issued = await issueAccessToken(c.env, db, { ...key, application }, { subject: key.consumerKey, requestedScope: c.req.valid('json').scope });
+      const scope = checkScope(c.req.valid('json').scope, await grantableScopes(db, application.id));
+      if (!scope.ok) throw new ApiError('validation-failed', { detail: scope.reason === 'malformed' ? 'The scope is malformed (RFC 6749 §3.3)' : `Not a scope of this application's subscribed APIs: ${scope.outside.join(' ')}`, errors: [{ pointer: '/scope', detail: 'Unknown or not allowed scope' }] });
+      const issued = await issueAccessToken(c.env, { ...key, application }, { subject: key.consumerKey, scopes: scope.scopes });
       return c.json({ accessToken: issued.token, expiresIn: issued.expiresIn, scope: issued.scope }, 200);
     },
   );

@@ -1,0 +1,1 @@
+ALTER TABLE `application_keys` ADD `may_introspect` integer DEFAULT false NOT NULL;
