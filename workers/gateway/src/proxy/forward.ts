@@ -26,6 +26,9 @@ const STRIPPED = new Set([
   'proxy-connection',
   'te',
   'trailer',
+  // An expectation is negotiated with the edge that received the request, not with the backend
+  // (RFC 9110 §10.1.1); an unknown one passed on made the runtime answer 417 without a body.
+  'expect',
   'transfer-encoding',
   'upgrade',
   'host',
