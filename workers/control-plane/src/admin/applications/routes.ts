@@ -8,6 +8,8 @@ import { schema } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
+import { containsText } from '../../http/search.ts';
 
 const tags = ['Admin: applications'];
 
@@ -33,7 +35,7 @@ export const AdminApplicationSchema = z
 export function adminApplicationRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:settings'),
       method: 'get',
       path: '/applications',
       tags,
@@ -51,7 +53,7 @@ export function adminApplicationRoutes() {
         .select({ id: a.id, name: a.name, owner: schema.users.email, status: a.status, throttlingPolicy: a.throttlingPolicy })
         .from(a)
         .innerJoin(schema.users, eq(schema.users.id, a.ownerId))
-        .where(text === '' ? undefined : or(like(a.name, `%${text}%`), like(schema.users.email, `%${text}%`)))
+        .where(text === '' ? undefined : containsText(text, a.name, schema.users.email))
         .orderBy(desc(a.createdAt))
         .limit(q.limit);
       const k = schema.applicationKeys;
@@ -61,7 +63,7 @@ export function adminApplicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:settings'),
       method: 'put',
       path: '/applications/{applicationId}/keys/{keyType}/password-grant',
       tags,

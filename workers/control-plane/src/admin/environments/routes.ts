@@ -9,13 +9,15 @@ import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
 
 const tags = ['Admin: gateway environments'];
 export const EnvironmentSchema = z
   .object({ id: z.string(), name: z.string(), displayName: z.string(), type: z.string(), visibleRoles: z.array(z.string()), hostname: z.string().nullable(), allowPrivateBackends: z.boolean(), createdAt: z.number().int() })
   .openapi('GatewayEnvironment');
 const Fields = {
-  displayName: z.string().trim().min(1).max(100),
+  displayName: nameText(100),
   type: z.enum(['production', 'sandbox', 'hybrid']),
   visibleRoles: z.array(z.string().max(50)).max(20),
   hostname: z.string().regex(/^[a-z0-9.-]+$/i, 'A hostname').max(253).nullable(),
@@ -28,7 +30,7 @@ export function environmentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/environments', tags, summary: 'Gateway environments', responses: { 200: jsonResponse(z.object({ list: z.array(EnvironmentSchema) }), 'Environments'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires(), method: 'get', path: '/environments', tags, summary: 'Gateway environments', responses: { 200: jsonResponse(z.object({ list: z.array(EnvironmentSchema) }), 'Environments'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       const principal = principalOf(c.var.principal);
       if (!principal.scopes.has('admin:environments') && !principal.scopes.has('api:deploy')) throw new ApiError('forbidden', { detail: 'Missing scope: admin:environments' });
@@ -38,7 +40,7 @@ export function environmentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:environments'),
       method: 'post',
       path: '/environments',
       tags,
@@ -65,7 +67,7 @@ export function environmentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:environments'),
       method: 'patch',
       path: '/environments/{environmentId}',
       tags,

@@ -11,6 +11,8 @@ import { enqueueTierFanout, restartTierFanout } from '../../gateway-sync/tier-fa
 import { IpOrCidr, jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
 
 const tags = ['Admin: throttling policies'];
 
@@ -33,7 +35,7 @@ export const PolicyBody = z
   .strictObject({
     kind: z.enum(POLICY_KINDS),
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').max(60),
-    displayName: z.string().trim().min(1).max(100).optional(),
+    displayName: nameText(100).optional(),
     description: z.string().max(1000).default(''),
     quotaType: z.enum(['requestCount', 'bandwidth']).default('requestCount'),
     limit: z.number().int().min(1).nullable().openapi({ description: 'Requests (or bytes) per window; null is unlimited' }),
@@ -96,7 +98,7 @@ export function policyRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'get',
       path: '/throttling-policies',
       tags,
@@ -115,7 +117,7 @@ export function policyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:policies'),
       method: 'post',
       path: '/throttling-policies',
       tags,
@@ -150,7 +152,7 @@ export function policyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:policies'),
       method: 'delete',
       path: '/throttling-policies/{policyId}',
       tags,
@@ -173,7 +175,7 @@ export function policyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:policies'),
       method: 'put',
       path: '/throttling-policies/{policyId}',
       tags,
@@ -208,7 +210,7 @@ export function policyRoutes() {
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:policies'),
       method: 'get',
       path: '/throttling-policies/{policyId}/propagation',
       tags,

@@ -14,6 +14,8 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { issueAccessToken } from '../../oauth/access-token.ts';
 import { ownApplication } from './store.ts';
+import { requires } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
 
 const tags = ['Devportal: applications'];
 const AppParam = z.object({ applicationId: z.string() });
@@ -38,12 +40,12 @@ export function applicationRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications',
       tags,
       summary: 'Create an application',
-      request: { body: jsonBody(z.strictObject({ name: z.string().trim().min(1).max(100), description: z.string().max(1000).default(''), throttlingPolicy: z.string().max(100).default('Unlimited') }).openapi('CreateApplicationRequest')) },
+      request: { body: jsonBody(z.strictObject({ name: nameText(100), description: z.string().max(1000).default(''), throttlingPolicy: z.string().max(100).default('Unlimited') }).openapi('CreateApplicationRequest')) },
       responses: { 201: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
@@ -71,7 +73,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/applications', tags, summary: 'Your applications', responses: { 200: jsonResponse(z.object({ list: z.array(ApplicationSchema) }), 'Applications'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications', tags, summary: 'Your applications', responses: { 200: jsonResponse(z.object({ list: z.array(ApplicationSchema) }), 'Applications'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['apps:manage']);
       const rows = await c.var.db.select().from(schema.applications).where(eq(schema.applications.ownerId, principal.userId)).orderBy(desc(schema.applications.createdAt));
@@ -80,18 +82,18 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/applications/{applicationId}', tags, summary: 'One of your applications', request: { params: AppParam }, responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications/{applicationId}', tags, summary: 'One of your applications', request: { params: AppParam }, responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => c.json(view(await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId)), 200),
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'patch',
       path: '/applications/{applicationId}',
       tags,
       summary: 'Rename an application, change its description or its application tier',
       description: 'A new application tier applies to access tokens issued from now on (each token carries the tier it was issued with, as in WSO2) and to API keys once gateway isolates re-read the key (at once where the gateway is told, within a minute everywhere).',
-      request: { params: AppParam, body: jsonBody(z.strictObject({ name: z.string().trim().min(1).max(100).optional(), description: z.string().max(1000).optional(), throttlingPolicy: z.string().max(100).optional() }).openapi('UpdateApplicationRequest')) },
+      request: { params: AppParam, body: jsonBody(z.strictObject({ name: nameText(100).optional(), description: z.string().max(1000).optional(), throttlingPolicy: z.string().max(100).optional() }).openapi('UpdateApplicationRequest')) },
       responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
     }),
     async (c) => {
@@ -117,7 +119,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'delete',
       path: '/applications/{applicationId}',
       tags,
@@ -137,7 +139,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications/{applicationId}/keys',
       tags,
@@ -170,7 +172,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/applications/{applicationId}/keys', tags, summary: 'Client credentials of an application (without secrets)', request: { params: AppParam }, responses: { 200: jsonResponse(z.object({ list: z.array(KeySchema) }), 'Keys'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications/{applicationId}/keys', tags, summary: 'Client credentials of an application (without secrets)', request: { params: AppParam }, responses: { 200: jsonResponse(z.object({ list: z.array(KeySchema) }), 'Keys'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const application = await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId);
       const rows = await c.var.db.select().from(schema.applicationKeys).where(eq(schema.applicationKeys.applicationId, application.id));
@@ -179,7 +181,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications/{applicationId}/keys/{keyType}/regenerate-secret',
       tags,
@@ -211,7 +213,7 @@ export function applicationRoutes() {
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications/{applicationId}/keys/{keyType}/test-token',
       tags,

@@ -8,6 +8,8 @@ import { validationHook } from '../../http/validation.ts';
 import { DocumentSchema, documentView } from '../../publisher/documents/routes.ts';
 import { generatedDocument } from '../../publisher/openapi/parse.ts';
 import type { AppEnv } from '../../types.ts';
+import { OPTIONALLY_SIGNED_IN } from '../../http/security.ts';
+import { containsText } from '../../http/search.ts';
 
 const CATALOG_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED'] as const;
 export const CatalogApi = z
@@ -46,7 +48,7 @@ export function catalogRoutes() {
   const view = (a: typeof schema.apis.$inferSelect) => ({ id: a.id, name: a.name, context: a.context, version: a.version, description: a.description, tags: a.tags, lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number], subscriptionTiers: a.subscriptionTiers, isDefaultVersion: a.isDefaultVersion, apiKeyHeader: a.apiKeyHeader });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis',
       tags: ['Devportal: catalog'],
@@ -62,7 +64,7 @@ export function catalogRoutes() {
         listed,
         visibleSql(c.var.principal),
         q.tag === undefined ? undefined : sql`exists (select 1 from json_each(${a.tags}) where json_each.value = ${q.tag})`,
-        q.query === undefined ? undefined : sql`instr(lower(${a.name} || ' ' || ${a.context} || ' ' || ${a.description}), lower(${q.query})) > 0`,
+        q.query === undefined ? undefined : containsText(q.query, a.name, a.context, a.description),
       );
       const [rows, total] = await db.batch([db.select().from(a).where(where).orderBy(desc(a.createdAt)).limit(q.limit).offset(q.offset), db.select({ n: count() }).from(a).where(where)]);
       return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map(view) }, 200);
@@ -70,7 +72,7 @@ export function catalogRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}',
       tags: ['Devportal: catalog'],
@@ -86,7 +88,7 @@ export function catalogRoutes() {
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}/documents',
       tags: ['Devportal: catalog'],
@@ -103,7 +105,7 @@ export function catalogRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}/openapi',
       tags: ['Devportal: catalog'],

@@ -14,6 +14,7 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { catalogApi } from '../catalog/routes.ts';
 import { ownApplication, ownSubscription } from '../applications/store.ts';
+import { requires } from '../../http/security.ts';
 
 const tags = ['Devportal: subscriptions'];
 export const SubscriptionSchema = z
@@ -54,7 +55,7 @@ export function subscriptionRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'post',
       path: '/subscriptions',
       tags,
@@ -92,7 +93,7 @@ export function subscriptionRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'get',
       path: '/subscriptions',
       tags,
@@ -113,7 +114,7 @@ export function subscriptionRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'patch',
       path: '/subscriptions/{subscriptionId}',
       tags,
@@ -135,7 +136,7 @@ export function subscriptionRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'get',
       path: '/subscriptions/{subscriptionId}/quota',
       tags,
@@ -152,7 +153,7 @@ export function subscriptionRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'delete',
       path: '/subscriptions/{subscriptionId}',
       tags,

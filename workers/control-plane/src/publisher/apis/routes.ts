@@ -10,6 +10,8 @@ import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { createApi, sealEndpointSecurity } from './create.ts';
 import { ApiSchema, CreateApiBody, type ApiView } from './schemas.ts';
 import { apiView, manageableApi, manageableApiIds } from './store.ts';
+import { requires } from '../../http/security.ts';
+import { containsText } from '../../http/search.ts';
 
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string().openapi({ param: { name: 'apiId', in: 'path' } }) });
@@ -18,7 +20,7 @@ export function apiRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'post',
       path: '/apis',
       tags,
@@ -35,7 +37,7 @@ export function apiRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis',
       tags,
@@ -58,8 +60,7 @@ export function apiRoutes() {
       if (visible !== null) conditions.push(inArray(schema.apis.id, visible.length === 0 ? [''] : visible));
       if (q.state !== undefined) conditions.push(eq(schema.apis.lifecycleState, q.state));
       if (q.query !== undefined) {
-        const text = `%${q.query.replace(/[%_\\]/g, (ch) => '\\' + ch)}%`;
-        const cond = or(like(schema.apis.name, text), like(schema.apis.context, text), like(schema.apis.description, text));
+        const cond = containsText(q.query, schema.apis.name, schema.apis.context, schema.apis.description);
         if (cond !== undefined) conditions.push(cond);
       }
       const where = conditions.length > 0 ? and(...conditions) : undefined;
@@ -75,7 +76,7 @@ export function apiRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}',
       tags,

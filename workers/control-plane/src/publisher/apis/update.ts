@@ -15,6 +15,7 @@ import { RESOURCES_PER_INSERT, assertPoliciesExist, assertVisibility, createApi 
 import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
+import { requires } from '../../http/security.ts';
 
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string() });
@@ -37,7 +38,7 @@ export function apiUpdateRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'patch',
       path: '/apis/{apiId}',
       tags,
@@ -102,7 +103,7 @@ export function apiUpdateRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'post',
       path: '/apis/{apiId}/new-version',
       tags,
@@ -153,7 +154,7 @@ export function apiUpdateRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'delete',
       path: '/apis/{apiId}',
       tags,

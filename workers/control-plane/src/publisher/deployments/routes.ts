@@ -11,6 +11,7 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { apiView, manageableApi } from '../apis/store.ts';
 import { isPrivateHost } from './private-hosts.ts';
+import { requires } from '../../http/security.ts';
 
 const tags = ['Publisher: revisions and deployments'];
 const ApiIdParam = z.object({ apiId: z.string() });
@@ -22,7 +23,7 @@ export function deploymentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:deploy'),
       method: 'post',
       path: '/apis/{apiId}/revisions',
       tags,
@@ -72,7 +73,7 @@ export function deploymentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/revisions',
       tags,
@@ -88,7 +89,7 @@ export function deploymentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:deploy'),
       method: 'post',
       path: '/apis/{apiId}/deployments',
       tags,
@@ -129,7 +130,7 @@ export function deploymentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/deployments',
       tags,
@@ -149,7 +150,7 @@ export function deploymentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:deploy'),
       method: 'delete',
       path: '/apis/{apiId}/deployments/{environment}',
       tags,

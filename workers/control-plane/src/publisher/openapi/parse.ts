@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { AuthType } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
+import { checkStrictJson, checkStrictValue } from '../../http/strict-json.ts';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
 
@@ -19,12 +20,23 @@ export interface ImportedDefinition {
 export function parseDefinition(source: unknown, pointer = '/definition'): ImportedDefinition {
   let doc: unknown = source;
   if (typeof source === 'string') {
-    try {
-      doc = source.trimStart().startsWith('{') ? JSON.parse(source) : parseYaml(source, { maxAliasCount: 100, prettyErrors: false });
-    } catch (err) {
-      throw new ApiError('validation-failed', { detail: 'The definition is neither valid JSON nor valid YAML', errors: [{ pointer, detail: err instanceof Error ? err.message.split('\n')[0] ?? 'unparseable' : 'unparseable' }] });
+    const text = source.trim();
+    if (text.startsWith('{')) {
+      // The same strict reader as every JSON body: duplicate names, lone surrogates, NUL, depth.
+      const checked = checkStrictJson(text);
+      if (!checked.ok) throw invalid(`${pointer}${checked.pointer}`, `The definition is not strict JSON: ${checked.detail}`);
+      doc = JSON.parse(checked.text);
+    } else {
+      try {
+        // `uniqueKeys` (the default, said here because it matters) refuses a mapping with two equal keys.
+        doc = parseYaml(source, { maxAliasCount: 100, prettyErrors: false, uniqueKeys: true });
+      } catch (err) {
+        throw new ApiError('validation-failed', { detail: 'The definition is neither valid JSON nor valid YAML', errors: [{ pointer, detail: err instanceof Error ? err.message.split('\n')[0] ?? 'unparseable' : 'unparseable' }] });
+      }
     }
   }
+  const strict = checkStrictValue(doc);
+  if (!strict.ok) throw invalid(`${pointer}${strict.pointer}`, strict.detail);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalid(pointer, 'An OpenAPI document is an object');
   const d = doc as Record<string, unknown>;
   const isOas3 = typeof d['openapi'] === 'string' && /^3\.[01]\./.test(d['openapi']);

@@ -10,6 +10,7 @@ import { createApi, sealEndpointSecurity } from '../apis/create.ts';
 import { ApiSchema, CreateApiBody } from '../apis/schemas.ts';
 import { apiView, manageableApi } from '../apis/store.ts';
 import { generatedDocument, parseDefinition, storableDocument } from './parse.ts';
+import { requires } from '../../http/security.ts';
 
 /** Content types the import route accepts (the app's content-type guard reads this list too). */
 export const IMPORT_CONTENT_TYPES = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'];
@@ -23,7 +24,7 @@ export function openapiRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'post',
       path: '/apis/import',
       tags: ['Publisher: APIs'],
@@ -88,7 +89,7 @@ export function openapiRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/openapi',
       tags: ['Publisher: APIs'],
