@@ -16,6 +16,7 @@ import { issueAccessToken } from '../../oauth/access-token.ts';
 import { ownApplication } from './store.ts';
 import { requires } from '../../http/security.ts';
 import { nameText } from '../../http/fields.ts';
+import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, staleWrite, taggedJsonResponse, versionGuard } from '../../http/etag.ts';
 
 const tags = ['Devportal: applications'];
 const AppParam = z.object({ applicationId: z.string() });
@@ -82,8 +83,11 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications/{applicationId}', tags, summary: 'One of your applications', request: { params: AppParam }, responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
-    async (c) => c.json(view(await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId)), 200),
+    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications/{applicationId}', tags, summary: 'One of your applications', request: { params: AppParam }, responses: { 200: taggedJsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    async (c) => {
+      const body = view(await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId));
+      return c.json(body, 200, { etag: await entityTag(body) });
+    },
   );
 
   app.openapi(
@@ -93,25 +97,29 @@ export function applicationRoutes() {
       tags,
       summary: 'Rename an application, change its description or its application tier',
       description: 'A new application tier applies to access tokens issued from now on (each token carries the tier it was issued with, as in WSO2) and to API keys once gateway isolates re-read the key (at once where the gateway is told, within a minute everywhere).',
-      request: { params: AppParam, body: jsonBody(z.strictObject({ name: nameText(100).optional(), description: z.string().max(1000).optional(), throttlingPolicy: z.string().max(100).optional() }).openapi('UpdateApplicationRequest')) },
-      responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+      request: { params: AppParam, headers: IfMatchHeaders, body: jsonBody(z.strictObject({ name: nameText(100).optional(), description: z.string().max(1000).optional(), throttlingPolicy: z.string().max(100).optional() }).openapi('UpdateApplicationRequest')) },
+      responses: { 200: taggedJsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict', 'precondition-failed') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['apps:manage']);
       const db = c.var.db;
       const application = await ownApplication(db, principal, c.req.valid('param').applicationId);
+      assertIfMatch(c.req.header('if-match'), await entityTag(view(application)));
       const body = c.req.valid('json');
       if (body.throttlingPolicy !== undefined) await assertApplicationTier(db, body.throttlingPolicy);
       try {
-        const [rows] = await db.batch([
-          db.update(schema.applications).set({ ...body, updatedAt: Date.now() }).where(eq(schema.applications.id, application.id)).returning(),
+        const [, rows] = await db.batch([
+          versionGuard(db, schema.applications, schema.applications.id, schema.applications.updatedAt, application.id, application.updatedAt),
+          db.update(schema.applications).set({ ...body, updatedAt: nextVersion(application.updatedAt) }).where(eq(schema.applications.id, application.id)).returning(),
           auditEntry(db, principal, 'application.update', { type: 'application', id: application.id }, view(application), body),
         ]);
         const row = rows[0];
         if (row === undefined) throw new ApiError('not-found', { detail: 'No such application' });
         if (body.throttlingPolicy !== undefined && body.throttlingPolicy !== application.throttlingPolicy) await notifyApplication(c.env, application.id);
-        return c.json(view(row), 200);
+        const after = view(row);
+        return c.json(after, 200, { etag: await entityTag(after) });
       } catch (err) {
+        if (isStaleWrite(err)) throw staleWrite();
         if (/UNIQUE constraint failed: applications/.test(String(err))) throw new ApiError('conflict', { detail: `You already have an application named ${body.name ?? ''}`, errors: [{ pointer: '/name', detail: 'Taken' }] });
         throw err;
       }

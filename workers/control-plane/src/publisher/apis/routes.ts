@@ -12,6 +12,7 @@ import { ApiSchema, CreateApiBody, type ApiView } from './schemas.ts';
 import { apiView, manageableApi, manageableApiIds } from './store.ts';
 import { requires } from '../../http/security.ts';
 import { containsText } from '../../http/search.ts';
+import { entityTag, taggedJsonResponse } from '../../http/etag.ts';
 
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string().openapi({ param: { name: 'apiId', in: 'path' } }) });
@@ -26,13 +27,14 @@ export function apiRoutes() {
       tags,
       summary: 'Create an API',
       request: { body: jsonBody(CreateApiBody) },
-      responses: { 201: jsonResponse(ApiSchema, 'The API, in state CREATED'), ...problems('unauthorized', 'forbidden', 'conflict') },
+      responses: { 201: taggedJsonResponse(ApiSchema, 'The API, in state CREATED'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const body = c.req.valid('json');
       const row = await createApi(c.var.db, principal, body, body.openapi === undefined ? null : storableDocument(parseDefinition(body.openapi, '/openapi')), await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.endpoints));
-      return c.json(await apiView(c.var.db, row), 201);
+      const view = await apiView(c.var.db, row);
+      return c.json(view, 201, { etag: await entityTag(view) });
     },
   );
 
@@ -82,12 +84,13 @@ export function apiRoutes() {
       tags,
       summary: 'One API with its resources and endpoints',
       request: { params: ApiIdParam },
-      responses: { 200: jsonResponse(ApiSchema, 'The API'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: { 200: taggedJsonResponse(ApiSchema, 'The API'), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:view']);
       const api = await manageableApi(c.var.db, principal, c.req.valid('param').apiId);
-      return c.json(await apiView(c.var.db, api), 200);
+      const view = await apiView(c.var.db, api);
+      return c.json(view, 200, { etag: await entityTag(view) });
     },
   );
 
