@@ -45,16 +45,15 @@ export function parseDefinition(source: unknown, pointer = '/definition'): Impor
   const paths = d['paths'];
   if (typeof paths !== 'object' || paths === null) throw invalid(`${pointer}/paths`, 'The document has no paths');
   const info = (typeof d['info'] === 'object' && d['info'] !== null ? d['info'] : {}) as Record<string, unknown>;
-  const globalSecurity = d['security'];
+  const globalSecurity = securityOf(d['security'], `${pointer}/security`);
   const resources: ImportedDefinition['resources'] = [];
   for (const [path, item] of Object.entries(paths as Record<string, unknown>)) {
     if (!path.startsWith('/')) throw invalid(`${pointer}/paths`, `Path ${path} does not start with /`);
-    if (typeof item !== 'object' || item === null) continue;
+    if (!isRecord(item)) continue;
     for (const method of METHODS) {
-      const op = (item as Record<string, unknown>)[method];
-      if (typeof op !== 'object' || op === null) continue;
-      const security = (op as Record<string, unknown>)['security'] ?? globalSecurity;
-      const requirements = Array.isArray(security) ? (security as Array<Record<string, unknown>>) : null;
+      const op = item[method];
+      if (!isRecord(op)) continue;
+      const requirements = securityOf(op['security'], `${pointer}/paths/${escapePointer(path)}/${method}/security`) ?? globalSecurity;
       // `security: []` declares an operation open; otherwise the scopes of its requirements apply.
       const authType: AuthType = requirements !== null && requirements.length === 0 ? 'none' : 'oauth2_or_api_key';
       const scopes = [...new Set((requirements ?? []).flatMap((r) => Object.values(r).flatMap((v) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []))))];
@@ -79,6 +78,18 @@ export function storableDocument(imported: ImportedDefinition): Record<string, u
   const size = JSON.stringify(imported.document).length;
   if (size > MAX_STORED_DOCUMENT) throw new ApiError('payload-too-large', { detail: `The document is ${size} bytes once parsed; at most ${MAX_STORED_DOCUMENT} can be stored` });
   return imported.document;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** A `security` member (OpenAPI 3 §4.8.30, Swagger 2 the same): absent → null; else a list of requirement objects, or a 400 naming it. */
+function securityOf(value: unknown, pointer: string): Array<Record<string, unknown>> | null {
+  if (value === undefined) return null;
+  if (!Array.isArray(value)) throw invalid(pointer, 'security is a list of security requirement objects');
+  const bad = value.findIndex((r) => !isRecord(r));
+  if (bad >= 0) throw invalid(`${pointer}/${bad}`, 'A security requirement is an object');
+  return value as Array<Record<string, unknown>>;
 }
 
 function invalid(pointer: string, detail: string): ApiError {
