@@ -20,15 +20,6 @@ export function nameText(max: number) {
     .refine((s) => !INVISIBLE_OR_CONTROL.test(s), 'No control, line-separator or bidirectional-override characters');
 }
 
-/** Free text (descriptions): NFC as well, line breaks and tabs allowed, other control characters not. */
-export function freeText(max: number) {
-  return z
-    .string()
-    .normalize('NFC')
-    .max(max)
-    .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/.test(s), 'No control or bidirectional-override characters');
-}
-
 /**
  * An absolute http(s) URL. Parsed once, inside the check, so that input the URL parser refuses is a
  * validation issue on this field and never an exception thrown out of a later refinement (zod runs

@@ -77,7 +77,7 @@ function buildRouter(registry: OpenAPIRegistry, prefix: string): TrieRouter<Oper
       route,
       scopes: scopesOf(route),
       query: new Set(shapeKeys(route.request?.query)),
-      mediaTypes: route.request?.body === undefined ? ['application/json'] : Object.keys(route.request.body.content).flatMap((t) => (t === 'application/yaml' ? ['application/yaml', 'application/x-yaml', 'text/yaml'] : [t])),
+      mediaTypes: route.request?.body === undefined ? ['application/json'] : Object.keys(route.request.body.content),
     });
   }
   return router;

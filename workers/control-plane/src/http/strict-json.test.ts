@@ -93,4 +93,14 @@ describe('JSON bodies of the management APIs', () => {
     const deepYaml = 'openapi: 3.0.0\ninfo: {title: x, version: "1"}\npaths: {/a: {get: {}}}\nx: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n';
     expect((await raw(publisher, `/api/publisher/v1/apis/import?context=/d${Date.now()}`, deepYaml, 'application/yaml')).status).toBe(400);
   });
+
+  it('imports YAML under each media type the route declares, and refuses others with 415 before reading', async () => {
+    const publisher = await userWithRole('publisher');
+    const yaml = 'openapi: 3.0.0\ninfo: {title: y, version: "1"}\npaths:\n  /a: {get: {}}\n';
+    for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml']) {
+      const res = await raw(publisher, `/api/publisher/v1/apis/import?context=/t${Math.random().toString(36).slice(2, 8)}`, yaml, type);
+      expect(res.status, type).toBe(201);
+    }
+    expect((await raw(publisher, '/api/publisher/v1/apis/import?context=/t', yaml, 'text/plain')).status).toBe(415);
+  });
 });

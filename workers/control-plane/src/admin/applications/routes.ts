@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, inArray, like, or } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { KEY_TYPES } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';

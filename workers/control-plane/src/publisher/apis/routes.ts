@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, count, desc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { LIFECYCLE_STATES } from '../../../../shared/db/schema.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { schema } from '../../db.ts';
