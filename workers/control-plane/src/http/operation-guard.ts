@@ -92,7 +92,11 @@ export function scopesOf(route: Pick<RouteConfig, 'security'>): readonly Scope[]
   return listed.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
 }
 
+/** The member names of a query schema: a zod object, or one wrapped in a pipe (`.transform()`) or refinement. */
 function shapeKeys(schema: unknown): string[] {
-  if (typeof schema === 'object' && schema !== null && 'shape' in schema && typeof schema.shape === 'object' && schema.shape !== null) return Object.keys(schema.shape);
+  if (typeof schema !== 'object' || schema === null) return [];
+  if ('shape' in schema && typeof schema.shape === 'object' && schema.shape !== null) return Object.keys(schema.shape);
+  if ('in' in schema) return shapeKeys(schema.in);
+  if ('unwrap' in schema && typeof schema.unwrap === 'function') return shapeKeys((schema.unwrap as () => unknown).call(schema));
   return [];
 }

@@ -43,7 +43,7 @@ export const EndpointView = z
 
 export const ResourceInput = z.strictObject({
   method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS)),
-  path: z.string().regex(/^\/[^\s?#]*$/, 'A path template starts with / and has no query').max(500),
+  path: z.string().regex(/^\/[^\s?#\p{Cc}]*$/u, 'A path template starts with / and has no query, spaces or control characters').max(500),
   authType: z.enum(AUTH_TYPES).default('oauth2_or_api_key'),
   scopes: z.array(z.string().min(1).max(100)).max(20).default([]),
   throttlingPolicy: z.string().max(100).nullable().default(null),
