@@ -61,6 +61,7 @@ describe('ETag and If-Match', () => {
     const subscriber = await userWithRole('subscriber');
     const created = await call('POST', '/api/devportal/v1/applications', subscriber, { name: `etag app ${Date.now()}` });
     const path = `/api/devportal/v1/applications/${String(created.body['id'])}`;
+    expect((await call('GET', path, subscriber)).etag).toBe(created.etag);
     await lostUpdateCycle(subscriber, path, 'PATCH', (n) => ({ description: `edit ${n}` }));
     await concurrentWrites(subscriber, path, 'PATCH', (n) => ({ description: `race ${n}` }));
   });
@@ -71,6 +72,7 @@ describe('ETag and If-Match', () => {
     const created = await call('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'application', name, limit: 10 });
     expect(created.status).toBe(201);
     const path = `/api/admin/v1/throttling-policies/${String(created.body['id'])}`;
+    expect((await call('GET', path, admin)).etag).toBe(created.etag);
     await lostUpdateCycle(admin, path, 'PUT', (n) => ({ kind: 'application', name, limit: 10 + n }));
     await concurrentWrites(admin, path, 'PUT', (n) => ({ kind: 'application', name, limit: 100 + n }));
   });
@@ -83,6 +85,7 @@ describe('ETag and If-Match', () => {
     const sub = await call('POST', '/api/devportal/v1/subscriptions', subscriber, { applicationId: application.body['id'], apiId, tier: 'Gold' });
     expect(sub.status).toBe(201);
     const path = `/api/devportal/v1/subscriptions/${String(sub.body['id'])}`;
+    expect((await call('GET', path, subscriber)).etag).toBe(sub.etag);
     await lostUpdateCycle(subscriber, path, 'PATCH', (n) => ({ tier: n % 2 === 0 ? 'Gold' : 'Bronze' }));
   });
 

@@ -82,6 +82,24 @@ describe('the auth matrix over every operation of /api/openapi.json', () => {
     expect(catalog.status).toBe(200);
   });
 
+  it('has every operation declare who may call it, so that a scope is refused before validation', async () => {
+    const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Document;
+    const undeclared = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).filter(([, op]) => op.security === undefined).map(([method]) => `${method.toUpperCase()} ${path}`));
+    // Being changed elsewhere when the guard came in: they get the signed-in default and check their
+    // scope in the handler, after validation. Declare `security: requires(…)` there and empty this list.
+    expect(undeclared.sort()).toEqual(
+      [
+        'DELETE /api/admin/v1/blocking-conditions/{conditionId}',
+        'DELETE /api/devportal/v1/applications/{applicationId}/api-keys/{keyId}',
+        'GET /api/admin/v1/blocking-conditions',
+        'GET /api/devportal/v1/applications/{applicationId}/api-keys',
+        'PATCH /api/admin/v1/blocking-conditions/{conditionId}',
+        'POST /api/admin/v1/blocking-conditions',
+        'POST /api/devportal/v1/applications/{applicationId}/api-keys',
+      ].sort(),
+    );
+  });
+
   it('documents the management security schemes and a signed-in default', async () => {
     const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Document & { components: { securitySchemes: Record<string, unknown> } };
     expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(['managementToken', 'session']));

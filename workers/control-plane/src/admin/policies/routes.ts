@@ -124,7 +124,7 @@ export function policyRoutes() {
       tags,
       summary: 'Create a throttling policy',
       request: { body: jsonBody(PolicyBody) },
-      responses: { 201: jsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'conflict') },
+      responses: { 201: taggedJsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:policies']);
@@ -142,7 +142,8 @@ export function policyRoutes() {
         const row = rows[0];
         if (row === undefined) throw new ApiError('internal');
         if (body.kind !== 'subscription') await republishAll(c.env, db);
-        return c.json(view(row), 201);
+        const created = view(row);
+        return c.json(created, 201, { etag: await entityTag(created) });
       } catch (err) {
         if (/UNIQUE constraint failed: throttling_policies/.test(String(err))) {
           throw new ApiError('conflict', { detail: `A ${body.kind} policy named ${body.name} exists`, errors: [{ pointer: '/name', detail: 'Taken for this kind' }] });

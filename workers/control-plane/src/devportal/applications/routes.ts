@@ -47,7 +47,7 @@ export function applicationRoutes() {
       tags,
       summary: 'Create an application',
       request: { body: jsonBody(z.strictObject({ name: nameText(100), description: z.string().max(1000).default(''), throttlingPolicy: z.string().max(100).default('Unlimited') }).openapi('CreateApplicationRequest')) },
-      responses: { 201: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'conflict') },
+      responses: { 201: taggedJsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['apps:manage']);
@@ -65,7 +65,8 @@ export function applicationRoutes() {
         ]);
         const row = rows[0];
         if (row === undefined) throw new ApiError('internal');
-        return c.json(view(row), 201);
+        const created = view(row);
+        return c.json(created, 201, { etag: await entityTag(created) });
       } catch (err) {
         if (/UNIQUE constraint failed: applications/.test(String(err))) throw new ApiError('conflict', { detail: `You already have an application named ${body.name}`, errors: [{ pointer: '/name', detail: 'Taken' }] });
         throw err;

@@ -62,7 +62,7 @@ export function subscriptionRoutes() {
       tags,
       summary: 'Subscribe an application to an API on one of its tiers',
       request: { body: jsonBody(z.strictObject({ applicationId: z.string(), apiId: z.string(), tier: z.string().min(1).max(100) }).openapi('CreateSubscriptionRequest')) },
-      responses: { 201: jsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+      responses: { 201: taggedJsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['subscriptions:manage']);
@@ -89,7 +89,8 @@ export function subscriptionRoutes() {
         throw err;
       }
       await syncSubscription(c.env, db, application.id, api.id);
-      return c.json(await subscriptionView(db, id), 201);
+      const created = await subscriptionView(db, id);
+      return c.json(created, 201, { etag: await entityTag(created) });
     },
   );
 
