@@ -33,7 +33,7 @@ describe('names under Unicode', () => {
 
   it('refuses control, line-separator and bidi-override characters in names', async () => {
     const subscriber = await userWithRole('subscriber');
-    for (const name of ['a\u0007b', 'a\u2028b', 'evil\u202Egnp.exe', 'a\u0085b']) {
+    for (const name of ['a\u0007b', 'a\u2028b', 'evil\u202Egnp.exe', 'a\u0085b', 'a\u200Bb', 'a\u00ADb']) {
       const res = await api<ProblemBody>('POST', '/api/devportal/v1/applications', subscriber, { name });
       expect(res.status, JSON.stringify(name)).toBe(400);
       expect(res.body.errors?.[0]?.pointer).toBe('/name');

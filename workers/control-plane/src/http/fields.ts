@@ -1,8 +1,10 @@
 import { z } from '@hono/zod-openapi';
 
-// C0/C1 controls and DEL, the Unicode line/paragraph separators, and the bidirectional overrides
-// and isolates that make a name display as something else (CVE-2021-42574, "Trojan Source").
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+// C0/C1 controls and DEL, the Unicode line/paragraph separators, the bidirectional overrides and
+// isolates that make a name display as something else (CVE-2021-42574, "Trojan Source"), and the
+// invisible ones that make two names look the same (zero-width space, word joiners, BOM, soft
+// hyphen). ZWJ / ZWNJ stay: scripts such as Persian and Devanagari need them.
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069\u200B\u2060-\u2064\uFEFF\u00AD]/u;
 
 /**
  * A name people tell apart (an API, an application, a document, a policy's display name, …): one
@@ -17,7 +19,7 @@ export function nameText(max: number) {
     .trim()
     .min(1)
     .max(max)
-    .refine((s) => !INVISIBLE_OR_CONTROL.test(s), 'No control, line-separator or bidirectional-override characters');
+    .refine((s) => !INVISIBLE_OR_CONTROL.test(s), 'No control, line-separator, bidirectional-override or invisible characters');
 }
 
 /**

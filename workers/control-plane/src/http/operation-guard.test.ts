@@ -144,6 +144,13 @@ describe('unknown query parameters', () => {
     expect(res.body.errors?.[0]?.pointer).toBe('#query/fields');
   });
 
+  it('refuses a declared parameter given twice rather than picking one', async () => {
+    const publisher = await userWithRole('publisher');
+    const res = await api<ProblemBody>('GET', '/api/publisher/v1/apis?limit=1&limit=100', publisher);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.pointer).toBe('#query/limit');
+  });
+
   it('still accepts the declared ones', async () => {
     const admin = await userWithRole('admin');
     expect((await api('GET', '/api/admin/v1/applications?query=x&limit=5', admin)).status).toBe(200);

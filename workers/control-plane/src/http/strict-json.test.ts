@@ -14,16 +14,19 @@ describe('the strict JSON reader', () => {
     for (const text of ['{}', '[]', '0', '-1.5e+3', '"a\\u00e9\\ud83d\\ude00\\n"', '{"a":[1,{"b":null}],"c":true,"d":false}', ' \t\r\n{"a" : 1 } ', '{"a":{"a":1}}', '[{"a":1},{"a":2}]']) {
       expect(checkStrictJson(text), text).toEqual({ ok: true, text });
     }
+    expect(checkStrictJson('"\\ufffd\\uD83D\\uDE00 \u00e9"').ok).toBe(true);
   });
 
   it('refuses a duplicate member name and points at it', () => {
     expect(checkStrictJson('{"name":"a","name":"b"}')).toMatchObject({ ok: false, pointer: '/name' });
     expect(checkStrictJson('{"a":{"b/c":1,"b\\/c":2}}')).toMatchObject({ ok: false, pointer: '/a/b~1c' });
     expect(checkStrictJson('{"list":[{"x":1,"x":1}]}')).toMatchObject({ ok: false, pointer: '/list/0/x' });
+    // The same name spelled with an escape is the same name.
+    expect(checkStrictJson('{"name":"a","n\\u0061me":"b"}')).toMatchObject({ ok: false, pointer: '/name' });
   });
 
   it('refuses a byte-order mark, lone surrogates, NUL and raw control characters', () => {
-    for (const text of ['\ufeff{}', '{"a":"\\ud800"}', '{"a":"\\udc00x"}', '{"a":"\\ud800\\u0041"}', '{"a":"\ud800"}', '{"a":"\\u0000"}', '{"\\u0000":1}', '{"a":"x\u0001"}']) {
+    for (const text of ['\ufeff{}', '{"a":"\\ud800"}', '{"a":"\\udc00x"}', '{"a":"\\ud800\\u0041"}', '{"a":"\ud800"}', '{"a":"\\u0000"}', '{"\\u0000":1}', '{"a":"x\u0001"}', '{"a":"\\uffff"}', '{"a":"\ufdd0"}', '{"a":"\\udbff\\udfff"}']) {
       expect(checkStrictJson(text).ok, JSON.stringify(text)).toBe(false);
     }
   });
@@ -69,6 +72,17 @@ describe('JSON bodies of the management APIs', () => {
     expect(list.body.list).toEqual([]);
   });
 
+  it('refuses __proto__ and numbers beyond a double as fields, not as a 500', async () => {
+    const subscriber = await userWithRole('subscriber');
+    const proto = await raw(subscriber, '/api/devportal/v1/applications', '{"__proto__":{"status":"APPROVED"},"name":"proto"}');
+    expect(proto.status).toBe(400);
+    expect(proto.body.errors?.[0]?.pointer).toBe('/__proto__');
+    const admin = await userWithRole('admin');
+    const huge = await raw(admin, '/api/admin/v1/throttling-policies', `{"kind":"application","name":"Huge${Date.now()}","limit":1e999}`);
+    expect(huge.status).toBe(400);
+    expect(huge.body.errors?.[0]?.pointer).toBe('/limit');
+  });
+
   it('answers a 10,000-deep import definition with 400 naming where, not 500', async () => {
     const publisher = await userWithRole('publisher');
     const deep = '{"a":'.repeat(10_000) + 'null' + '}'.repeat(10_000);
@@ -90,6 +104,8 @@ describe('JSON bodies of the management APIs', () => {
     const res = await raw(publisher, `/api/publisher/v1/apis/import?context=/s${Date.now()}`, surrogate, 'application/yaml');
     expect(res.status).toBe(400);
     expect(res.body.errors?.[0]?.pointer).toBe('/definition/info/title');
+    const nonchar = await raw(publisher, `/api/publisher/v1/apis/import?context=/n${Date.now()}`, surrogate.replace('\\ud800', '\\uffff'), 'application/yaml');
+    expect(nonchar.status).toBe(400);
     const deepYaml = 'openapi: 3.0.0\ninfo: {title: x, version: "1"}\npaths: {/a: {get: {}}}\nx: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n';
     expect((await raw(publisher, `/api/publisher/v1/apis/import?context=/d${Date.now()}`, deepYaml, 'application/yaml')).status).toBe(400);
   });

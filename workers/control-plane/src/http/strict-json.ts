@@ -46,9 +46,14 @@ class Refusal {
   }
 }
 
+const NONCHARACTER = 'A string may not contain a Unicode noncharacter (RFC 7493 §2.1)';
+/** U+FDD0..U+FDEF and the last two code points of every plane (Unicode §23.7). */
+const isNoncharacter = (cp: number): boolean => (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe;
+
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s);
+const NONCHARACTERS = new RegExp(`[\\u{FDD0}-\\u{FDEF}${Array.from({ length: 17 }, (_, plane) => `\\u{${(plane * 0x10000 + 0xfffe).toString(16)}}\\u{${(plane * 0x10000 + 0xffff).toString(16)}}`).join('')}]`, 'u');
+const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s) && !NONCHARACTERS.test(s);
 
 /** Checks that `text` is one strict JSON value; on success `JSON.parse(text)` reads exactly what was checked. */
 export function checkStrictJson(text: string, options: StrictJsonOptions = {}): StrictJsonResult {
@@ -85,10 +90,12 @@ export function checkStrictJson(text: string, options: StrictJsonOptions = {}): 
       if (ch >= 0xd800 && ch <= 0xdbff) {
         const next = text.charCodeAt(i + 1);
         if (!(next >= 0xdc00 && next <= 0xdfff)) fail('A string may not contain a lone surrogate (RFC 7493 §2.1)');
+        if (isNoncharacter(0x10000 + ((ch - 0xd800) << 10) + (next - 0xdc00))) fail(NONCHARACTER);
         i += 2;
         continue;
       }
       if (ch >= 0xdc00 && ch <= 0xdfff) fail('A string may not contain a lone surrogate (RFC 7493 §2.1)');
+      if (isNoncharacter(ch)) fail(NONCHARACTER);
       if (ch !== 0x5c) {
         i++;
         continue;
@@ -112,11 +119,13 @@ export function checkStrictJson(text: string, options: StrictJsonOptions = {}): 
           if (unit >= 0xd800 && unit <= 0xdbff) {
             const low = text.startsWith('\\u', i) ? hex4(i + 2) : -1;
             if (!(low >= 0xdc00 && low <= 0xdfff)) fail('A string may not contain a lone surrogate (RFC 7493 §2.1)');
+            if (isNoncharacter(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00))) fail(NONCHARACTER);
             i += 6;
             out += String.fromCharCode(unit, low);
           } else if (unit >= 0xdc00 && unit <= 0xdfff) {
             fail('A string may not contain a lone surrogate (RFC 7493 §2.1)');
           } else {
+            if (isNoncharacter(unit)) fail(NONCHARACTER);
             out += String.fromCharCode(unit);
           }
           break;
@@ -222,7 +231,7 @@ export function checkStrictValue(root: unknown, options: StrictJsonOptions = {})
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { value, depth, pointer } = item;
     if (typeof value === 'string') {
-      if (!wellFormed(value)) return { ok: false, pointer, detail: 'A string may not contain a lone surrogate (RFC 7493 §2.1)' };
+      if (!wellFormed(value)) return { ok: false, pointer, detail: 'A string may not contain a lone surrogate or a noncharacter (RFC 7493 §2.1)' };
       if (value.includes('\u0000')) return { ok: false, pointer, detail: 'A string may not contain U+0000' };
       continue;
     }
