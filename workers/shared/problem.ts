@@ -38,6 +38,7 @@ export const PROBLEMS = {
   conflict: { status: 409, title: 'Conflict' },
   'illegal-transition': { status: 409, title: 'Illegal lifecycle transition' },
   'in-use': { status: 409, title: 'Resource in use' },
+  'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   /** RFC 6585 §5: a header (or all of them together) above the gateway's documented cap. */
@@ -136,6 +137,7 @@ export function toApiError(err: unknown, log: (message: string, cause: unknown) 
     if (err.status === 413) return new ApiError('payload-too-large');
     if (err.status === 404) return new ApiError('not-found');
     if (err.status === 401) return new ApiError('unauthorized');
+    if (err.status === 415) return new ApiError('unsupported-media-type');
     if (err.status === 400) {
       return /json/i.test(String((err as { message?: unknown }).message))
         ? new ApiError('malformed-json', { detail: 'The request body is not valid JSON' })

@@ -11,8 +11,10 @@ import { OAuthError, oauthErrorResponse } from './oauth/errors.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { publisherRoutes } from './publisher/routes.ts';
 import { createDb } from './db.ts';
-import { DEFAULT_BODY_LIMIT, IMPORT_BODY_LIMIT, limitBody, requireContentType } from './http/guards.ts';
-import { IMPORT_CONTENT_TYPES, IMPORT_PATH } from './publisher/openapi/routes.ts';
+import { DEFAULT_BODY_LIMIT, IMPORT_BODY_LIMIT, limitBody } from './http/guards.ts';
+import { operationGuard } from './http/operation-guard.ts';
+import { IMPORT_PATH } from './publisher/openapi/routes.ts';
+import { PUBLIC, SECURITY_SCHEMES, requires } from './http/security.ts';
 import { jsonResponse } from './http/openapi.ts';
 import { validationHook } from './http/validation.ts';
 import type { AppEnv } from './types.ts';
@@ -46,6 +48,7 @@ export function createControlPlaneApp() {
     createRoute({
       method: 'get',
       path: '/health',
+      security: PUBLIC,
       tags: ['Health'],
       summary: 'Liveness and database reachability',
       responses: { 200: jsonResponse(z.object({ status: z.literal('ok'), service: z.string(), database: z.literal('ok') }), 'Healthy') },
@@ -59,18 +62,15 @@ export function createControlPlaneApp() {
   // OpenAPI imports may be several MB and YAML; every other route takes at most 1 MB of JSON.
   const importLimit = limitBody(IMPORT_BODY_LIMIT);
   const defaultLimit = limitBody(DEFAULT_BODY_LIMIT);
-  const importTypes = requireContentType(IMPORT_CONTENT_TYPES);
-  const jsonOnly = requireContentType();
   // The origin of a cookie-authenticated write is checked first: a cross-site write is refused as
   // such (403), before its size or media type could answer anything else.
   app.use('/api/*', sameOriginWrites());
-  app.use('/api/*', async function bodyGuards(c, next) {
-    const isImport = c.req.path === IMPORT_PATH;
-    await (isImport ? importLimit : defaultLimit)(c, async () => {
-      await (isImport ? importTypes : jsonOnly)(c, next);
-    });
+  app.use('/api/*', async function bodyLimits(c, next) {
+    await (c.req.path === IMPORT_PATH ? importLimit : defaultLimit)(c, next);
   });
   app.use('/api/*', authenticate());
+  // Before every route's validators: who may call, media type, unknown query parameters, strict JSON.
+  app.use('/api/*', operationGuard(() => app.openAPIRegistry, '/api/'));
   app.route('/api/auth', authRoutes());
   app.route('/api/publisher/v1', publisherRoutes());
   app.route('/api/admin/v1', adminRoutes());
@@ -83,9 +83,12 @@ export function createControlPlaneApp() {
   app.route('/api/admin/v1/alerts', alertRoutes('admin'));
   app.route('/', oauthRoutes());
 
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
   app.doc31('/api/openapi.json', (c) => ({
     openapi: '3.1.0',
     info: OPENAPI_INFO,
+    // What an operation without its own `security` needs: a signed-in caller (the guard's default).
+    security: requires(),
     servers: [{ url: new URL(c.req.url).origin }],
   }));
 

@@ -15,6 +15,7 @@ import type { AppEnv } from '../types.ts';
 import { ALERT_COOLDOWN_MS, METRIC_LIMITS, METRICS, type Metric } from './metrics.ts';
 import { allowsPrivateWebhooks, targetFor, visibleRule, visibleRules, type AlertRuleRow, type ScopeType } from './store.ts';
 import { WEBHOOK_URL_MAX, webhookUrlRefusal, webhookUrlSyntaxError } from './webhook-url.ts';
+import { requires } from '../http/security.ts';
 
 const tags = ['Alerts'];
 const WRITE: Record<Audience, Scope> = { devportal: 'subscriptions:manage', publisher: 'api:create', admin: 'admin:settings' };
@@ -85,7 +86,7 @@ export function alertRoutes(audience: Audience) {
   const AlertIdParam = z.object({ alertId: z.string() });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/', tags, summary: 'Alert rules', responses: { 200: jsonResponse(z.object({ list: z.array(AlertRuleSchema) }), 'Rules, with when each last fired'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires(READ_SCOPE[audience]), method: 'get', path: '/', tags, summary: 'Alert rules', responses: { 200: jsonResponse(z.object({ list: z.array(AlertRuleSchema) }), 'Rules, with when each last fired'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, [READ_SCOPE[audience]]);
       const visible = await visibleRules(c.var.db, audience, principal);
@@ -96,7 +97,7 @@ export function alertRoutes(audience: Audience) {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(WRITE[audience]),
       method: 'post',
       path: '/',
       tags,
@@ -126,7 +127,7 @@ export function alertRoutes(audience: Audience) {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(READ_SCOPE[audience]),
       method: 'get',
       path: '/events',
       tags,
@@ -149,7 +150,7 @@ export function alertRoutes(audience: Audience) {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(WRITE[audience]),
       method: 'patch',
       path: '/{alertId}',
       tags,
@@ -178,7 +179,7 @@ export function alertRoutes(audience: Audience) {
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/{alertId}', tags, summary: 'Delete an alert rule', request: { params: AlertIdParam }, responses: { 204: { description: 'Deleted, with its events' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires(WRITE[audience]), method: 'delete', path: '/{alertId}', tags, summary: 'Delete an alert rule', request: { params: AlertIdParam }, responses: { 204: { description: 'Deleted, with its events' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, [WRITE[audience]]);
       const db = c.var.db;

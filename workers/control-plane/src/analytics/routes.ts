@@ -9,6 +9,7 @@ import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { errorsToCsv, queryErrors } from './errors.ts';
 import { queryUsage, toCsv, type UsageFilter } from './query.ts';
+import { requires } from '../http/security.ts';
 
 export const UsageQuery = z.object({
   apiId: z.string().optional(),
@@ -81,7 +82,7 @@ async function window(db: AppEnv['Variables']['db'], audience: Audience, caller:
 export function usageRoutes(audience: Audience) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(READ_SCOPE[audience]),
       method: 'get',
       path: '/',
       tags: ['Analytics'],
@@ -98,7 +99,7 @@ export function usageRoutes(audience: Audience) {
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(READ_SCOPE[audience]),
       method: 'get',
       path: '/errors',
       tags: ['Analytics'],
@@ -115,7 +116,7 @@ export function usageRoutes(audience: Audience) {
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(READ_SCOPE[audience]),
       method: 'get',
       path: '/top-consumers',
       tags: ['Analytics'],

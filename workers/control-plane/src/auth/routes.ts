@@ -14,6 +14,7 @@ import { principalOf } from './middleware.ts';
 import { ROLE_SCOPES } from './scopes.ts';
 import { BootstrapBody, ChangePasswordBody, CreateTokenBody, CreatedTokenSchema, LoginBody, ManagementTokenSchema, UpdateMeBody, UserSchema, toUser } from './schemas.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, createSession, deleteSession, sessionCookie } from './session.ts';
+import { PUBLIC, requires } from '../http/security.ts';
 
 const tags = ['Authentication'];
 
@@ -23,7 +24,7 @@ export function authRoutes() {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/bootstrap',
+      path: '/bootstrap', security: PUBLIC,
       tags,
       summary: 'Create the first admin (only while no user exists)',
       request: { headers: z.object({ 'x-bootstrap-token': z.string().min(1) }), body: jsonBody(BootstrapBody) },
@@ -51,7 +52,7 @@ export function authRoutes() {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/login',
+      path: '/login', security: PUBLIC,
       tags,
       summary: 'Sign in to the portal; sets an HttpOnly session cookie',
       request: { body: jsonBody(LoginBody) },
@@ -74,7 +75,7 @@ export function authRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/logout', tags, summary: 'End the portal session', responses: { 204: { description: 'Signed out' } } }),
+    createRoute({ method: 'post', path: '/logout', security: PUBLIC, tags, summary: 'End the portal session', responses: { 204: { description: 'Signed out' } } }),
     async (c) => {
       const token = getCookie(c, SESSION_COOKIE);
       if (token !== undefined) await deleteSession(c.var.db, token);
@@ -84,7 +85,7 @@ export function authRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'get',
       path: '/me',
       tags,
@@ -100,7 +101,7 @@ export function authRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'patch',
       path: '/me',
       tags,
@@ -125,7 +126,7 @@ export function authRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'post',
       path: '/me/password',
       tags,
@@ -157,7 +158,7 @@ export function authRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'post',
       path: '/tokens',
       tags,
@@ -188,7 +189,7 @@ export function authRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'get',
       path: '/tokens',
       tags,
@@ -203,7 +204,7 @@ export function authRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'delete',
       path: '/tokens/{tokenId}',
       tags,

@@ -1,8 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../../shared/db/schema.ts';
 import { SCOPES } from './scopes.ts';
+import { nameText } from '../http/fields.ts';
 
-export const Email = z.string().trim().toLowerCase().email().max(254);
+// NFC before lower-casing, so canonically equivalent spellings of one address are one account.
+export const Email = z.string().normalize('NFC').trim().toLowerCase().email().max(254);
 export const Password = z.string().min(12, 'Use at least 12 characters').max(256);
 
 export const UserSchema = z
@@ -17,14 +19,14 @@ export const UserSchema = z
   .openapi('User');
 
 export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(256) }).openapi('LoginRequest');
-export const BootstrapBody = z.strictObject({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100) }).openapi('BootstrapRequest');
+export const BootstrapBody = z.strictObject({ email: Email, password: Password, displayName: nameText(100) }).openapi('BootstrapRequest');
 
-export const UpdateMeBody = z.strictObject({ displayName: z.string().trim().min(1).max(100) }).openapi('UpdateAccountRequest');
+export const UpdateMeBody = z.strictObject({ displayName: nameText(100) }).openapi('UpdateAccountRequest');
 export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: Password }).openapi('ChangePasswordRequest');
 
 export const CreateTokenBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100),
+    name: nameText(100),
     scopes: z.array(z.enum(SCOPES)).min(1),
     expiresInDays: z.number().int().min(1).max(365).optional(),
   })

@@ -16,6 +16,7 @@ import { jsonBody, jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
 import { manageableApi } from '../publisher/apis/store.ts';
 import type { AppEnv } from '../types.ts';
+import { OPTIONALLY_SIGNED_IN, requires } from '../http/security.ts';
 
 const ApiParam = z.object({ apiId: z.string() });
 const RatingSchema = z
@@ -52,7 +53,7 @@ export function devportalFeedbackRoutes() {
   const tags = ['Devportal: feedback'];
 
   app.openapi(
-    createRoute({ method: 'get', path: '/apis/{apiId}/ratings', tags, summary: 'Ratings and comments of an API of the catalog', request: { params: ApiParam }, responses: { 200: jsonResponse(RatingsSchema, 'Visible ratings and their average'), ...problems('not-found') } }),
+    createRoute({ security: OPTIONALLY_SIGNED_IN, method: 'get', path: '/apis/{apiId}/ratings', tags, summary: 'Ratings and comments of an API of the catalog', request: { params: ApiParam }, responses: { 200: jsonResponse(RatingsSchema, 'Visible ratings and their average'), ...problems('not-found') } }),
     async (c) => {
       const api = await catalogApi(c.var.db, c.req.valid('param').apiId, c.var.principal);
       return c.json(await ratingsOf(c.var.db, api.id, { includeHidden: false, authorEmail: false }), 200);
@@ -60,7 +61,7 @@ export function devportalFeedbackRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'put',
       path: '/apis/{apiId}/ratings/mine',
       tags,
@@ -89,7 +90,7 @@ export function devportalFeedbackRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/apis/{apiId}/ratings/mine', tags, summary: 'Withdraw your rating', request: { params: ApiParam }, responses: { 204: { description: 'Withdrawn' }, ...problems('unauthorized', 'not-found') } }),
+    createRoute({ security: requires(), method: 'delete', path: '/apis/{apiId}/ratings/mine', tags, summary: 'Withdraw your rating', request: { params: ApiParam }, responses: { 204: { description: 'Withdrawn' }, ...problems('unauthorized', 'not-found') } }),
     async (c) => {
       const principal = principalOf(c.var.principal);
       const db = c.var.db;
@@ -108,7 +109,7 @@ export function publisherFeedbackRoutes() {
   const tags = ['Publisher: feedback'];
 
   app.openapi(
-    createRoute({ method: 'get', path: '/apis/{apiId}/ratings', tags, summary: 'Every rating of your API, hidden ones included, with authors', request: { params: ApiParam }, responses: { 200: jsonResponse(RatingsSchema, 'Ratings'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('api:view'), method: 'get', path: '/apis/{apiId}/ratings', tags, summary: 'Every rating of your API, hidden ones included, with authors', request: { params: ApiParam }, responses: { 200: jsonResponse(RatingsSchema, 'Ratings'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
       return c.json(await ratingsOf(c.var.db, api.id, { includeHidden: true, authorEmail: true }), 200);
@@ -116,7 +117,7 @@ export function publisherFeedbackRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:publish'),
       method: 'patch',
       path: '/apis/{apiId}/ratings/{ratingId}',
       tags,

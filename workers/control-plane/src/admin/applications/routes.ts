@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, inArray, like, or } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { KEY_TYPES } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
@@ -8,6 +8,8 @@ import { schema } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
+import { containsText } from '../../http/search.ts';
 
 const tags = ['Admin: applications'];
 
@@ -36,7 +38,7 @@ export const AdminApplicationSchema = z
 export function adminApplicationRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:settings'),
       method: 'get',
       path: '/applications',
       tags,
@@ -54,7 +56,7 @@ export function adminApplicationRoutes() {
         .select({ id: a.id, name: a.name, owner: schema.users.email, status: a.status, throttlingPolicy: a.throttlingPolicy })
         .from(a)
         .innerJoin(schema.users, eq(schema.users.id, a.ownerId))
-        .where(text === '' ? undefined : or(like(a.name, `%${text}%`), like(schema.users.email, `%${text}%`)))
+        .where(text === '' ? undefined : containsText(text, a.name, schema.users.email))
         .orderBy(desc(a.createdAt))
         .limit(q.limit);
       const k = schema.applicationKeys;
@@ -64,7 +66,7 @@ export function adminApplicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:settings'),
       method: 'put',
       path: '/applications/{applicationId}/keys/{keyType}/password-grant',
       tags,
@@ -89,7 +91,7 @@ export function adminApplicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:settings'),
       method: 'put',
       path: '/applications/{applicationId}/keys/{keyType}/introspection',
       tags,

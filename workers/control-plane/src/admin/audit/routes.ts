@@ -5,6 +5,7 @@ import { schema } from '../../db.ts';
 import { PagingQuery, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
 
 export const EntrySchema = z
   .object({ id: z.string(), actorId: z.string().nullable(), actorEmail: z.string().nullable(), action: z.string(), entityType: z.string(), entityId: z.string(), before: z.unknown(), after: z.unknown(), createdAt: z.number().int() })
@@ -14,7 +15,7 @@ export const EntrySchema = z
 export function auditRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:audit'),
       method: 'get',
       path: '/audit-log',
       tags: ['Admin: audit log'],

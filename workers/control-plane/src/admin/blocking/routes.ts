@@ -1,3 +1,4 @@
+import { requires } from '../../http/security.ts';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, or } from 'drizzle-orm';
 import { newId } from '../../../../shared/ids.ts';
@@ -66,7 +67,7 @@ async function resolveValue(db: Database, type: (typeof TYPES)[number], raw: str
 export function blockingRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({ method: 'get', path: '/blocking-conditions', tags, summary: 'Blocking conditions', responses: { 200: jsonResponse(z.object({ list: z.array(ConditionSchema) }), 'Conditions'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires('admin:blocking'), method: 'get', path: '/blocking-conditions', tags, summary: 'Blocking conditions', responses: { 200: jsonResponse(z.object({ list: z.array(ConditionSchema) }), 'Conditions'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       principalOf(c.var.principal, ['admin:blocking']);
       const rows = await c.var.db.select().from(schema.blockingConditions).orderBy(desc(schema.blockingConditions.createdAt));
@@ -74,7 +75,7 @@ export function blockingRoutes() {
     },
   );
   app.openapi(
-    createRoute({ method: 'post', path: '/blocking-conditions', tags, summary: 'Add a blocking condition', request: { body: jsonBody(CreateBody) }, responses: { 201: jsonResponse(ConditionSchema, 'The condition'), ...problems('unauthorized', 'forbidden', 'validation-failed') } }),
+    createRoute({ security: requires('admin:blocking'), method: 'post', path: '/blocking-conditions', tags, summary: 'Add a blocking condition', request: { body: jsonBody(CreateBody) }, responses: { 201: jsonResponse(ConditionSchema, 'The condition'), ...problems('unauthorized', 'forbidden', 'validation-failed') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:blocking']);
       const input = c.req.valid('json');
@@ -89,7 +90,7 @@ export function blockingRoutes() {
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:blocking'),
       method: 'patch',
       path: '/blocking-conditions/{conditionId}',
       tags,
@@ -110,7 +111,7 @@ export function blockingRoutes() {
     },
   );
   app.openapi(
-    createRoute({ method: 'delete', path: '/blocking-conditions/{conditionId}', tags, summary: 'Remove a blocking condition', request: { params: z.object({ conditionId: z.string() }) }, responses: { 204: { description: 'Removed' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('admin:blocking'), method: 'delete', path: '/blocking-conditions/{conditionId}', tags, summary: 'Remove a blocking condition', request: { params: z.object({ conditionId: z.string() }) }, responses: { 204: { description: 'Removed' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:blocking']);
       const db = c.var.db;

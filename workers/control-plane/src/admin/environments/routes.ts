@@ -11,13 +11,15 @@ import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
 
 const tags = ['Admin: gateway environments'];
 export const EnvironmentSchema = z
   .object({ id: z.string(), name: z.string(), displayName: z.string(), type: z.string(), visibleRoles: z.array(z.string()), hostname: z.string().nullable(), allowPrivateBackends: z.boolean(), createdAt: z.number().int() })
   .openapi('GatewayEnvironment');
 const Fields = {
-  displayName: z.string().trim().min(1).max(100),
+  displayName: nameText(100),
   type: z.enum(['production', 'sandbox', 'hybrid']),
   visibleRoles: z.array(z.enum(ROLES)).max(ROLES.length).openapi({ description: 'Roles that see this environment and may deploy to it; empty: every role' }),
   // type: production / sandbox environments serve that key type's calls only (403 for the other).
@@ -39,7 +41,7 @@ export function environmentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/environments', tags, summary: 'Gateway environments', responses: { 200: jsonResponse(z.object({ list: z.array(EnvironmentSchema) }), 'Environments'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires(), method: 'get', path: '/environments', tags, summary: 'Gateway environments', responses: { 200: jsonResponse(z.object({ list: z.array(EnvironmentSchema) }), 'Environments'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       const principal = principalOf(c.var.principal);
       if (!principal.scopes.has('admin:environments') && !principal.scopes.has('api:deploy')) throw new ApiError('forbidden', { detail: 'Missing scope: admin:environments' });
@@ -49,7 +51,7 @@ export function environmentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:environments'),
       method: 'post',
       path: '/environments',
       tags,
@@ -76,7 +78,7 @@ export function environmentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:environments'),
       method: 'patch',
       path: '/environments/{environmentId}',
       tags,

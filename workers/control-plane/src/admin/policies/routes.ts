@@ -11,6 +11,9 @@ import { enqueueTierFanout, restartTierFanout } from '../../gateway-sync/tier-fa
 import { IpOrCidr, jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
+import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, staleWrite, taggedJsonResponse, versionGuard } from '../../http/etag.ts';
 
 const tags = ['Admin: throttling policies'];
 
@@ -33,7 +36,7 @@ export const PolicyBody = z
   .strictObject({
     kind: z.enum(POLICY_KINDS),
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').max(60),
-    displayName: z.string().trim().min(1).max(100).optional(),
+    displayName: nameText(100).optional(),
     description: z.string().max(1000).default(''),
     quotaType: z.enum(['requestCount', 'bandwidth']).default('requestCount'),
     limit: z.number().int().min(1).nullable().openapi({ description: 'Requests (or bytes) per window; null is unlimited' }),
@@ -98,7 +101,7 @@ export function policyRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires(),
       method: 'get',
       path: '/throttling-policies',
       tags,
@@ -117,13 +120,13 @@ export function policyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:policies'),
       method: 'post',
       path: '/throttling-policies',
       tags,
       summary: 'Create a throttling policy',
       request: { body: jsonBody(PolicyBody) },
-      responses: { 201: jsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'conflict') },
+      responses: { 201: taggedJsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:policies']);
@@ -141,7 +144,8 @@ export function policyRoutes() {
         const row = rows[0];
         if (row === undefined) throw new ApiError('internal');
         if (body.kind !== 'subscription') await republishAll(c.env, db);
-        return c.json(view(row), 201);
+        const created = view(row);
+        return c.json(created, 201, { etag: await entityTag(created) });
       } catch (err) {
         if (/UNIQUE constraint failed: throttling_policies/.test(String(err))) {
           throw new ApiError('conflict', { detail: `A ${body.kind} policy named ${body.name} exists`, errors: [{ pointer: '/name', detail: 'Taken for this kind' }] });
@@ -152,7 +156,7 @@ export function policyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:policies'),
       method: 'delete',
       path: '/throttling-policies/{policyId}',
       tags,
@@ -175,13 +179,13 @@ export function policyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:policies'),
       method: 'put',
       path: '/throttling-policies/{policyId}',
       tags,
       summary: 'Change a throttling policy; a changed tier reaches its subscriptions in the background (see …/propagation)',
-      request: { params: z.object({ policyId: z.string() }), body: jsonBody(PolicyBody) },
-      responses: { 200: jsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+      request: { params: z.object({ policyId: z.string() }), headers: IfMatchHeaders, body: jsonBody(PolicyBody) },
+      responses: { 200: taggedJsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict', 'precondition-failed') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:policies']);
@@ -189,10 +193,12 @@ export function policyRoutes() {
       const body = c.req.valid('json');
       const before = (await db.select().from(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, c.req.valid('param').policyId)).limit(1))[0];
       if (before === undefined) throw new ApiError('not-found', { detail: 'No such policy' });
+      assertIfMatch(c.req.header('if-match'), await entityTag(view(before)));
       if (before.kind !== body.kind || before.name !== body.name) throw new ApiError('conflict', { detail: 'The kind and name of a policy cannot change', errors: [{ pointer: '/name', detail: 'Create a new policy instead' }] });
-      const now = Date.now();
+      const now = nextVersion(before.updatedAt);
       // A tier's new generation is committed with the edit, so an older push stops at its next page.
-      const [rows, , fanouts] = await db.batch([
+      const [, rows, , fanouts] = await db.batch([
+        versionGuard(db, schema.throttlingPolicies, schema.throttlingPolicies.id, schema.throttlingPolicies.updatedAt, before.id, before.updatedAt),
         db
           .update(schema.throttlingPolicies)
           .set({ displayName: body.displayName ?? body.name, description: body.description, quotaType: body.quotaType, limit: body.limit, unitTime: body.unitTime, timeUnit: body.timeUnit, burstLimit: body.burstLimit, burstTimeUnit: body.burstTimeUnit, stopOnQuotaReach: body.stopOnQuotaReach, keyTemplate: body.keyTemplate, failMode: body.failMode, conditionalGroups: body.conditionalGroups, updatedAt: now })
@@ -200,17 +206,38 @@ export function policyRoutes() {
           .returning(),
         auditEntry(db, principal, 'policy.update', { type: 'throttling_policy', id: before.id }, view(before), body),
         ...(before.kind === 'subscription' ? [restartTierFanout(db, before.id, now)] : []),
-      ]);
+      ]).catch((err: unknown) => {
+        throw isStaleWrite(err) ? staleWrite() : err;
+      });
       const row = rows[0];
       if (row === undefined) throw new ApiError('internal');
       const generation = fanouts?.[0]?.generation;
       if (generation !== undefined) await enqueueTierFanout(c.env, db, { policyId: row.id, tier: row.name, generation });
       else await republishAll(c.env, db);
-      return c.json(view(row), 200);
+      const after = view(row);
+      return c.json(after, 200, { etag: await entityTag(after) });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      security: requires('admin:policies'),
+      method: 'get',
+      path: '/throttling-policies/{policyId}',
+      tags,
+      summary: 'One throttling policy, with the ETag to change it with',
+      request: { params: z.object({ policyId: z.string() }) },
+      responses: { 200: taggedJsonResponse(PolicySchema, 'The policy'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const policy = (await c.var.db.select().from(schema.throttlingPolicies).where(eq(schema.throttlingPolicies.id, c.req.valid('param').policyId)).limit(1))[0];
+      if (policy === undefined) throw new ApiError('not-found', { detail: 'No such policy' });
+      const body = view(policy);
+      return c.json(body, 200, { etag: await entityTag(body) });
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:policies'),
       method: 'get',
       path: '/throttling-policies/{policyId}/propagation',
       tags,

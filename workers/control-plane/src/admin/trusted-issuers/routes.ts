@@ -7,6 +7,7 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import { TRUSTED_ISSUERS_KEY, trustedIssuers } from '../../oauth/jwt-bearer.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
 
 const tags = ['Admin: trusted token issuers'];
 const ALGORITHMS = ['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'] as const;
@@ -34,7 +35,7 @@ export function trustedIssuerRoutes() {
   const save = (c: { var: AppEnv['Variables'] }, list: unknown[]) => c.var.db.insert(schema.settings).values({ key: TRUSTED_ISSUERS_KEY, value: list }).onConflictDoUpdate({ target: schema.settings.key, set: { value: list } });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/trusted-issuers', tags, summary: 'Trusted token issuers', responses: { 200: jsonResponse(z.object({ list: z.array(IssuerSchema) }), 'Issuers'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires('admin:settings'), method: 'get', path: '/trusted-issuers', tags, summary: 'Trusted token issuers', responses: { 200: jsonResponse(z.object({ list: z.array(IssuerSchema) }), 'Issuers'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       principalOf(c.var.principal, ['admin:settings']);
       return c.json({ list: (await trustedIssuers(c.var.db)) as unknown as Array<z.infer<typeof IssuerSchema>> }, 200);
@@ -42,7 +43,7 @@ export function trustedIssuerRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'put', path: '/trusted-issuers/{name}', tags, summary: 'Trust an issuer (or replace its keys)', request: { params: z.object({ name: z.string() }), body: jsonBody(IssuerSchema) }, responses: { 200: jsonResponse(IssuerSchema, 'The issuer'), ...problems('unauthorized', 'forbidden', 'conflict') } }),
+    createRoute({ security: requires('admin:settings'), method: 'put', path: '/trusted-issuers/{name}', tags, summary: 'Trust an issuer (or replace its keys)', request: { params: z.object({ name: z.string() }), body: jsonBody(IssuerSchema) }, responses: { 200: jsonResponse(IssuerSchema, 'The issuer'), ...problems('unauthorized', 'forbidden', 'conflict') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
       const body = c.req.valid('json');
@@ -56,7 +57,7 @@ export function trustedIssuerRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/trusted-issuers/{name}', tags, summary: 'Stop trusting an issuer', request: { params: z.object({ name: z.string() }) }, responses: { 204: { description: 'No longer trusted' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('admin:settings'), method: 'delete', path: '/trusted-issuers/{name}', tags, summary: 'Stop trusting an issuer', request: { params: z.object({ name: z.string() }) }, responses: { 204: { description: 'No longer trusted' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
       const { name } = c.req.valid('param');

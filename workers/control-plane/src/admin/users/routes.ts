@@ -8,6 +8,8 @@ import { schema } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
 
 const tags = ['Admin: users'];
 
@@ -15,7 +17,7 @@ export function userRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/users', tags, summary: 'Users and their roles', responses: { 200: jsonResponse(z.object({ list: z.array(UserSchema) }), 'Users'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires('admin:users'), method: 'get', path: '/users', tags, summary: 'Users and their roles', responses: { 200: jsonResponse(z.object({ list: z.array(UserSchema) }), 'Users'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       principalOf(c.var.principal, ['admin:users']);
       const rows = await c.var.db.select().from(schema.users).orderBy(desc(schema.users.createdAt)).limit(1000);
@@ -24,12 +26,12 @@ export function userRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:users'),
       method: 'post',
       path: '/users',
       tags,
       summary: 'Create a user with a role',
-      request: { body: jsonBody(z.strictObject({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100), role: z.enum(ROLES) }).openapi('CreateUserRequest')) },
+      request: { body: jsonBody(z.strictObject({ email: Email, password: Password, displayName: nameText(100), role: z.enum(ROLES) }).openapi('CreateUserRequest')) },
       responses: { 201: jsonResponse(UserSchema, 'The user'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {

@@ -8,6 +8,7 @@ import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { requires } from '../../http/security.ts';
 
 const TYPES = ['USER_SIGNUP', 'APPLICATION_CREATION', 'SUBSCRIPTION_CREATION'] as const;
 export const WorkflowSchema = z
@@ -20,7 +21,7 @@ export function workflowRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/settings', tags: ['Admin: settings'], summary: 'Self sign-up and approval workflow switches', responses: { 200: jsonResponse(SettingsSchema, 'Settings'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires('admin:settings'), method: 'get', path: '/settings', tags: ['Admin: settings'], summary: 'Self sign-up and approval workflow switches', responses: { 200: jsonResponse(SettingsSchema, 'Settings'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       principalOf(c.var.principal, ['admin:settings']);
       const rows = await c.var.db.select().from(schema.settings);
@@ -30,7 +31,7 @@ export function workflowRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:settings'),
       method: 'patch',
       path: '/settings',
       tags: ['Admin: settings'],
@@ -52,7 +53,7 @@ export function workflowRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/workflows', tags: ['Admin: workflows'], summary: 'Approval requests', request: { query: z.object({ status: z.enum(['PENDING', 'APPROVED', 'REJECTED']).optional() }) }, responses: { 200: jsonResponse(z.object({ list: z.array(WorkflowSchema) }), 'Requests'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires('admin:workflows'), method: 'get', path: '/workflows', tags: ['Admin: workflows'], summary: 'Approval requests', request: { query: z.object({ status: z.enum(['PENDING', 'APPROVED', 'REJECTED']).optional() }) }, responses: { 200: jsonResponse(z.object({ list: z.array(WorkflowSchema) }), 'Requests'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       principalOf(c.var.principal, ['admin:workflows']);
       const { status } = c.req.valid('query');
@@ -62,7 +63,7 @@ export function workflowRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('admin:workflows'),
       method: 'post',
       path: '/workflows/{workflowId}/decision',
       tags: ['Admin: workflows'],

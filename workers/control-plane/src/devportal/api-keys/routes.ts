@@ -1,3 +1,4 @@
+import { requires } from '../../http/security.ts';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { KEY_TYPES } from '../../../../shared/db/schema.ts';
@@ -37,7 +38,7 @@ export function apiKeyRoutes() {
   const AppParam = z.object({ applicationId: z.string() });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications/{applicationId}/api-keys',
       tags,
@@ -90,7 +91,7 @@ export function apiKeyRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/applications/{applicationId}/api-keys', tags, summary: 'API keys of an application (prefixes only)', request: { params: AppParam }, responses: { 200: jsonResponse(z.object({ list: z.array(ApiKeySchema) }), 'Keys'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications/{applicationId}/api-keys', tags, summary: 'API keys of an application (prefixes only)', request: { params: AppParam }, responses: { 200: jsonResponse(z.object({ list: z.array(ApiKeySchema) }), 'Keys'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const application = await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId);
       const rows = await c.var.db.select().from(schema.apiKeys).where(eq(schema.apiKeys.applicationId, application.id)).orderBy(desc(schema.apiKeys.createdAt));
@@ -99,7 +100,7 @@ export function apiKeyRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'delete',
       path: '/applications/{applicationId}/api-keys/{keyId}',
       tags,

@@ -17,6 +17,9 @@ import { SELF_SERVICE_GRANT_TYPES } from '../../oauth/grant-registry.ts';
 import { REDIRECT_URI_MAX_LENGTH, redirectUriProblem } from '../../oauth/redirect-uri.ts';
 import { checkScope, grantableScopes } from '../../oauth/scope.ts';
 import { ownApplication } from './store.ts';
+import { requires } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
+import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, staleWrite, taggedJsonResponse, versionGuard } from '../../http/etag.ts';
 
 const tags = ['Devportal: applications'];
 const AppParam = z.object({ applicationId: z.string() });
@@ -48,13 +51,13 @@ export function applicationRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications',
       tags,
       summary: 'Create an application',
-      request: { body: jsonBody(z.strictObject({ name: z.string().trim().min(1).max(100), description: z.string().max(1000).default(''), throttlingPolicy: z.string().max(100).default('Unlimited') }).openapi('CreateApplicationRequest')) },
-      responses: { 201: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'conflict') },
+      request: { body: jsonBody(z.strictObject({ name: nameText(100), description: z.string().max(1000).default(''), throttlingPolicy: z.string().max(100).default('Unlimited') }).openapi('CreateApplicationRequest')) },
+      responses: { 201: taggedJsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['apps:manage']);
@@ -72,7 +75,8 @@ export function applicationRoutes() {
         ]);
         const row = rows[0];
         if (row === undefined) throw new ApiError('internal');
-        return c.json(view(row), 201);
+        const created = view(row);
+        return c.json(created, 201, { etag: await entityTag(created) });
       } catch (err) {
         if (/UNIQUE constraint failed: applications/.test(String(err))) throw new ApiError('conflict', { detail: `You already have an application named ${body.name}`, errors: [{ pointer: '/name', detail: 'Taken' }] });
         throw err;
@@ -81,7 +85,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/applications', tags, summary: 'Your applications', responses: { 200: jsonResponse(z.object({ list: z.array(ApplicationSchema) }), 'Applications'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications', tags, summary: 'Your applications', responses: { 200: jsonResponse(z.object({ list: z.array(ApplicationSchema) }), 'Applications'), ...problems('unauthorized', 'forbidden') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['apps:manage']);
       const rows = await c.var.db.select().from(schema.applications).where(eq(schema.applications.ownerId, principal.userId)).orderBy(desc(schema.applications.createdAt));
@@ -90,36 +94,43 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/applications/{applicationId}', tags, summary: 'One of your applications', request: { params: AppParam }, responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
-    async (c) => c.json(view(await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId)), 200),
+    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications/{applicationId}', tags, summary: 'One of your applications', request: { params: AppParam }, responses: { 200: taggedJsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    async (c) => {
+      const body = view(await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId));
+      return c.json(body, 200, { etag: await entityTag(body) });
+    },
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'patch',
       path: '/applications/{applicationId}',
       tags,
       summary: 'Rename an application, change its description or its application tier',
       description: 'A new application tier applies to access tokens issued from now on (each token carries the tier it was issued with, as in WSO2) and to API keys once gateway isolates re-read the key (at once where the gateway is told, within a minute everywhere).',
-      request: { params: AppParam, body: jsonBody(z.strictObject({ name: z.string().trim().min(1).max(100).optional(), description: z.string().max(1000).optional(), throttlingPolicy: z.string().max(100).optional() }).openapi('UpdateApplicationRequest')) },
-      responses: { 200: jsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+      request: { params: AppParam, headers: IfMatchHeaders, body: jsonBody(z.strictObject({ name: nameText(100).optional(), description: z.string().max(1000).optional(), throttlingPolicy: z.string().max(100).optional() }).openapi('UpdateApplicationRequest')) },
+      responses: { 200: taggedJsonResponse(ApplicationSchema, 'The application'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict', 'precondition-failed') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['apps:manage']);
       const db = c.var.db;
       const application = await ownApplication(db, principal, c.req.valid('param').applicationId);
+      assertIfMatch(c.req.header('if-match'), await entityTag(view(application)));
       const body = c.req.valid('json');
       if (body.throttlingPolicy !== undefined) await assertApplicationTier(db, body.throttlingPolicy);
       try {
-        const [rows] = await db.batch([
-          db.update(schema.applications).set({ ...body, updatedAt: Date.now() }).where(eq(schema.applications.id, application.id)).returning(),
+        const [, rows] = await db.batch([
+          versionGuard(db, schema.applications, schema.applications.id, schema.applications.updatedAt, application.id, application.updatedAt),
+          db.update(schema.applications).set({ ...body, updatedAt: nextVersion(application.updatedAt) }).where(eq(schema.applications.id, application.id)).returning(),
           auditEntry(db, principal, 'application.update', { type: 'application', id: application.id }, view(application), body),
         ]);
         const row = rows[0];
         if (row === undefined) throw new ApiError('not-found', { detail: 'No such application' });
         if (body.throttlingPolicy !== undefined && body.throttlingPolicy !== application.throttlingPolicy) await notifyApplication(c.env, application.id);
-        return c.json(view(row), 200);
+        const after = view(row);
+        return c.json(after, 200, { etag: await entityTag(after) });
       } catch (err) {
+        if (isStaleWrite(err)) throw staleWrite();
         if (/UNIQUE constraint failed: applications/.test(String(err))) throw new ApiError('conflict', { detail: `You already have an application named ${body.name ?? ''}`, errors: [{ pointer: '/name', detail: 'Taken' }] });
         throw err;
       }
@@ -127,7 +138,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'delete',
       path: '/applications/{applicationId}',
       tags,
@@ -147,7 +158,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications/{applicationId}/keys',
       tags,
@@ -180,7 +191,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/applications/{applicationId}/keys', tags, summary: 'Client credentials of an application (without secrets)', request: { params: AppParam }, responses: { 200: jsonResponse(z.object({ list: z.array(KeySchema) }), 'Keys'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('apps:manage'), method: 'get', path: '/applications/{applicationId}/keys', tags, summary: 'Client credentials of an application (without secrets)', request: { params: AppParam }, responses: { 200: jsonResponse(z.object({ list: z.array(KeySchema) }), 'Keys'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const application = await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId);
       const rows = await c.var.db.select().from(schema.applicationKeys).where(eq(schema.applicationKeys.applicationId, application.id));
@@ -189,7 +200,7 @@ export function applicationRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications/{applicationId}/keys/{keyType}/regenerate-secret',
       tags,
@@ -221,7 +232,7 @@ export function applicationRoutes() {
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('apps:manage'),
       method: 'post',
       path: '/applications/{applicationId}/keys/{keyType}/test-token',
       tags,

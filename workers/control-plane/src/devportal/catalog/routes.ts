@@ -8,6 +8,8 @@ import { validationHook } from '../../http/validation.ts';
 import { DocumentSchema, documentView } from '../../publisher/documents/routes.ts';
 import { generatedDocument } from '../../publisher/openapi/parse.ts';
 import type { AppEnv } from '../../types.ts';
+import { OPTIONALLY_SIGNED_IN } from '../../http/security.ts';
+import { containsText } from '../../http/search.ts';
 
 const CATALOG_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED'] as const;
 export const CatalogEnvironment = z
@@ -101,7 +103,7 @@ export function catalogRoutes() {
   });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis',
       tags: ['Devportal: catalog'],
@@ -117,7 +119,7 @@ export function catalogRoutes() {
         listed,
         visibleSql(c.var.principal),
         q.tag === undefined ? undefined : sql`exists (select 1 from json_each(${a.tags}) where json_each.value = ${q.tag})`,
-        q.query === undefined ? undefined : sql`instr(lower(${a.name} || ' ' || ${a.context} || ' ' || ${a.description}), lower(${q.query})) > 0`,
+        q.query === undefined ? undefined : containsText(q.query, a.name, a.context, a.description),
       );
       const [rows, total] = await db.batch([db.select().from(a).where(where).orderBy(desc(a.createdAt)).limit(q.limit).offset(q.offset), db.select({ n: count() }).from(a).where(where)]);
       const environments = await deployedEnvironments(db, rows.map((r) => r.id), c.var.principal);
@@ -126,7 +128,7 @@ export function catalogRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}',
       tags: ['Devportal: catalog'],
@@ -142,7 +144,7 @@ export function catalogRoutes() {
     },
   );
   app.openapi(
-    createRoute({
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}/documents',
       tags: ['Devportal: catalog'],
@@ -159,7 +161,7 @@ export function catalogRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}/openapi',
       tags: ['Devportal: catalog'],

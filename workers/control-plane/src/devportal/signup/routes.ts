@@ -8,16 +8,18 @@ import { schema } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
+import { PUBLIC } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
 
 export function signupRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({
+    createRoute({ security: PUBLIC,
       method: 'post',
       path: '/signup',
       tags: ['Devportal: sign-up'],
       summary: 'Sign up as a developer (subscriber); PENDING when the sign-up workflow is on',
-      request: { body: jsonBody(z.strictObject({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100) }).openapi('SignupRequest')) },
+      request: { body: jsonBody(z.strictObject({ email: Email, password: Password, displayName: nameText(100) }).openapi('SignupRequest')) },
       responses: { 201: jsonResponse(UserSchema, 'The new account'), ...problems('forbidden', 'conflict') },
     }),
     async (c) => {

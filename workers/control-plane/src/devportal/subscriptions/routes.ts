@@ -14,6 +14,8 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { catalogApi } from '../catalog/routes.ts';
 import { ownApplication, ownSubscription } from '../applications/store.ts';
+import { requires } from '../../http/security.ts';
+import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, staleWrite, taggedJsonResponse, versionGuard } from '../../http/etag.ts';
 
 const tags = ['Devportal: subscriptions'];
 export const SubscriptionSchema = z
@@ -54,13 +56,13 @@ export function subscriptionRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'post',
       path: '/subscriptions',
       tags,
       summary: 'Subscribe an application to an API on one of its tiers',
       request: { body: jsonBody(z.strictObject({ applicationId: z.string(), apiId: z.string(), tier: z.string().min(1).max(100) }).openapi('CreateSubscriptionRequest')) },
-      responses: { 201: jsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+      responses: { 201: taggedJsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['subscriptions:manage']);
@@ -87,12 +89,13 @@ export function subscriptionRoutes() {
         throw err;
       }
       await syncSubscription(c.env, db, application.id, api.id);
-      return c.json(await subscriptionView(db, id), 201);
+      const created = await subscriptionView(db, id);
+      return c.json(created, 201, { etag: await entityTag(created) });
     },
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'get',
       path: '/subscriptions',
       tags,
@@ -113,29 +116,56 @@ export function subscriptionRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'patch',
       path: '/subscriptions/{subscriptionId}',
       tags,
       summary: 'Change the tier; it applies from the next call without resetting what was used',
-      request: { params: z.object({ subscriptionId: z.string() }), body: jsonBody(z.strictObject({ tier: z.string().min(1).max(100) })) },
-      responses: { 200: jsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      request: { params: z.object({ subscriptionId: z.string() }), headers: IfMatchHeaders, body: jsonBody(z.strictObject({ tier: z.string().min(1).max(100) })) },
+      responses: { 200: taggedJsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found', 'precondition-failed') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['subscriptions:manage']);
       const db = c.var.db;
       const sub = await ownSubscription(db, principal, c.req.valid('param').subscriptionId);
+      assertIfMatch(c.req.header('if-match'), await entityTag(await subscriptionView(db, sub.id)));
       const { tier } = c.req.valid('json');
       const api = (await db.select().from(schema.apis).where(eq(schema.apis.id, sub.apiId)).limit(1))[0];
       if (api === undefined || !api.subscriptionTiers.includes(tier)) throw new ApiError('validation-failed', { detail: 'The API does not offer this tier', errors: [{ pointer: '/tier', detail: `Not offered${api === undefined ? '' : `; choose one of ${api.subscriptionTiers.join(', ')}`}` }] });
-      await db.batch([db.update(schema.subscriptions).set({ tier, updatedAt: Date.now() }).where(eq(schema.subscriptions.id, sub.id)), auditEntry(db, principal, 'subscription.tier', { type: 'subscription', id: sub.id }, { tier: sub.tier }, { tier })]);
+      await db
+        .batch([
+          versionGuard(db, schema.subscriptions, schema.subscriptions.id, schema.subscriptions.updatedAt, sub.id, sub.updatedAt),
+          db.update(schema.subscriptions).set({ tier, updatedAt: nextVersion(sub.updatedAt) }).where(eq(schema.subscriptions.id, sub.id)),
+          auditEntry(db, principal, 'subscription.tier', { type: 'subscription', id: sub.id }, { tier: sub.tier }, { tier }),
+        ])
+        .catch((err: unknown) => {
+          throw isStaleWrite(err) ? staleWrite() : err;
+        });
       await syncSubscription(c.env, db, sub.applicationId, sub.apiId);
-      return c.json(await subscriptionView(db, sub.id), 200);
+      const after = await subscriptionView(db, sub.id);
+      return c.json(after, 200, { etag: await entityTag(after) });
     },
   );
 
   app.openapi(
     createRoute({
+      security: requires('subscriptions:manage'),
+      method: 'get',
+      path: '/subscriptions/{subscriptionId}',
+      tags,
+      summary: 'One of your subscriptions, with the ETag to change it with',
+      request: { params: z.object({ subscriptionId: z.string() }) },
+      responses: { 200: taggedJsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const sub = await ownSubscription(c.var.db, principalOf(c.var.principal, ['subscriptions:manage']), c.req.valid('param').subscriptionId);
+      const body = await subscriptionView(c.var.db, sub.id);
+      return c.json(body, 200, { etag: await entityTag(body) });
+    },
+  );
+
+  app.openapi(
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'get',
       path: '/subscriptions/{subscriptionId}/quota',
       tags,
@@ -152,7 +182,7 @@ export function subscriptionRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('subscriptions:manage'),
       method: 'delete',
       path: '/subscriptions/{subscriptionId}',
       tags,

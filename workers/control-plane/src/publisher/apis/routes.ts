@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, count, desc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { LIFECYCLE_STATES } from '../../../../shared/db/schema.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { schema } from '../../db.ts';
@@ -10,6 +10,9 @@ import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { createApi, sealEndpointSecurity } from './create.ts';
 import { ApiSchema, CreateApiBody, type ApiView } from './schemas.ts';
 import { apiView, manageableApi, manageableApiIds } from './store.ts';
+import { requires } from '../../http/security.ts';
+import { containsText } from '../../http/search.ts';
+import { entityTag, taggedJsonResponse } from '../../http/etag.ts';
 
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string().openapi({ param: { name: 'apiId', in: 'path' } }) });
@@ -18,24 +21,25 @@ export function apiRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'post',
       path: '/apis',
       tags,
       summary: 'Create an API',
       request: { body: jsonBody(CreateApiBody) },
-      responses: { 201: jsonResponse(ApiSchema, 'The API, in state CREATED'), ...problems('unauthorized', 'forbidden', 'conflict') },
+      responses: { 201: taggedJsonResponse(ApiSchema, 'The API, in state CREATED'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const body = c.req.valid('json');
       const row = await createApi(c.var.db, principal, body, body.openapi === undefined ? null : storableDocument(parseDefinition(body.openapi, '/openapi')), await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.endpoints));
-      return c.json(await apiView(c.var.db, row), 201);
+      const view = await apiView(c.var.db, row);
+      return c.json(view, 201, { etag: await entityTag(view) });
     },
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis',
       tags,
@@ -58,8 +62,7 @@ export function apiRoutes() {
       if (visible !== null) conditions.push(inArray(schema.apis.id, visible.length === 0 ? [''] : visible));
       if (q.state !== undefined) conditions.push(eq(schema.apis.lifecycleState, q.state));
       if (q.query !== undefined) {
-        const text = `%${q.query.replace(/[%_\\]/g, (ch) => '\\' + ch)}%`;
-        const cond = or(like(schema.apis.name, text), like(schema.apis.context, text), like(schema.apis.description, text));
+        const cond = containsText(q.query, schema.apis.name, schema.apis.context, schema.apis.description);
         if (cond !== undefined) conditions.push(cond);
       }
       const where = conditions.length > 0 ? and(...conditions) : undefined;
@@ -75,18 +78,19 @@ export function apiRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}',
       tags,
       summary: 'One API with its resources and endpoints',
       request: { params: ApiIdParam },
-      responses: { 200: jsonResponse(ApiSchema, 'The API'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: { 200: taggedJsonResponse(ApiSchema, 'The API'), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:view']);
       const api = await manageableApi(c.var.db, principal, c.req.valid('param').apiId);
-      return c.json(await apiView(c.var.db, api), 200);
+      const view = await apiView(c.var.db, api);
+      return c.json(view, 200, { etag: await entityTag(view) });
     },
   );
 

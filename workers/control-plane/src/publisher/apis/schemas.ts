@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schema.ts';
+import { httpUrl, nameText } from '../../http/fields.ts';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -11,12 +12,7 @@ export const Context = z
 
 export const Version = z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').max(30);
 
-export const BackendUrl = z
-  .string()
-  .url()
-  .max(2048)
-  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'Only http and https backends')
-  .refine((u) => new URL(u).username === '' && new URL(u).password === '', 'Put credentials in endpoint security, not in the URL');
+export const BackendUrl = httpUrl(2048, { credentials: 'refuse' });
 
 // Headers the gateway owns or the transport needs: endpoint security may not set them.
 const RESERVED_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'x-request-id', 'x-forwarded-for', 'x-jwt-assertion'];
@@ -61,7 +57,7 @@ export const EndpointView = z
 
 export const ResourceInput = z.strictObject({
   method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS)),
-  path: z.string().regex(/^\/[^\s?#]*$/, 'A path template starts with / and has no query').max(500),
+  path: z.string().regex(/^\/[^\s?#\p{Cc}]*$/u, 'A path template starts with / and has no query, spaces or control characters').max(500),
   authType: z.enum(AUTH_TYPES).default('oauth2_or_api_key'),
   scopes: z.array(z.string().min(1).max(100)).max(20).default([]),
   throttlingPolicy: z.string().max(100).nullable().default(null),
@@ -86,11 +82,11 @@ export const HeaderEditsSchema = z.strictObject({ request: HeaderEditsSide.defau
 
 export const CreateApiBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100),
+    name: nameText(100),
     context: Context,
     version: Version,
     description: z.string().max(10_000).default(''),
-    tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
+    tags: z.array(nameText(50)).max(20).default([]),
     isDefaultVersion: z.boolean().default(false),
     visibility: z.enum(['PUBLIC', 'RESTRICTED', 'PRIVATE']).default('PUBLIC').openapi({ description: 'PUBLIC: everyone, signed in or not; PRIVATE: signed-in users; RESTRICTED: signed-in users of visibleRoles' }),
     visibleRoles: z.array(z.enum(ROLES)).max(ROLES.length).default([]),

@@ -15,6 +15,8 @@ import { RESOURCES_PER_INSERT, assertPoliciesExist, assertVisibility, createApi 
 import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
+import { requires } from '../../http/security.ts';
+import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, staleWrite, taggedJsonResponse, versionGuard } from '../../http/etag.ts';
 
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string() });
@@ -37,18 +39,20 @@ export function apiUpdateRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'patch',
       path: '/apis/{apiId}',
       tags,
       summary: 'Change an API; gateways serve the change once a new revision is deployed',
-      request: { params: ApiIdParam, body: jsonBody(UpdateApiBody) },
-      responses: { 200: jsonResponse(ApiSchema, 'The API'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      request: { params: ApiIdParam, headers: IfMatchHeaders, body: jsonBody(UpdateApiBody) },
+      responses: { 200: taggedJsonResponse(ApiSchema, 'The API'), ...problems('unauthorized', 'forbidden', 'not-found', 'precondition-failed') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;
       const api = await manageableApi(db, principal, c.req.valid('param').apiId);
+      const before = await apiView(db, api);
+      assertIfMatch(c.req.header('if-match'), await entityTag(before));
       // The create schema's defaults must not overwrite what a PATCH leaves out: keep sent keys only.
       const sent = new Set(Object.keys((await c.req.json()) as Record<string, unknown>));
       const body = Object.fromEntries(Object.entries(c.req.valid('json')).filter(([k]) => sent.has(k))) as z.infer<typeof UpdateApiBody>;
@@ -65,9 +69,10 @@ export function apiUpdateRoutes() {
       const { resources, endpoints, openapi, ...fields } = body;
       const document = openapi === undefined || openapi === null ? openapi : storableDocument(parseDefinition(openapi, '/openapi'));
       const statements: BatchItem<'sqlite'>[] = [
+        versionGuard(db, schema.apis, schema.apis.id, schema.apis.updatedAt, api.id, api.updatedAt),
         db
           .update(schema.apis)
-          .set({ ...fields, ...(fields.apiKeyHeader === undefined ? {} : { apiKeyHeader: fields.apiKeyHeader.toLowerCase() }), ...(document === undefined ? {} : { openapi: document }), updatedAt: Date.now() })
+          .set({ ...fields, ...(fields.apiKeyHeader === undefined ? {} : { apiKeyHeader: fields.apiKeyHeader.toLowerCase() }), ...(document === undefined ? {} : { openapi: document }), updatedAt: nextVersion(api.updatedAt) })
           .where(eq(schema.apis.id, api.id)),
       ];
       if (fields.isDefaultVersion === true) statements.push(unsetOtherDefaults(db, api.context, api.id));
@@ -87,22 +92,27 @@ export function apiUpdateRoutes() {
         statements.push(db.delete(schema.endpoints).where(and(eq(schema.endpoints.apiId, api.id), eq(schema.endpoints.keyType, keyType))));
         if (e !== null) statements.push(db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: api.id, keyType, strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, securityCiphertext: security }));
       }
-      const before = await apiView(db, api);
       // The audit keeps what changed: never a secret (only whether security was set), never a copy
       // of a document that may weigh megabytes.
       const audited = endpoints === undefined ? body : { ...body, endpoints: Object.fromEntries(Object.entries(endpoints).map(([k, e]) => [k, e === null || e === undefined || e.security === undefined || e.security === null ? e : { ...e, security: { type: e.security.type } }])) };
       statements.push(auditEntry(db, principal, 'api.update', { type: 'api', id: api.id }, before, openapi === undefined ? audited : { ...audited, openapi: openapi === null ? null : '(document replaced)' }));
-      await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      try {
+        await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      } catch (err) {
+        if (isStaleWrite(err)) throw staleWrite();
+        throw err;
+      }
       // The default version is live routing, not part of a revision: it reaches gateways now.
       if (fields.isDefaultVersion !== undefined) await republishApi(c.env, db, api.id);
       const row = (await db.select().from(schema.apis).where(eq(schema.apis.id, api.id)).limit(1))[0];
       if (row === undefined) throw new ApiError('not-found', { detail: 'No such API' });
-      return c.json(await apiView(db, row), 200);
+      const after = await apiView(db, row);
+      return c.json(after, 200, { etag: await entityTag(after) });
     },
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'post',
       path: '/apis/{apiId}/new-version',
       tags,
@@ -153,7 +163,7 @@ export function apiUpdateRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'delete',
       path: '/apis/{apiId}',
       tags,

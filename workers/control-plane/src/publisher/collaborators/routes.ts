@@ -9,9 +9,10 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { manageableApi } from '../apis/store.ts';
+import { requires } from '../../http/security.ts';
 
 const tags = ['Publisher: collaborators'];
-export const AddCollaboratorBody = z.strictObject({ email: z.string().trim().toLowerCase().pipe(z.email()) }).openapi('AddCollaboratorRequest');
+export const AddCollaboratorBody = z.strictObject({ email: z.string().normalize('NFC').trim().toLowerCase().pipe(z.email()) }).openapi('AddCollaboratorRequest');
 export const CollaboratorSchema = z.object({ userId: z.string(), email: z.string(), displayName: z.string() }).openapi('Collaborator');
 
 /** Only the API's provider (or an admin) decides who else may change it; collaborators may not re-share. */
@@ -26,7 +27,7 @@ export function collaboratorRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/apis/{apiId}/collaborators', tags, summary: 'Publishers an API is shared with', request: { params: z.object({ apiId: z.string() }) }, responses: { 200: jsonResponse(z.object({ list: z.array(CollaboratorSchema) }), 'Collaborators'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('api:view'), method: 'get', path: '/apis/{apiId}/collaborators', tags, summary: 'Publishers an API is shared with', request: { params: z.object({ apiId: z.string() }) }, responses: { 200: jsonResponse(z.object({ list: z.array(CollaboratorSchema) }), 'Collaborators'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
       const rows = await c.var.db
@@ -39,7 +40,7 @@ export function collaboratorRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'post',
       path: '/apis/{apiId}/collaborators',
       tags,
@@ -68,7 +69,7 @@ export function collaboratorRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/apis/{apiId}/collaborators/{userId}', tags, summary: 'Stop sharing an API with a publisher', request: { params: z.object({ apiId: z.string(), userId: z.string() }) }, responses: { 204: { description: 'No longer shared' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('api:create'), method: 'delete', path: '/apis/{apiId}/collaborators/{userId}', tags, summary: 'Stop sharing an API with a publisher', request: { params: z.object({ apiId: z.string(), userId: z.string() }) }, responses: { 204: { description: 'No longer shared' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;

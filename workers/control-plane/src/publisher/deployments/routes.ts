@@ -12,6 +12,7 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { apiView, manageableApi } from '../apis/store.ts';
 import { isPrivateHost } from './private-hosts.ts';
+import { requires } from '../../http/security.ts';
 
 const tags = ['Publisher: revisions and deployments'];
 const ApiIdParam = z.object({ apiId: z.string() });
@@ -23,7 +24,7 @@ export function deploymentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:deploy'),
       method: 'post',
       path: '/apis/{apiId}/revisions',
       tags,
@@ -73,7 +74,7 @@ export function deploymentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/revisions',
       tags,
@@ -89,7 +90,7 @@ export function deploymentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:deploy'),
       method: 'post',
       path: '/apis/{apiId}/deployments',
       tags,
@@ -131,7 +132,7 @@ export function deploymentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/deployments',
       tags,
@@ -151,7 +152,7 @@ export function deploymentRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:deploy'),
       method: 'delete',
       path: '/apis/{apiId}/deployments/{environment}',
       tags,

@@ -9,6 +9,8 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { manageableApi } from '../apis/store.ts';
+import { requires } from '../../http/security.ts';
+import { nameText } from '../../http/fields.ts';
 
 const tags = ['Publisher: documents'];
 export const DOCUMENT_TYPES = ['HOWTO', 'SAMPLES', 'PUBLIC_FORUM', 'SUPPORT_FORUM', 'OTHER'] as const;
@@ -18,7 +20,7 @@ export const DocumentSchema = z
 const HttpUrl = z.string().url().max(2000).refine((u) => /^https?:$/.test(new URL(u).protocol), 'Only http and https links');
 export const DocumentBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: nameText(200),
     type: z.enum(DOCUMENT_TYPES).default('HOWTO'),
     sourceType: z.enum(['INLINE', 'URL']).default('INLINE'),
     content: z.string().max(200_000).nullable().default(null).openapi({ description: 'Markdown, for INLINE documents (rendered sanitised by the portal)' }),
@@ -40,7 +42,7 @@ export function documentRoutes() {
   const DocParams = z.object({ apiId: z.string(), documentId: z.string() });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/apis/{apiId}/documents', tags, summary: 'Documents of an API, in order', request: { params: z.object({ apiId: z.string() }) }, responses: { 200: jsonResponse(z.object({ list: z.array(DocumentSchema) }), 'Documents'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('api:view'), method: 'get', path: '/apis/{apiId}/documents', tags, summary: 'Documents of an API, in order', request: { params: z.object({ apiId: z.string() }) }, responses: { 200: jsonResponse(z.object({ list: z.array(DocumentSchema) }), 'Documents'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
       const rows = await c.var.db.select().from(schema.apiDocuments).where(eq(schema.apiDocuments.apiId, api.id)).orderBy(asc(schema.apiDocuments.sortOrder), asc(schema.apiDocuments.name));
@@ -49,7 +51,7 @@ export function documentRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/apis/{apiId}/documents', tags, summary: 'Add a document', request: { params: z.object({ apiId: z.string() }), body: jsonBody(DocumentBody) }, responses: { 201: jsonResponse(DocumentSchema, 'The document'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') } }),
+    createRoute({ security: requires('api:create'), method: 'post', path: '/apis/{apiId}/documents', tags, summary: 'Add a document', request: { params: z.object({ apiId: z.string() }), body: jsonBody(DocumentBody) }, responses: { 201: jsonResponse(DocumentSchema, 'The document'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;
@@ -69,7 +71,7 @@ export function documentRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'put', path: '/apis/{apiId}/documents/{documentId}', tags, summary: 'Replace a document', request: { params: DocParams, body: jsonBody(DocumentBody) }, responses: { 200: jsonResponse(DocumentSchema, 'The document'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('api:create'), method: 'put', path: '/apis/{apiId}/documents/{documentId}', tags, summary: 'Replace a document', request: { params: DocParams, body: jsonBody(DocumentBody) }, responses: { 200: jsonResponse(DocumentSchema, 'The document'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;
@@ -87,7 +89,7 @@ export function documentRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/apis/{apiId}/documents/{documentId}', tags, summary: 'Remove a document', request: { params: DocParams }, responses: { 204: { description: 'Removed' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({ security: requires('api:create'), method: 'delete', path: '/apis/{apiId}/documents/{documentId}', tags, summary: 'Remove a document', request: { params: DocParams }, responses: { 204: { description: 'Removed' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;

@@ -11,6 +11,7 @@ import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { manageableApi } from '../apis/store.ts';
 import { allowedTransitions } from './transitions.ts';
+import { requires } from '../../http/security.ts';
 
 export const LifecycleBody = z.strictObject({ state: z.enum(LIFECYCLE_STATES), deprecateOldVersions: z.boolean().default(false) }).openapi('LifecycleChange');
 export const LifecycleResult = z.object({ lifecycleState: z.enum(LIFECYCLE_STATES), allowedTransitions: z.array(z.enum(LIFECYCLE_STATES)) }).openapi('Lifecycle');
@@ -19,7 +20,7 @@ export function lifecycleRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/lifecycle',
       tags: ['Publisher: lifecycle'],
@@ -34,7 +35,7 @@ export function lifecycleRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:publish'),
       method: 'post',
       path: '/apis/{apiId}/lifecycle',
       tags: ['Publisher: lifecycle'],

@@ -10,9 +10,10 @@ import { createApi, sealEndpointSecurity } from '../apis/create.ts';
 import { ApiSchema, CreateApiBody } from '../apis/schemas.ts';
 import { apiView, manageableApi } from '../apis/store.ts';
 import { generatedDocument, parseDefinition, storableDocument } from './parse.ts';
+import { requires } from '../../http/security.ts';
 
-/** Content types the import route accepts (the app's content-type guard reads this list too). */
-export const IMPORT_CONTENT_TYPES = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'];
+/** YAML media types the import route accepts besides JSON (RFC 9512 registers application/yaml; the others are in use). */
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 export const IMPORT_PATH = '/api/publisher/v1/apis/import';
 
 const ImportOptions = CreateApiBody.omit({ resources: true, openapi: true }).partial({ name: true, version: true });
@@ -23,7 +24,7 @@ export function openapiRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:create'),
       method: 'post',
       path: '/apis/import',
       tags: ['Publisher: APIs'],
@@ -36,7 +37,7 @@ export function openapiRoutes() {
           required: false,
           content: {
             'application/json': { schema: z.union([ImportJson, z.record(z.string(), z.unknown()).openapi({ description: 'A bare OpenAPI document; options as query parameters' })]) },
-            'application/yaml': { schema: z.string().openapi({ description: 'The document itself; context, version and name as query parameters' }) },
+            ...Object.fromEntries(YAML_TYPES.map((type) => [type, { schema: z.string().openapi({ description: 'The document itself; context, version and name as query parameters' }) }])),
           },
         },
       },
@@ -88,7 +89,7 @@ export function openapiRoutes() {
   );
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/openapi',
       tags: ['Publisher: APIs'],

@@ -10,6 +10,7 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { manageableApi } from '../apis/store.ts';
+import { requires } from '../../http/security.ts';
 
 const tags = ['Publisher: subscriptions'];
 export const SubscriberSchema = z
@@ -21,7 +22,7 @@ export function publisherSubscriptionRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({
+    createRoute({ security: requires('api:subscriptions'),
       method: 'get',
       path: '/apis/{apiId}/subscriptions',
       tags,
@@ -43,7 +44,7 @@ export function publisherSubscriptionRoutes() {
 
   const setStatus = (path: string, summary: string, body: z.ZodType | null, status: (input: unknown) => 'BLOCKED' | 'PROD_ONLY_BLOCKED' | 'UNBLOCKED') =>
     app.openapi(
-      createRoute({
+      createRoute({ security: requires('api:subscriptions'),
         method: 'post',
         path,
         tags,
