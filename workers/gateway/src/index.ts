@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import { createGatewayApp } from './app.ts';
 import { forgetApplicationKeys } from './auth/api-key.ts';
 import { invalidateSnapshot } from './snapshot/store.ts';
+import { meter } from './metering/meter.ts';
 import { dropLeases } from './throttle/lease.ts';
 import type { UsageMessage } from '../../shared/usage.ts';
 import { compactUsage } from './usage/compaction.ts';
@@ -10,8 +11,14 @@ import { consumeUsage } from './usage/consumer.ts';
 const app = createGatewayApp();
 
 export default {
-  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-  queue: (batch, env) => consumeUsage(batch, env),
+  fetch: (request, env, ctx) => {
+    meter.requests += 1;
+    return app.fetch(request, env, ctx);
+  },
+  queue: (batch, env) => {
+    meter.queueInvocations += 1;
+    return consumeUsage(batch, env);
+  },
   scheduled: (_controller, env, ctx) => ctx.waitUntil(compactUsage(env)),
 } satisfies ExportedHandler<Env, UsageMessage>;
 
