@@ -29,6 +29,7 @@ export function createGatewayApp(): Gateway {
   const own = ownEndpoints();
   return {
     async fetch(request, env, ctx) {
+      meter.requests += 1;
       const x = newExchange(request, env, ctx);
       let response: Response;
       const ownEndpoint = isOwnEndpoint(request);

@@ -11,10 +11,7 @@ import { consumeUsage } from './usage/consumer.ts';
 const app = createGatewayApp();
 
 export default {
-  fetch: (request, env, ctx) => {
-    meter.requests += 1;
-    return app.fetch(request, env, ctx);
-  },
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   queue: (batch, env) => {
     meter.queueInvocations += 1;
     return consumeUsage(batch, env);
