@@ -5,7 +5,7 @@ import { meter } from '../metering/meter.ts';
 type CounterStub = DurableObjectStub<ThrottleCounter>;
 
 /** The counter objects' methods the gateway calls: each call is one billed Durable Object request. */
-type Method = 'admit' | 'admitMany' | 'lease' | 'release' | 'take' | 'refund' | 'addBytes';
+type Method = 'admit' | 'admitMany' | 'lease' | 'release' | 'take' | 'refund' | 'refundAdmit' | 'addBytes';
 export type CounterObject = Pick<CounterStub, Method>;
 
 /** COUNTER_RTT_MS, parsed once per value (the var does not change within an isolate). */
@@ -38,5 +38,5 @@ export function counterStub(env: Env, name: string): CounterObject {
     };
     return call as CounterStub[K];
   };
-  return { admit: wrap('admit'), admitMany: wrap('admitMany'), lease: wrap('lease'), release: wrap('release'), take: wrap('take'), refund: wrap('refund'), addBytes: wrap('addBytes') };
+  return { admit: wrap('admit'), admitMany: wrap('admitMany'), lease: wrap('lease'), release: wrap('release'), take: wrap('take'), refund: wrap('refund'), refundAdmit: wrap('refundAdmit'), addBytes: wrap('addBytes') };
 }
