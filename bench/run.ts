@@ -11,6 +11,9 @@
  *   npm run bench -- --quick --cases='API key,strict (1,000'
  *                               only the cases whose names contain one of these, in the usual order
  *                               (pass-through always): e.g. to see what one case does to the next
+ *   npm run bench -- --request-log=off
+ *                               the gateway's request log off everywhere (the default measures it as
+ *                               wrangler.toml ships it, "otel", and its cost on a second process)
  *   npm run bench -- --via-wrangler-proxy
  *                               drive each Worker through wrangler dev's local proxy instead of
  *                               at its own workerd (direct.ts), the method of runs before 2026-11-23
@@ -34,12 +37,20 @@ import { measureRouteLookups } from './route-table.ts';
 import { sequentialLatency, type SequentialResult } from './sequential.ts';
 import { median } from './stats.ts';
 import { measureTokenVerification } from './hot-path/token-verify.ts';
+import { OTHERS, PRICES, callCost, meterDiff, meterSum, readMeters, type CallCost, type Meter } from './billing.ts';
+import { pacedLatency, workerdRssMb, type Latency } from './scale.ts';
+import { MAX_SNAPSHOT_BYTES } from '../workers/shared/snapshot-codec.ts';
 
 const smoke = process.argv.includes('--smoke');
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--cases='))?.slice('--cases='.length).split(',').map((s) => s.trim()).filter((s) => s !== '');
 const ROUNDS = smoke ? 1 : quick ? 5 : 3;
-const DURATION_S = smoke ? 1 : quick ? 5 : 8;
+// 6 s rounds (8 before 2026-12-02): the full run must finish within 12 minutes here (issue #20).
+const DURATION_S = smoke ? 1 : quick ? 5 : 6;
+/** Rounds of the pairs measured after the state changed (control, 1,000,000 subscriptions, 10,000 APIs). */
+const PAIR_ROUNDS = smoke ? 1 : quick ? 5 : 2;
+const benchStarted = Date.now();
+const elapsed = () => `${((Date.now() - benchStarted) / 1000).toFixed(0)} s`;
 const WARMUP_S = smoke ? 1 : 3;
 const CONNECTIONS = 32;
 // Idle time before each measured case, so work a case leaves behind (usage flushes, lease releases,
@@ -62,16 +73,24 @@ const rewarm = async (c: { serving: number; url: string; headers: Record<string,
 let lastLoadSpread = false;
 /** The pause before a timed case: 2 s, or 22 s when the load before it was spread over 1,000 keys. */
 const settle = () => new Promise((r) => setTimeout(r, lastLoadSpread ? SPREAD_SETTLE_MS : SETTLE_MS));
-// The per-request log line (REQUEST_LOG=otel) goes to wrangler dev's terminal here, which costs far
-// more than Workers Logs does deployed: off by default, `--request-log` measures it on.
-const BENCH_REQUEST_LOG = process.argv.includes('--request-log') ? 'otel' : 'off';
+// Every case runs with the request log as wrangler.toml ships it (REQUEST_LOG=otel, issue #20); a
+// second production process with it off measures the log's own cost. `--request-log=off` turns it
+// off everywhere (the method of runs before 2026-12-02).
+const LOG_OFF_EVERYWHERE = process.argv.includes('--request-log=off');
 const profiling = process.argv.includes('--profile');
 const VIA_PROXY = process.argv.includes('--via-wrangler-proxy');
 const BACKEND_PORT = 49900;
-const PASSTHROUGH_PORT = 48791;
-const DO_RPC_PORT = 48792;
+// Not 48791 / 48792: those are the platform's internal gateway and Traffic Manager.
+const PASSTHROUGH_PORT = 48800;
+const DO_RPC_PORT = 48801;
 const PASSTHROUGH_INSPECTOR = 49239;
 const PLATFORM_PORTS = { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, gatewayInternal: 48791, trafficManager: 48792, inspector: 49229 };
+/** More production gateway processes: the request log off (its cost, and the cold isolate), and far counters. */
+const LOG_OFF_PORT = 48802;
+const FAR_PORTS = { 20: 48803, 80: 48804 } as const;
+const FAR_RTTS = [0, 20, 80] as const;
+/** The launcher names a production environment's second, third, … process so. */
+const LOG_OFF_PROCESS = 'gateway-2';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 // wrangler dev streams every request to a local trace store by default; that halves throughput.
 const quiet = { X_LOCAL_OBSERVABILITY: 'false' };
@@ -135,6 +154,18 @@ async function deployBulkApis(persistTo: string, gatewayUrl: string, count: numb
   if (template === undefined) throw new Error('the bench API is not in the snapshot');
   const bulk = Array.from({ length: count }, (_, i) => ({ ...template, id: `api_bulk${i}`, name: `Bulk ${i}`, context: `/bulk${i}`, isDefaultVersion: false }));
   const next = { ...snapshot, version: snapshot.version + 1, apis: [...snapshot.apis, ...bulk] };
+  rmSync(dir, { recursive: true, force: true });
+  await writeSnapshot(persistTo, next);
+  await waitForStatus(`${gatewayUrl}/bulk${count - 1}/v1/open`, 200);
+  return next.apis.length;
+}
+
+/**
+ * Writes `next` as the production environment's snapshot row, straight into the local D1 (no row
+ * cap there: deployed D1 refuses a row above 2,000,000 bytes). Returns the encoded size in bytes.
+ */
+async function writeSnapshot(persistTo: string, next: Awaited<ReturnType<typeof decodeSnapshot>>): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-snapshot-'));
   const sql = join(dir, 'snapshot.sql');
   // D1 caps one SQL statement at 100 kB: the body goes in as a string built up in pieces.
   const encoded = await encodeSnapshot(next);
@@ -148,8 +179,7 @@ async function deployBulkApis(persistTo: string, gatewayUrl: string, count: numb
   writeFileSync(sql, statements.join('\n') + '\n');
   d1Execute(persistTo, { file: sql });
   rmSync(dir, { recursive: true, force: true });
-  await waitForStatus(`${gatewayUrl}/bulk${count - 1}/v1/open`, 200);
-  return next.apis.length;
+  return encoded.length;
 }
 
 async function waitForStatus(url: string, status: number): Promise<void> {
@@ -195,7 +225,21 @@ async function main(): Promise<void> {
   log('starting the platform (no portal, local observability off)…');
 
   // Limits under 10 million per window stay strict here, so one run measures both modes.
-  const platform = await startPlatform({ ports: PLATFORM_PORTS, portal: false, env: quiet, gatewayVars: { LEASE_MIN_LIMIT: '10000000', REQUEST_LOG: BENCH_REQUEST_LOG }, cronIntervalMs: 0, log: () => {} });
+  const platform = await startPlatform({
+    ports: PLATFORM_PORTS,
+    portal: false,
+    env: quiet,
+    gatewayVars: { LEASE_MIN_LIMIT: '10000000', METERING: 'on', ...(LOG_OFF_EVERYWHERE ? { REQUEST_LOG: 'off' } : {}) },
+    gateways: [
+      { environment: 'production', port: PLATFORM_PORTS.gateway },
+      { environment: 'internal', port: PLATFORM_PORTS.gatewayInternal },
+      { environment: 'production', port: LOG_OFF_PORT, vars: { REQUEST_LOG: 'off' } },
+      { environment: 'production', port: FAR_PORTS[20], vars: { COUNTER_RTT_MS: '20' } },
+      { environment: 'production', port: FAR_PORTS[80], vars: { COUNTER_RTT_MS: '80' } },
+    ],
+    cronIntervalMs: 0,
+    log: () => {},
+  });
   try {
     await measureAll(platform);
   } finally {
@@ -246,6 +290,10 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
 
   const { gatewayUrl, controlPlaneUrl, demo } = platform;
   const gw = await servedAt(gatewayUrl, '/_turnpike/health');
+  const logOffUrl = `http://127.0.0.1:${LOG_OFF_PORT}`;
+  const gwLogOff = await servedAt(logOffUrl, '/_turnpike/health');
+  /** Every gateway process the bench meters (their meters are summed per case). */
+  const meteredGateways = platform.urls.gateways.map((g) => g.url);
   log(`measuring at ${[pass.base, gw.base, rpc.base].join(', ')}${VIA_PROXY ? ' (through wrangler dev\'s proxy)' : ' (workerd directly)'}`);
   const anon = new Client(controlPlaneUrl);
   const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
@@ -285,24 +333,27 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   // Many keys: as many applications, each subscribed to the strict API with a token of its own.
   const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling || (quick && only === undefined) ? 50 : 1000);
 
-  const allCases: Array<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }> = [
+  const allCases: Array<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[]; optional?: true }> = [
     { name: 'pass-through', serving: pass.pid, url: `${pass.base}/items`, headers: {} },
     { name: 'gateway: unsecured resource', serving: gw.pid, url: `${gw.base}/bench-strict/v1/open`, headers: {} },
     { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: auth },
     { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-leased/v1/items`, headers: auth },
     { name: `gateway: JWT + subscription + throttle, strict (${manyTokens.length.toLocaleString('en')} keys)`, serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: {}, tokens: manyTokens },
     { name: 'gateway: API key + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-leased/v1/keyed`, headers: { apikey: apiKey.body.key } },
+    // The request log's own cost: the same leased case on a process with REQUEST_LOG=off.
+    { name: 'gateway: JWT + subscription + throttle, leased (one hot key), request log off', serving: gwLogOff.pid, url: `${gwLogOff.base}/bench-leased/v1/items`, headers: auth },
     { name: 'pass-through + 1 DO call, native RPC (one hot key)', serving: rpc.pid, url: `${rpc.base}/native/hot`, headers: {} },
     { name: 'pass-through + 1 DO call, native RPC (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/native/spread`, headers: {} },
-    { name: 'pass-through + 1 DO call, itty-durable (one hot key)', serving: rpc.pid, url: `${rpc.base}/itty/hot`, headers: {} },
-    { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/itty/spread`, headers: {} },
+    // Decision 0003's comparison: only when named (--cases=itty), to keep the full run within 12 minutes.
+    { name: 'pass-through + 1 DO call, itty-durable (one hot key)', serving: rpc.pid, url: `${rpc.base}/itty/hot`, headers: {}, optional: true },
+    { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/itty/spread`, headers: {}, optional: true },
   ];
   const cases =
     only !== undefined
       ? allCases.filter((c) => c.name === 'pass-through' || only.some((o) => c.name.includes(o)))
       : quick
-        ? allCases.filter((c) => c.serving !== rpc.pid && c.tokens === undefined)
-        : allCases;
+        ? allCases.filter((c) => c.serving !== rpc.pid && c.tokens === undefined && c.optional !== true && !c.name.includes('request log off'))
+        : allCases.filter((c) => c.optional !== true);
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.tokens === undefined ? c.headers : { authorization: `Bearer ${c.tokens[0] ?? ''}` } });
     if (probe.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${probe.status}: ${await probe.text()}`);
@@ -318,14 +369,20 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     return;
   }
 
-  log(`warming up (${WARMUP_S} s per case)…`);
+  log(`warming up (${WARMUP_S} s per case)… (${elapsed()})`);
   for (const c of cases) await measure(c.serving, c.url, c.headers, WARMUP_S, c.tokens);
   const samples = new Map<string, CaseResult[]>(cases.map((c) => [c.name, []]));
+  // What each gateway case's measured calls caused, read from the platform around each timed slot
+  // (the rewarm's trailing usage flush falls inside the slot, the slot's own just after: one each).
+  const meters = new Map<string, Meter[]>(cases.map((c) => [c.name, []]));
+  const isGatewayCase = (c: { serving: number }) => c.serving !== pass.pid && c.serving !== rpc.pid;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of cases) {
       await settle();
       await rewarm(c);
+      const before = isGatewayCase(c) ? await readMeters(meteredGateways) : null;
       const r = await measure(c.serving, c.url, c.headers, DURATION_S, c.tokens);
+      if (before !== null) meters.get(c.name)?.push(meterDiff(await readMeters(meteredGateways), before));
       samples.get(c.name)?.push(r);
       log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
     }
@@ -346,6 +403,14 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     return { rps: Math.round(rps), p50: median(list.map((x) => x.p50)), p99, ratio: Number((rps / baseRps).toFixed(3)), roundRatio: Number(roundRatio.toFixed(3)), addedP99Ms: Number((p99 - basePercentile99).toFixed(2)), non2xx: list.reduce((n, x) => n + x.non2xx, 0), cpuMsPerRequest: Number(cpu.toFixed(3)), addedCpuMs: Number((cpu - baseCpuMs).toFixed(3)) };
   };
   for (const c of cases) results[c.name] = summarise(samples.get(c.name) ?? [], base, baseP99, baseCpu, samples.get('pass-through') ?? []);
+  // Cost per million calls, from what the platform counted during the timed slots.
+  const costs: Record<string, CallCost> = {};
+  for (const c of cases) {
+    if (c.serving === rpc.pid) continue;
+    const calls = (samples.get(c.name) ?? []).reduce((n, x) => n + x.requests, 0);
+    const counted = c.serving === pass.pid ? { ...meterSum([]), requests: calls } : meterSum(meters.get(c.name) ?? []);
+    costs[c.name] = callCost(counted, calls, results[c.name]?.cpuMsPerRequest ?? Number.NaN);
+  }
   /** The leased hot-key case again beside pass-through, rounds interleaved, after the state changed. */
   const sideBySide = async (label: string) => {
     const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
@@ -353,13 +418,13 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     // Warmed up again, like the main rounds: the state just changed under both sides.
     await settle();
     for (const c of scaled) await measure(c.serving, c.url, c.headers, WARMUP_S);
-    for (let round = 1; round <= ROUNDS; round++) {
+    for (let round = 1; round <= PAIR_ROUNDS; round++) {
       for (const c of scaled) {
         await settle();
         await rewarm(c);
         const r = await measure(c.serving, c.url, c.headers, DURATION_S);
         scaledSamples.get(c.name)?.push(r);
-        log(`round ${round}/${ROUNDS}${label}, ${c.name}: ${r.rps.toFixed(0)} req/s`);
+        log(`round ${round}/${PAIR_ROUNDS}${label}, ${c.name}: ${r.rps.toFixed(0)} req/s (${elapsed()})`);
       }
     }
     const pass = scaledSamples.get('pass-through') ?? [];
@@ -385,6 +450,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   }
   if (quick || only !== undefined) {
     printLoadTables(results, unloaded);
+    printCostTable(costs);
     return;
   }
   // The control plane's subscription work and the same hot-key case with 1,000,000 subscriptions in D1.
@@ -421,13 +487,98 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const bulk = smoke ? 1000 : 10_000;
   const deployedApis = await deployBulkApis(platform.persistTo, gatewayUrl, bulk);
   Object.assign(results, await sideBySide(`, ${deployedApis.toLocaleString('en')} APIs deployed (and ${massLabel})`));
+  /**
+   * Far counters: the production gateway at COUNTER_RTT_MS 0, 20 and 80 (three processes), strict and
+   * leased tiers, quiet (one call at a time, 10 a second: below the lease threshold) and busy (32
+   * connections on the one key). Added latency is over pass-through, measured the same way in turn.
+   */
+  async function measureFarCounters() {
+    log(`far counters (COUNTER_RTT_MS ${FAR_RTTS.join(', ')})… (${elapsed()})`);
+    const quietCalls = smoke ? 10 : 60;
+    const busySeconds = smoke ? 1 : 4;
+    const at = (rtt: (typeof FAR_RTTS)[number]) => (rtt === 0 ? gatewayUrl : `http://127.0.0.1:${FAR_PORTS[rtt]}`);
+    const passQuiet = await pacedLatency(`${pass.base}/items`, {}, quietCalls, 100);
+    const passBusy = await measure(pass.pid, `${pass.base}/items`, {}, busySeconds);
+    const rows: Array<{ rttMs: number; mode: 'strict' | 'leased'; quiet: Latency & { addedP50Ms: number; addedP99Ms: number }; busy: { rps: number; p50: number; p99: number; addedP50Ms: number; addedP99Ms: number } }> = [];
+    for (const rtt of FAR_RTTS) {
+      const url = at(rtt);
+      const serving = wranglerPidForPort(Number(new URL(url).port)) ?? gw.pid;
+      for (const mode of ['strict', 'leased'] as const) {
+        const path = `${url}/bench-${mode}/v1/items`;
+        // A pause first: the key's rate from the case before must not make its first quiet calls hot.
+        await new Promise((r) => setTimeout(r, smoke ? 0 : 2000));
+        const quietResult = await pacedLatency(path, auth, quietCalls, 100);
+        await measure(serving, path, auth, smoke ? 1 : 1);
+        const busy = await measure(serving, path, auth, busySeconds);
+        rows.push({
+          rttMs: rtt,
+          mode,
+          quiet: { ...quietResult, addedP50Ms: Number((quietResult.p50 - passQuiet.p50).toFixed(3)), addedP99Ms: Number((quietResult.p99 - passQuiet.p99).toFixed(3)) },
+          busy: { rps: Math.round(busy.rps), p50: busy.p50, p99: busy.p99, addedP50Ms: busy.p50 - passBusy.p50, addedP99Ms: busy.p99 - passBusy.p99 },
+        });
+        log(`  ${mode} at ${rtt} ms: quiet p50 ${quietResult.p50} ms p99 ${quietResult.p99} ms; busy ${busy.rps.toFixed(0)} req/s p50 ${busy.p50} ms p99 ${busy.p99} ms`);
+      }
+    }
+    return { passThrough: { quiet: passQuiet, busy: { rps: Math.round(passBusy.rps), p50: passBusy.p50, p99: passBusy.p99 } }, quietIntervalMs: 100, busyConnections: CONNECTIONS, rows };
+  }
+
+  /**
+   * Cold isolates: the production snapshot rewritten with N APIs in all, the request-log-off
+   * production process killed and started again (a fresh workerd, so a fresh isolate), and its first
+   * API call timed once it answers its health check (the snapshot is loaded on the first API call).
+   */
+  async function measureColdIsolates() {
+    const sizes = smoke ? [10, 1000] : [10, 1000, 10_000, 100_000];
+    const body = d1Execute(platform.persistTo, { command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'" })[0]?.body;
+    if (typeof body !== 'string') throw new Error('could not read the snapshot');
+    const original = await decodeSnapshot(body);
+    const template = original.apis.find((a) => a.context === '/bench-strict');
+    if (template === undefined) throw new Error('the bench API is not in the snapshot');
+    const own = original.apis.filter((a) => !a.context.startsWith('/bulk'));
+    const out: Array<{ apis: number; snapshotBytes: number; withinControlPlaneCap: boolean; firstCallMs: number | null; secondCallMs: number | null; rssMbBefore: number; rssMbAfter: number; error?: string }> = [];
+    let version = original.version;
+    for (const n of sizes) {
+      log(`cold isolate with ${n.toLocaleString('en')} APIs… (${elapsed()})`);
+      const bulk = Array.from({ length: Math.max(0, n - own.length) }, (_, i) => ({ ...template, id: `api_cold${i}`, name: `Cold ${i}`, context: `/cold${i}`, isDefaultVersion: false }));
+      version += 1;
+      const snapshotBytes = await writeSnapshot(platform.persistTo, { ...original, version, apis: [...own, ...bulk] });
+      await platform.kill(LOG_OFF_PROCESS);
+      await platform.restart(LOG_OFF_PROCESS);
+      const pid = wranglerPidForPort(LOG_OFF_PORT);
+      const rssMbBefore = pid === null ? Number.NaN : workerdRssMb(pid);
+      const timed = async () => {
+        const started = process.hrtime.bigint();
+        const res = await fetch(`${logOffUrl}/bench-strict/v1/open`);
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`answered ${res.status}`);
+        return Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2));
+      };
+      try {
+        const firstCallMs = await timed();
+        const secondCallMs = await timed();
+        out.push({ apis: own.length + bulk.length, snapshotBytes, withinControlPlaneCap: snapshotBytes <= MAX_SNAPSHOT_BYTES, firstCallMs, secondCallMs, rssMbBefore, rssMbAfter: pid === null ? Number.NaN : workerdRssMb(pid) });
+      } catch (err) {
+        out.push({ apis: own.length + bulk.length, snapshotBytes, withinControlPlaneCap: snapshotBytes <= MAX_SNAPSHOT_BYTES, firstCallMs: null, secondCallMs: null, rssMbBefore, rssMbAfter: pid === null ? Number.NaN : workerdRssMb(pid), error: String(err) });
+      }
+      log(`  ${JSON.stringify(out[out.length - 1])}`);
+    }
+    return { maxSnapshotBytes: MAX_SNAPSHOT_BYTES, d1RowCapBytes: 2_000_000, sizes: out };
+  }
+
+  const farCounters = await measureFarCounters();
+  const coldIsolates = await measureColdIsolates();
   const routeLookups = measureRouteLookups();
   const tokenVerification = await measureTokenVerification();
   const report = {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     method: { connections: CONNECTIONS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, path: VIA_PROXY ? "wrangler dev (both sides) through wrangler's local proxy, X_LOCAL_OBSERVABILITY=false" : "wrangler dev (both sides), each Worker's own workerd addressed directly (wrangler's local proxy bypassed), X_LOCAL_OBSERVABILITY=false", smoke },
+    elapsedSeconds: Math.round((Date.now() - benchStarted) / 1000),
+    requestLog: LOG_OFF_EVERYWHERE ? 'off (--request-log=off)' : 'otel, as wrangler.toml ships it (the "request log off" case: a second process with it off)',
     cases: results,
+    costPerMillionCalls: { prices: PRICES, others: OTHERS, zuplo: 'no published per-request price found (its monetization docs say production pricing has not been announced)', cases: costs },
+    farCounters,
+    coldIsolates,
     unloaded,
     routeLookups,
     tokenVerification,
@@ -437,12 +588,30 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(report, null, 2) + '\n');
 
   printLoadTables(results, unloaded);
+  printCostTable(costs);
+  printFarCounters(farCounters);
+  printColdIsolates(coldIsolates);
   process.stdout.write(['', `| control plane (median / max ms of ${smoke ? 5 : 20} calls) | before | with ${massLabel} |`, '|---|---|---|', ...Object.keys(controlPlaneCalls).map((name) => `| ${name} | ${controlPlaneBefore[name]?.medianMs} / ${controlPlaneBefore[name]?.maxMs} | ${controlPlaneAfter[name]?.medianMs} / ${controlPlaneAfter[name]?.maxMs} |`)].join('\n') + '\n');
   process.stdout.write(['', '| route table | ns per lookup | build ms |', '|---|---|---|', ...Object.entries(routeLookups).map(([name, r]) => `| ${name} | ${r.nsPerLookup} | ${r.buildMs} |`)].join('\n') + '\n');
   process.stdout.write(['', '| access token (ES256, 2,000 distinct) | µs per call |', '|---|---|', `| verified by jose (not cached) | ${tokenVerification.verifyMicros} |`, `| found in the verified-token cache | ${tokenVerification.cachedMicros} |`].join('\n') + '\n');
-  process.stdout.write(`\nwritten to bench/results/latest.json\n`);
+  process.stdout.write(`\nwritten to bench/results/latest.json after ${elapsed()}\n`);
 
   rmSync(dir, { recursive: true, force: true });
+}
+
+function printCostTable(costs: Record<string, CallCost>): void {
+  const money = (n: number) => `$${n.toFixed(4)}`;
+  const rows = Object.entries(costs).map(([name, c]) => `| ${name} | ${c.perCall.workerRequests} | ${c.perCall.doRequests} | ${c.perCall.sqliteRowsRead} / ${c.perCall.sqliteRowsWritten} | ${c.perCall.d1RowsRead} / ${c.perCall.d1RowsWritten} | ${c.perCall.queueOperations} | ${c.perCall.cpuMs} | ${money(c.perMillion.workers + c.perMillion.cpu)} | ${money(c.perMillion.doRequests + c.perMillion.sqlite)} | ${money(c.perMillion.d1 + c.perMillion.queues)} | **${money(c.perMillion.total)}** |`);
+  const others = Object.entries(OTHERS).map(([name, price]) => `| ${name} (published) | | | | | | | | | | $${price.toFixed(2)} |`);
+  process.stdout.write(['', '| cost per million calls | Worker requests / call | DO requests / call | SQLite rows read / written per call | D1 rows read / written per call | queue operations / call | CPU ms / call | Workers $ | Durable Objects $ | D1 + Queues $ | total $ per million |', '|---|---|---|---|---|---|---|---|---|---|---|', ...rows, ...others, '| Zuplo | no published per-request price found | | | | | | | | | — |'].join('\n') + '\n');
+}
+
+function printFarCounters(far: { passThrough: { quiet: Latency }; rows: ReadonlyArray<{ rttMs: number; mode: string; quiet: Latency & { addedP50Ms: number; addedP99Ms: number }; busy: { rps: number; p50: number; p99: number; addedP50Ms: number; addedP99Ms: number } }> }): void {
+  process.stdout.write(['', '| far counters (COUNTER_RTT_MS) | quiet p50 / p99 ms | quiet added p50 / p99 ms | busy req/s | busy p50 / p99 ms | busy added p50 / p99 ms |', '|---|---|---|---|---|---|', ...far.rows.map((r) => `| ${r.mode}, ${r.rttMs} ms | ${r.quiet.p50} / ${r.quiet.p99} | ${r.quiet.addedP50Ms} / ${r.quiet.addedP99Ms} | ${r.busy.rps} | ${r.busy.p50} / ${r.busy.p99} | ${r.busy.addedP50Ms} / ${r.busy.addedP99Ms} |`)].join('\n') + '\n');
+}
+
+function printColdIsolates(cold: { sizes: ReadonlyArray<{ apis: number; snapshotBytes: number; withinControlPlaneCap: boolean; firstCallMs: number | null; secondCallMs: number | null; rssMbBefore: number; rssMbAfter: number; error?: string }> }): void {
+  process.stdout.write(['', '| cold isolate | snapshot bytes (gzip+base64) | fits one D1 row / the control plane cap | first call ms | second call ms | workerd RSS MB before / after |', '|---|---|---|---|---|---|', ...cold.sizes.map((c) => `| ${c.apis.toLocaleString('en')} APIs | ${c.snapshotBytes.toLocaleString('en')} | ${c.withinControlPlaneCap ? 'yes' : 'no: deploy refused'} | ${c.firstCallMs ?? `failed: ${c.error ?? ''}`} | ${c.secondCallMs ?? '—'} | ${c.rssMbBefore} / ${c.rssMbAfter} |`)].join('\n') + '\n');
 }
 
 function printLoadTables(

@@ -31,6 +31,38 @@ describe('ThrottleCounter', () => {
     expect(await stub.admit(call())).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
   });
 
+  it('reports the SQLite rows it writes as billed: one counter upsert per strict call, per batch and per lease', async () => {
+    const { stub, state } = fresh([perMinute(1000)]);
+    await stub.configure(state);
+    const before = (await stub.billing()).object;
+    await stub.admit(call());
+    const afterOne = (await stub.billing()).object;
+    // The window's first call inserts the counter row (SQLite reports its key's index as well);
+    // every later write updates that one row.
+    expect(afterOne.rowsWritten - before.rowsWritten).toBeGreaterThanOrEqual(1);
+    expect(afterOne.statements - before.statements).toBe(1);
+    const upsert = 1;
+    await stub.admitMany([call(), call(), call()]);
+    const afterBatch = (await stub.billing()).object;
+    expect(afterBatch.rowsWritten - afterOne.rowsWritten).toBe(upsert);
+    await stub.lease(call(), 50);
+    const afterLease = await stub.billing();
+    expect(afterLease.object.rowsWritten - afterBatch.rowsWritten).toBe(upsert);
+    // The isolate's totals include this object's.
+    expect(afterLease.isolate.rowsWritten).toBeGreaterThanOrEqual(afterLease.object.rowsWritten);
+    expect(afterLease.isolate.objectsStarted).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts the rows it reads when it starts again from storage', async () => {
+    const { stub, state } = fresh([perMinute(1000)]);
+    await stub.configure(state);
+    await stub.admit(call());
+    await evictDurableObject(stub);
+    const restarted = (await stub.billing()).object;
+    // meta (state, deleted, validAfter) and the one counter, read back by the constructor.
+    expect(restarted.rowsRead).toBeGreaterThanOrEqual(4);
+  });
+
   it('counts down request by request and refuses the N+1th', async () => {
     const { stub, state } = fresh([perMinute(3)]);
     await stub.configure(state);

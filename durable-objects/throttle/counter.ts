@@ -7,6 +7,20 @@ interface Counter {
   count: number;
 }
 
+/** SQLite work as Durable Objects bill it: rows read and rows written, as each cursor reports them. */
+export interface SqlBilling {
+  rowsRead: number;
+  rowsWritten: number;
+  statements: number;
+}
+
+/**
+ * Every counter object of this isolate together (and how many started here). Locally all of a
+ * namespace's objects share one isolate, so this is the whole Traffic Manager's SQLite bill: the
+ * bench reads it through `billing()` on any object. Deployed, it is one isolate's share only.
+ */
+const isolateBilling: SqlBilling & { objectsStarted: number } = { rowsRead: 0, rowsWritten: 0, statements: 0, objectsStarted: 0 };
+
 /**
  * One object per counter key. It is the single authority for its counts and for the live state it
  * guards (status, revocation watermarks, revoked credential ids), so a change made by the control
@@ -25,22 +39,25 @@ export class ThrottleCounter extends DurableObject<Env> {
   #counters = new Map<string, Counter>();
   /** While `admitMany` runs: the counters it changed, written once when it ends. */
   #deferred: Map<string, Counter> | null = null;
+  /** This object's SQLite rows since it started (`billing()`). */
+  #billing: SqlBilling = { rowsRead: 0, rowsWritten: 0, statements: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const sql = ctx.storage.sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
-    for (const row of sql.exec<{ key: string; value: string }>(`SELECT key, value FROM meta`)) {
+    isolateBilling.objectsStarted += 1;
+    const sql = (query: string) => this.#sql<Record<string, string | number>>(query);
+    sql(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql(`CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)`);
+    sql(`CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+    for (const row of this.#sql<{ key: string; value: string }>(`SELECT key, value FROM meta`)) {
       if (row.key === 'state') this.#state = JSON.parse(row.value) as SubscriptionState;
       if (row.key === 'deleted') this.#deleted = row.value === 'application' ? 'application' : row.value === 'true' ? 'subscription' : false;
       if (row.key === 'validAfter') this.#validAfter = JSON.parse(row.value) as Record<KeyType, number>;
     }
-    for (const row of sql.exec<{ key: string; window_start: number; count: number }>(`SELECT key, window_start, count FROM counters`)) {
+    for (const row of this.#sql<{ key: string; window_start: number; count: number }>(`SELECT key, window_start, count FROM counters`)) {
       this.#counters.set(row.key, { windowStart: row.window_start, count: row.count });
     }
-    for (const row of sql.exec<{ id: string; expires_at: number }>(`SELECT id, expires_at FROM revoked`)) {
+    for (const row of this.#sql<{ id: string; expires_at: number }>(`SELECT id, expires_at FROM revoked`)) {
       this.#revoked.set(row.id, row.expires_at);
     }
   }
@@ -217,7 +234,7 @@ export class ThrottleCounter extends DurableObject<Env> {
       this.#deferred.set(key, counter);
       return;
     }
-    this.ctx.storage.sql.exec(
+    this.#sql(
       `INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count`,
       key,
       counter.windowStart,
@@ -235,7 +252,7 @@ export class ThrottleCounter extends DurableObject<Env> {
     this.revokeIssuedBefore('SANDBOX', state.validAfter.SANDBOX);
     for (const { id, expiresAt } of state.revokedCredentials) {
       this.#revoked.set(id, expiresAt);
-      this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO revoked (id, expires_at) VALUES (?, ?)`, id, expiresAt);
+      this.#sql(`INSERT OR REPLACE INTO revoked (id, expires_at) VALUES (?, ?)`, id, expiresAt);
     }
     await this.#scheduleCleanup();
   }
@@ -259,7 +276,7 @@ export class ThrottleCounter extends DurableObject<Env> {
   /** Control plane: refuse one credential until `expiresAt` (ms), when it would have expired anyway. */
   async revokeCredential(credentialId: string, expiresAt: number): Promise<void> {
     this.#revoked.set(credentialId, expiresAt);
-    this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO revoked (id, expires_at) VALUES (?, ?)`, credentialId, expiresAt);
+    this.#sql(`INSERT OR REPLACE INTO revoked (id, expires_at) VALUES (?, ?)`, credentialId, expiresAt);
     await this.#scheduleCleanup();
   }
 
@@ -276,12 +293,12 @@ export class ThrottleCounter extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     for (const [id, expiresAt] of this.#revoked) if (expiresAt <= now) this.#revoked.delete(id);
-    this.ctx.storage.sql.exec(`DELETE FROM revoked WHERE expires_at <= ?`, now);
+    this.#sql(`DELETE FROM revoked WHERE expires_at <= ?`, now);
     const longest = Math.max(0, ...(this.#state?.limits ?? []).map((l) => l.windowSeconds));
     for (const [key, counter] of this.#counters) {
       if (counter.windowStart + longest * 1000 < now) {
         this.#counters.delete(key);
-        this.ctx.storage.sql.exec(`DELETE FROM counters WHERE key = ?`, key);
+        this.#sql(`DELETE FROM counters WHERE key = ?`, key);
       }
     }
     await this.#scheduleCleanup();
@@ -300,8 +317,26 @@ export class ThrottleCounter extends DurableObject<Env> {
     return { key, limit, counter, resetSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
   }
 
+  /** Every statement goes through here, so the rows it reads and writes are counted as billed. */
+  #sql<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: SqlStorageValue[]): T[] {
+    const cursor = this.ctx.storage.sql.exec<T>(query, ...bindings);
+    // The counts grow as the cursor is read: read it to the end first.
+    const rows = cursor.toArray();
+    for (const b of [this.#billing, isolateBilling]) {
+      b.rowsRead += cursor.rowsRead;
+      b.rowsWritten += cursor.rowsWritten;
+      b.statements += 1;
+    }
+    return rows;
+  }
+
+  /** The SQLite rows this object and this isolate's objects have read and written (bench metering). */
+  billing(): { object: SqlBilling; isolate: SqlBilling & { objectsStarted: number } } {
+    return { object: { ...this.#billing }, isolate: { ...isolateBilling } };
+  }
+
   #putMeta(key: string, value: string): void {
-    this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value);
+    this.#sql(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value);
   }
 
   async #scheduleCleanup(): Promise<void> {

@@ -49,6 +49,8 @@ export type GatewayEnvironmentName = (typeof GATEWAY_ENVIRONMENTS)[number]['envi
 export interface GatewayProcess {
   readonly environment: GatewayEnvironmentName;
   readonly port: number;
+  /** Vars for this process only, over `gatewayVars` (e.g. the bench's COUNTER_RTT_MS per process). */
+  readonly vars?: Record<string, string>;
 }
 
 export interface PlatformOptions {
@@ -176,7 +178,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   const { ports, persistTo, registry } = options;
   mkdirSync(registry, { recursive: true });
   const host = '127.0.0.1';
-  const gateways = options.gateways ?? GATEWAY_ENVIRONMENTS.map((e) => ({ environment: e.environment, port: e.port(ports) }));
+  const gateways: readonly GatewayProcess[] = options.gateways ?? GATEWAY_ENVIRONMENTS.map((e) => ({ environment: e.environment, port: e.port(ports) }));
   const seen = new Map<string, number>();
   const gatewayProcesses = gateways.map((g) => {
     const n = (seen.get(g.environment) ?? 0) + 1;
@@ -204,7 +206,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     { name: 'traffic-manager', args: [...common(ports.trafficManager), '-c', 'workers/traffic-manager/wrangler.toml'], cwd: ROOT, health: `${urls.trafficManager}/_turnpike/health` },
     ...gatewayProcesses.map((g) => ({
       name: g.process,
-      args: [...common(g.port), '-c', 'wrangler.toml', ...(g.spec.wranglerEnv === null ? [] : ['--env', g.spec.wranglerEnv]), ...(g.n > 1 ? ['--name', `${g.spec.worker}-${g.n}`] : []), ...gatewayVars],
+      args: [...common(g.port), '-c', 'wrangler.toml', ...(g.spec.wranglerEnv === null ? [] : ['--env', g.spec.wranglerEnv]), ...(g.n > 1 ? ['--name', `${g.spec.worker}-${g.n}`] : []), ...gatewayVars, ...Object.entries(g.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
       cwd: ROOT,
       health: `${g.url}/_turnpike/health`,
     })),

@@ -8,6 +8,8 @@ interface __BaseEnv_Env {
 	SNAPSHOT_TTL_SECONDS: string;
 	LEASE_MIN_LIMIT: string;
 	REQUEST_LOG: string;
+	COUNTER_RTT_MS: string;
+	METERING: string;
 	BACKEND_JWT_KEY: string;
 	ENCRYPTION_KEY: string;
 	THROTTLE: DurableObjectNamespace /* ThrottleCounter from turnpike-traffic-manager */;
@@ -24,6 +26,10 @@ declare namespace Cloudflare {
 		SNAPSHOT_TTL_SECONDS: string;
 		LEASE_MIN_LIMIT: string;
 		REQUEST_LOG: string;
+		COUNTER_RTT_MS: string;
+		METERING: string;
+	COUNTER_RTT_MS: string;
+	METERING: string;
 		BACKEND_JWT_KEY: string;
 		ENCRYPTION_KEY: string;
 		THROTTLE: DurableObjectNamespace /* ThrottleCounter from turnpike-traffic-manager */;
@@ -36,7 +42,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "GATEWAY_ENVIRONMENT" | "SNAPSHOT_TTL_SECONDS" | "LEASE_MIN_LIMIT" | "REQUEST_LOG" | "BACKEND_JWT_KEY" | "ENCRYPTION_KEY">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "GATEWAY_ENVIRONMENT" | "SNAPSHOT_TTL_SECONDS" | "LEASE_MIN_LIMIT" | "REQUEST_LOG" | "COUNTER_RTT_MS" | "METERING" | "BACKEND_JWT_KEY" | "ENCRYPTION_KEY">> {}
 }
 declare module "*.txt" {
 	const value: string;

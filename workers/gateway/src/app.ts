@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
+import { meter } from './metering/meter.ts';
 import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
 import { answerFacts, type AnswerFacts } from './answer.ts';
 import { assertHeadersWithinCap } from './auth/credentials.ts';
@@ -27,6 +29,7 @@ export function createGatewayApp(): Gateway {
   const own = ownEndpoints();
   return {
     async fetch(request, env, ctx) {
+      meter.requests += 1;
       const x = newExchange(request, env, ctx);
       let response: Response;
       const ownEndpoint = isOwnEndpoint(request);
@@ -91,6 +94,14 @@ function isOwnEndpoint(request: Request): boolean {
 function ownEndpoints(): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
   app.get(`${RESERVED_PREFIX}/health`, (c) => c.json({ status: 'ok', service: 'turnpike-gateway', environment: c.env.GATEWAY_ENVIRONMENT }));
+  // The bench's view of what this isolate did that Cloudflare bills (metering/meter.ts), and of the
+  // counter objects' isolate (SQLite rows). Off unless METERING is "on": a 404 like any unknown path.
+  app.get(`${RESERVED_PREFIX}/metering`, async (c) => {
+    if (c.env.METERING !== 'on') throw new ApiError('not-found');
+    // Straight to the namespace, not through counterStub: reading the meter is not a counted call.
+    const counters = await counterNamespace(c.env).getByName('meter:isolate').billing();
+    return c.json({ gateway: meter, counters: counters.isolate });
+  });
   // Backends verify the backend JWT (X-JWT-Assertion) against this key set.
   app.get(`${RESERVED_PREFIX}/jwks`, async (c) => c.json({ keys: [(await gatewayKey(c.env)).publicJwk] }, 200, { 'cache-control': 'public, max-age=300' }));
 

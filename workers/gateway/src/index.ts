@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import { createGatewayApp } from './app.ts';
 import { forgetApplicationKeys } from './auth/api-key.ts';
 import { invalidateSnapshot } from './snapshot/store.ts';
+import { meter } from './metering/meter.ts';
 import { dropLeases } from './throttle/lease.ts';
 import type { UsageMessage } from '../../shared/usage.ts';
 import { compactUsage } from './usage/compaction.ts';
@@ -11,7 +12,10 @@ const app = createGatewayApp();
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-  queue: (batch, env) => consumeUsage(batch, env),
+  queue: (batch, env) => {
+    meter.queueInvocations += 1;
+    return consumeUsage(batch, env);
+  },
   scheduled: (_controller, env, ctx) => ctx.waitUntil(compactUsage(env)),
 } satisfies ExportedHandler<Env, UsageMessage>;
 

@@ -1,8 +1,9 @@
-import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
 import type { AdmitRequest, LimitStatus } from '../../../durable-objects/throttle/types.ts';
 import type { CustomPolicy } from '../../shared/snapshot.ts';
 import type { KeyType } from '../../shared/db/schema.ts';
 import { withBusyRetry } from '../../shared/d1-retry.ts';
+import { meteredD1 } from './metering/meter.ts';
+import { counterStub } from './throttle/counters.ts';
 import { ApiError } from '../../shared/problem.ts';
 import type { SnapshotResource } from '../../shared/snapshot.ts';
 import { verifyAccessToken, type AccessTokenClaims } from './auth/access-token.ts';
@@ -150,7 +151,7 @@ async function authenticate(env: Env, headers: Headers, clientIp: string | null,
     if (resource.authType === 'oauth2') {
       throw new ApiError('invalid-credentials', { detail: 'This resource accepts OAuth2 access tokens only', headers: { 'www-authenticate': challengeInvalid('access token required') } });
     }
-    const record = await findApiKey(withBusyRetry(env.DB), credential.key);
+    const record = await findApiKey(withBusyRetry(meteredD1(env.DB)), credential.key);
     if (record === null || record.revoked) {
       throw new ApiError('invalid-credentials', { detail: 'The API key is invalid or revoked', headers: { 'www-authenticate': challengeInvalid('invalid api key') } });
     }
@@ -187,7 +188,7 @@ async function authenticate(env: Env, headers: Headers, clientIp: string | null,
  */
 async function deadApplication(env: Env, applicationId: string, request: AdmitRequest, err: unknown): Promise<never> {
   if (!(err instanceof ApiError) || err.code !== 'subscription-not-found') throw err;
-  const answer = await counterNamespace(env).getByName(counterObjectName.application(applicationId))
+  const answer = await counterStub(env, counterObjectName.application(applicationId))
     .admit(request)
     .catch(() => null);
   if (answer !== null && !answer.ok && answer.error.kind === 'revoked') throw subscriptionError(answer.error);

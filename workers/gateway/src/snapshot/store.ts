@@ -1,6 +1,7 @@
 import { decodeSnapshot } from '../../../shared/snapshot-codec.ts';
 import { importJWK, type CryptoKey as JoseKey } from 'jose';
 import { withBusyRetry } from '../../../shared/d1-retry.ts';
+import { meteredD1 } from '../metering/meter.ts';
 import type { GatewaySnapshot } from '../../../shared/snapshot.ts';
 import { RouteTable } from '../routing/route-table.ts';
 
@@ -50,7 +51,7 @@ export async function currentSnapshot(env: Env, waitUntil: (p: Promise<unknown>)
 }
 
 async function revalidate(env: Env, now: number): Promise<void> {
-  const row = await withBusyRetry(env.DB).prepare(
+  const row = await withBusyRetry(meteredD1(env.DB)).prepare(
     `SELECT s.version AS version FROM gateway_snapshots s JOIN gateway_environments e ON e.id = s.environment_id WHERE e.name = ?`,
   )
     .bind(env.GATEWAY_ENVIRONMENT)
@@ -59,7 +60,7 @@ async function revalidate(env: Env, now: number): Promise<void> {
 }
 
 async function reload(env: Env, now: number): Promise<void> {
-  const row = await withBusyRetry(env.DB).prepare(
+  const row = await withBusyRetry(meteredD1(env.DB)).prepare(
     `SELECT s.body AS body FROM gateway_snapshots s JOIN gateway_environments e ON e.id = s.environment_id WHERE e.name = ?`,
   )
     .bind(env.GATEWAY_ENVIRONMENT)

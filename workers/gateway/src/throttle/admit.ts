@@ -1,4 +1,4 @@
-import { counterNamespace } from '../../../../durable-objects/throttle/binding.ts';
+import { counterStub } from './counters.ts';
 import { THROTTLE_CODES, counterObjectName, subscriptionObjectName, type AdmitError, type AdmitRequest, type AdmitResult, type LimitStatus, type TakeResult, type WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import { admitCoalesced } from './coalesce.ts';
@@ -41,7 +41,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   if (shared.length === 0 && shouldLease(subName, Number(env.LEASE_MIN_LIMIT))) {
     let spent: LeaseSpend;
     try {
-      spent = await spendLease(subName, () => counterNamespace(env).getByName(subName), call.request, waitUntil);
+      spent = await spendLease(subName, () => counterStub(env, subName), call.request, waitUntil);
     } catch (cause) {
       throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
     }
@@ -50,8 +50,8 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     if ('result' in spent) throw subscriptionError(spent.result.error);
     // No share of a lease left for this call: the object decides it below, exactly, in one RPC.
   }
-  const subStub = counterNamespace(env).getByName(subName);
-  const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => counterNamespace(env).getByName(s.name).take(s.limits))]);
+  const subStub = counterStub(env, subName);
+  const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => counterStub(env, s.name).take(s.limits))]);
   // A shared counter that cannot answer lets the call through when its policy fails open (the
   // default for throttling) and refuses it when it fails closed; the subscription always fails closed.
   const unreachable = takenSettled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
@@ -63,7 +63,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
       ...(sub?.ok === true ? [subStub.refundAdmit(sub.windowStarts)] : []),
       ...taken.flatMap((t, i) => {
         const counter = shared[i];
-        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [counterNamespace(env).getByName(counter.name).refund(counter.limits, t.windowStarts)] : [];
+        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [counterStub(env, counter.name).refund(counter.limits, t.windowStarts)] : [];
       }),
     ]);
   if (subSettled.status === 'rejected' || closed !== undefined) {
@@ -81,7 +81,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     const meter =
       subMetered || metered.length > 0
         ? async (bytes: number) => {
-            await Promise.allSettled([...(subMetered ? [subStub.addBytes(bytes)] : []), ...metered.map((s) => counterNamespace(env).getByName(s.name).addBytes(bytes, s.limits))]);
+            await Promise.allSettled([...(subMetered ? [subStub.addBytes(bytes)] : []), ...metered.map((s) => counterStub(env, s.name).addBytes(bytes, s.limits))]);
           }
         : null;
     return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))], meter };
@@ -102,14 +102,14 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
 export async function admitShared(env: Env, counters: readonly SharedCounter[]): Promise<readonly LimitStatus[]> {
   const shared = counters.filter((s) => s.limits.length > 0);
   if (shared.length === 0) return [];
-  const settled = await Promise.allSettled(shared.map((s) => counterNamespace(env).getByName(s.name).take(s.limits)));
+  const settled = await Promise.allSettled(shared.map((s) => counterStub(env, s.name).take(s.limits)));
   const unreachable = settled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
   const taken: TakeResult[] = settled.map((t) => (t.status === 'fulfilled' ? t.value : { ok: true, limits: [], windowStarts: [] }));
   const giveBack = () =>
     Promise.allSettled(
       taken.flatMap((t, i) => {
         const counter = shared[i];
-        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [counterNamespace(env).getByName(counter.name).refund(counter.limits, t.windowStarts)] : [];
+        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [counterStub(env, counter.name).refund(counter.limits, t.windowStarts)] : [];
       }),
     );
   const closed = unreachable.find((u) => u.counter?.limits.some((l) => l.failOpen === false) === true);

@@ -1,4 +1,5 @@
 import { withBusyRetry } from '../../../shared/d1-retry.ts';
+import { meteredD1 } from '../metering/meter.ts';
 
 /** Minute rows are kept this long, then folded into hours; hour rows this long, then into days. */
 export const MINUTE_RETENTION_MS = 48 * 3_600_000;
@@ -33,7 +34,7 @@ const FOLD_ERRORS = (from: string, to: string, size: number) => `
  * days, so a bucket is never split between two runs.
  */
 export async function compactUsage(env: Env, now = Date.now()): Promise<void> {
-  const db = withBusyRetry(env.DB);
+  const db = withBusyRetry(meteredD1(env.DB));
   const minuteCut = Math.floor((now - MINUTE_RETENTION_MS) / 3_600_000) * 3_600_000;
   const hourCut = Math.floor((now - HOUR_RETENTION_MS) / 86_400_000) * 86_400_000;
   await db.batch([

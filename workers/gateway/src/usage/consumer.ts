@@ -1,4 +1,5 @@
 import { withBusyRetry } from '../../../shared/d1-retry.ts';
+import { meteredD1 } from '../metering/meter.ts';
 import type { UsageMessage } from '../../../shared/usage.ts';
 
 /**
@@ -7,7 +8,7 @@ import type { UsageMessage } from '../../../shared/usage.ts';
  * without being counted again; any other failure is retried by the queue.
  */
 export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env): Promise<void> {
-  const db = withBusyRetry(env.DB);
+  const db = withBusyRetry(meteredD1(env.DB));
   for (const message of batch.messages) {
     const { id, rows, errors = [] } = message.body;
     const statements = [

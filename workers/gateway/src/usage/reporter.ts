@@ -1,3 +1,4 @@
+import { meterQueueMessage } from '../metering/meter.ts';
 import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageRow } from '../../../shared/usage.ts';
 
 export interface UsageEvent {
@@ -71,7 +72,9 @@ export async function flush(env: Env): Promise<void> {
   pending = new Map();
   pendingErrors = new Map();
   try {
-    await env.USAGE.send({ id: crypto.randomUUID(), rows, errors });
+    const message = { id: crypto.randomUUID(), rows, errors };
+    meterQueueMessage(message);
+    await env.USAGE.send(message);
   } catch (cause) {
     console.error(JSON.stringify({ level: 'error', message: 'usage batch not sent', rows: rows.length, cause: String(cause) }));
   }

@@ -1,0 +1,120 @@
+/**
+ * Cost per million calls from what the running platform counted (issue #20): each gateway process's
+ * meter (`GET /_turnpike/metering`: Worker requests, counter-object RPCs, D1 rows, queue messages) and
+ * the Traffic Manager isolate's SQLite rows (`billing()` on the counter objects), read before and
+ * after a measured case, divided by the calls the case made, priced at Cloudflare's list prices.
+ */
+
+/**
+ * Cloudflare's published list prices (USD), Workers Paid, beyond what the plan includes, as read on
+ * 2026-12-02 through the docs search index:
+ * - Workers Standard: $0.30 per million requests, $0.02 per million CPU ms
+ *   (https://developers.cloudflare.com/workers/platform/pricing/).
+ * - Durable Objects: $0.15 per million requests, each RPC method call one request; duration
+ *   $12.50 per million GB-s (https://developers.cloudflare.com/durable-objects/platform/pricing,
+ *   footnote 1). SQLite-backed storage, billed since January 2026 (release notes of 2026-01-07):
+ *   rows read $0.001 per million, rows written $1.00 per million, D1's rates.
+ * - D1: rows read $0.001 per million, rows written $1.00 per million
+ *   (https://developers.cloudflare.com/d1/platform/pricing/).
+ * - Queues: $0.40 per million operations; a message is written, read and deleted, one operation
+ *   each per 64 KB (https://developers.cloudflare.com/queues/platform/pricing/).
+ */
+export const PRICES = {
+  workerRequest: 0.3,
+  workerCpuMs: 0.02,
+  doRequest: 0.15,
+  doGbSecond: 12.5,
+  sqliteRowRead: 0.001,
+  sqliteRowWritten: 1.0,
+  d1RowRead: 0.001,
+  d1RowWritten: 1.0,
+  queueOperation: 0.4,
+} as const;
+
+/** Published per-million prices of other gateways, for the tables. */
+export const OTHERS = {
+  'AWS API Gateway, REST API': 3.5,
+  'AWS API Gateway, HTTP API': 1.0,
+} as const;
+
+export interface Meter {
+  requests: number;
+  queueInvocations: number;
+  counterRpcs: number;
+  d1Queries: number;
+  d1RowsRead: number;
+  d1RowsWritten: number;
+  queueMessages: number;
+  queueUnits: number;
+  sqliteRowsRead: number;
+  sqliteRowsWritten: number;
+  objectsStarted: number;
+}
+
+const ZERO: Meter = { requests: 0, queueInvocations: 0, counterRpcs: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, queueMessages: 0, queueUnits: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, objectsStarted: 0 };
+
+interface Answer {
+  gateway: Omit<Meter, 'sqliteRowsRead' | 'sqliteRowsWritten' | 'objectsStarted'>;
+  counters: { rowsRead: number; rowsWritten: number; objectsStarted: number };
+}
+
+/**
+ * Every gateway process's meter summed, and the counter objects' isolate once (all processes reach
+ * the one Traffic Manager). Each read is itself one request to each process: not counted.
+ */
+export async function readMeters(gatewayUrls: readonly string[]): Promise<Meter> {
+  const answers = await Promise.all(gatewayUrls.map(async (url) => (await (await fetch(`${url}/_turnpike/metering`)).json()) as Answer));
+  const total = { ...ZERO };
+  for (const a of answers) {
+    for (const k of Object.keys(a.gateway) as Array<keyof Answer['gateway']>) total[k] += a.gateway[k];
+    total.requests -= 1;
+  }
+  const tm = answers[0]?.counters;
+  total.sqliteRowsRead = tm?.rowsRead ?? 0;
+  total.sqliteRowsWritten = tm?.rowsWritten ?? 0;
+  total.objectsStarted = tm?.objectsStarted ?? 0;
+  return total;
+}
+
+export function meterDiff(after: Meter, before: Meter): Meter {
+  const d = { ...ZERO };
+  for (const k of Object.keys(d) as Array<keyof Meter>) d[k] = after[k] - before[k];
+  return d;
+}
+
+export function meterSum(list: readonly Meter[]): Meter {
+  const d = { ...ZERO };
+  for (const m of list) for (const k of Object.keys(d) as Array<keyof Meter>) d[k] += m[k];
+  return d;
+}
+
+export interface CallCost {
+  /** Per call, as counted. */
+  perCall: { workerRequests: number; doRequests: number; sqliteRowsRead: number; sqliteRowsWritten: number; d1RowsRead: number; d1RowsWritten: number; queueOperations: number; cpuMs: number; objectsStarted: number };
+  /** USD per million calls, by line and in total. */
+  perMillion: { workers: number; cpu: number; doRequests: number; sqlite: number; d1: number; queues: number; total: number };
+}
+
+const round = (n: number, digits = 4) => Number(n.toFixed(digits));
+
+/**
+ * `meter`: what the case's calls caused (summed over its rounds); `calls`: how many the load
+ * generator had answered; `cpuMs`: the serving process tree's CPU per call (an upper bound on what
+ * Cloudflare bills: it includes workerd's own HTTP work). Duration (GB-s) is not in the total: it
+ * depends on how long objects stay in memory, not on calls (README, "Cost per million calls").
+ */
+export function callCost(meter: Meter, calls: number, cpuMs: number): CallCost {
+  const per = (n: number) => (calls === 0 ? 0 : n / calls);
+  const workerRequests = per(meter.requests + meter.queueInvocations);
+  const doRequests = per(meter.counterRpcs);
+  const queueOperations = per(meter.queueUnits * 3);
+  const perCall = { workerRequests: round(workerRequests), doRequests: round(doRequests), sqliteRowsRead: round(per(meter.sqliteRowsRead)), sqliteRowsWritten: round(per(meter.sqliteRowsWritten)), d1RowsRead: round(per(meter.d1RowsRead)), d1RowsWritten: round(per(meter.d1RowsWritten)), queueOperations: round(queueOperations, 5), cpuMs: round(cpuMs, 3), objectsStarted: round(per(meter.objectsStarted)) };
+  const m = 1; // prices are per million, and so is the answer: per-call counts × price
+  const workers = workerRequests * PRICES.workerRequest * m;
+  const cpu = cpuMs * PRICES.workerCpuMs * m;
+  const dor = doRequests * PRICES.doRequest * m;
+  const sqlite = per(meter.sqliteRowsRead) * PRICES.sqliteRowRead + per(meter.sqliteRowsWritten) * PRICES.sqliteRowWritten;
+  const d1 = per(meter.d1RowsRead) * PRICES.d1RowRead + per(meter.d1RowsWritten) * PRICES.d1RowWritten;
+  const queues = queueOperations * PRICES.queueOperation;
+  return { perCall, perMillion: { workers: round(workers), cpu: round(cpu), doRequests: round(dor), sqlite: round(sqlite), d1: round(d1), queues: round(queues), total: round(workers + cpu + dor + sqlite + d1 + queues) } };
+}
