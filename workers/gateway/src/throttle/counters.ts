@@ -28,15 +28,44 @@ function counterRttMs(env: Env): number {
  * (A Proxy over the stub does not work: the runtime's stub refuses calls made through one.)
  */
 export function counterStub(env: Env, name: string): CounterObject {
-  const stub = counterNamespace(env).getByName(name);
-  const delay = counterRttMs(env);
-  const wrap = <K extends Method>(method: K): CounterStub[K] => {
-    const call = (...args: unknown[]) => {
-      meter.counterRpcs += 1;
-      const go = () => (stub[method] as (...a: unknown[]) => unknown)(...args);
-      return delay === 0 ? go() : new Promise((resolve) => setTimeout(resolve, delay)).then(go);
-    };
-    return call as CounterStub[K];
-  };
-  return { admit: wrap('admit'), admitMany: wrap('admitMany'), lease: wrap('lease'), release: wrap('release'), take: wrap('take'), refund: wrap('refund'), refundAdmit: wrap('refundAdmit'), addBytes: wrap('addBytes') };
+  return new Counter(counterNamespace(env).getByName(name), counterRttMs(env));
+}
+
+/** Methods on the prototype: one small object per stub on the hot path, no closure per method. */
+class Counter implements CounterObject {
+  readonly #stub: CounterStub;
+  readonly #delay: number;
+  constructor(stub: CounterStub, delay: number) {
+    this.#stub = stub;
+    this.#delay = delay;
+  }
+  #call<K extends Method>(method: K, args: unknown[]): ReturnType<CounterStub[K]> {
+    meter.counterRpcs += 1;
+    const go = () => (this.#stub[method] as (...a: unknown[]) => unknown).apply(this.#stub, args);
+    return (this.#delay === 0 ? go() : new Promise((resolve) => setTimeout(resolve, this.#delay)).then(go)) as ReturnType<CounterStub[K]>;
+  }
+  admit(...args: Parameters<CounterStub['admit']>) {
+    return this.#call('admit', args);
+  }
+  admitMany(...args: Parameters<CounterStub['admitMany']>) {
+    return this.#call('admitMany', args);
+  }
+  lease(...args: Parameters<CounterStub['lease']>) {
+    return this.#call('lease', args);
+  }
+  release(...args: Parameters<CounterStub['release']>) {
+    return this.#call('release', args);
+  }
+  take(...args: Parameters<CounterStub['take']>) {
+    return this.#call('take', args);
+  }
+  refund(...args: Parameters<CounterStub['refund']>) {
+    return this.#call('refund', args);
+  }
+  refundAdmit(...args: Parameters<CounterStub['refundAdmit']>) {
+    return this.#call('refundAdmit', args);
+  }
+  addBytes(...args: Parameters<CounterStub['addBytes']>) {
+    return this.#call('addBytes', args);
+  }
 }
