@@ -38,7 +38,7 @@ const interrupted = () => {
 };
 process.once('SIGINT', interrupted);
 process.once('SIGTERM', interrupted);
-const platform = await launch({ ports: DEFAULT_PORTS, persistTo, registry: join(ROOT, '.wrangler/registry'), portal: true, log }).catch(fail);
+const platform = await launch({ ports: DEFAULT_PORTS, persistTo, registry: join(ROOT, '.wrangler/registry'), portal: true, log, mailDir: join(ROOT, '.turnpike/mail') }).catch(fail);
 
 process.off('SIGINT', interrupted);
 process.off('SIGTERM', interrupted);
@@ -86,6 +86,7 @@ Try it:
   curl -i -H "Authorization: Bearer $TOKEN" ${urls.gateways.internal ?? urls.gateway}${api.context}/pets
 
 (Authorization header for scripts: Basic ${basic})
+Mails the portal sends (sign-up verification, password reset) land in ${join(ROOT, '.turnpike/mail')}/, their links in this log.
 Everything above is also in ${demoFile}. Press Ctrl-C to stop.`);
 } catch (err) {
   console.error(`\nSeeding the demo data failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -79,6 +79,11 @@ export interface PlatformOptions {
    * both tickers off (the gateway's hourly usage compaction ticks every hour when this is not 0).
    */
   cronIntervalMs?: number;
+  /**
+   * Where the control plane's mails (sign-up verification, password reset) are copied, one .eml file
+   * each: `wrangler dev` sends none, it writes each to a temporary file and logs the path.
+   */
+  mailDir?: string;
 }
 
 export interface PlatformUrls {
@@ -217,7 +222,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
       worker: 'turnpike-control-plane',
       port: ports.controlPlane,
       ours: serviceIs('turnpike-control-plane'),
-      args: [...common(ports.controlPlane), '-c', 'workers/control-plane/wrangler.toml', '--var', `ISSUER:${urls.controlPlane}`, '--var', `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`],
+      args: [...common(ports.controlPlane), '-c', 'workers/control-plane/wrangler.toml', '--var', `ISSUER:${urls.controlPlane}`, '--var', `PORTAL_URL:${urls.portal}`, '--var', `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`],
       cwd: ROOT,
       health: `${urls.controlPlane}/health`,
     },
@@ -261,8 +266,16 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   const launchOne = (spec: (typeof specs)[number], attempt: number) => {
     const child = spawn(process.execPath, [WRANGLER, ...spec.args], { cwd: spec.cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const prefix = `[${spec.name}] `;
+    // Whole lines only: a chunk can end mid-line, and a mail's path must be read in one piece.
+    let partial = '';
     const relay = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '' && !isNoise(line)) options.log(prefix + line);
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '' || isNoise(line)) continue;
+        const mail = options.mailDir === undefined ? null : keepMail(line, options.mailDir);
+        options.log(mail === null ? prefix + line : `${prefix}mail to ${mail.to}: "${mail.subject}" — ${mail.file}${mail.link === null ? '' : `\n${prefix}  link: ${mail.link}`}`);
+      }
     };
     child.stdout?.on('data', relay);
     child.stderr?.on('data', relay);
@@ -566,4 +579,22 @@ export async function waitForRegistry(registry: string, workers: readonly string
     if (Date.now() > deadline) throw new Error(`not registered in the dev registry within ${timeoutMs} ms: ${missing.join(', ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * `wrangler dev`'s send_email binding logs "Email: <path>.eml" for each message instead of sending
+ * it. The message is copied into `mailDir` as `<time>-<recipient>.eml`, and its recipient, subject
+ * and first link are returned for the log; any other line answers null.
+ */
+export function keepMail(line: string, mailDir: string): { to: string; subject: string; file: string; link: string | null } | null {
+  // eslint-disable-next-line no-control-regex
+  const path = /^\s*Email: (\S+\.eml)\s*$/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''))?.[1];
+  if (path === undefined || !existsSync(path)) return null;
+  const raw = readFileSync(path, 'utf8');
+  const header = (name: string) => new RegExp(`^${name}: *(.*)$`, 'im').exec(raw.split(/\r?\n\r?\n/)[0] ?? '')?.[1]?.trim() ?? '';
+  const to = header('To');
+  mkdirSync(mailDir, { recursive: true });
+  const file = join(mailDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${to.replace(/[^A-Za-z0-9@._-]/g, '_')}.eml`);
+  writeFileSync(file, raw);
+  return { to, subject: header('Subject'), file, link: /https?:\/\/\S+/.exec(raw.split(/\r?\n\r?\n/).slice(1).join('\n'))?.[0] ?? null };
 }

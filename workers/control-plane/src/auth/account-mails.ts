@@ -26,7 +26,7 @@ export function alreadyRegisteredMail(portalUrl: string, to: string): Mail {
     subject: 'You already have a Turnpike developer portal account',
     text: `Someone (probably you) tried to sign up with this address, which already has an account.
 
-Sign in: ${portalUrl.replace(/\/$/, '')}/#/login
+Sign in: ${portalUrl.replace(/\/$/, '')}/#/signin
 Forgot your password? Reset it: ${portalUrl.replace(/\/$/, '')}/#/forgot
 
 If this was not you, nothing has changed and you can ignore this mail.`,
