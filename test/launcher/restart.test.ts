@@ -23,25 +23,29 @@ describe('a restart on the same state', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startAndSubscribe(): Promise<void> {
+  async function startAndSubscribe(): Promise<RunningPlatform> {
     const { bootstrapToken } = await ensureDevVars(() => {});
-    running = await launch({ ports: E2E_PORTS, persistTo, registry, portal: false, cronIntervalMs: 0, log: (line) => lines.push(line) });
-    const demo = await seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
-    const developer = await tokenFor(new Client(running.urls.controlPlane), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+    const platform = await launch({ ports: E2E_PORTS, persistTo, registry, portal: false, cronIntervalMs: 0, log: (line) => lines.push(line) });
+    running = platform;
+    const demo = await seed({ urls: platform.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
+    const developer = await tokenFor(new Client(platform.urls.controlPlane), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `After restart ${Date.now()}` });
     await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: demo.api.id, tier: demo.api.tier });
+    return platform;
+  }
+
+  /** Stops every process with `signal`, as the terminal or the kernel would, leaving the registry as they leave it. */
+  async function stopAll(platform: RunningPlatform, signal: NodeJS.Signals): Promise<void> {
+    for (const name of platform.processes) await platform.kill(name, signal);
+    running = null;
   }
 
   it('subscribes after a Ctrl-C and after a SIGKILL of every process', async () => {
     applyMigrations(persistTo, () => {});
     buildPortal(() => {});
-    await startAndSubscribe();
     // Ctrl-C: the terminal's SIGINT reaches every process group.
-    for (const name of running?.processes ?? []) await running?.kill(name, 'SIGINT');
-    running = null;
-    await startAndSubscribe();
-    for (const name of running?.processes ?? []) await running?.kill(name, 'SIGKILL');
-    running = null;
+    await stopAll(await startAndSubscribe(), 'SIGINT');
+    await stopAll(await startAndSubscribe(), 'SIGKILL');
     expect(readdirSync(registry).length).toBeGreaterThan(0);
     await startAndSubscribe();
     expect(lines.some((l) => l.startsWith('cleared stale dev registry entries'))).toBe(true);

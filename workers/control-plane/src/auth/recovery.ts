@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../../../shared/crypto.ts';
 import { newId } from '../../../shared/ids.ts';
