@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'cli/**', 'test/e2e/**', 'test/support/**', '*.config.ts', 'portal-ui/vite.config.ts'],
+    files: ['scripts/**', 'bench/**', 'cli/**', 'test/e2e/**', 'test/launcher/**', 'test/support/**', '*.config.ts', 'portal-ui/vite.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

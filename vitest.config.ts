@@ -42,7 +42,9 @@ export default defineConfig({
               bindings: { TEST_MIGRATIONS: migrations, ...secrets },
               durableObjects: { THROTTLE: { className: 'ThrottleCounter', useSQLite: true } },
               // Both gateway environments' control entrypoints reach the gateway code hosted beside it.
-              serviceBindings: { GATEWAY: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' }, GATEWAY_INTERNAL: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' } },
+              // MAIL (send_email in wrangler.toml) reaches the test outbox (test/workers/mailbox.ts).
+              email: { send_email: [] },
+              serviceBindings: { GATEWAY: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' }, GATEWAY_INTERNAL: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' }, MAIL: { name: 'turnpike-control-plane', entrypoint: 'TestMailbox' } },
             },
           }),
         ],

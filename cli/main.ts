@@ -18,7 +18,8 @@ const USAGE = `Usage: turnpike <command> [options]
 Commands:
   login      --url <control plane> (--email <user> [--password-stdin] | --token <tpm_…>) [--profile <name>]
   logout     [--profile <name>]            revoke and forget the stored token
-  init       [--dir <dir>] [--name N --context /c --version v1 --backend URL --control-plane URL]
+  init       [--dir <dir>] [--name N --context /c --version v1 --backend URL --control-plane URL] [--force]
+             (control plane: --control-plane, else --url, else the --profile you logged in with, else :8788)
   validate   [--env <name>]                check turnpike.yaml and the definition (every environment without --env)
   diff       [--env <name>] [--exit-code]  what apply would change (exit 3 with --exit-code when something would)
   apply      [--env <name>] [--dry-run] [--resend-secrets]   create or update the API to match the files (idempotent;
@@ -87,8 +88,10 @@ export async function run(argv: string[]): Promise<number> {
           name: v.name ?? 'Orders',
           context: v.context ?? '/orders',
           version: v.version ?? 'v1',
-          backend: v.backend ?? 'http://127.0.0.1:8790/echo',
-          controlPlane: v['control-plane'] ?? v.url ?? 'http://127.0.0.1:8788',
+          backend: v.backend,
+          controlPlane: v['control-plane'] ?? v.url,
+          profile: v.profile ?? 'default',
+          force: v.force,
         });
         return EXIT.ok;
       case 'validate':

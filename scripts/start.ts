@@ -4,17 +4,29 @@
  * demo idempotently and prints where everything is. Ctrl-C stops it all; the data stays.
  */
 import { join } from 'node:path';
-import { DEFAULT_PORTS, ROOT, applyMigrations, buildPortal, ensureDevVars, killAll, launch } from './lib/platform.ts';
+import { DEFAULT_PORTS, PortsTakenError, ROOT, applyMigrations, buildPortal, ensureDevVars, killAll, launch, takenPorts } from './lib/platform.ts';
 import { demoFilePath, seed } from './lib/seed.ts';
 
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 12)) {
-  console.error(`Turnpike needs Node.js 22.12 or newer; this is ${process.version}.`);
+const log = (line: string) => console.log(line);
+
+/** Start-up failed before anything was ready: say why, and exit non-zero without the banner. */
+function fail(err: unknown): never {
+  console.error(`\nTurnpike did not start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
-
-const log = (line: string) => console.log(line);
 const persistTo = join(ROOT, '.wrangler/state');
+
+// The Node version is checked by scripts/node-check.mjs, which runs this file.
+// Ports first: a taken one is reported before a minute of migrations and portal build.
+const taken = await takenPorts('127.0.0.1', [
+  { port: DEFAULT_PORTS.gateway, what: 'gateway, TURNPIKE_GATEWAY_PORT' },
+  { port: DEFAULT_PORTS.controlPlane, what: 'control plane, TURNPIKE_CONTROL_PLANE_PORT' },
+  { port: DEFAULT_PORTS.portal, what: 'portal, TURNPIKE_PORTAL_PORT' },
+  { port: DEFAULT_PORTS.demoBackend, what: 'demo backend, TURNPIKE_DEMO_BACKEND_PORT' },
+  { port: DEFAULT_PORTS.gatewayInternal, what: 'internal gateway, TURNPIKE_GATEWAY_INTERNAL_PORT' },
+  { port: DEFAULT_PORTS.trafficManager, what: 'Traffic Manager, TURNPIKE_TRAFFIC_MANAGER_PORT' },
+]);
+if (taken.length > 0) fail(new PortsTakenError(taken));
 
 const { bootstrapToken } = await ensureDevVars(log);
 applyMigrations(persistTo, log);
@@ -26,7 +38,7 @@ const interrupted = () => {
 };
 process.once('SIGINT', interrupted);
 process.once('SIGTERM', interrupted);
-const platform = await launch({ ports: DEFAULT_PORTS, persistTo, registry: join(ROOT, '.wrangler/registry'), portal: true, log });
+const platform = await launch({ ports: DEFAULT_PORTS, persistTo, registry: join(ROOT, '.wrangler/registry'), portal: true, log, mailDir: join(ROOT, '.turnpike/mail') }).catch(fail);
 
 process.off('SIGINT', interrupted);
 process.off('SIGTERM', interrupted);
@@ -74,6 +86,7 @@ Try it:
   curl -i -H "Authorization: Bearer $TOKEN" ${urls.gateways.internal ?? urls.gateway}${api.context}/pets
 
 (Authorization header for scripts: Basic ${basic})
+Mails the portal sends (sign-up verification, password reset) land in ${join(ROOT, '.turnpike/mail')}/, their links in this log.
 Everything above is also in ${demoFile}. Press Ctrl-C to stop.`);
 } catch (err) {
   console.error(`\nSeeding the demo data failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,7 @@
 /** `validate`, `diff`, `apply`, `status`, `init`, `export`: an API project against a control plane. */
 import { resolve } from 'node:path';
 import { connect } from '../connect.ts';
+import { loadProfile } from '../credentials.ts';
 import { CliError, EXIT, type Output } from '../output.ts';
 import { formatChanges, planCreate, planUpdate, type Plan } from '../plan.ts';
 import { exportProject } from '../project/export.ts';
@@ -109,9 +110,24 @@ export async function status(out: Output, o: ProjectOptions): Promise<void> {
   out.result(lines.join('\n'), { environment: project.environmentName, controlPlane: cp.url, exists: true, apiId: remote.id, lifecycleState: remote.lifecycleState, latestRevision: latest, gateways, pendingChanges: plan.changes.length });
 }
 
-export function init(out: Output, o: { dir: string; name: string; context: string; version: string; backend: string; controlPlane: string }): void {
-  const files = scaffold(resolve(o.dir), o);
-  out.result(`Created ${files.join(' and ')}.\nNext: turnpike validate, then turnpike apply and turnpike deploy.`, { files });
+/**
+ * The project points at the control plane given, else at the one of the login profile (so `turnpike
+ * login --url X` then `turnpike init` writes X, not the default port), else at `npm start`'s. Its
+ * backend defaults to the demo backend beside a local control plane (npm start and the e2e platform
+ * put it two ports above); a remote one has no known backend, so the placeholder is said to be one.
+ */
+export function init(out: Output, o: { dir: string; name: string; context: string; version: string; backend?: string; controlPlane?: string; profile: string; force: boolean }): void {
+  const controlPlane = (o.controlPlane ?? loadProfile(o.profile)?.url ?? process.env.TURNPIKE_URL ?? 'http://127.0.0.1:8788').replace(/\/$/, '');
+  const backend = o.backend ?? localBackend(controlPlane) ?? 'https://backend.example.com';
+  const files = scaffold(resolve(o.dir), { ...o, controlPlane, backend }, o.force);
+  const note = o.backend === undefined && localBackend(controlPlane) === null ? `\nThe backend ${backend} is a placeholder: set your API's URL in turnpike.yaml (or pass --backend).` : '';
+  out.result(`Created ${files.join(' and ')} for the control plane ${controlPlane}.${note}\nNext: turnpike validate, then turnpike apply and turnpike deploy.`, { files, controlPlane, backend });
+}
+
+function localBackend(controlPlane: string): string | null {
+  const url = new URL(controlPlane);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.port === '') return null;
+  return `${url.protocol}//${url.hostname}:${Number(url.port) + 2}/echo`;
 }
 
 export async function exportApi(out: Output, o: { dir: string; url?: string; profile?: string; env?: string; context?: string; version?: string; id?: string; force: boolean }): Promise<void> {

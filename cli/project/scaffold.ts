@@ -71,10 +71,10 @@ paths:
 `;
 }
 
-export function scaffold(dir: string, o: InitOptions): string[] {
+export function scaffold(dir: string, o: InitOptions, force = false): string[] {
   const files = [join(dir, PROJECT_FILE), join(dir, 'openapi.yaml')];
   const existing = files.filter((f) => existsSync(f));
-  if (existing.length > 0) throw new CliError(`Refusing to overwrite ${existing.join(', ')}`);
+  if (existing.length > 0 && !force) throw new CliError(`Refusing to overwrite ${existing.join(', ')} (--force replaces them)`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(files[0] as string, projectYaml(o));
   writeFileSync(files[1] as string, openapiYaml(o));

@@ -1,4 +1,5 @@
 import { otherwise, route, start } from './router.ts';
+import { forgotView, resetView, verifyView } from './views/account-recovery.ts';
 import { accountView, loginView } from './views/auth.ts';
 import { apiPageView } from './views/developer/api-page.ts';
 import { applicationsView } from './views/developer/applications.ts';
@@ -12,6 +13,9 @@ import { newApiView } from './views/publisher/new-api.ts';
 import './style.css';
 
 route('/signin', loginView, { public: true });
+route('/verify/:token', verifyView, { public: true });
+route('/forgot', forgotView, { public: true });
+route('/reset/:token', resetView, { public: true });
 route('/account', accountView);
 route('/catalog', catalogView);
 route('/apis/:apiId', (p) => apiPageView(p, 'overview'));

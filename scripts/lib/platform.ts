@@ -7,8 +7,9 @@
  * by the bench and by `npm run simulate`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { privateJwk, randomBase64url } from './keys.ts';
 
@@ -80,6 +81,11 @@ export interface PlatformOptions {
    * both tickers off (the gateway's hourly usage compaction ticks every hour when this is not 0).
    */
   cronIntervalMs?: number;
+  /**
+   * Where the control plane's mails (sign-up verification, password reset) are copied, one .eml file
+   * each: `wrangler dev` sends none, it writes each to a temporary file and logs the path.
+   */
+  mailDir?: string;
 }
 
 export interface PlatformUrls {
@@ -201,22 +207,28 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   let inspector = ports.inspector;
   const common = (port: number) => ['dev', '--ip', host, '--port', String(port), '--inspector-port', String(inspector++), '--persist-to', persistTo, '--show-interactive-dev-session=false'];
   const gatewayVars = Object.entries(options.gatewayVars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
-  const specs: Array<{ name: string; args: string[]; cwd: string; health: string }> = [
+  const specs: ProcessSpec[] = [
     // First: every other Worker's counter objects live here.
-    { name: 'traffic-manager', args: [...common(ports.trafficManager), '-c', 'workers/traffic-manager/wrangler.toml'], cwd: ROOT, health: `${urls.trafficManager}/_turnpike/health` },
+    { name: 'traffic-manager', worker: 'turnpike-traffic-manager', port: ports.trafficManager, args: [...common(ports.trafficManager), '-c', 'workers/traffic-manager/wrangler.toml'], cwd: ROOT, health: `${urls.trafficManager}/_turnpike/health`, ours: serviceIs('turnpike-traffic-manager') },
     ...gatewayProcesses.map((g) => ({
       name: g.process,
+      worker: g.n > 1 ? `${g.spec.worker}-${g.n}` : g.spec.worker,
+      port: g.port,
+      ours: serviceIs('turnpike-gateway', g.environment),
       args: [...common(g.port), '-c', 'wrangler.toml', ...(g.spec.wranglerEnv === null ? [] : ['--env', g.spec.wranglerEnv]), ...(g.n > 1 ? ['--name', `${g.spec.worker}-${g.n}`] : []), ...gatewayVars, ...Object.entries(g.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
       cwd: ROOT,
       health: `${g.url}/_turnpike/health`,
     })),
     {
       name: 'control-plane',
-      args: [...common(ports.controlPlane), '-c', 'workers/control-plane/wrangler.toml', '--var', `ISSUER:${urls.controlPlane}`, '--var', `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`],
+      worker: 'turnpike-control-plane',
+      port: ports.controlPlane,
+      ours: serviceIs('turnpike-control-plane'),
+      args: [...common(ports.controlPlane), '-c', 'workers/control-plane/wrangler.toml', '--var', `ISSUER:${urls.controlPlane}`, '--var', `PORTAL_URL:${urls.portal}`, '--var', `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`],
       cwd: ROOT,
       health: `${urls.controlPlane}/health`,
     },
-    { name: 'demo-backend', args: [...common(ports.demoBackend), '-c', 'workers/demo-backend/wrangler.toml'], cwd: ROOT, health: `${urls.demoBackend}/petstore/pets` },
+    { name: 'demo-backend', worker: 'turnpike-demo-backend', port: ports.demoBackend, args: [...common(ports.demoBackend), '-c', 'workers/demo-backend/wrangler.toml'], cwd: ROOT, health: `${urls.demoBackend}/_turnpike/health`, ours: serviceIs('turnpike-demo-backend') },
   ];
   if (options.portal) {
     // The first process of each environment (urls.gateways lists those first).
@@ -224,12 +236,25 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     for (const g of urls.gateways) gatewayUrls[g.environment] ??= g.url;
     specs.push({
       name: 'portal',
+      worker: null,
+      port: ports.portal,
+      // The portal's same-origin /api/* reaching this platform's control plane is what makes it ours.
+      ours: (body) => (body as { info?: { title?: unknown } } | null)?.info?.title === 'Turnpike management API',
       // GATEWAY_URL(S): what the portal's curl lines name, on whatever ports this platform's gateways have.
       args: ['pages', 'dev', 'dist', '--ip', host, '--port', String(ports.portal), '--inspector-port', String(inspector++), '--persist-to', persistTo, '--show-interactive-dev-session=false', '--binding', `GATEWAY_URL=${urls.gateway}`, '--binding', `GATEWAY_URLS=${JSON.stringify(gatewayUrls)}`],
       cwd: join(ROOT, 'portal-ui'),
-      health: urls.portal,
+      health: `${urls.portal}/api/openapi.json`,
     });
   }
+  // A port in use fails the start here, naming it, before any process is spawned: otherwise wrangler
+  // would pick another port or the readiness check would find whatever answers there.
+  const inspectors = specs.map((spec, i) => ({ port: ports.inspector + i, what: `the ${spec.name} inspector (TURNPIKE_INSPECTOR_PORT moves the run)` }));
+  const taken = await takenPorts(host, [...specs.map((spec) => ({ port: spec.port, what: spec.name })), ...inspectors]);
+  if (taken.length > 0) throw new PortsTakenError(taken);
+  const workerNames = specs.flatMap((spec) => (spec.worker === null ? [] : [spec.worker]));
+  const cleared = await clearStaleRegistryEntries(registry, workerNames);
+  if (cleared.length > 0) options.log(`cleared stale dev registry entries of stopped processes: ${cleared.join(', ')}`);
+  const launchedAt = Date.now();
   const children: Array<{ name: string; child: ChildProcess }> = [];
   let stopping = false;
   let ready = false;
@@ -243,8 +268,16 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   const launchOne = (spec: (typeof specs)[number], attempt: number) => {
     const child = spawn(process.execPath, [WRANGLER, ...spec.args], { cwd: spec.cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const prefix = `[${spec.name}] `;
+    // Whole lines only: a chunk can end mid-line, and a mail's path must be read in one piece.
+    let partial = '';
     const relay = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '' && !isNoise(line)) options.log(prefix + line);
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '' || isNoise(line)) continue;
+        const mail = options.mailDir === undefined ? null : keepMail(line, options.mailDir);
+        options.log(mail === null ? prefix + line : `${prefix}mail to ${mail.to}: "${mail.subject}" — ${mail.file}${mail.link === null ? '' : `\n${prefix}  link: ${mail.link}`}`);
+      }
     };
     child.stdout?.on('data', relay);
     child.stderr?.on('data', relay);
@@ -265,6 +298,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     });
     started.add(child);
     child.on('exit', () => started.delete(child));
+    if (spec.worker !== null && child.pid !== undefined) recordPid(registry, spec.worker, child.pid);
     return child;
   };
   for (const spec of specs) children.push({ name: spec.name, child: launchOne(spec, 1) });
@@ -292,7 +326,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   };
   try {
     await Promise.race([
-      Promise.all(specs.map((spec) => waitFor(spec.health))),
+      Promise.all(specs.map((spec) => waitFor(spec.health, spec.ours))).then(() => waitForRegistry(registry, workerNames, launchedAt)),
       exited.then((name) => {
         throw new Error(`${name} exited during start-up`);
       }),
@@ -327,7 +361,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
       const { entry, spec } = entryOf(name);
       entry.child = launchOne(spec, 3);
       killed.delete(name);
-      await waitFor(spec.health);
+      await waitFor(spec.health, spec.ours);
     },
   };
 }
@@ -367,18 +401,202 @@ function isNoise(line: string): boolean {
   return /ENOTFOUND workers\.cloudflare\.com|GetAddrInfoReqWrap|Starting local server|Connection status updated|Request\.cf|cf object|update available|wrangler \d|─|⛅️|Your Worker has access|Binding\s+Resource|env\.\w+ \(|^\s*$|Using vars defined|Using secrets defined|Ready on|\[b\] open|\[d\] open|\[c\] clear|\[x\] to exit|GET \/|POST \/|PATCH \/|DELETE \/|PUT \/|OPTIONS \/|Scheduled Workers are not automatically triggered|To manually trigger a scheduled event|cdn-cgi\/local\/scheduled|cron-triggers\/#test-cron-triggers-locally/.test(line);
 }
 
-export async function waitFor(url: string, timeoutMs = 90_000): Promise<void> {
+/**
+ * Polls `url` until it answers below 500 — and, given `ours`, with a JSON body `ours` accepts, so a
+ * process of another program (or of an earlier start) on the same port is never taken for this one.
+ */
+export async function waitFor(url: string, ours?: (body: unknown) => boolean, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.status < 500) return;
-      last = `status ${res.status}`;
+      const text = await res.text();
+      if (res.status < 500 && ours === undefined) return;
+      if (res.status < 500 && ours !== undefined) {
+        let body: unknown = null;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON: not ours */
+        }
+        if (ours(body)) return;
+        last = `status ${res.status} from something that is not this platform's process: ${text.slice(0, 120)}`;
+      } else last = `status ${res.status}`;
     } catch (err) {
       last = String(err);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not come up within ${timeoutMs} ms (${last})`);
+}
+
+interface ProcessSpec {
+  name: string;
+  /** The Worker name it registers in the dev registry (null: the portal, which nothing binds to). */
+  worker: string | null;
+  port: number;
+  args: string[];
+  cwd: string;
+  health: string;
+  /** Whether a health answer's JSON body is this process's own. */
+  ours: (body: unknown) => boolean;
+}
+
+/** A health answer naming the service (and the gateway environment) a process is expected to be. */
+function serviceIs(service: string, environment?: string): (body: unknown) => boolean {
+  return (body) => {
+    const b = body as { service?: unknown; environment?: unknown } | null;
+    return b?.service === service && (environment === undefined || b.environment === environment);
+  };
+}
+
+export class PortsTakenError extends Error {
+  readonly taken: ReadonlyArray<{ port: number; what: string }>;
+  constructor(taken: ReadonlyArray<{ port: number; what: string }>) {
+    super(
+      taken.map((t) => `port ${t.port} (${t.what}) is already in use`).join('\n') +
+        '\nStop what is listening there (an earlier `npm start`? `lsof -i :' +
+        String(taken[0]?.port) +
+        '` shows it), or move the ports with TURNPIKE_GATEWAY_PORT, TURNPIKE_CONTROL_PLANE_PORT, TURNPIKE_PORTAL_PORT, TURNPIKE_DEMO_BACKEND_PORT, TURNPIKE_GATEWAY_INTERNAL_PORT, TURNPIKE_TRAFFIC_MANAGER_PORT, TURNPIKE_INSPECTOR_PORT.',
+    );
+    this.name = 'PortsTakenError';
+    this.taken = taken;
+  }
+}
+
+/** The ports of `wanted` that cannot be listened on at `host` right now. */
+export async function takenPorts(host: string, wanted: ReadonlyArray<{ port: number; what: string }>): Promise<Array<{ port: number; what: string }>> {
+  const free = await Promise.all(
+    wanted.map(
+      ({ port }) =>
+        new Promise<boolean>((resolve) => {
+          const server = createServer();
+          server.once('error', () => resolve(false));
+          server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+        }),
+    ),
+  );
+  return wanted.filter((_, i) => free[i] === false);
+}
+
+/**
+ * Pids of the wrangler processes a launch started, by Worker name, beside the registry folder (in it,
+ * wrangler would read the file as a Worker's entry).
+ */
+function pidFile(registry: string): string {
+  return join(dirname(registry), `${basename(registry)}.pids.json`);
+}
+
+function readPids(registry: string): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(pidFile(registry), 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+function recordPid(registry: string, worker: string, pid: number): void {
+  writeFileSync(pidFile(registry), JSON.stringify({ ...readPids(registry), [worker]: pid }, null, 2) + '\n');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether something accepts a TCP connection at `host:port` within a short time. */
+function listening(address: string): Promise<boolean> {
+  const [host = '127.0.0.1', port = '0'] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port: Number(port) });
+    socket.setTimeout(500, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Wrangler's dev registry (one JSON file per Worker name, `{ debugPortAddress, instanceId, … }`, kept
+ * fresh by a 10 s heartbeat and trusted for 90 s after the last one) outlives a process that was
+ * stopped hard: for up to 90 s a new process of that name does not register ("already registered by
+ * another process") and the others keep calling the dead one ("Network connection lost"). Before a
+ * start, the entries of this platform's own Worker names whose process is gone — its recorded pid
+ * is not running, or, unrecorded, nothing listens at its address — are removed. Other Workers'
+ * entries are never touched.
+ */
+export async function clearStaleRegistryEntries(registry: string, workers: readonly string[]): Promise<string[]> {
+  const pids = readPids(registry);
+  const cleared: string[] = [];
+  for (const worker of workers) {
+    const entry = join(registry, worker);
+    if (!existsSync(entry)) continue;
+    const pid = pids[worker];
+    let gone: boolean;
+    if (pid !== undefined) gone = !alive(pid);
+    else {
+      let address = '';
+      try {
+        address = String((JSON.parse(readFileSync(entry, 'utf8')) as { debugPortAddress?: unknown }).debugPortAddress ?? '');
+      } catch {
+        /* unreadable: wrangler ignores it too */
+      }
+      gone = address === '' || !(await listening(address));
+    }
+    if (gone) {
+      try {
+        unlinkSync(entry);
+        cleared.push(worker);
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+  }
+  return cleared;
+}
+
+/**
+ * Resolves once every Worker of this launch has written its own registry entry (written after
+ * `launchedAt`): until then a binding to it may still resolve to nothing, and the demo seed's first
+ * cross-Worker call would fail.
+ */
+export async function waitForRegistry(registry: string, workers: readonly string[], launchedAt: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const missing = workers.filter((worker) => {
+      const stats = statSync(join(registry, worker), { throwIfNoEntry: false });
+      return stats === undefined || stats.mtimeMs < launchedAt - 1000;
+    });
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`not registered in the dev registry within ${timeoutMs} ms: ${missing.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * `wrangler dev`'s send_email binding logs "Email: <path>.eml" for each message instead of sending
+ * it. The message is copied into `mailDir` as `<time>-<recipient>.eml`, and its recipient, subject
+ * and first link are returned for the log; any other line answers null.
+ */
+export function keepMail(line: string, mailDir: string): { to: string; subject: string; file: string; link: string | null } | null {
+  // eslint-disable-next-line no-control-regex
+  const path = /^\s*Email: (\S+\.eml)\s*$/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''))?.[1];
+  if (path === undefined || !existsSync(path)) return null;
+  const raw = readFileSync(path, 'utf8');
+  const header = (name: string) => new RegExp(`^${name}: *(.*)$`, 'im').exec(raw.split(/\r?\n\r?\n/)[0] ?? '')?.[1]?.trim() ?? '';
+  const to = header('To');
+  mkdirSync(mailDir, { recursive: true });
+  const file = join(mailDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${to.replace(/[^A-Za-z0-9@._-]/g, '_')}.eml`);
+  writeFileSync(file, raw);
+  return { to, subject: header('Subject'), file, link: /https?:\/\/\S+/.exec(raw.split(/\r?\n\r?\n/).slice(1).join('\n'))?.[0] ?? null };
 }

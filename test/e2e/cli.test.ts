@@ -58,6 +58,19 @@ describe('turnpike CLI', () => {
     expect(wrong.stderr).toMatch(/401/);
   });
 
+  it('init writes the control plane of the login profile and a backend beside it, and overwrites only with --force', async () => {
+    const other = join(work, 'from-profile');
+    const first = await turnpike(['init', '--dir', other, '--json'], {}, work);
+    expect(first.code, first.stderr).toBe(0);
+    expect(json(first)).toMatchObject({ controlPlane: controlPlaneUrl, backend: `${demoBackendUrl}/echo` });
+    expect(readFileSync(join(other, 'turnpike.yaml'), 'utf8')).toContain(`controlPlane: ${controlPlaneUrl}`);
+    const again = await turnpike(['init', '--dir', other], {}, work);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/--force/);
+    expect((await turnpike(['init', '--dir', other, '--force', '--name', 'Replaced'], {}, work)).code).toBe(0);
+    expect(readFileSync(join(other, 'turnpike.yaml'), 'utf8')).toContain('name: Replaced');
+  });
+
   it('init → validate → apply (dry run, then for real) → apply again changes nothing', async () => {
     const init = await turnpike(['init', '--dir', project, '--context', '/cli-orders', '--backend', `${demoBackendUrl}/echo`, '--control-plane', controlPlaneUrl], {}, work);
     expect(init.code, init.stderr).toBe(0);

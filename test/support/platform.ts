@@ -11,6 +11,8 @@ import { ROOT, applyMigrations, buildPortal, ensureDevVars, launch, type Gateway
 import { seed, type DemoData } from '../../scripts/lib/seed.ts';
 
 export interface PlatformInfo {
+  /** Where the control plane's mails land (one .eml file each). */
+  mailDir: string;
   /** The production gateway environment. */
   gatewayUrl: string;
   /** The internal gateway environment (`[env.internal]`), sharing the production one's Traffic Manager. */
@@ -40,7 +42,7 @@ export async function startPlatform(options: { ports?: Ports; portal?: boolean; 
   applyMigrations(persistTo, () => {});
   const portal = options.portal ?? true;
   if (portal) buildPortal(() => {});
-  const running = await launch({ ports: options.ports ?? E2E_PORTS, persistTo, registry: join(dir, 'registry'), portal, log, env: options.env, gatewayVars: options.gatewayVars, gateways: options.gateways, cronIntervalMs: options.cronIntervalMs });
+  const running = await launch({ ports: options.ports ?? E2E_PORTS, persistTo, registry: join(dir, 'registry'), portal, log, mailDir: join(dir, 'mail'), env: options.env, gatewayVars: options.gatewayVars, gateways: options.gateways, cronIntervalMs: options.cronIntervalMs });
   try {
     const demo = await seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
     return {
@@ -51,6 +53,7 @@ export async function startPlatform(options: { ports?: Ports; portal?: boolean; 
       portalUrl: running.urls.portal,
       demoBackendUrl: running.urls.demoBackend,
       demo,
+      mailDir: join(dir, 'mail'),
       persistTo,
       urls: running.urls,
       kill: running.kill,

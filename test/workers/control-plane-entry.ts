@@ -10,3 +10,7 @@ export { default } from '../../workers/control-plane/src/index.ts';
 export { ThrottleCounter } from '../../durable-objects/throttle/counter.ts';
 // The gateway's control entrypoint, so the control plane's GATEWAY binding reaches real code.
 export { GatewayControl } from '../../workers/gateway/src/index.ts';
+// Stands in for the send_email binding (vitest.config.ts binds MAIL to it): the same `send(EmailMessage)`
+// call, so the control plane's MIME building runs as deployed, and the mail lands in an outbox the
+// tests read (test/workers/mailbox.ts).
+export { TestMailbox } from './mailbox.ts';

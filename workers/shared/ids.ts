@@ -2,6 +2,7 @@
 export const ID_PREFIXES = {
   user: 'usr',
   session: 'ses',
+  accountToken: 'atk',
   managementToken: 'mgt',
   api: 'api',
   resource: 'res',

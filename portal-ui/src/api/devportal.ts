@@ -8,7 +8,6 @@ export const authApi = {
   me: () => call<Me>('GET', '/api/auth/me'),
   login: (email: string, password: string) => call<{ user: User }>('POST', '/api/auth/login', { email, password }),
   logout: () => call<null>('POST', '/api/auth/logout'),
-  signup: (email: string, password: string, displayName: string) => call<User>('POST', `${DP}/signup`, { email, password, displayName }),
   rename: (body: UpdateMe) => call<{ user: User }>('PATCH', '/api/auth/me', body),
   changePassword: (body: ChangePassword) => call<null>('POST', '/api/auth/me/password', body),
 };

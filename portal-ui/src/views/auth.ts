@@ -1,3 +1,4 @@
+import { accountApi } from '../api/account.ts';
 import { authApi } from '../api/devportal.ts';
 import { tags } from '../components/badges.ts';
 import { h, mount } from '../components/dom.ts';
@@ -11,7 +12,7 @@ export function loginView(): void {
   const password = h('input', { id: 'password', type: 'password', autocomplete: 'current-password', required: true, 'data-pointer': '/password' });
   const out = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', id: 'login' }, 'Sign in');
-  const form = h('form', { class: 'card narrow', 'aria-label': 'Sign in' }, field('Email', email), field('Password', password), submit, out);
+  const form = h('form', { class: 'card narrow', 'aria-label': 'Sign in' }, field('Email', email), field('Password', password), submit, h('p', {}, h('a', { href: '#/forgot', id: 'forgot-link' }, 'Forgot your password?')), out);
   onSubmit(form, submit, out, async () => {
     await authApi.login(email.value, password.value);
     await refreshUser();
@@ -28,14 +29,9 @@ function signupForm(): HTMLElement {
   const submit = h('button', { type: 'submit', id: 'signup' }, 'Create developer account');
   const form = h('form', { class: 'card narrow', 'aria-label': 'Sign up' }, h('h2', {}, 'New here?'), field('Name', name), field('Email', email), field('Password (12 characters or more)', password), submit, out);
   onSubmit(form, submit, out, async () => {
-    const created = await authApi.signup(email.value, password.value, name.value);
-    if (created.status === 'PENDING') {
-      mount(out, h('p', { class: 'warning' }, 'Thanks: an admin approves new accounts before you can sign in.'));
-      return;
-    }
-    await authApi.login(email.value, password.value);
-    await refreshUser();
-    navigate('#/catalog');
+    const sent = await accountApi.signup({ email: email.value, password: password.value, displayName: name.value });
+    form.reset();
+    mount(out, h('p', { class: 'ok', role: 'status', id: 'signup-sent' }, sent.detail));
   });
   return form;
 }

@@ -20,6 +20,8 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
 export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    // Names the service, so `npm start` knows it reached its own process (scripts/lib/platform.ts).
+    if (url.pathname === '/_turnpike/health') return json({ status: 'ok', service: 'turnpike-demo-backend' });
     const path = url.pathname.replace(/^\/petstore/, '') || '/';
     if (path === '/pets' && request.method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? pets.length);

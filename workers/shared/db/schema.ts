@@ -23,9 +23,30 @@ export const users = sqliteTable('users', {
   status: text('status', { enum: ['ACTIVE', 'PENDING', 'REJECTED', 'DISABLED'] }).notNull().default('ACTIVE'),
   failedLogins: integer('failed_logins').notNull().default(0),
   lockedUntil: integer('locked_until'),
+  /** False from a self sign-up until its verification link is followed; accounts made otherwise start verified. */
+  emailVerified: integer('email_verified', { mode: 'boolean' }).notNull().default(true),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+export const ACCOUNT_TOKEN_PURPOSES = ['VERIFY_EMAIL', 'RESET_PASSWORD'] as const;
+
+/**
+ * Single-use links sent by mail (email verification, password reset): the mail holds the secret,
+ * the row its SHA-256; a row is deleted when used (or superseded) and is void after `expiresAt`.
+ */
+export const accountTokens = sqliteTable(
+  'account_tokens',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ACCOUNT_TOKEN_PURPOSES }).notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('account_tokens_user_idx').on(t.userId, t.purpose)],
+);
 
 /** Portal sessions; the cookie holds the secret, the row holds its SHA-256. */
 export const sessions = sqliteTable(

@@ -1,7 +1,10 @@
 import { SELF, env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it, vi } from 'vitest';
 import { subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
-import { api, deployedSnapshot, propagated, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
+import { linkIn, mailsTo } from '../../../../test/workers/mailbox.ts';
+import { schema } from '../db.ts';
+import { api, db, deployedSnapshot, propagated, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { throttleNamespace } from '../gateway-sync/bindings.ts';
 
 describe('admin: throttling policies', () => {
@@ -244,12 +247,16 @@ describe('admin: approval workflows', () => {
     expect(on.body.workflows).toEqual({ USER_SIGNUP: true, APPLICATION_CREATION: true, SUBSCRIPTION_CREATION: true });
     try {
       const email = `pending-${Date.now()}@example.com`;
-      const signup = await api<{ id: string; status: string }>('POST', '/api/devportal/v1/signup', null, { email, password: 'long enough password', displayName: 'P' });
-      expect(signup.body.status).toBe('PENDING');
+      expect((await api('POST', '/api/devportal/v1/signup', null, { email, password: 'long enough password', displayName: 'P' })).status).toBe(202);
+      const signedUp = (await db.select().from(schema.users).where(eq(schema.users.email, email)))[0];
       const login = () => api<ProblemBody>('POST', '/api/auth/login', null, { email, password: 'long enough password' });
-      expect((await login()).status).toBe(401);
-      const pending = await api<{ list: Array<{ id: string; type: string; referenceId: string }> }>('GET', '/api/admin/v1/workflows?status=PENDING', admin);
-      const signupFlow = pending.body.list.find((w) => w.referenceId === signup.body.id);
+      const flowsNow = async () => (await api<{ list: Array<{ id: string; type: string; referenceId: string }> }>('GET', '/api/admin/v1/workflows?status=PENDING', admin)).body.list;
+      // Admins see the sign-up only once its address is confirmed.
+      expect((await flowsNow()).find((w) => w.referenceId === signedUp?.id)).toBeUndefined();
+      const token = linkIn(await vi.waitFor(async () => (await mailsTo(email))[0] ?? Promise.reject(new Error('no mail yet'))), 'verify')?.token ?? '';
+      expect((await api<{ status: string }>('POST', '/api/auth/verify-email', null, { token })).body.status).toBe('PENDING');
+      expect((await login()).body.detail).toMatch(/waiting for approval/);
+      const signupFlow = (await flowsNow()).find((w) => w.referenceId === signedUp?.id);
       expect(signupFlow?.type).toBe('USER_SIGNUP');
       expect((await api('POST', `/api/admin/v1/workflows/${signupFlow?.id}/decision`, admin, { approve: true })).status).toBe(200);
       expect((await api('POST', `/api/admin/v1/workflows/${signupFlow?.id}/decision`, admin, { approve: false })).status).toBe(409);

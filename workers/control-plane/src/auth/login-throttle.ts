@@ -61,6 +61,9 @@ export async function checkPassword(db: Database, email: string, password: strin
     await recordLoginFailure(db, email, ip);
     return { ok: false, reason: 'wrong' };
   }
+  // A self sign-up signs in once its address is proven (auth/recovery.ts); told only to whoever
+  // knows the password.
+  if (!user.emailVerified) return { ok: false, reason: 'inactive', status: 'UNVERIFIED' };
   if (user.status !== 'ACTIVE') return { ok: false, reason: 'inactive', status: user.status };
   await clearLoginFailures(db, email);
   return { ok: true, user };

@@ -10,6 +10,7 @@ import { jsonBody, jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { checkPassword } from './login-throttle.ts';
+import { recoveryRoutes } from './recovery.ts';
 import { principalOf } from './middleware.ts';
 import { ROLE_SCOPES } from './scopes.ts';
 import { BootstrapBody, ChangePasswordBody, CreateTokenBody, CreatedTokenSchema, LoginBody, ManagementTokenSchema, UpdateMeBody, UserSchema, toUser } from './schemas.ts';
@@ -18,8 +19,15 @@ import { PUBLIC, requires } from '../http/security.ts';
 
 const tags = ['Authentication'];
 
+const INACTIVE: Record<string, string> = {
+  UNVERIFIED: 'Confirm your email address first: follow the link in the mail we sent you (signing up again sends a new one)',
+  PENDING: 'Your sign-up is waiting for approval',
+};
+
 export function authRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.route('/', recoveryRoutes());
 
   app.openapi(
     createRoute({
@@ -64,7 +72,7 @@ export function authRoutes() {
       const checked = await checkPassword(db, email, password, c.req.header('cf-connecting-ip') ?? 'unknown');
       if (!checked.ok) {
         if (checked.reason === 'throttled') throw new ApiError('login-throttled', { detail: 'Too many failed sign-ins; try again later', headers: { 'retry-after': String(checked.retryAfter) } });
-        if (checked.reason === 'inactive') throw new ApiError('unauthorized', { detail: checked.status === 'PENDING' ? 'Your sign-up is waiting for approval' : 'This account is not active' });
+        if (checked.reason === 'inactive') throw new ApiError('unauthorized', { detail: INACTIVE[checked.status] ?? 'This account is not active' });
         throw new ApiError('unauthorized', { detail: 'Wrong email or password' });
       }
       const user = checked.user;

@@ -24,6 +24,16 @@ export const BootstrapBody = z.strictObject({ email: Email, password: Password, 
 export const UpdateMeBody = z.strictObject({ displayName: nameText(100) }).openapi('UpdateAccountRequest');
 export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: Password }).openapi('ChangePasswordRequest');
 
+/** A token from an account mail's link: `tpv_` (verification) or `tpr_` (reset) and 43 base64url characters. */
+const MailToken = z.string().regex(/^tp[vr]_[A-Za-z0-9_-]{43}$/, 'Not a token from one of our mails');
+export const VerifyEmailBody = z.strictObject({ token: MailToken }).openapi('VerifyEmailRequest');
+export const VerifiedSchema = z.object({ email: z.string(), status: z.enum(['ACTIVE', 'PENDING']) }).openapi('EmailVerified');
+export const ForgotPasswordBody = z.strictObject({ email: Email }).openapi('ForgotPasswordRequest');
+export const ResetPasswordBody = z.strictObject({ token: MailToken, newPassword: Password }).openapi('ResetPasswordRequest');
+export const SignupBody = z.strictObject({ email: Email, password: Password, displayName: nameText(100) }).openapi('SignupRequest');
+/** The one answer to a sign-up or a reset request, whatever the address: it reveals no account. */
+export const MailSentSchema = z.object({ status: z.literal('MAIL_SENT'), detail: z.string() }).openapi('MailSent');
+
 export const CreateTokenBody = z
   .strictObject({
     name: nameText(100),

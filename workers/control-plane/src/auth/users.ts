@@ -13,6 +13,10 @@ export interface NewUser {
   displayName: string;
   role: Role;
   status?: 'ACTIVE' | 'PENDING';
+  /** False for a self sign-up until its link is followed; default true (made by an admin or a script). */
+  emailVerified?: boolean;
+  /** When the caller needs the id first (to issue a token in the same batch). */
+  id?: string;
 }
 
 /**
@@ -20,11 +24,11 @@ export interface NewUser {
  * batch (e.g. a sign-up approval request). A taken email is a 409 naming the field.
  */
 export async function createUser(db: Database, actor: Pick<Principal, 'userId' | 'email'> | null, input: NewUser, action: string, extra: (id: string) => BatchItem<'sqlite'>[] = () => []) {
-  const id = newId('user');
+  const id = input.id ?? newId('user');
   const status = input.status ?? 'ACTIVE';
   try {
     const [rows] = await db.batch([
-      db.insert(schema.users).values({ id, email: input.email, displayName: input.displayName, passwordHash: await hashPassword(input.password), role: input.role, status }).returning(),
+      db.insert(schema.users).values({ id, email: input.email, displayName: input.displayName, passwordHash: await hashPassword(input.password), role: input.role, status, emailVerified: input.emailVerified ?? true }).returning(),
       auditEntry(db, actor ?? { userId: id, email: input.email }, action, { type: 'user', id }, null, { email: input.email, role: input.role, status }),
       ...extra(id),
     ]);

@@ -1,6 +1,7 @@
 import { SELF, env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { linkIn, mailsTo } from '../../../../test/workers/mailbox.ts';
 import { counterObjectName, subscriptionObjectName } from '../../../../durable-objects/throttle/types.ts';
 import { ORIGIN, api, apiBody, db, publishedApi, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { schema } from '../db.ts';
@@ -9,15 +10,17 @@ import { throttleNamespace } from '../gateway-sync/bindings.ts';
 const object = (appId: string, apiId: string) => throttleNamespace(env).getByName(subscriptionObjectName(appId, apiId));
 
 describe('devportal: sign-up', () => {
-  it('signs up an active developer who can sign in, and refuses a taken email', async () => {
+  it('signs up a developer who can sign in once the mailed link is followed, and refuses a weak password and extra fields', async () => {
     const email = `dev-${Date.now()}@example.com`;
-    const res = await api<{ role: string; status: string }>('POST', '/api/devportal/v1/signup', null, { email, password: 'correct horse battery', displayName: 'Dev' });
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ role: 'subscriber', status: 'ACTIVE' });
+    const res = await api<{ status: string }>('POST', '/api/devportal/v1/signup', null, { email, password: 'correct horse battery', displayName: 'Dev' });
+    expect(res.status).toBe(202);
+    const token = linkIn(await vi.waitFor(async () => (await mailsTo(email))[0] ?? Promise.reject(new Error('no mail yet'))), 'verify')?.token ?? '';
+    expect((await api('POST', '/api/auth/verify-email', null, { token })).status).toBe(200);
+    const user = (await db.select().from(schema.users).where(eq(schema.users.email, email)))[0];
+    expect(user).toMatchObject({ role: 'subscriber', status: 'ACTIVE', emailVerified: true });
     const login = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'correct horse battery' }) });
     expect(login.status).toBe(200);
     expect(login.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
-    expect((await api('POST', '/api/devportal/v1/signup', null, { email, password: 'correct horse battery', displayName: 'Dev' })).status).toBe(409);
     const weak = await api<ProblemBody>('POST', '/api/devportal/v1/signup', null, { email: 'x@example.com', password: 'short', displayName: 'X', role: 'admin' });
     expect(weak.body.errors?.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/password', '/role']));
   });

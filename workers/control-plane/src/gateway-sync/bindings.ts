@@ -1,5 +1,6 @@
 import { counterNamespace } from '../../../../durable-objects/throttle/binding.ts';
 import type { ThrottleCounter } from '../../../../durable-objects/throttle/counter.ts';
+import { ApiError } from '../../../shared/problem.ts';
 import type { SyncMessage } from './tier-fanout.ts';
 
 /**
@@ -33,13 +34,29 @@ function retrying(make: () => DurableObjectStub<ThrottleCounter>): DurableObject
         try {
           return await call();
         } catch (err) {
-          if (!isRetryable(err)) throw err;
+          if (!isRetryable(err)) throw unreachable(err);
           stub = make();
-          return call();
+          try {
+            return await call();
+          } catch (again) {
+            throw unreachable(again);
+          }
         }
       };
     },
   });
+}
+
+/**
+ * A call that never reached the object's code (no process behind the binding, a dropped connection
+ * twice) is the Traffic Manager being unavailable, not a bug of this request: 503 with Retry-After
+ * (RFC 9110 §15.6.4, §10.2.3), which a client may retry, rather than a bare 500. An exception the
+ * object itself threw (`remote`, in workerd's terms) stays what it is.
+ */
+function unreachable(err: unknown): unknown {
+  if (err instanceof ApiError || (typeof err === 'object' && err !== null && (err as { remote?: unknown }).remote === true)) return err;
+  console.error(JSON.stringify({ level: 'error', message: 'Traffic Manager not reached', cause: String(err) }));
+  return new ApiError('service-unavailable', { detail: 'The Traffic Manager could not be reached; try again in a moment', headers: { 'retry-after': '2' } });
 }
 
 function isRetryable(err: unknown): boolean {
