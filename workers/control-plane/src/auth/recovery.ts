@@ -1,3 +1,4 @@
+import { PUBLIC } from '../http/security.ts';
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../../../shared/crypto.ts';
@@ -22,6 +23,7 @@ export function recoveryRoutes() {
 
   app.openapi(
     createRoute({
+      security: PUBLIC,
       method: 'post',
       path: '/verify-email',
       tags,
@@ -48,6 +50,7 @@ export function recoveryRoutes() {
 
   app.openapi(
     createRoute({
+      security: PUBLIC,
       method: 'post',
       path: '/password/forgot',
       tags,
@@ -71,6 +74,7 @@ export function recoveryRoutes() {
 
   app.openapi(
     createRoute({
+      security: PUBLIC,
       method: 'post',
       path: '/password/reset',
       tags,

@@ -41,7 +41,9 @@ class Counter implements CounterObject {
   }
   #call<K extends Method>(method: K, args: unknown[]): ReturnType<CounterStub[K]> {
     meter.counterRpcs += 1;
-    const go = () => (this.#stub[method] as (...a: unknown[]) => unknown).apply(this.#stub, args);
+    // A method call on the stub itself: an RPC stub answers any property, `apply` included, as a remote method.
+    const stub = this.#stub as unknown as Record<Method, (...a: unknown[]) => unknown>;
+    const go = () => stub[method](...args);
     return (this.#delay === 0 ? go() : new Promise((resolve) => setTimeout(resolve, this.#delay)).then(go)) as ReturnType<CounterStub[K]>;
   }
   admit(...args: Parameters<CounterStub['admit']>) {
