@@ -1,5 +1,6 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, buildPortal, ensureDevVars, launch, type RunningPlatform } from '../../scripts/lib/platform.ts';
@@ -38,6 +39,22 @@ describe('a restart on the same state', () => {
   async function stopAll(platform: RunningPlatform, signal: NodeJS.Signals): Promise<void> {
     for (const name of platform.processes) await platform.kill(name, signal);
     running = null;
+    // wrangler exits before its workerd has let go of every socket: the next start would rightly
+    // refuse a port still taken, so wait (bounded) until they are free, as a developer would.
+    const ports = [...Object.values(E2E_PORTS).filter((p) => p !== E2E_PORTS.inspector), ...Array.from({ length: 6 }, (_, i) => E2E_PORTS.inspector + i)];
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (await Promise.all(ports.map(listening))).some(Boolean)) await new Promise((r) => setTimeout(r, 200));
+  }
+
+  function listening(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
   }
 
   it('subscribes after a Ctrl-C and after a SIGKILL of every process', async () => {
