@@ -93,3 +93,4 @@ export type AlertMetric = AlertRule['metric'];
 export interface Page<T> {
   list: T[];
 }
+export type CatalogTier = CatalogApi['tiers'][number];

@@ -1,6 +1,6 @@
 import { authApi } from '../api/devportal.ts';
 import { navigate } from '../router.ts';
-import { can, signedOut, user } from '../session.ts';
+import { can, signInHref, signedOut, user } from '../session.ts';
 import { h, mount } from './dom.ts';
 
 const root = (): HTMLElement => document.getElementById('app') as HTMLElement;
@@ -15,7 +15,7 @@ export function layout(title: string, ...content: Array<Node | string | null>): 
   const me = user();
   const nav =
     me === null
-      ? []
+      ? [navLink('#/catalog', 'Catalog')]
       : [
           navLink('#/catalog', 'Catalog'),
           can('apps:manage') ? navLink('#/applications', 'Applications') : null,
@@ -25,7 +25,7 @@ export function layout(title: string, ...content: Array<Node | string | null>): 
         ];
   const account =
     me === null
-      ? null
+      ? h('span', { class: 'user' }, h('a', { href: signInHref(), id: 'signin-link' }, 'Sign in'))
       : h(
           'span',
           { class: 'user' },
@@ -49,7 +49,7 @@ export function layout(title: string, ...content: Array<Node | string | null>): 
     root(),
     h('a', { class: 'skip', href: '#main', onclick: (e: Event) => (e.preventDefault(), document.getElementById('main')?.focus()) }, 'Skip to content'),
     h('div', { class: 'progress', 'aria-hidden': 'true' }),
-    h('header', {}, h('a', { class: 'brand', href: '#/catalog' }, 'Turnpike'), h('nav', { 'aria-label': 'Main' }, ...nav), account),
+    h('header', {}, h('a', { class: 'brand', href: '#/' }, 'Turnpike'), h('nav', { 'aria-label': 'Main' }, ...nav), account),
     h('main', { id: 'main', tabindex: '-1' }, h('h1', {}, title), ...content),
   );
 }

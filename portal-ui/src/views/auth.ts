@@ -4,7 +4,7 @@ import { h, mount } from '../components/dom.ts';
 import { field, onSubmit } from '../components/feedback.ts';
 import { layout } from '../components/layout.ts';
 import { navigate } from '../router.ts';
-import { refreshUser, user } from '../session.ts';
+import { afterSignIn, refreshUser, user } from '../session.ts';
 
 export function loginView(): void {
   const email = h('input', { id: 'email', type: 'email', autocomplete: 'username', required: true, 'data-pointer': '/email' });
@@ -15,7 +15,7 @@ export function loginView(): void {
   onSubmit(form, submit, out, async () => {
     await authApi.login(email.value, password.value);
     await refreshUser();
-    navigate('#/catalog');
+    navigate(afterSignIn());
   });
   layout('Sign in', h('div', { class: 'columns' }, form, signupForm()), h('p', { class: 'hint' }, 'The demo users and their passwords are printed by npm start.'));
 }
@@ -35,7 +35,7 @@ function signupForm(): HTMLElement {
     }
     await authApi.login(email.value, password.value);
     await refreshUser();
-    navigate('#/catalog');
+    navigate(afterSignIn());
   });
   return form;
 }

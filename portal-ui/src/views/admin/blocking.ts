@@ -1,7 +1,7 @@
 import { adminApi } from '../../api/admin.ts';
 import type { BlockingCondition } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
-import { actionButton, empty, errorBox, field, onSubmit } from '../../components/feedback.ts';
+import { confirmButton, empty, errorBox, field, onSubmit } from '../../components/feedback.ts';
 import { render as reloadAdmin } from '../../router.ts';
 
 const TYPES: Array<[BlockingCondition['conditionType'], string, string]> = [
@@ -27,7 +27,7 @@ function row(c: BlockingCondition): HTMLElement {
   const out = h('div', {});
   const enabled = h('input', { type: 'checkbox', 'aria-label': `Enabled: ${c.conditionValue}`, checked: c.enabled });
   enabled.addEventListener('change', () => void adminApi.toggleCondition(c.id, enabled.checked).catch((err: unknown) => mount(out, errorBox(err))));
-  const remove = actionButton('Delete', { class: 'danger small' }, out, async () => {
+  const remove = confirmButton('Delete', { class: 'danger small', 'data-action': 'delete-condition' }, out, { consequence: `Calls blocked by this condition (${c.conditionType} ${c.conditionValue}) go through again from the next request on.`, confirm: 'Delete the condition' }, async () => {
     await adminApi.deleteCondition(c.id);
     await reloadAdmin();
   });

@@ -7,6 +7,7 @@ import { actionButton, empty, errorBox } from '../../components/feedback.ts';
 import { isSwagger2, renderReference, type ConsoleServer } from '../../components/openapi.ts';
 import { codeBlock } from '../../components/secret.ts';
 import { consoleInterceptor, type Credential } from '../../components/try-it.ts';
+import { can, signInHref, user } from '../../session.ts';
 
 type Environment = CatalogApiDetail['environments'][number];
 
@@ -64,7 +65,7 @@ function curlLine(api: CatalogApiDetail, credential: Credential, publicBase: str
 
 /** Where the console's credential comes from: a test token of a subscribed application, or a pasted token or API key. */
 async function credentialsPanel(api: CatalogApiDetail, credential: Credential, environments: Array<Environment & { publicUrl: string }>): Promise<HTMLElement> {
-  const { list: apps } = await devportalApi.applications();
+  const apps = can('apps:manage') ? (await devportalApi.applications()).list : [];
   const subscribed = (await Promise.all(apps.map(async (a) => ((await devportalApi.subscriptions(a.id)).list.some((s) => s.apiId === api.id) ? a : null)))).filter((a) => a !== null);
   const mode = h('select', { id: 'try-mode', 'aria-label': 'Credential type' }, h('option', { value: 'bearer' }, 'OAuth2 access token'), h('option', { value: 'apikey' }, 'API key'));
   const value = h('input', { id: 'try-credential', placeholder: 'Paste an access token', 'aria-label': 'Credential', autocomplete: 'off', spellcheck: 'false' });
@@ -88,8 +89,10 @@ async function credentialsPanel(api: CatalogApiDetail, credential: Credential, e
   sync();
   const out = h('div', { 'aria-live': 'polite' });
   let tokenForm: HTMLElement;
-  if (subscribed.length === 0) {
-    tokenForm = h('p', { class: 'hint' }, 'To call this API, subscribe one of your applications to it on ', h('a', { href: '#/applications' }, 'Applications'), ' and generate keys; then get a test token here.');
+  if (user() === null) {
+    tokenForm = h('p', { class: 'hint', id: 'try-signin' }, h('a', { href: signInHref() }, 'Sign in'), ' to get a test token of one of your applications, or paste a credential above.');
+  } else if (subscribed.length === 0) {
+    tokenForm = h('p', { class: 'hint' }, 'To call this API, subscribe one of your applications to it (Subscribe, on the ', h('a', { href: `#/apis/${encodeURIComponent(api.id)}` }, 'Overview'), ') and generate its keys under ', h('a', { href: '#/applications' }, 'Applications'), '; then get a test token here.');
   } else {
     const appSelect = h('select', { id: 'try-app', 'aria-label': 'Application' }, ...subscribed.map((a) => h('option', { value: a.id }, a.name)));
     const keyType = h('select', { id: 'try-key-type', 'aria-label': 'Key type' }, h('option', { value: 'PRODUCTION' }, 'Production'), h('option', { value: 'SANDBOX' }, 'Sandbox'));

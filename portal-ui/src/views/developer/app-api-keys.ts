@@ -1,7 +1,7 @@
 import { devportalApi } from '../../api/devportal.ts';
 import type { ApiKey, Application } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
-import { actionButton, onSubmit } from '../../components/feedback.ts';
+import { confirmButton, onSubmit } from '../../components/feedback.ts';
 import { shownOnce } from '../../components/secret.ts';
 
 /** API keys: created with a name, key type and expiry, shown once, revoked at once. */
@@ -34,7 +34,7 @@ export async function apiKeysSection(app: Application): Promise<HTMLElement> {
 
 function keyRow(app: Application, key: ApiKey, refresh: () => void): HTMLElement {
   const out = h('span', {});
-  const revoke = actionButton('Revoke', { class: 'danger small' }, out, async () => {
+  const revoke = confirmButton('Revoke', { class: 'danger small', 'data-action': 'revoke-key' }, out, { consequence: `Calls with ${key.name} (${key.prefix}…) are refused from the next request on; callers using it need a new key.`, confirm: `Revoke ${key.name}` }, async () => {
     await devportalApi.revokeApiKey(app.id, key.id);
     refresh();
   });

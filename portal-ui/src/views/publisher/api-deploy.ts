@@ -1,7 +1,7 @@
 import { publisherApi } from '../../api/publisher.ts';
 import type { Deployment, PublisherApi, Revision } from '../../api/types.ts';
 import { h } from '../../components/dom.ts';
-import { actionButton, onSubmit } from '../../components/feedback.ts';
+import { actionButton, confirmButton, onSubmit } from '../../components/feedback.ts';
 import { can } from '../../session.ts';
 import { lifecycleButtons } from './lifecycle.ts';
 
@@ -40,7 +40,7 @@ export async function deployTab(api: PublisherApi, reload: () => Promise<void>):
 function envRow(api: PublisherApi, name: string, displayName: string, deployed: Deployment | undefined, revisions: Revision[], reload: () => Promise<void>): HTMLElement {
   const rev = revisions.find((r) => r.id === deployed?.revisionId);
   const out = h('span', {});
-  const undeploy = actionButton('Undeploy', { class: 'danger small' }, out, async () => {
+  const undeploy = confirmButton('Undeploy', { class: 'danger small', 'data-action': 'undeploy' }, out, { consequence: `The ${displayName} gateway stops serving ${api.name}: every call to it there answers 404 from the next snapshot on.`, confirm: `Undeploy from ${displayName}` }, async () => {
     await publisherApi.undeploy(api.id, name);
     await reload();
   });
