@@ -34,6 +34,8 @@ export function navigate(hash: string): void {
   else location.hash = hash;
 }
 
+let lastPath: string | null = null;
+
 export async function render(): Promise<void> {
   // `?…` after the path carries a page's options (the sign-in page's `next`), not part of the route.
   const path = (location.hash.replace(/^#/, '') || '/').split('?')[0] ?? '/';
@@ -45,7 +47,12 @@ export async function render(): Promise<void> {
       // What needs an account asks for it, then comes back here.
       if (!signedIn && !r.public) return navigate(signInHref(path));
       const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]));
+      const from = lastPath;
+      lastPath = path;
       await r.view(params);
+      // A new page starts at its top: hash navigation keeps the window's scroll position, so a long
+      // page left half-way down would open the next one (a reference, say) mid-document.
+      if (from !== path) window.scrollTo(0, 0);
       focusMain();
       return;
     }

@@ -1,10 +1,11 @@
+import type { SwaggerUISystem } from 'swagger-ui-dist/swagger-ui-es-bundle.js';
 import { trackProgress } from '../../api/client.ts';
 import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApiDetail, KeyType } from '../../api/types.ts';
 import { environmentGatewayUrl } from '../../config.ts';
 import { h, mount } from '../../components/dom.ts';
 import { actionButton, empty, errorBox } from '../../components/feedback.ts';
-import { isSwagger2, renderReference, type ConsoleServer } from '../../components/openapi.ts';
+import { isSwagger2, operationTags, renderReference, type ConsoleServer } from '../../components/openapi.ts';
 import { codeBlock } from '../../components/secret.ts';
 import { consoleInterceptor, type Credential } from '../../components/try-it.ts';
 import { can, signInHref, user } from '../../session.ts';
@@ -28,12 +29,13 @@ export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> 
     () => credential,
   );
   const reference = h('div', { id: 'operations', class: 'reference' });
+  let system: SwaggerUISystem | null = null;
   const render = async (first: number) => {
     // Swagger 2.0 names one server: the picked one goes first and the renderer starts afresh.
     const host = h('div', {});
     mount(reference, host);
     try {
-      await trackProgress(renderReference(host, doc, [...servers.slice(first), ...servers.slice(0, first)], intercept));
+      system = await trackProgress(renderReference(host, doc, [...servers.slice(first), ...servers.slice(0, first)], intercept));
     } catch (err) {
       mount(reference, errorBox(err));
     }
@@ -49,7 +51,26 @@ export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> 
         )
       : null;
   const environments = api.environments.map((e, i) => ({ ...e, publicUrl: `${publicUrls[i] ?? '<gateway>'}${base}` }));
-  return h('div', {}, await credentialsPanel(api, credential, environments), picker, reference);
+  return h('div', {}, await credentialsPanel(api, credential, environments), picker, tagIndex(doc, reference, () => system), reference);
+}
+
+/**
+ * The document's tags as a row of buttons: one shows only that tag's operations (Swagger UI's own
+ * tag filter, so a long description is short again and never virtualised), "All" every operation;
+ * either way the reference starts at its top.
+ */
+function tagIndex(doc: Record<string, unknown>, reference: HTMLElement, system: () => SwaggerUISystem | null): HTMLElement | null {
+  const names = operationTags(doc);
+  if (names.length < 2) return null;
+  const buttons = [['', 'All operations'] as const, ...names.map((t) => [t, t] as const)].map(([tag, label]) => h('button', { type: 'button', class: 'link', 'data-tag': tag, 'aria-pressed': tag === '' ? 'true' : 'false' }, label));
+  for (const b of buttons) {
+    b.addEventListener('click', () => {
+      system()?.layoutActions.updateFilter(b.dataset['tag'] ?? '');
+      for (const other of buttons) other.setAttribute('aria-pressed', String(other === b));
+      reference.scrollIntoView({ block: 'start' });
+    });
+  }
+  return h('nav', { id: 'reference-tags', class: 'toolbar tag-index', 'aria-label': 'Operations by tag' }, h('span', { class: 'muted' }, 'Show '), ...buttons);
 }
 
 /** A POSIX shell word: single-quoted, so nothing in it (a publisher's path, a pasted value) is shell syntax. */
