@@ -84,6 +84,34 @@ export function operationTags(doc: Json): string[] {
   return [...listed.filter((t) => used.has(t)), ...[...used].filter((t) => !listed.includes(t))];
 }
 
+/**
+ * The absolute http(s) URLs a document names for its API: OpenAPI 3 `servers` with their variables
+ * at their defaults (OpenAPI 3.1 §4.8.5), or Swagger 2.0 `schemes` + `host` + `basePath`. Relative
+ * server URLs name no backend and are left out.
+ */
+export function documentServers(doc: Json): string[] {
+  if (isSwagger2(doc)) {
+    const host = doc['host'];
+    if (typeof host !== 'string' || host === '') return [];
+    const schemes = Array.isArray(doc['schemes']) ? doc['schemes'].filter((x): x is string => x === 'https' || x === 'http') : [];
+    const basePath = typeof doc['basePath'] === 'string' ? doc['basePath'] : '';
+    return (schemes.length === 0 ? ['https'] : schemes).map((scheme) => `${scheme}://${host}${basePath}`);
+  }
+  const out: string[] = [];
+  for (const raw of Array.isArray(doc['servers']) ? (doc['servers'] as unknown[]) : []) {
+    const server = obj(raw);
+    const template = server?.['url'];
+    if (typeof template !== 'string') continue;
+    const variables = obj(server?.['variables']) ?? {};
+    const url = template.replace(/\{([^}]+)\}/g, (m, name: string) => {
+      const value = obj(variables[name])?.['default'];
+      return typeof value === 'string' ? value : m;
+    });
+    if (/^https?:\/\/[^/{}]+/.test(url) && !url.includes('{') && !out.includes(url)) out.push(url.replace(/\/$/, ''));
+  }
+  return out;
+}
+
 /** A deep copy without external $refs. */
 function localOnly(value: unknown, depth = 0): unknown {
   if (depth > 64) return null;

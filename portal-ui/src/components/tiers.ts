@@ -1,13 +1,19 @@
 import type { CatalogApi, CatalogTier } from '../api/types.ts';
 import { h } from './dom.ts';
 
-const UNIT: Record<CatalogTier['timeUnit'], [string, string]> = { sec: ['second', 'seconds'], min: ['minute', 'minutes'], hour: ['hour', 'hours'], day: ['day', 'days'], month: ['month', 'months'] };
+const UNIT: Record<string, [string, string] | undefined> = { sec: ['second', 'seconds'], min: ['minute', 'minutes'], hour: ['hour', 'hours'], day: ['day', 'days'], month: ['month', 'months'] };
 const count = new Intl.NumberFormat('en-US');
 
-const per = (n: number, unit: CatalogTier['timeUnit']): string => (n === 1 ? `per ${UNIT[unit][0]}` : `per ${count.format(n)} ${UNIT[unit][1]}`);
+const per = (n: number, unit: string): string => {
+  const [one, many] = UNIT[unit] ?? [unit, unit];
+  return n === 1 ? `per ${one}` : `per ${count.format(n)} ${many}`;
+};
+
+/** The fields of a tier (catalog view or admin policy) that say what it allows. */
+export type TierLimits = Pick<CatalogTier, 'limit' | 'unitTime' | 'burstLimit'> & { quotaType: string; timeUnit: string; burstTimeUnit: string | null };
 
 /** What a tier allows, in words: "5,000 calls per minute, burst 100 per second", or "no limit". */
-export function tierAllowance(t: CatalogTier): string {
+export function tierAllowance(t: TierLimits): string {
   if (t.limit === null) return 'no limit';
   const what = t.quotaType === 'bandwidth' ? `${count.format(t.limit)} bytes` : `${count.format(t.limit)} call${t.limit === 1 ? '' : 's'}`;
   const burst = t.burstLimit !== null && t.burstTimeUnit !== null ? `, burst ${count.format(t.burstLimit)} ${per(1, t.burstTimeUnit)}` : '';
@@ -15,7 +21,7 @@ export function tierAllowance(t: CatalogTier): string {
 }
 
 /** "Gold — 5,000 calls per minute, burst 100 per second": the label of a tier in every tier picker. */
-export function tierLabel(t: CatalogTier): string {
+export function tierLabel(t: TierLimits & { displayName: string }): string {
   return `${t.displayName} — ${tierAllowance(t)}`;
 }
 

@@ -1,5 +1,6 @@
 import { authApi } from '../api/devportal.ts';
 import { tags } from '../components/badges.ts';
+import { ROLE_LABEL } from '../components/roles.ts';
 import { h, mount } from '../components/dom.ts';
 import { field, onSubmit } from '../components/feedback.ts';
 import { layout } from '../components/layout.ts';
@@ -53,7 +54,7 @@ export function accountView(): void {
       h('dt', {}, 'Email'),
       h('dd', {}, me.user.email),
       h('dt', {}, 'Role'),
-      h('dd', {}, me.user.role),
+      h('dd', {}, ROLE_LABEL[me.user.role]),
       h('dt', {}, 'Member since'),
       h('dd', {}, new Date(me.user.createdAt).toLocaleDateString()),
       h('dt', {}, 'Permissions'),

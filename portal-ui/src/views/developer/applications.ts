@@ -26,7 +26,7 @@ export async function applicationsView(): Promise<void> {
 }
 
 async function applicationCard(app: Application, catalog: CatalogApi[]): Promise<HTMLElement> {
-  const [keys, apiKeys, subs] = await Promise.all([keysSection(app), apiKeysSection(app), subscriptionsSection(app, catalog, () => applicationsView())]);
+  const [keys, apiKeys, subs] = await Promise.all([keysSection(app), apiKeysSection(app, catalog), subscriptionsSection(app, catalog, () => applicationsView())]);
   return h(
     'article',
     { class: 'card', 'data-app': app.name },

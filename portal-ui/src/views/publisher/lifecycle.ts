@@ -5,9 +5,9 @@ import { actionButton, confirmButton } from '../../components/feedback.ts';
 
 /** What the transitions that hurt callers do to live traffic; these ask before they run. */
 const CONSEQUENCE: Partial<Record<LifecycleState, string>> = {
-  BLOCKED: 'Every call to this API is refused on every gateway from the next snapshot on, for every subscriber, until it is published again.',
+  BLOCKED: 'Every call to this API is refused on every gateway from the next snapshot on, for every application, until it is published again.',
   RETIRED: 'The API leaves the catalog and every gateway: calls to it answer 404 and its subscriptions end. This cannot be undone.',
-  DEPRECATED: 'Existing subscribers keep calling it; the catalog marks it deprecated and takes no new subscriptions.',
+  DEPRECATED: 'Applications already subscribed keep calling it; the catalog marks it deprecated and takes no new subscriptions.',
 };
 
 /** One button per transition GET …/lifecycle allows, never the others. */

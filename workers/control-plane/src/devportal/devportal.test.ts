@@ -217,6 +217,17 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect((await api('GET', `/api/devportal/v1/apis/${hidden.body.id}`, null)).status).toBe(404);
   });
 
+  it('says whether an API takes API keys at all, in the catalog and on its page', async () => {
+    const publisher = await userWithRole('publisher');
+    const tag = `keys${Date.now()}`;
+    const oauthOnly = await publishedApi(publisher, { tags: [tag] });
+    const withKeys = await publishedApi(publisher, { tags: [tag], resources: [{ method: 'GET', path: '/a', authType: 'oauth2' }, { method: 'GET', path: '/b', authType: 'oauth2_or_api_key' }] });
+    const listed = await api<{ list: Array<{ id: string; acceptsApiKeys: boolean }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, null);
+    expect(Object.fromEntries(listed.body.list.map((a) => [a.id, a.acceptsApiKeys]))).toEqual({ [oauthOnly]: false, [withKeys]: true });
+    expect((await api<{ acceptsApiKeys: boolean }>('GET', `/api/devportal/v1/apis/${withKeys}`, null)).body.acceptsApiKeys).toBe(true);
+    expect((await api<{ acceptsApiKeys: boolean }>('GET', `/api/devportal/v1/apis/${oauthOnly}`, null)).body.acceptsApiKeys).toBe(false);
+  });
+
   it("tells developers the API's key header, for the try-it console", async () => {
     const publisher = await userWithRole('publisher');
     const apiId = await publishedApi(publisher, { apiKeyHeader: 'X-Api-Key' });

@@ -44,6 +44,7 @@ export const CatalogApi = z
     tiers: z.array(CatalogTier).openapi({ description: 'The offered tiers with their limits, in the order of subscriptionTiers' }),
     isDefaultVersion: z.boolean(),
     apiKeyHeader: z.string().openapi({ description: 'The request header that carries an API key for this API' }),
+    acceptsApiKeys: z.boolean().openapi({ description: 'Whether any resource of the API takes an API key (api_key or oauth2_or_api_key); false: OAuth2 tokens only (or open)' }),
     environments: z.array(CatalogEnvironment).openapi({ description: 'The gateway environments that serve the API now (a revision is deployed there) and that the caller may see; empty when it is deployed nowhere' }),
   })
   .openapi('CatalogApi');
@@ -95,6 +96,17 @@ async function tiersByName(db: Database, apis: ReadonlyArray<Pick<ApiRow, 'subsc
   return new Map(rows.map((r) => [r.name, r]));
 }
 
+const API_KEY_AUTH: ReadonlyArray<ApiResourceRow['authType']> = ['api_key', 'oauth2_or_api_key'];
+type ApiResourceRow = typeof schema.apiResources.$inferSelect;
+
+/** Which of `apiIds` have a resource that takes an API key. */
+async function apisTakingKeys(db: Database, apiIds: readonly string[]): Promise<Set<string>> {
+  if (apiIds.length === 0) return new Set();
+  const r = schema.apiResources;
+  const rows = await db.selectDistinct({ apiId: r.apiId }).from(r).where(and(inArray(r.apiId, [...apiIds]), inArray(r.authType, [...API_KEY_AUTH])));
+  return new Set(rows.map((x) => x.apiId));
+}
+
 /** `visibleTo` as SQL, so the catalog pages in the database and not after a cap. */
 function visibleSql(principal: Principal | undefined): SQL | undefined {
   if (principal === undefined) return eq(schema.apis.visibility, 'PUBLIC');
@@ -114,7 +126,7 @@ export async function catalogApi(db: Database, apiId: string, principal: Princip
 /** The catalog: published, pre-released and deprecated APIs the caller may see (anonymous callers: PUBLIC ones). */
 export function catalogRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const view = (a: ApiRow, environments: CatalogEnvironment[], tiers: Map<string, CatalogTier>) => ({
+  const view = (a: ApiRow, environments: CatalogEnvironment[], tiers: Map<string, CatalogTier>, keyApis: Set<string>) => ({
     id: a.id,
     name: a.name,
     context: a.context,
@@ -127,6 +139,7 @@ export function catalogRoutes() {
     tiers: a.subscriptionTiers.flatMap((t) => tiers.get(t) ?? []),
     isDefaultVersion: a.isDefaultVersion,
     apiKeyHeader: a.apiKeyHeader,
+    acceptsApiKeys: keyApis.has(a.id),
     environments,
   });
 
@@ -150,8 +163,9 @@ export function catalogRoutes() {
         q.query === undefined ? undefined : sql`instr(lower(${a.name} || ' ' || ${a.context} || ' ' || ${a.description}), lower(${q.query})) > 0`,
       );
       const [rows, total] = await db.batch([db.select().from(a).where(where).orderBy(desc(a.createdAt)).limit(q.limit).offset(q.offset), db.select({ n: count() }).from(a).where(where)]);
-      const [environments, tiers] = await Promise.all([deployedEnvironments(db, rows.map((r) => r.id), c.var.principal), tiersByName(db, rows)]);
-      return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map((r) => view(r, environments.get(r.id) ?? [], tiers)) }, 200);
+      const ids = rows.map((r) => r.id);
+      const [environments, tiers, keyApis] = await Promise.all([deployedEnvironments(db, ids, c.var.principal), tiersByName(db, rows), apisTakingKeys(db, ids)]);
+      return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map((r) => view(r, environments.get(r.id) ?? [], tiers, keyApis)) }, 200);
     },
   );
 
@@ -168,7 +182,8 @@ export function catalogRoutes() {
       const db = c.var.db;
       const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
       const [resources, environments, tiers] = await Promise.all([db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder), deployedEnvironments(db, [api.id], c.var.principal), tiersByName(db, [api])]);
-      return c.json({ ...view(api, environments.get(api.id) ?? [], tiers), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
+      const keyApis = new Set(resources.some((r) => API_KEY_AUTH.includes(r.authType)) ? [api.id] : []);
+      return c.json({ ...view(api, environments.get(api.id) ?? [], tiers, keyApis), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
     },
   );
   app.openapi(

@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { usePlatform } from '../support/platform.ts';
+import { shots, useBrowser } from './browser.ts';
+
+/** Names instead of ids and advice where it is needed: pickers, the audit log, API keys, import, role names. */
+const { portalUrl, demo } = usePlatform();
+const { dialogs, signIn } = useBrowser(portalUrl);
+
+afterAll(() => {
+  expect(dialogs).toEqual([]);
+});
+
+describe('portal: names, not ids', () => {
+  it('lets an admin pick the application or user to block by searching its name, and shows names beside ids in the audit log and role names as "Developer"', async () => {
+    const page = await signIn(demo.users.admin);
+    await page.goto(`${portalUrl}/#/admin/blocking`);
+    await page.selectOption('#condition-form [data-pointer="/conditionType"]', 'APPLICATION');
+    await page.fill('#condition-value', demo.application.name.slice(0, 4));
+    await page.click(`#condition-form .picker-options button[data-value="${demo.application.id}"]`);
+    expect(await page.inputValue('#condition-value')).toBe(demo.application.id);
+    expect(await page.textContent('#condition-form .picker-chosen')).toContain(demo.application.name);
+    await page.selectOption('#condition-form [data-pointer="/conditionType"]', 'USER');
+    await page.fill('#condition-value', demo.users.developer.email.slice(0, 6));
+    const user = await page.waitForSelector('#condition-form .picker-options button');
+    expect(await user.textContent()).toContain(demo.users.developer.email);
+    await user.click();
+    expect(await page.inputValue('#condition-value')).toMatch(/^usr_/);
+    await page.screenshot({ path: join(shots, 'blocking-picker.png'), fullPage: true });
+
+    await page.goto(`${portalUrl}/#/admin/audit`);
+    await page.fill('input[aria-label="Entity id"]', demo.api.id);
+    await page.click('button:has-text("Filter")');
+    await page.waitForSelector(`#audit td[data-entity="${demo.api.id}"] .entity-name`);
+    expect(await page.textContent(`#audit td[data-entity="${demo.api.id}"] .entity-name`)).toBe(`${demo.api.name} ${demo.api.version}`);
+
+    await page.goto(`${portalUrl}/#/admin/users`);
+    const users = (await (await page.waitForSelector('#users')).textContent()) ?? '';
+    expect(users).toContain('Developer');
+    expect(users).not.toContain('subscriber');
+    await page.context().close();
+  });
+
+  it('warns before an API key is created for an application whose APIs take OAuth2 tokens only, naming them', async () => {
+    const page = await signIn(demo.users.developer);
+    await page.goto(`${portalUrl}/#/applications`);
+    const advice = await page.waitForSelector(`[data-app="${demo.application.name}"] .api-keys [data-advice]`);
+    // The demo Petstore's resources take OAuth2 tokens only.
+    expect(await advice.getAttribute('data-advice')).toBe('oauth-only');
+    expect(await advice.textContent()).toContain(`${demo.api.name} ${demo.api.version}`);
+    await page.screenshot({ path: join(shots, 'api-key-advice.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it("offers the OpenAPI document's servers URL as the production endpoint of an import", async () => {
+    const page = await signIn(demo.users.publisher);
+    await page.goto(`${portalUrl}/#/publisher/new`);
+    await page.fill('#import-definition', ['openapi: 3.0.3', 'info: { title: Served, version: "1" }', 'servers:', '  - url: https://{region}.backend.example.com/v2', '    variables: { region: { default: eu } }', '  - url: /relative', 'paths:', '  /a: { get: { responses: { "200": { description: ok } } } }'].join('\n'));
+    await page.waitForFunction(() => (document.querySelector('#import-endpoint') as HTMLInputElement | null)?.value !== '');
+    expect(await page.inputValue('#import-endpoint')).toBe('https://eu.backend.example.com/v2');
+    expect(await page.textContent('#import-endpoint-offer')).toContain("From the document's servers");
+    await page.context().close();
+  });
+});
