@@ -77,10 +77,15 @@ describe('portal: the public catalog', () => {
     expect(await page.textContent('#api-tiers')).toMatch(/— (no limit|[\d,]+ calls per)/);
     expect(await page.textContent('#subscribe')).toContain('Sign in or create a developer account');
     await page.click('nav.tabs a:has-text("Documents")');
-    await page.waitForSelector('#api-docs');
+    // The demo API's documents and its document's schemas: something real to read.
+    const docs = (await (await page.waitForSelector('#api-docs #documents')).textContent()) ?? '';
+    expect(docs).toContain('Getting started');
+    expect(docs).toContain('Authentication');
     await page.click('nav.tabs a:has-text("Reference")');
     await page.waitForSelector('#operations .opblock');
     expect(await page.textContent('#try-signin')).toContain('Sign in');
+    expect(await page.textContent('#operations .models')).toContain('NewPet');
+    expect(await page.textContent('#operations')).toContain('Add a pet');
     await page.screenshot({ path: join(shots, 'public-reference.png'), fullPage: true });
 
     expect(problems).toEqual([]);

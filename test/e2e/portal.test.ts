@@ -214,6 +214,10 @@ describe('portal', () => {
     }
     expect(total).toBeGreaterThanOrEqual(1);
     expect(await page.$$('#usage svg.chart rect')).not.toHaveLength(0);
+    // Readable at a glance: axis labels at body-text size whatever the chart's width, a tooltip per bar and per point.
+    for (const height of await page.$$eval('#usage svg.chart text', (ts) => ts.map((t) => t.getBoundingClientRect().height))) expect(height).toBeGreaterThanOrEqual(14);
+    expect(await page.$$eval('#usage svg.chart rect', (rs) => rs.every((r) => r.querySelector('title') !== null))).toBe(true);
+    expect(await page.$$eval('#usage svg.chart .point', (ps) => ps.length > 0 && ps.every((p) => (p.querySelector('title')?.textContent ?? '') !== ''))).toBe(true);
     // The remaining quota of the subscription, read from its counter object (exact arithmetic is
     // checked in the control plane's tests; a window may have started again since the call).
     const quotaRow = await page.waitForSelector('#quota tbody tr');
