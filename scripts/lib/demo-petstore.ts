@@ -20,7 +20,8 @@ export function petstoreDocument(tokenUrl: string): Record<string, unknown> {
           operationId: 'listPets',
           summary: 'List pets',
           description: 'Every pet, oldest first. `limit` cuts the list.',
-          parameters: [{ name: 'limit', in: 'query', description: 'At most this many pets', schema: { type: 'integer', minimum: 1, maximum: 100 }, example: 2 }],
+          // No example: the console would send it, and a bare GET /pets is the first call to try.
+          parameters: [{ name: 'limit', in: 'query', description: 'At most this many pets, e.g. 2', schema: { type: 'integer', minimum: 1, maximum: 100 } }],
           responses: {
             '200': { description: 'The pets', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Pet' } }, example: [pet, { id: 2, name: 'Tom', tag: 'cat' }] } } },
             '401': { $ref: '#/components/responses/Unauthorized' },

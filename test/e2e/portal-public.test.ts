@@ -84,7 +84,8 @@ describe('portal: the public catalog', () => {
     await page.click('nav.tabs a:has-text("Reference")');
     await page.waitForSelector('#operations .opblock');
     expect(await page.textContent('#try-signin')).toContain('Sign in');
-    expect(await page.textContent('#operations .models')).toContain('NewPet');
+    await page.click('#operations .models-control');
+    await page.waitForFunction(() => document.querySelector('#operations .models')?.textContent?.includes('NewPet') === true);
     expect(await page.textContent('#operations')).toContain('Add a pet');
     await page.screenshot({ path: join(shots, 'public-reference.png'), fullPage: true });
 
