@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
 import { shots, useBrowser } from './browser.ts';
 
 /** Names instead of ids and advice where it is needed: pickers, the audit log, API keys, import, role names. */
-const { portalUrl, demo } = usePlatform();
+const { portalUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
 const { dialogs, signIn } = useBrowser(portalUrl);
 
 afterAll(() => {
@@ -59,6 +60,27 @@ describe('portal: names, not ids', () => {
     await page.waitForFunction(() => (document.querySelector('#import-endpoint') as HTMLInputElement | null)?.value !== '');
     expect(await page.inputValue('#import-endpoint')).toBe('https://eu.backend.example.com/v2');
     expect(await page.textContent('#import-endpoint-offer')).toContain("From the document's servers");
+    await page.context().close();
+  });
+
+  it('tells the publisher that the API differs from the revision a gateway serves ("2 changes not deployed") and shows the diff', async () => {
+    const stamp = Date.now().toString(36);
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+    const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', { name: `Drifting ${stamp}`, context: `/drift-${stamp}`, version: 'v1', resources: [{ method: 'GET', path: '/things', authType: 'oauth2' }], endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } } });
+    const id = created.body.id;
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${id}/lifecycle`, { state: 'PUBLISHED' });
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${id}/revisions`, {});
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    const page = await signIn(demo.users.publisher);
+    await page.goto(`${portalUrl}/#/publisher/apis/${id}/deploy`);
+    await page.waitForSelector('[data-environment="production"] [data-drift="0"]');
+    await publisher.expect([200], 'PATCH', `/api/publisher/v1/apis/${id}`, { apiKeyHeader: 'X-Key', resources: [{ method: 'GET', path: '/things', authType: 'oauth2' }, { method: 'POST', path: '/things', authType: 'oauth2' }] });
+    await page.reload();
+    const drift = await page.waitForSelector('[data-environment="production"] [data-drift="2"]');
+    expect(await drift.textContent()).toContain('2 changes not deployed');
+    await page.click('[data-environment="production"] [data-drift] summary');
+    expect(await page.textContent('[data-environment="production"] [data-drift] pre')).toBe('~ apiKeyHeader: apikey -> x-key\n+ resource POST /things: {"authType":"oauth2","scopes":[],"throttlingPolicy":null}');
+    await page.screenshot({ path: join(shots, 'publisher-undeployed-changes.png'), fullPage: true });
     await page.context().close();
   });
 });
