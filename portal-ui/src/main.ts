@@ -1,3 +1,4 @@
+import { loadBranding } from './components/branding.ts';
 import { otherwise, route, start } from './router.ts';
 import { accountView, loginView } from './views/auth.ts';
 import { apiPageView } from './views/developer/api-page.ts';
@@ -31,4 +32,5 @@ route('/publisher/apis/:apiId/:tab', (p) => publisherApiView(p, (p['tab'] ?? 'se
 route('/admin', adminView);
 route('/admin/:tab', adminView);
 otherwise(catalogView);
-start();
+// The branding first, so the first paint already carries the portal's name and colours.
+void loadBranding().finally(start);

@@ -23,6 +23,7 @@ import type { ConditionSchema, CreateBody as CreateConditionBody } from '../../.
 import type { EnvironmentSchema } from '../../../workers/control-plane/src/admin/environments/routes.ts';
 import type { SettingsSchema, WorkflowSchema } from '../../../workers/control-plane/src/admin/workflows/routes.ts';
 import type { EntrySchema } from '../../../workers/control-plane/src/admin/audit/routes.ts';
+import type { BrandingSchema } from '../../../workers/control-plane/src/admin/branding/routes.ts';
 import type { AdminApplicationSchema, PasswordGrantBody, PasswordGrantResult as PasswordGrantResultSchema } from '../../../workers/control-plane/src/admin/applications/routes.ts';
 import type { IssuerSchema } from '../../../workers/control-plane/src/admin/trusted-issuers/routes.ts';
 import type { AlertEventSchema, AlertRuleSchema, CreatedAlertRuleSchema, UpdateAlertRuleBody, createBody as alertRuleBody } from '../../../workers/control-plane/src/alerts/routes.ts';
@@ -65,6 +66,7 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 export type Workflow = z.infer<typeof WorkflowSchema>;
 export type Settings = z.infer<typeof SettingsSchema>;
 export type AuditEntry = z.infer<typeof EntrySchema>;
+export type Branding = z.infer<typeof BrandingSchema>;
 export type Visibility = NonNullable<UpdateApi['visibility']>;
 export type Role = NonNullable<UpdateApi['visibleRoles']>[number];
 /** An endpoint as the API shows it: its security names the kind and user or header, never the secret. */

@@ -1,5 +1,7 @@
 import { devportalApi } from '../api/devportal.ts';
+import { branding } from '../components/branding.ts';
 import { h } from '../components/dom.ts';
+import { markdown } from '../components/markdown.ts';
 import { layout } from '../components/layout.ts';
 import { signInHref, user } from '../session.ts';
 
@@ -9,6 +11,7 @@ import { signInHref, user } from '../session.ts';
  */
 export async function homeView(): Promise<void> {
   const { list } = await devportalApi.catalog();
+  const { portalName, landingMarkdown: landing } = branding();
   const me = user();
   const steps = h(
     'ol',
@@ -26,8 +29,8 @@ export async function homeView(): Promise<void> {
   );
   const newest = list.slice(0, 3).map((a) => h('article', { class: 'card api' }, h('h3', {}, h('a', { href: `#/apis/${encodeURIComponent(a.id)}` }, a.name), ' ', h('span', { class: 'version' }, a.version)), h('p', { class: 'description' }, a.description === '' ? 'No description.' : a.description)));
   layout(
-    'Developer portal',
-    h('section', { class: 'card hero', id: 'landing' }, h('p', { class: 'lead' }, 'This is the developer portal of Turnpike, the API gateway in front of these APIs. Here developers find the APIs they may call, learn how to call them and get the credentials to do so.'), steps, actions),
+    `${portalName} developer portal`,
+    h('section', { class: 'card hero', id: 'landing' }, landing === '' ? h('p', { class: 'lead' }, `This is the developer portal of ${portalName}: the API gateway in front of these APIs. Here developers find the APIs they may call, learn how to call them and get the credentials to do so.`) : h('div', { id: 'landing-text' }, markdown(landing)), steps, actions),
     newest.length === 0 ? null : h('section', {}, h('h2', {}, 'Newest in the catalog'), h('div', { class: 'grid', id: 'landing-apis' }, ...newest)),
   );
 }

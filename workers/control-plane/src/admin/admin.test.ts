@@ -178,6 +178,23 @@ describe('admin: blocking conditions and audit log', () => {
   });
 });
 
+describe('admin: branding', () => {
+  it("lets an admin set the portal's name, logo, colours and landing text, which anyone reads back at once, and refuses a logo that is not an image data: URL", async () => {
+    const admin = await userWithRole('admin');
+    const logo = `data:image/svg+xml;base64,${btoa('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')}`;
+    const branding = { portalName: 'Acme APIs', logo, primaryColor: '#aa3300', headerColor: '#102030', landingMarkdown: '# Welcome to **Acme**' };
+    expect((await api('PUT', '/api/admin/v1/branding', admin, branding)).status).toBe(200);
+    expect((await api('GET', '/api/devportal/v1/branding', null)).body).toEqual(branding);
+    const bad = await api<ProblemBody>('PUT', '/api/admin/v1/branding', admin, { ...branding, logo: 'https://evil.example/x.png', primaryColor: 'red' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.map((e) => e.pointer).sort()).toEqual(['/logo', '/primaryColor']);
+    expect((await api('PUT', '/api/admin/v1/branding', await userWithRole('publisher'), branding)).status).toBe(403);
+    expect((await api('PUT', '/api/admin/v1/branding', null, branding)).status).toBe(401);
+    const log = await api<{ list: Array<{ action: string; after: { logo: string } }> }>('GET', '/api/admin/v1/audit-log?action=branding.update', admin);
+    expect(log.body.list[0]?.after.logo).toBe(`${logo.length} characters`);
+  });
+});
+
 describe('admin: approval workflows', () => {
   it("names who asks for what — developer, application, API and tier — and shows the developer the admin's reason for a rejection", async () => {
     const admin = await userWithRole('admin');
