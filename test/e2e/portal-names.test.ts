@@ -23,8 +23,7 @@ describe('portal: names, not ids', () => {
     expect(await page.textContent('#condition-form .picker-chosen')).toContain(demo.application.name);
     await page.selectOption('#condition-form [data-pointer="/conditionType"]', 'USER');
     await page.fill('#condition-value', demo.users.developer.email.slice(0, 6));
-    const user = await page.waitForSelector('#condition-form .picker-options button');
-    expect(await user.textContent()).toContain(demo.users.developer.email);
+    const user = await page.waitForSelector(`#condition-form .picker-options button:has-text("${demo.users.developer.email}")`);
     await user.click();
     expect(await page.inputValue('#condition-value')).toMatch(/^usr_/);
     await page.screenshot({ path: join(shots, 'blocking-picker.png'), fullPage: true });
@@ -43,9 +42,16 @@ describe('portal: names, not ids', () => {
   });
 
   it('warns before an API key is created for an application whose APIs take OAuth2 tokens only, naming them', async () => {
-    const page = await signIn(demo.users.developer);
+    // A developer of its own, so what other suites subscribe the demo developer to does not count.
+    const who = { email: `keys-${Date.now().toString(36)}@example.com`, password: 'a long enough password' };
+    const anon = new Client(controlPlaneUrl);
+    await anon.expect([201], 'POST', '/api/devportal/v1/signup', { ...who, displayName: 'Keys' });
+    const developer = await tokenFor(anon, who, ['apps:manage', 'subscriptions:manage']);
+    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: 'OAuth only' });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: demo.api.id, tier: demo.api.tier });
+    const page = await signIn(who);
     await page.goto(`${portalUrl}/#/applications`);
-    const advice = await page.waitForSelector(`[data-app="${demo.application.name}"] .api-keys [data-advice]`);
+    const advice = await page.waitForSelector('[data-app="OAuth only"] .api-keys [data-advice]');
     // The demo Petstore's resources take OAuth2 tokens only.
     expect(await advice.getAttribute('data-advice')).toBe('oauth-only');
     expect(await advice.textContent()).toContain(`${demo.api.name} ${demo.api.version}`);

@@ -87,7 +87,9 @@ function curlLine(api: CatalogApiDetail, credential: Credential, publicBase: str
 /** Where the console's credential comes from: a test token of a subscribed application, or a pasted token or API key. */
 async function credentialsPanel(api: CatalogApiDetail, credential: Credential, environments: Array<Environment & { publicUrl: string }>): Promise<HTMLElement> {
   const apps = can('apps:manage') ? (await devportalApi.applications()).list : [];
-  const subscribed = (await Promise.all(apps.map(async (a) => ((await devportalApi.subscriptions(a.id)).list.some((s) => s.apiId === api.id) ? a : null)))).filter((a) => a !== null);
+  // Applications whose subscription was decided (not waiting for approval, not rejected): those get a token the gateway knows.
+  const decided = new Set(['UNBLOCKED', 'PROD_ONLY_BLOCKED', 'BLOCKED']);
+  const subscribed = (await Promise.all(apps.map(async (a) => ((await devportalApi.subscriptions(a.id)).list.some((s) => s.apiId === api.id && decided.has(s.status)) ? a : null)))).filter((a) => a !== null);
   const mode = h('select', { id: 'try-mode', 'aria-label': 'Credential type' }, h('option', { value: 'bearer' }, 'OAuth2 access token'), h('option', { value: 'apikey' }, 'API key'));
   const value = h('input', { id: 'try-credential', placeholder: 'Paste an access token', 'aria-label': 'Credential', autocomplete: 'off', spellcheck: 'false' });
   const where = h('p', { class: 'hint', id: 'try-where' });
