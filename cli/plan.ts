@@ -5,13 +5,11 @@
  */
 import type { ApiView, CreateApi } from '../workers/control-plane/src/publisher/apis/schemas.ts';
 import type { LifecycleState } from '../workers/shared/db/schema.ts';
+import { equal, fieldChanges, resourceChanges, type Change } from '../workers/shared/definition-diff.ts';
 
-export interface Change {
-  action: '+' | '-' | '~';
-  field: string;
-  from?: unknown;
-  to?: unknown;
-}
+export { canonical, formatChanges } from '../workers/shared/definition-diff.ts';
+
+export type { Change };
 
 export interface Plan {
   /** Undefined when the API does not exist yet: `apply` creates it. */
@@ -20,15 +18,6 @@ export interface Plan {
   patch: Record<string, unknown>;
   lifecycle: { from: LifecycleState; to: LifecycleState } | undefined;
 }
-
-/** JSON with object keys sorted, so equal values print equal. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
-const equal = (a: unknown, b: unknown) => canonical(a ?? null) === canonical(b ?? null);
 
 const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits'] as const;
 
@@ -47,23 +36,14 @@ export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | unde
   const changes: Change[] = [];
   const patch: Record<string, unknown> = {};
   const want: Record<string, unknown> = { ...desired, apiKeyHeader: desired.apiKeyHeader.toLowerCase() };
-  for (const field of FIELDS) {
-    if (!equal(want[field], remote[field])) {
-      changes.push({ action: '~', field, from: remote[field], to: want[field] });
-      patch[field] = want[field];
-    }
+  for (const change of fieldChanges(remote, want, FIELDS)) {
+    changes.push(change);
+    patch[change.field] = want[change.field];
   }
 
-  const settings = (r: { authType: string; scopes: string[]; throttlingPolicy: string | null }) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy });
-  const before = new Map(remote.resources.map((r) => [`${r.method} ${r.path}`, settings(r)]));
-  const after = new Map(desired.resources.map((r) => [`${r.method} ${r.path}`, settings(r)]));
-  for (const [key, value] of after) {
-    const old = before.get(key);
-    if (old === undefined) changes.push({ action: '+', field: `resource ${key}`, to: value });
-    else if (!equal(old, value)) changes.push({ action: '~', field: `resource ${key}`, from: old, to: value });
-  }
-  for (const [key, value] of before) if (!after.has(key)) changes.push({ action: '-', field: `resource ${key}`, from: value });
-  if (changes.some((c) => c.field.startsWith('resource '))) patch.resources = desired.resources;
+  const resources = resourceChanges(remote.resources, desired.resources);
+  changes.push(...resources);
+  if (resources.length > 0) patch.resources = desired.resources;
 
   // Endpoint secrets are write-only: compared by kind and user / header name (what the server
   // shows); a changed secret value alone is sent with --resend-secrets.
@@ -90,15 +70,4 @@ export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | unde
   const move = lifecycle !== undefined && lifecycle !== remote.lifecycleState ? { from: remote.lifecycleState, to: lifecycle } : undefined;
   if (move !== undefined) changes.push({ action: '~', field: 'lifecycle', from: move.from, to: move.to });
   return { apiId: remote.id, changes, patch, lifecycle: move };
-}
-
-function show(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-export function formatChanges(changes: readonly Change[]): string {
-  return changes
-    .map((c) => (c.action === '+' ? `+ ${c.field}: ${show(c.to)}` : c.action === '-' ? `- ${c.field}: ${show(c.from)}` : `~ ${c.field}: ${show(c.from)} -> ${show(c.to)}`))
-    .join('\n');
 }

@@ -1,6 +1,6 @@
 import { errorBox } from './components/feedback.ts';
 import { layout } from './components/layout.ts';
-import { currentUser } from './session.ts';
+import { currentUser, signInHref } from './session.ts';
 
 /** A view renders the page for its route; `params` are the `:name` segments of the pattern. */
 export type View = (params: Record<string, string>) => Promise<void> | void;
@@ -14,7 +14,6 @@ interface Route {
 
 const routes: Route[] = [];
 let fallback: View = () => {};
-let signIn: View = () => {};
 
 /** `#/apis/:apiId/try` style patterns. */
 export function route(path: string, view: View, options: { public?: boolean } = {}): void {
@@ -26,9 +25,8 @@ export function route(path: string, view: View, options: { public?: boolean } = 
   routes.push({ pattern: new RegExp(`^${source}$`), names, view, public: options.public === true });
 }
 
-export function otherwise(view: View, signInView: View): void {
+export function otherwise(view: View): void {
   fallback = view;
-  signIn = signInView;
 }
 
 export function navigate(hash: string): void {
@@ -36,20 +34,29 @@ export function navigate(hash: string): void {
   else location.hash = hash;
 }
 
+let lastPath: string | null = null;
+
 export async function render(): Promise<void> {
-  const path = location.hash.replace(/^#/, '') || '/catalog';
+  // `?…` after the path carries a page's options (the sign-in page's `next`), not part of the route.
+  const path = (location.hash.replace(/^#/, '') || '/').split('?')[0] ?? '/';
   try {
     const signedIn = (await currentUser()) !== null;
     for (const r of routes) {
       const m = r.pattern.exec(path);
       if (m === null) continue;
-      if (!signedIn && !r.public) return await signIn({});
+      // What needs an account asks for it, then comes back here.
+      if (!signedIn && !r.public) return navigate(signInHref(path));
       const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]));
+      const from = lastPath;
+      lastPath = path;
       await r.view(params);
+      // A new page starts at its top: hash navigation keeps the window's scroll position, so a long
+      // page left half-way down would open the next one (a reference, say) mid-document.
+      if (from !== path) window.scrollTo(0, 0);
       focusMain();
       return;
     }
-    if (!signedIn) return await signIn({});
+    if (!signedIn) return navigate(signInHref(path));
     await fallback({});
   } catch (err) {
     layout('Something went wrong', errorBox(err));

@@ -10,6 +10,8 @@ declare module 'swagger-ui-dist/swagger-ui-es-bundle.js' {
   }
   export interface SwaggerUISystem {
     React: { createElement(type: string, props: Record<string, unknown> | null, ...children: unknown[]): unknown };
+    /** The operations filter (by tag name, substring); '' or false shows every operation. */
+    layoutActions: { updateFilter(phrase: string): void };
   }
   export interface SwaggerUIOptions {
     domNode: HTMLElement;
@@ -26,5 +28,5 @@ declare module 'swagger-ui-dist/swagger-ui-es-bundle.js' {
     persistAuthorization?: boolean;
     requestInterceptor?: (req: SwaggerRequest) => SwaggerRequest | Promise<SwaggerRequest>;
   }
-  export default function SwaggerUI(options: SwaggerUIOptions): unknown;
+  export default function SwaggerUI(options: SwaggerUIOptions): SwaggerUISystem;
 }

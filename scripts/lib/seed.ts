@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PETSTORE_DOCUMENTS, petstoreDocument } from './demo-petstore.ts';
 import { randomBase64url } from './keys.ts';
 
 export interface DemoData {
@@ -172,9 +173,14 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
           { method: 'GET', path: '/echo', authType: 'oauth2' },
         ],
         endpoints: { production: { urls: [{ url: backend, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: backend, timeoutMs: 10_000 }] } },
+        openapi: petstoreDocument(`${gatewayUrls['production'] ?? urls.gateway}/oauth2/token`),
       })
     ).body;
     log(`created the API Petstore ${context}/${version}`);
+  }
+  const documents = await publisher.expect<Page<{ name: string }>>([200], 'GET', `/api/publisher/v1/apis/${api.id}/documents`);
+  for (const [i, d] of PETSTORE_DOCUMENTS.entries()) {
+    if (!documents.body.list.some((x) => x.name === d.name)) await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.id}/documents`, { ...d, sourceType: 'INLINE', sortOrder: i });
   }
   if (api.lifecycleState !== 'PUBLISHED') {
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });

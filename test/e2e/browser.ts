@@ -38,7 +38,7 @@ export function useBrowser(portalUrl: string) {
 
   async function signIn(who: { email: string; password: string }): Promise<Page> {
     const page = await newPage();
-    await page.goto(portalUrl);
+    await page.goto(`${portalUrl}/#/signin`);
     await page.fill('#email', who.email);
     await page.fill('#password', who.password);
     await page.click('#login');

@@ -46,7 +46,7 @@ describe('portal', () => {
 
   it('refuses a wrong password with the problem shown inline', async () => {
     const page = await newPage();
-    await page.goto(portalUrl);
+    await page.goto(`${portalUrl}/#/signin`);
     await page.fill('#email', demo.users.developer.email);
     await page.fill('#password', 'wrong password');
     await page.click('#login');
@@ -167,7 +167,7 @@ describe('portal', () => {
   it('walks a new developer from sign-up to a try-it call that shows in usage, and fails once an admin blocks the subscription', async () => {
     expect(imported.id).not.toBe('');
     const page = await newPage();
-    await page.goto(portalUrl);
+    await page.goto(`${portalUrl}/#/signin`);
     const email = `newdev-${stamp}@example.com`;
     await page.fill('#signup-name', 'New Developer');
     await page.fill('#signup-email', email);
@@ -214,6 +214,10 @@ describe('portal', () => {
     }
     expect(total).toBeGreaterThanOrEqual(1);
     expect(await page.$$('#usage svg.chart rect')).not.toHaveLength(0);
+    // Readable at a glance: axis labels at body-text size whatever the chart's width, a tooltip per bar and per point.
+    for (const height of await page.$$eval('#usage svg.chart text', (ts) => ts.map((t) => t.getBoundingClientRect().height))) expect(height).toBeGreaterThanOrEqual(14);
+    expect(await page.$$eval('#usage svg.chart rect', (rs) => rs.every((r) => r.querySelector('title') !== null))).toBe(true);
+    expect(await page.$$eval('#usage svg.chart .point', (ps) => ps.length > 0 && ps.every((p) => (p.querySelector('title')?.textContent ?? '') !== ''))).toBe(true);
     // The remaining quota of the subscription, read from its counter object (exact arithmetic is
     // checked in the control plane's tests; a window may have started again since the call).
     const quotaRow = await page.waitForSelector('#quota tbody tr');
@@ -227,6 +231,8 @@ describe('portal', () => {
     await admin.goto(`${portalUrl}/#/publisher/apis/${imported.id}/subscribers`);
     const row = `#subscribers tr[data-subscriber="${email}"]`;
     await admin.click(`${row} [data-action="block"]`);
+    expect(await admin.textContent(`${row} .confirm`)).toContain('refused from the next request on');
+    await admin.click(`${row} .confirm [data-action="confirm"]`);
     await admin.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('BLOCKED') === true, row);
     await admin.screenshot({ path: join(shots, 'publisher-subscribers.png'), fullPage: true });
     await admin.context().close();
@@ -309,6 +315,7 @@ describe('portal', () => {
     await page.waitForSelector('#conditions :text("203.0.113.77")');
     await page.screenshot({ path: join(shots, 'admin-blocking.png'), fullPage: true });
     await page.click('#conditions tr:has-text("203.0.113.77") button:has-text("Delete")');
+    await page.click('#conditions tr:has-text("203.0.113.77") .confirm [data-action="confirm"]');
     await page.waitForFunction(() => !document.querySelector('#admin-blocking')?.textContent?.includes('203.0.113.77'));
 
     await page.click('a[href="#/admin/environments"]');

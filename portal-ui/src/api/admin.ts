@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { AdminApplication, AuditEntry, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, User, Workflow } from './types.ts';
+import type { AdminApplication, AuditEntry, Branding, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, User, Workflow } from './types.ts';
 
 const AD = '/api/admin/v1';
 
@@ -18,6 +18,7 @@ export const adminApi = {
   createUser: (body: { email: string; password: string; displayName: string; role: User['role'] }) => call<User>('POST', `${AD}/users`, body),
   workflows: (status?: Workflow['status']) => call<Page<Workflow>>('GET', `${AD}/workflows${query({ status })}`),
   decide: (id: string, approve: boolean, reason: string) => call<Workflow>('POST', `${AD}/workflows/${enc(id)}/decision`, { approve, reason }),
+  setBranding: (body: Branding) => call<Branding>('PUT', `${AD}/branding`, body),
   settings: () => call<Settings>('GET', `${AD}/settings`),
   updateSettings: (body: Partial<Settings>) => call<Settings>('PATCH', `${AD}/settings`, body),
   audit: (q: { action?: string; entityType?: string; entityId?: string; actorId?: string; from?: number; to?: number; limit?: number; offset?: number }) => call<Page<AuditEntry> & { total: number }>('GET', `${AD}/audit-log${query(q)}`),

@@ -6,6 +6,8 @@ const app = (id: string) => `${DP}/applications/${enc(id)}`;
 
 export const authApi = {
   me: () => call<Me>('GET', '/api/auth/me'),
+  /** Who is signed in, or `user: null` (a 200, so an anonymous page logs no failed request). */
+  session: () => call<{ user: Me['user'] | null; scopes: string[] }>('GET', '/api/auth/session'),
   login: (email: string, password: string) => call<{ user: User }>('POST', '/api/auth/login', { email, password }),
   logout: () => call<null>('POST', '/api/auth/logout'),
   rename: (body: UpdateMe) => call<{ user: User }>('PATCH', '/api/auth/me', body),

@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { AddCollaborator, ApiDocument, Collaborator, CreateApi, ModerateRating, Rating, Ratings, Deployment, DocumentInput, Environment, ImportApi, Lifecycle, LifecycleState, Page, Policy, PublisherApi, PublisherApiSummary, Revision, Subscriber, UpdateApi, Usage } from './types.ts';
+import type { AddCollaborator, ApiDocument, Collaborator, CreateApi, ModerateRating, Rating, Ratings, Deployment, Undeployed, DocumentInput, Environment, ImportApi, Lifecycle, LifecycleState, Page, Policy, PublisherApi, PublisherApiSummary, Revision, Subscriber, UpdateApi, Usage } from './types.ts';
 
 const PUB = '/api/publisher/v1';
 const api = (id: string) => `${PUB}/apis/${enc(id)}`;
@@ -15,6 +15,7 @@ export const publisherApi = {
   revisions: (id: string) => call<Page<Revision>>('GET', `${api(id)}/revisions`),
   createRevision: (id: string, description: string) => call<Revision>('POST', `${api(id)}/revisions`, { description }),
   deployments: (id: string) => call<Page<Deployment>>('GET', `${api(id)}/deployments`),
+  undeployedChanges: (id: string) => call<Page<Undeployed>>('GET', `${api(id)}/undeployed-changes`),
   deploy: (id: string, revisionId: string, environments: string[]) => call<Page<Deployment>>('POST', `${api(id)}/deployments`, { revisionId, environments }),
   undeploy: (id: string, environment: string) => call<null>('DELETE', `${api(id)}/deployments/${enc(environment)}`),
   documents: (id: string) => call<Page<ApiDocument>>('GET', `${api(id)}/documents`),

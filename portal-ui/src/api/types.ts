@@ -14,7 +14,7 @@ import type { AddCollaboratorBody, CollaboratorSchema } from '../../../workers/c
 import type { ModerateRatingBody, RateBody, RatingsSchema } from '../../../workers/control-plane/src/feedback/routes.ts';
 import type { UpdateApiBody } from '../../../workers/control-plane/src/publisher/apis/update.ts';
 import type { LifecycleResult } from '../../../workers/control-plane/src/publisher/lifecycle/routes.ts';
-import type { DeploymentSchema, RevisionSchema } from '../../../workers/control-plane/src/publisher/deployments/routes.ts';
+import type { DeploymentSchema, RevisionSchema, UndeployedSchema } from '../../../workers/control-plane/src/publisher/deployments/routes.ts';
 import type { DocumentBody, DocumentSchema } from '../../../workers/control-plane/src/publisher/documents/routes.ts';
 import type { SubscriberSchema } from '../../../workers/control-plane/src/publisher/subscriptions/routes.ts';
 import type { ImportJson } from '../../../workers/control-plane/src/publisher/openapi/routes.ts';
@@ -23,6 +23,7 @@ import type { ConditionSchema, CreateBody as CreateConditionBody } from '../../.
 import type { EnvironmentSchema } from '../../../workers/control-plane/src/admin/environments/routes.ts';
 import type { SettingsSchema, WorkflowSchema } from '../../../workers/control-plane/src/admin/workflows/routes.ts';
 import type { EntrySchema } from '../../../workers/control-plane/src/admin/audit/routes.ts';
+import type { BrandingSchema } from '../../../workers/control-plane/src/admin/branding/routes.ts';
 import type { AdminApplicationSchema, IntrospectionBody, IntrospectionResult as IntrospectionResultSchema, PasswordGrantBody, PasswordGrantResult as PasswordGrantResultSchema } from '../../../workers/control-plane/src/admin/applications/routes.ts';
 import type { IssuerSchema } from '../../../workers/control-plane/src/admin/trusted-issuers/routes.ts';
 import type { AlertEventSchema, AlertRuleSchema, CreatedAlertRuleSchema, UpdateAlertRuleBody, createBody as alertRuleBody } from '../../../workers/control-plane/src/alerts/routes.ts';
@@ -53,6 +54,7 @@ export type Lifecycle = z.infer<typeof LifecycleResult>;
 export type LifecycleState = Lifecycle['lifecycleState'];
 export type Revision = z.infer<typeof RevisionSchema>;
 export type Deployment = z.infer<typeof DeploymentSchema>;
+export type Undeployed = z.infer<typeof UndeployedSchema>;
 export type ApiDocument = z.infer<typeof DocumentSchema>;
 export type DocumentInput = z.input<typeof DocumentBody>;
 export type Subscriber = z.infer<typeof SubscriberSchema>;
@@ -64,6 +66,7 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 export type Workflow = z.infer<typeof WorkflowSchema>;
 export type Settings = z.infer<typeof SettingsSchema>;
 export type AuditEntry = z.infer<typeof EntrySchema>;
+export type Branding = z.infer<typeof BrandingSchema>;
 export type Visibility = NonNullable<UpdateApi['visibility']>;
 export type Role = NonNullable<UpdateApi['visibleRoles']>[number];
 /** An endpoint as the API shows it: its security names the kind and user or header, never the secret. */
@@ -95,3 +98,4 @@ export type AlertMetric = AlertRule['metric'];
 export interface Page<T> {
   list: T[];
 }
+export type CatalogTier = CatalogApi['tiers'][number];

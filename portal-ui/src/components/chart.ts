@@ -19,7 +19,7 @@ function el(tag: string, attrs: Record<string, string | number>, text?: string):
 
 const W = 640;
 const H = 220;
-const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
+const PAD = { left: 56, right: 12, top: 12, bottom: 32 };
 
 function niceMax(n: number): number {
   if (n <= 0) return 1;
@@ -27,8 +27,22 @@ function niceMax(n: number): number {
   return [1, 2, 2.5, 5, 10].map((m) => m * p).find((m) => m >= n) ?? n;
 }
 
+/**
+ * The SVG scales with its box, its text with it: at half size an 11-unit label would be 5.5 px. The
+ * chart's scale (viewBox units per CSS pixel) is kept in `--chart-scale`, and the stylesheet sizes
+ * labels in user units times that scale, so they read at body-text size at any width (clamped, so a
+ * phone-wide chart stays legible without labels overrunning the plot).
+ */
+const resized = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const width = e.contentRect.width;
+    if (width > 0) (e.target as SVGSVGElement).style.setProperty('--chart-scale', Math.min(1.8, Math.max(0.6, W / width)).toFixed(3));
+  }
+});
+
 function frame(title: string, buckets: number[], max: number, unit: string, format: (t: number) => string): SVGSVGElement {
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img' }) as SVGSVGElement;
+  resized?.observe(svg);
   svg.append(el('title', {}, title));
   const plotH = H - PAD.top - PAD.bottom;
   for (let i = 0; i <= 4; i++) {
@@ -37,7 +51,7 @@ function frame(title: string, buckets: number[], max: number, unit: string, form
     const v = (max * i) / 4;
     svg.append(el('text', { x: PAD.left - 6, y: y + 4, 'text-anchor': 'end' }, `${Number.isInteger(v) ? v : v.toFixed(1)}${i === 4 ? unit : ''}`));
   }
-  const step = Math.max(1, Math.ceil(buckets.length / 6));
+  const step = Math.max(1, Math.ceil(buckets.length / 5));
   buckets.forEach((t, i) => {
     if (i % step !== 0) return;
     svg.append(el('text', { x: xAt(i, buckets.length), y: H - 8, 'text-anchor': 'middle' }, format(t)));
@@ -80,8 +94,7 @@ export function lines(title: string, buckets: number[], series: Array<Omit<Serie
     const pts = s.values.map((v, i) => (v === null ? null : `${xAt(i, buckets.length).toFixed(1)},${(PAD.top + plotH - (plotH * v) / max).toFixed(1)}`));
     let run: string[] = [];
     const flush = () => {
-      if (run.length === 1) svg.append(el('circle', { cx: run[0]?.split(',')[0] ?? 0, cy: run[0]?.split(',')[1] ?? 0, r: 3, fill: s.color }));
-      else if (run.length > 1) svg.append(el('polyline', { points: run.join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2 }));
+      if (run.length > 1) svg.append(el('polyline', { points: run.join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2 }));
       run = [];
     };
     for (const p of pts) {
@@ -89,6 +102,15 @@ export function lines(title: string, buckets: number[], series: Array<Omit<Serie
       else run.push(p);
     }
     flush();
+    // A point per value, each with its own tooltip (and a larger invisible target to hover).
+    s.values.forEach((v, i) => {
+      if (v === null) return;
+      const cx = xAt(i, buckets.length);
+      const cy = PAD.top + plotH - (plotH * v) / max;
+      const point = el('g', { class: 'point' });
+      point.append(el('circle', { cx, cy, r: 10, fill: 'transparent' }), el('circle', { cx, cy, r: 3, fill: s.color }), el('title', {}, `${format(buckets[i] ?? 0)} · ${s.name}: ${Number.isInteger(v) ? v : v.toFixed(1)}${unit}`));
+      svg.append(point);
+    });
   }
   return svg;
 }

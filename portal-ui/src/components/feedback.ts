@@ -114,3 +114,33 @@ export function actionButton(label: string, attrs: Attrs, out: HTMLElement, work
   );
   return button;
 }
+
+/** What a destructive action asks before it runs: what happens, above all to live traffic. */
+export interface Confirmation {
+  /** What happens, e.g. "Calls with this key are refused from the next request on." */
+  consequence: string;
+  /** The confirming button's label, e.g. "Revoke the key". */
+  confirm: string;
+}
+
+/**
+ * A destructive action that asks first, the same way everywhere: the button opens an inline
+ * question saying what will happen (to live traffic above all) with a confirming and a cancelling
+ * button; only the confirming one runs `work`. Cancel puts the button back.
+ */
+export function confirmButton(label: string, attrs: Attrs, out: HTMLElement, ask: Confirmation, work: () => Promise<void>): HTMLElement {
+  const box = h('span', { class: 'confirmable' });
+  const button = h('button', { type: 'button', ...attrs }, label);
+  const restore = () => {
+    mount(box, button);
+    button.focus();
+  };
+  button.addEventListener('click', () => {
+    const yes = actionButton(ask.confirm, { class: 'danger', 'data-action': 'confirm' }, out, work);
+    const no = h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel', onclick: restore }, 'Cancel');
+    mount(box, h('span', { class: 'warning confirm', role: 'alertdialog', 'aria-label': label }, h('span', { class: 'consequence' }, ask.consequence), ' ', yes, ' ', no));
+    yes.focus();
+  });
+  mount(box, button);
+  return box;
+}

@@ -8,6 +8,12 @@
  * Markdown component is replaced by ours, which builds DOM nodes and never parses HTML. Its own
  * authorisation dialogs (which would send the browser to publisher-given OAuth2 URLs) are removed:
  * the credential comes from the page's picker through `requestInterceptor`.
+ *
+ * From 150 tags + operations on, Swagger UI virtualises the list: it renders only the rows near the
+ * viewport of its nearest scrollable ancestor (any `overflow: auto|scroll`), else of the window. So no
+ * ancestor of the reference may be a scroll container: with one that is not height-bound, the
+ * virtualiser measured the wrong viewport, rendered about half of a 180-operation description and
+ * restored a scroll offset mid-document (decision 0024).
  */
 import type { SwaggerRequest, SwaggerUIOptions, SwaggerUISystem } from 'swagger-ui-dist/swagger-ui-es-bundle.js';
 import { markdown } from './markdown.ts';
@@ -51,6 +57,57 @@ export function operations(doc: Json): Operation[] {
         scopes: [...new Set((requirements ?? []).flatMap((r) => Object.values(obj(r) ?? {}).flatMap((v) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []))))],
       });
     }
+  }
+  return out;
+}
+
+/**
+ * The tags the reference groups operations under, in Swagger UI's order: the document's `tags`
+ * first (as listed), then any tag only operations name; "default" for untagged operations.
+ */
+export function operationTags(doc: Json): string[] {
+  const listed = (Array.isArray(doc['tags']) ? (doc['tags'] as unknown[]) : []).flatMap((t) => {
+    const name = obj(t)?.['name'];
+    return typeof name === 'string' ? [name] : [];
+  });
+  const used = new Set<string>();
+  for (const rawItem of Object.values(obj(doc['paths']) ?? {})) {
+    const item = resolveRef(doc, rawItem);
+    for (const method of METHODS) {
+      const op = obj(item?.[method]);
+      if (op === null) continue;
+      const tags = Array.isArray(op['tags']) ? op['tags'].filter((t): t is string => typeof t === 'string') : [];
+      if (tags.length === 0) used.add('default');
+      for (const t of tags) used.add(t);
+    }
+  }
+  return [...listed.filter((t) => used.has(t)), ...[...used].filter((t) => !listed.includes(t))];
+}
+
+/**
+ * The absolute http(s) URLs a document names for its API: OpenAPI 3 `servers` with their variables
+ * at their defaults (OpenAPI 3.1 §4.8.5), or Swagger 2.0 `schemes` + `host` + `basePath`. Relative
+ * server URLs name no backend and are left out.
+ */
+export function documentServers(doc: Json): string[] {
+  if (isSwagger2(doc)) {
+    const host = doc['host'];
+    if (typeof host !== 'string' || host === '') return [];
+    const schemes = Array.isArray(doc['schemes']) ? doc['schemes'].filter((x): x is string => x === 'https' || x === 'http') : [];
+    const basePath = typeof doc['basePath'] === 'string' ? doc['basePath'] : '';
+    return (schemes.length === 0 ? ['https'] : schemes).map((scheme) => `${scheme}://${host}${basePath}`);
+  }
+  const out: string[] = [];
+  for (const raw of Array.isArray(doc['servers']) ? (doc['servers'] as unknown[]) : []) {
+    const server = obj(raw);
+    const template = server?.['url'];
+    if (typeof template !== 'string') continue;
+    const variables = obj(server?.['variables']) ?? {};
+    const url = template.replace(/\{([^}]+)\}/g, (m, name: string) => {
+      const value = obj(variables[name])?.['default'];
+      return typeof value === 'string' ? value : m;
+    });
+    if (/^https?:\/\/[^/{}]+/.test(url) && !url.includes('{') && !out.includes(url)) out.push(url.replace(/\/$/, ''));
   }
   return out;
 }
@@ -111,7 +168,7 @@ function markdownPlugin(system: SwaggerUISystem) {
  * Renders `doc` into `root` with a console whose requests `intercept` completes (credential, proxy
  * header). Returns once the renderer has loaded; the chunk and its stylesheet are fetched on first use.
  */
-export async function renderReference(root: HTMLElement, doc: Json, servers: readonly ConsoleServer[], intercept: (req: SwaggerRequest) => SwaggerRequest): Promise<void> {
+export async function renderReference(root: HTMLElement, doc: Json, servers: readonly ConsoleServer[], intercept: (req: SwaggerRequest) => SwaggerRequest): Promise<SwaggerUISystem> {
   const [{ default: SwaggerUI }] = await Promise.all([import('swagger-ui-dist/swagger-ui-es-bundle.js'), import('swagger-ui-dist/swagger-ui.css')]);
   const options: SwaggerUIOptions = {
     domNode: root,
@@ -127,5 +184,5 @@ export async function renderReference(root: HTMLElement, doc: Json, servers: rea
     persistAuthorization: false,
     requestInterceptor: intercept,
   };
-  SwaggerUI(options);
+  return SwaggerUI(options);
 }

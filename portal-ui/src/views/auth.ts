@@ -1,11 +1,12 @@
 import { accountApi } from '../api/account.ts';
 import { authApi } from '../api/devportal.ts';
 import { tags } from '../components/badges.ts';
+import { ROLE_LABEL } from '../components/roles.ts';
 import { h, mount } from '../components/dom.ts';
 import { field, onSubmit } from '../components/feedback.ts';
 import { layout } from '../components/layout.ts';
 import { navigate } from '../router.ts';
-import { refreshUser, user } from '../session.ts';
+import { afterSignIn, refreshUser, user } from '../session.ts';
 
 export function loginView(): void {
   const email = h('input', { id: 'email', type: 'email', autocomplete: 'username', required: true, 'data-pointer': '/email' });
@@ -16,7 +17,7 @@ export function loginView(): void {
   onSubmit(form, submit, out, async () => {
     await authApi.login(email.value, password.value);
     await refreshUser();
-    navigate('#/catalog');
+    navigate(afterSignIn());
   });
   layout('Sign in', h('div', { class: 'columns' }, form, signupForm()), h('p', { class: 'hint' }, 'The demo users and their passwords are printed by npm start.'));
 }
@@ -49,7 +50,7 @@ export function accountView(): void {
       h('dt', {}, 'Email'),
       h('dd', {}, me.user.email),
       h('dt', {}, 'Role'),
-      h('dd', {}, me.user.role),
+      h('dd', {}, ROLE_LABEL[me.user.role]),
       h('dt', {}, 'Member since'),
       h('dd', {}, new Date(me.user.createdAt).toLocaleDateString()),
       h('dt', {}, 'Permissions'),

@@ -44,7 +44,7 @@ function row(e: AuditEntry): HTMLElement {
     h('td', { 'data-label': 'When' }, new Date(e.createdAt).toLocaleString()),
     h('td', { 'data-label': 'Who' }, e.actorEmail ?? 'system'),
     h('td', { 'data-label': 'Action' }, h('code', {}, e.action)),
-    h('td', { 'data-label': 'Entity' }, `${e.entityType} `, h('code', {}, e.entityId)),
+    h('td', { 'data-label': 'Entity', 'data-entity': e.entityId }, `${e.entityType} `, e.entityName === null ? null : h('strong', { class: 'entity-name' }, e.entityName), e.entityName === null ? null : ' ', h('code', {}, e.entityId)),
     h('td', { 'data-label': 'Change' }, h('details', {}, h('summary', {}, 'before / after'), h('pre', { class: 'headers' }, `before: ${json(e.before)}\nafter: ${json(e.after)}`))),
   );
 }

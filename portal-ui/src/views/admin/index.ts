@@ -5,12 +5,13 @@ import { applicationsTab } from './applications.ts';
 import { approvalsTab } from './approvals.ts';
 import { auditTab } from './audit.ts';
 import { blockingTab } from './blocking.ts';
+import { brandingTab } from './branding.ts';
 import { environmentsTab } from './environments.ts';
 import { policiesTab } from './policies.ts';
 import { trustedIssuersTab } from './trusted-issuers.ts';
 import { usersTab } from './users.ts';
 
-export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'alerts' | 'approvals' | 'audit';
+export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'alerts' | 'approvals' | 'audit' | 'branding';
 const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['approvals', 'Approvals', approvalsTab],
   ['policies', 'Throttling policies', policiesTab],
@@ -21,6 +22,7 @@ const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['trusted-issuers', 'Trusted issuers', trustedIssuersTab],
   ['alerts', 'Alerts', alertsTab],
   ['audit', 'Audit log', auditTab],
+  ['branding', 'Branding', async () => brandingTab()],
 ];
 
 export async function adminView(params: Record<string, string>): Promise<void> {

@@ -1,15 +1,12 @@
 import { adminApi } from '../../api/admin.ts';
 import type { User } from '../../api/types.ts';
 import { badge } from '../../components/badges.ts';
+import { ROLE_LABEL } from '../../components/roles.ts';
 import { h } from '../../components/dom.ts';
 import { field, onSubmit } from '../../components/feedback.ts';
 import { render as reloadAdmin } from '../../router.ts';
 
-const ROLES: Array<[User['role'], string]> = [
-  ['subscriber', 'Developer (subscriber)'],
-  ['publisher', 'Publisher'],
-  ['admin', 'Admin'],
-];
+const ROLES: Array<[User['role'], string]> = (['subscriber', 'publisher', 'admin'] as const).map((r) => [r, ROLE_LABEL[r]]);
 
 /** Users with their roles and status; an admin adds users with a role. */
 export async function usersTab(): Promise<HTMLElement> {
@@ -28,7 +25,7 @@ export async function usersTab(): Promise<HTMLElement> {
   return h(
     'div',
     { class: 'stack' },
-    h('table', { id: 'users' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'Role'), h('th', {}, 'Status'), h('th', {}, 'Since'))), h('tbody', {}, ...list.map((u) => h('tr', {}, h('td', { 'data-label': 'User' }, h('strong', {}, u.displayName), h('div', { class: 'muted' }, u.email)), h('td', { 'data-label': 'Role' }, u.role), h('td', { 'data-label': 'Status' }, badge(u.status)), h('td', { 'data-label': 'Since' }, new Date(u.createdAt).toLocaleDateString()))))),
+    h('table', { id: 'users' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'Role'), h('th', {}, 'Status'), h('th', {}, 'Since'))), h('tbody', {}, ...list.map((u) => h('tr', {}, h('td', { 'data-label': 'User' }, h('strong', {}, u.displayName), h('div', { class: 'muted' }, u.email)), h('td', { 'data-label': 'Role' }, ROLE_LABEL[u.role]), h('td', { 'data-label': 'Status' }, badge(u.status)), h('td', { 'data-label': 'Since' }, new Date(u.createdAt).toLocaleDateString()))))),
     form,
   );
 }

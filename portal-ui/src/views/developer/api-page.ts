@@ -7,6 +7,8 @@ import { layout } from '../../components/layout.ts';
 import { markdown } from '../../components/markdown.ts';
 import { ratingsSection } from './api-ratings.ts';
 import { referenceTab } from './api-reference.ts';
+import { subscribeSection } from './api-subscribe.ts';
+import { tierList } from '../../components/tiers.ts';
 
 type Tab = 'overview' | 'docs' | 'reference';
 const TABS: Array<[Tab, string, string]> = [
@@ -20,7 +22,8 @@ export async function apiPageView(params: Record<string, string>, tab: Tab = 'ov
   const id = params['apiId'] ?? '';
   const api = await devportalApi.api(id);
   const nav = h('nav', { class: 'tabs', 'aria-label': 'API sections' }, ...TABS.map(([t, label, suffix]) => h('a', { href: `#/apis/${encodeURIComponent(id)}${suffix}`, ...(t === tab ? { 'aria-current': 'page' } : {}) }, label)));
-  const body = tab === 'docs' ? await documentsTab(id) : tab === 'reference' ? await referenceTab(api) : h('div', { class: 'stack' }, overviewTab(api), await ratingsSection(api));
+  const reload = () => apiPageView(params, tab);
+  const body = tab === 'docs' ? await documentsTab(id) : tab === 'reference' ? await referenceTab(api) : h('div', { class: 'stack' }, overviewTab(api), await subscribeSection(api, reload), await ratingsSection(api));
   layout(`${api.name} ${api.version}`, h('p', { class: 'muted' }, badge(api.lifecycleState), ' ', h('code', {}, `${api.context}/${api.version}`)), nav, h('section', { id: `api-${tab}` }, body));
 }
 
@@ -37,9 +40,7 @@ function overviewTab(api: CatalogApiDetail): HTMLElement {
       h('dt', {}, 'Gateways'),
       h('dd', { id: 'api-environments' }, api.environments.length === 0 ? 'Not deployed to any gateway environment yet' : api.environments.map((e) => e.displayName).join(', ')),
       h('dt', {}, 'Tiers'),
-      h('dd', {}, api.subscriptionTiers.join(', ')),
-      h('dt', {}, 'Subscribe'),
-      h('dd', {}, 'From ', h('a', { href: '#/applications' }, 'Applications'), ': pick this API and a tier for one of your applications.'),
+      h('dd', {}, tierList(api)),
     ),
     h(
       'table',

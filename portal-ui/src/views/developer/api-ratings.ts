@@ -2,6 +2,7 @@ import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApiDetail, Rating, Ratings } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
 import { actionButton, field, onSubmit } from '../../components/feedback.ts';
+import { signInHref, user } from '../../session.ts';
 
 /** 1–5 as stars, with the number for screen readers. */
 export function stars(rating: number): HTMLElement {
@@ -23,7 +24,7 @@ export async function ratingsSection(api: CatalogApiDetail): Promise<HTMLElement
       h('h2', {}, 'Ratings and comments'),
       ratingSummary(ratings),
       ratings.list.length === 0 ? h('p', { class: 'empty' }, 'Nobody has rated this API yet: be the first, below.') : h('ul', { class: 'plain', id: 'rating-list' }, ...ratings.list.map(item)),
-      rateForm(api, render, note),
+      user() === null ? h('p', { class: 'hint' }, h('a', { href: signInHref() }, 'Sign in'), ' to rate this API.') : rateForm(api, render, note),
     );
   };
   await render();

@@ -1,12 +1,14 @@
+import type { SwaggerUISystem } from 'swagger-ui-dist/swagger-ui-es-bundle.js';
 import { trackProgress } from '../../api/client.ts';
 import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApiDetail, KeyType } from '../../api/types.ts';
 import { environmentGatewayUrl } from '../../config.ts';
 import { h, mount } from '../../components/dom.ts';
 import { actionButton, empty, errorBox } from '../../components/feedback.ts';
-import { isSwagger2, renderReference, type ConsoleServer } from '../../components/openapi.ts';
+import { isSwagger2, operationTags, renderReference, type ConsoleServer } from '../../components/openapi.ts';
 import { codeBlock } from '../../components/secret.ts';
 import { consoleInterceptor, type Credential } from '../../components/try-it.ts';
+import { can, signInHref, user } from '../../session.ts';
 
 type Environment = CatalogApiDetail['environments'][number];
 
@@ -27,12 +29,13 @@ export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> 
     () => credential,
   );
   const reference = h('div', { id: 'operations', class: 'reference' });
+  let system: SwaggerUISystem | null = null;
   const render = async (first: number) => {
     // Swagger 2.0 names one server: the picked one goes first and the renderer starts afresh.
     const host = h('div', {});
     mount(reference, host);
     try {
-      await trackProgress(renderReference(host, doc, [...servers.slice(first), ...servers.slice(0, first)], intercept));
+      system = await trackProgress(renderReference(host, doc, [...servers.slice(first), ...servers.slice(0, first)], intercept));
     } catch (err) {
       mount(reference, errorBox(err));
     }
@@ -48,7 +51,26 @@ export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> 
         )
       : null;
   const environments = api.environments.map((e, i) => ({ ...e, publicUrl: `${publicUrls[i] ?? '<gateway>'}${base}` }));
-  return h('div', {}, await credentialsPanel(api, credential, environments), picker, reference);
+  return h('div', {}, await credentialsPanel(api, credential, environments), picker, tagIndex(doc, reference, () => system), reference);
+}
+
+/**
+ * The document's tags as a row of buttons: one shows only that tag's operations (Swagger UI's own
+ * tag filter, so a long description is short again and never virtualised), "All" every operation;
+ * either way the reference starts at its top.
+ */
+function tagIndex(doc: Record<string, unknown>, reference: HTMLElement, system: () => SwaggerUISystem | null): HTMLElement | null {
+  const names = operationTags(doc);
+  if (names.length < 2) return null;
+  const buttons = [['', 'All operations'] as const, ...names.map((t) => [t, t] as const)].map(([tag, label]) => h('button', { type: 'button', class: 'link', 'data-tag': tag, 'aria-pressed': tag === '' ? 'true' : 'false' }, label));
+  for (const b of buttons) {
+    b.addEventListener('click', () => {
+      system()?.layoutActions.updateFilter(b.dataset['tag'] ?? '');
+      for (const other of buttons) other.setAttribute('aria-pressed', String(other === b));
+      reference.scrollIntoView({ block: 'start' });
+    });
+  }
+  return h('nav', { id: 'reference-tags', class: 'toolbar tag-index', 'aria-label': 'Operations by tag' }, h('span', { class: 'muted' }, 'Show '), ...buttons);
 }
 
 /** A POSIX shell word: single-quoted, so nothing in it (a publisher's path, a pasted value) is shell syntax. */
@@ -64,8 +86,10 @@ function curlLine(api: CatalogApiDetail, credential: Credential, publicBase: str
 
 /** Where the console's credential comes from: a test token of a subscribed application, or a pasted token or API key. */
 async function credentialsPanel(api: CatalogApiDetail, credential: Credential, environments: Array<Environment & { publicUrl: string }>): Promise<HTMLElement> {
-  const { list: apps } = await devportalApi.applications();
-  const subscribed = (await Promise.all(apps.map(async (a) => ((await devportalApi.subscriptions(a.id)).list.some((s) => s.apiId === api.id) ? a : null)))).filter((a) => a !== null);
+  const apps = can('apps:manage') ? (await devportalApi.applications()).list : [];
+  // Applications whose subscription was decided (not waiting for approval, not rejected): those get a token the gateway knows.
+  const decided = new Set(['UNBLOCKED', 'PROD_ONLY_BLOCKED', 'BLOCKED']);
+  const subscribed = (await Promise.all(apps.map(async (a) => ((await devportalApi.subscriptions(a.id)).list.some((s) => s.apiId === api.id && decided.has(s.status)) ? a : null)))).filter((a) => a !== null);
   const mode = h('select', { id: 'try-mode', 'aria-label': 'Credential type' }, h('option', { value: 'bearer' }, 'OAuth2 access token'), h('option', { value: 'apikey' }, 'API key'));
   const value = h('input', { id: 'try-credential', placeholder: 'Paste an access token', 'aria-label': 'Credential', autocomplete: 'off', spellcheck: 'false' });
   const where = h('p', { class: 'hint', id: 'try-where' });
@@ -88,8 +112,10 @@ async function credentialsPanel(api: CatalogApiDetail, credential: Credential, e
   sync();
   const out = h('div', { 'aria-live': 'polite' });
   let tokenForm: HTMLElement;
-  if (subscribed.length === 0) {
-    tokenForm = h('p', { class: 'hint' }, 'To call this API, subscribe one of your applications to it on ', h('a', { href: '#/applications' }, 'Applications'), ' and generate keys; then get a test token here.');
+  if (user() === null) {
+    tokenForm = h('p', { class: 'hint', id: 'try-signin' }, h('a', { href: signInHref() }, 'Sign in'), ' to get a test token of one of your applications, or paste a credential above.');
+  } else if (subscribed.length === 0) {
+    tokenForm = h('p', { class: 'hint' }, 'To call this API, subscribe one of your applications to it (Subscribe, on the ', h('a', { href: `#/apis/${encodeURIComponent(api.id)}` }, 'Overview'), ') and generate its keys under ', h('a', { href: '#/applications' }, 'Applications'), '; then get a test token here.');
   } else {
     const appSelect = h('select', { id: 'try-app', 'aria-label': 'Application' }, ...subscribed.map((a) => h('option', { value: a.id }, a.name)));
     const keyType = h('select', { id: 'try-key-type', 'aria-label': 'Key type' }, h('option', { value: 'PRODUCTION' }, 'Production'), h('option', { value: 'SANDBOX' }, 'Sandbox'));

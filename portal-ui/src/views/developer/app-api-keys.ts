@@ -1,14 +1,37 @@
 import { devportalApi } from '../../api/devportal.ts';
-import type { ApiKey, Application } from '../../api/types.ts';
+import type { ApiKey, Application, CatalogApi, Subscription } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
-import { actionButton, onSubmit } from '../../components/feedback.ts';
+import { confirmButton, onSubmit } from '../../components/feedback.ts';
 import { shownOnce } from '../../components/secret.ts';
 
+/**
+ * Which subscribed APIs take an API key, and in which header; a warning when none does (a key would
+ * be refused by every API the application can call).
+ */
+export function apiKeyAdvice(subs: Subscription[], catalog: CatalogApi[]): HTMLElement | null {
+  if (subs.length === 0) return h('p', { class: 'hint', 'data-advice': 'none' }, 'Subscribe this application to an API first; the key works for the APIs that accept API keys.');
+  const apis = subs.map((s) => ({ sub: s, api: catalog.find((a) => a.id === s.apiId) }));
+  const taking = apis.filter((x) => x.api?.acceptsApiKeys === true);
+  const oauthOnly = apis.filter((x) => x.api !== undefined && !x.api.acceptsApiKeys);
+  const names = (list: typeof apis) => list.map((x) => `${x.sub.apiName} ${x.sub.apiVersion}`).join(', ');
+  if (taking.length === 0) {
+    return h('p', { class: 'warning', role: 'note', 'data-advice': 'oauth-only' }, `None of the APIs this application is subscribed to accepts API keys (${names(oauthOnly)}: OAuth2 access tokens only), so a key created here would be refused. Use the OAuth2 keys above instead.`);
+  }
+  return h(
+    'p',
+    { class: 'hint', 'data-advice': 'some' },
+    'Accepted by ',
+    ...taking.flatMap((x, i) => [i === 0 ? '' : ', ', `${x.sub.apiName} ${x.sub.apiVersion} in the `, h('code', {}, x.api?.apiKeyHeader ?? 'apikey'), ' header']),
+    oauthOnly.length === 0 ? '.' : `; not by ${names(oauthOnly)} (OAuth2 only).`,
+  );
+}
+
 /** API keys: created with a name, key type and expiry, shown once, revoked at once. */
-export async function apiKeysSection(app: Application): Promise<HTMLElement> {
+export async function apiKeysSection(app: Application, catalog: CatalogApi[]): Promise<HTMLElement> {
   const section = h('section', { class: 'api-keys' });
   const render = async () => {
-    const { list } = await devportalApi.apiKeys(app.id);
+    const [{ list }, { list: subs }] = await Promise.all([devportalApi.apiKeys(app.id), devportalApi.subscriptions(app.id)]);
+    const advice = apiKeyAdvice(subs, catalog);
     const name = h('input', { placeholder: 'Key name', required: true, 'data-pointer': '/name', 'aria-label': 'API key name' });
     const keyType = h('select', { 'aria-label': 'Key type', 'data-pointer': '/keyType' }, h('option', { value: 'PRODUCTION' }, 'Production'), h('option', { value: 'SANDBOX' }, 'Sandbox'));
     const days = h('input', { type: 'number', min: '1', max: '3650', placeholder: 'Expires in days (blank: never)', 'aria-label': 'Expires in days', 'data-pointer': '/expiresInDays' });
@@ -18,12 +41,13 @@ export async function apiKeysSection(app: Application): Promise<HTMLElement> {
     onSubmit(form, submit, out, async () => {
       const created = await devportalApi.createApiKey(app.id, { name: name.value, keyType: keyType.value === 'SANDBOX' ? 'SANDBOX' : 'PRODUCTION', expiresInDays: days.value === '' ? null : Number(days.value) });
       await render();
-      section.append(shownOnce('API key', created.key, [h('p', {}, `Send it in the API's key header (usually apikey).`)]));
+      section.append(shownOnce('API key', created.key, [apiKeyAdvice(subs, catalog)]));
     });
     const active = list.filter((k) => k.revokedAt === null);
     mount(
       section,
       h('h3', {}, 'API keys'),
+      advice,
       active.length === 0 ? h('p', { class: 'muted' }, 'No API keys. Create one for callers that cannot use OAuth2.') : h('ul', { class: 'plain' }, ...active.map((k) => keyRow(app, k, () => void render()))),
       form,
     );
@@ -34,7 +58,7 @@ export async function apiKeysSection(app: Application): Promise<HTMLElement> {
 
 function keyRow(app: Application, key: ApiKey, refresh: () => void): HTMLElement {
   const out = h('span', {});
-  const revoke = actionButton('Revoke', { class: 'danger small' }, out, async () => {
+  const revoke = confirmButton('Revoke', { class: 'danger small', 'data-action': 'revoke-key' }, out, { consequence: `Calls with ${key.name} (${key.prefix}…) are refused from the next request on; callers using it need a new key.`, confirm: `Revoke ${key.name}` }, async () => {
     await devportalApi.revokeApiKey(app.id, key.id);
     refresh();
   });

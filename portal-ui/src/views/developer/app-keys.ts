@@ -2,7 +2,7 @@ import { devportalApi } from '../../api/devportal.ts';
 import type { Application, KeyType, Keys } from '../../api/types.ts';
 import { publicGatewayUrl } from '../../config.ts';
 import { h, mount } from '../../components/dom.ts';
-import { actionButton, busy, errorBox } from '../../components/feedback.ts';
+import { actionButton, busy, confirmButton, errorBox } from '../../components/feedback.ts';
 import { codeBlock, shownOnce } from '../../components/secret.ts';
 
 const KEY_TYPES: KeyType[] = ['PRODUCTION', 'SANDBOX'];
@@ -20,12 +20,17 @@ function keyBlock(app: Application, keyType: KeyType, keys: Keys | undefined, ga
   if (keys === undefined) {
     const generate = actionButton(`Generate ${lower} keys`, { class: 'secondary' }, secretBox, async () => {
       const created = await devportalApi.generateKeys(app.id, keyType);
-      mount(box, h('h4', {}, keyType), shownOnce('client_secret', created.consumerSecret, [h('p', {}, 'client_id ', h('code', {}, created.consumerKey))]), h('p', { class: 'hint' }, 'Reload the page to get a test token and the curl line.'));
+      // The keys exist now: the block becomes the one with the test token and the curl line, at once.
+      const stored = (await devportalApi.keys(app.id)).list.find((k) => k.keyType === keyType);
+      const next = keyBlock(app, keyType, stored, gateway);
+      next.querySelector('[data-secret-slot]')?.append(shownOnce('client_secret', created.consumerSecret, [h('p', {}, 'client_id ', h('code', {}, created.consumerKey))]));
+      box.replaceWith(next);
     });
     mount(box, h('h4', {}, keyType), h('p', { class: 'muted' }, `No ${lower} keys yet.`), generate, secretBox);
     return box;
   }
-  const regenerate = actionButton('Regenerate secret', { class: 'secondary small' }, secretBox, async () => {
+  secretBox.setAttribute('data-secret-slot', '');
+  const regenerate = confirmButton('Regenerate secret', { class: 'secondary small', 'data-action': 'regenerate-secret' }, secretBox, { consequence: 'The current secret stops working at once: callers that get tokens with it fail until they use the new one.', confirm: 'Regenerate the secret' }, async () => {
     const created = await devportalApi.regenerateSecret(app.id, keyType);
     mount(secretBox, shownOnce('client_secret', created.consumerSecret, [h('p', {}, 'Tokens issued with the old secret stopped working.')]));
   });

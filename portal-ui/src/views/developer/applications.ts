@@ -2,8 +2,9 @@ import { devportalApi } from '../../api/devportal.ts';
 import type { Application, CatalogApi } from '../../api/types.ts';
 import { badge } from '../../components/badges.ts';
 import { h, mount } from '../../components/dom.ts';
-import { actionButton, empty, field, onSubmit } from '../../components/feedback.ts';
+import { confirmButton, empty, field, onSubmit } from '../../components/feedback.ts';
 import { layout } from '../../components/layout.ts';
+import { SUBSCRIBE_HOW } from '../../components/tiers.ts';
 import { apiKeysSection } from './app-api-keys.ts';
 import { keysSection } from './app-keys.ts';
 import { subscriptionsSection } from './app-subscriptions.ts';
@@ -21,11 +22,11 @@ export async function applicationsView(): Promise<void> {
     await applicationsView();
   });
   const cards = await Promise.all(list.map((app) => applicationCard(app, catalog)));
-  layout('Applications', form, list.length === 0 ? empty('No applications yet: create one above, subscribe it to an API from the catalog and generate keys.') : h('div', { class: 'stack', id: 'applications' }, ...cards));
+  layout('Applications', form, list.length === 0 ? empty('No applications yet. Create one above, or subscribe from an API: ', h('p', { class: 'hint', id: 'subscribe-how' }, SUBSCRIBE_HOW)) : h('div', { class: 'stack', id: 'applications' }, ...cards));
 }
 
 async function applicationCard(app: Application, catalog: CatalogApi[]): Promise<HTMLElement> {
-  const [keys, apiKeys, subs] = await Promise.all([keysSection(app), apiKeysSection(app), subscriptionsSection(app, catalog, () => applicationsView())]);
+  const [keys, apiKeys, subs] = await Promise.all([keysSection(app), apiKeysSection(app, catalog), subscriptionsSection(app, catalog, () => applicationsView())]);
   return h(
     'article',
     { class: 'card', 'data-app': app.name },
@@ -41,7 +42,11 @@ async function applicationCard(app: Application, catalog: CatalogApi[]): Promise
 function editControls(app: Application): HTMLElement {
   const box = h('div', { class: 'actions' });
   const rename = h('button', { type: 'button', class: 'secondary small', 'data-action': 'edit-app' }, 'Edit');
-  const remove = h('button', { type: 'button', class: 'danger small', 'data-action': 'delete-app' }, 'Delete');
+  const out = h('div', {});
+  const remove = confirmButton('Delete', { class: 'danger small', 'data-action': 'delete-app' }, out, { consequence: `Every token, refresh token and API key of ${app.name} stops working at once and its subscriptions end.`, confirm: `Delete ${app.name}` }, async () => {
+    await devportalApi.deleteApplication(app.id);
+    await applicationsView();
+  });
   rename.addEventListener('click', () => {
     const name = h('input', { value: app.name, 'data-pointer': '/name', required: true });
     const description = h('input', { value: app.description, 'data-pointer': '/description' });
@@ -55,15 +60,6 @@ function editControls(app: Application): HTMLElement {
     mount(box, form);
     name.focus();
   });
-  remove.addEventListener('click', () => {
-    const out = h('div', {});
-    const confirm = actionButton(`Delete ${app.name}`, { class: 'danger', 'data-action': 'confirm-delete' }, out, async () => {
-      await devportalApi.deleteApplication(app.id);
-      await applicationsView();
-    });
-    mount(box, h('div', { class: 'warning' }, h('p', {}, 'Every token, refresh token and API key of this application stops working at once.'), confirm, ' ', h('button', { type: 'button', class: 'secondary', onclick: () => void applicationsView() }, 'Keep it'), out));
-    confirm.focus();
-  });
-  mount(box, rename, remove);
+  mount(box, rename, remove, out);
   return box;
 }

@@ -1,13 +1,13 @@
 import { publisherApi } from '../../api/publisher.ts';
-import type { Deployment, PublisherApi, Revision } from '../../api/types.ts';
+import type { Deployment, PublisherApi, Revision, Undeployed } from '../../api/types.ts';
 import { h } from '../../components/dom.ts';
-import { actionButton, onSubmit } from '../../components/feedback.ts';
+import { actionButton, confirmButton, onSubmit } from '../../components/feedback.ts';
 import { can } from '../../session.ts';
 import { lifecycleButtons } from './lifecycle.ts';
 
 /** Lifecycle (legal transitions only), revisions, deployment to environments and rollback. */
 export async function deployTab(api: PublisherApi, reload: () => Promise<void>): Promise<HTMLElement> {
-  const [lifecycle, { list: revisions }, { list: deployments }, { list: environments }] = await Promise.all([publisherApi.lifecycle(api.id), publisherApi.revisions(api.id), publisherApi.deployments(api.id), publisherApi.environments()]);
+  const [lifecycle, { list: revisions }, { list: deployments }, { list: environments }, { list: undeployed }] = await Promise.all([publisherApi.lifecycle(api.id), publisherApi.revisions(api.id), publisherApi.deployments(api.id), publisherApi.environments(), publisherApi.undeployedChanges(api.id)]);
   const description = h('input', { id: 'revision-description', placeholder: 'What changed (optional)', 'data-pointer': '/description', 'aria-label': 'Revision description' });
   const create = h('button', { type: 'submit', id: 'create-revision' }, 'Create revision');
   const out = h('div', {});
@@ -24,7 +24,7 @@ export async function deployTab(api: PublisherApi, reload: () => Promise<void>):
       'section',
       { class: 'card', id: 'deployments' },
       h('h2', {}, 'Deployments'),
-      environments.length === 0 ? h('p', { class: 'muted' }, 'No gateway environments: an admin creates them.') : h('ul', { class: 'plain' }, ...environments.map((e) => envRow(api, e.name, e.displayName, deployments.find((d) => d.environment === e.name), revisions, reload))),
+      environments.length === 0 ? h('p', { class: 'muted' }, 'No gateway environments: an admin creates them.') : h('ul', { class: 'plain' }, ...environments.map((e) => envRow(api, e.name, e.displayName, deployments.find((d) => d.environment === e.name), revisions, reload, undeployed.find((u) => u.environment === e.name)))),
     ),
     h(
       'section',
@@ -37,14 +37,27 @@ export async function deployTab(api: PublisherApi, reload: () => Promise<void>):
   );
 }
 
-function envRow(api: PublisherApi, name: string, displayName: string, deployed: Deployment | undefined, revisions: Revision[], reload: () => Promise<void>): HTMLElement {
+/** "2 changes not deployed", with the changes as `turnpike diff` prints them; nothing when the environment serves the API as it is. */
+function driftNote(u: Undeployed | undefined): HTMLElement | null {
+  if (u === undefined || u.changes.length === 0) return u === undefined ? null : h('span', { class: 'ok', 'data-drift': '0' }, ' · up to date');
+  const n = u.changes.length;
+  return h(
+    'details',
+    { class: 'drift', 'data-drift': String(n) },
+    h('summary', { class: 'warning-text' }, `${n} change${n === 1 ? '' : 's'} not deployed`),
+    h('pre', { class: 'headers' }, u.changes.map((c) => c.line).join('\n')),
+    h('p', { class: 'hint' }, 'Create a revision and deploy it to serve them here.'),
+  );
+}
+
+function envRow(api: PublisherApi, name: string, displayName: string, deployed: Deployment | undefined, revisions: Revision[], reload: () => Promise<void>, undeployed?: Undeployed): HTMLElement {
   const rev = revisions.find((r) => r.id === deployed?.revisionId);
   const out = h('span', {});
-  const undeploy = actionButton('Undeploy', { class: 'danger small' }, out, async () => {
+  const undeploy = confirmButton('Undeploy', { class: 'danger small', 'data-action': 'undeploy' }, out, { consequence: `The ${displayName} gateway stops serving ${api.name}: every call to it there answers 404 from the next snapshot on.`, confirm: `Undeploy from ${displayName}` }, async () => {
     await publisherApi.undeploy(api.id, name);
     await reload();
   });
-  return h('li', { 'data-environment': name }, h('strong', {}, displayName), ` (${name}): `, deployed === undefined ? h('span', { class: 'muted' }, 'not deployed') : h('span', {}, `serves revision ${rev?.number ?? '?'} since ${new Date(deployed.deployedAt).toLocaleString()} `, can('api:deploy') ? undeploy : null), out);
+  return h('li', { 'data-environment': name }, h('strong', {}, displayName), ` (${name}): `, deployed === undefined ? h('span', { class: 'muted' }, 'not deployed') : h('span', {}, `serves revision ${rev?.number ?? '?'} since ${new Date(deployed.deployedAt).toLocaleString()} `, can('api:deploy') ? undeploy : null), deployed === undefined ? null : driftNote(undeployed), out);
 }
 
 function revisionRow(api: PublisherApi, r: Revision, environments: string[], deployments: Deployment[], reload: () => Promise<void>): HTMLElement {

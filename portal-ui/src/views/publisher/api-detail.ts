@@ -26,7 +26,7 @@ const TABS: Array<[PublisherTab, string, TabBody]> = [
   ['resources', 'Resources', resourcesTab],
   ['documents', 'Documents', documentsTab],
   ['deploy', 'Lifecycle & deploy', deployTab],
-  ['subscribers', 'Subscribers', subscribersTab],
+  ['subscribers', 'Subscriptions', subscribersTab],
   ['ratings', 'Ratings', ratingsTab],
   ['collaborators', 'Collaborators', collaboratorsTab],
   ['analytics', 'Analytics', analyticsTab],

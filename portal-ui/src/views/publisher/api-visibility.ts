@@ -1,3 +1,4 @@
+import { ROLE_PLURAL } from '../../components/roles.ts';
 import type { PublisherApi, Role, Visibility } from '../../api/types.ts';
 import { h } from '../../components/dom.ts';
 import { patchOnSubmit } from './patch-form.ts';
@@ -8,7 +9,7 @@ const VISIBILITY: Record<Visibility, string> = {
   PRIVATE: 'Every signed-in user',
   RESTRICTED: 'Signed-in users of the roles ticked below',
 };
-const ROLES: Record<Role, string> = { admin: 'Admins', publisher: 'Publishers', subscriber: 'Developers (subscribers)' };
+const ROLES: Record<Role, string> = ROLE_PLURAL;
 
 /** Who finds the API in the catalog: PUBLIC, PRIVATE or RESTRICTED to roles. Takes effect at once. */
 export function visibilityTab(api: PublisherApi, reload: () => Promise<void>): HTMLElement {

@@ -4,7 +4,8 @@ import type { CreateApi, Policy } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
 import { field, onSubmit } from '../../components/feedback.ts';
 import { layout } from '../../components/layout.ts';
-import { operations } from '../../components/openapi.ts';
+import { documentServers, operations } from '../../components/openapi.ts';
+import { tierAllowance } from '../../components/tiers.ts';
 import { navigate } from '../../router.ts';
 
 /** Create an API: import an OpenAPI document (file or paste, with a preview) or start from scratch. */
@@ -15,7 +16,7 @@ export async function newApiView(): Promise<void> {
 
 function tierChoice(tiers: Policy[], name: string): { box: HTMLElement; chosen: () => string[] } {
   const boxes = tiers.map((t) => h('input', { type: 'checkbox', value: t.name, name, checked: t.name === 'Unlimited' || t.name === 'Gold' }));
-  const box = h('fieldset', { class: 'tiers', 'data-pointer': '/subscriptionTiers' }, h('legend', {}, 'Tiers offered to subscribers'), ...boxes.map((b, i) => h('label', { class: 'check' }, b, ` ${tiers[i]?.displayName ?? ''} `, h('span', { class: 'muted' }, tiers[i]?.limit === null ? 'unlimited' : `${tiers[i]?.limit ?? ''}/${tiers[i]?.unitTime ?? ''} ${tiers[i]?.timeUnit ?? ''}`))));
+  const box = h('fieldset', { class: 'tiers', 'data-pointer': '/subscriptionTiers' }, h('legend', {}, 'Tiers offered to developers'), ...boxes.map((b, i) => h('label', { class: 'check' }, b, ` ${tiers[i]?.displayName ?? ''} `, h('span', { class: 'muted' }, tiers[i] === undefined ? '' : `— ${tierAllowance(tiers[i])}`))));
   return { box, chosen: () => boxes.filter((b) => b.checked).map((b) => b.value) };
 }
 
@@ -32,6 +33,11 @@ function importForm(tiers: Policy[]): HTMLElement {
   const version = h('input', { id: 'import-version', placeholder: 'From the document', 'data-pointer': '/version' });
   const endpoint = endpointInput();
   endpoint.id = 'import-endpoint';
+  // The document's servers, offered as the production endpoint (filled in while the field is empty or still holds the offer).
+  const offered = h('datalist', { id: 'import-endpoint-servers' });
+  endpoint.setAttribute('list', offered.id);
+  const offeredNote = h('p', { class: 'hint', id: 'import-endpoint-offer' });
+  let offer = '';
   const tierBox = tierChoice(tiers, 'import-tiers');
   const submit = h('button', { type: 'submit', id: 'import-submit' }, 'Import API');
   const out = h('div', {});
@@ -49,6 +55,11 @@ function importForm(tiers: Policy[]): HTMLElement {
       documentDescription = typeof info['description'] === 'string' ? info['description'].slice(0, 10_000) : '';
       if (name.value === '' && typeof info['title'] === 'string') name.placeholder = info['title'];
       if (version.value === '' && typeof info['version'] === 'string') version.placeholder = info['version'];
+      const servers = documentServers(d);
+      mount(offered, ...servers.map((u) => h('option', { value: u })));
+      if (endpoint.value === '' || endpoint.value === offer) endpoint.value = servers[0] ?? '';
+      offer = servers[0] ?? '';
+      mount(offeredNote, servers.length === 0 ? '' : `From the document's servers${servers.length > 1 ? ` (${servers.length}; pick another from the field's list)` : ''}: check it is where the gateway should send calls.`);
       mount(
         preview,
         h('p', {}, `${ops.length} resource${ops.length === 1 ? '' : 's'} found`, typeof info['title'] === 'string' ? ` in ${info['title']}` : '', ':'),
@@ -79,6 +90,8 @@ function importForm(tiers: Policy[]): HTMLElement {
     field('Name', name),
     field('Version', version),
     field('Production endpoint', endpoint, 'Where the gateway sends calls; leave empty to add it later'),
+    offered,
+    offeredNote,
     tierBox.box,
     submit,
     out,

@@ -237,9 +237,64 @@ describe('admin: blocking conditions and audit log', () => {
     const dev = await userWithRole('subscriber');
     expect((await api('GET', '/api/admin/v1/audit-log', dev)).status).toBe(403);
   });
+
+  it('names each entity of the audit log beside its id: API with version, application, user email, subscription as application → API', async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const apiId = await publishedApi(publisher, { name: 'Audited API' });
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Audited app' });
+    const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
+    const nameOf = async (entityId: string) => (await api<{ list: Array<{ entityId: string; entityName: string | null }> }>('GET', `/api/admin/v1/audit-log?entityId=${entityId}`, admin)).body.list[0]?.entityName;
+    expect(await nameOf(apiId)).toBe('Audited API v1');
+    expect(await nameOf(app.body.id)).toBe('Audited app');
+    expect(await nameOf(sub.body.id)).toBe('Audited app → Audited API v1');
+    await api('DELETE', `/api/devportal/v1/applications/${app.body.id}`, dev);
+    // Deleted since: the id stays, the name is gone.
+    expect(await nameOf(app.body.id)).toBeNull();
+  });
+});
+
+describe('admin: branding', () => {
+  it("lets an admin set the portal's name, logo, colours and landing text, which anyone reads back at once, and refuses a logo that is not an image data: URL", async () => {
+    const admin = await userWithRole('admin');
+    const logo = `data:image/svg+xml;base64,${btoa('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')}`;
+    const branding = { portalName: 'Acme APIs', logo, primaryColor: '#aa3300', headerColor: '#102030', landingMarkdown: '# Welcome to **Acme**' };
+    expect((await api('PUT', '/api/admin/v1/branding', admin, branding)).status).toBe(200);
+    expect((await api('GET', '/api/devportal/v1/branding', null)).body).toEqual(branding);
+    const bad = await api<ProblemBody>('PUT', '/api/admin/v1/branding', admin, { ...branding, logo: 'https://evil.example/x.png', primaryColor: 'red' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.map((e) => e.pointer).sort()).toEqual(['/logo', '/primaryColor']);
+    expect((await api('PUT', '/api/admin/v1/branding', await userWithRole('publisher'), branding)).status).toBe(403);
+    expect((await api('PUT', '/api/admin/v1/branding', null, branding)).status).toBe(401);
+    const log = await api<{ list: Array<{ action: string; after: { logo: string } }> }>('GET', '/api/admin/v1/audit-log?action=branding.update', admin);
+    expect(log.body.list[0]?.after.logo).toBe(`${logo.length} characters`);
+  });
 });
 
 describe('admin: approval workflows', () => {
+  it("names who asks for what — developer, application, API and tier — and shows the developer the admin's reason for a rejection", async () => {
+    const admin = await userWithRole('admin');
+    const publisher = await userWithRole('publisher');
+    const dev = await userWithRole('subscriber');
+    const apiId = await publishedApi(publisher, { name: `Named ${Date.now()}` });
+    const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Asks politely' });
+    await api('PATCH', '/api/admin/v1/settings', admin, { workflows: { SUBSCRIPTION_CREATION: true } });
+    try {
+      const sub = await api<{ id: string; status: string; statusReason: string | null }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
+      expect(sub.body).toMatchObject({ status: 'ON_HOLD', statusReason: null });
+      type Flow = { id: string; referenceId: string; subject: { developer: { email: string } | null; application: { name: string } | null; api: { id: string; name: string; version: string } | null; tier: string | null } };
+      const flow = (await api<{ list: Flow[] }>('GET', '/api/admin/v1/workflows?status=PENDING', admin)).body.list.find((w) => w.referenceId === sub.body.id);
+      expect(flow?.subject).toEqual({ developer: { id: dev.id, name: dev.email, email: dev.email }, application: { id: app.body.id, name: 'Asks politely' }, api: { id: apiId, name: expect.stringMatching(/^Named /) as unknown, version: 'v1' }, tier: 'Gold' });
+      const decided = await api<Flow & { status: string; reason: string }>('POST', `/api/admin/v1/workflows/${flow?.id}/decision`, admin, { approve: false, reason: 'Gold is for paying partners; ask for Bronze' });
+      expect(decided.body).toMatchObject({ status: 'REJECTED', reason: 'Gold is for paying partners; ask for Bronze', subject: { tier: 'Gold' } });
+      const mine = await api<{ list: Array<{ id: string; status: string; statusReason: string | null }> }>('GET', `/api/devportal/v1/subscriptions?applicationId=${app.body.id}`, dev);
+      expect(mine.body.list).toEqual([expect.objectContaining({ id: sub.body.id, status: 'REJECTED', statusReason: 'Gold is for paying partners; ask for Bronze' })]);
+    } finally {
+      await api('PATCH', '/api/admin/v1/settings', admin, { workflows: { SUBSCRIPTION_CREATION: false } });
+    }
+  });
+
   it('holds sign-ups, applications and subscriptions until an admin decides, and applies the decision', async () => {
     const admin = await userWithRole('admin');
     const publisher = await userWithRole('publisher');

@@ -3,6 +3,7 @@ import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { adminApplicationRoutes } from './applications/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { brandingAdminRoutes } from './branding/routes.ts';
 import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
 import { policyRoutes } from './policies/routes.ts';
@@ -21,5 +22,6 @@ export function adminRoutes() {
   app.route('/', workflowRoutes());
   app.route('/', adminApplicationRoutes());
   app.route('/', trustedIssuerRoutes());
+  app.route('/', brandingAdminRoutes());
   return app;
 }

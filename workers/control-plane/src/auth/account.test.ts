@@ -7,6 +7,16 @@ import { schema } from '../db.ts';
 const login = (email: string, password: string) => SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
 
 describe('account', () => {
+  it('answers an anonymous session with user null and no scopes (200, not 401), and a signed-in one with the user', async () => {
+    const anonymous = await api<{ user: unknown; scopes: string[] }>('GET', '/api/auth/session', null);
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({ user: null, scopes: [] });
+    const dev = await userWithRole('subscriber');
+    const signedIn = await api<{ user: { email: string } | null; scopes: string[] }>('GET', '/api/auth/session', dev);
+    expect(signedIn.body.user?.email).toBe(dev.email);
+    expect(signedIn.body.scopes).toContain('apps:manage');
+  });
+
   it('renames the signed-in user, with the field at fault for an empty name', async () => {
     const dev = await userWithRole('subscriber');
     const renamed = await api<{ user: { displayName: string } }>('PATCH', '/api/auth/me', dev, { displayName: '  Ada  ' });

@@ -108,6 +108,24 @@ export function authRoutes() {
     },
   );
 
+  // The portal asks on every page whether someone is signed in; for an anonymous visitor that is an
+  // answer, not an error (a 401 would be logged to the browser console on every public page).
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/session',
+      tags,
+      summary: 'The signed-in user and their scopes, or user null for an anonymous caller',
+      responses: { 200: jsonResponse(z.object({ user: UserSchema.nullable(), scopes: z.array(z.string()) }), 'The caller, or nobody') },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      const user = principal === undefined ? undefined : (await c.var.db.select().from(schema.users).where(eq(schema.users.id, principal.userId)).limit(1))[0];
+      if (principal === undefined || user === undefined) return c.json({ user: null, scopes: [] }, 200);
+      return c.json({ user: toUser(user), scopes: [...principal.scopes] }, 200);
+    },
+  );
+
   app.openapi(
     createRoute({ security: requires(),
       method: 'patch',

@@ -204,6 +204,35 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect(madePublic.body).toMatchObject({ visibility: 'PUBLIC', visibleRoles: [] });
   });
 
+  it('lets an anonymous visitor read a PUBLIC API — page, documents, OpenAPI document — and answers 404 for PRIVATE and RESTRICTED ones', async () => {
+    const publisher = await userWithRole('publisher');
+    const tag = `anon${Date.now()}`;
+    const open = await publishedApi(publisher, { tags: [tag] });
+    const hidden = [await publishedApi(publisher, { tags: [tag], visibility: 'PRIVATE' }), await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['subscriber'] })];
+    expect((await api('POST', `/api/publisher/v1/apis/${open}/documents`, publisher, { name: 'Getting started', type: 'HOWTO', sourceType: 'INLINE', content: '# Hello' })).status).toBe(201);
+    expect((await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, null)).body.list.map((a) => a.id)).toEqual([open]);
+    for (const suffix of ['', '/documents', '/openapi', '/ratings']) {
+      expect((await api('GET', `/api/devportal/v1/apis/${open}${suffix}`, null)).status, `public ${suffix}`).toBe(200);
+      for (const id of hidden) expect((await api('GET', `/api/devportal/v1/apis/${id}${suffix}`, null)).status, `hidden ${suffix}`).toBe(404);
+    }
+    expect((await api<{ list: Array<{ name: string }> }>('GET', `/api/devportal/v1/apis/${open}/documents`, null)).body.list.map((d) => d.name)).toEqual(['Getting started']);
+    // What needs an account still needs one.
+    expect((await api('GET', '/api/devportal/v1/applications', null)).status).toBe(401);
+    expect((await api('POST', '/api/devportal/v1/subscriptions', null, { applicationId: 'app_x', apiId: open, tier: 'Gold' })).status).toBe(401);
+  });
+
+  it('shows each offered tier with what it allows, in the order the API lists them', async () => {
+    const publisher = await userWithRole('publisher');
+    const apiId = await publishedApi(publisher, { subscriptionTiers: ['Unlimited', 'Gold'] });
+    const detail = await api<{ tiers: Array<Record<string, unknown>> }>('GET', `/api/devportal/v1/apis/${apiId}`, null);
+    expect(detail.body.tiers).toEqual([
+      expect.objectContaining({ name: 'Unlimited', limit: null }),
+      expect.objectContaining({ name: 'Gold', displayName: 'Gold', quotaType: 'requestCount', limit: 5000, unitTime: 1, timeUnit: 'min' }),
+    ]);
+    const listed = await api<{ list: Array<{ id: string; tiers: Array<{ name: string }> }> }>('GET', `/api/devportal/v1/apis?limit=100`, null);
+    expect(listed.body.list.find((a) => a.id === apiId)?.tiers.map((t) => t.name)).toEqual(['Unlimited', 'Gold']);
+  });
+
   it('finds a public API however many APIs the caller may not see were published after it', async () => {
     const publisher = await userWithRole('publisher');
     const tag = `deep${Date.now()}`;
@@ -231,6 +260,17 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect(ids).toContain(publishedId);
     expect(ids).not.toContain(hidden.body.id);
     expect((await api('GET', `/api/devportal/v1/apis/${hidden.body.id}`, null)).status).toBe(404);
+  });
+
+  it('says whether an API takes API keys at all, in the catalog and on its page', async () => {
+    const publisher = await userWithRole('publisher');
+    const tag = `keys${Date.now()}`;
+    const oauthOnly = await publishedApi(publisher, { tags: [tag] });
+    const withKeys = await publishedApi(publisher, { tags: [tag], resources: [{ method: 'GET', path: '/a', authType: 'oauth2' }, { method: 'GET', path: '/b', authType: 'oauth2_or_api_key' }] });
+    const listed = await api<{ list: Array<{ id: string; acceptsApiKeys: boolean }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, null);
+    expect(Object.fromEntries(listed.body.list.map((a) => [a.id, a.acceptsApiKeys]))).toEqual({ [oauthOnly]: false, [withKeys]: true });
+    expect((await api<{ acceptsApiKeys: boolean }>('GET', `/api/devportal/v1/apis/${withKeys}`, null)).body.acceptsApiKeys).toBe(true);
+    expect((await api<{ acceptsApiKeys: boolean }>('GET', `/api/devportal/v1/apis/${oauthOnly}`, null)).body.acceptsApiKeys).toBe(false);
   });
 
   it("tells developers the API's key header, for the try-it console", async () => {

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
+import { brandingPublicRoutes } from '../admin/branding/routes.ts';
 import { devportalFeedbackRoutes } from '../feedback/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { applicationRoutes } from './applications/routes.ts';
@@ -17,5 +18,6 @@ export function devportalRoutes() {
   app.route('/', subscriptionRoutes());
   app.route('/', apiKeyRoutes());
   app.route('/', devportalFeedbackRoutes());
+  app.route('/', brandingPublicRoutes());
   return app;
 }

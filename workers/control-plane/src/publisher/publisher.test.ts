@@ -107,6 +107,22 @@ describe('publisher: lifecycle', () => {
 });
 
 describe('publisher: revisions and deployments', () => {
+  it('says, per gateway environment, what changed in the API since the revision it serves, and nothing once the change is deployed', async () => {
+    const publisher = await userWithRole('publisher');
+    const apiId = await publishedApi(publisher);
+    type Undeployed = { list: Array<{ environment: string; revisionNumber: number; changes: Array<{ action: string; field: string; line: string }> }> };
+    const undeployed = async () => (await api<Undeployed>('GET', `/api/publisher/v1/apis/${apiId}/undeployed-changes`, publisher)).body.list;
+    expect(await undeployed()).toEqual([{ environment: 'production', revisionNumber: 1, changes: [] }]);
+    const patched = await api('PATCH', `/api/publisher/v1/apis/${apiId}`, publisher, { apiKeyHeader: 'X-Key', description: 'not served by a gateway', resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }, { method: 'POST', path: '/items', authType: 'api_key' }] });
+    expect(patched.status).toBe(200);
+    const [production] = await undeployed();
+    expect(production?.changes.map((c) => c.line)).toEqual(['~ apiKeyHeader: apikey -> x-key', '+ resource POST /items: {"authType":"api_key","scopes":[],"throttlingPolicy":null}']);
+    const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${apiId}/revisions`, publisher, {});
+    await api('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, { revisionId: revision.body.id, environments: ['production'] });
+    expect(await undeployed()).toEqual([{ environment: 'production', revisionNumber: 2, changes: [] }]);
+    expect((await api('GET', `/api/publisher/v1/apis/${apiId}/undeployed-changes`, await userWithRole('publisher'))).status).toBe(404);
+  });
+
   it('deploys a revision into the environment snapshot, serving the revision and not later edits', async () => {
     const publisher = await userWithRole('publisher');
     const id = await publishedApi(publisher, { resources: [{ method: 'GET', path: '/items', authType: 'oauth2', throttlingPolicy: '10KPerMin' }], apiThrottlingPolicy: '20KPerMin' });

@@ -1,9 +1,9 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
-import { schema } from '../../db.ts';
+import { schema, type Database } from '../../db.ts';
 import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -11,9 +11,61 @@ import type { AppEnv } from '../../types.ts';
 import { requires } from '../../http/security.ts';
 
 const TYPES = ['USER_SIGNUP', 'APPLICATION_CREATION', 'SUBSCRIPTION_CREATION'] as const;
+const Named = z.object({ id: z.string(), name: z.string() });
+export const WorkflowSubjectSchema = z
+  .object({
+    developer: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable().openapi({ description: 'Who asks: the developer signing up, or the owner of the application' }),
+    application: Named.nullable(),
+    api: Named.extend({ version: z.string() }).nullable(),
+    tier: z.string().nullable(),
+  })
+  .openapi('WorkflowSubject', { description: 'Who asks for what, by name; null where the request type has no such part or it was deleted since' });
 export const WorkflowSchema = z
-  .object({ id: z.string(), type: z.enum(TYPES), referenceId: z.string(), status: z.enum(['PENDING', 'APPROVED', 'REJECTED']), requestedBy: z.string().nullable(), decidedBy: z.string().nullable(), reason: z.string().nullable(), createdAt: z.number().int(), decidedAt: z.number().int().nullable() })
+  .object({
+    id: z.string(),
+    type: z.enum(TYPES),
+    referenceId: z.string(),
+    status: z.enum(['PENDING', 'APPROVED', 'REJECTED']),
+    requestedBy: z.string().nullable(),
+    decidedBy: z.string().nullable(),
+    reason: z.string().nullable().openapi({ description: "The admin's reason, shown to the requester beside the decision" }),
+    createdAt: z.number().int(),
+    decidedAt: z.number().int().nullable(),
+    subject: WorkflowSubjectSchema,
+  })
   .openapi('Workflow');
+type WorkflowRow = typeof schema.workflows.$inferSelect;
+type WorkflowSubject = z.infer<typeof WorkflowSubjectSchema>;
+
+/** Names for a page of requests: the user, application, API and tier each refers to, in four queries at most. */
+async function withSubjects(db: Database, rows: readonly WorkflowRow[]): Promise<Array<WorkflowRow & { subject: WorkflowSubject }>> {
+  const ids = (type: WorkflowRow['type']) => rows.filter((r) => r.type === type).map((r) => r.referenceId);
+  const subIds = ids('SUBSCRIPTION_CREATION');
+  const subs = subIds.length === 0 ? [] : await db.select().from(schema.subscriptions).where(inArray(schema.subscriptions.id, subIds));
+  const appIds = [...ids('APPLICATION_CREATION'), ...subs.map((s) => s.applicationId)];
+  const apps = appIds.length === 0 ? [] : await db.select().from(schema.applications).where(inArray(schema.applications.id, appIds));
+  const userIds = [...ids('USER_SIGNUP'), ...apps.map((a) => a.ownerId)];
+  const [users, apis] = await Promise.all([
+    userIds.length === 0 ? [] : db.select({ id: schema.users.id, name: schema.users.displayName, email: schema.users.email }).from(schema.users).where(inArray(schema.users.id, userIds)),
+    subs.length === 0 ? [] : db.select({ id: schema.apis.id, name: schema.apis.name, version: schema.apis.version }).from(schema.apis).where(inArray(schema.apis.id, subs.map((s) => s.apiId))),
+  ]);
+  const user = (id: string | undefined) => users.find((u) => u.id === id) ?? null;
+  const application = (id: string | undefined) => apps.find((a) => a.id === id);
+  return rows.map((r) => {
+    if (r.type === 'USER_SIGNUP') return { ...r, subject: { developer: user(r.referenceId), application: null, api: null, tier: null } };
+    const sub = r.type === 'SUBSCRIPTION_CREATION' ? subs.find((s) => s.id === r.referenceId) : undefined;
+    const app = application(r.type === 'APPLICATION_CREATION' ? r.referenceId : sub?.applicationId);
+    return {
+      ...r,
+      subject: {
+        developer: user(app?.ownerId),
+        application: app === undefined ? null : { id: app.id, name: app.name },
+        api: apis.find((a) => a.id === sub?.apiId) ?? null,
+        tier: sub?.tier ?? null,
+      },
+    };
+  });
+}
 export const SettingsSchema = z.object({ selfSignup: z.boolean(), workflows: z.object({ USER_SIGNUP: z.boolean(), APPLICATION_CREATION: z.boolean(), SUBSCRIPTION_CREATION: z.boolean() }) }).openapi('Settings');
 
 /** Approval workflows (off by default) and the settings that switch them on. */
@@ -58,7 +110,7 @@ export function workflowRoutes() {
       principalOf(c.var.principal, ['admin:workflows']);
       const { status } = c.req.valid('query');
       const rows = await c.var.db.select().from(schema.workflows).where(status === undefined ? undefined : eq(schema.workflows.status, status)).orderBy(desc(schema.workflows.createdAt)).limit(500);
-      return c.json({ list: rows }, 200);
+      return c.json({ list: await withSubjects(c.var.db, rows) }, 200);
     },
   );
 
@@ -100,7 +152,7 @@ export function workflowRoutes() {
         const sub = (await db.select().from(schema.subscriptions).where(eq(schema.subscriptions.id, wf.referenceId)).limit(1))[0];
         if (sub !== undefined) await syncSubscription(c.env, db, sub.applicationId, sub.apiId);
       }
-      return c.json(row, 200);
+      return c.json((await withSubjects(db, [row]))[0] ?? { ...row, subject: { developer: null, application: null, api: null, tier: null } }, 200);
     },
   );
   return app;

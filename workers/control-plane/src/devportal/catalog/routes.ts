@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
+import { TIME_UNITS } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
@@ -19,6 +20,19 @@ export const CatalogEnvironment = z
     gatewayUrl: z.string().nullable().openapi({ description: "The environment's public gateway URL (https://<hostname>), or null when its hostname is not set" }),
   })
   .openapi('CatalogEnvironment');
+export const CatalogTier = z
+  .object({
+    name: z.string(),
+    displayName: z.string(),
+    description: z.string(),
+    quotaType: z.enum(['requestCount', 'bandwidth']),
+    limit: z.number().int().nullable().openapi({ description: 'Calls (or bytes) per window; null: unlimited' }),
+    unitTime: z.number().int(),
+    timeUnit: z.enum(TIME_UNITS),
+    burstLimit: z.number().int().nullable(),
+    burstTimeUnit: z.enum(['sec', 'min']).nullable(),
+  })
+  .openapi('CatalogTier', { description: 'A subscription tier an API offers, with what it allows' });
 export const CatalogApi = z
   .object({
     id: z.string(),
@@ -29,12 +43,15 @@ export const CatalogApi = z
     tags: z.array(z.string()),
     lifecycleState: z.enum(CATALOG_STATES),
     subscriptionTiers: z.array(z.string()),
+    tiers: z.array(CatalogTier).openapi({ description: 'The offered tiers with their limits, in the order of subscriptionTiers' }),
     isDefaultVersion: z.boolean(),
     apiKeyHeader: z.string().openapi({ description: 'The request header that carries an API key for this API' }),
+    acceptsApiKeys: z.boolean().openapi({ description: 'Whether any resource of the API takes an API key (api_key or oauth2_or_api_key); false: OAuth2 tokens only (or open)' }),
     environments: z.array(CatalogEnvironment).openapi({ description: 'The gateway environments that serve the API now (a revision is deployed there) and that the caller may see; empty when it is deployed nowhere' }),
   })
   .openapi('CatalogApi');
 type CatalogEnvironment = z.infer<typeof CatalogEnvironment>;
+type CatalogTier = z.infer<typeof CatalogTier>;
 
 const listed = inArray(schema.apis.lifecycleState, [...CATALOG_STATES]);
 type ApiRow = typeof schema.apis.$inferSelect;
@@ -69,6 +86,29 @@ async function deployedEnvironments(db: Database, apiIds: readonly string[], pri
   return out;
 }
 
+/** The subscription tiers by name, for the tier names the given APIs offer (one query for a page of APIs). */
+async function tiersByName(db: Database, apis: ReadonlyArray<Pick<ApiRow, 'subscriptionTiers'>>): Promise<Map<string, CatalogTier>> {
+  const names = [...new Set(apis.flatMap((a) => a.subscriptionTiers))];
+  if (names.length === 0) return new Map();
+  const p = schema.throttlingPolicies;
+  const rows = await db
+    .select({ name: p.name, displayName: p.displayName, description: p.description, quotaType: p.quotaType, limit: p.limit, unitTime: p.unitTime, timeUnit: p.timeUnit, burstLimit: p.burstLimit, burstTimeUnit: p.burstTimeUnit })
+    .from(p)
+    .where(and(eq(p.kind, 'subscription'), inArray(p.name, names)));
+  return new Map(rows.map((r) => [r.name, r]));
+}
+
+const API_KEY_AUTH: ReadonlyArray<ApiResourceRow['authType']> = ['api_key', 'oauth2_or_api_key'];
+type ApiResourceRow = typeof schema.apiResources.$inferSelect;
+
+/** Which of `apiIds` have a resource that takes an API key. */
+async function apisTakingKeys(db: Database, apiIds: readonly string[]): Promise<Set<string>> {
+  if (apiIds.length === 0) return new Set();
+  const r = schema.apiResources;
+  const rows = await db.selectDistinct({ apiId: r.apiId }).from(r).where(and(inArray(r.apiId, [...apiIds]), inArray(r.authType, [...API_KEY_AUTH])));
+  return new Set(rows.map((x) => x.apiId));
+}
+
 /** `visibleTo` as SQL, so the catalog pages in the database and not after a cap. */
 function visibleSql(principal: Principal | undefined): SQL | undefined {
   if (principal === undefined) return eq(schema.apis.visibility, 'PUBLIC');
@@ -88,7 +128,7 @@ export async function catalogApi(db: Database, apiId: string, principal: Princip
 /** The catalog: published, pre-released and deprecated APIs the caller may see (anonymous callers: PUBLIC ones). */
 export function catalogRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const view = (a: ApiRow, environments: CatalogEnvironment[]) => ({
+  const view = (a: ApiRow, environments: CatalogEnvironment[], tiers: Map<string, CatalogTier>, keyApis: Set<string>) => ({
     id: a.id,
     name: a.name,
     context: a.context,
@@ -97,8 +137,11 @@ export function catalogRoutes() {
     tags: a.tags,
     lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number],
     subscriptionTiers: a.subscriptionTiers,
+    // A tier deleted after the API named it has no limits to show; the subscribe call refuses it anyway.
+    tiers: a.subscriptionTiers.flatMap((t) => tiers.get(t) ?? []),
     isDefaultVersion: a.isDefaultVersion,
     apiKeyHeader: a.apiKeyHeader,
+    acceptsApiKeys: keyApis.has(a.id),
     environments,
   });
 
@@ -122,8 +165,9 @@ export function catalogRoutes() {
         q.query === undefined ? undefined : containsText(q.query, a.name, a.context, a.description),
       );
       const [rows, total] = await db.batch([db.select().from(a).where(where).orderBy(desc(a.createdAt)).limit(q.limit).offset(q.offset), db.select({ n: count() }).from(a).where(where)]);
-      const environments = await deployedEnvironments(db, rows.map((r) => r.id), c.var.principal);
-      return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map((r) => view(r, environments.get(r.id) ?? [])) }, 200);
+      const ids = rows.map((r) => r.id);
+      const [environments, tiers, keyApis] = await Promise.all([deployedEnvironments(db, ids, c.var.principal), tiersByName(db, rows), apisTakingKeys(db, ids)]);
+      return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map((r) => view(r, environments.get(r.id) ?? [], tiers, keyApis)) }, 200);
     },
   );
 
@@ -139,8 +183,9 @@ export function catalogRoutes() {
     async (c) => {
       const db = c.var.db;
       const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
-      const [resources, environments] = await Promise.all([db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder), deployedEnvironments(db, [api.id], c.var.principal)]);
-      return c.json({ ...view(api, environments.get(api.id) ?? []), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
+      const [resources, environments, tiers] = await Promise.all([db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder), deployedEnvironments(db, [api.id], c.var.principal), tiersByName(db, [api])]);
+      const keyApis = new Set(resources.some((r) => API_KEY_AUTH.includes(r.authType)) ? [api.id] : []);
+      return c.json({ ...view(api, environments.get(api.id) ?? [], tiers, keyApis), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
     },
   );
   app.openapi(

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { SUBSCRIPTION_STATUSES } from '../../../../shared/db/schema.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
@@ -19,8 +19,42 @@ import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, st
 
 const tags = ['Devportal: subscriptions'];
 export const SubscriptionSchema = z
-  .object({ id: z.string(), applicationId: z.string(), apiId: z.string(), apiName: z.string(), apiContext: z.string(), apiVersion: z.string(), tier: z.string(), status: z.enum(SUBSCRIPTION_STATUSES), createdAt: z.number().int() })
+  .object({
+    id: z.string(),
+    applicationId: z.string(),
+    apiId: z.string(),
+    apiName: z.string(),
+    apiContext: z.string(),
+    apiVersion: z.string(),
+    tier: z.string(),
+    status: z.enum(SUBSCRIPTION_STATUSES),
+    statusReason: z.string().nullable().openapi({ description: "The admin's reason for the last approval decision on this subscription (why it was REJECTED), or null" }),
+    createdAt: z.number().int(),
+  })
   .openapi('Subscription');
+type SubscriptionRow = typeof schema.subscriptions.$inferSelect;
+type ApiRow = typeof schema.apis.$inferSelect;
+
+/**
+ * The reason of the latest decided approval request per subscription: what the admin wrote when
+ * rejecting (or approving) it, so the developer reads it beside the status.
+ */
+async function decisionReasons(db: Database, subscriptionIds: readonly string[]): Promise<Map<string, string>> {
+  if (subscriptionIds.length === 0) return new Map();
+  const w = schema.workflows;
+  const rows = await db
+    .select({ referenceId: w.referenceId, reason: w.reason })
+    .from(w)
+    .where(and(eq(w.type, 'SUBSCRIPTION_CREATION'), inArray(w.referenceId, [...subscriptionIds]), ne(w.status, 'PENDING')))
+    .orderBy(asc(w.decidedAt));
+  const out = new Map<string, string>();
+  for (const r of rows) if (r.reason !== null && r.reason !== '') out.set(r.referenceId, r.reason);
+  return out;
+}
+
+function toView(s: SubscriptionRow, api: ApiRow, reasons: Map<string, string>) {
+  return { id: s.id, applicationId: s.applicationId, apiId: s.apiId, apiName: api.name, apiContext: api.context, apiVersion: api.version, tier: s.tier, status: s.status, statusReason: reasons.get(s.id) ?? null, createdAt: s.createdAt };
+}
 
 export const SubscriptionQuotaSchema = z
   .object({
@@ -49,7 +83,7 @@ async function subscriptionView(db: Database, id: string) {
       .limit(1)
   )[0];
   if (row === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
-  return { id: row.s.id, applicationId: row.s.applicationId, apiId: row.s.apiId, apiName: row.api.name, apiContext: row.api.context, apiVersion: row.api.version, tier: row.s.tier, status: row.s.status, createdAt: row.s.createdAt };
+  return toView(row.s, row.api, await decisionReasons(db, [row.s.id]));
 }
 
 export function subscriptionRoutes() {
@@ -111,7 +145,8 @@ export function subscriptionRoutes() {
         .from(schema.subscriptions)
         .innerJoin(schema.apis, eq(schema.apis.id, schema.subscriptions.apiId))
         .where(eq(schema.subscriptions.applicationId, application.id));
-      return c.json({ list: rows.map(({ s, api }) => ({ id: s.id, applicationId: s.applicationId, apiId: s.apiId, apiName: api.name, apiContext: api.context, apiVersion: api.version, tier: s.tier, status: s.status, createdAt: s.createdAt })) }, 200);
+      const reasons = await decisionReasons(c.var.db, rows.map((r) => r.s.id));
+      return c.json({ list: rows.map(({ s, api }) => toView(s, api, reasons)) }, 200);
     },
   );
 

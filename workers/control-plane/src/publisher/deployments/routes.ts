@@ -1,11 +1,12 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, inArray, max } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, max } from 'drizzle-orm';
+import { equal, fieldChanges, formatChange, resourceChanges, type Change } from '../../../../shared/definition-diff.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { environmentVisible } from '../../admin/environments/routes.ts';
-import { schema } from '../../db.ts';
+import { schema, type Database } from '../../db.ts';
 import { publishSnapshot, type RevisionDefinition } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -19,6 +20,57 @@ const ApiIdParam = z.object({ apiId: z.string() });
 
 export const RevisionSchema = z.object({ id: z.string(), apiId: z.string(), number: z.number().int(), description: z.string(), createdAt: z.number().int() }).openapi('Revision');
 export const DeploymentSchema = z.object({ id: z.string(), apiId: z.string(), revisionId: z.string(), environment: z.string(), deployedAt: z.number().int() }).openapi('Deployment');
+
+type ApiRow = typeof schema.apis.$inferSelect;
+
+/** The API as a revision would freeze it now: what the gateway would serve after the next deploy. */
+async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDefinition> {
+  const view = await apiView(db, api);
+  // Endpoints as stored, so the revision carries sealed credentials and never an opened secret.
+  const rows = await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, api.id));
+  const endpoint = (keyType: 'PRODUCTION' | 'SANDBOX') => {
+    const e = rows.find((r) => r.keyType === keyType);
+    return e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, ...(e.securityCiphertext === null ? {} : { security: e.securityCiphertext }) };
+  };
+  return {
+    name: view.name,
+    context: view.context,
+    version: view.version,
+    isDefaultVersion: view.isDefaultVersion,
+    apiKeyHeader: view.apiKeyHeader,
+    apiThrottlingPolicy: view.apiThrottlingPolicy,
+    backendJwt: view.backendJwt,
+    cors: view.cors,
+    headerEdits: view.headerEdits,
+    resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
+    endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
+  };
+}
+
+const GATEWAY_FIELDS = ['name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits'] as const;
+
+/**
+ * What changed since `deployed` (a revision's definition) in `current`: the fields a gateway serves,
+ * resources, endpoints. A sealed endpoint credential shows as "set", never as its ciphertext.
+ */
+export function undeployedChanges(deployed: RevisionDefinition, current: RevisionDefinition): Change[] {
+  const changes = [...fieldChanges(deployed, current, GATEWAY_FIELDS), ...resourceChanges(deployed.resources, current.resources)];
+  const shown = (e: RevisionDefinition['endpoints']['production']) => (e === undefined ? undefined : { ...e, security: e.security === undefined ? undefined : 'set' });
+  for (const kind of ['production', 'sandbox'] as const) {
+    const [was, is] = [deployed.endpoints[kind], current.endpoints[kind]];
+    if (equal(was, is)) continue;
+    changes.push({ action: was === undefined ? '+' : is === undefined ? '-' : '~', field: `endpoints.${kind}`, from: shown(was), to: shown(is) });
+  }
+  return changes;
+}
+
+export const UndeployedSchema = z
+  .object({
+    environment: z.string(),
+    revisionNumber: z.number().int(),
+    changes: z.array(z.object({ action: z.enum(['+', '-', '~']), field: z.string(), from: z.unknown().optional(), to: z.unknown().optional(), line: z.string().openapi({ description: 'The change as `turnpike diff` prints it' }) })),
+  })
+  .openapi('UndeployedChanges');
 
 export function deploymentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -36,26 +88,7 @@ export function deploymentRoutes() {
       const principal = principalOf(c.var.principal, ['api:deploy']);
       const db = c.var.db;
       const api = await manageableApi(db, principal, c.req.valid('param').apiId);
-      const view = await apiView(db, api);
-      // Endpoints as stored, so the revision carries sealed credentials and never an opened secret.
-      const rows = await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, api.id));
-      const endpoint = (keyType: 'PRODUCTION' | 'SANDBOX') => {
-        const e = rows.find((r) => r.keyType === keyType);
-        return e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, ...(e.securityCiphertext === null ? {} : { security: e.securityCiphertext }) };
-      };
-      const definition: RevisionDefinition = {
-        name: view.name,
-        context: view.context,
-        version: view.version,
-        isDefaultVersion: view.isDefaultVersion,
-        apiKeyHeader: view.apiKeyHeader,
-        apiThrottlingPolicy: view.apiThrottlingPolicy,
-        backendJwt: view.backendJwt,
-        cors: view.cors,
-        headerEdits: view.headerEdits,
-        resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
-        endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
-      };
+      const definition = await currentDefinition(db, api);
       const last = await db.select({ n: max(schema.revisions.number) }).from(schema.revisions).where(eq(schema.revisions.apiId, api.id));
       const id = newId('revision');
       const number = (last[0]?.n ?? 0) + 1;
@@ -148,6 +181,34 @@ export function deploymentRoutes() {
         .innerJoin(schema.gatewayEnvironments, eq(schema.gatewayEnvironments.id, schema.deployments.environmentId))
         .where(eq(schema.deployments.apiId, api.id));
       return c.json({ list: rows.map((r) => ({ id: r.d.id, apiId: r.d.apiId, revisionId: r.d.revisionId, environment: r.env, deployedAt: r.d.deployedAt })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      security: requires('api:view'),
+      method: 'get',
+      path: '/apis/{apiId}/undeployed-changes',
+      tags,
+      summary: 'Per gateway environment the API is deployed to: what changed in the API since the revision it serves',
+      request: { params: ApiIdParam },
+      responses: { 200: jsonResponse(z.object({ list: z.array(UndeployedSchema) }), 'One entry per environment serving a revision; no changes: it serves the API as it is now'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const db = c.var.db;
+      const api = await manageableApi(db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
+      const [current, served] = await Promise.all([
+        currentDefinition(db, api),
+        db
+          .select({ environment: schema.gatewayEnvironments.name, number: schema.revisions.number, definition: schema.revisions.definition })
+          .from(schema.deployments)
+          .innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId))
+          .innerJoin(schema.gatewayEnvironments, eq(schema.gatewayEnvironments.id, schema.deployments.environmentId))
+          .where(eq(schema.deployments.apiId, api.id))
+          .orderBy(asc(schema.gatewayEnvironments.createdAt)),
+      ]);
+      const list = served.map((d) => ({ environment: d.environment, revisionNumber: d.number, changes: undeployedChanges(d.definition as unknown as RevisionDefinition, current).map((ch) => ({ ...ch, line: formatChange(ch) })) }));
+      return c.json({ list }, 200);
     },
   );
 
