@@ -1,6 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schema.ts';
 import { httpUrl, nameText } from '../../http/fields.ts';
+import { CorsSchema, HeaderEditsSchema } from '../../../../shared/revision.ts';
+
+export { CorsSchema, HeaderEditsSchema };
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -62,23 +65,6 @@ export const ResourceInput = z.strictObject({
   scopes: z.array(z.string().min(1).max(100)).max(20).default([]),
   throttlingPolicy: z.string().max(100).nullable().default(null),
 });
-
-export const CorsSchema = z.strictObject({
-  enabled: z.boolean(),
-  allowOrigins: z.array(z.string().max(300)).max(50).default([]),
-  allowMethods: z.array(z.string()).max(10).default(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
-  allowHeaders: z.array(z.string()).max(50).default(['authorization', 'content-type', 'apikey']),
-  exposeHeaders: z.array(z.string()).max(50).default([]),
-  allowCredentials: z.boolean().default(false),
-  maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
-});
-
-// The gateway applies these with Headers.set/delete, which throw on a name that is not an RFC 9110
-// token (§5.1) or a value with a line break (§5.5): refuse them here, not on every call.
-const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name: letters, digits and !#$%&\'*+.^_`|~-').max(100);
-const HeaderValue = z.string().max(4000).regex(/^[^\r\n\0]*$/, 'No line breaks');
-const HeaderEditsSide = z.strictObject({ set: z.record(HeaderName, HeaderValue).default({}), remove: z.array(HeaderName).default([]) });
-export const HeaderEditsSchema = z.strictObject({ request: HeaderEditsSide.default({ set: {}, remove: [] }), response: HeaderEditsSide.default({ set: {}, remove: [] }) });
 
 export const CreateApiBody = z
   .strictObject({

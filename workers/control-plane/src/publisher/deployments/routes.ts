@@ -6,7 +6,8 @@ import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { environmentVisible } from '../../admin/environments/routes.ts';
 import { schema } from '../../db.ts';
-import { publishSnapshot, type RevisionDefinition } from '../../gateway-sync/snapshot.ts';
+import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
+import { parseRevision, type RevisionDefinition } from '../../../../shared/revision.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
@@ -53,8 +54,10 @@ export function deploymentRoutes() {
         backendJwt: view.backendJwt,
         cors: view.cors,
         headerEdits: view.headerEdits,
-        resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
+        resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: [] })),
         endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
+        policies: [],
+        openapi: api.openapi,
       };
       const last = await db.select({ n: max(schema.revisions.number) }).from(schema.revisions).where(eq(schema.revisions.apiId, api.id));
       const id = newId('revision');
@@ -62,7 +65,7 @@ export function deploymentRoutes() {
       const description = c.req.valid('json').description;
       try {
         await db.batch([
-          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, definition: definition as unknown as Record<string, unknown>, createdBy: principal.userId }),
+          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, definition, createdBy: principal.userId }),
           auditEntry(db, principal, 'api.revision.create', { type: 'revision', id }, null, { apiId: api.id, number }),
         ]);
       } catch (err) {
@@ -108,7 +111,9 @@ export function deploymentRoutes() {
       // An environment limited to some roles (visibleRoles, as WSO2) does not exist for the others.
       const environments = (await db.select().from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.name, body.environments))).filter((e) => environmentVisible(e, principal));
       const errors = body.environments.flatMap((name, i) => (environments.some((e) => e.name === name) ? [] : [{ pointer: `/environments/${i}`, detail: `No gateway environment named ${name}` }]));
-      const def = revision.definition as unknown as RevisionDefinition;
+      const parsed = parseRevision(revision.definition);
+      if (!parsed.ok) throw new ApiError('validation-failed', { detail: `This revision can no longer be deployed (${parsed.detail})`, errors: [{ pointer: '/revisionId', detail: parsed.detail }] });
+      const def = parsed.definition;
       const urls = [...(def.endpoints.production?.urls ?? []), ...(def.endpoints.sandbox?.urls ?? [])].map((u) => u.url);
       environments.forEach((e) => {
         if (!e.allowPrivateBackends) {
