@@ -3,7 +3,33 @@ import { AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schem
 import { httpUrl, nameText } from '../../http/fields.ts';
 import { CorsSchema, HeaderEditsSchema } from '../../../../shared/revision.ts';
 
+import { POLICIES } from '../../../../gateway/src/policies/registry.ts';
+
 export { CorsSchema, HeaderEditsSchema };
+
+/**
+ * An ordered list of policies, each `{ name, config }` with its config checked against that
+ * policy's own schema (the gateway's registry), so a bad config is a 400 naming the field now
+ * rather than a failure on the gateway later. The config is stored as sent: defaults added to a
+ * policy later apply to it too.
+ */
+export const PolicyListInput = z
+  .array(z.strictObject({ name: z.string().min(1).max(100), config: z.record(z.string(), z.unknown()).default({}) }))
+  .max(20)
+  .superRefine((list, ctx) => {
+    list.forEach((ref, i) => {
+      const policy = POLICIES.get(ref.name);
+      if (policy === undefined) {
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `No policy named ${ref.name} (known: ${[...POLICIES.keys()].join(', ')})` });
+        return;
+      }
+      const parsed = policy.config.safeParse(ref.config);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [i, 'config', ...issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k))], message: issue.message });
+    });
+  })
+  .default([])
+  .openapi({ description: `Policies in the order they run, each { name, config }; known policies: ${[...POLICIES.keys()].join(', ')}` });
+const PolicyView = z.object({ name: z.string(), config: z.record(z.string(), z.unknown()) });
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -64,6 +90,7 @@ export const ResourceInput = z.strictObject({
   authType: z.enum(AUTH_TYPES).default('oauth2_or_api_key'),
   scopes: z.array(z.string().min(1).max(100)).max(20).default([]),
   throttlingPolicy: z.string().max(100).nullable().default(null),
+  policies: PolicyListInput,
 });
 
 export const CreateApiBody = z
@@ -84,6 +111,7 @@ export const CreateApiBody = z
     cors: CorsSchema.nullable().default(null),
     backendJwt: z.boolean().default(false),
     headerEdits: HeaderEditsSchema.nullable().default(null),
+    policies: PolicyListInput,
     /** Kept for export only: resources are what `resources` says, not derived from the document. */
     openapi: z
       .record(z.string(), z.unknown())
@@ -112,7 +140,8 @@ export const ApiSchema = z
     backendJwt: z.boolean(),
     cors: CorsSchema.nullable(),
     headerEdits: HeaderEditsSchema.nullable(),
-    resources: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()), throttlingPolicy: z.string().nullable() })),
+    policies: z.array(PolicyView),
+    resources: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()), throttlingPolicy: z.string().nullable(), policies: z.array(PolicyView) })),
     endpoints: z.object({ production: EndpointView.optional(), sandbox: EndpointView.optional() }),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),

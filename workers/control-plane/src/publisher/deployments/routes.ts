@@ -54,9 +54,9 @@ export function deploymentRoutes() {
         backendJwt: view.backendJwt,
         cors: view.cors,
         headerEdits: view.headerEdits,
-        resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: [] })),
+        resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies })),
         endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
-        policies: [],
+        policies: view.policies,
         openapi: api.openapi,
       };
       const last = await db.select({ n: max(schema.revisions.number) }).from(schema.revisions).where(eq(schema.revisions.apiId, api.id));
