@@ -89,8 +89,7 @@ async function checkBody(call: InboundCall, body: { readonly required: boolean; 
   if (Number.isFinite(declared) && declared > MAX_VALIDATED_BODY_BYTES) {
     throw new ApiError('payload-too-large', { detail: `A validated JSON body is at most ${MAX_VALIDATED_BODY_BYTES} bytes` });
   }
-  const text = typeof call.body === 'string' ? call.body : await call.request.text();
-  if (text.length > MAX_VALIDATED_BODY_BYTES) throw new ApiError('payload-too-large', { detail: `A validated JSON body is at most ${MAX_VALIDATED_BODY_BYTES} bytes` });
+  const text = typeof call.body === 'string' ? call.body : call.body === null ? '' : await readBounded(call.body);
   // The backend gets the bytes the caller sent (as text), not a re-serialisation.
   call.body = text;
   if (text === '') {
@@ -105,6 +104,24 @@ async function checkBody(call: InboundCall, body: { readonly required: boolean; 
   }
   const result = body.validator.validate(value);
   if (!result.valid) report(result.errors, '/body', errors);
+}
+
+/** Reads a body of unknown length (chunked) without ever holding more than the limit. */
+async function readBounded(stream: ReadableStream): Promise<string> {
+  const reader = (stream as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let bytes = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    if (bytes > MAX_VALIDATED_BODY_BYTES) {
+      await reader.cancel();
+      throw new ApiError('payload-too-large', { detail: `A validated JSON body is at most ${MAX_VALIDATED_BODY_BYTES} bytes` });
+    }
+    text += decoder.decode(value, { stream: true });
+  }
 }
 
 function report(units: ReadonlyArray<{ keyword: string; instanceLocation: string; error: string }>, base: string, errors: FieldError[]): void {

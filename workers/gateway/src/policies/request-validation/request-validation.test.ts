@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotOperation } from '../../../../shared/snapshot.ts';
+import { MAX_VALIDATED_BODY_BYTES } from './index.ts';
 import { api, call, deploy, resource, signingKey, subscribe, token, type Echo, type SigningKey } from '../../test-support.ts';
 
 let key: SigningKey;
@@ -98,5 +99,22 @@ describe('request-validation policy', () => {
     const good = await call('/valid/v1/pets', { method: 'POST', headers, body: sent });
     expect(good.status).toBe(200);
     expect(((await good.json()) as Echo).body).toBe(sent);
+  });
+
+  it('refuses a JSON body over the limit with 413, whether or not it declares its length', async () => {
+    const t = await token(key, { applicationId: 'app_validation_size' });
+    await subscribe('app_validation_size', 'api_valid');
+    const big = JSON.stringify({ name: 'x'.repeat(MAX_VALIDATED_BODY_BYTES) });
+    const declared = await call('/valid/v1/pets', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: big });
+    expect(declared.status).toBe(413);
+    const bytes = new TextEncoder().encode(big);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 64 * 1024) controller.enqueue(bytes.slice(i, i + 64 * 1024));
+        controller.close();
+      },
+    });
+    const streamed = await call('/valid/v1/pets', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
   });
 });
