@@ -37,7 +37,7 @@ type DesiredApi = CreateApi & { openapi: Record<string, unknown> };
 export function planCreate(desired: DesiredApi, lifecycle: LifecycleState | undefined): Plan {
   const changes: Change[] = [
     { action: '+', field: 'api', to: `${desired.name} ${desired.context} ${desired.version}` },
-    ...desired.resources.map((r): Change => ({ action: '+', field: `resource ${r.method} ${r.path}`, to: { authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, ...(r.policies.length === 0 ? {} : { policies: r.policies }) } })),
+    ...desired.resources.map((r): Change => ({ action: '+', field: `resource ${r.method} ${r.path}`, to: { authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, ...(r.policies === undefined || r.policies.length === 0 ? {} : { policies: r.policies }) } })),
   ];
   if (lifecycle !== undefined && lifecycle !== 'CREATED') changes.push({ action: '~', field: 'lifecycle', from: 'CREATED', to: lifecycle });
   return { apiId: undefined, changes, patch: {}, lifecycle: lifecycle !== undefined && lifecycle !== 'CREATED' ? { from: 'CREATED', to: lifecycle } : undefined };
@@ -54,7 +54,7 @@ export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | unde
     }
   }
 
-  const settings = (r: { authType: string; scopes: string[]; throttlingPolicy: string | null; policies: unknown[] }) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies });
+  const settings = (r: { authType: string; scopes: string[]; throttlingPolicy: string | null; policies?: unknown[] | undefined }) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies ?? [] });
   const before = new Map(remote.resources.map((r) => [`${r.method} ${r.path}`, settings(r)]));
   const after = new Map(desired.resources.map((r) => [`${r.method} ${r.path}`, settings(r)]));
   for (const [key, value] of after) {

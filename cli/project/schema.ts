@@ -7,7 +7,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { AUTH_TYPES, LIFECYCLE_STATES } from '../../workers/shared/db/schema.ts';
-import { CreateApiBody, EndpointSchema, PolicyListInput } from '../../workers/control-plane/src/publisher/apis/schemas.ts';
+import { CreateApiBody, EndpointSchema, PolicyListBase } from '../../workers/control-plane/src/publisher/apis/schemas.ts';
 
 export const PROJECT_FILE = 'turnpike.yaml';
 
@@ -22,7 +22,7 @@ const ResourceSettings = z.strictObject({
   scopes: z.array(z.string().min(1).max(100)).max(20).optional(),
   throttlingPolicy: z.string().max(100).nullable().optional(),
   /** The operation's policies (`[{ name, config }]`), after the API's `policies`. */
-  policies: PolicyListInput.optional(),
+  policies: PolicyListBase.optional(),
 });
 
 export const ApiSection = CreateApiBody.omit({ resources: true, endpoints: true, openapi: true }).extend({

@@ -39,7 +39,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
   const taken = await db.select({ id: schema.apis.id }).from(schema.apis).where(and(eq(schema.apis.context, body.context), eq(schema.apis.version, body.version))).limit(1);
   if (taken.length > 0) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists`, errors: [{ pointer: '/context', detail: 'Context and version are taken' }] });
   const id = newId('api');
-  const resourceRows = body.resources.map((r, i) => ({ id: newId('resource'), apiId: id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies, sortOrder: i }));
+  const resourceRows = body.resources.map((r, i) => ({ id: newId('resource'), apiId: id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies ?? [], sortOrder: i }));
   const chunks: BatchItem<'sqlite'>[] = [];
   for (let i = 0; i < resourceRows.length; i += RESOURCES_PER_INSERT) chunks.push(db.insert(schema.apiResources).values(resourceRows.slice(i, i + RESOURCES_PER_INSERT)));
   try {

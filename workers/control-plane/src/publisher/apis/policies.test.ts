@@ -102,4 +102,16 @@ describe('publisher: policies', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.errors?.[0]?.pointer).toBe('/revisionId');
   });
+
+  it('keeps the policies of an operation when a change resends its resources without them (an editor that does not show policies), and drops them when sent empty', async () => {
+    const publisher = await userWithRole('publisher');
+    const policies = [{ name: 'request-validation', config: { body: false } }];
+    const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ resources: [{ method: 'GET', path: '/items', policies }] }));
+    expect(created.status).toBe(201);
+    const resent = await api<{ resources: Array<{ path: string; policies: unknown[] }> }>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, { resources: [{ method: 'GET', path: '/items', authType: 'none' }, { method: 'GET', path: '/new' }] });
+    expect(resent.status).toBe(200);
+    expect(resent.body.resources.map((r) => [r.path, r.policies])).toEqual([['/items', policies], ['/new', []]]);
+    const cleared = await api<{ resources: Array<{ policies: unknown[] }> }>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, { resources: [{ method: 'GET', path: '/items', policies: [] }] });
+    expect(cleared.body.resources[0]?.policies).toEqual([]);
+  });
 });

@@ -13,7 +13,7 @@ export { CorsSchema, HeaderEditsSchema };
  * rather than a failure on the gateway later. The config is stored as sent: defaults added to a
  * policy later apply to it too.
  */
-export const PolicyListInput = z
+export const PolicyListBase = z
   .array(z.strictObject({ name: z.string().min(1).max(100), config: z.record(z.string(), z.unknown()).default({}) }))
   .max(20)
   .superRefine((list, ctx) => {
@@ -27,8 +27,8 @@ export const PolicyListInput = z
       if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [i, 'config', ...issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k))], message: issue.message });
     });
   })
-  .default([])
   .openapi({ description: `Policies in the order they run, each { name, config }; known policies: ${[...POLICIES.keys()].join(', ')}` });
+export const PolicyListInput = PolicyListBase.default([]);
 const PolicyView = z.object({ name: z.string(), config: z.record(z.string(), z.unknown()) });
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -90,7 +90,8 @@ export const ResourceInput = z.strictObject({
   authType: z.enum(AUTH_TYPES).default('oauth2_or_api_key'),
   scopes: z.array(z.string().min(1).max(100)).max(20).default([]),
   throttlingPolicy: z.string().max(100).nullable().default(null),
-  policies: PolicyListInput,
+  /** Left out: none on create; on a change, what the same method and path has now (editors that do not show policies must not drop them). */
+  policies: PolicyListBase.optional(),
 });
 
 export const CreateApiBody = z
