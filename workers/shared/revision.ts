@@ -54,6 +54,14 @@ export const StoredEndpointSchema = z.object({
 });
 export type StoredEndpoint = z.infer<typeof StoredEndpointSchema>;
 
+/** What request validation needs of an OpenAPI operation (see SnapshotOperation), frozen with the revision. */
+export const StoredOperationSchema = z.object({
+  parameters: z.array(z.object({ name: z.string(), in: z.enum(['path', 'query', 'header']), required: z.boolean(), schema: z.record(z.string(), z.unknown()) })),
+  body: z.object({ required: z.boolean(), schema: z.record(z.string(), z.unknown()) }).nullable(),
+  dialect: z.enum(['2020-12', '4']),
+});
+export type StoredOperation = z.infer<typeof StoredOperationSchema>;
+
 export const StoredResourceSchema = z.object({
   method: z.string(),
   path: z.string(),
@@ -62,6 +70,12 @@ export const StoredResourceSchema = z.object({
   throttlingPolicy: z.string().nullable().default(null),
   /** Operation policies, run after the API's own (added December 2026: older revisions have none). */
   policies: PolicyListSchema,
+  /**
+   * The operation of the API's OpenAPI document, for resources a request-validation policy applies
+   * to: extracted when the revision is made, so the revision neither carries the whole document
+   * (a row holds 2 MB) nor changes when the document is edited later.
+   */
+  operation: StoredOperationSchema.optional(),
 });
 export type StoredResource = z.infer<typeof StoredResourceSchema>;
 
@@ -80,8 +94,6 @@ export const RevisionDefinitionSchema = z.object({
   endpoints: z.object({ production: StoredEndpointSchema.optional(), sandbox: StoredEndpointSchema.optional() }).default({}),
   /** API policies, run before each operation's (added December 2026: older revisions have none). */
   policies: PolicyListSchema,
-  /** The API's OpenAPI document when it had one, for policies that read it (request validation). */
-  openapi: z.record(z.string(), z.unknown()).nullable().default(null),
 });
 export type RevisionDefinition = z.infer<typeof RevisionDefinitionSchema>;
 /** What the control plane writes: defaults may be left to the parse. */

@@ -1,4 +1,4 @@
-import type { SnapshotOperation } from '../../../shared/snapshot.ts';
+import type { StoredOperation } from '../../../shared/revision.ts';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -13,7 +13,7 @@ const MAX_DEPTH = 32;
  * `application/json` body schema, with internal `$ref`s (`#/…`) resolved. External references are
  * never fetched (SSRF); they validate nothing. Null when the document has no such operation.
  */
-export function operationOf(document: Json, method: string, pathTemplate: string): SnapshotOperation | null {
+export function operationOf(document: Json, method: string, pathTemplate: string): StoredOperation | null {
   const paths = document.paths;
   if (!isObject(paths)) return null;
   const item = resolve(document, paths[pathTemplate], 0);
@@ -30,8 +30,8 @@ export function operationOf(document: Json, method: string, pathTemplate: string
       if (isObject(p) && typeof p.name === 'string' && typeof p.in === 'string') byKey.set(`${p.in}:${p.name}`, p);
     }
   }
-  const parameters: Array<SnapshotOperation['parameters'][number]> = [];
-  let body: SnapshotOperation['body'] = null;
+  const parameters: Array<StoredOperation['parameters'][number]> = [];
+  let body: StoredOperation['body'] = null;
   for (const p of byKey.values()) {
     const where = p.in;
     if (swagger && where === 'body') {

@@ -8,7 +8,6 @@ import { signingKeys } from '../keys/signing-keys.ts';
 import { conditionalLimits, policyToLimits } from '../policies/limits.ts';
 import { notifyGateway } from './notify.ts';
 import { parseRevision } from '../../../shared/revision.ts';
-import { operationOf } from './operation.ts';
 
 const SERVED_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED', 'BLOCKED'] as const;
 
@@ -57,9 +56,6 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
       state: api.lifecycleState as SnapshotApi['state'],
       revisionId: revision.id,
       resources: def.resources.map((r) => {
-        // The OpenAPI operation goes into the snapshot only for a resource whose policies read it.
-        const validated = [...def.policies, ...r.policies].some((p) => p.name === 'request-validation');
-        const operation = validated && def.openapi !== null ? operationOf(def.openapi, r.method, r.path) : null;
         return {
           method: r.method,
           pathTemplate: r.path,
@@ -68,7 +64,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
           limits: limitsOf(r.throttlingPolicy, 'resource'),
           ...conditionalOf(r.throttlingPolicy, 'resource'),
           ...(r.policies.length === 0 ? {} : { policies: r.policies }),
-          ...(operation === null ? {} : { operation }),
+          ...(r.operation === undefined ? {} : { operation: r.operation }),
         };
       }),
       endpoints,

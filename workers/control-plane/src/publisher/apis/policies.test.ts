@@ -35,6 +35,10 @@ describe('publisher: policies', () => {
     const view = await api<{ policies: unknown[]; resources: Array<{ policies: unknown[] }> }>('GET', `/api/publisher/v1/apis/${id}`, publisher);
     expect(view.body.policies).toEqual([{ name: 'header-edits', config: { response: { set: { 'x-api-policy': 'yes' } } } }]);
     expect(view.body.resources[0]?.policies).toEqual([{ name: 'request-validation', config: {} }]);
+    // The revision freezes the operation's inputs, not the whole document.
+    const [stored] = await db.select().from(schema.revisions).where(eq(schema.revisions.apiId, id));
+    expect(stored?.definition).not.toHaveProperty('openapi');
+    expect((stored?.definition.resources as Array<{ operation?: unknown }>)[0]?.operation).toMatchObject({ dialect: '4' });
     const snapshot = await deployedSnapshot();
     const served = snapshot.apis.find((a) => a.id === id);
     expect(served?.policies).toEqual([{ name: 'header-edits', config: { response: { set: { 'x-api-policy': 'yes' } } } }]);

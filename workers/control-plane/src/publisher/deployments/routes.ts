@@ -7,6 +7,7 @@ import { principalOf } from '../../auth/middleware.ts';
 import { environmentVisible } from '../../admin/environments/routes.ts';
 import { schema } from '../../db.ts';
 import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
+import { operationOf } from '../../gateway-sync/operation.ts';
 import { parseRevision, type RevisionDefinition } from '../../../../shared/revision.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -54,10 +55,14 @@ export function deploymentRoutes() {
         backendJwt: view.backendJwt,
         cors: view.cors,
         headerEdits: view.headerEdits,
-        resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies })),
+        resources: view.resources.map((r) => {
+          // Only a resource that request validation applies to carries its OpenAPI operation.
+          const validated = [...view.policies, ...r.policies].some((p) => p.name === 'request-validation');
+          const operation = validated && api.openapi !== null ? operationOf(api.openapi, r.method, r.path) : null;
+          return { method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies, ...(operation === null ? {} : { operation }) };
+        }),
         endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
         policies: view.policies,
-        openapi: api.openapi,
       };
       const last = await db.select({ n: max(schema.revisions.number) }).from(schema.revisions).where(eq(schema.revisions.apiId, api.id));
       const id = newId('revision');
