@@ -42,6 +42,8 @@ export interface PolicyTarget {
 
 export interface PolicyDefinition<S extends z.ZodType> {
   readonly name: string;
+  /** One sentence for the publisher (the policy catalog, GET /api/publisher/v1/policies). */
+  readonly description: string;
   readonly config: S;
   build(config: z.output<S>, target: PolicyTarget): PolicySteps;
 }
@@ -49,6 +51,7 @@ export interface PolicyDefinition<S extends z.ZodType> {
 /** A policy with its config type erased, as the registry holds it: `build` parses what it is given. */
 export interface Policy {
   readonly name: string;
+  readonly description: string;
   readonly config: z.ZodType;
   build(config: unknown, target: PolicyTarget): { ok: true; steps: PolicySteps } | { ok: false; detail: string };
 }
@@ -56,6 +59,7 @@ export interface Policy {
 export function definePolicy<S extends z.ZodType>(definition: PolicyDefinition<S>): Policy {
   return {
     name: definition.name,
+    description: definition.description,
     config: definition.config,
     build(config, target) {
       const parsed = definition.config.safeParse(config);

@@ -118,4 +118,15 @@ describe('publisher: policies', () => {
     const cleared = await api<{ resources: Array<{ policies: unknown[] }> }>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, { resources: [{ method: 'GET', path: '/items', policies: [] }] });
     expect(cleared.body.resources[0]?.policies).toEqual([]);
   });
+
+  it('lists the policies a publisher can attach, each with the JSON Schema of its config, to signed-in publishers only', async () => {
+    const publisher = await userWithRole('publisher');
+    const catalog = await api<{ list: Array<{ name: string; description: string; configSchema: { type?: string; properties?: Record<string, unknown> } }> }>('GET', '/api/publisher/v1/policies', publisher);
+    expect(catalog.status).toBe(200);
+    expect(catalog.body.list.map((p) => p.name).sort()).toEqual(['header-edits', 'request-validation']);
+    const validation = catalog.body.list.find((p) => p.name === 'request-validation');
+    expect(validation?.configSchema).toMatchObject({ type: 'object', properties: { parameters: { type: 'boolean', default: true }, body: { type: 'boolean', default: true } } });
+    expect((await api('GET', '/api/publisher/v1/policies', null)).status).toBe(401);
+    expect((await api('GET', '/api/publisher/v1/policies', await userWithRole('subscriber'))).status).toBe(403);
+  });
 });

@@ -7,6 +7,7 @@ import { definePolicy } from '../step.ts';
  */
 export const headerEdits = definePolicy({
   name: 'header-edits',
+  description: 'Sets and removes headers of the request to the backend and of the response to the client.',
   config: HeaderEditsSchema,
   build(config) {
     const { request, response } = config;
