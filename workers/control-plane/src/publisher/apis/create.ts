@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, getTableColumns, ne } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { storeSecurity } from '../../../../shared/endpoint-security.ts';
 import { newId } from '../../../../shared/ids.ts';
@@ -8,8 +8,9 @@ import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
 import type { CreateApi } from './schemas.ts';
 
-// D1 binds at most 100 parameters per statement; a resource row takes 8.
-export const RESOURCES_PER_INSERT = 12;
+// D1 binds at most 100 parameters per statement; a resource row takes one per column (derived, so
+// a new column cannot push a full chunk over the limit again).
+export const RESOURCES_PER_INSERT = Math.floor(100 / Object.keys(getTableColumns(schema.apiResources)).length);
 
 /** Endpoint security as stored (sealed), per key type; an input's `security` is sealed by `sealEndpointSecurity`. */
 export type SealedSecurity = Partial<Record<'production' | 'sandbox', string | null>>;
