@@ -5,6 +5,9 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 // A schema nested deeper than this (or a cycle of $refs) is cut off as "anything": the gateway
 // validates what it can rather than refusing to compile.
 const MAX_DEPTH = 32;
+// Inlining copies a schema at every $ref: a schema referring to itself from several places grows
+// exponentially with depth. Past this many copied nodes per schema the rest validates anything.
+const MAX_NODES = 5000;
 
 /**
  * What the request-validation policy needs of one operation, extracted from the API's OpenAPI
@@ -52,26 +55,26 @@ export function operationOf(document: Json, method: string, pathTemplate: string
 }
 
 function schemaOf(document: Json, schema: unknown): Json {
-  const out = inline(document, schema, 0);
+  const out = inline(document, schema, 0, { left: MAX_NODES });
   return isObject(out) ? out : {};
 }
 
 /** Inlines internal `$ref`s; OpenAPI 3.0's `nullable` becomes a `null` type (3.0 §4.7.25 → JSON Schema). */
-function inline(document: Json, node: unknown, depth: number): unknown {
-  if (depth > MAX_DEPTH) return {};
-  if (Array.isArray(node)) return node.map((n) => inline(document, n, depth + 1));
+function inline(document: Json, node: unknown, depth: number, budget: { left: number }): unknown {
+  if (depth > MAX_DEPTH || --budget.left < 0) return {};
+  if (Array.isArray(node)) return node.map((n) => inline(document, n, depth + 1, budget));
   if (!isObject(node)) return node;
   if (typeof node.$ref === 'string') {
     const target = pointer(document, node.$ref);
-    return target === undefined ? {} : inline(document, target, depth + 1);
+    return target === undefined ? {} : inline(document, target, depth + 1, budget);
   }
   const out: Json = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'example' || key === 'examples' || key === 'xml' || key === 'externalDocs' || key === 'discriminator' || key === 'description') continue;
     // `properties` and similar hold names, not schemas, at their first level.
     out[key] = key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions'
-      ? Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, inline(document, v, depth + 1)]))
-      : inline(document, value, depth + 1);
+      ? Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, inline(document, v, depth + 1, budget)]))
+      : inline(document, value, depth + 1, budget);
   }
   if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
   delete out.nullable;
