@@ -19,14 +19,14 @@ export interface Plan {
   lifecycle: { from: LifecycleState; to: LifecycleState } | undefined;
 }
 
-const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits'] as const;
+const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
 
 type DesiredApi = CreateApi & { openapi: Record<string, unknown> };
 
 export function planCreate(desired: DesiredApi, lifecycle: LifecycleState | undefined): Plan {
   const changes: Change[] = [
     { action: '+', field: 'api', to: `${desired.name} ${desired.context} ${desired.version}` },
-    ...desired.resources.map((r): Change => ({ action: '+', field: `resource ${r.method} ${r.path}`, to: { authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy } })),
+    ...desired.resources.map((r): Change => ({ action: '+', field: `resource ${r.method} ${r.path}`, to: { authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, ...(r.policies === undefined || r.policies.length === 0 ? {} : { policies: r.policies }) } })),
   ];
   if (lifecycle !== undefined && lifecycle !== 'CREATED') changes.push({ action: '~', field: 'lifecycle', from: 'CREATED', to: lifecycle });
   return { apiId: undefined, changes, patch: {}, lifecycle: lifecycle !== undefined && lifecycle !== 'CREATED' ? { from: 'CREATED', to: lifecycle } : undefined };

@@ -40,6 +40,7 @@ export function exportProject(dir: string, api: ApiView, stored: Record<string, 
     if (d?.authType !== r.authType) settings.authType = r.authType;
     if (JSON.stringify(d?.scopes ?? []) !== JSON.stringify(r.scopes)) settings.scopes = r.scopes;
     if (r.throttlingPolicy !== null) settings.throttlingPolicy = r.throttlingPolicy;
+    if (r.policies.length > 0) settings.policies = r.policies;
     if (Object.keys(settings).length > 0) resources[key(r)] = settings;
   }
   // Everything the API view holds except what the server owns (ids, provider, timestamps).

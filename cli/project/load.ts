@@ -162,7 +162,7 @@ export function loadProject(dir: string, environment: string | undefined): Proje
     ...fields,
     resources: imported.resources.map((r) => {
       const s = settings[`${r.method} ${r.path}`] ?? {};
-      return { method: r.method, path: r.path, authType: s.authType ?? r.authType, scopes: s.scopes ?? r.scopes, throttlingPolicy: s.throttlingPolicy ?? null };
+      return { method: r.method, path: r.path, authType: s.authType ?? r.authType, scopes: s.scopes ?? r.scopes, throttlingPolicy: s.throttlingPolicy ?? null, policies: s.policies ?? [] };
     }),
     openapi: imported.document,
   };

@@ -25,7 +25,7 @@ api:
   # Tiers developers may subscribe on (subscription throttling policies).
   subscriptionTiers: [Gold, Silver, Bronze]
   lifecycle: PUBLISHED
-  # Per operation: authType (oauth2 | api_key | oauth2_or_api_key | none), scopes, throttlingPolicy.
+  # Per operation: authType (oauth2 | api_key | oauth2_or_api_key | none), scopes, throttlingPolicy, policies.
   resources:
     GET /health:
       authType: none

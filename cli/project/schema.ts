@@ -7,7 +7,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { AUTH_TYPES, LIFECYCLE_STATES } from '../../workers/shared/db/schema.ts';
-import { CreateApiBody, EndpointSchema } from '../../workers/control-plane/src/publisher/apis/schemas.ts';
+import { CreateApiBody, EndpointSchema, PolicyListBase } from '../../workers/control-plane/src/publisher/apis/schemas.ts';
 
 export const PROJECT_FILE = 'turnpike.yaml';
 
@@ -21,6 +21,8 @@ const ResourceSettings = z.strictObject({
   authType: z.enum(AUTH_TYPES).optional(),
   scopes: z.array(z.string().min(1).max(100)).max(20).optional(),
   throttlingPolicy: z.string().max(100).nullable().optional(),
+  /** The operation's policies (`[{ name, config }]`), after the API's `policies`. */
+  policies: PolicyListBase.optional(),
 });
 
 export const ApiSection = CreateApiBody.omit({ resources: true, endpoints: true, openapi: true }).extend({

@@ -183,4 +183,21 @@ describe('turnpike CLI', () => {
     const usage = await turnpike(['rollback', '--to', 'yesterday']);
     expect(usage.code).toBe(2);
   });
+
+  it('a request-validation policy in turnpike.yaml reaches the gateway: a call the OpenAPI operation refuses gets 400 naming the field, a good one goes through', async () => {
+    editProject('subscriptionTiers: [Gold, Platinum]', 'subscriptionTiers: [Gold]');
+    editProject(/GET \/health:\n {6}authType: none/, 'GET /health:\n      authType: none\n      policies: [{ name: request-validation }]');
+    const definition = join(project, 'openapi.yaml');
+    writeFileSync(definition, readFileSync(definition, 'utf8').replace('summary: Liveness, open to everyone', 'summary: Liveness, open to everyone\n      parameters:\n        - { name: verbose, in: query, schema: { type: boolean } }'));
+    const secret = { ORDERS_SECRET: 'orders-secret-8812' };
+    const applied = await turnpike(['apply'], secret);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await turnpike(['diff', '--exit-code'], secret)).code).toBe(0);
+    expect((await turnpike(['deploy'], secret)).code).toBe(0);
+    const refused = await fetch(`${gatewayUrl}/cli-orders/v1/health?verbose=maybe`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { errors: Array<{ pointer: string }> }).errors.map((e) => e.pointer)).toEqual(['/query/verbose']);
+    expect((await health()).status).toBe(200);
+    expect((await fetch(`${gatewayUrl}/cli-orders/v1/health?verbose=true`)).status).toBe(200);
+  });
 });

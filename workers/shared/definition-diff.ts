@@ -31,11 +31,13 @@ export interface ResourceSettings {
   authType: string;
   scopes: string[];
   throttlingPolicy: string | null;
+  /** The operation's policies (issue #22); absent in definitions that predate them. */
+  policies?: readonly unknown[] | undefined;
 }
 
 /** `+`, `-` or `~ resource METHOD path` per resource added, removed or changed (auth, scopes, policy). */
 export function resourceChanges(before: readonly ResourceSettings[], after: readonly ResourceSettings[]): Change[] {
-  const settings = (r: ResourceSettings) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy });
+  const settings = (r: ResourceSettings) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies ?? [] });
   const was = new Map(before.map((r) => [`${r.method} ${r.path}`, settings(r)]));
   const is = new Map(after.map((r) => [`${r.method} ${r.path}`, settings(r)]));
   const changes: Change[] = [];

@@ -6,6 +6,7 @@
 import type { JWK } from 'jose';
 import type { WindowLimit } from '../../durable-objects/throttle/types.ts';
 import type { AuthType, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
+import type { PolicyRef } from './revision.ts';
 
 export type ThrottleCondition = ConditionalGroup['conditions'][number];
 
@@ -44,6 +45,19 @@ export interface SnapshotResource {
   readonly limits: readonly WindowLimit[];
   /** Conditional groups of the resource's advanced policy. */
   readonly conditional?: readonly ConditionalLimits[];
+  /** The operation's own policies, run after the API's (absent in snapshots compiled before them). */
+  readonly policies?: readonly PolicyRef[];
+  /** What the API's OpenAPI document says of this operation; compiled in only when a policy reads it. */
+  readonly operation?: SnapshotOperation;
+}
+
+/** An OpenAPI operation's inputs, with internal `$ref`s resolved (external ones are never fetched). */
+export interface SnapshotOperation {
+  readonly parameters: ReadonlyArray<{ readonly name: string; readonly in: 'path' | 'query' | 'header'; readonly required: boolean; readonly schema: Readonly<Record<string, unknown>> }>;
+  /** The `application/json` request body schema, if the operation declares one. */
+  readonly body: { readonly required: boolean; readonly schema: Readonly<Record<string, unknown>> } | null;
+  /** 3.1 documents use JSON Schema 2020-12; 3.0 and Swagger a draft 4 dialect. */
+  readonly dialect: '2020-12' | '4';
 }
 
 export interface SnapshotApi {
@@ -59,7 +73,10 @@ export interface SnapshotApi {
   readonly apiKeyHeader: string;
   readonly cors: CorsConfig | null;
   readonly backendJwt: boolean;
+  /** Kept as its own field for snapshots and publishers that predate policies; the gateway runs it as the `header-edits` step. */
   readonly headerEdits: HeaderEdits | null;
+  /** The API's policies, run before each operation's (absent in snapshots compiled before them). */
+  readonly policies?: readonly PolicyRef[];
   /** API-level (advanced) limits, shared by every caller of the API. */
   readonly limits: readonly WindowLimit[];
   /** Conditional groups of the API-level policy. */

@@ -21,17 +21,19 @@ beforeAll(async () => {
         context: '/fuzz',
         isDefaultVersion: true,
         cors: { enabled: true, allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], exposeHeaders: [], allowCredentials: false, maxAgeSeconds: 60 },
+        // Request validation on most operations, so fuzzed parameters and bodies reach the validator.
+        policies: [{ name: 'request-validation', config: {} }],
         resources: [
-          resource('GET', '/pets'),
-          resource('POST', '/pets', { authType: 'oauth2_or_api_key' }),
-          resource('GET', '/pets/{id}'),
-          resource('GET', '/files/{name}.json', { authType: 'none' }),
+          resource('GET', '/pets', { operation: { dialect: '2020-12', body: null, parameters: [{ name: 'a', in: 'query', required: false, schema: { type: 'array', items: { type: 'integer', minimum: 0 } } }, { name: 'x-user', in: 'header', required: false, schema: { type: 'string', pattern: '^[a-z]+$' } }] } }),
+          resource('POST', '/pets', { authType: 'oauth2_or_api_key', operation: { dialect: '4', parameters: [], body: { required: false, schema: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 5 } }, additionalProperties: false } } } }),
+          resource('GET', '/pets/{id}', { operation: { dialect: '2020-12', body: null, parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }] } }),
+          resource('GET', '/files/{name}.json', { authType: 'none', operation: { dialect: '2020-12', body: null, parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', minLength: 2, format: 'uuid' } }] } }),
           resource('POST', '/jobs/{name}:cancel', { authType: 'none' }),
           resource('GET', '/open', { authType: 'none', limits: [{ policy: 'Many', scope: 'resource', limit: 100_000, windowSeconds: 60 }] }),
           resource('GET', '/files/{+path}', { authType: 'none' }),
         ],
       }),
-      api({ id: 'api_fuzz_deep', context: '/org/team', resources: [resource('GET', '/'), resource('PUT', '/items/{a}-{b}', { authType: 'none' })] }),
+      api({ id: 'api_fuzz_deep', context: '/org/team', policies: [{ name: 'request-validation', config: {} }], resources: [resource('GET', '/'), resource('PUT', '/items/{a}-{b}', { authType: 'none', operation: { dialect: '2020-12', parameters: [{ name: 'a', in: 'path', required: true, schema: { type: 'number' } }, { name: 'b', in: 'path', required: true, schema: { type: 'boolean' } }], body: { required: true, schema: { type: 'array', items: { type: 'string' } } } } })] }),
     ],
     [key],
     { customPolicies: [{ name: 'FuzzIp', keyTemplate: '$clientIp', limits: [{ policy: 'FuzzIp', scope: 'custom', limit: 100_000, windowSeconds: 60 }] }] },
@@ -64,13 +66,13 @@ const headerName = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}$/),
 );
 const headerValue = fc.oneof(
-  pick('', 'Bearer', 'Bearer ', 'Bearer a.b.c', 'Basic dXNlcjpwYXNz', 'Bearer x, Bearer y', 'tpk_0123456789abcdef0123', 'application/x-www-form-urlencoded', 'https://app.example', 'GET', '203.0.113.9', '2001:db8::1', '::1::2', '1:2:3:4:5:6:7:8::9', 'close, x-user', 'bytes=0-1', 'null'),
+  pick('', 'Bearer', 'Bearer ', 'Bearer a.b.c', 'Basic dXNlcjpwYXNz', 'Bearer x, Bearer y', 'tpk_0123456789abcdef0123', 'application/x-www-form-urlencoded', 'https://app.example', 'GET', '203.0.113.9', '2001:db8::1', '::1::2', '1:2:3:4:5:6:7:8::9', 'close, x-user', 'bytes=0-1', 'null', 'application/json', 'application/problem+json; charset=utf-8'),
   ascii(60),
   ascii(10).map((s) => s.repeat(20)),
 );
 const headers = fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 });
 const withToken = fc.boolean();
-const body = fc.option(fc.oneof(ascii(40), pick('access_token=abc', 'a=1&access_token=x')), { nil: undefined });
+const body = fc.option(fc.oneof(ascii(40), pick('access_token=abc', 'a=1&access_token=x', '{"name":"rex"}', '{"name":1,"x":[]}', '["a",1]', '{', '"\\ud800"', '{"__proto__":{"name":"x"}}')), { nil: undefined });
 
 const LEAKS = [/\bat .+:\d+:\d+/, /\.(ts|js|mjs):\d+/, /node_modules|\/work\/|file:\/\//, /\b(SELECT|INSERT|UPDATE|DELETE)\b.+\b(FROM|INTO|SET|WHERE)\b/i, /SQLITE_|D1_ERROR/, /TypeError|RangeError|ReferenceError|SyntaxError/];
 

@@ -21,6 +21,8 @@ import { assertNotBlocked } from './throttle/blocking.ts';
 import { advancedCounters, customCounters, type CallFacts } from './throttle/conditions.ts';
 import { rateLimitHeaders } from './throttle/headers.ts';
 import type { Exchange } from './exchange.ts';
+import { NO_STEPS } from './policies/compile.ts';
+import type { InboundCall } from './policies/step.ts';
 
 /** Who is calling, once the credential has been checked. */
 interface Caller {
@@ -73,21 +75,14 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
 
   let limits: readonly LimitStatus[];
   let meter: ((bytes: number) => Promise<void>) | null = null;
-  const extraHeaders: Record<string, string> = { ...api.headerEdits?.request.set };
+  const extraHeaders: Record<string, string> = {};
+  let upstreamHeaders = request.headers;
   let caller: Caller | null = null;
   let body: ReadableStream | string | null = request.body;
   const served = compiled.snapshot.keyTypes;
   const facts: CallFacts = { ip: clientIp, headers: request.headers, query: () => new URLSearchParams(search), claims: null };
-  if (resource.authType === 'none') {
-    // Open resources are where limits matter most: the API's and the resource's policies (with
-    // their conditional groups) and every custom policy that can be keyed without a caller.
-    const shared: SharedCounter[] = [
-      ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),
-      ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
-      ...customCounters(anonymousPolicies(compiled.snapshot.customPolicies), { userId: '-', appId: '-', apiContext: api.context, apiVersion: api.version, clientIp }),
-    ];
-    limits = await admitShared(env, shared);
-  } else {
+  const steps = compiled.steps.get(resource) ?? NO_STEPS;
+  if (resource.authType !== 'none') {
     // A form body is read (bounded) only to see whether it smuggles a second token (RFC 6750 §2.2).
     const form = await formBody(request);
     if (form !== null) body = form.text;
@@ -99,18 +94,41 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     // WSO2's environment type: a production (or sandbox) gateway serves that key type's calls only.
     if (served !== undefined && !served.includes(caller.keyType)) throw new ApiError('endpoint-unavailable', { detail: `This gateway environment does not serve ${caller.keyType.toLowerCase()} keys` });
     if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
-    const callerFacts: CallFacts = { ...facts, claims: caller.claims?.raw ?? null };
+  }
+  // The policies run once the caller is known and before any quota is spent: a call a policy
+  // refuses (request validation) costs its caller nothing and never reaches the backend.
+  if (steps.inbound.length > 0) {
+    const call: InboundCall = { request, search, rest: match.rest, extraHeaders, headers: upstreamHeaders, body };
+    for (const step of steps.inbound) {
+      const pending = step(call);
+      if (pending !== undefined) await pending;
+    }
+    upstreamHeaders = call.headers;
+    body = call.body;
+  }
+  if (caller === null) {
+    // Open resources are where limits matter most: the API's and the resource's policies (with
+    // their conditional groups) and every custom policy that can be keyed without a caller.
     const shared: SharedCounter[] = [
-      { name: counterObjectName.application(caller.applicationId), limits: caller.applicationTier === null ? [] : (compiled.snapshot.applicationPolicies?.[caller.applicationTier] ?? []) },
+      ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),
+      ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
+      ...customCounters(anonymousPolicies(compiled.snapshot.customPolicies), { userId: '-', appId: '-', apiContext: api.context, apiVersion: api.version, clientIp }),
+    ];
+    limits = await admitShared(env, shared);
+  } else {
+    const known: Caller = caller;
+    const callerFacts: CallFacts = { ...facts, claims: known.claims?.raw ?? null };
+    const shared: SharedCounter[] = [
+      { name: counterObjectName.application(known.applicationId), limits: known.applicationTier === null ? [] : (compiled.snapshot.applicationPolicies?.[known.applicationTier] ?? []) },
       ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, callerFacts),
       ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, callerFacts),
-      ...customCounters(compiled.snapshot.customPolicies, { userId: caller.user, appId: caller.applicationId, apiContext: api.context, apiVersion: api.version, clientIp }),
+      ...customCounters(compiled.snapshot.customPolicies, { userId: known.user, appId: known.applicationId, apiContext: api.context, apiVersion: api.version, clientIp }),
     ];
-    const admitRequest: AdmitRequest = { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) };
-    const admitted = await admitCall(env, { applicationId: caller.applicationId, apiId: api.id, request: admitRequest, shared }, waitUntil).catch((err: unknown) => deadApplication(env, caller?.applicationId ?? '', admitRequest, err));
+    const admitRequest: AdmitRequest = { keyType: known.keyType, credentialId: known.credentialId, issuedAt: known.issuedAt, ...(known.grantId === null ? {} : { grantId: known.grantId }) };
+    const admitted = await admitCall(env, { applicationId: known.applicationId, apiId: api.id, request: admitRequest, shared }, waitUntil).catch((err: unknown) => deadApplication(env, known.applicationId, admitRequest, err));
     limits = admitted.limits;
     meter = admitted.meter;
-    if (api.backendJwt && caller.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(env, caller.claims, api, admitted.tier);
+    if (api.backendJwt && known.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(env, known.claims, api, admitted.tier);
   }
 
   // An open resource goes to the endpoint of the key type the environment serves (production first).
@@ -122,7 +140,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     method: request.method,
     rest: match.rest,
     search,
-    headers: withoutHeaders(request.headers, api.headerEdits?.request.remove ?? []),
+    headers: upstreamHeaders,
     body,
     apiKeyHeader: api.apiKeyHeader,
     clientIp,
@@ -133,11 +151,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   x.bodyOutcome = outcome;
   const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
   const headers = out.headers;
-  const edits = api.headerEdits?.response;
-  if (edits !== undefined) {
-    for (const name of edits.remove) headers.delete(name);
-    setAll(headers, edits.set);
-  }
+  for (const step of steps.outbound) step(headers);
   if (x.responseHeaders !== null) setAll(headers, x.responseHeaders);
   if (limits.length > 0) setAll(headers, rateLimitHeaders(limits));
   return out;
@@ -219,13 +233,6 @@ async function formBody(request: Request): Promise<{ text: string; hasToken: boo
 
 function setAll(headers: Headers, values: Readonly<Record<string, string>>): void {
   for (const name in values) headers.set(name, values[name] ?? '');
-}
-
-function withoutHeaders(headers: Headers, names: readonly string[]): Headers {
-  if (names.length === 0) return headers;
-  const out = new Headers(headers);
-  for (const name of names) out.delete(name);
-  return out;
 }
 
 /**

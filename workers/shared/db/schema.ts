@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { PolicyRef } from '../revision.ts';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 const createdAt = () => integer('created_at').notNull().default(now);
@@ -118,6 +119,8 @@ export const apis = sqliteTable(
     cors: json<CorsConfig>('cors'),
     backendJwt: integer('backend_jwt', { mode: 'boolean' }).notNull().default(false),
     headerEdits: json<HeaderEdits>('header_edits'),
+    /** The API's policies, in the order they run (see workers/gateway/src/policies/). */
+    policies: json<PolicyRef[]>('policies').notNull().default([]),
     apiKeyHeader: text('api_key_header').notNull().default('apikey'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -153,6 +156,8 @@ export const apiResources = sqliteTable(
     scopes: json<string[]>('scopes').notNull().default([]),
     throttlingPolicy: text('throttling_policy'),
     sortOrder: integer('sort_order').notNull().default(0),
+    /** The operation's policies, run after the API's. */
+    policies: json<PolicyRef[]>('policies').notNull().default([]),
   },
   (t) => [uniqueIndex('api_resources_uq').on(t.apiId, t.method, t.pathTemplate)],
 );

@@ -1,27 +1,13 @@
 import { ApiError } from '../../../shared/problem.ts';
 import { MAX_SNAPSHOT_BYTES, encodeSnapshot } from '../../../shared/snapshot-codec.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { GatewaySnapshot, SnapshotApi, SnapshotEndpoint } from '../../../shared/snapshot.ts';
+import type { GatewaySnapshot, SnapshotApi } from '../../../shared/snapshot.ts';
 import type { WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { schema, type Database } from '../db.ts';
 import { signingKeys } from '../keys/signing-keys.ts';
 import { conditionalLimits, policyToLimits } from '../policies/limits.ts';
 import { notifyGateway } from './notify.ts';
-
-/** What a revision freezes of an API: everything the gateway needs to serve it. */
-export interface RevisionDefinition {
-  name: string;
-  context: string;
-  version: string;
-  isDefaultVersion: boolean;
-  apiKeyHeader: string;
-  apiThrottlingPolicy: string | null;
-  backendJwt: boolean;
-  cors: SnapshotApi['cors'];
-  headerEdits: SnapshotApi['headerEdits'];
-  resources: Array<{ method: string; path: string; authType: SnapshotApi['resources'][number]['authType']; scopes: string[]; throttlingPolicy: string | null }>;
-  endpoints: { production?: SnapshotEndpoint; sandbox?: SnapshotEndpoint };
-}
+import { parseRevision } from '../../../shared/revision.ts';
 
 const SERVED_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED', 'BLOCKED'] as const;
 
@@ -53,7 +39,10 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     return groups.length === 0 ? {} : { conditional: groups };
   };
   const apis: SnapshotApi[] = deployed.map(({ api, revision }) => {
-    const def = revision.definition as unknown as RevisionDefinition;
+    const parsed = parseRevision(revision.definition);
+    // Deploy refuses a revision that does not parse, so this is a stored row damaged since.
+    if (!parsed.ok) throw new Error(`revision ${revision.id} of ${api.id} does not parse: ${parsed.detail}`);
+    const def = parsed.definition;
     const endpoints: SnapshotApi['endpoints'] = {};
     if (def.endpoints.production !== undefined) endpoints.PRODUCTION = def.endpoints.production;
     if (def.endpoints.sandbox !== undefined) endpoints.SANDBOX = def.endpoints.sandbox;
@@ -66,12 +55,24 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
       isDefaultVersion: api.isDefaultVersion,
       state: api.lifecycleState as SnapshotApi['state'],
       revisionId: revision.id,
-      resources: def.resources.map((r) => ({ method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, limits: limitsOf(r.throttlingPolicy, 'resource'), ...conditionalOf(r.throttlingPolicy, 'resource') })),
+      resources: def.resources.map((r) => {
+        return {
+          method: r.method,
+          pathTemplate: r.path,
+          authType: r.authType,
+          scopes: r.scopes,
+          limits: limitsOf(r.throttlingPolicy, 'resource'),
+          ...conditionalOf(r.throttlingPolicy, 'resource'),
+          ...(r.policies.length === 0 ? {} : { policies: r.policies }),
+          ...(r.operation === undefined ? {} : { operation: r.operation }),
+        };
+      }),
       endpoints,
       apiKeyHeader: def.apiKeyHeader,
       cors: def.cors,
       backendJwt: def.backendJwt,
       headerEdits: def.headerEdits,
+      ...(def.policies.length === 0 ? {} : { policies: def.policies }),
       limits: limitsOf(def.apiThrottlingPolicy, 'api'),
       ...conditionalOf(def.apiThrottlingPolicy, 'api'),
     };

@@ -10,6 +10,7 @@ import { deploymentRoutes } from './deployments/routes.ts';
 import { documentRoutes } from './documents/routes.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
 import { publisherSubscriptionRoutes } from './subscriptions/routes.ts';
+import { policyCatalogRoutes } from './policies/routes.ts';
 
 /** /api/publisher/v1 — APIs, lifecycle, revisions and deployments. */
 export function publisherRoutes() {
@@ -24,5 +25,6 @@ export function publisherRoutes() {
   app.route('/', documentRoutes());
   app.route('/', publisherFeedbackRoutes());
   app.route('/', collaboratorRoutes());
+  app.route('/', policyCatalogRoutes());
   return app;
 }

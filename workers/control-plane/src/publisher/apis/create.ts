@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, getTableColumns, ne } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { storeSecurity } from '../../../../shared/endpoint-security.ts';
 import { newId } from '../../../../shared/ids.ts';
@@ -8,8 +8,9 @@ import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
 import type { CreateApi } from './schemas.ts';
 
-// D1 binds at most 100 parameters per statement; a resource row takes 8.
-export const RESOURCES_PER_INSERT = 12;
+// D1 binds at most 100 parameters per statement; a resource row takes one per column (derived, so
+// a new column cannot push a full chunk over the limit again).
+export const RESOURCES_PER_INSERT = Math.floor(100 / Object.keys(getTableColumns(schema.apiResources)).length);
 
 /** Endpoint security as stored (sealed), per key type; an input's `security` is sealed by `sealEndpointSecurity`. */
 export type SealedSecurity = Partial<Record<'production' | 'sandbox', string | null>>;
@@ -39,7 +40,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
   const taken = await db.select({ id: schema.apis.id }).from(schema.apis).where(and(eq(schema.apis.context, body.context), eq(schema.apis.version, body.version))).limit(1);
   if (taken.length > 0) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists`, errors: [{ pointer: '/context', detail: 'Context and version are taken' }] });
   const id = newId('api');
-  const resourceRows = body.resources.map((r, i) => ({ id: newId('resource'), apiId: id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, sortOrder: i }));
+  const resourceRows = body.resources.map((r, i) => ({ id: newId('resource'), apiId: id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies ?? [], sortOrder: i }));
   const chunks: BatchItem<'sqlite'>[] = [];
   for (let i = 0; i < resourceRows.length; i += RESOURCES_PER_INSERT) chunks.push(db.insert(schema.apiResources).values(resourceRows.slice(i, i + RESOURCES_PER_INSERT)));
   try {
@@ -61,6 +62,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
         cors: body.cors,
         backendJwt: body.backendJwt,
         headerEdits: body.headerEdits,
+        policies: body.policies,
         openapi,
       }),
       ...chunks,

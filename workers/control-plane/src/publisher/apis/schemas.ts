@@ -1,6 +1,35 @@
 import { z } from '@hono/zod-openapi';
 import { AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schema.ts';
 import { httpUrl, nameText } from '../../http/fields.ts';
+import { CorsSchema, HeaderEditsSchema } from '../../../../shared/revision.ts';
+
+import { POLICIES } from '../../../../gateway/src/policies/registry.ts';
+
+export { CorsSchema, HeaderEditsSchema };
+
+/**
+ * An ordered list of policies, each `{ name, config }` with its config checked against that
+ * policy's own schema (the gateway's registry), so a bad config is a 400 naming the field now
+ * rather than a failure on the gateway later. The config is stored as sent: defaults added to a
+ * policy later apply to it too.
+ */
+export const PolicyListBase = z
+  .array(z.strictObject({ name: z.string().min(1).max(100), config: z.record(z.string(), z.unknown()).default({}) }))
+  .max(20)
+  .superRefine((list, ctx) => {
+    list.forEach((ref, i) => {
+      const policy = POLICIES.get(ref.name);
+      if (policy === undefined) {
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `No policy named ${ref.name} (known: ${[...POLICIES.keys()].join(', ')})` });
+        return;
+      }
+      const parsed = policy.config.safeParse(ref.config);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [i, 'config', ...issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k))], message: issue.message });
+    });
+  })
+  .openapi({ description: `Policies in the order they run, each { name, config }; known policies: ${[...POLICIES.keys()].join(', ')}` });
+export const PolicyListInput = PolicyListBase.default([]);
+const PolicyView = z.object({ name: z.string(), config: z.record(z.string(), z.unknown()) });
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -61,24 +90,9 @@ export const ResourceInput = z.strictObject({
   authType: z.enum(AUTH_TYPES).default('oauth2_or_api_key'),
   scopes: z.array(z.string().min(1).max(100)).max(20).default([]),
   throttlingPolicy: z.string().max(100).nullable().default(null),
+  /** Left out: none on create; on a change, what the same method and path has now (editors that do not show policies must not drop them). */
+  policies: PolicyListBase.optional(),
 });
-
-export const CorsSchema = z.strictObject({
-  enabled: z.boolean(),
-  allowOrigins: z.array(z.string().max(300)).max(50).default([]),
-  allowMethods: z.array(z.string()).max(10).default(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
-  allowHeaders: z.array(z.string()).max(50).default(['authorization', 'content-type', 'apikey']),
-  exposeHeaders: z.array(z.string()).max(50).default([]),
-  allowCredentials: z.boolean().default(false),
-  maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
-});
-
-// The gateway applies these with Headers.set/delete, which throw on a name that is not an RFC 9110
-// token (§5.1) or a value with a line break (§5.5): refuse them here, not on every call.
-const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name: letters, digits and !#$%&\'*+.^_`|~-').max(100);
-const HeaderValue = z.string().max(4000).regex(/^[^\r\n\0]*$/, 'No line breaks');
-const HeaderEditsSide = z.strictObject({ set: z.record(HeaderName, HeaderValue).default({}), remove: z.array(HeaderName).default([]) });
-export const HeaderEditsSchema = z.strictObject({ request: HeaderEditsSide.default({ set: {}, remove: [] }), response: HeaderEditsSide.default({ set: {}, remove: [] }) });
 
 export const CreateApiBody = z
   .strictObject({
@@ -98,6 +112,7 @@ export const CreateApiBody = z
     cors: CorsSchema.nullable().default(null),
     backendJwt: z.boolean().default(false),
     headerEdits: HeaderEditsSchema.nullable().default(null),
+    policies: PolicyListInput,
     /** Kept for export only: resources are what `resources` says, not derived from the document. */
     openapi: z
       .record(z.string(), z.unknown())
@@ -126,7 +141,8 @@ export const ApiSchema = z
     backendJwt: z.boolean(),
     cors: CorsSchema.nullable(),
     headerEdits: HeaderEditsSchema.nullable(),
-    resources: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()), throttlingPolicy: z.string().nullable() })),
+    policies: z.array(PolicyView),
+    resources: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()), throttlingPolicy: z.string().nullable(), policies: z.array(PolicyView) })),
     endpoints: z.object({ production: EndpointView.optional(), sandbox: EndpointView.optional() }),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),

@@ -78,7 +78,7 @@ export function apiUpdateRoutes() {
       if (fields.isDefaultVersion === true) statements.push(unsetOtherDefaults(db, api.context, api.id));
       if (resources !== undefined) {
         statements.push(db.delete(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)));
-        const rows = resources.map((r, i) => ({ id: newId('resource'), apiId: api.id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, sortOrder: i }));
+        const rows = resources.map((r, i) => ({ id: newId('resource'), apiId: api.id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies ?? before.resources.find((b) => b.method === r.method && b.path === r.path)?.policies ?? [], sortOrder: i }));
         for (let i = 0; i < rows.length; i += RESOURCES_PER_INSERT) statements.push(db.insert(schema.apiResources).values(rows.slice(i, i + RESOURCES_PER_INSERT)));
       }
       const current = endpoints === undefined ? [] : await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, api.id));
@@ -145,11 +145,12 @@ export function apiUpdateRoutes() {
           subscriptionTiers: view.subscriptionTiers,
           apiThrottlingPolicy: view.apiThrottlingPolicy,
           apiKeyHeader: view.apiKeyHeader,
-          resources: view.resources.map((r) => ({ method: r.method as 'GET', path: r.path, authType: r.authType as 'oauth2', scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
+          resources: view.resources.map((r) => ({ method: r.method as 'GET', path: r.path, authType: r.authType as 'oauth2', scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies })),
           endpoints: { production: withoutSecurity(view.endpoints.production), sandbox: withoutSecurity(view.endpoints.sandbox) },
           cors: view.cors,
           backendJwt: view.backendJwt,
           headerEdits: view.headerEdits,
+          policies: view.policies,
         },
         source.openapi,
         { production: sealedOf('PRODUCTION'), sandbox: sealedOf('SANDBOX') },

@@ -7,7 +7,9 @@ import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { environmentVisible } from '../../admin/environments/routes.ts';
 import { schema, type Database } from '../../db.ts';
-import { publishSnapshot, type RevisionDefinition } from '../../gateway-sync/snapshot.ts';
+import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
+import { operationOf } from '../../gateway-sync/operation.ts';
+import { parseRevision, type RevisionDefinition } from '../../../../shared/revision.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
@@ -42,12 +44,18 @@ async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDef
     backendJwt: view.backendJwt,
     cors: view.cors,
     headerEdits: view.headerEdits,
-    resources: view.resources.map((r) => ({ method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy })),
+    resources: view.resources.map((r) => {
+      // Only a resource that request validation applies to carries its OpenAPI operation.
+      const validated = [...view.policies, ...r.policies].some((p) => p.name === 'request-validation');
+      const operation = validated && api.openapi !== null ? operationOf(api.openapi, r.method, r.path) : null;
+      return { method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies, ...(operation === null ? {} : { operation }) };
+    }),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
+    policies: view.policies,
   };
 }
 
-const GATEWAY_FIELDS = ['name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits'] as const;
+const GATEWAY_FIELDS = ['name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
 
 /**
  * What changed since `deployed` (a revision's definition) in `current`: the fields a gateway serves,
@@ -95,7 +103,7 @@ export function deploymentRoutes() {
       const description = c.req.valid('json').description;
       try {
         await db.batch([
-          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, definition: definition as unknown as Record<string, unknown>, createdBy: principal.userId }),
+          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, definition, createdBy: principal.userId }),
           auditEntry(db, principal, 'api.revision.create', { type: 'revision', id }, null, { apiId: api.id, number }),
         ]);
       } catch (err) {
@@ -141,7 +149,9 @@ export function deploymentRoutes() {
       // An environment limited to some roles (visibleRoles, as WSO2) does not exist for the others.
       const environments = (await db.select().from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.name, body.environments))).filter((e) => environmentVisible(e, principal));
       const errors = body.environments.flatMap((name, i) => (environments.some((e) => e.name === name) ? [] : [{ pointer: `/environments/${i}`, detail: `No gateway environment named ${name}` }]));
-      const def = revision.definition as unknown as RevisionDefinition;
+      const parsed = parseRevision(revision.definition);
+      if (!parsed.ok) throw new ApiError('validation-failed', { detail: `This revision can no longer be deployed (${parsed.detail})`, errors: [{ pointer: '/revisionId', detail: parsed.detail }] });
+      const def = parsed.definition;
       const urls = [...(def.endpoints.production?.urls ?? []), ...(def.endpoints.sandbox?.urls ?? [])].map((u) => u.url);
       environments.forEach((e) => {
         if (!e.allowPrivateBackends) {
@@ -207,7 +217,12 @@ export function deploymentRoutes() {
           .where(eq(schema.deployments.apiId, api.id))
           .orderBy(asc(schema.gatewayEnvironments.createdAt)),
       ]);
-      const list = served.map((d) => ({ environment: d.environment, revisionNumber: d.number, changes: undeployedChanges(d.definition as unknown as RevisionDefinition, current).map((ch) => ({ ...ch, line: formatChange(ch) })) }));
+      // A stored revision that no longer parses is compared as it stands: every field shows as changed.
+      const list = served.map((d) => {
+        const parsed = parseRevision(d.definition);
+        const deployed = parsed.ok ? parsed.definition : (d.definition as unknown as RevisionDefinition);
+        return { environment: d.environment, revisionNumber: d.number, changes: undeployedChanges(deployed, current).map((ch) => ({ ...ch, line: formatChange(ch) })) };
+      });
       return c.json({ list }, 200);
     },
   );

@@ -1,0 +1,2 @@
+ALTER TABLE `api_resources` ADD `policies` text DEFAULT '[]' NOT NULL;--> statement-breakpoint
+ALTER TABLE `apis` ADD `policies` text DEFAULT '[]' NOT NULL;

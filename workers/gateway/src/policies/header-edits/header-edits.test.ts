@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, call, deploy, resource, signingKey, subscribe, token, type Echo, type SigningKey } from '../../test-support.ts';
+
+let key: SigningKey;
+const APP = 'app_header_edits';
+const edits = { request: { set: { 'x-added': 'op' }, remove: ['x-drop'] }, response: { set: { 'x-policy': 'header-edits' }, remove: ['x-backend'] } };
+
+beforeAll(async () => {
+  key = await signingKey('k1');
+  await deploy(
+    [
+      api({
+        id: 'api_edits',
+        context: '/edits',
+        resources: [resource('GET', '/edited', { policies: [{ name: 'header-edits', config: edits }] }), resource('GET', '/plain')],
+        // The API's own headerEdits field runs after the operation's policies.
+        headerEdits: { request: { set: { 'x-api': 'yes' }, remove: [] }, response: { set: {}, remove: [] } },
+      }),
+    ],
+    [key],
+  );
+  await subscribe(APP, 'api_edits');
+});
+
+describe('header-edits policy', () => {
+  it('sets and removes request headers on the way to the backend and response headers on the way back, on the operation it is attached to', async () => {
+    const t = await token(key, { applicationId: APP });
+    const res = await call('/edits/v1/edited', { headers: { authorization: `Bearer ${t}`, 'x-drop': 'secret', 'x-keep': 'kept' } });
+    expect(res.status).toBe(200);
+    const echo = (await res.json()) as Echo;
+    expect(echo.headers['x-added']).toBe('op');
+    expect(echo.headers['x-api']).toBe('yes');
+    expect(echo.headers['x-drop']).toBeUndefined();
+    expect(echo.headers['x-keep']).toBe('kept');
+    expect(res.headers.get('x-policy')).toBe('header-edits');
+    expect(res.headers.get('x-backend')).toBeNull();
+  });
+
+  it('leaves the other operations of the API alone', async () => {
+    const t = await token(key, { applicationId: APP });
+    const res = await call('/edits/v1/plain', { headers: { authorization: `Bearer ${t}`, 'x-drop': 'secret' } });
+    expect(res.status).toBe(200);
+    const echo = (await res.json()) as Echo;
+    expect(echo.headers['x-added']).toBeUndefined();
+    expect(echo.headers['x-drop']).toBe('secret');
+    expect(echo.headers['x-api']).toBe('yes');
+    expect(res.headers.get('x-policy')).toBeNull();
+  });
+});

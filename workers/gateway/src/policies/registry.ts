@@ -1,0 +1,13 @@
+/**
+ * Every policy the gateway can run, by name: the one place a new policy is registered. The control
+ * plane checks a publisher's `policies: [{ name, config }]` against these config schemas, and the
+ * gateway builds each snapshot's steps from them (compile.ts).
+ *
+ * A new policy is a folder `policies/<name>/` (index.ts with `definePolicy`, its test beside it)
+ * and one line here.
+ */
+import { headerEdits } from './header-edits/index.ts';
+import { requestValidation } from './request-validation/index.ts';
+import type { Policy } from './step.ts';
+
+export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits].map((p) => [p.name, p]));
