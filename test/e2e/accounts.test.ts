@@ -1,32 +1,14 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { usePlatform } from '../support/platform.ts';
 import { shots, useBrowser } from './browser.ts';
+import { mailedLink } from './support.ts';
 
 /** Sign-up and password reset in the portal, with the mails `wrangler dev` writes and the launcher keeps. */
 const { portalUrl, mailDir } = usePlatform();
 const { newPage } = useBrowser(portalUrl);
 
-/** The newest mail to `to` in the platform's mail folder that holds a link to `view`, waiting for it. */
-async function linkFor(to: string, view: 'verify' | 'reset'): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    let files: string[] = [];
-    try {
-      files = readdirSync(mailDir).filter((f) => f.endsWith('.eml')).sort().reverse();
-    } catch {
-      /* no mail yet */
-    }
-    for (const file of files) {
-      const raw = readFileSync(join(mailDir, file), 'utf8');
-      const link = new RegExp(`https?://\\S+/#/${view}/tp[vr]_[A-Za-z0-9_-]+`).exec(raw)?.[0];
-      if (new RegExp(`^To: ${to.replace(/[.+]/g, '\\$&')}\\s*$`, 'im').test(raw) && link !== undefined) return link;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no ${view} mail to ${to} in ${mailDir}`);
-}
+const linkFor = (to: string, view: 'verify' | 'reset') => mailedLink(mailDir, to, view);
 
 describe('accounts in the portal', () => {
   it('signs a developer up, mails the verification link, and lets them in once it is followed', async () => {

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
 import { shots, useBrowser } from './browser.ts';
+import { mailedLink } from './support.ts';
 
 /** The portal in Debian's Chromium against the running platform; screenshots for reviewers. */
-const { portalUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
+const { portalUrl, controlPlaneUrl, demoBackendUrl, demo, mailDir } = usePlatform();
 const { dialogs, newPage, signIn } = useBrowser(portalUrl);
 
 /**
@@ -57,7 +58,10 @@ describe('portal', () => {
 
   it('lets a developer rename themselves and change their password on the account page', async () => {
     const who = { email: `account-${stamp}@example.com`, password: 'the first long password' };
-    expect((await fetch(`${controlPlaneUrl}/api/devportal/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...who, displayName: 'Before' }) })).status).toBe(201);
+    expect((await fetch(`${controlPlaneUrl}/api/devportal/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...who, displayName: 'Before' }) })).status).toBe(202);
+    // The account opens once the mailed link is followed (decision 0026).
+    const token = (await mailedLink(mailDir, who.email, 'verify')).split('/').pop();
+    expect((await fetch(`${controlPlaneUrl}/api/auth/verify-email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })).status).toBeLessThan(300);
     const page = await signIn(who);
     await page.click(`header a[href="#/account"]`);
     await page.waitForSelector('#account');
@@ -173,6 +177,12 @@ describe('portal', () => {
     await page.fill('#signup-email', email);
     await page.fill('#signup-password', 'a long enough password');
     await page.click('#signup');
+    await page.waitForSelector('#signup-sent');
+    await page.goto(await mailedLink(mailDir, email, 'verify'));
+    await page.click('#verify-signin');
+    await page.fill('#email', email);
+    await page.fill('#password', 'a long enough password');
+    await page.click('#login');
     await page.waitForSelector('#catalog .card');
     await page.fill('#search', imported.title);
     await page.click(`#catalog h2 a:has-text("${imported.title}")`);

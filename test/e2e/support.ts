@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { readFileSync, readdirSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Client } from '../../scripts/lib/seed.ts';
 
 /** Creates an API as `publisher`, publishes it and deploys its first revision to production; its id. */
@@ -68,4 +70,24 @@ export function rawRequest(baseUrl: string, requestTarget: string, headers: Reco
     const lines = [`${method} ${requestTarget} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''];
     socket.write(lines.join('\r\n'));
   });
+}
+
+/** The newest mail to `to` in the platform's mail folder that holds a link to `view`, waiting for it. */
+export async function mailedLink(mailDir: string, to: string, view: 'verify' | 'reset'): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(mailDir).filter((f) => f.endsWith('.eml')).sort().reverse();
+    } catch {
+      /* no mail yet */
+    }
+    for (const file of files) {
+      const raw = readFileSync(join(mailDir, file), 'utf8');
+      const link = new RegExp(`https?://\\S+/#/${view}/tp[vr]_[A-Za-z0-9_-]+`).exec(raw)?.[0];
+      if (new RegExp(`^To: ${to.replace(/[.+]/g, '\\$&')}\\s*$`, 'im').test(raw) && link !== undefined) return link;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no ${view} mail to ${to} in ${mailDir}`);
 }

@@ -37,7 +37,8 @@ export interface ResourceSettings {
 
 /** `+`, `-` or `~ resource METHOD path` per resource added, removed or changed (auth, scopes, policy). */
 export function resourceChanges(before: readonly ResourceSettings[], after: readonly ResourceSettings[]): Change[] {
-  const settings = (r: ResourceSettings) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies ?? [] });
+  // Policies only where there are some: a resource without any reads as it did before policies existed.
+  const settings = (r: ResourceSettings) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, ...(r.policies !== undefined && r.policies.length > 0 ? { policies: r.policies } : {}) });
   const was = new Map(before.map((r) => [`${r.method} ${r.path}`, settings(r)]));
   const is = new Map(after.map((r) => [`${r.method} ${r.path}`, settings(r)]));
   const changes: Change[] = [];

@@ -15,7 +15,7 @@ import { principalOf } from './middleware.ts';
 import { ROLE_SCOPES } from './scopes.ts';
 import { BootstrapBody, ChangePasswordBody, CreateTokenBody, CreatedTokenSchema, LoginBody, ManagementTokenSchema, UpdateMeBody, UserSchema, toUser } from './schemas.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, createSession, deleteSession, sessionCookie } from './session.ts';
-import { PUBLIC, requires } from '../http/security.ts';
+import { OPTIONALLY_SIGNED_IN, PUBLIC, requires } from '../http/security.ts';
 
 const tags = ['Authentication'];
 
@@ -112,6 +112,7 @@ export function authRoutes() {
   // answer, not an error (a 401 would be logged to the browser console on every public page).
   app.openapi(
     createRoute({
+      security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/session',
       tags,

@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
+import { PUBLIC, requires } from '../../http/security.ts';
 import { schema, type Database } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -41,7 +42,7 @@ async function readBranding(db: Database): Promise<Branding> {
 export function brandingPublicRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({ method: 'get', path: '/branding', tags: ['Devportal: catalog'], summary: "The portal's name, logo, colours and landing text", responses: { 200: jsonResponse(BrandingSchema, 'Branding') } }),
+    createRoute({ security: PUBLIC, method: 'get', path: '/branding', tags: ['Devportal: catalog'], summary: "The portal's name, logo, colours and landing text", responses: { 200: jsonResponse(BrandingSchema, 'Branding') } }),
     async (c) => c.json(await readBranding(c.var.db), 200),
   );
   return app;
@@ -52,6 +53,7 @@ export function brandingAdminRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
     createRoute({
+      security: requires('admin:settings'),
       method: 'put',
       path: '/branding',
       tags: ['Admin: settings'],
