@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
+import { signUpVerified } from './support.ts';
 import { shots, useBrowser } from './browser.ts';
 
 /** Names instead of ids and advice where it is needed: pickers, the audit log, API keys, import, role names. */
-const { portalUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
+const { portalUrl, controlPlaneUrl, demoBackendUrl, demo, mailDir } = usePlatform();
 const { dialogs, signIn } = useBrowser(portalUrl);
 
 afterAll(() => {
@@ -45,7 +46,7 @@ describe('portal: names, not ids', () => {
     // A developer of its own, so what other suites subscribe the demo developer to does not count.
     const who = { email: `keys-${Date.now().toString(36)}@example.com`, password: 'a long enough password' };
     const anon = new Client(controlPlaneUrl);
-    await anon.expect([201], 'POST', '/api/devportal/v1/signup', { ...who, displayName: 'Keys' });
+    await signUpVerified(anon, mailDir, { ...who, displayName: 'Keys' });
     const developer = await tokenFor(anon, who, ['apps:manage', 'subscriptions:manage']);
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: 'OAuth only' });
     await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: demo.api.id, tier: demo.api.tier });

@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
+import { signUpVerified } from './support.ts';
 import { shots, useBrowser } from './browser.ts';
 
 /**
@@ -10,7 +11,7 @@ import { shots, useBrowser } from './browser.ts';
  * their overview, documents and reference; then signing in from an API's page, subscribing there and
  * getting keys; then an approval whose reason the developer reads.
  */
-const { portalUrl, controlPlaneUrl, demoBackendUrl, demo } = usePlatform();
+const { portalUrl, controlPlaneUrl, demoBackendUrl, demo, mailDir } = usePlatform();
 const { dialogs, newPage, signIn } = useBrowser(portalUrl);
 const stamp = Date.now().toString(36);
 const anon = new Client(controlPlaneUrl);
@@ -102,7 +103,7 @@ describe('portal: the public catalog', () => {
 
   it('asks for a sign-in when the visitor wants to subscribe and brings them back to the API, where they subscribe a new application on a tier that says what it allows, and get keys with a test token at once', async () => {
     const email = `public-${stamp}@example.com`;
-    await anon.expect([201], 'POST', '/api/devportal/v1/signup', { email, password: 'a long enough password', displayName: 'Visitor' });
+    await signUpVerified(anon, mailDir, { email, password: 'a long enough password', displayName: 'Visitor' });
     const page = await newPage();
     const problems = watchConsole(page);
     await page.goto(`${portalUrl}/#/apis/${demo.api.id}`);
@@ -165,7 +166,7 @@ describe('portal: the public catalog', () => {
     const settings = await tokenFor(anon, demo.users.admin, ['admin:settings']);
     // A developer of its own: a rejected subscription of the demo developer would show in other suites' try-it.
     const who = { email: `waits-${stamp}@example.com`, password: 'a long enough password' };
-    await anon.expect([201], 'POST', '/api/devportal/v1/signup', { ...who, displayName: 'Waiting Developer' });
+    await signUpVerified(anon, mailDir, { ...who, displayName: 'Waiting Developer' });
     const developer = await tokenFor(anon, who, ['apps:manage', 'subscriptions:manage']);
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `Waits ${stamp}` });
     await settings.expect([200], 'PATCH', '/api/admin/v1/settings', { workflows: { SUBSCRIPTION_CREATION: true } });

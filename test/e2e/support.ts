@@ -91,3 +91,10 @@ export async function mailedLink(mailDir: string, to: string, view: 'verify' | '
   }
   throw new Error(`no ${view} mail to ${to} in ${mailDir}`);
 }
+
+/** A developer signed up through the API with the mailed link followed: what a person does in two steps (decision 0026). */
+export async function signUpVerified(anon: Client, mailDir: string, body: { email: string; password: string; displayName: string }): Promise<void> {
+  await anon.expect([202], 'POST', '/api/devportal/v1/signup', body);
+  const token = (await mailedLink(mailDir, body.email, 'verify')).split('/').pop();
+  await anon.expect([200, 204], 'POST', '/api/auth/verify-email', { token });
+}
