@@ -480,7 +480,13 @@ export function table(r: SimulationResult): string {
     '',
     '| counter | mode | limit | offered | admitted | 429 | 5xx | 5xx with quota left | exact |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...r.counters.map((c) => `| ${c.scenario} | ${c.mode} | ${c.limit} | ${c.offered} | ${c.admitted} | ${c.throttled} | ${Object.values(c.fiveXx).reduce((a, b) => a + b, 0)} | ${c.fiveXxWithQuotaLeft} | ${c.exact ? 'yes' : '**no**'} |`),
+    // One row per scenario: spread keys summed (every key's own count is in the JSON).
+    ...[...new Set(r.counters.map((c) => c.scenario))].map((scenario) => {
+      const keys = r.counters.filter((c) => c.scenario === scenario);
+      const sum = (f: (c: CounterResult) => number) => keys.reduce((n, c) => n + f(c), 0);
+      const limit = keys.length === 1 ? String(keys[0]?.limit ?? 0) : `${keys[0]?.limit ?? 0} × ${keys.length} keys`;
+      return `| ${scenario} | ${keys[0]?.mode ?? ''} | ${limit} | ${sum((c) => c.offered)} | ${sum((c) => c.admitted)} | ${sum((c) => c.throttled)} | ${sum((c) => Object.values(c.fiveXx).reduce((a, b) => a + b, 0))} | ${sum((c) => c.fiveXxWithQuotaLeft)} | ${keys.every((c) => c.exact) ? 'yes' : '**no**'} |`;
+    }),
     '',
     '| state change | bound (notified / others) | p50 ms | p99 ms | max ms | per process (ms to first refusal; calls admitted after the 2xx) | within bound |',
     '|---|---|---|---|---|---|---|',
