@@ -7,7 +7,7 @@
 
 /**
  * Cloudflare's published list prices (USD), Workers Paid, beyond what the plan includes, as read on
- * 2026-12-02 through the docs search index:
+ * 2026-12-01 through the docs search index:
  * - Workers Standard: $0.30 per million requests, $0.02 per million CPU ms
  *   (https://developers.cloudflare.com/workers/platform/pricing/).
  * - Durable Objects: $0.15 per million requests, each RPC method call one request; duration

@@ -45,7 +45,7 @@ const smoke = process.argv.includes('--smoke');
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--cases='))?.slice('--cases='.length).split(',').map((s) => s.trim()).filter((s) => s !== '');
 const ROUNDS = smoke ? 1 : quick ? 5 : 3;
-// 6 s rounds (8 before 2026-12-02): the full run must finish within 12 minutes here (issue #20).
+// 6 s rounds (8 before 2026-12-01): the full run must finish within 12 minutes here (issue #20).
 const DURATION_S = smoke ? 1 : quick ? 5 : 6;
 /** Rounds of the pairs measured after the state changed (control, 1,000,000 subscriptions, 10,000 APIs). */
 const PAIR_ROUNDS = smoke ? 1 : quick ? 5 : 2;
@@ -75,7 +75,7 @@ let lastLoadSpread = false;
 const settle = () => new Promise((r) => setTimeout(r, lastLoadSpread ? SPREAD_SETTLE_MS : SETTLE_MS));
 // Every case runs with the request log as wrangler.toml ships it (REQUEST_LOG=otel, issue #20); a
 // second production process with it off measures the log's own cost. `--request-log=off` turns it
-// off everywhere (the method of runs before 2026-12-02).
+// off everywhere (the method of runs before 2026-12-01).
 const LOG_OFF_EVERYWHERE = process.argv.includes('--request-log=off');
 const profiling = process.argv.includes('--profile');
 const VIA_PROXY = process.argv.includes('--via-wrangler-proxy');

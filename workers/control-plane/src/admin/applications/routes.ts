@@ -4,7 +4,7 @@ import { KEY_TYPES } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
-import { schema } from '../../db.ts';
+import { schema, type Database } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
@@ -79,8 +79,7 @@ export function adminApplicationRoutes() {
       const { applicationId, keyType } = c.req.valid('param');
       const { enabled } = c.req.valid('json');
       const db = c.var.db;
-      const key = (await db.select().from(schema.applicationKeys).where(and(eq(schema.applicationKeys.applicationId, applicationId), eq(schema.applicationKeys.keyType, keyType))).limit(1))[0];
-      if (key === undefined) throw new ApiError('not-found', { detail: `The application has no ${keyType} keys` });
+      const key = await clientKeys(db, applicationId, keyType);
       const grantTypes = enabled ? [...new Set([...key.grantTypes, 'password'])] : key.grantTypes.filter((g) => g !== 'password');
       await db.batch([
         db.update(schema.applicationKeys).set({ grantTypes, updatedAt: Date.now() }).where(eq(schema.applicationKeys.id, key.id)),
@@ -105,8 +104,7 @@ export function adminApplicationRoutes() {
       const { applicationId, keyType } = c.req.valid('param');
       const { enabled } = c.req.valid('json');
       const db = c.var.db;
-      const key = (await db.select().from(schema.applicationKeys).where(and(eq(schema.applicationKeys.applicationId, applicationId), eq(schema.applicationKeys.keyType, keyType))).limit(1))[0];
-      if (key === undefined) throw new ApiError('not-found', { detail: `The application has no ${keyType} keys` });
+      const key = await clientKeys(db, applicationId, keyType);
       await db.batch([
         db.update(schema.applicationKeys).set({ mayIntrospect: enabled, updatedAt: Date.now() }).where(eq(schema.applicationKeys.id, key.id)),
         auditEntry(db, principal, enabled ? 'keys.introspection.enable' : 'keys.introspection.disable', { type: 'application', id: applicationId }, { mayIntrospect: key.mayIntrospect }, { mayIntrospect: enabled }),
@@ -115,4 +113,11 @@ export function adminApplicationRoutes() {
     },
   );
   return app;
+}
+
+/** One application's client of one key type, or 404. */
+async function clientKeys(db: Database, applicationId: string, keyType: (typeof KEY_TYPES)[number]) {
+  const key = (await db.select().from(schema.applicationKeys).where(and(eq(schema.applicationKeys.applicationId, applicationId), eq(schema.applicationKeys.keyType, keyType))).limit(1))[0];
+  if (key === undefined) throw new ApiError('not-found', { detail: `The application has no ${keyType} keys` });
+  return key;
 }
