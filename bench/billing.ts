@@ -1,3 +1,4 @@
+import type { GatewayMeter } from '../workers/gateway/src/metering/meter.ts';
 /**
  * Cost per million calls from what the running platform counted (issue #20): each gateway process's
  * meter (`GET /_turnpike/metering`: Worker requests, counter-object RPCs, D1 rows, queue messages) and
@@ -37,15 +38,8 @@ export const OTHERS = {
   'AWS API Gateway, HTTP API': 1.0,
 } as const;
 
-export interface Meter {
-  requests: number;
-  queueInvocations: number;
-  counterRpcs: number;
-  d1Queries: number;
-  d1RowsRead: number;
-  d1RowsWritten: number;
-  queueMessages: number;
-  queueUnits: number;
+/** A gateway isolate's meter (its own type) plus the Traffic Manager isolate's SQLite rows. */
+export interface Meter extends GatewayMeter {
   sqliteRowsRead: number;
   sqliteRowsWritten: number;
   objectsStarted: number;
@@ -54,7 +48,7 @@ export interface Meter {
 const ZERO: Meter = { requests: 0, queueInvocations: 0, counterRpcs: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, queueMessages: 0, queueUnits: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, objectsStarted: 0 };
 
 interface Answer {
-  gateway: Omit<Meter, 'sqliteRowsRead' | 'sqliteRowsWritten' | 'objectsStarted'>;
+  gateway: GatewayMeter;
   counters: { rowsRead: number; rowsWritten: number; objectsStarted: number };
 }
 
