@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { controlPlaneConfig } from './config.ts';
 import { ApiError, problemResponse, toApiError } from '../../shared/problem.ts';
 import { authenticate } from './auth/middleware.ts';
 import { sameOriginWrites } from './auth/same-origin.ts';
@@ -36,6 +37,8 @@ export function createControlPlaneApp() {
   app.use(async function requestContext(c, next) {
     const id = crypto.randomUUID();
     c.set('requestId', id);
+    // Vars that cannot be used fail every request closed here, before any handler (config.ts).
+    controlPlaneConfig(c.env);
     c.set('db', createDb(c.env.DB));
     await next();
     c.res.headers.set('x-request-id', id);

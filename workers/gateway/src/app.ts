@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { gatewayConfig, type GatewayConfig } from './config.ts';
 import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
 import { meter } from './metering/meter.ts';
 import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
@@ -33,7 +34,10 @@ export function createGatewayApp(): Gateway {
       const x = newExchange(request, env, ctx);
       let response: Response;
       const ownEndpoint = isOwnEndpoint(request);
+      let config: GatewayConfig | null = null;
       try {
+        // A var that cannot be used fails every call closed (a generic 500, the var named in the log).
+        config = gatewayConfig(env);
         assertHeadersWithinCap(request.headers);
         response = ownEndpoint ? await own.fetch(request, env, ctx) : await handleApiCall(x);
       } catch (err) {
@@ -46,7 +50,7 @@ export function createGatewayApp(): Gateway {
       if (ownEndpoint) response.headers.set('x-content-type-options', 'nosniff');
       // What the log line and the usage report both say about the answer, worked out once.
       const answer = answerFacts(x, response);
-      writeRequestLog(x, answer);
+      if (config?.requestLog === true) writeRequestLog(x, answer);
       const latencyMs = Date.now() - x.startedAt;
       // A body the gateway cut (idle or total timeout) is a backend error, counted once it is known.
       if (x.bodyOutcome === null) report(x, answer, latencyMs);
@@ -97,7 +101,7 @@ function ownEndpoints(): Hono<{ Bindings: Env }> {
   // The bench's view of what this isolate did that Cloudflare bills (metering/meter.ts), and of the
   // counter objects' isolate (SQLite rows). Off unless METERING is "on": a 404 like any unknown path.
   app.get(`${RESERVED_PREFIX}/metering`, async (c) => {
-    if (c.env.METERING !== 'on') throw new ApiError('not-found');
+    if (!gatewayConfig(c.env).metering) throw new ApiError('not-found');
     // Straight to the namespace, not through counterStub: reading the meter is not a counted call.
     const counters = await counterNamespace(c.env).getByName('meter:isolate').billing();
     return c.json({ gateway: meter, counters: counters.isolate });

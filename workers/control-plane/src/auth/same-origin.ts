@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { controlPlaneConfig } from '../config.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import type { AppEnv } from '../types.ts';
 
@@ -6,7 +7,8 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Origins whose pages may write with the session cookie: ours and the portal's (ALLOWED_ORIGINS). */
 export function trustedOrigins(env: Env): ReadonlySet<string> {
-  return new Set([new URL(env.ISSUER).origin, ...env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter((s) => s !== '')]);
+  const config = controlPlaneConfig(env);
+  return new Set([new URL(config.ISSUER).origin, ...config.ALLOWED_ORIGINS]);
 }
 
 /**

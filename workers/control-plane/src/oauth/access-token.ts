@@ -1,4 +1,5 @@
 import { SignJWT, createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { controlPlaneConfig } from '../config.ts';
 import { randomString } from '../../../shared/ids.ts';
 import { signingKeys } from '../keys/signing-keys.ts';
 import type { AuthenticatedClient } from './client-auth.ts';
@@ -12,7 +13,7 @@ import type { AuthenticatedClient } from './client-auth.ts';
  */
 export async function issueAccessToken(env: Env, client: Pick<AuthenticatedClient, 'consumerKey' | 'applicationId' | 'keyType' | 'tokensValidAfter' | 'application'>, options: { subject: string; scopes: readonly string[]; grantId?: string }) {
   const keys = await signingKeys(env);
-  const ttl = Number(env.ACCESS_TOKEN_TTL_SECONDS);
+  const ttl = controlPlaneConfig(env).ACCESS_TOKEN_TTL_SECONDS;
   // A token issued in the same second as a secret regeneration must not fall under its watermark.
   const iat = Math.max(Math.floor(Date.now() / 1000), Math.ceil(client.tokensValidAfter / 1000));
   const jti = randomString(24);

@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { controlPlaneConfig } from '../config.ts';
 import { base64url, newSecret, sha256Hex, timingSafeEqual } from '../../../shared/crypto.ts';
 import { newId } from '../../../shared/ids.ts';
 import { schema, type Database } from '../db.ts';
@@ -51,7 +52,7 @@ async function startGrant(env: Env, db: Database, client: AuthenticatedClient, u
 
 /** Revokes a whole grant: its refresh tokens here, its access tokens at the gateway at once. */
 export async function revokeFamily(env: Env, db: Database, client: Pick<AuthenticatedClient, 'applicationId'>, familyId: string): Promise<void> {
-  const until = Date.now() + Number(env.ACCESS_TOKEN_TTL_SECONDS) * 1000 + 60_000;
+  const until = Date.now() + controlPlaneConfig(env).accessTokenTtlMs + 60_000;
   await db.batch([
     db.update(schema.refreshTokens).set({ status: 'REVOKED' }).where(eq(schema.refreshTokens.familyId, familyId)),
     db.insert(schema.revokedTokens).values({ jti: familyId, applicationId: client.applicationId, expiresAt: until }).onConflictDoNothing(),

@@ -27,10 +27,6 @@ export interface RequestLogEntry {
   readonly responseBytes: number;
 }
 
-/** `off` turns the line off; anything else (the default `otel`) keeps it on. */
-export function requestLogEnabled(env: Pick<Env, 'REQUEST_LOG'>): boolean {
-  return env.REQUEST_LOG.toLowerCase() !== 'off';
-}
 
 export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()) {
   const url = new URL(entry.url);
@@ -65,10 +61,9 @@ export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()) {
 
 /**
  * Notes what the line needs once the answer is made and writes it from `waitUntil` a turn later,
- * so building and serialising it never delays the answer.
+ * so building and serialising it never delays the answer. Called only when REQUEST_LOG is on.
  */
 export function writeRequestLog(x: Exchange, answer: AnswerFacts): void {
-  if (!requestLogEnabled(x.env)) return;
   const usage = x.usage;
   const entry: RequestLogEntry = {
     ...answer,

@@ -1,4 +1,5 @@
 import { decodeSnapshot } from '../../../shared/snapshot-codec.ts';
+import { gatewayConfig } from '../config.ts';
 import { importJWK, type CryptoKey as JoseKey } from 'jose';
 import { withBusyRetry } from '../../../shared/d1-retry.ts';
 import { meteredD1 } from '../metering/meter.ts';
@@ -43,8 +44,7 @@ export async function currentSnapshot(env: Env, waitUntil: (p: Promise<unknown>)
     await reload(env, now);
     return held?.compiled ?? null;
   }
-  const ttlMs = Number(env.SNAPSHOT_TTL_SECONDS) * 1000;
-  if (now - held.checkedAt > ttlMs && revalidating === null) {
+  if (now - held.checkedAt > gatewayConfig(env).snapshotTtlMs && revalidating === null) {
     held.checkedAt = now;
     revalidating = revalidate(env, now).finally(() => {
       revalidating = null;

@@ -1,4 +1,5 @@
 import { counterStub } from './counters.ts';
+import { gatewayConfig } from '../config.ts';
 import { THROTTLE_CODES, counterObjectName, subscriptionObjectName, type AdmitError, type AdmitRequest, type AdmitResult, type LimitStatus, type TakeResult, type WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import { admitCoalesced } from './coalesce.ts';
@@ -38,7 +39,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   const shared = call.shared.filter((s) => s.limits.length > 0);
   // Hot keys with large limits spend a lease in memory instead of calling the object every time.
   // Small limits stay strict: a lease would hand a noticeable share of them to one isolate.
-  if (shared.length === 0 && shouldLease(subName, Number(env.LEASE_MIN_LIMIT))) {
+  if (shared.length === 0 && shouldLease(subName, gatewayConfig(env).leaseMinLimit)) {
     let spent: LeaseSpend;
     try {
       spent = await spendLease(subName, () => counterStub(env, subName), call.request, waitUntil);

@@ -1,5 +1,6 @@
 import { counterNamespace } from '../../../../durable-objects/throttle/binding.ts';
 import type { ThrottleCounter } from '../../../../durable-objects/throttle/counter.ts';
+import { gatewayConfig } from '../config.ts';
 import { meter } from '../metering/meter.ts';
 
 type CounterStub = DurableObjectStub<ThrottleCounter>;
@@ -7,18 +8,6 @@ type CounterStub = DurableObjectStub<ThrottleCounter>;
 /** The counter objects' methods the gateway calls: each call is one billed Durable Object request. */
 type Method = 'admit' | 'admitMany' | 'lease' | 'release' | 'take' | 'refund' | 'refundAdmit' | 'addBytes';
 export type CounterObject = Pick<CounterStub, Method>;
-
-/** COUNTER_RTT_MS, parsed once per value (the var does not change within an isolate). */
-let rttSource: string | undefined;
-let rttMs = 0;
-function counterRttMs(env: Env): number {
-  if (env.COUNTER_RTT_MS !== rttSource) {
-    rttSource = env.COUNTER_RTT_MS;
-    const n = Number(rttSource ?? '0');
-    rttMs = Number.isFinite(n) && n > 0 ? n : 0;
-  }
-  return rttMs;
-}
 
 /**
  * The one way the gateway reaches a counter object. Every RPC through it is counted (`meter`), and,
@@ -28,7 +17,7 @@ function counterRttMs(env: Env): number {
  * (A Proxy over the stub does not work: the runtime's stub refuses calls made through one.)
  */
 export function counterStub(env: Env, name: string): CounterObject {
-  return new Counter(counterNamespace(env).getByName(name), counterRttMs(env));
+  return new Counter(counterNamespace(env).getByName(name), gatewayConfig(env).counterRttMs);
 }
 
 /** Methods on the prototype: one small object per stub on the hot path, no closure per method. */
