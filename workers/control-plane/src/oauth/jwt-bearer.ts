@@ -29,19 +29,29 @@ export async function trustedIssuers(db: Database): Promise<TrustedIssuer[]> {
   return (row?.value as TrustedIssuer[] | undefined) ?? [];
 }
 
+/**
+ * One answer for every assertion that does not verify, whichever check refused it: naming the check
+ * (issuer unknown, kid wrong, expired) would tell a prober what to change next. The reason goes to
+ * the log (STYLE.md, "internal reasons off the wire").
+ */
+function invalidAssertion(reason: string): OAuthError {
+  console.warn(JSON.stringify({ level: 'warn', message: 'jwt-bearer assertion refused', reason }));
+  return new OAuthError('invalid_grant', 'The assertion is not valid');
+}
+
 export async function jwtBearerGrant({ env, db, client, form }: GrantRequest): Promise<TokenResponse> {
   const assertion = form.get('assertion');
   if (assertion === null) throw new OAuthError('invalid_request', 'assertion is required (RFC 7523 §2.1)');
-  if (assertion.length > 8192) throw new OAuthError('invalid_grant', 'The assertion is too large');
+  if (assertion.length > 8192) throw invalidAssertion('too large');
   // Which provider: by the unverified `iss`, only to choose keys; everything is then verified.
   let claimedIssuer: unknown;
   try {
     claimedIssuer = decodeJwt(assertion).iss;
   } catch {
-    throw new OAuthError('invalid_grant', 'The assertion is not a JWT');
+    throw invalidAssertion('not a JWT');
   }
   const trusted = (await trustedIssuers(db)).find((t) => t.issuer === claimedIssuer);
-  if (trusted === undefined) throw new OAuthError('invalid_grant', 'The assertion comes from an issuer this server does not trust');
+  if (trusted === undefined) throw invalidAssertion(`untrusted issuer ${JSON.stringify(claimedIssuer)}`);
   let subject: string;
   try {
     const { payload, protectedHeader } = await jwtVerify(assertion, createLocalJWKSet({ keys: trusted.jwks.keys.map((k) => ({ ...k })) }), {
@@ -53,12 +63,12 @@ export async function jwtBearerGrant({ env, db, client, form }: GrantRequest): P
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
     // The key chosen by kid must be one registered for the algorithm the header names.
-    if (!trusted.jwks.keys.some((k) => k.kid === protectedHeader.kid && k.alg === protectedHeader.alg)) throw new OAuthError('invalid_grant', 'The assertion is signed with an unexpected key or algorithm');
-    if (typeof payload.exp === 'number' && payload.exp - (payload.iat ?? Math.floor(Date.now() / 1000)) > MAX_LIFETIME_SECONDS) throw new OAuthError('invalid_grant', 'The assertion lives too long');
+    if (!trusted.jwks.keys.some((k) => k.kid === protectedHeader.kid && k.alg === protectedHeader.alg)) throw invalidAssertion(`unexpected key ${JSON.stringify(protectedHeader.kid)} or algorithm ${protectedHeader.alg}`);
+    if (typeof payload.exp === 'number' && payload.exp - (payload.iat ?? Math.floor(Date.now() / 1000)) > MAX_LIFETIME_SECONDS) throw invalidAssertion('lifetime above the maximum');
     subject = String(payload.sub);
   } catch (err) {
     if (err instanceof OAuthError) throw err;
-    if (err instanceof errors.JOSEError) throw new OAuthError('invalid_grant', `The assertion is not valid: ${err.code}`);
+    if (err instanceof errors.JOSEError) throw invalidAssertion(err.code);
     throw err;
   }
   const scopes = scopesOrThrow(checkScope(form.get('scope'), await grantableScopes(db, client.applicationId)), "a scope of this application's subscribed APIs");
