@@ -21,24 +21,30 @@ export function compileSteps(snapshot: GatewaySnapshot): Map<SnapshotResource, C
   const out = new Map<SnapshotResource, CompiledSteps>();
   for (const api of snapshot.apis) {
     for (const resource of api.resources) {
-      const refs = attached(api, resource);
-      if (refs.length === 0) continue;
-      const inbound: InboundStep[] = [];
-      const outbound: OutboundStep[] = [];
-      for (const ref of refs) {
-        const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };
-        if (!built.ok) {
-          console.error(JSON.stringify({ message: 'policy not built', api: api.id, resource: `${resource.method} ${resource.pathTemplate}`, policy: ref.name, detail: built.detail }));
-          inbound.push(unavailable);
-          continue;
-        }
-        if (built.steps.inbound !== undefined) inbound.push(built.steps.inbound);
-        if (built.steps.outbound !== undefined) outbound.push(built.steps.outbound);
-      }
-      if (inbound.length > 0 || outbound.length > 0) out.set(resource, { inbound, outbound });
+      const steps = policySteps(api, resource);
+      if (steps !== NO_STEPS) out.set(resource, steps);
     }
   }
   return out;
+}
+
+/** One resource's policy steps (NO_STEPS when it has none); the gateway's plan (plan.ts) puts them between authentication and throttling. */
+export function policySteps(api: SnapshotApi, resource: SnapshotResource): CompiledSteps {
+  const refs = attached(api, resource);
+  if (refs.length === 0) return NO_STEPS;
+  const inbound: InboundStep[] = [];
+  const outbound: OutboundStep[] = [];
+  for (const ref of refs) {
+    const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };
+    if (!built.ok) {
+      console.error(JSON.stringify({ message: 'policy not built', api: api.id, resource: `${resource.method} ${resource.pathTemplate}`, policy: ref.name, detail: built.detail }));
+      inbound.push(unavailable);
+      continue;
+    }
+    if (built.steps.inbound !== undefined) inbound.push(built.steps.inbound);
+    if (built.steps.outbound !== undefined) outbound.push(built.steps.outbound);
+  }
+  return inbound.length > 0 || outbound.length > 0 ? { inbound, outbound } : NO_STEPS;
 }
 
 function attached(api: SnapshotApi, resource: SnapshotResource): readonly PolicyRef[] {

@@ -7,6 +7,7 @@
  * `src/middleware/<name>/` folders, without the framework (decision 0015).
  */
 import type { z } from 'zod';
+import type { KeyType } from '../../../shared/db/schema.ts';
 import type { SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 
 /** What an inbound step sees and may change of the call on its way to the backend. */
@@ -22,6 +23,8 @@ export interface InboundCall {
   headers: Headers;
   /** The body as it will be forwarded; a step that reads it puts the text back here. */
   body: ReadableStream | string | null;
+  /** Who is calling, once authenticated; null on an open resource (`authType: none`). */
+  readonly caller: { readonly applicationId: string; readonly keyType: KeyType } | null;
 }
 
 /** Refuses a call by throwing an ApiError; returns a promise only when it must wait (e.g. to read the body). */
