@@ -217,11 +217,12 @@ export function deploymentRoutes() {
           .where(eq(schema.deployments.apiId, api.id))
           .orderBy(asc(schema.gatewayEnvironments.createdAt)),
       ]);
-      // A stored revision that no longer parses is compared as it stands: every field shows as changed.
       const list = served.map((d) => {
         const parsed = parseRevision(d.definition);
-        const deployed = parsed.ok ? parsed.definition : (d.definition as unknown as RevisionDefinition);
-        return { environment: d.environment, revisionNumber: d.number, changes: undeployedChanges(deployed, current).map((ch) => ({ ...ch, line: formatChange(ch) })) };
+        // A stored revision that no longer parses cannot be compared field by field (nor redeployed:
+        // deploy refuses it with 400): it reads as one change, the revision itself, saying why.
+        const changes: Change[] = parsed.ok ? undeployedChanges(parsed.definition, current) : [{ action: '~', field: 'revision', from: `unreadable (${parsed.detail})`, to: 'the API as it is now' }];
+        return { environment: d.environment, revisionNumber: d.number, changes: changes.map((ch) => ({ ...ch, line: formatChange(ch) })) };
       });
       return c.json({ list }, 200);
     },
