@@ -62,21 +62,30 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     if (answer !== undefined) return answer;
   }
 
-  const { response, outcome } = await forward({
-    endpoint: endpointOf(api, call, plan.openKeyType),
-    keyType: call.caller?.keyType ?? null,
-    method: request.method,
-    rest: match.rest,
-    search,
-    headers: call.headers,
-    body: call.body,
-    apiKeyHeader: api.apiKeyHeader,
-    clientIp: call.clientIp,
-    requestUrl: request.url,
-    requestId: x.requestId,
-    extraHeaders: call.extraHeaders,
-  });
-  x.bodyOutcome = outcome;
+  let response: Response | null = null;
+  for (const step of steps.answer) {
+    response = await step(call);
+    if (response !== null) break;
+  }
+  if (response === null) {
+    const forwarded = await forward({
+      endpoint: endpointOf(api, call, plan.openKeyType),
+      keyType: call.caller?.keyType ?? null,
+      method: request.method,
+      rest: match.rest,
+      search,
+      headers: call.headers,
+      body: call.body,
+      apiKeyHeader: api.apiKeyHeader,
+      clientIp: call.clientIp,
+      requestUrl: request.url,
+      requestId: x.requestId,
+      extraHeaders: call.extraHeaders,
+    });
+    response = forwarded.response;
+    for (const step of steps.response) response = await step(response, call);
+    x.bodyOutcome = forwarded.outcome;
+  }
   const meter = call.meter;
   const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
   const headers = out.headers;

@@ -4,7 +4,7 @@ import { authenticationStep } from './auth/step.ts';
 import type { CallStep } from './call.ts';
 import { corsStep } from './cors/step.ts';
 import { policySteps } from './policies/compile.ts';
-import type { OutboundStep } from './policies/step.ts';
+import type { AnswerStep, OutboundStep, ResponseStep } from './policies/step.ts';
 import { backendJwtStep, backendSecurityStep, openKeyType } from './proxy/steps.ts';
 import { blockingStep } from './throttle/blocking-step.ts';
 import { throttleStep } from './throttle/step.ts';
@@ -12,10 +12,14 @@ import { throttleStep } from './throttle/step.ts';
 /**
  * One resource's steps in the order they run once the resource is known — authentication, the
  * publisher's policies (the API's, the operation's, the API's header edits), throttling, backend
- * JWT, backend security — then the backend, then the outbound steps on its answer.
+ * JWT, backend security — then the policies' answer steps (which may answer in the backend's
+ * place), the backend, the policies' response steps on the backend's response, and the outbound
+ * steps on the answer.
  */
 export interface ResourcePlan {
   readonly inbound: readonly CallStep[];
+  readonly answer: readonly AnswerStep[];
+  readonly response: readonly ResponseStep[];
   readonly outbound: readonly OutboundStep[];
 }
 
@@ -46,7 +50,7 @@ export function compilePlan(snapshot: GatewaySnapshot): CallPlan {
     for (const resource of api.resources) {
       const policies = policySteps(api, resource);
       const inbound = present([authenticationStep(snapshot, api, resource), ...policies.inbound, throttleStep(snapshot, api, resource), backendJwtStep(api, resource), security]);
-      resources.set(resource, { inbound, outbound: policies.outbound });
+      resources.set(resource, { inbound, answer: policies.answer, response: policies.response, outbound: policies.outbound });
     }
   }
   return { apis, resources, openKeyType: openKeyType(snapshot) };

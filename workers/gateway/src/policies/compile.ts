@@ -2,15 +2,17 @@ import { ApiError } from '../../../shared/problem.ts';
 import type { PolicyRef } from '../../../shared/revision.ts';
 import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 import { POLICIES } from './registry.ts';
-import type { InboundStep, OutboundStep } from './step.ts';
+import type { AnswerStep, InboundStep, OutboundStep, ResponseStep } from './step.ts';
 
 /** One resource's steps in the order they run: the API's policies, the operation's, then the API's header edits. */
 export interface CompiledSteps {
   readonly inbound: readonly InboundStep[];
+  readonly answer: readonly AnswerStep[];
+  readonly response: readonly ResponseStep[];
   readonly outbound: readonly OutboundStep[];
 }
 
-export const NO_STEPS: CompiledSteps = { inbound: [], outbound: [] };
+export const NO_STEPS: CompiledSteps = { inbound: [], answer: [], response: [], outbound: [] };
 
 /**
  * Builds every resource's step list once per snapshot version. A policy this gateway does not know
@@ -33,6 +35,8 @@ export function policySteps(api: SnapshotApi, resource: SnapshotResource): Compi
   const refs = attached(api, resource);
   if (refs.length === 0) return NO_STEPS;
   const inbound: InboundStep[] = [];
+  const answer: AnswerStep[] = [];
+  const response: ResponseStep[] = [];
   const outbound: OutboundStep[] = [];
   for (const ref of refs) {
     const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };
@@ -42,9 +46,11 @@ export function policySteps(api: SnapshotApi, resource: SnapshotResource): Compi
       continue;
     }
     if (built.steps.inbound !== undefined) inbound.push(built.steps.inbound);
+    if (built.steps.answer !== undefined) answer.push(built.steps.answer);
+    if (built.steps.response !== undefined) response.push(built.steps.response);
     if (built.steps.outbound !== undefined) outbound.push(built.steps.outbound);
   }
-  return inbound.length > 0 || outbound.length > 0 ? { inbound, outbound } : NO_STEPS;
+  return inbound.length + answer.length + response.length + outbound.length > 0 ? { inbound, answer, response, outbound } : NO_STEPS;
 }
 
 function attached(api: SnapshotApi, resource: SnapshotResource): readonly PolicyRef[] {

@@ -8,6 +8,7 @@
  */
 import { headerEdits } from './header-edits/index.ts';
 import { requestValidation } from './request-validation/index.ts';
+import { sizeLimits } from './size-limits/index.ts';
 import type { Policy } from './step.ts';
 
-export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits].map((p) => [p.name, p]));
+export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits, sizeLimits].map((p) => [p.name, p]));

@@ -1,8 +1,9 @@
 /**
  * The policy-step contract. A policy is one folder under `policies/`: its config schema (zod) and a
  * `build` that turns a checked config into plain functions — an inbound step run after
- * authentication and before any quota is spent or the backend is called, and/or an outbound step
- * run on the backend's response headers. `build` runs once per snapshot version (see compile.ts);
+ * authentication and before any quota is spent or the backend is called, an answer step run after
+ * throttling that may answer in the backend's place, a response step run on the backend's response,
+ * and/or an outbound step run on the headers of the answer. `build` runs once per snapshot version (see compile.ts);
  * the request path only loops over the functions it returned. Modelled on Hono's
  * `src/middleware/<name>/` folders, without the framework (decision 0015).
  */
@@ -32,8 +33,22 @@ export type InboundStep = (call: InboundCall) => void | Promise<void>;
 /** Changes the headers of the answer the gateway relays (after the backend answered). */
 export type OutboundStep = (headers: Headers) => void;
 
+/**
+ * Runs once the call has been admitted and counted, just before the backend: a Response answers in
+ * the backend's place (a cache hit), null lets the call go on. The outbound steps, CORS and
+ * `RateLimit` headers still apply to the answer.
+ */
+export type AnswerStep = (call: InboundCall) => Response | null | Promise<Response | null>;
+/**
+ * Sees the backend's response before it is relayed and returns the one to relay (checked, kept in a
+ * cache, replaced); refuses it by throwing an ApiError. Not run on an AnswerStep's answer.
+ */
+export type ResponseStep = (response: Response, call: InboundCall) => Response | Promise<Response>;
+
 export interface PolicySteps {
   readonly inbound?: InboundStep;
+  readonly answer?: AnswerStep;
+  readonly response?: ResponseStep;
   readonly outbound?: OutboundStep;
 }
 
