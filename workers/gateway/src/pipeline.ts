@@ -37,6 +37,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     headers: request.headers,
     body: request.body,
     clientIp: request.headers.get('cf-connecting-ip'),
+    waitUntil,
     caller: null,
     limits: [],
     meter: null,

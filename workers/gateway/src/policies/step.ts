@@ -24,6 +24,8 @@ export interface InboundCall {
   headers: Headers;
   /** The body as it will be forwarded; a step that reads it puts the text back here. */
   body: ReadableStream | string | null;
+  /** Work that may finish after the answer has gone (e.g. storing it in a cache). */
+  readonly waitUntil: (p: Promise<unknown>) => void;
   /** Who is calling, once authenticated; null on an open resource (`authType: none`). */
   readonly caller: { readonly applicationId: string; readonly keyType: KeyType } | null;
 }

@@ -59,6 +59,7 @@ describe('publisher: policies', () => {
       headers: new Headers(),
       body: body as ReadableStream | string | null,
       caller: null,
+      waitUntil: () => undefined,
     });
     const refused = await Promise.resolve(steps?.inbound[0]?.(call('/pets/x', JSON.stringify({ tag: null })))).catch((err: unknown) => err);
     expect((refused as { options?: { errors?: Array<{ pointer: string }> } }).options?.errors?.map((e) => e.pointer).sort()).toEqual(['/body', '/path/petId', '/query/dryRun']);
