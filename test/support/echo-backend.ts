@@ -12,9 +12,13 @@ export async function echoBackend(request: Request): Promise<Response> {
   if (url.pathname.endsWith('/slow')) await new Promise((r) => setTimeout(r, 1500));
   const status = /\/status\/([2-5]\d\d)$/.exec(url.pathname)?.[1];
   const body = request.body === null ? '' : await request.text();
+  // A fresh id on every answer tells a response the backend made from one a cache kept; the
+  // x-echo-response-* request headers become response headers (Cache-Control, Vary, …).
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-backend': 'echo', 'x-echo-id': crypto.randomUUID() };
+  for (const [name, value] of request.headers) if (name.startsWith('x-echo-response-')) headers[name.slice('x-echo-response-'.length)] = value;
   return new Response(JSON.stringify({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body }), {
     status: status === undefined ? 200 : Number(status),
-    headers: { 'content-type': 'application/json', 'x-backend': 'echo' },
+    headers,
   });
 }
 

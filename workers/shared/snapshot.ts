@@ -77,6 +77,11 @@ export interface SnapshotApi {
   readonly headerEdits: HeaderEdits | null;
   /** The API's policies, run before each operation's (absent in snapshots compiled before them). */
   readonly policies?: readonly PolicyRef[];
+  /**
+   * Changes on every deploy of the API to this environment and on every cache purge the publisher
+   * asks for: part of every response-cache key, so entries of before are never read again.
+   */
+  readonly cacheEpoch?: number;
   /** API-level (advanced) limits, shared by every caller of the API. */
   readonly limits: readonly WindowLimit[];
   /** Conditional groups of the API-level policy. */

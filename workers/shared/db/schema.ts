@@ -237,6 +237,8 @@ export const deployments = sqliteTable(
     environmentId: text('environment_id').notNull().references(() => gatewayEnvironments.id, { onDelete: 'cascade' }),
     deployedBy: text('deployed_by').references(() => users.id, { onDelete: 'set null' }),
     deployedAt: integer('deployed_at').notNull().default(now),
+    /** When the publisher last purged the API's response cache here (0: never); with deployedAt, the snapshot's `cacheEpoch`. */
+    cachePurgedAt: integer('cache_purged_at').notNull().default(0),
   },
   (t) => [uniqueIndex('deployments_api_env_uq').on(t.apiId, t.environmentId), index('deployments_env_idx').on(t.environmentId)],
 );

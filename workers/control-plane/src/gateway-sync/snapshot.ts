@@ -16,7 +16,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
   // Joins stay out of db.batch(): D1 returns batch rows as objects, and columns both tables share
   // (id, created_at) would overwrite each other.
   const deployed = await db
-      .select({ api: schema.apis, revision: schema.revisions })
+      .select({ api: schema.apis, revision: schema.revisions, deployedAt: schema.deployments.deployedAt, cachePurgedAt: schema.deployments.cachePurgedAt })
       .from(schema.deployments)
       .innerJoin(schema.apis, eq(schema.apis.id, schema.deployments.apiId))
       .innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId))
@@ -38,7 +38,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     const groups = policy === undefined ? [] : conditionalLimits(policy, scope);
     return groups.length === 0 ? {} : { conditional: groups };
   };
-  const apis: SnapshotApi[] = deployed.map(({ api, revision }) => {
+  const apis: SnapshotApi[] = deployed.map(({ api, revision, deployedAt, cachePurgedAt }) => {
     const parsed = parseRevision(revision.definition);
     // Deploy refuses a revision that does not parse, so this is a stored row damaged since.
     if (!parsed.ok) throw new Error(`revision ${revision.id} of ${api.id} does not parse: ${parsed.detail}`);
@@ -73,6 +73,8 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
       backendJwt: def.backendJwt,
       headerEdits: def.headerEdits,
       ...(def.policies.length === 0 ? {} : { policies: def.policies }),
+      // A redeploy and a purge both move it on: response-cache keys of before are never read again.
+      cacheEpoch: Math.max(deployedAt, cachePurgedAt),
       limits: limitsOf(def.apiThrottlingPolicy, 'api'),
       ...conditionalOf(def.apiThrottlingPolicy, 'api'),
     };

@@ -123,6 +123,19 @@ describe('publisher: revisions and deployments', () => {
     expect((await api('GET', `/api/publisher/v1/apis/${apiId}/undeployed-changes`, await userWithRole('publisher'))).status).toBe(404);
   });
 
+  it('reads a served revision that no longer parses as one change, the revision itself, saying why, instead of comparing it as if it did', async () => {
+    const publisher = await userWithRole('publisher');
+    const apiId = await publishedApi(publisher);
+    const [served] = await db.select({ id: schema.revisions.id, definition: schema.revisions.definition }).from(schema.deployments).innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId)).where(eq(schema.deployments.apiId, apiId));
+    const write = (definition: unknown) => env.DB.prepare('UPDATE revisions SET definition = ? WHERE id = ?').bind(JSON.stringify(definition), served?.id ?? '').run();
+    await write({ name: 'broken', context: '/broken', version: 'v1', resources: 'not a list' });
+    // Put back at once: the other tests deploy into the same environment, whose snapshot holds every served revision.
+    const res = await api<{ list: Array<{ changes: Array<{ field: string; line: string }> }> }>('GET', `/api/publisher/v1/apis/${apiId}/undeployed-changes`, publisher).finally(() => write(served?.definition));
+    expect(res.status).toBe(200);
+    expect(res.body.list[0]?.changes.map((c) => c.field)).toEqual(['revision']);
+    expect(res.body.list[0]?.changes[0]?.line).toMatch(/^~ revision: unreadable \(\/resources: .+\) -> the API as it is now$/);
+  });
+
   it('deploys a revision into the environment snapshot, serving the revision and not later edits', async () => {
     const publisher = await userWithRole('publisher');
     const id = await publishedApi(publisher, { resources: [{ method: 'GET', path: '/items', authType: 'oauth2', throttlingPolicy: '10KPerMin' }], apiThrottlingPolicy: '20KPerMin' });

@@ -2,15 +2,17 @@ import { ApiError } from '../../../shared/problem.ts';
 import type { PolicyRef } from '../../../shared/revision.ts';
 import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 import { POLICIES } from './registry.ts';
-import type { InboundStep, OutboundStep } from './step.ts';
+import type { AnswerStep, InboundStep, OutboundStep, ResponseStep } from './step.ts';
 
 /** One resource's steps in the order they run: the API's policies, the operation's, then the API's header edits. */
 export interface CompiledSteps {
   readonly inbound: readonly InboundStep[];
+  readonly answer: readonly AnswerStep[];
+  readonly response: readonly ResponseStep[];
   readonly outbound: readonly OutboundStep[];
 }
 
-export const NO_STEPS: CompiledSteps = { inbound: [], outbound: [] };
+export const NO_STEPS: CompiledSteps = { inbound: [], answer: [], response: [], outbound: [] };
 
 /**
  * Builds every resource's step list once per snapshot version. A policy this gateway does not know
@@ -21,24 +23,34 @@ export function compileSteps(snapshot: GatewaySnapshot): Map<SnapshotResource, C
   const out = new Map<SnapshotResource, CompiledSteps>();
   for (const api of snapshot.apis) {
     for (const resource of api.resources) {
-      const refs = attached(api, resource);
-      if (refs.length === 0) continue;
-      const inbound: InboundStep[] = [];
-      const outbound: OutboundStep[] = [];
-      for (const ref of refs) {
-        const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };
-        if (!built.ok) {
-          console.error(JSON.stringify({ message: 'policy not built', api: api.id, resource: `${resource.method} ${resource.pathTemplate}`, policy: ref.name, detail: built.detail }));
-          inbound.push(unavailable);
-          continue;
-        }
-        if (built.steps.inbound !== undefined) inbound.push(built.steps.inbound);
-        if (built.steps.outbound !== undefined) outbound.push(built.steps.outbound);
-      }
-      if (inbound.length > 0 || outbound.length > 0) out.set(resource, { inbound, outbound });
+      const steps = policySteps(api, resource);
+      if (steps !== NO_STEPS) out.set(resource, steps);
     }
   }
   return out;
+}
+
+/** One resource's policy steps (NO_STEPS when it has none); the gateway's plan (plan.ts) puts them between authentication and throttling. */
+export function policySteps(api: SnapshotApi, resource: SnapshotResource): CompiledSteps {
+  const refs = attached(api, resource);
+  if (refs.length === 0) return NO_STEPS;
+  const inbound: InboundStep[] = [];
+  const answer: AnswerStep[] = [];
+  const response: ResponseStep[] = [];
+  const outbound: OutboundStep[] = [];
+  for (const ref of refs) {
+    const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };
+    if (!built.ok) {
+      console.error(JSON.stringify({ message: 'policy not built', api: api.id, resource: `${resource.method} ${resource.pathTemplate}`, policy: ref.name, detail: built.detail }));
+      inbound.push(unavailable);
+      continue;
+    }
+    if (built.steps.inbound !== undefined) inbound.push(built.steps.inbound);
+    if (built.steps.answer !== undefined) answer.push(built.steps.answer);
+    if (built.steps.response !== undefined) response.push(built.steps.response);
+    if (built.steps.outbound !== undefined) outbound.push(built.steps.outbound);
+  }
+  return inbound.length + answer.length + response.length + outbound.length > 0 ? { inbound, answer, response, outbound } : NO_STEPS;
 }
 
 function attached(api: SnapshotApi, resource: SnapshotResource): readonly PolicyRef[] {

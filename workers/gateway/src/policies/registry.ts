@@ -8,6 +8,8 @@
  */
 import { headerEdits } from './header-edits/index.ts';
 import { requestValidation } from './request-validation/index.ts';
+import { responseCache } from './response-cache/index.ts';
+import { sizeLimits } from './size-limits/index.ts';
 import type { Policy } from './step.ts';
 
-export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits].map((p) => [p.name, p]));
+export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits, sizeLimits, responseCache].map((p) => [p.name, p]));

@@ -1,12 +1,14 @@
 /**
  * The policy-step contract. A policy is one folder under `policies/`: its config schema (zod) and a
  * `build` that turns a checked config into plain functions — an inbound step run after
- * authentication and before any quota is spent or the backend is called, and/or an outbound step
- * run on the backend's response headers. `build` runs once per snapshot version (see compile.ts);
+ * authentication and before any quota is spent or the backend is called, an answer step run after
+ * throttling that may answer in the backend's place, a response step run on the backend's response,
+ * and/or an outbound step run on the headers of the answer. `build` runs once per snapshot version (see compile.ts);
  * the request path only loops over the functions it returned. Modelled on Hono's
  * `src/middleware/<name>/` folders, without the framework (decision 0015).
  */
 import type { z } from 'zod';
+import type { KeyType } from '../../../shared/db/schema.ts';
 import type { SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 
 /** What an inbound step sees and may change of the call on its way to the backend. */
@@ -22,6 +24,10 @@ export interface InboundCall {
   headers: Headers;
   /** The body as it will be forwarded; a step that reads it puts the text back here. */
   body: ReadableStream | string | null;
+  /** Work that may finish after the answer has gone (e.g. storing it in a cache). */
+  readonly waitUntil: (p: Promise<unknown>) => void;
+  /** Who is calling, once authenticated; null on an open resource (`authType: none`). */
+  readonly caller: { readonly applicationId: string; readonly keyType: KeyType } | null;
 }
 
 /** Refuses a call by throwing an ApiError; returns a promise only when it must wait (e.g. to read the body). */
@@ -29,8 +35,22 @@ export type InboundStep = (call: InboundCall) => void | Promise<void>;
 /** Changes the headers of the answer the gateway relays (after the backend answered). */
 export type OutboundStep = (headers: Headers) => void;
 
+/**
+ * Runs once the call has been admitted and counted, just before the backend: a Response answers in
+ * the backend's place (a cache hit), null lets the call go on. The outbound steps, CORS and
+ * `RateLimit` headers still apply to the answer.
+ */
+export type AnswerStep = (call: InboundCall) => Response | null | Promise<Response | null>;
+/**
+ * Sees the backend's response before it is relayed and returns the one to relay (checked, kept in a
+ * cache, replaced); refuses it by throwing an ApiError. Not run on an AnswerStep's answer.
+ */
+export type ResponseStep = (response: Response, call: InboundCall) => Response | Promise<Response>;
+
 export interface PolicySteps {
   readonly inbound?: InboundStep;
+  readonly answer?: AnswerStep;
+  readonly response?: ResponseStep;
   readonly outbound?: OutboundStep;
 }
 

@@ -5,8 +5,7 @@ import { withBusyRetry } from '../../../shared/d1-retry.ts';
 import { meteredD1 } from '../metering/meter.ts';
 import type { GatewaySnapshot } from '../../../shared/snapshot.ts';
 import { RouteTable } from '../routing/route-table.ts';
-import { compileSteps, type CompiledSteps } from '../policies/compile.ts';
-import type { SnapshotResource } from '../../../shared/snapshot.ts';
+import { compilePlan, type CallPlan } from '../plan.ts';
 
 /** A snapshot with everything built once per version that a request would otherwise rebuild. */
 export interface CompiledSnapshot {
@@ -14,8 +13,8 @@ export interface CompiledSnapshot {
   readonly routes: RouteTable;
   /** Verification keys by `kid`, each pinned to the one algorithm it was published for. */
   readonly keys: ReadonlyMap<string, { readonly alg: string; readonly key: JoseKey | Uint8Array }>;
-  /** Each resource's policy steps (resources without any are absent). */
-  readonly steps: ReadonlyMap<SnapshotResource, CompiledSteps>;
+  /** Each API's and resource's steps, built once per version (plan.ts). */
+  readonly plan: CallPlan;
 }
 
 interface Held {
@@ -86,5 +85,5 @@ export async function compile(snapshot: GatewaySnapshot): Promise<CompiledSnapsh
   for (const jwk of snapshot.jwks) {
     keys.set(jwk.kid, { alg: jwk.alg, key: await importJWK(jwk, jwk.alg) });
   }
-  return { snapshot, routes: new RouteTable(snapshot), keys, steps: compileSteps(snapshot) };
+  return { snapshot, routes: new RouteTable(snapshot), keys, plan: compilePlan(snapshot) };
 }

@@ -58,6 +58,8 @@ describe('publisher: policies', () => {
       extraHeaders: {},
       headers: new Headers(),
       body: body as ReadableStream | string | null,
+      caller: null,
+      waitUntil: () => undefined,
     });
     const refused = await Promise.resolve(steps?.inbound[0]?.(call('/pets/x', JSON.stringify({ tag: null })))).catch((err: unknown) => err);
     expect((refused as { options?: { errors?: Array<{ pointer: string }> } }).options?.errors?.map((e) => e.pointer).sort()).toEqual(['/body', '/path/petId', '/query/dryRun']);
@@ -123,9 +125,10 @@ describe('publisher: policies', () => {
     const publisher = await userWithRole('publisher');
     const catalog = await api<{ list: Array<{ name: string; description: string; configSchema: { type?: string; properties?: Record<string, unknown> } }> }>('GET', '/api/publisher/v1/policies', publisher);
     expect(catalog.status).toBe(200);
-    expect(catalog.body.list.map((p) => p.name).sort()).toEqual(['header-edits', 'request-validation']);
+    expect(catalog.body.list.map((p) => p.name).sort()).toEqual(['header-edits', 'request-validation', 'response-cache', 'size-limits']);
     const validation = catalog.body.list.find((p) => p.name === 'request-validation');
     expect(validation?.configSchema).toMatchObject({ type: 'object', properties: { parameters: { type: 'boolean', default: true }, body: { type: 'boolean', default: true } } });
+    expect(catalog.body.list.find((p) => p.name === 'response-cache')?.configSchema).toMatchObject({ type: 'object', properties: { ttlSeconds: { type: 'integer', default: 300 }, private: { type: 'boolean', default: false } } });
     expect((await api('GET', '/api/publisher/v1/policies', null)).status).toBe(401);
     expect((await api('GET', '/api/publisher/v1/policies', await userWithRole('subscriber'))).status).toBe(403);
   });

@@ -217,11 +217,12 @@ export function deploymentRoutes() {
           .where(eq(schema.deployments.apiId, api.id))
           .orderBy(asc(schema.gatewayEnvironments.createdAt)),
       ]);
-      // A stored revision that no longer parses is compared as it stands: every field shows as changed.
       const list = served.map((d) => {
         const parsed = parseRevision(d.definition);
-        const deployed = parsed.ok ? parsed.definition : (d.definition as unknown as RevisionDefinition);
-        return { environment: d.environment, revisionNumber: d.number, changes: undeployedChanges(deployed, current).map((ch) => ({ ...ch, line: formatChange(ch) })) };
+        // A stored revision that no longer parses cannot be compared field by field (nor redeployed:
+        // deploy refuses it with 400): it reads as one change, the revision itself, saying why.
+        const changes: Change[] = parsed.ok ? undeployedChanges(parsed.definition, current) : [{ action: '~', field: 'revision', from: `unreadable (${parsed.detail})`, to: 'the API as it is now' }];
+        return { environment: d.environment, revisionNumber: d.number, changes: changes.map((ch) => ({ ...ch, line: formatChange(ch) })) };
       });
       return c.json({ list }, 200);
     },
@@ -252,5 +253,32 @@ export function deploymentRoutes() {
       return c.body(null, 204);
     },
   );
+  app.openapi(
+    createRoute({
+      security: requires('api:deploy'),
+      method: 'post',
+      path: '/apis/{apiId}/response-cache/purge',
+      tags,
+      summary: "Purge the API's response cache in every gateway environment serving it",
+      description:
+        'Moves the API\'s cache epoch on in each environment it is deployed to and republishes their snapshots: every gateway then keys its `response-cache` entries by the new epoch, so none stored before is served again (Cloudflare keeps a cache per data centre; this reaches all of them without a purge call to each). A redeploy does the same.',
+      request: { params: ApiIdParam },
+      responses: { 200: jsonResponse(z.object({ environments: z.array(z.string()), purgedAt: z.number().int() }), 'The environments whose caches no longer serve what was stored before purgedAt'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['api:deploy']);
+      const db = c.var.db;
+      const api = await manageableApi(db, principal, c.req.valid('param').apiId);
+      const purgedAt = Date.now();
+      const [served] = await db.batch([
+        db.update(schema.deployments).set({ cachePurgedAt: purgedAt }).where(eq(schema.deployments.apiId, api.id)).returning({ environmentId: schema.deployments.environmentId }),
+        auditEntry(db, principal, 'api.cache.purge', { type: 'api', id: api.id }, null, { purgedAt }),
+      ]);
+      const environments = served.length === 0 ? [] : await db.select({ id: schema.gatewayEnvironments.id, name: schema.gatewayEnvironments.name }).from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.id, served.map((s) => s.environmentId)));
+      for (const e of environments) await publishSnapshot(c.env, db, e.id);
+      return c.json({ environments: environments.map((e) => e.name).sort(), purgedAt }, 200);
+    },
+  );
+
   return app;
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `deployments` ADD `cache_purged_at` integer DEFAULT 0 NOT NULL;

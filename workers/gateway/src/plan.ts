@@ -1,0 +1,61 @@
+import type { KeyType } from '../../shared/db/schema.ts';
+import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../shared/snapshot.ts';
+import { authenticationStep } from './auth/step.ts';
+import type { CallStep } from './call.ts';
+import { corsStep } from './cors/step.ts';
+import { policySteps } from './policies/compile.ts';
+import type { AnswerStep, OutboundStep, ResponseStep } from './policies/step.ts';
+import { backendJwtStep, backendSecurityStep, openKeyType } from './proxy/steps.ts';
+import { blockingStep } from './throttle/blocking-step.ts';
+import { throttleStep } from './throttle/step.ts';
+
+/**
+ * One resource's steps in the order they run once the resource is known — authentication, the
+ * publisher's policies (the API's, the operation's, the API's header edits), throttling, backend
+ * JWT, backend security — then the policies' answer steps (which may answer in the backend's
+ * place), the backend, the policies' response steps on the backend's response, and the outbound
+ * steps on the answer.
+ */
+export interface ResourcePlan {
+  readonly inbound: readonly CallStep[];
+  readonly answer: readonly AnswerStep[];
+  readonly response: readonly ResponseStep[];
+  readonly outbound: readonly OutboundStep[];
+}
+
+/** Everything the call path runs for one snapshot version. */
+export interface CallPlan {
+  /** Per API, the steps before the resource is checked: CORS, then blocking. */
+  readonly apis: ReadonlyMap<SnapshotApi, readonly CallStep[]>;
+  readonly resources: ReadonlyMap<SnapshotResource, ResourcePlan>;
+  /** The key type whose endpoint serves open resources. */
+  readonly openKeyType: KeyType;
+}
+
+const NONE: readonly CallStep[] = [];
+
+/**
+ * Builds every API's and resource's step list, once per snapshot version (snapshot/store.ts). A
+ * step a call cannot need is left out here rather than checked on every call: CORS when the API
+ * has it off, blocking when no condition and no BLOCKED state can refuse, authentication and
+ * backend JWT on an open resource, backend security when no endpoint has any.
+ */
+export function compilePlan(snapshot: GatewaySnapshot): CallPlan {
+  const apis = new Map<SnapshotApi, readonly CallStep[]>();
+  const resources = new Map<SnapshotResource, ResourcePlan>();
+  for (const api of snapshot.apis) {
+    const before = present([corsStep(api), blockingStep(api, snapshot.blocking)]);
+    apis.set(api, before.length === 0 ? NONE : before);
+    const security = backendSecurityStep(snapshot, api);
+    for (const resource of api.resources) {
+      const policies = policySteps(api, resource);
+      const inbound = present([authenticationStep(snapshot, api, resource), ...policies.inbound, throttleStep(snapshot, api, resource), backendJwtStep(api, resource), security]);
+      resources.set(resource, { inbound, answer: policies.answer, response: policies.response, outbound: policies.outbound });
+    }
+  }
+  return { apis, resources, openKeyType: openKeyType(snapshot) };
+}
+
+function present(steps: ReadonlyArray<CallStep | null>): CallStep[] {
+  return steps.filter((s): s is CallStep => s !== null);
+}
