@@ -200,4 +200,22 @@ describe('turnpike CLI', () => {
     expect((await health()).status).toBe(200);
     expect((await fetch(`${gatewayUrl}/cli-orders/v1/health?verbose=true`)).status).toBe(200);
   });
+
+  it('a response-cache policy in turnpike.yaml reaches the gateway: the second call of an operation is answered from the cache', async () => {
+    editProject('policies: [{ name: request-validation }]', 'policies: [{ name: request-validation }, { name: response-cache, config: { ttlSeconds: 60 } }]');
+    const secret = { ORDERS_SECRET: 'orders-secret-8812' };
+    const applied = await turnpike(['apply'], secret);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await turnpike(['diff', '--exit-code'], secret)).code).toBe(0);
+    expect((await turnpike(['deploy'], secret)).code).toBe(0);
+    const url = `${gatewayUrl}/cli-orders/v1/health?from=cli`;
+    const first = await fetch(url);
+    expect(first.headers.get('x-cache')).toBe('MISS');
+    const firstBody = await first.text();
+    // The miss is stored after its answer has gone (waitUntil).
+    await new Promise((r) => setTimeout(r, 500));
+    const second = await fetch(url);
+    expect(second.headers.get('x-cache')).toBe('HIT');
+    expect(await second.text()).toBe(firstBody);
+  });
 });

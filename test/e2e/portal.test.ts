@@ -137,7 +137,7 @@ describe('portal', () => {
     "      responses: { '200': { description: The pet } }",
   ].join('\n');
 
-  it('lets a publisher import an OpenAPI file, see its resources, publish it and deploy it', async () => {
+  it('lets a publisher import an OpenAPI file, see its resources, publish it, deploy it and purge its response cache', async () => {
     const page = await signIn(demo.users.publisher);
     await page.click('a[href="#/publisher"]');
     await page.click('a:has-text("Create or import an API")');
@@ -165,6 +165,8 @@ describe('portal', () => {
     await page.click('[data-deploy="1:production"]');
     await page.waitForFunction(() => document.querySelector('[data-environment="production"]')?.textContent?.includes('serves revision 1') === true);
     await page.screenshot({ path: join(shots, 'publisher-deploy.png'), fullPage: true });
+    await page.click('#purge-cache');
+    await page.waitForFunction(() => document.querySelector('#purge-result')?.textContent?.includes('production') === true);
     await page.context().close();
   });
 

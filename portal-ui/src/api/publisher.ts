@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { AddCollaborator, ApiDocument, Collaborator, CreateApi, ModerateRating, Rating, Ratings, Deployment, Undeployed, DocumentInput, Environment, ImportApi, Lifecycle, LifecycleState, Page, Policy, PublisherApi, PublisherApiSummary, Revision, Subscriber, UpdateApi, Usage } from './types.ts';
+import type { AddCollaborator, ApiDocument, CachePurge, Collaborator, CreateApi, ModerateRating, Rating, Ratings, Deployment, Undeployed, DocumentInput, Environment, ImportApi, Lifecycle, LifecycleState, Page, Policy, PublisherApi, PublisherApiSummary, Revision, Subscriber, UpdateApi, Usage } from './types.ts';
 
 const PUB = '/api/publisher/v1';
 const api = (id: string) => `${PUB}/apis/${enc(id)}`;
@@ -18,6 +18,7 @@ export const publisherApi = {
   undeployedChanges: (id: string) => call<Page<Undeployed>>('GET', `${api(id)}/undeployed-changes`),
   deploy: (id: string, revisionId: string, environments: string[]) => call<Page<Deployment>>('POST', `${api(id)}/deployments`, { revisionId, environments }),
   undeploy: (id: string, environment: string) => call<null>('DELETE', `${api(id)}/deployments/${enc(environment)}`),
+  purgeResponseCache: (id: string) => call<CachePurge>('POST', `${api(id)}/response-cache/purge`),
   documents: (id: string) => call<Page<ApiDocument>>('GET', `${api(id)}/documents`),
   addDocument: (id: string, body: DocumentInput) => call<ApiDocument>('POST', `${api(id)}/documents`, body),
   replaceDocument: (id: string, docId: string, body: DocumentInput) => call<ApiDocument>('PUT', `${api(id)}/documents/${enc(docId)}`, body),

@@ -14,7 +14,7 @@ import type { AddCollaboratorBody, CollaboratorSchema } from '../../../workers/c
 import type { ModerateRatingBody, RateBody, RatingsSchema } from '../../../workers/control-plane/src/feedback/routes.ts';
 import type { UpdateApiBody } from '../../../workers/control-plane/src/publisher/apis/update.ts';
 import type { LifecycleResult } from '../../../workers/control-plane/src/publisher/lifecycle/routes.ts';
-import type { DeploymentSchema, RevisionSchema, UndeployedSchema } from '../../../workers/control-plane/src/publisher/deployments/routes.ts';
+import type { CachePurgeSchema, DeploymentSchema, RevisionSchema, UndeployedSchema } from '../../../workers/control-plane/src/publisher/deployments/routes.ts';
 import type { DocumentBody, DocumentSchema } from '../../../workers/control-plane/src/publisher/documents/routes.ts';
 import type { SubscriberSchema } from '../../../workers/control-plane/src/publisher/subscriptions/routes.ts';
 import type { ImportJson } from '../../../workers/control-plane/src/publisher/openapi/routes.ts';
@@ -55,6 +55,7 @@ export type LifecycleState = Lifecycle['lifecycleState'];
 export type Revision = z.infer<typeof RevisionSchema>;
 export type Deployment = z.infer<typeof DeploymentSchema>;
 export type Undeployed = z.infer<typeof UndeployedSchema>;
+export type CachePurge = z.infer<typeof CachePurgeSchema>;
 export type ApiDocument = z.infer<typeof DocumentSchema>;
 export type DocumentInput = z.input<typeof DocumentBody>;
 export type Subscriber = z.infer<typeof SubscriberSchema>;

@@ -1,6 +1,6 @@
 import { publisherApi } from '../../api/publisher.ts';
 import type { Deployment, PublisherApi, Revision, Undeployed } from '../../api/types.ts';
-import { h } from '../../components/dom.ts';
+import { h, mount } from '../../components/dom.ts';
 import { actionButton, confirmButton, onSubmit } from '../../components/feedback.ts';
 import { can } from '../../session.ts';
 import { lifecycleButtons } from './lifecycle.ts';
@@ -25,6 +25,7 @@ export async function deployTab(api: PublisherApi, reload: () => Promise<void>):
       { class: 'card', id: 'deployments' },
       h('h2', {}, 'Deployments'),
       environments.length === 0 ? h('p', { class: 'muted' }, 'No gateway environments: an admin creates them.') : h('ul', { class: 'plain' }, ...environments.map((e) => envRow(api, e.name, e.displayName, deployments.find((d) => d.environment === e.name), revisions, reload, undeployed.find((u) => u.environment === e.name)))),
+      deployments.length > 0 && can('api:deploy') ? purgeRow(api) : null,
     ),
     h(
       'section',
@@ -72,4 +73,14 @@ function revisionRow(api: PublisherApi, r: Revision, environments: string[], dep
     });
   });
   return h('li', { 'data-revision': String(r.number) }, h('strong', {}, `Revision ${r.number}`), ` · ${new Date(r.createdAt).toLocaleString()}${r.description === '' ? '' : ` · ${r.description}`} `, ...(can('api:deploy') ? buttons : []), out);
+}
+
+/** Purge of the response cache (the `response-cache` policy) in every environment serving the API. */
+function purgeRow(api: PublisherApi): HTMLElement {
+  const out = h('span', { id: 'purge-result' });
+  const purge = actionButton('Purge response cache', { class: 'secondary small', id: 'purge-cache' }, out, async () => {
+    const { environments } = await publisherApi.purgeResponseCache(api.id);
+    mount(out, h('span', { class: 'ok' }, ` Purged: ${environments.join(', ')} no longer serve${environments.length === 1 ? 's' : ''} what was cached before.`));
+  });
+  return h('p', { class: 'hint' }, 'Cached answers (the response-cache policy) are purged by every deploy, or now: ', purge, out);
 }

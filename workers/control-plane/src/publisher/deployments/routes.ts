@@ -80,6 +80,10 @@ export const UndeployedSchema = z
   })
   .openapi('UndeployedChanges');
 
+export const CachePurgeSchema = z
+  .object({ environments: z.array(z.string()), purgedAt: z.number().int().openapi({ description: 'Entries stored before this instant (ms) are never served again' }) })
+  .openapi('CachePurge');
+
 export function deploymentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -263,7 +267,7 @@ export function deploymentRoutes() {
       description:
         'Moves the API\'s cache epoch on in each environment it is deployed to and republishes their snapshots: every gateway then keys its `response-cache` entries by the new epoch, so none stored before is served again (Cloudflare keeps a cache per data centre; this reaches all of them without a purge call to each). A redeploy does the same.',
       request: { params: ApiIdParam },
-      responses: { 200: jsonResponse(z.object({ environments: z.array(z.string()), purgedAt: z.number().int() }), 'The environments whose caches no longer serve what was stored before purgedAt'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: { 200: jsonResponse(CachePurgeSchema, 'The environments whose caches no longer serve what was stored before purgedAt'), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:deploy']);
