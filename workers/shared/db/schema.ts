@@ -111,6 +111,8 @@ export const apis = sqliteTable(
     tags: json<string[]>('tags').notNull().default([]),
     description: text('description').notNull().default(''),
     openapi: json<Record<string, unknown>>('openapi'),
+    /** R2 key of the document when it is too large for the row (`openapi` is then null; decision 0035). */
+    openapiKey: text('openapi_key'),
     providerId: text('provider_id').notNull().references(() => users.id, { onDelete: 'restrict' }),
     /** Subscription tiers (policy names) this API offers. */
     subscriptionTiers: json<string[]>('subscription_tiers').notNull().default([]),

@@ -1,6 +1,6 @@
 import { ApiError } from '../../../shared/problem.ts';
 import { MAX_SNAPSHOT_BYTES, decodeSnapshot, encodeSnapshot } from '../../../shared/snapshot-codec.ts';
-import { collectShards, storeShards } from './shards.ts';
+import { collectShards, storeShards } from '../../../shared/snapshot-shards.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { GatewaySnapshot, SnapshotApi } from '../../../shared/snapshot.ts';
 import type { WindowLimit } from '../../../../durable-objects/throttle/types.ts';

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { encodeSnapshot } from '../../../shared/snapshot-codec.ts';
-import { shardOf, type SnapshotShards } from '../../../shared/snapshot-shards.ts';
+import { shardOf, storeShards, type SnapshotShards } from '../../../shared/snapshot-shards.ts';
 import type { GatewaySnapshot, SnapshotApi } from '../../../shared/snapshot.ts';
-import { storeShards } from '../../../control-plane/src/gateway-sync/shards.ts';
+
 import { api, call, resource } from '../test-support.ts';
 import { compile, invalidateSnapshot } from './store.ts';
 import type { ShardedRoutes } from './shards.ts';

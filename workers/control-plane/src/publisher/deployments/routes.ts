@@ -9,6 +9,7 @@ import { environmentVisible } from '../../admin/environments/routes.ts';
 import { schema, type Database } from '../../db.ts';
 import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
 import { operationOf } from '../../gateway-sync/operation.ts';
+import { loadDocument } from '../openapi/documents.ts';
 import { parseRevision, type RevisionDefinition } from '../../../../shared/revision.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -26,8 +27,11 @@ export const DeploymentSchema = z.object({ id: z.string(), apiId: z.string(), re
 type ApiRow = typeof schema.apis.$inferSelect;
 
 /** The API as a revision would freeze it now: what the gateway would serve after the next deploy. */
-async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDefinition> {
+async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<RevisionDefinition> {
   const view = await apiView(db, api);
+  // Read (from R2 when large) only when some resource's request validation needs its operation.
+  const validating = view.resources.some((r) => [...view.policies, ...r.policies].some((p) => p.name === 'request-validation'));
+  const document = validating ? await loadDocument(env.BLOBS, api) : null;
   // Endpoints as stored, so the revision carries sealed credentials and never an opened secret.
   const rows = await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, api.id));
   const endpoint = (keyType: 'PRODUCTION' | 'SANDBOX') => {
@@ -47,7 +51,7 @@ async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDef
     resources: view.resources.map((r) => {
       // Only a resource that request validation applies to carries its OpenAPI operation.
       const validated = [...view.policies, ...r.policies].some((p) => p.name === 'request-validation');
-      const operation = validated && api.openapi !== null ? operationOf(api.openapi, r.method, r.path) : null;
+      const operation = validated && document !== null ? operationOf(document, r.method, r.path) : null;
       return { method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies, ...(operation === null ? {} : { operation }) };
     }),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
@@ -96,7 +100,7 @@ export function deploymentRoutes() {
       const principal = principalOf(c.var.principal, ['api:deploy']);
       const db = c.var.db;
       const api = await manageableApi(db, principal, c.req.valid('param').apiId);
-      const definition = await currentDefinition(db, api);
+      const definition = await currentDefinition(c.env, db, api);
       const last = await db.select({ n: max(schema.revisions.number) }).from(schema.revisions).where(eq(schema.revisions.apiId, api.id));
       const id = newId('revision');
       const number = (last[0]?.n ?? 0) + 1;
@@ -208,7 +212,7 @@ export function deploymentRoutes() {
       const db = c.var.db;
       const api = await manageableApi(db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
       const [current, served] = await Promise.all([
-        currentDefinition(db, api),
+        currentDefinition(c.env, db, api),
         db
           .select({ environment: schema.gatewayEnvironments.name, number: schema.revisions.number, definition: schema.revisions.definition })
           .from(schema.deployments)

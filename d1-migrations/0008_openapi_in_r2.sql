@@ -1,0 +1,1 @@
+ALTER TABLE `apis` ADD `openapi_key` text;
