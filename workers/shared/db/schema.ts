@@ -211,6 +211,8 @@ export const revisions = sqliteTable(
     number: integer('number').notNull(),
     description: text('description').notNull().default(''),
     definition: json<Record<string, unknown>>('definition').notNull(),
+    /** R2 key of the definition when it is too large for the row (`definition` is then `{}`; decision 0035). */
+    definitionKey: text('definition_key'),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },

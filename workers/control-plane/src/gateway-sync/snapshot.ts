@@ -9,6 +9,7 @@ import { signingKeys } from '../keys/signing-keys.ts';
 import { conditionalLimits, policyToLimits } from '../policies/limits.ts';
 import { notifyGateway } from './notify.ts';
 import { parseRevision } from '../../../shared/revision.ts';
+import { storedDefinition } from '../publisher/deployments/stored-revision.ts';
 
 const SERVED_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED', 'BLOCKED'] as const;
 
@@ -39,8 +40,10 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     const groups = policy === undefined ? [] : conditionalLimits(policy, scope);
     return groups.length === 0 ? {} : { conditional: groups };
   };
-  const apis: SnapshotApi[] = deployed.map(({ api, revision }) => {
-    const parsed = parseRevision(revision.definition);
+  // Only a revision too large for its row is read from R2 (decision 0035): 100,000 small ones cost none.
+  const definitions = await Promise.all(deployed.map(({ revision }) => (revision.definitionKey === null ? revision.definition : storedDefinition(env.BLOBS, revision))));
+  const apis: SnapshotApi[] = deployed.map(({ api, revision }, i) => {
+    const parsed = parseRevision(definitions[i]);
     // Deploy refuses a revision that does not parse, so this is a stored row damaged since.
     if (!parsed.ok) throw new Error(`revision ${revision.id} of ${api.id} does not parse: ${parsed.detail}`);
     const def = parsed.definition;

@@ -10,6 +10,7 @@ import { schema, type Database } from '../../db.ts';
 import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
 import { operationOf } from '../../gateway-sync/operation.ts';
 import { loadDocument } from '../openapi/documents.ts';
+import { storeRevision, storedDefinition } from './stored-revision.ts';
 import { parseRevision, type RevisionDefinition } from '../../../../shared/revision.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -107,7 +108,7 @@ export function deploymentRoutes() {
       const description = c.req.valid('json').description;
       try {
         await db.batch([
-          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, definition, createdBy: principal.userId }),
+          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, ...(await storeRevision(c.env.BLOBS, id, definition)), createdBy: principal.userId }),
           auditEntry(db, principal, 'api.revision.create', { type: 'revision', id }, null, { apiId: api.id, number }),
         ]);
       } catch (err) {
@@ -153,7 +154,7 @@ export function deploymentRoutes() {
       // An environment limited to some roles (visibleRoles, as WSO2) does not exist for the others.
       const environments = (await db.select().from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.name, body.environments))).filter((e) => environmentVisible(e, principal));
       const errors = body.environments.flatMap((name, i) => (environments.some((e) => e.name === name) ? [] : [{ pointer: `/environments/${i}`, detail: `No gateway environment named ${name}` }]));
-      const parsed = parseRevision(revision.definition);
+      const parsed = parseRevision(await storedDefinition(c.env.BLOBS, revision));
       if (!parsed.ok) throw new ApiError('validation-failed', { detail: `This revision can no longer be deployed (${parsed.detail})`, errors: [{ pointer: '/revisionId', detail: parsed.detail }] });
       const def = parsed.definition;
       const urls = [...(def.endpoints.production?.urls ?? []), ...(def.endpoints.sandbox?.urls ?? [])].map((u) => u.url);
@@ -214,7 +215,7 @@ export function deploymentRoutes() {
       const [current, served] = await Promise.all([
         currentDefinition(c.env, db, api),
         db
-          .select({ environment: schema.gatewayEnvironments.name, number: schema.revisions.number, definition: schema.revisions.definition })
+          .select({ environment: schema.gatewayEnvironments.name, number: schema.revisions.number, definition: schema.revisions.definition, definitionKey: schema.revisions.definitionKey })
           .from(schema.deployments)
           .innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId))
           .innerJoin(schema.gatewayEnvironments, eq(schema.gatewayEnvironments.id, schema.deployments.environmentId))
@@ -222,11 +223,12 @@ export function deploymentRoutes() {
           .orderBy(asc(schema.gatewayEnvironments.createdAt)),
       ]);
       // A stored revision that no longer parses is compared as it stands: every field shows as changed.
-      const list = served.map((d) => {
-        const parsed = parseRevision(d.definition);
-        const deployed = parsed.ok ? parsed.definition : (d.definition as unknown as RevisionDefinition);
+      const list = await Promise.all(served.map(async (d) => {
+        const stored = await storedDefinition(c.env.BLOBS, d);
+        const parsed = parseRevision(stored);
+        const deployed = parsed.ok ? parsed.definition : (stored as RevisionDefinition);
         return { environment: d.environment, revisionNumber: d.number, changes: undeployedChanges(deployed, current).map((ch) => ({ ...ch, line: formatChange(ch) })) };
-      });
+      }));
       return c.json({ list }, 200);
     },
   );

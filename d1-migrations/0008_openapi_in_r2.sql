@@ -1,1 +1,0 @@
-ALTER TABLE `apis` ADD `openapi_key` text;
