@@ -1,6 +1,6 @@
 /**
  * The snapshot at scale (issue #20, decision 0034): on a platform of its own (ports 50787–50804,
- * inspectors from 51229), deployed through the control plane as a publisher would —
+ * inspectors from 51236; 51229–51235 are often some other process's ephemeral ports here), deployed through the control plane as a publisher would —
  *   - GitHub's 13 MB OpenAPI description (@octokit/openapi): import, export and deploy time, and
  *     what it costs in the snapshot (its shard in R2, the head in D1);
  *   - cold isolates with 10, 1,000, 10,000 and 100,000 deployed APIs: the production gateway's
@@ -26,7 +26,7 @@ import { wranglerPidForPort } from './process-cpu.ts';
 import { workerdRssMb } from './scale.ts';
 import { median } from './stats.ts';
 
-const PORTS = { gateway: 50787, controlPlane: 50788, portal: 50789, demoBackend: 50790, gatewayInternal: 50791, trafficManager: 50792, inspector: 51229 };
+const PORTS = { gateway: 50787, controlPlane: 50788, portal: 50789, demoBackend: 50790, gatewayInternal: 50791, trafficManager: 50792, inspector: 51236 };
 const GITHUB_FILE = join(ROOT, 'node_modules/@octokit/openapi/generated/api.github.com.json');
 
 export interface ColdIsolate {
@@ -92,7 +92,7 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
     const warm = async (url: string, headers: Record<string, string> = {}) => {
       const times: number[] = [];
       for (let i = 0; i < 20; i++) times.push(await timedCall(url, headers));
-      return median(times);
+      return Number(median(times).toFixed(2));
     };
     const coldRestart = async () => {
       await platform.kill('gateway');
@@ -101,6 +101,9 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
       return { pid, rss: pid === null ? Number.NaN : workerdRssMb(pid) };
     };
     const deploy = async (apiId: string) => {
+      // A GET first: the keep-alive connection may have been closed while wrangler wrote to D1, and
+      // only a GET is sent again on a new connection (scripts/lib/seed.ts).
+      await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${apiId}`);
       const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${apiId}/revisions`, {});
       const started = process.hrtime.bigint();
       await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
