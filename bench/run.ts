@@ -579,6 +579,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     costPerMillionCalls: { prices: PRICES, others: OTHERS, zuplo: 'no published per-request price found (its monetization docs say production pricing has not been announced)', cases: costs },
     farCounters,
     coldIsolates,
+    snapshotScale: await (await import('./snapshot-scale.ts')).measureSnapshotScale({ smoke, log }),
     unloaded,
     routeLookups,
     tokenVerification,

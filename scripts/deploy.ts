@@ -10,7 +10,8 @@
  *
  * 1. D1 database `turnpike`: reused when it exists, else created; its id is written into both
  *    wrangler.toml files (commit them).
- * 2. The queues (usage events, tier fan-out); the D1 migrations, remotely.
+ * 2. The queues (usage events, tier fan-out), the R2 bucket (snapshot shards, large documents);
+ *    the D1 migrations, remotely.
  * 3. Secrets that are missing are generated and uploaded with the deploy (`--secrets-file`); the
  *    bootstrap token is printed once.
  * 4. The Traffic Manager (workers/traffic-manager: the counter Durable Objects every other Worker
@@ -35,6 +36,8 @@ const TRAFFIC_MANAGER_TOML = 'workers/traffic-manager/wrangler.toml';
 const DATABASE = 'turnpike';
 /** Usage events (gateway), and tier edits fanned out to subscriptions (control plane). */
 const QUEUES = ['turnpike-usage', 'turnpike-sync'];
+/** Snapshot shards and documents too large for a D1 row (decisions 0034, 0035): BLOBS in both wrangler.toml files. */
+const BUCKET = 'turnpike-blobs';
 const PAGES_PROJECT = 'turnpike-portal';
 
 const { values: flags } = parseArgs({
@@ -113,7 +116,7 @@ function dryRunAll(): void {
     [
       'A real deploy would then, on your account:',
       `  reuse or create the D1 database ${DATABASE} and write its id into ${GATEWAY_TOML} and ${CONTROL_PLANE_TOML}`,
-      `  create the queues ${QUEUES.join(', ')} unless they exist; apply d1-migrations/ remotely`,
+      `  create the queues ${QUEUES.join(', ')} and the R2 bucket ${BUCKET} unless they exist; apply d1-migrations/ remotely`,
       `  set the missing secrets: ${SECRETS.map((s) => s.name).join(', ')}`,
       `  deploy the traffic manager, ${gatewayTargets().map((t) => t.label).join(', ')}, then the control plane, then the portal (Pages project ${PAGES_PROJECT})`,
     ].join('\n'),
@@ -175,6 +178,9 @@ async function deployAll(): Promise<void> {
     const queue = wrangler(['queues', 'create', name]);
     console.log(queue.ok ? `created the queue ${name}` : /already (exists|taken)/i.test(queue.stdout + queue.stderr) ? `reusing the queue ${name}` : must(`creating the queue ${name}`, queue));
   }
+
+  const bucket = wrangler(['r2', 'bucket', 'create', BUCKET]);
+  console.log(bucket.ok ? `created the R2 bucket ${BUCKET}` : /already (exists|owned|taken)/i.test(bucket.stdout + bucket.stderr) ? `reusing the R2 bucket ${BUCKET}` : must(`creating the R2 bucket ${BUCKET}`, bucket));
 
   must('applying migrations', wrangler(['d1', 'migrations', 'apply', DATABASE, '--remote', '-c', GATEWAY_TOML]));
   console.log('applied D1 migrations remotely');

@@ -5,6 +5,7 @@ import { hashPassword } from '../../workers/shared/crypto.ts';
 import { newId } from '../../workers/shared/ids.ts';
 import { createDb, schema } from '../../workers/control-plane/src/db.ts';
 import { decodeSnapshot } from '../../workers/shared/snapshot-codec.ts';
+import { wholeSnapshot } from '../../workers/shared/snapshot-shards.ts';
 import type { GatewaySnapshot } from '../../workers/shared/snapshot.ts';
 
 export const ORIGIN = 'http://cp.test';
@@ -78,11 +79,11 @@ export async function publishedApi(publisher: TestUser, overrides: Record<string
   return created.body.id;
 }
 
-/** What the gateway environment `production` serves now, decoded from its D1 row. */
+/** What the gateway environment `production` serves now: its D1 head with every R2 shard read back in. */
 export async function deployedSnapshot(): Promise<GatewaySnapshot> {
   const row = await env.DB.prepare(`SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'`).first<{ body: string }>();
   if (row === null) throw new Error('nothing deployed to production');
-  return decodeSnapshot(row.body);
+  return wholeSnapshot(await decodeSnapshot(row.body), async (key) => (await env.BLOBS.get(key))?.arrayBuffer() ?? null);
 }
 
 /** GET …/throttling-policies/{id}/propagation (the PropagationSchema shape). */

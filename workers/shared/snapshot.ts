@@ -1,12 +1,13 @@
 /**
  * What a gateway environment serves: compiled by the control plane from the deployed revisions on
- * every deploy, stored in `gateway_snapshots`, cached by each gateway isolate. Versioned so an
- * isolate can tell cheaply whether it is current.
+ * every deploy, stored in `gateway_snapshots` (a head, with the APIs in R2 shards: decision 0034),
+ * cached by each gateway isolate. Versioned so an isolate can tell cheaply whether it is current.
  */
 import type { JWK } from 'jose';
 import type { WindowLimit } from '../../durable-objects/throttle/types.ts';
 import type { AuthType, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
 import type { PolicyRef } from './revision.ts';
+import type { SnapshotShards } from './snapshot-shards.ts';
 
 export type ThrottleCondition = ConditionalGroup['conditions'][number];
 
@@ -105,7 +106,10 @@ export interface GatewaySnapshot {
   readonly keyTypes?: readonly KeyType[];
   /** The hostname this environment serves; when set, calls for any other Host are not routed. */
   readonly hostname?: string | null;
+  /** Inline APIs (a whole snapshot); empty in a head whose APIs sit in `shards`. */
   readonly apis: readonly SnapshotApi[];
+  /** Where the APIs are when they are not inline: R2 objects by shard (snapshot-shards.ts, decision 0034). */
+  readonly shards?: SnapshotShards;
   /** Application tiers by name: limits shared by every API an application calls. */
   readonly applicationPolicies?: Readonly<Record<string, readonly WindowLimit[]>>;
   /** Enabled blocking conditions (admin), enforced before anything reaches a backend. */

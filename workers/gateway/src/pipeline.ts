@@ -22,7 +22,9 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   // An environment bound to a hostname serves its APIs on that host only (WSO2's vhost).
   const host = compiled?.snapshot.hostname;
   const hostMatches = host === undefined || host === null || host === '' || new URL(request.url).hostname === host.toLowerCase();
-  const match = hostMatches ? (compiled?.routes.match(request.method, path) ?? null) : null;
+  // From memory when warm (no await); a sharded snapshot's first call into a shard reads it first (decision 0034).
+  const routed = hostMatches && compiled !== null ? compiled.routes.match(request.method, path) : null;
+  const match = routed instanceof Promise ? await routed : routed;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api, resource } = match;
   x.usage = { apiId: api.id, applicationId: null, keyType: null };

@@ -32,6 +32,12 @@ export interface CallPlan {
   readonly openKeyType: KeyType;
 }
 
+/** A plan that grows: a sharded snapshot adds each shard's APIs when a call first reads it (decision 0034). */
+export interface GrowingPlan extends CallPlan {
+  readonly apis: Map<SnapshotApi, readonly CallStep[]>;
+  readonly resources: Map<SnapshotResource, ResourcePlan>;
+}
+
 const NONE: readonly CallStep[] = [];
 
 /**
@@ -40,20 +46,24 @@ const NONE: readonly CallStep[] = [];
  * has it off, blocking when no condition and no BLOCKED state can refuse, authentication and
  * backend JWT on an open resource, backend security when no endpoint has any.
  */
-export function compilePlan(snapshot: GatewaySnapshot): CallPlan {
-  const apis = new Map<SnapshotApi, readonly CallStep[]>();
-  const resources = new Map<SnapshotResource, ResourcePlan>();
+export function compilePlan(snapshot: GatewaySnapshot): GrowingPlan {
+  const plan: GrowingPlan = { apis: new Map(), resources: new Map(), openKeyType: openKeyType(snapshot) };
+  addToPlan(plan, snapshot);
+  return plan;
+}
+
+/** Adds the steps of `snapshot.apis` (the whole environment, or one shard read with the head's keys and policies). */
+export function addToPlan(plan: GrowingPlan, snapshot: GatewaySnapshot): void {
   for (const api of snapshot.apis) {
     const before = present([corsStep(api), blockingStep(api, snapshot.blocking)]);
-    apis.set(api, before.length === 0 ? NONE : before);
+    plan.apis.set(api, before.length === 0 ? NONE : before);
     const security = backendSecurityStep(snapshot, api);
     for (const resource of api.resources) {
       const policies = policySteps(api, resource);
       const inbound = present([authenticationStep(snapshot, api, resource), ...policies.inbound, throttleStep(snapshot, api, resource), backendJwtStep(api, resource), security]);
-      resources.set(resource, { inbound, answer: policies.answer, response: policies.response, outbound: policies.outbound });
+      plan.resources.set(resource, { inbound, answer: policies.answer, response: policies.response, outbound: policies.outbound });
     }
   }
-  return { apis, resources, openKeyType: openKeyType(snapshot) };
 }
 
 function present(steps: ReadonlyArray<CallStep | null>): CallStep[] {

@@ -111,6 +111,8 @@ export const apis = sqliteTable(
     tags: json<string[]>('tags').notNull().default([]),
     description: text('description').notNull().default(''),
     openapi: json<Record<string, unknown>>('openapi'),
+    /** R2 key of the document when it is too large for the row (`openapi` is then null; decision 0035). */
+    openapiKey: text('openapi_key'),
     providerId: text('provider_id').notNull().references(() => users.id, { onDelete: 'restrict' }),
     /** Subscription tiers (policy names) this API offers. */
     subscriptionTiers: json<string[]>('subscription_tiers').notNull().default([]),
@@ -209,6 +211,8 @@ export const revisions = sqliteTable(
     number: integer('number').notNull(),
     description: text('description').notNull().default(''),
     definition: json<Record<string, unknown>>('definition').notNull(),
+    /** R2 key of the definition when it is too large for the row (`definition` is then `{}`; decision 0035). */
+    definitionKey: text('definition_key'),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },

@@ -1,5 +1,6 @@
 import { ApiError } from '../../../shared/problem.ts';
-import { MAX_SNAPSHOT_BYTES, encodeSnapshot } from '../../../shared/snapshot-codec.ts';
+import { MAX_SNAPSHOT_BYTES, decodeSnapshot, encodeSnapshot } from '../../../shared/snapshot-codec.ts';
+import { collectShards, storeShards } from '../../../shared/snapshot-shards.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { GatewaySnapshot, SnapshotApi } from '../../../shared/snapshot.ts';
 import type { WindowLimit } from '../../../../durable-objects/throttle/types.ts';
@@ -8,6 +9,7 @@ import { signingKeys } from '../keys/signing-keys.ts';
 import { conditionalLimits, policyToLimits } from '../policies/limits.ts';
 import { notifyGateway } from './notify.ts';
 import { parseRevision } from '../../../shared/revision.ts';
+import { storedDefinition } from '../publisher/deployments/stored-revision.ts';
 
 const SERVED_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED', 'BLOCKED'] as const;
 
@@ -38,8 +40,10 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     const groups = policy === undefined ? [] : conditionalLimits(policy, scope);
     return groups.length === 0 ? {} : { conditional: groups };
   };
-  const apis: SnapshotApi[] = deployed.map(({ api, revision, deployedAt, cachePurgedAt }) => {
-    const parsed = parseRevision(revision.definition);
+  // Only a revision too large for its row is read from R2 (decision 0035): 100,000 small ones cost none.
+  const definitions = await Promise.all(deployed.map(({ revision }) => (revision.definitionKey === null ? revision.definition : storedDefinition(env.BLOBS, revision))));
+  const apis: SnapshotApi[] = deployed.map(({ api, revision, deployedAt, cachePurgedAt }, i) => {
+    const parsed = parseRevision(definitions[i]);
     // Deploy refuses a revision that does not parse, so this is a stored row damaged since.
     if (!parsed.ok) throw new Error(`revision ${revision.id} of ${api.id} does not parse: ${parsed.detail}`);
     const def = parsed.definition;
@@ -104,21 +108,28 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
   };
 }
 
-/** Compiles and stores a new version of an environment's snapshot, then tells the gateway. */
+/**
+ * Compiles and stores a new version of an environment's snapshot, then tells the gateway. The APIs
+ * go to R2 in shards first, the head naming them to D1 last: a gateway that reads the row in
+ * between still gets a complete older version (decision 0034).
+ */
 export async function publishSnapshot(env: Env, db: Database, environmentId: string): Promise<number> {
-  const current = await db.select({ version: schema.gatewaySnapshots.version }).from(schema.gatewaySnapshots).where(eq(schema.gatewaySnapshots.environmentId, environmentId)).limit(1);
+  const current = await db.select({ version: schema.gatewaySnapshots.version, body: schema.gatewaySnapshots.body }).from(schema.gatewaySnapshots).where(eq(schema.gatewaySnapshots.environmentId, environmentId)).limit(1);
   // Time-based so two concurrent publishes never reuse a version a gateway already holds.
   const version = Math.max((current[0]?.version ?? 0) + 1, Date.now());
   const snapshot = await compileSnapshot(env, db, environmentId, version);
-  const body = await encodeSnapshot(snapshot);
+  const before = current[0] === undefined ? null : await decodeSnapshot(current[0].body);
+  const { head } = await storeShards(env.BLOBS, environmentId, snapshot, new Set(before?.shards?.keys ?? []));
+  const body = await encodeSnapshot(head);
   if (body.length > MAX_SNAPSHOT_BYTES) {
-    throw new ApiError('payload-too-large', { detail: `What ${snapshot.environment} serves compiles to ${body.length} bytes compressed (${snapshot.apis.length} APIs); one snapshot holds at most ${MAX_SNAPSHOT_BYTES}. Spread the APIs over more gateway environments.` });
+    throw new ApiError('payload-too-large', { detail: `What ${snapshot.environment} serves has a head of ${body.length} bytes compressed (${snapshot.apis.length} APIs); one head holds at most ${MAX_SNAPSHOT_BYTES}.` });
   }
   await db
     .insert(schema.gatewaySnapshots)
     .values({ environmentId, version, body })
     .onConflictDoUpdate({ target: schema.gatewaySnapshots.environmentId, set: { version: sql`excluded.version`, body: sql`excluded.body`, compiledAt: sql`excluded.compiled_at` } });
   await notifyGateway(env);
+  await collectShards(env.BLOBS, environmentId, new Set(head.shards?.keys ?? []));
   return version;
 }
 

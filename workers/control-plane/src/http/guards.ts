@@ -4,8 +4,11 @@ import { ApiError } from '../../../shared/problem.ts';
 import type { AppEnv } from '../types.ts';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-/** OpenAPI imports may be several MB; beyond this they are refused with 413, never half-processed. */
-export const IMPORT_BODY_LIMIT = 10 * 1024 * 1024;
+/**
+ * OpenAPI imports may be tens of MB (GitHub's description is 13 MB); beyond this they are refused
+ * with 413, never half-processed. The stored document has its own bound (MAX_DOCUMENT_BYTES).
+ */
+export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({

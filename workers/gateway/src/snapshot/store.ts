@@ -5,15 +5,18 @@ import { withBusyRetry } from '../../../shared/d1-retry.ts';
 import { meteredD1 } from '../metering/meter.ts';
 import type { GatewaySnapshot } from '../../../shared/snapshot.ts';
 import { RouteTable } from '../routing/route-table.ts';
-import { compilePlan, type CallPlan } from '../plan.ts';
+import { compilePlan, type CallPlan, type GrowingPlan } from '../plan.ts';
+import { isSharded } from '../../../shared/snapshot-shards.ts';
+import { ShardedRoutes, type Routes } from './shards.ts';
 
 /** A snapshot with everything built once per version that a request would otherwise rebuild. */
 export interface CompiledSnapshot {
   readonly snapshot: GatewaySnapshot;
-  readonly routes: RouteTable;
+  /** A whole snapshot's one table, or a sharded snapshot's tables read on demand (decision 0034). */
+  readonly routes: Routes;
   /** Verification keys by `kid`, each pinned to the one algorithm it was published for. */
   readonly keys: ReadonlyMap<string, { readonly alg: string; readonly key: JoseKey | Uint8Array }>;
-  /** Each API's and resource's steps, built once per version (plan.ts). */
+  /** Each API's and resource's steps, built once per version (plan.ts); a shard adds its own when read. */
   readonly plan: CallPlan;
 }
 
@@ -77,13 +80,21 @@ async function reload(env: Env, now: number): Promise<void> {
     held.checkedAt = now;
     return;
   }
-  held = { compiled: await compile(snapshot), checkedAt: now };
+  held = { compiled: await compile(snapshot, env.BLOBS), checkedAt: now };
 }
 
-export async function compile(snapshot: GatewaySnapshot): Promise<CompiledSnapshot> {
+/**
+ * A whole snapshot is compiled at once; a head (APIs in R2 shards) only its keys, its shards when a
+ * call first needs them — so a cold isolate's first call costs one shard, not the environment.
+ */
+export async function compile(snapshot: GatewaySnapshot, blobs?: R2Bucket): Promise<CompiledSnapshot> {
   const keys = new Map<string, { alg: string; key: JoseKey | Uint8Array }>();
   for (const jwk of snapshot.jwks) {
     keys.set(jwk.kid, { alg: jwk.alg, key: await importJWK(jwk, jwk.alg) });
   }
-  return { snapshot, routes: new RouteTable(snapshot), keys, plan: compilePlan(snapshot) };
+  // A whole snapshot's plan is complete at once; a sharded one's starts empty and grows per shard.
+  const plan: GrowingPlan = compilePlan(snapshot);
+  if (!isSharded(snapshot)) return { snapshot, routes: new RouteTable(snapshot), keys, plan };
+  if (blobs === undefined) throw new Error('a sharded snapshot needs the BLOBS bucket');
+  return { snapshot, routes: new ShardedRoutes(snapshot, blobs, plan, invalidateSnapshot), keys, plan };
 }

@@ -8,6 +8,7 @@ import { PagingQuery, jsonResponse, pageOf, problems } from '../../http/openapi.
 import { validationHook } from '../../http/validation.ts';
 import { DocumentSchema, documentView } from '../../publisher/documents/routes.ts';
 import { generatedDocument } from '../../publisher/openapi/parse.ts';
+import { loadDocument } from '../../publisher/openapi/documents.ts';
 import type { AppEnv } from '../../types.ts';
 import { OPTIONALLY_SIGNED_IN } from '../../http/security.ts';
 import { containsText } from '../../http/search.ts';
@@ -217,7 +218,8 @@ export function catalogRoutes() {
     async (c) => {
       const db = c.var.db;
       const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
-      if (api.openapi !== null) return c.json(api.openapi, 200);
+      const stored = await loadDocument(c.env.BLOBS, api);
+      if (stored !== null) return c.json(stored, 200);
       const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
       return c.json(generatedDocument(api, resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes }))), 200);
     },

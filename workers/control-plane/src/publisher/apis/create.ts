@@ -1,4 +1,5 @@
 import { and, eq, getTableColumns, ne } from 'drizzle-orm';
+import type { StoredDocument } from '../openapi/documents.ts';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { storeSecurity } from '../../../../shared/endpoint-security.ts';
 import { newId } from '../../../../shared/ids.ts';
@@ -26,9 +27,9 @@ export async function sealEndpointSecurity(key: string, endpoints: CreateApi['en
 
 /**
  * Creates an API with its resources and endpoints in one batch (never half an API), as the provider
- * `principal`. `openapi` is the imported document, kept for export.
+ * `principal`. `document` is the imported document as stored (storeDocument), kept for export.
  */
-export async function createApi(db: Database, principal: Principal, body: CreateApi, openapi: Record<string, unknown> | null, sealed: SealedSecurity = {}) {
+export async function createApi(db: Database, principal: Principal, body: CreateApi, document: StoredDocument | null, sealed: SealedSecurity = {}) {
   assertVisibility(body.visibility, body.visibleRoles);
   await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, body.resources.map((r) => r.throttlingPolicy));
   const seen = new Set<string>();
@@ -63,7 +64,8 @@ export async function createApi(db: Database, principal: Principal, body: Create
         backendJwt: body.backendJwt,
         headerEdits: body.headerEdits,
         policies: body.policies,
-        openapi,
+        openapi: document?.openapi ?? null,
+        openapiKey: document?.openapiKey ?? null,
       }),
       ...chunks,
       // One default version per context.
@@ -72,7 +74,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
         const e = body.endpoints[kind];
         return e === undefined ? [] : [db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: id, keyType: kind === 'production' ? 'PRODUCTION' : 'SANDBOX', strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, securityCiphertext: sealed[kind] ?? null })];
       }),
-      auditEntry(db, principal, openapi === null ? 'api.create' : 'api.import', { type: 'api', id }, null, { name: body.name, context: body.context, version: body.version, resources: body.resources.length }),
+      auditEntry(db, principal, document === null ? 'api.create' : 'api.import', { type: 'api', id }, null, { name: body.name, context: body.context, version: body.version, resources: body.resources.length }),
     ]);
   } catch (err) {
     if (/UNIQUE constraint failed: apis/.test(String(err))) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists` });

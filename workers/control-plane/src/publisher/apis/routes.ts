@@ -6,7 +6,8 @@ import { schema } from '../../db.ts';
 import { PagingQuery, jsonBody, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { parseDefinition, storableDocument } from '../openapi/parse.ts';
+import { parseDefinition } from '../openapi/parse.ts';
+import { storeDocument } from '../openapi/documents.ts';
 import { createApi, sealEndpointSecurity } from './create.ts';
 import { ApiSchema, CreateApiBody, type ApiView } from './schemas.ts';
 import { apiView, manageableApi, manageableApiIds } from './store.ts';
@@ -32,7 +33,7 @@ export function apiRoutes() {
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const body = c.req.valid('json');
-      const row = await createApi(c.var.db, principal, body, body.openapi === undefined ? null : storableDocument(parseDefinition(body.openapi, '/openapi')), await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.endpoints));
+      const row = await createApi(c.var.db, principal, body, body.openapi === undefined ? null : await storeDocument(c.env.BLOBS, parseDefinition(body.openapi, '/openapi').document), await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.endpoints));
       const view = await apiView(c.var.db, row);
       return c.json(view, 201, { etag: await entityTag(view) });
     },
@@ -72,7 +73,7 @@ export function apiRoutes() {
       ]);
       const filtered = q.tag === undefined ? rows : rows.filter((r) => r.tags.includes(q.tag ?? ''));
       const page = filtered.slice(q.offset, q.offset + q.limit);
-      const list = page.map(({ openapi: _openapi, ...r }) => ({ ...r, cors: r.cors as ApiView['cors'], headerEdits: r.headerEdits as ApiView['headerEdits'] }));
+      const list = page.map(({ openapi: _openapi, openapiKey: _openapiKey, ...r }) => ({ ...r, cors: r.cors as ApiView['cors'], headerEdits: r.headerEdits as ApiView['headerEdits'] }));
       return c.json({ count: list.length, total: q.tag === undefined ? (totals[0]?.n ?? 0) : filtered.length, limit: q.limit, offset: q.offset, list }, 200);
     },
   );

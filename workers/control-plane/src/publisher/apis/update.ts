@@ -12,7 +12,8 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { RESOURCES_PER_INSERT, assertPoliciesExist, assertVisibility, createApi } from './create.ts';
-import { parseDefinition, storableDocument } from '../openapi/parse.ts';
+import { parseDefinition } from '../openapi/parse.ts';
+import { storeDocument } from '../openapi/documents.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
 import { requires } from '../../http/security.ts';
@@ -67,12 +68,12 @@ export function apiUpdateRoutes() {
         seen.add(key);
       });
       const { resources, endpoints, openapi, ...fields } = body;
-      const document = openapi === undefined || openapi === null ? openapi : storableDocument(parseDefinition(openapi, '/openapi'));
+      const document = openapi === undefined ? undefined : openapi === null ? { openapi: null, openapiKey: null } : await storeDocument(c.env.BLOBS, parseDefinition(openapi, '/openapi').document);
       const statements: BatchItem<'sqlite'>[] = [
         versionGuard(db, schema.apis, schema.apis.id, schema.apis.updatedAt, api.id, api.updatedAt),
         db
           .update(schema.apis)
-          .set({ ...fields, ...(fields.apiKeyHeader === undefined ? {} : { apiKeyHeader: fields.apiKeyHeader.toLowerCase() }), ...(document === undefined ? {} : { openapi: document }), updatedAt: nextVersion(api.updatedAt) })
+          .set({ ...fields, ...(fields.apiKeyHeader === undefined ? {} : { apiKeyHeader: fields.apiKeyHeader.toLowerCase() }), ...(document === undefined ? {} : { openapi: document.openapi, openapiKey: document.openapiKey }), updatedAt: nextVersion(api.updatedAt) })
           .where(eq(schema.apis.id, api.id)),
       ];
       if (fields.isDefaultVersion === true) statements.push(unsetOtherDefaults(db, api.context, api.id));
@@ -152,7 +153,7 @@ export function apiUpdateRoutes() {
           headerEdits: view.headerEdits,
           policies: view.policies,
         },
-        source.openapi,
+        { openapi: source.openapi, openapiKey: source.openapiKey },
         { production: sealedOf('PRODUCTION'), sandbox: sealedOf('SANDBOX') },
       );
       if (isDefaultVersion) {

@@ -9,6 +9,8 @@ import { environmentVisible } from '../../admin/environments/routes.ts';
 import { schema, type Database } from '../../db.ts';
 import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
 import { operationOf } from '../../gateway-sync/operation.ts';
+import { loadDocument } from '../openapi/documents.ts';
+import { storeRevision, storedDefinition } from './stored-revision.ts';
 import { parseRevision, type RevisionDefinition } from '../../../../shared/revision.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -26,8 +28,11 @@ export const DeploymentSchema = z.object({ id: z.string(), apiId: z.string(), re
 type ApiRow = typeof schema.apis.$inferSelect;
 
 /** The API as a revision would freeze it now: what the gateway would serve after the next deploy. */
-async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDefinition> {
+async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<RevisionDefinition> {
   const view = await apiView(db, api);
+  // Read (from R2 when large) only when some resource's request validation needs its operation.
+  const validating = view.resources.some((r) => [...view.policies, ...r.policies].some((p) => p.name === 'request-validation'));
+  const document = validating ? await loadDocument(env.BLOBS, api) : null;
   // Endpoints as stored, so the revision carries sealed credentials and never an opened secret.
   const rows = await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, api.id));
   const endpoint = (keyType: 'PRODUCTION' | 'SANDBOX') => {
@@ -47,7 +52,7 @@ async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDef
     resources: view.resources.map((r) => {
       // Only a resource that request validation applies to carries its OpenAPI operation.
       const validated = [...view.policies, ...r.policies].some((p) => p.name === 'request-validation');
-      const operation = validated && api.openapi !== null ? operationOf(api.openapi, r.method, r.path) : null;
+      const operation = validated && document !== null ? operationOf(document, r.method, r.path) : null;
       return { method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies, ...(operation === null ? {} : { operation }) };
     }),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
@@ -100,14 +105,14 @@ export function deploymentRoutes() {
       const principal = principalOf(c.var.principal, ['api:deploy']);
       const db = c.var.db;
       const api = await manageableApi(db, principal, c.req.valid('param').apiId);
-      const definition = await currentDefinition(db, api);
+      const definition = await currentDefinition(c.env, db, api);
       const last = await db.select({ n: max(schema.revisions.number) }).from(schema.revisions).where(eq(schema.revisions.apiId, api.id));
       const id = newId('revision');
       const number = (last[0]?.n ?? 0) + 1;
       const description = c.req.valid('json').description;
       try {
         await db.batch([
-          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, definition, createdBy: principal.userId }),
+          db.insert(schema.revisions).values({ id, apiId: api.id, number, description, ...(await storeRevision(c.env.BLOBS, id, definition)), createdBy: principal.userId }),
           auditEntry(db, principal, 'api.revision.create', { type: 'revision', id }, null, { apiId: api.id, number }),
         ]);
       } catch (err) {
@@ -153,7 +158,7 @@ export function deploymentRoutes() {
       // An environment limited to some roles (visibleRoles, as WSO2) does not exist for the others.
       const environments = (await db.select().from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.name, body.environments))).filter((e) => environmentVisible(e, principal));
       const errors = body.environments.flatMap((name, i) => (environments.some((e) => e.name === name) ? [] : [{ pointer: `/environments/${i}`, detail: `No gateway environment named ${name}` }]));
-      const parsed = parseRevision(revision.definition);
+      const parsed = parseRevision(await storedDefinition(c.env.BLOBS, revision));
       if (!parsed.ok) throw new ApiError('validation-failed', { detail: `This revision can no longer be deployed (${parsed.detail})`, errors: [{ pointer: '/revisionId', detail: parsed.detail }] });
       const def = parsed.definition;
       const urls = [...(def.endpoints.production?.urls ?? []), ...(def.endpoints.sandbox?.urls ?? [])].map((u) => u.url);
@@ -212,22 +217,24 @@ export function deploymentRoutes() {
       const db = c.var.db;
       const api = await manageableApi(db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
       const [current, served] = await Promise.all([
-        currentDefinition(db, api),
+        currentDefinition(c.env, db, api),
         db
-          .select({ environment: schema.gatewayEnvironments.name, number: schema.revisions.number, definition: schema.revisions.definition })
+          .select({ environment: schema.gatewayEnvironments.name, number: schema.revisions.number, definition: schema.revisions.definition, definitionKey: schema.revisions.definitionKey })
           .from(schema.deployments)
           .innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId))
           .innerJoin(schema.gatewayEnvironments, eq(schema.gatewayEnvironments.id, schema.deployments.environmentId))
           .where(eq(schema.deployments.apiId, api.id))
           .orderBy(asc(schema.gatewayEnvironments.createdAt)),
       ]);
-      const list = served.map((d) => {
-        const parsed = parseRevision(d.definition);
-        // A stored revision that no longer parses cannot be compared field by field (nor redeployed:
-        // deploy refuses it with 400): it reads as one change, the revision itself, saying why.
-        const changes: Change[] = parsed.ok ? undeployedChanges(parsed.definition, current) : [{ action: '~', field: 'revision', from: `unreadable (${parsed.detail})`, to: 'the API as it is now' }];
-        return { environment: d.environment, revisionNumber: d.number, changes: changes.map((ch) => ({ ...ch, line: formatChange(ch) })) };
-      });
+      const list = await Promise.all(
+        served.map(async (d) => {
+          const parsed = parseRevision(await storedDefinition(c.env.BLOBS, d));
+          // A stored revision that no longer parses cannot be compared field by field (nor redeployed:
+          // deploy refuses it with 400): it reads as one change, the revision itself, saying why.
+          const changes: Change[] = parsed.ok ? undeployedChanges(parsed.definition, current) : [{ action: '~', field: 'revision', from: `unreadable (${parsed.detail})`, to: 'the API as it is now' }];
+          return { environment: d.environment, revisionNumber: d.number, changes: changes.map((ch) => ({ ...ch, line: formatChange(ch) })) };
+        }),
+      );
       return c.json({ list }, 200);
     },
   );

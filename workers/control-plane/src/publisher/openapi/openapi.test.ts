@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ORIGIN, api, userWithRole, type ProblemBody } from '../../../../../test/workers/control-plane-helpers.ts';
 import { petstore3 } from '../../../../../test/fixtures/petstore3.ts';
+import { IMPORT_BODY_LIMIT } from '../../http/guards.ts';
 
 const methodsOf = (doc: { paths: Record<string, Record<string, unknown>> }) =>
   Object.entries(doc.paths)
@@ -58,7 +59,7 @@ describe('OpenAPI import and export', () => {
     expect(garbage.status).toBe(400);
     const noContext = await api<ProblemBody>('POST', '/api/publisher/v1/apis/import', publisher, { definition: petstore3 });
     expect(noContext.body.errors?.map((e) => e.pointer)).toContain('/context');
-    const huge = await importRaw(publisher.cookie, 'x'.repeat(11 * 1024 * 1024), 'application/yaml', 'context=/z&version=v1');
+    const huge = await importRaw(publisher.cookie, 'x'.repeat(IMPORT_BODY_LIMIT + 1), 'application/yaml', 'context=/z&version=v1');
     expect(huge.status).toBe(413);
     const developer = await userWithRole('subscriber');
     expect((await api('POST', '/api/publisher/v1/apis/import', developer, { definition: petstore3, context: '/dev' })).status).toBe(403);

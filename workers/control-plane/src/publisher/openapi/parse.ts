@@ -70,16 +70,6 @@ export function parseDefinition(source: unknown, pointer = '/definition'): Impor
   };
 }
 
-// D1 stores at most 2,000,000 bytes in a row; the document is kept whole for export.
-const MAX_STORED_DOCUMENT = 1_900_000;
-
-/** The parsed document as it will be stored for export, refused with 413 when it cannot fit in a row. */
-export function storableDocument(imported: ImportedDefinition): Record<string, unknown> {
-  const size = JSON.stringify(imported.document).length;
-  if (size > MAX_STORED_DOCUMENT) throw new ApiError('payload-too-large', { detail: `The document is ${size} bytes once parsed; at most ${MAX_STORED_DOCUMENT} can be stored` });
-  return imported.document;
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 

@@ -9,7 +9,8 @@ import type { AppEnv } from '../../types.ts';
 import { createApi, sealEndpointSecurity } from '../apis/create.ts';
 import { ApiSchema, CreateApiBody } from '../apis/schemas.ts';
 import { apiView, manageableApi } from '../apis/store.ts';
-import { generatedDocument, parseDefinition, storableDocument } from './parse.ts';
+import { generatedDocument, parseDefinition } from './parse.ts';
+import { loadDocument, storeDocument } from './documents.ts';
 import { requires } from '../../http/security.ts';
 
 /** YAML media types the import route accepts besides JSON (RFC 9512 registers application/yaml; the others are in use). */
@@ -73,7 +74,7 @@ export function openapiRoutes() {
         options = c.req.valid('query');
       }
       const imported = parseDefinition(source);
-      const document = storableDocument(imported);
+      const document = await storeDocument(c.env.BLOBS, imported.document);
       const candidate = {
         name: imported.title ?? undefined,
         version: imported.version?.replace(/[^A-Za-z0-9._-]/g, '-') ?? undefined,
@@ -100,7 +101,8 @@ export function openapiRoutes() {
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:view']);
       const api = await manageableApi(c.var.db, principal, c.req.valid('param').apiId);
-      if (api.openapi !== null) return c.json(api.openapi, 200);
+      const stored = await loadDocument(c.env.BLOBS, api);
+      if (stored !== null) return c.json(stored, 200);
       const resources = await c.var.db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
       return c.json(generatedDocument(api, resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes }))), 200);
     },

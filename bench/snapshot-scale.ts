@@ -1,0 +1,213 @@
+/**
+ * The snapshot at scale (issue #20, decision 0034): on a platform of its own (ports 50787–50804,
+ * inspectors from 51236; 51229–51235 are often some other process's ephemeral ports here), deployed through the control plane as a publisher would —
+ *   - GitHub's 13 MB OpenAPI description (@octokit/openapi): import, export and deploy time, and
+ *     what it costs in the snapshot (its shard in R2, the head in D1);
+ *   - cold isolates with 10, 1,000, 10,000 and 100,000 deployed APIs: the production gateway's
+ *     process killed and started again (a fresh workerd, so a fresh isolate), its first API call
+ *     timed against warm calls, and its memory.
+ * The bulk APIs are copies of one deployed API written into D1 by INSERT … SELECT (100,000 REST
+ * deploys would take hours); the snapshot itself is compiled and published by the control plane.
+ *
+ *   node bench/snapshot-scale.ts [--smoke]    on its own; `npm run bench` runs it too
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, wrangler } from '../scripts/lib/platform.ts';
+import { Client, tokenFor } from '../scripts/lib/seed.ts';
+import { startPlatform } from '../test/support/platform.ts';
+import { decodeSnapshot } from '../workers/shared/snapshot-codec.ts';
+import { shardOf } from '../workers/shared/snapshot-shards.ts';
+import { d1Execute } from './local-d1.ts';
+import { wranglerPidForPort } from './process-cpu.ts';
+import { workerdRssMb } from './scale.ts';
+import { median } from './stats.ts';
+
+const PORTS = { gateway: 50787, controlPlane: 50788, portal: 50789, demoBackend: 50790, gatewayInternal: 50791, trafficManager: 50792, inspector: 51236 };
+const GITHUB_FILE = join(ROOT, 'node_modules/@octokit/openapi/generated/api.github.com.json');
+
+export interface ColdIsolate {
+  apis: number;
+  /** Control plane: the deploy that compiled and published the environment (REST call, wall time). */
+  publishMs: number;
+  headBytes: number;
+  shards: number;
+  /** Bytes (gzip) of the one shard the timed call reads. */
+  shardBytes: number;
+  firstCallMs: number;
+  warmCallMs: number;
+  /** First call minus the median warm call: what loading the head and one shard adds. */
+  addedMs: number;
+  rssMbBefore: number;
+  rssMbAfter: number;
+}
+
+export interface SnapshotScale {
+  github: { documentBytes: number; operations: number; importMs: number; exportMs: number; deployMs: number; shardBytes: number; headBytes: number; coldFirstCallMs: number; warmCallMs: number };
+  coldIsolates: ColdIsolate[];
+}
+
+const elapsedMs = (started: bigint) => Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2));
+
+export async function measureSnapshotScale(options: { smoke?: boolean; log?: (line: string) => void } = {}): Promise<SnapshotScale> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const sizes = options.smoke === true ? [10, 1000] : [10, 1000, 10_000, 100_000];
+  const backend = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+  const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+  log('snapshot scale: starting a platform of its own…');
+  const platform = await startPlatform({ ports: PORTS, portal: false, env: { X_LOCAL_OBSERVABILITY: 'false' }, gatewayVars: { REQUEST_LOG: 'off' }, cronIntervalMs: 0, log: () => {} });
+  const scratch = mkdtempSync(join(tmpdir(), 'turnpike-snapshot-scale-'));
+  try {
+    const anon = new Client(platform.controlPlaneUrl);
+    const publisher = await tokenFor(anon, platform.demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+    const developer = await tokenFor(anon, platform.demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+    const gateway = platform.gatewayUrl;
+    const gatewayPort = Number(new URL(gateway).port);
+
+    const head = async () => {
+      const body = d1Execute(platform.persistTo, { command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'" })[0]?.body;
+      if (typeof body !== 'string') throw new Error('no snapshot');
+      return { bytes: body.length, snapshot: await decodeSnapshot(body) };
+    };
+    const shardBytes = (key: string) => {
+      const file = join(scratch, 'shard.gz');
+      const run = wrangler(['r2', 'object', 'get', `turnpike-blobs/${key}`, '--local', '--persist-to', platform.persistTo, '-c', 'wrangler.toml', '--file', file]);
+      if (run.status !== 0) throw new Error(`r2 object get failed: ${run.stderr}`);
+      return statSync(file).size;
+    };
+    const timedCall = async (url: string, headers: Record<string, string> = {}) => {
+      const started = process.hrtime.bigint();
+      const res = await fetch(url, { headers });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+      return elapsedMs(started);
+    };
+    const warm = async (url: string, headers: Record<string, string> = {}) => {
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) times.push(await timedCall(url, headers));
+      return Number(median(times).toFixed(2));
+    };
+    const coldRestart = async () => {
+      await platform.kill('gateway');
+      await platform.restart('gateway');
+      const pid = wranglerPidForPort(gatewayPort);
+      return { pid, rss: pid === null ? Number.NaN : workerdRssMb(pid) };
+    };
+    const deploy = async (apiId: string) => {
+      // A GET first: the keep-alive connection may have been closed while wrangler wrote to D1, and
+      // only a GET is sent again on a new connection (scripts/lib/seed.ts).
+      await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${apiId}`);
+      const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${apiId}/revisions`, {});
+      const started = process.hrtime.bigint();
+      await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+      return elapsedMs(started);
+    };
+
+    // GitHub's description, end to end.
+    log('snapshot scale: importing GitHub’s OpenAPI description…');
+    const text = readFileSync(GITHUB_FILE, 'utf8');
+    const document = JSON.parse(text) as Record<string, unknown>;
+    const context = '/github';
+    let started = process.hrtime.bigint();
+    const imported = await publisher.expect<{ id: string; resources: unknown[] }>([201], 'POST', '/api/publisher/v1/apis/import', { definition: document, context, version: 'v3', subscriptionTiers: ['Unlimited'], endpoints: { production: { urls: [{ url: backendUrl }] } } });
+    const importMs = elapsedMs(started);
+    started = process.hrtime.bigint();
+    await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${imported.body.id}/openapi`);
+    const exportMs = elapsedMs(started);
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${imported.body.id}/lifecycle`, { state: 'PUBLISHED' });
+    const githubDeployMs = await deploy(imported.body.id);
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: platform.demo.application.id, apiId: imported.body.id, tier: 'Unlimited' });
+    const auth = { authorization: `Bearer ${await clientToken(gateway, platform.demo.application.clientId, platform.demo.application.clientSecret)}` };
+    const deepUrl = `${gateway}${context}/v3/repos/octo/hello/actions/runs/42/attempts/2/jobs`;
+    const githubHead = await head();
+    const githubShard = githubHead.snapshot.shards === undefined ? 0 : shardBytes(githubHead.snapshot.shards.keys[shardOf(context, githubHead.snapshot.shards.count)] ?? '');
+    await coldRestart();
+    const githubCold = await timedCall(deepUrl, auth);
+    const githubWarm = await warm(deepUrl, auth);
+    const github = { documentBytes: Buffer.byteLength(text), operations: imported.body.resources.length, importMs, exportMs, deployMs: githubDeployMs, shardBytes: githubShard, headBytes: githubHead.bytes, coldFirstCallMs: githubCold, warmCallMs: githubWarm };
+    log(`  ${JSON.stringify(github)}`);
+
+    // The template every bulk API copies: one open resource, the local backend.
+    const template = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', { name: 'Bulk template', context: '/bulk0', version: 'v1', subscriptionTiers: ['Unlimited'], resources: [{ method: 'GET', path: '/open', authType: 'none' }], endpoints: { production: { urls: [{ url: backendUrl }] } } });
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${template.body.id}/lifecycle`, { state: 'PUBLISHED' });
+    await deploy(template.body.id);
+    const templateRevision = String(d1Execute(platform.persistTo, { command: `SELECT revision_id AS r FROM deployments WHERE api_id = '${template.body.id}'` })[0]?.r ?? '');
+    let copies = 0;
+    const coldIsolates: ColdIsolate[] = [];
+    for (const n of sizes) {
+      // What the environment already serves: the demo APIs, GitHub's and the template.
+      const already = Number(d1Execute(platform.persistTo, { command: "SELECT count(*) AS n FROM deployments WHERE environment_id = 'env_production'" })[0]?.n ?? 0);
+      const add = Math.max(0, n - already);
+      if (add > 0) {
+        log(`snapshot scale: ${n.toLocaleString('en')} APIs (adding ${add.toLocaleString('en')})…`);
+        cloneApi(platform.persistTo, template.body.id, templateRevision, copies + 1, copies + add);
+        copies += add;
+      }
+      const publishMs = await deploy(template.body.id);
+      const h = await head();
+      const target = `/bulk${Math.max(1, Math.floor(copies / 2))}`;
+      const key = h.snapshot.shards?.keys[shardOf(target, h.snapshot.shards.count)] ?? '';
+      const cold = await coldRestart();
+      const url = `${gateway}${copies === 0 ? '/bulk0' : target}/v1/open`;
+      const firstCallMs = await timedCall(url);
+      const warmCallMs = await warm(url);
+      coldIsolates.push({ apis: already + add, publishMs, headBytes: h.bytes, shards: h.snapshot.shards?.count ?? 0, shardBytes: key === '' ? 0 : shardBytes(key), firstCallMs, warmCallMs, addedMs: Number((firstCallMs - warmCallMs).toFixed(2)), rssMbBefore: cold.rss, rssMbAfter: cold.pid === null ? Number.NaN : workerdRssMb(cold.pid) });
+      log(`  ${JSON.stringify(coldIsolates[coldIsolates.length - 1])}`);
+    }
+    return { github, coldIsolates };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    await platform.stop();
+    await new Promise<void>((r) => backend.close(() => r()));
+  }
+}
+
+async function clientToken(gateway: string, clientId: string, clientSecret: string): Promise<string> {
+  const res = await fetch(`${gateway}/oauth2/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials' }),
+  });
+  if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** Copies the template's API, revision and deployment rows as /bulk<from>…/bulk<to>, in three statements. */
+function cloneApi(persistTo: string, apiId: string, revisionId: string, from: number, to: number): void {
+  const columns = (table: string) => d1Execute(persistTo, { command: `PRAGMA table_info(${table})` }).map((c) => String(c.name));
+  const copy = (table: string, replaced: Record<string, string>, where: string) => {
+    const names = columns(table);
+    const select = names.map((c) => replaced[c] ?? c).join(', ');
+    d1Execute(persistTo, { command: `WITH RECURSIVE seq(n) AS (SELECT ${from} UNION ALL SELECT n + 1 FROM seq WHERE n < ${to}) INSERT INTO ${table} (${names.join(', ')}) SELECT ${select} FROM seq, ${table} WHERE ${where}` });
+  };
+  copy('apis', { id: `'api_bulk' || n`, name: `'Bulk ' || n`, context: `'/bulk' || n`, is_default_version: '0' }, `id = '${apiId}'`);
+  copy('revisions', { id: `'rev_bulk' || n`, api_id: `'api_bulk' || n`, definition: `json_set(definition, '$.context', '/bulk' || n, '$.name', 'Bulk ' || n)` }, `id = '${revisionId}'`);
+  copy('deployments', { id: `'dep_bulk' || n`, api_id: `'api_bulk' || n`, revision_id: `'rev_bulk' || n` }, `api_id = '${apiId}' AND environment_id = 'env_production'`);
+}
+
+/** Figures as Markdown, for bench/README.md and decision 0034. */
+export function snapshotScaleTable(result: SnapshotScale): string {
+  const g = result.github;
+  return [
+    '',
+    `| GitHub's description (${(g.documentBytes / 1e6).toFixed(1)} MB, ${g.operations} operations) | import ms | export ms | deploy ms | its shard (gzip) | head | cold first call ms | warm call ms |`,
+    '|---|---|---|---|---|---|---|---|',
+    `| through the control plane and the gateway | ${g.importMs} | ${g.exportMs} | ${g.deployMs} | ${g.shardBytes} B | ${g.headBytes} B | ${g.coldFirstCallMs} | ${g.warmCallMs} |`,
+    '',
+    '| deployed APIs | publish ms | head (D1) | shards | shard read | cold first call ms | warm ms | added ms | workerd RSS MB before → after |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...result.coldIsolates.map((c) => `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.rssMbBefore} → ${c.rssMbAfter} |`),
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await measureSnapshotScale({ smoke: process.argv.includes('--smoke') });
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n' + snapshotScaleTable(result) + '\n');
+}
