@@ -9,8 +9,9 @@ import { rateLimitHeaders } from './throttle/headers.ts';
 
 /**
  * The call path, in order: route, then the API's steps (CORS, blocking), then the resource's
- * (authentication, the publisher's policies, throttling, backend JWT, backend security), then the
- * proxy and the outbound steps. The step lists are built once per snapshot version
+ * (authentication, the publisher's policies, throttling), the policies' answer steps (a cache hit
+ * ends the call there), backend JWT and backend security, the proxy, the response and outbound
+ * steps. The step lists are built once per snapshot version
  * (plan.ts); here they are only looped over. Every step either passes or throws an
  * ApiError that the app renders as problem+json; nothing reaches the backend until every step has
  * passed.
@@ -71,6 +72,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     if (response !== null) break;
   }
   if (response === null) {
+    for (const step of steps.backend) await step(call);
     const forwarded = await forward({
       endpoint: endpointOf(api, call, plan.openKeyType),
       keyType: call.caller?.keyType ?? null,

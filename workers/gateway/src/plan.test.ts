@@ -14,7 +14,7 @@ describe('call plan', () => {
     vi.restoreAllMocks();
   });
 
-  it('runs the checks in the fixed order: CORS and blocking per API, then authentication, the policies, throttling, backend JWT and backend security', () => {
+  it('runs the checks in the fixed order: CORS and blocking per API, then authentication, the policies and throttling, and backend JWT and backend security only for a call that goes to the backend', () => {
     const full = api({
       id: 'api_full',
       context: '/full',
@@ -27,7 +27,8 @@ describe('call plan', () => {
     const plan = compilePlan(snapshotOf([full], { blocking: { apiContexts: [], applicationIds: [], users: [], ips: [] } }));
     expect(names(plan.apis.get(full))).toEqual(['cors_', 'blocking_']);
     const pets = full.resources[0];
-    expect(names(pets === undefined ? undefined : plan.resources.get(pets)?.inbound)).toEqual(['authenticate_', 'inbound', 'throttle_', 'backendJwt_', 'backendSecurity_']);
+    expect(names(pets === undefined ? undefined : plan.resources.get(pets)?.inbound)).toEqual(['authenticate_', 'inbound', 'throttle_']);
+    expect(names(pets === undefined ? undefined : plan.resources.get(pets)?.backend)).toEqual(['backendJwt_', 'backendSecurity_']);
     expect(pets === undefined ? undefined : plan.resources.get(pets)?.outbound).toHaveLength(1);
   });
 
@@ -37,6 +38,7 @@ describe('call plan', () => {
     expect(plan.apis.get(open)).toEqual([]);
     const only = open.resources[0];
     expect(names(only === undefined ? undefined : plan.resources.get(only)?.inbound)).toEqual(['throttleOpen_']);
+    expect(only === undefined ? undefined : plan.resources.get(only)?.backend).toEqual([]);
   });
 
   it('builds the steps once per snapshot version: many calls reuse one plan, a new version builds a new one', async () => {

@@ -11,14 +11,16 @@ import { throttleStep } from './throttle/step.ts';
 
 /**
  * One resource's steps in the order they run once the resource is known — authentication, the
- * publisher's policies (the API's, the operation's, the API's header edits), throttling, backend
- * JWT, backend security — then the policies' answer steps (which may answer in the backend's
- * place), the backend, the policies' response steps on the backend's response, and the outbound
- * steps on the answer.
+ * publisher's policies (the API's, the operation's, the API's header edits), throttling — then the
+ * policies' answer steps (which may answer in the backend's place: a cache hit), then, only when
+ * none did, backend JWT and backend security, the backend, the policies' response steps on its
+ * response; last the outbound steps on the answer.
  */
 export interface ResourcePlan {
   readonly inbound: readonly CallStep[];
   readonly answer: readonly AnswerStep[];
+  /** What only a call that goes to the backend needs: a hit signs no backend JWT. */
+  readonly backend: readonly CallStep[];
   readonly response: readonly ResponseStep[];
   readonly outbound: readonly OutboundStep[];
 }
@@ -60,8 +62,9 @@ export function addToPlan(plan: GrowingPlan, snapshot: GatewaySnapshot): void {
     const security = backendSecurityStep(snapshot, api);
     for (const resource of api.resources) {
       const policies = policySteps(api, resource);
-      const inbound = present([authenticationStep(snapshot, api, resource), ...policies.inbound, throttleStep(snapshot, api, resource), backendJwtStep(api, resource), security]);
-      plan.resources.set(resource, { inbound, answer: policies.answer, response: policies.response, outbound: policies.outbound });
+      const inbound = present([authenticationStep(snapshot, api, resource), ...policies.inbound, throttleStep(snapshot, api, resource)]);
+      const backend = present([backendJwtStep(api, resource), security]);
+      plan.resources.set(resource, { inbound, answer: policies.answer, backend: backend.length === 0 ? NONE : backend, response: policies.response, outbound: policies.outbound });
     }
   }
 }
