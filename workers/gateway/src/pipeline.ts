@@ -93,18 +93,23 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     // WSO2's environment type: a production (or sandbox) gateway serves that key type's calls only.
     if (served !== undefined && !served.includes(caller.keyType)) throw new ApiError('endpoint-unavailable', { detail: `This gateway environment does not serve ${caller.keyType.toLowerCase()} keys` });
-    if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
+    // A mocked resource (a prototype API) is answered by its policy and needs no endpoint.
+    if (api.endpoints[caller.keyType] === undefined && steps.backend === null) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
   }
   // The policies run once the caller is known and before any quota is spent: a call a policy
   // refuses (request validation) costs its caller nothing and never reaches the backend.
-  if (steps.inbound.length > 0) {
-    const call: InboundCall = { request, search, rest: match.rest, extraHeaders, headers: upstreamHeaders, body };
+  let rest = match.rest;
+  let query = search;
+  const call: InboundCall | null = steps.inbound.length > 0 || steps.backend !== null ? { request, search, rest, extraHeaders, headers: upstreamHeaders, body } : null;
+  if (call !== null && steps.inbound.length > 0) {
     for (const step of steps.inbound) {
       const pending = step(call);
       if (pending !== undefined) await pending;
     }
     upstreamHeaders = call.headers;
     body = call.body;
+    rest = call.rest;
+    query = call.search;
   }
   if (caller === null) {
     // Open resources are where limits matter most: the API's and the resource's policies (with
@@ -133,13 +138,13 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
 
   // An open resource goes to the endpoint of the key type the environment serves (production first).
   const endpoint = api.endpoints[caller?.keyType ?? (served === undefined || served.includes('PRODUCTION') ? 'PRODUCTION' : 'SANDBOX')];
-  if (endpoint?.security !== undefined) Object.assign(extraHeaders, await backendSecurity(env, endpoint.security));
-  const { response, outcome } = await forward({
+  if (steps.backend === null && endpoint?.security !== undefined) Object.assign(extraHeaders, await backendSecurity(env, endpoint.security));
+  const forwarded = call !== null && steps.backend !== null ? { response: await steps.backend(call), outcome: null } : await forward({
     endpoint,
     keyType: caller?.keyType ?? null,
     method: request.method,
-    rest: match.rest,
-    search,
+    rest,
+    search: query,
     headers: upstreamHeaders,
     body,
     apiKeyHeader: api.apiKeyHeader,
@@ -148,7 +153,9 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     requestId: x.requestId,
     extraHeaders,
   });
-  x.bodyOutcome = outcome;
+  let response = forwarded.response;
+  for (const step of steps.response) response = await step(response);
+  x.bodyOutcome = forwarded.outcome;
   const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
   const headers = out.headers;
   for (const step of steps.outbound) step(headers);

@@ -2,15 +2,18 @@ import { ApiError } from '../../../shared/problem.ts';
 import type { PolicyRef } from '../../../shared/revision.ts';
 import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 import { POLICIES } from './registry.ts';
-import type { InboundStep, OutboundStep } from './step.ts';
+import type { BackendStep, InboundStep, OutboundStep, ResponseStep } from './step.ts';
 
 /** One resource's steps in the order they run: the API's policies, the operation's, then the API's header edits. */
 export interface CompiledSteps {
   readonly inbound: readonly InboundStep[];
   readonly outbound: readonly OutboundStep[];
+  /** What answers in place of the backend (a mock); the operation's wins over the API's. */
+  readonly backend: BackendStep | null;
+  readonly response: readonly ResponseStep[];
 }
 
-export const NO_STEPS: CompiledSteps = { inbound: [], outbound: [] };
+export const NO_STEPS: CompiledSteps = { inbound: [], outbound: [], backend: null, response: [] };
 
 /**
  * Builds every resource's step list once per snapshot version. A policy this gateway does not know
@@ -25,6 +28,8 @@ export function compileSteps(snapshot: GatewaySnapshot): Map<SnapshotResource, C
       if (refs.length === 0) continue;
       const inbound: InboundStep[] = [];
       const outbound: OutboundStep[] = [];
+      const response: ResponseStep[] = [];
+      let backend: BackendStep | null = null;
       for (const ref of refs) {
         const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };
         if (!built.ok) {
@@ -34,8 +39,10 @@ export function compileSteps(snapshot: GatewaySnapshot): Map<SnapshotResource, C
         }
         if (built.steps.inbound !== undefined) inbound.push(built.steps.inbound);
         if (built.steps.outbound !== undefined) outbound.push(built.steps.outbound);
+        if (built.steps.response !== undefined) response.push(built.steps.response);
+        if (built.steps.backend !== undefined) backend = built.steps.backend;
       }
-      if (inbound.length > 0 || outbound.length > 0) out.set(resource, { inbound, outbound });
+      if (inbound.length > 0 || outbound.length > 0 || response.length > 0 || backend !== null) out.set(resource, { inbound, outbound, backend, response });
     }
   }
   return out;

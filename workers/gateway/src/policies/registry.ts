@@ -7,7 +7,9 @@
  * and one line here.
  */
 import { headerEdits } from './header-edits/index.ts';
+import { mock } from './mock/index.ts';
 import { requestValidation } from './request-validation/index.ts';
+import { transform } from './transform/index.ts';
 import type { Policy } from './step.ts';
 
-export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits].map((p) => [p.name, p]));
+export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits, transform, mock].map((p) => [p.name, p]));

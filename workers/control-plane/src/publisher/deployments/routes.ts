@@ -9,6 +9,7 @@ import { environmentVisible } from '../../admin/environments/routes.ts';
 import { schema, type Database } from '../../db.ts';
 import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
 import { operationOf } from '../../gateway-sync/operation.ts';
+import { POLICIES } from '../../../../gateway/src/policies/registry.ts';
 import { parseRevision, type RevisionDefinition } from '../../../../shared/revision.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -45,9 +46,9 @@ async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDef
     cors: view.cors,
     headerEdits: view.headerEdits,
     resources: view.resources.map((r) => {
-      // Only a resource that request validation applies to carries its OpenAPI operation.
-      const validated = [...view.policies, ...r.policies].some((p) => p.name === 'request-validation');
-      const operation = validated && api.openapi !== null ? operationOf(api.openapi, r.method, r.path) : null;
+      // Only a resource with a policy that reads the OpenAPI operation (validation, mock) carries it.
+      const reads = [...view.policies, ...r.policies].some((p) => POLICIES.get(p.name)?.readsOperation === true);
+      const operation = reads && api.openapi !== null ? operationOf(api.openapi, r.method, r.path) : null;
       return { method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies, ...(operation === null ? {} : { operation }) };
     }),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
