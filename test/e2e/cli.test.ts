@@ -218,4 +218,23 @@ describe('turnpike CLI', () => {
     expect(second.headers.get('x-cache')).toBe('HIT');
     expect(await second.text()).toBe(firstBody);
   });
+
+  it('mock and header-edits policies in turnpike.yaml reach the gateway: the operation is answered with no backend call, with the headers the policy sets, and a bad config is refused naming its line', async () => {
+    const secret = { ORDERS_SECRET: 'orders-secret-8812' };
+    editProject('policies: [{ name: request-validation }, { name: response-cache, config: { ttlSeconds: 60 } }]', 'policies: [{ name: header-edits, config: { response: { set: { x-edited: cli } } } }, { name: mock, config: { status: "203", body: { mocked: true } } }]');
+    const applied = await turnpike(['apply'], secret);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await turnpike(['diff', '--exit-code'], secret)).code).toBe(0);
+    expect((await turnpike(['deploy'], secret)).code).toBe(0);
+    const mocked = await fetch(`${gatewayUrl}/cli-orders/v1/health`);
+    expect(mocked.status).toBe(203);
+    expect(mocked.headers.get('x-turnpike-mock')).toBe('fixed');
+    expect(mocked.headers.get('x-edited')).toBe('cli');
+    expect(await mocked.json()).toEqual({ mocked: true });
+
+    editProject('status: "203"', 'status: "2000"');
+    const refused = await turnpike(['apply'], secret);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/turnpike\.yaml:\d+ .*policies.*status/);
+  });
 });

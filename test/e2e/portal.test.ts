@@ -361,9 +361,11 @@ describe('portal', () => {
         { method: 'GET', path: '/x<svg/onload=alert(9)>' },
         { method: 'POST', path: '/items', scopes: ['<img/src=x/onerror=alert(10)>'] },
       ],
+      // Hostile text wherever the OpenAPI schema allows text: the import refuses what it does not (a
+      // contact email that is no address, a response under a key that is no status code).
       openapi: {
         openapi: '3.0.3',
-        info: { title: payloads[0], version: '1', description: markdownBody, termsOfService: 'javascript:alert(11)', contact: { name: payloads[2], url: 'javascript:alert(12)', email: payloads[0] }, license: { name: payloads[1], url: 'javascript:alert(13)' } },
+        info: { title: payloads[0], version: '1', description: markdownBody, termsOfService: 'javascript:alert(11)', contact: { name: payloads[2], url: 'javascript:alert(12)', email: 'xss@example.com' }, license: { name: payloads[1], url: 'javascript:alert(13)' } },
         externalDocs: { description: payloads[0], url: 'javascript:alert(14)' },
         servers: [{ url: 'javascript:alert(15)', description: payloads[1] }],
         tags: [{ name: payloads[0], description: markdownBody, externalDocs: { url: 'javascript:alert(16)', description: payloads[2] } }],
@@ -373,7 +375,7 @@ describe('portal', () => {
         },
         security: [{ oauth2: [payloads[1]] }],
         paths: {
-          '/x<svg/onload=alert(9)>': { get: { summary: payloads[1], description: all, tags: payloads, externalDocs: { url: 'javascript:alert(18)', description: payloads[0] }, servers: [{ url: 'javascript:alert(19)' }], parameters: [{ name: payloads[0], in: 'query', description: payloads[2], schema: { type: 'string', enum: payloads } }], responses: { [payloads[0]]: { description: payloads[1] } } } },
+          '/x<svg/onload=alert(9)>': { get: { summary: payloads[1], description: all, tags: payloads, externalDocs: { url: 'javascript:alert(18)', description: payloads[0] }, servers: [{ url: 'javascript:alert(19)' }], parameters: [{ name: payloads[0], in: 'query', description: payloads[2], schema: { type: 'string', enum: payloads } }], responses: { default: { description: payloads[1] } } } },
           '/items': { post: { summary: payloads[2], requestBody: { description: markdownBody, content: { 'application/json': { schema: { type: 'object', properties: { [payloads[0]]: { type: 'string', example: payloads[1] }, evil: { $ref: '#/components/schemas/Evil' } } } } } }, responses: { 200: { description: all, headers: { [payloads[0]]: { description: payloads[1], schema: { type: 'string' } } } } } } },
         },
       },

@@ -59,6 +59,8 @@ export type ProblemCode = keyof typeof PROBLEMS;
 export interface FieldError {
   readonly pointer: string;
   readonly detail: string;
+  /** 1-based line of the offending text, where the input was a document with lines (an imported OpenAPI description). */
+  readonly line?: number;
 }
 
 export interface ProblemOptions {

@@ -31,8 +31,8 @@ export const CorsSchema = z.strictObject({
 
 // The gateway applies these with Headers.set/delete, which throw on a name that is not an RFC 9110
 // token (§5.1) or a value with a line break (§5.5): refuse them here, not on every call.
-const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name: letters, digits and !#$%&\'*+.^_`|~-').max(100);
-const HeaderValue = z.string().max(4000).regex(/^[^\r\n\0]*$/, 'No line breaks');
+export const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name: letters, digits and !#$%&\'*+.^_`|~-').max(100);
+export const HeaderValue = z.string().max(4000).regex(/^[^\r\n\0]*$/, 'No line breaks');
 const HeaderEditsSide = z.strictObject({ set: z.record(HeaderName, HeaderValue).default({}), remove: z.array(HeaderName).default([]) });
 export const HeaderEditsSchema = z.strictObject({ request: HeaderEditsSide.default({ set: {}, remove: [] }), response: HeaderEditsSide.default({ set: {}, remove: [] }) });
 
@@ -59,6 +59,18 @@ export const StoredOperationSchema = z.object({
   parameters: z.array(z.object({ name: z.string(), in: z.enum(['path', 'query', 'header']), required: z.boolean(), schema: z.record(z.string(), z.unknown()) })),
   body: z.object({ required: z.boolean(), schema: z.record(z.string(), z.unknown()) }).nullable(),
   dialect: z.enum(['2020-12', '4']),
+  /** The documented responses, for the mock policy (added December 2026: older revisions have none). */
+  responses: z
+    .array(
+      z.object({
+        status: z.string(),
+        mediaType: z.string().nullable(),
+        example: z.unknown().optional(),
+        examples: z.record(z.string(), z.unknown()).default({}),
+        schema: z.record(z.string(), z.unknown()).nullable().default(null),
+      }),
+    )
+    .default([]),
 });
 export type StoredOperation = z.infer<typeof StoredOperationSchema>;
 

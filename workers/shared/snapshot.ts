@@ -59,6 +59,17 @@ export interface SnapshotOperation {
   readonly body: { readonly required: boolean; readonly schema: Readonly<Record<string, unknown>> } | null;
   /** 3.1 documents use JSON Schema 2020-12; 3.0 and Swagger a draft 4 dialect. */
   readonly dialect: '2020-12' | '4';
+  /** The documented responses (status `200`, `2XX` or `default`), for the mock policy; absent before it. */
+  readonly responses?: readonly SnapshotResponse[];
+}
+
+/** One documented response: its first media type (JSON preferred), examples and schema (internal `$ref`s inlined). */
+export interface SnapshotResponse {
+  readonly status: string;
+  readonly mediaType: string | null;
+  readonly example?: unknown;
+  readonly examples: Readonly<Record<string, unknown>>;
+  readonly schema: Readonly<Record<string, unknown>> | null;
 }
 
 export interface SnapshotApi {

@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { AddCollaborator, ApiDocument, CachePurge, Collaborator, CreateApi, ModerateRating, Rating, Ratings, Deployment, Undeployed, DocumentInput, Environment, ImportApi, Lifecycle, LifecycleState, Page, Policy, PublisherApi, PublisherApiSummary, Revision, Subscriber, UpdateApi, Usage } from './types.ts';
+import type { AddCollaborator, ApiDocument, CachePurge, Collaborator, CreateApi, ModerateRating, Rating, Ratings, Deployment, Undeployed, DocumentInput, Environment, ImportApi, Lifecycle, LifecycleState, Page, Policy, PolicyCatalogEntry, PublisherApi, PublisherApiSummary, Revision, Subscriber, UpdateApi, Usage } from './types.ts';
 
 const PUB = '/api/publisher/v1';
 const api = (id: string) => `${PUB}/apis/${enc(id)}`;
@@ -10,6 +10,7 @@ export const publisherApi = {
   create: (body: CreateApi) => call<PublisherApi>('POST', `${PUB}/apis`, body),
   import: (body: ImportApi) => call<PublisherApi>('POST', `${PUB}/apis/import`, body),
   update: (id: string, body: UpdateApi) => call<PublisherApi>('PATCH', api(id), body),
+  policyCatalog: () => call<{ list: PolicyCatalogEntry[] }>('GET', `${PUB}/policies`),
   lifecycle: (id: string) => call<Lifecycle>('GET', `${api(id)}/lifecycle`),
   changeLifecycle: (id: string, state: LifecycleState) => call<Lifecycle>('POST', `${api(id)}/lifecycle`, { state }),
   revisions: (id: string) => call<Page<Revision>>('GET', `${api(id)}/revisions`),

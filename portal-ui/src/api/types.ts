@@ -18,6 +18,7 @@ import type { CachePurgeSchema, DeploymentSchema, RevisionSchema, UndeployedSche
 import type { DocumentBody, DocumentSchema } from '../../../workers/control-plane/src/publisher/documents/routes.ts';
 import type { SubscriberSchema } from '../../../workers/control-plane/src/publisher/subscriptions/routes.ts';
 import type { ImportJson } from '../../../workers/control-plane/src/publisher/openapi/routes.ts';
+import type { PolicyCatalogEntry as PolicyCatalogEntrySchema } from '../../../workers/control-plane/src/publisher/policies/routes.ts';
 import type { PolicyBody, PolicySchema } from '../../../workers/control-plane/src/admin/policies/routes.ts';
 import type { ConditionSchema, CreateBody as CreateConditionBody } from '../../../workers/control-plane/src/admin/blocking/routes.ts';
 import type { EnvironmentSchema } from '../../../workers/control-plane/src/admin/environments/routes.ts';
@@ -49,6 +50,8 @@ export type Usage = z.infer<typeof UsageResponse>;
 export type UsagePoint = z.infer<typeof UsagePointSchema>;
 export type CreateApi = z.input<typeof CreateApiBody>;
 export type UpdateApi = z.input<typeof UpdateApiBody>;
+/** A policy a publisher can attach (GET /policies), with the JSON Schema of its config. */
+export type PolicyCatalogEntry = z.infer<typeof PolicyCatalogEntrySchema>;
 export type ImportApi = z.input<typeof ImportJson>;
 export type Lifecycle = z.infer<typeof LifecycleResult>;
 export type LifecycleState = Lifecycle['lifecycleState'];

@@ -71,14 +71,17 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     response = await step(call);
     if (response !== null) break;
   }
-  if (response === null) {
+  if (response === null && steps.mock !== null) {
+    response = await steps.mock(call);
+    for (const step of steps.response) response = await step(response, call);
+  } else if (response === null) {
     for (const step of steps.backend) await step(call);
     const forwarded = await forward({
       endpoint: endpointOf(api, call, plan.openKeyType),
       keyType: call.caller?.keyType ?? null,
       method: request.method,
-      rest: match.rest,
-      search,
+      rest: call.rest,
+      search: call.search,
       headers: call.headers,
       body: call.body,
       apiKeyHeader: api.apiKeyHeader,

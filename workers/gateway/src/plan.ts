@@ -4,7 +4,7 @@ import { authenticationStep } from './auth/step.ts';
 import type { CallStep } from './call.ts';
 import { corsStep } from './cors/step.ts';
 import { policySteps } from './policies/compile.ts';
-import type { AnswerStep, OutboundStep, ResponseStep } from './policies/step.ts';
+import type { AnswerStep, BackendStep, OutboundStep, ResponseStep } from './policies/step.ts';
 import { backendJwtStep, backendSecurityStep, openKeyType } from './proxy/steps.ts';
 import { blockingStep } from './throttle/blocking-step.ts';
 import { throttleStep } from './throttle/step.ts';
@@ -21,6 +21,8 @@ export interface ResourcePlan {
   readonly answer: readonly AnswerStep[];
   /** What only a call that goes to the backend needs: a hit signs no backend JWT. */
   readonly backend: readonly CallStep[];
+  /** A mock (prototype API) answers in the backend's place: no endpoint, backend JWT or backend security. */
+  readonly mock: BackendStep | null;
   readonly response: readonly ResponseStep[];
   readonly outbound: readonly OutboundStep[];
 }
@@ -62,9 +64,9 @@ export function addToPlan(plan: GrowingPlan, snapshot: GatewaySnapshot): void {
     const security = backendSecurityStep(snapshot, api);
     for (const resource of api.resources) {
       const policies = policySteps(api, resource);
-      const inbound = present([authenticationStep(snapshot, api, resource), ...policies.inbound, throttleStep(snapshot, api, resource)]);
+      const inbound = present([authenticationStep(snapshot, api, resource, policies.backend !== null), ...policies.inbound, throttleStep(snapshot, api, resource)]);
       const backend = present([backendJwtStep(api, resource), security]);
-      plan.resources.set(resource, { inbound, answer: policies.answer, backend: backend.length === 0 ? NONE : backend, response: policies.response, outbound: policies.outbound });
+      plan.resources.set(resource, { inbound, answer: policies.answer, backend: backend.length === 0 ? NONE : backend, mock: policies.backend, response: policies.response, outbound: policies.outbound });
     }
   }
 }

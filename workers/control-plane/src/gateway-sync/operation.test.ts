@@ -16,7 +16,46 @@ describe('OpenAPI operation extraction for request validation', () => {
       dialect: '4',
       parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', maximum: 10 } }],
       body: { required: true, schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+      responses: [],
     });
+  });
+
+  it('reads the documented responses for the mock: JSON preferred, named examples by $ref, schemas with their examples kept, externalValue never fetched', () => {
+    const op = operationOf(
+      {
+        openapi: '3.0.3',
+        paths: {
+          '/pets/{id}': {
+            get: {
+              responses: {
+                '200': {
+                  description: 'ok',
+                  content: {
+                    'application/xml': { example: '<pet/>' },
+                    'application/json': { schema: { $ref: '#/components/schemas/Pet' }, example: { id: 1 }, examples: { cat: { $ref: '#/components/examples/Cat' }, remote: { externalValue: 'https://evil.example/pet.json' } } },
+                  },
+                },
+                '404': { $ref: '#/components/responses/NotFound' },
+                '204': { description: 'nothing' },
+                'x-note': { description: 'not a status' },
+              },
+            },
+          },
+        },
+        components: {
+          schemas: { Pet: { type: 'object', properties: { name: { type: 'string', example: 'Rex' } } } },
+          examples: { Cat: { value: { id: 2, name: 'Tom' } } },
+          responses: { NotFound: { description: 'gone', content: { 'text/plain': { example: 'no such pet' } } } },
+        },
+      },
+      'GET',
+      '/pets/{id}',
+    );
+    expect(op?.responses).toEqual([
+      { status: '200', mediaType: 'application/json', example: { id: 1 }, examples: { cat: { id: 2, name: 'Tom' } }, schema: { type: 'object', properties: { name: { type: 'string', example: 'Rex' } } } },
+      { status: '204', mediaType: null, examples: {}, schema: null },
+      { status: '404', mediaType: 'text/plain', example: 'no such pet', examples: {}, schema: null },
+    ]);
   });
 
   it('uses JSON Schema 2020-12 for OpenAPI 3.1, lets the operation override a path-level parameter, and never follows an external $ref', () => {

@@ -10,7 +10,7 @@ const MAX_DEPTH = 32;
 const MAX_NODES = 5000;
 
 /**
- * What the request-validation policy needs of one operation, extracted from the API's OpenAPI
+ * What the request-validation and mock policies need of one operation, extracted from the API's OpenAPI
  * document (3.x, or Swagger 2.0 for parameters and `in: body`): its path, query and header
  * parameters (path-item parameters merged, the operation's winning, OpenAPI 3.1 §4.8.10) and its
  * `application/json` body schema, with internal `$ref`s (`#/…`) resolved. External references are
@@ -51,7 +51,64 @@ export function operationOf(document: Json, method: string, pathTemplate: string
     const media = Object.entries(requestBody.content).find(([type]) => /^application\/([\w.+-]*\+)?json$/i.test(type.split(';')[0]?.trim() ?? ''));
     if (media !== undefined && isObject(media[1]) && media[1].schema !== undefined) body = { required: requestBody.required === true, schema: schemaOf(document, media[1].schema) };
   }
-  return { parameters, body, dialect: openapi31 ? '2020-12' : '4' };
+  return { parameters, body, dialect: openapi31 ? '2020-12' : '4', responses: responsesOf(document, operation, swagger) };
+}
+
+// A documented example larger than this is left out of the revision (the mock generates from the schema instead).
+const MAX_EXAMPLE_BYTES = 64 * 1024;
+const MAX_RESPONSES = 20;
+
+/**
+ * The operation's documented responses, for the mock policy: per status, the first media type
+ * (JSON preferred), its `example` and named `examples` (OpenAPI 3 §4.8.17; `externalValue` is
+ * never fetched) and its schema with internal `$ref`s inlined and `example`s kept, to generate
+ * from. Swagger 2.0 keeps examples by media type on the response (§2.0 Response Object).
+ */
+function responsesOf(document: Json, operation: Json, swagger: boolean): StoredOperation['responses'] {
+  const responses = resolve(document, operation.responses, 0);
+  if (!isObject(responses)) return [];
+  const out: StoredOperation['responses'] = [];
+  for (const [status, raw] of Object.entries(responses).slice(0, MAX_RESPONSES)) {
+    if (!/^([1-5](\d\d|XX)|default)$/.test(status)) continue;
+    const response = resolve(document, raw, 0);
+    if (!isObject(response)) continue;
+    if (swagger) {
+      const examples = isObject(response.examples) ? response.examples : {};
+      const mediaType = Object.keys(examples).find(isJson) ?? Object.keys(examples)[0] ?? (response.schema === undefined ? null : 'application/json');
+      const example = mediaType === null ? undefined : bounded(examples[mediaType]);
+      out.push({ status, mediaType, ...(example === undefined ? {} : { example }), examples: {}, schema: response.schema === undefined ? null : exampleSchemaOf(document, response.schema) });
+      continue;
+    }
+    const content = isObject(response.content) ? response.content : {};
+    const mediaType = Object.keys(content).find(isJson) ?? Object.keys(content)[0] ?? null;
+    const media = mediaType === null ? undefined : resolve(document, content[mediaType], 0);
+    if (!isObject(media)) {
+      out.push({ status, mediaType: null, examples: {}, schema: null });
+      continue;
+    }
+    const named: Record<string, unknown> = {};
+    for (const [name, e] of Object.entries(isObject(media.examples) ? media.examples : {})) {
+      const value = resolve(document, e, 0);
+      const kept = isObject(value) ? bounded(value.value) : undefined;
+      if (kept !== undefined) named[name] = kept;
+    }
+    const example = bounded(media.example);
+    out.push({ status, mediaType, ...(example === undefined ? {} : { example }), examples: named, schema: media.schema === undefined ? null : exampleSchemaOf(document, media.schema) });
+  }
+  return out;
+}
+
+const isJson = (type: string) => /^application\/([\w.+-]*\+)?json$/i.test(type.split(';')[0]?.trim() ?? '');
+
+function bounded(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const text = JSON.stringify(value);
+  return text === undefined || text.length > MAX_EXAMPLE_BYTES ? undefined : (JSON.parse(text) as unknown);
+}
+
+function exampleSchemaOf(document: Json, schema: unknown): Json {
+  const out = inline(document, schema, 0, { left: MAX_NODES }, true);
+  return isObject(out) ? out : {};
 }
 
 function schemaOf(document: Json, schema: unknown): Json {
@@ -60,21 +117,26 @@ function schemaOf(document: Json, schema: unknown): Json {
 }
 
 /** Inlines internal `$ref`s; OpenAPI 3.0's `nullable` becomes a `null` type (3.0 §4.7.25 → JSON Schema). */
-function inline(document: Json, node: unknown, depth: number, budget: { left: number }): unknown {
+function inline(document: Json, node: unknown, depth: number, budget: { left: number }, keepExamples = false): unknown {
   if (depth > MAX_DEPTH || --budget.left < 0) return {};
-  if (Array.isArray(node)) return node.map((n) => inline(document, n, depth + 1, budget));
+  if (Array.isArray(node)) return node.map((n) => inline(document, n, depth + 1, budget, keepExamples));
   if (!isObject(node)) return node;
   if (typeof node.$ref === 'string') {
     const target = pointer(document, node.$ref);
-    return target === undefined ? {} : inline(document, target, depth + 1, budget);
+    return target === undefined ? {} : inline(document, target, depth + 1, budget, keepExamples);
   }
   const out: Json = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'example' || key === 'examples' || key === 'xml' || key === 'externalDocs' || key === 'discriminator' || key === 'description') continue;
+    // An example is data, not a schema: copied as it is (for the mock), or dropped (for validation).
+    if (key === 'example' || key === 'examples') {
+      if (keepExamples) out[key] = value;
+      continue;
+    }
+    if (key === 'xml' || key === 'externalDocs' || key === 'discriminator' || key === 'description') continue;
     // `properties` and similar hold names, not schemas, at their first level.
     out[key] = key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions'
-      ? Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, inline(document, v, depth + 1, budget)]))
-      : inline(document, value, depth + 1, budget);
+      ? Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, inline(document, v, depth + 1, budget, keepExamples)]))
+      : inline(document, value, depth + 1, budget, keepExamples);
   }
   if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
   delete out.nullable;

@@ -9,7 +9,7 @@ export const ProblemSchema = z
     detail: z.string().optional(),
     instance: z.string().optional(),
     code: z.number().int().optional().openapi({ description: "WSO2 API Manager's numeric error code, where it has one" }),
-    errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+    errors: z.array(z.object({ pointer: z.string(), detail: z.string(), line: z.number().int().optional() })).optional(),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details' });
 

@@ -14,7 +14,8 @@ import { CHALLENGE_NONE, challengeInvalid, extractCredential, type Credential } 
  * the access token or API key, the resource's scopes, the blocking conditions on the application
  * and the user, and whether this environment and this API serve the caller's key type.
  */
-export function authenticationStep(snapshot: GatewaySnapshot, api: SnapshotApi, resource: SnapshotResource): CallStep | null {
+/** `mocked`: a mock answers the resource (a prototype API), so it needs no endpoint. */
+export function authenticationStep(snapshot: GatewaySnapshot, api: SnapshotApi, resource: SnapshotResource, mocked = false): CallStep | null {
   if (resource.authType === 'none') return null;
   const blocking = snapshot.blocking;
   const served = snapshot.keyTypes;
@@ -34,7 +35,7 @@ export function authenticationStep(snapshot: GatewaySnapshot, api: SnapshotApi, 
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     // WSO2's environment type: a production (or sandbox) gateway serves that key type's calls only.
     if (served !== undefined && !served.includes(caller.keyType)) throw new ApiError('endpoint-unavailable', { detail: `This gateway environment does not serve ${caller.keyType.toLowerCase()} keys` });
-    if (api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
+    if (!mocked && api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
   };
 }
 

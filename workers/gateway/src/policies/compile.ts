@@ -2,7 +2,7 @@ import { ApiError } from '../../../shared/problem.ts';
 import type { PolicyRef } from '../../../shared/revision.ts';
 import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 import { POLICIES } from './registry.ts';
-import type { AnswerStep, InboundStep, OutboundStep, ResponseStep } from './step.ts';
+import type { AnswerStep, BackendStep, InboundStep, OutboundStep, ResponseStep } from './step.ts';
 
 /** One resource's steps in the order they run: the API's policies, the operation's, then the API's header edits. */
 export interface CompiledSteps {
@@ -10,9 +10,11 @@ export interface CompiledSteps {
   readonly answer: readonly AnswerStep[];
   readonly response: readonly ResponseStep[];
   readonly outbound: readonly OutboundStep[];
+  /** What answers in place of the backend (a mock); the operation's wins over the API's. */
+  readonly backend: BackendStep | null;
 }
 
-export const NO_STEPS: CompiledSteps = { inbound: [], answer: [], response: [], outbound: [] };
+export const NO_STEPS: CompiledSteps = { inbound: [], answer: [], response: [], outbound: [], backend: null };
 
 /**
  * Builds every resource's step list once per snapshot version. A policy this gateway does not know
@@ -38,6 +40,7 @@ export function policySteps(api: SnapshotApi, resource: SnapshotResource): Compi
   const answer: AnswerStep[] = [];
   const response: ResponseStep[] = [];
   const outbound: OutboundStep[] = [];
+  let backend: BackendStep | null = null;
   for (const ref of refs) {
     const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };
     if (!built.ok) {
@@ -49,8 +52,9 @@ export function policySteps(api: SnapshotApi, resource: SnapshotResource): Compi
     if (built.steps.answer !== undefined) answer.push(built.steps.answer);
     if (built.steps.response !== undefined) response.push(built.steps.response);
     if (built.steps.outbound !== undefined) outbound.push(built.steps.outbound);
+    if (built.steps.backend !== undefined) backend = built.steps.backend;
   }
-  return inbound.length + answer.length + response.length + outbound.length > 0 ? { inbound, answer, response, outbound } : NO_STEPS;
+  return inbound.length + answer.length + response.length + outbound.length > 0 || backend !== null ? { inbound, answer, response, outbound, backend } : NO_STEPS;
 }
 
 function attached(api: SnapshotApi, resource: SnapshotResource): readonly PolicyRef[] {

@@ -7,9 +7,11 @@
  * and one line here.
  */
 import { headerEdits } from './header-edits/index.ts';
+import { mock } from './mock/index.ts';
 import { requestValidation } from './request-validation/index.ts';
 import { responseCache } from './response-cache/index.ts';
 import { sizeLimits } from './size-limits/index.ts';
+import { transform } from './transform/index.ts';
 import type { Policy } from './step.ts';
 
-export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits, sizeLimits, responseCache].map((p) => [p.name, p]));
+export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits, transform, sizeLimits, responseCache, mock].map((p) => [p.name, p]));

@@ -14,10 +14,10 @@ import type { SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts'
 /** What an inbound step sees and may change of the call on its way to the backend. */
 export interface InboundCall {
   readonly request: Request;
-  /** The query string as received (`?…` or empty). */
-  readonly search: string;
-  /** The path below context and version, as forwarded to the backend. */
-  readonly rest: string;
+  /** The query string as it will be forwarded (`?…` or empty); a transform may rewrite it. */
+  search: string;
+  /** The path below context and version, as it will be forwarded; a transform may rewrite it. */
+  rest: string;
   /** Headers the gateway adds to the backend request, over the request's own. */
   readonly extraHeaders: Record<string, string>;
   /** The request's headers as they will be forwarded; a step that drops some replaces this. */
@@ -34,6 +34,11 @@ export interface InboundCall {
 export type InboundStep = (call: InboundCall) => void | Promise<void>;
 /** Changes the headers of the answer the gateway relays (after the backend answered). */
 export type OutboundStep = (headers: Headers) => void;
+/**
+ * Answers in place of the backend (a mock): run where the backend would be called, so the call
+ * has been authenticated, authorized and counted like any other, and outbound steps still run.
+ */
+export type BackendStep = (call: InboundCall) => Response | Promise<Response>;
 
 /**
  * Runs once the call has been admitted and counted, just before the backend: a Response answers in
@@ -43,7 +48,8 @@ export type OutboundStep = (headers: Headers) => void;
 export type AnswerStep = (call: InboundCall) => Response | null | Promise<Response | null>;
 /**
  * Sees the backend's response before it is relayed and returns the one to relay (checked, kept in a
- * cache, replaced); refuses it by throwing an ApiError. Not run on an AnswerStep's answer.
+ * cache, replaced, its JSON body rewritten); refuses it by throwing an ApiError. Run on a mock's
+ * answer too (it stands for the backend's), not on an AnswerStep's.
  */
 export type ResponseStep = (response: Response, call: InboundCall) => Response | Promise<Response>;
 
@@ -52,6 +58,7 @@ export interface PolicySteps {
   readonly answer?: AnswerStep;
   readonly response?: ResponseStep;
   readonly outbound?: OutboundStep;
+  readonly backend?: BackendStep;
 }
 
 /** Where a policy is attached, for a build that reads the resource (e.g. its OpenAPI operation). */
@@ -65,6 +72,8 @@ export interface PolicyDefinition<S extends z.ZodType> {
   /** One sentence for the publisher (the policy catalog, GET /api/publisher/v1/policies). */
   readonly description: string;
   readonly config: S;
+  /** True when `build` reads `target.resource.operation`: the control plane then freezes the operation into the revision. */
+  readonly readsOperation?: boolean;
   build(config: z.output<S>, target: PolicyTarget): PolicySteps;
 }
 
@@ -73,6 +82,7 @@ export interface Policy {
   readonly name: string;
   readonly description: string;
   readonly config: z.ZodType;
+  readonly readsOperation: boolean;
   build(config: unknown, target: PolicyTarget): { ok: true; steps: PolicySteps } | { ok: false; detail: string };
 }
 
@@ -81,6 +91,7 @@ export function definePolicy<S extends z.ZodType>(definition: PolicyDefinition<S
     name: definition.name,
     description: definition.description,
     config: definition.config,
+    readsOperation: definition.readsOperation === true,
     build(config, target) {
       const parsed = definition.config.safeParse(config);
       if (!parsed.success) return { ok: false, detail: parsed.error.issues.map((i) => `/${i.path.join('/')}: ${i.message}`).join('; ') };

@@ -68,6 +68,32 @@ describe('publisher: policies', () => {
     await steps?.inbound[0]?.(passed);
   });
 
+  it('serves a prototype API with no endpoint from its document\'s examples: the mock\'s revision freezes the documented responses, and a transform needs no document', async () => {
+    const publisher = await userWithRole('publisher');
+    const doc = {
+      openapi: '3.1.0',
+      info: { title: 'Proto', version: '1' },
+      paths: { '/pets': { get: { responses: { '200': { description: 'ok', content: { 'application/json': { example: [{ id: 1, name: 'Rex' }] } } } } } } },
+    };
+    const id = await publishedApi(publisher, {
+      openapi: doc,
+      endpoints: {},
+      policies: [{ name: 'mock', config: {} }],
+      resources: [{ method: 'GET', path: '/pets', authType: 'none', policies: [{ name: 'transform', config: { response: { set: { '/0/mocked': true } } } }] }],
+    });
+    const snapshot = await deployedSnapshot();
+    const served = snapshot.apis.find((a) => a.id === id);
+    expect(served?.endpoints).toEqual({});
+    const resource = served?.resources[0];
+    expect(resource?.operation?.responses).toEqual([{ status: '200', mediaType: 'application/json', example: [{ id: 1, name: 'Rex' }], examples: {}, schema: null }]);
+    const steps = resource === undefined ? undefined : compileSteps(snapshot).get(resource);
+    const call = { request: new Request('http://gw.test/pets'), search: '', rest: '/pets', extraHeaders: {}, headers: new Headers(), body: null, waitUntil: () => undefined, caller: null };
+    const mocked = await steps?.backend?.(call);
+    expect(mocked?.headers.get('x-turnpike-mock')).toBe('example');
+    const relayed = mocked === undefined ? undefined : await steps?.response[0]?.(mocked, call);
+    expect(await relayed?.json()).toEqual([{ id: 1, name: 'Rex', mocked: true }]);
+  });
+
   it('refuses an unknown policy or a config its schema does not accept with 400, naming the field', async () => {
     const publisher = await userWithRole('publisher');
     const unknown = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, apiBody({ policies: [{ name: 'no-such-policy', config: {} }] }));
@@ -125,7 +151,7 @@ describe('publisher: policies', () => {
     const publisher = await userWithRole('publisher');
     const catalog = await api<{ list: Array<{ name: string; description: string; configSchema: { type?: string; properties?: Record<string, unknown> } }> }>('GET', '/api/publisher/v1/policies', publisher);
     expect(catalog.status).toBe(200);
-    expect(catalog.body.list.map((p) => p.name).sort()).toEqual(['header-edits', 'request-validation', 'response-cache', 'size-limits']);
+    expect(catalog.body.list.map((p) => p.name).sort()).toEqual(['header-edits', 'mock', 'request-validation', 'response-cache', 'size-limits', 'transform']);
     const validation = catalog.body.list.find((p) => p.name === 'request-validation');
     expect(validation?.configSchema).toMatchObject({ type: 'object', properties: { parameters: { type: 'boolean', default: true }, body: { type: 'boolean', default: true } } });
     expect(catalog.body.list.find((p) => p.name === 'response-cache')?.configSchema).toMatchObject({ type: 'object', properties: { ttlSeconds: { type: 'integer', default: 300 }, private: { type: 'boolean', default: false } } });

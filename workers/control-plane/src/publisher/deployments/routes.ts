@@ -11,6 +11,7 @@ import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
 import { operationOf } from '../../gateway-sync/operation.ts';
 import { loadDocument } from '../openapi/documents.ts';
 import { storeRevision, storedDefinition } from './stored-revision.ts';
+import { POLICIES } from '../../../../gateway/src/policies/registry.ts';
 import { parseRevision, type RevisionDefinition } from '../../../../shared/revision.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -50,9 +51,9 @@ async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<R
     cors: view.cors,
     headerEdits: view.headerEdits,
     resources: view.resources.map((r) => {
-      // Only a resource that request validation applies to carries its OpenAPI operation.
-      const validated = [...view.policies, ...r.policies].some((p) => p.name === 'request-validation');
-      const operation = validated && document !== null ? operationOf(document, r.method, r.path) : null;
+      // Only a resource with a policy that reads the OpenAPI operation (validation, mock) carries it.
+      const reads = [...view.policies, ...r.policies].some((p) => POLICIES.get(p.name)?.readsOperation === true);
+      const operation = reads && document !== null ? operationOf(document, r.method, r.path) : null;
       return { method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies, ...(operation === null ? {} : { operation }) };
     }),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },

@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test';
 import { stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ORIGIN, api, userWithRole, type ProblemBody } from '../../../../../test/workers/control-plane-helpers.ts';
 import { petstore3 } from '../../../../../test/fixtures/petstore3.ts';
 import { IMPORT_BODY_LIMIT } from '../../http/guards.ts';
@@ -16,6 +16,51 @@ async function importRaw(cookie: string, body: string, contentType: string, quer
 }
 
 describe('OpenAPI import and export', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('refuses a document that breaks the OpenAPI schema, naming the JSON pointer and line of each error', async () => {
+    const publisher = await userWithRole('publisher');
+    const yaml = ['openapi: 3.0.3', 'info:', '  title: Pets', 'paths:', '  /pets/{id}:', '    get:', '      parameters:', '        - name: id', '          in: pth', '          required: true', '          schema: { type: string }', '      responses:', '        "200": { description: ok }', ''].join('\n');
+    const res = await importRaw(publisher.cookie, yaml, 'application/yaml', `context=/bad${Date.now()}&version=v1`);
+    expect(res.status).toBe(400);
+    const errors = res.body['errors'] as Array<{ pointer: string; detail: string; line?: number }>;
+    expect(errors).toContainEqual({ pointer: '/definition/info', detail: expect.stringContaining('version'), line: 2 });
+    expect(errors).toContainEqual({ pointer: '/definition/paths/~1pets~1{id}/get/parameters/0/in', detail: 'Must be one of path, query, header, cookie', line: 9 });
+  });
+
+  it('resolves internal $refs where validation needs them: a parameter declared by reference is held to its path template, and a reference to nothing is refused', async () => {
+    const publisher = await userWithRole('publisher');
+    const doc = (name: string, ref: string) => ({
+      openapi: '3.1.0',
+      info: { title: 'Refs', version: '1' },
+      paths: { '/pets/{id}': { parameters: [{ $ref: ref }], get: { responses: { '200': { description: 'ok' } } } } },
+      components: { parameters: { Id: { name, in: 'path', required: true, schema: { type: 'string' } } } },
+    });
+    const ok = await api('POST', '/api/publisher/v1/apis/import', publisher, { definition: doc('id', '#/components/parameters/Id'), context: `/refs${Date.now()}` });
+    expect(ok.status).toBe(201);
+    const misnamed = await api<ProblemBody>('POST', '/api/publisher/v1/apis/import', publisher, { definition: doc('petId', '#/components/parameters/Id'), context: `/refs-b${Date.now()}` });
+    expect(misnamed.status).toBe(400);
+    expect(misnamed.body.errors?.[0]?.pointer).toBe('/definition/paths/~1pets~1{id}/parameters/0/name');
+    const dangling = await api<ProblemBody>('POST', '/api/publisher/v1/apis/import', publisher, { definition: doc('id', '#/components/parameters/Nope'), context: `/refs-c${Date.now()}` });
+    expect(dangling.status).toBe(400);
+    expect(dangling.body.errors?.[0]).toMatchObject({ pointer: '/definition/paths/~1pets~1{id}/parameters/0/$ref', detail: expect.stringContaining('#/components/parameters/Nope') });
+  });
+
+  it('never fetches an external reference: the document is imported with the reference kept as written', async () => {
+    const publisher = await userWithRole('publisher');
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const doc = {
+      openapi: '3.1.0',
+      info: { title: 'External', version: '1' },
+      paths: { '/things': { get: { responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: 'http://169.254.169.254/latest/meta-data.json#/Thing' } } } } } } } },
+    };
+    const res = await api<{ id: string }>('POST', '/api/publisher/v1/apis/import', publisher, { definition: doc, context: `/external${Date.now()}` });
+    expect(res.status).toBe(201);
+    expect(fetchSpy.mock.calls.map(([input]) => String(input instanceof Request ? input.url : input))).not.toContainEqual(expect.stringContaining('169.254.169.254'));
+    const exported = await api('GET', `/api/publisher/v1/apis/${res.body.id}/openapi`, publisher);
+    expect(JSON.stringify(exported.body)).toContain('http://169.254.169.254/latest/meta-data.json#/Thing');
+  });
+
   it('imports the Swagger Petstore 3 (JSON) and exports the same paths and methods', async () => {
     const publisher = await userWithRole('publisher');
     const res = await api<{ id: string; name: string; version: string; resources: Array<{ method: string; path: string; authType: string; scopes: string[] }> }>('POST', '/api/publisher/v1/apis/import', publisher, { definition: petstore3, context: `/petstore3-${Date.now()}`, subscriptionTiers: ['Gold'] });

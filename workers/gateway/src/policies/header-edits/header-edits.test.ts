@@ -12,7 +12,13 @@ beforeAll(async () => {
       api({
         id: 'api_edits',
         context: '/edits',
-        resources: [resource('GET', '/edited', { policies: [{ name: 'header-edits', config: edits }] }), resource('GET', '/plain')],
+        resources: [
+          resource('GET', '/edited', { policies: [{ name: 'header-edits', config: edits }] }),
+          resource('GET', '/plain'),
+          resource('GET', '/renamed', {
+            policies: [{ name: 'header-edits', config: { request: { rename: { 'x-old': 'x-new' }, query: { rename: { q: 'search' }, remove: ['debug'], set: { format: 'json' } } }, response: { rename: { 'x-backend': 'x-served-by' } } } }],
+          }),
+        ],
         // The API's own headerEdits field runs after the operation's policies.
         headerEdits: { request: { set: { 'x-api': 'yes' }, remove: [] }, response: { set: {}, remove: [] } },
       }),
@@ -33,6 +39,23 @@ describe('header-edits policy', () => {
     expect(echo.headers['x-drop']).toBeUndefined();
     expect(echo.headers['x-keep']).toBe('kept');
     expect(res.headers.get('x-policy')).toBe('header-edits');
+    expect(res.headers.get('x-backend')).toBeNull();
+  });
+
+  it('renames request headers and query parameters (every value of a repeated one), removes and sets parameters, and renames response headers', async () => {
+    const t = await token(key, { applicationId: APP });
+    const res = await call('/edits/v1/renamed?q=a&q=b&debug=1&keep=yes', { headers: { authorization: `Bearer ${t}`, 'x-old': 'value' } });
+    expect(res.status).toBe(200);
+    const echo = (await res.json()) as Echo;
+    expect(echo.headers['x-new']).toBe('value');
+    expect(echo.headers['x-old']).toBeUndefined();
+    const query = new URL(echo.url).searchParams;
+    expect(query.getAll('search')).toEqual(['a', 'b']);
+    expect(query.has('q')).toBe(false);
+    expect(query.has('debug')).toBe(false);
+    expect(query.get('keep')).toBe('yes');
+    expect(query.get('format')).toBe('json');
+    expect(res.headers.get('x-served-by')).toBe('echo');
     expect(res.headers.get('x-backend')).toBeNull();
   });
 

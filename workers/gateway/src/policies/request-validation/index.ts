@@ -33,6 +33,7 @@ export const requestValidation = definePolicy({
   name: 'request-validation',
   description: 'Checks path, query and header parameters and JSON bodies against the operation of the API\'s OpenAPI document; a bad call gets 400 with a JSON pointer per field, before any quota is spent.',
   config: Config,
+  readsOperation: true,
   build(config, { resource }) {
     const operation = resource.operation;
     if (operation === undefined) return {};
