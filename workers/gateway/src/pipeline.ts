@@ -5,9 +5,11 @@ import { withBusyRetry } from '../../shared/d1-retry.ts';
 import { meteredD1 } from './metering/meter.ts';
 import { counterStub } from './throttle/counters.ts';
 import { ApiError } from '../../shared/problem.ts';
-import type { SnapshotResource } from '../../shared/snapshot.ts';
+import type { SnapshotApi, SnapshotResource } from '../../shared/snapshot.ts';
 import { verifyAccessToken, type AccessTokenClaims } from './auth/access-token.ts';
 import { findApiKey, ipAllowed, referrerAllowed } from './auth/api-key.ts';
+import { verifyExternalToken } from './auth/external/verify.ts';
+import { apiPath } from './auth/protected-resource.ts';
 import { CHALLENGE_NONE, challengeInvalid, extractCredential, type Credential } from './auth/credentials.ts';
 import { corsHeaders, preflight } from './cors/cors.ts';
 import { BACKEND_JWT_HEADER, backendJwt } from './proxy/backend-jwt.ts';
@@ -53,6 +55,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const match = hostMatches ? (compiled?.routes.match(request.method, path) ?? null) : null;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api } = match;
+  x.apiPath = apiPath(api);
   const usage = { apiId: api.id, applicationId: null as string | null, keyType: null as string | null };
   x.usage = usage;
   const cors = api.cors?.enabled === true ? api.cors : null;
@@ -87,7 +90,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     const form = await formBody(request);
     if (form !== null) body = form.text;
     const credential = extractCredential({ headers: request.headers, search, apiKeyHeader: api.apiKeyHeader, bodyToken: form?.hasToken ?? false });
-    caller = await authenticate(env, request.headers, clientIp, compiled, resource, credential);
+    caller = await authenticate(env, request.headers, clientIp, compiled, api, resource, credential);
     usage.applicationId = caller.applicationId;
     usage.keyType = caller.keyType;
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
@@ -157,7 +160,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   return out;
 }
 
-async function authenticate(env: Env, headers: Headers, clientIp: string | null, compiled: CompiledSnapshot, resource: SnapshotResource, credential: Credential): Promise<Caller> {
+async function authenticate(env: Env, headers: Headers, clientIp: string | null, compiled: CompiledSnapshot, api: SnapshotApi, resource: SnapshotResource, credential: Credential): Promise<Caller> {
   if (credential.kind === 'none') {
     throw new ApiError('missing-credentials', { detail: 'This resource requires an access token or an API key', headers: { 'www-authenticate': CHALLENGE_NONE } });
   }
@@ -180,7 +183,8 @@ async function authenticate(env: Env, headers: Headers, clientIp: string | null,
   if (resource.authType === 'api_key') {
     throw new ApiError('invalid-credentials', { detail: 'This resource accepts API keys only', headers: { 'www-authenticate': challengeInvalid('api key required') } });
   }
-  const checked = await verifyAccessToken(credential.token, compiled);
+  // External key managers the API accepts first (decision 0036); null hands the token to Turnpike's own check.
+  const checked = (await verifyExternalToken(env, credential.token, compiled, api)) ?? (await verifyAccessToken(credential.token, compiled));
   if (!checked.ok) {
     throw new ApiError('invalid-credentials', { detail: 'The access token is invalid or expired', headers: { 'www-authenticate': challengeInvalid('invalid access token') } });
   }
