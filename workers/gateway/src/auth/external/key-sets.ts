@@ -94,7 +94,8 @@ export class KeySets {
     held.pending = this.#load(source.jwksUri)
       .then((keys) => {
         held.keys = keys;
-        held.fetchedAt = Date.now();
+        // Aged from when the fetch started: never younger than it is.
+        held.fetchedAt = now;
       })
       .catch((err: unknown) => {
         console.warn(JSON.stringify({ level: 'warn', message: 'external key set not fetched', jwksUri: source.jwksUri, cause: String(err) }));
