@@ -40,6 +40,9 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
   const issuer = `http://127.0.0.1:${port}`;
   const config = (keys: JWK[]): Configuration => ({
     clients,
+    // Every key here is ES256; the provider's default (RS256) would have no key to sign with.
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
+    scopes: ['openid', 'offline_access', ...SCOPES.split(' ')],
     jwks: { keys: keys as NonNullable<Configuration['jwks']>['keys'] },
     features: {
       devInteractions: { enabled: false },

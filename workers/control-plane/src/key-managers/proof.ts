@@ -2,9 +2,11 @@
  * Whether `clientId` / `clientSecret` authenticate at a key manager's token endpoint: the proof a
  * developer owns the external client they map ("provide existing OAuth keys"), so nobody can map
  * someone else's client id and have its tokens counted, throttled or billed as theirs. A
- * client-credentials request is made and its answer discarded: 200, or an RFC 6749 §5.2 error other
- * than `invalid_client` (e.g. `unauthorized_client` for a client without that grant), means the
- * client authenticated. The secret is not stored.
+ * client-credentials request is made and its answer discarded: 200, or one of the RFC 6749 §5.2 /
+ * RFC 8707 errors a server can only give a client it has authenticated (`unauthorized_client` for a
+ * client without that grant, `invalid_scope`, `invalid_target`), means the client authenticated.
+ * Anything else (`invalid_client`, a malformed request, a misconfigured client) proves nothing. The
+ * secret is not stored.
  */
 export type ProofOutcome = { ok: true } | { ok: false; reason: 'invalid-client' | 'unreachable' };
 
@@ -31,5 +33,7 @@ export async function proveClient(tokenEndpoint: string, clientId: string, clien
   } catch {
     return { ok: false, reason: 'invalid-client' };
   }
-  return res.status === 401 || error === 'invalid_client' || typeof error !== 'string' ? { ok: false, reason: 'invalid-client' } : { ok: true };
+  return res.status === 400 && typeof error === 'string' && AUTHENTICATED_ERRORS.has(error) ? { ok: true } : { ok: false, reason: 'invalid-client' };
 }
+
+const AUTHENTICATED_ERRORS = new Set(['unauthorized_client', 'invalid_scope', 'invalid_target']);
