@@ -1,10 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, DEMO_TIER, tokenFor } from '../../scripts/lib/seed.ts';
 import { AUDIENCE, OPAQUE_RESOURCE, OTHER_AUDIENCE, newSigningKey, startProvider, type TestProvider } from '../support/oidc-provider.ts';
 import { usePlatform } from '../support/platform.ts';
+import { shots, useBrowser } from './browser.ts';
 import { publishApi } from './support.ts';
 
 /**
@@ -12,7 +14,8 @@ import { publishApi } from './support.ts';
  * started here on a loopback port, registered by its discovery URL, its client mapped to a
  * Turnpike application by a developer.
  */
-const { gatewayUrl, controlPlaneUrl, demo } = usePlatform();
+const { gatewayUrl, controlPlaneUrl, portalUrl, demo } = usePlatform();
+const { signIn } = useBrowser(portalUrl);
 // The provider's port follows the suite's port base (docs: 32100 for the base 32000).
 const IDP_PORT = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787) + 100;
 const COOLDOWN_SECONDS = 20;
@@ -23,9 +26,10 @@ const received: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
 const clients = [
   { client_id: `app-${stamp}`, client_secret: 'mapped-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read items:admin' },
   { client_id: `other-${stamp}`, client_secret: 'unmapped-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read' },
+  { client_id: `portal-${stamp}`, client_secret: 'portal-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read' },
   { client_id: 'turnpike-gateway', client_secret: 'introspection-secret-0123456789', grant_types: [], redirect_uris: [], response_types: [] },
 ] as const;
-const [mapped, unmapped, gatewayClient] = clients;
+const [mapped, unmapped, portalClient, gatewayClient] = clients;
 
 let idp: TestProvider;
 let backend: Server;
@@ -244,5 +248,22 @@ describe('external key managers (oidc-provider as the IdP)', () => {
     const gone = await get(`${ctx.open}/v1/items`, token);
     expect(gone.status).toBe(403);
     expect(await problemType(gone)).toBe('https://turnpike.dev/problems/external-client-not-mapped');
+  });
+
+  it('lets a developer map an external client on the application page in Chromium, after which its tokens are served', async () => {
+    const page = await signIn(demo.users.developer);
+    await page.click('a[href="#/applications"]');
+    const card = `[data-app="External app ${stamp}"]`;
+    await page.waitForSelector(`${card} [data-form="external-client"]`);
+    expect(await page.textContent(`${card} [data-section="external-clients"]`)).toContain(idp.issuer);
+    await page.selectOption(`${card} [data-form="external-client"] select[data-pointer="/keyManager"]`, kmName);
+    await page.fill(`${card} [data-form="external-client"] input[data-pointer="/clientId"]`, portalClient.client_id);
+    await page.fill(`${card} [data-form="external-client"] input[data-pointer="/clientSecret"]`, portalClient.client_secret);
+    await page.click(`${card} [data-form="external-client"] button[type="submit"]`);
+    await page.waitForSelector(`${card} [data-client="${portalClient.client_id}"]`);
+    await page.screenshot({ path: join(shots, 'external-clients.png'), fullPage: true });
+    await page.context().close();
+    const token = await idp.clientCredentials(portalClient.client_id, portalClient.client_secret, { resource: AUDIENCE });
+    expect((await get(`${ctx.open}/v1/items`, token)).status).toBe(200);
   });
 });

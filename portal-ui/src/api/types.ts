@@ -7,6 +7,7 @@ import type { ChangePasswordBody, UpdateMeBody, UserSchema } from '../../../work
 import type { CatalogApi as CatalogApiSchema } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
 import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../workers/control-plane/src/devportal/applications/routes.ts';
 import type { ApiKeySchema } from '../../../workers/control-plane/src/devportal/api-keys/routes.ts';
+import type { ExternalClientSchema, MapExternalClientSchema, PublicKeyManagerSchema } from '../../../workers/control-plane/src/devportal/external-clients/routes.ts';
 import type { SubscriptionQuotaSchema, SubscriptionSchema } from '../../../workers/control-plane/src/devportal/subscriptions/routes.ts';
 import type { UsagePointSchema, UsageResponse } from '../../../workers/control-plane/src/analytics/routes.ts';
 import type { ApiSchema, CreateApiBody, EndpointSecurityInput } from '../../../workers/control-plane/src/publisher/apis/schemas.ts';
@@ -43,6 +44,9 @@ export type Keys = z.infer<typeof KeySchema>;
 export type CreatedKeys = z.infer<typeof CreatedKeySchema>;
 export type KeyType = Keys['keyType'];
 export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type PublicKeyManager = z.infer<typeof PublicKeyManagerSchema>;
+export type ExternalClient = z.infer<typeof ExternalClientSchema>;
+export type MapExternalClient = z.input<typeof MapExternalClientSchema>;
 export type Subscription = z.infer<typeof SubscriptionSchema>;
 export type SubscriptionQuota = z.infer<typeof SubscriptionQuotaSchema>;
 export type Usage = z.infer<typeof UsageResponse>;
