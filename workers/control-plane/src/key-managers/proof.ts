@@ -27,7 +27,7 @@ export async function proveClient(tokenEndpoint: string, clientId: string, clien
   const text = await res.text();
   if (res.status === 200) return { ok: true };
   if (res.status >= 500) return { ok: false, reason: 'unreachable' };
-  let error: unknown = null;
+  let error: unknown;
   try {
     error = (JSON.parse(text) as { error?: unknown }).error;
   } catch {
