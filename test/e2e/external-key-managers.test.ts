@@ -27,9 +27,10 @@ const clients = [
   { client_id: `app-${stamp}`, client_secret: 'mapped-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read items:admin' },
   { client_id: `other-${stamp}`, client_secret: 'unmapped-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read' },
   { client_id: `portal-${stamp}`, client_secret: 'portal-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read' },
+  { client_id: `web-${stamp}`, client_secret: 'web-client-secret-0123456789', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1:9/callback'], response_types: ['code'], scope: 'openid items:read' },
   { client_id: 'turnpike-gateway', client_secret: 'introspection-secret-0123456789', grant_types: [], redirect_uris: [], response_types: [] },
 ] as const;
-const [mapped, unmapped, portalClient, gatewayClient] = clients;
+const [mapped, unmapped, portalClient, webClient, gatewayClient] = clients;
 
 let idp: TestProvider;
 let backend: Server;
@@ -60,7 +61,7 @@ async function problemType(res: Response): Promise<string> {
 }
 
 beforeAll(async () => {
-  idp = await startProvider(IDP_PORT, clients.map((c) => ({ ...c, grant_types: [...c.grant_types], redirect_uris: [], response_types: [] })));
+  idp = await startProvider(IDP_PORT, clients.map((c) => ({ ...c, grant_types: [...c.grant_types], redirect_uris: [...c.redirect_uris], response_types: [...c.response_types] })));
   backend = createServer((req, res) => {
     received.push({ url: req.url ?? '', headers: req.headers });
     req.resume();
@@ -130,6 +131,15 @@ describe('external key managers (oidc-provider as the IdP)', () => {
     expect((await get(`${ctx.open}/v1/admin`, token)).status).toBe(403);
     const admin = await idp.clientCredentials(mapped.client_id, mapped.client_secret, { resource: AUDIENCE, scope: 'items:admin' });
     expect((await get(`${ctx.open}/v1/admin`, admin)).status).toBe(200);
+  });
+
+  it('serves an authorization-code token of a user, from a client mapped although it may not use client credentials', async () => {
+    // The proof: the provider answers unauthorized_client, which it says only to a client that authenticated.
+    await developer.expect([201], 'POST', `/api/devportal/v1/applications/${applicationId}/external-clients`, { keyManager: kmName, clientId: webClient.client_id, clientSecret: webClient.client_secret });
+    const token = await idp.authorizationCode({ id: webClient.client_id, secret: webClient.client_secret, redirectUri: webClient.redirect_uris[0] }, 'alice', AUDIENCE);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; client_id: string };
+    expect(claims).toMatchObject({ sub: 'alice', client_id: webClient.client_id });
+    expect((await get(`${ctx.open}/v1/items`, token)).status).toBe(200);
   });
 
   it('refuses an unmapped client with 403 and a clear problem', async () => {

@@ -28,6 +28,11 @@ export interface TestProvider {
   /** Puts a new key first and drops the others: tokens signed by the old key stop verifying once gateways refetch. */
   rotate(): Promise<JWK>;
   clientCredentials(clientId: string, secret: string, options?: { resource?: string; scope?: string }): Promise<string>;
+  /**
+   * The authorization-code flow with PKCE, as a browser would walk it through the provider's
+   * development login and consent pages (any user name signs in); the access token for `resource`.
+   */
+  authorizationCode(client: { id: string; secret: string; redirectUri: string }, user: string, resource: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -45,7 +50,7 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
     scopes: ['openid', 'offline_access', ...SCOPES.split(' ')],
     jwks: { keys: keys as NonNullable<Configuration['jwks']>['keys'] },
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: () => Promise.resolve(true) },
       resourceIndicators: {
@@ -80,6 +85,40 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
       const res = await fetch(state.tokenUrl, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body });
       if (res.status !== 200) throw new Error(`the provider's token endpoint answered ${res.status}: ${await res.text()}`);
       return ((await res.json()) as { access_token: string }).access_token;
+    },
+    async authorizationCode(client, user, resource) {
+      const jar = new Map<string, string>();
+      const send = async (url: string, init: RequestInit = {}) => {
+        const res = await fetch(new URL(url, issuer), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+        for (const line of res.headers.getSetCookie()) {
+          const [pair = ''] = line.split(';');
+          const at = pair.indexOf('=');
+          jar.set(pair.slice(0, at), pair.slice(at + 1));
+        }
+        await res.arrayBuffer();
+        return res;
+      };
+      const verifier = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+      const challenge = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))).toString('base64url');
+      const query = new URLSearchParams({ client_id: client.id, response_type: 'code', redirect_uri: client.redirectUri, scope: 'openid items:read', resource, state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' });
+      let res = await send(`/auth?${query}`);
+      // Login, then consent: each a form post to the interaction, then back to the authorization endpoint.
+      for (const prompt of ['login', 'consent'] as const) {
+        const interaction = res.headers.get('location') ?? '';
+        const form = new URLSearchParams({ prompt, ...(prompt === 'login' ? { login: user, password: 'any' } : {}) });
+        res = await send(interaction, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+        res = await send(res.headers.get('location') ?? '');
+      }
+      const redirect = new URL(res.headers.get('location') ?? '');
+      const code = redirect.searchParams.get('code');
+      if (code === null) throw new Error(`no code in the redirect: ${redirect.toString()}`);
+      const token = await fetch(state.tokenUrl, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier, resource }),
+      });
+      if (token.status !== 200) throw new Error(`the provider's token endpoint answered ${token.status}: ${await token.text()}`);
+      return ((await token.json()) as { access_token: string }).access_token;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

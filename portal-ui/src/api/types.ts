@@ -27,6 +27,7 @@ import type { EntrySchema } from '../../../workers/control-plane/src/admin/audit
 import type { BrandingSchema } from '../../../workers/control-plane/src/admin/branding/routes.ts';
 import type { AdminApplicationSchema, IntrospectionBody, IntrospectionResult as IntrospectionResultSchema, PasswordGrantBody, PasswordGrantResult as PasswordGrantResultSchema } from '../../../workers/control-plane/src/admin/applications/routes.ts';
 import type { IssuerSchema } from '../../../workers/control-plane/src/admin/trusted-issuers/routes.ts';
+import type { CreateKeyManagerBody, KeyManagerSchema } from '../../../workers/control-plane/src/admin/key-managers/routes.ts';
 import type { AlertEventSchema, AlertRuleSchema, CreatedAlertRuleSchema, UpdateAlertRuleBody, createBody as alertRuleBody } from '../../../workers/control-plane/src/alerts/routes.ts';
 
 export type User = z.infer<typeof UserSchema>;
@@ -93,6 +94,8 @@ export type PasswordGrantResult = z.infer<typeof PasswordGrantResultSchema>;
 export type IntrospectionInput = z.input<typeof IntrospectionBody>;
 export type IntrospectionResult = z.infer<typeof IntrospectionResultSchema>;
 export type TrustedIssuer = z.infer<typeof IssuerSchema>;
+export type KeyManager = z.infer<typeof KeyManagerSchema>;
+export type KeyManagerInput = z.input<typeof CreateKeyManagerBody>;
 export type AlertRule = z.infer<typeof AlertRuleSchema>;
 export type CreatedAlertRule = z.infer<typeof CreatedAlertRuleSchema>;
 export type AlertRuleInput = z.input<ReturnType<typeof alertRuleBody>>;

@@ -85,7 +85,7 @@ const Fields = {
   enabled: z.boolean(),
 };
 
-const CreateSchema = z.strictObject({
+export const CreateKeyManagerBody = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').min(1).max(60),
   displayName: Fields.displayName,
   description: Fields.description.default(''),
@@ -176,7 +176,7 @@ export function keyManagerRoutes() {
       path: '/key-managers',
       tags,
       summary: 'Register an external key manager by its discovery URL',
-      request: { body: jsonBody(CreateSchema) },
+      request: { body: jsonBody(CreateKeyManagerBody) },
       responses: { 201: jsonResponse(KeyManagerSchema, 'The key manager, as discovered'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
