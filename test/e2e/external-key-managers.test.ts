@@ -134,7 +134,7 @@ describe('external key managers (oidc-provider as the IdP)', () => {
   });
 
   it('serves an authorization-code token of a user, from a client mapped although it may not use client credentials', async () => {
-    // The proof: the provider answers unauthorized_client, which it says only to a client that authenticated.
+    // The proof: the provider refuses the grant for the real secret (400) but the client for a wrong one (401).
     await developer.expect([201], 'POST', `/api/devportal/v1/applications/${applicationId}/external-clients`, { keyManager: kmName, clientId: webClient.client_id, clientSecret: webClient.client_secret });
     const token = await idp.authorizationCode({ id: webClient.client_id, secret: webClient.client_secret, redirectUri: webClient.redirect_uris[0] }, 'alice', AUDIENCE);
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; client_id: string };
@@ -275,5 +275,16 @@ describe('external key managers (oidc-provider as the IdP)', () => {
     await page.context().close();
     const token = await idp.clientCredentials(portalClient.client_id, portalClient.client_secret, { resource: AUDIENCE });
     expect((await get(`${ctx.open}/v1/items`, token)).status).toBe(200);
+  });
+
+  it('shows the admin the registered key manager with what discovery found', async () => {
+    const page = await signIn(demo.users.admin);
+    await page.goto(`${portalUrl}/#/admin/key-managers`);
+    const row = await page.waitForSelector(`[data-key-manager="${kmName}"]`);
+    const text = (await row.textContent()) ?? '';
+    expect(text).toContain(idp.issuer);
+    expect(text).toContain('JWT (JWKS), opaque (introspection)');
+    await page.screenshot({ path: join(shots, 'admin-key-managers.png'), fullPage: true });
+    await page.context().close();
   });
 });

@@ -1,16 +1,20 @@
 /**
  * Whether `clientId` / `clientSecret` authenticate at a key manager's token endpoint: the proof a
  * developer owns the external client they map ("provide existing OAuth keys"), so nobody can map
- * someone else's client id and have its tokens counted, throttled or billed as theirs. A
- * client-credentials request is made and its answer discarded: 200, or one of the RFC 6749 §5.2 /
- * RFC 8707 errors a server can only give a client it has authenticated (`unauthorized_client` for a
- * client without that grant, `invalid_scope`, `invalid_target`), means the client authenticated.
- * Anything else (`invalid_client`, a malformed request, a misconfigured client) proves nothing. The
- * secret is not stored.
+ * someone else's client id and have its tokens counted, throttled or billed as theirs. The secret is
+ * not stored.
+ *
+ * A client-credentials request is made and its token discarded. 200 proves it. A client without
+ * that grant gets a 400 instead (RFC 6749 §5.2 says `unauthorized_client`; oidc-provider, for one,
+ * says `invalid_request`), and a 400 alone proves nothing: a server may check the grant before it
+ * authenticates the client. So the same request is sent once more with a random secret: only if
+ * that one is refused as `invalid_client` (or 401) did the real secret make the difference.
  */
 export type ProofOutcome = { ok: true } | { ok: false; reason: 'invalid-client' | 'unreachable' };
 
-export async function proveClient(tokenEndpoint: string, clientId: string, clientSecret: string, fetcher: typeof fetch = fetch): Promise<ProofOutcome> {
+type Answer = { kind: 'token' } | { kind: 'client-refused' } | { kind: 'other-error' } | { kind: 'unreachable' };
+
+async function ask(tokenEndpoint: string, clientId: string, clientSecret: string, fetcher: typeof fetch): Promise<Answer> {
   const encode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
   let res: Response;
   try {
@@ -22,18 +26,27 @@ export async function proveClient(tokenEndpoint: string, clientId: string, clien
       signal: AbortSignal.timeout(5_000),
     });
   } catch {
-    return { ok: false, reason: 'unreachable' };
+    return { kind: 'unreachable' };
   }
   const text = await res.text();
-  if (res.status === 200) return { ok: true };
-  if (res.status >= 500) return { ok: false, reason: 'unreachable' };
+  if (res.status === 200) return { kind: 'token' };
+  if (res.status >= 500) return { kind: 'unreachable' };
+  if (res.status === 401) return { kind: 'client-refused' };
   let error: unknown;
   try {
     error = (JSON.parse(text) as { error?: unknown }).error;
   } catch {
-    return { ok: false, reason: 'invalid-client' };
+    return { kind: 'other-error' };
   }
-  return res.status === 400 && typeof error === 'string' && AUTHENTICATED_ERRORS.has(error) ? { ok: true } : { ok: false, reason: 'invalid-client' };
+  return error === 'invalid_client' ? { kind: 'client-refused' } : { kind: 'other-error' };
 }
 
-const AUTHENTICATED_ERRORS = new Set(['unauthorized_client', 'invalid_scope', 'invalid_target']);
+export async function proveClient(tokenEndpoint: string, clientId: string, clientSecret: string, fetcher: typeof fetch = fetch): Promise<ProofOutcome> {
+  const first = await ask(tokenEndpoint, clientId, clientSecret, fetcher);
+  if (first.kind === 'token') return { ok: true };
+  if (first.kind === 'unreachable') return { ok: false, reason: 'unreachable' };
+  if (first.kind === 'client-refused') return { ok: false, reason: 'invalid-client' };
+  const control = await ask(tokenEndpoint, clientId, `not-the-secret-${crypto.randomUUID()}`, fetcher);
+  if (control.kind === 'unreachable') return { ok: false, reason: 'unreachable' };
+  return control.kind === 'client-refused' ? { ok: true } : { ok: false, reason: 'invalid-client' };
+}
