@@ -42,9 +42,10 @@ export function createGatewayApp(): Gateway {
         const error = toApiError(err);
         x.errorCode = wso2CodeOf(error);
         response = problemResponse(error, undefined, x.responseHeaders ?? undefined);
+        // The gateway's own challenges only: a backend's answer passes as it came.
+        if (x.apiPath !== null) addResourceMetadata(response.headers, resourceMetadataUrl(request.url, x.apiPath));
       }
       response.headers.set('x-request-id', x.requestId);
-      if (x.apiPath !== null && response.status >= 400) addResourceMetadata(response.headers, resourceMetadataUrl(request.url, x.apiPath));
       // The gateway's own answers (health, key set, token and revoke) are never to be sniffed.
       if (ownEndpoint) response.headers.set('x-content-type-options', 'nosniff');
       // What the log line and the usage report both say about the answer, worked out once.
