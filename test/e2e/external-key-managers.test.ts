@@ -287,4 +287,21 @@ describe('external key managers (oidc-provider as the IdP)', () => {
     await page.screenshot({ path: join(shots, 'admin-key-managers.png'), fullPage: true });
     await page.context().close();
   });
+
+  it('lets the publisher stop accepting the key manager for an API in Chromium, after which its tokens are refused there', async () => {
+    const token = await idp.clientCredentials(portalClient.client_id, portalClient.client_secret, { resource: AUDIENCE });
+    const page = await signIn(demo.users.publisher);
+    await page.goto(`${portalUrl}/#/publisher/apis/${apiIds.open}/key-managers`);
+    const box = `#key-managers-form input[value="${kmName}"]`;
+    await page.waitForSelector(box);
+    expect(await page.isChecked(box)).toBe(true);
+    await page.uncheck(box);
+    await page.click('#key-managers-form button[type="submit"]');
+    await page.waitForFunction((selector) => document.querySelector<HTMLInputElement>(selector)?.checked === false, box);
+    await page.context().close();
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:view']);
+    expect((await publisher.expect<{ keyManagers: string[] }>([200], 'GET', `/api/publisher/v1/apis/${apiIds.open}/key-managers`)).body.keyManagers).toEqual([]);
+    // Live: no revision or deploy, and the issuer is no longer one this API trusts.
+    expect((await get(`${ctx.open}/v1/items`, token)).status).toBe(401);
+  });
 });
