@@ -123,7 +123,7 @@ describe('gateway rules over HTTP', () => {
     expect([oversized.status, oversized.headers.get('content-type')]).toEqual([431, 'application/problem+json']);
     expect((await get(`${ctx.rules}/v1/items?access_token=${token}`)).status).toBe(401);
     const noCredentials = await get(`${ctx.rules}/v1/items`);
-    expect(noCredentials.headers.get('www-authenticate')).toBe('Bearer realm="turnpike"');
+    expect(noCredentials.headers.get('www-authenticate')).toBe(`Bearer realm="turnpike", resource_metadata="${gatewayUrl}/.well-known/oauth-protected-resource${ctx.rules}/v1"`);
     expect(received).toHaveLength(0);
   });
 

@@ -48,6 +48,7 @@ describe('quick start', () => {
   it('refuses the call without a token', async () => {
     const res = await fetch(`${gatewayUrl}${demo.api.context}/pets`);
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="turnpike"');
+    // RFC 9728 §5.1: the challenge names the API's protected resource metadata.
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="turnpike", resource_metadata="${gatewayUrl}/.well-known/oauth-protected-resource${demo.api.context}"`);
   });
 });

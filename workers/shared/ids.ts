@@ -24,6 +24,8 @@ export const ID_PREFIXES = {
   rating: 'rat',
   alert: 'alr',
   alertEvent: 'alev',
+  keyManager: 'km',
+  externalClient: 'xcl',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -32,6 +32,8 @@ export const PROBLEMS = {
   'insufficient-scope': { status: 403, title: 'Insufficient scope', wso2: 900910 },
   'endpoint-unavailable': { status: 403, title: 'No endpoint for this key type', wso2: 900908 },
   'request-blocked': { status: 403, title: 'Request blocked', wso2: 900805 },
+  /** A valid token of an external key manager whose client no developer has mapped to an application. */
+  'external-client-not-mapped': { status: 403, title: 'External client not mapped to an application' },
   'not-found': { status: 404, title: 'Not found' },
   'no-matching-resource': { status: 404, title: 'No matching resource found', wso2: 900906 },
   'method-not-allowed': { status: 405, title: 'Method not allowed', wso2: 900906 },

@@ -5,7 +5,7 @@
  */
 import type { JWK } from 'jose';
 import type { WindowLimit } from '../../durable-objects/throttle/types.ts';
-import type { AuthType, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
+import type { AuthType, ClaimMappings, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
 import type { PolicyRef } from './revision.ts';
 import type { SnapshotShards } from './snapshot-shards.ts';
 
@@ -94,6 +94,8 @@ export interface SnapshotApi {
    * asks for: part of every response-cache key, so entries of before are never read again.
    */
   readonly cacheEpoch?: number;
+  /** Names of the external key managers (GatewaySnapshot.keyManagers) whose tokens this API accepts besides Turnpike's own. */
+  readonly keyManagers?: readonly string[];
   /** API-level (advanced) limits, shared by every caller of the API. */
   readonly limits: readonly WindowLimit[];
   /** Conditional groups of the API-level policy. */
@@ -127,6 +129,23 @@ export interface GatewaySnapshot {
   readonly blocking?: BlockingRules;
   /** Custom policies (admin), applied to every authenticated call. */
   readonly customPolicies?: readonly CustomPolicy[];
+  /** External key managers this environment accepts (enabled, and this environment among theirs). */
+  readonly keyManagers?: readonly SnapshotKeyManager[];
+}
+
+/** An external OpenID Provider / authorization server whose access tokens gateways verify (decision 0036). */
+export interface SnapshotKeyManager {
+  readonly id: string;
+  readonly name: string;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Where its signing keys are published; null when its tokens are opaque only (introspection). */
+  readonly jwksUri: string | null;
+  /** RFC 7662 introspection, with the client the gateway authenticates as; the secret sealed under ENCRYPTION_KEY with the key manager's id as context. */
+  readonly introspection: { readonly endpoint: string; readonly clientId: string; readonly clientSecret: string } | null;
+  readonly claims: ClaimMappings;
+  readonly jwksMaxAgeSeconds: number;
+  readonly jwksCooldownSeconds: number;
 }
 
 export interface BlockingRules {

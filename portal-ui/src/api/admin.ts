@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { AdminApplication, AuditEntry, Branding, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, User, Workflow } from './types.ts';
+import type { AdminApplication, AuditEntry, Branding, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, KeyManager, KeyManagerInput, User, Workflow } from './types.ts';
 
 const AD = '/api/admin/v1';
 
@@ -22,6 +22,9 @@ export const adminApi = {
   settings: () => call<Settings>('GET', `${AD}/settings`),
   updateSettings: (body: Partial<Settings>) => call<Settings>('PATCH', `${AD}/settings`, body),
   audit: (q: { action?: string; entityType?: string; entityId?: string; actorId?: string; from?: number; to?: number; limit?: number; offset?: number }) => call<Page<AuditEntry> & { total: number }>('GET', `${AD}/audit-log${query(q)}`),
+  keyManagers: () => call<{ list: KeyManager[] }>('GET', `${AD}/key-managers`),
+  createKeyManager: (body: KeyManagerInput) => call<KeyManager>('POST', `${AD}/key-managers`, body),
+  deleteKeyManager: (id: string) => call<null>('DELETE', `${AD}/key-managers/${enc(id)}`),
   trustedIssuers: () => call<Page<TrustedIssuer>>('GET', `${AD}/trusted-issuers`),
   putTrustedIssuer: (body: TrustedIssuer) => call<TrustedIssuer>('PUT', `${AD}/trusted-issuers/${enc(body.name)}`, body),
   deleteTrustedIssuer: (name: string) => call<null>('DELETE', `${AD}/trusted-issuers/${enc(name)}`),

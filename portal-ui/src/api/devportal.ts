@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { ApiDocument, ChangePassword, UpdateMe, ApiKey, Application, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
+import type { ApiDocument, ChangePassword, UpdateMe, ApiKey, Application, ExternalClient, MapExternalClient, PublicKeyManager, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
 
 const DP = '/api/devportal/v1';
 const app = (id: string) => `${DP}/applications/${enc(id)}`;
@@ -33,6 +33,10 @@ export const devportalApi = {
   apiKeys: (id: string) => call<Page<ApiKey>>('GET', `${app(id)}/api-keys`),
   createApiKey: (id: string, body: { name: string; keyType: KeyType; expiresInDays: number | null }) => call<ApiKey & { key: string }>('POST', `${app(id)}/api-keys`, body),
   revokeApiKey: (id: string, keyId: string) => call<null>('DELETE', `${app(id)}/api-keys/${enc(keyId)}`),
+  keyManagers: () => call<{ list: PublicKeyManager[] }>('GET', `${DP}/key-managers`),
+  externalClients: (id: string) => call<{ list: ExternalClient[] }>('GET', `${app(id)}/external-clients`),
+  mapExternalClient: (id: string, body: MapExternalClient) => call<ExternalClient>('POST', `${app(id)}/external-clients`, body),
+  unmapExternalClient: (id: string, mappingId: string) => call<null>('DELETE', `${app(id)}/external-clients/${enc(mappingId)}`),
   subscriptions: (id: string) => call<Page<Subscription>>('GET', `${DP}/subscriptions${query({ applicationId: id })}`),
   subscribe: (applicationId: string, apiId: string, tier: string) => call<Subscription>('POST', `${DP}/subscriptions`, { applicationId, apiId, tier }),
   changeTier: (subscriptionId: string, tier: string) => call<Subscription>('PATCH', `${DP}/subscriptions/${enc(subscriptionId)}`, { tier }),

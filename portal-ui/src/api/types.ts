@@ -7,6 +7,7 @@ import type { ChangePasswordBody, UpdateMeBody, UserSchema } from '../../../work
 import type { CatalogApi as CatalogApiSchema } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
 import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../workers/control-plane/src/devportal/applications/routes.ts';
 import type { ApiKeySchema } from '../../../workers/control-plane/src/devportal/api-keys/routes.ts';
+import type { ExternalClientSchema, MapExternalClientSchema, PublicKeyManagerSchema } from '../../../workers/control-plane/src/devportal/external-clients/routes.ts';
 import type { SubscriptionQuotaSchema, SubscriptionSchema } from '../../../workers/control-plane/src/devportal/subscriptions/routes.ts';
 import type { UsagePointSchema, UsageResponse } from '../../../workers/control-plane/src/analytics/routes.ts';
 import type { ApiSchema, CreateApiBody, EndpointSecurityInput } from '../../../workers/control-plane/src/publisher/apis/schemas.ts';
@@ -27,6 +28,7 @@ import type { EntrySchema } from '../../../workers/control-plane/src/admin/audit
 import type { BrandingSchema } from '../../../workers/control-plane/src/admin/branding/routes.ts';
 import type { AdminApplicationSchema, IntrospectionBody, IntrospectionResult as IntrospectionResultSchema, PasswordGrantBody, PasswordGrantResult as PasswordGrantResultSchema } from '../../../workers/control-plane/src/admin/applications/routes.ts';
 import type { IssuerSchema } from '../../../workers/control-plane/src/admin/trusted-issuers/routes.ts';
+import type { CreateKeyManagerBody, KeyManagerSchema } from '../../../workers/control-plane/src/admin/key-managers/routes.ts';
 import type { AlertEventSchema, AlertRuleSchema, CreatedAlertRuleSchema, UpdateAlertRuleBody, createBody as alertRuleBody } from '../../../workers/control-plane/src/alerts/routes.ts';
 
 export type User = z.infer<typeof UserSchema>;
@@ -44,6 +46,9 @@ export type Keys = z.infer<typeof KeySchema>;
 export type CreatedKeys = z.infer<typeof CreatedKeySchema>;
 export type KeyType = Keys['keyType'];
 export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type PublicKeyManager = z.infer<typeof PublicKeyManagerSchema>;
+export type ExternalClient = z.infer<typeof ExternalClientSchema>;
+export type MapExternalClient = z.input<typeof MapExternalClientSchema>;
 export type Subscription = z.infer<typeof SubscriptionSchema>;
 export type SubscriptionQuota = z.infer<typeof SubscriptionQuotaSchema>;
 export type Usage = z.infer<typeof UsageResponse>;
@@ -93,6 +98,8 @@ export type PasswordGrantResult = z.infer<typeof PasswordGrantResultSchema>;
 export type IntrospectionInput = z.input<typeof IntrospectionBody>;
 export type IntrospectionResult = z.infer<typeof IntrospectionResultSchema>;
 export type TrustedIssuer = z.infer<typeof IssuerSchema>;
+export type KeyManager = z.infer<typeof KeyManagerSchema>;
+export type KeyManagerInput = z.input<typeof CreateKeyManagerBody>;
 export type AlertRule = z.infer<typeof AlertRuleSchema>;
 export type CreatedAlertRule = z.infer<typeof CreatedAlertRuleSchema>;
 export type AlertRuleInput = z.input<ReturnType<typeof alertRuleBody>>;

@@ -1,10 +1,12 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { gatewayConfig, type GatewayConfig } from './config.ts';
 import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
 import { meter } from './metering/meter.ts';
 import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
 import { answerFacts, type AnswerFacts } from './answer.ts';
 import { assertHeadersWithinCap } from './auth/credentials.ts';
+import { PROTECTED_RESOURCE_PATH, addResourceMetadata, protectedResourceMetadata, resourceMetadataUrl } from './auth/protected-resource.ts';
+import { currentSnapshot } from './snapshot/store.ts';
 import type { BodyOutcome } from './proxy/body-guard.ts';
 import { newExchange, type Exchange } from './exchange.ts';
 import { writeRequestLog } from './logging/request-log.ts';
@@ -44,6 +46,8 @@ export function createGatewayApp(): Gateway {
         const error = toApiError(err);
         x.errorCode = wso2CodeOf(error);
         response = problemResponse(error, undefined, x.responseHeaders ?? undefined);
+        // The gateway's own challenges only: a backend's answer passes as it came.
+        if (x.apiPath !== null) addResourceMetadata(response.headers, resourceMetadataUrl(request.url, x.apiPath));
       }
       response.headers.set('x-request-id', x.requestId);
       // The gateway's own answers (health, key set, token and revoke) are never to be sniffed.
@@ -89,6 +93,7 @@ function isOwnEndpoint(request: Request): boolean {
     const after = url.charAt(pathStart + RESERVED_PREFIX.length);
     return after === '' || after === '/' || after === '?' || after === '#';
   }
+  if (url.startsWith(PROTECTED_RESOURCE_PATH, pathStart)) return true;
   // Every method: the paths are reserved (no API may use the /oauth2 context), so a GET is a 405, not an API call.
   if (!url.startsWith('/oauth2/', pathStart)) return false;
   const query = url.indexOf('?', pathStart);
@@ -108,6 +113,17 @@ function ownEndpoints(): Hono<{ Bindings: Env }> {
   });
   // Backends verify the backend JWT (X-JWT-Assertion) against this key set.
   app.get(`${RESERVED_PREFIX}/jwks`, async (c) => c.json({ keys: [(await gatewayKey(c.env)).publicJwk] }, 200, { 'cache-control': 'public, max-age=300' }));
+
+  // RFC 9728: what this gateway, and each API on it, accepts tokens from.
+  const metadata = async (c: Context<{ Bindings: Env }>) => {
+    const compiled = await currentSnapshot(c.env, (p) => c.executionCtx.waitUntil(p));
+    const url = new URL(c.req.url);
+    const body = compiled === null ? null : protectedResourceMetadata(compiled, url.origin, url.pathname.slice(PROTECTED_RESOURCE_PATH.length));
+    if (body === null) throw new ApiError('not-found', { detail: 'No protected resource is served at this path' });
+    return c.json(body, 200, { 'cache-control': 'public, max-age=60' });
+  };
+  app.get(PROTECTED_RESOURCE_PATH, metadata);
+  app.get(`${PROTECTED_RESOURCE_PATH}/*`, metadata);
 
   // Like WSO2's gateway, token and revoke are answered on the gateway's hostname by the Key Manager.
   // The Key Manager down is not the gateway's fault: 503 problem+json with Retry-After, fail closed

@@ -15,6 +15,8 @@ export interface Exchange {
   responseHeaders: Record<string, string> | null;
   /** What the usage report needs, filled in as the call path learns it. */
   usage: { apiId: string; applicationId: string | null; keyType: string | null } | undefined;
+  /** The routed API's context and version, once known: its RFC 9728 metadata URL is built from it. */
+  apiPath: string | null;
   /** The numeric `code` of the problem the gateway answered with. */
   errorCode: number | undefined;
   /** How the backend's body ended, when the gateway passed one on: the usage report waits for it. */
@@ -22,5 +24,5 @@ export interface Exchange {
 }
 
 export function newExchange(request: Request, env: Env, ctx: ExecutionContext): Exchange {
-  return { request, env, waitUntil: (p) => ctx.waitUntil(p), requestId: crypto.randomUUID(), startedAt: Date.now(), responseHeaders: null, usage: undefined, errorCode: undefined, bodyOutcome: null };
+  return { request, env, waitUntil: (p) => ctx.waitUntil(p), requestId: crypto.randomUUID(), startedAt: Date.now(), responseHeaders: null, usage: undefined, apiPath: null, errorCode: undefined, bodyOutcome: null };
 }

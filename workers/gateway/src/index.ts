@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { createGatewayApp } from './app.ts';
 import { forgetApplicationKeys } from './auth/api-key.ts';
+import { forgetMappedClients } from './auth/external/clients.ts';
 import { invalidateSnapshot } from './snapshot/store.ts';
 import { meter } from './metering/meter.ts';
 import { dropLeases } from './throttle/lease.ts';
@@ -33,5 +34,6 @@ export class GatewayControl extends WorkerEntrypoint<Env> {
     const ids = new Set(applicationIds);
     dropLeases(ids);
     forgetApplicationKeys(ids);
+    forgetMappedClients(ids);
   }
 }

@@ -79,10 +79,11 @@ describe('gateway call path', () => {
     expect(echo.headers['x-custom']).toBe('kept');
   });
 
-  it('answers 401 with a bare challenge when no credential is sent', async () => {
+  it('answers 401 with a bare challenge naming the API\'s resource metadata when no credential is sent', async () => {
     const res = await call('/petstore/v1/pets');
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="turnpike"');
+    // RFC 6750 §3: no error attribute; RFC 9728 §5.1: where to learn which authorization servers issue tokens for it.
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="turnpike", resource_metadata="http://gateway.test/.well-known/oauth-protected-resource/petstore/v1"');
     expect((await problem(res)).code).toBe(900902);
   });
 

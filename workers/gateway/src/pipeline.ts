@@ -1,6 +1,7 @@
 import { ApiError } from '../../shared/problem.ts';
 import type { Exchange } from './exchange.ts';
 import type { GatewayCall } from './call.ts';
+import { apiPath } from './auth/protected-resource.ts';
 import { endpointOf } from './proxy/steps.ts';
 import { forward } from './proxy/forward.ts';
 import { canonicalPath } from './routing/canonical-path.ts';
@@ -28,6 +29,8 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const match = routed instanceof Promise ? await routed : routed;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api, resource } = match;
+  // Where this API's RFC 9728 metadata lives, for the Bearer challenges of its refusals.
+  x.apiPath = apiPath(api);
   x.usage = { apiId: api.id, applicationId: null, keyType: null };
   const plan = compiled.plan;
   const call: GatewayCall = {

@@ -46,7 +46,7 @@ export function api(overrides: Partial<SnapshotApi> & Pick<SnapshotApi, 'id' | '
 let version = 1000;
 
 /** Writes a snapshot for the `production` environment and makes the gateway load it next request. */
-export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking' | 'hostname' | 'customPolicies' | 'keyTypes'> = {}): Promise<GatewaySnapshot> {
+export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking' | 'hostname' | 'customPolicies' | 'keyTypes' | 'keyManagers'> = {}): Promise<GatewaySnapshot> {
   version++;
   const snapshot: GatewaySnapshot = { version, environment: 'production', compiledAt: Date.now(), issuer: ISSUER, audience: AUDIENCE, jwks: keys.map((k) => k.publicJwk), allowPrivateBackends: true, apis, ...extras };
   await env.DB.prepare(

@@ -124,6 +124,11 @@ export const apis = sqliteTable(
     /** The API's policies, in the order they run (see workers/gateway/src/policies/). */
     policies: json<PolicyRef[]>('policies').notNull().default([]),
     apiKeyHeader: text('api_key_header').notNull().default('apikey'),
+    /**
+     * Names of the external key managers whose tokens this API accepts besides Turnpike's own (live,
+     * not part of a revision: decision 0036). Empty: Turnpike's own tokens and API keys only.
+     */
+    keyManagers: json<string[]>('key_managers').notNull().default([]),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -568,6 +573,61 @@ export const workflows = sqliteTable(
     decidedAt: integer('decided_at'),
   },
   (t) => [index('workflows_status_idx').on(t.status, t.type)],
+);
+
+/** Which claims of an external key manager's tokens carry the client id, the scopes and the user. */
+export interface ClaimMappings {
+  clientId: string;
+  scopes: string;
+  user: string;
+}
+
+/**
+ * External key managers (WSO2's third-party key managers): OpenID Providers / RFC 8414
+ * authorization servers whose access tokens gateways accept for the APIs that choose them.
+ * Registered by discovery; what discovery said is stored, refreshed when an admin saves again.
+ */
+export const keyManagers = sqliteTable('key_managers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  description: text('description').notNull().default(''),
+  discoveryUrl: text('discovery_url').notNull(),
+  issuer: text('issuer').notNull().unique(),
+  jwksUri: text('jwks_uri'),
+  tokenEndpoint: text('token_endpoint'),
+  introspectionEndpoint: text('introspection_endpoint'),
+  registrationEndpoint: text('registration_endpoint'),
+  /** The `aud` its access tokens must carry for Turnpike's gateways (RFC 9068 §4). */
+  audience: text('audience').notNull(),
+  claimMappings: json<ClaimMappings>('claim_mappings').notNull().default({ clientId: 'client_id', scopes: 'scope', user: 'sub' }),
+  /** Gateway environment names that accept its tokens; empty: every environment. */
+  environments: json<string[]>('environments').notNull().default([]),
+  /** The client the gateway authenticates as at the introspection endpoint (RFC 7662 §2.1); its secret sealed under ENCRYPTION_KEY. */
+  introspectionClientId: text('introspection_client_id'),
+  introspectionClientSecret: text('introspection_client_secret'),
+  jwksMaxAgeSeconds: integer('jwks_max_age_seconds').notNull().default(600),
+  jwksCooldownSeconds: integer('jwks_cooldown_seconds').notNull().default(30),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * An external key manager's OAuth client mapped to a Turnpike application ("provide existing OAuth
+ * keys"): its tokens then count as that application's, under one key type.
+ */
+export const externalClients = sqliteTable(
+  'external_clients',
+  {
+    id: text('id').primaryKey(),
+    keyManagerId: text('key_manager_id').notNull().references(() => keyManagers.id, { onDelete: 'cascade' }),
+    clientId: text('client_id').notNull(),
+    applicationId: text('application_id').notNull().references(() => applications.id, { onDelete: 'cascade' }),
+    keyType: text('key_type', { enum: KEY_TYPES }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('external_clients_km_client_uq').on(t.keyManagerId, t.clientId), index('external_clients_app_idx').on(t.applicationId)],
 );
 
 /** Platform settings (workflow switches, self sign-up), one JSON value per key. */

@@ -9,9 +9,10 @@ import { brandingTab } from './branding.ts';
 import { environmentsTab } from './environments.ts';
 import { policiesTab } from './policies.ts';
 import { trustedIssuersTab } from './trusted-issuers.ts';
+import { keyManagersTab } from './key-managers.ts';
 import { usersTab } from './users.ts';
 
-export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'alerts' | 'approvals' | 'audit' | 'branding';
+export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'key-managers' | 'alerts' | 'approvals' | 'audit' | 'branding';
 const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['approvals', 'Approvals', approvalsTab],
   ['policies', 'Throttling policies', policiesTab],
@@ -20,6 +21,7 @@ const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['users', 'Users & roles', usersTab],
   ['applications', 'Applications', applicationsTab],
   ['trusted-issuers', 'Trusted issuers', trustedIssuersTab],
+  ['key-managers', 'Key managers', keyManagersTab],
   ['alerts', 'Alerts', alertsTab],
   ['audit', 'Audit log', auditTab],
   ['branding', 'Branding', async () => brandingTab()],

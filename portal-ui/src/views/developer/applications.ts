@@ -6,6 +6,7 @@ import { confirmButton, empty, field, onSubmit } from '../../components/feedback
 import { layout } from '../../components/layout.ts';
 import { SUBSCRIBE_HOW } from '../../components/tiers.ts';
 import { apiKeysSection } from './app-api-keys.ts';
+import { externalClientsSection } from './app-external-clients.ts';
 import { keysSection } from './app-keys.ts';
 import { subscriptionsSection } from './app-subscriptions.ts';
 
@@ -26,7 +27,7 @@ export async function applicationsView(): Promise<void> {
 }
 
 async function applicationCard(app: Application, catalog: CatalogApi[]): Promise<HTMLElement> {
-  const [keys, apiKeys, subs] = await Promise.all([keysSection(app), apiKeysSection(app, catalog), subscriptionsSection(app, catalog, () => applicationsView())]);
+  const [keys, apiKeys, external, subs] = await Promise.all([keysSection(app), apiKeysSection(app, catalog), externalClientsSection(app), subscriptionsSection(app, catalog, () => applicationsView())]);
   return h(
     'article',
     { class: 'card', 'data-app': app.name },
@@ -35,6 +36,7 @@ async function applicationCard(app: Application, catalog: CatalogApi[]): Promise
     h('p', { class: 'muted' }, `Application tier: ${app.throttlingPolicy} · `, h('a', { href: `#/usage/${encodeURIComponent(app.id)}` }, 'Usage')),
     keys,
     apiKeys,
+    external,
     subs,
   );
 }

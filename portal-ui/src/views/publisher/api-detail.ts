@@ -11,19 +11,21 @@ import { documentsTab } from './api-documents.ts';
 import { endpointsTab } from './api-endpoints.ts';
 import { headersTab } from './api-headers.ts';
 import { policiesTab } from './api-policies.ts';
+import { keyManagersTab } from './api-key-managers.ts';
 import { ratingsTab } from './api-ratings.ts';
 import { resourcesTab } from './api-resources.ts';
 import { settingsTab } from './api-settings.ts';
 import { subscribersTab } from './api-subscribers.ts';
 import { visibilityTab } from './api-visibility.ts';
 
-export type PublisherTab = 'settings' | 'visibility' | 'endpoints' | 'headers' | 'policies' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'ratings' | 'collaborators' | 'analytics' | 'alerts';
+export type PublisherTab = 'settings' | 'visibility' | 'endpoints' | 'headers' | 'policies' | 'key-managers' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'ratings' | 'collaborators' | 'analytics' | 'alerts';
 type TabBody = (api: PublisherApi, reload: () => Promise<void>) => Promise<HTMLElement> | HTMLElement;
 const TABS: Array<[PublisherTab, string, TabBody]> = [
   ['settings', 'Settings', settingsTab],
   ['visibility', 'Visibility', visibilityTab],
   ['endpoints', 'Endpoints', endpointsTab],
   ['headers', 'Headers', headersTab],
+  ['key-managers', 'Key managers', keyManagersTab],
   ['resources', 'Resources', resourcesTab],
   ['policies', 'Policies', policiesTab],
   ['documents', 'Documents', documentsTab],

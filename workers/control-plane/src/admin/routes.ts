@@ -6,12 +6,13 @@ import { auditRoutes } from './audit/routes.ts';
 import { brandingAdminRoutes } from './branding/routes.ts';
 import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
+import { keyManagerRoutes } from './key-managers/routes.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { trustedIssuerRoutes } from './trusted-issuers/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { workflowRoutes } from './workflows/routes.ts';
 
-/** /api/admin/v1 — throttling policies, gateway environments, users, blocking conditions, audit log, per-client password grant. */
+/** /api/admin/v1 — throttling policies, gateway environments, users, blocking conditions, audit log, per-client password grant, external key managers. */
 export function adminRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.route('/', policyRoutes());
@@ -22,6 +23,7 @@ export function adminRoutes() {
   app.route('/', workflowRoutes());
   app.route('/', adminApplicationRoutes());
   app.route('/', trustedIssuerRoutes());
+  app.route('/', keyManagerRoutes());
   app.route('/', brandingAdminRoutes());
   return app;
 }

@@ -6,10 +6,11 @@ import { devportalFeedbackRoutes } from '../feedback/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { applicationRoutes } from './applications/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
+import { externalClientRoutes } from './external-clients/routes.ts';
 import { signupRoutes } from './signup/routes.ts';
 import { subscriptionRoutes } from './subscriptions/routes.ts';
 
-/** /api/devportal/v1 — sign-up, catalog, applications and keys, subscriptions, feedback. */
+/** /api/devportal/v1 — sign-up, catalog, applications and keys (and external OAuth clients), subscriptions, feedback. */
 export function devportalRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.route('/', signupRoutes());
@@ -17,6 +18,7 @@ export function devportalRoutes() {
   app.route('/', applicationRoutes());
   app.route('/', subscriptionRoutes());
   app.route('/', apiKeyRoutes());
+  app.route('/', externalClientRoutes());
   app.route('/', devportalFeedbackRoutes());
   app.route('/', brandingPublicRoutes());
   return app;

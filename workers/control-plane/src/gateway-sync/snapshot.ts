@@ -2,7 +2,7 @@ import { ApiError } from '../../../shared/problem.ts';
 import { MAX_SNAPSHOT_BYTES, decodeSnapshot, encodeSnapshot } from '../../../shared/snapshot-codec.ts';
 import { collectShards, storeShards } from '../../../shared/snapshot-shards.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { GatewaySnapshot, SnapshotApi } from '../../../shared/snapshot.ts';
+import type { GatewaySnapshot, SnapshotApi, SnapshotKeyManager } from '../../../shared/snapshot.ts';
 import type { WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 import { schema, type Database } from '../db.ts';
 import { signingKeys } from '../keys/signing-keys.ts';
@@ -23,13 +23,16 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
       .innerJoin(schema.apis, eq(schema.apis.id, schema.deployments.apiId))
       .innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId))
       .where(and(eq(schema.deployments.environmentId, environmentId), inArray(schema.apis.lifecycleState, [...SERVED_STATES])));
-  const [environments, policies, blocks] = await db.batch([
+  const [environments, policies, blocks, managers] = await db.batch([
     db.select().from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.id, environmentId)),
     db.select().from(schema.throttlingPolicies),
     db.select().from(schema.blockingConditions).where(eq(schema.blockingConditions.enabled, true)),
+    db.select().from(schema.keyManagers).where(eq(schema.keyManagers.enabled, true)),
   ]);
   const environment = environments[0];
   if (environment === undefined) throw new Error(`no gateway environment ${environmentId}`);
+  const keyManagers = snapshotKeyManagers(managers, environment.name);
+  const accepted = new Set(keyManagers.map((k) => k.name));
   const advanced = (name: string | null) => (name === null ? undefined : policies.find((p) => p.kind === 'advanced' && p.name === name));
   const limitsOf = (name: string | null, scope: WindowLimit['scope']): WindowLimit[] => {
     const policy = advanced(name);
@@ -79,6 +82,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
       ...(def.policies.length === 0 ? {} : { policies: def.policies }),
       // A redeploy and a purge both move it on: response-cache keys of before are never read again.
       cacheEpoch: Math.max(deployedAt, cachePurgedAt),
+      ...keyManagersOf(api.keyManagers, accepted),
       limits: limitsOf(def.apiThrottlingPolicy, 'api'),
       ...conditionalOf(def.apiThrottlingPolicy, 'api'),
     };
@@ -98,6 +102,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     ...(environment.type === 'production' ? { keyTypes: ['PRODUCTION'] as const } : environment.type === 'sandbox' ? { keyTypes: ['SANDBOX'] as const } : {}),
     apis,
     applicationPolicies,
+    ...(keyManagers.length === 0 ? {} : { keyManagers }),
     customPolicies: policies.filter((p) => p.kind === 'custom' && p.keyTemplate !== null).map((p) => ({ name: p.name, keyTemplate: p.keyTemplate ?? '', limits: policyToLimits(p, 'custom') })),
     blocking: {
       apiContexts: blocks.filter((b) => b.conditionType === 'API').map((b) => b.conditionValue),
@@ -106,6 +111,29 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
       ips: blocks.filter((b) => b.conditionType === 'IP' || b.conditionType === 'IP_RANGE').map((b) => ({ range: b.conditionValue, inverted: b.inverted })),
     },
   };
+}
+
+/** The enabled key managers this environment accepts, as gateways verify with them. */
+function snapshotKeyManagers(rows: ReadonlyArray<typeof schema.keyManagers.$inferSelect>, environment: string): SnapshotKeyManager[] {
+  return rows
+    .filter((k) => k.environments.length === 0 || k.environments.includes(environment))
+    .map((k) => ({
+      id: k.id,
+      name: k.name,
+      issuer: k.issuer,
+      audience: k.audience,
+      jwksUri: k.jwksUri,
+      introspection: k.introspectionEndpoint !== null && k.introspectionClientId !== null && k.introspectionClientSecret !== null ? { endpoint: k.introspectionEndpoint, clientId: k.introspectionClientId, clientSecret: k.introspectionClientSecret } : null,
+      claims: k.claimMappings,
+      jwksMaxAgeSeconds: k.jwksMaxAgeSeconds,
+      jwksCooldownSeconds: k.jwksCooldownSeconds,
+    }));
+}
+
+/** An API's chosen key managers that this environment accepts (a name no longer registered, or not here, is dropped). */
+function keyManagersOf(names: readonly string[], accepted: ReadonlySet<string>): { keyManagers?: string[] } {
+  const here = names.filter((n) => accepted.has(n));
+  return here.length === 0 ? {} : { keyManagers: here };
 }
 
 /**
