@@ -22,8 +22,9 @@ import type { GatewayMeter } from '../workers/gateway/src/metering/meter.ts';
  * - Workers Logs: $0.60 per million log events beyond the 20 million a month Workers Paid includes
  *   (https://developers.cloudflare.com/workers/observability/logs/workers-logs/, as quoted on
  *   2026-12-02 by several third-party summaries in the search index; the page itself was not in it).
- *   With `[observability] enabled = true` (wrangler.toml) every invocation writes one invocation
- *   log event, and each `console.log` is one more: the request log's lines.
+ *   With `[observability] enabled = true` every invocation writes one invocation log event unless
+ *   `[observability.logs] invocation_logs = false` (the gateway's wrangler.toml since decision
+ *   0032), and each `console.log` is one more: the request log's lines.
  */
 export const PRICES = {
   workerRequest: 0.3,
@@ -103,13 +104,13 @@ const round = (n: number, digits = 4) => Number(n.toFixed(digits));
  * Cloudflare bills: it includes workerd's own HTTP work). Duration (GB-s) is not in the total: it
  * depends on how long objects stay in memory, not on calls (README, "Cost per million calls").
  */
-export function callCost(meter: Meter, calls: number, cpuMs: number): CallCost {
+export function callCost(meter: Meter, calls: number, cpuMs: number, logs: { invocationLogs: boolean } = { invocationLogs: false }): CallCost {
   const per = (n: number) => (calls === 0 ? 0 : n / calls);
   const workerRequests = per(meter.requests + meter.queueInvocations);
   const doRequests = per(meter.counterRpcs);
   const queueOperations = per(meter.queueUnits * 3);
-  // One invocation log per Worker invocation (observability on, as shipped) and the request log's lines.
-  const logEvents = workerRequests + per(meter.logLines);
+  // One invocation log per Worker invocation where they are on, and the request log's lines.
+  const logEvents = (logs.invocationLogs ? workerRequests : 0) + per(meter.logLines);
   const perCall = { workerRequests: round(workerRequests), doRequests: round(doRequests), sqliteRowsRead: round(per(meter.sqliteRowsRead)), sqliteRowsWritten: round(per(meter.sqliteRowsWritten)), d1RowsRead: round(per(meter.d1RowsRead)), d1RowsWritten: round(per(meter.d1RowsWritten)), queueOperations: round(queueOperations, 5), logEvents: round(logEvents, 5), cpuMs: round(cpuMs, 3), objectsStarted: round(per(meter.objectsStarted)) };
   const m = 1; // prices are per million, and so is the answer: per-call counts × price
   const workers = workerRequests * PRICES.workerRequest * m;

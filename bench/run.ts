@@ -20,7 +20,7 @@
  *                               at its own workerd (direct.ts), the method of runs before 2026-11-23
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -64,7 +64,7 @@ const SETTLE_MS = smoke ? 0 : 2000;
 // keys. After such a case the bench waits until that is over.
 const SPREAD_SETTLE_MS = smoke ? 0 : 22_000;
 // Each timed slot is preceded by a second of the same load, untimed: a hot key switches to a lease
-// only after a second of at least 20 calls (decision 0006), and the lease has lapsed during the
+// only after a second of at least LEASE_MIN_RATE calls (decisions 0006, 0033), and the lease has lapsed during the
 // pauses, so without it a case's first second or two ran in strict mode.
 const REWARM_S = smoke ? 0 : 1;
 const rewarm = async (c: { serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }) => {
@@ -80,6 +80,17 @@ const settle = () => new Promise((r) => setTimeout(r, lastLoadSpread ? SPREAD_SE
 const LOG_OFF_EVERYWHERE = process.argv.includes('--request-log=off');
 const profiling = process.argv.includes('--profile');
 const FAR_ONLY = process.argv.includes('--far-only');
+/**
+ * Whether the gateway as configured writes Workers Logs invocation logs (one billed event per
+ * invocation): read from its wrangler.toml, `[observability.logs] invocation_logs = false` turns
+ * them off. The pass-through Worker's config has no observability section: none.
+ */
+const GATEWAY_INVOCATION_LOGS = (() => {
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const logs = /^\[observability\.logs\]([\s\S]*?)(^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? '';
+  const observability = /^\[observability\]([\s\S]*?)^\[/m.exec(toml)?.[1] ?? '';
+  return /^\s*enabled\s*=\s*true/m.test(observability) && !/^\s*invocation_logs\s*=\s*false/m.test(logs);
+})();
 const VIA_PROXY = process.argv.includes('--via-wrangler-proxy');
 const BACKEND_PORT = 49900;
 // Not 48791 / 48792: those are the platform's internal gateway and Traffic Manager.
@@ -463,7 +474,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     if (c.serving === rpc.pid) continue;
     const calls = (samples.get(c.name) ?? []).reduce((n, x) => n + x.requests, 0);
     const counted = c.serving === pass.pid ? { ...meterSum([]), requests: calls } : meterSum(meters.get(c.name) ?? []);
-    costs[c.name] = callCost(counted, calls, results[c.name]?.cpuMsPerRequest ?? Number.NaN);
+    costs[c.name] = callCost(counted, calls, results[c.name]?.cpuMsPerRequest ?? Number.NaN, { invocationLogs: c.serving === pass.pid ? false : GATEWAY_INVOCATION_LOGS });
   }
   /** The leased hot-key case again beside pass-through, rounds interleaved, after the state changed. */
   const sideBySide = async (label: string) => {
@@ -546,7 +557,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   Object.assign(results, await sideBySide(`, ${deployedApis.toLocaleString('en')} APIs deployed (and ${massLabel})`));
   /**
    * Far counters: the production gateway at COUNTER_RTT_MS 0, 20 and 80 (three processes), strict and
-   * leased tiers, quiet (one call at a time, 10 a second: below the lease threshold) and busy (32
+   * leased tiers, quiet (one call at a time, 10 a second: above LEASE_MIN_RATE since decision 0033, so a quiet leased key leases) and busy (32
    * connections on the one key). Added latency is over pass-through, measured the same way in turn.
    */
   async function measureFarCounters() {
