@@ -506,8 +506,9 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   log('measuring unloaded latency (1 connection, one request at a time)…');
   const unloadedCases = cases.filter((c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')));
   const unloadedSamples = new Map<string, SequentialResult[]>(unloadedCases.map((c) => [c.name, []]));
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await sequentialLatency(c.url, c.headers, smoke ? 200 : quick ? 500 : 2000));
+  // --quick: 3 rounds of 300 (five of 2,000 took longer than the load rounds on a loaded machine).
+  for (let round = 1; round <= (quick ? Math.min(3, ROUNDS) : ROUNDS); round++) {
+    for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await sequentialLatency(c.url, c.headers, smoke ? 200 : quick ? 300 : 2000));
   }
   const passUnloaded = (q: 'p50' | 'p99') => median((unloadedSamples.get('pass-through') ?? []).map((s) => s[q]));
   const unloaded: Record<string, { p50: number; p90: number; p99: number; addedP50Ms: number; addedP99Ms: number; requests: number }> = {};
