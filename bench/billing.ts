@@ -104,13 +104,13 @@ const round = (n: number, digits = 4) => Number(n.toFixed(digits));
  * Cloudflare bills: it includes workerd's own HTTP work). Duration (GB-s) is not in the total: it
  * depends on how long objects stay in memory, not on calls (README, "Cost per million calls").
  */
-export function callCost(meter: Meter, calls: number, cpuMs: number, logs: { invocationLogs: boolean } = { invocationLogs: false }): CallCost {
+export function callCost(meter: Meter, calls: number, cpuMs: number, config: { invocationLogs: boolean } = { invocationLogs: false }): CallCost {
   const per = (n: number) => (calls === 0 ? 0 : n / calls);
   const workerRequests = per(meter.requests + meter.queueInvocations);
   const doRequests = per(meter.counterRpcs);
   const queueOperations = per(meter.queueUnits * 3);
   // One invocation log per Worker invocation where they are on, and the request log's lines.
-  const logEvents = (logs.invocationLogs ? workerRequests : 0) + per(meter.logLines);
+  const logEvents = (config.invocationLogs ? workerRequests : 0) + per(meter.logLines);
   const perCall = { workerRequests: round(workerRequests), doRequests: round(doRequests), sqliteRowsRead: round(per(meter.sqliteRowsRead)), sqliteRowsWritten: round(per(meter.sqliteRowsWritten)), d1RowsRead: round(per(meter.d1RowsRead)), d1RowsWritten: round(per(meter.d1RowsWritten)), queueOperations: round(queueOperations, 5), logEvents: round(logEvents, 5), cpuMs: round(cpuMs, 3), objectsStarted: round(per(meter.objectsStarted)) };
   const m = 1; // prices are per million, and so is the answer: per-call counts × price
   const workers = workerRequests * PRICES.workerRequest * m;
