@@ -14,16 +14,17 @@
  *   npm run bench -- --request-log=off
  *                               the gateway's request log off everywhere (the default measures it as
  *                               wrangler.toml ships it, "otel", and its cost on a second process)
+ *   npm run bench -- --far-only  only the far-counter table (COUNTER_RTT_MS 0, 20, 80), about three minutes
  *   npm run bench -- --via-wrangler-proxy
  *                               drive each Worker through wrangler dev's local proxy instead of
  *                               at its own workerd (direct.ts), the method of runs before 2026-11-23
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { ROOT, WRANGLER, waitFor } from '../scripts/lib/platform.ts';
+import { PortsTakenError, ROOT, WRANGLER, isPortInUse, killAll, waitFor } from '../scripts/lib/platform.ts';
 import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { clientCredentialsToken } from '../test/e2e/support.ts';
 import { startPlatform } from '../test/support/platform.ts';
@@ -63,7 +64,7 @@ const SETTLE_MS = smoke ? 0 : 2000;
 // keys. After such a case the bench waits until that is over.
 const SPREAD_SETTLE_MS = smoke ? 0 : 22_000;
 // Each timed slot is preceded by a second of the same load, untimed: a hot key switches to a lease
-// only after a second of at least 20 calls (decision 0006), and the lease has lapsed during the
+// only after a second of at least LEASE_MIN_RATE calls (decisions 0006, 0033), and the lease has lapsed during the
 // pauses, so without it a case's first second or two ran in strict mode.
 const REWARM_S = smoke ? 0 : 1;
 const rewarm = async (c: { serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }) => {
@@ -78,6 +79,18 @@ const settle = () => new Promise((r) => setTimeout(r, lastLoadSpread ? SPREAD_SE
 // off everywhere (the method of runs before 2026-12-01).
 const LOG_OFF_EVERYWHERE = process.argv.includes('--request-log=off');
 const profiling = process.argv.includes('--profile');
+const FAR_ONLY = process.argv.includes('--far-only');
+/**
+ * Whether the gateway as configured writes Workers Logs invocation logs (one billed event per
+ * invocation): read from its wrangler.toml, `[observability.logs] invocation_logs = false` turns
+ * them off. The pass-through Worker's config has no observability section: none.
+ */
+const GATEWAY_INVOCATION_LOGS = (() => {
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const logs = /^\[observability\.logs\]([\s\S]*?)(^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? '';
+  const observability = /^\[observability\]([\s\S]*?)^\[/m.exec(toml)?.[1] ?? '';
+  return /^\s*enabled\s*=\s*true/m.test(observability) && !/^\s*invocation_logs\s*=\s*false/m.test(logs);
+})();
 const VIA_PROXY = process.argv.includes('--via-wrangler-proxy');
 const BACKEND_PORT = 49900;
 // Not 48791 / 48792: those are the platform's internal gateway and Traffic Manager.
@@ -225,7 +238,7 @@ async function main(): Promise<void> {
   log('starting the platform (no portal, local observability off)…');
 
   // Limits under 10 million per window stay strict here, so one run measures both modes.
-  const platform = await startPlatform({
+  const platform = await startPlatformRetrying({
     ports: PLATFORM_PORTS,
     portal: false,
     env: quiet,
@@ -244,6 +257,23 @@ async function main(): Promise<void> {
     await measureAll(platform);
   } finally {
     await platform.stop();
+  }
+}
+
+/**
+ * startPlatform, tried again (up to three times, 5 s apart) when one of the bench's fixed ports is
+ * taken at the start: on this shared machine that is mostly another program's short-lived ephemeral
+ * socket, or the previous run's processes still exiting.
+ */
+async function startPlatformRetrying(options: Parameters<typeof startPlatform>[0]): ReturnType<typeof startPlatform> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPlatform(options);
+    } catch (err) {
+      if (!(err instanceof PortsTakenError) || attempt >= 3) throw err;
+      log(`${err.taken.map((t) => `port ${t.port}`).join(', ')} in use; starting again in 5 s (attempt ${attempt + 1} of 3)`);
+      await new Promise((r) => setTimeout(r, 5000));
+    }
   }
 }
 
@@ -271,13 +301,41 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       ],
       { ...quiet, WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: join(dir, 'registry') },
     );
-  startWorker('bench/passthrough/wrangler.toml', PASSTHROUGH_PORT, PASSTHROUGH_INSPECTOR);
-  // One Durable Object call per request, native RPC against itty-durable (decision 0003).
-  startWorker('bench/do-rpc/wrangler.toml', DO_RPC_PORT, 49240);
+  /**
+   * Starts one of the bench's own Workers and waits until it answers `probe`. wrangler dev does not
+   * exit when a socket it must listen on is taken (on this shared machine another program's
+   * ephemeral socket can hold one of our ports for a moment): it logs the error and waits, which
+   * made a start wait out its whole timeout. Such a start is stopped and tried again.
+   */
+  const startUp = async (config: string, port: number, inspector: number, probe: string) => {
+    for (let attempt = 1; ; attempt++) {
+      const child = startWorker(config, port, inspector);
+      const failed = new Promise<string>((resolve) => {
+        child.stderr?.on('data', (c: Buffer) => {
+          if (isPortInUse(c.toString())) resolve('a port in use');
+        });
+        child.stdout?.on('data', (c: Buffer) => {
+          if (isPortInUse(c.toString())) resolve('a port in use');
+        });
+        child.once('exit', (code) => resolve(`exit ${code}`));
+      });
+      const outcome = await Promise.race([waitFor(probe).then(() => null), failed]);
+      if (outcome === null) return;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      if (attempt >= 5) throw new Error(`${config} did not start (${outcome}) after ${attempt} attempts`);
+      log(`${config}: ${outcome} while starting; starting it again (attempt ${attempt + 1} of 5)`);
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  };
   const passthrough = `http://127.0.0.1:${PASSTHROUGH_PORT}`;
   const doRpc = `http://127.0.0.1:${DO_RPC_PORT}`;
-  await waitFor(`${passthrough}/items`);
-  await waitFor(`${doRpc}/native/hot`);
+  await startUp('bench/passthrough/wrangler.toml', PASSTHROUGH_PORT, PASSTHROUGH_INSPECTOR, `${passthrough}/items`);
+  // One Durable Object call per request, native RPC against itty-durable (decision 0003).
+  await startUp('bench/do-rpc/wrangler.toml', DO_RPC_PORT, 49240, `${doRpc}/native/hot`);
   /** The wrangler process serving `proxyUrl` (for CPU) and the base URL the load goes to. */
   const servedAt = async (proxyUrl: string, probePath: string) => {
     const port = Number(new URL(proxyUrl).port);
@@ -331,7 +389,9 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
 
   // Many keys: as many applications, each subscribed to the strict API with a token of its own.
-  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling || (quick && only === undefined) ? 50 : 1000);
+  // 1,000 only where the case over many keys is measured (creating them takes minutes here).
+  const manyKeysMeasured = FAR_ONLY ? false : only === undefined ? !quick : only.some((o) => 'strict (1,000 keys)'.includes(o) || o.includes('keys'));
+  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling || !manyKeysMeasured ? 50 : 1000);
 
   const allCases: Array<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[]; optional?: true }> = [
     { name: 'pass-through', serving: pass.pid, url: `${pass.base}/items`, headers: {} },
@@ -359,6 +419,11 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     if (probe.status !== 200) throw new Error(`${c.name}: ${c.url} answered ${probe.status}: ${await probe.text()}`);
   }
 
+  if (FAR_ONLY) {
+    // `--far-only`: the far-counter table alone (an A/B of the lease rules in about three minutes).
+    printFarCounters(await measureFarCounters());
+    return;
+  }
   if (profiling) {
     const inspectors = new Map([
       [pass.pid, PASSTHROUGH_INSPECTOR],
@@ -384,7 +449,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       const r = await measure(c.serving, c.url, c.headers, DURATION_S, c.tokens);
       if (before !== null) meters.get(c.name)?.push(meterDiff(await readMeters(meteredGateways), before));
       samples.get(c.name)?.push(r);
-      log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
+      log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuMs.toFixed(2)} CPU ms/req${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
     }
   }
 
@@ -409,7 +474,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     if (c.serving === rpc.pid) continue;
     const calls = (samples.get(c.name) ?? []).reduce((n, x) => n + x.requests, 0);
     const counted = c.serving === pass.pid ? { ...meterSum([]), requests: calls } : meterSum(meters.get(c.name) ?? []);
-    costs[c.name] = callCost(counted, calls, results[c.name]?.cpuMsPerRequest ?? Number.NaN);
+    costs[c.name] = callCost(counted, calls, results[c.name]?.cpuMsPerRequest ?? Number.NaN, { invocationLogs: c.serving === pass.pid ? false : GATEWAY_INVOCATION_LOGS });
   }
   /** The leased hot-key case again beside pass-through, rounds interleaved, after the state changed. */
   const sideBySide = async (label: string) => {
@@ -432,14 +497,18 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     for (const [name, list] of scaledSamples) if (name !== 'pass-through') out[`${name}${label}`] = summarise(list, median(pass.map((x) => x.rps)), median(pass.map((x) => x.p99)), median(pass.map((x) => x.cpuMs)), pass);
     return out;
   };
+  // The load and cost tables as soon as they are known: a run stopped later still leaves them.
+  printLoadTables(results, {});
+  printCostTable(costs);
   // Added latency without queueing: one connection, one request at a time, cases interleaved,
   // timed to the microsecond.
   await settle();
   log('measuring unloaded latency (1 connection, one request at a time)…');
   const unloadedCases = cases.filter((c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')));
   const unloadedSamples = new Map<string, SequentialResult[]>(unloadedCases.map((c) => [c.name, []]));
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await sequentialLatency(c.url, c.headers, smoke ? 200 : 2000));
+  // --quick: 3 rounds of 300 (five of 2,000 took longer than the load rounds on a loaded machine).
+  for (let round = 1; round <= (quick ? Math.min(3, ROUNDS) : ROUNDS); round++) {
+    for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await sequentialLatency(c.url, c.headers, smoke ? 200 : quick ? 300 : 2000));
   }
   const passUnloaded = (q: 'p50' | 'p99') => median((unloadedSamples.get('pass-through') ?? []).map((s) => s[q]));
   const unloaded: Record<string, { p50: number; p90: number; p99: number; addedP50Ms: number; addedP99Ms: number; requests: number }> = {};
@@ -489,7 +558,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   Object.assign(results, await sideBySide(`, ${deployedApis.toLocaleString('en')} APIs deployed (and ${massLabel})`));
   /**
    * Far counters: the production gateway at COUNTER_RTT_MS 0, 20 and 80 (three processes), strict and
-   * leased tiers, quiet (one call at a time, 10 a second: below the lease threshold) and busy (32
+   * leased tiers, quiet (one call at a time, 10 a second: above LEASE_MIN_RATE since decision 0033, so a quiet leased key leases) and busy (32
    * connections on the one key). Added latency is over pass-through, measured the same way in turn.
    */
   async function measureFarCounters() {
@@ -602,9 +671,9 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
 
 function printCostTable(costs: Record<string, CallCost>): void {
   const money = (n: number) => `$${n.toFixed(4)}`;
-  const rows = Object.entries(costs).map(([name, c]) => `| ${name} | ${c.perCall.workerRequests} | ${c.perCall.doRequests} | ${c.perCall.sqliteRowsRead} / ${c.perCall.sqliteRowsWritten} | ${c.perCall.d1RowsRead} / ${c.perCall.d1RowsWritten} | ${c.perCall.queueOperations} | ${c.perCall.cpuMs} | ${money(c.perMillion.workers + c.perMillion.cpu)} | ${money(c.perMillion.doRequests + c.perMillion.sqlite)} | ${money(c.perMillion.d1 + c.perMillion.queues)} | **${money(c.perMillion.total)}** |`);
-  const others = Object.entries(OTHERS).map(([name, price]) => `| ${name} (published) | | | | | | | | | | $${price.toFixed(2)} |`);
-  process.stdout.write(['', '| cost per million calls | Worker requests / call | DO requests / call | SQLite rows read / written per call | D1 rows read / written per call | queue operations / call | CPU ms / call | Workers $ | Durable Objects $ | D1 + Queues $ | total $ per million |', '|---|---|---|---|---|---|---|---|---|---|---|', ...rows, ...others, '| Zuplo | no published per-request price found | | | | | | | | | — |'].join('\n') + '\n');
+  const rows = Object.entries(costs).map(([name, c]) => `| ${name} | ${c.perCall.workerRequests} | ${c.perCall.doRequests} | ${c.perCall.sqliteRowsRead} / ${c.perCall.sqliteRowsWritten} | ${c.perCall.d1RowsRead} / ${c.perCall.d1RowsWritten} | ${c.perCall.queueOperations} | ${c.perCall.logEvents} | ${c.perCall.cpuMs} | ${money(c.perMillion.workers + c.perMillion.cpu)} | ${money(c.perMillion.doRequests + c.perMillion.sqlite)} | ${money(c.perMillion.d1 + c.perMillion.queues)} | ${money(c.perMillion.logs)} | **${money(c.perMillion.total)}** |`);
+  const others = Object.entries(OTHERS).map(([name, price]) => `| ${name} (published) | | | | | | | | | | | | $${price.toFixed(2)} |`);
+  process.stdout.write(['', '| cost per million calls | Worker requests / call | DO requests / call | SQLite rows read / written per call | D1 rows read / written per call | queue operations / call | log events / call | CPU ms / call | Workers $ | Durable Objects $ | D1 + Queues $ | Workers Logs $ | total $ per million |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows, ...others, '| Zuplo | no published per-request price found | | | | | | | | | | | — |'].join('\n') + '\n');
 }
 
 function printFarCounters(far: { passThrough: { quiet: Latency }; rows: ReadonlyArray<{ rttMs: number; mode: string; quiet: Latency & { addedP50Ms: number; addedP99Ms: number }; busy: { rps: number; p50: number; p99: number; addedP50Ms: number; addedP99Ms: number } }> }): void {
@@ -622,6 +691,16 @@ function printLoadTables(
   const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.roundRatio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`);
   process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | median per-round ratio | added p99 ms | CPU ms/req | added CPU ms/req |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
   process.stdout.write(['', '| unloaded (1 connection) | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---|---|---|---|---|', ...Object.entries(unloaded).map(([name, r]) => `| ${name} | ${r.p50} | ${r.p90} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`)].join('\n') + '\n');
+}
+
+// Stopped from outside (Ctrl-C, `timeout`): every process the bench and the launcher started goes
+// too. Each runs in a process group of its own, which the terminal's signal does not reach.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopChildren();
+    killAll();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
 }
 
 try {

@@ -274,6 +274,19 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
+        // wrangler dev does not exit when its runtime cannot listen: it logs the error and waits for
+        // a config change, so the start would wait out its whole timeout. On a shared machine a port
+        // of ours (or the inspector's) can be held for a moment by another program's ephemeral
+        // socket: stopped here, the exit handler below starts the process again.
+        if (!ready && !stopping && isPortInUse(line) && child.pid !== undefined) {
+          options.log(`${prefix}a port is in use while starting: ${line.trim()}`);
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+          continue;
+        }
         if (line.trim() === '' || isNoise(line)) continue;
         const mail = options.mailDir === undefined ? null : keepMail(line, options.mailDir);
         options.log(mail === null ? prefix + line : `${prefix}mail to ${mail.to}: "${mail.subject}" — ${mail.file}${mail.link === null ? '' : `\n${prefix}  link: ${mail.link}`}`);
@@ -391,6 +404,11 @@ export function startCronTicker(workerUrl: string, cron: string, intervalMs: num
   const timer = setInterval(() => void tick(), intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** wrangler's (workerd's) line when a socket it was told to listen on is taken. */
+export function isPortInUse(line: string): boolean {
+  return /Address already in use|EADDRINUSE/.test(line);
 }
 
 /**

@@ -2,13 +2,14 @@
  * The gateway tests' backend (Miniflare's outbound service: every fetch a Worker makes lands
  * here). It answers with exactly what it received, so a test can assert what the gateway forwarded.
  * `/slow` answers late (for timeouts); `/status/<nnn>` answers with that status (backend errors);
- * `/drip/<ms>/<n>` sends its headers at once, then one byte every <ms> ms, n bytes in all (body timeouts).
+ * `/drip/<ms>/<n>` sends its headers at once, then one byte every <ms> ms, n bytes in all (body timeouts);
+ * `/drip-sized/<ms>/<n>` the same with `Content-Length: <n>` declared (the gateway's small-body path).
  * Connection failures (502, failover) need a real socket and are covered by the end-to-end suite.
  */
 export async function echoBackend(request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const drip = /\/drip\/(\d+)\/(\d+)$/.exec(url.pathname);
-  if (drip !== null) return dripping(Number(drip[1]), Number(drip[2]));
+  const drip = /\/drip(-sized)?\/(\d+)\/(\d+)$/.exec(url.pathname);
+  if (drip !== null) return dripping(Number(drip[2]), Number(drip[3]), drip[1] !== undefined);
   if (url.pathname.endsWith('/slow')) await new Promise((r) => setTimeout(r, 1500));
   const status = /\/status\/([2-5]\d\d)$/.exec(url.pathname)?.[1];
   const body = request.body === null ? '' : await request.text();
@@ -22,7 +23,7 @@ export async function echoBackend(request: Request): Promise<Response> {
   });
 }
 
-function dripping(everyMs: number, count: number): Response {
+function dripping(everyMs: number, count: number, declared: boolean): Response {
   let sent = 0;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -35,5 +36,5 @@ function dripping(everyMs: number, count: number): Response {
       controller.enqueue(new Uint8Array([0x2e]));
     },
   });
-  return new Response(body, { status: 200, headers: { 'content-type': 'text/plain', 'x-backend': 'echo' } });
+  return new Response(body, { status: 200, headers: { 'content-type': 'text/plain', 'x-backend': 'echo', ...(declared ? { 'content-length': String(count) } : {}) } });
 }

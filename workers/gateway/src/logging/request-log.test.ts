@@ -25,8 +25,8 @@ afterEach(() => {
 });
 
 interface LogRecord {
-  timestamp: string;
-  observedTimestamp: string;
+  timeUnixNano: string;
+  observedTimeUnixNano: string;
   severityText: string;
   severityNumber: number;
   body: string;
@@ -34,26 +34,49 @@ interface LogRecord {
   attributes: Record<string, string | number>;
 }
 
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string;
+}
+interface OtlpLine {
+  resourceLogs: Array<{
+    resource: { attributes: Array<{ key: string; value: OtlpValue }> };
+    scopeLogs: Array<{ scope: { name: string }; logRecords: Array<{ timeUnixNano: string; observedTimeUnixNano: string; severityText: string; severityNumber: number; body: OtlpValue; attributes: Array<{ key: string; value: OtlpValue }> }> }>;
+  }>;
+}
+
+const plain = (list: Array<{ key: string; value: OtlpValue }>) => Object.fromEntries(list.map(({ key, value }) => [key, value.intValue !== undefined ? Number(value.intValue) : (value.stringValue ?? '')]));
+
+/** The records of OTLP/JSON log lines, attributes as plain objects (integers as numbers). */
+function recordsOf(lines: readonly string[]): LogRecord[] {
+  return lines.flatMap((line) =>
+    (JSON.parse(line) as OtlpLine).resourceLogs.flatMap((r) =>
+      r.scopeLogs.flatMap((scope) => scope.logRecords.map((record) => ({ ...record, body: record.body.stringValue ?? '', resource: plain(r.resource.attributes) as Record<string, string>, attributes: plain(record.attributes) }))),
+    ),
+  );
+}
+
 /** Calls the gateway, waits for its background work and returns the raw request-log lines it wrote. */
-async function loggedCall(path: string, init: RequestInit = {}, bindings: Env = env): Promise<{ status: number; lines: string[] }> {
+async function loggedCall(path: string, init: RequestInit = {}, bindings: Env = env): Promise<{ status: number; lines: string[]; records: LogRecord[] }> {
   const log = vi.spyOn(console, 'log');
   const ctx = createExecutionContext();
   const res = await gateway.fetch(new Request(`http://gateway.test${path}`, init), bindings, ctx);
   await res.arrayBuffer();
   await waitOnExecutionContext(ctx);
-  const lines = log.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('"severityText"'));
+  const lines = log.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('"resourceLogs"'));
   log.mockRestore();
-  return { status: res.status, lines };
+  return { status: res.status, lines, records: recordsOf(lines) };
 }
 
 describe('request log (OpenTelemetry log data model)', () => {
   it('writes one record per call with the OTel fields and semantic-convention attributes, and no bearer token or query value', async () => {
     const bearer = await token(key, { applicationId: APP });
-    const { status, lines } = await loggedCall('/logged/v1/pets?search=hunter2&sig=query-secret-value', { headers: { authorization: `Bearer ${bearer}`, 'user-agent': 'log-test/1.0' } });
+    const { status, lines, records } = await loggedCall('/logged/v1/pets?search=hunter2&sig=query-secret-value', { headers: { authorization: `Bearer ${bearer}`, 'user-agent': 'log-test/1.0' } });
     expect(status).toBe(200);
     expect(lines).toHaveLength(1);
+    expect(records).toHaveLength(1);
     const line = lines[0] ?? '';
-    const record = JSON.parse(line) as LogRecord;
+    const record = records[0] as LogRecord;
     expect(record).toMatchObject({
       severityText: 'INFO',
       severityNumber: 9,
@@ -70,7 +93,7 @@ describe('request log (OpenTelemetry log data model)', () => {
         'turnpike.key_type': 'PRODUCTION',
       },
     });
-    expect(Date.parse(record.timestamp)).toBeLessThanOrEqual(Date.parse(record.observedTimestamp));
+    expect(BigInt(record.timeUnixNano)).toBeLessThanOrEqual(BigInt(record.observedTimeUnixNano));
     expect(record.attributes['turnpike.duration_ms']).toEqual(expect.any(Number));
     expect(record.attributes['turnpike.request.id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(record.attributes['turnpike.error.code']).toBeUndefined();
@@ -81,21 +104,41 @@ describe('request log (OpenTelemetry log data model)', () => {
   it('never contains the API key, and records refused calls with their error code at WARN', async () => {
     const accepted = await loggedCall('/logged/v1/pets', { headers: { apikey: API_KEY } });
     expect(accepted.status).toBe(200);
-    expect(accepted.lines).toHaveLength(1);
+    expect(accepted.records).toHaveLength(1);
     expect(accepted.lines[0]).not.toContain(API_KEY);
     expect(accepted.lines[0]).not.toContain(API_KEY.slice(8));
-    expect((JSON.parse(accepted.lines[0] ?? '{}') as LogRecord).attributes['turnpike.application.id']).toBe(APP);
+    expect(accepted.records[0]?.attributes['turnpike.application.id']).toBe(APP);
 
     const refused = await loggedCall('/logged/v1/pets', { headers: { apikey: `${API_KEY}-wrong` } });
     expect(refused.status).toBe(401);
-    const record = JSON.parse(refused.lines[0] ?? '{}') as LogRecord;
+    const record = refused.records[0];
     expect(record).toMatchObject({ severityText: 'WARN', attributes: { 'http.response.status_code': 401, 'turnpike.error.code': 900901, 'turnpike.api.id': 'api_logged' } });
     expect(refused.lines[0]).not.toContain(API_KEY.slice(8));
   });
 
   it('logs calls no API matches, at WARN with the problem code', async () => {
-    const { lines } = await loggedCall('/nowhere/v1/x');
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ severityText: 'WARN', attributes: { 'http.response.status_code': 404, 'turnpike.error.code': 900906 } });
+    const { records } = await loggedCall('/nowhere/v1/x');
+    expect(records[0]).toMatchObject({ severityText: 'WARN', attributes: { 'http.response.status_code': 404, 'turnpike.error.code': 900906 } });
+  });
+
+  it('writes the records of calls close together as one OTLP/JSON line, one record per call', async () => {
+    const log = vi.spyOn(console, 'log');
+    const contexts = [createExecutionContext(), createExecutionContext(), createExecutionContext()];
+    const statuses: number[] = [];
+    for (const [i, ctx] of contexts.entries()) {
+      const res = await gateway.fetch(new Request(`http://gateway.test/logged/v1/pets?n=${i}`, { headers: { apikey: API_KEY } }), env, ctx);
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+    for (const ctx of contexts) await waitOnExecutionContext(ctx);
+    const lines = log.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('"resourceLogs"'));
+    log.mockRestore();
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(lines).toHaveLength(1);
+    const records = recordsOf(lines);
+    expect(records).toHaveLength(3);
+    expect(new Set(records.map((r) => r.attributes['turnpike.request.id'])).size).toBe(3);
+    expect((JSON.parse(lines[0] ?? '{}') as OtlpLine).resourceLogs[0]?.scopeLogs[0]?.scope.name).toBe('turnpike-gateway/request-log');
   });
 
   it('is off when REQUEST_LOG is "off"', async () => {

@@ -22,9 +22,11 @@ export interface GatewayMeter {
   queueMessages: number;
   /** Their size in 64 KB units: each is written, read and deleted once (three operations per unit). */
   queueUnits: number;
+  /** Request-log lines written (each a billed Workers Logs event deployed; one line holds many records). */
+  logLines: number;
 }
 
-export const meter: GatewayMeter = { requests: 0, queueInvocations: 0, counterRpcs: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, queueMessages: 0, queueUnits: 0 };
+export const meter: GatewayMeter = { requests: 0, queueInvocations: 0, counterRpcs: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, queueMessages: 0, queueUnits: 0, logLines: 0 };
 
 const QUEUE_UNIT_BYTES = 64 * 1024;
 

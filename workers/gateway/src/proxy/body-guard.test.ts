@@ -7,7 +7,7 @@ let key: SigningKey;
 
 beforeAll(async () => {
   key = await signingKey('kb');
-  const drip = [resource('GET', '/drip/{ms}/{n}')];
+  const drip = [resource('GET', '/drip/{ms}/{n}'), resource('GET', '/drip-sized/{ms}/{n}')];
   await deploy(
     [
       api({ id: 'api_idle', context: '/idle', resources: drip, endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 1000, idleTimeoutMs: 150, totalTimeoutMs: 5000 }], suspendSeconds: 30 } } }),
@@ -84,6 +84,25 @@ describe('endpoint body timeouts', () => {
       classes = (await env.DB.prepare(`SELECT status_class FROM usage_rollups WHERE application_id = ?`).bind(app).all<{ status_class: string }>()).results.map((r) => r.status_class);
     }
     expect(classes).toEqual(['2xx']);
+  });
+
+  it('answers a 504 of its own, never a cut 200, when a small body of declared length goes quiet past the idle timeout', async () => {
+    const app = 'app_idle_sized';
+    await subscribe(app, 'api_idle');
+    const res = await callStreaming('/idle/v1/drip-sized/600/5', { headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` } });
+    expect(res.status).toBe(504);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await res.json()) as { code?: number }).code).toBe(101504);
+    expect((await usageOf(app, 1)).errors).toEqual([{ error_code: 101504, count: 1 }]);
+  });
+
+  it('hands a small body of declared length to the client whole, with its length', async () => {
+    const app = 'app_whole_sized';
+    await subscribe(app, 'api_idle');
+    const res = await callStreaming('/idle/v1/drip-sized/30/5', { headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe('5');
+    expect(await res.text()).toBe('.....');
   });
 
   it('defaults to 30 s idle and 60 s in all, and never gives the body less time in all than the headers', () => {

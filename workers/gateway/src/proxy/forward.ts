@@ -2,7 +2,7 @@ import type { KeyType } from '../../../shared/db/schema.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import type { SnapshotEndpoint } from '../../../shared/snapshot.ts';
 import { BoundedCache } from '../../../shared/lru.ts';
-import { bodyTimeouts, guardBody, type BodyOutcome } from './body-guard.ts';
+import { SMALL_BODY_BYTES, bodyTimeouts, declaredLength, guardBody, readSmallBody, type BodyOutcome } from './body-guard.ts';
 
 /**
  * Never forwarded: RFC 9110 §7.6.1 hop-by-hop headers and ones a client must never choose for the
@@ -158,24 +158,35 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
     // The header timeout ends when the headers arrive: the body has limits of its own (body-guard.ts).
     const headersWait = new AbortController();
     const timer = setTimeout(() => headersWait.abort(new DOMException('backend headers timeout', 'TimeoutError')), target.timeoutMs);
+    let response: Response;
     try {
-      const response = await fetch(url, {
+      response = await fetch(url, {
         method: options.method,
         headers,
         body: options.body,
         redirect: 'manual',
         signal: headersWait.signal,
       }).finally(() => clearTimeout(timer));
-      if (response.body === null) return { response, outcome: null };
-      const guarded = guardBody(response.body, bodyTimeouts(target, sentAt));
-      return { response: new Response(guarded.body, response), outcome: guarded.outcome };
     } catch (cause) {
       const timedOut = cause instanceof DOMException && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
       lastError = timedOut
         ? new ApiError('gateway-timeout', { detail: `The backend did not answer within ${target.timeoutMs} ms`, cause })
         : new ApiError('bad-gateway', { detail: 'The backend could not be reached', cause });
       if (endpoint.strategy === 'failover') suspended.set(target.url, true, endpoint.suspendSeconds * 1000);
+      continue;
     }
+    if (response.body === null) return { response, outcome: null };
+    const timeouts = bodyTimeouts(target, sentAt);
+    const length = declaredLength(response.headers);
+    if (length !== null && length <= SMALL_BODY_BYTES) {
+      const read = await readSmallBody(response.body, timeouts);
+      if (read.kind === 'complete') return { response: new Response(read.bytes, response), outcome: null };
+      // Nothing has reached the client yet: the gateway's own answer, as for a header timeout.
+      if (read.kind === 'cut') throw new ApiError('gateway-timeout', { detail: `The backend's body did not arrive within the endpoint's ${read.reason === 'idle' ? 'idle' : 'total'} timeout` });
+      throw new ApiError('bad-gateway', { detail: "The backend's body broke off" });
+    }
+    const guarded = guardBody(response.body, timeouts);
+    return { response: new Response(guarded.body, response), outcome: guarded.outcome };
   }
   throw lastError ?? new ApiError('bad-gateway');
 }

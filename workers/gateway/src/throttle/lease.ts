@@ -2,8 +2,13 @@ import { LEASE_MAX_MS, type AdmitRequest, type Lease, type LeaseResult, type Lim
 import { BoundedCache } from '../../../shared/lru.ts';
 import { withDeadline } from './deadline.ts';
 
-/** A hot key: at least this many calls in the previous second of this isolate. */
-export const LEASE_MIN_RATE = 20;
+/**
+ * A key leases once it had at least this many calls in the previous second of this isolate (and its
+ * limits are large). Two, not 20 (decision 0033): a lease is sized to the key's rate, so a quiet
+ * key's lease is small, and every call it covers is one round trip to a possibly far object saved;
+ * at one call a second a lease would cover only the call that takes it, so such a key stays strict.
+ */
+export const LEASE_MIN_RATE = 2;
 
 interface Held {
   readonly lease: Lease;

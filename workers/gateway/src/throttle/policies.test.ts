@@ -143,6 +143,27 @@ describe('lease mode for hot keys', () => {
   });
 });
 
+describe('lease mode for quiet keys with large limits', () => {
+  it('leases to a key called one call at a time, ten a second, so most of its calls never wait for the object', { timeout: 30_000 }, async () => {
+    const app = 'app_quiet';
+    await subscribe(app, 'api_b', [perMinute('subscription', 'BigQuiet', 100_000)]);
+    const auth = { authorization: `Bearer ${await token(key, { applicationId: app })}` };
+    const { leaseStats } = await import('./lease.ts');
+    const before = { ...leaseStats };
+    const statuses: number[] = [];
+    const started = Date.now();
+    while (Date.now() - started < 3000) {
+      statuses.push((await call('/b/v1/pets', { headers: auth })).status);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const spent = leaseStats.spent - before.spent;
+    // The first second is strict (it teaches the isolate the key's limits and rate); after it, calls spend leases.
+    expect(spent).toBeGreaterThan(statuses.length / 3);
+    expect(leaseStats.leases - before.leases).toBeLessThan(spent / 3);
+  });
+});
+
 // Last: it deploys snapshots of its own.
 describe('blocking conditions by API version', () => {
   it('blocks one version for a context-and-version rule (/ctx/v1) and every version for a context rule (/ctx)', async () => {
