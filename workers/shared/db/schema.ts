@@ -432,6 +432,8 @@ export const authorizationCodes = sqliteTable('authorization_codes', {
   redirectUri: text('redirect_uri').notNull(),
   scope: text('scope').notNull().default(''),
   codeChallenge: text('code_challenge').notNull(),
+  /** OpenID Connect Core §3.1.2.1: the client's nonce, echoed in the id_token of this code's grant. */
+  nonce: text('nonce'),
   expiresAt: integer('expires_at').notNull(),
   usedAt: integer('used_at'),
 });
