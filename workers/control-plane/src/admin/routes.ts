@@ -7,6 +7,7 @@ import { brandingAdminRoutes } from './branding/routes.ts';
 import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
 import { policyRoutes } from './policies/routes.ts';
+import { signingKeyRoutes } from './signing-keys/routes.ts';
 import { trustedIssuerRoutes } from './trusted-issuers/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { workflowRoutes } from './workflows/routes.ts';
@@ -23,5 +24,6 @@ export function adminRoutes() {
   app.route('/', adminApplicationRoutes());
   app.route('/', trustedIssuerRoutes());
   app.route('/', brandingAdminRoutes());
+  app.route('/', signingKeyRoutes());
   return app;
 }

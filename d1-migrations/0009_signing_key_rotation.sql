@@ -1,0 +1,4 @@
+ALTER TABLE `signing_keys` ADD `private_jwk_sealed` text;--> statement-breakpoint
+ALTER TABLE `signing_keys` ADD `origin` text DEFAULT 'GENERATED' NOT NULL;--> statement-breakpoint
+ALTER TABLE `signing_keys` ADD `activated_at` integer;--> statement-breakpoint
+ALTER TABLE `signing_keys` ADD `retire_after` integer;
