@@ -53,7 +53,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const match = hostMatches ? (compiled?.routes.match(request.method, path) ?? null) : null;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api } = match;
-  const usage = { apiId: api.id, applicationId: null as string | null, keyType: null as string | null };
+  const usage = { apiId: api.id, applicationId: null as string | null, keyType: null as string | null, apiKeyId: null as string | null };
   x.usage = usage;
   const cors = api.cors?.enabled === true ? api.cors : null;
   if (cors !== null) {
@@ -90,6 +90,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     caller = await authenticate(env, request.headers, clientIp, compiled, resource, credential);
     usage.applicationId = caller.applicationId;
     usage.keyType = caller.keyType;
+    if (credential.kind === 'api_key') usage.apiKeyId = caller.credentialId;
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     // WSO2's environment type: a production (or sandbox) gateway serves that key type's calls only.
     if (served !== undefined && !served.includes(caller.keyType)) throw new ApiError('endpoint-unavailable', { detail: `This gateway environment does not serve ${caller.keyType.toLowerCase()} keys` });

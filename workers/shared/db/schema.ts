@@ -312,7 +312,10 @@ export const apiKeys = sqliteTable(
     allowedIps: json<string[]>('allowed_ips').notNull().default([]),
     allowedReferrers: json<string[]>('allowed_referrers').notNull().default([]),
     revokedAt: integer('revoked_at'),
+    /** Written off the hot path: the gateway's usage batches carry the keys they saw (usage/consumer.ts). */
     lastUsedAt: integer('last_used_at'),
+    /** Set when the key was rolled: its successor; the key itself works until its `expires_at` (the overlap). */
+    rolledTo: text('rolled_to'),
     createdAt: createdAt(),
   },
   (t) => [index('api_keys_app_idx').on(t.applicationId)],
