@@ -292,6 +292,8 @@ export const applicationKeys = sqliteTable(
      * client learns only about its own tokens.
      */
     mayIntrospect: integer('may_introspect', { mode: 'boolean' }).notNull().default(false),
+    /** RFC 7592: SHA-256 of the registration access token of a client made by dynamic registration; null otherwise. */
+    registrationTokenHash: text('registration_token_hash'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -7,6 +7,7 @@ import { authenticateClient } from './client-auth.ts';
 import { OAuthError, methodNotAllowed, oauthJson } from './errors.ts';
 import { ADVERTISED_GRANT_TYPES, grantFor } from './grant-registry.ts';
 import { OIDC_SCOPES, userinfo } from './oidc.ts';
+import { deleteRegistration, readRegistration, register, updateRegistration } from './registration.ts';
 import { introspect, revoke, type TokenRequest } from './token-inspection.ts';
 
 const FORM_LIMIT = 16 * 1024;
@@ -38,6 +39,8 @@ const ENDPOINT_METHODS = {
   '/oauth2/revoke': ['POST'],
   '/oauth2/introspect': ['POST'],
   '/oauth2/authorize': ['GET', 'HEAD', 'POST'],
+  '/oauth2/register': ['POST'],
+  '/oauth2/register/:clientId': ['GET', 'HEAD', 'PUT', 'DELETE'],
 } as const;
 
 /** RFC 8414 §2: what the authorization server offers. */
@@ -49,6 +52,8 @@ async function metadata(env: Env) {
     revocation_endpoint: `${env.ISSUER}/oauth2/revoke`,
     introspection_endpoint: `${env.ISSUER}/oauth2/introspect`,
     authorization_endpoint: `${env.ISSUER}/oauth2/authorize`,
+    // RFC 7591 §3: behind an initial access token (a developer's management token).
+    registration_endpoint: `${env.ISSUER}/oauth2/register`,
     grant_types_supported: ADVERTISED_GRANT_TYPES,
     response_types_supported: ['code'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -98,6 +103,10 @@ export function oauthRoutes() {
   app.post('/oauth2/authorize', (c) => authorizeDecision(c));
   app.get('/oauth2/userinfo', (c) => userinfo(c.env, c.var.db, c.req.raw.headers));
   app.post('/oauth2/userinfo', (c) => userinfo(c.env, c.var.db, c.req.raw.headers));
+  app.post('/oauth2/register', (c) => register(c));
+  app.get('/oauth2/register/:clientId', (c) => readRegistration(c));
+  app.put('/oauth2/register/:clientId', (c) => updateRegistration(c));
+  app.delete('/oauth2/register/:clientId', (c) => deleteRegistration(c));
   app.post('/oauth2/revoke', async (c) => revoke(await tokenRequest(c)));
   app.post('/oauth2/introspect', async (c) => introspect(await tokenRequest(c)));
 

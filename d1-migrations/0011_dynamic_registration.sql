@@ -1,0 +1,1 @@
+ALTER TABLE `application_keys` ADD `registration_token_hash` text;
