@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { AdminApplication, AuditEntry, Branding, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, User, Workflow } from './types.ts';
+import type { AdminApplication, AuditEntry, Branding, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, SigningKey, TrustedIssuer, User, Workflow } from './types.ts';
 
 const AD = '/api/admin/v1';
 
@@ -22,6 +22,10 @@ export const adminApi = {
   settings: () => call<Settings>('GET', `${AD}/settings`),
   updateSettings: (body: Partial<Settings>) => call<Settings>('PATCH', `${AD}/settings`, body),
   audit: (q: { action?: string; entityType?: string; entityId?: string; actorId?: string; from?: number; to?: number; limit?: number; offset?: number }) => call<Page<AuditEntry> & { total: number }>('GET', `${AD}/audit-log${query(q)}`),
+  signingKeys: () => call<Page<SigningKey>>('GET', `${AD}/signing-keys`),
+  addSigningKey: () => call<SigningKey>('POST', `${AD}/signing-keys`),
+  activateSigningKey: (kid: string) => call<SigningKey>('POST', `${AD}/signing-keys/${enc(kid)}/activate`),
+  retireSigningKey: (kid: string, body: { immediately: boolean }) => call<SigningKey>('POST', `${AD}/signing-keys/${enc(kid)}/retire`, body),
   trustedIssuers: () => call<Page<TrustedIssuer>>('GET', `${AD}/trusted-issuers`),
   putTrustedIssuer: (body: TrustedIssuer) => call<TrustedIssuer>('PUT', `${AD}/trusted-issuers/${enc(body.name)}`, body),
   deleteTrustedIssuer: (name: string) => call<null>('DELETE', `${AD}/trusted-issuers/${enc(name)}`),

@@ -8,10 +8,11 @@ import { blockingTab } from './blocking.ts';
 import { brandingTab } from './branding.ts';
 import { environmentsTab } from './environments.ts';
 import { policiesTab } from './policies.ts';
+import { signingKeysTab } from './signing-keys.ts';
 import { trustedIssuersTab } from './trusted-issuers.ts';
 import { usersTab } from './users.ts';
 
-export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'alerts' | 'approvals' | 'audit' | 'branding';
+export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'signing-keys' | 'alerts' | 'approvals' | 'audit' | 'branding';
 const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['approvals', 'Approvals', approvalsTab],
   ['policies', 'Throttling policies', policiesTab],
@@ -20,6 +21,7 @@ const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['users', 'Users & roles', usersTab],
   ['applications', 'Applications', applicationsTab],
   ['trusted-issuers', 'Trusted issuers', trustedIssuersTab],
+  ['signing-keys', 'Signing keys', signingKeysTab],
   ['alerts', 'Alerts', alertsTab],
   ['audit', 'Audit log', auditTab],
   ['branding', 'Branding', async () => brandingTab()],
