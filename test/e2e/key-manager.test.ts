@@ -2,6 +2,8 @@ import * as oauth from 'oauth4webapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
+import { decodeProtectedHeader } from 'jose';
+import { LOCAL_SIGNING_KEY_PUBLISH_SECONDS } from '../../scripts/lib/platform.ts';
 import { publishApi } from './support.ts';
 
 /**
@@ -29,6 +31,7 @@ beforeAll(async () => {
     endpoints: { production: { urls: [{ url: demoBackendUrl, timeoutMs: 5000 }] } },
   });
   developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
   initialAccessToken = (await developer.expect<{ token: string }>([201], 'POST', '/api/auth/tokens', { name: 'dcr initial access token', scopes: ['apps:manage'] })).body.token;
   as = await oauth.processDiscoveryResponse(new URL(controlPlaneUrl), await oauth.discoveryRequest(new URL(controlPlaneUrl), { algorithm: 'oauth2', ...insecure }));
 });
@@ -65,7 +68,6 @@ describe('dynamic client registration, judged by oauth4webapi', () => {
 
 describe('rolling an API key', () => {
   it('keeps the old key working beside the new one during the overlap, and with no overlap stops it at the next call', async () => {
-    await developer.expect([201, 409], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
     const first = await developer.expect<{ id: string; key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'rolled in e2e' });
     expect(await call({ apikey: first.body.key })).toBe(200);
 
@@ -76,5 +78,39 @@ describe('rolling an API key', () => {
     const third = await developer.expect<{ key: { key: string } }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys/${second.body.key.id}/roll`, { overlapSeconds: 0 });
     expect(await call({ apikey: second.body.key.key })).toBe(401);
     expect(await call({ apikey: third.body.key.key })).toBe(200);
+  });
+});
+
+describe('signing-key rotation in the middle of traffic', () => {
+  it('drops no valid call: tokens of the old and the new key pass the gateway before, during and after the switch', async () => {
+    const admin = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['admin:settings']);
+    const client: oauth.Client = { client_id: demo.application.clientId };
+    const auth = oauth.ClientSecretBasic(demo.application.clientSecret);
+    const fresh = async () => (await oauth.processClientCredentialsResponse(as, client, await oauth.clientCredentialsGrantRequest(as, client, auth, new URLSearchParams(), insecure))).access_token;
+    const oldToken = await fresh();
+    const added = await admin.expect<{ kid: string }>([201], 'POST', '/api/admin/v1/signing-keys');
+    const statuses: number[] = [];
+    const kids = new Set<string>();
+    let running = true;
+    // Traffic: a fresh token and a call with it, plus a call with the token issued before the rotation.
+    const traffic = (async () => {
+      while (running) {
+        const token = await fresh();
+        kids.add(decodeProtectedHeader(token).kid ?? '');
+        statuses.push(await call({ authorization: `Bearer ${token}` }), await call({ authorization: `Bearer ${oldToken}` }));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, LOCAL_SIGNING_KEY_PUBLISH_SECONDS * 1000 + 500));
+    await admin.expect([200], 'POST', `/api/admin/v1/signing-keys/${added.body.kid}/activate`);
+    // Isolates re-read the key set within 10 s; keep calling until the new key has signed a while.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !kids.has(added.body.kid)) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1000));
+    running = false;
+    await traffic;
+    expect(kids.has(added.body.kid)).toBe(true);
+    expect(kids.size).toBe(2);
+    expect(statuses.length).toBeGreaterThan(10);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
 });

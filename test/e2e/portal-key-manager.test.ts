@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LOCAL_SIGNING_KEY_PUBLISH_SECONDS } from '../../scripts/lib/platform.ts';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
 import { shots, useBrowser } from './browser.ts';
@@ -10,11 +11,11 @@ const { signIn } = useBrowser(portalUrl);
 const anon = new Client(controlPlaneUrl);
 
 describe('portal: signing keys and API key roll', () => {
-  it('lists the signing key adopted from the secret and adds a key that is published, not yet signing', async () => {
+  it('adds a signing key that is published before it may sign, then activates it, and the key it replaces says when it retires', async () => {
     const page = await signIn(demo.users.admin);
     await page.goto(`${portalUrl}/#/admin/signing-keys`);
     await page.waitForSelector('#signing-keys tr[data-status="ACTIVE"]');
-    expect(await page.textContent('#signing-keys tr[data-status="ACTIVE"]')).toContain('SIGNING_KEYS secret');
+    const signing = (await page.locator('#signing-keys tr[data-status="ACTIVE"]').getAttribute('data-kid')) ?? '';
     const before = await page.locator('#signing-keys tr[data-status="PUBLISHED"]').count();
     await page.click('[data-action="add-signing-key"]');
     await page.waitForFunction((n) => document.querySelectorAll('#signing-keys tr[data-status="PUBLISHED"]').length === n + 1, before);
@@ -23,6 +24,13 @@ describe('portal: signing keys and API key roll', () => {
     expect(await page.textContent(`#signing-keys tr[data-kid="${kid}"]`)).toContain('publishing');
     const jwks = (await (await fetch(`${controlPlaneUrl}/oauth2/jwks`)).json()) as { keys: Array<{ kid: string }> };
     expect(jwks.keys.map((k) => k.kid)).toContain(kid);
+    // Once the publish delay has passed, the admin activates it; the old key verifies until it retires.
+    await new Promise((r) => setTimeout(r, LOCAL_SIGNING_KEY_PUBLISH_SECONDS * 1000 + 500));
+    await page.reload();
+    await page.click(`#signing-keys tr[data-kid="${kid}"] [data-action="activate-signing-key"]`);
+    await page.waitForSelector(`#signing-keys tr[data-kid="${kid}"][data-status="ACTIVE"]`);
+    expect(await page.getAttribute(`#signing-keys tr[data-kid="${signing}"]`, 'data-status')).toBe('PREVIOUS');
+    expect(await page.textContent(`#signing-keys tr[data-kid="${signing}"]`)).toContain('verifying until its tokens expire');
     await page.screenshot({ path: join(shots, 'admin-signing-keys.png'), fullPage: true });
     await page.context().close();
   });
