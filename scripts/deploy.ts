@@ -3,7 +3,7 @@
  * printing what it does. Re-running it reuses what exists (database, queue, secrets).
  *
  *   npm run deploy -- [--issuer https://api.example.com] [--gateway-url https://gw.example.com]
- *                     [--gateway-env <wrangler env>]... [--dry-run]
+ *                     [--gateway-env <wrangler env>]... [--add-signing-key] [--dry-run]
  *
  * Gateway environments: the top level of wrangler.toml (production) and every `[env.X]` section
  * (today `internal`); `--gateway-env X` limits the run to the named ones.
@@ -17,6 +17,12 @@
  * 4. The Traffic Manager (workers/traffic-manager: the counter Durable Objects every other Worker
  *    binds with script_name), then the gateway once per gateway environment.
  * 5. The control plane, with ISSUER set to its public origin. 6. The portal on Pages.
+ * 7. `--add-signing-key`: a new token-signing key. The control plane keeps its keys in D1 and
+ *    adopts the SIGNING_KEYS secret's keys into it (decision 0038), so the run first makes it load the
+ *    current secret (GET /oauth2/jwks), then replaces the secret with the new key alone: the control
+ *    plane publishes it (JWKS, every gateway snapshot) without letting it sign. An admin activates it
+ *    once SIGNING_KEY_PUBLISH_SECONDS have passed (portal: Admin → Signing keys); the old key then
+ *    retires by itself after the longest token lifetime.
  *
  * `--dry-run` needs no account: it bundles every Worker exactly as a deploy would
  * (`wrangler deploy --dry-run`), builds the portal's Pages Functions and lists the account steps it
@@ -46,6 +52,7 @@ const { values: flags } = parseArgs({
     issuer: { type: 'string' },
     'gateway-url': { type: 'string' },
     'gateway-env': { type: 'string', multiple: true, default: [] },
+    'add-signing-key': { type: 'boolean', default: false },
   },
 });
 const dryRun = flags['dry-run'];
@@ -159,6 +166,28 @@ function setDatabaseId(id: string): void {
   }
 }
 
+/** The kids the control plane publishes now; loading them adopts the secret's keys into D1. */
+async function publishedKids(issuer: string): Promise<string[]> {
+  const res = await fetch(`${issuer}/oauth2/jwks`);
+  if (!res.ok) throw new Error(`GET ${issuer}/oauth2/jwks answered ${res.status}`);
+  return ((await res.json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+}
+
+async function addSigningKey(issuer: string | undefined): Promise<void> {
+  if (issuer === undefined) {
+    console.error('--add-signing-key needs the control plane\'s origin: pass --issuer');
+    process.exit(1);
+  }
+  const before = await publishedKids(issuer);
+  const kid = `k-${Date.now().toString(36)}`;
+  must('replacing SIGNING_KEYS', wrangler(['secret', 'put', 'SIGNING_KEYS', '-c', CONTROL_PLANE_TOML], { input: `[${await privateJwk(kid)}]` }));
+  // The new secret reaches the Worker with a new version; wait until the JWKS names the key.
+  for (let i = 0; i < 30 && !(await publishedKids(issuer)).includes(kid); i++) await new Promise((r) => setTimeout(r, 2000));
+  const after = await publishedKids(issuer);
+  if (!after.includes(kid)) console.error(`  the JWKS does not name ${kid} yet; check GET ${issuer}/api/admin/v1/signing-keys`);
+  else console.log(`  published the signing key ${kid} beside ${before.join(', ')}; activate it after SIGNING_KEY_PUBLISH_SECONDS (POST /api/admin/v1/signing-keys/${kid}/activate, or Admin → Signing keys in the portal)`);
+}
+
 async function deployAll(): Promise<void> {
   const who = wrangler(['whoami']);
   if (/not authenticated/i.test(who.stdout + who.stderr)) who.ok = false;
@@ -216,6 +245,7 @@ async function deployAll(): Promise<void> {
     if (issuer !== undefined) must('setting ISSUER', wrangler(['deploy', '-c', CONTROL_PLANE_TOML, '--var', `ISSUER:${issuer}`]));
   }
   console.log(`deployed the control plane${issuer === undefined ? ' (pass --issuer with its public origin)' : ` at ${issuer}`}`);
+  if (flags['add-signing-key']) await addSigningKey(issuer);
 
   // The portal's curl lines name each gateway environment's public URL (portal-ui/wrangler.toml
   // GATEWAY_URL for production, GATEWAY_URLS for all), and its try-it proxy sends them as the host.

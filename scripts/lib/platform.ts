@@ -112,6 +112,12 @@ export interface RunningPlatform {
   restart(name: string): Promise<void>;
 }
 
+/**
+ * Locally a new signing key may sign after 5 s: the gateways here are told of every snapshot at once
+ * and revalidate every 2 s, and nothing caches the JWKS for its max-age (deployed: 360 s, decision 0038).
+ */
+export const LOCAL_SIGNING_KEY_PUBLISH_SECONDS = 5;
+
 /** Development secrets, generated once into the git-ignored .dev.vars next to each wrangler.toml. */
 export async function ensureDevVars(log: (line: string) => void): Promise<{ bootstrapToken: string }> {
   const file = join(ROOT, 'workers/control-plane/.dev.vars');
@@ -224,7 +230,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
       worker: 'turnpike-control-plane',
       port: ports.controlPlane,
       ours: serviceIs('turnpike-control-plane'),
-      args: [...common(ports.controlPlane), '-c', 'workers/control-plane/wrangler.toml', '--var', `ISSUER:${urls.controlPlane}`, '--var', `PORTAL_URL:${urls.portal}`, '--var', `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`],
+      args: [...common(ports.controlPlane), '-c', 'workers/control-plane/wrangler.toml', '--var', `ISSUER:${urls.controlPlane}`, '--var', `PORTAL_URL:${urls.portal}`, '--var', `ALLOWED_ORIGINS:${urls.portal},http://localhost:${ports.portal}`, '--var', `SIGNING_KEY_PUBLISH_SECONDS:${LOCAL_SIGNING_KEY_PUBLISH_SECONDS}`],
       cwd: ROOT,
       health: `${urls.controlPlane}/health`,
     },

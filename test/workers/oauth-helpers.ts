@@ -54,8 +54,8 @@ export async function pkce(): Promise<{ verifier: string; challenge: string }> {
 }
 
 /** The owner signs in on the consent page and allows; the redirect's Location. */
-export async function authorizeAsOwner(c: OAuthClient, challenge: string, scope = ''): Promise<URL> {
-  const form = new URLSearchParams({ response_type: 'code', client_id: c.id, redirect_uri: CALLBACK, scope, state: 's', code_challenge: challenge, code_challenge_method: 'S256', email: c.owner.email, password: PASSWORD, decision: 'allow' });
+export async function authorizeAsOwner(c: OAuthClient, challenge: string, scope = '', extra: Record<string, string> = {}): Promise<URL> {
+  const form = new URLSearchParams({ response_type: 'code', client_id: c.id, redirect_uri: CALLBACK, scope, state: 's', code_challenge: challenge, code_challenge_method: 'S256', email: c.owner.email, password: PASSWORD, decision: 'allow', ...extra });
   const res = await SELF.fetch(`${ORIGIN}/oauth2/authorize`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN }, body: form, redirect: 'manual' });
   expect(res.status).toBe(302);
   return new URL(res.headers.get('location') ?? '');

@@ -40,6 +40,8 @@ export interface UsageMessage {
   readonly rows: readonly UsageRow[];
   /** Absent in messages sent before error codes were reported. */
   readonly errors?: readonly UsageErrorRow[];
+  /** API keys that authenticated a call in this batch, with the last instant each did (ms); absent when none. */
+  readonly keysUsed?: ReadonlyArray<{ readonly id: string; readonly at: number }>;
 }
 
 export function bucketOf(latencyMs: number): number {

@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { AdminApplication, AuditEntry, Branding, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, TrustedIssuer, KeyManager, KeyManagerInput, User, Workflow } from './types.ts';
+import type { AdminApplication, AuditEntry, Branding, BlockingCondition, BlockingConditionInput, Environment, IntrospectionInput, IntrospectionResult, Keys, Page, PasswordGrantInput, PasswordGrantResult, Policy, PolicyInput, Settings, SigningKey, TrustedIssuer, KeyManager, KeyManagerInput, User, Workflow } from './types.ts';
 
 const AD = '/api/admin/v1';
 
@@ -25,6 +25,10 @@ export const adminApi = {
   keyManagers: () => call<{ list: KeyManager[] }>('GET', `${AD}/key-managers`),
   createKeyManager: (body: KeyManagerInput) => call<KeyManager>('POST', `${AD}/key-managers`, body),
   deleteKeyManager: (id: string) => call<null>('DELETE', `${AD}/key-managers/${enc(id)}`),
+  signingKeys: () => call<Page<SigningKey>>('GET', `${AD}/signing-keys`),
+  addSigningKey: () => call<SigningKey>('POST', `${AD}/signing-keys`),
+  activateSigningKey: (kid: string) => call<SigningKey>('POST', `${AD}/signing-keys/${enc(kid)}/activate`),
+  retireSigningKey: (kid: string, body: { immediately: boolean }) => call<SigningKey>('POST', `${AD}/signing-keys/${enc(kid)}/retire`, body),
   trustedIssuers: () => call<Page<TrustedIssuer>>('GET', `${AD}/trusted-issuers`),
   putTrustedIssuer: (body: TrustedIssuer) => call<TrustedIssuer>('PUT', `${AD}/trusted-issuers/${enc(body.name)}`, body),
   deleteTrustedIssuer: (name: string) => call<null>('DELETE', `${AD}/trusted-issuers/${enc(name)}`),

@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { ApiDocument, ChangePassword, UpdateMe, ApiKey, Application, ExternalClient, MapExternalClient, PublicKeyManager, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
+import type { ApiDocument, ChangePassword, UpdateMe, ApiKey, Application, ExternalClient, MapExternalClient, PublicKeyManager, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, RollApiKey, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
 
 const DP = '/api/devportal/v1';
 const app = (id: string) => `${DP}/applications/${enc(id)}`;
@@ -32,6 +32,7 @@ export const devportalApi = {
   testToken: (id: string, keyType: KeyType, scope = '') => call<{ accessToken: string; expiresIn: number; scope: string }>('POST', `${app(id)}/keys/${keyType}/test-token`, { scope }),
   apiKeys: (id: string) => call<Page<ApiKey>>('GET', `${app(id)}/api-keys`),
   createApiKey: (id: string, body: { name: string; keyType: KeyType; expiresInDays: number | null }) => call<ApiKey & { key: string }>('POST', `${app(id)}/api-keys`, body),
+  rollApiKey: (id: string, keyId: string, body: RollApiKey) => call<{ key: ApiKey & { key: string }; previous: ApiKey }>('POST', `${app(id)}/api-keys/${enc(keyId)}/roll`, body),
   revokeApiKey: (id: string, keyId: string) => call<null>('DELETE', `${app(id)}/api-keys/${enc(keyId)}`),
   keyManagers: () => call<{ list: PublicKeyManager[] }>('GET', `${DP}/key-managers`),
   externalClients: (id: string) => call<{ list: ExternalClient[] }>('GET', `${app(id)}/external-clients`),

@@ -31,7 +31,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const { api, resource } = match;
   // Where this API's RFC 9728 metadata lives, for the Bearer challenges of its refusals.
   x.apiPath = apiPath(api);
-  x.usage = { apiId: api.id, applicationId: null, keyType: null };
+  x.usage = { apiId: api.id, applicationId: null, keyType: null, apiKeyId: null };
   const plan = compiled.plan;
   const call: GatewayCall = {
     x,

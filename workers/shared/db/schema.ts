@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { PolicyRef } from '../revision.ts';
+import type { PublicJwk } from '../snapshot.ts';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 const createdAt = () => integer('created_at').notNull().default(now);
@@ -302,6 +303,8 @@ export const applicationKeys = sqliteTable(
      * client learns only about its own tokens.
      */
     mayIntrospect: integer('may_introspect', { mode: 'boolean' }).notNull().default(false),
+    /** RFC 7592: SHA-256 of the registration access token of a client made by dynamic registration; null otherwise. */
+    registrationTokenHash: text('registration_token_hash'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -322,7 +325,10 @@ export const apiKeys = sqliteTable(
     allowedIps: json<string[]>('allowed_ips').notNull().default([]),
     allowedReferrers: json<string[]>('allowed_referrers').notNull().default([]),
     revokedAt: integer('revoked_at'),
+    /** Written off the hot path: the gateway's usage batches carry the keys they saw (usage/consumer.ts). */
     lastUsedAt: integer('last_used_at'),
+    /** Set when the key was rolled: its successor; the key itself works until its `expires_at` (the overlap). */
+    rolledTo: text('rolled_to'),
     createdAt: createdAt(),
   },
   (t) => [index('api_keys_app_idx').on(t.applicationId)],
@@ -443,6 +449,8 @@ export const authorizationCodes = sqliteTable('authorization_codes', {
   redirectUri: text('redirect_uri').notNull(),
   scope: text('scope').notNull().default(''),
   codeChallenge: text('code_challenge').notNull(),
+  /** OpenID Connect Core §3.1.2.1: the client's nonce, echoed in the id_token of this code's grant. */
+  nonce: text('nonce'),
   expiresAt: integer('expires_at').notNull(),
   usedAt: integer('used_at'),
 });
@@ -460,12 +468,26 @@ export const revokedTokens = sqliteTable(
   (t) => [index('revoked_tokens_exp_idx').on(t.expiresAt), index('revoked_tokens_app_idx').on(t.applicationId, t.expiresAt)],
 );
 
-/** Metadata of the token-signing keys; the private halves live in Worker secrets, never here. */
+export const SIGNING_KEY_STATUSES = ['PUBLISHED', 'ACTIVE', 'PREVIOUS', 'RETIRED'] as const;
+export type SigningKeyStatus = (typeof SIGNING_KEY_STATUSES)[number];
+
+/**
+ * The Key Manager's token-signing keys and where each stands in its rotation (decision 0038):
+ * PUBLISHED (in the JWKS and every snapshot, not signing yet) → ACTIVE (signs; one at a time) →
+ * PREVIOUS (verifies until `retire_after`, past the longest lifetime of what it signed) → RETIRED
+ * (gone from the JWKS; its private half erased). The private JWK is sealed under ENCRYPTION_KEY
+ * with the kid as additional data. Keys of the SIGNING_KEYS secret are adopted into this table
+ * the first time the control plane loads its keys (`origin` SECRET).
+ */
 export const signingKeys = sqliteTable('signing_keys', {
   kid: text('kid').primaryKey(),
   alg: text('alg').notNull(),
-  publicJwk: json<JsonWebKey>('public_jwk').notNull(),
-  status: text('status', { enum: ['ACTIVE', 'PREVIOUS', 'RETIRED'] }).notNull().default('ACTIVE'),
+  publicJwk: json<PublicJwk>('public_jwk').notNull(),
+  status: text('status', { enum: SIGNING_KEY_STATUSES }).notNull().default('ACTIVE'),
+  privateJwkSealed: text('private_jwk_sealed'),
+  origin: text('origin', { enum: ['SECRET', 'GENERATED'] }).notNull().default('GENERATED'),
+  activatedAt: integer('activated_at'),
+  retireAfter: integer('retire_after'),
   createdAt: createdAt(),
   retiredAt: integer('retired_at'),
 });

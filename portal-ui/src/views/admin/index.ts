@@ -8,11 +8,12 @@ import { blockingTab } from './blocking.ts';
 import { brandingTab } from './branding.ts';
 import { environmentsTab } from './environments.ts';
 import { policiesTab } from './policies.ts';
+import { signingKeysTab } from './signing-keys.ts';
 import { trustedIssuersTab } from './trusted-issuers.ts';
 import { keyManagersTab } from './key-managers.ts';
 import { usersTab } from './users.ts';
 
-export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'key-managers' | 'alerts' | 'approvals' | 'audit' | 'branding';
+export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'key-managers' | 'signing-keys' | 'alerts' | 'approvals' | 'audit' | 'branding';
 const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['approvals', 'Approvals', approvalsTab],
   ['policies', 'Throttling policies', policiesTab],
@@ -22,6 +23,7 @@ const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['applications', 'Applications', applicationsTab],
   ['trusted-issuers', 'Trusted issuers', trustedIssuersTab],
   ['key-managers', 'Key managers', keyManagersTab],
+  ['signing-keys', 'Signing keys', signingKeysTab],
   ['alerts', 'Alerts', alertsTab],
   ['audit', 'Audit log', auditTab],
   ['branding', 'Branding', async () => brandingTab()],

@@ -43,12 +43,12 @@ export async function apiKeysSection(app: Application, catalog: CatalogApi[]): P
       await render();
       section.append(shownOnce('API key', created.key, [apiKeyAdvice(subs, catalog)]));
     });
-    const active = list.filter((k) => k.revokedAt === null);
+    const active = list.filter((k) => k.revokedAt === null && (k.expiresAt === null || k.expiresAt > Date.now()));
     mount(
       section,
       h('h3', {}, 'API keys'),
       advice,
-      active.length === 0 ? h('p', { class: 'muted' }, 'No API keys. Create one for callers that cannot use OAuth2.') : h('ul', { class: 'plain' }, ...active.map((k) => keyRow(app, k, () => void render()))),
+      active.length === 0 ? h('p', { class: 'muted' }, 'No API keys. Create one for callers that cannot use OAuth2.') : h('ul', { class: 'plain' }, ...active.map((k) => keyRow(app, k, section, render))),
       form,
     );
   };
@@ -56,12 +56,40 @@ export async function apiKeysSection(app: Application, catalog: CatalogApi[]): P
   return section;
 }
 
-function keyRow(app: Application, key: ApiKey, refresh: () => void): HTMLElement {
+/** The overlaps a developer picks from when rolling a key (seconds). */
+const OVERLAPS: Array<[number, string]> = [
+  [0, 'none: the old key stops now'],
+  [3600, '1 hour'],
+  [86_400, '1 day'],
+  [7 * 86_400, '7 days'],
+];
+
+/**
+ * Roll (Unkey's rollKey): a new key with the same settings, shown once; the old one keeps working
+ * until the chosen overlap ends, so callers can switch without an outage.
+ */
+function rollForm(app: Application, key: ApiKey, section: HTMLElement, refresh: () => Promise<void>): HTMLElement {
+  const overlap = h('select', { 'aria-label': `Overlap for rolling ${key.name}`, 'data-pointer': '/overlapSeconds' }, ...OVERLAPS.map(([seconds, label]) => h('option', { value: String(seconds), ...(seconds === 3600 ? { selected: true } : {}) }, label)));
+  const submit = h('button', { type: 'submit', class: 'secondary small', 'data-action': 'roll-key' }, 'Roll key');
+  const out = h('span', {});
+  const form = h('form', { class: 'inline', 'data-form': 'roll-key' }, h('label', {}, 'Overlap ', overlap), submit, out);
+  onSubmit(form, submit, out, async () => {
+    const rolled = await devportalApi.rollApiKey(app.id, key.id, { overlapSeconds: Number(overlap.value) });
+    await refresh();
+    const until = rolled.previous.revokedAt !== null ? `${key.name} (${key.prefix}…) stopped working now.` : `${key.name} (${key.prefix}…) keeps working until ${new Date(rolled.previous.expiresAt ?? 0).toLocaleString()}; switch your callers before then.`;
+    section.append(shownOnce('New API key', rolled.key.key, [h('p', { class: 'hint', 'data-overlap': '' }, until)]));
+  });
+  return form;
+}
+
+function keyRow(app: Application, key: ApiKey, section: HTMLElement, refresh: () => Promise<void>): HTMLElement {
   const out = h('span', {});
   const revoke = confirmButton('Revoke', { class: 'danger small', 'data-action': 'revoke-key' }, out, { consequence: `Calls with ${key.name} (${key.prefix}…) are refused from the next request on; callers using it need a new key.`, confirm: `Revoke ${key.name}` }, async () => {
     await devportalApi.revokeApiKey(app.id, key.id);
-    refresh();
+    await refresh();
   });
-  const expiry = key.expiresAt === null ? 'never expires' : `expires ${new Date(key.expiresAt).toLocaleDateString()}`;
-  return h('li', {}, h('strong', {}, key.name), ` · ${key.keyType} · `, h('code', {}, `${key.prefix}…`), ` · ${expiry} `, revoke, out);
+  // A rolled key is in its overlap: it says until when, and cannot be rolled again.
+  const expiry = key.rolledTo !== null ? h('span', { class: 'warning', 'data-overlap': '' }, `rolled; works until ${new Date(key.expiresAt ?? 0).toLocaleString()}`) : key.expiresAt === null ? 'never expires' : `expires ${new Date(key.expiresAt).toLocaleDateString()}`;
+  const lastUsed = key.lastUsedAt === null ? ' · never used' : ` · last used ${new Date(key.lastUsedAt).toLocaleString()}`;
+  return h('li', { 'data-key': key.id }, h('strong', {}, key.name), ` · ${key.keyType} · `, h('code', {}, `${key.prefix}…`), ' · ', expiry, lastUsed, ' ', revoke, out, key.rolledTo === null ? rollForm(app, key, section, refresh) : '');
 }

@@ -8,6 +8,7 @@ import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
 import { keyManagerRoutes } from './key-managers/routes.ts';
 import { policyRoutes } from './policies/routes.ts';
+import { signingKeyRoutes } from './signing-keys/routes.ts';
 import { trustedIssuerRoutes } from './trusted-issuers/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { workflowRoutes } from './workflows/routes.ts';
@@ -25,5 +26,6 @@ export function adminRoutes() {
   app.route('/', trustedIssuerRoutes());
   app.route('/', keyManagerRoutes());
   app.route('/', brandingAdminRoutes());
+  app.route('/', signingKeyRoutes());
   return app;
 }

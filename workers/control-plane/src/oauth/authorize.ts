@@ -8,11 +8,14 @@ import { SESSION_COOKIE, findSessionUser } from '../auth/session.ts';
 import { schema } from '../db.ts';
 import type { AppEnv } from '../types.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
+import { OIDC_SCOPES } from './oidc.ts';
 import { checkScope, grantableScopes } from './scope.ts';
 
 const CODE_TTL_MS = 60_000;
 const FORM_LIMIT = 16 * 1024;
-const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'] as const;
+const PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce'] as const;
+/** A nonce is opaque to us but ends up in a signed token: bounded, printable (OIDC Core §3.1.2.1). */
+const NONCE = /^[\x21-\x7e]{1,255}$/;
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -37,6 +40,7 @@ interface Request {
   scope: string;
   state: string | null;
   challenge: string;
+  nonce: string | null;
 }
 
 /**
@@ -57,9 +61,12 @@ async function validate(c: Context<AppEnv>, params: URLSearchParams): Promise<{ 
   const challenge = params.get('code_challenge');
   if (challenge === null || params.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) return back('invalid_request', 'PKCE with code_challenge_method=S256 is required');
   // RFC 6749 §4.1.2.1: an unknown scope, or one the application may not be given, goes back as invalid_scope.
-  const scope = checkScope(params.get('scope'), await grantableScopes(c.var.db, key.app.id));
+  // The OpenID Connect scopes are about the user, so any client of this flow may ask for them.
+  const scope = checkScope(params.get('scope'), new Set([...(await grantableScopes(c.var.db, key.app.id)), ...OIDC_SCOPES]));
   if (!scope.ok) return back('invalid_scope', scope.reason === 'malformed' ? 'The scope parameter is malformed' : `Not a scope of this application's subscribed APIs: ${scope.outside.join(' ')}`);
-  return { ok: true, request: { clientId, redirectUri, scope: scope.scopes.join(' '), state: params.get('state'), challenge }, appName: key.app.name };
+  const nonce = params.get('nonce');
+  if (nonce !== null && nonce !== '' && !NONCE.test(nonce)) return back('invalid_request', 'The nonce must be 1 to 255 printable ASCII characters');
+  return { ok: true, request: { clientId, redirectUri, scope: scope.scopes.join(' '), state: params.get('state'), challenge, nonce: nonce === null || nonce === '' ? null : nonce }, appName: key.app.name };
 }
 
 /**
@@ -76,7 +83,7 @@ function redirectTo(c: Context<AppEnv>, redirectUri: string, state: string | nul
 
 function consentForm(request: Request, appName: string, signedInAs: string | null, error: string | null): string {
   const hidden = PARAMS.map((name) => {
-    const value = name === 'response_type' ? 'code' : name === 'code_challenge_method' ? 'S256' : name === 'client_id' ? request.clientId : name === 'redirect_uri' ? request.redirectUri : name === 'scope' ? request.scope : name === 'state' ? (request.state ?? '') : request.challenge;
+    const value = name === 'response_type' ? 'code' : name === 'code_challenge_method' ? 'S256' : name === 'client_id' ? request.clientId : name === 'redirect_uri' ? request.redirectUri : name === 'scope' ? request.scope : name === 'state' ? (request.state ?? '') : name === 'nonce' ? (request.nonce ?? '') : request.challenge;
     return `<input type="hidden" name="${name}" value="${escape(value)}">`;
   }).join('');
   const login =
@@ -121,6 +128,6 @@ export async function authorizeDecision(c: Context<AppEnv>): Promise<Response> {
   const key = (await db.select().from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, request.clientId)).limit(1))[0];
   if (key === undefined) return page('Unknown application', '<p>The client_id is not known.</p>', 400);
   const code = newSecret('ac_');
-  await db.insert(schema.authorizationCodes).values({ codeHash: await sha256Hex(code), applicationKeyId: key.id, userId: user.id, redirectUri: request.redirectUri, scope: request.scope, codeChallenge: request.challenge, expiresAt: Date.now() + CODE_TTL_MS });
+  await db.insert(schema.authorizationCodes).values({ codeHash: await sha256Hex(code), applicationKeyId: key.id, userId: user.id, redirectUri: request.redirectUri, scope: request.scope, codeChallenge: request.challenge, nonce: request.nonce, expiresAt: Date.now() + CODE_TTL_MS });
   return redirect({ code });
 }

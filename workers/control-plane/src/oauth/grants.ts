@@ -8,6 +8,7 @@ import { checkPassword } from '../auth/login-throttle.ts';
 import { issueAccessToken } from './access-token.ts';
 import type { AuthenticatedClient } from './client-auth.ts';
 import { OAuthError } from './errors.ts';
+import { OIDC_SCOPES, OPENID, issueIdToken } from './oidc.ts';
 import { checkScope, grantableScopes, scopeList, scopesOrThrow } from './scope.ts';
 
 export const REFRESH_TOKEN_TTL_MS = 30 * 86_400_000;
@@ -31,15 +32,20 @@ export interface TokenResponse {
   readonly expires_in: number;
   readonly scope: string;
   readonly refresh_token?: string;
+  /** OIDC Core §3.1.3.3: present when the code's grant has the `openid` scope. */
+  readonly id_token?: string;
 }
 
 /** The grant a code starts: derived from the code, so a replayed code can name the grant to revoke. */
 const familyOf = (codeHash: string) => `fam_${codeHash.slice(0, 24)}`;
 
-/** A grant's scopes as of now: a stored grant keeps only what the application may still be given. */
+/**
+ * A grant's scopes as of now: a stored grant keeps only what the application may still be given,
+ * and the user's OpenID Connect scopes, which no subscription grants or takes away.
+ */
 async function stillGrantable(db: Database, client: AuthenticatedClient, scopes: readonly string[]): Promise<string[]> {
   const allowed = await grantableScopes(db, client.applicationId);
-  return scopes.filter((s) => allowed.has(s));
+  return scopes.filter((s) => allowed.has(s) || (OIDC_SCOPES as readonly string[]).includes(s));
 }
 
 /** A new grant's first access and refresh token; the refresh token holds the grant's whole scope. */
@@ -91,7 +97,12 @@ export async function authorizationCodeGrant({ env, db, client, form }: GrantReq
   if (verifier === null || !VERIFIER.test(verifier)) throw new OAuthError('invalid_grant', 'The code was issued with a code_challenge: a code_verifier of 43 to 128 characters is required (RFC 7636 §4.6)');
   const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
   if (!timingSafeEqual(challenge, row.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
-  return startGrant(env, db, client, row.userId, scopeList(row.scope), familyOf(codeHash));
+  const scopes = scopeList(row.scope);
+  const started = await startGrant(env, db, client, row.userId, scopes, familyOf(codeHash));
+  if (!scopes.includes(OPENID)) return started;
+  const idToken = await issueIdToken(env, db, { clientId: client.consumerKey, userId: row.userId, scopes, nonce: row.nonce, accessToken: started.access_token });
+  if (idToken === null) throw new OAuthError('invalid_grant', 'The user who granted the code is no longer active');
+  return { ...started, id_token: idToken };
 }
 
 /**

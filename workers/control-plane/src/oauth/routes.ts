@@ -6,6 +6,8 @@ import { countingFailures } from './caller-limit.ts';
 import { authenticateClient } from './client-auth.ts';
 import { OAuthError, methodNotAllowed, oauthJson } from './errors.ts';
 import { ADVERTISED_GRANT_TYPES, grantFor } from './grant-registry.ts';
+import { OIDC_SCOPES, userinfo } from './oidc.ts';
+import { deleteRegistration, readRegistration, register, updateRegistration } from './registration.ts';
 import { introspect, revoke, type TokenRequest } from './token-inspection.ts';
 
 const FORM_LIMIT = 16 * 1024;
@@ -30,39 +32,60 @@ const tokenRequest = async (c: Context<AppEnv>): Promise<TokenRequest> => ({ env
 /** Every endpoint and the methods it takes; any other method is a 405 naming them (RFC 9110 §15.5.6). */
 const ENDPOINT_METHODS = {
   '/.well-known/oauth-authorization-server': ['GET', 'HEAD'],
+  '/.well-known/openid-configuration': ['GET', 'HEAD'],
+  '/oauth2/userinfo': ['GET', 'HEAD', 'POST'],
   '/oauth2/jwks': ['GET', 'HEAD'],
   '/oauth2/token': ['POST'],
   '/oauth2/revoke': ['POST'],
   '/oauth2/introspect': ['POST'],
   '/oauth2/authorize': ['GET', 'HEAD', 'POST'],
+  '/oauth2/register': ['POST'],
+  '/oauth2/register/:clientId': ['GET', 'HEAD', 'PUT', 'DELETE'],
 } as const;
+
+/** RFC 8414 §2: what the authorization server offers. */
+async function metadata(env: Env) {
+  return {
+    issuer: env.ISSUER,
+    token_endpoint: `${env.ISSUER}/oauth2/token`,
+    jwks_uri: `${env.ISSUER}/oauth2/jwks`,
+    revocation_endpoint: `${env.ISSUER}/oauth2/revoke`,
+    introspection_endpoint: `${env.ISSUER}/oauth2/introspect`,
+    authorization_endpoint: `${env.ISSUER}/oauth2/authorize`,
+    // RFC 7591 §3: behind an initial access token (a developer's management token).
+    registration_endpoint: `${env.ISSUER}/oauth2/register`,
+    grant_types_supported: ADVERTISED_GRANT_TYPES,
+    response_types_supported: ['code'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    code_challenge_methods_supported: ['S256'],
+    // RFC 9207: the authorization response names its issuer (mix-up defence).
+    authorization_response_iss_parameter_supported: true,
+  };
+}
 
 /** The Key Manager: RFC 8414 metadata, token, revocation (RFC 7009), introspection (RFC 7662), JWKS. */
 export function oauthRoutes() {
   const app = new Hono<AppEnv>();
 
-  app.get('/.well-known/oauth-authorization-server', (c) =>
-    c.json(
+  app.get('/.well-known/oauth-authorization-server', async (c) => c.json(await metadata(c.env), 200, { 'cache-control': 'public, max-age=300' }));
+  // OpenID Connect Discovery 1.0 §4: the same server, with what an OpenID Provider adds (§3).
+  app.get('/.well-known/openid-configuration', async (c) => {
+    const keys = await signingKeys(c.env);
+    return c.json(
       {
-        issuer: c.env.ISSUER,
-        token_endpoint: `${c.env.ISSUER}/oauth2/token`,
-        jwks_uri: `${c.env.ISSUER}/oauth2/jwks`,
-        revocation_endpoint: `${c.env.ISSUER}/oauth2/revoke`,
-        introspection_endpoint: `${c.env.ISSUER}/oauth2/introspect`,
-        authorization_endpoint: `${c.env.ISSUER}/oauth2/authorize`,
-        grant_types_supported: ADVERTISED_GRANT_TYPES,
-        response_types_supported: ['code'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-        revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-        code_challenge_methods_supported: ['S256'],
-        // RFC 9207: the authorization response names its issuer (mix-up defence).
-        authorization_response_iss_parameter_supported: true,
+        ...(await metadata(c.env)),
+        userinfo_endpoint: `${c.env.ISSUER}/oauth2/userinfo`,
+        scopes_supported: OIDC_SCOPES,
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: [...new Set(keys.publicJwks.map((k) => k.alg))],
+        claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'azp', 'nonce', 'at_hash', 'name', 'email', 'email_verified'],
       },
       200,
       { 'cache-control': 'public, max-age=300' },
-    ),
-  );
+    );
+  });
 
   app.get('/oauth2/jwks', async (c) => c.json({ keys: (await signingKeys(c.env)).publicJwks }, 200, { 'cache-control': 'public, max-age=300' }));
 
@@ -78,6 +101,12 @@ export function oauthRoutes() {
 
   app.get('/oauth2/authorize', (c) => authorizePage(c));
   app.post('/oauth2/authorize', (c) => authorizeDecision(c));
+  app.get('/oauth2/userinfo', (c) => userinfo(c.env, c.var.db, c.req.raw.headers));
+  app.post('/oauth2/userinfo', (c) => userinfo(c.env, c.var.db, c.req.raw.headers));
+  app.post('/oauth2/register', (c) => register(c));
+  app.get('/oauth2/register/:clientId', (c) => readRegistration(c));
+  app.put('/oauth2/register/:clientId', (c) => updateRegistration(c));
+  app.delete('/oauth2/register/:clientId', (c) => deleteRegistration(c));
   app.post('/oauth2/revoke', async (c) => revoke(await tokenRequest(c)));
   app.post('/oauth2/introspect', async (c) => introspect(await tokenRequest(c)));
 

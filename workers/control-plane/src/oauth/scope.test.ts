@@ -34,7 +34,7 @@ describe('scopes are granted exactly as asked or refused with invalid_scope (RFC
 
   it('sends an authorization request for an unknown scope back to the client with error=invalid_scope', async () => {
     const { challenge } = await pkce();
-    const query = new URLSearchParams({ response_type: 'code', client_id: client.id, redirect_uri: CALLBACK, scope: 'items:read openid', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' });
+    const query = new URLSearchParams({ response_type: 'code', client_id: client.id, redirect_uri: CALLBACK, scope: 'items:read items:purge', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' });
     const res = await SELF.fetch(`${ORIGIN}/oauth2/authorize?${query}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location') ?? '');

@@ -46,6 +46,20 @@ const refreshTokenRow = async (db: Database, token: string) =>
   )[0];
 
 /**
+ * A verified access token not revoked since: neither it nor its grant is on the revocation list,
+ * and it was issued after its client's last secret regeneration.
+ */
+export async function notRevoked(db: Database, claims: { jti: string; iat: number; client_id: string; grant_id?: unknown }): Promise<boolean> {
+  const grant = typeof claims.grant_id === 'string' ? claims.grant_id : null;
+  const [revoked, key] = await db.batch([
+    db.select({ jti: schema.revokedTokens.jti }).from(schema.revokedTokens).where(inArray(schema.revokedTokens.jti, grant === null ? [claims.jti] : [claims.jti, grant])).limit(1),
+    db.select({ validAfter: schema.applicationKeys.tokensValidAfter }).from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, claims.client_id)).limit(1),
+  ]);
+  const current = key[0];
+  return revoked.length === 0 && current !== undefined && claims.iat * 1000 >= current.validAfter;
+}
+
+/**
  * RFC 7662 §2.2. §2.1 and §4: a caller not authorized to learn about a token gets exactly what an
  * unknown token gets, `{"active":false}` — so a client cannot probe which tokens other clients hold.
  */
@@ -64,13 +78,7 @@ export async function introspect(request: TokenRequest): Promise<Response> {
   }
   const claims = await verifyOwnAccessToken(env, token);
   if (claims === null || typeof claims.jti !== 'string' || typeof claims.iat !== 'number' || !mayKnow(claims.client_id)) return inactive;
-  const grant = typeof claims['grant_id'] === 'string' ? claims['grant_id'] : null;
-  const [revoked, key] = await db.batch([
-    db.select({ jti: schema.revokedTokens.jti }).from(schema.revokedTokens).where(inArray(schema.revokedTokens.jti, grant === null ? [claims.jti] : [claims.jti, grant])).limit(1),
-    db.select({ validAfter: schema.applicationKeys.tokensValidAfter }).from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, claims.client_id)).limit(1),
-  ]);
-  const current = key[0];
-  if (revoked.length > 0 || current === undefined || claims.iat * 1000 < current.validAfter) return inactive;
+  if (!(await notRevoked(db, { ...claims, jti: claims.jti, iat: claims.iat }))) return inactive;
   return oauthJson({
     active: true,
     scope: claims['scope'],

@@ -32,6 +32,8 @@ export function authenticationStep(snapshot: GatewaySnapshot, api: SnapshotApi, 
     if (usage !== undefined) {
       usage.applicationId = caller.applicationId;
       usage.keyType = caller.keyType;
+      // last_used_at is written off the hot path, from the usage batch (usage/consumer.ts).
+      if (credential.kind === 'api_key') usage.apiKeyId = caller.credentialId;
     }
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     // WSO2's environment type: a production (or sandbox) gateway serves that key type's calls only.

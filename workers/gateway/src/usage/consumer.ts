@@ -10,7 +10,7 @@ import type { UsageMessage } from '../../../shared/usage.ts';
 export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env): Promise<void> {
   const db = withBusyRetry(meteredD1(env.DB));
   for (const message of batch.messages) {
-    const { id, rows, errors = [] } = message.body;
+    const { id, rows, errors = [], keysUsed = [] } = message.body;
     const statements = [
       db.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
       ...rows.map((r) =>
@@ -35,6 +35,8 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
           )
           .bind(e.bucketStart, e.apiId, e.applicationId, e.keyType, e.errorCode, e.count),
       ),
+      // Never moves backwards: batches of several isolates arrive in any order.
+      ...keysUsed.map((k) => db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?').bind(k.at, k.id)),
     ];
     try {
       await db.batch(statements);

@@ -1,5 +1,5 @@
 import { meterQueueMessage } from '../metering/meter.ts';
-import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageRow } from '../../../shared/usage.ts';
+import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageMessage, type UsageRow } from '../../../shared/usage.ts';
 
 export interface UsageEvent {
   apiId: string;
@@ -12,6 +12,8 @@ export interface UsageEvent {
   responseBytes: number;
   /** Set when the answer is an error (status >= 400): the problem's WSO2 `code`, else the status. */
   errorCode: number | null;
+  /** The API key that authenticated the call, if one did: its `last_used_at` rides along. */
+  apiKeyId: string | null;
 }
 
 const FLUSH_AFTER_MS = 1000;
@@ -21,6 +23,9 @@ const MAX_ROWS = 500;
 // (and × error code for errors). Bounded by MAX_ROWS together: reaching it flushes at once.
 let pending = new Map<string, UsageRow>();
 let pendingErrors = new Map<string, UsageErrorRow>();
+// API key → last use in this flush period; counted in MAX_ROWS too. `last_used_at` is written by the
+// consumer from these (one UPDATE per key per batch), never by the request that used the key.
+let pendingKeys = new Map<string, number>();
 let flushScheduled = false;
 
 /**
@@ -56,7 +61,9 @@ export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, 
     else errorRow.count += 1;
   }
 
-  if (pending.size + pendingErrors.size >= MAX_ROWS) {
+  if (event.apiKeyId !== null) pendingKeys.set(event.apiKeyId, now);
+
+  if (pending.size + pendingErrors.size + pendingKeys.size >= MAX_ROWS) {
     waitUntil(flush(env));
   } else if (!flushScheduled) {
     flushScheduled = true;
@@ -69,10 +76,12 @@ export async function flush(env: Env): Promise<void> {
   if (pending.size === 0) return;
   const rows = [...pending.values()];
   const errors = [...pendingErrors.values()];
+  const keysUsed = [...pendingKeys].map(([id, at]) => ({ id, at }));
   pending = new Map();
   pendingErrors = new Map();
+  pendingKeys = new Map();
   try {
-    const message = { id: crypto.randomUUID(), rows, errors };
+    const message: UsageMessage = { id: crypto.randomUUID(), rows, errors, ...(keysUsed.length === 0 ? {} : { keysUsed }) };
     meterQueueMessage(message);
     await env.USAGE.send(message);
   } catch (cause) {

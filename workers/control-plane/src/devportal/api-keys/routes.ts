@@ -1,6 +1,6 @@
 import { requires } from '../../http/security.ts';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { KEY_TYPES } from '../../../../shared/db/schema.ts';
 import { newSecret, sha256Hex } from '../../../../shared/crypto.ts';
 import { newId } from '../../../../shared/ids.ts';
@@ -8,6 +8,7 @@ import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
 import { schema } from '../../db.ts';
+import { notifyApplication } from '../../gateway-sync/notify.ts';
 import { revokeApiKey } from '../../gateway-sync/subscriptions.ts';
 import { IpOrCidr, jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -17,10 +18,31 @@ import { ownApplication } from '../applications/store.ts';
 const tags = ['Devportal: API keys'];
 
 export const ApiKeySchema = z
-  .object({ id: z.string(), name: z.string(), keyType: z.enum(KEY_TYPES), prefix: z.string(), expiresAt: z.number().int().nullable(), allowedIps: z.array(z.string()), allowedReferrers: z.array(z.string()), revokedAt: z.number().int().nullable(), createdAt: z.number().int() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    keyType: z.enum(KEY_TYPES),
+    prefix: z.string(),
+    expiresAt: z.number().int().nullable(),
+    allowedIps: z.array(z.string()),
+    allowedReferrers: z.array(z.string()),
+    revokedAt: z.number().int().nullable(),
+    lastUsedAt: z.number().int().nullable().openapi({ description: 'Last successful authentication at a gateway, recorded within seconds (off the request path)' }),
+    rolledTo: z.string().nullable().openapi({ description: 'Rolled: the id of the key that replaces this one; this one works until expiresAt (the overlap)' }),
+    createdAt: z.number().int(),
+  })
   .openapi('ApiKey');
 type Row = typeof schema.apiKeys.$inferSelect;
-const view = (k: Row) => ({ id: k.id, name: k.name, keyType: k.keyType, prefix: k.prefix, expiresAt: k.expiresAt, allowedIps: k.allowedIps, allowedReferrers: k.allowedReferrers, revokedAt: k.revokedAt, createdAt: k.createdAt });
+const view = (k: Row) => ({ id: k.id, name: k.name, keyType: k.keyType, prefix: k.prefix, expiresAt: k.expiresAt, allowedIps: k.allowedIps, allowedReferrers: k.allowedReferrers, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt, rolledTo: k.rolledTo, createdAt: k.createdAt });
+
+/** The longest overlap a roll grants the old key. */
+const MAX_OVERLAP_SECONDS = 30 * 86_400;
+
+export const RollApiKeySchema = z
+  .strictObject({
+    overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(3600).openapi({ description: 'How long the old key keeps working beside the new one (0: it stops at once)' }),
+  })
+  .openapi('RollApiKeyRequest');
 
 const MAX_VALIDITY_SECONDS = 10 * 365 * 86_400;
 
@@ -96,6 +118,56 @@ export function apiKeyRoutes() {
       const application = await ownApplication(c.var.db, principalOf(c.var.principal, ['apps:manage']), c.req.valid('param').applicationId);
       const rows = await c.var.db.select().from(schema.apiKeys).where(eq(schema.apiKeys.applicationId, application.id)).orderBy(desc(schema.apiKeys.createdAt));
       return c.json({ list: rows.map(view) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ security: requires('apps:manage'),
+      method: 'post',
+      path: '/applications/{applicationId}/api-keys/{keyId}/roll',
+      tags,
+      summary: 'Roll an API key: a new key with the same settings (shown once); the old one works until the overlap ends',
+      request: { params: AppParam.extend({ keyId: z.string() }), body: jsonBody(RollApiKeySchema) },
+      responses: { 201: jsonResponse(z.object({ key: ApiKeySchema.extend({ key: z.string().openapi({ description: 'Shown once; stored only as a hash' }) }), previous: ApiKeySchema }), 'The new key, shown once, and the old one with its new expiry'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+    }),
+    async (c) => {
+      const principal = principalOf(c.var.principal, ['apps:manage']);
+      const db = c.var.db;
+      const { applicationId, keyId } = c.req.valid('param');
+      const { overlapSeconds } = c.req.valid('json');
+      const application = await ownApplication(db, principal, applicationId);
+      const now = Date.now();
+      const k = schema.apiKeys;
+      const old = (await db.select().from(k).where(and(eq(k.id, keyId), eq(k.applicationId, application.id), isNull(k.revokedAt))).limit(1))[0];
+      if (old === undefined) throw new ApiError('not-found', { detail: 'No such active API key' });
+      if (old.rolledTo !== null) throw new ApiError('conflict', { detail: `This key was already rolled to ${old.rolledTo}; roll that one` });
+      if (old.expiresAt !== null && old.expiresAt <= now) throw new ApiError('conflict', { detail: 'This key has expired; create a new one' });
+      const key = newSecret('tpk_');
+      const id = newId('apiKey');
+      // Unkey's rollKey: the successor keeps the settings, the old key's expiry is pulled in to the
+      // end of the overlap (never pushed out). Guarded on rolled_to, so two concurrent rolls make one successor.
+      const overlapEnd = Math.min(old.expiresAt ?? Number.MAX_SAFE_INTEGER, now + overlapSeconds * 1000);
+      const [previous, created] = await db.batch([
+        db.update(k).set({ rolledTo: id, expiresAt: overlapEnd }).where(and(eq(k.id, old.id), isNull(k.rolledTo), isNull(k.revokedAt))).returning(),
+        db.insert(k).select(
+          db
+            .select({ id: sql`${id}`.as('id'), applicationId: k.applicationId, keyType: k.keyType, name: k.name, keyHash: sql`${await sha256Hex(key)}`.as('key_hash'), prefix: sql`${key.slice(0, 10)}`.as('prefix'), expiresAt: sql`${old.expiresAt}`.as('expires_at'), allowedIps: k.allowedIps, allowedReferrers: k.allowedReferrers, revokedAt: sql`null`.as('revoked_at'), lastUsedAt: sql`null`.as('last_used_at'), rolledTo: sql`null`.as('rolled_to'), createdAt: sql`${now}`.as('created_at') })
+            .from(k)
+            .where(and(eq(k.id, old.id), eq(k.rolledTo, id))),
+        ).returning(),
+        auditEntry(db, principal, 'api-key.roll', { type: 'api_key', id: old.id }, { expiresAt: old.expiresAt }, { rolledTo: id, expiresAt: overlapEnd }),
+      ]);
+      const before = previous[0];
+      const next = created[0];
+      if (before === undefined || next === undefined) throw new ApiError('conflict', { detail: 'This key was rolled or revoked meanwhile' });
+      // With no overlap the old key stops at once, like a revocation; otherwise the cron revokes it
+      // at the counter objects when the overlap ends (keys/rolled-keys.ts), and gateways that read its
+      // record again refuse it at its new expiry.
+      if (overlapSeconds === 0) {
+        await db.update(k).set({ revokedAt: now }).where(eq(k.id, old.id));
+        await revokeApiKey(c.env, db, application.id, old.id, old.expiresAt);
+      } else await notifyApplication(c.env, application.id);
+      return c.json({ key: { ...view(next), key }, previous: view(overlapSeconds === 0 ? { ...before, revokedAt: now } : before) }, 201);
     },
   );
 
