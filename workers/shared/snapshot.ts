@@ -5,8 +5,8 @@
  */
 import type { JWK } from 'jose';
 import type { WindowLimit } from '../../durable-objects/throttle/types.ts';
-import type { AuthType, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
-import type { PolicyRef } from './revision.ts';
+import type { ApiType, AuthType, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
+import type { PolicyRef, Streaming } from './revision.ts';
 
 export type ThrottleCondition = ConditionalGroup['conditions'][number];
 
@@ -62,6 +62,10 @@ export interface SnapshotOperation {
 
 export interface SnapshotApi {
   readonly id: string;
+  /** Absent in snapshots compiled before API types: 'HTTP'. */
+  readonly type?: ApiType;
+  /** WebSocket and SSE APIs: connection limits, defaults filled in (see revision.ts `StreamingSchema`). */
+  readonly streaming?: Streaming;
   readonly name: string;
   readonly context: string;
   readonly version: string;

@@ -92,6 +92,29 @@ export interface CorsConfig {
   maxAgeSeconds: number;
 }
 
+/**
+ * What an API carries (issue #24): plain HTTP (REST), GraphQL, WebSocket or server-sent events.
+ * Stored on the API, frozen with each revision, carried into the snapshot; 'HTTP' for everything
+ * made before the types existed.
+ */
+export const API_TYPES = ['HTTP', 'GRAPHQL', 'WS', 'SSE'] as const;
+export type ApiType = (typeof API_TYPES)[number];
+
+/**
+ * How the gateway holds a WebSocket or SSE API's long-lived connections (decision 0042); the zod
+ * schema with its defaults is `StreamingSchema` in ../revision.ts.
+ */
+export interface StreamingConfig {
+  /** Accept `?access_token=` at the handshake: browsers cannot set Authorization on a WebSocket. Off unless the publisher allows it. */
+  allowQueryToken: boolean;
+  /** WebSocket: no frame in either direction for this long closes the connection (4408). */
+  idleTimeoutSeconds: number;
+  /** Any connection, WebSocket or SSE, ends after this long (WebSocket close 4410). */
+  maxDurationSeconds: number;
+  /** Open connections one subscription may hold at once; null: no limit. */
+  maxConnectionsPerSubscription: number | null;
+}
+
 export interface HeaderEdits {
   request: { set: Record<string, string>; remove: string[] };
   response: { set: Record<string, string>; remove: string[] };
@@ -122,6 +145,9 @@ export const apis = sqliteTable(
     /** The API's policies, in the order they run (see workers/gateway/src/policies/). */
     policies: json<PolicyRef[]>('policies').notNull().default([]),
     apiKeyHeader: text('api_key_header').notNull().default('apikey'),
+    type: text('type', { enum: API_TYPES }).notNull().default('HTTP'),
+    /** WebSocket and SSE APIs only (null: the defaults of `StreamingSchema`). */
+    streaming: json<StreamingConfig>('streaming'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -47,6 +47,8 @@ export async function createApi(db: Database, principal: Principal, body: Create
     await db.batch([
       db.insert(schema.apis).values({
         id,
+        type: body.type,
+        streaming: body.type === 'WS' || body.type === 'SSE' ? body.streaming : null,
         name: body.name,
         context: body.context,
         version: body.version,

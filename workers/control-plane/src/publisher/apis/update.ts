@@ -21,7 +21,7 @@ import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, st
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string() });
 
-export const UpdateApiBody = CreateApiBody.omit({ context: true, version: true, endpoints: true })
+export const UpdateApiBody = CreateApiBody.omit({ type: true, context: true, version: true, endpoints: true })
   .partial()
   .extend({
     endpoints: z.strictObject({ production: EndpointSchema.nullable().optional(), sandbox: EndpointSchema.nullable().optional() }).optional(),
@@ -134,6 +134,8 @@ export function apiUpdateRoutes() {
         db,
         principal,
         {
+          type: view.type,
+          streaming: view.streaming,
           name: view.name,
           context: view.context,
           version,

@@ -35,6 +35,7 @@ async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDef
     return e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, ...(e.securityCiphertext === null ? {} : { security: e.securityCiphertext }) };
   };
   return {
+    type: view.type,
     name: view.name,
     context: view.context,
     version: view.version,
@@ -52,10 +53,11 @@ async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDef
     }),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
     policies: view.policies,
+    streaming: view.streaming,
   };
 }
 
-const GATEWAY_FIELDS = ['name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
+const GATEWAY_FIELDS = ['type', 'streaming', 'name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
 
 /**
  * What changed since `deployed` (a revision's definition) in `current`: the fields a gateway serves,
