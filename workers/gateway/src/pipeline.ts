@@ -23,6 +23,9 @@ import { rateLimitHeaders } from './throttle/headers.ts';
 import type { Exchange } from './exchange.ts';
 import { NO_STEPS } from './policies/compile.ts';
 import type { InboundCall } from './policies/step.ts';
+import { webSocketHandshake } from './websocket/handshake.ts';
+import { openWebSocket } from './websocket/relay.ts';
+import { streamingOptions } from './proxy/streaming.ts';
 
 /** Who is calling, once the credential has been checked. */
 interface Caller {
@@ -45,7 +48,7 @@ interface Caller {
  */
 export async function handleApiCall(x: Exchange): Promise<Response> {
   const { request, env, waitUntil } = x;
-  const { path, search } = canonicalPath(request.url);
+  const { path, search: rawSearch } = canonicalPath(request.url);
   const compiled = await currentSnapshot(env, waitUntil);
   // An environment bound to a hostname serves its APIs on that host only (WSO2's vhost).
   const host = compiled?.snapshot.hostname;
@@ -53,6 +56,9 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const match = hostMatches ? (compiled?.routes.match(request.method, path) ?? null) : null;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api } = match;
+  // A WebSocket API answers handshakes only; their token may come in a subprotocol (websocket/).
+  const handshake = api.type === 'WS' ? webSocketHandshake(request, rawSearch, api) : null;
+  const search = handshake?.search ?? rawSearch;
   const usage = { apiId: api.id, applicationId: null as string | null, keyType: null as string | null };
   x.usage = usage;
   const cors = api.cors?.enabled === true ? api.cors : null;
@@ -76,7 +82,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   let limits: readonly LimitStatus[];
   let meter: ((bytes: number) => Promise<void>) | null = null;
   const extraHeaders: Record<string, string> = {};
-  let upstreamHeaders = request.headers;
+  let upstreamHeaders = handshake?.headers ?? request.headers;
   let caller: Caller | null = null;
   let body: ReadableStream | string | null = request.body;
   const served = compiled.snapshot.keyTypes;
@@ -86,7 +92,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     // A form body is read (bounded) only to see whether it smuggles a second token (RFC 6750 §2.2).
     const form = await formBody(request);
     if (form !== null) body = form.text;
-    const credential = extractCredential({ headers: request.headers, search, apiKeyHeader: api.apiKeyHeader, bodyToken: form?.hasToken ?? false });
+    const credential = extractCredential({ headers: upstreamHeaders, search, apiKeyHeader: api.apiKeyHeader, bodyToken: form?.hasToken ?? false });
     caller = await authenticate(env, request.headers, clientIp, compiled, resource, credential);
     usage.applicationId = caller.applicationId;
     usage.keyType = caller.keyType;
@@ -114,6 +120,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
       ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
       ...customCounters(anonymousPolicies(compiled.snapshot.customPolicies), { userId: '-', appId: '-', apiContext: api.context, apiVersion: api.version, clientIp }),
     ];
+    if (handshake !== null) return openWebSocket(x, { compiled, api, resource, caller: null, facts, clientIp, headers: upstreamHeaders, extraHeaders, rest: match.rest, search, protocols: handshake.protocols });
     limits = await admitShared(env, shared);
   } else {
     const known: Caller = caller;
@@ -124,6 +131,8 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
       ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, callerFacts),
       ...customCounters(compiled.snapshot.customPolicies, { userId: known.user, appId: known.applicationId, apiContext: api.context, apiVersion: api.version, clientIp }),
     ];
+    // A WebSocket counts its frames, not its handshake (websocket/relay.ts).
+    if (handshake !== null) return openWebSocket(x, { compiled, api, resource, caller: known, facts, clientIp, headers: upstreamHeaders, extraHeaders, rest: match.rest, search, protocols: handshake.protocols });
     const admitRequest: AdmitRequest = { keyType: known.keyType, credentialId: known.credentialId, issuedAt: known.issuedAt, ...(known.grantId === null ? {} : { grantId: known.grantId }) };
     const admitted = await admitCall(env, { applicationId: known.applicationId, apiId: api.id, request: admitRequest, shared }, waitUntil).catch((err: unknown) => deadApplication(env, known.applicationId, admitRequest, err));
     limits = admitted.limits;
@@ -147,6 +156,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     requestUrl: request.url,
     requestId: x.requestId,
     extraHeaders,
+    ...streamingOptions(api),
   });
   x.bodyOutcome = outcome;
   const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
