@@ -65,10 +65,14 @@ export function handshakeCredentials(request: Request, search: string, streaming
   return { headers, search: query, protocols };
 }
 
-/** A WS API's handshake, checked and with its credential in one place; anything else is 426 (RFC 9110 §15.5.22). */
+/**
+ * A WS API's handshake, checked and with its credential in one place; anything else is 426 (RFC
+ * 9110 §15.5.22 asks for an `Upgrade` header naming the protocol; `wrangler dev`'s proxy drops it as
+ * hop-by-hop, so the problem's detail names it too).
+ */
 export function webSocketHandshake(request: Request, search: string, api: Pick<SnapshotApi, 'name' | 'version' | 'streaming'>): HandshakeCredentials {
   if (!isWebSocketHandshake(request)) {
-    throw new ApiError('upgrade-required', { detail: `${api.name} ${api.version} is a WebSocket API: open it with a WebSocket handshake (RFC 6455 §4.1)`, headers: { upgrade: 'websocket', connection: 'Upgrade' } });
+    throw new ApiError('upgrade-required', { detail: `${api.name} ${api.version} is a WebSocket API: open it with a WebSocket handshake (RFC 6455 §4.1)`, headers: { upgrade: 'websocket' } });
   }
   return handshakeCredentials(request, search, api.streaming ?? DEFAULT_STREAMING);
 }
