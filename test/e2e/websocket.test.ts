@@ -15,7 +15,8 @@ const FRAME_LIMIT = 10;
 const open: WebSocket[] = [];
 let anon: Client;
 let token = '';
-const ctx = { limited: `/wsl${stamp}`, idle: `/wsi${stamp}`, capped: `/wsc${stamp}`, open: `/wsq${stamp}`, events: `/sse${stamp}` };
+let usageApiId = '';
+const ctx = { limited: `/wsl${stamp}`, idle: `/wsi${stamp}`, capped: `/wsc${stamp}`, open: `/wsq${stamp}`, events: `/sse${stamp}`, usage: `/wsu${stamp}` };
 
 async function publish(name: keyof typeof ctx, body: Record<string, unknown>, tier = 'Unlimited'): Promise<string> {
   const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
@@ -60,6 +61,7 @@ beforeAll(async () => {
   await publish('idle', echoApi({ idleTimeoutSeconds: 1 }));
   await publish('capped', echoApi({ maxConnectionsPerSubscription: 2 }));
   await publish('open', echoApi({ allowQueryToken: true }));
+  usageApiId = await publish('usage', echoApi());
   await publish('events', {
     type: 'SSE',
     resources: [{ method: 'GET', path: '/events', authType: 'oauth2' }],
@@ -187,6 +189,37 @@ describe('WebSocket APIs through the gateway', () => {
     await new Promise((r) => setTimeout(r, 300));
     const again = await connect(url, { headers: bearer(token) });
     expect(again.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('WebSocket usage', () => {
+  it('reports the connection, and frames and bytes per direction, into the API usage', async () => {
+    const publisher = await tokenFor(anon, demo.users.publisher, ['api:view']);
+    const from = Date.now() - 60_000;
+    const socket = await connect(`${wsBase}${ctx.usage}/v1/echo`, { headers: bearer(token) });
+    const frames = ['one', 'twenty-two', 'é'];
+    for (const frame of frames) {
+      const reply = nextMessage(socket);
+      socket.send(frame);
+      expect(await reply).toBe(frame);
+    }
+    const ended = closed(socket);
+    socket.close(1000);
+    await ended;
+    type Point = { statusClasses: Record<string, number>; framesIn: number; framesOut: number; requestBytes: number; responseBytes: number };
+    let points: Point[] = [];
+    for (let i = 0; i < 60; i++) {
+      points = (await publisher.expect<{ list: Point[] }>([200], 'GET', `/api/publisher/v1/usage?apiId=${usageApiId}&granularity=day&from=${from}`)).body.list;
+      if (points.reduce((n, p) => n + p.framesIn, 0) >= frames.length) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const sum = (f: (p: Point) => number) => points.reduce((n, p) => n + f(p), 0);
+    const bytes = frames.reduce((n, f) => n + new TextEncoder().encode(f).byteLength, 0);
+    expect(sum((p) => p.statusClasses['1xx'] ?? 0)).toBe(1);
+    expect(sum((p) => p.framesIn)).toBe(3);
+    expect(sum((p) => p.framesOut)).toBe(3);
+    expect(sum((p) => p.requestBytes)).toBe(bytes);
+    expect(sum((p) => p.responseBytes)).toBe(bytes);
   });
 });
 

@@ -499,6 +499,13 @@ export const usageRollups = sqliteTable(
     throttled: integer('throttled').notNull().default(0),
     requestBytes: integer('request_bytes').notNull().default(0),
     responseBytes: integer('response_bytes').notNull().default(0),
+    /**
+     * WebSocket frames client → backend (relayed) and backend → client, on the row of the
+     * connection's handshake (status class 1xx, whose `requests` are the connections; its
+     * request/response bytes are the frames' bytes per direction). 0 for HTTP calls.
+     */
+    framesIn: integer('frames_in').notNull().default(0),
+    framesOut: integer('frames_out').notNull().default(0),
     latencyMsSum: integer('latency_ms_sum').notNull().default(0),
     latencyMsMax: integer('latency_ms_max').notNull().default(0),
     /** Counts per latency bucket, for percentiles. */

@@ -15,6 +15,7 @@ import { advancedCounters, customCounters, type CallFacts } from '../throttle/co
 import { counterStub } from '../throttle/counters.ts';
 import { CLOSE, closeCodeFor, closeReason, relayedCloseCode } from './close-codes.ts';
 import { register, unregister, type OpenConnection } from './registry.ts';
+import { reportConnection } from '../usage/reporter.ts';
 
 /**
  * How often an open connection asks its subscription's counter object whether its credential still
@@ -391,6 +392,8 @@ class Relay implements OpenConnection {
     this.#alarm?.();
     unregister(this);
     this.#state.releaseSlot();
+    const { framesIn, framesOut, bytesIn, bytesOut } = this.tally;
+    reportConnection(this.#x.env, this.#x.waitUntil, { apiId: this.#h.api.id, applicationId: this.applicationId, keyType: this.#h.caller?.keyType ?? null, framesIn, framesOut, bytesIn, bytesOut });
     console.log(
       JSON.stringify({
         level: 'info',

@@ -1,0 +1,2 @@
+ALTER TABLE `usage_rollups` ADD `frames_in` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `usage_rollups` ADD `frames_out` integer DEFAULT 0 NOT NULL;
