@@ -16,7 +16,7 @@ const open: WebSocket[] = [];
 let anon: Client;
 let token = '';
 let usageApiId = '';
-const ctx = { limited: `/wsl${stamp}`, idle: `/wsi${stamp}`, capped: `/wsc${stamp}`, open: `/wsq${stamp}`, events: `/sse${stamp}`, usage: `/wsu${stamp}` };
+const ctx = { limited: `/wsl${stamp}`, idle: `/wsi${stamp}`, capped: `/wsc${stamp}`, open: `/wsq${stamp}`, events: `/sse${stamp}`, usage: `/wsu${stamp}`, streams: `/ssc${stamp}` };
 
 async function publish(name: keyof typeof ctx, body: Record<string, unknown>, tier = 'Unlimited'): Promise<string> {
   const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
@@ -67,6 +67,12 @@ beforeAll(async () => {
     resources: [{ method: 'GET', path: '/events', authType: 'oauth2' }],
     endpoints: { production: { urls: [{ url: demoBackendUrl, timeoutMs: 1000, idleTimeoutMs: 2000, totalTimeoutMs: 1000 }] } },
     streaming: { maxDurationSeconds: 30 },
+  });
+  await publish('streams', {
+    type: 'SSE',
+    resources: [{ method: 'GET', path: '/events', authType: 'oauth2' }],
+    endpoints: { production: { urls: [{ url: demoBackendUrl, timeoutMs: 1000 }] } },
+    streaming: { maxConnectionsPerSubscription: 1 },
   });
   token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
 });
@@ -249,5 +255,20 @@ describe('SSE APIs through the gateway', () => {
     expect(first !== undefined && last !== undefined && first.at < last.sentAt).toBe(true);
     // 5 events 400 ms apart outlast the endpoint's 1 s total timeout: an SSE API has none.
     expect((last?.sentAt ?? 0) - (first?.sentAt ?? 0)).toBeGreaterThan(1000);
+  });
+
+  it('refuses a second stream beyond the connections a subscription may hold with 429, and admits one once the first has ended', async () => {
+    const url = `${gatewayUrl}${ctx.streams}/v1/events?count=3&intervalMs=300`;
+    const first = await fetch(url, { headers: bearer(token) });
+    expect(first.status).toBe(200);
+    const second = await fetch(url, { headers: bearer(token) });
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { limit: number }).limit).toBe(1);
+    await first.text();
+    // The slot is given back once the body has ended, off the response path: allow it a moment.
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await fetch(url, { headers: bearer(token) });
+    expect(third.status).toBe(200);
+    await third.text();
   });
 });

@@ -25,7 +25,7 @@ import { NO_STEPS } from './policies/compile.ts';
 import type { InboundCall } from './policies/step.ts';
 import { webSocketHandshake } from './websocket/handshake.ts';
 import { openWebSocket } from './websocket/relay.ts';
-import { streamingOptions } from './proxy/streaming.ts';
+import { holdStreamSlot, streamingOptions, type StreamSlot } from './proxy/streaming.ts';
 
 /** Who is calling, once the credential has been checked. */
 interface Caller {
@@ -84,6 +84,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const extraHeaders: Record<string, string> = {};
   let upstreamHeaders = handshake?.headers ?? request.headers;
   let caller: Caller | null = null;
+  let streamSlot: StreamSlot | null = null;
   let body: ReadableStream | string | null = request.body;
   const served = compiled.snapshot.keyTypes;
   const facts: CallFacts = { ip: clientIp, headers: request.headers, query: () => new URLSearchParams(search), claims: null };
@@ -137,6 +138,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     const admitted = await admitCall(env, { applicationId: known.applicationId, apiId: api.id, request: admitRequest, shared }, waitUntil).catch((err: unknown) => deadApplication(env, known.applicationId, admitRequest, err));
     limits = admitted.limits;
     meter = admitted.meter;
+    if (api.type === 'SSE') streamSlot = await holdStreamSlot(env, api, known.applicationId, admitRequest, waitUntil);
     if (api.backendJwt && known.claims !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(env, known.claims, api, admitted.tier);
   }
 
@@ -157,7 +159,11 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     requestId: x.requestId,
     extraHeaders,
     ...streamingOptions(api),
+  }).catch((err: unknown) => {
+    streamSlot?.release();
+    throw err;
   });
+  streamSlot?.holdUntil(outcome);
   x.bodyOutcome = outcome;
   const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
   const headers = out.headers;
