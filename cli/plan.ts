@@ -19,7 +19,7 @@ export interface Plan {
   lifecycle: { from: LifecycleState; to: LifecycleState } | undefined;
 }
 
-const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
+const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies', 'streaming'] as const;
 
 type DesiredApi = CreateApi & { openapi: Record<string, unknown> };
 
