@@ -100,5 +100,6 @@ environments:
     socket.send('from an AsyncAPI channel');
     expect(await reply).toBe('from an AsyncAPI channel');
     socket.close();
-  });
+    // Five CLI runs, each loading the AsyncAPI parser (about 1.5 s of imports alone on a busy machine).
+  }, 240_000);
 });

@@ -235,7 +235,7 @@ class Relay implements OpenConnection {
       this.#lastFrameAt = Date.now();
       this.tally.framesOut += 1;
       this.tally.bytesOut += sizeOf(event.data);
-      this.#client.send(event.data);
+      this.#send(this.#client, event.data);
     });
     this.#client.addEventListener('close', (event) => this.#end('client', relayedCloseCode(event.code), event.reason, this.#backend));
     this.#backend.addEventListener('close', (event) => this.#end('backend', relayedCloseCode(event.code), event.reason, this.#client));
@@ -260,7 +260,7 @@ class Relay implements OpenConnection {
         if (refused === null) {
           this.tally.framesIn += 1;
           this.tally.bytesIn += sizeOf(data);
-          this.#backend.send(data);
+          this.#send(this.#backend, data);
         } else if (refused.code === 'quota-exceeded' || refused.code === 'service-unavailable') {
           this.#refuse(refused);
         } else {
@@ -295,7 +295,16 @@ class Relay implements OpenConnection {
     this.tally.refused += 1;
     const retryAfter = Number(error.options.headers?.['retry-after']);
     const body = { ...problemBody(error), ...(Number.isFinite(retryAfter) ? { retryAfterSeconds: retryAfter } : {}) };
-    this.#client.send(JSON.stringify(body));
+    this.#send(this.#client, JSON.stringify(body));
+  }
+
+  /** A side that is closing refuses a send; its close event ends the connection. */
+  #send(socket: WebSocket, data: string | ArrayBuffer): void {
+    try {
+      socket.send(data);
+    } catch {
+      // Closing already: the close event that follows ends the relay.
+    }
   }
 
   /**
