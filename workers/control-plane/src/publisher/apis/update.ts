@@ -11,7 +11,7 @@ import { republishApi } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { RESOURCES_PER_INSERT, assertPoliciesExist, assertVisibility, createApi } from './create.ts';
+import { RESOURCES_PER_INSERT, assertChannelMethods, assertPoliciesExist, assertVisibility, createApi } from './create.ts';
 import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
@@ -59,6 +59,7 @@ export function apiUpdateRoutes() {
       // The result must be consistent: check the visibility the API will have after the change.
       if (body.visibility !== undefined || body.visibleRoles !== undefined) assertVisibility(body.visibility ?? api.visibility, body.visibleRoles ?? (body.visibility !== undefined && body.visibility !== 'RESTRICTED' ? [] : api.visibleRoles));
       if (body.visibility !== undefined && body.visibility !== 'RESTRICTED' && body.visibleRoles === undefined) body.visibleRoles = [];
+      assertChannelMethods(api.type, body.resources ?? []);
       await assertPoliciesExist(db, body.subscriptionTiers ?? [], body.apiThrottlingPolicy ?? null, (body.resources ?? []).map((r) => r.throttlingPolicy));
       const seen = new Set<string>();
       (body.resources ?? []).forEach((r, i) => {
