@@ -16,7 +16,8 @@ const open: WebSocket[] = [];
 let anon: Client;
 let token = '';
 let usageApiId = '';
-const ctx = { limited: `/wsl${stamp}`, idle: `/wsi${stamp}`, capped: `/wsc${stamp}`, open: `/wsq${stamp}`, events: `/sse${stamp}`, usage: `/wsu${stamp}`, streams: `/ssc${stamp}` };
+let blockedApiId = '';
+const ctx = { limited: `/wsl${stamp}`, idle: `/wsi${stamp}`, capped: `/wsc${stamp}`, open: `/wsq${stamp}`, events: `/sse${stamp}`, usage: `/wsu${stamp}`, streams: `/ssc${stamp}`, blocked: `/wsb${stamp}` };
 
 async function publish(name: keyof typeof ctx, body: Record<string, unknown>, tier = 'Unlimited'): Promise<string> {
   const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
@@ -62,6 +63,7 @@ beforeAll(async () => {
   await publish('capped', echoApi({ maxConnectionsPerSubscription: 2 }));
   await publish('open', echoApi({ allowQueryToken: true }));
   usageApiId = await publish('usage', echoApi());
+  blockedApiId = await publish('blocked', echoApi());
   await publish('events', {
     type: 'SSE',
     resources: [{ method: 'GET', path: '/events', authType: 'oauth2' }],
@@ -171,6 +173,20 @@ describe('WebSocket APIs through the gateway', () => {
     const end = await ended;
     expect(end.code).toBe(4401);
     expect(end.at - revokedAt).toBeLessThan(5000 + 2000);
+  });
+
+  it('closes the open socket with 4403 once the publisher blocks its subscription', async () => {
+    const socket = await connect(`${wsBase}${ctx.blocked}/v1/echo`, { headers: bearer(token) });
+    const ended = closed(socket);
+    const publisher = await tokenFor(anon, demo.users.publisher, ['api:subscriptions', 'api:view']);
+    const subs = await publisher.expect<{ list: Array<{ id: string; applicationId: string }> }>([200], 'GET', `/api/publisher/v1/apis/${blockedApiId}/subscriptions`);
+    const sub = subs.body.list.find((s) => s.applicationId === demo.application.id);
+    const blockedAt = Date.now();
+    await publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${sub?.id}/block`, { status: 'BLOCKED' });
+    const end = await ended;
+    expect(end.code).toBe(4403);
+    expect(end.reason).toContain('BLOCKED');
+    expect(end.at - blockedAt).toBeLessThan(5000 + 2000);
   });
 
   it('closes a socket that carries no frame for the idle timeout with 4408', async () => {
