@@ -95,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
         });
         return EXIT.ok;
       case 'validate':
-        validate(out, project);
+        await validate(out, project);
         return EXIT.ok;
       case 'diff':
         return await diff(out, { ...project, exitCode: v['exit-code'] });

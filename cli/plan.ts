@@ -19,7 +19,7 @@ export interface Plan {
   lifecycle: { from: LifecycleState; to: LifecycleState } | undefined;
 }
 
-const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
+const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies', 'streaming'] as const;
 
 type DesiredApi = CreateApi & { openapi: Record<string, unknown> };
 
@@ -63,7 +63,8 @@ export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | unde
   }
   if (Object.keys(endpoints).length > 0) patch.endpoints = endpoints;
 
-  if (!equal(desired.openapi, remoteDocument)) {
+  // A WebSocket API's definition is AsyncAPI, read into its resources: no OpenAPI document to compare.
+  if (desired.type !== 'WS' && !equal(desired.openapi, remoteDocument)) {
     changes.push({ action: '~', field: 'definition', from: '(stored document)', to: '(project document)' });
     patch.openapi = desired.openapi;
   }

@@ -4,7 +4,7 @@ import { formatChanges } from '../plan.ts';
 import { currentPlan, open, type ProjectOptions } from './project.ts';
 
 export async function deploy(out: Output, o: ProjectOptions & { description?: string; force: boolean }): Promise<void> {
-  const { project, cp } = open(out, o);
+  const { project, cp } = await open(out, o);
   const plan = await currentPlan(project, cp);
   if (plan.apiId === undefined) throw new CliError(`${project.api.context} ${project.api.version} is not on ${cp.url} yet: run turnpike apply first`);
   // A revision freezes what the control plane holds; deploying while the files say otherwise
@@ -26,7 +26,7 @@ export async function deploy(out: Output, o: ProjectOptions & { description?: st
 }
 
 export async function rollback(out: Output, o: ProjectOptions & { to?: number }): Promise<void> {
-  const { project, cp } = open(out, o);
+  const { project, cp } = await open(out, o);
   const api = await cp.findApi(project.api.context, project.api.version);
   if (api === undefined) throw new CliError(`${project.api.context} ${project.api.version} is not on ${cp.url}`);
   const [revisions, deployments] = await Promise.all([cp.revisions(api.id), cp.deployments(api.id)]);

@@ -16,8 +16,8 @@ export interface ProjectOptions {
   profile?: string;
 }
 
-export function open(out: Output, o: ProjectOptions): { project: Project; cp: ControlPlane } {
-  const project = loadProject(o.dir, o.env);
+export async function open(out: Output, o: ProjectOptions): Promise<{ project: Project; cp: ControlPlane }> {
+  const project = await loadProject(o.dir, o.env);
   project.secrets.forEach((s) => out.mask(s));
   const cp = connect({ url: o.url, profile: o.profile, projectUrl: project.environment.controlPlane, projectProfile: project.environment.profile });
   return { project, cp };
@@ -32,10 +32,10 @@ export async function currentPlan(project: Project, cp: ControlPlane, options = 
 
 const title = (p: Project) => `${p.api.name} ${p.api.context} ${p.api.version}`;
 
-export function validate(out: Output, o: ProjectOptions): void {
+export async function validate(out: Output, o: ProjectOptions): Promise<void> {
   // Without --env every environment is checked: each must resolve its parameters.
   const names = o.env === undefined ? projectEnvironments(o.dir) : [o.env];
-  const checked = names.map((name) => loadProject(o.dir, name));
+  const checked = await Promise.all(names.map((name) => loadProject(o.dir, name)));
   checked.forEach((p) => p.secrets.forEach((s) => out.mask(s)));
   const first = checked[0];
   if (first === undefined) throw new CliError('No environment to validate');
@@ -46,7 +46,7 @@ export function validate(out: Output, o: ProjectOptions): void {
 }
 
 export async function diff(out: Output, o: ProjectOptions & { exitCode: boolean }): Promise<number> {
-  const { project, cp } = open(out, o);
+  const { project, cp } = await open(out, o);
   const plan = await currentPlan(project, cp);
   const text = plan.changes.length === 0 ? `No changes: ${title(project)} on ${cp.url} matches ${project.file}` : `${plan.apiId === undefined ? 'Not on the control plane yet; apply would create it' : `${plan.changes.length} change(s) against ${cp.url}`}:\n${formatChanges(plan.changes)}`;
   out.result(text, { environment: project.environmentName, controlPlane: cp.url, exists: plan.apiId !== undefined, apiId: plan.apiId ?? null, changes: plan.changes });
@@ -54,7 +54,7 @@ export async function diff(out: Output, o: ProjectOptions & { exitCode: boolean 
 }
 
 export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean; resendSecrets: boolean }): Promise<void> {
-  const { project, cp } = open(out, o);
+  const { project, cp } = await open(out, o);
   const plan = await currentPlan(project, cp, { resendSecrets: o.resendSecrets });
   const data = { environment: project.environmentName, controlPlane: cp.url, dryRun: o.dryRun, changes: plan.changes };
   if (plan.changes.length === 0) {
@@ -69,7 +69,9 @@ export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean; 
   try {
     if (apiId === undefined) {
       out.progress(`creating ${title(project)} with ${project.api.resources.length} resources`);
-      apiId = (await cp.createApi(project.api)).id;
+      // A WebSocket API has no OpenAPI document to keep: its AsyncAPI channels are its resources.
+      const { openapi: _document, ...withoutDocument } = project.api;
+      apiId = (await cp.createApi(project.api.type === 'WS' ? withoutDocument : project.api)).id;
     } else if (Object.keys(plan.patch).length > 0) {
       out.progress(`updating ${title(project)}: ${Object.keys(plan.patch).join(', ')}`);
       await cp.updateApi(apiId, plan.patch);
@@ -87,7 +89,7 @@ export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean; 
 }
 
 export async function status(out: Output, o: ProjectOptions): Promise<void> {
-  const { project, cp } = open(out, o);
+  const { project, cp } = await open(out, o);
   const remote = await cp.findApi(project.api.context, project.api.version);
   if (remote === undefined) {
     out.result(`${title(project)} is not on ${cp.url} yet: run turnpike apply`, { environment: project.environmentName, controlPlane: cp.url, exists: false });

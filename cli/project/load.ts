@@ -10,6 +10,7 @@ import type { z } from '@hono/zod-openapi';
 import type { LifecycleState } from '../../workers/shared/db/schema.ts';
 import { CreateApiBody, type CreateApi } from '../../workers/control-plane/src/publisher/apis/schemas.ts';
 import { parseDefinition, type ImportedDefinition } from '../../workers/control-plane/src/publisher/openapi/parse.ts';
+import { asyncApiChannels } from './asyncapi.ts';
 import { ApiError } from '../../workers/shared/problem.ts';
 import { CliError, type Problem } from '../output.ts';
 import { ApiSection, PROJECT_FILE, ProjectShape, type TargetEnvironment } from './schema.ts';
@@ -133,7 +134,19 @@ export function projectEnvironments(dir: string): string[] {
   return Object.keys(readProjectFile(dir).shape.environments);
 }
 
-export function loadProject(dir: string, environment: string | undefined): Project {
+/**
+ * A WebSocket API's definition is an AsyncAPI document: each channel becomes a resource opened with
+ * GET (the handshake); nothing of it is sent as the API's OpenAPI document.
+ */
+async function readAsyncApi(path: string, display: string): Promise<ImportedDefinition> {
+  if (!existsSync(path)) throw new CliError(`${display} does not exist`, [{ file: display, message: 'The definition file named by api.definition is missing' }]);
+  const parsed = await asyncApiChannels(readFileSync(path, 'utf8'));
+  if (!parsed.ok) throw new CliError(`${display} is not a usable AsyncAPI definition`, parsed.errors.map((e) => ({ file: display, field: e.pointer, message: e.detail })));
+  const { title, version, paths } = parsed.value;
+  return { document: {}, title, version, description: '', resources: paths.map((p) => ({ method: 'GET', path: p, authType: 'oauth2_or_api_key', scopes: [] })) };
+}
+
+export async function loadProject(dir: string, environment: string | undefined): Promise<Project> {
   const { root, path, display, file, shape } = readProjectFile(dir);
   const names = Object.keys(shape.environments);
   const chosen = environment ?? (names.length === 1 ? names[0] : undefined);
@@ -151,7 +164,8 @@ export function loadProject(dir: string, environment: string | undefined): Proje
 
   const definitionPath = resolve(dirname(path), definition);
   const definitionDisplay = relative(process.cwd(), definitionPath);
-  const imported = readDefinition(definitionPath, definitionDisplay);
+  const websocket = fields.type === 'WS';
+  const imported = websocket ? await readAsyncApi(definitionPath, definitionDisplay) : readDefinition(definitionPath, definitionDisplay);
   const operations = new Set(imported.resources.map((r) => `${r.method} ${r.path}`));
   for (const key of Object.keys(settings)) {
     if (!operations.has(key)) problems.push(file.problem(['api', 'resources', key], `${definitionDisplay} has no operation ${key}`));
@@ -164,7 +178,7 @@ export function loadProject(dir: string, environment: string | undefined): Proje
       const s = settings[`${r.method} ${r.path}`] ?? {};
       return { method: r.method, path: r.path, authType: s.authType ?? r.authType, scopes: s.scopes ?? r.scopes, throttlingPolicy: s.throttlingPolicy ?? null, policies: s.policies ?? [] };
     }),
-    openapi: imported.document,
+    ...(websocket ? {} : { openapi: imported.document }),
   };
   const api = CreateApiBody.safeParse(candidate);
   if (!api.success) {

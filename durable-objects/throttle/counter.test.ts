@@ -309,4 +309,47 @@ describe('ThrottleCounter leases', () => {
     expect(leased.ok).toBe(true);
     if (leased.ok) expect(leased.lease.granted).toBe(5);
   });
+
+});
+
+describe('ThrottleCounter connection slots (WebSocket and SSE connections, decision 0042)', () => {
+  it('holds at most max open connections per subscription, counting none of them as a call, and frees a slot on closeConnection', async () => {
+    const { stub, state } = fresh([perMinute(5)]);
+    await stub.configure(state);
+    const slot = (id: string) => ({ id, max: 2, ttlMs: 60_000 });
+    expect(await stub.openConnection(call(), slot('a'))).toEqual({ ok: true, tier: 'Tier' });
+    expect(await stub.openConnection(call(), slot('b'))).toEqual({ ok: true, tier: 'Tier' });
+    expect(await stub.openConnection(call(), slot('c'))).toEqual({ ok: false, error: { kind: 'too-many-connections', limit: 2 } });
+    // A slot already held is held again, not counted twice.
+    expect((await stub.openConnection(call(), slot('a'))).ok).toBe(true);
+    await stub.closeConnection('a');
+    expect((await stub.openConnection(call(), slot('c'))).ok).toBe(true);
+    const seen = await stub.inspect();
+    expect(seen.connections).toBe(2);
+    expect(seen.limits[0]?.remaining).toBe(5);
+  });
+
+  it('gives back a slot nobody renewed within its ttl (the isolate that held it died)', async () => {
+    const { stub, state } = fresh([]);
+    await stub.configure(state);
+    const now = Date.now();
+    await runInDurableObject(stub, (object: ThrottleCounter) => {
+      expect(object.openConnection(call(), { id: 'gone', max: 1, ttlMs: 1000 }, now).ok).toBe(true);
+      expect(object.openConnection(call(), { id: 'next', max: 1, ttlMs: 1000 }, now + 500)).toEqual({ ok: false, error: { kind: 'too-many-connections', limit: 1 } });
+      // Renewed by a check, the slot would have lived on; not renewed, it ends.
+      expect(object.openConnection(call(), { id: 'next', max: 1, ttlMs: 1000 }, now + 1001).ok).toBe(true);
+    });
+  });
+
+  it('answers checkConnection with the live state: revoked after a revocation, blocked after a block, and frees the slot then', async () => {
+    const { stub, state } = fresh([]);
+    await stub.configure(state);
+    expect((await stub.openConnection(call('jti-live'), { id: 's', max: 1, ttlMs: 60_000 })).ok).toBe(true);
+    expect(await stub.checkConnection(call('jti-live'), { id: 's', ttlMs: 60_000 })).toEqual({ ok: true, tier: 'Unlimited' });
+    await stub.revokeCredential('jti-live', Date.now() + 60_000);
+    expect(await stub.checkConnection(call('jti-live'), { id: 's', ttlMs: 60_000 })).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect((await stub.inspect()).connections).toBe(0);
+    await stub.configure({ ...state, status: 'BLOCKED' });
+    expect(await stub.checkConnection(call('jti-other'), { id: 't', ttlMs: 60_000 })).toEqual({ ok: false, error: { kind: 'blocked', status: 'BLOCKED' } });
+  });
 });

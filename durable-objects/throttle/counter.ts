@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { KeyType } from '../../workers/shared/db/schema.ts';
-import { LEASE_MAX_MS, LEASE_MAX_SHARE, type AdmitError, type AdmitRequest, type AdmitResult, type LeaseResult, type LimitStatus, type SubscriptionState, type TakeResult, type WindowLimit } from './types.ts';
+import { LEASE_MAX_MS, LEASE_MAX_SHARE, type AdmitError, type AdmitRequest, type AdmitResult, type CheckResult, type ConnectionSlot, type LeaseResult, type LimitStatus, type SubscriptionState, type TakeResult, type WindowLimit } from './types.ts';
 
 interface Counter {
   windowStart: number;
@@ -39,6 +39,12 @@ export class ThrottleCounter extends DurableObject<Env> {
   #counters = new Map<string, Counter>();
   /** While `admitMany` runs: the counters it changed, written once when it ends. */
   #deferred: Map<string, Counter> | null = null;
+  /**
+   * Open long-lived connections (id → held until, ms), renewed by `checkConnection`. In memory only: an
+   * object kept busy by its connections' renewals is not evicted, and one that restarts forgets
+   * them, admitting at most one `max` more until they close (decision 0042).
+   */
+  #connections = new Map<string, number>();
   /** This object's SQLite rows since it started (`billing()`). */
   #billing: SqlBilling = { rowsRead: 0, rowsWritten: 0, statements: 0 };
 
@@ -87,6 +93,37 @@ export class ThrottleCounter extends DurableObject<Env> {
       this.#deferred = null;
       for (const [key, counter] of dirty) this.#persist(key, counter);
     }
+  }
+
+  /**
+   * Gateway, at a WebSocket or SSE handshake: may this credential open one more connection? Counts
+   * no call (the frames are counted one by one with `admit`); holds a slot while the connection lives.
+   */
+  openConnection(request: AdmitRequest, slot: ConnectionSlot, now: number = Date.now()): CheckResult {
+    const state = this.#state;
+    const refused = this.#check(request, now);
+    if (refused !== null || state === null) return { ok: false, error: refused ?? { kind: 'unknown-subscription' } };
+    for (const [id, until] of this.#connections) if (until <= now) this.#connections.delete(id);
+    if (slot.max !== null && this.#connections.size >= slot.max && !this.#connections.has(slot.id)) return { ok: false, error: { kind: 'too-many-connections', limit: slot.max } };
+    this.#connections.set(slot.id, now + slot.ttlMs);
+    return { ok: true, tier: state.tier };
+  }
+
+  /** Gateway, for an open connection: is its credential still good (revocation, block, unsubscription)? Renews its slot. */
+  checkConnection(request: AdmitRequest, slot: Pick<ConnectionSlot, 'id' | 'ttlMs'>, now: number = Date.now()): CheckResult {
+    const state = this.#state;
+    const refused = this.#check(request, now);
+    if (refused !== null || state === null) {
+      this.#connections.delete(slot.id);
+      return { ok: false, error: refused ?? { kind: 'unknown-subscription' } };
+    }
+    this.#connections.set(slot.id, now + slot.ttlMs);
+    return { ok: true, tier: state.tier };
+  }
+
+  /** Gateway: the connection ended; its slot is free. */
+  closeConnection(id: string): void {
+    this.#connections.delete(id);
   }
 
   /**
@@ -281,12 +318,13 @@ export class ThrottleCounter extends DurableObject<Env> {
   }
 
   /** What the object currently holds, for the control plane's views and for tests. */
-  inspect(now: number = Date.now()): { state: SubscriptionState | null; deleted: boolean; limits: LimitStatus[]; revoked: number } {
+  inspect(now: number = Date.now()): { state: SubscriptionState | null; deleted: boolean; limits: LimitStatus[]; revoked: number; connections: number } {
     const limits = (this.#state?.limits ?? []).map((limit) => {
       const w = this.#window(limit, now);
       return status(limit, w.counter.count, w.resetSeconds);
     });
-    return { state: this.#state, deleted: this.#deleted !== false, limits, revoked: this.#revoked.size };
+    const connections = [...this.#connections.values()].filter((until) => until > now).length;
+    return { state: this.#state, deleted: this.#deleted !== false, limits, revoked: this.#revoked.size, connections };
   }
 
   /** Drops expired revocations and counters of windows that have ended. */

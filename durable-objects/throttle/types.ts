@@ -112,6 +112,22 @@ export type TakeResult =
   | { readonly ok: true; readonly limits: readonly LimitStatus[]; readonly windowStarts: readonly number[] }
   | { readonly ok: false; readonly error: Extract<AdmitError, { kind: 'throttled' }> };
 
+/**
+ * A long-lived connection (WebSocket, SSE) held under a subscription (decision 0042): `openConnection`
+ * checks the credential as `admit` does, counting nothing, and holds a slot until `closeConnection`
+ * or until `ttlMs` passes without a `checkConnection` renewing it (an isolate that died gives its slots back).
+ */
+export interface ConnectionSlot {
+  readonly id: string;
+  /** Open connections the subscription may hold at once; null: no limit (the slot is still tracked). */
+  readonly max: number | null;
+  readonly ttlMs: number;
+}
+
+export type ConnectError = AdmitError | { readonly kind: 'too-many-connections'; readonly limit: number };
+
+export type CheckResult = { readonly ok: true; readonly tier: string } | { readonly ok: false; readonly error: ConnectError };
+
 /** Counter objects for limits shared beyond one subscription. */
 export const counterObjectName = {
   application: (applicationId: string) => `app:${applicationId}`,

@@ -24,6 +24,8 @@ export interface DemoData {
   users: Record<'admin' | 'publisher' | 'developer', { email: string; password: string }>;
   api: { id: string; name: string; context: string; version: string; tier: string; limitPerMinute: number };
   application: { id: string; name: string; clientId: string; clientSecret: string };
+  /** The demo WebSocket API (an echo channel on the demo backend), subscribed by Demo App. */
+  websocketApi: { id: string; name: string; context: string; tier: string; url: string };
 }
 
 export const DEMO_TIER = { name: 'Demo5PerMin', limit: 5 };
@@ -225,13 +227,15 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
   const subscribed = await developer.call('POST', '/api/devportal/v1/subscriptions', { applicationId: app.id, apiId: api.id, tier: DEMO_TIER.name });
   if (subscribed.status === 201) log(`subscribed Demo App to Petstore on ${DEMO_TIER.name}`);
   else if (subscribed.status !== 409) throw new Error(`subscribing answered ${subscribed.status}: ${JSON.stringify(subscribed.body)}`);
+  const websocketApi = await seedEchoWebSocket({ publisher, developer, applicationId: app.id, demoBackend: urls.demoBackend, gatewayUrls, log });
 
   const demo: DemoData = {
     urls,
-    environments: DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined).map((name) => ({ name, gatewayUrl: gatewayUrls[name] ?? '', apis: [`${context}/${version}`] })),
+    environments: DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined).map((name) => ({ name, gatewayUrl: gatewayUrls[name] ?? '', apis: [`${context}/${version}`, websocketApi.context] })),
     users,
     api: { id: api.id, name: 'Petstore', context: `${context}/${version}`, version, tier: DEMO_TIER.name, limitPerMinute: DEMO_TIER.limit },
     application: { id: app.id, name: 'Demo App', clientId, clientSecret },
+    websocketApi: { ...websocketApi, url: `${(gatewayUrls['production'] ?? urls.gateway).replace(/^http/, 'ws')}${websocketApi.context}/echo` },
   };
   mkdirSync(dirname(options.demoFile), { recursive: true });
   writeFileSync(options.demoFile, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
@@ -253,3 +257,49 @@ export async function tokenFor(anon: Client, user: { email: string; password: st
 }
 
 export const demoFilePath = (root: string) => join(root, '.turnpike/demo.json');
+
+/**
+ * The demo WebSocket API (type WS, decision 0042): one channel, `/echo`, relayed to the demo
+ * backend's echo socket; created, published, deployed to every demo environment and subscribed by
+ * Demo App on Gold (5000 frames a minute), each step only if it is not done yet.
+ */
+async function seedEchoWebSocket(o: { publisher: Client; developer: Client; applicationId: string; demoBackend: string; gatewayUrls: Record<string, string>; log: (line: string) => void }): Promise<{ id: string; name: string; context: string; tier: string }> {
+  const [context, version, tier] = ['/echo-ws', 'v1', 'Gold'];
+  type Api = { id: string; context: string; version: string; lifecycleState: string };
+  const found = await o.publisher.expect<Page<Api>>([200], 'GET', `/api/publisher/v1/apis?query=${encodeURIComponent('Echo WebSocket')}`);
+  let api = found.body.list.find((a) => a.context === context && a.version === version);
+  if (api === undefined) {
+    api = (
+      await o.publisher.expect<Api>([201], 'POST', '/api/publisher/v1/apis', {
+        type: 'WS',
+        name: 'Echo WebSocket',
+        context,
+        version,
+        isDefaultVersion: true,
+        description: 'A WebSocket channel that sends every frame back: connect to /echo with an access token (Authorization header, or the subprotocol bearer.<token>).',
+        tags: ['demo', 'websocket'],
+        subscriptionTiers: [tier, 'Unlimited'],
+        resources: [{ method: 'GET', path: '/echo', authType: 'oauth2' }],
+        endpoints: { production: { urls: [{ url: `${o.demoBackend}/ws`, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: `${o.demoBackend}/ws`, timeoutMs: 10_000 }] } },
+        streaming: { allowQueryToken: false, idleTimeoutSeconds: 300, maxDurationSeconds: 3600, maxConnectionsPerSubscription: 10 },
+      })
+    ).body;
+    o.log(`created the WebSocket API Echo WebSocket ${context}/${version}`);
+  }
+  if (api.lifecycleState !== 'PUBLISHED') await o.publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
+  // Deployed means the gateway routes it: a plain GET is refused (401 or 426), not 404.
+  let deployed = true;
+  for (const name of DEMO_ENVIRONMENTS) {
+    const gateway = o.gatewayUrls[name];
+    if (gateway !== undefined && (await fetch(`${gateway}${context}/${version}/echo`)).status === 404) deployed = false;
+  }
+  if (!deployed) {
+    const revision = await o.publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, { description: 'Demo revision' });
+    await o.publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, { revisionId: revision.body.id, environments: [...DEMO_ENVIRONMENTS] });
+    o.log('deployed Echo WebSocket');
+  }
+  const subscribed = await o.developer.call('POST', '/api/devportal/v1/subscriptions', { applicationId: o.applicationId, apiId: api.id, tier });
+  if (subscribed.status === 201) o.log(`subscribed Demo App to Echo WebSocket on ${tier}`);
+  else if (subscribed.status !== 409) throw new Error(`subscribing answered ${subscribed.status}: ${JSON.stringify(subscribed.body)}`);
+  return { id: api.id, name: 'Echo WebSocket', context: `${context}/${version}`, tier };
+}

@@ -43,6 +43,10 @@ export const PROBLEMS = {
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  /** RFC 9110 §15.5.22: a WebSocket API answers only a WebSocket handshake (RFC 6455 §4.1). */
+  'upgrade-required': { status: 426, title: 'Upgrade required' },
+  /** A subscription's open WebSocket/SSE connections at its limit (decision 0042). */
+  'too-many-connections': { status: 429, title: 'Too many connections', wso2: 900804 },
   /** RFC 6585 §5: a header (or all of them together) above the gateway's documented cap. */
   'request-header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   'login-throttled': { status: 429, title: 'Too many login attempts' },

@@ -9,7 +9,7 @@
  * an already frozen revision undeployable.
  */
 import { z } from 'zod';
-import { AUTH_TYPES } from './db/schema.ts';
+import { API_TYPES, AUTH_TYPES } from './db/schema.ts';
 
 /** One policy attached to an API or an operation; `config` is checked against the policy's own schema. */
 export const PolicyRefSchema = z.object({
@@ -35,6 +35,19 @@ export const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A h
 export const HeaderValue = z.string().max(4000).regex(/^[^\r\n\0]*$/, 'No line breaks');
 const HeaderEditsSide = z.strictObject({ set: z.record(HeaderName, HeaderValue).default({}), remove: z.array(HeaderName).default([]) });
 export const HeaderEditsSchema = z.strictObject({ request: HeaderEditsSide.default({ set: {}, remove: [] }), response: HeaderEditsSide.default({ set: {}, remove: [] }) });
+
+/**
+ * A WebSocket or SSE API's connection limits (decision 0042). Bounded so that one connection can
+ * neither pin an isolate for a day nor be cut before a handshake could complete.
+ */
+export const StreamingSchema = z.strictObject({
+  allowQueryToken: z.boolean().default(false),
+  idleTimeoutSeconds: z.number().int().min(1).max(3600).default(300),
+  maxDurationSeconds: z.number().int().min(1).max(86_400).default(3600),
+  maxConnectionsPerSubscription: z.number().int().min(1).max(100_000).nullable().default(null),
+});
+export type Streaming = z.infer<typeof StreamingSchema>;
+export const DEFAULT_STREAMING: Streaming = StreamingSchema.parse({});
 
 /** An endpoint as a revision stores it: `security` is the sealed ciphertext (see endpoint-security.ts). */
 export const StoredEndpointSchema = z.object({
@@ -93,6 +106,8 @@ export type StoredResource = z.infer<typeof StoredResourceSchema>;
 
 /** What a revision freezes of an API: everything the gateway needs to serve it. */
 export const RevisionDefinitionSchema = z.object({
+  /** Added with issue #24: every older revision is an HTTP API. */
+  type: z.enum(API_TYPES).default('HTTP'),
   name: z.string(),
   context: z.string(),
   version: z.string(),
@@ -106,6 +121,8 @@ export const RevisionDefinitionSchema = z.object({
   endpoints: z.object({ production: StoredEndpointSchema.optional(), sandbox: StoredEndpointSchema.optional() }).default({}),
   /** API policies, run before each operation's (added December 2026: older revisions have none). */
   policies: PolicyListSchema,
+  /** WebSocket and SSE APIs: their connection limits (null: the defaults). */
+  streaming: StreamingSchema.nullable().default(null),
 });
 export type RevisionDefinition = z.infer<typeof RevisionDefinitionSchema>;
 /** What the control plane writes: defaults may be left to the parse. */

@@ -5,8 +5,8 @@
  */
 import type { JWK } from 'jose';
 import type { WindowLimit } from '../../durable-objects/throttle/types.ts';
-import type { AuthType, ClaimMappings, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
-import type { PolicyRef } from './revision.ts';
+import type { ApiType, AuthType, ClaimMappings, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
+import type { PolicyRef, Streaming } from './revision.ts';
 import type { SnapshotShards } from './snapshot-shards.ts';
 
 export type ThrottleCondition = ConditionalGroup['conditions'][number];
@@ -74,6 +74,10 @@ export interface SnapshotResponse {
 
 export interface SnapshotApi {
   readonly id: string;
+  /** Absent in snapshots compiled before API types: 'HTTP'. */
+  readonly type?: ApiType;
+  /** WebSocket and SSE APIs: connection limits, defaults filled in (see revision.ts `StreamingSchema`). */
+  readonly streaming?: Streaming;
   readonly name: string;
   readonly context: string;
   readonly version: string;

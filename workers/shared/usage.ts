@@ -18,6 +18,9 @@ export interface UsageRow {
   throttled: number;
   requestBytes: number;
   responseBytes: number;
+  /** WebSocket frames per direction (absent in messages sent before WebSocket APIs: 0). */
+  framesIn?: number;
+  framesOut?: number;
   latencyMsSum: number;
   latencyMsMax: number;
   latencyHistogram: number[];

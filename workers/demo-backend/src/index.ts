@@ -1,7 +1,8 @@
 /**
  * The Petstore behind the demo API. It keeps its pets in memory per isolate (it is a demo), answers
  * JSON, and echoes the request it received at /echo (and below it) so a developer can see exactly what
- * the gateway forwarded (no credentials, a backend request id).
+ * the gateway forwarded (no credentials, a backend request id). Behind the demo WebSocket API it
+ * echoes frames at /ws/echo, and it streams server-sent events at /events.
  */
 interface Pet {
   id: number;
@@ -22,6 +23,8 @@ export default {
     const url = new URL(request.url);
     // Names the service, so `npm start` knows it reached its own process (scripts/lib/platform.ts).
     if (url.pathname === '/_turnpike/health') return json({ status: 'ok', service: 'turnpike-demo-backend' });
+    if (url.pathname === '/ws/echo') return echoSocket(request);
+    if (url.pathname === '/events') return events(url);
     const path = url.pathname.replace(/^\/petstore/, '') || '/';
     if (path === '/pets' && request.method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? pets.length);
@@ -45,3 +48,38 @@ export default {
     return json({ error: 'not found' }, 404);
   },
 } satisfies ExportedHandler;
+
+/**
+ * A WebSocket that sends every frame back as it came. The frame `__handshake` is answered with the
+ * handshake's headers instead, so a test can see what the gateway forwarded (never the caller's
+ * credential). Offered an `echo` subprotocol, it selects it.
+ */
+function echoSocket(request: Request): Response {
+  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return json({ error: 'open /ws/echo with a WebSocket handshake' }, 426);
+  const handshake = Object.fromEntries(request.headers);
+  const pair = new WebSocketPair();
+  const client = pair[0];
+  const server = pair[1];
+  server.accept();
+  server.addEventListener('message', (event) => server.send(event.data === '__handshake' ? JSON.stringify(handshake) : event.data));
+  server.addEventListener('close', (event) => server.close(event.code === 1005 || event.code === 1006 ? 1000 : event.code, event.reason));
+  const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim());
+  return new Response(null, { status: 101, webSocket: client, headers: offered.includes('echo') ? { 'sec-websocket-protocol': 'echo' } : {} });
+}
+
+/** `count` server-sent events (default 5, at most 100), one every `intervalMs` (default 200): each says when it was sent. */
+function events(url: URL): Response {
+  const count = Math.min(100, Math.max(1, Number(url.searchParams.get('count') ?? 5) || 5));
+  const interval = Math.min(10_000, Math.max(0, Number(url.searchParams.get('intervalMs') ?? 200) || 0));
+  const encoder = new TextEncoder();
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent > 0) await new Promise((resolve) => setTimeout(resolve, interval));
+      sent += 1;
+      controller.enqueue(encoder.encode(`id: ${sent}\nevent: tick\ndata: ${JSON.stringify({ n: sent, sentAt: Date.now() })}\n\n`));
+      if (sent >= count) controller.close();
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+}

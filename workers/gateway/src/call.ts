@@ -4,6 +4,8 @@ import type { AccessTokenClaims } from './auth/access-token.ts';
 import type { Exchange } from './exchange.ts';
 import type { InboundCall } from './policies/step.ts';
 import type { CompiledSnapshot } from './snapshot/store.ts';
+import type { StreamSlot } from './proxy/streaming.ts';
+import type { HandshakeCredentials } from './websocket/handshake.ts';
 
 /** Who is calling, once the credential has been checked. */
 export interface Caller {
@@ -35,6 +37,10 @@ export interface GatewayCall extends InboundCall {
   meter: ((bytes: number) => Promise<void>) | null;
   /** The subscription's tier as the counter object told it (what the backend JWT carries). */
   tier: string | null;
+  /** A WebSocket API's handshake (its credential moved into `headers`, the subprotocols left); null otherwise. */
+  readonly handshake: HandshakeCredentials | null;
+  /** An SSE API's connection slot, held while its stream lasts (proxy/streaming.ts). */
+  streamSlot: StreamSlot | null;
 }
 
 /**

@@ -5,6 +5,7 @@ import { forgetMappedClients } from './auth/external/clients.ts';
 import { invalidateSnapshot } from './snapshot/store.ts';
 import { meter } from './metering/meter.ts';
 import { dropLeases } from './throttle/lease.ts';
+import { wakeAll, wakeApplications } from './websocket/registry.ts';
 import type { UsageMessage } from '../../shared/usage.ts';
 import { compactUsage } from './usage/compaction.ts';
 import { consumeUsage } from './usage/consumer.ts';
@@ -24,16 +25,21 @@ export default {
 export class GatewayControl extends WorkerEntrypoint<Env> {
   snapshotChanged(): void {
     invalidateSnapshot();
+    // Open WebSockets check themselves against the new snapshot (API blocked, blocking conditions).
+    wakeAll();
   }
 
   /**
    * Applications' live state changed (revocation, block, tier; a tier edit sends a page of them):
-   * drop their leases and cached API keys here, one pass over each cache however many there are.
+   * drop their leases and cached API keys here, one pass over each cache however many there are,
+   * and have their open WebSockets check themselves (websocket/registry.ts).
    */
   applicationsChanged(applicationIds: readonly string[]): void {
     const ids = new Set(applicationIds);
     dropLeases(ids);
     forgetApplicationKeys(ids);
     forgetMappedClients(ids);
+    // Their open WebSockets ask the counter objects now, not at their next periodic check.
+    wakeApplications(ids);
   }
 }

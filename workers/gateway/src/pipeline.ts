@@ -2,6 +2,8 @@ import { ApiError } from '../../shared/problem.ts';
 import type { Exchange } from './exchange.ts';
 import type { GatewayCall } from './call.ts';
 import { apiPath } from './auth/protected-resource.ts';
+import { streamingOptions } from './proxy/streaming.ts';
+import { webSocketHandshake } from './websocket/handshake.ts';
 import { endpointOf } from './proxy/steps.ts';
 import { forward } from './proxy/forward.ts';
 import { canonicalPath } from './routing/canonical-path.ts';
@@ -33,14 +35,18 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   x.apiPath = apiPath(api);
   x.usage = { apiId: api.id, applicationId: null, keyType: null, apiKeyId: null };
   const plan = compiled.plan;
+  // A WebSocket API answers handshakes only; their token may come in a subprotocol (websocket/).
+  const handshake = api.type === 'WS' ? webSocketHandshake(request, search, api) : null;
   const call: GatewayCall = {
     x,
     compiled,
     request,
-    search,
+    search: handshake?.search ?? search,
     rest: match.rest,
     extraHeaders: {},
-    headers: request.headers,
+    headers: handshake?.headers ?? request.headers,
+    handshake,
+    streamSlot: null,
     body: request.body,
     clientIp: request.headers.get('cf-connecting-ip'),
     waitUntil,
@@ -92,7 +98,12 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
       requestUrl: request.url,
       requestId: x.requestId,
       extraHeaders: call.extraHeaders,
+      ...streamingOptions(api),
+    }).catch((err: unknown) => {
+      call.streamSlot?.release();
+      throw err;
     });
+    call.streamSlot?.holdUntil(forwarded.outcome);
     response = forwarded.response;
     for (const step of steps.response) response = await step(response, call);
     x.bodyOutcome = forwarded.outcome;

@@ -8,6 +8,7 @@ import type { AnswerStep, BackendStep, OutboundStep, ResponseStep } from './poli
 import { backendJwtStep, backendSecurityStep, openKeyType } from './proxy/steps.ts';
 import { blockingStep } from './throttle/blocking-step.ts';
 import { throttleStep } from './throttle/step.ts';
+import { webSocketStep } from './websocket/step.ts';
 
 /**
  * One resource's steps in the order they run once the resource is known — authentication, the
@@ -64,7 +65,9 @@ export function addToPlan(plan: GrowingPlan, snapshot: GatewaySnapshot): void {
     const security = backendSecurityStep(snapshot, api);
     for (const resource of api.resources) {
       const policies = policySteps(api, resource);
-      const inbound = present([authenticationStep(snapshot, api, resource, policies.backend !== null), ...policies.inbound, throttleStep(snapshot, api, resource)]);
+      // A WebSocket channel counts frames, not its handshake: the relay replaces the throttling step.
+      const admission = api.type === 'WS' ? webSocketStep(api, resource) : throttleStep(snapshot, api, resource);
+      const inbound = present([authenticationStep(snapshot, api, resource, policies.backend !== null), ...policies.inbound, admission]);
       const backend = present([backendJwtStep(api, resource), security]);
       plan.resources.set(resource, { inbound, answer: policies.answer, backend: backend.length === 0 ? NONE : backend, mock: policies.backend, response: policies.response, outbound: policies.outbound });
     }

@@ -93,6 +93,29 @@ export interface CorsConfig {
   maxAgeSeconds: number;
 }
 
+/**
+ * What an API carries (issue #24): plain HTTP (REST), GraphQL, WebSocket or server-sent events.
+ * Stored on the API, frozen with each revision, carried into the snapshot; 'HTTP' for everything
+ * made before the types existed.
+ */
+export const API_TYPES = ['HTTP', 'GRAPHQL', 'WS', 'SSE'] as const;
+export type ApiType = (typeof API_TYPES)[number];
+
+/**
+ * How the gateway holds a WebSocket or SSE API's long-lived connections (decision 0042); the zod
+ * schema with its defaults is `StreamingSchema` in ../revision.ts.
+ */
+export interface StreamingConfig {
+  /** Accept `?access_token=` at the handshake: browsers cannot set Authorization on a WebSocket. Off unless the publisher allows it. */
+  allowQueryToken: boolean;
+  /** WebSocket: no frame in either direction for this long closes the connection (4408). */
+  idleTimeoutSeconds: number;
+  /** Any connection, WebSocket or SSE, ends after this long (WebSocket close 4410). */
+  maxDurationSeconds: number;
+  /** Open connections one subscription may hold at once; null: no limit. */
+  maxConnectionsPerSubscription: number | null;
+}
+
 export interface HeaderEdits {
   request: { set: Record<string, string>; remove: string[] };
   response: { set: Record<string, string>; remove: string[] };
@@ -130,6 +153,9 @@ export const apis = sqliteTable(
      * not part of a revision: decision 0036). Empty: Turnpike's own tokens and API keys only.
      */
     keyManagers: json<string[]>('key_managers').notNull().default([]),
+    type: text('type', { enum: API_TYPES }).notNull().default('HTTP'),
+    /** WebSocket and SSE APIs only (null: the defaults of `StreamingSchema`). */
+    streaming: json<StreamingConfig>('streaming'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -506,6 +532,13 @@ export const usageRollups = sqliteTable(
     throttled: integer('throttled').notNull().default(0),
     requestBytes: integer('request_bytes').notNull().default(0),
     responseBytes: integer('response_bytes').notNull().default(0),
+    /**
+     * WebSocket frames client → backend (relayed) and backend → client, on the row of the
+     * connection's handshake (status class 1xx, whose `requests` are the connections; its
+     * request/response bytes are the frames' bytes per direction). 0 for HTTP calls.
+     */
+    framesIn: integer('frames_in').notNull().default(0),
+    framesOut: integer('frames_out').notNull().default(0),
     latencyMsSum: integer('latency_ms_sum').notNull().default(0),
     latencyMsMax: integer('latency_ms_max').notNull().default(0),
     /** Counts per latency bucket, for percentiles. */

@@ -23,6 +23,9 @@ export interface UsagePoint {
   throttled: number;
   requestBytes: number;
   responseBytes: number;
+  /** WebSocket frames client → backend and backend → client (connections are `statusClasses['1xx']`). */
+  framesIn: number;
+  framesOut: number;
   latencyMs: { avg: number | null; p50: number | null; p95: number | null; p99: number | null; max: number };
 }
 
@@ -45,7 +48,7 @@ export async function queryUsage(db: Database, filter: UsageFilter): Promise<Usa
     const key = `${bucketStart}|${row.apiId}|${row.applicationId}`;
     let p = points.get(key);
     if (p === undefined) {
-      p = { bucketStart, apiId: row.apiId, applicationId: row.applicationId, requests: 0, statusClasses: {}, throttled: 0, requestBytes: 0, responseBytes: 0, latencyMs: { avg: null, p50: null, p95: null, p99: null, max: 0 }, histogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), latencySum: 0 };
+      p = { bucketStart, apiId: row.apiId, applicationId: row.applicationId, requests: 0, statusClasses: {}, throttled: 0, requestBytes: 0, responseBytes: 0, framesIn: 0, framesOut: 0, latencyMs: { avg: null, p50: null, p95: null, p99: null, max: 0 }, histogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), latencySum: 0 };
       points.set(key, p);
     }
     p.requests += row.requests;
@@ -53,6 +56,8 @@ export async function queryUsage(db: Database, filter: UsageFilter): Promise<Usa
     p.throttled += row.throttled;
     p.requestBytes += row.requestBytes;
     p.responseBytes += row.responseBytes;
+    p.framesIn += row.framesIn;
+    p.framesOut += row.framesOut;
     p.latencySum += row.latencyMsSum;
     p.latencyMs.max = Math.max(p.latencyMs.max, row.latencyMsMax);
     row.latencyHistogram.forEach((n, i) => (p.histogram[i] = (p.histogram[i] ?? 0) + n));

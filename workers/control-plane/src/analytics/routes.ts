@@ -30,6 +30,8 @@ export const UsagePointSchema = z
     throttled: z.number().int(),
     requestBytes: z.number().int(),
     responseBytes: z.number().int(),
+    framesIn: z.number().int().openapi({ description: 'WebSocket frames relayed client → backend; connections opened are statusClasses["1xx"]' }),
+    framesOut: z.number().int().openapi({ description: 'WebSocket frames relayed backend → client' }),
     latencyMs: z.object({ avg: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable(), max: z.number() }),
   })
   .openapi('UsagePoint');

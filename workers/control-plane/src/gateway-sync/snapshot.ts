@@ -8,7 +8,7 @@ import { schema, type Database } from '../db.ts';
 import { signingKeys } from '../keys/signing-keys.ts';
 import { conditionalLimits, policyToLimits } from '../policies/limits.ts';
 import { notifyGateway } from './notify.ts';
-import { parseRevision } from '../../../shared/revision.ts';
+import { DEFAULT_STREAMING, parseRevision } from '../../../shared/revision.ts';
 import { storedDefinition } from '../publisher/deployments/stored-revision.ts';
 
 const SERVED_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED', 'BLOCKED'] as const;
@@ -55,6 +55,9 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     if (def.endpoints.sandbox !== undefined) endpoints.SANDBOX = def.endpoints.sandbox;
     return {
       id: api.id,
+      // Only what differs from an HTTP API's defaults goes in: REST snapshots stay as they were.
+      ...(def.type === 'HTTP' ? {} : { type: def.type }),
+      ...(def.type === 'WS' || def.type === 'SSE' ? { streaming: def.streaming ?? DEFAULT_STREAMING } : {}),
       name: def.name,
       context: def.context,
       version: def.version,

@@ -22,6 +22,31 @@ describe('publisher: APIs', () => {
     expect(audit.map((a) => a.action)).toEqual(['api.create']);
   });
 
+  it('carries a WS API type and its streaming settings (defaults filled in) into the snapshot; an HTTP API entry has neither', async () => {
+    const publisher = await userWithRole('publisher');
+    const ws = await publishedApi(publisher, { type: 'WS', streaming: { maxConnectionsPerSubscription: 3 } });
+    const http = await publishedApi(publisher);
+    const apis = (await snapshot()).apis;
+    expect(apis.find((a) => a.id === ws)).toMatchObject({ type: 'WS', streaming: { allowQueryToken: false, idleTimeoutSeconds: 300, maxDurationSeconds: 3600, maxConnectionsPerSubscription: 3 } });
+    const plain = apis.find((a) => a.id === http);
+    expect(plain?.type).toBeUndefined();
+    expect(plain?.streaming).toBeUndefined();
+    const view = await api<{ type: string }>('GET', `/api/publisher/v1/apis/${http}`, publisher);
+    expect(view.body.type).toBe('HTTP');
+  });
+
+  it('refuses a WebSocket channel opened with anything but GET, naming the resource, on create and on change', async () => {
+    const publisher = await userWithRole('publisher');
+    const bad = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, apiBody({ type: 'WS', resources: [{ method: 'GET', path: '/a' }, { method: 'POST', path: '/b' }] }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.map((e) => e.pointer)).toEqual(['/resources/1/method']);
+    const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ type: 'WS' }));
+    expect(created.status).toBe(201);
+    const changed = await api<ProblemBody>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, { resources: [{ method: 'PUT', path: '/a' }] });
+    expect(changed.status).toBe(400);
+    expect(changed.body.errors?.map((e) => e.pointer)).toEqual(['/resources/0/method']);
+  });
+
   it('refuses a taken context and version with 409, and names bad fields', async () => {
     const publisher = await userWithRole('publisher');
     const body = apiBody();

@@ -25,7 +25,8 @@ export function authenticationStep(snapshot: GatewaySnapshot, api: SnapshotApi, 
     // A form body is read (bounded) only to see whether it smuggles a second token (RFC 6750 §2.2).
     const form = await formBody(request);
     if (form !== null) call.body = form.text;
-    const credential = extractCredential({ headers: request.headers, search: call.search, apiKeyHeader: api.apiKeyHeader, bodyToken: form?.hasToken ?? false });
+    // `call.headers`: a WebSocket handshake's subprotocol token is moved into Authorization there.
+    const credential = extractCredential({ headers: call.headers, search: call.search, apiKeyHeader: api.apiKeyHeader, bodyToken: form?.hasToken ?? false });
     const caller = await authenticate(call.x.env, request.headers, call.clientIp, call.compiled, api, resource, credential);
     call.caller = caller;
     const usage = call.x.usage;

@@ -128,7 +128,21 @@ export interface ForwardOptions {
   readonly requestUrl: string;
   readonly requestId: string;
   readonly extraHeaders: Readonly<Record<string, string>>;
+  /**
+   * A WebSocket API's handshake (RFC 6455 §4.1): the gateway opens its own WebSocket to the backend,
+   * so `Upgrade` goes out (for these calls only; it is stripped from every other) while the client's
+   * `Sec-WebSocket-Key`/`-Version`/`-Extensions` do not — the runtime makes its own handshake.
+   */
+  readonly upgrade?: 'websocket';
+  /**
+   * SSE: no total deadline on the body (a stream is meant to last); the idle timeout between
+   * chunks still holds, and `maxDurationMs` (the API's maximum connection duration) ends it.
+   */
+  readonly streaming?: { readonly maxDurationMs: number };
 }
+
+/** The runtime makes its own WebSocket handshake with the backend: the client's must not leak into it. */
+const HANDSHAKE_OWN = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-accept']);
 
 // Round-robin positions and suspended URLs: bounded by the endpoints in one snapshot, and aged.
 const cursor = new BoundedCache<SnapshotEndpoint, number>({ maxEntries: 10_000, maxAgeMs: 3_600_000 });
@@ -175,10 +189,13 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
       if (endpoint.strategy === 'failover') suspended.set(target.url, true, endpoint.suspendSeconds * 1000);
       continue;
     }
-    if (response.body === null) return { response, outcome: null };
-    const timeouts = bodyTimeouts(target, sentAt);
+    // A WebSocket handshake's answer carries the socket, not a body to guard.
+    if (options.upgrade !== undefined || response.body === null) return { response, outcome: null };
+    const endpointTimeouts = bodyTimeouts(target, sentAt);
+    // An event stream is meant to last: the API's maximum duration replaces the endpoint's total deadline.
+    const timeouts = options.streaming === undefined ? endpointTimeouts : { idleMs: endpointTimeouts.idleMs, deadline: sentAt + options.streaming.maxDurationMs };
     const length = declaredLength(response.headers);
-    if (length !== null && length <= SMALL_BODY_BYTES) {
+    if (options.streaming === undefined && length !== null && length <= SMALL_BODY_BYTES) {
       const read = await readSmallBody(response.body, timeouts);
       if (read.kind === 'complete') return { response: new Response(read.bytes, response), outcome: null };
       // Nothing has reached the client yet: the gateway's own answer, as for a header timeout.
@@ -228,7 +245,9 @@ function outboundHeaders(options: ForwardOptions): Array<[string, string]> {
   own.set('x-request-id', options.requestId);
   for (const [name, value] of Object.entries(options.extraHeaders)) own.set(name.toLowerCase(), value);
   const out: Array<[string, string]> = [];
+  if (options.upgrade !== undefined) own.set('upgrade', options.upgrade);
   for (const [name, value] of options.headers) {
+    if (options.upgrade !== undefined && (HANDSHAKE_OWN.has(name) || name === 'sec-websocket-protocol')) continue;
     if (!mustStrip(name, apiKeyHeader, connectionListed) && !own.has(name)) out.push([name, value]);
   }
   out.push(...own);

@@ -6,7 +6,7 @@ import { meter } from '../metering/meter.ts';
 type CounterStub = DurableObjectStub<ThrottleCounter>;
 
 /** The counter objects' methods the gateway calls: each call is one billed Durable Object request. */
-type Method = 'admit' | 'admitMany' | 'lease' | 'release' | 'take' | 'refund' | 'refundAdmit' | 'addBytes';
+type Method = 'admit' | 'admitMany' | 'lease' | 'release' | 'take' | 'refund' | 'refundAdmit' | 'addBytes' | 'openConnection' | 'checkConnection' | 'closeConnection';
 export type CounterObject = Pick<CounterStub, Method>;
 
 /**
@@ -58,5 +58,14 @@ class Counter implements CounterObject {
   }
   addBytes(...args: Parameters<CounterStub['addBytes']>) {
     return this.#call('addBytes', args);
+  }
+  openConnection(...args: Parameters<CounterStub['openConnection']>) {
+    return this.#call('openConnection', args);
+  }
+  checkConnection(...args: Parameters<CounterStub['checkConnection']>) {
+    return this.#call('checkConnection', args);
+  }
+  closeConnection(...args: Parameters<CounterStub['closeConnection']>) {
+    return this.#call('closeConnection', args);
   }
 }

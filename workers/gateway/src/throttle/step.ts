@@ -5,6 +5,7 @@ import type { CallStep, Caller, GatewayCall } from '../call.ts';
 import { admitCall, admitShared, counterObjectName, subscriptionError, type SharedCounter } from './admit.ts';
 import { advancedCounters, customCounters, type CallFacts } from './conditions.ts';
 import { counterStub } from './counters.ts';
+import { holdStreamSlot } from '../proxy/streaming.ts';
 
 /**
  * The throttling step, after authentication and the policies: one call to the subscription's
@@ -31,6 +32,7 @@ export function throttleStep(snapshot: GatewaySnapshot, api: SnapshotApi, resour
   }
   const applicationPolicies = snapshot.applicationPolicies;
   const custom = snapshot.customPolicies;
+  const sse = api.type === 'SSE';
   return async function throttle_(call) {
     const known = call.caller;
     // The authentication step runs first on every resource that reaches here.
@@ -48,10 +50,12 @@ export function throttleStep(snapshot: GatewaySnapshot, api: SnapshotApi, resour
     call.limits = admitted.limits;
     call.meter = admitted.meter;
     call.tier = admitted.tier;
+    // An SSE stream holds one of its subscription's connection slots while it lasts (decision 0042).
+    if (sse) call.streamSlot = await holdStreamSlot(env, api, known.applicationId, admitRequest, waitUntil);
   };
 }
 
-function factsOf(call: GatewayCall, caller: Caller | null): CallFacts {
+export function factsOf(call: GatewayCall, caller: Caller | null): CallFacts {
   const search = call.search;
   return { ip: call.clientIp, headers: call.request.headers, query: () => new URLSearchParams(search), claims: caller?.claims?.raw ?? null };
 }

@@ -6,8 +6,8 @@ export const MINUTE_RETENTION_MS = 48 * 3_600_000;
 export const HOUR_RETENTION_MS = 31 * 86_400_000;
 
 const FOLD = (from: string, to: string, size: number) => `
-  INSERT INTO usage_rollups (granularity, bucket_start, api_id, application_id, key_type, status_class, requests, throttled, request_bytes, response_bytes, latency_ms_sum, latency_ms_max, latency_histogram)
-  SELECT '${to}', (bucket_start / ${size}) * ${size}, api_id, application_id, key_type, status_class, SUM(requests), SUM(throttled), SUM(request_bytes), SUM(response_bytes), SUM(latency_ms_sum), MAX(latency_ms_max),
+  INSERT INTO usage_rollups (granularity, bucket_start, api_id, application_id, key_type, status_class, requests, throttled, request_bytes, response_bytes, frames_in, frames_out, latency_ms_sum, latency_ms_max, latency_histogram)
+  SELECT '${to}', (bucket_start / ${size}) * ${size}, api_id, application_id, key_type, status_class, SUM(requests), SUM(throttled), SUM(request_bytes), SUM(response_bytes), SUM(frames_in), SUM(frames_out), SUM(latency_ms_sum), MAX(latency_ms_max),
          (SELECT json_group_array(total) FROM (SELECT SUM(j.value) AS total FROM usage_rollups r2, json_each(r2.latency_histogram) j
             WHERE r2.granularity = '${from}' AND r2.bucket_start < ?1 AND (r2.bucket_start / ${size}) * ${size} = (r.bucket_start / ${size}) * ${size}
               AND r2.api_id = r.api_id AND r2.application_id = r.application_id AND r2.key_type = r.key_type AND r2.status_class = r.status_class
@@ -17,6 +17,7 @@ const FOLD = (from: string, to: string, size: number) => `
   ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, status_class) DO UPDATE SET
     requests = requests + excluded.requests, throttled = throttled + excluded.throttled,
     request_bytes = request_bytes + excluded.request_bytes, response_bytes = response_bytes + excluded.response_bytes,
+    frames_in = frames_in + excluded.frames_in, frames_out = frames_out + excluded.frames_out,
     latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum, latency_ms_max = max(latency_ms_max, excluded.latency_ms_max),
     latency_histogram = (SELECT json_group_array(coalesce(a.value, 0) + coalesce(b.value, 0)) FROM json_each(latency_histogram) a JOIN json_each(excluded.latency_histogram) b ON a.key = b.key)`;
 

@@ -15,17 +15,19 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
       db.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
       ...rows.map((r) =>
         db.prepare(
-          `INSERT INTO usage_rollups (granularity, bucket_start, api_id, application_id, key_type, status_class, requests, throttled, request_bytes, response_bytes, latency_ms_sum, latency_ms_max, latency_histogram)
-           VALUES ('minute', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO usage_rollups (granularity, bucket_start, api_id, application_id, key_type, status_class, requests, throttled, request_bytes, response_bytes, frames_in, frames_out, latency_ms_sum, latency_ms_max, latency_histogram)
+           VALUES ('minute', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, status_class) DO UPDATE SET
              requests = requests + excluded.requests,
              throttled = throttled + excluded.throttled,
              request_bytes = request_bytes + excluded.request_bytes,
              response_bytes = response_bytes + excluded.response_bytes,
+             frames_in = frames_in + excluded.frames_in,
+             frames_out = frames_out + excluded.frames_out,
              latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
              latency_ms_max = max(latency_ms_max, excluded.latency_ms_max),
              latency_histogram = (SELECT json_group_array(coalesce(a.value, 0) + coalesce(b.value, 0)) FROM json_each(latency_histogram) a JOIN json_each(excluded.latency_histogram) b ON a.key = b.key)`,
-        ).bind(r.bucketStart, r.apiId, r.applicationId, r.keyType, r.statusClass, r.requests, r.throttled, r.requestBytes, r.responseBytes, r.latencyMsSum, r.latencyMsMax, JSON.stringify(r.latencyHistogram)),
+        ).bind(r.bucketStart, r.apiId, r.applicationId, r.keyType, r.statusClass, r.requests, r.throttled, r.requestBytes, r.responseBytes, r.framesIn ?? 0, r.framesOut ?? 0, r.latencyMsSum, r.latencyMsMax, JSON.stringify(r.latencyHistogram)),
       ),
       ...errors.map((e) =>
         db

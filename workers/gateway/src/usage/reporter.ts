@@ -60,9 +60,44 @@ export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, 
     if (errorRow === undefined) pendingErrors.set(errorKey, { bucketStart, apiId: event.apiId, applicationId: app, keyType, errorCode: event.errorCode, count: 1 });
     else errorRow.count += 1;
   }
-
   if (event.apiKeyId !== null) pendingKeys.set(event.apiKeyId, now);
+  scheduleFlush(env, waitUntil);
+}
 
+/** What an ended WebSocket connection adds to usage: frames and bytes per direction. */
+export interface ConnectionUsage {
+  apiId: string;
+  applicationId: string | null;
+  keyType: string | null;
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/**
+ * Folds an ended connection's frames and bytes into the row of its handshake's status class (1xx),
+ * whose `requests` already counted the connection: so per minute a WebSocket API's 1xx row reads
+ * connections opened, frames and bytes each way. Not a call: `requests` does not move.
+ */
+export function reportConnection(env: Env, waitUntil: (p: Promise<unknown>) => void, usage: ConnectionUsage, now = Date.now()): void {
+  const bucketStart = Math.floor(now / 60_000) * 60_000;
+  const app = usage.applicationId ?? '-';
+  const keyType = usage.keyType ?? '-';
+  const key = `${bucketStart}|${usage.apiId}|${app}|${keyType}|1xx`;
+  let row = pending.get(key);
+  if (row === undefined) {
+    row = { bucketStart, apiId: usage.apiId, applicationId: app, keyType, statusClass: '1xx', requests: 0, throttled: 0, requestBytes: 0, responseBytes: 0, latencyMsSum: 0, latencyMsMax: 0, latencyHistogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+    pending.set(key, row);
+  }
+  row.framesIn = (row.framesIn ?? 0) + usage.framesIn;
+  row.framesOut = (row.framesOut ?? 0) + usage.framesOut;
+  row.requestBytes += usage.bytesIn;
+  row.responseBytes += usage.bytesOut;
+  scheduleFlush(env, waitUntil);
+}
+
+function scheduleFlush(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
   if (pending.size + pendingErrors.size + pendingKeys.size >= MAX_ROWS) {
     waitUntil(flush(env));
   } else if (!flushScheduled) {

@@ -31,6 +31,7 @@ export async function sealEndpointSecurity(key: string, endpoints: CreateApi['en
  */
 export async function createApi(db: Database, principal: Principal, body: CreateApi, document: StoredDocument | null, sealed: SealedSecurity = {}) {
   assertVisibility(body.visibility, body.visibleRoles);
+  assertChannelMethods(body.type, body.resources);
   await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, body.resources.map((r) => r.throttlingPolicy));
   const seen = new Set<string>();
   body.resources.forEach((r, i) => {
@@ -48,6 +49,8 @@ export async function createApi(db: Database, principal: Principal, body: Create
     await db.batch([
       db.insert(schema.apis).values({
         id,
+        type: body.type,
+        streaming: body.type === 'WS' || body.type === 'SSE' ? body.streaming : null,
         name: body.name,
         context: body.context,
         version: body.version,
@@ -95,6 +98,13 @@ export async function assertPoliciesExist(db: Database, tiers: string[], apiPoli
     ...resourcePolicies.flatMap((p, i) => (p === null || has('advanced', p) ? [] : [{ pointer: `/resources/${i}/throttlingPolicy`, detail: `No advanced policy named ${p}` }])),
   ];
   if (errors.length > 0) throw new ApiError('validation-failed', { detail: errors.map((e) => e.detail).join('; '), errors });
+}
+
+/** A WebSocket API's resources are its channels, each opened by a handshake: a GET (RFC 6455 §4.1). */
+export function assertChannelMethods(type: string, resources: ReadonlyArray<{ method: string }>): void {
+  if (type !== 'WS') return;
+  const errors = resources.flatMap((r, i) => (r.method === 'GET' ? [] : [{ pointer: `/resources/${i}/method`, detail: `A WebSocket channel is opened with GET, not ${r.method}` }]));
+  if (errors.length > 0) throw new ApiError('validation-failed', { detail: 'The resources of a WebSocket API are channels, opened with GET', errors });
 }
 
 /** RESTRICTED names the roles that may see the API; the other visibilities name none. */

@@ -1,11 +1,13 @@
 import { z } from '@hono/zod-openapi';
-import { AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schema.ts';
+import { API_TYPES, AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schema.ts';
 import { httpUrl, nameText } from '../../http/fields.ts';
-import { CorsSchema, HeaderEditsSchema } from '../../../../shared/revision.ts';
+import { CorsSchema, HeaderEditsSchema, StreamingSchema } from '../../../../shared/revision.ts';
 
 import { POLICIES } from '../../../../gateway/src/policies/registry.ts';
 
-export { CorsSchema, HeaderEditsSchema };
+export { CorsSchema, HeaderEditsSchema, StreamingSchema };
+
+export const ApiTypeField = z.enum(API_TYPES).openapi({ description: 'HTTP (REST), GRAPHQL, WS (WebSocket: each resource is a channel, opened with GET) or SSE (server-sent events); fixed when the API is created' });
 
 /**
  * An ordered list of policies, each `{ name, config }` with its config checked against that
@@ -96,6 +98,7 @@ export const ResourceInput = z.strictObject({
 
 export const CreateApiBody = z
   .strictObject({
+    type: ApiTypeField.default('HTTP'),
     name: nameText(100),
     context: Context,
     version: Version,
@@ -113,6 +116,9 @@ export const CreateApiBody = z
     backendJwt: z.boolean().default(false),
     headerEdits: HeaderEditsSchema.nullable().default(null),
     policies: PolicyListInput,
+    streaming: StreamingSchema.nullable()
+      .default(null)
+      .openapi({ description: 'WS and SSE APIs: query-token acceptance, idle and maximum connection durations, connections per subscription (null: the defaults)' }),
     /** Kept for export only: resources are what `resources` says, not derived from the document. */
     openapi: z
       .record(z.string(), z.unknown())
@@ -125,6 +131,7 @@ export type CreateApi = z.infer<typeof CreateApiBody>;
 export const ApiSchema = z
   .object({
     id: z.string(),
+    type: ApiTypeField,
     name: z.string(),
     context: z.string(),
     version: z.string(),
@@ -142,6 +149,7 @@ export const ApiSchema = z
     cors: CorsSchema.nullable(),
     headerEdits: HeaderEditsSchema.nullable(),
     policies: z.array(PolicyView),
+    streaming: StreamingSchema.nullable(),
     resources: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()), throttlingPolicy: z.string().nullable(), policies: z.array(PolicyView) })),
     endpoints: z.object({ production: EndpointView.optional(), sandbox: EndpointView.optional() }),
     createdAt: z.number().int(),

@@ -19,6 +19,7 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
   };
   return {
     id: api.id,
+    type: api.type,
     name: api.name,
     context: api.context,
     version: api.version,
@@ -36,6 +37,7 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
     cors: api.cors as ApiView['cors'],
     headerEdits: api.headerEdits as ApiView['headerEdits'],
     policies: api.policies,
+    streaming: api.streaming,
     resources: resources.map((r) => ({ id: r.id, method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies })),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
     createdAt: api.createdAt,

@@ -11,8 +11,8 @@ import { republishApi } from '../../gateway-sync/snapshot.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { RESOURCES_PER_INSERT, assertPoliciesExist, assertVisibility, createApi } from './create.ts';
-import { parseDefinition } from '../openapi/parse.ts';
+import { RESOURCES_PER_INSERT, assertChannelMethods, assertPoliciesExist, assertVisibility, createApi } from './create.ts';
+import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { storeDocument } from '../openapi/documents.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
@@ -22,7 +22,7 @@ import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, st
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string() });
 
-export const UpdateApiBody = CreateApiBody.omit({ context: true, version: true, endpoints: true })
+export const UpdateApiBody = CreateApiBody.omit({ type: true, context: true, version: true, endpoints: true })
   .partial()
   .extend({
     endpoints: z.strictObject({ production: EndpointSchema.nullable().optional(), sandbox: EndpointSchema.nullable().optional() }).optional(),
@@ -60,6 +60,7 @@ export function apiUpdateRoutes() {
       // The result must be consistent: check the visibility the API will have after the change.
       if (body.visibility !== undefined || body.visibleRoles !== undefined) assertVisibility(body.visibility ?? api.visibility, body.visibleRoles ?? (body.visibility !== undefined && body.visibility !== 'RESTRICTED' ? [] : api.visibleRoles));
       if (body.visibility !== undefined && body.visibility !== 'RESTRICTED' && body.visibleRoles === undefined) body.visibleRoles = [];
+      assertChannelMethods(api.type, body.resources ?? []);
       await assertPoliciesExist(db, body.subscriptionTiers ?? [], body.apiThrottlingPolicy ?? null, (body.resources ?? []).map((r) => r.throttlingPolicy));
       const seen = new Set<string>();
       (body.resources ?? []).forEach((r, i) => {
@@ -135,6 +136,8 @@ export function apiUpdateRoutes() {
         db,
         principal,
         {
+          type: view.type,
+          streaming: view.streaming,
           name: view.name,
           context: view.context,
           version,

@@ -41,6 +41,7 @@ async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<R
     return e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, ...(e.securityCiphertext === null ? {} : { security: e.securityCiphertext }) };
   };
   return {
+    type: view.type,
     name: view.name,
     context: view.context,
     version: view.version,
@@ -58,10 +59,11 @@ async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<R
     }),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
     policies: view.policies,
+    streaming: view.streaming,
   };
 }
 
-const GATEWAY_FIELDS = ['name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
+const GATEWAY_FIELDS = ['type', 'streaming', 'name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
 
 /**
  * What changed since `deployed` (a revision's definition) in `current`: the fields a gateway serves,
