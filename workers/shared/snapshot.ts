@@ -5,7 +5,7 @@
  */
 import type { JWK } from 'jose';
 import type { WindowLimit } from '../../durable-objects/throttle/types.ts';
-import type { AuthType, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
+import type { ApiType, AuthType, ConditionalGroup, CorsConfig, HeaderEdits, KeyType, LifecycleState } from './db/schema.ts';
 import type { PolicyRef } from './revision.ts';
 
 export type ThrottleCondition = ConditionalGroup['conditions'][number];
@@ -60,11 +60,29 @@ export interface SnapshotOperation {
   readonly dialect: '2020-12' | '4';
 }
 
+/** A GRAPHQL API's schema and analysis limits, with its throttling policies compiled to windows. */
+export interface SnapshotGraphql {
+  readonly schema: string;
+  readonly maxDepth: number | null;
+  readonly maxComplexity: number | null;
+  readonly introspection: boolean;
+  readonly fieldCosts: Readonly<Record<string, number>>;
+  readonly fieldScopes: Readonly<Record<string, readonly string[]>>;
+  /** Per operation (root field coordinate): the windows of its advanced policy, shared by every caller. */
+  readonly operationLimits: Readonly<Record<string, readonly WindowLimit[]>>;
+  /** Complexity points per application on this API (`unit: 'points'`); empty: not counted. */
+  readonly points: readonly WindowLimit[];
+}
+
 export interface SnapshotApi {
   readonly id: string;
   readonly name: string;
   readonly context: string;
   readonly version: string;
+  /** Absent in snapshots compiled before API types: HTTP. */
+  readonly type?: ApiType;
+  /** Present for GRAPHQL APIs. */
+  readonly graphql?: SnapshotGraphql;
   readonly isDefaultVersion: boolean;
   readonly state: Extract<LifecycleState, 'PUBLISHED' | 'PRE-RELEASED' | 'DEPRECATED' | 'BLOCKED'>;
   readonly revisionId: string;

@@ -14,7 +14,7 @@ export interface Exchange {
   /** Headers every answer carries once the API is known (CORS), error answers included. */
   responseHeaders: Record<string, string> | null;
   /** What the usage report needs, filled in as the call path learns it. */
-  usage: { apiId: string; applicationId: string | null; keyType: string | null } | undefined;
+  usage: { apiId: string; applicationId: string | null; keyType: string | null; operation?: string } | undefined;
   /** The numeric `code` of the problem the gateway answered with. */
   errorCode: number | undefined;
   /** How the backend's body ended, when the gateway passed one on: the usage report waits for it. */

@@ -22,7 +22,7 @@ import { advancedCounters, customCounters, type CallFacts } from './throttle/con
 import { rateLimitHeaders } from './throttle/headers.ts';
 import type { Exchange } from './exchange.ts';
 import { NO_STEPS } from './policies/compile.ts';
-import type { InboundCall } from './policies/step.ts';
+import type { InboundCall, StepCounter } from './policies/step.ts';
 
 /** Who is calling, once the credential has been checked. */
 interface Caller {
@@ -53,7 +53,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const match = hostMatches ? (compiled?.routes.match(request.method, path) ?? null) : null;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api } = match;
-  const usage = { apiId: api.id, applicationId: null as string | null, keyType: null as string | null };
+  const usage: NonNullable<Exchange['usage']> = { apiId: api.id, applicationId: null, keyType: null };
   x.usage = usage;
   const cors = api.cors?.enabled === true ? api.cors : null;
   if (cors !== null) {
@@ -97,14 +97,18 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   }
   // The policies run once the caller is known and before any quota is spent: a call a policy
   // refuses (request validation) costs its caller nothing and never reaches the backend.
+  // Counters a step adds (a GraphQL operation's policy, complexity points) join the call's shared ones.
+  let stepCounters: readonly StepCounter[] = [];
   if (steps.inbound.length > 0) {
-    const call: InboundCall = { request, search, rest: match.rest, extraHeaders, headers: upstreamHeaders, body };
+    const call: InboundCall = { request, search, rest: match.rest, extraHeaders, headers: upstreamHeaders, body, applicationId: caller?.applicationId ?? null, scopes: caller?.claims?.scopes ?? null, counters: [], operation: null };
     for (const step of steps.inbound) {
       const pending = step(call);
       if (pending !== undefined) await pending;
     }
     upstreamHeaders = call.headers;
     body = call.body;
+    stepCounters = call.counters;
+    if (call.operation !== null) usage.operation = call.operation;
   }
   if (caller === null) {
     // Open resources are where limits matter most: the API's and the resource's policies (with
@@ -113,6 +117,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
       ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),
       ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
       ...customCounters(anonymousPolicies(compiled.snapshot.customPolicies), { userId: '-', appId: '-', apiContext: api.context, apiVersion: api.version, clientIp }),
+      ...stepCounters,
     ];
     limits = await admitShared(env, shared);
   } else {
@@ -123,6 +128,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
       ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, callerFacts),
       ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, callerFacts),
       ...customCounters(compiled.snapshot.customPolicies, { userId: known.user, appId: known.applicationId, apiContext: api.context, apiVersion: api.version, clientIp }),
+      ...stepCounters,
     ];
     const admitRequest: AdmitRequest = { keyType: known.keyType, credentialId: known.credentialId, issuedAt: known.issuedAt, ...(known.grantId === null ? {} : { grantId: known.grantId }) };
     const admitted = await admitCall(env, { applicationId: known.applicationId, apiId: api.id, request: admitRequest, shared }, waitUntil).catch((err: unknown) => deadApplication(env, known.applicationId, admitRequest, err));

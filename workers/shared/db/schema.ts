@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { PolicyRef } from '../revision.ts';
+import type { GraphqlConfig, PolicyRef } from '../revision.ts';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 const createdAt = () => integer('created_at').notNull().default(now);
@@ -97,6 +97,10 @@ export interface HeaderEdits {
   response: { set: Record<string, string>; remove: string[] };
 }
 
+/** What an API speaks to its callers: REST over HTTP (the default, and every API made before types), GraphQL, WebSocket, server-sent events. */
+export const API_TYPES = ['HTTP', 'GRAPHQL', 'WS', 'SSE'] as const;
+export type ApiType = (typeof API_TYPES)[number];
+
 export const apis = sqliteTable(
   'apis',
   {
@@ -122,6 +126,9 @@ export const apis = sqliteTable(
     /** The API's policies, in the order they run (see workers/gateway/src/policies/). */
     policies: json<PolicyRef[]>('policies').notNull().default([]),
     apiKeyHeader: text('api_key_header').notNull().default('apikey'),
+    type: text('type', { enum: API_TYPES }).notNull().default('HTTP'),
+    /** A GRAPHQL API's schema (SDL) and query limits; null for every other type. */
+    graphql: json<GraphqlConfig>('graphql'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

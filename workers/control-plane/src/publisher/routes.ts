@@ -11,6 +11,7 @@ import { documentRoutes } from './documents/routes.ts';
 import { lifecycleRoutes } from './lifecycle/routes.ts';
 import { publisherSubscriptionRoutes } from './subscriptions/routes.ts';
 import { policyCatalogRoutes } from './policies/routes.ts';
+import { graphqlRoutes } from './graphql/routes.ts';
 
 /** /api/publisher/v1 — APIs, lifecycle, revisions and deployments. */
 export function publisherRoutes() {
@@ -26,5 +27,6 @@ export function publisherRoutes() {
   app.route('/', publisherFeedbackRoutes());
   app.route('/', collaboratorRoutes());
   app.route('/', policyCatalogRoutes());
+  app.route('/', graphqlRoutes());
   return app;
 }

@@ -2,6 +2,7 @@ import { ApiError } from '../../../shared/problem.ts';
 import type { PolicyRef } from '../../../shared/revision.ts';
 import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 import { POLICIES } from './registry.ts';
+import { graphqlStep } from '../graphql/step.ts';
 import type { InboundStep, OutboundStep } from './step.ts';
 
 /** One resource's steps in the order they run: the API's policies, the operation's, then the API's header edits. */
@@ -20,10 +21,12 @@ export const NO_STEPS: CompiledSteps = { inbound: [], outbound: [] };
 export function compileSteps(snapshot: GatewaySnapshot): Map<SnapshotResource, CompiledSteps> {
   const out = new Map<SnapshotResource, CompiledSteps>();
   for (const api of snapshot.apis) {
+    // An API type's own step runs first, before the publisher's policies (GraphQL: parse, validate, analyse).
+    const typeStep = graphqlStep(api);
     for (const resource of api.resources) {
       const refs = attached(api, resource);
-      if (refs.length === 0) continue;
-      const inbound: InboundStep[] = [];
+      if (refs.length === 0 && typeStep === null) continue;
+      const inbound: InboundStep[] = typeStep === null ? [] : [typeStep];
       const outbound: OutboundStep[] = [];
       for (const ref of refs) {
         const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };

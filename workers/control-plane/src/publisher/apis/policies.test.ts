@@ -58,6 +58,10 @@ describe('publisher: policies', () => {
       extraHeaders: {},
       headers: new Headers(),
       body: body as ReadableStream | string | null,
+      applicationId: null,
+      scopes: null,
+      counters: [],
+      operation: null,
     });
     const refused = await Promise.resolve(steps?.inbound[0]?.(call('/pets/x', JSON.stringify({ tag: null })))).catch((err: unknown) => err);
     expect((refused as { options?: { errors?: Array<{ pointer: string }> } }).options?.errors?.map((e) => e.pointer).sort()).toEqual(['/body', '/path/petId', '/query/dryRun']);

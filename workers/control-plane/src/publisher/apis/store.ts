@@ -22,6 +22,8 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
     name: api.name,
     context: api.context,
     version: api.version,
+    type: api.type,
+    graphql: api.graphql,
     description: api.description,
     tags: api.tags,
     isDefaultVersion: api.isDefaultVersion,

@@ -16,12 +16,13 @@ import { parseDefinition, storableDocument } from '../openapi/parse.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
 import { requires } from '../../http/security.ts';
+import { checkGraphql, graphqlPolicies } from '../graphql/schema.ts';
 import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, staleWrite, taggedJsonResponse, versionGuard } from '../../http/etag.ts';
 
 const tags = ['Publisher: APIs'];
 const ApiIdParam = z.object({ apiId: z.string() });
 
-export const UpdateApiBody = CreateApiBody.omit({ context: true, version: true, endpoints: true })
+export const UpdateApiBody = CreateApiBody.omit({ context: true, version: true, type: true, endpoints: true })
   .partial()
   .extend({
     endpoints: z.strictObject({ production: EndpointSchema.nullable().optional(), sandbox: EndpointSchema.nullable().optional() }).optional(),
@@ -59,7 +60,8 @@ export function apiUpdateRoutes() {
       // The result must be consistent: check the visibility the API will have after the change.
       if (body.visibility !== undefined || body.visibleRoles !== undefined) assertVisibility(body.visibility ?? api.visibility, body.visibleRoles ?? (body.visibility !== undefined && body.visibility !== 'RESTRICTED' ? [] : api.visibleRoles));
       if (body.visibility !== undefined && body.visibility !== 'RESTRICTED' && body.visibleRoles === undefined) body.visibleRoles = [];
-      await assertPoliciesExist(db, body.subscriptionTiers ?? [], body.apiThrottlingPolicy ?? null, (body.resources ?? []).map((r) => r.throttlingPolicy));
+      if (body.graphql !== undefined) checkGraphql(api.type, body.graphql);
+      await assertPoliciesExist(db, body.subscriptionTiers ?? [], body.apiThrottlingPolicy ?? null, (body.resources ?? []).map((r) => r.throttlingPolicy), graphqlPolicies(body.graphql));
       const seen = new Set<string>();
       (body.resources ?? []).forEach((r, i) => {
         const key = `${r.method} ${r.path}`;
@@ -137,6 +139,8 @@ export function apiUpdateRoutes() {
           name: view.name,
           context: view.context,
           version,
+          type: view.type,
+          graphql: view.graphql,
           description: view.description,
           tags: view.tags,
           isDefaultVersion,

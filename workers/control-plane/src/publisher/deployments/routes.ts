@@ -38,6 +38,8 @@ async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDef
     name: view.name,
     context: view.context,
     version: view.version,
+    type: view.type,
+    ...(view.graphql === null ? {} : { graphql: view.graphql }),
     isDefaultVersion: view.isDefaultVersion,
     apiKeyHeader: view.apiKeyHeader,
     apiThrottlingPolicy: view.apiThrottlingPolicy,
@@ -55,7 +57,7 @@ async function currentDefinition(db: Database, api: ApiRow): Promise<RevisionDef
   };
 }
 
-const GATEWAY_FIELDS = ['name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
+const GATEWAY_FIELDS = ['name', 'context', 'version', 'type', 'graphql', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
 
 /**
  * What changed since `deployed` (a revision's definition) in `current`: the fields a gateway serves,
