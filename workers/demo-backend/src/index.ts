@@ -1,7 +1,10 @@
+import { library } from './library.ts';
+
 /**
  * The Petstore behind the demo API. It keeps its pets in memory per isolate (it is a demo), answers
  * JSON, and echoes the request it received at /echo (and below it) so a developer can see exactly what
- * the gateway forwarded (no credentials, a backend request id).
+ * the gateway forwarded (no credentials, a backend request id). /library/graphql is the Library, a
+ * GraphQL endpoint (library.ts).
  */
 interface Pet {
   id: number;
@@ -22,6 +25,8 @@ export default {
     const url = new URL(request.url);
     // Names the service, so `npm start` knows it reached its own process (scripts/lib/platform.ts).
     if (url.pathname === '/_turnpike/health') return json({ status: 'ok', service: 'turnpike-demo-backend' });
+    // The Library, behind the demo GraphQL API.
+    if (url.pathname === '/library/graphql') return library(request, url);
     const path = url.pathname.replace(/^\/petstore/, '') || '/';
     if (path === '/pets' && request.method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? pets.length);

@@ -78,7 +78,7 @@ export function selectOperation(document: DocumentNode, operationName: string | 
 }
 
 export interface Analysis {
-  /** Deepest field nesting (a root field is depth 1; fragments expanded; `__typename` not counted). */
+  /** Deepest field nesting (a root field is depth 1; fragments expanded; `__typename` and introspection not counted). */
   readonly depth: number;
   /** Complexity points (see `fieldCost`). */
   readonly complexity: number;
@@ -119,7 +119,12 @@ export function analyse(schema: GraphQLSchema, document: DocumentNode, operation
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         if (name === '__typename') continue;
-        if (depth === 1 && (name === '__schema' || name === '__type')) introspection = true;
+        // Introspection is answered from the schema, not by resolvers: the introspection switch
+        // governs it, not depth or cost (graphql-js's own introspection query nests ofType 8 deep).
+        if (depth === 1 && (name === '__schema' || name === '__type')) {
+          introspection = true;
+          continue;
+        }
         const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
         const coordinate = `${parent.name}.${name}`;
         if (!name.startsWith('__')) fields.add(coordinate);
