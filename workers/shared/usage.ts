@@ -34,12 +34,25 @@ export interface UsageErrorRow {
   count: number;
 }
 
+/** Calls of one minute × API × application × operation (GraphQL operations; see usage_operations). */
+export interface UsageOperationRow {
+  readonly bucketStart: number;
+  readonly apiId: string;
+  readonly applicationId: string;
+  readonly operation: string;
+  requests: number;
+  errors: number;
+  latencyMsSum: number;
+}
+
 export interface UsageMessage {
   /** Unique per message: the consumer records it so a redelivered message is not counted twice. */
   readonly id: string;
   readonly rows: readonly UsageRow[];
   /** Absent in messages sent before error codes were reported. */
   readonly errors?: readonly UsageErrorRow[];
+  /** Absent in messages sent before operations were reported. */
+  readonly operations?: readonly UsageOperationRow[];
 }
 
 export function bucketOf(latencyMs: number): number {

@@ -515,6 +515,26 @@ export const usageErrors = sqliteTable(
   ],
 );
 
+/**
+ * Calls per bucket × API × application × operation: the GraphQL operation's name (or, for an
+ * anonymous operation, its root fields), so a GraphQL API's usage reads per operation, not as one
+ * POST resource. Errors are answers with status 400 or above.
+ */
+export const usageOperations = sqliteTable(
+  'usage_operations',
+  {
+    granularity: text('granularity', { enum: ['minute', 'hour', 'day'] }).notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    apiId: text('api_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    operation: text('operation').notNull(),
+    requests: integer('requests').notNull().default(0),
+    errors: integer('errors').notNull().default(0),
+    latencyMsSum: integer('latency_ms_sum').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.granularity, t.bucketStart, t.apiId, t.applicationId, t.operation] }), index('usage_operations_api_idx').on(t.apiId, t.granularity, t.bucketStart)],
+);
+
 /** Batches of usage events already folded into the rollups: makes consumer retries idempotent. */
 export const usageBatches = sqliteTable('usage_batches', {
   batchId: text('batch_id').primaryKey(),

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import type { SnapshotGraphql } from '../../../shared/snapshot.ts';
@@ -53,7 +54,8 @@ beforeAll(async () => {
     [key],
   );
   for (const apiId of ['api_gql', 'api_gql_points', 'api_gql_ops', 'api_gql_open']) await subscribe('app_gql', apiId);
-  for (const apiId of ['api_gql_points']) await subscribe('app_gql_race', apiId);
+  await subscribe('app_gql_race', 'api_gql_points');
+  await subscribe('app_gql_usage', 'api_gql');
 });
 
 async function post(context: string, query: string, options: { scope?: string; app?: string; operationName?: string; variables?: Record<string, unknown> } = {}) {
@@ -184,6 +186,23 @@ describe('GraphQL APIs at the gateway', () => {
     expect(over.status).toBe(429);
     expect(over.headers.get('ratelimit-policy')).toContain('"resource:TwoBooks"');
     expect((await post('/gqlops', '{ author(id: "1") { name } }')).status).toBe(200);
+  });
+});
+
+describe('GraphQL usage', () => {
+  it('reports usage per operation: the operation\'s name, or its root fields when it has none', async () => {
+    for (let i = 0; i < 2; i++) expect((await post('/gql', 'query Shelf { books { title } }', { app: 'app_gql_usage' })).status).toBe(200);
+    expect((await post('/gql', '{ secret author(id: 1) { name } }', { app: 'app_gql_usage' })).status).toBe(200);
+    type Row = { operation: string; requests: number; errors: number };
+    let rows: Row[] = [];
+    for (let i = 0; i < 50 && rows.reduce((n, r) => n + r.requests, 0) < 3; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      rows = (await env.DB.prepare(`SELECT operation, requests, errors FROM usage_operations WHERE api_id = 'api_gql' AND application_id = 'app_gql_usage' AND granularity = 'minute' ORDER BY operation`).all<Row>()).results;
+    }
+    expect(rows).toEqual([
+      { operation: 'Query.secret,Query.author', requests: 1, errors: 0 },
+      { operation: 'Shelf', requests: 2, errors: 0 },
+    ]);
   });
 });
 

@@ -3,14 +3,14 @@ import { meteredD1 } from '../metering/meter.ts';
 import type { UsageMessage } from '../../../shared/usage.ts';
 
 /**
- * Folds usage messages into the per-minute rollups and error counts. Each message is one D1 transaction that first
+ * Folds usage messages into the per-minute rollups, error counts and operation counts. Each message is one D1 transaction that first
  * records the message id: a redelivered message fails on that primary key and is acknowledged
  * without being counted again; any other failure is retried by the queue.
  */
 export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env): Promise<void> {
   const db = withBusyRetry(meteredD1(env.DB));
   for (const message of batch.messages) {
-    const { id, rows, errors = [] } = message.body;
+    const { id, rows, errors = [], operations = [] } = message.body;
     const statements = [
       db.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
       ...rows.map((r) =>
@@ -34,6 +34,14 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
              ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, error_code) DO UPDATE SET count = count + excluded.count`,
           )
           .bind(e.bucketStart, e.apiId, e.applicationId, e.keyType, e.errorCode, e.count),
+      ),
+      ...operations.map((o) =>
+        db
+          .prepare(
+            `INSERT INTO usage_operations (granularity, bucket_start, api_id, application_id, operation, requests, errors, latency_ms_sum) VALUES ('minute', ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (granularity, bucket_start, api_id, application_id, operation) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+          )
+          .bind(o.bucketStart, o.apiId, o.applicationId, o.operation, o.requests, o.errors, o.latencyMsSum),
       ),
     ];
     try {

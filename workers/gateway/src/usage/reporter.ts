@@ -1,5 +1,5 @@
 import { meterQueueMessage } from '../metering/meter.ts';
-import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageRow } from '../../../shared/usage.ts';
+import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageOperationRow, type UsageRow } from '../../../shared/usage.ts';
 
 export interface UsageEvent {
   apiId: string;
@@ -12,7 +12,12 @@ export interface UsageEvent {
   responseBytes: number;
   /** Set when the answer is an error (status >= 400): the problem's WSO2 `code`, else the status. */
   errorCode: number | null;
+  /** What the call did, when the API says (a GraphQL operation's name); absent: the resource is enough. */
+  operation?: string | undefined;
 }
+
+/** An operation name longer than this is cut: it is a label chosen by the caller, not an identifier. */
+const MAX_OPERATION_CHARS = 100;
 
 const FLUSH_AFTER_MS = 1000;
 const MAX_ROWS = 500;
@@ -21,6 +26,7 @@ const MAX_ROWS = 500;
 // (and × error code for errors). Bounded by MAX_ROWS together: reaching it flushes at once.
 let pending = new Map<string, UsageRow>();
 let pendingErrors = new Map<string, UsageErrorRow>();
+let pendingOperations = new Map<string, UsageOperationRow>();
 let flushScheduled = false;
 
 /**
@@ -56,7 +62,20 @@ export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, 
     else errorRow.count += 1;
   }
 
-  if (pending.size + pendingErrors.size >= MAX_ROWS) {
+  if (event.operation !== undefined) {
+    const operation = event.operation.slice(0, MAX_OPERATION_CHARS);
+    const operationKey = `${bucketStart}|${event.apiId}|${app}|${operation}`;
+    let operationRow = pendingOperations.get(operationKey);
+    if (operationRow === undefined) {
+      operationRow = { bucketStart, apiId: event.apiId, applicationId: app, operation, requests: 0, errors: 0, latencyMsSum: 0 };
+      pendingOperations.set(operationKey, operationRow);
+    }
+    operationRow.requests += 1;
+    if (event.status >= 400) operationRow.errors += 1;
+    operationRow.latencyMsSum += latency;
+  }
+
+  if (pending.size + pendingErrors.size + pendingOperations.size >= MAX_ROWS) {
     waitUntil(flush(env));
   } else if (!flushScheduled) {
     flushScheduled = true;
@@ -69,10 +88,12 @@ export async function flush(env: Env): Promise<void> {
   if (pending.size === 0) return;
   const rows = [...pending.values()];
   const errors = [...pendingErrors.values()];
+  const operations = [...pendingOperations.values()];
   pending = new Map();
   pendingErrors = new Map();
+  pendingOperations = new Map();
   try {
-    const message = { id: crypto.randomUUID(), rows, errors };
+    const message = { id: crypto.randomUUID(), rows, errors, ...(operations.length === 0 ? {} : { operations }) };
     meterQueueMessage(message);
     await env.USAGE.send(message);
   } catch (cause) {
