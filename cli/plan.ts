@@ -19,9 +19,10 @@ export interface Plan {
   lifecycle: { from: LifecycleState; to: LifecycleState } | undefined;
 }
 
-const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
+const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies', 'graphql'] as const;
 
-type DesiredApi = CreateApi & { openapi: Record<string, unknown> };
+/** `openapi` null: a GraphQL API, whose definition is its schema (compared as the `graphql` field). */
+type DesiredApi = CreateApi & { openapi: Record<string, unknown> | null };
 
 export function planCreate(desired: DesiredApi, lifecycle: LifecycleState | undefined): Plan {
   const changes: Change[] = [
@@ -63,7 +64,9 @@ export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | unde
   }
   if (Object.keys(endpoints).length > 0) patch.endpoints = endpoints;
 
-  if (!equal(desired.openapi, remoteDocument)) {
+  // The type is fixed at creation: a project that changed it names another API.
+  if (desired.type !== remote.type) changes.push({ action: '~', field: 'type', from: remote.type, to: desired.type });
+  if (desired.openapi !== null && !equal(desired.openapi, remoteDocument)) {
     changes.push({ action: '~', field: 'definition', from: '(stored document)', to: '(project document)' });
     patch.openapi = desired.openapi;
   }

@@ -27,7 +27,8 @@ export async function currentPlan(project: Project, cp: ControlPlane, options = 
   // `found`: the API as the caller already looked it up (status), so it is not asked for twice.
   const remote = found ?? (await cp.findApi(project.api.context, project.api.version));
   if (remote === undefined) return planCreate(project.api, project.lifecycle);
-  return planUpdate(project.api, project.lifecycle, remote, await cp.exportDocument(remote.id), options);
+  // A GraphQL API's definition is its schema, compared as a field: no document to fetch.
+  return planUpdate(project.api, project.lifecycle, remote, project.api.openapi === null ? {} : await cp.exportDocument(remote.id), options);
 }
 
 const title = (p: Project) => `${p.api.name} ${p.api.context} ${p.api.version}`;
@@ -69,7 +70,8 @@ export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean; 
   try {
     if (apiId === undefined) {
       out.progress(`creating ${title(project)} with ${project.api.resources.length} resources`);
-      apiId = (await cp.createApi(project.api)).id;
+      const { openapi, ...body } = project.api;
+      apiId = (await cp.createApi(openapi === null ? body : { ...body, openapi })).id;
     } else if (Object.keys(plan.patch).length > 0) {
       out.progress(`updating ${title(project)}: ${Object.keys(plan.patch).join(', ')}`);
       await cp.updateApi(apiId, plan.patch);
