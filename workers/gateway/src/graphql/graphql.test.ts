@@ -50,6 +50,7 @@ beforeAll(async () => {
       graphqlApi('api_gql_points', '/gqlpoints', graphqlConfig({ maxComplexity: null, points: [{ policy: 'graphql-points', scope: 'subscription', limit: 10, windowSeconds: 60, unit: 'points', failOpen: true }] })),
       graphqlApi('api_gql_ops', '/gqlops', graphqlConfig({ operationLimits: { 'Query.books': [{ policy: 'TwoBooks', scope: 'resource', limit: 2, windowSeconds: 60, failOpen: true }] } })),
       graphqlApi('api_gql_open', '/gqlopen', graphqlConfig({ introspection: true })),
+      api({ id: 'api_gql_anon', context: '/gqlanon', type: 'GRAPHQL', graphql: graphqlConfig(), resources: [resource('POST', '/', { authType: 'none' })], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/graphql', timeoutMs: 5000 }], suspendSeconds: 30 } } }),
     ],
     [key],
   );
@@ -137,6 +138,10 @@ describe('GraphQL APIs at the gateway', () => {
     expect(body.detail).toMatch(/Book\.price requires the scope books:price/);
     expect((await post('/gql', '{ books { title price } }', { scope: 'books:price' })).status).toBe(200);
     expect((await post('/gql', '{ books { title } }', { scope: 'other' })).status).toBe(200);
+    // An open GraphQL API: a call with no credential holds no scope, so a scoped field is refused.
+    const anonymous = (query: string) => call('/gqlanon/v1/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    expect((await anonymous('{ books { title } }')).status).toBe(200);
+    expect((await anonymous('{ books { title price } }')).status).toBe(403);
   });
 
   it('serves queries by GET and refuses a mutation by GET with 405', async () => {

@@ -19,6 +19,8 @@ import type { CompiledSchema, WireError } from './analysis.ts';
 
 type AnalysisModule = typeof analysis;
 
+const NO_SCOPES: ReadonlySet<string> = new Set();
+
 /** A GraphQL request body above this is refused (413) rather than read whole into the isolate. */
 export const MAX_GRAPHQL_BODY_BYTES = 256 * 1024;
 
@@ -73,9 +75,11 @@ export function graphqlStep(api: SnapshotApi): InboundStep | null {
       const message = `The query costs ${analysis.complexity} complexity points; this API allows at most ${config.maxComplexity} (maxComplexity)`;
       throw new ApiError('graphql-limit-exceeded', { detail: message, extensions: { limit: 'maxComplexity', allowed: config.maxComplexity, actual: analysis.complexity, errors: [{ message, extensions: { code: 'QUERY_TOO_COMPLEX' } }] } });
     }
-    // Field scopes bind access tokens, as resource scopes do (an API key carries no scopes).
-    if (call.scopes !== null) {
-      const scopes = call.scopes;
+    // Field scopes bind access tokens, as resource scopes do (an API key carries no scopes); a call
+    // without any credential (an open resource) holds none, so it never reads a scoped field.
+    const held = call.scopes ?? (call.applicationId === null ? NO_SCOPES : null);
+    if (held !== null) {
+      const scopes = held;
       for (const field of analysis.fields) {
         const required = config.fieldScopes[field];
         if (required === undefined || required.length === 0 || required.some((s) => scopes.has(s))) continue;
