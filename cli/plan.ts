@@ -22,7 +22,7 @@ export interface Plan {
 const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies', 'graphql'] as const;
 
 /** `openapi` null: a GraphQL API, whose definition is its schema (compared as the `graphql` field). */
-type DesiredApi = CreateApi & { openapi: Record<string, unknown> | null };
+type DesiredApi = Omit<CreateApi, 'openapi'> & { openapi: Record<string, unknown> | null };
 
 export function planCreate(desired: DesiredApi, lifecycle: LifecycleState | undefined): Plan {
   const changes: Change[] = [

@@ -23,7 +23,7 @@ export interface Project {
   environment: TargetEnvironment;
   environments: string[];
   /** The API exactly as the control plane's create schema reads it (defaults filled in); a GraphQL API has no OpenAPI document. */
-  api: CreateApi & { openapi: Record<string, unknown> | null };
+  api: Omit<CreateApi, 'openapi'> & { openapi: Record<string, unknown> | null };
   lifecycle: LifecycleState | undefined;
   /** Values substituted from `${env.…}`: never printed. */
   secrets: string[];
