@@ -4,7 +4,7 @@ import { usePlatform } from '../support/platform.ts';
 import { shots, useBrowser } from './browser.ts';
 
 /** The portal's GraphQL reference in Debian's Chromium: the schema, and the console through the try-it proxy. */
-const { portalUrl, demo } = usePlatform();
+const { portalUrl, demo, demoBackendUrl } = usePlatform();
 const { dialogs, signIn } = useBrowser(portalUrl);
 
 describe('portal: a GraphQL API', () => {
@@ -41,5 +41,28 @@ describe('portal: a GraphQL API', () => {
     await page.waitForSelector('#graphql-status [data-status="400"]');
     expect(await page.textContent('#graphql-response')).toContain('maxDepth');
     expect(dialogs).toEqual([]);
+  });
+
+  it('creates a GraphQL API from the portal by introspecting its backend, with its limits', async () => {
+    const page = await signIn(demo.users.publisher);
+    await page.goto(`${portalUrl}/#/publisher/new`);
+    await page.waitForSelector('#graphql-form');
+    const context = `/portal-books${Date.now().toString(36)}`;
+    await page.fill('#graphql-name', 'Portal Books');
+    await page.fill('#graphql-context', context);
+    await page.fill('#graphql-endpoint', `${demoBackendUrl}/library/graphql`);
+    await page.click('#graphql-introspect');
+    await page.waitForSelector('#graphql-introspected .ok');
+    expect(await page.inputValue('#graphql-sdl')).toContain('type Book {');
+    await page.fill('#graphql-max-depth-input', '3');
+    await page.click('#graphql-submit');
+    await page.waitForURL(/#\/publisher\/apis\/api_/);
+    const apiId = /#\/publisher\/apis\/([^/]+)/.exec(page.url())?.[1] ?? '';
+    const created = (await page.evaluate(async (id) => (await fetch(`/api/publisher/v1/apis/${id}`)).json(), apiId)) as { type: string; graphql: { maxDepth: number; schema: string }; resources: Array<{ method: string; path: string }> };
+    expect(created.type).toBe('GRAPHQL');
+    expect(created.graphql.maxDepth).toBe(3);
+    expect(created.graphql.schema).toContain('addBook');
+    expect(created.resources.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /', 'GET /']);
+    await page.screenshot({ path: join(shots, 'graphql-created.png'), fullPage: true });
   });
 });
