@@ -44,6 +44,10 @@ import { MAX_SNAPSHOT_BYTES } from '../workers/shared/snapshot-codec.ts';
 
 const smoke = process.argv.includes('--smoke');
 const quick = process.argv.includes('--quick');
+
+/** The GraphQL case's schema and query: three levels, a list size, an interface — what a validation pass has to walk. */
+const BENCH_SDL = 'interface Named { name: String! }\ntype Query { pets(first: Int): [Pet!]! pet(id: ID!): Pet }\ntype Pet implements Named { id: ID! name: String! tag: String owner: Owner }\ntype Owner implements Named { name: String! pets(first: Int): [Pet!]! }';
+const BENCH_QUERY = 'query Pets($n: Int = 5) { pets(first: $n) { id name tag ... on Named { name } } }';
 const only = process.argv.find((a) => a.startsWith('--cases='))?.slice('--cases='.length).split(',').map((s) => s.trim()).filter((s) => s !== '');
 const ROUNDS = smoke ? 1 : quick ? 5 : 3;
 // 6 s rounds (8 before 2026-12-01): the full run must finish within 12 minutes here (issue #20).
@@ -383,6 +387,22 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     if (mode === 'strict') strictApiId = api.body.id;
     else leasedApiId = api.body.id;
   }
+  // The GraphQL validation case: the leased hot-key path plus the GraphQL step (parse and validate
+  // against the schema — cached per query text — depth, complexity, field scopes), sent by GET so
+  // the load generator's request is the same shape as every other case's.
+  const graphqlApi = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+    name: 'Bench GraphQL',
+    context: '/bench-graphql',
+    version: 'v1',
+    type: 'GRAPHQL',
+    subscriptionTiers: ['Bench-leased'],
+    graphql: { schema: BENCH_SDL, maxDepth: 5, maxComplexity: 100, introspection: false, fieldScopes: { 'Pet.owner': ['pets:owner'] } },
+    endpoints: { production: { urls: [{ url: `http://127.0.0.1:${BACKEND_PORT}`, timeoutMs: 10_000 }] } },
+  });
+  await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${graphqlApi.body.id}/lifecycle`, { state: 'PUBLISHED' });
+  const graphqlRevision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${graphqlApi.body.id}/revisions`, {});
+  await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${graphqlApi.body.id}/deployments`, { revisionId: graphqlRevision.body.id, environments: ['production'] });
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: graphqlApi.body.id, tier: 'Bench-leased' });
   const demoToken = () => clientCredentialsToken(`${controlPlaneUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
   const accessToken = await demoToken();
   const auth = { authorization: `Bearer ${accessToken}` };
@@ -399,6 +419,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: auth },
     { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-leased/v1/items`, headers: auth },
     { name: `gateway: JWT + subscription + throttle, strict (${manyTokens.length.toLocaleString('en')} keys)`, serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: {}, tokens: manyTokens },
+    { name: 'gateway: GraphQL validation + JWT + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-graphql/v1?query=${encodeURIComponent(BENCH_QUERY)}`, headers: auth },
     { name: 'gateway: API key + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-leased/v1/keyed`, headers: { apikey: apiKey.body.key } },
     // The request log's own cost: the same leased case on a process with REQUEST_LOG=off.
     { name: 'gateway: JWT + subscription + throttle, leased (one hot key), request log off', serving: gwLogOff.pid, url: `${gwLogOff.base}/bench-leased/v1/items`, headers: auth },

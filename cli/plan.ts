@@ -19,9 +19,10 @@ export interface Plan {
   lifecycle: { from: LifecycleState; to: LifecycleState } | undefined;
 }
 
-const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies', 'streaming'] as const;
+const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies', 'streaming', 'graphql'] as const;
 
-type DesiredApi = CreateApi & { openapi: Record<string, unknown> };
+/** `openapi` null: a GraphQL API, whose definition is its schema (compared as the `graphql` field). */
+type DesiredApi = Omit<CreateApi, 'openapi'> & { openapi: Record<string, unknown> | null };
 
 export function planCreate(desired: DesiredApi, lifecycle: LifecycleState | undefined): Plan {
   const changes: Change[] = [
@@ -63,8 +64,10 @@ export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | unde
   }
   if (Object.keys(endpoints).length > 0) patch.endpoints = endpoints;
 
-  // A WebSocket API's definition is AsyncAPI, read into its resources: no OpenAPI document to compare.
-  if (desired.type !== 'WS' && !equal(desired.openapi, remoteDocument)) {
+  // The type is fixed at creation: a project that changed it names another API.
+  if (desired.type !== remote.type) changes.push({ action: '~', field: 'type', from: remote.type, to: desired.type });
+  // A WebSocket API's definition is AsyncAPI, read into its resources; a GraphQL API has none: no OpenAPI document to compare.
+  if (desired.type !== 'WS' && desired.openapi !== null && !equal(desired.openapi, remoteDocument)) {
     changes.push({ action: '~', field: 'definition', from: '(stored document)', to: '(project document)' });
     patch.openapi = desired.openapi;
   }

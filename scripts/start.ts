@@ -85,6 +85,9 @@ Try it:
   # the same API on the internal environment counts against the same quota (one Traffic Manager):
   curl -i -H "Authorization: Bearer $TOKEN" ${urls.gateways.internal ?? urls.gateway}${api.context}/pets
 
+The GraphQL API ${demo.graphql.name} (${demo.graphql.gatewayUrl}), subscribed on ${demo.graphql.tier}: depth ≤ ${demo.graphql.maxDepth}, complexity ≤ ${demo.graphql.maxComplexity}, ${demo.graphql.pointsPerMinute} points per minute; Book.price needs the scope ${demo.graphql.priceScope}:
+  curl -i -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"query":"{ books(first: 2) { title author { name } } }"}' ${demo.graphql.gatewayUrl}
+
 (Authorization header for scripts: Basic ${basic})
 Mails the portal sends (sign-up verification, password reset) land in ${join(ROOT, '.turnpike/mail')}/, their links in this log.
 Everything above is also in ${demoFile}. Press Ctrl-C to stop.`);

@@ -27,7 +27,8 @@ export async function currentPlan(project: Project, cp: ControlPlane, options = 
   // `found`: the API as the caller already looked it up (status), so it is not asked for twice.
   const remote = found ?? (await cp.findApi(project.api.context, project.api.version));
   if (remote === undefined) return planCreate(project.api, project.lifecycle);
-  return planUpdate(project.api, project.lifecycle, remote, await cp.exportDocument(remote.id), options);
+  // A GraphQL API's definition is its schema, compared as a field: no document to fetch.
+  return planUpdate(project.api, project.lifecycle, remote, project.api.openapi === null ? {} : await cp.exportDocument(remote.id), options);
 }
 
 const title = (p: Project) => `${p.api.name} ${p.api.context} ${p.api.version}`;
@@ -69,9 +70,9 @@ export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean; 
   try {
     if (apiId === undefined) {
       out.progress(`creating ${title(project)} with ${project.api.resources.length} resources`);
-      // A WebSocket API has no OpenAPI document to keep: its AsyncAPI channels are its resources.
-      const { openapi: _document, ...withoutDocument } = project.api;
-      apiId = (await cp.createApi(project.api.type === 'WS' ? withoutDocument : project.api)).id;
+      // A WebSocket API has no OpenAPI document to keep (its AsyncAPI channels are its resources), nor has a GraphQL API.
+      const { openapi, ...body } = project.api;
+      apiId = (await cp.createApi(openapi === null || project.api.type === 'WS' ? body : { ...body, openapi })).id;
     } else if (Object.keys(plan.patch).length > 0) {
       out.progress(`updating ${title(project)}: ${Object.keys(plan.patch).join(', ')}`);
       await cp.updateApi(apiId, plan.patch);

@@ -14,6 +14,7 @@ import { asyncApiChannels } from './asyncapi.ts';
 import { ApiError } from '../../workers/shared/problem.ts';
 import { CliError, type Problem } from '../output.ts';
 import { ApiSection, PROJECT_FILE, ProjectShape, type TargetEnvironment } from './schema.ts';
+import { checkGraphql } from '../../workers/control-plane/src/publisher/graphql/schema.ts';
 
 export interface Project {
   dir: string;
@@ -22,8 +23,8 @@ export interface Project {
   environmentName: string;
   environment: TargetEnvironment;
   environments: string[];
-  /** The API exactly as the control plane's create schema reads it (defaults filled in). */
-  api: CreateApi & { openapi: Record<string, unknown> };
+  /** The API exactly as the control plane's create schema reads it (defaults filled in); a GraphQL API has no OpenAPI document. */
+  api: Omit<CreateApi, 'openapi'> & { openapi: Record<string, unknown> | null };
   lifecycle: LifecycleState | undefined;
   /** Values substituted from `${env.…}`: never printed. */
   secrets: string[];
@@ -164,6 +165,7 @@ export async function loadProject(dir: string, environment: string | undefined):
 
   const definitionPath = resolve(dirname(path), definition);
   const definitionDisplay = relative(process.cwd(), definitionPath);
+  if (fields.type === 'GRAPHQL') return graphqlProject({ root, display, file, definitionPath, definitionDisplay, chosen, target, names, lifecycle, secrets, settings, fields });
   const websocket = fields.type === 'WS';
   const imported = websocket ? await readAsyncApi(definitionPath, definitionDisplay) : readDefinition(definitionPath, definitionDisplay);
   const operations = new Set(imported.resources.map((r) => `${r.method} ${r.path}`));
@@ -212,6 +214,73 @@ export async function loadProject(dir: string, environment: string | undefined):
         return file.problem(['api', 'resources', `${r?.method} ${r?.path}`, ...path.slice(2)], '');
       }
       if (head === 'openapi') return { file: definitionDisplay, field: pointer, message: '' };
+      return file.problem(['api', ...path], '');
+    },
+  };
+}
+
+/** A GraphQL API's one endpoint, as the control plane creates it: queries by POST and by GET at the context. */
+const GRAPHQL_RESOURCES = ['POST /', 'GET /'] as const;
+
+/**
+ * `type: GRAPHQL`: the definition file is the schema's SDL, checked by the control plane's own
+ * check (it must build, and every coordinate of `graphql` must name one of its fields); the
+ * resources are the API's one endpoint, with `resources` settings keyed `POST /` and `GET /`.
+ */
+function graphqlProject(p: {
+  root: string;
+  display: string;
+  file: Located;
+  definitionPath: string;
+  definitionDisplay: string;
+  chosen: string;
+  target: TargetEnvironment;
+  names: string[];
+  lifecycle: LifecycleState | undefined;
+  secrets: string[];
+  settings: z.infer<typeof ApiSection>['resources'];
+  fields: Omit<z.infer<typeof ApiSection>, 'definition' | 'lifecycle' | 'resources'>;
+}): Project {
+  const { file, display, definitionDisplay, settings } = p;
+  if (!existsSync(p.definitionPath)) throw new CliError(`${definitionDisplay} does not exist`, [{ file: definitionDisplay, message: 'The schema file named by api.definition is missing' }]);
+  const sdl = readFileSync(p.definitionPath, 'utf8');
+  const problems = Object.keys(settings).filter((k) => !(GRAPHQL_RESOURCES as readonly string[]).includes(k)).map((k) => file.problem(['api', 'resources', k], `A GraphQL API has the resources ${GRAPHQL_RESOURCES.join(' and ')} only`));
+  if (problems.length > 0) throw new CliError(`${display} is invalid`, problems);
+  const candidate = {
+    ...p.fields,
+    graphql: { ...(p.fields.graphql ?? {}), schema: sdl },
+    resources: GRAPHQL_RESOURCES.map((key) => {
+      const [method = 'POST', path = '/'] = key.split(' ');
+      const s = settings[key] ?? {};
+      return { method, path, authType: s.authType ?? 'oauth2_or_api_key', scopes: s.scopes ?? [], throttlingPolicy: s.throttlingPolicy ?? null, policies: s.policies ?? [] };
+    }),
+  };
+  const api = CreateApiBody.safeParse(candidate);
+  if (!api.success) throw new CliError(`${display} does not make a valid API`, api.error.issues.map((issue) => file.problem(['api', ...(issue.path as Path)], issue.message)));
+  try {
+    checkGraphql(api.data.type, api.data.graphql);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    throw new CliError(
+      `${display} does not make a valid GraphQL API`,
+      (err.options.errors ?? []).map((e) => (e.pointer === '/graphql/schema' ? { file: definitionDisplay, message: e.detail } : file.problem(['api', ...pointerPath(e.pointer, false)], e.detail))),
+    );
+  }
+  return {
+    dir: p.root,
+    file: display,
+    definitionFile: definitionDisplay,
+    environmentName: p.chosen,
+    environment: p.target,
+    environments: p.names,
+    api: { ...api.data, openapi: null },
+    lifecycle: p.lifecycle,
+    secrets: p.secrets,
+    locate(pointer: string): Problem {
+      const path = pointerPath(pointer, true);
+      const [head, index] = path;
+      if (head === 'resources' && typeof index === 'number') return file.problem(['api', 'resources', GRAPHQL_RESOURCES[index] ?? 'POST /', ...path.slice(2)], '');
+      if (head === 'graphql' && path[1] === 'schema') return { file: definitionDisplay, field: pointer, message: '' };
       return file.problem(['api', ...path], '');
     },
   };

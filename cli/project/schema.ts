@@ -8,6 +8,7 @@
 import { z } from '@hono/zod-openapi';
 import { AUTH_TYPES, LIFECYCLE_STATES } from '../../workers/shared/db/schema.ts';
 import { CreateApiBody, EndpointSchema, PolicyListBase } from '../../workers/control-plane/src/publisher/apis/schemas.ts';
+import { GraphqlInput } from '../../workers/control-plane/src/publisher/graphql/schema.ts';
 
 export const PROJECT_FILE = 'turnpike.yaml';
 
@@ -26,8 +27,10 @@ const ResourceSettings = z.strictObject({
 });
 
 export const ApiSection = CreateApiBody.omit({ resources: true, endpoints: true, openapi: true }).extend({
-  /** The OpenAPI 3.x / Swagger 2.0 file (JSON or YAML), relative to turnpike.yaml. */
+  /** The OpenAPI 3.x / Swagger 2.0 file (JSON or YAML), relative to turnpike.yaml; for `type: GRAPHQL`, the schema's SDL file. */
   definition: z.string().min(1),
+  /** A GraphQL API's limits (maxDepth, maxComplexity, fieldScopes…); its schema is the definition file. */
+  graphql: GraphqlInput.extend({ schema: z.string().optional() }).nullable().default(null),
   /** The lifecycle state `apply` moves the API to (one legal transition at a time). */
   lifecycle: z.enum(LIFECYCLE_STATES).optional(),
   resources: z.record(z.string().regex(OPERATION_KEY, 'A key is an HTTP method and a path template, e.g. "GET /orders/{id}"'), ResourceSettings).default({}),

@@ -310,6 +310,34 @@ describe('ThrottleCounter leases', () => {
     if (leased.ok) expect(leased.lease.granted).toBe(5);
   });
 
+  it('counts a points window by each call\'s cost and admits a call only if its whole cost fits', async () => {
+    const stub = counterNamespace(env).getByName(`gql:points-${Math.random().toString(36).slice(2)}`);
+    const points: WindowLimit = { policy: 'graphql-points', scope: 'subscription', limit: 10, windowSeconds: 60, unit: 'points' };
+    const requests: WindowLimit = { policy: 'Calls', scope: 'api', limit: 100, windowSeconds: 60 };
+    const first = await stub.take([points, requests], undefined, 6);
+    if (!first.ok) throw new Error('expected the first call (6 of 10 points) to pass');
+    // The points window spent 6, the request window one call.
+    expect(first.limits.map((l) => l.remaining)).toEqual([4, 99]);
+    const tooDear = await stub.take([points, requests], undefined, 5);
+    if (tooDear.ok) throw new Error('expected 5 more points to be refused with 4 left');
+    expect(tooDear.error.violated.map((v) => v.policy)).toEqual(['graphql-points']);
+    const fits = await stub.take([points, requests], undefined, 4);
+    if (!fits.ok) throw new Error('expected 4 points to fit exactly');
+    expect(fits.limits[0]).toMatchObject({ remaining: 0, unit: 'points' });
+    // A refund gives the call's cost back to the points window and one call to the request window.
+    await stub.refund([points, requests], fits.windowStarts, undefined, 4);
+    const after = await stub.take([points, requests], undefined, 0);
+    if (!after.ok) throw new Error('expected a free call to pass');
+    expect(after.limits.map((l) => l.remaining)).toEqual([4, 98]);
+  });
+
+  it('admits exactly the calls whose costs fit when many arrive at once', async () => {
+    const stub = counterNamespace(env).getByName(`gql:race-${Math.random().toString(36).slice(2)}`);
+    const points: WindowLimit = { policy: 'graphql-points', scope: 'subscription', limit: 30, windowSeconds: 60, unit: 'points' };
+    const results = await Promise.all(Array.from({ length: 20 }, () => stub.take([points], undefined, 4)));
+    // 7 calls of 4 points fit in 30 (28); the eighth would need 32.
+    expect(results.filter((r) => r.ok).length).toBe(7);
+  });
 });
 
 describe('ThrottleCounter connection slots (WebSocket and SSE connections, decision 0042)', () => {

@@ -207,31 +207,34 @@ export class ThrottleCounter extends DurableObject<Env> {
    * Gateway: counts one call against limits it brings (application tier, API or resource policy),
    * for objects that guard no subscription. All windows or none.
    */
-  take(limits: readonly WindowLimit[], now: number = Date.now()): TakeResult {
-    return this.#take(limits, now);
+  take(limits: readonly WindowLimit[], now: number = Date.now(), cost: number = 1): TakeResult {
+    return this.#take(limits, now, cost);
   }
 
   /**
    * Gateway: gives back what `take` or `admit` counted when another limit of the same call refused
    * it, so a refused call consumes nothing. Only while the window it was taken in is still current.
    */
-  refund(limits: readonly WindowLimit[], windowStarts: readonly number[], now: number = Date.now()): void {
+  refund(limits: readonly WindowLimit[], windowStarts: readonly number[], now: number = Date.now(), cost: number = 1): void {
     limits.forEach((limit, i) => {
       if (limit.unit === 'bytes') return;
       const w = this.#window(limit, now);
       if (w.counter.windowStart === windowStarts[i] && w.counter.count > 0) {
-        w.counter.count -= 1;
+        w.counter.count = Math.max(0, w.counter.count - weight(limit, cost));
         this.#persist(w.key, w.counter);
       }
     });
   }
 
-  #take(limits: readonly WindowLimit[], now: number): TakeResult {
+  #take(limits: readonly WindowLimit[], now: number, cost = 1): TakeResult {
     // A limit that cannot be counted is a caller's bug: refuse loudly rather than count nonsense.
     for (const l of limits) if (!(Number.isInteger(l.limit) && l.limit >= 0 && Number.isInteger(l.windowSeconds) && l.windowSeconds > 0)) throw new RangeError(`invalid limit ${l.policy}: ${l.limit} per ${l.windowSeconds}s`);
+    if (!(Number.isInteger(cost) && cost >= 0)) throw new RangeError(`invalid cost ${cost}`);
     const windows = limits.map((limit) => this.#window(limit, now));
-    // A quota that allows overage (stopOnQuotaReach off) counts every call but refuses none.
-    const violated = windows.filter((w) => w.counter.count >= w.limit.limit && w.limit.allowOverage !== true);
+    // A quota that allows overage (stopOnQuotaReach off) counts every call but refuses none. A
+    // points window admits a call only if its whole cost fits (for a cost of 1: count < limit).
+    // (A bytes window is asked for one more byte: admitted while not used up.)
+    const violated = windows.filter((w) => w.counter.count + (w.limit.unit === 'bytes' ? 1 : weight(w.limit, cost)) > w.limit.limit && w.limit.allowOverage !== true);
     if (violated.length > 0) {
       return {
         ok: false,
@@ -246,7 +249,7 @@ export class ThrottleCounter extends DurableObject<Env> {
     // Bandwidth windows admit while not used up; the bytes are added once the response is known.
     for (const w of windows) {
       if (w.limit.unit === 'bytes') continue;
-      w.counter.count += 1;
+      w.counter.count += weight(w.limit, cost);
       this.#persist(w.key, w.counter);
     }
     return { ok: true, limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)), windowStarts: windows.map((w) => w.counter.windowStart) };
@@ -344,7 +347,7 @@ export class ThrottleCounter extends DurableObject<Env> {
 
   #window(limit: WindowLimit, now: number): { key: string; limit: WindowLimit; counter: Counter; resetSeconds: number } {
     // Keyed by scope, window length and unit, not by policy name: a tier change keeps what was used.
-    const key = `${limit.scope}:${limit.windowSeconds}${limit.unit === 'bytes' ? ':bytes' : ''}`;
+    const key = `${limit.scope}:${limit.windowSeconds}${limit.unit === undefined ? '' : `:${limit.unit}`}`;
     const windowMs = limit.windowSeconds * 1000;
     const windowStart = Math.floor(now / windowMs) * windowMs;
     let counter = this.#counters.get(key);
@@ -390,6 +393,11 @@ function status(limit: WindowLimit, count: number, resetSeconds: number): LimitS
     windowSeconds: limit.windowSeconds,
     remaining: Math.max(0, limit.limit - count),
     resetSeconds,
-    ...(limit.unit === 'bytes' ? { unit: 'bytes' as const } : {}),
+    ...(limit.unit === undefined ? {} : { unit: limit.unit }),
   };
+}
+
+/** What one call adds to a window: its cost in a points window, one request in any other. */
+function weight(limit: WindowLimit, cost: number): number {
+  return limit.unit === 'points' ? cost : 1;
 }

@@ -31,9 +31,11 @@ export interface WindowLimit {
   /**
    * `bytes`: a bandwidth quota — the window counts response bytes, added after each call by
    * `addBytes`; a call is admitted while the window is not used up (so the call that crosses the
-   * line completes, as with WSO2 and Kong). Absent: the window counts requests, exactly.
+   * line completes, as with WSO2 and Kong). `points`: the window counts what each call costs
+   * (GraphQL query complexity), passed to `take` — a call is admitted only if its whole cost fits, so
+   * the sum of admitted costs never exceeds the limit. Absent: the window counts requests, exactly.
    */
-  readonly unit?: 'bytes';
+  readonly unit?: 'bytes' | 'points';
   /**
    * WSO2's `stopOnQuotaReach: false` (overage allowed, e.g. billed): the window counts every call
    * and refuses none; RateLimit shows it used up (`r=0`). Only a subscription tier's quota.
@@ -75,7 +77,7 @@ export interface LimitStatus {
   readonly remaining: number;
   /** Seconds until the window resets. */
   readonly resetSeconds: number;
-  readonly unit?: 'bytes';
+  readonly unit?: 'bytes' | 'points';
 }
 
 export type AdmitError =
@@ -137,6 +139,10 @@ export const counterObjectName = {
   group: (base: string, group: number) => `${base}:g${group}`,
   /** A custom policy: one counter per value of its key template (e.g. per user across every API). */
   custom: (policy: string, key: string) => `custom:${policy}:${key}`,
+  /** A GraphQL operation's policy (a root field coordinate, `Query.books`), shared by every caller of the API. */
+  graphqlOperation: (apiId: string, coordinate: string) => `gqlop:${apiId}:${coordinate}`,
+  /** A GraphQL API's complexity points spent by one application (`-`: anonymous calls of an open API). */
+  graphqlPoints: (apiId: string, applicationId: string) => `gqlpts:${apiId}:${applicationId}`,
 } as const;
 
 export function subscriptionObjectName(applicationId: string, apiId: string): string {

@@ -26,7 +26,12 @@ export interface DemoData {
   application: { id: string; name: string; clientId: string; clientSecret: string };
   /** The demo WebSocket API (an echo channel on the demo backend), subscribed by Demo App. */
   websocketApi: { id: string; name: string; context: string; tier: string; url: string };
+  /** The demo GraphQL API (the Library on the demo backend), subscribed by the Demo App. */
+  graphql: { id: string; name: string; context: string; tier: string; gatewayUrl: string; maxDepth: number; maxComplexity: number; pointsPerMinute: number; priceScope: string };
 }
+
+/** The demo GraphQL API's limits: small enough to see each refusal by hand. */
+export const DEMO_GRAPHQL = { context: '/library', version: 'v1', maxDepth: 5, maxComplexity: 100, pointsPerMinute: 1000, priceScope: 'library:prices', tier: 'Gold' } as const;
 
 export const DEMO_TIER = { name: 'Demo5PerMin', limit: 5 };
 
@@ -201,6 +206,8 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
     log(`deployed Petstore to the gateway environments ${DEMO_ENVIRONMENTS.join(' and ')}`);
   }
 
+  const library = await seedLibrary(publisher, urls, gatewayUrls, log);
+
   const developer = await tokenFor(anon, users.developer, ['apps:manage', 'subscriptions:manage']);
   type App = { id: string; name: string };
   const apps = await developer.expect<Page<App>>([200], 'GET', '/api/devportal/v1/applications');
@@ -229,17 +236,80 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
   else if (subscribed.status !== 409) throw new Error(`subscribing answered ${subscribed.status}: ${JSON.stringify(subscribed.body)}`);
   const websocketApi = await seedEchoWebSocket({ publisher, developer, applicationId: app.id, demoBackend: urls.demoBackend, gatewayUrls, log });
 
+  const subscribedLibrary = await developer.call('POST', '/api/devportal/v1/subscriptions', { applicationId: app.id, apiId: library.id, tier: DEMO_GRAPHQL.tier });
+  if (subscribedLibrary.status === 201) log(`subscribed Demo App to Library on ${DEMO_GRAPHQL.tier}`);
+  else if (subscribedLibrary.status !== 409) throw new Error(`subscribing to Library answered ${subscribedLibrary.status}: ${JSON.stringify(subscribedLibrary.body)}`);
+  const libraryContext = `${DEMO_GRAPHQL.context}/${DEMO_GRAPHQL.version}`;
+
   const demo: DemoData = {
     urls,
-    environments: DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined).map((name) => ({ name, gatewayUrl: gatewayUrls[name] ?? '', apis: [`${context}/${version}`, websocketApi.context] })),
+    environments: DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined).map((name) => ({ name, gatewayUrl: gatewayUrls[name] ?? '', apis: [`${context}/${version}`, libraryContext, websocketApi.context] })),
     users,
     api: { id: api.id, name: 'Petstore', context: `${context}/${version}`, version, tier: DEMO_TIER.name, limitPerMinute: DEMO_TIER.limit },
     application: { id: app.id, name: 'Demo App', clientId, clientSecret },
     websocketApi: { ...websocketApi, url: `${(gatewayUrls['production'] ?? urls.gateway).replace(/^http/, 'ws')}${websocketApi.context}/echo` },
+    graphql: {
+      id: library.id,
+      name: 'Library',
+      context: libraryContext,
+      tier: DEMO_GRAPHQL.tier,
+      gatewayUrl: `${gatewayUrls['production'] ?? urls.gateway}${libraryContext}`,
+      maxDepth: DEMO_GRAPHQL.maxDepth,
+      maxComplexity: DEMO_GRAPHQL.maxComplexity,
+      pointsPerMinute: DEMO_GRAPHQL.pointsPerMinute,
+      priceScope: DEMO_GRAPHQL.priceScope,
+    },
   };
   mkdirSync(dirname(options.demoFile), { recursive: true });
   writeFileSync(options.demoFile, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
   return demo;
+}
+
+/**
+ * The demo GraphQL API: created by introspecting the demo backend's Library (the publisher API's
+ * introspection route), with depth, complexity and points limits and a scoped field; published and
+ * deployed to every demo environment.
+ */
+async function seedLibrary(publisher: Client, urls: DemoData['urls'], gatewayUrls: Record<string, string>, log: (line: string) => void): Promise<{ id: string }> {
+  const { context, version } = DEMO_GRAPHQL;
+  type Api = { id: string; context: string; version: string; lifecycleState: string };
+  const found = await publisher.expect<Page<Api>>([200], 'GET', `/api/publisher/v1/apis?query=${encodeURIComponent('Library')}`);
+  let api = found.body.list.find((a) => a.context === context && a.version === version);
+  if (api === undefined) {
+    const backend = `${urls.demoBackend}/library/graphql`;
+    const introspected = await publisher.expect<{ schema: string }>([200], 'POST', '/api/publisher/v1/graphql/introspection', { url: backend });
+    api = (
+      await publisher.expect<Api>([201], 'POST', '/api/publisher/v1/apis', {
+        name: 'Library',
+        context,
+        version,
+        type: 'GRAPHQL',
+        isDefaultVersion: true,
+        description: 'The demo GraphQL API: books and authors. Queries deeper than 5 or costlier than 100 points are refused; Book.price needs the scope library:prices.',
+        tags: ['demo', 'graphql'],
+        subscriptionTiers: [DEMO_GRAPHQL.tier, 'Unlimited'],
+        graphql: {
+          schema: introspected.body.schema,
+          maxDepth: DEMO_GRAPHQL.maxDepth,
+          maxComplexity: DEMO_GRAPHQL.maxComplexity,
+          introspection: true,
+          fieldScopes: { 'Book.price': [DEMO_GRAPHQL.priceScope] },
+          points: { limit: DEMO_GRAPHQL.pointsPerMinute, windowSeconds: 60 },
+        },
+        endpoints: { production: { urls: [{ url: backend, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: backend, timeoutMs: 10_000 }] } },
+      })
+    ).body;
+    log(`created the GraphQL API Library ${context}/${version} from the backend's introspection`);
+  }
+  if (api.lifecycleState !== 'PUBLISHED') await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
+  const undeployed = DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined);
+  const routed = await Promise.all(undeployed.map(async (name) => (await fetch(`${gatewayUrls[name] ?? ''}${context}/${version}`, { method: 'POST' })).status !== 404));
+  if (routed.some((r) => !r)) {
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, { description: 'Demo revision' });
+    await publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, { revisionId: revision.body.id, environments: [...DEMO_ENVIRONMENTS] });
+    log(`deployed Library to the gateway environments ${DEMO_ENVIRONMENTS.join(' and ')}`);
+  }
+  return api;
 }
 
 export async function tokenFor(anon: Client, user: { email: string; password: string }, scopes: string[]): Promise<Client> {

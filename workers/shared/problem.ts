@@ -20,6 +20,10 @@ export const PROBLEMS = {
   'validation-failed': { status: 400, title: 'Request validation failed' },
   'malformed-json': { status: 400, title: 'Malformed JSON body' },
   'ambiguous-path': { status: 400, title: 'Ambiguous request path' },
+  /** A GraphQL request that does not parse or validate against the API's schema (GraphQL spec §6); `errors` lists them GraphQL's way. */
+  'graphql-invalid': { status: 400, title: 'Invalid GraphQL request' },
+  /** A GraphQL operation deeper or costlier than the API allows (query analysis); `limit` names which. */
+  'graphql-limit-exceeded': { status: 400, title: 'GraphQL query limit exceeded' },
   /** RFC 6750 §3.1 `invalid_request`: e.g. a token sent by more than one method (§2). */
   'invalid-request': { status: 400, title: 'Invalid request' },
   unauthorized: { status: 401, title: 'Authentication required' },

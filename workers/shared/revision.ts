@@ -104,6 +104,32 @@ export const StoredResourceSchema = z.object({
 });
 export type StoredResource = z.infer<typeof StoredResourceSchema>;
 
+/**
+ * A GraphQL API's schema and query analysis (WSO2's "query analysis"), frozen with the revision.
+ * Field coordinates are `Type.field` (the GraphQL spec's schema coordinates); the root fields
+ * (`Query.books`, `Mutation.addBook`) are the API's operations.
+ */
+export const GraphqlConfigSchema = z.object({
+  /** The schema in SDL, as `graphql`'s printSchema writes it (an introspected schema is printed to SDL). */
+  schema: z.string(),
+  /** Deepest selection nesting a document may have (fragments expanded); null: no limit. */
+  maxDepth: z.number().int().positive().nullable().default(null),
+  /** Most complexity points one document may cost; null: no limit. */
+  maxComplexity: z.number().int().positive().nullable().default(null),
+  /** false: `__schema` / `__type` queries are refused (introspection blocking). */
+  introspection: z.boolean().default(true),
+  /** Points a field costs per resolved item, by coordinate; every other field costs 1. */
+  fieldCosts: z.record(z.string(), z.number().int().min(0)).default({}),
+  /** Scopes a field requires (any one of them), by coordinate. */
+  fieldScopes: z.record(z.string(), z.array(z.string())).default({}),
+  /** An advanced throttling policy counting the calls that select an operation (a root field), by coordinate. */
+  operationPolicies: z.record(z.string(), z.string()).default({}),
+  /** Complexity points an application may spend on this API per window: a call consumes its cost. */
+  points: z.object({ limit: z.number().int().positive(), windowSeconds: z.number().int().positive() }).nullable().default(null),
+});
+export type GraphqlConfig = z.infer<typeof GraphqlConfigSchema>;
+export type GraphqlConfigInput = z.input<typeof GraphqlConfigSchema>;
+
 /** What a revision freezes of an API: everything the gateway needs to serve it. */
 export const RevisionDefinitionSchema = z.object({
   /** Added with issue #24: every older revision is an HTTP API. */
@@ -111,6 +137,8 @@ export const RevisionDefinitionSchema = z.object({
   name: z.string(),
   context: z.string(),
   version: z.string(),
+  /** A GRAPHQL API's schema and limits (absent for the other types). */
+  graphql: GraphqlConfigSchema.optional(),
   isDefaultVersion: z.boolean().default(false),
   apiKeyHeader: z.string().default('apikey'),
   apiThrottlingPolicy: z.string().nullable().default(null),

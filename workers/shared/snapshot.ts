@@ -72,6 +72,20 @@ export interface SnapshotResponse {
   readonly schema: Readonly<Record<string, unknown>> | null;
 }
 
+/** A GRAPHQL API's schema and analysis limits, with its throttling policies compiled to windows. */
+export interface SnapshotGraphql {
+  readonly schema: string;
+  readonly maxDepth: number | null;
+  readonly maxComplexity: number | null;
+  readonly introspection: boolean;
+  readonly fieldCosts: Readonly<Record<string, number>>;
+  readonly fieldScopes: Readonly<Record<string, readonly string[]>>;
+  /** Per operation (root field coordinate): the windows of its advanced policy, shared by every caller. */
+  readonly operationLimits: Readonly<Record<string, readonly WindowLimit[]>>;
+  /** Complexity points per application on this API (`unit: 'points'`); empty: not counted. */
+  readonly points: readonly WindowLimit[];
+}
+
 export interface SnapshotApi {
   readonly id: string;
   /** Absent in snapshots compiled before API types: 'HTTP'. */
@@ -81,6 +95,8 @@ export interface SnapshotApi {
   readonly name: string;
   readonly context: string;
   readonly version: string;
+  /** Present for GRAPHQL APIs. */
+  readonly graphql?: SnapshotGraphql;
   readonly isDefaultVersion: boolean;
   readonly state: Extract<LifecycleState, 'PUBLISHED' | 'PRE-RELEASED' | 'DEPRECATED' | 'BLOCKED'>;
   readonly revisionId: string;

@@ -37,6 +37,17 @@ export interface UsageErrorRow {
   count: number;
 }
 
+/** Calls of one minute × API × application × operation (GraphQL operations; see usage_operations). */
+export interface UsageOperationRow {
+  readonly bucketStart: number;
+  readonly apiId: string;
+  readonly applicationId: string;
+  readonly operation: string;
+  requests: number;
+  errors: number;
+  latencyMsSum: number;
+}
+
 export interface UsageMessage {
   /** Unique per message: the consumer records it so a redelivered message is not counted twice. */
   readonly id: string;
@@ -45,6 +56,8 @@ export interface UsageMessage {
   readonly errors?: readonly UsageErrorRow[];
   /** API keys that authenticated a call in this batch, with the last instant each did (ms); absent when none. */
   readonly keysUsed?: ReadonlyArray<{ readonly id: string; readonly at: number }>;
+  /** Absent in messages sent before operations were reported. */
+  readonly operations?: readonly UsageOperationRow[];
 }
 
 export function bucketOf(latencyMs: number): number {

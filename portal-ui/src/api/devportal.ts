@@ -1,5 +1,5 @@
 import { call, enc, query } from './client.ts';
-import type { ApiDocument, ChangePassword, UpdateMe, ApiKey, Application, ExternalClient, MapExternalClient, PublicKeyManager, CatalogApi, CatalogApiDetail, CreatedKeys, KeyType, Keys, Me, Page, RateInput, RollApiKey, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
+import type { ApiDocument, ChangePassword, UpdateMe, ApiKey, Application, ExternalClient, MapExternalClient, PublicKeyManager, CatalogApi, CatalogApiDetail, CatalogGraphql, CreatedKeys, KeyType, Keys, Me, Page, RateInput, RollApiKey, Rating, Ratings, Subscription, SubscriptionQuota, Usage, User } from './types.ts';
 
 const DP = '/api/devportal/v1';
 const app = (id: string) => `${DP}/applications/${enc(id)}`;
@@ -19,6 +19,7 @@ export const devportalApi = {
   api: (id: string) => call<CatalogApiDetail>('GET', `${DP}/apis/${enc(id)}`),
   documents: (id: string) => call<Page<ApiDocument>>('GET', `${DP}/apis/${enc(id)}/documents`),
   openapi: (id: string) => call<Record<string, unknown>>('GET', `${DP}/apis/${enc(id)}/openapi`),
+  graphql: (id: string) => call<CatalogGraphql>('GET', `${DP}/apis/${enc(id)}/graphql`),
   ratings: (id: string) => call<Ratings>('GET', `${DP}/apis/${enc(id)}/ratings`),
   rate: (id: string, body: RateInput) => call<Rating>('PUT', `${DP}/apis/${enc(id)}/ratings/mine`, body),
   withdrawRating: (id: string) => call<null>('DELETE', `${DP}/apis/${enc(id)}/ratings/mine`),

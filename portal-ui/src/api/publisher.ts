@@ -37,5 +37,7 @@ export const publisherApi = {
   moderateRating: (id: string, ratingId: string, body: ModerateRating) => call<Rating>('PATCH', `${api(id)}/ratings/${enc(ratingId)}`, body),
   usage: (q: { apiId?: string; from?: number; granularity?: 'minute' | 'hour' | 'day' }) => call<Usage>('GET', `${PUB}/usage${query(q)}`),
   environments: () => call<Page<Environment>>('GET', '/api/admin/v1/environments'),
+  /** A GraphQL backend's schema by introspection, as SDL (to create a GRAPHQL API from). */
+  introspect: (url: string) => call<{ schema: string }>('POST', `${PUB}/graphql/introspection`, { url }),
   policies: (kind?: Policy['kind']) => call<Page<Policy>>('GET', `/api/admin/v1/throttling-policies${query({ kind })}`),
 };

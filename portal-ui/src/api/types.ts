@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ChangePasswordBody, UpdateMeBody, UserSchema } from '../../../workers/control-plane/src/auth/schemas.ts';
-import type { CatalogApi as CatalogApiSchema } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
+import type { CatalogApi as CatalogApiSchema, GraphqlSchemaView } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
 import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../workers/control-plane/src/devportal/applications/routes.ts';
 import type { ApiKeySchema, RollApiKeySchema } from '../../../workers/control-plane/src/devportal/api-keys/routes.ts';
 import type { ExternalClientSchema, MapExternalClientSchema, PublicKeyManagerSchema } from '../../../workers/control-plane/src/devportal/external-clients/routes.ts';
@@ -38,7 +38,9 @@ export type UpdateMe = z.input<typeof UpdateMeBody>;
 export type ChangePassword = z.input<typeof ChangePasswordBody>;
 export type CatalogApi = z.infer<typeof CatalogApiSchema>;
 export type PublisherApi = z.infer<typeof ApiSchema>;
-export type PublisherApiSummary = Omit<PublisherApi, 'resources' | 'endpoints'>;
+export type PublisherApiSummary = Omit<PublisherApi, 'resources' | 'endpoints' | 'graphql'>;
+/** A GraphQL API's schema and limits, as the catalog shows them. */
+export type CatalogGraphql = z.infer<typeof GraphqlSchemaView>;
 export type Resource = PublisherApi['resources'][number];
 /** GET /apis/{id} of the catalog: the card plus its resources. */
 export type CatalogApiDetail = CatalogApi & { resources: Array<Pick<Resource, 'method' | 'path' | 'authType' | 'scopes'>> };

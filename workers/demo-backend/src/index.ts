@@ -1,8 +1,11 @@
+import { library } from './library.ts';
+
 /**
  * The Petstore behind the demo API. It keeps its pets in memory per isolate (it is a demo), answers
  * JSON, and echoes the request it received at /echo (and below it) so a developer can see exactly what
  * the gateway forwarded (no credentials, a backend request id). Behind the demo WebSocket API it
- * echoes frames at /ws/echo, and it streams server-sent events at /events.
+ * echoes frames at /ws/echo, and it streams server-sent events at /events. /library/graphql is the
+ * Library, a GraphQL endpoint (library.ts).
  */
 interface Pet {
   id: number;
@@ -25,6 +28,8 @@ export default {
     if (url.pathname === '/_turnpike/health') return json({ status: 'ok', service: 'turnpike-demo-backend' });
     if (url.pathname === '/ws/echo') return echoSocket(request);
     if (url.pathname === '/events') return events(url);
+    // The Library, behind the demo GraphQL API.
+    if (url.pathname === '/library/graphql') return library(request, url);
     const path = url.pathname.replace(/^\/petstore/, '') || '/';
     if (path === '/pets' && request.method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? pets.length);

@@ -68,7 +68,7 @@ export function createGatewayApp(): Gateway {
 function report(x: Exchange, answer: AnswerFacts, latencyMs: number): void {
   const usage = x.usage;
   if (usage === undefined) return;
-  reportUsage(x.env, x.waitUntil, { apiId: usage.apiId, applicationId: usage.applicationId, keyType: usage.keyType, apiKeyId: usage.apiKeyId, ...answer, throttled: answer.status === 429, latencyMs });
+  reportUsage(x.env, x.waitUntil, { apiId: usage.apiId, applicationId: usage.applicationId, keyType: usage.keyType, apiKeyId: usage.apiKeyId, ...answer, throttled: answer.status === 429, latencyMs, operation: usage.operation });
 }
 
 /**

@@ -14,7 +14,7 @@ export interface Exchange {
   /** Headers every answer carries once the API is known (CORS), error answers included. */
   responseHeaders: Record<string, string> | null;
   /** What the usage report needs, filled in as the call path learns it. */
-  usage: { apiId: string; applicationId: string | null; keyType: string | null; apiKeyId: string | null } | undefined;
+  usage: { apiId: string; applicationId: string | null; keyType: string | null; apiKeyId: string | null; operation?: string } | undefined;
   /** The routed API's context and version, once known: its RFC 9728 metadata URL is built from it. */
   apiPath: string | null;
   /** The numeric `code` of the problem the gateway answered with. */

@@ -47,6 +47,8 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     headers: handshake?.headers ?? request.headers,
     handshake,
     streamSlot: null,
+    counters: [],
+    operation: null,
     body: request.body,
     clientIp: request.headers.get('cf-connecting-ip'),
     waitUntil,

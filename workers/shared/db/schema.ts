@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { PolicyRef } from '../revision.ts';
+import type { GraphqlConfig, PolicyRef } from '../revision.ts';
 import type { PublicJwk } from '../snapshot.ts';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -156,6 +156,8 @@ export const apis = sqliteTable(
     type: text('type', { enum: API_TYPES }).notNull().default('HTTP'),
     /** WebSocket and SSE APIs only (null: the defaults of `StreamingSchema`). */
     streaming: json<StreamingConfig>('streaming'),
+    /** A GRAPHQL API's schema (SDL) and query limits; null for every other type. */
+    graphql: json<GraphqlConfig>('graphql'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -572,6 +574,26 @@ export const usageErrors = sqliteTable(
     index('usage_errors_app_idx').on(t.applicationId, t.granularity, t.bucketStart),
     index('usage_errors_api_idx').on(t.apiId, t.granularity, t.bucketStart),
   ],
+);
+
+/**
+ * Calls per bucket × API × application × operation: the GraphQL operation's name (or, for an
+ * anonymous operation, its root fields), so a GraphQL API's usage reads per operation, not as one
+ * POST resource. Errors are answers with status 400 or above.
+ */
+export const usageOperations = sqliteTable(
+  'usage_operations',
+  {
+    granularity: text('granularity', { enum: ['minute', 'hour', 'day'] }).notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    apiId: text('api_id').notNull(),
+    applicationId: text('application_id').notNull(),
+    operation: text('operation').notNull(),
+    requests: integer('requests').notNull().default(0),
+    errors: integer('errors').notNull().default(0),
+    latencyMsSum: integer('latency_ms_sum').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.granularity, t.bucketStart, t.apiId, t.applicationId, t.operation] }), index('usage_operations_api_idx').on(t.apiId, t.granularity, t.bucketStart)],
 );
 
 /** Batches of usage events already folded into the rollups: makes consumer retries idempotent. */

@@ -21,11 +21,13 @@ const TABS: Array<[Tab, string, string]> = [
 export async function apiPageView(params: Record<string, string>, tab: Tab = 'overview'): Promise<void> {
   const id = params['apiId'] ?? '';
   const api = await devportalApi.api(id);
-  const nav = h('nav', { class: 'tabs', 'aria-label': 'API sections' }, ...TABS.map(([t, label, suffix]) => h('a', { href: `#/apis/${encodeURIComponent(id)}${suffix}`, ...(t === tab ? { 'aria-current': 'page' } : {}) }, label)));
+  const nav = h('nav', { class: 'tabs', 'aria-label': 'API sections' }, ...TABS.map(([t, label, suffix]) => h('a', { href: `#/apis/${encodeURIComponent(id)}${suffix}`, ...(t === tab ? { 'aria-current': 'page' } : {}) }, t === 'reference' && api.type === 'GRAPHQL' ? 'Schema & console' : label)));
   const reload = () => apiPageView(params, tab);
   const body = tab === 'docs' ? await documentsTab(id) : tab === 'reference' ? await referenceTab(api) : h('div', { class: 'stack' }, overviewTab(api), await subscribeSection(api, reload), await ratingsSection(api));
   layout(`${api.name} ${api.version}`, h('p', { class: 'muted' }, badge(api.lifecycleState), ' ', h('code', {}, `${api.context}/${api.version}`)), nav, h('section', { id: `api-${tab}` }, body));
 }
+
+const API_TYPE_NAMES: Record<CatalogApiDetail['type'], string> = { HTTP: 'REST (HTTP)', GRAPHQL: 'GraphQL', WS: 'WebSocket', SSE: 'Server-sent events' };
 
 function overviewTab(api: CatalogApiDetail): HTMLElement {
   return h(
@@ -35,6 +37,8 @@ function overviewTab(api: CatalogApiDetail): HTMLElement {
     h(
       'dl',
       { class: 'card facts' },
+      h('dt', {}, 'Type'),
+      h('dd', { id: 'api-type' }, API_TYPE_NAMES[api.type]),
       h('dt', {}, 'Base path'),
       h('dd', {}, h('code', {}, `${api.context}/${api.version}`), api.isDefaultVersion ? ` (also ${api.context})` : ''),
       h('dt', {}, 'Gateways'),

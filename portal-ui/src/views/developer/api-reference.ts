@@ -8,6 +8,7 @@ import { actionButton, empty, errorBox } from '../../components/feedback.ts';
 import { isSwagger2, operationTags, renderReference, type ConsoleServer } from '../../components/openapi.ts';
 import { codeBlock } from '../../components/secret.ts';
 import { consoleInterceptor, type Credential } from '../../components/try-it.ts';
+import { graphqlConsole, schemaCard } from '../../components/graphql-console.ts';
 import { can, signInHref, user } from '../../session.ts';
 
 type Environment = CatalogApiDetail['environments'][number];
@@ -21,6 +22,7 @@ export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> 
   if (api.environments.length === 0) {
     return empty(`${api.name} ${api.version} is not deployed to any gateway environment you can reach, so it cannot be called yet.`, h('p', { class: 'hint', id: 'not-deployed' }, 'The publisher deploys a revision of it to a gateway environment; the console appears here then.'));
   }
+  if (api.type === 'GRAPHQL') return graphqlReference(api, base);
   const [doc, publicUrls] = await Promise.all([devportalApi.openapi(api.id), Promise.all(api.environments.map(environmentGatewayUrl))]);
   const servers: ConsoleServer[] = api.environments.map((e) => ({ url: `${location.origin}/gateway/${e.name}${base}`, description: `${e.displayName} (${e.name}), through the portal's try-it proxy` }));
   const credential: Credential = { mode: 'bearer', value: '', header: api.apiKeyHeader };
@@ -54,6 +56,14 @@ export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> 
   return h('div', {}, await credentialsPanel(api, credential, environments), picker, tagIndex(doc, reference, () => system), reference);
 }
 
+/** A GraphQL API: its schema and limits, and the GraphQL console through the same try-it proxy and credentials. */
+async function graphqlReference(api: CatalogApiDetail, base: string): Promise<HTMLElement> {
+  const [graphql, publicUrls] = await Promise.all([devportalApi.graphql(api.id), Promise.all(api.environments.map(environmentGatewayUrl))]);
+  const credential: Credential = { mode: 'bearer', value: '', header: api.apiKeyHeader };
+  const environments = api.environments.map((e, i) => ({ ...e, publicUrl: `${publicUrls[i] ?? '<gateway>'}${base}` }));
+  return h('div', { class: 'stack' }, await credentialsPanel(api, credential, environments), graphqlConsole(base, api.environments, () => credential, graphql), schemaCard(graphql));
+}
+
 /**
  * The document's tags as a row of buttons: one shows only that tag's operations (Swagger UI's own
  * tag filter, so a long description is short again and never virtualised), "All" every operation;
@@ -81,6 +91,7 @@ function curlLine(api: CatalogApiDetail, credential: Credential, publicBase: str
   const plain = api.resources.find((r) => r.method === 'GET' && !r.path.includes('{'));
   const value = credential.value !== '' ? credential.value : credential.mode === 'apikey' ? '<API key>' : '<access token>';
   const header = credential.mode === 'apikey' ? `${credential.header}: ${value}` : `Authorization: Bearer ${value}`;
+  if (api.type === 'GRAPHQL') return `curl -H ${shellWord(header)} -H 'content-type: application/json' -d ${shellWord('{"query":"{ __typename }"}')} ${shellWord(publicBase)}`;
   return `curl -H ${shellWord(header)} ${shellWord(`${publicBase}${plain?.path ?? '/<resource>'}`)}`;
 }
 

@@ -2,16 +2,76 @@ import { parse as parseYaml } from 'yaml';
 import { publisherApi } from '../../api/publisher.ts';
 import type { CreateApi, Policy } from '../../api/types.ts';
 import { h, mount } from '../../components/dom.ts';
-import { field, onSubmit } from '../../components/feedback.ts';
+import { actionButton, field, onSubmit } from '../../components/feedback.ts';
 import { layout } from '../../components/layout.ts';
 import { documentServers, operations } from '../../components/openapi.ts';
 import { tierAllowance } from '../../components/tiers.ts';
 import { navigate } from '../../router.ts';
 
-/** Create an API: import an OpenAPI document (file or paste, with a preview) or start from scratch. */
+/** Create an API: import an OpenAPI document (file or paste, with a preview), start from scratch, or a GraphQL API from its schema. */
 export async function newApiView(): Promise<void> {
   const { list: tiers } = await publisherApi.policies('subscription');
-  layout('Create an API', h('div', { class: 'columns' }, importForm(tiers), scratchForm(tiers)));
+  layout('Create an API', h('div', { class: 'columns' }, importForm(tiers), scratchForm(tiers), graphqlForm(tiers)));
+}
+
+/**
+ * A GraphQL API: its schema pasted as SDL or read from the backend by introspection (the control
+ * plane runs the query and prints SDL), with its depth and complexity limits; the control plane
+ * checks the schema builds. Field scopes, costs and operation policies are set through the API.
+ */
+function graphqlForm(tiers: Policy[]): HTMLElement {
+  const name = h('input', { id: 'graphql-name', required: true, 'data-pointer': '/name' });
+  const context = h('input', { id: 'graphql-context', required: true, placeholder: '/library', 'data-pointer': '/context' });
+  const version = h('input', { id: 'graphql-version', required: true, value: 'v1', 'data-pointer': '/version' });
+  const endpoint = endpointInput();
+  endpoint.id = 'graphql-endpoint';
+  endpoint.placeholder = 'https://backend.example.com/graphql';
+  const sdl = h('textarea', { id: 'graphql-sdl', rows: '10', placeholder: 'type Query {\n  books: [Book!]!\n}\n…', 'data-pointer': '/graphql/schema' });
+  const maxDepth = h('input', { id: 'graphql-max-depth-input', type: 'number', min: '1', max: '100', value: '10', 'data-pointer': '/graphql/maxDepth' });
+  const maxComplexity = h('input', { id: 'graphql-max-complexity-input', type: 'number', min: '1', value: '1000', 'data-pointer': '/graphql/maxComplexity' });
+  const introspection = h('input', { id: 'graphql-introspection', type: 'checkbox', checked: true });
+  const tierBox = tierChoice(tiers, 'graphql-tiers');
+  const found = h('div', { 'aria-live': 'polite', id: 'graphql-introspected' });
+  const introspect = actionButton('Read the schema from the endpoint', { class: 'secondary', id: 'graphql-introspect' }, found, async () => {
+    const { schema } = await publisherApi.introspect(endpoint.value.trim());
+    sdl.value = schema;
+    mount(found, h('p', { class: 'ok' }, `Read ${schema.split('\n').filter((l) => /^(type|interface|enum|input|union|scalar) /.test(l)).length} type definitions by introspection.`));
+  });
+  const submit = h('button', { type: 'submit', id: 'graphql-submit' }, 'Create GraphQL API');
+  const out = h('div', {});
+  const limit = (input: HTMLInputElement) => (input.value.trim() === '' ? null : Number(input.value));
+  const form = h(
+    'form',
+    { class: 'card grow', id: 'graphql-form', 'aria-label': 'Create a GraphQL API' },
+    h('h2', {}, 'Create a GraphQL API'),
+    h('p', { class: 'hint' }, 'The gateway validates every operation against this schema and enforces the limits before the backend is called.'),
+    field('Name', name),
+    field('Context', context),
+    field('Version', version),
+    field('GraphQL endpoint', endpoint, 'Where the gateway sends queries'),
+    introspect,
+    found,
+    field('Schema (SDL)', sdl),
+    field('Deepest query', maxDepth, 'Levels of nesting; empty: no limit'),
+    field('Costliest query', maxComplexity, 'Complexity points (a field costs 1; first/limit multiply its selection); empty: no limit'),
+    h('label', { class: 'check' }, introspection, ' Allow introspection (__schema, __type)'),
+    tierBox.box,
+    submit,
+    out,
+  );
+  onSubmit(form, submit, out, async () => {
+    const created = await publisherApi.create({
+      name: name.value,
+      context: context.value.trim(),
+      version: version.value.trim(),
+      type: 'GRAPHQL',
+      graphql: { schema: sdl.value, maxDepth: limit(maxDepth), maxComplexity: limit(maxComplexity), introspection: introspection.checked },
+      subscriptionTiers: tierBox.chosen(),
+      ...(endpoint.value.trim() === '' ? {} : { endpoints: { production: { urls: [{ url: endpoint.value.trim() }] } } }),
+    });
+    navigate(`#/publisher/apis/${encodeURIComponent(created.id)}`);
+  });
+  return form;
 }
 
 function tierChoice(tiers: Policy[], name: string): { box: HTMLElement; chosen: () => string[] } {

@@ -8,6 +8,7 @@ import { jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { errorsToCsv, queryErrors } from './errors.ts';
+import { operationsToCsv, queryOperations } from './operations.ts';
 import { queryUsage, toCsv, type UsageFilter } from './query.ts';
 import { requires } from '../http/security.ts';
 
@@ -47,6 +48,20 @@ export const ErrorPointSchema = z
   .openapi('ErrorCount');
 
 export const ErrorsResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(ErrorPointSchema) }).openapi('ErrorCounts');
+
+export const OperationPointSchema = z
+  .object({
+    bucketStart: z.number().int(),
+    apiId: z.string(),
+    applicationId: z.string(),
+    operation: z.string().openapi({ description: "A GraphQL operation's name, or its root fields (e.g. Query.books) when it is anonymous" }),
+    requests: z.number().int(),
+    errors: z.number().int().openapi({ description: 'Answers with status 400 or above' }),
+    latencyMsAvg: z.number().nullable(),
+  })
+  .openapi('OperationCount');
+
+export const OperationsResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(OperationPointSchema) }).openapi('OperationCounts');
 
 export const UsageResponse = z.object({ from: z.number().int(), to: z.number().int(), granularity: z.string(), list: z.array(UsagePointSchema) }).openapi('Usage');
 
@@ -97,6 +112,23 @@ export function usageRoutes(audience: Audience) {
       const { from, to, scope } = await window(c.var.db, audience, c.var.principal, q);
       const list = await queryUsage(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: restrict(scope.applicationIds, q.applicationId), from, to, granularity: q.granularity });
       if (q.format === 'csv') return c.body(toCsv(list), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="usage.csv"' });
+      return c.json({ from, to, granularity: q.granularity, list }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({ security: requires(READ_SCOPE[audience]),
+      method: 'get',
+      path: '/operations',
+      tags: ['Analytics'],
+      summary: 'Calls by operation (GraphQL APIs)',
+      request: { query: UsageQuery },
+      responses: { 200: { ...jsonResponse(OperationsResponse, 'Calls per time bucket, API, application and operation'), content: { 'application/json': { schema: OperationsResponse }, 'text/csv': { schema: z.string() } } }, ...problems('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { from, to, scope } = await window(c.var.db, audience, c.var.principal, q);
+      const list = await queryOperations(c.var.db, { apiIds: restrict(scope.apiIds, q.apiId), applicationIds: restrict(scope.applicationIds, q.applicationId), from, to, granularity: q.granularity });
+      if (q.format === 'csv') return c.body(operationsToCsv(list), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="operations.csv"' });
       return c.json({ from, to, granularity: q.granularity, list }, 200);
     },
   );

@@ -53,6 +53,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     const endpoints: SnapshotApi['endpoints'] = {};
     if (def.endpoints.production !== undefined) endpoints.PRODUCTION = def.endpoints.production;
     if (def.endpoints.sandbox !== undefined) endpoints.SANDBOX = def.endpoints.sandbox;
+    const graphql = def.type === 'GRAPHQL' && def.graphql !== undefined ? def.graphql : undefined;
     return {
       id: api.id,
       // Only what differs from an HTTP API's defaults goes in: REST snapshots stay as they were.
@@ -61,6 +62,22 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
       name: def.name,
       context: def.context,
       version: def.version,
+      ...(def.type === 'HTTP' ? {} : { type: def.type }),
+      ...(graphql === undefined
+        ? {}
+        : {
+            graphql: {
+              schema: graphql.schema,
+              maxDepth: graphql.maxDepth,
+              maxComplexity: graphql.maxComplexity,
+              introspection: graphql.introspection,
+              fieldCosts: graphql.fieldCosts,
+              fieldScopes: graphql.fieldScopes,
+              operationLimits: Object.fromEntries(Object.entries(graphql.operationPolicies).map(([coordinate, policy]) => [coordinate, limitsOf(policy, 'resource')])),
+              // Per application on this API, as a subscription's own quota; throttling fails open like any shared counter.
+              points: graphql.points === null ? [] : [{ policy: 'graphql-points', scope: 'subscription', limit: graphql.points.limit, windowSeconds: graphql.points.windowSeconds, unit: 'points', failOpen: true }],
+            },
+          }),
       // The default-version flag is live: marking another version default must not wait for a redeploy.
       isDefaultVersion: api.isDefaultVersion,
       state: api.lifecycleState as SnapshotApi['state'],

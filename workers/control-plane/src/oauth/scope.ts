@@ -27,12 +27,16 @@ export function scopesOrThrow(check: ScopeCheck, outsideOf: string): string[] {
   throw new OAuthError('invalid_scope', `Not ${outsideOf}: ${check.outside.join(' ')}`);
 }
 
-/** Scopes an application may be granted: those its subscribed APIs' resources ask for. */
+/** Scopes an application may be granted: those its subscribed APIs' resources ask for, and their GraphQL fields. */
 export async function grantableScopes(db: Database, applicationId: string): Promise<Set<string>> {
   const subs = await db.select({ apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, applicationId));
   if (subs.length === 0) return new Set();
-  const rows = await db.select({ scopes: schema.apiResources.scopes }).from(schema.apiResources).where(inArray(schema.apiResources.apiId, subs.map((s) => s.apiId)));
-  return new Set(rows.flatMap((r) => r.scopes));
+  const apiIds = subs.map((s) => s.apiId);
+  const [rows, graphql] = await db.batch([
+    db.select({ scopes: schema.apiResources.scopes }).from(schema.apiResources).where(inArray(schema.apiResources.apiId, apiIds)),
+    db.select({ graphql: schema.apis.graphql }).from(schema.apis).where(inArray(schema.apis.id, apiIds)),
+  ]);
+  return new Set([...rows.flatMap((r) => r.scopes), ...graphql.flatMap((a) => Object.values(a.graphql?.fieldScopes ?? {}).flat())]);
 }
 
 /** A space-separated scope string as a list. */

@@ -12,6 +12,7 @@ import { lifecycleRoutes } from './lifecycle/routes.ts';
 import { publisherSubscriptionRoutes } from './subscriptions/routes.ts';
 import { policyCatalogRoutes } from './policies/routes.ts';
 import { publisherKeyManagerRoutes } from './key-managers/routes.ts';
+import { graphqlRoutes } from './graphql/routes.ts';
 
 /** /api/publisher/v1 — APIs, lifecycle, revisions and deployments. */
 export function publisherRoutes() {
@@ -28,5 +29,6 @@ export function publisherRoutes() {
   app.route('/', collaboratorRoutes());
   app.route('/', policyCatalogRoutes());
   app.route('/', publisherKeyManagerRoutes());
+  app.route('/', graphqlRoutes());
   return app;
 }

@@ -9,7 +9,7 @@ describe('policy steps', () => {
     const steps = compileSteps({ version: 1, environment: 'production', compiledAt: 0, issuer: 'i', audience: 'a', jwks: [], allowPrivateBackends: true, apis: [target] });
     const [a, b] = target.resources;
     const run = (r: typeof a) => {
-      const call = { request: new Request('http://x.test/'), search: '', rest: '/a', extraHeaders: {} as Record<string, string>, headers: new Headers(), body: null, caller: null, waitUntil: () => undefined };
+      const call = { request: new Request('http://x.test/'), search: '', rest: '/a', extraHeaders: {} as Record<string, string>, headers: new Headers(), body: null, caller: null, waitUntil: () => undefined, counters: [], operation: null };
       for (const step of (r === undefined ? undefined : steps.get(r))?.inbound ?? []) void step(call);
       return call.extraHeaders['x-order'];
     };

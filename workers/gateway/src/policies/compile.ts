@@ -3,6 +3,7 @@ import type { PolicyRef } from '../../../shared/revision.ts';
 import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 import { POLICIES } from './registry.ts';
 import type { AnswerStep, BackendStep, InboundStep, OutboundStep, ResponseStep } from './step.ts';
+import { graphqlStep } from '../graphql/step.ts';
 
 /** One resource's steps in the order they run: the API's policies, the operation's, then the API's header edits. */
 export interface CompiledSteps {
@@ -35,8 +36,10 @@ export function compileSteps(snapshot: GatewaySnapshot): Map<SnapshotResource, C
 /** One resource's policy steps (NO_STEPS when it has none); the gateway's plan (plan.ts) puts them between authentication and throttling. */
 export function policySteps(api: SnapshotApi, resource: SnapshotResource): CompiledSteps {
   const refs = attached(api, resource);
-  if (refs.length === 0) return NO_STEPS;
-  const inbound: InboundStep[] = [];
+  // The API type's own step (a GraphQL API's parse, validate, limits and scopes) runs before its policies.
+  const typeStep = graphqlStep(api);
+  if (refs.length === 0 && typeStep === null) return NO_STEPS;
+  const inbound: InboundStep[] = typeStep === null ? [] : [typeStep];
   const answer: AnswerStep[] = [];
   const response: ResponseStep[] = [];
   const outbound: OutboundStep[] = [];

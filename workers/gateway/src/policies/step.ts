@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { KeyType } from '../../../shared/db/schema.ts';
 import type { SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
+import type { WindowLimit } from '../../../../durable-objects/throttle/types.ts';
 
 /** What an inbound step sees and may change of the call on its way to the backend. */
 export interface InboundCall {
@@ -27,7 +28,22 @@ export interface InboundCall {
   /** Work that may finish after the answer has gone (e.g. storing it in a cache). */
   readonly waitUntil: (p: Promise<unknown>) => void;
   /** Who is calling, once authenticated; null on an open resource (`authType: none`). */
-  readonly caller: { readonly applicationId: string; readonly keyType: KeyType } | null;
+  readonly caller: { readonly applicationId: string; readonly keyType: KeyType; readonly claims: { readonly scopes: ReadonlySet<string> } | null } | null;
+  /**
+   * Counters the call is also counted by, added by a step (e.g. a GraphQL API's operations and
+   * complexity points) and admitted with the call's other shared limits, exactly and all or none.
+   */
+  readonly counters: StepCounter[];
+  /** What the call does, for the usage report (e.g. the GraphQL operation's name); null: the resource. */
+  operation: string | null;
+}
+
+/** A counter object a step adds to the call's admission (the shape of throttle/admit.ts's SharedCounter). */
+export interface StepCounter {
+  readonly name: string;
+  readonly limits: readonly WindowLimit[];
+  /** The call's cost in the counter's `points` windows. */
+  readonly cost?: number;
 }
 
 /** Refuses a call by throwing an ApiError; returns a promise only when it must wait (e.g. to read the body). */

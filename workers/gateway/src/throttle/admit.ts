@@ -10,7 +10,14 @@ export interface SharedCounter {
   /** Durable Object name (see `counterObjectName`). */
   readonly name: string;
   readonly limits: readonly WindowLimit[];
+  /** What the call costs in this counter's `points` windows (GraphQL complexity); request windows count it once. */
+  readonly cost?: number;
 }
+
+/** Counts the call in a shared counter, at its cost when it has one. */
+const takeFrom = (env: Env, s: SharedCounter) => (s.cost === undefined ? counterStub(env, s.name).take(s.limits) : counterStub(env, s.name).take(s.limits, undefined, s.cost));
+const refundTo = (env: Env, s: SharedCounter, windowStarts: readonly number[]) =>
+  s.cost === undefined ? counterStub(env, s.name).refund(s.limits, windowStarts) : counterStub(env, s.name).refund(s.limits, windowStarts, undefined, s.cost);
 
 export interface AdmitCall {
   readonly applicationId: string;
@@ -52,7 +59,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     // No share of a lease left for this call: the object decides it below, exactly, in one RPC.
   }
   const subStub = counterStub(env, subName);
-  const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => counterStub(env, s.name).take(s.limits))]);
+  const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => takeFrom(env, s))]);
   // A shared counter that cannot answer lets the call through when its policy fails open (the
   // default for throttling) and refuses it when it fails closed; the subscription always fails closed.
   const unreachable = takenSettled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
@@ -64,7 +71,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
       ...(sub?.ok === true ? [subStub.refundAdmit(sub.windowStarts)] : []),
       ...taken.flatMap((t, i) => {
         const counter = shared[i];
-        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [counterStub(env, counter.name).refund(counter.limits, t.windowStarts)] : [];
+        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [refundTo(env, counter, t.windowStarts)] : [];
       }),
     ]);
   if (subSettled.status === 'rejected' || closed !== undefined) {
@@ -89,7 +96,7 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   }
   await giveBack(sub);
   // A 429 still lists every limit of the call, the refused and the admitted (given back) alike.
-  const every = [...limitsOf(sub), ...taken.flatMap((t) => limitsOf(t))];
+  const every = [...limitsOf(sub), ...taken.flatMap((t, i) => limitsOf(t, shared[i]?.cost))];
   if (!sub.ok) throw subscriptionError(sub.error, every);
   throw subscriptionError(refusedShared?.error ?? { kind: 'unknown-subscription' }, every);
 }
@@ -103,14 +110,14 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
 export async function admitShared(env: Env, counters: readonly SharedCounter[]): Promise<readonly LimitStatus[]> {
   const shared = counters.filter((s) => s.limits.length > 0);
   if (shared.length === 0) return [];
-  const settled = await Promise.allSettled(shared.map((s) => counterStub(env, s.name).take(s.limits)));
+  const settled = await Promise.allSettled(shared.map((s) => takeFrom(env, s)));
   const unreachable = settled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
   const taken: TakeResult[] = settled.map((t) => (t.status === 'fulfilled' ? t.value : { ok: true, limits: [], windowStarts: [] }));
   const giveBack = () =>
     Promise.allSettled(
       taken.flatMap((t, i) => {
         const counter = shared[i];
-        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [counterStub(env, counter.name).refund(counter.limits, t.windowStarts)] : [];
+        return t.ok && counter !== undefined && t.windowStarts.length > 0 ? [refundTo(env, counter, t.windowStarts)] : [];
       }),
     );
   const closed = unreachable.find((u) => u.counter?.limits.some((l) => l.failOpen === false) === true);
@@ -122,15 +129,15 @@ export async function admitShared(env: Env, counters: readonly SharedCounter[]):
   const refused = taken.find((t): t is Extract<TakeResult, { ok: false }> => !t.ok);
   if (refused === undefined) return taken.flatMap((t) => (t.ok ? t.limits : []));
   await giveBack();
-  throw subscriptionError(refused.error, taken.flatMap((t) => limitsOf(t)));
+  throw subscriptionError(refused.error, taken.flatMap((t, i) => limitsOf(t, shared[i]?.cost)));
 }
 
 /**
  * What one counter said about its limits, as they stand once a refused call has been given back:
  * an admitted request-count window had the call counted, and refunded.
  */
-function limitsOf(result: AdmitResult | TakeResult): readonly LimitStatus[] {
-  if (result.ok) return result.limits.map((l) => (l.unit === 'bytes' ? l : { ...l, remaining: Math.min(l.limit, l.remaining + 1) }));
+function limitsOf(result: AdmitResult | TakeResult, cost = 1): readonly LimitStatus[] {
+  if (result.ok) return result.limits.map((l) => (l.unit === 'bytes' ? l : { ...l, remaining: Math.min(l.limit, l.remaining + (l.unit === 'points' ? cost : 1)) }));
   return result.error.kind === 'throttled' ? result.error.limits : [];
 }
 

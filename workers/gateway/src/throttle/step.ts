@@ -26,7 +26,10 @@ export function throttleStep(snapshot: GatewaySnapshot, api: SnapshotApi, resour
         ...advancedCounters(apiCounter, api.limits, api.conditional, facts),
         ...advancedCounters(resourceCounter, resource.limits, resource.conditional, facts),
         ...customCounters(anonymous, { userId: '-', appId: '-', apiContext: api.context, apiVersion: api.version, clientIp: call.clientIp }),
+        // Counters a step added (a GraphQL operation's policy, complexity points), admitted with the rest.
+        ...call.counters,
       ];
+      noteOperation(call);
       call.limits = await admitShared(call.x.env, shared);
     };
   }
@@ -44,7 +47,9 @@ export function throttleStep(snapshot: GatewaySnapshot, api: SnapshotApi, resour
       ...advancedCounters(apiCounter, api.limits, api.conditional, facts),
       ...advancedCounters(resourceCounter, resource.limits, resource.conditional, facts),
       ...customCounters(custom, { userId: known.user, appId: known.applicationId, apiContext: api.context, apiVersion: api.version, clientIp: call.clientIp }),
+      ...call.counters,
     ];
+    noteOperation(call);
     const admitRequest: AdmitRequest = { keyType: known.keyType, credentialId: known.credentialId, issuedAt: known.issuedAt, ...(known.grantId === null ? {} : { grantId: known.grantId }) };
     const admitted = await admitCall(env, { applicationId: known.applicationId, apiId: api.id, request: admitRequest, shared }, waitUntil).catch((err: unknown) => deadApplication(env, known.applicationId, admitRequest, err));
     call.limits = admitted.limits;
@@ -53,6 +58,11 @@ export function throttleStep(snapshot: GatewaySnapshot, api: SnapshotApi, resour
     // An SSE stream holds one of its subscription's connection slots while it lasts (decision 0042).
     if (sse) call.streamSlot = await holdStreamSlot(env, api, known.applicationId, admitRequest, waitUntil);
   };
+}
+
+/** What the call did, as a step named it (a GraphQL operation), for the usage report. */
+function noteOperation(call: GatewayCall): void {
+  if (call.operation !== null && call.x.usage !== undefined) call.x.usage.operation = call.operation;
 }
 
 export function factsOf(call: GatewayCall, caller: Caller | null): CallFacts {

@@ -28,6 +28,14 @@ const FOLD_ERRORS = (from: string, to: string, size: number) => `
   GROUP BY (bucket_start / ${size}) * ${size}, api_id, application_id, key_type, error_code
   ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, error_code) DO UPDATE SET count = count + excluded.count`;
 
+const FOLD_OPERATIONS = (from: string, to: string, size: number) => `
+  INSERT INTO usage_operations (granularity, bucket_start, api_id, application_id, operation, requests, errors, latency_ms_sum)
+  SELECT '${to}', (bucket_start / ${size}) * ${size}, api_id, application_id, operation, SUM(requests), SUM(errors), SUM(latency_ms_sum)
+  FROM usage_operations WHERE granularity = '${from}' AND bucket_start < ?1
+  GROUP BY (bucket_start / ${size}) * ${size}, api_id, application_id, operation
+  ON CONFLICT (granularity, bucket_start, api_id, application_id, operation) DO UPDATE SET
+    requests = requests + excluded.requests, errors = errors + excluded.errors, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`;
+
 /**
  * Compacts old rollups and error counts (a cron trigger of the gateway script): minute rows older than two days
  * become hour rows, hour rows older than a month become day rows. Each fold and the deletion of what
@@ -43,12 +51,16 @@ export async function compactUsage(env: Env, now = Date.now()): Promise<void> {
     db.prepare(`DELETE FROM usage_rollups WHERE granularity = 'minute' AND bucket_start < ?`).bind(minuteCut),
     db.prepare(FOLD_ERRORS('minute', 'hour', 3_600_000)).bind(minuteCut),
     db.prepare(`DELETE FROM usage_errors WHERE granularity = 'minute' AND bucket_start < ?`).bind(minuteCut),
+    db.prepare(FOLD_OPERATIONS('minute', 'hour', 3_600_000)).bind(minuteCut),
+    db.prepare(`DELETE FROM usage_operations WHERE granularity = 'minute' AND bucket_start < ?`).bind(minuteCut),
   ]);
   await db.batch([
     db.prepare(FOLD('hour', 'day', 86_400_000)).bind(hourCut),
     db.prepare(`DELETE FROM usage_rollups WHERE granularity = 'hour' AND bucket_start < ?`).bind(hourCut),
     db.prepare(FOLD_ERRORS('hour', 'day', 86_400_000)).bind(hourCut),
     db.prepare(`DELETE FROM usage_errors WHERE granularity = 'hour' AND bucket_start < ?`).bind(hourCut),
+    db.prepare(FOLD_OPERATIONS('hour', 'day', 86_400_000)).bind(hourCut),
+    db.prepare(`DELETE FROM usage_operations WHERE granularity = 'hour' AND bucket_start < ?`).bind(hourCut),
   ]);
   await db.prepare(`DELETE FROM usage_batches WHERE processed_at < ?`).bind(now - 7 * 86_400_000).run();
 }

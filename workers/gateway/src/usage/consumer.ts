@@ -3,14 +3,14 @@ import { meteredD1 } from '../metering/meter.ts';
 import type { UsageMessage } from '../../../shared/usage.ts';
 
 /**
- * Folds usage messages into the per-minute rollups and error counts. Each message is one D1 transaction that first
+ * Folds usage messages into the per-minute rollups, error counts and operation counts. Each message is one D1 transaction that first
  * records the message id: a redelivered message fails on that primary key and is acknowledged
  * without being counted again; any other failure is retried by the queue.
  */
 export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env): Promise<void> {
   const db = withBusyRetry(meteredD1(env.DB));
   for (const message of batch.messages) {
-    const { id, rows, errors = [], keysUsed = [] } = message.body;
+    const { id, rows, errors = [], keysUsed = [], operations = [] } = message.body;
     const statements = [
       db.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
       ...rows.map((r) =>
@@ -39,6 +39,14 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
       ),
       // Never moves backwards: batches of several isolates arrive in any order.
       ...keysUsed.map((k) => db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?').bind(k.at, k.id)),
+      ...operations.map((o) =>
+        db
+          .prepare(
+            `INSERT INTO usage_operations (granularity, bucket_start, api_id, application_id, operation, requests, errors, latency_ms_sum) VALUES ('minute', ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (granularity, bucket_start, api_id, application_id, operation) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+          )
+          .bind(o.bucketStart, o.apiId, o.applicationId, o.operation, o.requests, o.errors, o.latencyMsSum),
+      ),
     ];
     try {
       await db.batch(statements);

@@ -1,5 +1,5 @@
 import { meterQueueMessage } from '../metering/meter.ts';
-import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageMessage, type UsageRow } from '../../../shared/usage.ts';
+import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageMessage, type UsageOperationRow, type UsageRow } from '../../../shared/usage.ts';
 
 export interface UsageEvent {
   apiId: string;
@@ -14,7 +14,12 @@ export interface UsageEvent {
   errorCode: number | null;
   /** The API key that authenticated the call, if one did: its `last_used_at` rides along. */
   apiKeyId: string | null;
+  /** What the call did, when the API says (a GraphQL operation's name); absent: the resource is enough. */
+  operation?: string | undefined;
 }
+
+/** An operation name longer than this is cut: it is a label chosen by the caller, not an identifier. */
+const MAX_OPERATION_CHARS = 100;
 
 const FLUSH_AFTER_MS = 1000;
 const MAX_ROWS = 500;
@@ -26,6 +31,7 @@ let pendingErrors = new Map<string, UsageErrorRow>();
 // API key → last use in this flush period; counted in MAX_ROWS too. `last_used_at` is written by the
 // consumer from these (one UPDATE per key per batch), never by the request that used the key.
 let pendingKeys = new Map<string, number>();
+let pendingOperations = new Map<string, UsageOperationRow>();
 let flushScheduled = false;
 
 /**
@@ -59,6 +65,18 @@ export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, 
     const errorRow = pendingErrors.get(errorKey);
     if (errorRow === undefined) pendingErrors.set(errorKey, { bucketStart, apiId: event.apiId, applicationId: app, keyType, errorCode: event.errorCode, count: 1 });
     else errorRow.count += 1;
+  }
+  if (event.operation !== undefined) {
+    const operation = event.operation.slice(0, MAX_OPERATION_CHARS);
+    const operationKey = `${bucketStart}|${event.apiId}|${app}|${operation}`;
+    let operationRow = pendingOperations.get(operationKey);
+    if (operationRow === undefined) {
+      operationRow = { bucketStart, apiId: event.apiId, applicationId: app, operation, requests: 0, errors: 0, latencyMsSum: 0 };
+      pendingOperations.set(operationKey, operationRow);
+    }
+    operationRow.requests += 1;
+    if (event.status >= 400) operationRow.errors += 1;
+    operationRow.latencyMsSum += latency;
   }
   if (event.apiKeyId !== null) pendingKeys.set(event.apiKeyId, now);
   scheduleFlush(env, waitUntil);
@@ -98,7 +116,7 @@ export function reportConnection(env: Env, waitUntil: (p: Promise<unknown>) => v
 }
 
 function scheduleFlush(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
-  if (pending.size + pendingErrors.size + pendingKeys.size >= MAX_ROWS) {
+  if (pending.size + pendingErrors.size + pendingKeys.size + pendingOperations.size >= MAX_ROWS) {
     waitUntil(flush(env));
   } else if (!flushScheduled) {
     flushScheduled = true;
@@ -112,11 +130,13 @@ export async function flush(env: Env): Promise<void> {
   const rows = [...pending.values()];
   const errors = [...pendingErrors.values()];
   const keysUsed = [...pendingKeys].map(([id, at]) => ({ id, at }));
+  const operations = [...pendingOperations.values()];
   pending = new Map();
   pendingErrors = new Map();
   pendingKeys = new Map();
+  pendingOperations = new Map();
   try {
-    const message: UsageMessage = { id: crypto.randomUUID(), rows, errors, ...(keysUsed.length === 0 ? {} : { keysUsed }) };
+    const message: UsageMessage = { id: crypto.randomUUID(), rows, errors, ...(keysUsed.length === 0 ? {} : { keysUsed }), ...(operations.length === 0 ? {} : { operations }) };
     meterQueueMessage(message);
     await env.USAGE.send(message);
   } catch (cause) {

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
-import { TIME_UNITS } from '../../../../shared/db/schema.ts';
+import { API_TYPES, TIME_UNITS } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
@@ -40,6 +40,7 @@ export const CatalogApi = z
     name: z.string(),
     context: z.string(),
     version: z.string(),
+    type: z.enum(API_TYPES).openapi({ description: 'HTTP (REST), GRAPHQL, WS or SSE: what the console speaks' }),
     description: z.string(),
     tags: z.array(z.string()),
     lifecycleState: z.enum(CATALOG_STATES),
@@ -51,6 +52,17 @@ export const CatalogApi = z
     environments: z.array(CatalogEnvironment).openapi({ description: 'The gateway environments that serve the API now (a revision is deployed there) and that the caller may see; empty when it is deployed nowhere' }),
   })
   .openapi('CatalogApi');
+/** What a developer needs of a GraphQL API to write queries: the schema and the limits (not the publisher's cost table or policies). */
+export const GraphqlSchemaView = z
+  .object({
+    schema: z.string().openapi({ description: 'SDL' }),
+    maxDepth: z.number().int().nullable(),
+    maxComplexity: z.number().int().nullable(),
+    introspection: z.boolean(),
+    fieldScopes: z.record(z.string(), z.array(z.string())),
+    points: z.object({ limit: z.number().int(), windowSeconds: z.number().int() }).nullable(),
+  })
+  .openapi('CatalogGraphqlSchema');
 type CatalogEnvironment = z.infer<typeof CatalogEnvironment>;
 type CatalogTier = z.infer<typeof CatalogTier>;
 
@@ -134,6 +146,7 @@ export function catalogRoutes() {
     name: a.name,
     context: a.context,
     version: a.version,
+    type: a.type,
     description: a.description,
     tags: a.tags,
     lifecycleState: a.lifecycleState as (typeof CATALOG_STATES)[number],
@@ -203,6 +216,23 @@ export function catalogRoutes() {
       const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
       const rows = await db.select().from(schema.apiDocuments).where(eq(schema.apiDocuments.apiId, api.id)).orderBy(asc(schema.apiDocuments.sortOrder), asc(schema.apiDocuments.name));
       return c.json({ list: rows.map(documentView) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ security: OPTIONALLY_SIGNED_IN,
+      method: 'get',
+      path: '/apis/{apiId}/graphql',
+      tags: ['Devportal: catalog'],
+      summary: "A GraphQL API's schema (SDL) and the limits its queries must keep",
+      request: { params: z.object({ apiId: z.string() }) },
+      responses: { 200: jsonResponse(GraphqlSchemaView, 'The schema and limits'), ...problems('not-found') },
+    }),
+    async (c) => {
+      const api = await catalogApi(c.var.db, c.req.valid('param').apiId, c.var.principal);
+      const graphql = api.type === 'GRAPHQL' ? api.graphql : null;
+      if (graphql === null) throw new ApiError('not-found', { detail: 'This API is not a GraphQL API' });
+      return c.json({ schema: graphql.schema, maxDepth: graphql.maxDepth, maxComplexity: graphql.maxComplexity, introspection: graphql.introspection, fieldScopes: graphql.fieldScopes, points: graphql.points }, 200);
     },
   );
 

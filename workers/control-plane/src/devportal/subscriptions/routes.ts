@@ -67,7 +67,7 @@ export const SubscriptionQuotaSchema = z
         windowSeconds: z.number().int(),
         remaining: z.number().int().openapi({ description: 'Calls (or bytes) left in the current window; allowance leased to gateway isolates counts as used' }),
         resetSeconds: z.number().int().openapi({ description: 'Seconds until the window starts again' }),
-        unit: z.enum(['requests', 'bytes']),
+        unit: z.enum(['requests', 'bytes', 'points']),
       }),
     ),
   })

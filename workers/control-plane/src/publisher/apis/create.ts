@@ -8,6 +8,9 @@ import { auditEntry } from '../../audit.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
 import type { CreateApi } from './schemas.ts';
+import { checkGraphql, graphqlPolicies } from '../graphql/schema.ts';
+
+const GRAPHQL_RESOURCES = ['POST', 'GET'] as const;
 
 // D1 binds at most 100 parameters per statement; a resource row takes one per column (derived, so
 // a new column cannot push a full chunk over the limit again).
@@ -32,9 +35,12 @@ export async function sealEndpointSecurity(key: string, endpoints: CreateApi['en
 export async function createApi(db: Database, principal: Principal, body: CreateApi, document: StoredDocument | null, sealed: SealedSecurity = {}) {
   assertVisibility(body.visibility, body.visibleRoles);
   assertChannelMethods(body.type, body.resources);
-  await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, body.resources.map((r) => r.throttlingPolicy));
+  checkGraphql(body.type, body.graphql);
+  // A GraphQL API is one endpoint: queries by POST (and GET), at the API's context.
+  const resources = body.type === 'GRAPHQL' && body.resources.length === 0 ? GRAPHQL_RESOURCES.map((method) => ({ method, path: '/', authType: 'oauth2_or_api_key' as const, scopes: [], throttlingPolicy: null })) : body.resources;
+  await assertPoliciesExist(db, body.subscriptionTiers, body.apiThrottlingPolicy, resources.map((r) => r.throttlingPolicy), graphqlPolicies(body.graphql));
   const seen = new Set<string>();
-  body.resources.forEach((r, i) => {
+  resources.forEach((r, i) => {
     const key = `${r.method} ${r.path}`;
     if (seen.has(key)) throw new ApiError('validation-failed', { detail: `Resource ${key} is listed twice`, errors: [{ pointer: `/resources/${i}`, detail: `Duplicate resource ${key}` }] });
     seen.add(key);
@@ -42,7 +48,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
   const taken = await db.select({ id: schema.apis.id }).from(schema.apis).where(and(eq(schema.apis.context, body.context), eq(schema.apis.version, body.version))).limit(1);
   if (taken.length > 0) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists`, errors: [{ pointer: '/context', detail: 'Context and version are taken' }] });
   const id = newId('api');
-  const resourceRows = body.resources.map((r, i) => ({ id: newId('resource'), apiId: id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies ?? [], sortOrder: i }));
+  const resourceRows = resources.map((r, i) => ({ id: newId('resource'), apiId: id, method: r.method, pathTemplate: r.path, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: 'policies' in r ? (r.policies ?? []) : [], sortOrder: i }));
   const chunks: BatchItem<'sqlite'>[] = [];
   for (let i = 0; i < resourceRows.length; i += RESOURCES_PER_INSERT) chunks.push(db.insert(schema.apiResources).values(resourceRows.slice(i, i + RESOURCES_PER_INSERT)));
   try {
@@ -54,6 +60,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
         name: body.name,
         context: body.context,
         version: body.version,
+        graphql: body.type === 'GRAPHQL' ? body.graphql : null,
         description: body.description,
         tags: body.tags,
         isDefaultVersion: body.isDefaultVersion,
@@ -77,7 +84,7 @@ export async function createApi(db: Database, principal: Principal, body: Create
         const e = body.endpoints[kind];
         return e === undefined ? [] : [db.insert(schema.endpoints).values({ id: newId('endpoint'), apiId: id, keyType: kind === 'production' ? 'PRODUCTION' : 'SANDBOX', strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, securityCiphertext: sealed[kind] ?? null })];
       }),
-      auditEntry(db, principal, document === null ? 'api.create' : 'api.import', { type: 'api', id }, null, { name: body.name, context: body.context, version: body.version, resources: body.resources.length }),
+      auditEntry(db, principal, document === null ? 'api.create' : 'api.import', { type: 'api', id }, null, { name: body.name, context: body.context, version: body.version, type: body.type, resources: resources.length }),
     ]);
   } catch (err) {
     if (/UNIQUE constraint failed: apis/.test(String(err))) throw new ApiError('conflict', { detail: `${body.context} ${body.version} already exists` });
@@ -89,13 +96,14 @@ export async function createApi(db: Database, principal: Principal, body: Create
 }
 
 /** Every policy an API names must exist with the right kind; the field at fault is named. */
-export async function assertPoliciesExist(db: Database, tiers: string[], apiPolicy: string | null, resourcePolicies: Array<string | null>): Promise<void> {
+export async function assertPoliciesExist(db: Database, tiers: string[], apiPolicy: string | null, resourcePolicies: Array<string | null>, operationPolicies: string[] = []): Promise<void> {
   const policies = await db.select({ kind: schema.throttlingPolicies.kind, name: schema.throttlingPolicies.name }).from(schema.throttlingPolicies);
   const has = (kind: string, name: string) => policies.some((p) => p.kind === kind && p.name === name);
   const errors = [
     ...tiers.flatMap((t, i) => (has('subscription', t) ? [] : [{ pointer: `/subscriptionTiers/${i}`, detail: `No subscription tier named ${t}` }])),
     ...(apiPolicy === null || has('advanced', apiPolicy) ? [] : [{ pointer: '/apiThrottlingPolicy', detail: `No advanced policy named ${apiPolicy}` }]),
     ...resourcePolicies.flatMap((p, i) => (p === null || has('advanced', p) ? [] : [{ pointer: `/resources/${i}/throttlingPolicy`, detail: `No advanced policy named ${p}` }])),
+    ...operationPolicies.flatMap((p) => (has('advanced', p) ? [] : [{ pointer: '/graphql/operationPolicies', detail: `No advanced policy named ${p}` }])),
   ];
   if (errors.length > 0) throw new ApiError('validation-failed', { detail: errors.map((e) => e.detail).join('; '), errors });
 }

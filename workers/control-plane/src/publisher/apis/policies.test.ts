@@ -60,6 +60,8 @@ describe('publisher: policies', () => {
       body: body as ReadableStream | string | null,
       caller: null,
       waitUntil: () => undefined,
+      counters: [],
+      operation: null,
     });
     const refused = await Promise.resolve(steps?.inbound[0]?.(call('/pets/x', JSON.stringify({ tag: null })))).catch((err: unknown) => err);
     expect((refused as { options?: { errors?: Array<{ pointer: string }> } }).options?.errors?.map((e) => e.pointer).sort()).toEqual(['/body', '/path/petId', '/query/dryRun']);
@@ -87,7 +89,7 @@ describe('publisher: policies', () => {
     const resource = served?.resources[0];
     expect(resource?.operation?.responses).toEqual([{ status: '200', mediaType: 'application/json', example: [{ id: 1, name: 'Rex' }], examples: {}, schema: null }]);
     const steps = resource === undefined ? undefined : compileSteps(snapshot).get(resource);
-    const call = { request: new Request('http://gw.test/pets'), search: '', rest: '/pets', extraHeaders: {}, headers: new Headers(), body: null, waitUntil: () => undefined, caller: null };
+    const call = { request: new Request('http://gw.test/pets'), search: '', rest: '/pets', extraHeaders: {}, headers: new Headers(), body: null, waitUntil: () => undefined, caller: null, counters: [], operation: null };
     const mocked = await steps?.backend?.(call);
     expect(mocked?.headers.get('x-turnpike-mock')).toBe('example');
     const relayed = mocked === undefined ? undefined : await steps?.response[0]?.(mocked, call);

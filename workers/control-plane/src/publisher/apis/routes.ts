@@ -52,7 +52,7 @@ export function apiRoutes() {
           tag: z.string().max(50).optional(),
         }),
       },
-      responses: { 200: jsonResponse(pageOf(ApiSchema.omit({ resources: true, endpoints: true })), 'A page of APIs'), ...problems('unauthorized', 'forbidden') },
+      responses: { 200: jsonResponse(pageOf(ApiSchema.omit({ resources: true, endpoints: true, graphql: true })), 'A page of APIs'), ...problems('unauthorized', 'forbidden') },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:view']);
@@ -73,7 +73,7 @@ export function apiRoutes() {
       ]);
       const filtered = q.tag === undefined ? rows : rows.filter((r) => r.tags.includes(q.tag ?? ''));
       const page = filtered.slice(q.offset, q.offset + q.limit);
-      const list = page.map(({ openapi: _openapi, openapiKey: _openapiKey, ...r }) => ({ ...r, cors: r.cors as ApiView['cors'], headerEdits: r.headerEdits as ApiView['headerEdits'] }));
+      const list = page.map(({ openapi: _openapi, openapiKey: _openapiKey, graphql: _graphql, ...r }) => ({ ...r, cors: r.cors as ApiView['cors'], headerEdits: r.headerEdits as ApiView['headerEdits'] }));
       return c.json({ count: list.length, total: q.tag === undefined ? (totals[0]?.n ?? 0) : filtered.length, limit: q.limit, offset: q.offset, list }, 200);
     },
   );

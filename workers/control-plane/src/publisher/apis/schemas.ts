@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { API_TYPES, AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schema.ts';
+import { GraphqlInput } from '../graphql/schema.ts';
 import { httpUrl, nameText } from '../../http/fields.ts';
 import { CorsSchema, HeaderEditsSchema, StreamingSchema } from '../../../../shared/revision.ts';
 
@@ -102,6 +103,7 @@ export const CreateApiBody = z
     name: nameText(100),
     context: Context,
     version: Version,
+    graphql: GraphqlInput.nullable().default(null).openapi({ description: 'A GRAPHQL API\'s schema (SDL) and query limits; a GRAPHQL API without resources gets POST / and GET /' }),
     description: z.string().max(10_000).default(''),
     tags: z.array(nameText(50)).max(20).default([]),
     isDefaultVersion: z.boolean().default(false),
@@ -135,6 +137,7 @@ export const ApiSchema = z
     name: z.string(),
     context: z.string(),
     version: z.string(),
+    graphql: GraphqlInput.nullable(),
     description: z.string(),
     tags: z.array(z.string()),
     isDefaultVersion: z.boolean(),

@@ -23,6 +23,7 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
     name: api.name,
     context: api.context,
     version: api.version,
+    graphql: api.graphql,
     description: api.description,
     tags: api.tags,
     isDefaultVersion: api.isDefaultVersion,

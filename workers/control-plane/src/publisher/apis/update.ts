@@ -17,6 +17,7 @@ import { storeDocument } from '../openapi/documents.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
 import { requires } from '../../http/security.ts';
+import { checkGraphql, graphqlPolicies } from '../graphql/schema.ts';
 import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, staleWrite, taggedJsonResponse, versionGuard } from '../../http/etag.ts';
 
 const tags = ['Publisher: APIs'];
@@ -61,7 +62,8 @@ export function apiUpdateRoutes() {
       if (body.visibility !== undefined || body.visibleRoles !== undefined) assertVisibility(body.visibility ?? api.visibility, body.visibleRoles ?? (body.visibility !== undefined && body.visibility !== 'RESTRICTED' ? [] : api.visibleRoles));
       if (body.visibility !== undefined && body.visibility !== 'RESTRICTED' && body.visibleRoles === undefined) body.visibleRoles = [];
       assertChannelMethods(api.type, body.resources ?? []);
-      await assertPoliciesExist(db, body.subscriptionTiers ?? [], body.apiThrottlingPolicy ?? null, (body.resources ?? []).map((r) => r.throttlingPolicy));
+      if (body.graphql !== undefined) checkGraphql(api.type, body.graphql);
+      await assertPoliciesExist(db, body.subscriptionTiers ?? [], body.apiThrottlingPolicy ?? null, (body.resources ?? []).map((r) => r.throttlingPolicy), graphqlPolicies(body.graphql));
       const seen = new Set<string>();
       (body.resources ?? []).forEach((r, i) => {
         const key = `${r.method} ${r.path}`;
@@ -141,6 +143,7 @@ export function apiUpdateRoutes() {
           name: view.name,
           context: view.context,
           version,
+          graphql: view.graphql,
           description: view.description,
           tags: view.tags,
           isDefaultVersion,

@@ -45,6 +45,7 @@ async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<R
     name: view.name,
     context: view.context,
     version: view.version,
+    ...(view.graphql === null ? {} : { graphql: view.graphql }),
     isDefaultVersion: view.isDefaultVersion,
     apiKeyHeader: view.apiKeyHeader,
     apiThrottlingPolicy: view.apiThrottlingPolicy,
@@ -63,7 +64,7 @@ async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<R
   };
 }
 
-const GATEWAY_FIELDS = ['type', 'streaming', 'name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
+const GATEWAY_FIELDS = ['type', 'streaming', 'graphql', 'name', 'context', 'version', 'isDefaultVersion', 'apiKeyHeader', 'apiThrottlingPolicy', 'backendJwt', 'cors', 'headerEdits', 'policies'] as const;
 
 /**
  * What changed since `deployed` (a revision's definition) in `current`: the fields a gateway serves,
