@@ -31,9 +31,9 @@ type ApiRow = typeof schema.apis.$inferSelect;
 /** The API as a revision would freeze it now: what the gateway would serve after the next deploy. */
 async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<RevisionDefinition> {
   const view = await apiView(db, api);
-  // Read (from R2 when large) only when some resource's request validation needs its operation.
-  const validating = view.resources.some((r) => [...view.policies, ...r.policies].some((p) => p.name === 'request-validation'));
-  const document = validating ? await loadDocument(env.BLOBS, api) : null;
+  // Read (from R2 when large) only when some resource has a policy that reads its operation (validation, mock).
+  const readsOperation = (r: (typeof view.resources)[number]) => [...view.policies, ...r.policies].some((p) => POLICIES.get(p.name)?.readsOperation === true);
+  const document = view.resources.some(readsOperation) ? await loadDocument(env.BLOBS, api) : null;
   // Endpoints as stored, so the revision carries sealed credentials and never an opened secret.
   const rows = await db.select().from(schema.endpoints).where(eq(schema.endpoints.apiId, api.id));
   const endpoint = (keyType: 'PRODUCTION' | 'SANDBOX') => {
@@ -54,8 +54,7 @@ async function currentDefinition(env: Env, db: Database, api: ApiRow): Promise<R
     headerEdits: view.headerEdits,
     resources: view.resources.map((r) => {
       // Only a resource with a policy that reads the OpenAPI operation (validation, mock) carries it.
-      const reads = [...view.policies, ...r.policies].some((p) => POLICIES.get(p.name)?.readsOperation === true);
-      const operation = reads && document !== null ? operationOf(document, r.method, r.path) : null;
+      const operation = readsOperation(r) && document !== null ? operationOf(document, r.method, r.path) : null;
       return { method: r.method, path: r.path, authType: r.authType as RevisionDefinition['resources'][number]['authType'], scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies, ...(operation === null ? {} : { operation }) };
     }),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
