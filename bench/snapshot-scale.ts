@@ -22,7 +22,7 @@ import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { startPlatform } from '../test/support/platform.ts';
 import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
 import type { GatewaySnapshot, SnapshotApi } from '../workers/shared/snapshot.ts';
-import { shardOf } from '../workers/shared/snapshot-shards.ts';
+import { shardOf, wholeSnapshot } from '../workers/shared/snapshot-shards.ts';
 import { d1Execute } from './local-d1.ts';
 import { wranglerPidForPort } from './process-cpu.ts';
 import { workerdRssMb } from './scale.ts';
@@ -220,6 +220,25 @@ function cloneApi(persistTo: string, apiId: string, revisionId: string, from: nu
   copy('apis', { id: `'api_bulk' || n`, name: `'Bulk ' || n`, context: `'/bulk' || n`, is_default_version: '0' }, `id = '${apiId}'`);
   copy('revisions', { id: `'rev_bulk' || n`, api_id: `'api_bulk' || n`, definition: `json_set(definition, '$.context', '/bulk' || n, '$.name', 'Bulk ' || n)` }, `id = '${revisionId}'`);
   copy('deployments', { id: `'dep_bulk' || n`, api_id: `'api_bulk' || n`, revision_id: `'rev_bulk' || n` }, `api_id = '${apiId}' AND environment_id = 'env_production'`);
+}
+
+/**
+ * A local environment's whole snapshot from its row's body: the head, and every shard it names read
+ * from the platform's local R2 (one `wrangler r2 object get` each). For benches that rewrite the row.
+ */
+export async function localWholeSnapshot(persistTo: string, body: string): Promise<GatewaySnapshot> {
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-shards-'));
+  try {
+    return await wholeSnapshot(await decodeSnapshot(body), async (key) => {
+      const file = join(dir, 'shard.gz');
+      const run = wrangler(['r2', 'object', 'get', `turnpike-blobs/${key}`, '--local', '--persist-to', persistTo, '-c', 'wrangler.toml', '--file', file]);
+      if (run.status !== 0) return null;
+      const bytes = readFileSync(file);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
