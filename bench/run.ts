@@ -28,7 +28,8 @@ import { PortsTakenError, ROOT, WRANGLER, isPortInUse, killAll, waitFor } from '
 import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { clientCredentialsToken } from '../test/e2e/support.ts';
 import { startPlatform } from '../test/support/platform.ts';
-import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
+import { encodeSnapshot, type decodeSnapshot } from '../workers/shared/snapshot-codec.ts';
+import { localWholeSnapshot } from './snapshot-scale.ts';
 import { d1Execute } from './local-d1.ts';
 import { addMassSubscriptions, flushToDisk, timeCalls, type Timing } from './mass-subscriptions.ts';
 import { directUrl } from './direct.ts';
@@ -166,7 +167,7 @@ async function deployBulkApis(persistTo: string, gatewayUrl: string, count: numb
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-bulk-'));
   const body = d1Execute(persistTo, { command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'" })[0]?.body;
   if (typeof body !== 'string') throw new Error('could not read the snapshot');
-  const snapshot = await decodeSnapshot(body);
+  const snapshot = await localWholeSnapshot(persistTo, body);
   const template = snapshot.apis.find((a) => a.context === '/bench-strict');
   if (template === undefined) throw new Error('the bench API is not in the snapshot');
   const bulk = Array.from({ length: count }, (_, i) => ({ ...template, id: `api_bulk${i}`, name: `Bulk ${i}`, context: `/bulk${i}`, isDefaultVersion: false }));
@@ -621,7 +622,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const sizes = smoke ? [10, 1000] : [10, 1000, 10_000, 100_000];
     const body = d1Execute(platform.persistTo, { command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'" })[0]?.body;
     if (typeof body !== 'string') throw new Error('could not read the snapshot');
-    const original = await decodeSnapshot(body);
+    const original = await localWholeSnapshot(platform.persistTo, body);
     const template = original.apis.find((a) => a.context === '/bench-strict');
     if (template === undefined) throw new Error('the bench API is not in the snapshot');
     const own = original.apis.filter((a) => !a.context.startsWith('/bulk'));

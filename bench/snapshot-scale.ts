@@ -11,22 +11,26 @@
  *
  *   node bench/snapshot-scale.ts [--smoke]    on its own; `npm run bench` runs it too
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { ROOT, wrangler } from '../scripts/lib/platform.ts';
 import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { startPlatform } from '../test/support/platform.ts';
-import { decodeSnapshot } from '../workers/shared/snapshot-codec.ts';
-import { shardOf } from '../workers/shared/snapshot-shards.ts';
+import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
+import type { GatewaySnapshot, SnapshotApi } from '../workers/shared/snapshot.ts';
+import { shardOf, wholeSnapshot } from '../workers/shared/snapshot-shards.ts';
 import { d1Execute } from './local-d1.ts';
 import { wranglerPidForPort } from './process-cpu.ts';
 import { workerdRssMb } from './scale.ts';
 import { median } from './stats.ts';
 
 const PORTS = { gateway: 50787, controlPlane: 50788, portal: 50789, demoBackend: 50790, gatewayInternal: 50791, trafficManager: 50792, inspector: 51236 };
+/** Cold starts per size (the median is reported). */
+const COLD_STARTS = 3;
 const GITHUB_FILE = join(ROOT, 'node_modules/@octokit/openapi/generated/api.github.com.json');
 
 export interface ColdIsolate {
@@ -39,10 +43,12 @@ export interface ColdIsolate {
   shardBytes: number;
   firstCallMs: number;
   warmCallMs: number;
-  /** First call minus the median warm call: what loading the head and one shard adds. */
+  /** Median over COLD_STARTS fresh processes of first call minus warm call: isolate start-up, the head and one shard. */
   addedMs: number;
   rssMbBefore: number;
   rssMbAfter: number;
+  /** Before: the same APIs as one whole snapshot row (gzip + base64), every API compiled on the first call. */
+  wholeRow: { bytes: number; firstCallMs: number; warmCallMs: number };
 }
 
 export interface SnapshotScale {
@@ -76,12 +82,14 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
       if (typeof body !== 'string') throw new Error('no snapshot');
       return { bytes: body.length, snapshot: await decodeSnapshot(body) };
     };
-    const shardBytes = (key: string) => {
+    const shardBody = (key: string) => {
       const file = join(scratch, 'shard.gz');
       const run = wrangler(['r2', 'object', 'get', `turnpike-blobs/${key}`, '--local', '--persist-to', platform.persistTo, '-c', 'wrangler.toml', '--file', file]);
       if (run.status !== 0) throw new Error(`r2 object get failed: ${run.stderr}`);
-      return statSync(file).size;
+      return readFileSync(file);
     };
+    const shardBytes = (key: string) => shardBody(key).byteLength;
+    const shardApis = (key: string) => JSON.parse(gunzipSync(shardBody(key)).toString('utf8')) as SnapshotApi[];
     const timedCall = async (url: string, headers: Record<string, string> = {}) => {
       const started = process.hrtime.bigint();
       const res = await fetch(url, { headers });
@@ -127,7 +135,9 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
     const auth = { authorization: `Bearer ${await clientToken(gateway, platform.demo.application.clientId, platform.demo.application.clientSecret)}` };
     const deepUrl = `${gateway}${context}/v3/repos/octo/hello/actions/runs/42/attempts/2/jobs`;
     const githubHead = await head();
-    const githubShard = githubHead.snapshot.shards === undefined ? 0 : shardBytes(githubHead.snapshot.shards.keys[shardOf(context, githubHead.snapshot.shards.count)] ?? '');
+    const githubKey = githubHead.snapshot.shards?.keys[shardOf(context, githubHead.snapshot.shards.count)] ?? '';
+    const githubShard = shardBytes(githubKey);
+    const githubApis = shardApis(githubKey);
     await coldRestart();
     const githubCold = await timedCall(deepUrl, auth);
     const githubWarm = await warm(deepUrl, auth);
@@ -138,6 +148,9 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
     const template = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', { name: 'Bulk template', context: '/bulk0', version: 'v1', subscriptionTiers: ['Unlimited'], resources: [{ method: 'GET', path: '/open', authType: 'none' }], endpoints: { production: { urls: [{ url: backendUrl }] } } });
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${template.body.id}/lifecycle`, { state: 'PUBLISHED' });
     await deploy(template.body.id);
+    const templateHead = (await head()).snapshot;
+    const templateApi = shardApis(templateHead.shards?.keys[shardOf('/bulk0', templateHead.shards.count)] ?? '').find((a) => a.context === '/bulk0');
+    if (templateApi === undefined) throw new Error('the template API is not in its shard');
     const templateRevision = String(d1Execute(platform.persistTo, { command: `SELECT revision_id AS r FROM deployments WHERE api_id = '${template.body.id}'` })[0]?.r ?? '');
     let copies = 0;
     const coldIsolates: ColdIsolate[] = [];
@@ -154,11 +167,28 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
       const h = await head();
       const target = `/bulk${Math.max(1, Math.floor(copies / 2))}`;
       const key = h.snapshot.shards?.keys[shardOf(target, h.snapshot.shards.count)] ?? '';
-      const cold = await coldRestart();
       const url = `${gateway}${copies === 0 ? '/bulk0' : target}/v1/open`;
-      const firstCallMs = await timedCall(url);
-      const warmCallMs = await warm(url);
-      coldIsolates.push({ apis: already + add, publishMs, headBytes: h.bytes, shards: h.snapshot.shards?.count ?? 0, shardBytes: key === '' ? 0 : shardBytes(key), firstCallMs, warmCallMs, addedMs: Number((firstCallMs - warmCallMs).toFixed(2)), rssMbBefore: cold.rss, rssMbAfter: cold.pid === null ? Number.NaN : workerdRssMb(cold.pid) });
+      // Each size started cold COLD_STARTS times: one cold start on a loaded machine is noise.
+      const runs: Array<{ first: number; warm: number; before: number; after: number }> = [];
+      for (let i = 0; i < COLD_STARTS; i++) {
+        const cold = await coldRestart();
+        const first = await timedCall(url);
+        const warmMs = await warm(url);
+        runs.push({ first, warm: warmMs, before: cold.rss, after: cold.pid === null ? Number.NaN : workerdRssMb(cold.pid) });
+      }
+      // Before (decision 0002's layout): the same environment as one whole row, compiled at once.
+      const whole = { ...h.snapshot, shards: undefined, version: h.snapshot.version + 1, apis: [...githubApis.filter((a) => a.context !== '/bulk0'), templateApi, ...Array.from({ length: copies }, (_, i) => ({ ...templateApi, id: `api_bulk${i + 1}`, name: `Bulk ${i + 1}`, context: `/bulk${i + 1}`, revisionId: `rev_bulk${i + 1}` }))] };
+      const wholeBytes = await writeWholeRow(platform.persistTo, scratch, whole);
+      const before: number[] = [];
+      const beforeWarm: number[] = [];
+      for (let i = 0; i < COLD_STARTS; i++) {
+        await coldRestart();
+        before.push(await timedCall(url));
+        beforeWarm.push(await warm(url));
+      }
+      const firstCallMs = median(runs.map((r) => r.first));
+      const warmCallMs = median(runs.map((r) => r.warm));
+      coldIsolates.push({ apis: already + add, publishMs, headBytes: h.bytes, shards: h.snapshot.shards?.count ?? 0, shardBytes: key === '' ? 0 : shardBytes(key), firstCallMs, warmCallMs, addedMs: Number((firstCallMs - warmCallMs).toFixed(2)), rssMbBefore: median(runs.map((r) => r.before)), rssMbAfter: median(runs.map((r) => r.after)), wholeRow: { bytes: wholeBytes, firstCallMs: median(before), warmCallMs: median(beforeWarm) } });
       log(`  ${JSON.stringify(coldIsolates[coldIsolates.length - 1])}`);
     }
     return { github, coldIsolates };
@@ -192,6 +222,41 @@ function cloneApi(persistTo: string, apiId: string, revisionId: string, from: nu
   copy('deployments', { id: `'dep_bulk' || n`, api_id: `'api_bulk' || n`, revision_id: `'rev_bulk' || n` }, `api_id = '${apiId}' AND environment_id = 'env_production'`);
 }
 
+/**
+ * A local environment's whole snapshot from its row's body: the head, and every shard it names read
+ * from the platform's local R2 (one `wrangler r2 object get` each). For benches that rewrite the row.
+ */
+export async function localWholeSnapshot(persistTo: string, body: string): Promise<GatewaySnapshot> {
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-shards-'));
+  try {
+    return await wholeSnapshot(await decodeSnapshot(body), async (key) => {
+      const file = join(dir, 'shard.gz');
+      const run = wrangler(['r2', 'object', 'get', `turnpike-blobs/${key}`, '--local', '--persist-to', persistTo, '-c', 'wrangler.toml', '--file', file]);
+      if (run.status !== 0) return null;
+      const bytes = readFileSync(file);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes `snapshot` inline as the production row, as a control plane before decision 0034 did (local
+ * D1 has no 2,000,000-byte row cap; deployed, a row above it is refused). Returns the encoded size.
+ */
+async function writeWholeRow(persistTo: string, scratch: string, snapshot: GatewaySnapshot): Promise<number> {
+  const encoded = await encodeSnapshot(snapshot);
+  // D1 caps one SQL statement at 100 kB: the body goes in as a string built up in pieces.
+  const statements: string[] = [];
+  for (let i = 0; i < encoded.length; i += 90_000) statements.push(`UPDATE gateway_snapshots SET body = ${i === 0 ? '' : 'body || '}'${encoded.slice(i, i + 90_000)}' WHERE environment_id = 'env_production';`);
+  statements.push(`UPDATE gateway_snapshots SET version = ${snapshot.version} WHERE environment_id = 'env_production';`);
+  const file = join(scratch, 'whole.sql');
+  writeFileSync(file, statements.join('\n') + '\n');
+  d1Execute(persistTo, { file });
+  return encoded.length;
+}
+
 /** Figures as Markdown, for bench/README.md and decision 0034. */
 export function snapshotScaleTable(result: SnapshotScale): string {
   const g = result.github;
@@ -201,9 +266,9 @@ export function snapshotScaleTable(result: SnapshotScale): string {
     '|---|---|---|---|---|---|---|---|',
     `| through the control plane and the gateway | ${g.importMs} | ${g.exportMs} | ${g.deployMs} | ${g.shardBytes} B | ${g.headBytes} B | ${g.coldFirstCallMs} | ${g.warmCallMs} |`,
     '',
-    '| deployed APIs | publish ms | head (D1) | shards | shard read | cold first call ms | warm ms | added ms | workerd RSS MB before → after |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...result.coldIsolates.map((c) => `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.rssMbBefore} → ${c.rssMbAfter} |`),
+    '| deployed APIs | publish ms | head (D1) | shards | shard read | cold first call ms | warm ms | added ms | workerd RSS MB before → after | before: whole row | its cold first call ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...result.coldIsolates.map((c) => `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow.bytes} B | ${c.wholeRow.firstCallMs} |`),
   ].join('\n');
 }
 
