@@ -12,7 +12,7 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
 import { RESOURCES_PER_INSERT, assertChannelMethods, assertPoliciesExist, assertVisibility, createApi } from './create.ts';
-import { parseDefinition, storableDocument } from '../openapi/parse.ts';
+import { parseDefinition } from '../openapi/parse.ts';
 import { storeDocument } from '../openapi/documents.ts';
 import { ApiSchema, CreateApiBody, EndpointSchema, Version } from './schemas.ts';
 import { apiView, manageableApi } from './store.ts';
