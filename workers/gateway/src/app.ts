@@ -118,7 +118,7 @@ function ownEndpoints(): Hono<{ Bindings: Env }> {
   const metadata = async (c: Context<{ Bindings: Env }>) => {
     const compiled = await currentSnapshot(c.env, (p) => c.executionCtx.waitUntil(p));
     const url = new URL(c.req.url);
-    const body = compiled === null ? null : protectedResourceMetadata(compiled, url.origin, url.pathname.slice(PROTECTED_RESOURCE_PATH.length));
+    const body = compiled === null ? null : await protectedResourceMetadata(compiled, url.origin, url.pathname.slice(PROTECTED_RESOURCE_PATH.length));
     if (body === null) throw new ApiError('not-found', { detail: 'No protected resource is served at this path' });
     return c.json(body, 200, { 'cache-control': 'public, max-age=60' });
   };

@@ -1,4 +1,5 @@
 import { subscriptionObjectName, type AdmitRequest, type CheckResult, type ConnectError } from '../../../../durable-objects/throttle/types.ts';
+import { canonicalPath } from '../routing/canonical-path.ts';
 import type { KeyType } from '../../../shared/db/schema.ts';
 import { ApiError, problemBody, toApiError } from '../../../shared/problem.ts';
 import { DEFAULT_STREAMING } from '../../../shared/revision.ts';
@@ -192,6 +193,8 @@ class Relay implements OpenConnection {
   readonly tally: ConnectionTally = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, refused: 0 };
   readonly #x: Exchange;
   readonly #h: WebSocketHandshake;
+  /** The handshake's path, to find the API again in a newer snapshot (whole or sharded). */
+  readonly #path: string;
   readonly #state: RelayState;
   readonly #client: WebSocket;
   readonly #backend: WebSocket;
@@ -208,6 +211,7 @@ class Relay implements OpenConnection {
   constructor(x: Exchange, h: WebSocketHandshake, state: RelayState, client: WebSocket, backend: WebSocket) {
     this.#x = x;
     this.#h = h;
+    this.#path = canonicalPath(x.request.url).path;
     this.#state = state;
     this.#client = client;
     this.#backend = backend;
@@ -347,7 +351,10 @@ class Relay implements OpenConnection {
     const { caller } = this.#h;
     const compiled = await currentSnapshot(env, waitUntil).catch(() => null);
     if (compiled !== null) {
-      const api = compiled.snapshot.apis.find((a) => a.id === this.#h.api.id);
+      // Through the routes, not `snapshot.apis`: a sharded snapshot's head holds no APIs (decision 0034).
+      const routed = compiled.routes.match('GET', this.#path);
+      const match = routed instanceof Promise ? await routed.catch(() => null) : routed;
+      const api = match !== null && match.api.id === this.#h.api.id ? match.api : undefined;
       if (api === undefined || api.state === 'BLOCKED') return this.#closeBoth(CLOSE.forbidden, api === undefined ? 'the API is no longer deployed here' : 'the API is blocked');
       const blocking = compiled.snapshot.blocking;
       if (blocking !== undefined) {
