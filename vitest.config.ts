@@ -31,7 +31,11 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'gateway', include: ['workers/gateway/**/*.test.ts', 'durable-objects/**/*.test.ts'], setupFiles: ['./test/workers/apply-migrations.ts'] },
+        test: {
+          name: 'gateway',
+          include: ['workers/gateway/**/*.test.ts', 'durable-objects/**/*.test.ts'],
+          setupFiles: ['./test/workers/apply-migrations.ts'],
+        },
       },
       {
         plugins: [
@@ -44,11 +48,19 @@ export default defineConfig({
               // Both gateway environments' control entrypoints reach the gateway code hosted beside it.
               // MAIL (send_email in wrangler.toml) reaches the test outbox (test/workers/mailbox.ts).
               email: { send_email: [] },
-              serviceBindings: { GATEWAY: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' }, GATEWAY_INTERNAL: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' }, MAIL: { name: 'turnpike-control-plane', entrypoint: 'TestMailbox' } },
+              serviceBindings: {
+                GATEWAY: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' },
+                GATEWAY_INTERNAL: { name: 'turnpike-control-plane', entrypoint: 'GatewayControl' },
+                MAIL: { name: 'turnpike-control-plane', entrypoint: 'TestMailbox' },
+              },
             },
           }),
         ],
-        test: { name: 'control-plane', include: ['workers/control-plane/**/*.test.ts'], setupFiles: ['./test/workers/apply-migrations.ts'] },
+        test: {
+          name: 'control-plane',
+          include: ['workers/control-plane/**/*.test.ts'],
+          setupFiles: ['./test/workers/apply-migrations.ts'],
+        },
       },
     ],
   },

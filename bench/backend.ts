@@ -9,5 +9,4 @@ createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
-})
-  .listen(port, '127.0.0.1', () => process.stdout.write(`ready ${port}\n`));
+}).listen(port, '127.0.0.1', () => process.stdout.write(`ready ${port}\n`));

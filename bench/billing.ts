@@ -52,7 +52,20 @@ export interface Meter extends GatewayMeter {
   objectsStarted: number;
 }
 
-const ZERO: Meter = { requests: 0, queueInvocations: 0, counterRpcs: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, queueMessages: 0, queueUnits: 0, logLines: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, objectsStarted: 0 };
+const ZERO: Meter = {
+  requests: 0,
+  queueInvocations: 0,
+  counterRpcs: 0,
+  d1Queries: 0,
+  d1RowsRead: 0,
+  d1RowsWritten: 0,
+  queueMessages: 0,
+  queueUnits: 0,
+  logLines: 0,
+  sqliteRowsRead: 0,
+  sqliteRowsWritten: 0,
+  objectsStarted: 0,
+};
 
 interface Answer {
   gateway: GatewayMeter;
@@ -91,7 +104,18 @@ export function meterSum(list: readonly Meter[]): Meter {
 
 export interface CallCost {
   /** Per call, as counted. */
-  perCall: { workerRequests: number; doRequests: number; sqliteRowsRead: number; sqliteRowsWritten: number; d1RowsRead: number; d1RowsWritten: number; queueOperations: number; logEvents: number; cpuMs: number; objectsStarted: number };
+  perCall: {
+    workerRequests: number;
+    doRequests: number;
+    sqliteRowsRead: number;
+    sqliteRowsWritten: number;
+    d1RowsRead: number;
+    d1RowsWritten: number;
+    queueOperations: number;
+    logEvents: number;
+    cpuMs: number;
+    objectsStarted: number;
+  };
   /** USD per million calls, by line and in total. */
   perMillion: { workers: number; cpu: number; doRequests: number; sqlite: number; d1: number; queues: number; logs: number; total: number };
 }
@@ -104,14 +128,30 @@ const round = (n: number, digits = 4) => Number(n.toFixed(digits));
  * Cloudflare bills: it includes workerd's own HTTP work). Duration (GB-s) is not in the total: it
  * depends on how long objects stay in memory, not on calls (README, "Cost per million calls").
  */
-export function callCost(meter: Meter, calls: number, cpuMs: number, config: { invocationLogs: boolean } = { invocationLogs: false }): CallCost {
+export function callCost(
+  meter: Meter,
+  calls: number,
+  cpuMs: number,
+  config: { invocationLogs: boolean } = { invocationLogs: false },
+): CallCost {
   const per = (n: number) => (calls === 0 ? 0 : n / calls);
   const workerRequests = per(meter.requests + meter.queueInvocations);
   const doRequests = per(meter.counterRpcs);
   const queueOperations = per(meter.queueUnits * 3);
   // One invocation log per Worker invocation where they are on, and the request log's lines.
   const logEvents = (config.invocationLogs ? workerRequests : 0) + per(meter.logLines);
-  const perCall = { workerRequests: round(workerRequests), doRequests: round(doRequests), sqliteRowsRead: round(per(meter.sqliteRowsRead)), sqliteRowsWritten: round(per(meter.sqliteRowsWritten)), d1RowsRead: round(per(meter.d1RowsRead)), d1RowsWritten: round(per(meter.d1RowsWritten)), queueOperations: round(queueOperations, 5), logEvents: round(logEvents, 5), cpuMs: round(cpuMs, 3), objectsStarted: round(per(meter.objectsStarted)) };
+  const perCall = {
+    workerRequests: round(workerRequests),
+    doRequests: round(doRequests),
+    sqliteRowsRead: round(per(meter.sqliteRowsRead)),
+    sqliteRowsWritten: round(per(meter.sqliteRowsWritten)),
+    d1RowsRead: round(per(meter.d1RowsRead)),
+    d1RowsWritten: round(per(meter.d1RowsWritten)),
+    queueOperations: round(queueOperations, 5),
+    logEvents: round(logEvents, 5),
+    cpuMs: round(cpuMs, 3),
+    objectsStarted: round(per(meter.objectsStarted)),
+  };
   const m = 1; // prices are per million, and so is the answer: per-call counts × price
   const workers = workerRequests * PRICES.workerRequest * m;
   const cpu = cpuMs * PRICES.workerCpuMs * m;
@@ -120,5 +160,17 @@ export function callCost(meter: Meter, calls: number, cpuMs: number, config: { i
   const d1 = per(meter.d1RowsRead) * PRICES.d1RowRead + per(meter.d1RowsWritten) * PRICES.d1RowWritten;
   const queues = queueOperations * PRICES.queueOperation;
   const logs = logEvents * PRICES.logEvent;
-  return { perCall, perMillion: { workers: round(workers), cpu: round(cpu), doRequests: round(dor), sqlite: round(sqlite), d1: round(d1), queues: round(queues), logs: round(logs), total: round(workers + cpu + dor + sqlite + d1 + queues + logs) } };
+  return {
+    perCall,
+    perMillion: {
+      workers: round(workers),
+      cpu: round(cpu),
+      doRequests: round(dor),
+      sqlite: round(sqlite),
+      d1: round(d1),
+      queues: round(queues),
+      logs: round(logs),
+      total: round(workers + cpu + dor + sqlite + d1 + queues + logs),
+    },
+  };
 }

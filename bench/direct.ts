@@ -48,7 +48,12 @@ function isWorkerd(pid: number): boolean {
  * `http://127.0.0.1:<port>` of the workerd running the Worker that `wrangler dev` (process `wranglerPid`)
  * serves on `proxyPort`: the socket, other than the proxy's, that answers GET `probePath` with 200.
  */
-export async function directUrl(wranglerPid: number, proxyPort: number, probePath: string, headers: Record<string, string> = {}): Promise<string> {
+export async function directUrl(
+  wranglerPid: number,
+  proxyPort: number,
+  probePath: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const ports = descendants(wranglerPid)
     .filter(isWorkerd)
     .flatMap(listeningPorts)

@@ -19,9 +19,19 @@ function copies(table: SQLiteTable, templateId: string, prefix: string, count: n
   return `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${count}) INSERT INTO ${config.name} (${columns.join(', ')}) SELECT ${select.join(', ')} FROM ${config.name} AS t, seq WHERE t.id = '${templateId}';`;
 }
 
-export function addMassSubscriptions(persistTo: string, template: { apiId: string; applicationId: string; tier: string }, side: number): { subscriptions: number; seconds: number } {
+export function addMassSubscriptions(
+  persistTo: string,
+  template: { apiId: string; applicationId: string; tier: string },
+  side: number,
+): { subscriptions: number; seconds: number } {
   const started = Date.now();
-  d1Execute(persistTo, { command: copies(apis, template.apiId, 'api_mass', side, { name: `'Mass ' || seq.n`, context: `'/mass' || seq.n`, is_default_version: '0' }) });
+  d1Execute(persistTo, {
+    command: copies(apis, template.apiId, 'api_mass', side, {
+      name: `'Mass ' || seq.n`,
+      context: `'/mass' || seq.n`,
+      is_default_version: '0',
+    }),
+  });
   d1Execute(persistTo, { command: copies(applications, template.applicationId, 'app_mass', side, { name: `'Mass ' || seq.n` }) });
   d1Execute(persistTo, {
     command: `INSERT INTO subscriptions (id, application_id, api_id, tier, status, created_at, updated_at) SELECT 'sub_mass_' || a.rowid || '_' || p.rowid, a.id, p.id, '${template.tier}', 'UNBLOCKED', 0, 0 FROM applications AS a, apis AS p WHERE a.id LIKE 'app_mass%' AND p.id LIKE 'api_mass%';`,

@@ -73,7 +73,13 @@ export function wranglerPidForPort(port: number): number | null {
       continue;
     }
     const at = args.indexOf('--port');
-    if (at >= 0 && args[at + 1] === String(port) && args.some((a) => a.endsWith('wrangler.js') || a.endsWith('wrangler')) && args.includes('dev')) return pid;
+    if (
+      at >= 0 &&
+      args[at + 1] === String(port) &&
+      args.some((a) => a.endsWith('wrangler.js') || a.endsWith('wrangler')) &&
+      args.includes('dev')
+    )
+      return pid;
   }
   return null;
 }

@@ -16,7 +16,9 @@ function snapshot(apis: number): GatewaySnapshot {
       isDefaultVersion: i % 2 === 0,
       state: 'PUBLISHED',
       revisionId: `rev_${i}`,
-      resources: ['/items', '/items/{id}', '/items/{id}/parts', '/search'].flatMap((p) => ['GET', 'POST'].map((method) => ({ method, pathTemplate: p, authType: 'oauth2' as const, scopes: [], limits: [] }))),
+      resources: ['/items', '/items/{id}', '/items/{id}/parts', '/search'].flatMap((p) =>
+        ['GET', 'POST'].map((method) => ({ method, pathTemplate: p, authType: 'oauth2' as const, scopes: [], limits: [] })),
+      ),
       endpoints: {},
       apiKeyHeader: 'apikey',
       cors: null,
@@ -28,7 +30,10 @@ function snapshot(apis: number): GatewaySnapshot {
   return { version: 1, environment: 'bench', compiledAt: 0, issuer: '', audience: '', jwks: [], allowPrivateBackends: true, apis: list };
 }
 
-export function measureRouteLookups(apiCounts: number[] = [10, 10_000], lookups = 200_000): Record<string, { apis: number; nsPerLookup: number; buildMs: number }> {
+export function measureRouteLookups(
+  apiCounts: number[] = [10, 10_000],
+  lookups = 200_000,
+): Record<string, { apis: number; nsPerLookup: number; buildMs: number }> {
   const out: Record<string, { apis: number; nsPerLookup: number; buildMs: number }> = {};
   for (const n of apiCounts) {
     const built = performance.now();

@@ -47,9 +47,15 @@ const smoke = process.argv.includes('--smoke');
 const quick = process.argv.includes('--quick');
 
 /** The GraphQL case's schema and query: three levels, a list size, an interface — what a validation pass has to walk. */
-const BENCH_SDL = 'interface Named { name: String! }\ntype Query { pets(first: Int): [Pet!]! pet(id: ID!): Pet }\ntype Pet implements Named { id: ID! name: String! tag: String owner: Owner }\ntype Owner implements Named { name: String! pets(first: Int): [Pet!]! }';
+const BENCH_SDL =
+  'interface Named { name: String! }\ntype Query { pets(first: Int): [Pet!]! pet(id: ID!): Pet }\ntype Pet implements Named { id: ID! name: String! tag: String owner: Owner }\ntype Owner implements Named { name: String! pets(first: Int): [Pet!]! }';
 const BENCH_QUERY = 'query Pets($n: Int = 5) { pets(first: $n) { id name tag ... on Named { name } } }';
-const only = process.argv.find((a) => a.startsWith('--cases='))?.slice('--cases='.length).split(',').map((s) => s.trim()).filter((s) => s !== '');
+const only = process.argv
+  .find((a) => a.startsWith('--cases='))
+  ?.slice('--cases='.length)
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '');
 const ROUNDS = smoke ? 1 : quick ? 5 : 3;
 // 6 s rounds (8 before 2026-12-01): the full run must finish within 12 minutes here (issue #20).
 const DURATION_S = smoke ? 1 : quick ? 5 : 6;
@@ -102,7 +108,15 @@ const BACKEND_PORT = 49900;
 const PASSTHROUGH_PORT = 48800;
 const DO_RPC_PORT = 48801;
 const PASSTHROUGH_INSPECTOR = 49239;
-const PLATFORM_PORTS = { gateway: 48787, controlPlane: 48788, portal: 48789, demoBackend: 48790, gatewayInternal: 48791, trafficManager: 48792, inspector: 49229 };
+const PLATFORM_PORTS = {
+  gateway: 48787,
+  controlPlane: 48788,
+  portal: 48789,
+  demoBackend: 48790,
+  gatewayInternal: 48791,
+  trafficManager: 48792,
+  inspector: 49229,
+};
 /** More production gateway processes: the request log off (its cost, and the cold isolate), and far counters. */
 const LOG_OFF_PORT = 48802;
 const FAR_PORTS = { 20: 48803, 80: 48804 } as const;
@@ -125,7 +139,12 @@ interface CaseResult {
 
 const children: ChildProcess[] = [];
 function start(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stderr?.on('data', (c: Buffer) => {
     const text = c.toString();
     if (/error/i.test(text) && !/ENOTFOUND|GetAddrInfo/.test(text)) log(text.trim());
@@ -144,17 +163,43 @@ function stopChildren(): void {
 }
 
 /** `tokens`: a bearer token drawn at random per request (many counter keys instead of one hot key). */
-async function measure(serving: number, url: string, headers: Record<string, string>, seconds: number, tokens?: readonly string[]): Promise<CaseResult> {
+async function measure(
+  serving: number,
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  tokens?: readonly string[],
+): Promise<CaseResult> {
   const requests =
     tokens === undefined
       ? undefined
-      : [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)] ?? ''}` } }) }];
+      : [
+          {
+            setupRequest: (req: autocannon.Request) => ({
+              ...req,
+              headers: { ...req.headers, authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)] ?? ''}` },
+            }),
+          },
+        ];
   // Many keys: a token per request, or the DO bench's /spread routes (1,000 Durable Objects).
   lastLoadSpread = tokens !== undefined || url.endsWith('/spread');
   const cpuBefore = treeCpuMs(serving);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, ...(requests === undefined ? {} : { requests }) });
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers,
+    ...(requests === undefined ? {} : { requests }),
+  });
   const cpuMs = result.requests.total === 0 ? Number.NaN : (treeCpuMs(serving) - cpuBefore) / result.requests.total;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, cpuMs, requests: result.requests.total };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    cpuMs,
+    requests: result.requests.total,
+  };
 }
 
 /**
@@ -170,7 +215,13 @@ async function deployBulkApis(persistTo: string, gatewayUrl: string, count: numb
   const snapshot = await localWholeSnapshot(persistTo, body);
   const template = snapshot.apis.find((a) => a.context === '/bench-strict');
   if (template === undefined) throw new Error('the bench API is not in the snapshot');
-  const bulk = Array.from({ length: count }, (_, i) => ({ ...template, id: `api_bulk${i}`, name: `Bulk ${i}`, context: `/bulk${i}`, isDefaultVersion: false }));
+  const bulk = Array.from({ length: count }, (_, i) => ({
+    ...template,
+    id: `api_bulk${i}`,
+    name: `Bulk ${i}`,
+    context: `/bulk${i}`,
+    isDefaultVersion: false,
+  }));
   const next = { ...snapshot, version: snapshot.version + 1, apis: [...snapshot.apis, ...bulk] };
   rmSync(dir, { recursive: true, force: true });
   await writeSnapshot(persistTo, next);
@@ -191,7 +242,10 @@ async function writeSnapshot(persistTo: string, next: Awaited<ReturnType<typeof 
   for (let i = 0; i < encoded.length; i += 90_000) pieces.push(encoded.slice(i, i + 90_000));
   // The version goes last: a gateway that looks in between still sees the old version.
   const statements = [
-    ...pieces.map((piece, i) => `UPDATE gateway_snapshots SET body = ${i === 0 ? `'${piece}'` : `body || '${piece}'`} WHERE environment_id = 'env_production';`),
+    ...pieces.map(
+      (piece, i) =>
+        `UPDATE gateway_snapshots SET body = ${i === 0 ? `'${piece}'` : `body || '${piece}'`} WHERE environment_id = 'env_production';`,
+    ),
     `UPDATE gateway_snapshots SET version = ${next.version} WHERE environment_id = 'env_production';`,
   ];
   writeFileSync(sql, statements.join('\n') + '\n');
@@ -209,28 +263,53 @@ async function waitForStatus(url: string, status: number): Promise<void> {
 }
 
 /** `count` applications subscribed to `apiId`, each with production keys and a client-credentials token. */
-async function manyKeyTokens(developer: Client, controlPlaneUrl: string, apiId: string, count: number): Promise<{ tokens: string[]; applicationIds: string[] }> {
+async function manyKeyTokens(
+  developer: Client,
+  controlPlaneUrl: string,
+  apiId: string,
+  count: number,
+): Promise<{ tokens: string[]; applicationIds: string[] }> {
   log(`creating ${count} applications, each a counter key of its own…`);
   const applicationIds: string[] = [];
   const one = async (i: number): Promise<string> => {
-    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `bench-key-${i}-${Date.now()}` });
-    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
+    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', {
+      name: `bench-key-${i}-${Date.now()}`,
+    });
+    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>(
+      [201],
+      'POST',
+      `/api/devportal/v1/applications/${app.body.id}/keys`,
+      { keyType: 'PRODUCTION' },
+    );
     await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId, tier: 'Bench-strict' });
     applicationIds.push(app.body.id);
     return clientCredentialsToken(`${controlPlaneUrl}/oauth2/token`, keys.body.consumerKey, keys.body.consumerSecret);
   };
   const tokens: string[] = [];
-  for (let i = 0; i < count; i += 8) tokens.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => one(i + j)))));
+  for (let i = 0; i < count; i += 8)
+    tokens.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => one(i + j)))));
   return { tokens, applicationIds };
 }
 
 /** `--profile`: each case under load for a warm-up, then profiled over its Worker's inspector (`inspectors`: serving pid → port). */
-async function profileCases(cases: ReadonlyArray<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }>, inspectors: ReadonlyMap<number, number>): Promise<void> {
+async function profileCases(
+  cases: ReadonlyArray<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[] }>,
+  inspectors: ReadonlyMap<number, number>,
+): Promise<void> {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   for (const c of cases) {
     await measure(c.serving, c.url, c.headers, WARMUP_S, c.tokens);
-    const { profile, result } = await profileWhile(inspectors.get(c.serving) ?? 0, () => measure(c.serving, c.url, c.headers, DURATION_S, c.tokens));
-    const file = join(ROOT, 'bench/results', `${c.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}.cpuprofile`);
+    const { profile, result } = await profileWhile(inspectors.get(c.serving) ?? 0, () =>
+      measure(c.serving, c.url, c.headers, DURATION_S, c.tokens),
+    );
+    const file = join(
+      ROOT,
+      'bench/results',
+      `${c.name
+        .replace(/[^a-z0-9]+/gi, '-')
+        .replace(/^-|-$/g, '')
+        .toLowerCase()}.cpuprofile`,
+    );
     writeFileSync(file, JSON.stringify(profile));
     process.stdout.write(`\n## ${c.name} (${file})\n${summarise(profile, result.requests)}`);
   }
@@ -357,16 +436,29 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const gwLogOff = await servedAt(logOffUrl, '/_turnpike/health');
   /** Every gateway process the bench meters (their meters are summed per case). */
   const meteredGateways = platform.urls.gateways.map((g) => g.url);
-  log(`measuring at ${[pass.base, gw.base, rpc.base].join(', ')}${VIA_PROXY ? ' (through wrangler dev\'s proxy)' : ' (workerd directly)'}`);
+  log(`measuring at ${[pass.base, gw.base, rpc.base].join(', ')}${VIA_PROXY ? " (through wrangler dev's proxy)" : ' (workerd directly)'}`);
   const anon = new Client(controlPlaneUrl);
   const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
   const tiers = { strict: 1_000_000, leased: 1_000_000_000 };
   let strictApiId = '';
   let leasedApiId = '';
   for (const [mode, limit] of Object.entries(tiers)) {
-    await admin.expect([201, 409], 'POST', '/api/admin/v1/throttling-policies', { kind: 'subscription', name: `Bench-${mode}`, description: 'Counts every call exactly; too large for the bench to reach', limit, unitTime: 1, timeUnit: 'min' });
+    await admin.expect([201, 409], 'POST', '/api/admin/v1/throttling-policies', {
+      kind: 'subscription',
+      name: `Bench-${mode}`,
+      description: 'Counts every call exactly; too large for the bench to reach',
+      limit,
+      unitTime: 1,
+      timeUnit: 'min',
+    });
   }
-  const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view', 'api:subscriptions']);
+  const publisher = await tokenFor(anon, demo.users.publisher, [
+    'api:create',
+    'api:publish',
+    'api:deploy',
+    'api:view',
+    'api:subscriptions',
+  ]);
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
   for (const mode of Object.keys(tiers)) {
     const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
@@ -383,8 +475,15 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     });
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-    await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: api.body.id, tier: `Bench-${mode}` });
+    await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: demo.application.id,
+      apiId: api.body.id,
+      tier: `Bench-${mode}`,
+    });
     if (mode === 'strict') strictApiId = api.body.id;
     else leasedApiId = api.body.id;
   }
@@ -401,40 +500,116 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     endpoints: { production: { urls: [{ url: `http://127.0.0.1:${BACKEND_PORT}`, timeoutMs: 10_000 }] } },
   });
   await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${graphqlApi.body.id}/lifecycle`, { state: 'PUBLISHED' });
-  const graphqlRevision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${graphqlApi.body.id}/revisions`, {});
-  await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${graphqlApi.body.id}/deployments`, { revisionId: graphqlRevision.body.id, environments: ['production'] });
-  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId: graphqlApi.body.id, tier: 'Bench-leased' });
-  const demoToken = () => clientCredentialsToken(`${controlPlaneUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
+  const graphqlRevision = await publisher.expect<{ id: string }>(
+    [201],
+    'POST',
+    `/api/publisher/v1/apis/${graphqlApi.body.id}/revisions`,
+    {},
+  );
+  await publisher.expect([200, 201], 'POST', `/api/publisher/v1/apis/${graphqlApi.body.id}/deployments`, {
+    revisionId: graphqlRevision.body.id,
+    environments: ['production'],
+  });
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+    applicationId: demo.application.id,
+    apiId: graphqlApi.body.id,
+    tier: 'Bench-leased',
+  });
+  const demoToken = () =>
+    clientCredentialsToken(`${controlPlaneUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
   const accessToken = await demoToken();
   const auth = { authorization: `Bearer ${accessToken}` };
-  const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'bench' });
+  const apiKey = await developer.expect<{ key: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, {
+    name: 'bench',
+  });
 
   // Many keys: as many applications, each subscribed to the strict API with a token of its own.
   // 1,000 only where the case over many keys is measured (creating them takes minutes here).
-  const manyKeysMeasured = FAR_ONLY ? false : only === undefined ? !quick : only.some((o) => 'strict (1,000 keys)'.includes(o) || o.includes('keys'));
-  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(developer, controlPlaneUrl, strictApiId, smoke || profiling || !manyKeysMeasured ? 50 : 1000);
+  const manyKeysMeasured = FAR_ONLY
+    ? false
+    : only === undefined
+      ? !quick
+      : only.some((o) => 'strict (1,000 keys)'.includes(o) || o.includes('keys'));
+  const { tokens: manyTokens, applicationIds: manyApps } = await manyKeyTokens(
+    developer,
+    controlPlaneUrl,
+    strictApiId,
+    smoke || profiling || !manyKeysMeasured ? 50 : 1000,
+  );
 
-  const allCases: Array<{ name: string; serving: number; url: string; headers: Record<string, string>; tokens?: readonly string[]; optional?: true }> = [
+  const allCases: Array<{
+    name: string;
+    serving: number;
+    url: string;
+    headers: Record<string, string>;
+    tokens?: readonly string[];
+    optional?: true;
+  }> = [
     { name: 'pass-through', serving: pass.pid, url: `${pass.base}/items`, headers: {} },
     { name: 'gateway: unsecured resource', serving: gw.pid, url: `${gw.base}/bench-strict/v1/open`, headers: {} },
-    { name: 'gateway: JWT + subscription + throttle, strict (one hot key)', serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: auth },
-    { name: 'gateway: JWT + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-leased/v1/items`, headers: auth },
-    { name: `gateway: JWT + subscription + throttle, strict (${manyTokens.length.toLocaleString('en')} keys)`, serving: gw.pid, url: `${gw.base}/bench-strict/v1/items`, headers: {}, tokens: manyTokens },
-    { name: 'gateway: GraphQL validation + JWT + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-graphql/v1?query=${encodeURIComponent(BENCH_QUERY)}`, headers: auth },
-    { name: 'gateway: API key + subscription + throttle, leased (one hot key)', serving: gw.pid, url: `${gw.base}/bench-leased/v1/keyed`, headers: { apikey: apiKey.body.key } },
+    {
+      name: 'gateway: JWT + subscription + throttle, strict (one hot key)',
+      serving: gw.pid,
+      url: `${gw.base}/bench-strict/v1/items`,
+      headers: auth,
+    },
+    {
+      name: 'gateway: JWT + subscription + throttle, leased (one hot key)',
+      serving: gw.pid,
+      url: `${gw.base}/bench-leased/v1/items`,
+      headers: auth,
+    },
+    {
+      name: `gateway: JWT + subscription + throttle, strict (${manyTokens.length.toLocaleString('en')} keys)`,
+      serving: gw.pid,
+      url: `${gw.base}/bench-strict/v1/items`,
+      headers: {},
+      tokens: manyTokens,
+    },
+    {
+      name: 'gateway: GraphQL validation + JWT + subscription + throttle, leased (one hot key)',
+      serving: gw.pid,
+      url: `${gw.base}/bench-graphql/v1?query=${encodeURIComponent(BENCH_QUERY)}`,
+      headers: auth,
+    },
+    {
+      name: 'gateway: API key + subscription + throttle, leased (one hot key)',
+      serving: gw.pid,
+      url: `${gw.base}/bench-leased/v1/keyed`,
+      headers: { apikey: apiKey.body.key },
+    },
     // The request log's own cost: the same leased case on a process with REQUEST_LOG=off.
-    { name: 'gateway: JWT + subscription + throttle, leased (one hot key), request log off', serving: gwLogOff.pid, url: `${gwLogOff.base}/bench-leased/v1/items`, headers: auth },
+    {
+      name: 'gateway: JWT + subscription + throttle, leased (one hot key), request log off',
+      serving: gwLogOff.pid,
+      url: `${gwLogOff.base}/bench-leased/v1/items`,
+      headers: auth,
+    },
     { name: 'pass-through + 1 DO call, native RPC (one hot key)', serving: rpc.pid, url: `${rpc.base}/native/hot`, headers: {} },
     { name: 'pass-through + 1 DO call, native RPC (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/native/spread`, headers: {} },
     // Decision 0003's comparison: only when named (--cases=itty), to keep the full run within 12 minutes.
-    { name: 'pass-through + 1 DO call, itty-durable (one hot key)', serving: rpc.pid, url: `${rpc.base}/itty/hot`, headers: {}, optional: true },
-    { name: 'pass-through + 1 DO call, itty-durable (1,000 keys)', serving: rpc.pid, url: `${rpc.base}/itty/spread`, headers: {}, optional: true },
+    {
+      name: 'pass-through + 1 DO call, itty-durable (one hot key)',
+      serving: rpc.pid,
+      url: `${rpc.base}/itty/hot`,
+      headers: {},
+      optional: true,
+    },
+    {
+      name: 'pass-through + 1 DO call, itty-durable (1,000 keys)',
+      serving: rpc.pid,
+      url: `${rpc.base}/itty/spread`,
+      headers: {},
+      optional: true,
+    },
   ];
   const cases =
     only !== undefined
       ? allCases.filter((c) => c.name === 'pass-through' || only.some((o) => c.name.includes(o)))
       : quick
-        ? allCases.filter((c) => c.serving !== rpc.pid && c.tokens === undefined && c.optional !== true && !c.name.includes('request log off'))
+        ? allCases.filter(
+            (c) => c.serving !== rpc.pid && c.tokens === undefined && c.optional !== true && !c.name.includes('request log off'),
+          )
         : allCases.filter((c) => c.optional !== true);
   for (const c of cases) {
     const probe = await fetch(c.url, { headers: c.tokens === undefined ? c.headers : { authorization: `Bearer ${c.tokens[0] ?? ''}` } });
@@ -452,7 +627,10 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       // The launcher gives the Traffic Manager the first inspector port and the production gateway the next.
       [gw.pid, PLATFORM_PORTS.inspector + 1],
     ]);
-    await profileCases(cases.filter((c) => c.serving !== rpc.pid), inspectors);
+    await profileCases(
+      cases.filter((c) => c.serving !== rpc.pid),
+      inspectors,
+    );
     return;
   }
 
@@ -471,23 +649,54 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       const r = await measure(c.serving, c.url, c.headers, DURATION_S, c.tokens);
       if (before !== null) meters.get(c.name)?.push(meterDiff(await readMeters(meteredGateways), before));
       samples.get(c.name)?.push(r);
-      log(`round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuMs.toFixed(2)} CPU ms/req${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`);
+      log(
+        `round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuMs.toFixed(2)} CPU ms/req${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`,
+      );
     }
   }
 
   const base = median((samples.get('pass-through') ?? []).map((s) => s.rps));
   const baseP99 = median((samples.get('pass-through') ?? []).map((s) => s.p99));
   const baseCpu = median((samples.get('pass-through') ?? []).map((s) => s.cpuMs));
-  const results: Record<string, { rps: number; p50: number; p99: number; ratio: number; roundRatio: number; addedP99Ms: number; non2xx: number; cpuMsPerRequest: number; addedCpuMs: number }> = {};
+  const results: Record<
+    string,
+    {
+      rps: number;
+      p50: number;
+      p99: number;
+      ratio: number;
+      roundRatio: number;
+      addedP99Ms: number;
+      non2xx: number;
+      cpuMsPerRequest: number;
+      addedCpuMs: number;
+    }
+  > = {};
   // `ratio`: median req/s over pass-through's median req/s. `roundRatio`: the median of each round's
   // own ratio (this case's req/s over pass-through's in the same round, measured a minute apart at
   // most), which a noisy neighbour slowing the machine for a round or two moves less.
-  const summarise = (list: CaseResult[], baseRps: number, basePercentile99: number, baseCpuMs: number, baseRounds: readonly CaseResult[]) => {
+  const summarise = (
+    list: CaseResult[],
+    baseRps: number,
+    basePercentile99: number,
+    baseCpuMs: number,
+    baseRounds: readonly CaseResult[],
+  ) => {
     const rps = median(list.map((x) => x.rps));
     const p99 = median(list.map((x) => x.p99));
     const cpu = median(list.map((x) => x.cpuMs));
     const roundRatio = median(list.map((x, i) => x.rps / (baseRounds[i]?.rps ?? Number.NaN)));
-    return { rps: Math.round(rps), p50: median(list.map((x) => x.p50)), p99, ratio: Number((rps / baseRps).toFixed(3)), roundRatio: Number(roundRatio.toFixed(3)), addedP99Ms: Number((p99 - basePercentile99).toFixed(2)), non2xx: list.reduce((n, x) => n + x.non2xx, 0), cpuMsPerRequest: Number(cpu.toFixed(3)), addedCpuMs: Number((cpu - baseCpuMs).toFixed(3)) };
+    return {
+      rps: Math.round(rps),
+      p50: median(list.map((x) => x.p50)),
+      p99,
+      ratio: Number((rps / baseRps).toFixed(3)),
+      roundRatio: Number(roundRatio.toFixed(3)),
+      addedP99Ms: Number((p99 - basePercentile99).toFixed(2)),
+      non2xx: list.reduce((n, x) => n + x.non2xx, 0),
+      cpuMsPerRequest: Number(cpu.toFixed(3)),
+      addedCpuMs: Number((cpu - baseCpuMs).toFixed(3)),
+    };
   };
   for (const c of cases) results[c.name] = summarise(samples.get(c.name) ?? [], base, baseP99, baseCpu, samples.get('pass-through') ?? []);
   // Cost per million calls, from what the platform counted during the timed slots.
@@ -496,11 +705,15 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     if (c.serving === rpc.pid) continue;
     const calls = (samples.get(c.name) ?? []).reduce((n, x) => n + x.requests, 0);
     const counted = c.serving === pass.pid ? { ...meterSum([]), requests: calls } : meterSum(meters.get(c.name) ?? []);
-    costs[c.name] = callCost(counted, calls, results[c.name]?.cpuMsPerRequest ?? Number.NaN, { invocationLogs: c.serving === pass.pid ? false : GATEWAY_INVOCATION_LOGS });
+    costs[c.name] = callCost(counted, calls, results[c.name]?.cpuMsPerRequest ?? Number.NaN, {
+      invocationLogs: c.serving === pass.pid ? false : GATEWAY_INVOCATION_LOGS,
+    });
   }
   /** The leased hot-key case again beside pass-through, rounds interleaved, after the state changed. */
   const sideBySide = async (label: string) => {
-    const scaled = cases.filter((c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)');
+    const scaled = cases.filter(
+      (c) => c.name === 'pass-through' || c.name === 'gateway: JWT + subscription + throttle, leased (one hot key)',
+    );
     const scaledSamples = new Map<string, CaseResult[]>(scaled.map((c) => [c.name, []]));
     // Warmed up again, like the main rounds: the state just changed under both sides.
     await settle();
@@ -516,7 +729,15 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     }
     const pass = scaledSamples.get('pass-through') ?? [];
     const out: typeof results = {};
-    for (const [name, list] of scaledSamples) if (name !== 'pass-through') out[`${name}${label}`] = summarise(list, median(pass.map((x) => x.rps)), median(pass.map((x) => x.p99)), median(pass.map((x) => x.cpuMs)), pass);
+    for (const [name, list] of scaledSamples)
+      if (name !== 'pass-through')
+        out[`${name}${label}`] = summarise(
+          list,
+          median(pass.map((x) => x.rps)),
+          median(pass.map((x) => x.p99)),
+          median(pass.map((x) => x.cpuMs)),
+          pass,
+        );
     return out;
   };
   // The load and cost tables as soon as they are known: a run stopped later still leaves them.
@@ -526,18 +747,28 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   // timed to the microsecond.
   await settle();
   log('measuring unloaded latency (1 connection, one request at a time)…');
-  const unloadedCases = cases.filter((c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')));
+  const unloadedCases = cases.filter(
+    (c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')),
+  );
   const unloadedSamples = new Map<string, SequentialResult[]>(unloadedCases.map((c) => [c.name, []]));
   // --quick: 3 rounds of 300 (five of 2,000 took longer than the load rounds on a loaded machine).
   for (let round = 1; round <= (quick ? Math.min(3, ROUNDS) : ROUNDS); round++) {
-    for (const c of unloadedCases) unloadedSamples.get(c.name)?.push(await sequentialLatency(c.url, c.headers, smoke ? 200 : quick ? 300 : 2000));
+    for (const c of unloadedCases)
+      unloadedSamples.get(c.name)?.push(await sequentialLatency(c.url, c.headers, smoke ? 200 : quick ? 300 : 2000));
   }
   const passUnloaded = (q: 'p50' | 'p99') => median((unloadedSamples.get('pass-through') ?? []).map((s) => s[q]));
   const unloaded: Record<string, { p50: number; p90: number; p99: number; addedP50Ms: number; addedP99Ms: number; requests: number }> = {};
   for (const [name, list] of unloadedSamples) {
     const p50 = median(list.map((s) => s.p50));
     const p99 = median(list.map((s) => s.p99));
-    unloaded[name] = { p50, p90: median(list.map((s) => s.p90)), p99, addedP50Ms: Number((p50 - passUnloaded('p50')).toFixed(3)), addedP99Ms: Number((p99 - passUnloaded('p99')).toFixed(3)), requests: list.reduce((n, s) => n + s.count, 0) };
+    unloaded[name] = {
+      p50,
+      p90: median(list.map((s) => s.p90)),
+      p99,
+      addedP50Ms: Number((p50 - passUnloaded('p50')).toFixed(3)),
+      addedP99Ms: Number((p99 - passUnloaded('p99')).toFixed(3)),
+      requests: list.reduce((n, s) => n + s.count, 0),
+    };
   }
   if (quick || only !== undefined) {
     printLoadTables(results, unloaded);
@@ -546,12 +777,18 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   }
   // The control plane's subscription work and the same hot-key case with 1,000,000 subscriptions in D1.
   const controlPlaneCalls: Record<string, () => Promise<void>> = {
-    "developer lists one application's subscriptions": async () => void (await developer.expect([200], 'GET', `/api/devportal/v1/subscriptions?applicationId=${demo.application.id}`)),
-    "publisher lists an API's subscribers (one per bench key)": async () => void (await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${strictApiId}/subscriptions`)),
+    "developer lists one application's subscriptions": async () =>
+      void (await developer.expect([200], 'GET', `/api/devportal/v1/subscriptions?applicationId=${demo.application.id}`)),
+    "publisher lists an API's subscribers (one per bench key)": async () =>
+      void (await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${strictApiId}/subscriptions`)),
     'client-credentials token': async () => void (await demoToken()),
     'subscribe and unsubscribe': async () => {
       const app = manyApps[0] ?? '';
-      const sub = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app, apiId: leasedApiId, tier: 'Bench-leased' });
+      const sub = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', {
+        applicationId: app,
+        apiId: leasedApiId,
+        tier: 'Bench-leased',
+      });
       await developer.expect([204], 'DELETE', `/api/devportal/v1/subscriptions/${sub.body.id}`);
     },
   };
@@ -566,7 +803,11 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const controlPlaneBefore = await timeControlPlane();
   const side = smoke ? 100 : 1000;
   log(`writing ${(side * side).toLocaleString('en')} subscriptions (${side} applications × ${side} APIs) into D1…`);
-  const mass = addMassSubscriptions(platform.persistTo, { apiId: strictApiId, applicationId: demo.application.id, tier: 'Bench-strict' }, side);
+  const mass = addMassSubscriptions(
+    platform.persistTo,
+    { apiId: strictApiId, applicationId: demo.application.id, tier: 'Bench-strict' },
+    side,
+  );
   log(`${mass.subscriptions.toLocaleString('en')} subscriptions in D1 after ${mass.seconds.toFixed(0)} s`);
   const flushed = flushToDisk();
   log(`${flushed.unwrittenMb} MB not yet on disk after the insert; sync took ${flushed.syncSeconds.toFixed(1)} s`);
@@ -590,7 +831,12 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const at = (rtt: (typeof FAR_RTTS)[number]) => (rtt === 0 ? gatewayUrl : `http://127.0.0.1:${FAR_PORTS[rtt]}`);
     const passQuiet = await pacedLatency(`${pass.base}/items`, {}, quietCalls, 100);
     const passBusy = await measure(pass.pid, `${pass.base}/items`, {}, busySeconds);
-    const rows: Array<{ rttMs: number; mode: 'strict' | 'leased'; quiet: Latency & { addedP50Ms: number; addedP99Ms: number }; busy: { rps: number; p50: number; p99: number; addedP50Ms: number; addedP99Ms: number } }> = [];
+    const rows: Array<{
+      rttMs: number;
+      mode: 'strict' | 'leased';
+      quiet: Latency & { addedP50Ms: number; addedP99Ms: number };
+      busy: { rps: number; p50: number; p99: number; addedP50Ms: number; addedP99Ms: number };
+    }> = [];
     for (const rtt of FAR_RTTS) {
       const url = at(rtt);
       const serving = wranglerPidForPort(Number(new URL(url).port)) ?? gw.pid;
@@ -604,13 +850,30 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
         rows.push({
           rttMs: rtt,
           mode,
-          quiet: { ...quietResult, addedP50Ms: Number((quietResult.p50 - passQuiet.p50).toFixed(3)), addedP99Ms: Number((quietResult.p99 - passQuiet.p99).toFixed(3)) },
-          busy: { rps: Math.round(busy.rps), p50: busy.p50, p99: busy.p99, addedP50Ms: busy.p50 - passBusy.p50, addedP99Ms: busy.p99 - passBusy.p99 },
+          quiet: {
+            ...quietResult,
+            addedP50Ms: Number((quietResult.p50 - passQuiet.p50).toFixed(3)),
+            addedP99Ms: Number((quietResult.p99 - passQuiet.p99).toFixed(3)),
+          },
+          busy: {
+            rps: Math.round(busy.rps),
+            p50: busy.p50,
+            p99: busy.p99,
+            addedP50Ms: busy.p50 - passBusy.p50,
+            addedP99Ms: busy.p99 - passBusy.p99,
+          },
         });
-        log(`  ${mode} at ${rtt} ms: quiet p50 ${quietResult.p50} ms p99 ${quietResult.p99} ms; busy ${busy.rps.toFixed(0)} req/s p50 ${busy.p50} ms p99 ${busy.p99} ms`);
+        log(
+          `  ${mode} at ${rtt} ms: quiet p50 ${quietResult.p50} ms p99 ${quietResult.p99} ms; busy ${busy.rps.toFixed(0)} req/s p50 ${busy.p50} ms p99 ${busy.p99} ms`,
+        );
       }
     }
-    return { passThrough: { quiet: passQuiet, busy: { rps: Math.round(passBusy.rps), p50: passBusy.p50, p99: passBusy.p99 } }, quietIntervalMs: 100, busyConnections: CONNECTIONS, rows };
+    return {
+      passThrough: { quiet: passQuiet, busy: { rps: Math.round(passBusy.rps), p50: passBusy.p50, p99: passBusy.p99 } },
+      quietIntervalMs: 100,
+      busyConnections: CONNECTIONS,
+      rows,
+    };
   }
 
   /**
@@ -620,17 +883,33 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
    */
   async function measureColdIsolates() {
     const sizes = smoke ? [10, 1000] : [10, 1000, 10_000, 100_000];
-    const body = d1Execute(platform.persistTo, { command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'" })[0]?.body;
+    const body = d1Execute(platform.persistTo, { command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'" })[0]
+      ?.body;
     if (typeof body !== 'string') throw new Error('could not read the snapshot');
     const original = await localWholeSnapshot(platform.persistTo, body);
     const template = original.apis.find((a) => a.context === '/bench-strict');
     if (template === undefined) throw new Error('the bench API is not in the snapshot');
     const own = original.apis.filter((a) => !a.context.startsWith('/bulk'));
-    const out: Array<{ apis: number; snapshotBytes: number; withinControlPlaneCap: boolean; firstCallMs: number | null; secondCallMs: number | null; rssMbBefore: number; rssMbAfter: number; error?: string }> = [];
+    const out: Array<{
+      apis: number;
+      snapshotBytes: number;
+      withinControlPlaneCap: boolean;
+      firstCallMs: number | null;
+      secondCallMs: number | null;
+      rssMbBefore: number;
+      rssMbAfter: number;
+      error?: string;
+    }> = [];
     let version = original.version;
     for (const n of sizes) {
       log(`cold isolate with ${n.toLocaleString('en')} APIs… (${elapsed()})`);
-      const bulk = Array.from({ length: Math.max(0, n - own.length) }, (_, i) => ({ ...template, id: `api_cold${i}`, name: `Cold ${i}`, context: `/cold${i}`, isDefaultVersion: false }));
+      const bulk = Array.from({ length: Math.max(0, n - own.length) }, (_, i) => ({
+        ...template,
+        id: `api_cold${i}`,
+        name: `Cold ${i}`,
+        context: `/cold${i}`,
+        isDefaultVersion: false,
+      }));
       version += 1;
       const snapshotBytes = await writeSnapshot(platform.persistTo, { ...original, version, apis: [...own, ...bulk] });
       await platform.kill(LOG_OFF_PROCESS);
@@ -647,9 +926,26 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       try {
         const firstCallMs = await timed();
         const secondCallMs = await timed();
-        out.push({ apis: own.length + bulk.length, snapshotBytes, withinControlPlaneCap: snapshotBytes <= MAX_SNAPSHOT_BYTES, firstCallMs, secondCallMs, rssMbBefore, rssMbAfter: pid === null ? Number.NaN : workerdRssMb(pid) });
+        out.push({
+          apis: own.length + bulk.length,
+          snapshotBytes,
+          withinControlPlaneCap: snapshotBytes <= MAX_SNAPSHOT_BYTES,
+          firstCallMs,
+          secondCallMs,
+          rssMbBefore,
+          rssMbAfter: pid === null ? Number.NaN : workerdRssMb(pid),
+        });
       } catch (err) {
-        out.push({ apis: own.length + bulk.length, snapshotBytes, withinControlPlaneCap: snapshotBytes <= MAX_SNAPSHOT_BYTES, firstCallMs: null, secondCallMs: null, rssMbBefore, rssMbAfter: pid === null ? Number.NaN : workerdRssMb(pid), error: String(err) });
+        out.push({
+          apis: own.length + bulk.length,
+          snapshotBytes,
+          withinControlPlaneCap: snapshotBytes <= MAX_SNAPSHOT_BYTES,
+          firstCallMs: null,
+          secondCallMs: null,
+          rssMbBefore,
+          rssMbAfter: pid === null ? Number.NaN : workerdRssMb(pid),
+          error: String(err),
+        });
       }
       log(`  ${JSON.stringify(out[out.length - 1])}`);
     }
@@ -663,18 +959,38 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const report = {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
-    method: { connections: CONNECTIONS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rounds: ROUNDS, path: VIA_PROXY ? "wrangler dev (both sides) through wrangler's local proxy, X_LOCAL_OBSERVABILITY=false" : "wrangler dev (both sides), each Worker's own workerd addressed directly (wrangler's local proxy bypassed), X_LOCAL_OBSERVABILITY=false", smoke },
+    method: {
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_S,
+      warmupSeconds: WARMUP_S,
+      rounds: ROUNDS,
+      path: VIA_PROXY
+        ? "wrangler dev (both sides) through wrangler's local proxy, X_LOCAL_OBSERVABILITY=false"
+        : "wrangler dev (both sides), each Worker's own workerd addressed directly (wrangler's local proxy bypassed), X_LOCAL_OBSERVABILITY=false",
+      smoke,
+    },
     elapsedSeconds: Math.round((Date.now() - benchStarted) / 1000),
-    requestLog: LOG_OFF_EVERYWHERE ? 'off (--request-log=off)' : 'otel, as wrangler.toml ships it (the "request log off" case: a second process with it off)',
+    requestLog: LOG_OFF_EVERYWHERE
+      ? 'off (--request-log=off)'
+      : 'otel, as wrangler.toml ships it (the "request log off" case: a second process with it off)',
     cases: results,
-    costPerMillionCalls: { prices: PRICES, others: OTHERS, zuplo: 'no published per-request price found (its monetization docs say production pricing has not been announced)', cases: costs },
+    costPerMillionCalls: {
+      prices: PRICES,
+      others: OTHERS,
+      zuplo: 'no published per-request price found (its monetization docs say production pricing has not been announced)',
+      cases: costs,
+    },
     farCounters,
     coldIsolates,
     snapshotScale: await (await import('./snapshot-scale.ts')).measureSnapshotScale({ smoke, log }),
     unloaded,
     routeLookups,
     tokenVerification,
-    controlPlane: { subscriptionsBefore: controlPlaneBefore, subscriptionsAfter: controlPlaneAfter, massSubscriptions: { ...mass, ...flushed } },
+    controlPlane: {
+      subscriptionsBefore: controlPlaneBefore,
+      subscriptionsAfter: controlPlaneAfter,
+      massSubscriptions: { ...mass, ...flushed },
+    },
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(report, null, 2) + '\n');
@@ -683,9 +999,34 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   printCostTable(costs);
   printFarCounters(farCounters);
   printColdIsolates(coldIsolates);
-  process.stdout.write(['', `| control plane (median / max ms of ${smoke ? 5 : 20} calls) | before | with ${massLabel} |`, '|---|---|---|', ...Object.keys(controlPlaneCalls).map((name) => `| ${name} | ${controlPlaneBefore[name]?.medianMs} / ${controlPlaneBefore[name]?.maxMs} | ${controlPlaneAfter[name]?.medianMs} / ${controlPlaneAfter[name]?.maxMs} |`)].join('\n') + '\n');
-  process.stdout.write(['', '| route table | ns per lookup | build ms |', '|---|---|---|', ...Object.entries(routeLookups).map(([name, r]) => `| ${name} | ${r.nsPerLookup} | ${r.buildMs} |`)].join('\n') + '\n');
-  process.stdout.write(['', '| access token (ES256, 2,000 distinct) | µs per call |', '|---|---|', `| verified by jose (not cached) | ${tokenVerification.verifyMicros} |`, `| found in the verified-token cache | ${tokenVerification.cachedMicros} |`].join('\n') + '\n');
+  process.stdout.write(
+    [
+      '',
+      `| control plane (median / max ms of ${smoke ? 5 : 20} calls) | before | with ${massLabel} |`,
+      '|---|---|---|',
+      ...Object.keys(controlPlaneCalls).map(
+        (name) =>
+          `| ${name} | ${controlPlaneBefore[name]?.medianMs} / ${controlPlaneBefore[name]?.maxMs} | ${controlPlaneAfter[name]?.medianMs} / ${controlPlaneAfter[name]?.maxMs} |`,
+      ),
+    ].join('\n') + '\n',
+  );
+  process.stdout.write(
+    [
+      '',
+      '| route table | ns per lookup | build ms |',
+      '|---|---|---|',
+      ...Object.entries(routeLookups).map(([name, r]) => `| ${name} | ${r.nsPerLookup} | ${r.buildMs} |`),
+    ].join('\n') + '\n',
+  );
+  process.stdout.write(
+    [
+      '',
+      '| access token (ES256, 2,000 distinct) | µs per call |',
+      '|---|---|',
+      `| verified by jose (not cached) | ${tokenVerification.verifyMicros} |`,
+      `| found in the verified-token cache | ${tokenVerification.cachedMicros} |`,
+    ].join('\n') + '\n',
+  );
   process.stdout.write(`\nwritten to bench/results/latest.json after ${elapsed()}\n`);
 
   rmSync(dir, { recursive: true, force: true });
@@ -693,26 +1034,108 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
 
 function printCostTable(costs: Record<string, CallCost>): void {
   const money = (n: number) => `$${n.toFixed(4)}`;
-  const rows = Object.entries(costs).map(([name, c]) => `| ${name} | ${c.perCall.workerRequests} | ${c.perCall.doRequests} | ${c.perCall.sqliteRowsRead} / ${c.perCall.sqliteRowsWritten} | ${c.perCall.d1RowsRead} / ${c.perCall.d1RowsWritten} | ${c.perCall.queueOperations} | ${c.perCall.logEvents} | ${c.perCall.cpuMs} | ${money(c.perMillion.workers + c.perMillion.cpu)} | ${money(c.perMillion.doRequests + c.perMillion.sqlite)} | ${money(c.perMillion.d1 + c.perMillion.queues)} | ${money(c.perMillion.logs)} | **${money(c.perMillion.total)}** |`);
+  const rows = Object.entries(costs).map(
+    ([name, c]) =>
+      `| ${name} | ${c.perCall.workerRequests} | ${c.perCall.doRequests} | ${c.perCall.sqliteRowsRead} / ${c.perCall.sqliteRowsWritten} | ${c.perCall.d1RowsRead} / ${c.perCall.d1RowsWritten} | ${c.perCall.queueOperations} | ${c.perCall.logEvents} | ${c.perCall.cpuMs} | ${money(c.perMillion.workers + c.perMillion.cpu)} | ${money(c.perMillion.doRequests + c.perMillion.sqlite)} | ${money(c.perMillion.d1 + c.perMillion.queues)} | ${money(c.perMillion.logs)} | **${money(c.perMillion.total)}** |`,
+  );
   const others = Object.entries(OTHERS).map(([name, price]) => `| ${name} (published) | | | | | | | | | | | | $${price.toFixed(2)} |`);
-  process.stdout.write(['', '| cost per million calls | Worker requests / call | DO requests / call | SQLite rows read / written per call | D1 rows read / written per call | queue operations / call | log events / call | CPU ms / call | Workers $ | Durable Objects $ | D1 + Queues $ | Workers Logs $ | total $ per million |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|', ...rows, ...others, '| Zuplo | no published per-request price found | | | | | | | | | | | — |'].join('\n') + '\n');
+  process.stdout.write(
+    [
+      '',
+      '| cost per million calls | Worker requests / call | DO requests / call | SQLite rows read / written per call | D1 rows read / written per call | queue operations / call | log events / call | CPU ms / call | Workers $ | Durable Objects $ | D1 + Queues $ | Workers Logs $ | total $ per million |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      ...others,
+      '| Zuplo | no published per-request price found | | | | | | | | | | | — |',
+    ].join('\n') + '\n',
+  );
 }
 
-function printFarCounters(far: { passThrough: { quiet: Latency }; rows: ReadonlyArray<{ rttMs: number; mode: string; quiet: Latency & { addedP50Ms: number; addedP99Ms: number }; busy: { rps: number; p50: number; p99: number; addedP50Ms: number; addedP99Ms: number } }> }): void {
-  process.stdout.write(['', '| far counters (COUNTER_RTT_MS) | quiet p50 / p99 ms | quiet added p50 / p99 ms | busy req/s | busy p50 / p99 ms | busy added p50 / p99 ms |', '|---|---|---|---|---|---|', ...far.rows.map((r) => `| ${r.mode}, ${r.rttMs} ms | ${r.quiet.p50} / ${r.quiet.p99} | ${r.quiet.addedP50Ms} / ${r.quiet.addedP99Ms} | ${r.busy.rps} | ${r.busy.p50} / ${r.busy.p99} | ${r.busy.addedP50Ms} / ${r.busy.addedP99Ms} |`)].join('\n') + '\n');
+function printFarCounters(far: {
+  passThrough: { quiet: Latency };
+  rows: ReadonlyArray<{
+    rttMs: number;
+    mode: string;
+    quiet: Latency & { addedP50Ms: number; addedP99Ms: number };
+    busy: { rps: number; p50: number; p99: number; addedP50Ms: number; addedP99Ms: number };
+  }>;
+}): void {
+  process.stdout.write(
+    [
+      '',
+      '| far counters (COUNTER_RTT_MS) | quiet p50 / p99 ms | quiet added p50 / p99 ms | busy req/s | busy p50 / p99 ms | busy added p50 / p99 ms |',
+      '|---|---|---|---|---|---|',
+      ...far.rows.map(
+        (r) =>
+          `| ${r.mode}, ${r.rttMs} ms | ${r.quiet.p50} / ${r.quiet.p99} | ${r.quiet.addedP50Ms} / ${r.quiet.addedP99Ms} | ${r.busy.rps} | ${r.busy.p50} / ${r.busy.p99} | ${r.busy.addedP50Ms} / ${r.busy.addedP99Ms} |`,
+      ),
+    ].join('\n') + '\n',
+  );
 }
 
-function printColdIsolates(cold: { sizes: ReadonlyArray<{ apis: number; snapshotBytes: number; withinControlPlaneCap: boolean; firstCallMs: number | null; secondCallMs: number | null; rssMbBefore: number; rssMbAfter: number; error?: string }> }): void {
-  process.stdout.write(['', '| cold isolate | snapshot bytes (gzip+base64) | fits one D1 row / the control plane cap | first call ms | second call ms | workerd RSS MB before / after |', '|---|---|---|---|---|---|', ...cold.sizes.map((c) => `| ${c.apis.toLocaleString('en')} APIs | ${c.snapshotBytes.toLocaleString('en')} | ${c.withinControlPlaneCap ? 'yes' : 'no: deploy refused'} | ${c.firstCallMs ?? `failed: ${c.error ?? ''}`} | ${c.secondCallMs ?? '—'} | ${c.rssMbBefore} / ${c.rssMbAfter} |`)].join('\n') + '\n');
+function printColdIsolates(cold: {
+  sizes: ReadonlyArray<{
+    apis: number;
+    snapshotBytes: number;
+    withinControlPlaneCap: boolean;
+    firstCallMs: number | null;
+    secondCallMs: number | null;
+    rssMbBefore: number;
+    rssMbAfter: number;
+    error?: string;
+  }>;
+}): void {
+  process.stdout.write(
+    [
+      '',
+      '| cold isolate | snapshot bytes (gzip+base64) | fits one D1 row / the control plane cap | first call ms | second call ms | workerd RSS MB before / after |',
+      '|---|---|---|---|---|---|',
+      ...cold.sizes.map(
+        (c) =>
+          `| ${c.apis.toLocaleString('en')} APIs | ${c.snapshotBytes.toLocaleString('en')} | ${c.withinControlPlaneCap ? 'yes' : 'no: deploy refused'} | ${c.firstCallMs ?? `failed: ${c.error ?? ''}`} | ${c.secondCallMs ?? '—'} | ${c.rssMbBefore} / ${c.rssMbAfter} |`,
+      ),
+    ].join('\n') + '\n',
+  );
 }
 
 function printLoadTables(
-  results: Record<string, { rps: number; p50: number; p99: number; ratio: number; roundRatio: number; addedP99Ms: number; cpuMsPerRequest: number; addedCpuMs: number }>,
+  results: Record<
+    string,
+    {
+      rps: number;
+      p50: number;
+      p99: number;
+      ratio: number;
+      roundRatio: number;
+      addedP99Ms: number;
+      cpuMsPerRequest: number;
+      addedCpuMs: number;
+    }
+  >,
   unloaded: Record<string, { p50: number; p90: number; p99: number; addedP50Ms: number; addedP99Ms: number }>,
 ): void {
-  const rows = Object.entries(results).map(([name, r]) => `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.roundRatio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`);
-  process.stdout.write(['| case | req/s | p50 ms | p99 ms | ratio to pass-through | median per-round ratio | added p99 ms | CPU ms/req | added CPU ms/req |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
-  process.stdout.write(['', '| unloaded (1 connection) | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---|---|---|---|---|', ...Object.entries(unloaded).map(([name, r]) => `| ${name} | ${r.p50} | ${r.p90} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`)].join('\n') + '\n');
+  const rows = Object.entries(results).map(
+    ([name, r]) =>
+      `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.roundRatio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`,
+  );
+  process.stdout.write(
+    [
+      '| case | req/s | p50 ms | p99 ms | ratio to pass-through | median per-round ratio | added p99 ms | CPU ms/req | added CPU ms/req |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+    ].join('\n') + '\n',
+  );
+  process.stdout.write(
+    [
+      '',
+      '| unloaded (1 connection) | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms |',
+      '|---|---|---|---|---|---|',
+      ...Object.entries(unloaded).map(
+        ([name, r]) =>
+          `| ${name} | ${r.p50} | ${r.p90} | ${r.p99} | ${name === 'pass-through' ? '—' : r.addedP50Ms} | ${name === 'pass-through' ? '—' : r.addedP99Ms} |`,
+      ),
+    ].join('\n') + '\n',
+  );
 }
 
 // Stopped from outside (Ctrl-C, `timeout`): every process the bench and the launcher started goes

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { descendants } from './process-cpu.ts';
 
-const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+const quantile = (sorted: readonly number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 const ms3 = (n: number) => Number(n.toFixed(3));
 
 export interface Latency {

@@ -27,7 +27,12 @@ function once(agent: Agent, url: URL, headers: Record<string, string>): Promise<
 }
 
 /** `count` timed requests after `warmup` untimed ones; latencies in milliseconds (3 decimals). Any answer but 200 fails the run. */
-export async function sequentialLatency(target: string, headers: Record<string, string>, count: number, warmup = 50): Promise<SequentialResult> {
+export async function sequentialLatency(
+  target: string,
+  headers: Record<string, string>,
+  count: number,
+  warmup = 50,
+): Promise<SequentialResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const url = new URL(target);
   const times: number[] = [];

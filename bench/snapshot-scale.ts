@@ -28,7 +28,15 @@ import { wranglerPidForPort } from './process-cpu.ts';
 import { workerdRssMb } from './scale.ts';
 import { median } from './stats.ts';
 
-const PORTS = { gateway: 50787, controlPlane: 50788, portal: 50789, demoBackend: 50790, gatewayInternal: 50791, trafficManager: 50792, inspector: 51236 };
+const PORTS = {
+  gateway: 50787,
+  controlPlane: 50788,
+  portal: 50789,
+  demoBackend: 50790,
+  gatewayInternal: 50791,
+  trafficManager: 50792,
+  inspector: 51236,
+};
 /** Cold starts per size (the median is reported). */
 const COLD_STARTS = 3;
 const GITHUB_FILE = join(ROOT, 'node_modules/@octokit/openapi/generated/api.github.com.json');
@@ -52,7 +60,17 @@ export interface ColdIsolate {
 }
 
 export interface SnapshotScale {
-  github: { documentBytes: number; operations: number; importMs: number; exportMs: number; deployMs: number; shardBytes: number; headBytes: number; coldFirstCallMs: number; warmCallMs: number };
+  github: {
+    documentBytes: number;
+    operations: number;
+    importMs: number;
+    exportMs: number;
+    deployMs: number;
+    shardBytes: number;
+    headBytes: number;
+    coldFirstCallMs: number;
+    warmCallMs: number;
+  };
   coldIsolates: ColdIsolate[];
 }
 
@@ -68,7 +86,14 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
   log('snapshot scale: starting a platform of its own…');
-  const platform = await startPlatform({ ports: PORTS, portal: false, env: { X_LOCAL_OBSERVABILITY: 'false' }, gatewayVars: { REQUEST_LOG: 'off' }, cronIntervalMs: 0, log: () => {} });
+  const platform = await startPlatform({
+    ports: PORTS,
+    portal: false,
+    env: { X_LOCAL_OBSERVABILITY: 'false' },
+    gatewayVars: { REQUEST_LOG: 'off' },
+    cronIntervalMs: 0,
+    log: () => {},
+  });
   const scratch = mkdtempSync(join(tmpdir(), 'turnpike-snapshot-scale-'));
   try {
     const anon = new Client(platform.controlPlaneUrl);
@@ -78,13 +103,27 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
     const gatewayPort = Number(new URL(gateway).port);
 
     const head = async () => {
-      const body = d1Execute(platform.persistTo, { command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'" })[0]?.body;
+      const body = d1Execute(platform.persistTo, {
+        command: "SELECT body FROM gateway_snapshots WHERE environment_id = 'env_production'",
+      })[0]?.body;
       if (typeof body !== 'string') throw new Error('no snapshot');
       return { bytes: body.length, snapshot: await decodeSnapshot(body) };
     };
     const shardBody = (key: string) => {
       const file = join(scratch, 'shard.gz');
-      const run = wrangler(['r2', 'object', 'get', `turnpike-blobs/${key}`, '--local', '--persist-to', platform.persistTo, '-c', 'wrangler.toml', '--file', file]);
+      const run = wrangler([
+        'r2',
+        'object',
+        'get',
+        `turnpike-blobs/${key}`,
+        '--local',
+        '--persist-to',
+        platform.persistTo,
+        '-c',
+        'wrangler.toml',
+        '--file',
+        file,
+      ]);
       if (run.status !== 0) throw new Error(`r2 object get failed: ${run.stderr}`);
       return readFileSync(file);
     };
@@ -114,7 +153,10 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
       await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${apiId}`);
       const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${apiId}/revisions`, {});
       const started = process.hrtime.bigint();
-      await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+      await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, {
+        revisionId: revision.body.id,
+        environments: ['production'],
+      });
       return elapsedMs(started);
     };
 
@@ -124,15 +166,27 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
     const document = JSON.parse(text) as Record<string, unknown>;
     const context = '/github';
     let started = process.hrtime.bigint();
-    const imported = await publisher.expect<{ id: string; resources: unknown[] }>([201], 'POST', '/api/publisher/v1/apis/import', { definition: document, context, version: 'v3', subscriptionTiers: ['Unlimited'], endpoints: { production: { urls: [{ url: backendUrl }] } } });
+    const imported = await publisher.expect<{ id: string; resources: unknown[] }>([201], 'POST', '/api/publisher/v1/apis/import', {
+      definition: document,
+      context,
+      version: 'v3',
+      subscriptionTiers: ['Unlimited'],
+      endpoints: { production: { urls: [{ url: backendUrl }] } },
+    });
     const importMs = elapsedMs(started);
     started = process.hrtime.bigint();
     await publisher.expect([200], 'GET', `/api/publisher/v1/apis/${imported.body.id}/openapi`);
     const exportMs = elapsedMs(started);
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${imported.body.id}/lifecycle`, { state: 'PUBLISHED' });
     const githubDeployMs = await deploy(imported.body.id);
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: platform.demo.application.id, apiId: imported.body.id, tier: 'Unlimited' });
-    const auth = { authorization: `Bearer ${await clientToken(gateway, platform.demo.application.clientId, platform.demo.application.clientSecret)}` };
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: platform.demo.application.id,
+      apiId: imported.body.id,
+      tier: 'Unlimited',
+    });
+    const auth = {
+      authorization: `Bearer ${await clientToken(gateway, platform.demo.application.clientId, platform.demo.application.clientSecret)}`,
+    };
     const deepUrl = `${gateway}${context}/v3/repos/octo/hello/actions/runs/42/attempts/2/jobs`;
     const githubHead = await head();
     const githubKey = githubHead.snapshot.shards?.keys[shardOf(context, githubHead.snapshot.shards.count)] ?? '';
@@ -141,22 +195,47 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
     await coldRestart();
     const githubCold = await timedCall(deepUrl, auth);
     const githubWarm = await warm(deepUrl, auth);
-    const github = { documentBytes: Buffer.byteLength(text), operations: imported.body.resources.length, importMs, exportMs, deployMs: githubDeployMs, shardBytes: githubShard, headBytes: githubHead.bytes, coldFirstCallMs: githubCold, warmCallMs: githubWarm };
+    const github = {
+      documentBytes: Buffer.byteLength(text),
+      operations: imported.body.resources.length,
+      importMs,
+      exportMs,
+      deployMs: githubDeployMs,
+      shardBytes: githubShard,
+      headBytes: githubHead.bytes,
+      coldFirstCallMs: githubCold,
+      warmCallMs: githubWarm,
+    };
     log(`  ${JSON.stringify(github)}`);
 
     // The template every bulk API copies: one open resource, the local backend.
-    const template = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', { name: 'Bulk template', context: '/bulk0', version: 'v1', subscriptionTiers: ['Unlimited'], resources: [{ method: 'GET', path: '/open', authType: 'none' }], endpoints: { production: { urls: [{ url: backendUrl }] } } });
+    const template = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+      name: 'Bulk template',
+      context: '/bulk0',
+      version: 'v1',
+      subscriptionTiers: ['Unlimited'],
+      resources: [{ method: 'GET', path: '/open', authType: 'none' }],
+      endpoints: { production: { urls: [{ url: backendUrl }] } },
+    });
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${template.body.id}/lifecycle`, { state: 'PUBLISHED' });
     await deploy(template.body.id);
     const templateHead = (await head()).snapshot;
-    const templateApi = shardApis(templateHead.shards?.keys[shardOf('/bulk0', templateHead.shards.count)] ?? '').find((a) => a.context === '/bulk0');
+    const templateApi = shardApis(templateHead.shards?.keys[shardOf('/bulk0', templateHead.shards.count)] ?? '').find(
+      (a) => a.context === '/bulk0',
+    );
     if (templateApi === undefined) throw new Error('the template API is not in its shard');
-    const templateRevision = String(d1Execute(platform.persistTo, { command: `SELECT revision_id AS r FROM deployments WHERE api_id = '${template.body.id}'` })[0]?.r ?? '');
+    const templateRevision = String(
+      d1Execute(platform.persistTo, { command: `SELECT revision_id AS r FROM deployments WHERE api_id = '${template.body.id}'` })[0]?.r ??
+        '',
+    );
     let copies = 0;
     const coldIsolates: ColdIsolate[] = [];
     for (const n of sizes) {
       // What the environment already serves: the demo APIs, GitHub's and the template.
-      const already = Number(d1Execute(platform.persistTo, { command: "SELECT count(*) AS n FROM deployments WHERE environment_id = 'env_production'" })[0]?.n ?? 0);
+      const already = Number(
+        d1Execute(platform.persistTo, { command: "SELECT count(*) AS n FROM deployments WHERE environment_id = 'env_production'" })[0]?.n ??
+          0,
+      );
       const add = Math.max(0, n - already);
       if (add > 0) {
         log(`snapshot scale: ${n.toLocaleString('en')} APIs (adding ${add.toLocaleString('en')})…`);
@@ -177,7 +256,22 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
         runs.push({ first, warm: warmMs, before: cold.rss, after: cold.pid === null ? Number.NaN : workerdRssMb(cold.pid) });
       }
       // Before (decision 0002's layout): the same environment as one whole row, compiled at once.
-      const whole = { ...h.snapshot, shards: undefined, version: h.snapshot.version + 1, apis: [...githubApis.filter((a) => a.context !== '/bulk0'), templateApi, ...Array.from({ length: copies }, (_, i) => ({ ...templateApi, id: `api_bulk${i + 1}`, name: `Bulk ${i + 1}`, context: `/bulk${i + 1}`, revisionId: `rev_bulk${i + 1}` }))] };
+      const whole = {
+        ...h.snapshot,
+        shards: undefined,
+        version: h.snapshot.version + 1,
+        apis: [
+          ...githubApis.filter((a) => a.context !== '/bulk0'),
+          templateApi,
+          ...Array.from({ length: copies }, (_, i) => ({
+            ...templateApi,
+            id: `api_bulk${i + 1}`,
+            name: `Bulk ${i + 1}`,
+            context: `/bulk${i + 1}`,
+            revisionId: `rev_bulk${i + 1}`,
+          })),
+        ],
+      };
       const wholeBytes = await writeWholeRow(platform.persistTo, scratch, whole);
       const before: number[] = [];
       const beforeWarm: number[] = [];
@@ -188,7 +282,19 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
       }
       const firstCallMs = median(runs.map((r) => r.first));
       const warmCallMs = median(runs.map((r) => r.warm));
-      coldIsolates.push({ apis: already + add, publishMs, headBytes: h.bytes, shards: h.snapshot.shards?.count ?? 0, shardBytes: key === '' ? 0 : shardBytes(key), firstCallMs, warmCallMs, addedMs: Number((firstCallMs - warmCallMs).toFixed(2)), rssMbBefore: median(runs.map((r) => r.before)), rssMbAfter: median(runs.map((r) => r.after)), wholeRow: { bytes: wholeBytes, firstCallMs: median(before), warmCallMs: median(beforeWarm) } });
+      coldIsolates.push({
+        apis: already + add,
+        publishMs,
+        headBytes: h.bytes,
+        shards: h.snapshot.shards?.count ?? 0,
+        shardBytes: key === '' ? 0 : shardBytes(key),
+        firstCallMs,
+        warmCallMs,
+        addedMs: Number((firstCallMs - warmCallMs).toFixed(2)),
+        rssMbBefore: median(runs.map((r) => r.before)),
+        rssMbAfter: median(runs.map((r) => r.after)),
+        wholeRow: { bytes: wholeBytes, firstCallMs: median(before), warmCallMs: median(beforeWarm) },
+      });
       log(`  ${JSON.stringify(coldIsolates[coldIsolates.length - 1])}`);
     }
     return { github, coldIsolates };
@@ -202,7 +308,10 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
 async function clientToken(gateway: string, clientId: string, clientSecret: string): Promise<string> {
   const res = await fetch(`${gateway}/oauth2/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ grant_type: 'client_credentials' }),
   });
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
@@ -215,11 +324,25 @@ function cloneApi(persistTo: string, apiId: string, revisionId: string, from: nu
   const copy = (table: string, replaced: Record<string, string>, where: string) => {
     const names = columns(table);
     const select = names.map((c) => replaced[c] ?? c).join(', ');
-    d1Execute(persistTo, { command: `WITH RECURSIVE seq(n) AS (SELECT ${from} UNION ALL SELECT n + 1 FROM seq WHERE n < ${to}) INSERT INTO ${table} (${names.join(', ')}) SELECT ${select} FROM seq, ${table} WHERE ${where}` });
+    d1Execute(persistTo, {
+      command: `WITH RECURSIVE seq(n) AS (SELECT ${from} UNION ALL SELECT n + 1 FROM seq WHERE n < ${to}) INSERT INTO ${table} (${names.join(', ')}) SELECT ${select} FROM seq, ${table} WHERE ${where}`,
+    });
   };
   copy('apis', { id: `'api_bulk' || n`, name: `'Bulk ' || n`, context: `'/bulk' || n`, is_default_version: '0' }, `id = '${apiId}'`);
-  copy('revisions', { id: `'rev_bulk' || n`, api_id: `'api_bulk' || n`, definition: `json_set(definition, '$.context', '/bulk' || n, '$.name', 'Bulk ' || n)` }, `id = '${revisionId}'`);
-  copy('deployments', { id: `'dep_bulk' || n`, api_id: `'api_bulk' || n`, revision_id: `'rev_bulk' || n` }, `api_id = '${apiId}' AND environment_id = 'env_production'`);
+  copy(
+    'revisions',
+    {
+      id: `'rev_bulk' || n`,
+      api_id: `'api_bulk' || n`,
+      definition: `json_set(definition, '$.context', '/bulk' || n, '$.name', 'Bulk ' || n)`,
+    },
+    `id = '${revisionId}'`,
+  );
+  copy(
+    'deployments',
+    { id: `'dep_bulk' || n`, api_id: `'api_bulk' || n`, revision_id: `'rev_bulk' || n` },
+    `api_id = '${apiId}' AND environment_id = 'env_production'`,
+  );
 }
 
 /**
@@ -231,7 +354,19 @@ export async function localWholeSnapshot(persistTo: string, body: string): Promi
   try {
     return await wholeSnapshot(await decodeSnapshot(body), async (key) => {
       const file = join(dir, 'shard.gz');
-      const run = wrangler(['r2', 'object', 'get', `turnpike-blobs/${key}`, '--local', '--persist-to', persistTo, '-c', 'wrangler.toml', '--file', file]);
+      const run = wrangler([
+        'r2',
+        'object',
+        'get',
+        `turnpike-blobs/${key}`,
+        '--local',
+        '--persist-to',
+        persistTo,
+        '-c',
+        'wrangler.toml',
+        '--file',
+        file,
+      ]);
       if (run.status !== 0) return null;
       const bytes = readFileSync(file);
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
@@ -249,7 +384,10 @@ async function writeWholeRow(persistTo: string, scratch: string, snapshot: Gatew
   const encoded = await encodeSnapshot(snapshot);
   // D1 caps one SQL statement at 100 kB: the body goes in as a string built up in pieces.
   const statements: string[] = [];
-  for (let i = 0; i < encoded.length; i += 90_000) statements.push(`UPDATE gateway_snapshots SET body = ${i === 0 ? '' : 'body || '}'${encoded.slice(i, i + 90_000)}' WHERE environment_id = 'env_production';`);
+  for (let i = 0; i < encoded.length; i += 90_000)
+    statements.push(
+      `UPDATE gateway_snapshots SET body = ${i === 0 ? '' : 'body || '}'${encoded.slice(i, i + 90_000)}' WHERE environment_id = 'env_production';`,
+    );
   statements.push(`UPDATE gateway_snapshots SET version = ${snapshot.version} WHERE environment_id = 'env_production';`);
   const file = join(scratch, 'whole.sql');
   writeFileSync(file, statements.join('\n') + '\n');
@@ -268,7 +406,10 @@ export function snapshotScaleTable(result: SnapshotScale): string {
     '',
     '| deployed APIs | publish ms | head (D1) | shards | shard read | cold first call ms | warm ms | added ms | workerd RSS MB before → after | before: whole row | its cold first call ms |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...result.coldIsolates.map((c) => `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow.bytes} B | ${c.wholeRow.firstCallMs} |`),
+    ...result.coldIsolates.map(
+      (c) =>
+        `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow.bytes} B | ${c.wholeRow.firstCallMs} |`,
+    ),
   ].join('\n');
 }
 

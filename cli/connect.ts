@@ -22,12 +22,18 @@ export function connect(o: ConnectOptions): ControlPlane {
   const profileName = o.profile ?? o.projectProfile ?? 'default';
   const profile = loadProfile(profileName);
   const url = o.url ?? process.env.TURNPIKE_URL ?? o.projectUrl ?? profile?.url;
-  if (url === undefined) throw new CliError('No control plane URL: pass --url, set TURNPIKE_URL or run turnpike login --url <control plane>', [], EXIT.usage);
+  if (url === undefined)
+    throw new CliError('No control plane URL: pass --url, set TURNPIKE_URL or run turnpike login --url <control plane>', [], EXIT.usage);
   const envToken = process.env.TURNPIKE_TOKEN;
   if (envToken !== undefined && envToken !== '') return new ControlPlane(url, envToken);
-  if (profile === undefined) throw new CliError(`Not logged in (profile ${profileName}): run turnpike login --url ${origin(url)}${profileName === 'default' ? '' : ` --profile ${profileName}`}`);
+  if (profile === undefined)
+    throw new CliError(
+      `Not logged in (profile ${profileName}): run turnpike login --url ${origin(url)}${profileName === 'default' ? '' : ` --profile ${profileName}`}`,
+    );
   if (origin(profile.url) !== origin(url)) {
-    throw new CliError(`Profile ${profileName} holds a token for ${profile.url}, not ${origin(url)}: run turnpike login --url ${origin(url)} --profile <name> and name that profile in the environment`);
+    throw new CliError(
+      `Profile ${profileName} holds a token for ${profile.url}, not ${origin(url)}: run turnpike login --url ${origin(url)} --profile <name> and name that profile in the environment`,
+    );
   }
   return new ControlPlane(url, profile.token);
 }

@@ -77,7 +77,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'login':
-        await login(out, { url: v.url, profile: v.profile ?? 'default', email: v.email, token: v.token, passwordStdin: v['password-stdin'] });
+        await login(out, {
+          url: v.url,
+          profile: v.profile ?? 'default',
+          email: v.email,
+          token: v.token,
+          passwordStdin: v['password-stdin'],
+        });
         return EXIT.ok;
       case 'logout':
         await logout(out, { profile: v.profile ?? 'default' });
@@ -107,7 +113,8 @@ export async function run(argv: string[]): Promise<number> {
         return EXIT.ok;
       case 'rollback': {
         const to = v.to === undefined ? undefined : Number(v.to);
-        if (to !== undefined && !(Number.isInteger(to) && to > 0)) throw new CliError('--to takes a revision number, e.g. --to 2', [], EXIT.usage);
+        if (to !== undefined && !(Number.isInteger(to) && to > 0))
+          throw new CliError('--to takes a revision number, e.g. --to 2', [], EXIT.usage);
         await rollback(out, { ...project, to });
         return EXIT.ok;
       }
@@ -115,7 +122,16 @@ export async function run(argv: string[]): Promise<number> {
         await status(out, project);
         return EXIT.ok;
       case 'export':
-        await exportApi(out, { dir: v.dir, url: v.url, profile: v.profile, env: v.env, context: rest[0] ?? v.context, version: rest[1] ?? v.version, id: v.id, force: v.force });
+        await exportApi(out, {
+          dir: v.dir,
+          url: v.url,
+          profile: v.profile,
+          env: v.env,
+          context: rest[0] ?? v.context,
+          version: rest[1] ?? v.version,
+          id: v.id,
+          force: v.force,
+        });
         return EXIT.ok;
       default:
         throw new CliError(`Unknown command ${command}\n\n${USAGE}`, [], EXIT.usage);

@@ -34,7 +34,9 @@ export class CliError extends Error {
 }
 
 export function formatProblem(p: Problem): string {
-  const where = [p.file === undefined ? undefined : p.line === undefined ? p.file : `${p.file}:${p.line}`, p.field].filter((x) => x !== undefined && x !== '').join(' ');
+  const where = [p.file === undefined ? undefined : p.line === undefined ? p.file : `${p.file}:${p.line}`, p.field]
+    .filter((x) => x !== undefined && x !== '')
+    .join(' ');
   return where === '' ? p.message : `${where}: ${p.message}`;
 }
 

@@ -19,7 +19,23 @@ export interface Plan {
   lifecycle: { from: LifecycleState; to: LifecycleState } | undefined;
 }
 
-const FIELDS = ['name', 'description', 'tags', 'isDefaultVersion', 'visibility', 'visibleRoles', 'subscriptionTiers', 'apiThrottlingPolicy', 'apiKeyHeader', 'backendJwt', 'cors', 'headerEdits', 'policies', 'streaming', 'graphql'] as const;
+const FIELDS = [
+  'name',
+  'description',
+  'tags',
+  'isDefaultVersion',
+  'visibility',
+  'visibleRoles',
+  'subscriptionTiers',
+  'apiThrottlingPolicy',
+  'apiKeyHeader',
+  'backendJwt',
+  'cors',
+  'headerEdits',
+  'policies',
+  'streaming',
+  'graphql',
+] as const;
 
 /** `openapi` null: a GraphQL API, whose definition is its schema (compared as the `graphql` field). */
 type DesiredApi = Omit<CreateApi, 'openapi'> & { openapi: Record<string, unknown> | null };
@@ -27,13 +43,33 @@ type DesiredApi = Omit<CreateApi, 'openapi'> & { openapi: Record<string, unknown
 export function planCreate(desired: DesiredApi, lifecycle: LifecycleState | undefined): Plan {
   const changes: Change[] = [
     { action: '+', field: 'api', to: `${desired.name} ${desired.context} ${desired.version}` },
-    ...desired.resources.map((r): Change => ({ action: '+', field: `resource ${r.method} ${r.path}`, to: { authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, ...(r.policies === undefined || r.policies.length === 0 ? {} : { policies: r.policies }) } })),
+    ...desired.resources.map((r): Change => ({
+      action: '+',
+      field: `resource ${r.method} ${r.path}`,
+      to: {
+        authType: r.authType,
+        scopes: r.scopes,
+        throttlingPolicy: r.throttlingPolicy,
+        ...(r.policies === undefined || r.policies.length === 0 ? {} : { policies: r.policies }),
+      },
+    })),
   ];
   if (lifecycle !== undefined && lifecycle !== 'CREATED') changes.push({ action: '~', field: 'lifecycle', from: 'CREATED', to: lifecycle });
-  return { apiId: undefined, changes, patch: {}, lifecycle: lifecycle !== undefined && lifecycle !== 'CREATED' ? { from: 'CREATED', to: lifecycle } : undefined };
+  return {
+    apiId: undefined,
+    changes,
+    patch: {},
+    lifecycle: lifecycle !== undefined && lifecycle !== 'CREATED' ? { from: 'CREATED', to: lifecycle } : undefined,
+  };
 }
 
-export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | undefined, remote: ApiView, remoteDocument: Record<string, unknown>, options: { resendSecrets: boolean } = { resendSecrets: false }): Plan {
+export function planUpdate(
+  desired: DesiredApi,
+  lifecycle: LifecycleState | undefined,
+  remote: ApiView,
+  remoteDocument: Record<string, unknown>,
+  options: { resendSecrets: boolean } = { resendSecrets: false },
+): Plan {
   const changes: Change[] = [];
   const patch: Record<string, unknown> = {};
   const want: Record<string, unknown> = { ...desired, apiKeyHeader: desired.apiKeyHeader.toLowerCase() };
@@ -54,11 +90,21 @@ export function planUpdate(desired: DesiredApi, lifecycle: LifecycleState | unde
     const haveFull = remote.endpoints[kind] ?? null;
     const { security: wantSecurity, ...want } = wantFull ?? {};
     const { security: haveSecurity, ...have } = haveFull ?? {};
-    const described = wantSecurity === undefined || wantSecurity === null ? null : wantSecurity.type === 'basic' ? { type: 'basic', username: wantSecurity.username } : { type: 'header', name: wantSecurity.name.toLowerCase() };
+    const described =
+      wantSecurity === undefined || wantSecurity === null
+        ? null
+        : wantSecurity.type === 'basic'
+          ? { type: 'basic', username: wantSecurity.username }
+          : { type: 'header', name: wantSecurity.name.toLowerCase() };
     const securityChanged = !equal(described, haveSecurity ?? null) || (options.resendSecrets && described !== null);
     if ((wantFull === null) !== (haveFull === null) || !equal(want, have) || securityChanged) {
       const show = (e: typeof have, s: unknown) => (e === null || Object.keys(e).length === 0 ? undefined : { ...e, security: s });
-      changes.push({ action: haveFull === null ? '+' : wantFull === null ? '-' : '~', field: `endpoints.${kind}`, from: show(have, haveSecurity ?? null), to: show(want, described) });
+      changes.push({
+        action: haveFull === null ? '+' : wantFull === null ? '-' : '~',
+        field: `endpoints.${kind}`,
+        from: show(have, haveSecurity ?? null),
+        to: show(want, described),
+      });
       endpoints[kind] = wantFull === null ? null : { ...want, ...(securityChanged ? { security: wantSecurity ?? null } : {}) };
     }
   }

@@ -48,12 +48,19 @@ export class ControlPlane {
     try {
       res = await fetch(`${this.url}${path}`, {
         method,
-        headers: { accept: 'application/json', ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          accept: 'application/json',
+          ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(60_000),
       });
     } catch (err) {
-      throw new CliError(`cannot reach the control plane at ${this.url}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+      throw new CliError(
+        `cannot reach the control plane at ${this.url}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`,
+      );
     }
     if (res.status === 204) return undefined as T;
     const text = await res.text();
@@ -69,7 +76,10 @@ export class ControlPlane {
 
   /** The API with this context and version, or undefined. */
   async findApi(context: string, version: string): Promise<ApiView | undefined> {
-    const page = await this.call<{ list: Array<{ id: string; context: string; version: string }> }>('GET', `${PUBLISHER}/apis?limit=100&query=${encodeURIComponent(context)}`);
+    const page = await this.call<{ list: Array<{ id: string; context: string; version: string }> }>(
+      'GET',
+      `${PUBLISHER}/apis?limit=100&query=${encodeURIComponent(context)}`,
+    );
     const hit = page.list.find((a) => a.context === context && a.version === version);
     return hit === undefined ? undefined : this.getApi(hit.id);
   }
@@ -96,7 +106,12 @@ export class ControlPlane {
     return (await this.call<{ list: Revision[] }>('GET', `${PUBLISHER}/apis/${encodeURIComponent(id)}/revisions`)).list;
   }
   async deploy(id: string, revisionId: string, environments: string[]): Promise<Deployment[]> {
-    return (await this.call<{ list: Deployment[] }>('POST', `${PUBLISHER}/apis/${encodeURIComponent(id)}/deployments`, { revisionId, environments })).list;
+    return (
+      await this.call<{ list: Deployment[] }>('POST', `${PUBLISHER}/apis/${encodeURIComponent(id)}/deployments`, {
+        revisionId,
+        environments,
+      })
+    ).list;
   }
   async deployments(id: string): Promise<Deployment[]> {
     return (await this.call<{ list: Deployment[] }>('GET', `${PUBLISHER}/apis/${encodeURIComponent(id)}/deployments`)).list;

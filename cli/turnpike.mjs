@@ -9,6 +9,10 @@ const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 if (process.features.typescript) {
   await import(main);
 } else {
-  const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', main, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const run = spawnSync(
+    process.execPath,
+    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', main, ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
   process.exit(run.status ?? 1);
 }

@@ -46,7 +46,8 @@ export function missingOptionals(lock: LockFile): string[] {
         const cut = base.lastIndexOf('/node_modules/');
         base = cut === -1 ? '' : base.slice(0, cut);
       }
-      if (!found) missing.push(`${name}@${range} (optional dependency of ${path === '' ? 'the root' : path.replace(/^.*node_modules\//, '')})`);
+      if (!found)
+        missing.push(`${name}@${range} (optional dependency of ${path === '' ? 'the root' : path.replace(/^.*node_modules\//, '')})`);
     }
   }
   return missing;
@@ -55,7 +56,9 @@ export function missingOptionals(lock: LockFile): string[] {
 /** Package paths whose locked version or presence differs between two lock files. */
 export function lockDifferences(before: LockFile, after: LockFile): string[] {
   const paths = new Set([...Object.keys(before.packages), ...Object.keys(after.packages)]);
-  return [...paths].filter((p) => JSON.stringify(before.packages[p]) !== JSON.stringify(after.packages[p])).map((p) => `${p === '' ? '(root)' : p}: ${before.packages[p]?.version ?? 'absent'} → ${after.packages[p]?.version ?? 'absent'}`);
+  return [...paths]
+    .filter((p) => JSON.stringify(before.packages[p]) !== JSON.stringify(after.packages[p]))
+    .map((p) => `${p === '' ? '(root)' : p}: ${before.packages[p]?.version ?? 'absent'} → ${after.packages[p]?.version ?? 'absent'}`);
 }
 
 const lockText = readFileSync(join(ROOT, 'package-lock.json'), 'utf8');
@@ -73,13 +76,18 @@ try {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
-  const npm = spawnSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8' });
+  const npm = spawnSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   if (npm.status !== 0) problems.push(`npm install --package-lock-only failed:\n${npm.stdout}${npm.stderr}`);
   else {
     const rewritten = readFileSync(join(dir, 'package-lock.json'), 'utf8');
     if (rewritten !== lockText) {
       const changed = lockDifferences(lock, JSON.parse(rewritten) as LockFile);
-      problems.push(`npm install would change package-lock.json${changed.length === 0 ? ' (formatting or root metadata)' : ':\n  ' + changed.slice(0, 20).join('\n  ')}${changed.length > 20 ? `\n  … ${changed.length - 20} more` : ''}`);
+      problems.push(
+        `npm install would change package-lock.json${changed.length === 0 ? ' (formatting or root metadata)' : ':\n  ' + changed.slice(0, 20).join('\n  ')}${changed.length > 20 ? `\n  … ${changed.length - 20} more` : ''}`,
+      );
     }
   }
 } finally {
@@ -87,7 +95,11 @@ try {
 }
 
 if (problems.length > 0) {
-  process.stderr.write(`package-lock.json is not ready for \`npm ci\` on every platform:\n${problems.join('\n')}\nRun \`npm install --package-lock-only\` and commit package-lock.json.\n`);
+  process.stderr.write(
+    `package-lock.json is not ready for \`npm ci\` on every platform:\n${problems.join('\n')}\nRun \`npm install --package-lock-only\` and commit package-lock.json.\n`,
+  );
   process.exit(1);
 }
-process.stdout.write(`package-lock.json: ${Object.keys(lock.packages).length} packages locked, every platform's optional packages present, unchanged by npm install\n`);
+process.stdout.write(
+  `package-lock.json: ${Object.keys(lock.packages).length} packages locked, every platform's optional packages present, unchanged by npm install\n`,
+);

@@ -58,8 +58,16 @@ const { values: flags } = parseArgs({
 const dryRun = flags['dry-run'];
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', ...(dryRun ? { CI: 'true' } : {}) };
 
-function wrangler(args: string[], options: { cwd?: string; input?: string; quiet?: boolean } = {}): { ok: boolean; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [WRANGLER, ...args], { cwd: options.cwd ?? ROOT, env, encoding: 'utf8', input: options.input });
+function wrangler(
+  args: string[],
+  options: { cwd?: string; input?: string; quiet?: boolean } = {},
+): { ok: boolean; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [WRANGLER, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env,
+    encoding: 'utf8',
+    input: options.input,
+  });
   return { ok: result.status === 0, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
 }
 
@@ -89,13 +97,18 @@ const SECRETS: Array<{ config: string; name: string; make: () => Promise<string>
 
 /** `[env.X]` sections of the gateway's wrangler.toml: one gateway environment each. */
 function gatewayEnvSections(): string[] {
-  return [...readFileSync(join(ROOT, GATEWAY_TOML), 'utf8').matchAll(/^\[env\.([A-Za-z0-9_-]+)\]\s*$/gm)].map((m) => m[1] ?? '').filter((e) => e !== '');
+  return [...readFileSync(join(ROOT, GATEWAY_TOML), 'utf8').matchAll(/^\[env\.([A-Za-z0-9_-]+)\]\s*$/gm)]
+    .map((m) => m[1] ?? '')
+    .filter((e) => e !== '');
 }
 
 function gatewayTargets(): Array<{ label: string; environment: string; worker: string; args: string[] }> {
   const wanted = flags['gateway-env'];
   // [env.X] serves the gateway environment X as the Worker turnpike-gateway-X (wrangler.toml).
-  const all = [{ label: 'gateway (production)', environment: 'production', worker: 'turnpike-gateway', args: [] as string[] }, ...gatewayEnvSections().map((e) => ({ label: `gateway (${e})`, environment: e, worker: `turnpike-gateway-${e}`, args: ['--env', e] }))];
+  const all = [
+    { label: 'gateway (production)', environment: 'production', worker: 'turnpike-gateway', args: [] as string[] },
+    ...gatewayEnvSections().map((e) => ({ label: `gateway (${e})`, environment: e, worker: `turnpike-gateway-${e}`, args: ['--env', e] })),
+  ];
   return wanted.length === 0 ? all : all.filter((t) => wanted.includes(t.environment));
 }
 
@@ -103,11 +116,22 @@ function dryRunAll(): void {
   const out = mkdtempSync(join(tmpdir(), 'turnpike-dry-run-'));
   const steps: Array<{ name: string; args: string[]; cwd?: string }> = [
     { name: 'traffic-manager', args: ['deploy', '--dry-run', '-c', TRAFFIC_MANAGER_TOML, '--outdir', join(out, 'traffic-manager')] },
-    ...gatewayTargets().map((t, i) => ({ name: t.label, args: ['deploy', '--dry-run', '-c', GATEWAY_TOML, ...t.args, '--outdir', join(out, `gateway-${i}`)] })),
+    ...gatewayTargets().map((t, i) => ({
+      name: t.label,
+      args: ['deploy', '--dry-run', '-c', GATEWAY_TOML, ...t.args, '--outdir', join(out, `gateway-${i}`)],
+    })),
     { name: 'control-plane', args: ['deploy', '--dry-run', '-c', CONTROL_PLANE_TOML, '--outdir', join(out, 'control-plane')] },
-    { name: 'demo-backend', args: ['deploy', '--dry-run', '-c', 'workers/demo-backend/wrangler.toml', '--outdir', join(out, 'demo-backend')] },
+    {
+      name: 'demo-backend',
+      args: ['deploy', '--dry-run', '-c', 'workers/demo-backend/wrangler.toml', '--outdir', join(out, 'demo-backend')],
+    },
   ];
-  if (existsSync(join(ROOT, 'portal-ui/functions'))) steps.push({ name: 'portal functions', args: ['pages', 'functions', 'build', 'functions', '--outdir', join(out, 'portal')], cwd: join(ROOT, 'portal-ui') });
+  if (existsSync(join(ROOT, 'portal-ui/functions')))
+    steps.push({
+      name: 'portal functions',
+      args: ['pages', 'functions', 'build', 'functions', '--outdir', join(out, 'portal')],
+      cwd: join(ROOT, 'portal-ui'),
+    });
   let failed = 0;
   for (const step of steps) {
     const result = wrangler(step.args, { cwd: step.cwd });
@@ -125,7 +149,9 @@ function dryRunAll(): void {
       `  reuse or create the D1 database ${DATABASE} and write its id into ${GATEWAY_TOML} and ${CONTROL_PLANE_TOML}`,
       `  create the queues ${QUEUES.join(', ')} and the R2 bucket ${BUCKET} unless they exist; apply d1-migrations/ remotely`,
       `  set the missing secrets: ${SECRETS.map((s) => s.name).join(', ')}`,
-      `  deploy the traffic manager, ${gatewayTargets().map((t) => t.label).join(', ')}, then the control plane, then the portal (Pages project ${PAGES_PROJECT})`,
+      `  deploy the traffic manager, ${gatewayTargets()
+        .map((t) => t.label)
+        .join(', ')}, then the control plane, then the portal (Pages project ${PAGES_PROJECT})`,
     ].join('\n'),
   );
   process.exit(failed === 0 ? 0 : 1);
@@ -146,7 +172,9 @@ async function missingSecrets(config: string, have: readonly string[]): Promise<
   const values: Record<string, string> = {};
   for (const secret of missing) {
     values[secret.name] = await secret.make();
-    console.log(`  generating the secret ${secret.name}${secret.show === true ? ` — keep it, it is shown once: ${values[secret.name]}` : ''}`);
+    console.log(
+      `  generating the secret ${secret.name}${secret.show === true ? ` — keep it, it is shown once: ${values[secret.name]}` : ''}`,
+    );
   }
   const file = join(mkdtempSync(join(tmpdir(), 'turnpike-secrets-')), 'secrets.json');
   writeFileSync(file, JSON.stringify(values), { mode: 0o600 });
@@ -175,17 +203,23 @@ async function publishedKids(issuer: string): Promise<string[]> {
 
 async function addSigningKey(issuer: string | undefined): Promise<void> {
   if (issuer === undefined) {
-    console.error('--add-signing-key needs the control plane\'s origin: pass --issuer');
+    console.error("--add-signing-key needs the control plane's origin: pass --issuer");
     process.exit(1);
   }
   const before = await publishedKids(issuer);
   const kid = `k-${Date.now().toString(36)}`;
-  must('replacing SIGNING_KEYS', wrangler(['secret', 'put', 'SIGNING_KEYS', '-c', CONTROL_PLANE_TOML], { input: `[${await privateJwk(kid)}]` }));
+  must(
+    'replacing SIGNING_KEYS',
+    wrangler(['secret', 'put', 'SIGNING_KEYS', '-c', CONTROL_PLANE_TOML], { input: `[${await privateJwk(kid)}]` }),
+  );
   // The new secret reaches the Worker with a new version; wait until the JWKS names the key.
   for (let i = 0; i < 30 && !(await publishedKids(issuer)).includes(kid); i++) await new Promise((r) => setTimeout(r, 2000));
   const after = await publishedKids(issuer);
   if (!after.includes(kid)) console.error(`  the JWKS does not name ${kid} yet; check GET ${issuer}/api/admin/v1/signing-keys`);
-  else console.log(`  published the signing key ${kid} beside ${before.join(', ')}; activate it after SIGNING_KEY_PUBLISH_SECONDS (POST /api/admin/v1/signing-keys/${kid}/activate, or Admin → Signing keys in the portal)`);
+  else
+    console.log(
+      `  published the signing key ${kid} beside ${before.join(', ')}; activate it after SIGNING_KEY_PUBLISH_SECONDS (POST /api/admin/v1/signing-keys/${kid}/activate, or Admin → Signing keys in the portal)`,
+    );
 }
 
 async function deployAll(): Promise<void> {
@@ -205,11 +239,23 @@ async function deployAll(): Promise<void> {
 
   for (const name of QUEUES) {
     const queue = wrangler(['queues', 'create', name]);
-    console.log(queue.ok ? `created the queue ${name}` : /already (exists|taken)/i.test(queue.stdout + queue.stderr) ? `reusing the queue ${name}` : must(`creating the queue ${name}`, queue));
+    console.log(
+      queue.ok
+        ? `created the queue ${name}`
+        : /already (exists|taken)/i.test(queue.stdout + queue.stderr)
+          ? `reusing the queue ${name}`
+          : must(`creating the queue ${name}`, queue),
+    );
   }
 
   const bucket = wrangler(['r2', 'bucket', 'create', BUCKET]);
-  console.log(bucket.ok ? `created the R2 bucket ${BUCKET}` : /already (exists|owned|taken)/i.test(bucket.stdout + bucket.stderr) ? `reusing the R2 bucket ${BUCKET}` : must(`creating the R2 bucket ${BUCKET}`, bucket));
+  console.log(
+    bucket.ok
+      ? `created the R2 bucket ${BUCKET}`
+      : /already (exists|owned|taken)/i.test(bucket.stdout + bucket.stderr)
+        ? `reusing the R2 bucket ${BUCKET}`
+        : must(`creating the R2 bucket ${BUCKET}`, bucket),
+  );
 
   must('applying migrations', wrangler(['d1', 'migrations', 'apply', DATABASE, '--remote', '-c', GATEWAY_TOML]));
   console.log('applied D1 migrations remotely');
@@ -217,13 +263,24 @@ async function deployAll(): Promise<void> {
   // Secrets cannot be read back: if one Worker already has ENCRYPTION_KEY and another has not, only
   // the operator can give the second the same value.
   // Each Worker's secrets are listed once, here, and reused when its missing ones are generated.
-  const holders = [{ label: 'control plane', config: CONTROL_PLANE_TOML, args: [] as string[] }, ...gatewayTargets().map((t) => ({ label: t.label, config: GATEWAY_TOML, args: t.args }))].map((w) => {
+  const holders = [
+    { label: 'control plane', config: CONTROL_PLANE_TOML, args: [] as string[] },
+    ...gatewayTargets().map((t) => ({ label: t.label, config: GATEWAY_TOML, args: t.args })),
+  ].map((w) => {
     const names = secretNames(w.config, w.args);
     return { ...w, names, has: names.includes('ENCRYPTION_KEY') };
   });
   const namesOf = (label: string) => holders.find((h) => h.label === label)?.names ?? [];
   if (holders.some((h) => h.has) && holders.some((h) => !h.has)) {
-    console.error(`ENCRYPTION_KEY is set on ${holders.filter((h) => h.has).map((h) => h.label).join(', ')} but not on ${holders.filter((h) => !h.has).map((h) => h.label).join(', ')}: set the same value there with \`wrangler secret put ENCRYPTION_KEY\`, then run again.`);
+    console.error(
+      `ENCRYPTION_KEY is set on ${holders
+        .filter((h) => h.has)
+        .map((h) => h.label)
+        .join(', ')} but not on ${holders
+        .filter((h) => !h.has)
+        .map((h) => h.label)
+        .join(', ')}: set the same value there with \`wrangler secret put ENCRYPTION_KEY\`, then run again.`,
+    );
     process.exit(1);
   }
 
@@ -233,13 +290,25 @@ async function deployAll(): Promise<void> {
   // Each environment's workers.dev URL, for the portal's curl lines and try-it proxy (GATEWAY_URLS).
   const gatewayUrls: Record<string, string> = {};
   for (const target of gatewayTargets()) {
-    const output = must(`deploying the ${target.label}`, wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, namesOf(target.label)))]));
+    const output = must(
+      `deploying the ${target.label}`,
+      wrangler(['deploy', '-c', GATEWAY_TOML, ...target.args, ...(await missingSecrets(GATEWAY_TOML, namesOf(target.label)))]),
+    );
     const url = new RegExp(`https://${target.worker}\\.[^\\s]+\\.workers\\.dev`).exec(output)?.[0];
     if (url !== undefined) gatewayUrls[target.environment] = url;
     console.log(`deployed the ${target.label}`);
   }
   let issuer = flags.issuer;
-  const first = must('deploying the control plane', wrangler(['deploy', '-c', CONTROL_PLANE_TOML, ...(issuer === undefined ? [] : ['--var', `ISSUER:${issuer}`]), ...(await missingSecrets(CONTROL_PLANE_TOML, namesOf('control plane')))]));
+  const first = must(
+    'deploying the control plane',
+    wrangler([
+      'deploy',
+      '-c',
+      CONTROL_PLANE_TOML,
+      ...(issuer === undefined ? [] : ['--var', `ISSUER:${issuer}`]),
+      ...(await missingSecrets(CONTROL_PLANE_TOML, namesOf('control plane'))),
+    ]),
+  );
   if (issuer === undefined) {
     issuer = /https:\/\/turnpike-control-plane\.[^\s]+\.workers\.dev/.exec(first)?.[0];
     if (issuer !== undefined) must('setting ISSUER', wrangler(['deploy', '-c', CONTROL_PLANE_TOML, '--var', `ISSUER:${issuer}`]));
@@ -259,14 +328,21 @@ async function deployAll(): Promise<void> {
         .replace(/^GATEWAY_URL = ".*"$/m, `GATEWAY_URL = "${gatewayUrl}"`)
         .replace(/^GATEWAY_URLS = '.*'$/m, `GATEWAY_URLS = '${JSON.stringify(gatewayUrls)}'`),
     );
-    console.log(`  wrote GATEWAY_URL ${gatewayUrl} and GATEWAY_URLS ${JSON.stringify(gatewayUrls)} into portal-ui/wrangler.toml (commit it)`);
+    console.log(
+      `  wrote GATEWAY_URL ${gatewayUrl} and GATEWAY_URLS ${JSON.stringify(gatewayUrls)} into portal-ui/wrangler.toml (commit it)`,
+    );
   } else console.log('  the portal still names http://127.0.0.1:8787 in its curl lines: pass --gateway-url');
   buildPortal((line) => console.log(line));
   wrangler(['pages', 'project', 'create', PAGES_PROJECT, '--production-branch', 'main'], { cwd: join(ROOT, 'portal-ui') });
-  const pages = must('deploying the portal', wrangler(['pages', 'deploy', 'dist', '--project-name', PAGES_PROJECT], { cwd: join(ROOT, 'portal-ui') }));
+  const pages = must(
+    'deploying the portal',
+    wrangler(['pages', 'deploy', 'dist', '--project-name', PAGES_PROJECT], { cwd: join(ROOT, 'portal-ui') }),
+  );
   const portal = /https:\/\/[^\s]+\.pages\.dev/.exec(pages)?.[0];
   console.log(`deployed the portal${portal === undefined ? '' : ` at ${portal}`}`);
-  console.log('\nNext: create the first admin with POST /api/auth/bootstrap (header x-bootstrap-token), add the portal origin to ALLOWED_ORIGINS, and set the gateway environment hostnames in the admin API.');
+  console.log(
+    '\nNext: create the first admin with POST /api/auth/bootstrap (header x-bootstrap-token), add the portal origin to ALLOWED_ORIGINS, and set the gateway environment hostnames in the admin API.',
+  );
 }
 
 if (dryRun) dryRunAll();

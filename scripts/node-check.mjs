@@ -21,7 +21,9 @@ export function supported(version) {
 // that passes it.
 const version = process.env.TURNPIKE_NODE_VERSION ?? process.versions.node;
 if (!supported(version)) {
-  console.error(`Turnpike needs Node.js ≥ ${MINIMUM.join('.')}; this is v${version}. Install Node.js 22 LTS or newer (e.g. \`nvm install 22\`) and run this again.`);
+  console.error(
+    `Turnpike needs Node.js ≥ ${MINIMUM.join('.')}; this is v${version}. Install Node.js 22 LTS or newer (e.g. \`nvm install 22\`) and run this again.`,
+  );
   process.exit(1);
 }
 const [script, ...args] = process.argv.slice(2);
@@ -33,7 +35,9 @@ if (script !== undefined) {
     process.argv.splice(1, 2, path);
     await import(pathToFileURL(path).href);
   } else {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path, ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', path, ...args], {
+      stdio: 'inherit',
+    });
     // Ctrl-C reaches the child through the terminal's process group; a signal sent to this process
     // alone is passed on. Either way the child decides when it has stopped.
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));

@@ -4,7 +4,17 @@
  * demo idempotently and prints where everything is. Ctrl-C stops it all; the data stays.
  */
 import { join } from 'node:path';
-import { DEFAULT_PORTS, PortsTakenError, ROOT, applyMigrations, buildPortal, ensureDevVars, killAll, launch, takenPorts } from './lib/platform.ts';
+import {
+  DEFAULT_PORTS,
+  PortsTakenError,
+  ROOT,
+  applyMigrations,
+  buildPortal,
+  ensureDevVars,
+  killAll,
+  launch,
+  takenPorts,
+} from './lib/platform.ts';
 import { demoFilePath, seed } from './lib/seed.ts';
 
 const log = (line: string) => console.log(line);
@@ -38,7 +48,14 @@ const interrupted = () => {
 };
 process.once('SIGINT', interrupted);
 process.once('SIGTERM', interrupted);
-const platform = await launch({ ports: DEFAULT_PORTS, persistTo, registry: join(ROOT, '.wrangler/registry'), portal: true, log, mailDir: join(ROOT, '.turnpike/mail') }).catch(fail);
+const platform = await launch({
+  ports: DEFAULT_PORTS,
+  persistTo,
+  registry: join(ROOT, '.wrangler/registry'),
+  portal: true,
+  log,
+  mailDir: join(ROOT, '.turnpike/mail'),
+}).catch(fail);
 
 process.off('SIGINT', interrupted);
 process.off('SIGTERM', interrupted);

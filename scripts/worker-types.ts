@@ -20,7 +20,9 @@ for (const { config, types } of WORKER_TYPES) {
   const result = wrangler(['types', ...(check ? ['--check'] : []), '--strict-vars=false', '-c', config, types]);
   if (result.status !== 0) {
     stale++;
-    process.stderr.write(`${types}: ${check ? 'out of date with ' + config + '; run `npm run types` and commit the result' : 'wrangler types failed'}\n${result.stdout}${result.stderr}\n`);
+    process.stderr.write(
+      `${types}: ${check ? 'out of date with ' + config + '; run `npm run types` and commit the result' : 'wrangler types failed'}\n${result.stdout}${result.stderr}\n`,
+    );
   } else if (!check) process.stdout.write(`wrote ${types}\n`);
 }
 if (check && stale === 0) process.stdout.write(`generated Worker types are up to date (${WORKER_TYPES.length} files)\n`);

@@ -11,7 +11,16 @@ import type { GatewaySnapshot, PublicJwk } from '../../workers/shared/snapshot.t
 export async function measureTokenVerification(tokens = 2000): Promise<{ verifyMicros: number; cachedMicros: number }> {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' } as PublicJwk;
-  const snapshot: GatewaySnapshot = { version: 1, environment: 'bench', compiledAt: 0, issuer: 'https://issuer.bench', audience: 'turnpike-gateway', jwks: [jwk], allowPrivateBackends: true, apis: [] };
+  const snapshot: GatewaySnapshot = {
+    version: 1,
+    environment: 'bench',
+    compiledAt: 0,
+    issuer: 'https://issuer.bench',
+    audience: 'turnpike-gateway',
+    jwks: [jwk],
+    allowPrivateBackends: true,
+    apis: [],
+  };
   const compiled = await compile(snapshot);
   const now = Math.floor(Date.now() / 1000);
   const signed: string[] = [];

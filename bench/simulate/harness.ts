@@ -12,7 +12,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyMigrations, ensureDevVars, launch, type GatewayProcess, type Ports, type RunningPlatform } from '../../scripts/lib/platform.ts';
+import {
+  applyMigrations,
+  ensureDevVars,
+  launch,
+  type GatewayProcess,
+  type Ports,
+  type RunningPlatform,
+} from '../../scripts/lib/platform.ts';
 import { Client, seed, tokenFor, type DemoData } from '../../scripts/lib/seed.ts';
 import { fiveXx, nextWindow, offer, percentile, probe, sleep, type Answer, type Target } from './load.ts';
 
@@ -31,8 +38,24 @@ interface Sizes {
 }
 
 const SIZES: Record<Size, Sizes> = {
-  full: { windowSeconds: 20, strictLimit: 60, leasedLimit: 1500, spreadKeys: 12, hotConcurrency: 220, spreadConcurrency: 48, faultLimit: 600 },
-  small: { windowSeconds: 10, strictLimit: 20, leasedLimit: 300, spreadKeys: 4, hotConcurrency: 64, spreadConcurrency: 16, faultLimit: 200 },
+  full: {
+    windowSeconds: 20,
+    strictLimit: 60,
+    leasedLimit: 1500,
+    spreadKeys: 12,
+    hotConcurrency: 220,
+    spreadConcurrency: 48,
+    faultLimit: 600,
+  },
+  small: {
+    windowSeconds: 10,
+    strictLimit: 20,
+    leasedLimit: 300,
+    spreadKeys: 4,
+    hotConcurrency: 64,
+    spreadConcurrency: 16,
+    faultLimit: 200,
+  },
 };
 
 /** The spread leased keys' limit: a fifth of the hot one, and never below the gateway's LEASE_MIN_LIMIT (100), so they can lease. */
@@ -69,7 +92,14 @@ export interface StateChangeResult {
   readonly kind: 'credential' | 'blocking';
   readonly expected: number;
   /** Per gateway process: ms from the control plane's 2xx to its first refusal, and calls it admitted that were sent after the 2xx. */
-  readonly processes: ReadonlyArray<{ process: string; notified: boolean; delayMs: number | null; admittedAfter: number; boundMs: number; withinBound: boolean }>;
+  readonly processes: ReadonlyArray<{
+    process: string;
+    notified: boolean;
+    delayMs: number | null;
+    admittedAfter: number;
+    boundMs: number;
+    withinBound: boolean;
+  }>;
   /** Calls the changed state still allows in the notified process (a new tier's quota). */
   readonly allowance: number;
   readonly p50Ms: number | null;
@@ -91,7 +121,11 @@ export interface SimulationResult {
   readonly size: Size;
   readonly startedAt: string;
   readonly durationSeconds: number;
-  readonly topology: { trafficManager: string; controlPlane: string; gateways: ReadonlyArray<{ process: string; environment: string; url: string; notified: boolean }> };
+  readonly topology: {
+    trafficManager: string;
+    controlPlane: string;
+    gateways: ReadonlyArray<{ process: string; environment: string; url: string; notified: boolean }>;
+  };
   readonly modelled: string;
   readonly counters: readonly CounterResult[];
   readonly stateChanges: readonly StateChangeResult[];
@@ -117,7 +151,15 @@ export async function runSimulation(options: { size: Size; portBase: number; log
   const started = Date.now();
   const sizes = SIZES[options.size];
   const base = options.portBase;
-  const ports: Ports = { gateway: base, controlPlane: base + 1, portal: base + 2, demoBackend: base + 3, gatewayInternal: base + 4, trafficManager: base + 5, inspector: base + 400 };
+  const ports: Ports = {
+    gateway: base,
+    controlPlane: base + 1,
+    portal: base + 2,
+    demoBackend: base + 3,
+    gatewayInternal: base + 4,
+    trafficManager: base + 5,
+    inspector: base + 400,
+  };
   const gateways: GatewayProcess[] = [
     { environment: 'production', port: base },
     { environment: 'internal', port: base + 4 },
@@ -129,7 +171,17 @@ export async function runSimulation(options: { size: Size; portBase: number; log
   const { bootstrapToken } = await ensureDevVars(() => {});
   applyMigrations(persistTo, () => {});
   options.log(`starting the Traffic Manager, the control plane and ${gateways.length} gateway processes…`);
-  const platform = await launch({ ports, persistTo, registry: join(dir, 'registry'), portal: false, gateways, log: (l) => (/error|exited/i.test(l) ? options.log(l) : undefined), env: { X_LOCAL_OBSERVABILITY: 'false' }, gatewayVars: { REQUEST_LOG: 'off' }, cronIntervalMs: 0 });
+  const platform = await launch({
+    ports,
+    persistTo,
+    registry: join(dir, 'registry'),
+    portal: false,
+    gateways,
+    log: (l) => (/error|exited/i.test(l) ? options.log(l) : undefined),
+    env: { X_LOCAL_OBSERVABILITY: 'false' },
+    gatewayVars: { REQUEST_LOG: 'off' },
+    cronIntervalMs: 0,
+  });
   try {
     const demo = await seed({ urls: platform.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
     const setup = await prepare(platform, demo, sizes, options.log);
@@ -138,13 +190,21 @@ export async function runSimulation(options: { size: Size; portBase: number; log
     const counters = only === undefined || only === 'exactness' ? await exactness(setup) : [];
     const stateChanges = only === undefined || only === 'state' ? await stateChangeScenarios(setup) : [];
     const faults = only === undefined || only === 'faults' ? await faultScenarios(setup) : [];
-    const ok = counters.every((c) => c.exact && c.fiveXxWithQuotaLeft === 0 && Object.keys(c.fiveXx).length === 0) && stateChanges.every((s) => s.processes.every((p) => p.withinBound)) && faults.every((f) => f.held);
+    const ok =
+      counters.every((c) => c.exact && c.fiveXxWithQuotaLeft === 0 && Object.keys(c.fiveXx).length === 0) &&
+      stateChanges.every((s) => s.processes.every((p) => p.withinBound)) &&
+      faults.every((f) => f.held);
     return {
       size: options.size,
       startedAt: new Date(started).toISOString(),
       durationSeconds: Math.round((Date.now() - started) / 1000),
-      topology: { trafficManager: platform.urls.trafficManager, controlPlane: platform.urls.controlPlane, gateways: setup.targets.map((t) => ({ ...t, notified: isNotified(t) })) },
-      modelled: 'All processes on 127.0.0.1: no distance between gateway and counter objects; each gateway process is one isolate standing in for one location.',
+      topology: {
+        trafficManager: platform.urls.trafficManager,
+        controlPlane: platform.urls.controlPlane,
+        gateways: setup.targets.map((t) => ({ ...t, notified: isNotified(t) })),
+      },
+      modelled:
+        'All processes on 127.0.0.1: no distance between gateway and counter objects; each gateway process is one isolate standing in for one location.',
       counters,
       stateChanges,
       faults,
@@ -164,11 +224,25 @@ function isNotified(t: Target): boolean {
 async function prepare(platform: RunningPlatform, demo: DemoData, sizes: Sizes, log: (line: string) => void): Promise<Setup> {
   const anon = new Client(platform.urls.controlPlane);
   const admin = await tokenFor(anon, demo.users.admin, ['admin:policies', 'admin:environments', 'admin:users', 'admin:blocking']);
-  const publisher = await tokenFor(anon, demo.users.publisher, ['api:view', 'api:create', 'api:publish', 'api:deploy', 'api:subscriptions']);
+  const publisher = await tokenFor(anon, demo.users.publisher, [
+    'api:view',
+    'api:create',
+    'api:publish',
+    'api:deploy',
+    'api:subscriptions',
+  ]);
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
   const stamp = Date.now().toString(36);
   const tier = (name: string, limit: number, unitTime: number, timeUnit: string) =>
-    admin.expect([201], 'POST', '/api/admin/v1/throttling-policies', { kind: 'subscription', name: `${name}${stamp}`, displayName: name, description: 'simulation', limit, unitTime, timeUnit });
+    admin.expect([201], 'POST', '/api/admin/v1/throttling-policies', {
+      kind: 'subscription',
+      name: `${name}${stamp}`,
+      displayName: name,
+      description: 'simulation',
+      limit,
+      unitTime,
+      timeUnit,
+    });
   await tier('SimStrict', sizes.strictLimit, sizes.windowSeconds, 'sec');
   await tier('SimLeased', sizes.leasedLimit, sizes.windowSeconds, 'sec');
   await tier('SimLeasedSpread', spreadLeasedLimit(sizes), sizes.windowSeconds, 'sec');
@@ -181,13 +255,21 @@ async function prepare(platform: RunningPlatform, demo: DemoData, sizes: Sizes, 
     name: `Simulation ${stamp}`,
     context,
     version: 'v1',
-    subscriptionTiers: ['SimStrict', 'SimLeased', 'SimLeasedSpread', 'SimBig', 'SimOne', 'SimFault', 'SimFaultStrict'].map((t) => `${t}${stamp}`),
+    subscriptionTiers: ['SimStrict', 'SimLeased', 'SimLeasedSpread', 'SimBig', 'SimOne', 'SimFault', 'SimFaultStrict'].map(
+      (t) => `${t}${stamp}`,
+    ),
     resources: [{ method: 'GET', path: '/pets', authType: 'oauth2_or_api_key' }],
-    endpoints: { production: { urls: [{ url: `${platform.urls.demoBackend}/petstore`, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: `${platform.urls.demoBackend}/petstore`, timeoutMs: 10_000 }] } },
+    endpoints: {
+      production: { urls: [{ url: `${platform.urls.demoBackend}/petstore`, timeoutMs: 10_000 }] },
+      sandbox: { urls: [{ url: `${platform.urls.demoBackend}/petstore`, timeoutMs: 10_000 }] },
+    },
   });
   await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
   const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-  await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production', 'internal'] });
+  await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, {
+    revisionId: revision.body.id,
+    environments: ['production', 'internal'],
+  });
   const targets: Target[] = platform.urls.gateways.map((g) => ({ process: g.process, environment: g.environment, url: g.url }));
   // Every process routes the API before any scenario starts (the notified ones at once, the others within the snapshot TTL).
   for (const t of targets) {
@@ -211,16 +293,34 @@ interface Subscriber {
 
 async function subscriber(s: Setup, name: string, tier: string): Promise<Subscriber> {
   const app = await s.developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `${name} ${s.stamp}` });
-  const keys = await s.developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION', grantTypes: ['client_credentials'] });
-  const sub = await s.developer.expect<{ id: string; status: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: s.apiId, tier: `${tier}${s.stamp}` });
+  const keys = await s.developer.expect<{ consumerKey: string; consumerSecret: string }>(
+    [201],
+    'POST',
+    `/api/devportal/v1/applications/${app.body.id}/keys`,
+    { keyType: 'PRODUCTION', grantTypes: ['client_credentials'] },
+  );
+  const sub = await s.developer.expect<{ id: string; status: string }>([201], 'POST', '/api/devportal/v1/subscriptions', {
+    applicationId: app.body.id,
+    apiId: s.apiId,
+    tier: `${tier}${s.stamp}`,
+  });
   const token = await issueToken(s.platform.urls.gateway, keys.body.consumerKey, keys.body.consumerSecret);
-  return { applicationId: app.body.id, subscriptionId: sub.body.id, clientId: keys.body.consumerKey, clientSecret: keys.body.consumerSecret, token };
+  return {
+    applicationId: app.body.id,
+    subscriptionId: sub.body.id,
+    clientId: keys.body.consumerKey,
+    clientSecret: keys.body.consumerSecret,
+    token,
+  };
 }
 
 async function issueToken(gateway: string, clientId: string, clientSecret: string): Promise<string> {
   const res = await fetch(`${gateway}/oauth2/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
@@ -237,7 +337,18 @@ function tally(scenario: string, mode: 'strict' | 'leased', key: string, limit: 
     else if ((a.status >= 500 || a.status === 0) && admitted < limit) withQuota++;
   }
   const offered = answers.length;
-  return { scenario, mode, key, limit, offered, admitted, throttled: answers.filter((a) => a.status === 429).length, fiveXx: fiveXx(answers), fiveXxWithQuotaLeft: withQuota, exact: admitted === Math.min(limit, offered) };
+  return {
+    scenario,
+    mode,
+    key,
+    limit,
+    offered,
+    admitted,
+    throttled: answers.filter((a) => a.status === 429).length,
+    fiveXx: fiveXx(answers),
+    fiveXxWithQuotaLeft: withQuota,
+    exact: admitted === Math.min(limit, offered),
+  };
 }
 
 async function exactness(s: Setup): Promise<CounterResult[]> {
@@ -249,24 +360,48 @@ async function exactness(s: Setup): Promise<CounterResult[]> {
     // decided in the window it was sent in.
     const start = await nextWindow(windowMs);
     const total = Math.ceil(limit * 1.5) * keys.length;
-    const answers = await offer({ targets: s.targets, path: `${s.context}/v1/pets`, headers: (i) => ({ authorization: `Bearer ${keys[i % keys.length]?.token ?? ''}` }), concurrency, total, untilMs: start + windowMs * 0.75 });
+    const answers = await offer({
+      targets: s.targets,
+      path: `${s.context}/v1/pets`,
+      headers: (i) => ({ authorization: `Bearer ${keys[i % keys.length]?.token ?? ''}` }),
+      concurrency,
+      total,
+      untilMs: start + windowMs * 0.75,
+    });
     if (Date.now() >= start + windowMs) s.log(`${name}: the last answer came after the window ended`);
     // Which key a call used is its index modulo the number of keys (see `headers` above).
     const byKey = new Map<number, Answer[]>();
     for (const a of answers) byKey.set(a.index % keys.length, [...(byKey.get(a.index % keys.length) ?? []), a]);
     for (const [k, list] of byKey) results.push(tally(name, mode, keys[k]?.applicationId ?? '', limit, list));
     const mine = results.slice(-byKey.size);
-    s.log(`${name}: offered ${mine.reduce((n, r) => n + r.offered, 0)}, admitted ${mine.reduce((n, r) => n + r.admitted, 0)} (limit ${limit} × ${keys.length}), 5xx ${JSON.stringify(mine.reduce((o, r) => ({ ...o, ...r.fiveXx }), {}))}`);
+    s.log(
+      `${name}: offered ${mine.reduce((n, r) => n + r.offered, 0)}, admitted ${mine.reduce((n, r) => n + r.admitted, 0)} (limit ${limit} × ${keys.length}), 5xx ${JSON.stringify(mine.reduce((o, r) => ({ ...o, ...r.fiveXx }), {}))}`,
+    );
   };
   const strictHot = await subscriber(s, 'strict hot', 'SimStrict');
   const leasedHot = await subscriber(s, 'leased hot', 'SimLeased');
   const strictSpread: Subscriber[] = [];
   for (let i = 0; i < sizes.spreadKeys; i++) strictSpread.push(await subscriber(s, `strict spread ${i}`, 'SimStrict'));
   const leasedSpread: Subscriber[] = [];
-  for (let i = 0; i < Math.max(2, Math.floor(sizes.spreadKeys / 3)); i++) leasedSpread.push(await subscriber(s, `leased spread ${i}`, 'SimLeasedSpread'));
+  for (let i = 0; i < Math.max(2, Math.floor(sizes.spreadKeys / 3)); i++)
+    leasedSpread.push(await subscriber(s, `leased spread ${i}`, 'SimLeasedSpread'));
   // Warm the leased key so each isolate knows its limits and sees it hot; then a fresh window.
-  await offer({ targets: s.targets, path: `${s.context}/v1/pets`, headers: () => ({ authorization: `Bearer ${leasedHot.token}` }), concurrency: 8, total: 200, untilMs: Date.now() + 2000 });
-  await offer({ targets: s.targets, path: `${s.context}/v1/pets`, headers: () => ({ authorization: `Bearer ${strictHot.token}` }), concurrency: 4, total: 8, untilMs: Date.now() + 2000 });
+  await offer({
+    targets: s.targets,
+    path: `${s.context}/v1/pets`,
+    headers: () => ({ authorization: `Bearer ${leasedHot.token}` }),
+    concurrency: 8,
+    total: 200,
+    untilMs: Date.now() + 2000,
+  });
+  await offer({
+    targets: s.targets,
+    path: `${s.context}/v1/pets`,
+    headers: () => ({ authorization: `Bearer ${strictHot.token}` }),
+    concurrency: 4,
+    total: 8,
+    untilMs: Date.now() + 2000,
+  });
   await window('strict, hot key', 'strict', [strictHot], sizes.strictLimit, sizes.hotConcurrency);
   await window('leased, hot key', 'leased', [leasedHot], sizes.leasedLimit, sizes.hotConcurrency);
   await window('strict, spread keys', 'strict', strictSpread, sizes.strictLimit, sizes.spreadConcurrency);
@@ -297,7 +432,10 @@ const CHANGES: readonly Change[] = [
     act: async (s, sub) => {
       const res = await fetch(`${s.platform.urls.controlPlane}/oauth2/revoke`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(sub.clientId)}:${encodeURIComponent(sub.clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(sub.clientId)}:${encodeURIComponent(sub.clientSecret)}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ token: sub.token, token_type_hint: 'access_token' }),
       });
       if (res.status !== 200) throw new Error(`revoke answered ${res.status}: ${await res.text()}`);
@@ -312,16 +450,43 @@ const CHANGES: readonly Change[] = [
       await s.developer.expect([204], 'DELETE', `/api/devportal/v1/applications/${sub.applicationId}/api-keys/${apiKey?.id ?? ''}`);
     },
   },
-  { name: 'block a subscription', kind: 'credential', expected: 403, act: (s, sub) => s.publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${sub.subscriptionId}/block`, { status: 'BLOCKED' }).then(() => {}) },
-  { name: 'unsubscribe', kind: 'credential', expected: 403, act: (s, sub) => s.developer.expect([204], 'DELETE', `/api/devportal/v1/subscriptions/${sub.subscriptionId}`).then(() => {}) },
+  {
+    name: 'block a subscription',
+    kind: 'credential',
+    expected: 403,
+    act: (s, sub) =>
+      s.publisher
+        .expect([200], 'POST', `/api/publisher/v1/subscriptions/${sub.subscriptionId}/block`, { status: 'BLOCKED' })
+        .then(() => {}),
+  },
+  {
+    name: 'unsubscribe',
+    kind: 'credential',
+    expected: 403,
+    act: (s, sub) => s.developer.expect([204], 'DELETE', `/api/devportal/v1/subscriptions/${sub.subscriptionId}`).then(() => {}),
+  },
   // The new tier (1 per hour) starts a window of its own: its one call may still be admitted.
-  { name: 'change a tier', kind: 'credential', expected: 429, allowance: 1, act: (s, sub) => s.developer.expect([200], 'PATCH', `/api/devportal/v1/subscriptions/${sub.subscriptionId}`, { tier: `SimOne${s.stamp}` }).then(() => {}) },
+  {
+    name: 'change a tier',
+    kind: 'credential',
+    expected: 429,
+    allowance: 1,
+    act: (s, sub) =>
+      s.developer
+        .expect([200], 'PATCH', `/api/devportal/v1/subscriptions/${sub.subscriptionId}`, { tier: `SimOne${s.stamp}` })
+        .then(() => {}),
+  },
   {
     name: 'block an application',
     kind: 'blocking',
     expected: 403,
     act: async (s, sub) => {
-      blockingConditionId = (await s.admin.expect<{ id: string }>([201], 'POST', '/api/admin/v1/blocking-conditions', { conditionType: 'APPLICATION', conditionValue: sub.applicationId })).body.id;
+      blockingConditionId = (
+        await s.admin.expect<{ id: string }>([201], 'POST', '/api/admin/v1/blocking-conditions', {
+          conditionType: 'APPLICATION',
+          conditionValue: sub.applicationId,
+        })
+      ).body.id;
     },
     undo: async (s) => {
       if (blockingConditionId !== null) await s.admin.expect([204], 'DELETE', `/api/admin/v1/blocking-conditions/${blockingConditionId}`);
@@ -334,7 +499,12 @@ const CHANGES: readonly Change[] = [
     expected: 403,
     // Every prober calls from 127.0.0.1 (the address the gateways see locally).
     act: async (s) => {
-      blockingConditionId = (await s.admin.expect<{ id: string }>([201], 'POST', '/api/admin/v1/blocking-conditions', { conditionType: 'IP', conditionValue: '127.0.0.1' })).body.id;
+      blockingConditionId = (
+        await s.admin.expect<{ id: string }>([201], 'POST', '/api/admin/v1/blocking-conditions', {
+          conditionType: 'IP',
+          conditionValue: '127.0.0.1',
+        })
+      ).body.id;
     },
     undo: async (s) => {
       if (blockingConditionId !== null) await s.admin.expect([204], 'DELETE', `/api/admin/v1/blocking-conditions/${blockingConditionId}`);
@@ -347,7 +517,17 @@ async function stateChangeScenarios(s: Setup): Promise<StateChangeResult[]> {
   const results: StateChangeResult[] = [];
   for (const change of CHANGES) {
     const sub = await subscriber(s, change.name, 'SimBig');
-    const apiKey = change.useApiKey === true ? (await s.developer.expect<{ id: string; key: string }>([201], 'POST', `/api/devportal/v1/applications/${sub.applicationId}/api-keys`, { name: 'simulation' })).body : null;
+    const apiKey =
+      change.useApiKey === true
+        ? (
+            await s.developer.expect<{ id: string; key: string }>(
+              [201],
+              'POST',
+              `/api/devportal/v1/applications/${sub.applicationId}/api-keys`,
+              { name: 'simulation' },
+            )
+          ).body
+        : null;
     const headers: Record<string, string> = apiKey === null ? { authorization: `Bearer ${sub.token}` } : { apikey: apiKey.key };
     // Probers warm up first: each is a hot key in its isolate, spending leases (the case that must still bite within a second).
     const probers = probe({ targets: s.targets, path: `${s.context}/v1/pets`, headers, pauseMs: 5, maxMs: 20_000 });
@@ -359,7 +539,11 @@ async function stateChangeScenarios(s: Setup): Promise<StateChangeResult[]> {
     const bound = change.kind === 'blocking' ? BOUNDS.blocking : BOUNDS.credential;
     // Probe until every process refused, or three bounds have passed.
     const deadline = t0 + bound * 3 + 1000;
-    while (Date.now() < deadline && !s.targets.every((t) => probers.answers.some((a) => a.process === t.process && a.sentAt >= t0 && a.status === change.expected))) await sleep(50);
+    while (
+      Date.now() < deadline &&
+      !s.targets.every((t) => probers.answers.some((a) => a.process === t.process && a.sentAt >= t0 && a.status === change.expected))
+    )
+      await sleep(50);
     await probers.stop();
     await change.undo?.(s);
     const processes = s.targets.map((t) => {
@@ -373,8 +557,19 @@ async function stateChangeScenarios(s: Setup): Promise<StateChangeResult[]> {
       return { process: t.process, notified, delayMs, admittedAfter, boundMs, withinBound };
     });
     const delays = processes.flatMap((p) => (p.delayMs === null ? [] : [p.delayMs]));
-    const r: StateChangeResult = { change: change.name, kind: change.kind, expected: change.expected, allowance: change.allowance ?? 0, processes, p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99), maxMs: delays.length === 0 ? null : Math.max(...delays) };
-    s.log(`${change.name}: first refusal per process ${processes.map((p) => `${p.process} ${p.delayMs ?? '—'} ms${p.notified ? ` (${p.admittedAfter} admitted after)` : ''}`).join(', ')}`);
+    const r: StateChangeResult = {
+      change: change.name,
+      kind: change.kind,
+      expected: change.expected,
+      allowance: change.allowance ?? 0,
+      processes,
+      p50Ms: percentile(delays, 50),
+      p99Ms: percentile(delays, 99),
+      maxMs: delays.length === 0 ? null : Math.max(...delays),
+    };
+    s.log(
+      `${change.name}: first refusal per process ${processes.map((p) => `${p.process} ${p.delayMs ?? '—'} ms${p.notified ? ` (${p.admittedAfter} admitted after)` : ''}`).join(', ')}`,
+    );
     results.push(r);
     // Let the blocking condition's removal reach every snapshot before the next change.
     if (change.kind === 'blocking') await sleep(BOUNDS.blocking);
@@ -401,7 +596,15 @@ async function faultScenarios(s: Setup): Promise<FaultResult[]> {
     const after = await offer({ targets: rest, path, headers, concurrency: 16, total: limit * 2, untilMs: Date.now() + 60_000 });
     const all = [...before, ...after];
     const admitted = all.filter((a) => a.status === 200).length;
-    results.push({ fault: 'a gateway process killed mid-load', limit, offered: all.length, admitted, fiveXx: fiveXx(all), held: admitted <= limit && after.filter((a) => a.status >= 500).length === 0, note: `${victim?.process ?? '?'} killed (SIGKILL); its in-flight calls failed on the socket; afterwards only 200 and 429 from the others` });
+    results.push({
+      fault: 'a gateway process killed mid-load',
+      limit,
+      offered: all.length,
+      admitted,
+      fiveXx: fiveXx(all),
+      held: admitted <= limit && after.filter((a) => a.status >= 500).length === 0,
+      note: `${victim?.process ?? '?'} killed (SIGKILL); its in-flight calls failed on the socket; afterwards only 200 and 429 from the others`,
+    });
     s.log(`fault, gateway killed: admitted ${admitted} of limit ${limit}, 5xx ${JSON.stringify(fiveXx(all))}`);
     if (victim !== undefined) await s.platform.restart(victim.process);
   }
@@ -413,7 +616,14 @@ async function faultScenarios(s: Setup): Promise<FaultResult[]> {
     const strictLimit = s.sizes.strictLimit;
     const sub = await subscriber(s, 'fault traffic manager', 'SimFaultStrict');
     const headers = () => ({ authorization: `Bearer ${sub.token}` });
-    const half = await offer({ targets: s.targets, path, headers, concurrency: 4, total: Math.floor(strictLimit / 2), untilMs: Date.now() + 30_000 });
+    const half = await offer({
+      targets: s.targets,
+      path,
+      headers,
+      concurrency: 4,
+      total: Math.floor(strictLimit / 2),
+      untilMs: Date.now() + 30_000,
+    });
     await s.platform.kill('traffic-manager', 'SIGTERM');
     const down = await offer({ targets: s.targets, path, headers, concurrency: 4, total: 20, untilMs: Date.now() + 10_000 });
     await s.platform.restart('traffic-manager');
@@ -422,7 +632,14 @@ async function faultScenarios(s: Setup): Promise<FaultResult[]> {
     // still fail after 15 s, they and the control plane are restarted too.
     const probes: Answer[] = [];
     const reaches = async () => {
-      const answers = await offer({ targets: s.targets, path, headers, concurrency: s.targets.length, total: s.targets.length, untilMs: Date.now() + 10_000 });
+      const answers = await offer({
+        targets: s.targets,
+        path,
+        headers,
+        concurrency: s.targets.length,
+        total: s.targets.length,
+        untilMs: Date.now() + 10_000,
+      });
       probes.push(...answers);
       return answers.every((a) => a.status > 0 && a.status < 500);
     };
@@ -434,7 +651,8 @@ async function faultScenarios(s: Setup): Promise<FaultResult[]> {
         await s.platform.kill(name, 'SIGTERM');
         await s.platform.restart(name);
       }
-      reconnected = 'under wrangler dev the other processes did not reconnect to the restarted Traffic Manager within 15 s; they were restarted';
+      reconnected =
+        'under wrangler dev the other processes did not reconnect to the restarted Traffic Manager within 15 s; they were restarted';
     }
     const rest = await offer({ targets: s.targets, path, headers, concurrency: 4, total: strictLimit, untilMs: Date.now() + 60_000 });
     const all = [...half, ...down, ...probes, ...rest];
@@ -449,7 +667,9 @@ async function faultScenarios(s: Setup): Promise<FaultResult[]> {
       held: admitted === strictLimit && downAdmitted === 0 && down.every((a) => a.status === 503) && rest.some((a) => a.status === 429),
       note: `strict key: ${half.filter((a) => a.status === 200).length} admitted before, ${down.length} calls while down (${downAdmitted} admitted, answers ${[...new Set(down.map((a) => a.status))].join('/')}), then exactly the rest of the limit and 429; ${reconnected}`,
     });
-    s.log(`fault, traffic manager restarted: admitted ${admitted} of limit ${strictLimit}; while down: ${JSON.stringify(fiveXx(down))}; after: ${JSON.stringify(fiveXx(rest))} 5xx, ${rest.filter((a) => a.status === 429).length} × 429`);
+    s.log(
+      `fault, traffic manager restarted: admitted ${admitted} of limit ${strictLimit}; while down: ${JSON.stringify(fiveXx(down))}; after: ${JSON.stringify(fiveXx(rest))} 5xx, ${rest.filter((a) => a.status === 429).length} × 429`,
+    );
   }
 
   // 3. The control plane down: the gateways go on serving from their snapshots; a token request
@@ -457,18 +677,42 @@ async function faultScenarios(s: Setup): Promise<FaultResult[]> {
   {
     const sub = await subscriber(s, 'fault control plane', 'SimBig');
     await s.platform.kill('control-plane');
-    const served = await offer({ targets: s.targets, path, headers: () => ({ authorization: `Bearer ${sub.token}` }), concurrency: 8, total: 200, untilMs: Date.now() + 20_000 });
+    const served = await offer({
+      targets: s.targets,
+      path,
+      headers: () => ({ authorization: `Bearer ${sub.token}` }),
+      concurrency: 8,
+      total: 200,
+      untilMs: Date.now() + 20_000,
+    });
     const tokenAnswers = await Promise.all(
       s.targets.map(async (t) => {
-        const res = await fetch(`${t.url}/oauth2/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${sub.clientId}:${sub.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+        const res = await fetch(`${t.url}/oauth2/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${sub.clientId}:${sub.clientSecret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        });
         return { status: res.status, type: res.headers.get('content-type') ?? '' };
       }),
     );
     await s.platform.restart('control-plane');
     const admitted = served.filter((a) => a.status === 200).length;
     const closed = tokenAnswers.every((a) => a.status === 503 && a.type.startsWith('application/problem+json'));
-    results.push({ fault: 'the control plane down', limit: 10_000_000, offered: served.length, admitted, fiveXx: fiveXx(served), held: admitted === served.length && closed, note: `API calls: ${admitted} of ${served.length} served; /oauth2/token on the gateways: ${tokenAnswers.map((a) => `${a.status} ${a.type.split(';')[0]}`).join(', ')}` });
-    s.log(`fault, control plane down: ${admitted}/${served.length} API calls served; token endpoint ${tokenAnswers.map((a) => a.status).join('/')}`);
+    results.push({
+      fault: 'the control plane down',
+      limit: 10_000_000,
+      offered: served.length,
+      admitted,
+      fiveXx: fiveXx(served),
+      held: admitted === served.length && closed,
+      note: `API calls: ${admitted} of ${served.length} served; /oauth2/token on the gateways: ${tokenAnswers.map((a) => `${a.status} ${a.type.split(';')[0]}`).join(', ')}`,
+    });
+    s.log(
+      `fault, control plane down: ${admitted}/${served.length} API calls served; token endpoint ${tokenAnswers.map((a) => a.status).join('/')}`,
+    );
   }
   return results;
 }
@@ -490,11 +734,17 @@ export function table(r: SimulationResult): string {
     '',
     '| state change | bound (notified / others) | p50 ms | p99 ms | max ms | per process (ms to first refusal; calls admitted after the 2xx) | within bound |',
     '|---|---|---|---|---|---|---|',
-    ...r.stateChanges.map((c) => `| ${c.change} | ${c.kind === 'credential' ? 'next request / 1000 ms' : `${BOUNDS.blocking} ms / ${BOUNDS.blocking} ms`} | ${c.p50Ms ?? '—'} | ${c.p99Ms ?? '—'} | ${c.maxMs ?? '—'} | ${c.processes.map((p) => `${p.process}: ${p.delayMs ?? '—'}; ${p.admittedAfter}`).join(' · ')} | ${c.processes.every((p) => p.withinBound) ? 'yes' : '**no**'} |`),
+    ...r.stateChanges.map(
+      (c) =>
+        `| ${c.change} | ${c.kind === 'credential' ? 'next request / 1000 ms' : `${BOUNDS.blocking} ms / ${BOUNDS.blocking} ms`} | ${c.p50Ms ?? '—'} | ${c.p99Ms ?? '—'} | ${c.maxMs ?? '—'} | ${c.processes.map((p) => `${p.process}: ${p.delayMs ?? '—'}; ${p.admittedAfter}`).join(' · ')} | ${c.processes.every((p) => p.withinBound) ? 'yes' : '**no**'} |`,
+    ),
     '',
     '| fault | limit | offered | admitted | 5xx | held | what happened |',
     '|---|---|---|---|---|---|---|',
-    ...r.faults.map((f) => `| ${f.fault} | ${f.limit} | ${f.offered} | ${f.admitted} | ${JSON.stringify(f.fiveXx)} | ${f.held ? 'yes' : '**no**'} | ${f.note} |`),
+    ...r.faults.map(
+      (f) =>
+        `| ${f.fault} | ${f.limit} | ${f.offered} | ${f.admitted} | ${JSON.stringify(f.fiveXx)} | ${f.held ? 'yes' : '**no**'} | ${f.note} |`,
+    ),
     '',
     `All invariants held: ${r.ok ? 'yes' : 'NO'}`,
   ];

@@ -44,7 +44,15 @@ async function one(index: number, target: Target, path: string, headers: Record<
  * `concurrency` clients, each sending one call after another to the targets in turn (client i starts
  * at target i), until `total` calls were sent or `untilMs` (an instant) has passed.
  */
-export async function offer(options: { targets: readonly Target[]; path: string; headers: (i: number) => Record<string, string>; concurrency: number; total: number; untilMs: number; timeoutMs?: number }): Promise<Answer[]> {
+export async function offer(options: {
+  targets: readonly Target[];
+  path: string;
+  headers: (i: number) => Record<string, string>;
+  concurrency: number;
+  total: number;
+  untilMs: number;
+  timeoutMs?: number;
+}): Promise<Answer[]> {
   const answers: Answer[] = [];
   let sent = 0;
   const client = async (c: number) => {
@@ -64,7 +72,13 @@ export async function offer(options: { targets: readonly Target[]; path: string;
  * One prober per target, each calling back to back (a pause of `pauseMs` between calls, so a prober
  * is a hot key of its isolate) until `stop()` is called or `maxMs` has passed.
  */
-export function probe(options: { targets: readonly Target[]; path: string; headers: Record<string, string>; pauseMs: number; maxMs: number }): { answers: Answer[]; stop: () => Promise<void> } {
+export function probe(options: {
+  targets: readonly Target[];
+  path: string;
+  headers: Record<string, string>;
+  pauseMs: number;
+  maxMs: number;
+}): { answers: Answer[]; stop: () => Promise<void> } {
   const answers: Answer[] = [];
   let stopped = false;
   const deadline = Date.now() + options.maxMs;
@@ -101,6 +115,7 @@ export function percentile(values: readonly number[], p: number): number | null 
 /** 5xx answers by kind (`service-unavailable`, `socket`, …). */
 export function fiveXx(answers: readonly Answer[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const a of answers) if (a.status >= 500 || a.status === 0) out[a.kind ?? String(a.status)] = (out[a.kind ?? String(a.status)] ?? 0) + 1;
+  for (const a of answers)
+    if (a.status >= 500 || a.status === 0) out[a.kind ?? String(a.status)] = (out[a.kind ?? String(a.status)] ?? 0) + 1;
   return out;
 }

@@ -9,14 +9,20 @@ import { parseArgs } from 'node:util';
 import { ROOT, killAll } from '../../scripts/lib/platform.ts';
 import { runSimulation, table } from './harness.ts';
 
-const { values } = parseArgs({ options: { small: { type: 'boolean', default: false }, 'port-base': { type: 'string', default: '38787' } } });
+const { values } = parseArgs({
+  options: { small: { type: 'boolean', default: false }, 'port-base': { type: 'string', default: '38787' } },
+});
 const interrupted = () => {
   killAll();
   process.exit(130);
 };
 process.once('SIGINT', interrupted);
 process.once('SIGTERM', interrupted);
-const result = await runSimulation({ size: values.small ? 'small' : 'full', portBase: Number(values['port-base']), log: (line) => console.log(line) });
+const result = await runSimulation({
+  size: values.small ? 'small' : 'full',
+  portBase: Number(values['port-base']),
+  log: (line) => console.log(line),
+});
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'simulate.json'), JSON.stringify(result, null, 2) + '\n');

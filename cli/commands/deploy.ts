@@ -6,12 +6,15 @@ import { currentPlan, open, type ProjectOptions } from './project.ts';
 export async function deploy(out: Output, o: ProjectOptions & { description?: string; force: boolean }): Promise<void> {
   const { project, cp } = await open(out, o);
   const plan = await currentPlan(project, cp);
-  if (plan.apiId === undefined) throw new CliError(`${project.api.context} ${project.api.version} is not on ${cp.url} yet: run turnpike apply first`);
+  if (plan.apiId === undefined)
+    throw new CliError(`${project.api.context} ${project.api.version} is not on ${cp.url} yet: run turnpike apply first`);
   // A revision freezes what the control plane holds; deploying while the files say otherwise
   // would ship something nobody reviewed.
   const pending = plan.changes.filter((c) => c.field !== 'lifecycle');
   if (pending.length > 0 && !o.force) {
-    throw new CliError(`The control plane's API differs from ${project.file}; run turnpike apply first (or deploy anyway with --force):\n${formatChanges(pending)}`);
+    throw new CliError(
+      `The control plane's API differs from ${project.file}; run turnpike apply first (or deploy anyway with --force):\n${formatChanges(pending)}`,
+    );
   }
   const gateways = project.environment.gateways;
   out.progress(`creating a revision of ${project.api.name} ${project.api.context} ${project.api.version}`);
@@ -36,8 +39,16 @@ export async function rollback(out: Output, o: ProjectOptions & { to?: number })
     if (current === undefined) throw new CliError(`${api.name} is not deployed to ${gateway}: nothing to roll back`);
     const from = byId.get(current.revisionId);
     if (from === undefined) throw new CliError(`${gateway} serves a revision this API no longer lists`);
-    const to = o.to !== undefined ? revisions.find((r) => r.number === o.to) : revisions.filter((r) => r.number < from.number).sort((a, b) => b.number - a.number)[0];
-    if (to === undefined) throw new CliError(o.to !== undefined ? `${api.name} has no revision ${o.to}` : `${gateway} serves revision ${from.number}, the earliest there is: nothing to roll back to`);
+    const to =
+      o.to !== undefined
+        ? revisions.find((r) => r.number === o.to)
+        : revisions.filter((r) => r.number < from.number).sort((a, b) => b.number - a.number)[0];
+    if (to === undefined)
+      throw new CliError(
+        o.to !== undefined
+          ? `${api.name} has no revision ${o.to}`
+          : `${gateway} serves revision ${from.number}, the earliest there is: nothing to roll back to`,
+      );
     return { gateway, from, to };
   });
   for (const m of moves) {

@@ -7,7 +7,9 @@ export interface AsyncApiChannels {
   readonly paths: readonly string[];
 }
 
-export type ParsedAsyncApi = { readonly ok: true; readonly value: AsyncApiChannels } | { readonly ok: false; readonly errors: ReadonlyArray<{ readonly pointer: string; readonly detail: string }> };
+export type ParsedAsyncApi =
+  | { readonly ok: true; readonly value: AsyncApiChannels }
+  | { readonly ok: false; readonly errors: ReadonlyArray<{ readonly pointer: string; readonly detail: string }> };
 
 /**
  * Reads an AsyncAPI 2.x or 3.x document (JSON or YAML) with the reference parser and returns its

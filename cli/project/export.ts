@@ -16,7 +16,8 @@ function alignedDocument(api: ApiView, stored: Record<string, unknown>): Record<
   const wanted = new Set(api.resources.map(key));
   for (const [path, item] of Object.entries(paths)) {
     for (const method of Object.keys(item)) {
-      if (['get', 'put', 'post', 'delete', 'options', 'head', 'patch'].includes(method) && !wanted.has(`${method.toUpperCase()} ${path}`)) delete item[method];
+      if (['get', 'put', 'post', 'delete', 'options', 'head', 'patch'].includes(method) && !wanted.has(`${method.toUpperCase()} ${path}`))
+        delete item[method];
     }
   }
   const present = new Set(parseDefinition(doc, '').resources.map(key));
@@ -27,7 +28,13 @@ function alignedDocument(api: ApiView, stored: Record<string, unknown>): Record<
   return doc;
 }
 
-export function exportProject(dir: string, api: ApiView, stored: Record<string, unknown>, environment: { name: string; controlPlane: string; gateways: string[] }, force: boolean): string[] {
+export function exportProject(
+  dir: string,
+  api: ApiView,
+  stored: Record<string, unknown>,
+  environment: { name: string; controlPlane: string; gateways: string[] },
+  force: boolean,
+): string[] {
   if (api.type === 'GRAPHQL' && api.graphql !== null) return exportGraphqlProject(dir, api, api.graphql, environment, force);
   const files = [join(dir, PROJECT_FILE), join(dir, 'openapi.yaml')];
   const existing = files.filter((f) => existsSync(f));
@@ -45,20 +52,40 @@ export function exportProject(dir: string, api: ApiView, stored: Record<string, 
     if (Object.keys(settings).length > 0) resources[key(r)] = settings;
   }
   // Everything the API view holds except what the server owns (ids, provider, timestamps).
-  const { id: _id, providerId: _provider, createdAt: _created, updatedAt: _updated, lifecycleState, resources: _resources, endpoints, type: _type, graphql: _graphql, ...fields } = api;
+  const {
+    id: _id,
+    providerId: _provider,
+    createdAt: _created,
+    updatedAt: _updated,
+    lifecycleState,
+    resources: _resources,
+    endpoints,
+    type: _type,
+    graphql: _graphql,
+    ...fields
+  } = api;
   const exportedEndpoints = endpointsOf(endpoints);
   const project = {
     api: { ...fields, definition: 'openapi.yaml', lifecycle: lifecycleState, resources, endpoints: exportedEndpoints },
     environments: { [environment.name]: { controlPlane: environment.controlPlane, gateways: environment.gateways, params: {} } },
   };
   mkdirSync(dir, { recursive: true });
-  writeFileSync(files[0] as string, `# Exported from ${environment.controlPlane} by turnpike export.\n${stringify(project, { lineWidth: 0 })}`);
+  writeFileSync(
+    files[0] as string,
+    `# Exported from ${environment.controlPlane} by turnpike export.\n${stringify(project, { lineWidth: 0 })}`,
+  );
   writeFileSync(files[1] as string, stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }));
   return files;
 }
 
 /** A GraphQL API: turnpike.yaml (type, limits, resource settings) and its schema as schema.graphql. */
-function exportGraphqlProject(dir: string, api: ApiView, graphql: NonNullable<ApiView['graphql']>, environment: { name: string; controlPlane: string; gateways: string[] }, force: boolean): string[] {
+function exportGraphqlProject(
+  dir: string,
+  api: ApiView,
+  graphql: NonNullable<ApiView['graphql']>,
+  environment: { name: string; controlPlane: string; gateways: string[] },
+  force: boolean,
+): string[] {
   const files = [join(dir, PROJECT_FILE), join(dir, 'schema.graphql')];
   const existing = files.filter((f) => existsSync(f));
   if (existing.length > 0 && !force) throw new CliError(`Refusing to overwrite ${existing.join(', ')} (use --force)`);
@@ -71,14 +98,34 @@ function exportGraphqlProject(dir: string, api: ApiView, graphql: NonNullable<Ap
     if (r.policies.length > 0) settings.policies = r.policies;
     if (Object.keys(settings).length > 0) resources[key(r)] = settings;
   }
-  const { id: _id, providerId: _provider, createdAt: _created, updatedAt: _updated, lifecycleState, resources: _resources, endpoints, graphql: _graphql, ...fields } = api;
+  const {
+    id: _id,
+    providerId: _provider,
+    createdAt: _created,
+    updatedAt: _updated,
+    lifecycleState,
+    resources: _resources,
+    endpoints,
+    graphql: _graphql,
+    ...fields
+  } = api;
   const { schema, ...limits } = graphql;
   const project = {
-    api: { ...fields, definition: 'schema.graphql', lifecycle: lifecycleState, graphql: limits, resources, endpoints: endpointsOf(endpoints) },
+    api: {
+      ...fields,
+      definition: 'schema.graphql',
+      lifecycle: lifecycleState,
+      graphql: limits,
+      resources,
+      endpoints: endpointsOf(endpoints),
+    },
     environments: { [environment.name]: { controlPlane: environment.controlPlane, gateways: environment.gateways, params: {} } },
   };
   mkdirSync(dir, { recursive: true });
-  writeFileSync(files[0] as string, `# Exported from ${environment.controlPlane} by turnpike export.\n${stringify(project, { lineWidth: 0 })}`);
+  writeFileSync(
+    files[0] as string,
+    `# Exported from ${environment.controlPlane} by turnpike export.\n${stringify(project, { lineWidth: 0 })}`,
+  );
   writeFileSync(files[1] as string, schema);
   return files;
 }
@@ -91,7 +138,16 @@ function endpointsOf(endpoints: ApiView['endpoints']): Record<string, unknown> {
       const { security, ...rest } = e;
       const variable = `${kind.toUpperCase()}_BACKEND_SECRET`;
       if (security === null) return [[kind, rest]];
-      return [[kind, { ...rest, security: security.type === 'basic' ? { ...security, password: `\${env.${variable}}` } : { ...security, value: `\${env.${variable}}` } }]];
+      return [
+        [
+          kind,
+          {
+            ...rest,
+            security:
+              security.type === 'basic' ? { ...security, password: `\${env.${variable}}` } : { ...security, value: `\${env.${variable}}` },
+          },
+        ],
+      ];
     }),
   );
 }

@@ -52,7 +52,11 @@ class Located {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: true });
   }
   get errors(): Problem[] {
-    return this.doc.errors.map((e) => ({ file: this.display, line: e.linePos?.[0].line, message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '') }));
+    return this.doc.errors.map((e) => ({
+      file: this.display,
+      line: e.linePos?.[0].line,
+      message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
+    }));
   }
   toJS(): unknown {
     return this.doc.toJS({ maxAliasCount: 100 });
@@ -71,23 +75,39 @@ class Located {
 }
 
 function fieldName(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? (i === 0 ? p : `.${p}`) : `["${p}"]`)).join('');
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? (i === 0 ? p : `.${p}`) : `["${p}"]`))
+    .join('');
 }
 
 function zodProblems(file: Located, base: Path, error: z.ZodError): Problem[] {
   return error.issues.flatMap((issue) =>
     // An unknown key is pointed at where it is written, not at the object holding it.
-    issue.code === 'unrecognized_keys' ? issue.keys.map((k) => file.problem([...base, ...(issue.path as Path), k], `Unknown field ${k}`)) : [file.problem([...base, ...(issue.path as Path)], issue.message)],
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => file.problem([...base, ...(issue.path as Path), k], `Unknown field ${k}`))
+      : [file.problem([...base, ...(issue.path as Path)], issue.message)],
   );
 }
 
 /** Replaces `${params.NAME}` and `${env.NAME}` in every string of `value`. */
-function substitute(value: unknown, path: Path, params: Record<string, string>, file: Located, problems: Problem[], secrets: string[]): unknown {
+function substitute(
+  value: unknown,
+  path: Path,
+  params: Record<string, string>,
+  file: Located,
+  problems: Problem[],
+  secrets: string[],
+): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{(params|env)\.([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, kind: string, name: string) => {
       const found = kind === 'params' ? params[name] : process.env[name];
       if (found === undefined) {
-        problems.push(file.problem(path, kind === 'params' ? `No parameter ${name} in this environment's params` : `The environment variable ${name} is not set`));
+        problems.push(
+          file.problem(
+            path,
+            kind === 'params' ? `No parameter ${name} in this environment's params` : `The environment variable ${name} is not set`,
+          ),
+        );
         return '';
       }
       if (kind === 'env') secrets.push(found);
@@ -95,12 +115,14 @@ function substitute(value: unknown, path: Path, params: Record<string, string>, 
     });
   }
   if (Array.isArray(value)) return value.map((v, i) => substitute(v, [...path, i], params, file, problems, secrets));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], params, file, problems, secrets)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], params, file, problems, secrets)]));
   return value;
 }
 
 function readDefinition(path: string, display: string): ImportedDefinition {
-  if (!existsSync(path)) throw new CliError(`${display} does not exist`, [{ file: display, message: 'The definition file named by api.definition is missing' }]);
+  if (!existsSync(path))
+    throw new CliError(`${display} does not exist`, [{ file: display, message: 'The definition file named by api.definition is missing' }]);
   const text = readFileSync(path, 'utf8');
   if (!text.trimStart().startsWith('{')) {
     const errors = new Located(display, text).errors;
@@ -114,7 +136,10 @@ function readDefinition(path: string, display: string): ImportedDefinition {
     const problems = (err.options.errors ?? []).map((e) => {
       return located.problem(pointerPath(e.pointer ?? '', false), e.detail ?? 'invalid');
     });
-    throw new CliError(`${display} is not a usable OpenAPI definition`, problems.length > 0 ? problems : [{ file: display, message: err.message }]);
+    throw new CliError(
+      `${display} is not a usable OpenAPI definition`,
+      problems.length > 0 ? problems : [{ file: display, message: err.message }],
+    );
   }
 }
 
@@ -140,11 +165,22 @@ export function projectEnvironments(dir: string): string[] {
  * GET (the handshake); nothing of it is sent as the API's OpenAPI document.
  */
 async function readAsyncApi(path: string, display: string): Promise<ImportedDefinition> {
-  if (!existsSync(path)) throw new CliError(`${display} does not exist`, [{ file: display, message: 'The definition file named by api.definition is missing' }]);
+  if (!existsSync(path))
+    throw new CliError(`${display} does not exist`, [{ file: display, message: 'The definition file named by api.definition is missing' }]);
   const parsed = await asyncApiChannels(readFileSync(path, 'utf8'));
-  if (!parsed.ok) throw new CliError(`${display} is not a usable AsyncAPI definition`, parsed.errors.map((e) => ({ file: display, field: e.pointer, message: e.detail })));
+  if (!parsed.ok)
+    throw new CliError(
+      `${display} is not a usable AsyncAPI definition`,
+      parsed.errors.map((e) => ({ file: display, field: e.pointer, message: e.detail })),
+    );
   const { title, version, paths } = parsed.value;
-  return { document: {}, title, version, description: '', resources: paths.map((p) => ({ method: 'GET', path: p, authType: 'oauth2_or_api_key', scopes: [] })) };
+  return {
+    document: {},
+    title,
+    version,
+    description: '',
+    resources: paths.map((p) => ({ method: 'GET', path: p, authType: 'oauth2_or_api_key', scopes: [] })),
+  };
 }
 
 export async function loadProject(dir: string, environment: string | undefined): Promise<Project> {
@@ -153,7 +189,8 @@ export async function loadProject(dir: string, environment: string | undefined):
   const chosen = environment ?? (names.length === 1 ? names[0] : undefined);
   if (chosen === undefined) throw new CliError(`${display} names several environments (${names.join(', ')}): choose one with --env`, [], 2);
   const target = shape.environments[chosen];
-  if (target === undefined) throw new CliError(`${display} has no environment ${chosen}`, [file.problem(['environments'], `Known: ${names.join(', ')}`)], 2);
+  if (target === undefined)
+    throw new CliError(`${display} has no environment ${chosen}`, [file.problem(['environments'], `Known: ${names.join(', ')}`)], 2);
 
   const problems: Problem[] = [];
   const secrets: string[] = [];
@@ -165,7 +202,21 @@ export async function loadProject(dir: string, environment: string | undefined):
 
   const definitionPath = resolve(dirname(path), definition);
   const definitionDisplay = relative(process.cwd(), definitionPath);
-  if (fields.type === 'GRAPHQL') return graphqlProject({ root, display, file, definitionPath, definitionDisplay, chosen, target, names, lifecycle, secrets, settings, fields });
+  if (fields.type === 'GRAPHQL')
+    return graphqlProject({
+      root,
+      display,
+      file,
+      definitionPath,
+      definitionDisplay,
+      chosen,
+      target,
+      names,
+      lifecycle,
+      secrets,
+      settings,
+      fields,
+    });
   const websocket = fields.type === 'WS';
   const imported = websocket ? await readAsyncApi(definitionPath, definitionDisplay) : readDefinition(definitionPath, definitionDisplay);
   const operations = new Set(imported.resources.map((r) => `${r.method} ${r.path}`));
@@ -178,7 +229,14 @@ export async function loadProject(dir: string, environment: string | undefined):
     ...fields,
     resources: imported.resources.map((r) => {
       const s = settings[`${r.method} ${r.path}`] ?? {};
-      return { method: r.method, path: r.path, authType: s.authType ?? r.authType, scopes: s.scopes ?? r.scopes, throttlingPolicy: s.throttlingPolicy ?? null, policies: s.policies ?? [] };
+      return {
+        method: r.method,
+        path: r.path,
+        authType: s.authType ?? r.authType,
+        scopes: s.scopes ?? r.scopes,
+        throttlingPolicy: s.throttlingPolicy ?? null,
+        policies: s.policies ?? [],
+      };
     }),
     ...(websocket ? {} : { openapi: imported.document }),
   };
@@ -242,9 +300,14 @@ function graphqlProject(p: {
   fields: Omit<z.infer<typeof ApiSection>, 'definition' | 'lifecycle' | 'resources'>;
 }): Project {
   const { file, display, definitionDisplay, settings } = p;
-  if (!existsSync(p.definitionPath)) throw new CliError(`${definitionDisplay} does not exist`, [{ file: definitionDisplay, message: 'The schema file named by api.definition is missing' }]);
+  if (!existsSync(p.definitionPath))
+    throw new CliError(`${definitionDisplay} does not exist`, [
+      { file: definitionDisplay, message: 'The schema file named by api.definition is missing' },
+    ]);
   const sdl = readFileSync(p.definitionPath, 'utf8');
-  const problems = Object.keys(settings).filter((k) => !(GRAPHQL_RESOURCES as readonly string[]).includes(k)).map((k) => file.problem(['api', 'resources', k], `A GraphQL API has the resources ${GRAPHQL_RESOURCES.join(' and ')} only`));
+  const problems = Object.keys(settings)
+    .filter((k) => !(GRAPHQL_RESOURCES as readonly string[]).includes(k))
+    .map((k) => file.problem(['api', 'resources', k], `A GraphQL API has the resources ${GRAPHQL_RESOURCES.join(' and ')} only`));
   if (problems.length > 0) throw new CliError(`${display} is invalid`, problems);
   const candidate = {
     ...p.fields,
@@ -252,18 +315,33 @@ function graphqlProject(p: {
     resources: GRAPHQL_RESOURCES.map((key) => {
       const [method = 'POST', path = '/'] = key.split(' ');
       const s = settings[key] ?? {};
-      return { method, path, authType: s.authType ?? 'oauth2_or_api_key', scopes: s.scopes ?? [], throttlingPolicy: s.throttlingPolicy ?? null, policies: s.policies ?? [] };
+      return {
+        method,
+        path,
+        authType: s.authType ?? 'oauth2_or_api_key',
+        scopes: s.scopes ?? [],
+        throttlingPolicy: s.throttlingPolicy ?? null,
+        policies: s.policies ?? [],
+      };
     }),
   };
   const api = CreateApiBody.safeParse(candidate);
-  if (!api.success) throw new CliError(`${display} does not make a valid API`, api.error.issues.map((issue) => file.problem(['api', ...(issue.path as Path)], issue.message)));
+  if (!api.success)
+    throw new CliError(
+      `${display} does not make a valid API`,
+      api.error.issues.map((issue) => file.problem(['api', ...(issue.path as Path)], issue.message)),
+    );
   try {
     checkGraphql(api.data.type, api.data.graphql);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     throw new CliError(
       `${display} does not make a valid GraphQL API`,
-      (err.options.errors ?? []).map((e) => (e.pointer === '/graphql/schema' ? { file: definitionDisplay, message: e.detail } : file.problem(['api', ...pointerPath(e.pointer, false)], e.detail))),
+      (err.options.errors ?? []).map((e) =>
+        e.pointer === '/graphql/schema'
+          ? { file: definitionDisplay, message: e.detail }
+          : file.problem(['api', ...pointerPath(e.pointer, false)], e.detail),
+      ),
     );
   }
   return {
@@ -279,7 +357,8 @@ function graphqlProject(p: {
     locate(pointer: string): Problem {
       const path = pointerPath(pointer, true);
       const [head, index] = path;
-      if (head === 'resources' && typeof index === 'number') return file.problem(['api', 'resources', GRAPHQL_RESOURCES[index] ?? 'POST /', ...path.slice(2)], '');
+      if (head === 'resources' && typeof index === 'number')
+        return file.problem(['api', 'resources', GRAPHQL_RESOURCES[index] ?? 'POST /', ...path.slice(2)], '');
       if (head === 'graphql' && path[1] === 'schema') return { file: definitionDisplay, field: pointer, message: '' };
       return file.problem(['api', ...path], '');
     },

@@ -33,7 +33,9 @@ export const ApiSection = CreateApiBody.omit({ resources: true, endpoints: true,
   graphql: GraphqlInput.extend({ schema: z.string().optional() }).nullable().default(null),
   /** The lifecycle state `apply` moves the API to (one legal transition at a time). */
   lifecycle: z.enum(LIFECYCLE_STATES).optional(),
-  resources: z.record(z.string().regex(OPERATION_KEY, 'A key is an HTTP method and a path template, e.g. "GET /orders/{id}"'), ResourceSettings).default({}),
+  resources: z
+    .record(z.string().regex(OPERATION_KEY, 'A key is an HTTP method and a path template, e.g. "GET /orders/{id}"'), ResourceSettings)
+    .default({}),
   endpoints: z.strictObject({ production: Endpoint.optional(), sandbox: Endpoint.optional() }).default({}),
 });
 
@@ -51,5 +53,7 @@ export type TargetEnvironment = z.infer<typeof EnvironmentSchema>;
 
 export const ProjectShape = z.strictObject({
   api: z.record(z.string(), z.unknown()),
-  environments: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'Letters, digits, dashes and underscores'), EnvironmentSchema).refine((e) => Object.keys(e).length > 0, 'Name at least one environment'),
+  environments: z
+    .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'Letters, digits, dashes and underscores'), EnvironmentSchema)
+    .refine((e) => Object.keys(e).length > 0, 'Name at least one environment'),
 });

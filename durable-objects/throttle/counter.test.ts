@@ -22,7 +22,11 @@ function fresh(limits: WindowLimit[], overrides: Partial<SubscriptionState> = {}
   return { stub: counterNamespace(env).getByName(subscriptionObjectName(applicationId, 'api_test')), state };
 }
 
-const call = (jti = 'jti-1', keyType: AdmitRequest['keyType'] = 'PRODUCTION', issuedAt = Date.now()): AdmitRequest => ({ keyType, credentialId: jti, issuedAt });
+const call = (jti = 'jti-1', keyType: AdmitRequest['keyType'] = 'PRODUCTION', issuedAt = Date.now()): AdmitRequest => ({
+  keyType,
+  credentialId: jti,
+  issuedAt,
+});
 const perMinute = (limit: number, policy = 'Tier'): WindowLimit => ({ policy, scope: 'subscription', limit, windowSeconds: 60 });
 
 describe('ThrottleCounter', () => {
@@ -155,7 +159,10 @@ describe('ThrottleCounter', () => {
   });
 
   it('inherits application-wide revocations when configured', async () => {
-    const { stub, state } = fresh([], { validAfter: { PRODUCTION: 1_000, SANDBOX: 0 }, revokedCredentials: [{ id: 'gone', expiresAt: Date.now() + 60_000 }] });
+    const { stub, state } = fresh([], {
+      validAfter: { PRODUCTION: 1_000, SANDBOX: 0 },
+      revokedCredentials: [{ id: 'gone', expiresAt: Date.now() + 60_000 }],
+    });
     await stub.configure(state);
     expect((await stub.admit(call('gone'))).ok).toBe(false);
     expect((await stub.admit(call('x', 'PRODUCTION', 999))).ok).toBe(false);
@@ -310,7 +317,7 @@ describe('ThrottleCounter leases', () => {
     if (leased.ok) expect(leased.lease.granted).toBe(5);
   });
 
-  it('counts a points window by each call\'s cost and admits a call only if its whole cost fits', async () => {
+  it("counts a points window by each call's cost and admits a call only if its whole cost fits", async () => {
     const stub = counterNamespace(env).getByName(`gql:points-${Math.random().toString(36).slice(2)}`);
     const points: WindowLimit = { policy: 'graphql-points', scope: 'subscription', limit: 10, windowSeconds: 60, unit: 'points' };
     const requests: WindowLimit = { policy: 'Calls', scope: 'api', limit: 100, windowSeconds: 60 };
@@ -363,7 +370,10 @@ describe('ThrottleCounter connection slots (WebSocket and SSE connections, decis
     const now = Date.now();
     await runInDurableObject(stub, (object: ThrottleCounter) => {
       expect(object.openConnection(call(), { id: 'gone', max: 1, ttlMs: 1000 }, now).ok).toBe(true);
-      expect(object.openConnection(call(), { id: 'next', max: 1, ttlMs: 1000 }, now + 500)).toEqual({ ok: false, error: { kind: 'too-many-connections', limit: 1 } });
+      expect(object.openConnection(call(), { id: 'next', max: 1, ttlMs: 1000 }, now + 500)).toEqual({
+        ok: false,
+        error: { kind: 'too-many-connections', limit: 1 },
+      });
       // Renewed by a check, the slot would have lived on; not renewed, it ends.
       expect(object.openConnection(call(), { id: 'next', max: 1, ttlMs: 1000 }, now + 1001).ok).toBe(true);
     });
@@ -378,6 +388,9 @@ describe('ThrottleCounter connection slots (WebSocket and SSE connections, decis
     expect(await stub.checkConnection(call('jti-live'), { id: 's', ttlMs: 60_000 })).toEqual({ ok: false, error: { kind: 'revoked' } });
     expect((await stub.inspect()).connections).toBe(0);
     await stub.configure({ ...state, status: 'BLOCKED' });
-    expect(await stub.checkConnection(call('jti-other'), { id: 't', ttlMs: 60_000 })).toEqual({ ok: false, error: { kind: 'blocked', status: 'BLOCKED' } });
+    expect(await stub.checkConnection(call('jti-other'), { id: 't', ttlMs: 60_000 })).toEqual({
+      ok: false,
+      error: { kind: 'blocked', status: 'BLOCKED' },
+    });
   });
 });

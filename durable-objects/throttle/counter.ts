@@ -1,6 +1,19 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { KeyType } from '../../workers/shared/db/schema.ts';
-import { LEASE_MAX_MS, LEASE_MAX_SHARE, type AdmitError, type AdmitRequest, type AdmitResult, type CheckResult, type ConnectionSlot, type LeaseResult, type LimitStatus, type SubscriptionState, type TakeResult, type WindowLimit } from './types.ts';
+import {
+  LEASE_MAX_MS,
+  LEASE_MAX_SHARE,
+  type AdmitError,
+  type AdmitRequest,
+  type AdmitResult,
+  type CheckResult,
+  type ConnectionSlot,
+  type LeaseResult,
+  type LimitStatus,
+  type SubscriptionState,
+  type TakeResult,
+  type WindowLimit,
+} from './types.ts';
 
 interface Counter {
   windowStart: number;
@@ -57,7 +70,8 @@ export class ThrottleCounter extends DurableObject<Env> {
     sql(`CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
     for (const row of this.#sql<{ key: string; value: string }>(`SELECT key, value FROM meta`)) {
       if (row.key === 'state') this.#state = JSON.parse(row.value) as SubscriptionState;
-      if (row.key === 'deleted') this.#deleted = row.value === 'application' ? 'application' : row.value === 'true' ? 'subscription' : false;
+      if (row.key === 'deleted')
+        this.#deleted = row.value === 'application' ? 'application' : row.value === 'true' ? 'subscription' : false;
       if (row.key === 'validAfter') this.#validAfter = JSON.parse(row.value) as Record<KeyType, number>;
     }
     for (const row of this.#sql<{ key: string; window_start: number; count: number }>(`SELECT key, window_start, count FROM counters`)) {
@@ -104,7 +118,8 @@ export class ThrottleCounter extends DurableObject<Env> {
     const refused = this.#check(request, now);
     if (refused !== null || state === null) return { ok: false, error: refused ?? { kind: 'unknown-subscription' } };
     for (const [id, until] of this.#connections) if (until <= now) this.#connections.delete(id);
-    if (slot.max !== null && this.#connections.size >= slot.max && !this.#connections.has(slot.id)) return { ok: false, error: { kind: 'too-many-connections', limit: slot.max } };
+    if (slot.max !== null && this.#connections.size >= slot.max && !this.#connections.has(slot.id))
+      return { ok: false, error: { kind: 'too-many-connections', limit: slot.max } };
     this.#connections.set(slot.id, now + slot.ttlMs);
     return { ok: true, tier: state.tier };
   }
@@ -193,7 +208,8 @@ export class ThrottleCounter extends DurableObject<Env> {
       const revokedUntil = this.#revoked.get(id);
       if (revokedUntil !== undefined && revokedUntil > now) return { kind: 'revoked' };
     }
-    if (state.status === 'BLOCKED' || state.status === 'ON_HOLD' || state.status === 'REJECTED') return { kind: 'blocked', status: state.status };
+    if (state.status === 'BLOCKED' || state.status === 'ON_HOLD' || state.status === 'REJECTED')
+      return { kind: 'blocked', status: state.status };
     if (state.status === 'PROD_ONLY_BLOCKED' && request.keyType === 'PRODUCTION') return { kind: 'blocked', status: state.status };
     return null;
   }
@@ -228,13 +244,17 @@ export class ThrottleCounter extends DurableObject<Env> {
 
   #take(limits: readonly WindowLimit[], now: number, cost = 1): TakeResult {
     // A limit that cannot be counted is a caller's bug: refuse loudly rather than count nonsense.
-    for (const l of limits) if (!(Number.isInteger(l.limit) && l.limit >= 0 && Number.isInteger(l.windowSeconds) && l.windowSeconds > 0)) throw new RangeError(`invalid limit ${l.policy}: ${l.limit} per ${l.windowSeconds}s`);
+    for (const l of limits)
+      if (!(Number.isInteger(l.limit) && l.limit >= 0 && Number.isInteger(l.windowSeconds) && l.windowSeconds > 0))
+        throw new RangeError(`invalid limit ${l.policy}: ${l.limit} per ${l.windowSeconds}s`);
     if (!(Number.isInteger(cost) && cost >= 0)) throw new RangeError(`invalid cost ${cost}`);
     const windows = limits.map((limit) => this.#window(limit, now));
     // A quota that allows overage (stopOnQuotaReach off) counts every call but refuses none. A
     // points window admits a call only if its whole cost fits (for a cost of 1: count < limit).
     // (A bytes window is asked for one more byte: admitted while not used up.)
-    const violated = windows.filter((w) => w.counter.count + (w.limit.unit === 'bytes' ? 1 : weight(w.limit, cost)) > w.limit.limit && w.limit.allowOverage !== true);
+    const violated = windows.filter(
+      (w) => w.counter.count + (w.limit.unit === 'bytes' ? 1 : weight(w.limit, cost)) > w.limit.limit && w.limit.allowOverage !== true,
+    );
     if (violated.length > 0) {
       return {
         ok: false,
@@ -252,7 +272,11 @@ export class ThrottleCounter extends DurableObject<Env> {
       w.counter.count += weight(w.limit, cost);
       this.#persist(w.key, w.counter);
     }
-    return { ok: true, limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)), windowStarts: windows.map((w) => w.counter.windowStart) };
+    return {
+      ok: true,
+      limits: windows.map((w) => status(w.limit, w.counter.count, w.resetSeconds)),
+      windowStarts: windows.map((w) => w.counter.windowStart),
+    };
   }
 
   /**
@@ -321,7 +345,13 @@ export class ThrottleCounter extends DurableObject<Env> {
   }
 
   /** What the object currently holds, for the control plane's views and for tests. */
-  inspect(now: number = Date.now()): { state: SubscriptionState | null; deleted: boolean; limits: LimitStatus[]; revoked: number; connections: number } {
+  inspect(now: number = Date.now()): {
+    state: SubscriptionState | null;
+    deleted: boolean;
+    limits: LimitStatus[];
+    revoked: number;
+    connections: number;
+  } {
     const limits = (this.#state?.limits ?? []).map((limit) => {
       const w = this.#window(limit, now);
       return status(limit, w.counter.count, w.resetSeconds);

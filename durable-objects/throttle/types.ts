@@ -84,7 +84,12 @@ export type AdmitError =
   | { readonly kind: 'unknown-subscription' }
   | { readonly kind: 'blocked'; readonly status: SubscriptionStatus }
   | { readonly kind: 'revoked' }
-  | { readonly kind: 'throttled'; readonly violated: readonly LimitStatus[]; readonly limits: readonly LimitStatus[]; readonly retryAfterSeconds: number };
+  | {
+      readonly kind: 'throttled';
+      readonly violated: readonly LimitStatus[];
+      readonly limits: readonly LimitStatus[];
+      readonly retryAfterSeconds: number;
+    };
 
 export type AdmitResult =
   | { readonly ok: true; readonly tier: string; readonly limits: readonly LimitStatus[]; readonly windowStarts: readonly number[] }

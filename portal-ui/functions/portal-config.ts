@@ -7,5 +7,8 @@ import { gatewayUrls, type GatewayVars } from './_lib/gateways.ts';
  */
 export const onRequestGet = (context: { env: GatewayVars }): Response => {
   const urls = gatewayUrls(context.env);
-  return Response.json({ gatewayUrl: urls['production'] ?? '', gatewayUrls: urls }, { headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+  return Response.json(
+    { gatewayUrl: urls['production'] ?? '', gatewayUrls: urls },
+    { headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } },
+  );
 };

@@ -14,7 +14,9 @@ function portalConfig(): Promise<PortalConfig> {
     .then((r): Promise<Partial<PortalConfig>> | Partial<PortalConfig> => (r.ok ? (r.json() as Promise<Partial<PortalConfig>>) : {}))
     .then((c) => ({
       gatewayUrl: typeof c.gatewayUrl === 'string' ? c.gatewayUrl.replace(/\/$/, '') : '',
-      gatewayUrls: Object.fromEntries(Object.entries(c.gatewayUrls ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')),
+      gatewayUrls: Object.fromEntries(
+        Object.entries(c.gatewayUrls ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+      ),
     }))
     .catch(() => ({ gatewayUrl: '', gatewayUrls: {} }));
   return config;

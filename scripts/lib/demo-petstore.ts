@@ -8,7 +8,11 @@ const pet = { id: 1, name: 'Rex', tag: 'dog' };
 export function petstoreDocument(tokenUrl: string): Record<string, unknown> {
   return {
     openapi: '3.0.3',
-    info: { title: 'Petstore', version: 'v1', description: 'The demo Petstore: list, read and add pets. Every call needs an OAuth2 access token (client credentials).' },
+    info: {
+      title: 'Petstore',
+      version: 'v1',
+      description: 'The demo Petstore: list, read and add pets. Every call needs an OAuth2 access token (client credentials).',
+    },
     tags: [
       { name: 'pets', description: 'The pets of the store.' },
       { name: 'diagnostics', description: 'See what the gateway forwards.' },
@@ -21,9 +25,24 @@ export function petstoreDocument(tokenUrl: string): Record<string, unknown> {
           summary: 'List pets',
           description: 'Every pet, oldest first. `limit` cuts the list.',
           // No example: the console would send it, and a bare GET /pets is the first call to try.
-          parameters: [{ name: 'limit', in: 'query', description: 'At most this many pets, e.g. 2', schema: { type: 'integer', minimum: 1, maximum: 100 } }],
+          parameters: [
+            {
+              name: 'limit',
+              in: 'query',
+              description: 'At most this many pets, e.g. 2',
+              schema: { type: 'integer', minimum: 1, maximum: 100 },
+            },
+          ],
           responses: {
-            '200': { description: 'The pets', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Pet' } }, example: [pet, { id: 2, name: 'Tom', tag: 'cat' }] } } },
+            '200': {
+              description: 'The pets',
+              content: {
+                'application/json': {
+                  schema: { type: 'array', items: { $ref: '#/components/schemas/Pet' } },
+                  example: [pet, { id: 2, name: 'Tom', tag: 'cat' }],
+                },
+              },
+            },
             '401': { $ref: '#/components/responses/Unauthorized' },
           },
         },
@@ -31,9 +50,17 @@ export function petstoreDocument(tokenUrl: string): Record<string, unknown> {
           tags: ['pets'],
           operationId: 'addPet',
           summary: 'Add a pet',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewPet' }, example: { name: 'Bella', tag: 'dog' } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/NewPet' }, example: { name: 'Bella', tag: 'dog' } } },
+          },
           responses: {
-            '201': { description: 'The new pet, with its id', content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' }, example: { id: 4, name: 'Bella', tag: 'dog' } } } },
+            '201': {
+              description: 'The new pet, with its id',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/Pet' }, example: { id: 4, name: 'Bella', tag: 'dog' } },
+              },
+            },
             '401': { $ref: '#/components/responses/Unauthorized' },
           },
         },
@@ -45,8 +72,14 @@ export function petstoreDocument(tokenUrl: string): Record<string, unknown> {
           summary: 'One pet',
           parameters: [{ name: 'petId', in: 'path', required: true, schema: { type: 'integer', minimum: 1 }, example: 1 }],
           responses: {
-            '200': { description: 'The pet', content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' }, example: pet } } },
-            '404': { description: 'No such pet', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { error: 'no such pet' } } } },
+            '200': {
+              description: 'The pet',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' }, example: pet } },
+            },
+            '404': {
+              description: 'No such pet',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { error: 'no such pet' } } },
+            },
             '401': { $ref: '#/components/responses/Unauthorized' },
           },
         },
@@ -56,20 +89,67 @@ export function petstoreDocument(tokenUrl: string): Record<string, unknown> {
           tags: ['diagnostics'],
           operationId: 'echo',
           summary: 'Echo the request the backend received',
-          description: 'Shows the method, path, query and headers the gateway forwarded: no credential of yours, a backend request id, the backend JWT if the publisher turned it on.',
-          responses: { '200': { description: 'The forwarded request', content: { 'application/json': { schema: { $ref: '#/components/schemas/Echo' } } } }, '401': { $ref: '#/components/responses/Unauthorized' } },
+          description:
+            'Shows the method, path, query and headers the gateway forwarded: no credential of yours, a backend request id, the backend JWT if the publisher turned it on.',
+          responses: {
+            '200': {
+              description: 'The forwarded request',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Echo' } } },
+            },
+            '401': { $ref: '#/components/responses/Unauthorized' },
+          },
         },
       },
     },
     components: {
       schemas: {
-        Pet: { type: 'object', required: ['id', 'name', 'tag'], properties: { id: { type: 'integer', example: 1 }, name: { type: 'string', example: 'Rex' }, tag: { type: 'string', description: 'The kind of pet', example: 'dog' } } },
-        NewPet: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, example: 'Bella' }, tag: { type: 'string', example: 'dog' } } },
+        Pet: {
+          type: 'object',
+          required: ['id', 'name', 'tag'],
+          properties: {
+            id: { type: 'integer', example: 1 },
+            name: { type: 'string', example: 'Rex' },
+            tag: { type: 'string', description: 'The kind of pet', example: 'dog' },
+          },
+        },
+        NewPet: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, example: 'Bella' }, tag: { type: 'string', example: 'dog' } },
+        },
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
-        Echo: { type: 'object', properties: { method: { type: 'string', example: 'GET' }, path: { type: 'string', example: '/petstore/echo' }, query: { type: 'string', example: '' }, headers: { type: 'object', additionalProperties: { type: 'string' } } } },
-        Problem: { type: 'object', description: 'RFC 9457 problem details, as the gateway answers', properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, code: { type: 'integer' } } },
+        Echo: {
+          type: 'object',
+          properties: {
+            method: { type: 'string', example: 'GET' },
+            path: { type: 'string', example: '/petstore/echo' },
+            query: { type: 'string', example: '' },
+            headers: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+        Problem: {
+          type: 'object',
+          description: 'RFC 9457 problem details, as the gateway answers',
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            code: { type: 'integer' },
+          },
+        },
       },
-      responses: { Unauthorized: { description: 'No or a bad access token (the gateway answers, not the backend)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, example: { type: 'https://turnpike.dev/problems/unauthorized', title: 'Unauthorized', status: 401, code: 900901 } } } } },
+      responses: {
+        Unauthorized: {
+          description: 'No or a bad access token (the gateway answers, not the backend)',
+          content: {
+            'application/problem+json': {
+              schema: { $ref: '#/components/schemas/Problem' },
+              example: { type: 'https://turnpike.dev/problems/unauthorized', title: 'Unauthorized', status: 401, code: 900901 },
+            },
+          },
+        },
+      },
       securitySchemes: { oauth2: { type: 'oauth2', flows: { clientCredentials: { tokenUrl, scopes: {} } } } },
     },
     security: [{ oauth2: [] }],

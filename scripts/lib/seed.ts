@@ -27,11 +27,29 @@ export interface DemoData {
   /** The demo WebSocket API (an echo channel on the demo backend), subscribed by Demo App. */
   websocketApi: { id: string; name: string; context: string; tier: string; url: string };
   /** The demo GraphQL API (the Library on the demo backend), subscribed by the Demo App. */
-  graphql: { id: string; name: string; context: string; tier: string; gatewayUrl: string; maxDepth: number; maxComplexity: number; pointsPerMinute: number; priceScope: string };
+  graphql: {
+    id: string;
+    name: string;
+    context: string;
+    tier: string;
+    gatewayUrl: string;
+    maxDepth: number;
+    maxComplexity: number;
+    pointsPerMinute: number;
+    priceScope: string;
+  };
 }
 
 /** The demo GraphQL API's limits: small enough to see each refusal by hand. */
-export const DEMO_GRAPHQL = { context: '/library', version: 'v1', maxDepth: 5, maxComplexity: 100, pointsPerMinute: 1000, priceScope: 'library:prices', tier: 'Gold' } as const;
+export const DEMO_GRAPHQL = {
+  context: '/library',
+  version: 'v1',
+  maxDepth: 5,
+  maxComplexity: 100,
+  pointsPerMinute: 1000,
+  priceScope: 'library:prices',
+  tier: 'Gold',
+} as const;
 
 export const DEMO_TIER = { name: 'Demo5PerMin', limit: 5 };
 
@@ -48,7 +66,12 @@ export class Client {
     return new Client(this.base, { authorization: `Bearer ${token}` });
   }
 
-  async call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     const send = () =>
       fetch(this.base + path, {
         method,
@@ -71,7 +94,13 @@ export class Client {
   }
 
   /** Like `call`, but any status outside `ok` is an error that shows the problem document. */
-  async expect<T>(ok: number[], method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<{ status: number; body: T }> {
+  async expect<T>(
+    ok: number[],
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders?: Record<string, string>,
+  ): Promise<{ status: number; body: T }> {
     const result = await this.call<T>(method, path, body, extraHeaders);
     if (!ok.includes(result.status)) throw new Error(`${method} ${path} answered ${result.status}: ${JSON.stringify(result.body)}`);
     return result;
@@ -103,11 +132,23 @@ export interface SeedUrls {
 /** The internal gateway environment (WSO2 deployment pattern 4): created by the seed, served by `[env.internal]`. */
 export const DEMO_ENVIRONMENTS = ['production', 'internal'] as const;
 
-export async function seed(options: { urls: SeedUrls; bootstrapToken: string; demoFile: string; log: (line: string) => void }): Promise<DemoData> {
+export async function seed(options: {
+  urls: SeedUrls;
+  bootstrapToken: string;
+  demoFile: string;
+  log: (line: string) => void;
+}): Promise<DemoData> {
   const { log } = options;
   const gatewayUrls: Record<string, string> = {};
   for (const g of options.urls.gateways) gatewayUrls[g.environment] ??= g.url;
-  const urls: DemoData['urls'] = { gateway: options.urls.gateway, controlPlane: options.urls.controlPlane, portal: options.urls.portal, demoBackend: options.urls.demoBackend, trafficManager: options.urls.trafficManager, gateways: gatewayUrls };
+  const urls: DemoData['urls'] = {
+    gateway: options.urls.gateway,
+    controlPlane: options.urls.controlPlane,
+    portal: options.urls.portal,
+    demoBackend: options.urls.demoBackend,
+    trafficManager: options.urls.trafficManager,
+    gateways: gatewayUrls,
+  };
   const previous = readDemo(options.demoFile);
   const users: DemoData['users'] = previous?.users ?? {
     admin: { email: 'admin@turnpike.local', password: randomPassword() },
@@ -116,11 +157,18 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
   };
   const anon = new Client(urls.controlPlane);
 
-  const boot = await anon.call('POST', '/api/auth/bootstrap', { email: users.admin.email, password: users.admin.password, displayName: 'Demo Admin' }, { 'x-bootstrap-token': options.bootstrapToken });
+  const boot = await anon.call(
+    'POST',
+    '/api/auth/bootstrap',
+    { email: users.admin.email, password: users.admin.password, displayName: 'Demo Admin' },
+    { 'x-bootstrap-token': options.bootstrapToken },
+  );
   if (boot.status === 201) log(`created the admin ${users.admin.email}`);
   else if (boot.status !== 409) throw new Error(`bootstrap answered ${boot.status}: ${JSON.stringify(boot.body)}`);
   else if (previous === null) {
-    throw new Error('This local database already has users but .turnpike/demo.json is gone, so their passwords are unknown. Delete .wrangler/state to start afresh.');
+    throw new Error(
+      'This local database already has users but .turnpike/demo.json is gone, so their passwords are unknown. Delete .wrangler/state to start afresh.',
+    );
   }
 
   const admin = await tokenFor(anon, users.admin, ['admin:policies', 'admin:environments', 'admin:users']);
@@ -133,7 +181,8 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
   }
   // Local development proxies to the demo backend on 127.0.0.1; deployed environments refuse that.
   for (const e of (await admin.expect<Page<Environment>>([200], 'GET', '/api/admin/v1/environments')).body.list) {
-    if ((DEMO_ENVIRONMENTS as readonly string[]).includes(e.name)) await admin.expect([200], 'PATCH', `/api/admin/v1/environments/${e.id}`, { allowPrivateBackends: true });
+    if ((DEMO_ENVIRONMENTS as readonly string[]).includes(e.name))
+      await admin.expect([200], 'PATCH', `/api/admin/v1/environments/${e.id}`, { allowPrivateBackends: true });
   }
 
   const policies = await admin.expect<Page<{ name: string }>>([200], 'GET', '/api/admin/v1/throttling-policies?kind=subscription');
@@ -151,7 +200,12 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
   }
 
   for (const role of ['publisher', 'developer'] as const) {
-    const created = await admin.call('POST', '/api/admin/v1/users', { email: users[role].email, password: users[role].password, displayName: `Demo ${role}`, role: role === 'developer' ? 'subscriber' : 'publisher' });
+    const created = await admin.call('POST', '/api/admin/v1/users', {
+      email: users[role].email,
+      password: users[role].password,
+      displayName: `Demo ${role}`,
+      role: role === 'developer' ? 'subscriber' : 'publisher',
+    });
     if (created.status === 201) log(`created the ${role} ${users[role].email}`);
     else if (created.status !== 409) throw new Error(`creating the ${role} answered ${created.status}: ${JSON.stringify(created.body)}`);
   }
@@ -179,7 +233,10 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
           { method: 'GET', path: '/pets/{petId}', authType: 'oauth2' },
           { method: 'GET', path: '/echo', authType: 'oauth2' },
         ],
-        endpoints: { production: { urls: [{ url: backend, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: backend, timeoutMs: 10_000 }] } },
+        endpoints: {
+          production: { urls: [{ url: backend, timeoutMs: 10_000 }] },
+          sandbox: { urls: [{ url: backend, timeoutMs: 10_000 }] },
+        },
         openapi: petstoreDocument(`${gatewayUrls['production'] ?? urls.gateway}/oauth2/token`),
       })
     ).body;
@@ -187,7 +244,8 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
   }
   const documents = await publisher.expect<Page<{ name: string }>>([200], 'GET', `/api/publisher/v1/apis/${api.id}/documents`);
   for (const [i, d] of PETSTORE_DOCUMENTS.entries()) {
-    if (!documents.body.list.some((x) => x.name === d.name)) await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.id}/documents`, { ...d, sourceType: 'INLINE', sortOrder: i });
+    if (!documents.body.list.some((x) => x.name === d.name))
+      await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.id}/documents`, { ...d, sourceType: 'INLINE', sortOrder: i });
   }
   if (api.lifecycleState !== 'PUBLISHED') {
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
@@ -201,8 +259,13 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
     if (gateway !== undefined && (await fetch(`${gateway}${context}/${version}/pets`)).status === 404) undeployed.push(name);
   }
   if (undeployed.length > 0) {
-    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, { description: 'Demo revision' });
-    await publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, { revisionId: revision.body.id, environments: [...DEMO_ENVIRONMENTS] });
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, {
+      description: 'Demo revision',
+    });
+    await publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, {
+      revisionId: revision.body.id,
+      environments: [...DEMO_ENVIRONMENTS],
+    });
     log(`deployed Petstore to the gateway environments ${DEMO_ENVIRONMENTS.join(' and ')}`);
   }
 
@@ -213,41 +276,77 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
   const apps = await developer.expect<Page<App>>([200], 'GET', '/api/devportal/v1/applications');
   let app = apps.body.list.find((a) => a.name === 'Demo App');
   if (app === undefined) {
-    app = (await developer.expect<App>([201], 'POST', '/api/devportal/v1/applications', { name: 'Demo App', description: 'Created by npm start' })).body;
+    app = (
+      await developer.expect<App>([201], 'POST', '/api/devportal/v1/applications', {
+        name: 'Demo App',
+        description: 'Created by npm start',
+      })
+    ).body;
     log('created the application Demo App');
   }
   let clientId = previous?.application.id === app.id ? previous.application.clientId : '';
   let clientSecret = previous?.application.id === app.id ? previous.application.clientSecret : '';
   if (clientSecret === '') {
-    const keys = await developer.call<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.id}/keys`, { keyType: 'PRODUCTION', grantTypes: ['client_credentials', 'refresh_token'] });
+    const keys = await developer.call<{ consumerKey: string; consumerSecret: string }>(
+      'POST',
+      `/api/devportal/v1/applications/${app.id}/keys`,
+      { keyType: 'PRODUCTION', grantTypes: ['client_credentials', 'refresh_token'] },
+    );
     if (keys.status === 201) {
       clientId = keys.body.consumerKey;
       clientSecret = keys.body.consumerSecret;
     } else if (keys.status === 409) {
       // The keys exist but their secret was shown once and is not on file: make a new one.
-      const regenerated = await developer.expect<{ consumerKey: string; consumerSecret: string }>([200, 201], 'POST', `/api/devportal/v1/applications/${app.id}/keys/PRODUCTION/regenerate-secret`);
+      const regenerated = await developer.expect<{ consumerKey: string; consumerSecret: string }>(
+        [200, 201],
+        'POST',
+        `/api/devportal/v1/applications/${app.id}/keys/PRODUCTION/regenerate-secret`,
+      );
       clientId = regenerated.body.consumerKey;
       clientSecret = regenerated.body.consumerSecret;
     } else throw new Error(`generating keys answered ${keys.status}: ${JSON.stringify(keys.body)}`);
     log('generated production client credentials for Demo App');
   }
-  const subscribed = await developer.call('POST', '/api/devportal/v1/subscriptions', { applicationId: app.id, apiId: api.id, tier: DEMO_TIER.name });
+  const subscribed = await developer.call('POST', '/api/devportal/v1/subscriptions', {
+    applicationId: app.id,
+    apiId: api.id,
+    tier: DEMO_TIER.name,
+  });
   if (subscribed.status === 201) log(`subscribed Demo App to Petstore on ${DEMO_TIER.name}`);
   else if (subscribed.status !== 409) throw new Error(`subscribing answered ${subscribed.status}: ${JSON.stringify(subscribed.body)}`);
-  const websocketApi = await seedEchoWebSocket({ publisher, developer, applicationId: app.id, demoBackend: urls.demoBackend, gatewayUrls, log });
+  const websocketApi = await seedEchoWebSocket({
+    publisher,
+    developer,
+    applicationId: app.id,
+    demoBackend: urls.demoBackend,
+    gatewayUrls,
+    log,
+  });
 
-  const subscribedLibrary = await developer.call('POST', '/api/devportal/v1/subscriptions', { applicationId: app.id, apiId: library.id, tier: DEMO_GRAPHQL.tier });
+  const subscribedLibrary = await developer.call('POST', '/api/devportal/v1/subscriptions', {
+    applicationId: app.id,
+    apiId: library.id,
+    tier: DEMO_GRAPHQL.tier,
+  });
   if (subscribedLibrary.status === 201) log(`subscribed Demo App to Library on ${DEMO_GRAPHQL.tier}`);
-  else if (subscribedLibrary.status !== 409) throw new Error(`subscribing to Library answered ${subscribedLibrary.status}: ${JSON.stringify(subscribedLibrary.body)}`);
+  else if (subscribedLibrary.status !== 409)
+    throw new Error(`subscribing to Library answered ${subscribedLibrary.status}: ${JSON.stringify(subscribedLibrary.body)}`);
   const libraryContext = `${DEMO_GRAPHQL.context}/${DEMO_GRAPHQL.version}`;
 
   const demo: DemoData = {
     urls,
-    environments: DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined).map((name) => ({ name, gatewayUrl: gatewayUrls[name] ?? '', apis: [`${context}/${version}`, libraryContext, websocketApi.context] })),
+    environments: DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined).map((name) => ({
+      name,
+      gatewayUrl: gatewayUrls[name] ?? '',
+      apis: [`${context}/${version}`, libraryContext, websocketApi.context],
+    })),
     users,
     api: { id: api.id, name: 'Petstore', context: `${context}/${version}`, version, tier: DEMO_TIER.name, limitPerMinute: DEMO_TIER.limit },
     application: { id: app.id, name: 'Demo App', clientId, clientSecret },
-    websocketApi: { ...websocketApi, url: `${(gatewayUrls['production'] ?? urls.gateway).replace(/^http/, 'ws')}${websocketApi.context}/echo` },
+    websocketApi: {
+      ...websocketApi,
+      url: `${(gatewayUrls['production'] ?? urls.gateway).replace(/^http/, 'ws')}${websocketApi.context}/echo`,
+    },
     graphql: {
       id: library.id,
       name: 'Library',
@@ -270,14 +369,21 @@ export async function seed(options: { urls: SeedUrls; bootstrapToken: string; de
  * introspection route), with depth, complexity and points limits and a scoped field; published and
  * deployed to every demo environment.
  */
-async function seedLibrary(publisher: Client, urls: DemoData['urls'], gatewayUrls: Record<string, string>, log: (line: string) => void): Promise<{ id: string }> {
+async function seedLibrary(
+  publisher: Client,
+  urls: DemoData['urls'],
+  gatewayUrls: Record<string, string>,
+  log: (line: string) => void,
+): Promise<{ id: string }> {
   const { context, version } = DEMO_GRAPHQL;
   type Api = { id: string; context: string; version: string; lifecycleState: string };
   const found = await publisher.expect<Page<Api>>([200], 'GET', `/api/publisher/v1/apis?query=${encodeURIComponent('Library')}`);
   let api = found.body.list.find((a) => a.context === context && a.version === version);
   if (api === undefined) {
     const backend = `${urls.demoBackend}/library/graphql`;
-    const introspected = await publisher.expect<{ schema: string }>([200], 'POST', '/api/publisher/v1/graphql/introspection', { url: backend });
+    const introspected = await publisher.expect<{ schema: string }>([200], 'POST', '/api/publisher/v1/graphql/introspection', {
+      url: backend,
+    });
     api = (
       await publisher.expect<Api>([201], 'POST', '/api/publisher/v1/apis', {
         name: 'Library',
@@ -285,7 +391,8 @@ async function seedLibrary(publisher: Client, urls: DemoData['urls'], gatewayUrl
         version,
         type: 'GRAPHQL',
         isDefaultVersion: true,
-        description: 'The demo GraphQL API: books and authors. Queries deeper than 5 or costlier than 100 points are refused; Book.price needs the scope library:prices.',
+        description:
+          'The demo GraphQL API: books and authors. Queries deeper than 5 or costlier than 100 points are refused; Book.price needs the scope library:prices.',
         tags: ['demo', 'graphql'],
         subscriptionTiers: [DEMO_GRAPHQL.tier, 'Unlimited'],
         graphql: {
@@ -296,24 +403,39 @@ async function seedLibrary(publisher: Client, urls: DemoData['urls'], gatewayUrl
           fieldScopes: { 'Book.price': [DEMO_GRAPHQL.priceScope] },
           points: { limit: DEMO_GRAPHQL.pointsPerMinute, windowSeconds: 60 },
         },
-        endpoints: { production: { urls: [{ url: backend, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: backend, timeoutMs: 10_000 }] } },
+        endpoints: {
+          production: { urls: [{ url: backend, timeoutMs: 10_000 }] },
+          sandbox: { urls: [{ url: backend, timeoutMs: 10_000 }] },
+        },
       })
     ).body;
     log(`created the GraphQL API Library ${context}/${version} from the backend's introspection`);
   }
-  if (api.lifecycleState !== 'PUBLISHED') await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
+  if (api.lifecycleState !== 'PUBLISHED')
+    await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
   const undeployed = DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined);
-  const routed = await Promise.all(undeployed.map(async (name) => (await fetch(`${gatewayUrls[name] ?? ''}${context}/${version}`, { method: 'POST' })).status !== 404));
+  const routed = await Promise.all(
+    undeployed.map(async (name) => (await fetch(`${gatewayUrls[name] ?? ''}${context}/${version}`, { method: 'POST' })).status !== 404),
+  );
   if (routed.some((r) => !r)) {
-    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, { description: 'Demo revision' });
-    await publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, { revisionId: revision.body.id, environments: [...DEMO_ENVIRONMENTS] });
+    const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, {
+      description: 'Demo revision',
+    });
+    await publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, {
+      revisionId: revision.body.id,
+      environments: [...DEMO_ENVIRONMENTS],
+    });
     log(`deployed Library to the gateway environments ${DEMO_ENVIRONMENTS.join(' and ')}`);
   }
   return api;
 }
 
 export async function tokenFor(anon: Client, user: { email: string; password: string }, scopes: string[]): Promise<Client> {
-  const res = await fetch(anon.base + '/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
+  const res = await fetch(anon.base + '/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(user),
+  });
   if (res.status !== 200) throw new Error(`signing in as ${user.email} answered ${res.status}: ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const created = await fetch(anon.base + '/api/auth/tokens', {
@@ -321,7 +443,8 @@ export async function tokenFor(anon: Client, user: { email: string; password: st
     headers: { 'content-type': 'application/json', cookie },
     body: JSON.stringify({ name: `npm start ${new Date().toISOString()}`, scopes, expiresInDays: 1 }),
   });
-  if (created.status !== 201) throw new Error(`creating a management token for ${user.email} answered ${created.status}: ${await created.text()}`);
+  if (created.status !== 201)
+    throw new Error(`creating a management token for ${user.email} answered ${created.status}: ${await created.text()}`);
   const { token } = (await created.json()) as { token: string };
   return anon.withBearer(token);
 }
@@ -333,7 +456,14 @@ export const demoFilePath = (root: string) => join(root, '.turnpike/demo.json');
  * backend's echo socket; created, published, deployed to every demo environment and subscribed by
  * Demo App on Gold (5000 frames a minute), each step only if it is not done yet.
  */
-async function seedEchoWebSocket(o: { publisher: Client; developer: Client; applicationId: string; demoBackend: string; gatewayUrls: Record<string, string>; log: (line: string) => void }): Promise<{ id: string; name: string; context: string; tier: string }> {
+async function seedEchoWebSocket(o: {
+  publisher: Client;
+  developer: Client;
+  applicationId: string;
+  demoBackend: string;
+  gatewayUrls: Record<string, string>;
+  log: (line: string) => void;
+}): Promise<{ id: string; name: string; context: string; tier: string }> {
   const [context, version, tier] = ['/echo-ws', 'v1', 'Gold'];
   type Api = { id: string; context: string; version: string; lifecycleState: string };
   const found = await o.publisher.expect<Page<Api>>([200], 'GET', `/api/publisher/v1/apis?query=${encodeURIComponent('Echo WebSocket')}`);
@@ -346,17 +476,22 @@ async function seedEchoWebSocket(o: { publisher: Client; developer: Client; appl
         context,
         version,
         isDefaultVersion: true,
-        description: 'A WebSocket channel that sends every frame back: connect to /echo with an access token (Authorization header, or the subprotocol bearer.<token>).',
+        description:
+          'A WebSocket channel that sends every frame back: connect to /echo with an access token (Authorization header, or the subprotocol bearer.<token>).',
         tags: ['demo', 'websocket'],
         subscriptionTiers: [tier, 'Unlimited'],
         resources: [{ method: 'GET', path: '/echo', authType: 'oauth2' }],
-        endpoints: { production: { urls: [{ url: `${o.demoBackend}/ws`, timeoutMs: 10_000 }] }, sandbox: { urls: [{ url: `${o.demoBackend}/ws`, timeoutMs: 10_000 }] } },
+        endpoints: {
+          production: { urls: [{ url: `${o.demoBackend}/ws`, timeoutMs: 10_000 }] },
+          sandbox: { urls: [{ url: `${o.demoBackend}/ws`, timeoutMs: 10_000 }] },
+        },
         streaming: { allowQueryToken: false, idleTimeoutSeconds: 300, maxDurationSeconds: 3600, maxConnectionsPerSubscription: 10 },
       })
     ).body;
     o.log(`created the WebSocket API Echo WebSocket ${context}/${version}`);
   }
-  if (api.lifecycleState !== 'PUBLISHED') await o.publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
+  if (api.lifecycleState !== 'PUBLISHED')
+    await o.publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
   // Deployed means the gateway routes it: a plain GET is refused (401 or 426), not 404.
   let deployed = true;
   for (const name of DEMO_ENVIRONMENTS) {
@@ -364,11 +499,20 @@ async function seedEchoWebSocket(o: { publisher: Client; developer: Client; appl
     if (gateway !== undefined && (await fetch(`${gateway}${context}/${version}/echo`)).status === 404) deployed = false;
   }
   if (!deployed) {
-    const revision = await o.publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, { description: 'Demo revision' });
-    await o.publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, { revisionId: revision.body.id, environments: [...DEMO_ENVIRONMENTS] });
+    const revision = await o.publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, {
+      description: 'Demo revision',
+    });
+    await o.publisher.expect([201, 200], 'POST', `/api/publisher/v1/apis/${api.id}/deployments`, {
+      revisionId: revision.body.id,
+      environments: [...DEMO_ENVIRONMENTS],
+    });
     o.log('deployed Echo WebSocket');
   }
-  const subscribed = await o.developer.call('POST', '/api/devportal/v1/subscriptions', { applicationId: o.applicationId, apiId: api.id, tier });
+  const subscribed = await o.developer.call('POST', '/api/devportal/v1/subscriptions', {
+    applicationId: o.applicationId,
+    apiId: api.id,
+    tier,
+  });
   if (subscribed.status === 201) o.log(`subscribed Demo App to Echo WebSocket on ${tier}`);
   else if (subscribed.status !== 409) throw new Error(`subscribing answered ${subscribed.status}: ${JSON.stringify(subscribed.body)}`);
   return { id: api.id, name: 'Echo WebSocket', context: `${context}/${version}`, tier };

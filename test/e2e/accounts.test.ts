@@ -40,9 +40,17 @@ describe('accounts in the portal', () => {
 
   it('resets a forgotten password from the mailed link, signs out the old session and signs in with the new one', async () => {
     const email = `resetdev-${Date.now()}@example.com`;
-    const signup = await fetch(`${portalUrl}/api/devportal/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json', origin: portalUrl }, body: JSON.stringify({ email, password: 'the first long password', displayName: 'Reset Me' }) });
+    const signup = await fetch(`${portalUrl}/api/devportal/v1/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: portalUrl },
+      body: JSON.stringify({ email, password: 'the first long password', displayName: 'Reset Me' }),
+    });
     expect(signup.status).toBe(202);
-    const verify = await fetch(`${portalUrl}/api/auth/verify-email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: portalUrl }, body: JSON.stringify({ token: (await linkFor(email, 'verify')).split('/').pop() }) });
+    const verify = await fetch(`${portalUrl}/api/auth/verify-email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: portalUrl },
+      body: JSON.stringify({ token: (await linkFor(email, 'verify')).split('/').pop() }),
+    });
     expect(verify.status).toBe(200);
     const old = await newPage();
     await old.goto(`${portalUrl}/#/signin`);

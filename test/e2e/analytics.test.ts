@@ -30,8 +30,17 @@ describe('usage analytics', () => {
       endpoints: { production: { urls: [{ url: demoBackendUrl }] } },
     });
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `Counted ${Date.now()}` });
-    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: apiId, tier: 'Demo5PerMin' });
+    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>(
+      [201],
+      'POST',
+      `/api/devportal/v1/applications/${app.body.id}/keys`,
+      { keyType: 'PRODUCTION' },
+    );
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: app.body.id,
+      apiId: apiId,
+      tier: 'Demo5PerMin',
+    });
     const token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, keys.body.consumerKey, keys.body.consumerSecret);
 
     // Stay inside one minute window so the tier's five are the five that pass.
@@ -39,14 +48,19 @@ describe('usage analytics', () => {
     if (secondsLeft < 10) await new Promise((r) => setTimeout(r, (secondsLeft + 1) * 1000));
     const from = Date.now() - 60_000;
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await fetch(`${gatewayUrl}${context}/v1/pets`, { headers: { authorization: `Bearer ${token}` } })).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await fetch(`${gatewayUrl}${context}/v1/pets`, { headers: { authorization: `Bearer ${token}` } })).status);
     for (let i = 0; i < 2; i++) statuses.push((await fetch(`${gatewayUrl}${context}/v1/pets`)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 401, 401]);
 
     // Usage leaves the gateway in a batch about a second later, through the queue: poll, bounded.
     let points: UsagePoint[] = [];
     for (let i = 0; i < 60; i++) {
-      const usage = await publisher.expect<{ list: UsagePoint[] }>([200], 'GET', `/api/publisher/v1/usage?apiId=${apiId}&granularity=day&from=${from}`);
+      const usage = await publisher.expect<{ list: UsagePoint[] }>(
+        [200],
+        'GET',
+        `/api/publisher/v1/usage?apiId=${apiId}&granularity=day&from=${from}`,
+      );
       points = usage.body.list;
       if (points.reduce((n, p) => n + p.requests, 0) >= 9) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -62,13 +76,21 @@ describe('usage analytics', () => {
       expect(p.latencyMs.p50).not.toBeNull();
     }
 
-    const errors = await publisher.expect<{ list: Array<{ code: number; count: number }> }>([200], 'GET', `/api/publisher/v1/usage/errors?apiId=${apiId}&granularity=day&from=${from}`);
+    const errors = await publisher.expect<{ list: Array<{ code: number; count: number }> }>(
+      [200],
+      'GET',
+      `/api/publisher/v1/usage/errors?apiId=${apiId}&granularity=day&from=${from}`,
+    );
     const byCode = new Map<number, number>();
     for (const e of errors.body.list) byCode.set(e.code, (byCode.get(e.code) ?? 0) + e.count);
     expect(Object.fromEntries(byCode)).toEqual({ 900804: 2, 900902: 2 });
 
     // The developer sees the same calls of their application, and nobody else's.
-    const mine = await developer.expect<{ list: UsagePoint[] }>([200], 'GET', `/api/devportal/v1/usage?applicationId=${app.body.id}&granularity=day&from=${from}`);
+    const mine = await developer.expect<{ list: UsagePoint[] }>(
+      [200],
+      'GET',
+      `/api/devportal/v1/usage?applicationId=${app.body.id}&granularity=day&from=${from}`,
+    );
     expect(mine.body.list.reduce((n, p) => n + p.requests, 0)).toBe(7);
 
     // An alert on the API's error rate (2 of 9 calls were 401: 22 %) fires from the control plane's
@@ -76,16 +98,28 @@ describe('usage analytics', () => {
     const hook = await webhookReceiver('/hook');
     const { received } = hook;
     try {
-      const rule = await publisher.expect<{ id: string; secret: string }>([201], 'POST', '/api/publisher/v1/alerts', { scopeType: 'API', scopeId: apiId, metric: 'error_rate', threshold: 20, webhookUrl: hook.url });
+      const rule = await publisher.expect<{ id: string; secret: string }>([201], 'POST', '/api/publisher/v1/alerts', {
+        scopeType: 'API',
+        scopeId: apiId,
+        metric: 'error_rate',
+        threshold: 20,
+        webhookUrl: hook.url,
+      });
       for (let i = 0; i < 120 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 500));
       expect(received).toHaveLength(1);
       const delivery = received[0];
       const payload = JSON.parse(delivery?.body ?? '{}') as { alertId: string; metric: string; value: number; threshold: number };
       expect(payload).toMatchObject({ alertId: rule.body.id, metric: 'error_rate', threshold: 20 });
       expect(payload.value).toBeCloseTo((2 / 9) * 100, 0);
-      const [t, v1] = String(delivery?.headers['turnpike-signature'] ?? '').split(',').map((part) => part.split('=')[1]);
+      const [t, v1] = String(delivery?.headers['turnpike-signature'] ?? '')
+        .split(',')
+        .map((part) => part.split('=')[1]);
       expect(v1).toBe(createHmac('sha256', rule.body.secret).update(`${t}.${delivery?.body}`).digest('hex'));
-      const events = await publisher.expect<{ list: Array<{ ruleId: string; deliveryStatus: number | null }> }>([200], 'GET', `/api/publisher/v1/alerts/events?alertId=${rule.body.id}`);
+      const events = await publisher.expect<{ list: Array<{ ruleId: string; deliveryStatus: number | null }> }>(
+        [200],
+        'GET',
+        `/api/publisher/v1/alerts/events?alertId=${rule.body.id}`,
+      );
       expect(events.body.list).toEqual([expect.objectContaining({ ruleId: rule.body.id, deliveryStatus: 204 })]);
     } finally {
       await hook.close();

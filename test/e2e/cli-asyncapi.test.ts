@@ -33,7 +33,11 @@ describe('turnpike CLI with an AsyncAPI definition', () => {
 
   it('applies and deploys a WS API whose resources are the AsyncAPI 3 channels, and its channel echoes through the gateway', async () => {
     mkdirSync(project, { recursive: true });
-    const login = await turnpike(['login', '--url', controlPlaneUrl, '--email', demo.users.publisher.email], { TURNPIKE_PASSWORD: demo.users.publisher.password }, work);
+    const login = await turnpike(
+      ['login', '--url', controlPlaneUrl, '--email', demo.users.publisher.email],
+      { TURNPIKE_PASSWORD: demo.users.publisher.password },
+      work,
+    );
     expect(login.code, login.stderr).toBe(0);
     writeFileSync(
       join(project, 'asyncapi.yaml'),
@@ -84,14 +88,26 @@ environments:
 
     const anon = new Client(controlPlaneUrl);
     const publisher = await tokenFor(anon, demo.users.publisher, ['api:view']);
-    const api = (await publisher.expect<{ type: string; resources: Array<{ method: string; path: string }> }>([200], 'GET', `/api/publisher/v1/apis/${apiId}`)).body;
+    const api = (
+      await publisher.expect<{ type: string; resources: Array<{ method: string; path: string }> }>(
+        [200],
+        'GET',
+        `/api/publisher/v1/apis/${apiId}`,
+      )
+    ).body;
     expect(api.type).toBe('WS');
     expect(api.resources.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /echo', 'GET /rooms/{roomId}']);
 
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: demo.application.id,
+      apiId,
+      tier: 'Unlimited',
+    });
     const token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
-    const socket = new WebSocket(`${gatewayUrl.replace(/^http/, 'ws')}${context}/v1/echo`, { headers: { authorization: `Bearer ${token}` } });
+    const socket = new WebSocket(`${gatewayUrl.replace(/^http/, 'ws')}${context}/v1/echo`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);

@@ -59,10 +59,18 @@ environments:
 `;
 
   it('applies a schema file and its limits, re-applies to no change, shows a changed limit in diff and deploys it to the gateway', async () => {
-    const introspected = (await (await fetch(`${demoBackendUrl}/library/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: getIntrospectionQuery() }) })).json()) as { data: IntrospectionQuery };
+    const introspected = (await (
+      await fetch(`${demoBackendUrl}/library/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: getIntrospectionQuery() }),
+      })
+    ).json()) as { data: IntrospectionQuery };
     writeFileSync(join(project, 'schema.graphql'), printSchema(buildClientSchema(introspected.data)));
     writeFileSync(join(project, 'turnpike.yaml'), yaml(3));
-    const login = await turnpike(['login', '--url', controlPlaneUrl, '--email', demo.users.publisher.email], { TURNPIKE_PASSWORD: demo.users.publisher.password });
+    const login = await turnpike(['login', '--url', controlPlaneUrl, '--email', demo.users.publisher.email], {
+      TURNPIKE_PASSWORD: demo.users.publisher.password,
+    });
     expect(login.code, login.stderr).toBe(0);
 
     // A coordinate the schema does not have is named in turnpike.yaml before anything is sent.
@@ -88,12 +96,25 @@ environments:
 
     const anon = new Client(controlPlaneUrl);
     const publisher = await tokenFor(anon, demo.users.publisher, ['api:view']);
-    const found = await publisher.expect<{ list: Array<{ id: string; context: string }> }>([200], 'GET', `/api/publisher/v1/apis?query=${encodeURIComponent('CLI Books')}`);
+    const found = await publisher.expect<{ list: Array<{ id: string; context: string }> }>(
+      [200],
+      'GET',
+      `/api/publisher/v1/apis?query=${encodeURIComponent('CLI Books')}`,
+    );
     const apiId = found.body.list.find((a) => a.context === context)?.id ?? '';
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: demo.application.id,
+      apiId,
+      tier: 'Unlimited',
+    });
     const token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
-    const ask = (query: string) => fetch(`${gatewayUrl}${context}/v1`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const ask = (query: string) =>
+      fetch(`${gatewayUrl}${context}/v1`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
     expect((await ask('{ books(first: 1) { title } }')).status).toBe(200);
     // maxDepth 2, as the file now says.
     const deep = await ask('{ books { author { name } } }');
@@ -105,7 +126,9 @@ environments:
     const ex = await turnpike(['export', context, 'v1', '--dir', exported]);
     expect(ex.code, ex.stderr).toBe(0);
     expect(readFileSync(join(exported, 'schema.graphql'), 'utf8')).toContain('type Book {');
-    expect(readFileSync(join(exported, 'turnpike.yaml'), 'utf8')).toMatch(/type: GRAPHQL[\s\S]*definition: schema\.graphql[\s\S]*maxDepth: 2/);
+    expect(readFileSync(join(exported, 'turnpike.yaml'), 'utf8')).toMatch(
+      /type: GRAPHQL[\s\S]*definition: schema\.graphql[\s\S]*maxDepth: 2/,
+    );
     const same = await turnpike(['diff', '--exit-code', '--dir', exported]);
     expect(same.code, same.stdout + same.stderr).toBe(0);
     // Eleven CLI runs, each a Node start on a shared machine: the suite's 60 s is for one step.

@@ -46,14 +46,22 @@ describe('turnpike CLI', () => {
   const health = () => fetch(`${gatewayUrl}/cli-orders/v1/health`).then(async (r) => ({ status: r.status, body: await r.text() }));
 
   it('logs in with a scoped token kept in the config folder, never in the project', async () => {
-    const run = await turnpike(['login', '--url', controlPlaneUrl, '--email', demo.users.publisher.email, '--json'], { TURNPIKE_PASSWORD: demo.users.publisher.password }, work);
+    const run = await turnpike(
+      ['login', '--url', controlPlaneUrl, '--email', demo.users.publisher.email, '--json'],
+      { TURNPIKE_PASSWORD: demo.users.publisher.password },
+      work,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(json(run).scopes).toEqual(['api:view', 'api:create', 'api:publish', 'api:deploy']);
     const file = join(configDir, 'credentials.json');
     expect(statSync(file).mode & 0o077).toBe(0);
     expect(readFileSync(file, 'utf8')).toMatch(/"token": "tpm_/);
 
-    const wrong = await turnpike(['login', '--url', controlPlaneUrl, '--email', demo.users.publisher.email], { TURNPIKE_PASSWORD: 'not-the-password' }, work);
+    const wrong = await turnpike(
+      ['login', '--url', controlPlaneUrl, '--email', demo.users.publisher.email],
+      { TURNPIKE_PASSWORD: 'not-the-password' },
+      work,
+    );
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/401/);
   });
@@ -72,7 +80,11 @@ describe('turnpike CLI', () => {
   });
 
   it('init → validate → apply (dry run, then for real) → apply again changes nothing', async () => {
-    const init = await turnpike(['init', '--dir', project, '--context', '/cli-orders', '--backend', `${demoBackendUrl}/echo`, '--control-plane', controlPlaneUrl], {}, work);
+    const init = await turnpike(
+      ['init', '--dir', project, '--context', '/cli-orders', '--backend', `${demoBackendUrl}/echo`, '--control-plane', controlPlaneUrl],
+      {},
+      work,
+    );
     expect(init.code, init.stderr).toBe(0);
     expect((await turnpike(['validate'])).code).toBe(0);
 
@@ -85,8 +97,13 @@ describe('turnpike CLI', () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(json(applied)).toMatchObject({ applied: true });
     // Re-applying leaves the API untouched: no request that writes, so not even updatedAt moves.
-    const { token } = (JSON.parse(readFileSync(join(configDir, 'credentials.json'), 'utf8')) as { profiles: Record<string, { token: string }> }).profiles.default ?? { token: '' };
-    const read = () => fetch(`${controlPlaneUrl}/api/publisher/v1/apis/${String(json(applied).apiId)}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ updatedAt: number; lifecycleState: string }>);
+    const { token } = (
+      JSON.parse(readFileSync(join(configDir, 'credentials.json'), 'utf8')) as { profiles: Record<string, { token: string }> }
+    ).profiles.default ?? { token: '' };
+    const read = () =>
+      fetch(`${controlPlaneUrl}/api/publisher/v1/apis/${String(json(applied).apiId)}`, {
+        headers: { authorization: `Bearer ${token}` },
+      }).then((r) => r.json() as Promise<{ updatedAt: number; lifecycleState: string }>);
     const before = await read();
     expect(before.lifecycleState).toBe('PUBLISHED');
     const again = await turnpike(['apply', '--json']);
@@ -134,7 +151,12 @@ describe('turnpike CLI', () => {
     expect((await health()).status).toBe(200);
 
     const status = json(await turnpike(['status', '--json']));
-    expect(status).toMatchObject({ lifecycleState: 'PUBLISHED', latestRevision: 2, gateways: [{ environment: 'production', revision: 1 }], pendingChanges: 0 });
+    expect(status).toMatchObject({
+      lifecycleState: 'PUBLISHED',
+      latestRevision: 2,
+      gateways: [{ environment: 'production', revision: 1 }],
+      pendingChanges: 0,
+    });
   });
 
   it('export writes project files that re-apply to no change', async () => {
@@ -147,7 +169,10 @@ describe('turnpike CLI', () => {
 
   it('endpoint security from ${env.…} reaches the backend through the gateway and is never printed', async () => {
     editProject(/GET \/health:\n {6}authType: oauth2/, 'GET /health:\n      authType: none');
-    editProject('production: ${params.backend}', 'production:\n      urls: [{ url: "${params.backend}" }]\n      security: { type: header, name: X-Orders-Secret, value: "${env.ORDERS_SECRET}" }');
+    editProject(
+      'production: ${params.backend}',
+      'production:\n      urls: [{ url: "${params.backend}" }]\n      security: { type: header, name: X-Orders-Secret, value: "${env.ORDERS_SECRET}" }',
+    );
     const secret = { ORDERS_SECRET: 'orders-secret-8812' };
     const applied = await turnpike(['apply'], secret);
     expect(applied.code, applied.stderr).toBe(0);
@@ -172,7 +197,14 @@ describe('turnpike CLI', () => {
     editProject('url: "${params.backend}"', 'url: "${params.upstream}"');
     const param = await turnpike(['validate', '--json'], { ORDERS_SECRET: 'x' });
     expect(param.code).toBe(1);
-    expect(json(param).problems).toEqual([{ file: 'turnpike.yaml', line: 19, field: 'api.endpoints.production.urls[0].url', message: "No parameter upstream in this environment's params" }]);
+    expect(json(param).problems).toEqual([
+      {
+        file: 'turnpike.yaml',
+        line: 19,
+        field: 'api.endpoints.production.urls[0].url',
+        message: "No parameter upstream in this environment's params",
+      },
+    ]);
     editProject('${params.upstream}', '${params.backend}');
 
     editProject('subscriptionTiers: [Gold]', 'subscriptionTiers: [Gold, Platinum]');
@@ -188,7 +220,13 @@ describe('turnpike CLI', () => {
     editProject('subscriptionTiers: [Gold, Platinum]', 'subscriptionTiers: [Gold]');
     editProject(/GET \/health:\n {6}authType: none/, 'GET /health:\n      authType: none\n      policies: [{ name: request-validation }]');
     const definition = join(project, 'openapi.yaml');
-    writeFileSync(definition, readFileSync(definition, 'utf8').replace('summary: Liveness, open to everyone', 'summary: Liveness, open to everyone\n      parameters:\n        - { name: verbose, in: query, schema: { type: boolean } }'));
+    writeFileSync(
+      definition,
+      readFileSync(definition, 'utf8').replace(
+        'summary: Liveness, open to everyone',
+        'summary: Liveness, open to everyone\n      parameters:\n        - { name: verbose, in: query, schema: { type: boolean } }',
+      ),
+    );
     const secret = { ORDERS_SECRET: 'orders-secret-8812' };
     const applied = await turnpike(['apply'], secret);
     expect(applied.code, applied.stderr).toBe(0);
@@ -202,7 +240,10 @@ describe('turnpike CLI', () => {
   });
 
   it('a response-cache policy in turnpike.yaml reaches the gateway: the second call of an operation is answered from the cache', async () => {
-    editProject('policies: [{ name: request-validation }]', 'policies: [{ name: request-validation }, { name: response-cache, config: { ttlSeconds: 60 } }]');
+    editProject(
+      'policies: [{ name: request-validation }]',
+      'policies: [{ name: request-validation }, { name: response-cache, config: { ttlSeconds: 60 } }]',
+    );
     const secret = { ORDERS_SECRET: 'orders-secret-8812' };
     const applied = await turnpike(['apply'], secret);
     expect(applied.code, applied.stderr).toBe(0);
@@ -221,7 +262,10 @@ describe('turnpike CLI', () => {
 
   it('mock and header-edits policies in turnpike.yaml reach the gateway: the operation is answered with no backend call, with the headers the policy sets, and a bad config is refused naming its line', async () => {
     const secret = { ORDERS_SECRET: 'orders-secret-8812' };
-    editProject('policies: [{ name: request-validation }, { name: response-cache, config: { ttlSeconds: 60 } }]', 'policies: [{ name: header-edits, config: { response: { set: { x-edited: cli } } } }, { name: mock, config: { status: "203", body: { mocked: true } } }]');
+    editProject(
+      'policies: [{ name: request-validation }, { name: response-cache, config: { ttlSeconds: 60 } }]',
+      'policies: [{ name: header-edits, config: { response: { set: { x-edited: cli } } } }, { name: mock, config: { status: "203", body: { mocked: true } } }]',
+    );
     const applied = await turnpike(['apply'], secret);
     expect(applied.code, applied.stderr).toBe(0);
     expect((await turnpike(['diff', '--exit-code'], secret)).code).toBe(0);

@@ -24,11 +24,45 @@ const ctx = { open: `/ext${stamp}`, metered: `/extm${stamp}` };
 const kmName = `idp-${stamp}`;
 const received: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
 const clients = [
-  { client_id: `app-${stamp}`, client_secret: 'mapped-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read items:admin' },
-  { client_id: `other-${stamp}`, client_secret: 'unmapped-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read' },
-  { client_id: `portal-${stamp}`, client_secret: 'portal-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'items:read' },
-  { client_id: `web-${stamp}`, client_secret: 'web-client-secret-0123456789', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1:9/callback'], response_types: ['code'], scope: 'openid items:read' },
-  { client_id: 'turnpike-gateway', client_secret: 'introspection-secret-0123456789', grant_types: [], redirect_uris: [], response_types: [] },
+  {
+    client_id: `app-${stamp}`,
+    client_secret: 'mapped-client-secret-0123456789',
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    scope: 'items:read items:admin',
+  },
+  {
+    client_id: `other-${stamp}`,
+    client_secret: 'unmapped-client-secret-0123456789',
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    scope: 'items:read',
+  },
+  {
+    client_id: `portal-${stamp}`,
+    client_secret: 'portal-client-secret-0123456789',
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    scope: 'items:read',
+  },
+  {
+    client_id: `web-${stamp}`,
+    client_secret: 'web-client-secret-0123456789',
+    grant_types: ['authorization_code'],
+    redirect_uris: ['http://127.0.0.1:9/callback'],
+    response_types: ['code'],
+    scope: 'openid items:read',
+  },
+  {
+    client_id: 'turnpike-gateway',
+    client_secret: 'introspection-secret-0123456789',
+    grant_types: [],
+    redirect_uris: [],
+    response_types: [],
+  },
 ] as const;
 const [mapped, unmapped, portalClient, webClient, gatewayClient] = clients;
 
@@ -39,10 +73,15 @@ let apiIds: Record<keyof typeof ctx, string>;
 let admin: Client;
 let developer: Client;
 
-const get = (path: string, token?: string) => fetch(`${gatewayUrl}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+const get = (path: string, token?: string) =>
+  fetch(`${gatewayUrl}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 
 /** A token signed with `key` (the provider's own, or a stranger's), with the claims oidc-provider puts in its JWT access tokens. */
-async function forged(key: JWK, claims: Record<string, unknown>, options: { issuer?: string; audience?: string; expiresIn?: number; kid?: string } = {}): Promise<string> {
+async function forged(
+  key: JWK,
+  claims: Record<string, unknown>,
+  options: { issuer?: string; audience?: string; expiresIn?: number; kid?: string } = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ client_id: mapped.client_id, scope: 'items:read', ...claims })
     .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: options.kid ?? String(key.kid) })
@@ -61,7 +100,15 @@ async function problemType(res: Response): Promise<string> {
 }
 
 beforeAll(async () => {
-  idp = await startProvider(IDP_PORT, clients.map((c) => ({ ...c, grant_types: [...c.grant_types], redirect_uris: [...c.redirect_uris], response_types: [...c.response_types] })));
+  idp = await startProvider(
+    IDP_PORT,
+    clients.map((c) => ({
+      ...c,
+      grant_types: [...c.grant_types],
+      redirect_uris: [...c.redirect_uris],
+      response_types: [...c.response_types],
+    })),
+  );
   backend = createServer((req, res) => {
     received.push({ url: req.url ?? '', headers: req.headers });
     req.resume();
@@ -85,16 +132,27 @@ beforeAll(async () => {
     endpoints: { production: { strategy: 'single', urls: [{ url: `${base}/backend`, timeoutMs: 2000 }] } },
   });
   apiIds = { open: await publishApi(publisher, definition(ctx.open)), metered: await publishApi(publisher, definition(ctx.metered)) };
-  const km = await admin.expect<{ issuer: string; jwksUri: string; introspectionEndpoint: string; hasIntrospectionSecret: boolean }>([201], 'POST', '/api/admin/v1/key-managers', {
-    name: kmName,
-    displayName: 'Test IdP',
-    discoveryUrl: idp.discoveryUrl,
-    audience: AUDIENCE,
-    introspection: { clientId: gatewayClient.client_id, clientSecret: gatewayClient.client_secret },
-    jwksCooldownSeconds: COOLDOWN_SECONDS,
+  const km = await admin.expect<{ issuer: string; jwksUri: string; introspectionEndpoint: string; hasIntrospectionSecret: boolean }>(
+    [201],
+    'POST',
+    '/api/admin/v1/key-managers',
+    {
+      name: kmName,
+      displayName: 'Test IdP',
+      discoveryUrl: idp.discoveryUrl,
+      audience: AUDIENCE,
+      introspection: { clientId: gatewayClient.client_id, clientSecret: gatewayClient.client_secret },
+      jwksCooldownSeconds: COOLDOWN_SECONDS,
+    },
+  );
+  expect(km.body).toMatchObject({
+    issuer: idp.issuer,
+    jwksUri: `${idp.issuer}/jwks`,
+    introspectionEndpoint: `${idp.issuer}/token/introspection`,
+    hasIntrospectionSecret: true,
   });
-  expect(km.body).toMatchObject({ issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks`, introspectionEndpoint: `${idp.issuer}/token/introspection`, hasIntrospectionSecret: true });
-  for (const id of Object.values(apiIds)) await publisher.expect([200], 'PUT', `/api/publisher/v1/apis/${id}/key-managers`, { keyManagers: [kmName] });
+  for (const id of Object.values(apiIds))
+    await publisher.expect([200], 'PUT', `/api/publisher/v1/apis/${id}/key-managers`, { keyManagers: [kmName] });
   const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `External app ${stamp}` });
   applicationId = app.body.id;
   await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId, apiId: apiIds.open, tier: 'Unlimited' });
@@ -108,14 +166,31 @@ afterAll(async () => {
 
 describe('external key managers (oidc-provider as the IdP)', () => {
   it('maps an external client only with its secret, proven at the provider, and only once', async () => {
-    const wrong = await developer.call<{ errors: Array<{ pointer: string }> }>('POST', `/api/devportal/v1/applications/${applicationId}/external-clients`, { keyManager: kmName, clientId: mapped.client_id, clientSecret: 'not-the-secret' });
+    const wrong = await developer.call<{ errors: Array<{ pointer: string }> }>(
+      'POST',
+      `/api/devportal/v1/applications/${applicationId}/external-clients`,
+      { keyManager: kmName, clientId: mapped.client_id, clientSecret: 'not-the-secret' },
+    );
     expect(wrong.status).toBe(400);
     expect(wrong.body.errors[0]?.pointer).toBe('/clientSecret');
-    const made = await developer.expect<{ clientId: string; keyManager: string }>([201], 'POST', `/api/devportal/v1/applications/${applicationId}/external-clients`, { keyManager: kmName, clientId: mapped.client_id, clientSecret: mapped.client_secret });
+    const made = await developer.expect<{ clientId: string; keyManager: string }>(
+      [201],
+      'POST',
+      `/api/devportal/v1/applications/${applicationId}/external-clients`,
+      { keyManager: kmName, clientId: mapped.client_id, clientSecret: mapped.client_secret },
+    );
     expect(made.body).toMatchObject({ clientId: mapped.client_id, keyManager: kmName });
-    const again = await developer.call('POST', `/api/devportal/v1/applications/${applicationId}/external-clients`, { keyManager: kmName, clientId: mapped.client_id, clientSecret: mapped.client_secret });
+    const again = await developer.call('POST', `/api/devportal/v1/applications/${applicationId}/external-clients`, {
+      keyManager: kmName,
+      clientId: mapped.client_id,
+      clientSecret: mapped.client_secret,
+    });
     expect(again.status).toBe(409);
-    const list = await developer.expect<{ list: Array<{ clientId: string }> }>([200], 'GET', `/api/devportal/v1/applications/${applicationId}/external-clients`);
+    const list = await developer.expect<{ list: Array<{ clientId: string }> }>(
+      [200],
+      'GET',
+      `/api/devportal/v1/applications/${applicationId}/external-clients`,
+    );
     expect(list.body.list.map((x) => x.clientId)).toEqual([mapped.client_id]);
   });
 
@@ -135,8 +210,16 @@ describe('external key managers (oidc-provider as the IdP)', () => {
 
   it('serves an authorization-code token of a user, from a client mapped although it may not use client credentials', async () => {
     // The proof: the provider refuses the grant for the real secret (400) but the client for a wrong one (401).
-    await developer.expect([201], 'POST', `/api/devportal/v1/applications/${applicationId}/external-clients`, { keyManager: kmName, clientId: webClient.client_id, clientSecret: webClient.client_secret });
-    const token = await idp.authorizationCode({ id: webClient.client_id, secret: webClient.client_secret, redirectUri: webClient.redirect_uris[0] }, 'alice', AUDIENCE);
+    await developer.expect([201], 'POST', `/api/devportal/v1/applications/${applicationId}/external-clients`, {
+      keyManager: kmName,
+      clientId: webClient.client_id,
+      clientSecret: webClient.client_secret,
+    });
+    const token = await idp.authorizationCode(
+      { id: webClient.client_id, secret: webClient.client_secret, redirectUri: webClient.redirect_uris[0] },
+      'alice',
+      AUDIENCE,
+    );
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; client_id: string };
     expect(claims).toMatchObject({ sub: 'alice', client_id: webClient.client_id });
     expect((await get(`${ctx.open}/v1/items`, token)).status).toBe(200);
@@ -206,7 +289,8 @@ describe('external key managers (oidc-provider as the IdP)', () => {
     const before = idp.counts.jwks;
     const started = Date.now();
     const statuses: number[] = [];
-    for (let i = 0; i < tokens.length; i += 25) statuses.push(...(await Promise.all(tokens.slice(i, i + 25).map(async (t) => (await get(`${ctx.open}/v1/items`, t)).status))));
+    for (let i = 0; i < tokens.length; i += 25)
+      statuses.push(...(await Promise.all(tokens.slice(i, i + 25).map(async (t) => (await get(`${ctx.open}/v1/items`, t)).status))));
     expect(Date.now() - started).toBeLessThan(COOLDOWN_SECONDS * 1000);
     expect(new Set(statuses)).toEqual(new Set([401]));
     expect(idp.counts.jwks - before).toBe(1);
@@ -233,28 +317,46 @@ describe('external key managers (oidc-provider as the IdP)', () => {
   it('publishes RFC 9728 metadata naming both authorization servers, and points challenges at it', async () => {
     const res = await get(`/.well-known/oauth-protected-resource${ctx.open}/v1`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { resource: string; authorization_servers: string[]; scopes_supported: string[]; bearer_methods_supported: string[] };
+    const body = (await res.json()) as {
+      resource: string;
+      authorization_servers: string[];
+      scopes_supported: string[];
+      bearer_methods_supported: string[];
+    };
     expect(body.resource).toBe(`${gatewayUrl}${ctx.open}/v1`);
     expect(body.authorization_servers).toContain(idp.issuer);
     expect(body.authorization_servers).toHaveLength(2);
     expect(body.scopes_supported).toEqual(['items:admin']);
     expect(body.bearer_methods_supported).toEqual(['header']);
     const refused = await get(`${ctx.open}/v1/items`);
-    expect(refused.headers.get('www-authenticate')).toBe(`Bearer realm="turnpike", resource_metadata="${gatewayUrl}/.well-known/oauth-protected-resource${ctx.open}/v1"`);
+    expect(refused.headers.get('www-authenticate')).toBe(
+      `Bearer realm="turnpike", resource_metadata="${gatewayUrl}/.well-known/oauth-protected-resource${ctx.open}/v1"`,
+    );
     expect((await get('/.well-known/oauth-protected-resource/no-such-api/v1')).status).toBe(404);
   });
 
   it('blocks the mapped application’s external calls like its own, and refuses them once the client is unmapped', async () => {
     const token = await idp.clientCredentials(mapped.client_id, mapped.client_secret, { resource: AUDIENCE });
     expect((await get(`${ctx.open}/v1/items`, token)).status).toBe(200);
-    const block = await admin.expect<{ id: string }>([201], 'POST', '/api/admin/v1/blocking-conditions', { conditionType: 'APPLICATION', conditionValue: applicationId });
+    const block = await admin.expect<{ id: string }>([201], 'POST', '/api/admin/v1/blocking-conditions', {
+      conditionType: 'APPLICATION',
+      conditionValue: applicationId,
+    });
     const blocked = await get(`${ctx.open}/v1/items`, token);
     expect(blocked.status).toBe(403);
     expect(await problemType(blocked)).toBe('https://turnpike.dev/problems/request-blocked');
     await admin.expect([204], 'DELETE', `/api/admin/v1/blocking-conditions/${block.body.id}`);
     expect((await get(`${ctx.open}/v1/items`, token)).status).toBe(200);
-    const list = await developer.expect<{ list: Array<{ id: string }> }>([200], 'GET', `/api/devportal/v1/applications/${applicationId}/external-clients`);
-    await developer.expect([204], 'DELETE', `/api/devportal/v1/applications/${applicationId}/external-clients/${list.body.list[0]?.id ?? ''}`);
+    const list = await developer.expect<{ list: Array<{ id: string }> }>(
+      [200],
+      'GET',
+      `/api/devportal/v1/applications/${applicationId}/external-clients`,
+    );
+    await developer.expect(
+      [204],
+      'DELETE',
+      `/api/devportal/v1/applications/${applicationId}/external-clients/${list.body.list[0]?.id ?? ''}`,
+    );
     const gone = await get(`${ctx.open}/v1/items`, token);
     expect(gone.status).toBe(403);
     expect(await problemType(gone)).toBe('https://turnpike.dev/problems/external-client-not-mapped');
@@ -300,7 +402,10 @@ describe('external key managers (oidc-provider as the IdP)', () => {
     await page.waitForFunction((selector) => document.querySelector<HTMLInputElement>(selector)?.checked === false, box);
     await page.context().close();
     const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:view']);
-    expect((await publisher.expect<{ keyManagers: string[] }>([200], 'GET', `/api/publisher/v1/apis/${apiIds.open}/key-managers`)).body.keyManagers).toEqual([]);
+    expect(
+      (await publisher.expect<{ keyManagers: string[] }>([200], 'GET', `/api/publisher/v1/apis/${apiIds.open}/key-managers`)).body
+        .keyManagers,
+    ).toEqual([]);
     // Live: no revision or deploy, and the issuer is no longer one this API trusts.
     expect((await get(`${ctx.open}/v1/items`, token)).status).toBe(401);
   });

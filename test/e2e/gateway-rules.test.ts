@@ -22,7 +22,11 @@ async function publish(name: keyof typeof ctx, body: Record<string, unknown>): P
   const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
   const apiId = await publishApi(publisher, { name, context: ctx[name], version: 'v1', subscriptionTiers: ['Unlimited'], ...body });
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+    applicationId: demo.application.id,
+    apiId,
+    tier: 'Unlimited',
+  });
   return apiId;
 }
 
@@ -38,7 +42,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
-  const endpoint = (urls: string[], strategy = 'single', timeoutMs = 2000) => ({ production: { strategy, urls: urls.map((url) => ({ url, timeoutMs })) } });
+  const endpoint = (urls: string[], strategy = 'single', timeoutMs = 2000) => ({
+    production: { strategy, urls: urls.map((url) => ({ url, timeoutMs })) },
+  });
   ids = {
     rules: await publish('rules', {
       resources: [
@@ -51,13 +57,30 @@ beforeAll(async () => {
       backendJwt: true,
       cors: { enabled: true, allowOrigins: ['https://app.example'], allowMethods: ['GET'], allowHeaders: ['authorization'] },
     }),
-    lb: await publish('lb', { resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }], endpoints: endpoint([`${base}/one`, `${base}/two`], 'load_balance') }),
-    failover: await publish('failover', { resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }], endpoints: endpoint(['http://127.0.0.1:9', `${base}/standby`], 'failover') }),
-    blocked: await publish('blocked', { resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }], endpoints: endpoint([`${base}/x`]) }),
-    retired: await publish('retired', { resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }], endpoints: endpoint([`${base}/x`]) }),
+    lb: await publish('lb', {
+      resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }],
+      endpoints: endpoint([`${base}/one`, `${base}/two`], 'load_balance'),
+    }),
+    failover: await publish('failover', {
+      resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }],
+      endpoints: endpoint(['http://127.0.0.1:9', `${base}/standby`], 'failover'),
+    }),
+    blocked: await publish('blocked', {
+      resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }],
+      endpoints: endpoint([`${base}/x`]),
+    }),
+    retired: await publish('retired', {
+      resources: [{ method: 'GET', path: '/items', authType: 'oauth2' }],
+      endpoints: endpoint([`${base}/x`]),
+    }),
   };
   token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
-  scoped = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret, 'items:admin');
+  scoped = await clientCredentialsToken(
+    `${gatewayUrl}/oauth2/token`,
+    demo.application.clientId,
+    demo.application.clientSecret,
+    'items:admin',
+  );
 });
 
 afterAll(async () => {
@@ -70,9 +93,25 @@ const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 describe('gateway rules over HTTP', () => {
   it('strips credentials, hop-by-hop and gateway-owned headers, and sends a backend JWT verifiable at /_turnpike/jwks', async () => {
     received.length = 0;
-    const res = await rawRequest(gatewayUrl, `${ctx.rules}/v1/items`, { ...bearer(token), 'X-JWT-Assertion': 'forged', 'X_JWT_Assertion': 'forged', 'Proxy-Authorization': 'x', 'X-Turnpike-App': 'forged', 'X-Forwarded-For': '6.6.6.6', apikey: '' });
+    const res = await rawRequest(gatewayUrl, `${ctx.rules}/v1/items`, {
+      ...bearer(token),
+      'X-JWT-Assertion': 'forged',
+      X_JWT_Assertion: 'forged',
+      'Proxy-Authorization': 'x',
+      'X-Turnpike-App': 'forged',
+      'X-Forwarded-For': '6.6.6.6',
+      apikey: '',
+    });
     expect(res.status).toBe(401); // two credentials (an empty api key header counts) are refused
-    const ok = await rawRequest(gatewayUrl, `${ctx.rules}/v1/items`, { ...bearer(token), 'X-JWT-Assertion': 'forged', 'X_JWT_Assertion': 'forged', 'Proxy-Authorization': 'x', 'X-Turnpike-App': 'forged', 'X-Forwarded-For': '6.6.6.6', 'Connection': 'close' });
+    const ok = await rawRequest(gatewayUrl, `${ctx.rules}/v1/items`, {
+      ...bearer(token),
+      'X-JWT-Assertion': 'forged',
+      X_JWT_Assertion: 'forged',
+      'Proxy-Authorization': 'x',
+      'X-Turnpike-App': 'forged',
+      'X-Forwarded-For': '6.6.6.6',
+      Connection: 'close',
+    });
     expect(ok.status).toBe(200);
     const h = received[0]?.headers ?? {};
     for (const name of ['authorization', 'proxy-authorization', 'x-turnpike-app', 'x_jwt_assertion']) expect(h[name], name).toBeUndefined();
@@ -80,7 +119,10 @@ describe('gateway rules over HTTP', () => {
     // the Worker runs, so the gateway cannot see which headers it named (see docs/decisions/0005).
     expect(h['x-forwarded-for']).not.toBe('6.6.6.6');
     const jwks = (await (await get('/_turnpike/jwks')).json()) as { keys: [] };
-    const { payload } = await jwtVerify(String(h['x-jwt-assertion']), createLocalJWKSet(jwks), { issuer: 'turnpike-gateway:production', audience: ctx.rules });
+    const { payload } = await jwtVerify(String(h['x-jwt-assertion']), createLocalJWKSet(jwks), {
+      issuer: 'turnpike-gateway:production',
+      audience: ctx.rules,
+    });
     expect(payload).toMatchObject({ application_id: demo.application.id, tier: 'Unlimited', key_type: 'PRODUCTION', api_id: ids.rules });
   });
 
@@ -99,7 +141,10 @@ describe('gateway rules over HTTP', () => {
 
   it('answers CORS preflights itself and adds CORS headers to answers', async () => {
     received.length = 0;
-    const pre = await fetch(`${gatewayUrl}${ctx.rules}/v1/items`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } });
+    const pre = await fetch(`${gatewayUrl}${ctx.rules}/v1/items`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(received).toHaveLength(0);
@@ -123,7 +168,9 @@ describe('gateway rules over HTTP', () => {
     expect([oversized.status, oversized.headers.get('content-type')]).toEqual([431, 'application/problem+json']);
     expect((await get(`${ctx.rules}/v1/items?access_token=${token}`)).status).toBe(401);
     const noCredentials = await get(`${ctx.rules}/v1/items`);
-    expect(noCredentials.headers.get('www-authenticate')).toBe(`Bearer realm="turnpike", resource_metadata="${gatewayUrl}/.well-known/oauth-protected-resource${ctx.rules}/v1"`);
+    expect(noCredentials.headers.get('www-authenticate')).toBe(
+      `Bearer realm="turnpike", resource_metadata="${gatewayUrl}/.well-known/oauth-protected-resource${ctx.rules}/v1"`,
+    );
     expect(received).toHaveLength(0);
   });
 
@@ -156,7 +203,11 @@ describe('gateway rules over HTTP', () => {
 
   it('refuses sandbox credentials where the API has no sandbox endpoint', async () => {
     const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage']);
-    const keys = await developer.call<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${demo.application.id}/keys`, { keyType: 'SANDBOX' });
+    const keys = await developer.call<{ consumerKey: string; consumerSecret: string }>(
+      'POST',
+      `/api/devportal/v1/applications/${demo.application.id}/keys`,
+      { keyType: 'SANDBOX' },
+    );
     expect(keys.status).toBe(201);
     const sandbox = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, keys.body.consumerKey, keys.body.consumerSecret);
     const res = await get(`${ctx.rules}/v1/items`, bearer(sandbox));

@@ -48,7 +48,11 @@ beforeAll(async () => {
     endpoints: { production: { urls: [{ url: `${backendUrl}/base`, timeoutMs: 5000 }] } },
   });
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+    applicationId: demo.application.id,
+    apiId,
+    tier: 'Unlimited',
+  });
   recordedApiId = apiId;
   token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
 });
@@ -61,7 +65,14 @@ describe('gateway over HTTP', () => {
   it('forwards an authorised call without the credential and with the request id', async () => {
     received.length = 0;
     // A client's own X-Request-ID is replaced, not joined to the gateway's.
-    const res = await fetch(`${gatewayUrl}${context}/v1/items?x=1`, { headers: { authorization: `Bearer ${token}`, 'x-jwt-assertion': 'forged', 'x-http-method-override': 'DELETE', 'x-request-id': 'forged' } });
+    const res = await fetch(`${gatewayUrl}${context}/v1/items?x=1`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-jwt-assertion': 'forged',
+        'x-http-method-override': 'DELETE',
+        'x-request-id': 'forged',
+      },
+    });
     expect(res.status).toBe(200);
     expect(received).toHaveLength(1);
     const got = received[0];
@@ -73,16 +84,20 @@ describe('gateway over HTTP', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it.each([`${context}/v1/items%2F1`, `${context}/v1/items;x=1`, `${context}/v1/items/%00`, `${context}//v1/items`, `${context}/v1/items%5c1`, `${context}/v1/%252e%252e/items`])(
-    'refuses the ambiguous path %s with 400 before anything reaches the backend',
-    async (target) => {
-      received.length = 0;
-      const res = await rawRequest(gatewayUrl, target, { authorization: `Bearer ${token}` });
-      expect(res.status).toBe(400);
-      expect(res.headers.toLowerCase()).toContain('content-type: application/problem+json');
-      expect(received).toHaveLength(0);
-    },
-  );
+  it.each([
+    `${context}/v1/items%2F1`,
+    `${context}/v1/items;x=1`,
+    `${context}/v1/items/%00`,
+    `${context}//v1/items`,
+    `${context}/v1/items%5c1`,
+    `${context}/v1/%252e%252e/items`,
+  ])('refuses the ambiguous path %s with 400 before anything reaches the backend', async (target) => {
+    received.length = 0;
+    const res = await rawRequest(gatewayUrl, target, { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(400);
+    expect(res.headers.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(received).toHaveLength(0);
+  });
 
   // workerd parses the request target as a WHATWG URL before the Worker runs, resolving dot
   // segments (also percent-encoded ones) and backslashes. The gateway sees, authorises and forwards
@@ -107,14 +122,21 @@ describe('gateway over HTTP', () => {
     received.length = 0;
     expect((await fetch(`${gatewayUrl}${context}/v1/items`)).status).toBe(401);
     expect((await fetch(`${gatewayUrl}${context}/v1/items`, { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
-    expect((await fetch(`${gatewayUrl}${context}/v1/items`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
+    expect(
+      (await fetch(`${gatewayUrl}${context}/v1/items`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(405);
     expect((await fetch(`${gatewayUrl}${context}/v1/items?access_token=${token}`)).status).toBe(401);
     expect(received).toHaveLength(0);
   });
 
   it('accepts an API key from the devportal, never forwards it, and refuses it on the next request once revoked', async () => {
     const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-    const created = await developer.expect<{ id: string; key: string; prefix: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name: 'e2e key' });
+    const created = await developer.expect<{ id: string; key: string; prefix: string }>(
+      [201],
+      'POST',
+      `/api/devportal/v1/applications/${demo.application.id}/api-keys`,
+      { name: 'e2e key' },
+    );
     expect(created.body.key.startsWith(created.body.prefix)).toBe(true);
     received.length = 0;
     const ok = await fetch(`${gatewayUrl}${context}/v1/keyed`, { headers: { apikey: created.body.key } });
@@ -129,7 +151,11 @@ describe('gateway over HTTP', () => {
 
   it('refuses the next call after the publisher blocks the subscription, and serves again once unblocked', async () => {
     const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:subscriptions', 'api:view']);
-    const subs = await publisher.expect<{ list: Array<{ id: string; applicationId: string }> }>([200], 'GET', `/api/publisher/v1/apis/${recordedApiId}/subscriptions`);
+    const subs = await publisher.expect<{ list: Array<{ id: string; applicationId: string }> }>(
+      [200],
+      'GET',
+      `/api/publisher/v1/apis/${recordedApiId}/subscriptions`,
+    );
     const sub = subs.body.list.find((s) => s.applicationId === demo.application.id);
     expect(sub).toBeDefined();
     await publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${sub?.id}/block`, { status: 'BLOCKED' });
@@ -155,7 +181,11 @@ describe('gateway over HTTP', () => {
       endpoints: { production: { urls: [{ url: 'http://127.0.0.1:9', timeoutMs: 3000 }] } },
     });
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: demo.application.id,
+      apiId,
+      tier: 'Unlimited',
+    });
     const fresh = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
     const res = await fetch(`${gatewayUrl}/down/v1/items`, { headers: { authorization: `Bearer ${fresh}` } });
     expect(res.status).toBe(502);

@@ -10,8 +10,25 @@ let token = '';
 
 /** A GraphQL request over HTTP (GraphQL over HTTP: a JSON POST), as any GraphQL client sends it. */
 async function graphqlCall(url: string, query: string, bearer: string, variables?: Record<string, unknown>) {
-  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body: JSON.stringify({ query, variables }) });
-  return { res, body: (await res.json()) as { data?: Record<string, unknown>; errors?: Array<{ message: string; extensions?: { code?: string } }>; detail?: string; limit?: string; field?: string } };
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return {
+    res,
+    body: (await res.json()) as {
+      data?: Record<string, unknown>;
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+      detail?: string;
+      limit?: string;
+      field?: string;
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -24,11 +41,18 @@ describe('the demo GraphQL API through the running gateway', () => {
     for (const e of demo.environments) expect(e.apis).toContain(demo.graphql.context);
   });
 
-  it('answers a query within the limits with the backend\'s data and RateLimit headers in points', async () => {
+  it("answers a query within the limits with the backend's data and RateLimit headers in points", async () => {
     const { res, body } = await graphqlCall(demo.graphql.gatewayUrl, 'query Shelf { books(first: 2) { title author { name } } }', token);
     expect(res.status).toBe(200);
-    expect(body.data).toEqual({ books: [{ title: 'A Wizard of Earthsea', author: { name: 'Ursula K. Le Guin' } }, { title: 'The Dispossessed', author: { name: 'Ursula K. Le Guin' } }] });
-    expect(res.headers.get('ratelimit-policy')).toContain(`"subscription:graphql-points";q=${demo.graphql.pointsPerMinute};w=60;qu="points"`);
+    expect(body.data).toEqual({
+      books: [
+        { title: 'A Wizard of Earthsea', author: { name: 'Ursula K. Le Guin' } },
+        { title: 'The Dispossessed', author: { name: 'Ursula K. Le Guin' } },
+      ],
+    });
+    expect(res.headers.get('ratelimit-policy')).toContain(
+      `"subscription:graphql-points";q=${demo.graphql.pointsPerMinute};w=60;qu="points"`,
+    );
   });
 
   it('refuses a query too deep or too complex with 400 naming the limit, and an invalid one with GraphQL errors', async () => {
@@ -36,7 +60,12 @@ describe('the demo GraphQL API through the running gateway', () => {
     expect(deep.res.status).toBe(400);
     expect(deep.body.limit).toBe('maxDepth');
     expect(deep.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
-    const complex = await graphqlCall(demo.graphql.gatewayUrl, 'query($n: Int) { books(first: $n) { title year author { name } } }', token, { n: 50 });
+    const complex = await graphqlCall(
+      demo.graphql.gatewayUrl,
+      'query($n: Int) { books(first: $n) { title year author { name } } }',
+      token,
+      { n: 50 },
+    );
     expect(complex.res.status).toBe(400);
     expect(complex.body.limit).toBe('maxComplexity');
     expect(complex.body.detail).toContain(`at most ${demo.graphql.maxComplexity} (maxComplexity)`);
@@ -50,7 +79,12 @@ describe('the demo GraphQL API through the running gateway', () => {
     expect(refused.res.status).toBe(403);
     expect(refused.body.field).toBe('Book.price');
     expect(refused.body.detail).toContain(demo.graphql.priceScope);
-    const scoped = await clientCredentialsToken(tokenUrl, demo.application.clientId, demo.application.clientSecret, demo.graphql.priceScope);
+    const scoped = await clientCredentialsToken(
+      tokenUrl,
+      demo.application.clientId,
+      demo.application.clientSecret,
+      demo.graphql.priceScope,
+    );
     const served = await graphqlCall(demo.graphql.gatewayUrl, '{ books(first: 1) { title price } }', scoped);
     expect(served.res.status).toBe(200);
     expect(served.body.data).toEqual({ books: [{ title: 'A Wizard of Earthsea', price: 9.5 }] });
@@ -60,7 +94,13 @@ describe('the demo GraphQL API through the running gateway', () => {
     const { res, body } = await graphqlCall(demo.graphql.gatewayUrl, getIntrospectionQuery(), token);
     expect(res.status).toBe(200);
     const viaGateway = printSchema(buildClientSchema(body.data as unknown as IntrospectionQuery));
-    const direct = (await (await fetch(`${demoBackendUrl}/library/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: getIntrospectionQuery() }) })).json()) as { data: IntrospectionQuery };
+    const direct = (await (
+      await fetch(`${demoBackendUrl}/library/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: getIntrospectionQuery() }),
+      })
+    ).json()) as { data: IntrospectionQuery };
     expect(viaGateway).toBe(printSchema(buildClientSchema(direct.data)));
     expect(buildSchema(viaGateway).getQueryType()?.getFields()).toHaveProperty('books');
   });
@@ -72,7 +112,9 @@ describe('complexity points under concurrency', () => {
   beforeAll(async () => {
     const anon = new Client(controlPlaneUrl);
     const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
-    const introspected = await publisher.expect<{ schema: string }>([200], 'POST', '/api/publisher/v1/graphql/introspection', { url: `${demoBackendUrl}/library/graphql` });
+    const introspected = await publisher.expect<{ schema: string }>([200], 'POST', '/api/publisher/v1/graphql/introspection', {
+      url: `${demoBackendUrl}/library/graphql`,
+    });
     const context = `/points${Date.now().toString(36)}`;
     const apiId = await publishApi(publisher, {
       name: `Points ${context}`,
@@ -84,7 +126,11 @@ describe('complexity points under concurrency', () => {
       endpoints: { production: { urls: [{ url: `${demoBackendUrl}/library/graphql`, timeoutMs: 5000 }] } },
     });
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Unlimited' });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: demo.application.id,
+      apiId,
+      tier: 'Unlimited',
+    });
     url = `${gatewayUrl}${context}/v1`;
   });
 

@@ -19,23 +19,52 @@ describe('the Key Manager as an OpenID Provider, judged by oauth4webapi', () => 
   beforeAll(async () => {
     as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }));
     const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage']);
-    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `oidc relying party ${Date.now()}` });
-    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION', grantTypes: ['authorization_code', 'refresh_token'], callbackUrls: [callback] });
-    rp = { client: { client_id: keys.body.consumerKey, id_token_signed_response_alg: 'ES256' }, auth: oauth.ClientSecretBasic(keys.body.consumerSecret) };
+    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', {
+      name: `oidc relying party ${Date.now()}`,
+    });
+    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>(
+      [201],
+      'POST',
+      `/api/devportal/v1/applications/${app.body.id}/keys`,
+      { keyType: 'PRODUCTION', grantTypes: ['authorization_code', 'refresh_token'], callbackUrls: [callback] },
+    );
+    rp = {
+      client: { client_id: keys.body.consumerKey, id_token_signed_response_alg: 'ES256' },
+      auth: oauth.ClientSecretBasic(keys.body.consumerSecret),
+    };
   });
 
   /** The user allows on the consent page, as a browser posts its form. */
   async function authorize(scope: string, nonce: string): Promise<{ params: URLSearchParams; verifier: string }> {
     const verifier = oauth.generateRandomCodeVerifier();
     const url = new URL(as.authorization_endpoint ?? '');
-    url.search = new URLSearchParams({ response_type: 'code', client_id: rp.client.client_id, redirect_uri: callback, scope, state: 'st-oidc', nonce, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).toString();
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: rp.client.client_id,
+      redirect_uri: callback,
+      scope,
+      state: 'st-oidc',
+      nonce,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
     const page = await fetch(url);
     expect(page.status).toBe(200);
-    const form = new URLSearchParams([...(await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1] ?? '', (m[2] ?? '').replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)))]));
+    const form = new URLSearchParams(
+      [...(await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+        m[1] ?? '',
+        (m[2] ?? '').replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))),
+      ]),
+    );
     form.set('email', demo.users.developer.email);
     form.set('password', demo.users.developer.password);
     form.set('decision', 'allow');
-    const allowed = await fetch(as.authorization_endpoint ?? '', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: issuer.origin }, body: form, redirect: 'manual' });
+    const allowed = await fetch(as.authorization_endpoint ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: issuer.origin },
+      body: form,
+      redirect: 'manual',
+    });
     expect(allowed.status).toBe(302);
     return { params: oauth.validateAuthResponse(as, rp.client, new URL(allowed.headers.get('location') ?? ''), 'st-oidc'), verifier };
   }
@@ -57,7 +86,12 @@ describe('the Key Manager as an OpenID Provider, judged by oauth4webapi', () => 
     expect(claims?.['email']).toBe(demo.users.developer.email);
     // The signature: oauth4webapi checks it against the provider's jwks_uri.
     await oauth.validateApplicationLevelSignature(as, response, insecure);
-    const info = await oauth.processUserInfoResponse(as, rp.client, claims?.sub ?? '', await oauth.userInfoRequest(as, rp.client, tokens.access_token, insecure));
+    const info = await oauth.processUserInfoResponse(
+      as,
+      rp.client,
+      claims?.sub ?? '',
+      await oauth.userInfoRequest(as, rp.client, tokens.access_token, insecure),
+    );
     expect(info.email).toBe(demo.users.developer.email);
     expect(info.name).toBeTypeOf('string');
   });
@@ -65,6 +99,8 @@ describe('the Key Manager as an OpenID Provider, judged by oauth4webapi', () => 
   it('refuses an id_token whose nonce is not the one the client sent', async () => {
     const { params, verifier } = await authorize('openid', oauth.generateRandomNonce());
     const response = await oauth.authorizationCodeGrantRequest(as, rp.client, rp.auth, params, callback, verifier, insecure);
-    await expect(oauth.processAuthorizationCodeResponse(as, rp.client, response, { expectedNonce: oauth.generateRandomNonce() })).rejects.toThrow(/nonce/);
+    await expect(
+      oauth.processAuthorizationCodeResponse(as, rp.client, response, { expectedNonce: oauth.generateRandomNonce() }),
+    ).rejects.toThrow(/nonce/);
   });
 });

@@ -44,7 +44,10 @@ const pointer = (form: string, p: string) => `${form} [data-pointer="${p}"]`;
 describe('portal: admin screens and alerts', () => {
   it('creates an advanced policy with a conditional group and a custom bandwidth policy, edits and deletes them, all stored as entered', async () => {
     const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
-    const stored = async (kind: string, name: string) => (await admin.expect<{ list: StoredPolicy[] }>([200], 'GET', `/api/admin/v1/throttling-policies?kind=${kind}`)).body.list.find((p) => p.name === name);
+    const stored = async (kind: string, name: string) =>
+      (await admin.expect<{ list: StoredPolicy[] }>([200], 'GET', `/api/admin/v1/throttling-policies?kind=${kind}`)).body.list.find(
+        (p) => p.name === name,
+      );
     const page = await signIn(demo.users.admin);
     await page.goto(`${portalUrl}/#/admin/policies`);
     const form = '#policy-form';
@@ -107,7 +110,14 @@ describe('portal: admin screens and alerts', () => {
     const row = `#policies tr[data-policy="${custom}"]`;
     await page.waitForSelector(row);
     expect(await page.textContent(row)).toContain('5000000 bytes / 1 day');
-    expect(await stored('custom', custom)).toMatchObject({ quotaType: 'bandwidth', limit: 5000000, timeUnit: 'day', keyTemplate: '$userId:$apiContext', failMode: 'open', conditionalGroups: [] });
+    expect(await stored('custom', custom)).toMatchObject({
+      quotaType: 'bandwidth',
+      limit: 5000000,
+      timeUnit: 'day',
+      keyTemplate: '$userId:$apiContext',
+      failMode: 'open',
+      conditionalGroups: [],
+    });
     await page.screenshot({ path: join(shots, 'admin-policies-all-kinds.png'), fullPage: true });
 
     // Edit: the form comes back filled; kind and name stay.
@@ -118,7 +128,12 @@ describe('portal: admin screens and alerts', () => {
     await page.selectOption(pointer(form, '/failMode'), 'closed');
     await page.click(`${form} button[type="submit"]`);
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('6000000 bytes') === true, row);
-    expect(await stored('custom', custom)).toMatchObject({ limit: 6000000, failMode: 'closed', keyTemplate: '$userId:$apiContext', quotaType: 'bandwidth' });
+    expect(await stored('custom', custom)).toMatchObject({
+      limit: 6000000,
+      failMode: 'closed',
+      keyTemplate: '$userId:$apiContext',
+      quotaType: 'bandwidth',
+    });
 
     // A custom policy applies to every call on every gateway: take it off again.
     await page.click(`${row} [data-action="delete-policy"]`);
@@ -157,7 +172,10 @@ describe('portal: admin screens and alerts', () => {
 
   it('adds a trusted issuer from a pasted JWKS (refusing a private key inline) and deletes it', async () => {
     const admin = await tokenFor(anon, demo.users.admin, ['admin:settings']);
-    const names = async () => (await admin.expect<{ list: Array<{ name: string; issuer: string }> }>([200], 'GET', '/api/admin/v1/trusted-issuers')).body.list.map((t) => t.name);
+    const names = async () =>
+      (await admin.expect<{ list: Array<{ name: string; issuer: string }> }>([200], 'GET', '/api/admin/v1/trusted-issuers')).body.list.map(
+        (t) => t.name,
+      );
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = (key: typeof publicKey) => ({ ...key.export({ format: 'jwk' }), kid: `idp-${stamp}`, alg: 'ES256' });
     const name = `idp${stamp}`;
@@ -190,12 +208,24 @@ describe('portal: admin screens and alerts', () => {
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage']);
     const appName = `Legacy ${stamp}`;
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: appName });
-    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
+    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>(
+      [201],
+      'POST',
+      `/api/devportal/v1/applications/${app.body.id}/keys`,
+      { keyType: 'PRODUCTION' },
+    );
     const passwordToken = () =>
       fetch(`${gatewayUrl}/oauth2/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${keys.body.consumerKey}:${keys.body.consumerSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'password', username: demo.users.developer.email, password: demo.users.developer.password }),
+        headers: {
+          authorization: `Basic ${Buffer.from(`${keys.body.consumerKey}:${keys.body.consumerSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          grant_type: 'password',
+          username: demo.users.developer.email,
+          password: demo.users.developer.password,
+        }),
       });
     expect((await passwordToken()).status).toBe(400);
 
@@ -226,13 +256,21 @@ describe('portal: admin screens and alerts', () => {
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage']);
     const appName = `Resource server ${stamp}`;
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: appName });
-    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/keys`, { keyType: 'PRODUCTION' });
+    const keys = await developer.expect<{ consumerKey: string; consumerSecret: string }>(
+      [201],
+      'POST',
+      `/api/devportal/v1/applications/${app.body.id}/keys`,
+      { keyType: 'PRODUCTION' },
+    );
     const demoToken = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
     const introspect = async () =>
       (await (
         await fetch(`${controlPlaneUrl}/oauth2/introspect`, {
           method: 'POST',
-          headers: { authorization: `Basic ${Buffer.from(`${keys.body.consumerKey}:${keys.body.consumerSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            authorization: `Basic ${Buffer.from(`${keys.body.consumerKey}:${keys.body.consumerSecret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
           body: new URLSearchParams({ token: demoToken }),
         })
       ).json()) as Record<string, unknown>;
@@ -251,7 +289,10 @@ describe('portal: admin screens and alerts', () => {
     expect(await introspect()).toMatchObject({ active: true, client_id: demo.application.clientId });
 
     await page.uncheck(box);
-    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('Introspects only its own tokens') === true, row);
+    await page.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent?.includes('Introspects only its own tokens') === true,
+      row,
+    );
     expect(await introspect()).toEqual({ active: false });
     await page.context().close();
   });
@@ -291,14 +332,22 @@ describe('portal: admin screens and alerts', () => {
     await page.fill('form[data-form="edit-alert"] [data-pointer="/threshold"]', '50');
     await page.click('form[data-form="edit-alert"] button[type="submit"]');
     await page.waitForFunction((id) => document.querySelector(`tr[data-alert="${id}"]`)?.textContent?.includes('≥ 50 %') === true, ruleId);
-    const rules = await publisher.expect<{ list: Array<{ id: string; threshold: number; webhookUrl: string; metric: string }> }>([200], 'GET', '/api/publisher/v1/alerts');
+    const rules = await publisher.expect<{ list: Array<{ id: string; threshold: number; webhookUrl: string; metric: string }> }>(
+      [200],
+      'GET',
+      '/api/publisher/v1/alerts',
+    );
     expect(rules.body.list.find((r) => r.id === ruleId)).toMatchObject({ threshold: 50, metric: 'error_rate', webhookUrl: hookUrl });
 
     // Six calls without a credential: 401s, an error rate of 100 %. Usage reaches D1 through a queue: poll.
     for (let i = 0; i < 6; i++) expect((await fetch(`${gatewayUrl}${context}/v1/pets`)).status).toBe(401);
     let requests = 0;
     for (let i = 0; i < 60 && requests < 6; i++) {
-      const usage = await publisher.expect<{ list: Array<{ requests: number }> }>([200], 'GET', `/api/publisher/v1/usage?apiId=${apiId}&granularity=minute&from=${stamp - 60_000}`);
+      const usage = await publisher.expect<{ list: Array<{ requests: number }> }>(
+        [200],
+        'GET',
+        `/api/publisher/v1/usage?apiId=${apiId}&granularity=minute&from=${stamp - 60_000}`,
+      );
       requests = usage.body.list.reduce((n, p) => n + p.requests, 0);
       if (requests < 6) await new Promise((r) => setTimeout(r, 500));
     }

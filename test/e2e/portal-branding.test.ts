@@ -13,7 +13,13 @@ afterAll(async () => {
   expect(dialogs).toEqual([]);
   // The other suites see the portal as it ships.
   const admin = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['admin:settings']);
-  await admin.expect([200], 'PUT', '/api/admin/v1/branding', { portalName: 'Turnpike', logo: null, primaryColor: '#0b63ce', headerColor: '#ffffff', landingMarkdown: '' });
+  await admin.expect([200], 'PUT', '/api/admin/v1/branding', {
+    portalName: 'Turnpike',
+    logo: null,
+    primaryColor: '#0b63ce',
+    headerColor: '#ffffff',
+    landingMarkdown: '',
+  });
 });
 
 describe('portal: branding', () => {
@@ -43,7 +49,11 @@ describe('portal: branding', () => {
     expect(await visitor.textContent('#brand')).toBe('Acme APIs');
     expect(await visitor.getAttribute('#brand img.logo', 'src')).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(await visitor.title()).toBe('Acme APIs');
-    const colours = await visitor.evaluate(() => ({ brand: getComputedStyle(document.documentElement).getPropertyValue('--brand').trim(), header: getComputedStyle(document.querySelector('header') as HTMLElement).backgroundColor, button: getComputedStyle(document.querySelector('#browse-catalog') as HTMLElement).backgroundColor }));
+    const colours = await visitor.evaluate(() => ({
+      brand: getComputedStyle(document.documentElement).getPropertyValue('--brand').trim(),
+      header: getComputedStyle(document.querySelector('header') as HTMLElement).backgroundColor,
+      button: getComputedStyle(document.querySelector('#browse-catalog') as HTMLElement).backgroundColor,
+    }));
     expect(colours).toEqual({ brand: '#aa3300', header: 'rgb(16, 32, 48)', button: 'rgb(170, 51, 0)' });
     await visitor.screenshot({ path: join(shots, 'branded-landing.png'), fullPage: true });
     await visitor.context().close();

@@ -20,14 +20,24 @@ async function executePets(page: Page): Promise<{ status: string; body: string; 
   if ((await page.$(`${op}.is-open`)) === null) await page.click(`${op} .opblock-summary-control`);
   const clear = await page.$(`${op} button.btn-clear`);
   if (clear !== null) await clear.click();
-  const [request] = await Promise.all([page.waitForRequest((r) => r.url().includes('/gateway/') && r.url().endsWith('/pets')), page.click(`${op} button.execute`)]);
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.url().includes('/gateway/') && r.url().endsWith('/pets')),
+    page.click(`${op} button.execute`),
+  ]);
   const status = await page.waitForSelector(`${op} .live-responses-table tbody .response-col_status`);
-  return { status: /\d{3}/.exec((await status.textContent()) ?? '')?.[0] ?? '', body: (await page.textContent(`${op} .live-responses-table tbody .response-col_description`)) ?? '', url: request.url() };
+  return {
+    status: /\d{3}/.exec((await status.textContent()) ?? '')?.[0] ?? '',
+    body: (await page.textContent(`${op} .live-responses-table tbody .response-col_description`)) ?? '',
+    url: request.url(),
+  };
 }
 
 describe('portal: one try-it console, several gateway environments', () => {
   it('names every environment in /portal-config and routes /gateway/<environment>/… to that environment’s gateway, refusing an unknown one', async () => {
-    const config = (await (await fetch(`${portalUrl}/portal-config`)).json()) as { gatewayUrl: string; gatewayUrls: Record<string, string> };
+    const config = (await (await fetch(`${portalUrl}/portal-config`)).json()) as {
+      gatewayUrl: string;
+      gatewayUrls: Record<string, string>;
+    };
     expect(config).toEqual({ gatewayUrl, gatewayUrls: { production: gatewayUrl, internal: gatewayInternalUrl } });
 
     for (const environment of ['production', 'internal']) {
@@ -41,7 +51,12 @@ describe('portal: one try-it console, several gateway environments', () => {
       expect(refused.headers.get('www-authenticate')).not.toBeNull();
       expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
     }
-    for (const path of ['/gateway/staging/petstore/v1/pets', '/gateway/INTERNAL/petstore/v1/pets', '/gateway/', `/gateway${demo.api.context}/pets`]) {
+    for (const path of [
+      '/gateway/staging/petstore/v1/pets',
+      '/gateway/INTERNAL/petstore/v1/pets',
+      '/gateway/',
+      `/gateway${demo.api.context}/pets`,
+    ]) {
       const unknown = await fetch(`${portalUrl}${path}`, { headers: tryIt });
       expect(unknown.status, path).toBe(404);
       expect(unknown.headers.get('content-type'), path).toBe('application/problem+json');
@@ -58,12 +73,18 @@ describe('portal: one try-it console, several gateway environments', () => {
     expect(await (await page.waitForSelector('#api-environments')).textContent()).toBe('Default, Internal');
     await page.goto(`${portalUrl}/#/apis/${demo.api.id}/reference`);
     await page.waitForSelector('#operations .opblock');
-    const servers = await page.$$eval('#operations .servers select option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    const servers = await page.$$eval('#operations .servers select option', (options) =>
+      options.map((o) => (o as HTMLOptionElement).value),
+    );
     const proxy = (environment: string) => `${portalUrl}/gateway/${environment}${demo.api.context}`;
     expect(servers).toEqual([proxy('production'), proxy('internal')]);
     // The ready-to-paste lines name each environment's own gateway, not the proxy.
-    expect(await page.textContent('#try-curl [data-environment="production"] pre')).toBe(`curl -H 'Authorization: Bearer <access token>' '${gatewayUrl}${demo.api.context}/pets'`);
-    expect(await page.textContent('#try-curl [data-environment="internal"] pre')).toBe(`curl -H 'Authorization: Bearer <access token>' '${gatewayInternalUrl}${demo.api.context}/pets'`);
+    expect(await page.textContent('#try-curl [data-environment="production"] pre')).toBe(
+      `curl -H 'Authorization: Bearer <access token>' '${gatewayUrl}${demo.api.context}/pets'`,
+    );
+    expect(await page.textContent('#try-curl [data-environment="internal"] pre')).toBe(
+      `curl -H 'Authorization: Bearer <access token>' '${gatewayInternalUrl}${demo.api.context}/pets'`,
+    );
 
     await page.selectOption('#operations .servers select', proxy('internal'));
     const anonymous = await executePets(page);
@@ -76,7 +97,9 @@ describe('portal: one try-it console, several gateway environments', () => {
     expect(ok.url).toBe(`${proxy('internal')}/pets`);
     expect(ok.status).toBe('200');
     expect(ok.body).toContain('Rex');
-    expect(await page.textContent('#try-curl [data-environment="internal"] pre')).toMatch(new RegExp(`^curl -H 'Authorization: Bearer [\\w.-]+' '${gatewayInternalUrl}${demo.api.context}/pets'$`));
+    expect(await page.textContent('#try-curl [data-environment="internal"] pre')).toMatch(
+      new RegExp(`^curl -H 'Authorization: Bearer [\\w.-]+' '${gatewayInternalUrl}${demo.api.context}/pets'$`),
+    );
     await page.screenshot({ path: join(shots, 'api-reference-environments.png'), fullPage: true });
 
     await page.selectOption('#operations .servers select', proxy('production'));
@@ -84,24 +107,49 @@ describe('portal: one try-it console, several gateway environments', () => {
     expect(production.url).toBe(`${proxy('production')}/pets`);
     expect(production.status).toBe('200');
     // What the console asked each server for reaches that environment's gateway (the proxy's routing, from the page itself).
-    const environments = await page.evaluate(async (names) => Promise.all(names.map(async (n) => ((await (await fetch(`/gateway/${n}/_turnpike/health`, { headers: { 'x-turnpike-try-it': '1' } })).json()) as { environment: string }).environment)), ['production', 'internal']);
+    const environments = await page.evaluate(
+      async (names) =>
+        Promise.all(
+          names.map(
+            async (n) =>
+              (
+                (await (await fetch(`/gateway/${n}/_turnpike/health`, { headers: { 'x-turnpike-try-it': '1' } })).json()) as {
+                  environment: string;
+                }
+              ).environment,
+          ),
+        ),
+      ['production', 'internal'],
+    );
     expect(environments).toEqual(['production', 'internal']);
     await page.context().close();
     expect(dialogs).toEqual([]);
   });
 
   it('gives a Swagger 2.0 document, which names one host, an environment picker of its own that points the console at the picked gateway', async () => {
-    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, [
+      'api:create',
+      'api:publish',
+      'api:deploy',
+      'api:view',
+    ]);
     const context = `/old${stamp}`;
     const imported = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis/import', {
-      definition: { swagger: '2.0', info: { title: `Old ${stamp}`, version: '1' }, paths: { '/pets': { get: { responses: { 200: { description: 'ok' } } } } } },
+      definition: {
+        swagger: '2.0',
+        info: { title: `Old ${stamp}`, version: '1' },
+        paths: { '/pets': { get: { responses: { 200: { description: 'ok' } } } } },
+      },
       context,
       version: 'v1',
       endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } },
     });
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${imported.body.id}/lifecycle`, { state: 'PUBLISHED' });
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${imported.body.id}/revisions`, {});
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${imported.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production', 'internal'] });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${imported.body.id}/deployments`, {
+      revisionId: revision.body.id,
+      environments: ['production', 'internal'],
+    });
 
     const page = await signIn(demo.users.developer);
     await page.goto(`${portalUrl}/#/apis/${imported.body.id}/reference`);

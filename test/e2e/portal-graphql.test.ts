@@ -8,7 +8,7 @@ const { portalUrl, demo, demoBackendUrl } = usePlatform();
 const { dialogs, signIn } = useBrowser(portalUrl);
 
 describe('portal: a GraphQL API', () => {
-  it('shows the schema with its limits and runs queries through the try-it proxy, the gateway\'s refusals included', async () => {
+  it("shows the schema with its limits and runs queries through the try-it proxy, the gateway's refusals included", async () => {
     const page = await signIn(demo.users.developer);
     await page.goto(`${portalUrl}/#/apis/${demo.graphql.id}`);
     expect(await page.textContent('#api-type')).toBe('GraphQL');
@@ -58,7 +58,11 @@ describe('portal: a GraphQL API', () => {
     await page.click('#graphql-submit');
     await page.waitForURL(/#\/publisher\/apis\/api_/);
     const apiId = /#\/publisher\/apis\/([^/]+)/.exec(page.url())?.[1] ?? '';
-    const created = (await page.evaluate(async (id) => (await fetch(`/api/publisher/v1/apis/${id}`)).json(), apiId)) as { type: string; graphql: { maxDepth: number; schema: string }; resources: Array<{ method: string; path: string }> };
+    const created = (await page.evaluate(async (id) => (await fetch(`/api/publisher/v1/apis/${id}`)).json(), apiId)) as {
+      type: string;
+      graphql: { maxDepth: number; schema: string };
+      resources: Array<{ method: string; path: string }>;
+    };
     expect(created.type).toBe('GRAPHQL');
     expect(created.graphql.maxDepth).toBe(3);
     expect(created.graphql.schema).toContain('addBook');

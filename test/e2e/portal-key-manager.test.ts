@@ -38,7 +38,12 @@ describe('portal: signing keys and API key roll', () => {
   it('rolls an API key with an overlap: the new key is shown once and the old one says until when it works', async () => {
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage']);
     const name = `rolled-${Date.now().toString(36)}`;
-    const created = await developer.expect<{ id: string }>([201], 'POST', `/api/devportal/v1/applications/${demo.application.id}/api-keys`, { name });
+    const created = await developer.expect<{ id: string }>(
+      [201],
+      'POST',
+      `/api/devportal/v1/applications/${demo.application.id}/api-keys`,
+      { name },
+    );
     const page = await signIn(demo.users.developer);
     await page.goto(`${portalUrl}/#/applications`);
     const row = `[data-app="${demo.application.name}"] .api-keys li[data-key="${created.body.id}"]`;

@@ -49,7 +49,11 @@ describe('portal: names, not ids', () => {
     await signUpVerified(anon, mailDir, { ...who, displayName: 'Keys' });
     const developer = await tokenFor(anon, who, ['apps:manage', 'subscriptions:manage']);
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: 'OAuth only' });
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: demo.api.id, tier: demo.api.tier });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: app.body.id,
+      apiId: demo.api.id,
+      tier: demo.api.tier,
+    });
     const page = await signIn(who);
     await page.goto(`${portalUrl}/#/applications`);
     const advice = await page.waitForSelector('[data-app="OAuth only"] .api-keys [data-advice]');
@@ -63,7 +67,19 @@ describe('portal: names, not ids', () => {
   it("offers the OpenAPI document's servers URL as the production endpoint of an import", async () => {
     const page = await signIn(demo.users.publisher);
     await page.goto(`${portalUrl}/#/publisher/new`);
-    await page.fill('#import-definition', ['openapi: 3.0.3', 'info: { title: Served, version: "1" }', 'servers:', '  - url: https://{region}.backend.example.com/v2', '    variables: { region: { default: eu } }', '  - url: /relative', 'paths:', '  /a: { get: { responses: { "200": { description: ok } } } }'].join('\n'));
+    await page.fill(
+      '#import-definition',
+      [
+        'openapi: 3.0.3',
+        'info: { title: Served, version: "1" }',
+        'servers:',
+        '  - url: https://{region}.backend.example.com/v2',
+        '    variables: { region: { default: eu } }',
+        '  - url: /relative',
+        'paths:',
+        '  /a: { get: { responses: { "200": { description: ok } } } }',
+      ].join('\n'),
+    );
     await page.waitForFunction(() => (document.querySelector('#import-endpoint') as HTMLInputElement | null)?.value !== '');
     expect(await page.inputValue('#import-endpoint')).toBe('https://eu.backend.example.com/v2');
     expect(await page.textContent('#import-endpoint-offer')).toContain("From the document's servers");
@@ -72,21 +88,43 @@ describe('portal: names, not ids', () => {
 
   it('tells the publisher that the API differs from the revision a gateway serves ("2 changes not deployed") and shows the diff', async () => {
     const stamp = Date.now().toString(36);
-    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
-    const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', { name: `Drifting ${stamp}`, context: `/drift-${stamp}`, version: 'v1', resources: [{ method: 'GET', path: '/things', authType: 'oauth2' }], endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } } });
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, [
+      'api:create',
+      'api:publish',
+      'api:deploy',
+      'api:view',
+    ]);
+    const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
+      name: `Drifting ${stamp}`,
+      context: `/drift-${stamp}`,
+      version: 'v1',
+      resources: [{ method: 'GET', path: '/things', authType: 'oauth2' }],
+      endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } },
+    });
     const id = created.body.id;
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${id}/lifecycle`, { state: 'PUBLISHED' });
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${id}/revisions`, {});
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${id}/deployments`, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
     const page = await signIn(demo.users.publisher);
     await page.goto(`${portalUrl}/#/publisher/apis/${id}/deploy`);
     await page.waitForSelector('[data-environment="production"] [data-drift="0"]');
-    await publisher.expect([200], 'PATCH', `/api/publisher/v1/apis/${id}`, { apiKeyHeader: 'X-Key', resources: [{ method: 'GET', path: '/things', authType: 'oauth2' }, { method: 'POST', path: '/things', authType: 'oauth2' }] });
+    await publisher.expect([200], 'PATCH', `/api/publisher/v1/apis/${id}`, {
+      apiKeyHeader: 'X-Key',
+      resources: [
+        { method: 'GET', path: '/things', authType: 'oauth2' },
+        { method: 'POST', path: '/things', authType: 'oauth2' },
+      ],
+    });
     await page.reload();
     const drift = await page.waitForSelector('[data-environment="production"] [data-drift="2"]');
     expect(await drift.textContent()).toContain('2 changes not deployed');
     await page.click('[data-environment="production"] [data-drift] summary');
-    expect(await page.textContent('[data-environment="production"] [data-drift] pre')).toBe('~ apiKeyHeader: apikey -> x-key\n+ resource POST /things: {"authType":"oauth2","scopes":[],"throttlingPolicy":null}');
+    expect(await page.textContent('[data-environment="production"] [data-drift] pre')).toBe(
+      '~ apiKeyHeader: apikey -> x-key\n+ resource POST /things: {"authType":"oauth2","scopes":[],"throttlingPolicy":null}',
+    );
     await page.screenshot({ path: join(shots, 'publisher-undeployed-changes.png'), fullPage: true });
     await page.context().close();
   });

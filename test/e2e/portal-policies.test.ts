@@ -19,7 +19,9 @@ const document = {
   openapi: '3.1.0',
   info: { title: `Policy editor ${stamp}`, version: 'v1' },
   paths: {
-    '/pets': { get: { responses: { '200': { description: 'The pets', content: { 'application/json': { example: [{ id: 1, name: 'Rex' }] } } } } } },
+    '/pets': {
+      get: { responses: { '200': { description: 'The pets', content: { 'application/json': { example: [{ id: 1, name: 'Rex' }] } } } } },
+    },
     '/pets/{id}': {
       get: {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
@@ -54,7 +56,8 @@ beforeAll(async () => {
   await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, { state: 'PUBLISHED' });
 });
 
-const cards = (page: Page, list: number) => page.$$eval(`#policy-lists .policy-target:nth-child(${list + 1}) li.policy`, (items) => items.map((i) => i.getAttribute('data-policy')));
+const cards = (page: Page, list: number) =>
+  page.$$eval(`#policy-lists .policy-target:nth-child(${list + 1}) li.policy`, (items) => items.map((i) => i.getAttribute('data-policy')));
 const card = (name: string) => `#policy-lists .policy-target:not([hidden]) li[data-policy="${name}"]`;
 
 describe('portal: policy editor', () => {
@@ -90,7 +93,9 @@ describe('portal: policy editor', () => {
     await page.fill(`${card('mock')} input[data-rel="/status"]`, 'abc');
     await page.click('#policies-form button[type="submit"]');
     await page.waitForSelector(`${card('mock')} input[data-rel="/status"][aria-invalid="true"]`);
-    expect(await page.getAttribute(`${card('mock')} input[data-rel="/status"]`, 'data-pointer')).toBe('/resources/1/policies/0/config/status');
+    expect(await page.getAttribute(`${card('mock')} input[data-rel="/status"]`, 'data-pointer')).toBe(
+      '/resources/1/policies/0/config/status',
+    );
     await page.fill(`${card('mock')} input[data-rel="/status"]`, '404');
     await page.click('#policies-form button[type="submit"]');
     await page.waitForSelector('#policies-form .ok');
@@ -110,7 +115,10 @@ describe('portal: policy editor', () => {
 
     // Deployed, the gateway answers from the document with no backend, through the header edits.
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${apiId}/revisions`, {});
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
     let pets: Response | null = null;
     for (let i = 0; i < 50 && (pets === null || pets.status !== 200); i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 200));

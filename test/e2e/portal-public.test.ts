@@ -145,7 +145,11 @@ describe('portal: the public catalog', () => {
   it('asks before revoking an API key, says what happens to calls, and revokes only when confirmed', async () => {
     const developer = await tokenFor(anon, demo.users.developer, ['apps:manage']);
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `Revokes ${stamp}` });
-    await developer.expect([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/api-keys`, { name: 'doomed', keyType: 'PRODUCTION', expiresInDays: null });
+    await developer.expect([201], 'POST', `/api/devportal/v1/applications/${app.body.id}/api-keys`, {
+      name: 'doomed',
+      keyType: 'PRODUCTION',
+      expiresInDays: null,
+    });
     const page = await signIn(demo.users.developer);
     await page.goto(`${portalUrl}/#/applications`);
     const keys = `[data-app="Revokes ${stamp}"] .api-keys`;
@@ -153,12 +157,28 @@ describe('portal: the public catalog', () => {
     expect(await page.textContent(`${keys} .confirm`)).toContain('are refused from the next request on');
     await page.click(`${keys} .confirm [data-action="cancel"]`);
     expect(await page.$(`${keys} .confirm`)).toBeNull();
-    expect((await developer.expect<{ list: Array<{ revokedAt: number | null }> }>([200], 'GET', `/api/devportal/v1/applications/${app.body.id}/api-keys`)).body.list[0]?.revokedAt).toBeNull();
+    expect(
+      (
+        await developer.expect<{ list: Array<{ revokedAt: number | null }> }>(
+          [200],
+          'GET',
+          `/api/devportal/v1/applications/${app.body.id}/api-keys`,
+        )
+      ).body.list[0]?.revokedAt,
+    ).toBeNull();
     await page.click(`${keys} [data-action="revoke-key"]`);
     await page.screenshot({ path: join(shots, 'confirm-revoke.png'), fullPage: true });
     await page.click(`${keys} .confirm [data-action="confirm"]`);
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('doomed') !== true, keys);
-    expect((await developer.expect<{ list: Array<{ revokedAt: number | null }> }>([200], 'GET', `/api/devportal/v1/applications/${app.body.id}/api-keys`)).body.list[0]?.revokedAt).not.toBeNull();
+    expect(
+      (
+        await developer.expect<{ list: Array<{ revokedAt: number | null }> }>(
+          [200],
+          'GET',
+          `/api/devportal/v1/applications/${app.body.id}/api-keys`,
+        )
+      ).body.list[0]?.revokedAt,
+    ).not.toBeNull();
     await page.context().close();
   });
 
@@ -171,7 +191,11 @@ describe('portal: the public catalog', () => {
     const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `Waits ${stamp}` });
     await settings.expect([200], 'PATCH', '/api/admin/v1/settings', { workflows: { SUBSCRIPTION_CREATION: true } });
     try {
-      const sub = await developer.expect<{ id: string; status: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: demo.api.id, tier: demo.api.tier });
+      const sub = await developer.expect<{ id: string; status: string }>([201], 'POST', '/api/devportal/v1/subscriptions', {
+        applicationId: app.body.id,
+        apiId: demo.api.id,
+        tier: demo.api.tier,
+      });
       expect(sub.body.status).toBe('ON_HOLD');
       const admin = await signIn(demo.users.admin);
       await admin.goto(`${portalUrl}/#/admin`);

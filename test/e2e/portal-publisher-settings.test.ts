@@ -19,7 +19,9 @@ interface ApiBody {
   visibility: string;
   visibleRoles: string[];
   headerEdits: unknown;
-  endpoints: { production?: { strategy: string; urls: Array<{ url: string; timeoutMs: number }>; suspendSeconds: number; security: unknown } };
+  endpoints: {
+    production?: { strategy: string; urls: Array<{ url: string; timeoutMs: number }>; suspendSeconds: number; security: unknown };
+  };
 }
 
 beforeAll(async () => {
@@ -44,7 +46,9 @@ const saved = async (page: Page, form: string) => {
 };
 const stored = async () => (await publisher.expect<ApiBody>([200], 'GET', `/api/publisher/v1/apis/${apiId}`)).body;
 const developerSees = async () => {
-  const listed = (await developer.expect<{ list: Array<{ id: string }> }>([200], 'GET', `/api/devportal/v1/apis?query=${encodeURIComponent(name)}`)).body.list.some((a) => a.id === apiId);
+  const listed = (
+    await developer.expect<{ list: Array<{ id: string }> }>([200], 'GET', `/api/devportal/v1/apis?query=${encodeURIComponent(name)}`)
+  ).body.list.some((a) => a.id === apiId);
   const detail = (await developer.call('GET', `/api/devportal/v1/apis/${apiId}`)).status;
   return { listed, detail };
 };
@@ -108,14 +112,21 @@ describe('portal: publisher settings', () => {
     expect(JSON.stringify(api)).not.toContain(secret);
     // The page says a credential is set, and nowhere (markup, field values) holds the secret.
     expect(await page.textContent(`${prod} [data-security-now="basic"]`)).toContain('backend-user');
-    const everything = await page.evaluate(() => document.documentElement.outerHTML + [...document.querySelectorAll('input, textarea, select')].map((e) => (e as HTMLInputElement).value).join('\n'));
+    const everything = await page.evaluate(
+      () =>
+        document.documentElement.outerHTML +
+        [...document.querySelectorAll('input, textarea, select')].map((e) => (e as HTMLInputElement).value).join('\n'),
+    );
     expect(everything).not.toContain(secret);
     await page.screenshot({ path: join(shots, 'publisher-endpoints.png'), fullPage: true });
 
     // A change that keeps the credential need not resend it; removing it is explicit.
     await page.selectOption(`${prod} select[data-field="strategy"]`, 'load_balance');
     await saved(page, '#endpoints-form');
-    expect((await stored()).endpoints.production).toMatchObject({ strategy: 'load_balance', security: { type: 'basic', username: 'backend-user' } });
+    expect((await stored()).endpoints.production).toMatchObject({
+      strategy: 'load_balance',
+      security: { type: 'basic', username: 'backend-user' },
+    });
     await page.selectOption(`${prod} select[data-field="security"]`, 'remove');
     await saved(page, '#endpoints-form');
     expect((await stored()).endpoints.production).toMatchObject({ strategy: 'load_balance', security: null });
@@ -137,7 +148,10 @@ describe('portal: publisher settings', () => {
     await page.fill('[data-direction="request"] input[data-field="remove"]', 'Cookie, X-Debug');
     await page.fill('[data-direction="response"] input[data-field="remove"]', 'Server');
     await saved(page, '#headers-form');
-    expect((await stored()).headerEdits).toEqual({ request: { set: { 'X-Env': 'portal-test' }, remove: ['Cookie', 'X-Debug'] }, response: { set: {}, remove: ['Server'] } });
+    expect((await stored()).headerEdits).toEqual({
+      request: { set: { 'X-Env': 'portal-test' }, remove: ['Cookie', 'X-Debug'] },
+      response: { set: {}, remove: ['Server'] },
+    });
     await page.screenshot({ path: join(shots, 'publisher-headers.png'), fullPage: true });
     await page.click('#request-set .row button:has-text("Remove")');
     await page.fill('[data-direction="request"] input[data-field="remove"]', '');
@@ -168,12 +182,18 @@ describe('portal: publisher settings', () => {
     await page.waitForSelector(row);
     expect(await page.textContent(row)).toContain('Colleague Publisher');
     await page.screenshot({ path: join(shots, 'publisher-collaborators.png'), fullPage: true });
-    expect((await publisher.expect<{ list: Array<{ email: string }> }>([200], 'GET', `/api/publisher/v1/apis/${apiId}/collaborators`)).body.list.map((c) => c.email)).toEqual([colleague.email]);
+    expect(
+      (
+        await publisher.expect<{ list: Array<{ email: string }> }>([200], 'GET', `/api/publisher/v1/apis/${apiId}/collaborators`)
+      ).body.list.map((c) => c.email),
+    ).toEqual([colleague.email]);
     expect((await asColleague.call('GET', `/api/publisher/v1/apis/${apiId}`)).status).toBe(200);
 
     await page.click(`${row} [data-action="remove"]`);
     await page.waitForSelector('#publisher-collaborators .empty');
-    expect((await publisher.expect<{ list: unknown[] }>([200], 'GET', `/api/publisher/v1/apis/${apiId}/collaborators`)).body.list).toEqual([]);
+    expect((await publisher.expect<{ list: unknown[] }>([200], 'GET', `/api/publisher/v1/apis/${apiId}/collaborators`)).body.list).toEqual(
+      [],
+    );
     expect((await asColleague.call('GET', `/api/publisher/v1/apis/${apiId}`)).status).toBe(404);
     await page.context().close();
   });
@@ -199,7 +219,9 @@ describe('portal: publisher settings', () => {
     await page.click(`${item} [data-action="hide"]`);
     await page.waitForSelector(`${item} .badge.hidden`);
     await page.screenshot({ path: join(shots, 'publisher-ratings.png'), fullPage: true });
-    const visible = (await developer.expect<{ count: number; list: Array<{ comment: string }> }>([200], 'GET', `/api/devportal/v1/apis/${apiId}/ratings`)).body;
+    const visible = (
+      await developer.expect<{ count: number; list: Array<{ comment: string }> }>([200], 'GET', `/api/devportal/v1/apis/${apiId}/ratings`)
+    ).body;
     expect(visible.count).toBe(0);
     expect(JSON.stringify(visible.list)).not.toContain(comment);
     await dev.reload();

@@ -17,12 +17,24 @@ const stamp = Date.now().toString(36);
 describe('portal: a large API reference', () => {
   it('renders all 180 operations of a 12-tag description, each reachable by scrolling and from its tag, opening at the top', async () => {
     const spec = largeOpenApi({ title: `Large ${stamp}`, version: 'v1' });
-    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
-    const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis/import', { definition: spec.doc, context: `/large-${stamp}`, endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } } });
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, [
+      'api:create',
+      'api:publish',
+      'api:deploy',
+      'api:view',
+    ]);
+    const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis/import', {
+      definition: spec.doc,
+      context: `/large-${stamp}`,
+      endpoints: { production: { urls: [{ url: `${demoBackendUrl}/petstore` }] } },
+    });
     const id = created.body.id;
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${id}/lifecycle`, { state: 'PUBLISHED' });
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${id}/revisions`, {});
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${id}/deployments`, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
 
     const page = await newPage();
     const errors: string[] = [];
@@ -34,7 +46,9 @@ describe('portal: a large API reference', () => {
     await page.waitForSelector('#operations .opblock');
     // The first view is the top of the page: the API's heading, not somewhere in the middle.
     expect(await page.evaluate(() => window.scrollY)).toBe(0);
-    expect(await page.$eval('main h1', (h) => h.getBoundingClientRect().top >= 0 && h.getBoundingClientRect().bottom <= window.innerHeight)).toBe(true);
+    expect(
+      await page.$eval('main h1', (h) => h.getBoundingClientRect().top >= 0 && h.getBoundingClientRect().bottom <= window.innerHeight),
+    ).toBe(true);
     await page.screenshot({ path: join(shots, 'reference-large-top.png') });
 
     // By scrolling the page from top to bottom: every operation passes through the viewport, where
@@ -47,7 +61,9 @@ describe('portal: a large API reference', () => {
           const r = summary.getBoundingClientRect();
           if (r.height === 0 || r.top < 0 || r.bottom > window.innerHeight) return [];
           const hit = document.elementFromPoint(r.left + Math.min(40, r.width / 2), r.top + r.height / 2);
-          return hit !== null && summary.contains(hit) ? [/\(([^)]+)\)$/.exec(op.querySelector('.opblock-summary-description')?.textContent ?? '')?.[1] ?? ''] : [];
+          return hit !== null && summary.contains(hit)
+            ? [/\(([^)]+)\)$/.exec(op.querySelector('.opblock-summary-description')?.textContent ?? '')?.[1] ?? '']
+            : [];
         }),
       );
       for (const id of seen) reached.add(id);
@@ -65,9 +81,19 @@ describe('portal: a large API reference', () => {
     // By tag: the reference's tag index shows that tag's operations, all of them, from the top.
     for (const tag of spec.tags) {
       await page.click(`#reference-tags button[data-tag="${tag}"]`);
-      await page.waitForFunction((t) => Array.from(document.querySelectorAll('#operations .opblock')).every((op) => op.id.startsWith(`operations-${t}-`)), tag);
-      const shown = await page.$$eval('#operations .opblock .opblock-summary-description', (els) => els.map((e) => /\(([^)]+)\)$/.exec(e.textContent ?? '')?.[1] ?? ''));
-      expect(shown.sort(), tag).toEqual(spec.operations.filter((o) => o.tag === tag).map((o) => o.operationId).sort());
+      await page.waitForFunction(
+        (t) => Array.from(document.querySelectorAll('#operations .opblock')).every((op) => op.id.startsWith(`operations-${t}-`)),
+        tag,
+      );
+      const shown = await page.$$eval('#operations .opblock .opblock-summary-description', (els) =>
+        els.map((e) => /\(([^)]+)\)$/.exec(e.textContent ?? '')?.[1] ?? ''),
+      );
+      expect(shown.sort(), tag).toEqual(
+        spec.operations
+          .filter((o) => o.tag === tag)
+          .map((o) => o.operationId)
+          .sort(),
+      );
       expect(await page.$eval('#operations', (el) => Math.abs(el.getBoundingClientRect().top) < 5)).toBe(true);
     }
     await page.click('#reference-tags button[data-tag=""]');

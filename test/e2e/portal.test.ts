@@ -22,7 +22,10 @@ async function execute(page: Page, method: string, path: string): Promise<{ stat
   await page.click(`${op} button.execute`);
   const status = await page.waitForSelector(`${op} .live-responses-table tbody .response-col_status`);
   // An undocumented code reads "401 Undocumented": the status is its first word.
-  return { status: /\d{3}/.exec((await status.textContent()) ?? '')?.[0] ?? '', body: (await page.textContent(`${op} .live-responses-table tbody .response-col_description`)) ?? '' };
+  return {
+    status: /\d{3}/.exec((await status.textContent()) ?? '')?.[0] ?? '',
+    body: (await page.textContent(`${op} .live-responses-table tbody .response-col_description`)) ?? '',
+  };
 }
 
 describe('portal', () => {
@@ -58,10 +61,26 @@ describe('portal', () => {
 
   it('lets a developer rename themselves and change their password on the account page', async () => {
     const who = { email: `account-${stamp}@example.com`, password: 'the first long password' };
-    expect((await fetch(`${controlPlaneUrl}/api/devportal/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...who, displayName: 'Before' }) })).status).toBe(202);
+    expect(
+      (
+        await fetch(`${controlPlaneUrl}/api/devportal/v1/signup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...who, displayName: 'Before' }),
+        })
+      ).status,
+    ).toBe(202);
     // The account opens once the mailed link is followed (decision 0026).
     const token = (await mailedLink(mailDir, who.email, 'verify')).split('/').pop();
-    expect((await fetch(`${controlPlaneUrl}/api/auth/verify-email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })).status).toBeLessThan(300);
+    expect(
+      (
+        await fetch(`${controlPlaneUrl}/api/auth/verify-email`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token }),
+        })
+      ).status,
+    ).toBeLessThan(300);
     const page = await signIn(who);
     await page.click(`header a[href="#/account"]`);
     await page.waitForSelector('#account');
@@ -78,7 +97,12 @@ describe('portal', () => {
     await page.waitForSelector('form[aria-label="Change password"] .ok');
     await page.screenshot({ path: join(shots, 'account.png'), fullPage: true });
     await page.context().close();
-    const login = (password: string) => fetch(`${controlPlaneUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password }) });
+    const login = (password: string) =>
+      fetch(`${controlPlaneUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: who.email, password }),
+      });
     expect((await login(who.password)).status).toBe(401);
     expect((await login('the second long password')).status).toBe(200);
   });
@@ -163,7 +187,9 @@ describe('portal', () => {
     await page.click('#create-revision');
     await page.waitForSelector('[data-revision="1"]');
     await page.click('[data-deploy="1:production"]');
-    await page.waitForFunction(() => document.querySelector('[data-environment="production"]')?.textContent?.includes('serves revision 1') === true);
+    await page.waitForFunction(
+      () => document.querySelector('[data-environment="production"]')?.textContent?.includes('serves revision 1') === true,
+    );
     await page.screenshot({ path: join(shots, 'publisher-deploy.png'), fullPage: true });
     await page.click('#purge-cache');
     await page.waitForFunction(() => document.querySelector('#purge-result')?.textContent?.includes('production') === true);
@@ -200,7 +226,10 @@ describe('portal', () => {
     await page.selectOption(`${card} select[data-field="api"]`, { label: `${imported.title} ${imported.version}` });
     await page.selectOption(`${card} select[data-field="tier"]`, 'Gold');
     await page.click(`${card} form[data-form="subscribe"] button`);
-    await page.waitForFunction(({ sel, title }) => document.querySelector(sel)?.textContent?.includes(`${title} ·`) === true, { sel: card, title: `${imported.title} ${imported.version}` });
+    await page.waitForFunction(({ sel, title }) => document.querySelector(sel)?.textContent?.includes(`${title} ·`) === true, {
+      sel: card,
+      title: `${imported.title} ${imported.version}`,
+    });
     await page.click(`${card} button:has-text("Generate production keys")`);
     await page.waitForSelector('#secret');
     expect(await page.textContent('.warning')).toContain('shown once');
@@ -227,9 +256,15 @@ describe('portal', () => {
     expect(total).toBeGreaterThanOrEqual(1);
     expect(await page.$$('#usage svg.chart rect')).not.toHaveLength(0);
     // Readable at a glance: axis labels at body-text size whatever the chart's width, a tooltip per bar and per point.
-    for (const height of await page.$$eval('#usage svg.chart text', (ts) => ts.map((t) => t.getBoundingClientRect().height))) expect(height).toBeGreaterThanOrEqual(14);
+    for (const height of await page.$$eval('#usage svg.chart text', (ts) => ts.map((t) => t.getBoundingClientRect().height)))
+      expect(height).toBeGreaterThanOrEqual(14);
     expect(await page.$$eval('#usage svg.chart rect', (rs) => rs.every((r) => r.querySelector('title') !== null))).toBe(true);
-    expect(await page.$$eval('#usage svg.chart .point', (ps) => ps.length > 0 && ps.every((p) => (p.querySelector('title')?.textContent ?? '') !== ''))).toBe(true);
+    expect(
+      await page.$$eval(
+        '#usage svg.chart .point',
+        (ps) => ps.length > 0 && ps.every((p) => (p.querySelector('title')?.textContent ?? '') !== ''),
+      ),
+    ).toBe(true);
     // The remaining quota of the subscription, read from its counter object (exact arithmetic is
     // checked in the control plane's tests; a window may have started again since the call).
     const quotaRow = await page.waitForSelector('#quota tbody tr');
@@ -269,7 +304,10 @@ describe('portal', () => {
     await page.selectOption(`${card} select[data-field="api"]`, { label: `${imported.title} ${imported.version}` });
     await page.selectOption(`${card} select[data-field="tier"]`, 'Gold');
     await page.click(`${card} form[data-form="subscribe"] button`);
-    await page.waitForFunction(({ sel, title }) => document.querySelector(sel)?.textContent?.includes(`${title} ·`) === true, { sel: card, title: `${imported.title} ${imported.version}` });
+    await page.waitForFunction(({ sel, title }) => document.querySelector(sel)?.textContent?.includes(`${title} ·`) === true, {
+      sel: card,
+      title: `${imported.title} ${imported.version}`,
+    });
     await page.fill(`${card} input[aria-label="API key name"]`, 'console');
     await page.click(`${card} form[data-form="api-key"] button[type="submit"]`);
     const key = ((await (await page.waitForSelector(`${card} #secret`)).textContent()) ?? '').trim();
@@ -298,7 +336,9 @@ describe('portal', () => {
     await page.check('#admin-approvals label:has-text("Approve new applications") input');
     await page.waitForSelector('#admin-approvals .ok');
     const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage']);
-    const pending = await developer.expect<{ id: string; status: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `Needs approval ${stamp}` });
+    const pending = await developer.expect<{ id: string; status: string }>([201], 'POST', '/api/devportal/v1/applications', {
+      name: `Needs approval ${stamp}`,
+    });
     expect(pending.body.status).toBe('CREATED');
     await page.reload();
     await page.waitForSelector('#approvals');
@@ -338,16 +378,52 @@ describe('portal', () => {
     await page.click('a[href="#/admin/audit"]');
     await page.fill('#audit-action', 'policy.create');
     await page.click('#admin-audit form button[type="submit"]');
-    await page.waitForFunction((name) => document.querySelector('#audit')?.textContent?.includes(name) === true && !document.querySelector('#audit')?.textContent?.includes('blocking.create'), `Tier${stamp}`);
+    await page.waitForFunction(
+      (name) =>
+        document.querySelector('#audit')?.textContent?.includes(name) === true &&
+        !document.querySelector('#audit')?.textContent?.includes('blocking.create'),
+      `Tier${stamp}`,
+    );
     await page.screenshot({ path: join(shots, 'admin-audit.png'), fullPage: true });
     await page.context().close();
   });
 
   it('never runs script planted in any publisher-controlled text (stored XSS), on any page that renders it', async () => {
-    const payloads = ['<img src=x onerror=alert(1)>', '<script>alert(2)</script>', '"><svg onload=alert(3)>', 'javascript:alert(4)'] as const;
+    const payloads = [
+      '<img src=x onerror=alert(1)>',
+      '<script>alert(2)</script>',
+      '"><svg onload=alert(3)>',
+      'javascript:alert(4)',
+    ] as const;
     const all = payloads.join(' ');
-    const markdownBody = [`# Guide ${payloads[0]}`, '', all, '', '[click me](javascript:alert(5)) [data](data:text/html,<script>alert(6)</script>) [ok](https://example.com)', '', `![pixel](javascript:alert(7))`, '', '```', payloads[1], '```', '', `> ${payloads[2]}`, '', `- ${payloads[0]}`, '', '| a | b |', '|---|---|', `| ${payloads[1]} | **${payloads[0]}** |`].join('\n');
-    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view', 'api:subscriptions']);
+    const markdownBody = [
+      `# Guide ${payloads[0]}`,
+      '',
+      all,
+      '',
+      '[click me](javascript:alert(5)) [data](data:text/html,<script>alert(6)</script>) [ok](https://example.com)',
+      '',
+      `![pixel](javascript:alert(7))`,
+      '',
+      '```',
+      payloads[1],
+      '```',
+      '',
+      `> ${payloads[2]}`,
+      '',
+      `- ${payloads[0]}`,
+      '',
+      '| a | b |',
+      '|---|---|',
+      `| ${payloads[1]} | **${payloads[0]}** |`,
+    ].join('\n');
+    const publisher = await tokenFor(new Client(controlPlaneUrl), demo.users.publisher, [
+      'api:create',
+      'api:publish',
+      'api:deploy',
+      'api:view',
+      'api:subscriptions',
+    ]);
     const created = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', {
       name: `XSS ${payloads[0]}`,
       context: `/xss${stamp}`,
@@ -355,8 +431,17 @@ describe('portal', () => {
       description: `${all}\n\n[x](javascript:alert(8))`,
       tags: payloads,
       subscriptionTiers: ['Gold'],
-      endpoints: { production: { strategy: 'failover', urls: [{ url: 'https://example.com/x?<script>alert(11)</script>' }], security: { type: 'basic', username: payloads[0], password: 'never shown' } } },
-      headerEdits: { request: { set: { 'X-Planted': payloads[1] }, remove: [] }, response: { set: { 'X-Planted': payloads[2] }, remove: [] } },
+      endpoints: {
+        production: {
+          strategy: 'failover',
+          urls: [{ url: 'https://example.com/x?<script>alert(11)</script>' }],
+          security: { type: 'basic', username: payloads[0], password: 'never shown' },
+        },
+      },
+      headerEdits: {
+        request: { set: { 'X-Planted': payloads[1] }, remove: [] },
+        response: { set: { 'X-Planted': payloads[2] }, remove: [] },
+      },
       resources: [
         { method: 'GET', path: '/x<svg/onload=alert(9)>' },
         { method: 'POST', path: '/items', scopes: ['<img/src=x/onerror=alert(10)>'] },
@@ -365,30 +450,96 @@ describe('portal', () => {
       // contact email that is no address, a response under a key that is no status code).
       openapi: {
         openapi: '3.0.3',
-        info: { title: payloads[0], version: '1', description: markdownBody, termsOfService: 'javascript:alert(11)', contact: { name: payloads[2], url: 'javascript:alert(12)', email: 'xss@example.com' }, license: { name: payloads[1], url: 'javascript:alert(13)' } },
+        info: {
+          title: payloads[0],
+          version: '1',
+          description: markdownBody,
+          termsOfService: 'javascript:alert(11)',
+          contact: { name: payloads[2], url: 'javascript:alert(12)', email: 'xss@example.com' },
+          license: { name: payloads[1], url: 'javascript:alert(13)' },
+        },
         externalDocs: { description: payloads[0], url: 'javascript:alert(14)' },
         servers: [{ url: 'javascript:alert(15)', description: payloads[1] }],
         tags: [{ name: payloads[0], description: markdownBody, externalDocs: { url: 'javascript:alert(16)', description: payloads[2] } }],
         components: {
-          securitySchemes: { oauth2: { type: 'oauth2', description: payloads[0], flows: { implicit: { authorizationUrl: 'javascript:alert(17)', scopes: { [payloads[1]]: payloads[2] } } } } },
-          schemas: { Evil: { type: 'object', title: payloads[0], description: markdownBody, properties: { [payloads[1]]: { type: 'string', description: payloads[2], example: payloads[0] } } }, Far: { $ref: 'https://example.com/evil.json' } },
+          securitySchemes: {
+            oauth2: {
+              type: 'oauth2',
+              description: payloads[0],
+              flows: { implicit: { authorizationUrl: 'javascript:alert(17)', scopes: { [payloads[1]]: payloads[2] } } },
+            },
+          },
+          schemas: {
+            Evil: {
+              type: 'object',
+              title: payloads[0],
+              description: markdownBody,
+              properties: { [payloads[1]]: { type: 'string', description: payloads[2], example: payloads[0] } },
+            },
+            Far: { $ref: 'https://example.com/evil.json' },
+          },
         },
         security: [{ oauth2: [payloads[1]] }],
         paths: {
-          '/x<svg/onload=alert(9)>': { get: { summary: payloads[1], description: all, tags: payloads, externalDocs: { url: 'javascript:alert(18)', description: payloads[0] }, servers: [{ url: 'javascript:alert(19)' }], parameters: [{ name: payloads[0], in: 'query', description: payloads[2], schema: { type: 'string', enum: payloads } }], responses: { default: { description: payloads[1] } } } },
-          '/items': { post: { summary: payloads[2], requestBody: { description: markdownBody, content: { 'application/json': { schema: { type: 'object', properties: { [payloads[0]]: { type: 'string', example: payloads[1] }, evil: { $ref: '#/components/schemas/Evil' } } } } } }, responses: { 200: { description: all, headers: { [payloads[0]]: { description: payloads[1], schema: { type: 'string' } } } } } } },
+          '/x<svg/onload=alert(9)>': {
+            get: {
+              summary: payloads[1],
+              description: all,
+              tags: payloads,
+              externalDocs: { url: 'javascript:alert(18)', description: payloads[0] },
+              servers: [{ url: 'javascript:alert(19)' }],
+              parameters: [{ name: payloads[0], in: 'query', description: payloads[2], schema: { type: 'string', enum: payloads } }],
+              responses: { default: { description: payloads[1] } },
+            },
+          },
+          '/items': {
+            post: {
+              summary: payloads[2],
+              requestBody: {
+                description: markdownBody,
+                content: {
+                  'application/json': {
+                    schema: {
+                      type: 'object',
+                      properties: { [payloads[0]]: { type: 'string', example: payloads[1] }, evil: { $ref: '#/components/schemas/Evil' } },
+                    },
+                  },
+                },
+              },
+              responses: {
+                200: { description: all, headers: { [payloads[0]]: { description: payloads[1], schema: { type: 'string' } } } },
+              },
+            },
+          },
         },
       },
     });
     const apiId = created.body.id;
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Doc ${payloads[0]}`, type: 'HOWTO', sourceType: 'INLINE', content: markdownBody });
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, { name: `Link ${payloads[1]}`, type: 'OTHER', sourceType: 'URL', url: 'https://example.com/?q=%3Cscript%3E' });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, {
+      name: `Doc ${payloads[0]}`,
+      type: 'HOWTO',
+      sourceType: 'INLINE',
+      content: markdownBody,
+    });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/documents`, {
+      name: `Link ${payloads[1]}`,
+      type: 'OTHER',
+      sourceType: 'URL',
+      url: 'https://example.com/?q=%3Cscript%3E',
+    });
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, { state: 'PUBLISHED' });
     // Deployed, so its reference renders the console (an API deployed nowhere shows none).
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${apiId}/revisions`, {});
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
     const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-    const subscription = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: 'Gold' });
+    const subscription = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: demo.application.id,
+      apiId,
+      tier: 'Gold',
+    });
     // A collaborator and a rater whose display names, and a comment, carry the payloads.
     const userAdmin = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['admin:users']);
     const password = 'a long enough password';
@@ -398,21 +549,47 @@ describe('portal', () => {
     const rater = { email: `xss-rater-${stamp}@example.com`, password };
     await userAdmin.expect([201], 'POST', '/api/admin/v1/users', { ...rater, displayName: payloads[2], role: 'subscriber' });
     const raterClient = await tokenFor(new Client(controlPlaneUrl), rater, ['subscriptions:manage']);
-    await raterClient.expect([200], 'PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, { rating: 2, comment: `${all}\n[x](javascript:alert(12))` });
+    await raterClient.expect([200], 'PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, {
+      rating: 2,
+      comment: `${all}\n[x](javascript:alert(12))`,
+    });
     // Alert rules, application names and trusted issuers are shown to other users (publishers, admins).
     const webhookUrl = `https://hooks.example.com/${payloads[2]}?q=${payloads[0]}`;
     await publisher.expect([201], 'POST', '/api/publisher/v1/alerts', { scopeId: apiId, metric: 'error_rate', threshold: 50, webhookUrl });
-    await developer.expect([201], 'POST', '/api/devportal/v1/alerts', { scopeId: subscription.body.id, metric: 'quota_use', threshold: 80, webhookUrl });
+    await developer.expect([201], 'POST', '/api/devportal/v1/alerts', {
+      scopeId: subscription.body.id,
+      metric: 'quota_use',
+      threshold: 80,
+      webhookUrl,
+    });
     await developer.expect([201], 'POST', '/api/devportal/v1/applications', { name: `XSS app ${payloads[0]}`, description: payloads[1] });
     const adminClient = await tokenFor(new Client(controlPlaneUrl), demo.users.admin, ['admin:settings']);
     const issuer = `xss${stamp}`;
-    await adminClient.expect([200], 'PUT', `/api/admin/v1/trusted-issuers/${issuer}`, { name: issuer, issuer: `https://idp.example/${payloads[1]}`, jwks: { keys: [{ kty: 'EC', crv: 'P-256', kid: payloads[0], alg: 'ES256', x: payloads[2], y: payloads[3] }] } });
+    await adminClient.expect([200], 'PUT', `/api/admin/v1/trusted-issuers/${issuer}`, {
+      name: issuer,
+      issuer: `https://idp.example/${payloads[1]}`,
+      jwks: { keys: [{ kty: 'EC', crv: 'P-256', kid: payloads[0], alg: 'ES256', x: payloads[2], y: payloads[3] }] },
+    });
 
     /** Nothing the payloads could have become: no elements that load or run things (Swagger UI's own aria-hidden icons aside), no handlers, no script URLs. */
     const assertInert = async (page: Page, where: string) => {
       const bad = await page.evaluate(() =>
         [...document.querySelectorAll('main *')]
-          .filter((el) => ['IMG', 'SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FRAME'].includes(el.tagName.toUpperCase()) || (el.tagName.toLowerCase() === 'svg' && !el.classList.contains('chart') && !(el.closest('.swagger-ui') !== null && (el.classList.contains('svg-assets') || el.getAttribute('aria-hidden') === 'true'))) || [...el.attributes].some((a) => a.name.startsWith('on') || ((a.name === 'href' || a.name === 'src' || a.name === 'action') && /^\s*(javascript|data|vbscript):/i.test(a.value))))
+          .filter(
+            (el) =>
+              ['IMG', 'SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FRAME'].includes(el.tagName.toUpperCase()) ||
+              (el.tagName.toLowerCase() === 'svg' &&
+                !el.classList.contains('chart') &&
+                !(
+                  el.closest('.swagger-ui') !== null &&
+                  (el.classList.contains('svg-assets') || el.getAttribute('aria-hidden') === 'true')
+                )) ||
+              [...el.attributes].some(
+                (a) =>
+                  a.name.startsWith('on') ||
+                  ((a.name === 'href' || a.name === 'src' || a.name === 'action') && /^\s*(javascript|data|vbscript):/i.test(a.value)),
+              ),
+          )
           .map((el) => el.outerHTML.slice(0, 120)),
       );
       expect(bad, where).toEqual([]);
@@ -445,7 +622,9 @@ describe('portal', () => {
     // moment, so the sweep repeats until the last schema (the external reference) is on the page.
     for (let sweep = 0; sweep < 5; sweep++) {
       for (let i = 0; i < 40; i++) {
-        const closed = await page.$('#operations .opblock:not(.is-open) .opblock-summary-control, #operations .models-control[aria-expanded="false"], #operations .model-box-control[aria-expanded="false"]');
+        const closed = await page.$(
+          '#operations .opblock:not(.is-open) .opblock-summary-control, #operations .models-control[aria-expanded="false"], #operations .model-box-control[aria-expanded="false"]',
+        );
         if (closed === null) break;
         await closed.click();
       }
@@ -470,8 +649,26 @@ describe('portal', () => {
     await page.context().close();
 
     const pub = await signIn(demo.users.publisher);
-    const planted: Record<string, string> = { '/endpoints': payloads[0], '/ratings': payloads[1], '/collaborators': payloads[1], '/alerts': payloads[2] };
-    for (const tab of ['', '/visibility', '/endpoints', '/headers', '/resources', '/documents', '/deploy', '/subscribers', '/ratings', '/collaborators', '/analytics', '/alerts']) {
+    const planted: Record<string, string> = {
+      '/endpoints': payloads[0],
+      '/ratings': payloads[1],
+      '/collaborators': payloads[1],
+      '/alerts': payloads[2],
+    };
+    for (const tab of [
+      '',
+      '/visibility',
+      '/endpoints',
+      '/headers',
+      '/resources',
+      '/documents',
+      '/deploy',
+      '/subscribers',
+      '/ratings',
+      '/collaborators',
+      '/analytics',
+      '/alerts',
+    ]) {
       await pub.goto(`${portalUrl}/#/publisher/apis/${apiId}${tab}`);
       await pub.waitForSelector(`#publisher-${tab === '' ? 'settings' : tab.slice(1)}`);
       if (tab === '/documents') {

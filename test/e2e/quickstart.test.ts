@@ -49,6 +49,8 @@ describe('quick start', () => {
     const res = await fetch(`${gatewayUrl}${demo.api.context}/pets`);
     expect(res.status).toBe(401);
     // RFC 9728 §5.1: the challenge names the API's protected resource metadata.
-    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="turnpike", resource_metadata="${gatewayUrl}/.well-known/oauth-protected-resource${demo.api.context}"`);
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer realm="turnpike", resource_metadata="${gatewayUrl}/.well-known/oauth-protected-resource${demo.api.context}"`,
+    );
   });
 });

@@ -33,13 +33,22 @@ beforeAll(async () => {
     version: 'v1',
     subscriptionTiers: [DEMO_TIER.name],
     resources: [
-      { method: 'GET', path: '/items', authType: 'oauth2', policies: [{ name: 'response-cache', config: { ttlSeconds: 120, queryParams: ['page'] } }] },
+      {
+        method: 'GET',
+        path: '/items',
+        authType: 'oauth2',
+        policies: [{ name: 'response-cache', config: { ttlSeconds: 120, queryParams: ['page'] } }],
+      },
       { method: 'GET', path: '/open', authType: 'none', policies: [{ name: 'response-cache', config: { ttlSeconds: 120 } }] },
     ],
     endpoints: { production: { urls: [{ url: base }] } },
   });
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier: DEMO_TIER.name });
+  await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+    applicationId: demo.application.id,
+    apiId,
+    tier: DEMO_TIER.name,
+  });
   token = await clientCredentialsToken(`${gatewayUrl}/oauth2/token`, demo.application.clientId, demo.application.clientSecret);
 });
 
@@ -48,36 +57,40 @@ afterAll(async () => {
 });
 
 describe('response cache through the gateway', () => {
-  it('answers from the cache without the backend, with X-Cache and Age, still authenticated and counted against the tier', { timeout: 90_000 }, async () => {
-    // The tier counts per minute window (aligned to the epoch): start with most of one ahead.
-    if (Date.now() % 60_000 > 45_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 500));
-    const headers = { authorization: `Bearer ${token}` };
-    const url = `${gatewayUrl}${context}/v1/items?page=1&utm=x`;
-    const first = await fetch(url, { headers });
-    expect(first.status).toBe(200);
-    expect(first.headers.get('x-cache')).toBe('MISS');
-    const body = await first.text();
-    const before = backendCalls;
-    await stored();
-    const statuses: number[] = [];
-    const cacheStates: Array<string | null> = [];
-    for (let i = 0; i < DEMO_TIER.limit; i++) {
-      const res = await fetch(`${gatewayUrl}${context}/v1/items?utm=y&page=1`, { headers });
-      statuses.push(res.status);
-      cacheStates.push(res.headers.get('x-cache'));
-      if (res.status === 200) {
-        expect(await res.text()).toBe(body);
-        expect(Number(res.headers.get('age'))).toBeGreaterThanOrEqual(0);
-      } else await res.arrayBuffer();
-    }
-    // One call went to the backend; the tier's other four were hits; the sixth is over the tier.
-    expect(statuses).toEqual([200, 200, 200, 200, 429]);
-    expect(cacheStates.slice(0, 4)).toEqual(['HIT', 'HIT', 'HIT', 'HIT']);
-    expect(backendCalls).toBe(before);
-    const anonymous = await fetch(url);
-    expect(anonymous.status).toBe(401);
-    await anonymous.arrayBuffer();
-  });
+  it(
+    'answers from the cache without the backend, with X-Cache and Age, still authenticated and counted against the tier',
+    { timeout: 90_000 },
+    async () => {
+      // The tier counts per minute window (aligned to the epoch): start with most of one ahead.
+      if (Date.now() % 60_000 > 45_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 500));
+      const headers = { authorization: `Bearer ${token}` };
+      const url = `${gatewayUrl}${context}/v1/items?page=1&utm=x`;
+      const first = await fetch(url, { headers });
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-cache')).toBe('MISS');
+      const body = await first.text();
+      const before = backendCalls;
+      await stored();
+      const statuses: number[] = [];
+      const cacheStates: Array<string | null> = [];
+      for (let i = 0; i < DEMO_TIER.limit; i++) {
+        const res = await fetch(`${gatewayUrl}${context}/v1/items?utm=y&page=1`, { headers });
+        statuses.push(res.status);
+        cacheStates.push(res.headers.get('x-cache'));
+        if (res.status === 200) {
+          expect(await res.text()).toBe(body);
+          expect(Number(res.headers.get('age'))).toBeGreaterThanOrEqual(0);
+        } else await res.arrayBuffer();
+      }
+      // One call went to the backend; the tier's other four were hits; the sixth is over the tier.
+      expect(statuses).toEqual([200, 200, 200, 200, 429]);
+      expect(cacheStates.slice(0, 4)).toEqual(['HIT', 'HIT', 'HIT', 'HIT']);
+      expect(backendCalls).toBe(before);
+      const anonymous = await fetch(url);
+      expect(anonymous.status).toBe(401);
+      await anonymous.arrayBuffer();
+    },
+  );
 
   it('purges on demand from the publisher and on redeploy: the next call reaches the backend again', async () => {
     const url = `${gatewayUrl}${context}/v1/open`;
@@ -87,7 +100,11 @@ describe('response cache through the gateway', () => {
     expect(hit.headers.get('x-cache')).toBe('HIT');
     await hit.arrayBuffer();
 
-    const purged = await publisher.expect<{ environments: string[] }>([200], 'POST', `/api/publisher/v1/apis/${apiId}/response-cache/purge`);
+    const purged = await publisher.expect<{ environments: string[] }>(
+      [200],
+      'POST',
+      `/api/publisher/v1/apis/${apiId}/response-cache/purge`,
+    );
     expect(purged.body.environments).toContain('production');
     const before = backendCalls;
     const afterPurge = await fetch(url);
@@ -98,7 +115,10 @@ describe('response cache through the gateway', () => {
     expect((await fetch(url)).headers.get('x-cache')).toBe('HIT');
 
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${apiId}/revisions`, {});
-    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+    await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/deployments`, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
     const afterDeploy = await fetch(url);
     expect(afterDeploy.headers.get('x-cache')).toBe('MISS');
     await afterDeploy.arrayBuffer();

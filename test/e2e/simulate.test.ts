@@ -9,26 +9,55 @@ import { runSimulation } from '../../bench/simulate/harness.ts';
  * to the simulate output (bench/results/simulate.json), never asserting them.
  */
 describe('a deployment of several gateway processes sharing one Traffic Manager', () => {
-  it('admits exactly the limit across processes, refuses every state change everywhere and survives the faults', { timeout: 420_000 }, async () => {
-    const base = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787) + 20;
-    const result = await runSimulation({ size: 'small', portBase: base, log: (line) => (/error|exited|fail/i.test(line) ? process.stderr.write(`${line}\n`) : undefined) });
-    expect(result.counters.length).toBeGreaterThanOrEqual(4);
-    for (const c of result.counters) {
-      expect({ scenario: c.scenario, admitted: c.admitted, fiveXx: c.fiveXx }).toEqual({ scenario: c.scenario, admitted: Math.min(c.limit, c.offered), fiveXx: {} });
-    }
-    expect(result.counters.some((c) => c.offered > c.limit)).toBe(true);
-    expect(result.stateChanges.map((c) => c.change)).toEqual(['revoke a token', 'revoke an API key', 'block a subscription', 'unsubscribe', 'change a tier', 'block an application', 'block an IP']);
-    for (const change of result.stateChanges) {
-      for (const p of change.processes) {
-        // Every process refuses eventually; the one the control plane told refuses its very next call.
-        expect({ change: change.change, process: p.process, refused: p.delayMs !== null }).toEqual({ change: change.change, process: p.process, refused: true });
-        if (p.notified) expect({ change: change.change, process: p.process, admittedAfter: Math.min(p.admittedAfter, change.allowance) }).toEqual({ change: change.change, process: p.process, admittedAfter: p.admittedAfter });
+  it(
+    'admits exactly the limit across processes, refuses every state change everywhere and survives the faults',
+    { timeout: 420_000 },
+    async () => {
+      const base = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787) + 20;
+      const result = await runSimulation({
+        size: 'small',
+        portBase: base,
+        log: (line) => (/error|exited|fail/i.test(line) ? process.stderr.write(`${line}\n`) : undefined),
+      });
+      expect(result.counters.length).toBeGreaterThanOrEqual(4);
+      for (const c of result.counters) {
+        expect({ scenario: c.scenario, admitted: c.admitted, fiveXx: c.fiveXx }).toEqual({
+          scenario: c.scenario,
+          admitted: Math.min(c.limit, c.offered),
+          fiveXx: {},
+        });
       }
-    }
-    expect(result.faults.map((f) => [f.fault, f.held])).toEqual([
-      ['a gateway process killed mid-load', true],
-      ['the Traffic Manager restarted mid-window', true],
-      ['the control plane down', true],
-    ]);
-  });
+      expect(result.counters.some((c) => c.offered > c.limit)).toBe(true);
+      expect(result.stateChanges.map((c) => c.change)).toEqual([
+        'revoke a token',
+        'revoke an API key',
+        'block a subscription',
+        'unsubscribe',
+        'change a tier',
+        'block an application',
+        'block an IP',
+      ]);
+      for (const change of result.stateChanges) {
+        for (const p of change.processes) {
+          // Every process refuses eventually; the one the control plane told refuses its very next call.
+          expect({ change: change.change, process: p.process, refused: p.delayMs !== null }).toEqual({
+            change: change.change,
+            process: p.process,
+            refused: true,
+          });
+          if (p.notified)
+            expect({ change: change.change, process: p.process, admittedAfter: Math.min(p.admittedAfter, change.allowance) }).toEqual({
+              change: change.change,
+              process: p.process,
+              admittedAfter: p.admittedAfter,
+            });
+        }
+      }
+      expect(result.faults.map((f) => [f.fault, f.held])).toEqual([
+        ['a gateway process killed mid-load', true],
+        ['the Traffic Manager restarted mid-window', true],
+        ['the control plane down', true],
+      ]);
+    },
+  );
 });

@@ -9,7 +9,10 @@ export async function publishApi(publisher: Client, definition: Record<string, u
   const api = await publisher.expect<{ id: string }>([201], 'POST', '/api/publisher/v1/apis', definition);
   await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.body.id}/lifecycle`, { state: 'PUBLISHED' });
   const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/revisions`, {});
-  await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, { revisionId: revision.body.id, environments: ['production'] });
+  await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${api.body.id}/deployments`, {
+    revisionId: revision.body.id,
+    environments: ['production'],
+  });
   return api.body.id;
 }
 
@@ -54,7 +57,12 @@ export async function clientCredentialsToken(tokenUrl: string, clientId: string,
  * Sends a request byte for byte, so paths that fetch would normalise (dot segments, backslashes)
  * reach the server exactly as an attacker would send them.
  */
-export function rawRequest(baseUrl: string, requestTarget: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: string; body: string }> {
+export function rawRequest(
+  baseUrl: string,
+  requestTarget: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: string; body: string }> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(url.port), url.hostname);
@@ -67,7 +75,14 @@ export function rawRequest(baseUrl: string, requestTarget: string, headers: Reco
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
       resolve({ status, headers: head, body: rest.join('\r\n\r\n') });
     });
-    const lines = [`${method} ${requestTarget} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''];
+    const lines = [
+      `${method} ${requestTarget} HTTP/1.1`,
+      `Host: ${url.host}`,
+      'Connection: close',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      '',
+      '',
+    ];
     socket.write(lines.join('\r\n'));
   });
 }
@@ -78,7 +93,10 @@ export async function mailedLink(mailDir: string, to: string, view: 'verify' | '
   while (Date.now() < deadline) {
     let files: string[] = [];
     try {
-      files = readdirSync(mailDir).filter((f) => f.endsWith('.eml')).sort().reverse();
+      files = readdirSync(mailDir)
+        .filter((f) => f.endsWith('.eml'))
+        .sort()
+        .reverse();
     } catch {
       /* no mail yet */
     }
@@ -93,7 +111,11 @@ export async function mailedLink(mailDir: string, to: string, view: 'verify' | '
 }
 
 /** A developer signed up through the API with the mailed link followed: what a person does in two steps (decision 0026). */
-export async function signUpVerified(anon: Client, mailDir: string, body: { email: string; password: string; displayName: string }): Promise<void> {
+export async function signUpVerified(
+  anon: Client,
+  mailDir: string,
+  body: { email: string; password: string; displayName: string },
+): Promise<void> {
   await anon.expect([202], 'POST', '/api/devportal/v1/signup', body);
   const token = (await mailedLink(mailDir, body.email, 'verify')).split('/').pop();
   await anon.expect([200, 204], 'POST', '/api/auth/verify-email', { token });

@@ -17,11 +17,26 @@ let anon: Client;
 let token = '';
 let usageApiId = '';
 let blockedApiId = '';
-const ctx = { limited: `/wsl${stamp}`, idle: `/wsi${stamp}`, capped: `/wsc${stamp}`, open: `/wsq${stamp}`, events: `/sse${stamp}`, usage: `/wsu${stamp}`, streams: `/ssc${stamp}`, blocked: `/wsb${stamp}` };
+const ctx = {
+  limited: `/wsl${stamp}`,
+  idle: `/wsi${stamp}`,
+  capped: `/wsc${stamp}`,
+  open: `/wsq${stamp}`,
+  events: `/sse${stamp}`,
+  usage: `/wsu${stamp}`,
+  streams: `/ssc${stamp}`,
+  blocked: `/wsb${stamp}`,
+};
 
 async function publish(name: keyof typeof ctx, body: Record<string, unknown>, tier = 'Unlimited'): Promise<string> {
   const publisher = await tokenFor(anon, demo.users.publisher, ['api:create', 'api:publish', 'api:deploy', 'api:view']);
-  const apiId = await publishApi(publisher, { name: `${name}${stamp}`, context: ctx[name], version: 'v1', subscriptionTiers: [tier], ...body });
+  const apiId = await publishApi(publisher, {
+    name: `${name}${stamp}`,
+    context: ctx[name],
+    version: 'v1',
+    subscriptionTiers: [tier],
+    ...body,
+  });
   const developer = await tokenFor(anon, demo.users.developer, ['apps:manage', 'subscriptions:manage']);
   await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: demo.application.id, apiId, tier });
   return apiId;
@@ -31,7 +46,13 @@ const echoApi = (streaming: Record<string, unknown> = {}) => ({
   type: 'WS',
   resources: [{ method: 'GET', path: '/echo', authType: 'oauth2' }],
   endpoints: { production: { urls: [{ url: `${demoBackendUrl}/ws`, timeoutMs: 5000 }] } },
-  streaming: { allowQueryToken: false, idleTimeoutSeconds: 300, maxDurationSeconds: 3600, maxConnectionsPerSubscription: null, ...streaming },
+  streaming: {
+    allowQueryToken: false,
+    idleTimeoutSeconds: 300,
+    maxDurationSeconds: 3600,
+    maxConnectionsPerSubscription: null,
+    ...streaming,
+  },
 });
 
 /** Opens a socket and resolves once it is open, or rejects with the handshake's HTTP status. */
@@ -49,15 +70,25 @@ function connect(url: string, options: { headers?: Record<string, string>; proto
   });
 }
 
-const closed = (socket: WebSocket) => new Promise<{ code: number; reason: string; at: number }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })));
-const nextMessage = (socket: WebSocket) => new Promise<string>((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString())));
+const closed = (socket: WebSocket) =>
+  new Promise<{ code: number; reason: string; at: number }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })),
+  );
+const nextMessage = (socket: WebSocket) =>
+  new Promise<string>((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString())));
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
 beforeAll(async () => {
   anon = new Client(controlPlaneUrl);
   const admin = await tokenFor(anon, demo.users.admin, ['admin:policies']);
   // An hour's window: the test never straddles a window boundary.
-  await admin.expect([201], 'POST', '/api/admin/v1/throttling-policies', { kind: 'subscription', name: `Frames${stamp}`, limit: FRAME_LIMIT, unitTime: 1, timeUnit: 'hour' });
+  await admin.expect([201], 'POST', '/api/admin/v1/throttling-policies', {
+    kind: 'subscription',
+    name: `Frames${stamp}`,
+    limit: FRAME_LIMIT,
+    unitTime: 1,
+    timeUnit: 'hour',
+  });
   await publish('limited', echoApi(), `Frames${stamp}`);
   await publish('idle', echoApi({ idleTimeoutSeconds: 1 }));
   await publish('capped', echoApi({ maxConnectionsPerSubscription: 2 }));
@@ -165,7 +196,10 @@ describe('WebSocket APIs through the gateway', () => {
     const revokedAt = Date.now();
     const res = await fetch(`${gatewayUrl}/oauth2/revoke`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${demo.application.clientId}:${demo.application.clientSecret}`)}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${btoa(`${demo.application.clientId}:${demo.application.clientSecret}`)}`,
+      },
       body: new URLSearchParams({ token: own }),
     });
     expect(res.status).toBe(200);
@@ -179,7 +213,11 @@ describe('WebSocket APIs through the gateway', () => {
     const socket = await connect(`${wsBase}${ctx.blocked}/v1/echo`, { headers: bearer(token) });
     const ended = closed(socket);
     const publisher = await tokenFor(anon, demo.users.publisher, ['api:subscriptions', 'api:view']);
-    const subs = await publisher.expect<{ list: Array<{ id: string; applicationId: string }> }>([200], 'GET', `/api/publisher/v1/apis/${blockedApiId}/subscriptions`);
+    const subs = await publisher.expect<{ list: Array<{ id: string; applicationId: string }> }>(
+      [200],
+      'GET',
+      `/api/publisher/v1/apis/${blockedApiId}/subscriptions`,
+    );
     const sub = subs.body.list.find((s) => s.applicationId === demo.application.id);
     const blockedAt = Date.now();
     await publisher.expect([200], 'POST', `/api/publisher/v1/subscriptions/${sub?.id}/block`, { status: 'BLOCKED' });
@@ -228,10 +266,18 @@ describe('WebSocket usage', () => {
     const ended = closed(socket);
     socket.close(1000);
     await ended;
-    type Point = { statusClasses: Record<string, number>; framesIn: number; framesOut: number; requestBytes: number; responseBytes: number };
+    type Point = {
+      statusClasses: Record<string, number>;
+      framesIn: number;
+      framesOut: number;
+      requestBytes: number;
+      responseBytes: number;
+    };
     let points: Point[] = [];
     for (let i = 0; i < 60; i++) {
-      points = (await publisher.expect<{ list: Point[] }>([200], 'GET', `/api/publisher/v1/usage?apiId=${usageApiId}&granularity=day&from=${from}`)).body.list;
+      points = (
+        await publisher.expect<{ list: Point[] }>([200], 'GET', `/api/publisher/v1/usage?apiId=${usageApiId}&granularity=day&from=${from}`)
+      ).body.list;
       if (points.reduce((n, p) => n + p.framesIn, 0) >= frames.length) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -247,7 +293,9 @@ describe('WebSocket usage', () => {
 
 describe('SSE APIs through the gateway', () => {
   it('delivers each event as the backend sends it, past the endpoint total timeout, without buffering the stream', async () => {
-    const res = await fetch(`${gatewayUrl}${ctx.events}/v1/events?count=5&intervalMs=400`, { headers: { ...bearer(token), accept: 'text/event-stream' } });
+    const res = await fetch(`${gatewayUrl}${ctx.events}/v1/events?count=5&intervalMs=400`, {
+      headers: { ...bearer(token), accept: 'text/event-stream' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();

@@ -26,12 +26,25 @@ describe('a restart on the same state', () => {
 
   async function startAndSubscribe(): Promise<RunningPlatform> {
     const { bootstrapToken } = await ensureDevVars(() => {});
-    const platform = await launch({ ports: E2E_PORTS, persistTo, registry, portal: false, cronIntervalMs: 0, log: (line) => lines.push(line) });
+    const platform = await launch({
+      ports: E2E_PORTS,
+      persistTo,
+      registry,
+      portal: false,
+      cronIntervalMs: 0,
+      log: (line) => lines.push(line),
+    });
     running = platform;
     const demo = await seed({ urls: platform.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
     const developer = await tokenFor(new Client(platform.urls.controlPlane), demo.users.developer, ['apps:manage', 'subscriptions:manage']);
-    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', { name: `After restart ${Date.now()}` });
-    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', { applicationId: app.body.id, apiId: demo.api.id, tier: demo.api.tier });
+    const app = await developer.expect<{ id: string }>([201], 'POST', '/api/devportal/v1/applications', {
+      name: `After restart ${Date.now()}`,
+    });
+    await developer.expect([201], 'POST', '/api/devportal/v1/subscriptions', {
+      applicationId: app.body.id,
+      apiId: demo.api.id,
+      tier: demo.api.tier,
+    });
     return platform;
   }
 
@@ -41,7 +54,10 @@ describe('a restart on the same state', () => {
     running = null;
     // wrangler exits before its workerd has let go of every socket: the next start would rightly
     // refuse a port still taken, so wait (bounded) until they are free, as a developer would.
-    const ports = [...Object.values(E2E_PORTS).filter((p) => p !== E2E_PORTS.inspector), ...Array.from({ length: 6 }, (_, i) => E2E_PORTS.inspector + i)];
+    const ports = [
+      ...Object.values(E2E_PORTS).filter((p) => p !== E2E_PORTS.inspector),
+      ...Array.from({ length: 6 }, (_, i) => E2E_PORTS.inspector + i),
+    ];
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && (await Promise.all(ports.map(listening))).some(Boolean)) await new Promise((r) => setTimeout(r, 200));
   }

@@ -16,7 +16,8 @@ export async function echoBackend(request: Request): Promise<Response> {
   // A fresh id on every answer tells a response the backend made from one a cache kept; the
   // x-echo-response-* request headers become response headers (Cache-Control, Vary, …).
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-backend': 'echo', 'x-echo-id': crypto.randomUUID() };
-  for (const [name, value] of request.headers) if (name.startsWith('x-echo-response-')) headers[name.slice('x-echo-response-'.length)] = value;
+  for (const [name, value] of request.headers)
+    if (name.startsWith('x-echo-response-')) headers[name.slice('x-echo-response-'.length)] = value;
   return new Response(JSON.stringify({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body }), {
     status: status === undefined ? 200 : Number(status),
     headers,
@@ -36,5 +37,8 @@ function dripping(everyMs: number, count: number, declared: boolean): Response {
       controller.enqueue(new Uint8Array([0x2e]));
     },
   });
-  return new Response(body, { status: 200, headers: { 'content-type': 'text/plain', 'x-backend': 'echo', ...(declared ? { 'content-length': String(count) } : {}) } });
+  return new Response(body, {
+    status: 200,
+    headers: { 'content-type': 'text/plain', 'x-backend': 'echo', ...(declared ? { 'content-length': String(count) } : {}) },
+  });
 }

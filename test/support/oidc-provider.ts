@@ -58,8 +58,16 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
         defaultResource: (_ctx, _client, oneOf) => Promise.resolve(oneOf ?? OPAQUE_RESOURCE),
         useGrantedResource: () => Promise.resolve(true),
         getResourceServerInfo: (_ctx, resource) => {
-          if (resource === AUDIENCE || resource === OTHER_AUDIENCE) return Promise.resolve({ scope: SCOPES, audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } });
-          if (resource === OPAQUE_RESOURCE) return Promise.resolve({ scope: SCOPES, audience: AUDIENCE, accessTokenFormat: 'opaque', accessTokenTTL: 300 });
+          if (resource === AUDIENCE || resource === OTHER_AUDIENCE)
+            return Promise.resolve({
+              scope: SCOPES,
+              audience: resource,
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: 300,
+              jwt: { sign: { alg: 'ES256' } },
+            });
+          if (resource === OPAQUE_RESOURCE)
+            return Promise.resolve({ scope: SCOPES, audience: AUDIENCE, accessTokenFormat: 'opaque', accessTokenTTL: 300 });
           throw new errors.InvalidTarget();
         },
       },
@@ -82,14 +90,25 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
     async clientCredentials(clientId, secret, options = {}) {
       const body = new URLSearchParams({ grant_type: 'client_credentials', scope: options.scope ?? 'items:read' });
       if (options.resource !== undefined) body.set('resource', options.resource);
-      const res = await fetch(state.tokenUrl, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const res = await fetch(state.tokenUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body,
+      });
       if (res.status !== 200) throw new Error(`the provider's token endpoint answered ${res.status}: ${await res.text()}`);
       return ((await res.json()) as { access_token: string }).access_token;
     },
     async authorizationCode(client, user, resource) {
       const jar = new Map<string, string>();
       const send = async (url: string, init: RequestInit = {}) => {
-        const res = await fetch(new URL(url, issuer), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+        const res = await fetch(new URL(url, issuer), {
+          ...init,
+          redirect: 'manual',
+          headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+        });
         for (const line of res.headers.getSetCookie()) {
           const [pair = ''] = line.split(';');
           const at = pair.indexOf('=');
@@ -100,13 +119,27 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
       };
       const verifier = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
       const challenge = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))).toString('base64url');
-      const query = new URLSearchParams({ client_id: client.id, response_type: 'code', redirect_uri: client.redirectUri, scope: 'openid items:read', resource, state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' });
+      const query = new URLSearchParams({
+        client_id: client.id,
+        response_type: 'code',
+        redirect_uri: client.redirectUri,
+        scope: 'openid items:read',
+        resource,
+        state: 'st',
+        nonce: 'n',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
       let res = await send(`/auth?${query}`);
       // Login, then consent: each a form post to the interaction, then back to the authorization endpoint.
       for (const prompt of ['login', 'consent'] as const) {
         const interaction = res.headers.get('location') ?? '';
         const form = new URLSearchParams({ prompt, ...(prompt === 'login' ? { login: user, password: 'any' } : {}) });
-        res = await send(interaction, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+        res = await send(interaction, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+        });
         res = await send(res.headers.get('location') ?? '');
       }
       const redirect = new URL(res.headers.get('location') ?? '');
@@ -114,8 +147,17 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
       if (code === null) throw new Error(`no code in the redirect: ${redirect.toString()}`);
       const token = await fetch(state.tokenUrl, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier, resource }),
+        headers: {
+          authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: client.redirectUri,
+          code_verifier: verifier,
+          resource,
+        }),
       });
       if (token.status !== 200) throw new Error(`the provider's token endpoint answered ${token.status}: ${await token.text()}`);
       return ((await token.json()) as { access_token: string }).access_token;

@@ -7,7 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { ROOT, applyMigrations, buildPortal, ensureDevVars, launch, type GatewayProcess, type Ports, type RunningPlatform } from '../../scripts/lib/platform.ts';
+import {
+  ROOT,
+  applyMigrations,
+  buildPortal,
+  ensureDevVars,
+  launch,
+  type GatewayProcess,
+  type Ports,
+  type RunningPlatform,
+} from '../../scripts/lib/platform.ts';
 import { seed, type DemoData } from '../../scripts/lib/seed.ts';
 
 export interface PlatformInfo {
@@ -32,9 +41,35 @@ declare module 'vitest' {
 
 // TURNPIKE_E2E_PORT_BASE moves the whole set, so two checkouts can run the suite side by side.
 const base = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787);
-export const E2E_PORTS: Ports = { gateway: base, controlPlane: base + 1, portal: base + 2, demoBackend: base + 3, gatewayInternal: base + 4, trafficManager: base + 5, inspector: base + 442 };
+export const E2E_PORTS: Ports = {
+  gateway: base,
+  controlPlane: base + 1,
+  portal: base + 2,
+  demoBackend: base + 3,
+  gatewayInternal: base + 4,
+  trafficManager: base + 5,
+  inspector: base + 442,
+};
 
-export async function startPlatform(options: { ports?: Ports; portal?: boolean; env?: Record<string, string>; gatewayVars?: Record<string, string>; gateways?: readonly GatewayProcess[]; cronIntervalMs?: number; log?: (line: string) => void } = {}): Promise<PlatformInfo & { persistTo: string; stop(): Promise<void>; urls: RunningPlatform['urls']; kill: RunningPlatform['kill']; restart: RunningPlatform['restart'] }> {
+export async function startPlatform(
+  options: {
+    ports?: Ports;
+    portal?: boolean;
+    env?: Record<string, string>;
+    gatewayVars?: Record<string, string>;
+    gateways?: readonly GatewayProcess[];
+    cronIntervalMs?: number;
+    log?: (line: string) => void;
+  } = {},
+): Promise<
+  PlatformInfo & {
+    persistTo: string;
+    stop(): Promise<void>;
+    urls: RunningPlatform['urls'];
+    kill: RunningPlatform['kill'];
+    restart: RunningPlatform['restart'];
+  }
+> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dir = mkdtempSync(join(tmpdir(), 'turnpike-platform-'));
   const persistTo = join(dir, 'state');
@@ -42,7 +77,18 @@ export async function startPlatform(options: { ports?: Ports; portal?: boolean; 
   applyMigrations(persistTo, () => {});
   const portal = options.portal ?? true;
   if (portal) buildPortal(() => {});
-  const running = await launch({ ports: options.ports ?? E2E_PORTS, persistTo, registry: join(dir, 'registry'), portal, log, mailDir: join(dir, 'mail'), env: options.env, gatewayVars: options.gatewayVars, gateways: options.gateways, cronIntervalMs: options.cronIntervalMs });
+  const running = await launch({
+    ports: options.ports ?? E2E_PORTS,
+    persistTo,
+    registry: join(dir, 'registry'),
+    portal,
+    log,
+    mailDir: join(dir, 'mail'),
+    env: options.env,
+    gatewayVars: options.gatewayVars,
+    gateways: options.gateways,
+    cronIntervalMs: options.cronIntervalMs,
+  });
   try {
     const demo = await seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
     return {

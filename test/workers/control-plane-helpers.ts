@@ -25,7 +25,11 @@ export async function userWithRole(role: 'admin' | 'publisher' | 'subscriber'): 
   const email = `${role}-${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const id = newId('user');
   await db.insert(schema.users).values({ id, email, displayName: email, passwordHash: await hashPassword(PASSWORD, 1000), role });
-  const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+  const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
   expect(res.status).toBe(200);
   return { id, email, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
 }
@@ -37,7 +41,12 @@ export interface Answer<T> {
 }
 
 /** A JSON call to the control plane as `user` (or anonymously). */
-export async function api<T = Record<string, unknown>>(method: string, path: string, user: TestUser | null, body?: unknown): Promise<Answer<T>> {
+export async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  user: TestUser | null,
+  body?: unknown,
+): Promise<Answer<T>> {
   const headers: Record<string, string> = {};
   if (user !== null) headers['cookie'] = user.cookie;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -75,7 +84,14 @@ export async function publishedApi(publisher: TestUser, overrides: Record<string
   expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, publisher, { state: 'PUBLISHED' })).status).toBe(200);
   const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${created.body.id}/revisions`, publisher, {});
   expect(revision.status).toBe(201);
-  expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/deployments`, publisher, { revisionId: revision.body.id, environments: ['production'] })).status).toBe(201);
+  expect(
+    (
+      await api('POST', `/api/publisher/v1/apis/${created.body.id}/deployments`, publisher, {
+        revisionId: revision.body.id,
+        environments: ['production'],
+      })
+    ).status,
+  ).toBe(201);
   return created.body.id;
 }
 

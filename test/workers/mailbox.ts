@@ -15,16 +15,22 @@ export interface SentMail {
 }
 
 const RAW = 'EmailMessage::raw';
-const CREATE = 'CREATE TABLE IF NOT EXISTS test_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, mail TEXT NOT NULL)';
+const CREATE =
+  'CREATE TABLE IF NOT EXISTS test_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, mail TEXT NOT NULL)';
 
 export class TestMailbox extends WorkerEntrypoint<{ DB: D1Database }> {
   async send(message: { from: string; to: string; [RAW]?: string | ReadableStream }): Promise<{ messageId: string }> {
     const raw = message[RAW];
     const mime = typeof raw === 'string' ? raw : await new Response(raw).text();
     const [head = '', ...body] = mime.split('\r\n\r\n');
-    const headers = Object.fromEntries(head.split('\r\n').map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    const headers = Object.fromEntries(
+      head.split('\r\n').map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    );
     const mail: SentMail = { from: message.from, to: message.to, headers, text: body.join('\r\n\r\n').replace(/\r\n/g, '\n') };
-    await this.env.DB.batch([this.env.DB.prepare(CREATE), this.env.DB.prepare('INSERT INTO test_outbox (recipient, mail) VALUES (?, ?)').bind(message.to, JSON.stringify(mail))]);
+    await this.env.DB.batch([
+      this.env.DB.prepare(CREATE),
+      this.env.DB.prepare('INSERT INTO test_outbox (recipient, mail) VALUES (?, ?)').bind(message.to, JSON.stringify(mail)),
+    ]);
     return { messageId: headers['message-id'] ?? '' };
   }
 }

@@ -21,16 +21,26 @@ export async function oauthClient(name: string, options: { scopes?: string[]; gr
   const owner = await userWithRole('subscriber');
   const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', owner, { name });
   const grantTypes = options.grantTypes ?? ['client_credentials', 'authorization_code', 'refresh_token'];
-  const keys = await api<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, owner, { keyType: 'PRODUCTION', grantTypes, callbackUrls: [CALLBACK] });
+  const keys = await api<{ consumerKey: string; consumerSecret: string }>(
+    'POST',
+    `/api/devportal/v1/applications/${app.body.id}/keys`,
+    owner,
+    { keyType: 'PRODUCTION', grantTypes, callbackUrls: [CALLBACK] },
+  );
   expect(keys.status).toBe(201);
   if (options.scopes !== undefined) {
-    const apiId = await publishedApi(await userWithRole('publisher'), { resources: [{ method: 'GET', path: '/items', authType: 'oauth2', scopes: options.scopes }] });
-    expect((await api('POST', '/api/devportal/v1/subscriptions', owner, { applicationId: app.body.id, apiId, tier: 'Gold' })).status).toBe(201);
+    const apiId = await publishedApi(await userWithRole('publisher'), {
+      resources: [{ method: 'GET', path: '/items', authType: 'oauth2', scopes: options.scopes }],
+    });
+    expect((await api('POST', '/api/devportal/v1/subscriptions', owner, { applicationId: app.body.id, apiId, tier: 'Gold' })).status).toBe(
+      201,
+    );
   }
   return { appId: app.body.id, id: keys.body.consumerKey, secret: keys.body.consumerSecret, owner };
 }
 
-export const basic = (c: Pick<OAuthClient, 'id' | 'secret'>) => `Basic ${btoa(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`)}`;
+export const basic = (c: Pick<OAuthClient, 'id' | 'secret'>) =>
+  `Basic ${btoa(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`)}`;
 
 export interface FormAnswer {
   status: number;
@@ -39,7 +49,11 @@ export interface FormAnswer {
 }
 
 export async function postForm(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<FormAnswer> {
-  const res = await SELF.fetch(`${ORIGIN}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
+  const res = await SELF.fetch(`${ORIGIN}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text === '' ? null : (JSON.parse(text) as Record<string, unknown>) };
 }
@@ -55,8 +69,25 @@ export async function pkce(): Promise<{ verifier: string; challenge: string }> {
 
 /** The owner signs in on the consent page and allows; the redirect's Location. */
 export async function authorizeAsOwner(c: OAuthClient, challenge: string, scope = '', extra: Record<string, string> = {}): Promise<URL> {
-  const form = new URLSearchParams({ response_type: 'code', client_id: c.id, redirect_uri: CALLBACK, scope, state: 's', code_challenge: challenge, code_challenge_method: 'S256', email: c.owner.email, password: PASSWORD, decision: 'allow', ...extra });
-  const res = await SELF.fetch(`${ORIGIN}/oauth2/authorize`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN }, body: form, redirect: 'manual' });
+  const form = new URLSearchParams({
+    response_type: 'code',
+    client_id: c.id,
+    redirect_uri: CALLBACK,
+    scope,
+    state: 's',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    email: c.owner.email,
+    password: PASSWORD,
+    decision: 'allow',
+    ...extra,
+  });
+  const res = await SELF.fetch(`${ORIGIN}/oauth2/authorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+    body: form,
+    redirect: 'manual',
+  });
   expect(res.status).toBe(302);
   return new URL(res.headers.get('location') ?? '');
 }

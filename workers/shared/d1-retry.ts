@@ -40,7 +40,8 @@ export function withBusyRetry(db: D1Database): D1Database {
   return new Proxy(db, {
     get(target, prop) {
       if (prop === 'prepare') return (query: string) => wrapStatement(target.prepare(query));
-      if (prop === 'batch') return <T>(statements: D1PreparedStatement[]) => retrying(() => target.batch<T>(statements.map((s) => real.get(s) ?? s)));
+      if (prop === 'batch')
+        return <T>(statements: D1PreparedStatement[]) => retrying(() => target.batch<T>(statements.map((s) => real.get(s) ?? s)));
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

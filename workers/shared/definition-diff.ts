@@ -14,15 +14,23 @@ export interface Change {
 /** JSON with object keys sorted, so equal values print equal. */
 export function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 
 export const equal = (a: unknown, b: unknown): boolean => canonical(a ?? null) === canonical(b ?? null);
 
 /** `~ field` for each of `fields` whose values differ. */
-export function fieldChanges<K extends string>(before: { readonly [k in K]?: unknown }, after: { readonly [k in K]?: unknown }, fields: readonly K[]): Change[] {
-  return fields.flatMap((field): Change[] => (equal(after[field], before[field]) ? [] : [{ action: '~', field, from: before[field], to: after[field] }]));
+export function fieldChanges<K extends string>(
+  before: { readonly [k in K]?: unknown },
+  after: { readonly [k in K]?: unknown },
+  fields: readonly K[],
+): Change[] {
+  return fields.flatMap((field): Change[] =>
+    equal(after[field], before[field]) ? [] : [{ action: '~', field, from: before[field], to: after[field] }],
+  );
 }
 
 export interface ResourceSettings {
@@ -38,7 +46,12 @@ export interface ResourceSettings {
 /** `+`, `-` or `~ resource METHOD path` per resource added, removed or changed (auth, scopes, policy). */
 export function resourceChanges(before: readonly ResourceSettings[], after: readonly ResourceSettings[]): Change[] {
   // Policies only where there are some: a resource without any reads as it did before policies existed.
-  const settings = (r: ResourceSettings) => ({ authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, ...(r.policies !== undefined && r.policies.length > 0 ? { policies: r.policies } : {}) });
+  const settings = (r: ResourceSettings) => ({
+    authType: r.authType,
+    scopes: r.scopes,
+    throttlingPolicy: r.throttlingPolicy,
+    ...(r.policies !== undefined && r.policies.length > 0 ? { policies: r.policies } : {}),
+  });
   const was = new Map(before.map((r) => [`${r.method} ${r.path}`, settings(r)]));
   const is = new Map(after.map((r) => [`${r.method} ${r.path}`, settings(r)]));
   const changes: Change[] = [];
@@ -58,7 +71,11 @@ function show(value: unknown): string {
 
 /** One line per change: `+ field: value`, `- field: value`, `~ field: old -> new`. */
 export function formatChange(c: Change): string {
-  return c.action === '+' ? `+ ${c.field}: ${show(c.to)}` : c.action === '-' ? `- ${c.field}: ${show(c.from)}` : `~ ${c.field}: ${show(c.from)} -> ${show(c.to)}`;
+  return c.action === '+'
+    ? `+ ${c.field}: ${show(c.to)}`
+    : c.action === '-'
+      ? `- ${c.field}: ${show(c.from)}`
+      : `~ ${c.field}: ${show(c.from)} -> ${show(c.to)}`;
 }
 
 export function formatChanges(changes: readonly Change[]): string {

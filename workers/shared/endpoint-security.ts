@@ -7,12 +7,18 @@
 import { base64 } from './crypto.ts';
 import { seal, unseal } from './seal.ts';
 
-export type EndpointSecurityInput = { readonly type: 'basic'; readonly username: string; readonly password: string } | { readonly type: 'header'; readonly name: string; readonly value: string };
-export type EndpointSecurityView = { readonly type: 'basic'; readonly username: string } | { readonly type: 'header'; readonly name: string };
+export type EndpointSecurityInput =
+  | { readonly type: 'basic'; readonly username: string; readonly password: string }
+  | { readonly type: 'header'; readonly name: string; readonly value: string };
+export type EndpointSecurityView =
+  { readonly type: 'basic'; readonly username: string } | { readonly type: 'header'; readonly name: string };
 type Stored = EndpointSecurityView & { readonly sealed: string };
 
 export async function storeSecurity(key: string, input: EndpointSecurityInput): Promise<string> {
-  const stored: Stored = input.type === 'basic' ? { type: 'basic', username: input.username, sealed: await seal(key, input.password) } : { type: 'header', name: input.name.toLowerCase(), sealed: await seal(key, input.value) };
+  const stored: Stored =
+    input.type === 'basic'
+      ? { type: 'basic', username: input.username, sealed: await seal(key, input.password) }
+      : { type: 'header', name: input.name.toLowerCase(), sealed: await seal(key, input.value) };
   return JSON.stringify(stored);
 }
 

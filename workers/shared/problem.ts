@@ -55,7 +55,12 @@ export const PROBLEMS = {
   'request-header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   'login-throttled': { status: 429, title: 'Too many login attempts' },
   // draft-ietf-httpapi-ratelimit-headers registers this type (with its `violated-policies` member).
-  'quota-exceeded': { status: 429, title: 'Quota exceeded', wso2: 900800, type: 'https://iana.org/assignments/http-problem-types#quota-exceeded' },
+  'quota-exceeded': {
+    status: 429,
+    title: 'Quota exceeded',
+    wso2: 900800,
+    type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
+  },
   internal: { status: 500, title: 'Internal server error' },
   'bad-gateway': { status: 502, title: 'Bad gateway', wso2: 101503 },
   'api-blocked': { status: 503, title: 'API is temporarily blocked', wso2: 900907 },
@@ -165,5 +170,11 @@ function isHttpExceptionLike(err: unknown): err is { status: number } {
 }
 
 function defaultLog(message: string, cause: unknown): void {
-  console.error(JSON.stringify({ level: 'error', message, cause: cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack } : String(cause) }));
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      message,
+      cause: cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack } : String(cause),
+    }),
+  );
 }

@@ -31,10 +31,19 @@ export const CorsSchema = z.strictObject({
 
 // The gateway applies these with Headers.set/delete, which throw on a name that is not an RFC 9110
 // token (§5.1) or a value with a line break (§5.5): refuse them here, not on every call.
-export const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name: letters, digits and !#$%&\'*+.^_`|~-').max(100);
-export const HeaderValue = z.string().max(4000).regex(/^[^\r\n\0]*$/, 'No line breaks');
+export const HeaderName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "A header name: letters, digits and !#$%&'*+.^_`|~-")
+  .max(100);
+export const HeaderValue = z
+  .string()
+  .max(4000)
+  .regex(/^[^\r\n\0]*$/, 'No line breaks');
 const HeaderEditsSide = z.strictObject({ set: z.record(HeaderName, HeaderValue).default({}), remove: z.array(HeaderName).default([]) });
-export const HeaderEditsSchema = z.strictObject({ request: HeaderEditsSide.default({ set: {}, remove: [] }), response: HeaderEditsSide.default({ set: {}, remove: [] }) });
+export const HeaderEditsSchema = z.strictObject({
+  request: HeaderEditsSide.default({ set: {}, remove: [] }),
+  response: HeaderEditsSide.default({ set: {}, remove: [] }),
+});
 
 /**
  * A WebSocket or SSE API's connection limits (decision 0042). Bounded so that one connection can
@@ -69,7 +78,14 @@ export type StoredEndpoint = z.infer<typeof StoredEndpointSchema>;
 
 /** What request validation needs of an OpenAPI operation (see SnapshotOperation), frozen with the revision. */
 export const StoredOperationSchema = z.object({
-  parameters: z.array(z.object({ name: z.string(), in: z.enum(['path', 'query', 'header']), required: z.boolean(), schema: z.record(z.string(), z.unknown()) })),
+  parameters: z.array(
+    z.object({
+      name: z.string(),
+      in: z.enum(['path', 'query', 'header']),
+      required: z.boolean(),
+      schema: z.record(z.string(), z.unknown()),
+    }),
+  ),
   body: z.object({ required: z.boolean(), schema: z.record(z.string(), z.unknown()) }).nullable(),
   dialect: z.enum(['2020-12', '4']),
   /** The documented responses, for the mock policy (added December 2026: older revisions have none). */
@@ -156,7 +172,8 @@ export type RevisionDefinition = z.infer<typeof RevisionDefinitionSchema>;
 /** What the control plane writes: defaults may be left to the parse. */
 export type RevisionDefinitionInput = z.input<typeof RevisionDefinitionSchema>;
 
-export type ParsedRevision = { readonly ok: true; readonly definition: RevisionDefinition } | { readonly ok: false; readonly detail: string };
+export type ParsedRevision =
+  { readonly ok: true; readonly definition: RevisionDefinition } | { readonly ok: false; readonly detail: string };
 
 /** Parses a stored revision definition, filling in the defaults of fields it predates. */
 export function parseRevision(stored: unknown): ParsedRevision {

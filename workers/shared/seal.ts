@@ -22,13 +22,21 @@ function keyOf(secret: string): Promise<CryptoKey> {
 
 export async function seal(secret: string, plaintext: string, context = ''): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(context) }, await keyOf(secret), new TextEncoder().encode(plaintext));
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(context) },
+    await keyOf(secret),
+    new TextEncoder().encode(plaintext),
+  );
   return `v1.${base64url(iv)}.${base64url(new Uint8Array(sealed))}`;
 }
 
 export async function unseal(secret: string, sealed: string, context = ''): Promise<string> {
   const [version, iv, data] = sealed.split('.');
   if (version !== 'v1' || iv === undefined || data === undefined) throw new Error('not a sealed value');
-  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64url(iv), additionalData: new TextEncoder().encode(context) }, await keyOf(secret), fromBase64url(data));
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: fromBase64url(iv), additionalData: new TextEncoder().encode(context) },
+    await keyOf(secret),
+    fromBase64url(data),
+  );
   return new TextDecoder().decode(plain);
 }

@@ -21,5 +21,7 @@ export async function encodeSnapshot(snapshot: GatewaySnapshot): Promise<string>
 
 export async function decodeSnapshot(body: string): Promise<GatewaySnapshot> {
   if (!body.startsWith(PREFIX)) return JSON.parse(body) as GatewaySnapshot;
-  return JSON.parse(new TextDecoder().decode(await pipe(fromBase64url(body.slice(PREFIX.length)), new DecompressionStream('gzip')))) as GatewaySnapshot;
+  return JSON.parse(
+    new TextDecoder().decode(await pipe(fromBase64url(body.slice(PREFIX.length)), new DecompressionStream('gzip'))),
+  ) as GatewaySnapshot;
 }

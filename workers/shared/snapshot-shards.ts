@@ -75,7 +75,10 @@ export function isSharded(snapshot: GatewaySnapshot): snapshot is GatewaySnapsho
 }
 
 /** The whole snapshot a head stands for, every shard read (tools and tests; a gateway reads one at a time). */
-export async function wholeSnapshot(snapshot: GatewaySnapshot, read: (key: string) => Promise<ArrayBuffer | null>): Promise<GatewaySnapshot> {
+export async function wholeSnapshot(
+  snapshot: GatewaySnapshot,
+  read: (key: string) => Promise<ArrayBuffer | null>,
+): Promise<GatewaySnapshot> {
   if (!isSharded(snapshot)) return snapshot;
   const parts = await Promise.all(
     snapshot.shards.keys.map(async (key) => {
@@ -99,7 +102,12 @@ export const SHARD_GRACE_MS = 60 * 60 * 1000;
  * D1 row holds). A shard the previous head already names has the same bytes under the same key and
  * is not written again: a deploy of one API writes one shard.
  */
-export async function storeShards(blobs: R2Bucket, environmentId: string, snapshot: GatewaySnapshot, previous: ReadonlySet<string>): Promise<{ head: GatewaySnapshot; written: number; bytes: number }> {
+export async function storeShards(
+  blobs: R2Bucket,
+  environmentId: string,
+  snapshot: GatewaySnapshot,
+  previous: ReadonlySet<string>,
+): Promise<{ head: GatewaySnapshot; written: number; bytes: number }> {
   const shards = splitApis(snapshot.apis);
   const encoded = await Promise.all(shards.map((apis) => encodeShard(apis)));
   const keys = encoded.map(({ digest }) => shardObjectKey(environmentId, digest));
@@ -119,7 +127,12 @@ export async function storeShards(blobs: R2Bucket, environmentId: string, snapsh
 }
 
 /** Deletes the environment's shards that `current` does not name and that are older than the grace period. */
-export async function collectShards(blobs: R2Bucket, environmentId: string, current: ReadonlySet<string>, now = Date.now()): Promise<number> {
+export async function collectShards(
+  blobs: R2Bucket,
+  environmentId: string,
+  current: ReadonlySet<string>,
+  now = Date.now(),
+): Promise<number> {
   let deleted = 0;
   let cursor: string | undefined;
   do {

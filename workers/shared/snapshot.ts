@@ -32,7 +32,12 @@ export interface SnapshotEndpoint {
    * chunks and `totalTimeoutMs` the whole call (defaults 30 s and 60 s, the total never shorter than
    * `timeoutMs`; see workers/gateway/src/proxy/body-guard.ts).
    */
-  readonly urls: ReadonlyArray<{ readonly url: string; readonly timeoutMs: number; readonly idleTimeoutMs?: number; readonly totalTimeoutMs?: number }>;
+  readonly urls: ReadonlyArray<{
+    readonly url: string;
+    readonly timeoutMs: number;
+    readonly idleTimeoutMs?: number;
+    readonly totalTimeoutMs?: number;
+  }>;
   readonly suspendSeconds: number;
   /** Endpoint security as stored: its secret sealed under ENCRYPTION_KEY (see endpoint-security.ts). */
   readonly security?: string;
@@ -54,7 +59,12 @@ export interface SnapshotResource {
 
 /** An OpenAPI operation's inputs, with internal `$ref`s resolved (external ones are never fetched). */
 export interface SnapshotOperation {
-  readonly parameters: ReadonlyArray<{ readonly name: string; readonly in: 'path' | 'query' | 'header'; readonly required: boolean; readonly schema: Readonly<Record<string, unknown>> }>;
+  readonly parameters: ReadonlyArray<{
+    readonly name: string;
+    readonly in: 'path' | 'query' | 'header';
+    readonly required: boolean;
+    readonly schema: Readonly<Record<string, unknown>>;
+  }>;
   /** The `application/json` request body schema, if the operation declares one. */
   readonly body: { readonly required: boolean; readonly schema: Readonly<Record<string, unknown>> } | null;
   /** 3.1 documents use JSON Schema 2020-12; 3.0 and Swagger a draft 4 dialect. */
@@ -180,4 +190,3 @@ export interface BlockingRules {
 
 /** A public key as published in the JWKS: `kid` and `alg` are required here. */
 export type PublicJwk = JWK & { readonly kid: string; readonly alg: string; readonly use: 'sig' };
-

@@ -17,7 +17,8 @@ const DROPPED_REQUEST = ['cookie', 'origin', 'referer', 'x-turnpike-try-it'];
  */
 export const onRequest = async (context: { request: Request; env: GatewayVars & Record<string, unknown> }): Promise<Response> => {
   const { request, env } = context;
-  if (request.headers.get('x-turnpike-try-it') !== '1') return problem(400, 'Bad Request', 'The try-it proxy answers the portal console only');
+  if (request.headers.get('x-turnpike-try-it') !== '1')
+    return problem(400, 'Bad Request', 'The try-it proxy answers the portal console only');
   const url = new URL(request.url);
   const [, environment = '', ...rest] = url.pathname.replace(/^\/gateway(?=\/|$)/, '').split('/');
   const gateway = gatewayBinding(env, environment);
@@ -26,16 +27,25 @@ export const onRequest = async (context: { request: Request; env: GatewayVars & 
   const headers = new Headers(request.headers);
   for (const name of DROPPED_REQUEST) headers.delete(name);
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  const upstream = await gateway.fetch(new Request(target, { method: request.method, headers, body: hasBody ? request.body : null, redirect: 'manual' }));
+  const upstream = await gateway.fetch(
+    new Request(target, { method: request.method, headers, body: hasBody ? request.body : null, redirect: 'manual' }),
+  );
   const response = new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
   response.headers.delete('set-cookie');
   for (const [name, value] of Object.entries(fence)) response.headers.set(name, value);
   return response;
 };
 
-const fence = { 'content-security-policy': "sandbox; default-src 'none'; frame-ancestors 'none'", 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
+const fence = {
+  'content-security-policy': "sandbox; default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
 
 /** The proxy's own refusals: RFC 9457 problem+json, inside the same fence. */
 function problem(status: number, title: string, detail: string): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), { status, headers: { 'content-type': 'application/problem+json', ...fence } });
+  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), {
+    status,
+    headers: { 'content-type': 'application/problem+json', ...fence },
+  });
 }

@@ -1,6 +1,12 @@
 /** Sign-up and account recovery: the calls behind the mailed links (types from the control plane's zod schemas). */
 import type { z } from 'zod';
-import type { ForgotPasswordBody, MailSentSchema, ResetPasswordBody, SignupBody, VerifiedSchema } from '../../../workers/control-plane/src/auth/schemas.ts';
+import type {
+  ForgotPasswordBody,
+  MailSentSchema,
+  ResetPasswordBody,
+  SignupBody,
+  VerifiedSchema,
+} from '../../../workers/control-plane/src/auth/schemas.ts';
 import { call } from './client.ts';
 
 export type MailSent = z.infer<typeof MailSentSchema>;

@@ -7,7 +7,11 @@ import type { ChangePasswordBody, UpdateMeBody, UserSchema } from '../../../work
 import type { CatalogApi as CatalogApiSchema, GraphqlSchemaView } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
 import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../workers/control-plane/src/devportal/applications/routes.ts';
 import type { ApiKeySchema, RollApiKeySchema } from '../../../workers/control-plane/src/devportal/api-keys/routes.ts';
-import type { ExternalClientSchema, MapExternalClientSchema, PublicKeyManagerSchema } from '../../../workers/control-plane/src/devportal/external-clients/routes.ts';
+import type {
+  ExternalClientSchema,
+  MapExternalClientSchema,
+  PublicKeyManagerSchema,
+} from '../../../workers/control-plane/src/devportal/external-clients/routes.ts';
 import type { SigningKeySchema } from '../../../workers/control-plane/src/admin/signing-keys/routes.ts';
 import type { SubscriptionQuotaSchema, SubscriptionSchema } from '../../../workers/control-plane/src/devportal/subscriptions/routes.ts';
 import type { UsagePointSchema, UsageResponse } from '../../../workers/control-plane/src/analytics/routes.ts';
@@ -16,7 +20,12 @@ import type { AddCollaboratorBody, CollaboratorSchema } from '../../../workers/c
 import type { ModerateRatingBody, RateBody, RatingsSchema } from '../../../workers/control-plane/src/feedback/routes.ts';
 import type { UpdateApiBody } from '../../../workers/control-plane/src/publisher/apis/update.ts';
 import type { LifecycleResult } from '../../../workers/control-plane/src/publisher/lifecycle/routes.ts';
-import type { CachePurgeSchema, DeploymentSchema, RevisionSchema, UndeployedSchema } from '../../../workers/control-plane/src/publisher/deployments/routes.ts';
+import type {
+  CachePurgeSchema,
+  DeploymentSchema,
+  RevisionSchema,
+  UndeployedSchema,
+} from '../../../workers/control-plane/src/publisher/deployments/routes.ts';
 import type { DocumentBody, DocumentSchema } from '../../../workers/control-plane/src/publisher/documents/routes.ts';
 import type { SubscriberSchema } from '../../../workers/control-plane/src/publisher/subscriptions/routes.ts';
 import type { ImportJson } from '../../../workers/control-plane/src/publisher/openapi/routes.ts';
@@ -27,10 +36,22 @@ import type { EnvironmentSchema } from '../../../workers/control-plane/src/admin
 import type { SettingsSchema, WorkflowSchema } from '../../../workers/control-plane/src/admin/workflows/routes.ts';
 import type { EntrySchema } from '../../../workers/control-plane/src/admin/audit/routes.ts';
 import type { BrandingSchema } from '../../../workers/control-plane/src/admin/branding/routes.ts';
-import type { AdminApplicationSchema, IntrospectionBody, IntrospectionResult as IntrospectionResultSchema, PasswordGrantBody, PasswordGrantResult as PasswordGrantResultSchema } from '../../../workers/control-plane/src/admin/applications/routes.ts';
+import type {
+  AdminApplicationSchema,
+  IntrospectionBody,
+  IntrospectionResult as IntrospectionResultSchema,
+  PasswordGrantBody,
+  PasswordGrantResult as PasswordGrantResultSchema,
+} from '../../../workers/control-plane/src/admin/applications/routes.ts';
 import type { IssuerSchema } from '../../../workers/control-plane/src/admin/trusted-issuers/routes.ts';
 import type { CreateKeyManagerBody, KeyManagerSchema } from '../../../workers/control-plane/src/admin/key-managers/routes.ts';
-import type { AlertEventSchema, AlertRuleSchema, CreatedAlertRuleSchema, UpdateAlertRuleBody, createBody as alertRuleBody } from '../../../workers/control-plane/src/alerts/routes.ts';
+import type {
+  AlertEventSchema,
+  AlertRuleSchema,
+  CreatedAlertRuleSchema,
+  UpdateAlertRuleBody,
+  createBody as alertRuleBody,
+} from '../../../workers/control-plane/src/alerts/routes.ts';
 
 export type User = z.infer<typeof UserSchema>;
 export type Me = { user: User; scopes: string[] };

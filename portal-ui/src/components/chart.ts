@@ -33,12 +33,15 @@ function niceMax(n: number): number {
  * labels in user units times that scale, so they read at body-text size at any width (clamped, so a
  * phone-wide chart stays legible without labels overrunning the plot).
  */
-const resized = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver((entries) => {
-  for (const e of entries) {
-    const width = e.contentRect.width;
-    if (width > 0) (e.target as SVGSVGElement).style.setProperty('--chart-scale', Math.min(1.8, Math.max(0.6, W / width)).toFixed(3));
-  }
-});
+const resized =
+  typeof ResizeObserver === 'undefined'
+    ? null
+    : new ResizeObserver((entries) => {
+        for (const e of entries) {
+          const width = e.contentRect.width;
+          if (width > 0) (e.target as SVGSVGElement).style.setProperty('--chart-scale', Math.min(1.8, Math.max(0.6, W / width)).toFixed(3));
+        }
+      });
 
 function frame(title: string, buckets: number[], max: number, unit: string, format: (t: number) => string): SVGSVGElement {
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img' }) as SVGSVGElement;
@@ -49,7 +52,9 @@ function frame(title: string, buckets: number[], max: number, unit: string, form
     const y = PAD.top + plotH - (plotH * i) / 4;
     svg.append(el('line', { x1: PAD.left, x2: W - PAD.right, y1: y, y2: y, class: 'axis' }));
     const v = (max * i) / 4;
-    svg.append(el('text', { x: PAD.left - 6, y: y + 4, 'text-anchor': 'end' }, `${Number.isInteger(v) ? v : v.toFixed(1)}${i === 4 ? unit : ''}`));
+    svg.append(
+      el('text', { x: PAD.left - 6, y: y + 4, 'text-anchor': 'end' }, `${Number.isInteger(v) ? v : v.toFixed(1)}${i === 4 ? unit : ''}`),
+    );
   }
   const step = Math.max(1, Math.ceil(buckets.length / 5));
   buckets.forEach((t, i) => {
@@ -86,12 +91,20 @@ export function stackedBars(title: string, buckets: number[], series: Series[], 
   return svg;
 }
 
-export function lines(title: string, buckets: number[], series: Array<Omit<Series, 'values'> & { values: Array<number | null> }>, unit: string, format: (t: number) => string): SVGSVGElement {
+export function lines(
+  title: string,
+  buckets: number[],
+  series: Array<Omit<Series, 'values'> & { values: Array<number | null> }>,
+  unit: string,
+  format: (t: number) => string,
+): SVGSVGElement {
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null))));
   const svg = frame(title, buckets, max, unit, format);
   const plotH = H - PAD.top - PAD.bottom;
   for (const s of series) {
-    const pts = s.values.map((v, i) => (v === null ? null : `${xAt(i, buckets.length).toFixed(1)},${(PAD.top + plotH - (plotH * v) / max).toFixed(1)}`));
+    const pts = s.values.map((v, i) =>
+      v === null ? null : `${xAt(i, buckets.length).toFixed(1)},${(PAD.top + plotH - (plotH * v) / max).toFixed(1)}`,
+    );
     let run: string[] = [];
     const flush = () => {
       if (run.length > 1) svg.append(el('polyline', { points: run.join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2 }));
@@ -108,7 +121,11 @@ export function lines(title: string, buckets: number[], series: Array<Omit<Serie
       const cx = xAt(i, buckets.length);
       const cy = PAD.top + plotH - (plotH * v) / max;
       const point = el('g', { class: 'point' });
-      point.append(el('circle', { cx, cy, r: 10, fill: 'transparent' }), el('circle', { cx, cy, r: 3, fill: s.color }), el('title', {}, `${format(buckets[i] ?? 0)} · ${s.name}: ${Number.isInteger(v) ? v : v.toFixed(1)}${unit}`));
+      point.append(
+        el('circle', { cx, cy, r: 10, fill: 'transparent' }),
+        el('circle', { cx, cy, r: 3, fill: s.color }),
+        el('title', {}, `${format(buckets[i] ?? 0)} · ${s.name}: ${Number.isInteger(v) ? v : v.toFixed(1)}${unit}`),
+      );
       svg.append(point);
     });
   }

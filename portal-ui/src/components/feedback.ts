@@ -37,7 +37,12 @@ export function showProblem(form: HTMLElement, out: HTMLElement, err: unknown): 
   }
   const first = form.querySelector<HTMLElement>('[aria-invalid="true"]');
   first?.focus();
-  mount(out, errors.length > 0 && unclaimed.length === 0 && err instanceof ProblemError ? h('p', { class: 'error', role: 'alert' }, err.problem.detail ?? err.problem.title) : errorBox(err, unclaimed));
+  mount(
+    out,
+    errors.length > 0 && unclaimed.length === 0 && err instanceof ProblemError
+      ? h('p', { class: 'error', role: 'alert' }, err.problem.detail ?? err.problem.title)
+      : errorBox(err, unclaimed),
+  );
 }
 
 function fieldFor(form: HTMLElement, pointer: string): HTMLElement | null {
@@ -103,14 +108,16 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLE
 /** A button that runs `work` busy, showing a failure in `out` (delete, revoke, stop trusting…). */
 export function actionButton(label: string, attrs: Attrs, out: HTMLElement, work: () => Promise<void>): HTMLButtonElement {
   const button = h('button', { type: 'button', ...attrs }, label);
-  button.addEventListener('click', () =>
-    void busy(button, async () => {
-      try {
-        await work();
-      } catch (err) {
-        mount(out, errorBox(err));
-      }
-    }),
+  button.addEventListener(
+    'click',
+    () =>
+      void busy(button, async () => {
+        try {
+          await work();
+        } catch (err) {
+          mount(out, errorBox(err));
+        }
+      }),
   );
   return button;
 }
@@ -138,7 +145,18 @@ export function confirmButton(label: string, attrs: Attrs, out: HTMLElement, ask
   button.addEventListener('click', () => {
     const yes = actionButton(ask.confirm, { class: 'danger', 'data-action': 'confirm' }, out, work);
     const no = h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel', onclick: restore }, 'Cancel');
-    mount(box, h('span', { class: 'warning confirm', role: 'alertdialog', 'aria-label': label }, h('span', { class: 'consequence' }, ask.consequence), ' ', yes, ' ', no));
+    mount(
+      box,
+      h(
+        'span',
+        { class: 'warning confirm', role: 'alertdialog', 'aria-label': label },
+        h('span', { class: 'consequence' }, ask.consequence),
+        ' ',
+        yes,
+        ' ',
+        no,
+      ),
+    );
     yes.focus();
   });
   mount(box, button);

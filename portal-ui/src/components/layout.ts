@@ -14,7 +14,12 @@ function navLink(href: string, text: string): HTMLElement {
 /** The portal's logo (a data: URL, see the branding API) and name, linking to the landing page. */
 function brandLink(): HTMLElement {
   const b = branding();
-  return h('a', { class: 'brand', href: '#/', id: 'brand' }, b.logo === null ? null : h('img', { src: b.logo, alt: '', class: 'logo' }), b.portalName);
+  return h(
+    'a',
+    { class: 'brand', href: '#/', id: 'brand' },
+    b.logo === null ? null : h('img', { src: b.logo, alt: '', class: 'logo' }),
+    b.portalName,
+  );
 }
 
 /** The page frame: brand, the sections the user's scopes open, the account menu, then the content. */
@@ -54,7 +59,11 @@ export function layout(title: string, ...content: Array<Node | string | null>): 
         );
   mount(
     root(),
-    h('a', { class: 'skip', href: '#main', onclick: (e: Event) => (e.preventDefault(), document.getElementById('main')?.focus()) }, 'Skip to content'),
+    h(
+      'a',
+      { class: 'skip', href: '#main', onclick: (e: Event) => (e.preventDefault(), document.getElementById('main')?.focus()) },
+      'Skip to content',
+    ),
     h('div', { class: 'progress', 'aria-hidden': 'true' }),
     h('header', {}, brandLink(), h('nav', { 'aria-label': 'Main' }, ...nav), account),
     h('main', { id: 'main', tabindex: '-1' }, h('h1', {}, title), ...content),

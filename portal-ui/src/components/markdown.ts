@@ -49,7 +49,8 @@ export function markdown(source: string): HTMLElement {
     }
     if (/^ {4}|^\t/.test(line)) {
       const body: string[] = [];
-      while (i < lines.length && (/^ {4}|^\t/.test(lines[i] ?? '') || (lines[i] ?? '').trim() === '')) body.push((lines[i++] ?? '').replace(/^ {4}|^\t/, ''));
+      while (i < lines.length && (/^ {4}|^\t/.test(lines[i] ?? '') || (lines[i] ?? '').trim() === ''))
+        body.push((lines[i++] ?? '').replace(/^ {4}|^\t/, ''));
       root.append(h('pre', {}, h('code', {}, body.join('\n').trimEnd())));
       continue;
     }
@@ -71,23 +72,35 @@ export function markdown(source: string): HTMLElement {
       continue;
     }
     if (line.includes('|') && /^\s*\|?\s*:?-{3,}/.test(lines[i + 1] ?? '')) {
-      const cells = (row: string) => row.trim().replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
+      const cells = (row: string) =>
+        row
+          .trim()
+          .replace(/^\||\|$/g, '')
+          .split('|')
+          .map((c) => c.trim());
       const head = h('tr', {}, ...cells(line).map((c) => inline(h('th', {}), c)));
       i += 2;
       const body = h('tbody', {});
-      while (i < lines.length && (lines[i] ?? '').includes('|') && (lines[i] ?? '').trim() !== '') body.append(h('tr', {}, ...cells(lines[i++] ?? '').map((c) => inline(h('td', {}), c))));
+      while (i < lines.length && (lines[i] ?? '').includes('|') && (lines[i] ?? '').trim() !== '')
+        body.append(h('tr', {}, ...cells(lines[i++] ?? '').map((c) => inline(h('td', {}), c))));
       root.append(h('table', {}, h('thead', {}, head), body));
       continue;
     }
     const para: string[] = [];
-    while (i < lines.length && (lines[i] ?? '').trim() !== '' && !/^(#{1,6}\s|\s*```|\s*~~~|\s*>|\s*([-*+]|\d+[.)])\s+)/.test(lines[i] ?? '')) para.push((lines[i++] ?? '').trim());
+    while (
+      i < lines.length &&
+      (lines[i] ?? '').trim() !== '' &&
+      !/^(#{1,6}\s|\s*```|\s*~~~|\s*>|\s*([-*+]|\d+[.)])\s+)/.test(lines[i] ?? '')
+    )
+      para.push((lines[i++] ?? '').trim());
     root.append(inline(h('p', {}), para.join(' ')));
   }
   return root;
 }
 
 // Link targets may hold one level of balanced parentheses, as URLs (and script payloads) do.
-const INLINE = /`([^`]+)`|!\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))+)(?:\s+"[^"]*")?\)|\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)(?:\s+"[^"]*")?\)|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|<(https?:\/\/[^>\s]+)>/;
+const INLINE =
+  /`([^`]+)`|!\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))+)(?:\s+"[^"]*")?\)|\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)(?:\s+"[^"]*")?\)|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|<(https?:\/\/[^>\s]+)>/;
 
 /** Appends `text` to `el` with inline Markdown, as text nodes and a few known elements only. */
 export function inline<E extends HTMLElement>(el: E, text: string): E {

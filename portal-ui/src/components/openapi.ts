@@ -54,7 +54,13 @@ export function operations(doc: Json): Operation[] {
         method: method.toUpperCase(),
         path,
         open: requirements !== null && requirements.length === 0,
-        scopes: [...new Set((requirements ?? []).flatMap((r) => Object.values(obj(r) ?? {}).flatMap((v) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []))))],
+        scopes: [
+          ...new Set(
+            (requirements ?? []).flatMap((r) =>
+              Object.values(obj(r) ?? {}).flatMap((v) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [])),
+            ),
+          ),
+        ],
       });
     }
   }
@@ -158,7 +164,10 @@ function markdownPlugin(system: SwaggerUISystem) {
   const { React } = system;
   const Markdown = ({ source, className }: { source?: unknown; className?: string }) =>
     typeof source === 'string' && source.trim() !== ''
-      ? React.createElement('div', { className: ['markdown-host', className ?? ''].join(' ').trim(), ref: (el: HTMLElement | null) => el?.replaceChildren(markdown(source)) })
+      ? React.createElement('div', {
+          className: ['markdown-host', className ?? ''].join(' ').trim(),
+          ref: (el: HTMLElement | null) => el?.replaceChildren(markdown(source)),
+        })
       : null;
   const none = () => () => null;
   return { wrapComponents: { Markdown: () => Markdown, authorizeBtn: none, authorizeOperationBtn: none } };
@@ -168,8 +177,16 @@ function markdownPlugin(system: SwaggerUISystem) {
  * Renders `doc` into `root` with a console whose requests `intercept` completes (credential, proxy
  * header). Returns once the renderer has loaded; the chunk and its stylesheet are fetched on first use.
  */
-export async function renderReference(root: HTMLElement, doc: Json, servers: readonly ConsoleServer[], intercept: (req: SwaggerRequest) => SwaggerRequest): Promise<SwaggerUISystem> {
-  const [{ default: SwaggerUI }] = await Promise.all([import('swagger-ui-dist/swagger-ui-es-bundle.js'), import('swagger-ui-dist/swagger-ui.css')]);
+export async function renderReference(
+  root: HTMLElement,
+  doc: Json,
+  servers: readonly ConsoleServer[],
+  intercept: (req: SwaggerRequest) => SwaggerRequest,
+): Promise<SwaggerUISystem> {
+  const [{ default: SwaggerUI }] = await Promise.all([
+    import('swagger-ui-dist/swagger-ui-es-bundle.js'),
+    import('swagger-ui-dist/swagger-ui.css'),
+  ]);
   const options: SwaggerUIOptions = {
     domNode: root,
     spec: forConsole(doc, servers),

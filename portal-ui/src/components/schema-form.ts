@@ -35,8 +35,16 @@ export function schemaField(schema: JsonSchema, value: unknown, rel: string, lab
   const type = typeOf(schema);
   const initial = value === undefined ? schema.default : value;
   if (type === 'object' && schema.properties !== undefined) {
-    const children = Object.entries(schema.properties).map(([name, child]) => [name, schemaField(child, isRecord(initial) ? initial[name] : undefined, `${rel}/${name}`, name)] as const);
-    const element = h('fieldset', { class: 'schema-object', 'data-rel': rel }, h('legend', {}, label), hint === undefined ? null : h('p', { class: 'hint' }, hint), ...children.map(([, c]) => c.element));
+    const children = Object.entries(schema.properties).map(
+      ([name, child]) => [name, schemaField(child, isRecord(initial) ? initial[name] : undefined, `${rel}/${name}`, name)] as const,
+    );
+    const element = h(
+      'fieldset',
+      { class: 'schema-object', 'data-rel': rel },
+      h('legend', {}, label),
+      hint === undefined ? null : h('p', { class: 'hint' }, hint),
+      ...children.map(([, c]) => c.element),
+    );
     return {
       element,
       read() {
@@ -51,16 +59,36 @@ export function schemaField(schema: JsonSchema, value: unknown, rel: string, lab
   }
   if (type === 'boolean') {
     const input = h('input', { type: 'checkbox', 'data-rel': rel, checked: initial === true });
-    return { element: h('div', { class: 'field' }, h('label', {}, input, ` ${label}`), hint === undefined ? null : h('p', { class: 'hint' }, hint)), read: () => input.checked };
+    return {
+      element: h(
+        'div',
+        { class: 'field' },
+        h('label', {}, input, ` ${label}`),
+        hint === undefined ? null : h('p', { class: 'hint' }, hint),
+      ),
+      read: () => input.checked,
+    };
   }
   if (type === 'string' && Array.isArray(schema.enum)) {
-    const select = h('select', { 'data-rel': rel }, h('option', { value: '' }, '—'), ...schema.enum.map((v) => h('option', { value: String(v), selected: v === initial }, String(v))));
+    const select = h(
+      'select',
+      { 'data-rel': rel },
+      h('option', { value: '' }, '—'),
+      ...schema.enum.map((v) => h('option', { value: String(v), selected: v === initial }, String(v))),
+    );
     return { element: field(label, select, hint), read: () => (select.value === '' ? undefined : select.value) };
   }
   if (type === 'string' || type === 'integer' || type === 'number') {
     const number = type !== 'string';
-    const input = h('input', { type: number ? 'number' : 'text', 'data-rel': rel, value: initial === undefined || initial === null ? '' : String(initial) });
-    return { element: field(label, input, hint), read: () => (input.value.trim() === '' ? undefined : number ? Number(input.value) : input.value) };
+    const input = h('input', {
+      type: number ? 'number' : 'text',
+      'data-rel': rel,
+      value: initial === undefined || initial === null ? '' : String(initial),
+    });
+    return {
+      element: field(label, input, hint),
+      read: () => (input.value.trim() === '' ? undefined : number ? Number(input.value) : input.value),
+    };
   }
   if (type === 'array' && schema.items !== undefined && typeOf(schema.items) === 'string') {
     const input = h('input', { 'data-rel': rel, value: Array.isArray(initial) ? initial.join(', ') : '' });
@@ -73,7 +101,8 @@ export function schemaField(schema: JsonSchema, value: unknown, rel: string, lab
           .filter((s) => s !== ''),
     };
   }
-  if (type === 'object' && isRecord(schema.additionalProperties) && typeOf(schema.additionalProperties) === 'string') return mapField(isRecord(initial) ? initial : {}, rel, label, hint);
+  if (type === 'object' && isRecord(schema.additionalProperties) && typeOf(schema.additionalProperties) === 'string')
+    return mapField(isRecord(initial) ? initial : {}, rel, label, hint);
   return jsonField(initial, rel, label, hint);
 }
 
@@ -81,14 +110,32 @@ export function schemaField(schema: JsonSchema, value: unknown, rel: string, lab
 function mapField(initial: Record<string, unknown>, rel: string, label: string, hint: string | undefined): SchemaField {
   const list = h('div', { class: 'rows', 'data-rel': rel });
   const row = (k: string, v: string) => {
-    const r = h('div', { class: 'row' }, h('label', { class: 'cell' }, h('span', { class: 'hint' }, 'Name'), h('input', { 'data-key': 'name', value: k })), h('label', { class: 'cell' }, h('span', { class: 'hint' }, 'Value'), h('input', { 'data-key': 'value', value: v })));
-    r.append(h('button', { type: 'button', class: 'danger small', 'aria-label': `Remove ${label} entry`, onclick: () => r.remove() }, 'Remove'));
+    const r = h(
+      'div',
+      { class: 'row' },
+      h('label', { class: 'cell' }, h('span', { class: 'hint' }, 'Name'), h('input', { 'data-key': 'name', value: k })),
+      h('label', { class: 'cell' }, h('span', { class: 'hint' }, 'Value'), h('input', { 'data-key': 'value', value: v })),
+    );
+    r.append(
+      h('button', { type: 'button', class: 'danger small', 'aria-label': `Remove ${label} entry`, onclick: () => r.remove() }, 'Remove'),
+    );
     return r;
   };
   for (const [k, v] of Object.entries(initial)) list.append(row(k, String(v)));
-  const add = h('button', { type: 'button', class: 'secondary small', 'aria-label': `Add ${label} entry`, onclick: () => list.append(row('', '')) }, 'Add');
+  const add = h(
+    'button',
+    { type: 'button', class: 'secondary small', 'aria-label': `Add ${label} entry`, onclick: () => list.append(row('', '')) },
+    'Add',
+  );
   return {
-    element: h('div', { class: 'field' }, h('span', { class: 'label' }, label), hint === undefined ? null : h('p', { class: 'hint' }, hint), list, add),
+    element: h(
+      'div',
+      { class: 'field' },
+      h('span', { class: 'label' }, label),
+      hint === undefined ? null : h('p', { class: 'hint' }, hint),
+      list,
+      add,
+    ),
     read() {
       const out: Record<string, string> = {};
       for (const r of list.querySelectorAll('.row')) {
@@ -112,7 +159,13 @@ function jsonField(initial: unknown, rel: string, label: string, hint: string | 
         return JSON.parse(area.value) as unknown;
       } catch {
         // Shown like the control plane's own field errors: next to the control that carries this pointer.
-        throw new ProblemError({ type: 'about:blank', title: 'Not valid JSON', status: 400, detail: `${label} is not valid JSON`, errors: [{ pointer: area.getAttribute('data-pointer') ?? '', detail: 'Not valid JSON' }] });
+        throw new ProblemError({
+          type: 'about:blank',
+          title: 'Not valid JSON',
+          status: 400,
+          detail: `${label} is not valid JSON`,
+          errors: [{ pointer: area.getAttribute('data-pointer') ?? '', detail: 'Not valid JSON' }],
+        });
       }
     },
   };

@@ -1,7 +1,12 @@
 import { h } from './dom.ts';
 
 /** A secret shown once: the warning, the value and a copy button that says when it worked. */
-export function shownOnce(label: string, value: string, extra: Array<Node | null> = [], warning = 'Copy it now: it is shown once and stored only as a hash.'): HTMLElement {
+export function shownOnce(
+  label: string,
+  value: string,
+  extra: Array<Node | null> = [],
+  warning = 'Copy it now: it is shown once and stored only as a hash.',
+): HTMLElement {
   const status = h('span', { class: 'muted', 'aria-live': 'polite' });
   const copy = h(
     'button',
@@ -17,7 +22,16 @@ export function shownOnce(label: string, value: string, extra: Array<Node | null
     },
     'Copy',
   );
-  return h('div', { class: 'warning secret-box', role: 'status' }, h('strong', {}, warning), ...extra, h('p', {}, `${label} `, h('code', { id: 'secret', class: 'secret' }, value)), copy, ' ', status);
+  return h(
+    'div',
+    { class: 'warning secret-box', role: 'status' },
+    h('strong', {}, warning),
+    ...extra,
+    h('p', {}, `${label} `, h('code', { id: 'secret', class: 'secret' }, value)),
+    copy,
+    ' ',
+    status,
+  );
 }
 
 /** Copyable code block (curl lines, tokens). */
@@ -27,7 +41,19 @@ export function codeBlock(text: string, attrs: Record<string, string> = {}): HTM
     'div',
     { class: 'code-block' },
     h('pre', { class: 'curl', ...attrs }, text),
-    h('button', { type: 'button', class: 'secondary small', onclick: () => void navigator.clipboard.writeText(text).then(() => (status.textContent = 'Copied'), () => (status.textContent = 'Copy failed')) }, 'Copy'),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary small',
+        onclick: () =>
+          void navigator.clipboard.writeText(text).then(
+            () => (status.textContent = 'Copied'),
+            () => (status.textContent = 'Copy failed'),
+          ),
+      },
+      'Copy',
+    ),
     status,
   );
 }

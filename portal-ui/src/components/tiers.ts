@@ -1,7 +1,13 @@
 import type { CatalogApi, CatalogTier } from '../api/types.ts';
 import { h } from './dom.ts';
 
-const UNIT: Record<string, [string, string] | undefined> = { sec: ['second', 'seconds'], min: ['minute', 'minutes'], hour: ['hour', 'hours'], day: ['day', 'days'], month: ['month', 'months'] };
+const UNIT: Record<string, [string, string] | undefined> = {
+  sec: ['second', 'seconds'],
+  min: ['minute', 'minutes'],
+  hour: ['hour', 'hours'],
+  day: ['day', 'days'],
+  month: ['month', 'months'],
+};
 const count = new Intl.NumberFormat('en-US');
 
 const per = (n: number, unit: string): string => {
@@ -10,7 +16,11 @@ const per = (n: number, unit: string): string => {
 };
 
 /** The fields of a tier (catalog view or admin policy) that say what it allows. */
-export type TierLimits = Pick<CatalogTier, 'limit' | 'unitTime' | 'burstLimit'> & { quotaType: string; timeUnit: string; burstTimeUnit: string | null };
+export type TierLimits = Pick<CatalogTier, 'limit' | 'unitTime' | 'burstLimit'> & {
+  quotaType: string;
+  timeUnit: string;
+  burstTimeUnit: string | null;
+};
 
 /** What a tier allows, in words: "5,000 calls per minute, burst 100 per second", or "no limit". */
 export function tierAllowance(t: TierLimits): string {

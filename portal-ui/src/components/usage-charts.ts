@@ -19,14 +19,27 @@ const CLASSES: Array<[string, string]> = [
 
 /** Requests by status class, throttled calls and latency percentiles over the range's buckets. */
 export function usageCharts(usage: Usage, range: Range): HTMLElement {
-  if (usage.list.length === 0) return h('div', { class: 'empty', 'data-total': '0' }, h('p', {}, 'No calls in this range yet. Call the API (the reference tab of an API page has a console); usage appears within seconds.'));
+  if (usage.list.length === 0)
+    return h(
+      'div',
+      { class: 'empty', 'data-total': '0' },
+      h(
+        'p',
+        {},
+        'No calls in this range yet. Call the API (the reference tab of an API page has a console); usage appears within seconds.',
+      ),
+    );
   const start = Math.floor(usage.from / range.step) * range.step;
   const buckets: number[] = [];
   for (let t = start; t < usage.to; t += range.step) buckets.push(t);
   const index = (t: number) => Math.floor((t - start) / range.step);
   const cls = CLASSES.map(([name, color]) => ({ name, color, values: buckets.map(() => 0) }));
   const throttled = buckets.map(() => 0);
-  const pct = { p50: buckets.map((): number | null => null), p95: buckets.map((): number | null => null), p99: buckets.map((): number | null => null) };
+  const pct = {
+    p50: buckets.map((): number | null => null),
+    p95: buckets.map((): number | null => null),
+    p99: buckets.map((): number | null => null),
+  };
   for (const p of usage.list) {
     const i = index(p.bucketStart);
     if (i < 0 || i >= buckets.length) continue;
@@ -38,7 +51,10 @@ export function usageCharts(usage: Usage, range: Range): HTMLElement {
       if (v !== null) pct[k][i] = Math.max(pct[k][i] ?? 0, v);
     }
   }
-  const fmt = (t: number) => (range.granularity === 'day' ? new Date(t).toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) : new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }));
+  const fmt = (t: number) =>
+    range.granularity === 'day'
+      ? new Date(t).toLocaleDateString(undefined, { month: 'short', day: 'numeric' })
+      : new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
   const total = usage.list.reduce((s, p) => s + p.requests, 0);
   const errors = usage.list.reduce((s, p) => s + (p.statusClasses['4xx'] ?? 0) + (p.statusClasses['5xx'] ?? 0), 0);
   const thr = throttled.reduce((a, b) => a + b, 0);
@@ -53,21 +69,45 @@ export function usageCharts(usage: Usage, range: Range): HTMLElement {
   return h(
     'div',
     { 'data-total': String(total) },
-    h('div', { class: 'kpis' }, kpi('Requests', total, 'kpi-requests'), kpi('Errors (4xx/5xx)', errors, 'kpi-errors'), kpi('Throttled', thr, 'kpi-throttled'), kpi('Worst p95 latency', `${p95} ms`, 'kpi-p95')),
+    h(
+      'div',
+      { class: 'kpis' },
+      kpi('Requests', total, 'kpi-requests'),
+      kpi('Errors (4xx/5xx)', errors, 'kpi-errors'),
+      kpi('Throttled', thr, 'kpi-throttled'),
+      kpi('Worst p95 latency', `${p95} ms`, 'kpi-p95'),
+    ),
     h(
       'div',
       { class: 'charts' },
-      h('figure', { class: 'card' }, h('figcaption', {}, 'Requests by status class'), stackedBars(`Requests over time: ${total} in total`, buckets, cls, fmt), legend(CLASSES)),
-      h('figure', { class: 'card' }, h('figcaption', {}, 'Throttled requests'), stackedBars(`Throttled requests: ${thr} in total`, buckets, [{ name: 'throttled', color: '#a15c00', values: throttled }], fmt)),
+      h(
+        'figure',
+        { class: 'card' },
+        h('figcaption', {}, 'Requests by status class'),
+        stackedBars(`Requests over time: ${total} in total`, buckets, cls, fmt),
+        legend(CLASSES),
+      ),
+      h(
+        'figure',
+        { class: 'card' },
+        h('figcaption', {}, 'Throttled requests'),
+        stackedBars(`Throttled requests: ${thr} in total`, buckets, [{ name: 'throttled', color: '#a15c00', values: throttled }], fmt),
+      ),
       h(
         'figure',
         { class: 'card' },
         h('figcaption', {}, 'Latency percentiles (ms)'),
-        lines('Latency percentiles', buckets, [
-          { name: 'p50', color: '#17803d', values: pct.p50 },
-          { name: 'p95', color: '#d97706', values: pct.p95 },
-          { name: 'p99', color: '#b42318', values: pct.p99 },
-        ], ' ms', fmt),
+        lines(
+          'Latency percentiles',
+          buckets,
+          [
+            { name: 'p50', color: '#17803d', values: pct.p50 },
+            { name: 'p95', color: '#d97706', values: pct.p95 },
+            { name: 'p99', color: '#b42318', values: pct.p99 },
+          ],
+          ' ms',
+          fmt,
+        ),
         legend([
           ['p50', '#17803d'],
           ['p95', '#d97706'],

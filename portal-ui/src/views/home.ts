@@ -25,12 +25,37 @@ export async function homeView(): Promise<void> {
     { class: 'actions' },
     h('a', { class: 'button', href: '#/catalog', id: 'browse-catalog' }, 'Browse the catalog'),
     ' ',
-    me === null ? h('a', { class: 'button secondary', href: signInHref('/catalog') }, 'Sign in or create a developer account') : h('a', { class: 'button secondary', href: '#/applications' }, 'Your applications'),
+    me === null
+      ? h('a', { class: 'button secondary', href: signInHref('/catalog') }, 'Sign in or create a developer account')
+      : h('a', { class: 'button secondary', href: '#/applications' }, 'Your applications'),
   );
-  const newest = list.slice(0, 3).map((a) => h('article', { class: 'card api' }, h('h3', {}, h('a', { href: `#/apis/${encodeURIComponent(a.id)}` }, a.name), ' ', h('span', { class: 'version' }, a.version)), h('p', { class: 'description' }, a.description === '' ? 'No description.' : a.description)));
+  const newest = list
+    .slice(0, 3)
+    .map((a) =>
+      h(
+        'article',
+        { class: 'card api' },
+        h('h3', {}, h('a', { href: `#/apis/${encodeURIComponent(a.id)}` }, a.name), ' ', h('span', { class: 'version' }, a.version)),
+        h('p', { class: 'description' }, a.description === '' ? 'No description.' : a.description),
+      ),
+    );
   layout(
     `${portalName} developer portal`,
-    h('section', { class: 'card hero', id: 'landing' }, landing === '' ? h('p', { class: 'lead' }, `This is the developer portal of ${portalName}: the API gateway in front of these APIs. Here developers find the APIs they may call, learn how to call them and get the credentials to do so.`) : h('div', { id: 'landing-text' }, markdown(landing)), steps, actions),
-    newest.length === 0 ? null : h('section', {}, h('h2', {}, 'Newest in the catalog'), h('div', { class: 'grid', id: 'landing-apis' }, ...newest)),
+    h(
+      'section',
+      { class: 'card hero', id: 'landing' },
+      landing === ''
+        ? h(
+            'p',
+            { class: 'lead' },
+            `This is the developer portal of ${portalName}: the API gateway in front of these APIs. Here developers find the APIs they may call, learn how to call them and get the credentials to do so.`,
+          )
+        : h('div', { id: 'landing-text' }, markdown(landing)),
+      steps,
+      actions,
+    ),
+    newest.length === 0
+      ? null
+      : h('section', {}, h('h2', {}, 'Newest in the catalog'), h('div', { class: 'grid', id: 'landing-apis' }, ...newest)),
   );
 }

@@ -73,7 +73,10 @@ export function createControlPlaneApp() {
   });
   app.use('/api/*', authenticate());
   // Before every route's validators: who may call, media type, unknown query parameters, strict JSON.
-  app.use('/api/*', operationGuard(() => app.openAPIRegistry, '/api/'));
+  app.use(
+    '/api/*',
+    operationGuard(() => app.openAPIRegistry, '/api/'),
+  );
   app.route('/api/auth', authRoutes());
   app.route('/api/publisher/v1', publisherRoutes());
   app.route('/api/admin/v1', adminRoutes());
@@ -95,7 +98,11 @@ export function createControlPlaneApp() {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
 
-  app.notFound((c) => problemResponse(new ApiError('not-found', { detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }), undefined, { 'x-request-id': c.var.requestId ?? '' }));
+  app.notFound((c) =>
+    problemResponse(new ApiError('not-found', { detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }), undefined, {
+      'x-request-id': c.var.requestId ?? '',
+    }),
+  );
   app.onError((err, c) => {
     // The OAuth endpoints answer RFC 6749 error bodies; everything else is problem+json.
     if (err instanceof OAuthError) return oauthErrorResponse(err);

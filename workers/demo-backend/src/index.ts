@@ -19,7 +19,8 @@ const pets: Pet[] = [
   { id: 3, name: 'Polly', tag: 'parrot' },
 ];
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 export default {
   async fetch(request: Request): Promise<Response> {
@@ -60,7 +61,8 @@ export default {
  * credential). Offered an `echo` subprotocol, it selects it.
  */
 function echoSocket(request: Request): Response {
-  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return json({ error: 'open /ws/echo with a WebSocket handshake' }, 426);
+  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+    return json({ error: 'open /ws/echo with a WebSocket handshake' }, 426);
   const handshake = Object.fromEntries(request.headers);
   const pair = new WebSocketPair();
   const client = pair[0];
@@ -69,7 +71,11 @@ function echoSocket(request: Request): Response {
   server.addEventListener('message', (event) => server.send(event.data === '__handshake' ? JSON.stringify(handshake) : event.data));
   server.addEventListener('close', (event) => server.close(event.code === 1005 || event.code === 1006 ? 1000 : event.code, event.reason));
   const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim());
-  return new Response(null, { status: 101, webSocket: client, headers: offered.includes('echo') ? { 'sec-websocket-protocol': 'echo' } : {} });
+  return new Response(null, {
+    status: 101,
+    webSocket: client,
+    headers: offered.includes('echo') ? { 'sec-websocket-protocol': 'echo' } : {},
+  });
 }
 
 /** `count` server-sent events (default 5, at most 100), one every `intervalMs` (default 200): each says when it was sent. */

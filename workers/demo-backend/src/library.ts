@@ -66,7 +66,13 @@ interface BookView extends Omit<BookRow, 'authorId'> {
 }
 
 function bookView(row: BookRow): BookView {
-  return { id: row.id, title: row.title, year: row.year, price: row.price, author: () => authorView(authorRows.find((a) => a.id === row.authorId) ?? { id: row.authorId, name: 'unknown' }) };
+  return {
+    id: row.id,
+    title: row.title,
+    year: row.year,
+    price: row.price,
+    author: () => authorView(authorRows.find((a) => a.id === row.authorId) ?? { id: row.authorId, name: 'unknown' }),
+  };
 }
 function authorView(row: { id: string; name: string }): AuthorView {
   return { id: row.id, name: row.name, books: () => bookRows.filter((b) => b.authorId === row.id).map(bookView) };
@@ -87,7 +93,8 @@ const rootValue = {
   },
 };
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 export async function library(request: Request, url: URL): Promise<Response> {
   let source: unknown;

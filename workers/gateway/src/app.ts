@@ -58,7 +58,12 @@ export function createGatewayApp(): Gateway {
       const latencyMs = Date.now() - x.startedAt;
       // A body the gateway cut (idle or total timeout) is a backend error, counted once it is known.
       if (x.bodyOutcome === null) report(x, answer, latencyMs);
-      else x.waitUntil(x.bodyOutcome.then((outcome) => report(x, outcome.kind === 'cut' || outcome.kind === 'failed' ? brokenAnswer(answer, outcome) : answer, latencyMs)));
+      else
+        x.waitUntil(
+          x.bodyOutcome.then((outcome) =>
+            report(x, outcome.kind === 'cut' || outcome.kind === 'failed' ? brokenAnswer(answer, outcome) : answer, latencyMs),
+          ),
+        );
       return response;
     },
   };
@@ -68,7 +73,16 @@ export function createGatewayApp(): Gateway {
 function report(x: Exchange, answer: AnswerFacts, latencyMs: number): void {
   const usage = x.usage;
   if (usage === undefined) return;
-  reportUsage(x.env, x.waitUntil, { apiId: usage.apiId, applicationId: usage.applicationId, keyType: usage.keyType, apiKeyId: usage.apiKeyId, ...answer, throttled: answer.status === 429, latencyMs, operation: usage.operation });
+  reportUsage(x.env, x.waitUntil, {
+    apiId: usage.apiId,
+    applicationId: usage.applicationId,
+    keyType: usage.keyType,
+    apiKeyId: usage.apiKeyId,
+    ...answer,
+    throttled: answer.status === 429,
+    latencyMs,
+    operation: usage.operation,
+  });
 }
 
 /**
@@ -78,7 +92,14 @@ function report(x: Exchange, answer: AnswerFacts, latencyMs: number): void {
  */
 function brokenAnswer(answer: AnswerFacts, outcome: Extract<BodyOutcome, { kind: 'cut' | 'failed' }>): AnswerFacts {
   const error = new ApiError(outcome.kind === 'cut' ? 'gateway-timeout' : 'bad-gateway');
-  console.warn(JSON.stringify({ level: 'warn', message: outcome.kind === 'cut' ? `backend body cut by the endpoint ${outcome.reason} timeout` : 'backend body broken off', status: answer.status, bytes: outcome.bytes }));
+  console.warn(
+    JSON.stringify({
+      level: 'warn',
+      message: outcome.kind === 'cut' ? `backend body cut by the endpoint ${outcome.reason} timeout` : 'backend body broken off',
+      status: answer.status,
+      bytes: outcome.bytes,
+    }),
+  );
   return { ...answer, status: error.status, errorCode: wso2CodeOf(error) ?? error.status, responseBytes: outcome.bytes };
 }
 
@@ -102,7 +123,9 @@ function isOwnEndpoint(request: Request): boolean {
 
 function ownEndpoints(): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
-  app.get(`${RESERVED_PREFIX}/health`, (c) => c.json({ status: 'ok', service: 'turnpike-gateway', environment: c.env.GATEWAY_ENVIRONMENT }));
+  app.get(`${RESERVED_PREFIX}/health`, (c) =>
+    c.json({ status: 'ok', service: 'turnpike-gateway', environment: c.env.GATEWAY_ENVIRONMENT }),
+  );
   // The bench's view of what this isolate did that Cloudflare bills (metering/meter.ts), and of the
   // counter objects' isolate (SQLite rows). Off unless METERING is "on": a 404 like any unknown path.
   app.get(`${RESERVED_PREFIX}/metering`, async (c) => {
@@ -112,13 +135,16 @@ function ownEndpoints(): Hono<{ Bindings: Env }> {
     return c.json({ gateway: meter, counters: counters.isolate });
   });
   // Backends verify the backend JWT (X-JWT-Assertion) against this key set.
-  app.get(`${RESERVED_PREFIX}/jwks`, async (c) => c.json({ keys: [(await gatewayKey(c.env)).publicJwk] }, 200, { 'cache-control': 'public, max-age=300' }));
+  app.get(`${RESERVED_PREFIX}/jwks`, async (c) =>
+    c.json({ keys: [(await gatewayKey(c.env)).publicJwk] }, 200, { 'cache-control': 'public, max-age=300' }),
+  );
 
   // RFC 9728: what this gateway, and each API on it, accepts tokens from.
   const metadata = async (c: Context<{ Bindings: Env }>) => {
     const compiled = await currentSnapshot(c.env, (p) => c.executionCtx.waitUntil(p));
     const url = new URL(c.req.url);
-    const body = compiled === null ? null : await protectedResourceMetadata(compiled, url.origin, url.pathname.slice(PROTECTED_RESOURCE_PATH.length));
+    const body =
+      compiled === null ? null : await protectedResourceMetadata(compiled, url.origin, url.pathname.slice(PROTECTED_RESOURCE_PATH.length));
     if (body === null) throw new ApiError('not-found', { detail: 'No protected resource is served at this path' });
     return c.json(body, 200, { 'cache-control': 'public, max-age=60' });
   };

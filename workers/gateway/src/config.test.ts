@@ -7,8 +7,18 @@ const shipped = { SNAPSHOT_TTL_SECONDS: '2', LEASE_MIN_LIMIT: '100', REQUEST_LOG
 
 describe('gateway configuration', () => {
   it('parses the shipped vars into numbers and switches', () => {
-    expect(parseGatewayConfig(shipped)).toEqual({ snapshotTtlMs: 2000, leaseMinLimit: 100, requestLog: true, counterRttMs: 0, metering: false });
-    expect(parseGatewayConfig({ ...shipped, REQUEST_LOG: 'OFF', METERING: 'on', COUNTER_RTT_MS: '80' })).toMatchObject({ requestLog: false, metering: true, counterRttMs: 80 });
+    expect(parseGatewayConfig(shipped)).toEqual({
+      snapshotTtlMs: 2000,
+      leaseMinLimit: 100,
+      requestLog: true,
+      counterRttMs: 0,
+      metering: false,
+    });
+    expect(parseGatewayConfig({ ...shipped, REQUEST_LOG: 'OFF', METERING: 'on', COUNTER_RTT_MS: '80' })).toMatchObject({
+      requestLog: false,
+      metering: true,
+      counterRttMs: 80,
+    });
   });
 
   it('names the var that cannot be used instead of turning it into NaN', () => {
@@ -20,7 +30,10 @@ describe('gateway configuration', () => {
   });
 
   it('uses the documented default for a var left empty', () => {
-    expect(parseGatewayConfig({ ...shipped, SNAPSHOT_TTL_SECONDS: '', METERING: '' })).toMatchObject({ snapshotTtlMs: 2000, metering: false });
+    expect(parseGatewayConfig({ ...shipped, SNAPSHOT_TTL_SECONDS: '', METERING: '' })).toMatchObject({
+      snapshotTtlMs: 2000,
+      metering: false,
+    });
   });
 
   it('fails every call closed with a generic problem when a var is malformed', async () => {

@@ -24,5 +24,16 @@ export interface Exchange {
 }
 
 export function newExchange(request: Request, env: Env, ctx: ExecutionContext): Exchange {
-  return { request, env, waitUntil: (p) => ctx.waitUntil(p), requestId: crypto.randomUUID(), startedAt: Date.now(), responseHeaders: null, usage: undefined, apiPath: null, errorCode: undefined, bodyOutcome: null };
+  return {
+    request,
+    env,
+    waitUntil: (p) => ctx.waitUntil(p),
+    requestId: crypto.randomUUID(),
+    startedAt: Date.now(),
+    responseHeaders: null,
+    usage: undefined,
+    apiPath: null,
+    errorCode: undefined,
+    bodyOutcome: null,
+  };
 }

@@ -8,13 +8,19 @@ import { api, call, deploy, resource, signingKey, subscribe, token, type Echo, t
 
 let key: SigningKey;
 
-const b64 = (data: string | Uint8Array) => btoa(typeof data === 'string' ? data : String.fromCharCode(...data)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const b64 = (data: string | Uint8Array) =>
+  btoa(typeof data === 'string' ? data : String.fromCharCode(...data))
+    .replace(/=+$/, '')
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
 
 /** Signs a token by hand (jose refuses to produce some of the headers under test), ES256 with `key`. */
 async function signRaw(header: Record<string, unknown>): Promise<string> {
   const payload = (await token(key, { applicationId: APP })).split('.')[1] ?? '';
   const input = `${b64(JSON.stringify(header))}.${payload}`;
-  const sig = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey as CryptoKey, new TextEncoder().encode(input)));
+  const sig = new Uint8Array(
+    await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey as CryptoKey, new TextEncoder().encode(input)),
+  );
   return `${input}.${b64(sig)}`;
 }
 let otherKey: SigningKey;
@@ -35,21 +41,45 @@ function apis() {
       id: 'api_extras',
       context: '/extras',
       backendJwt: true,
-      cors: { enabled: true, allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], exposeHeaders: ['ratelimit'], allowCredentials: false, maxAgeSeconds: 600 },
-      headerEdits: { request: { set: { 'x-added': 'yes' }, remove: ['x-remove-me'] }, response: { set: { 'x-served-by': 'turnpike' }, remove: ['x-backend'] } },
+      cors: {
+        enabled: true,
+        allowOrigins: ['https://app.example'],
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['authorization', 'content-type'],
+        exposeHeaders: ['ratelimit'],
+        allowCredentials: false,
+        maxAgeSeconds: 600,
+      },
+      headerEdits: {
+        request: { set: { 'x-added': 'yes' }, remove: ['x-remove-me'] },
+        response: { set: { 'x-served-by': 'turnpike' }, remove: ['x-backend'] },
+      },
     }),
     api({
       id: 'api_keyed',
       context: '/keyed',
-      resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' }), resource('GET', '/keys-only', { authType: 'api_key' }), resource('GET', '/tokens-only', { authType: 'oauth2' })],
+      resources: [
+        resource('GET', '/pets', { authType: 'oauth2_or_api_key' }),
+        resource('GET', '/keys-only', { authType: 'api_key' }),
+        resource('GET', '/tokens-only', { authType: 'oauth2' }),
+      ],
     }),
     api({
       id: 'api_twilio',
       context: '/twilio',
       version: '2010-04-01',
-      resources: [resource('GET', '/Accounts/{Sid}/Recordings/{Sid}.json', { authType: 'none' }), resource('POST', '/jobs/{name}:cancel', { authType: 'none' }), resource('GET', '/v{major}/range/{from}-{to}', { authType: 'none' })],
+      resources: [
+        resource('GET', '/Accounts/{Sid}/Recordings/{Sid}.json', { authType: 'none' }),
+        resource('POST', '/jobs/{name}:cancel', { authType: 'none' }),
+        resource('GET', '/v{major}/range/{from}-{to}', { authType: 'none' }),
+      ],
     }),
-    api({ id: 'api_slow', context: '/slow', resources: [resource('GET', '/slow')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } } }),
+    api({
+      id: 'api_slow',
+      context: '/slow',
+      resources: [resource('GET', '/slow')],
+      endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200 }], suspendSeconds: 30 } },
+    }),
   ];
 }
 
@@ -67,7 +97,15 @@ beforeAll(async () => {
 describe('gateway call path', () => {
   it('proxies an authorised call and forwards no credential', async () => {
     const t = await token(key, { applicationId: APP });
-    const res = await call('/petstore/v1/pets?limit=2', { headers: { authorization: `Bearer ${t}`, 'x-jwt-assertion': 'forged', x_jwt_assertion: 'forged', 'x-http-method-override': 'DELETE', 'x-custom': 'kept' } });
+    const res = await call('/petstore/v1/pets?limit=2', {
+      headers: {
+        authorization: `Bearer ${t}`,
+        'x-jwt-assertion': 'forged',
+        x_jwt_assertion: 'forged',
+        'x-http-method-override': 'DELETE',
+        'x-custom': 'kept',
+      },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const echo = (await res.json()) as Echo;
@@ -79,11 +117,13 @@ describe('gateway call path', () => {
     expect(echo.headers['x-custom']).toBe('kept');
   });
 
-  it('answers 401 with a bare challenge naming the API\'s resource metadata when no credential is sent', async () => {
+  it("answers 401 with a bare challenge naming the API's resource metadata when no credential is sent", async () => {
     const res = await call('/petstore/v1/pets');
     expect(res.status).toBe(401);
     // RFC 6750 §3: no error attribute; RFC 9728 §5.1: where to learn which authorization servers issue tokens for it.
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="turnpike", resource_metadata="http://gateway.test/.well-known/oauth-protected-resource/petstore/v1"');
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="turnpike", resource_metadata="http://gateway.test/.well-known/oauth-protected-resource/petstore/v1"',
+    );
     expect((await problem(res)).code).toBe(900902);
   });
 
@@ -105,8 +145,21 @@ describe('gateway call path', () => {
     await subscribe(APP, 'api_both');
     const prod = { authorization: `Bearer ${await token(key, { applicationId: APP })}` };
     const sandbox = { authorization: `Bearer ${await token(key, { applicationId: APP, keyType: 'SANDBOX' })}` };
-    const both = [...apis(), api({ id: 'api_both', context: '/both', endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/prod', timeoutMs: 5000 }], suspendSeconds: 30 }, SANDBOX: { strategy: 'single', urls: [{ url: 'http://backend.test/sandbox', timeoutMs: 5000 }], suspendSeconds: 30 } } })];
-    const statuses = async () => [(await call('/both/v1/pets', { headers: prod })).status, (await call('/both/v1/pets', { headers: sandbox })).status];
+    const both = [
+      ...apis(),
+      api({
+        id: 'api_both',
+        context: '/both',
+        endpoints: {
+          PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/prod', timeoutMs: 5000 }], suspendSeconds: 30 },
+          SANDBOX: { strategy: 'single', urls: [{ url: 'http://backend.test/sandbox', timeoutMs: 5000 }], suspendSeconds: 30 },
+        },
+      }),
+    ];
+    const statuses = async () => [
+      (await call('/both/v1/pets', { headers: prod })).status,
+      (await call('/both/v1/pets', { headers: sandbox })).status,
+    ];
     await deploy(both, [key]);
     expect(await statuses()).toEqual([200, 200]);
     await deploy(both, [key], { keyTypes: ['PRODUCTION'] });
@@ -137,7 +190,7 @@ describe('gateway call path', () => {
     expect((await call('/petstore/v1/cats')).status).toBe(404);
   });
 
-  it("answers its own endpoints itself and everything else on the call path, each answer with a request id", async () => {
+  it('answers its own endpoints itself and everything else on the call path, each answer with a request id', async () => {
     const health = await call('/_turnpike/health');
     expect(health.status).toBe(200);
     expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -150,17 +203,34 @@ describe('gateway call path', () => {
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
     }
     // The Key Manager's answers, handed on from the gateway's hostname, too.
-    const token = await call('/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const token = await call('/oauth2/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
     expect(token.headers.get('x-content-type-options')).toBe('nosniff');
     // Only POST to the token and revoke endpoints goes to the Key Manager; another method is a 405
     // with Allow (the /oauth2 context is reserved, so it cannot be an API), a look-alike path is an
     // API call, and no API is deployed there.
-    for (const [path, method] of [['/_turnpikex/health', 'GET'], ['/oauth2/tokens', 'POST']] as const) {
+    for (const [path, method] of [
+      ['/_turnpikex/health', 'GET'],
+      ['/oauth2/tokens', 'POST'],
+    ] as const) {
       expect((await problem(await call(path, { method }))).code, `${method} ${path}`).toBe(900906);
     }
-    for (const [path, method] of [['/oauth2/token', 'GET'], ['/oauth2/revoke', 'PUT'], ['/oauth2/token', 'DELETE']] as const) {
+    for (const [path, method] of [
+      ['/oauth2/token', 'GET'],
+      ['/oauth2/revoke', 'PUT'],
+      ['/oauth2/token', 'DELETE'],
+    ] as const) {
       const res = await call(path, { method });
-      expect({ path, method, status: res.status, allow: res.headers.get('allow'), type: res.headers.get('content-type') }).toEqual({ path, method, status: 405, allow: 'POST', type: 'application/problem+json' });
+      expect({ path, method, status: res.status, allow: res.headers.get('allow'), type: res.headers.get('content-type') }).toEqual({
+        path,
+        method,
+        status: 405,
+        allow: 'POST',
+        type: 'application/problem+json',
+      });
     }
     // An error answer carries the request id and, once the API is known, its CORS headers.
     const refused = await call('/extras/v1/pets', { headers: { origin: 'https://app.example' } });
@@ -183,26 +253,47 @@ describe('gateway call path', () => {
     ['a token from another issuer', async () => token(key, { applicationId: APP, issuer: 'http://evil.test' })],
     ['an expired token', async () => token(key, { applicationId: APP, expiresIn: -120 })],
     ['a token with a jku header', async () => token(key, { applicationId: APP, header: { jku: 'http://evil.test/jwks' } })],
-    ['an alg:none token', async () => {
-      const t = await token(key, { applicationId: APP });
-      const [, payload] = t.split('.');
-      return `${btoa(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: 'k1' })).replace(/=/g, '')}.${payload}.`;
-    }],
-    ['a tampered token', async () => {
-      const [h, p, s] = (await token(key, { applicationId: APP })).split('.');
-      const claims = JSON.parse(atob((p ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
-      const forged = btoa(JSON.stringify({ ...claims, application_id: 'app_someone_else' })).replace(/=/g, '').replace(/\+/g, '-').replace(/\//g, '_');
-      return `${h}.${forged}.${s}`;
-    }],
+    [
+      'an alg:none token',
+      async () => {
+        const t = await token(key, { applicationId: APP });
+        const [, payload] = t.split('.');
+        return `${btoa(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: 'k1' })).replace(/=/g, '')}.${payload}.`;
+      },
+    ],
+    [
+      'a tampered token',
+      async () => {
+        const [h, p, s] = (await token(key, { applicationId: APP })).split('.');
+        const claims = JSON.parse(atob((p ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+        const forged = btoa(JSON.stringify({ ...claims, application_id: 'app_someone_else' }))
+          .replace(/=/g, '')
+          .replace(/\+/g, '-')
+          .replace(/\//g, '_');
+        return `${h}.${forged}.${s}`;
+      },
+    ],
     ['an oversized token (under the header cap)', async () => 'a'.repeat(8100)],
-    ['a validly signed token with an unknown crit extension', async () => signRaw({ alg: 'ES256', typ: 'at+jwt', kid: 'k1', crit: ['x-must-understand'], 'x-must-understand': true })],
-    ['an HS256 token keyed with the published public key (algorithm confusion)', async () => {
-      const payload = (await token(key, { applicationId: APP })).split('.')[1] ?? '';
-      const header = b64(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }));
-      const hmac = await crypto.subtle.importKey('raw', new TextEncoder().encode(JSON.stringify(key.publicJwk)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-      const sig = new Uint8Array(await crypto.subtle.sign('HMAC', hmac, new TextEncoder().encode(`${header}.${payload}`)));
-      return `${header}.${payload}.${b64(sig)}`;
-    }],
+    [
+      'a validly signed token with an unknown crit extension',
+      async () => signRaw({ alg: 'ES256', typ: 'at+jwt', kid: 'k1', crit: ['x-must-understand'], 'x-must-understand': true }),
+    ],
+    [
+      'an HS256 token keyed with the published public key (algorithm confusion)',
+      async () => {
+        const payload = (await token(key, { applicationId: APP })).split('.')[1] ?? '';
+        const header = b64(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }));
+        const hmac = await crypto.subtle.importKey(
+          'raw',
+          new TextEncoder().encode(JSON.stringify(key.publicJwk)),
+          { name: 'HMAC', hash: 'SHA-256' },
+          false,
+          ['sign'],
+        );
+        const sig = new Uint8Array(await crypto.subtle.sign('HMAC', hmac, new TextEncoder().encode(`${header}.${payload}`)));
+        return `${header}.${payload}.${b64(sig)}`;
+      },
+    ],
   ])('refuses %s with 401 invalid_token', async (_name, make) => {
     const res = await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${await make()}` } });
     expect(res.status).toBe(401);
@@ -227,22 +318,30 @@ describe('gateway call path', () => {
   });
 
   it('requires a resource scope and names it', async () => {
-    const without = await call('/scoped/v1/admin', { headers: { authorization: `Bearer ${await token(key, { applicationId: APP, scope: 'pets:read' })}` } });
+    const without = await call('/scoped/v1/admin', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: APP, scope: 'pets:read' })}` },
+    });
     expect(without.status).toBe(403);
     expect(without.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect((await problem(without)).code).toBe(900910);
-    const withScope = await call('/scoped/v1/admin', { headers: { authorization: `Bearer ${await token(key, { applicationId: APP, scope: 'pets:read pets:admin' })}` } });
+    const withScope = await call('/scoped/v1/admin', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: APP, scope: 'pets:read pets:admin' })}` },
+    });
     expect(withScope.status).toBe(200);
   });
 
   it('refuses an application that is not subscribed', async () => {
-    const res = await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_stranger' })}` } });
+    const res = await call('/petstore/v1/pets', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_stranger' })}` },
+    });
     expect(res.status).toBe(403);
     expect((await problem(res)).code).toBe(900908);
   });
 
   it('refuses sandbox credentials where the API has no sandbox endpoint', async () => {
-    const res = await call('/petstore/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: APP, keyType: 'SANDBOX' })}` } });
+    const res = await call('/petstore/v1/pets', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: APP, keyType: 'SANDBOX' })}` },
+    });
     expect(res.status).toBe(403);
   });
 
@@ -290,7 +389,9 @@ describe('gateway call path', () => {
     const app = 'app_concurrent';
     await subscribe(app, 'api_pets', [{ policy: 'Ten', scope: 'subscription', limit: 10, windowSeconds: 60 }]);
     const t = await token(key, { applicationId: app });
-    const statuses = await Promise.all(Array.from({ length: 50 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)),
+    );
     expect(statuses.filter((s) => s === 200).length).toBe(10);
     expect(statuses.filter((s) => s === 429).length).toBe(40);
   });
@@ -301,23 +402,33 @@ describe('gateway call path', () => {
     const t = await token(key, { applicationId: app, jti: 'coalesced-jti' });
     const { coalesceStats } = await import('./throttle/coalesce.ts');
     const before = { ...coalesceStats };
-    const statuses = await Promise.all(Array.from({ length: 300 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)),
+    );
     expect(statuses.filter((s) => s === 200).length).toBe(100);
     expect(statuses.filter((s) => s === 429).length).toBe(200);
     const batches = coalesceStats.batches - before.batches;
     expect(coalesceStats.calls - before.calls).toBe(300);
     expect(batches).toBeLessThan(300 / 4);
     await stub.revokeCredential('coalesced-jti', Date.now() + 600_000);
-    const after = await Promise.all(Array.from({ length: 20 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)));
+    const after = await Promise.all(
+      Array.from({ length: 20 }, () => call('/petstore/v1/pets', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status)),
+    );
     expect(after.every((s) => s === 401)).toBe(true);
   });
 
   it('answers CORS preflights at the gateway without credentials and adds CORS headers to answers', async () => {
-    const pre = await call('/extras/v1/pets', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    const pre = await call('/extras/v1/pets', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(pre.headers.get('access-control-allow-methods')).toBe('GET, POST');
-    const denied = await call('/extras/v1/pets', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const denied = await call('/extras/v1/pets', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
     const unauthenticated = await call('/extras/v1/pets', { headers: { origin: 'https://app.example' } });
     expect(unauthenticated.status).toBe(401);
@@ -326,7 +437,9 @@ describe('gateway call path', () => {
 
   it('applies header edits and sends a gateway-signed backend JWT verifiable through /_turnpike/jwks', async () => {
     const t = await token(key, { applicationId: APP });
-    const res = await call('/extras/v1/pets', { headers: { authorization: `Bearer ${t}`, 'x-remove-me': '1', origin: 'https://app.example' } });
+    const res = await call('/extras/v1/pets', {
+      headers: { authorization: `Bearer ${t}`, 'x-remove-me': '1', origin: 'https://app.example' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-served-by')).toBe('turnpike');
     expect(res.headers.get('x-backend')).toBeNull();
@@ -337,16 +450,28 @@ describe('gateway call path', () => {
     const assertion = echo.headers['x-jwt-assertion'];
     expect(assertion).toBeDefined();
     const jwks = (await (await call('/_turnpike/jwks')).json()) as { keys: JWK[] };
-    const { payload } = await jwtVerify(assertion ?? '', createLocalJWKSet({ keys: jwks.keys }), { issuer: 'turnpike-gateway:production', audience: '/extras', algorithms: ['ES256'] });
+    const { payload } = await jwtVerify(assertion ?? '', createLocalJWKSet({ keys: jwks.keys }), {
+      issuer: 'turnpike-gateway:production',
+      audience: '/extras',
+      algorithms: ['ES256'],
+    });
     expect(payload).toMatchObject({ application_id: APP, tier: 'Gold', key_type: 'PRODUCTION', api_id: 'api_extras' });
     expect(jwks.keys[0]?.['d']).toBeUndefined();
   });
 
   describe('API keys', () => {
     const KEY_APP = 'app_keyed';
-    const keys = { good: 'tpk_good_0123456789abcdef', expired: 'tpk_expired_0123456789abcdef', ip: 'tpk_iponly_0123456789abcdef', referrer: 'tpk_referrer_0123456789abcdef', revoked: 'tpk_revoked_0123456789abcdef' };
+    const keys = {
+      good: 'tpk_good_0123456789abcdef',
+      expired: 'tpk_expired_0123456789abcdef',
+      ip: 'tpk_iponly_0123456789abcdef',
+      referrer: 'tpk_referrer_0123456789abcdef',
+      revoked: 'tpk_revoked_0123456789abcdef',
+    };
     beforeAll(async () => {
-      await env.DB.prepare(`INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyed', 'keyed@example.com', 'K', 'x', 'subscriber')`).run();
+      await env.DB.prepare(
+        `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyed', 'keyed@example.com', 'K', 'x', 'subscriber')`,
+      ).run();
       await env.DB.prepare(`INSERT INTO applications (id, name, owner_id) VALUES (?, 'Keyed', 'usr_keyed')`).bind(KEY_APP).run();
       const rows = [
         ['key_good', keys.good, {}],
@@ -356,8 +481,19 @@ describe('gateway call path', () => {
         ['key_revoked', keys.revoked, {}],
       ] as const;
       for (const [id, key, extra] of rows) {
-        await env.DB.prepare(`INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, expires_at, allowed_ips, allowed_referrers) VALUES (?, ?, 'PRODUCTION', ?, ?, ?, ?, ?, ?)`)
-          .bind(id, KEY_APP, id, await sha256Hex(key), key.slice(0, 8), 'expiresAt' in extra ? extra.expiresAt : null, JSON.stringify('ips' in extra ? extra.ips : []), JSON.stringify('referrers' in extra ? extra.referrers : []))
+        await env.DB.prepare(
+          `INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, expires_at, allowed_ips, allowed_referrers) VALUES (?, ?, 'PRODUCTION', ?, ?, ?, ?, ?, ?)`,
+        )
+          .bind(
+            id,
+            KEY_APP,
+            id,
+            await sha256Hex(key),
+            key.slice(0, 8),
+            'expiresAt' in extra ? extra.expiresAt : null,
+            JSON.stringify('ips' in extra ? extra.ips : []),
+            JSON.stringify('referrers' in extra ? extra.referrers : []),
+          )
           .run();
       }
       await subscribe(KEY_APP, 'api_keyed');
@@ -381,7 +517,9 @@ describe('gateway call path', () => {
     it('refuses a key on the first call after its exact expiry, although the gateway cached it a moment before', async () => {
       const presented = 'tpk_shortlived_0123456789abcdef';
       const expiresAt = Date.now() + 400;
-      await env.DB.prepare(`INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, expires_at, allowed_ips, allowed_referrers) VALUES ('key_short', ?, 'PRODUCTION', 'short', ?, 'tpk_shor', ?, '[]', '[]')`)
+      await env.DB.prepare(
+        `INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, expires_at, allowed_ips, allowed_referrers) VALUES ('key_short', ?, 'PRODUCTION', 'short', ?, 'tpk_shor', ?, '[]', '[]')`,
+      )
         .bind(KEY_APP, await sha256Hex(presented), expiresAt)
         .run();
       expect((await call('/keyed/v1/pets', { headers: { apikey: presented } })).status).toBe(200);
@@ -407,7 +545,9 @@ describe('gateway call path', () => {
       // pause first, into the second after next, so that the isolate's previous second held no call.
       await new Promise((r) => setTimeout(r, 2050 - (Date.now() % 1000)));
       expect((await call('/keyed/v1/pets', { headers: { apikey: keys.revoked } })).status).toBe(200);
-      await counterNamespace(env).getByName(subscriptionObjectName(KEY_APP, 'api_keyed')).revokeCredential('key_revoked', Date.now() + 3_600_000);
+      await counterNamespace(env)
+        .getByName(subscriptionObjectName(KEY_APP, 'api_keyed'))
+        .revokeCredential('key_revoked', Date.now() + 3_600_000);
       expect((await call('/keyed/v1/pets', { headers: { apikey: keys.revoked } })).status).toBe(401);
       expect((await call('/keyed/v1/pets', { headers: { apikey: keys.good } })).status).toBe(200);
     });
@@ -423,7 +563,11 @@ describe('gateway call path', () => {
     let rows: Array<{ status_class: string; requests: number; throttled: number }> = [];
     for (let i = 0; i < 50 && rows.reduce((n, r) => n + r.requests, 0) < 3; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      rows = (await env.DB.prepare(`SELECT status_class, requests, throttled FROM usage_rollups WHERE application_id = ? ORDER BY status_class`).bind(app).all<{ status_class: string; requests: number; throttled: number }>()).results;
+      rows = (
+        await env.DB.prepare(`SELECT status_class, requests, throttled FROM usage_rollups WHERE application_id = ? ORDER BY status_class`)
+          .bind(app)
+          .all<{ status_class: string; requests: number; throttled: number }>()
+      ).results;
     }
     expect(rows).toEqual([
       { status_class: '2xx', requests: 2, throttled: 0 },

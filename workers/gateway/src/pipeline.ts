@@ -66,7 +66,10 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const steps = resource === null ? undefined : plan.resources.get(resource);
   if (resource === null || steps === undefined) {
     if (match.allowed.length > 0) {
-      throw new ApiError('method-not-allowed', { detail: `${request.method} is not defined for this resource`, headers: { allow: match.allowed.join(', ') } });
+      throw new ApiError('method-not-allowed', {
+        detail: `${request.method} is not defined for this resource`,
+        headers: { allow: match.allowed.join(', ') },
+      });
     }
     throw new ApiError('no-matching-resource', { detail: `No resource of ${api.name} ${api.version} matches ${match.rest}` });
   }
@@ -128,7 +131,11 @@ function setAll(headers: Headers, values: Readonly<Record<string, string>>): voi
  * the backend sent one, else counted as the body streams through; either way after the client has
  * it, off the response path.
  */
-function metered(response: Response, meter: (bytes: number) => Promise<void>, waitUntil: (p: Promise<unknown>) => void): ReadableStream<Uint8Array> | null {
+function metered(
+  response: Response,
+  meter: (bytes: number) => Promise<void>,
+  waitUntil: (p: Promise<unknown>) => void,
+): ReadableStream<Uint8Array> | null {
   const declared = Number(response.headers.get('content-length'));
   if (response.body === null || (Number.isInteger(declared) && declared >= 0 && response.headers.has('content-length'))) {
     waitUntil(meter(response.body === null ? 0 : declared));

@@ -6,7 +6,17 @@ import { headerEdits } from './policies/header-edits/index.ts';
 import { currentSnapshot } from './snapshot/store.ts';
 import { api, call, deploy, resource, signingKey } from './test-support.ts';
 
-const snapshotOf = (apis: GatewaySnapshot['apis'], extras: Partial<GatewaySnapshot> = {}): GatewaySnapshot => ({ version: 1, environment: 'production', compiledAt: 0, issuer: 'i', audience: 'a', jwks: [], allowPrivateBackends: true, apis, ...extras });
+const snapshotOf = (apis: GatewaySnapshot['apis'], extras: Partial<GatewaySnapshot> = {}): GatewaySnapshot => ({
+  version: 1,
+  environment: 'production',
+  compiledAt: 0,
+  issuer: 'i',
+  audience: 'a',
+  jwks: [],
+  allowPrivateBackends: true,
+  apis,
+  ...extras,
+});
 const names = (steps: readonly { name: string }[] | undefined) => steps?.map((s) => s.name);
 
 describe('call plan', () => {
@@ -19,9 +29,19 @@ describe('call plan', () => {
       id: 'api_full',
       context: '/full',
       backendJwt: true,
-      cors: { enabled: true, allowOrigins: ['*'], allowMethods: ['GET'], allowHeaders: [], exposeHeaders: [], allowCredentials: false, maxAgeSeconds: 60 },
+      cors: {
+        enabled: true,
+        allowOrigins: ['*'],
+        allowMethods: ['GET'],
+        allowHeaders: [],
+        exposeHeaders: [],
+        allowCredentials: false,
+        maxAgeSeconds: 60,
+      },
       headerEdits: { request: { set: { 'x-a': '1' }, remove: [] }, response: { set: { 'x-b': '2' }, remove: [] } },
-      endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 1000 }], suspendSeconds: 30, security: 'sealed' } },
+      endpoints: {
+        PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 1000 }], suspendSeconds: 30, security: 'sealed' },
+      },
       resources: [resource('GET', '/pets')],
     });
     const plan = compilePlan(snapshotOf([full], { blocking: { apiContexts: [], applicationIds: [], users: [], ips: [] } }));
@@ -43,7 +63,14 @@ describe('call plan', () => {
 
   it('builds the steps once per snapshot version: many calls reuse one plan, a new version builds a new one', async () => {
     const build = vi.spyOn(headerEdits, 'build');
-    const edited = () => [api({ id: 'api_once', context: '/once', headerEdits: { request: { set: { 'x-once': 'yes' }, remove: [] }, response: { set: {}, remove: [] } }, resources: [resource('GET', '/open', { authType: 'none' })] })];
+    const edited = () => [
+      api({
+        id: 'api_once',
+        context: '/once',
+        headerEdits: { request: { set: { 'x-once': 'yes' }, remove: [] }, response: { set: {}, remove: [] } },
+        resources: [resource('GET', '/open', { authType: 'none' })],
+      }),
+    ];
     await deploy(edited(), [await signingKey('k1')]);
     for (let i = 0; i < 5; i++) expect((await call('/once/v1/open')).status).toBe(200);
     expect(build).toHaveBeenCalledTimes(1);

@@ -69,7 +69,14 @@ export function addToPlan(plan: GrowingPlan, snapshot: GatewaySnapshot): void {
       const admission = api.type === 'WS' ? webSocketStep(api, resource) : throttleStep(snapshot, api, resource);
       const inbound = present([authenticationStep(snapshot, api, resource, policies.backend !== null), ...policies.inbound, admission]);
       const backend = present([backendJwtStep(api, resource), security]);
-      plan.resources.set(resource, { inbound, answer: policies.answer, backend: backend.length === 0 ? NONE : backend, mock: policies.backend, response: policies.response, outbound: policies.outbound });
+      plan.resources.set(resource, {
+        inbound,
+        answer: policies.answer,
+        backend: backend.length === 0 ? NONE : backend,
+        mock: policies.backend,
+        response: policies.response,
+        outbound: policies.outbound,
+      });
     }
   }
 }

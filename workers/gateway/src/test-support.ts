@@ -46,9 +46,23 @@ export function api(overrides: Partial<SnapshotApi> & Pick<SnapshotApi, 'id' | '
 let version = 1000;
 
 /** Writes a snapshot for the `production` environment and makes the gateway load it next request. */
-export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking' | 'hostname' | 'customPolicies' | 'keyTypes' | 'keyManagers'> = {}): Promise<GatewaySnapshot> {
+export async function deploy(
+  apis: SnapshotApi[],
+  keys: SigningKey[],
+  extras: Pick<GatewaySnapshot, 'applicationPolicies' | 'blocking' | 'hostname' | 'customPolicies' | 'keyTypes' | 'keyManagers'> = {},
+): Promise<GatewaySnapshot> {
   version++;
-  const snapshot: GatewaySnapshot = { version, environment: 'production', compiledAt: Date.now(), issuer: ISSUER, audience: AUDIENCE, jwks: keys.map((k) => k.publicJwk), allowPrivateBackends: true, apis, ...extras };
+  const snapshot: GatewaySnapshot = {
+    version,
+    environment: 'production',
+    compiledAt: Date.now(),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: keys.map((k) => k.publicJwk),
+    allowPrivateBackends: true,
+    apis,
+    ...extras,
+  };
   await env.DB.prepare(
     `INSERT INTO gateway_snapshots (environment_id, version, body) VALUES ('env_production', ?, ?) ON CONFLICT(environment_id) DO UPDATE SET version = excluded.version, body = excluded.body`,
   )
@@ -58,9 +72,24 @@ export async function deploy(apis: SnapshotApi[], keys: SigningKey[], extras: Pi
   return snapshot;
 }
 
-export async function subscribe(applicationId: string, apiId: string, limits: WindowLimit[] = [], overrides: Partial<SubscriptionState> = {}) {
+export async function subscribe(
+  applicationId: string,
+  apiId: string,
+  limits: WindowLimit[] = [],
+  overrides: Partial<SubscriptionState> = {},
+) {
   const stub = counterNamespace(env).getByName(subscriptionObjectName(applicationId, apiId));
-  await stub.configure({ subscriptionId: `sub_${applicationId}`, applicationId, apiId, status: 'UNBLOCKED', tier: limits[0]?.policy ?? 'Unlimited', limits, validAfter: { PRODUCTION: 0, SANDBOX: 0 }, revokedCredentials: [], ...overrides });
+  await stub.configure({
+    subscriptionId: `sub_${applicationId}`,
+    applicationId,
+    apiId,
+    status: 'UNBLOCKED',
+    tier: limits[0]?.policy ?? 'Unlimited',
+    limits,
+    validAfter: { PRODUCTION: 0, SANDBOX: 0 },
+    revokedCredentials: [],
+    ...overrides,
+  });
   return stub;
 }
 
@@ -78,7 +107,14 @@ export interface TokenOptions {
 
 export async function token(key: SigningKey, o: TokenOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ client_id: `ck_${o.applicationId}`, application_id: o.applicationId, key_type: o.keyType ?? 'PRODUCTION', scope: o.scope ?? '', application_tier: 'Unlimited', ...o.claims })
+  return new SignJWT({
+    client_id: `ck_${o.applicationId}`,
+    application_id: o.applicationId,
+    key_type: o.keyType ?? 'PRODUCTION',
+    scope: o.scope ?? '',
+    application_tier: 'Unlimited',
+    ...o.claims,
+  })
     .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt', ...o.header })
     .setIssuer(o.issuer ?? ISSUER)
     .setAudience(o.audience ?? AUDIENCE)

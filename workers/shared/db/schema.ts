@@ -22,7 +22,9 @@ export const users = sqliteTable('users', {
   displayName: text('display_name').notNull(),
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ROLES }).notNull(),
-  status: text('status', { enum: ['ACTIVE', 'PENDING', 'REJECTED', 'DISABLED'] }).notNull().default('ACTIVE'),
+  status: text('status', { enum: ['ACTIVE', 'PENDING', 'REJECTED', 'DISABLED'] })
+    .notNull()
+    .default('ACTIVE'),
   failedLogins: integer('failed_logins').notNull().default(0),
   lockedUntil: integer('locked_until'),
   /** False from a self sign-up until its verification link is followed; accounts made otherwise start verified. */
@@ -42,7 +44,9 @@ export const accountTokens = sqliteTable(
   {
     id: text('id').primaryKey(),
     tokenHash: text('token_hash').notNull().unique(),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     purpose: text('purpose', { enum: ACCOUNT_TOKEN_PURPOSES }).notNull(),
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
@@ -56,7 +60,9 @@ export const sessions = sqliteTable(
   {
     id: text('id').primaryKey(),
     tokenHash: text('token_hash').notNull().unique(),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
   },
@@ -68,7 +74,9 @@ export const managementTokens = sqliteTable(
   'management_tokens',
   {
     id: text('id').primaryKey(),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull().unique(),
     prefix: text('prefix').notNull(),
@@ -130,14 +138,18 @@ export const apis = sqliteTable(
     version: text('version').notNull(),
     isDefaultVersion: integer('is_default_version', { mode: 'boolean' }).notNull().default(false),
     lifecycleState: text('lifecycle_state', { enum: LIFECYCLE_STATES }).notNull().default('CREATED'),
-    visibility: text('visibility', { enum: ['PUBLIC', 'RESTRICTED', 'PRIVATE'] }).notNull().default('PUBLIC'),
+    visibility: text('visibility', { enum: ['PUBLIC', 'RESTRICTED', 'PRIVATE'] })
+      .notNull()
+      .default('PUBLIC'),
     visibleRoles: json<string[]>('visible_roles').notNull().default([]),
     tags: json<string[]>('tags').notNull().default([]),
     description: text('description').notNull().default(''),
     openapi: json<Record<string, unknown>>('openapi'),
     /** R2 key of the document when it is too large for the row (`openapi` is then null; decision 0035). */
     openapiKey: text('openapi_key'),
-    providerId: text('provider_id').notNull().references(() => users.id, { onDelete: 'restrict' }),
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'restrict' }),
     /** Subscription tiers (policy names) this API offers. */
     subscriptionTiers: json<string[]>('subscription_tiers').notNull().default([]),
     /** Advanced (API-level) throttling policy name, if any. */
@@ -172,8 +184,12 @@ export const apis = sqliteTable(
 export const apiCollaborators = sqliteTable(
   'api_collaborators',
   {
-    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
   },
   (t) => [primaryKey({ columns: [t.apiId, t.userId] })],
 );
@@ -185,7 +201,9 @@ export const apiResources = sqliteTable(
   'api_resources',
   {
     id: text('id').primaryKey(),
-    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
     method: text('method').notNull(),
     pathTemplate: text('path_template').notNull(),
     authType: text('auth_type', { enum: AUTH_TYPES }).notNull().default('oauth2_or_api_key'),
@@ -207,9 +225,13 @@ export const endpoints = sqliteTable(
   'endpoints',
   {
     id: text('id').primaryKey(),
-    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
     keyType: text('key_type', { enum: ['PRODUCTION', 'SANDBOX'] }).notNull(),
-    strategy: text('strategy', { enum: ['single', 'load_balance', 'failover'] }).notNull().default('single'),
+    strategy: text('strategy', { enum: ['single', 'load_balance', 'failover'] })
+      .notNull()
+      .default('single'),
     urls: json<EndpointUrl[]>('urls').notNull(),
     /** Seconds a failed URL stays suspended before it is tried again. */
     suspendSeconds: integer('suspend_seconds').notNull().default(30),
@@ -223,10 +245,16 @@ export const apiDocuments = sqliteTable(
   'api_documents',
   {
     id: text('id').primaryKey(),
-    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    type: text('type', { enum: ['HOWTO', 'SAMPLES', 'PUBLIC_FORUM', 'SUPPORT_FORUM', 'OTHER'] }).notNull().default('HOWTO'),
-    sourceType: text('source_type', { enum: ['INLINE', 'URL'] }).notNull().default('INLINE'),
+    type: text('type', { enum: ['HOWTO', 'SAMPLES', 'PUBLIC_FORUM', 'SUPPORT_FORUM', 'OTHER'] })
+      .notNull()
+      .default('HOWTO'),
+    sourceType: text('source_type', { enum: ['INLINE', 'URL'] })
+      .notNull()
+      .default('INLINE'),
     content: text('content'),
     url: text('url'),
     sortOrder: integer('sort_order').notNull().default(0),
@@ -241,7 +269,9 @@ export const revisions = sqliteTable(
   'revisions',
   {
     id: text('id').primaryKey(),
-    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
     number: integer('number').notNull(),
     description: text('description').notNull().default(''),
     definition: json<Record<string, unknown>>('definition').notNull(),
@@ -257,7 +287,9 @@ export const gatewayEnvironments = sqliteTable('gateway_environments', {
   id: text('id').primaryKey(),
   name: text('name').notNull().unique(),
   displayName: text('display_name').notNull(),
-  type: text('type', { enum: ['production', 'sandbox', 'hybrid'] }).notNull().default('hybrid'),
+  type: text('type', { enum: ['production', 'sandbox', 'hybrid'] })
+    .notNull()
+    .default('hybrid'),
   visibleRoles: json<string[]>('visible_roles').notNull().default([]),
   hostname: text('hostname'),
   /** Local development proxies to 127.0.0.1; deployed environments refuse private and loopback backends. */
@@ -270,9 +302,15 @@ export const deployments = sqliteTable(
   'deployments',
   {
     id: text('id').primaryKey(),
-    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
-    revisionId: text('revision_id').notNull().references(() => revisions.id, { onDelete: 'cascade' }),
-    environmentId: text('environment_id').notNull().references(() => gatewayEnvironments.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
+    revisionId: text('revision_id')
+      .notNull()
+      .references(() => revisions.id, { onDelete: 'cascade' }),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => gatewayEnvironments.id, { onDelete: 'cascade' }),
     deployedBy: text('deployed_by').references(() => users.id, { onDelete: 'set null' }),
     deployedAt: integer('deployed_at').notNull().default(now),
     /** When the publisher last purged the API's response cache here (0: never); with deployedAt, the snapshot's `cacheEpoch`. */
@@ -297,11 +335,17 @@ export const applications = sqliteTable(
     id: text('id').primaryKey(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
-    ownerId: text('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     /** Application-level throttling policy name (shared across all the APIs it calls). */
     throttlingPolicy: text('throttling_policy').notNull().default('Unlimited'),
-    tokenType: text('token_type', { enum: ['JWT'] }).notNull().default('JWT'),
-    status: text('status', { enum: ['APPROVED', 'CREATED', 'REJECTED'] }).notNull().default('APPROVED'),
+    tokenType: text('token_type', { enum: ['JWT'] })
+      .notNull()
+      .default('JWT'),
+    status: text('status', { enum: ['APPROVED', 'CREATED', 'REJECTED'] })
+      .notNull()
+      .default('APPROVED'),
     attributes: json<Record<string, string>>('attributes').notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -317,7 +361,9 @@ export const applicationKeys = sqliteTable(
   'application_keys',
   {
     id: text('id').primaryKey(),
-    applicationId: text('application_id').notNull().references(() => applications.id, { onDelete: 'cascade' }),
+    applicationId: text('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
     keyType: text('key_type', { enum: KEY_TYPES }).notNull(),
     consumerKey: text('consumer_key').notNull().unique(),
     secretHash: text('secret_hash').notNull(),
@@ -343,7 +389,9 @@ export const apiKeys = sqliteTable(
   'api_keys',
   {
     id: text('id').primaryKey(),
-    applicationId: text('application_id').notNull().references(() => applications.id, { onDelete: 'cascade' }),
+    applicationId: text('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
     keyType: text('key_type', { enum: KEY_TYPES }).notNull(),
     name: text('name').notNull(),
     keyHash: text('key_hash').notNull().unique(),
@@ -369,15 +417,23 @@ export const subscriptions = sqliteTable(
   'subscriptions',
   {
     id: text('id').primaryKey(),
-    applicationId: text('application_id').notNull().references(() => applications.id, { onDelete: 'cascade' }),
-    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
+    applicationId: text('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
     tier: text('tier').notNull(),
     status: text('status', { enum: SUBSCRIPTION_STATUSES }).notNull().default('UNBLOCKED'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   // (tier, id): a tier edit walks the tier's subscriptions in id order, a page at a time.
-  (t) => [uniqueIndex('subscriptions_app_api_uq').on(t.applicationId, t.apiId), index('subscriptions_api_idx').on(t.apiId), index('subscriptions_tier_idx').on(t.tier, t.id)],
+  (t) => [
+    uniqueIndex('subscriptions_app_api_uq').on(t.applicationId, t.apiId),
+    index('subscriptions_api_idx').on(t.apiId),
+    index('subscriptions_tier_idx').on(t.tier, t.id),
+  ],
 );
 
 export const POLICY_KINDS = ['subscription', 'application', 'advanced', 'custom'] as const;
@@ -404,7 +460,9 @@ export const throttlingPolicies = sqliteTable(
     name: text('name').notNull(),
     displayName: text('display_name').notNull(),
     description: text('description').notNull().default(''),
-    quotaType: text('quota_type', { enum: ['requestCount', 'bandwidth'] }).notNull().default('requestCount'),
+    quotaType: text('quota_type', { enum: ['requestCount', 'bandwidth'] })
+      .notNull()
+      .default('requestCount'),
     /** Requests, or bytes for bandwidth policies; null means unlimited. */
     limit: integer('limit'),
     unitTime: integer('unit_time').notNull().default(1),
@@ -416,7 +474,9 @@ export const throttlingPolicies = sqliteTable(
     /** Custom policies: the counter key, e.g. `$userId:$apiContext`. */
     keyTemplate: text('key_template'),
     /** What the gateway does when the counter store cannot answer. */
-    failMode: text('fail_mode', { enum: ['open', 'closed'] }).notNull().default('open'),
+    failMode: text('fail_mode', { enum: ['open', 'closed'] })
+      .notNull()
+      .default('open'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -460,10 +520,14 @@ export const refreshTokens = sqliteTable(
     id: text('id').primaryKey(),
     tokenHash: text('token_hash').notNull().unique(),
     familyId: text('family_id').notNull(),
-    applicationKeyId: text('application_key_id').notNull().references(() => applicationKeys.id, { onDelete: 'cascade' }),
+    applicationKeyId: text('application_key_id')
+      .notNull()
+      .references(() => applicationKeys.id, { onDelete: 'cascade' }),
     userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
     scope: text('scope').notNull().default(''),
-    status: text('status', { enum: ['ACTIVE', 'ROTATED', 'REVOKED'] }).notNull().default('ACTIVE'),
+    status: text('status', { enum: ['ACTIVE', 'ROTATED', 'REVOKED'] })
+      .notNull()
+      .default('ACTIVE'),
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
   },
@@ -472,8 +536,12 @@ export const refreshTokens = sqliteTable(
 
 export const authorizationCodes = sqliteTable('authorization_codes', {
   codeHash: text('code_hash').primaryKey(),
-  applicationKeyId: text('application_key_id').notNull().references(() => applicationKeys.id, { onDelete: 'cascade' }),
-  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  applicationKeyId: text('application_key_id')
+    .notNull()
+    .references(() => applicationKeys.id, { onDelete: 'cascade' }),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
   redirectUri: text('redirect_uri').notNull(),
   scope: text('scope').notNull().default(''),
   codeChallenge: text('code_challenge').notNull(),
@@ -513,7 +581,9 @@ export const signingKeys = sqliteTable('signing_keys', {
   publicJwk: json<PublicJwk>('public_jwk').notNull(),
   status: text('status', { enum: SIGNING_KEY_STATUSES }).notNull().default('ACTIVE'),
   privateJwkSealed: text('private_jwk_sealed'),
-  origin: text('origin', { enum: ['SECRET', 'GENERATED'] }).notNull().default('GENERATED'),
+  origin: text('origin', { enum: ['SECRET', 'GENERATED'] })
+    .notNull()
+    .default('GENERATED'),
   activatedAt: integer('activated_at'),
   retireAfter: integer('retire_after'),
   createdAt: createdAt(),
@@ -593,7 +663,10 @@ export const usageOperations = sqliteTable(
     errors: integer('errors').notNull().default(0),
     latencyMsSum: integer('latency_ms_sum').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.granularity, t.bucketStart, t.apiId, t.applicationId, t.operation] }), index('usage_operations_api_idx').on(t.apiId, t.granularity, t.bucketStart)],
+  (t) => [
+    primaryKey({ columns: [t.granularity, t.bucketStart, t.apiId, t.applicationId, t.operation] }),
+    index('usage_operations_api_idx').on(t.apiId, t.granularity, t.bucketStart),
+  ],
 );
 
 /** Batches of usage events already folded into the rollups: makes consumer retries idempotent. */
@@ -606,7 +679,9 @@ export const alertRules = sqliteTable(
   'alert_rules',
   {
     id: text('id').primaryKey(),
-    ownerId: text('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     scopeType: text('scope_type', { enum: ['API', 'SUBSCRIPTION'] }).notNull(),
     scopeId: text('scope_id').notNull(),
     metric: text('metric', { enum: ['error_rate', 'latency_p95', 'quota_use'] }).notNull(),
@@ -626,7 +701,9 @@ export const alertEvents = sqliteTable(
   'alert_events',
   {
     id: text('id').primaryKey(),
-    ruleId: text('rule_id').notNull().references(() => alertRules.id, { onDelete: 'cascade' }),
+    ruleId: text('rule_id')
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
     firedAt: integer('fired_at').notNull(),
     value: real('value').notNull(),
     threshold: integer('threshold').notNull(),
@@ -642,7 +719,9 @@ export const workflows = sqliteTable(
     id: text('id').primaryKey(),
     type: text('type', { enum: ['USER_SIGNUP', 'APPLICATION_CREATION', 'SUBSCRIPTION_CREATION'] }).notNull(),
     referenceId: text('reference_id').notNull(),
-    status: text('status', { enum: ['PENDING', 'APPROVED', 'REJECTED'] }).notNull().default('PENDING'),
+    status: text('status', { enum: ['PENDING', 'APPROVED', 'REJECTED'] })
+      .notNull()
+      .default('PENDING'),
     requestedBy: text('requested_by').references(() => users.id, { onDelete: 'set null' }),
     decidedBy: text('decided_by').references(() => users.id, { onDelete: 'set null' }),
     reason: text('reason'),
@@ -698,13 +777,20 @@ export const externalClients = sqliteTable(
   'external_clients',
   {
     id: text('id').primaryKey(),
-    keyManagerId: text('key_manager_id').notNull().references(() => keyManagers.id, { onDelete: 'cascade' }),
+    keyManagerId: text('key_manager_id')
+      .notNull()
+      .references(() => keyManagers.id, { onDelete: 'cascade' }),
     clientId: text('client_id').notNull(),
-    applicationId: text('application_id').notNull().references(() => applications.id, { onDelete: 'cascade' }),
+    applicationId: text('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
     keyType: text('key_type', { enum: KEY_TYPES }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('external_clients_km_client_uq').on(t.keyManagerId, t.clientId), index('external_clients_app_idx').on(t.applicationId)],
+  (t) => [
+    uniqueIndex('external_clients_km_client_uq').on(t.keyManagerId, t.clientId),
+    index('external_clients_app_idx').on(t.applicationId),
+  ],
 );
 
 /** Platform settings (workflow switches, self sign-up), one JSON value per key. */
@@ -717,8 +803,12 @@ export const apiRatings = sqliteTable(
   'api_ratings',
   {
     id: text('id').primaryKey(),
-    apiId: text('api_id').notNull().references(() => apis.id, { onDelete: 'cascade' }),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     rating: integer('rating').notNull(),
     comment: text('comment').notNull().default(''),
     hidden: integer('hidden', { mode: 'boolean' }).notNull().default(false),

@@ -10,7 +10,10 @@ export { ThrottleCounter } from '../../../durable-objects/throttle/counter.ts';
 export default {
   fetch(request) {
     const url = new URL(request.url);
-    if (url.pathname === '/_turnpike/health') return Response.json({ status: 'ok', service: 'turnpike-traffic-manager' }, { headers: { 'x-content-type-options': 'nosniff' } });
-    return problemResponse(new ApiError('not-found', { detail: 'The Traffic Manager serves no HTTP routes' }), url.pathname, { 'x-content-type-options': 'nosniff' });
+    if (url.pathname === '/_turnpike/health')
+      return Response.json({ status: 'ok', service: 'turnpike-traffic-manager' }, { headers: { 'x-content-type-options': 'nosniff' } });
+    return problemResponse(new ApiError('not-found', { detail: 'The Traffic Manager serves no HTTP routes' }), url.pathname, {
+      'x-content-type-options': 'nosniff',
+    });
   },
 } satisfies ExportedHandler<Env>;

@@ -11,7 +11,12 @@ import { empty, errorBox } from '../../components/feedback.ts';
  * only about its own tokens).
  */
 export async function applicationsTab(): Promise<HTMLElement> {
-  const search = h('input', { type: 'search', id: 'admin-app-search', placeholder: 'Application name or owner email', 'aria-label': 'Search applications' });
+  const search = h('input', {
+    type: 'search',
+    id: 'admin-app-search',
+    placeholder: 'Application name or owner email',
+    'aria-label': 'Search applications',
+  });
   const out = h('div', { id: 'admin-app-list', 'aria-live': 'polite' });
   const load = async () => {
     try {
@@ -19,8 +24,28 @@ export async function applicationsTab(): Promise<HTMLElement> {
       mount(
         out,
         list.length === 0
-          ? empty(search.value.trim() === '' ? 'No applications yet: developers create them in the portal under Applications.' : 'No application matches; try part of its name or its owner’s email.')
-          : h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Application'), h('th', {}, 'Owner'), h('th', {}, 'Status'), h('th', {}, 'Clients and their permissions'))), h('tbody', {}, ...list.map(row))),
+          ? empty(
+              search.value.trim() === ''
+                ? 'No applications yet: developers create them in the portal under Applications.'
+                : 'No application matches; try part of its name or its owner’s email.',
+            )
+          : h(
+              'table',
+              {},
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  h('th', {}, 'Application'),
+                  h('th', {}, 'Owner'),
+                  h('th', {}, 'Status'),
+                  h('th', {}, 'Clients and their permissions'),
+                ),
+              ),
+              h('tbody', {}, ...list.map(row)),
+            ),
       );
     } catch (err) {
       mount(out, errorBox(err));
@@ -35,8 +60,16 @@ export async function applicationsTab(): Promise<HTMLElement> {
   return h(
     'div',
     {},
-    h('p', { class: 'hint' }, 'The password grant lets a client send a user’s password to the token endpoint. Turn it on only for a trusted first-party client that cannot use the authorization code flow.'),
-    h('p', { class: 'hint' }, 'A resource server may introspect any application’s tokens (RFC 7662); every other client is told only about its own.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'The password grant lets a client send a user’s password to the token endpoint. Turn it on only for a trusted first-party client that cannot use the authorization code flow.',
+    ),
+    h(
+      'p',
+      { class: 'hint' },
+      'A resource server may introspect any application’s tokens (RFC 7662); every other client is told only about its own.',
+    ),
     form,
     out,
   );
@@ -49,7 +82,13 @@ function row(a: AdminApplication): HTMLElement {
     h('td', { 'data-label': 'Application' }, h('strong', {}, a.name), h('div', { class: 'muted' }, a.id)),
     h('td', { 'data-label': 'Owner' }, a.owner),
     h('td', { 'data-label': 'Status' }, badge(a.status)),
-    h('td', { 'data-label': 'Clients and their permissions' }, a.keys.length === 0 ? h('span', { class: 'muted' }, 'No keys generated yet') : h('ul', { class: 'plain' }, ...a.keys.map((k) => client(a, k)))),
+    h(
+      'td',
+      { 'data-label': 'Clients and their permissions' },
+      a.keys.length === 0
+        ? h('span', { class: 'muted' }, 'No keys generated yet')
+        : h('ul', { class: 'plain' }, ...a.keys.map((k) => client(a, k))),
+    ),
   );
 }
 
@@ -79,7 +118,8 @@ function client(a: AdminApplication, k: AdminApplication['keys'][number]): HTMLE
     void adminApi
       .introspection(a.id, k.keyType, { enabled: rs.checked })
       .then(
-        (r) => mount(status, h('span', { class: 'ok' }, r.mayIntrospect ? ' May introspect any token' : ' Introspects only its own tokens')),
+        (r) =>
+          mount(status, h('span', { class: 'ok' }, r.mayIntrospect ? ' May introspect any token' : ' Introspects only its own tokens')),
         (err: unknown) => {
           rs.checked = !rs.checked;
           mount(status, errorBox(err));

@@ -18,10 +18,41 @@ export async function auditTab(): Promise<HTMLElement> {
   const load = async () => {
     try {
       const day = (v: string, end: boolean) => (v === '' ? undefined : new Date(`${v}T00:00:00`).getTime() + (end ? 86_400_000 : 0));
-      const page = await adminApi.audit({ action: action.value.trim() || undefined, entityType: entityType.value.trim() || undefined, entityId: entityId.value.trim() || undefined, from: day(from.value, false), to: day(to.value, true), limit: PAGE, offset });
-      const prev = h('button', { type: 'button', class: 'secondary', disabled: offset === 0, onclick: () => ((offset = Math.max(0, offset - PAGE)), void load()) }, 'Newer');
-      const next = h('button', { type: 'button', class: 'secondary', disabled: page.total <= offset + PAGE, onclick: () => ((offset += PAGE), void load()) }, 'Older');
-      mount(out, page.list.length === 0 ? empty('No entries match these filters.') : h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'Action'), h('th', {}, 'Entity'), h('th', {}, 'Change'))), h('tbody', {}, ...page.list.map(row))), h('div', { class: 'toolbar' }, prev, next));
+      const page = await adminApi.audit({
+        action: action.value.trim() || undefined,
+        entityType: entityType.value.trim() || undefined,
+        entityId: entityId.value.trim() || undefined,
+        from: day(from.value, false),
+        to: day(to.value, true),
+        limit: PAGE,
+        offset,
+      });
+      const prev = h(
+        'button',
+        { type: 'button', class: 'secondary', disabled: offset === 0, onclick: () => ((offset = Math.max(0, offset - PAGE)), void load()) },
+        'Newer',
+      );
+      const next = h(
+        'button',
+        { type: 'button', class: 'secondary', disabled: page.total <= offset + PAGE, onclick: () => ((offset += PAGE), void load()) },
+        'Older',
+      );
+      mount(
+        out,
+        page.list.length === 0
+          ? empty('No entries match these filters.')
+          : h(
+              'table',
+              {},
+              h(
+                'thead',
+                {},
+                h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'Action'), h('th', {}, 'Entity'), h('th', {}, 'Change')),
+              ),
+              h('tbody', {}, ...page.list.map(row)),
+            ),
+        h('div', { class: 'toolbar' }, prev, next),
+      );
     } catch (err) {
       mount(out, errorBox(err));
     }
@@ -44,7 +75,23 @@ function row(e: AuditEntry): HTMLElement {
     h('td', { 'data-label': 'When' }, new Date(e.createdAt).toLocaleString()),
     h('td', { 'data-label': 'Who' }, e.actorEmail ?? 'system'),
     h('td', { 'data-label': 'Action' }, h('code', {}, e.action)),
-    h('td', { 'data-label': 'Entity', 'data-entity': e.entityId }, `${e.entityType} `, e.entityName === null ? null : h('strong', { class: 'entity-name' }, e.entityName), e.entityName === null ? null : ' ', h('code', {}, e.entityId)),
-    h('td', { 'data-label': 'Change' }, h('details', {}, h('summary', {}, 'before / after'), h('pre', { class: 'headers' }, `before: ${json(e.before)}\nafter: ${json(e.after)}`))),
+    h(
+      'td',
+      { 'data-label': 'Entity', 'data-entity': e.entityId },
+      `${e.entityType} `,
+      e.entityName === null ? null : h('strong', { class: 'entity-name' }, e.entityName),
+      e.entityName === null ? null : ' ',
+      h('code', {}, e.entityId),
+    ),
+    h(
+      'td',
+      { 'data-label': 'Change' },
+      h(
+        'details',
+        {},
+        h('summary', {}, 'before / after'),
+        h('pre', { class: 'headers' }, `before: ${json(e.before)}\nafter: ${json(e.after)}`),
+      ),
+    ),
   );
 }

@@ -14,10 +14,23 @@ export function brandingTab(): HTMLElement {
   const name = h('input', { id: 'branding-name', required: true, maxlength: '60', value: b.portalName, 'data-pointer': '/portalName' });
   const primary = h('input', { id: 'branding-primary', type: 'color', value: b.primaryColor, 'data-pointer': '/primaryColor' });
   const header = h('input', { id: 'branding-header', type: 'color', value: b.headerColor, 'data-pointer': '/headerColor' });
-  const file = h('input', { id: 'branding-logo', type: 'file', accept: 'image/png,image/jpeg,image/webp,image/gif,image/svg+xml', 'data-pointer': '/logo' });
+  const file = h('input', {
+    id: 'branding-logo',
+    type: 'file',
+    accept: 'image/png,image/jpeg,image/webp,image/gif,image/svg+xml',
+    'data-pointer': '/logo',
+  });
   let logo = b.logo;
   const logoPreview = h('span', { id: 'branding-logo-preview' });
-  const showLogo = () => mount(logoPreview, logo === null ? h('span', { class: 'muted' }, 'No logo') : h('img', { src: logo, alt: 'Current logo', class: 'logo' }), ' ', logo === null ? null : h('button', { type: 'button', class: 'link', id: 'branding-logo-remove', onclick: () => ((logo = null), showLogo()) }, 'Remove'));
+  const showLogo = () =>
+    mount(
+      logoPreview,
+      logo === null ? h('span', { class: 'muted' }, 'No logo') : h('img', { src: logo, alt: 'Current logo', class: 'logo' }),
+      ' ',
+      logo === null
+        ? null
+        : h('button', { type: 'button', class: 'link', id: 'branding-logo-remove', onclick: () => ((logo = null), showLogo()) }, 'Remove'),
+    );
   showLogo();
   file.addEventListener('change', () => {
     const f = file.files?.[0];
@@ -29,9 +42,19 @@ export function brandingTab(): HTMLElement {
     });
     reader.readAsDataURL(f);
   });
-  const landing = h('textarea', { id: 'branding-landing', rows: '8', maxlength: '20000', 'data-pointer': '/landingMarkdown' }, b.landingMarkdown);
+  const landing = h(
+    'textarea',
+    { id: 'branding-landing', rows: '8', maxlength: '20000', 'data-pointer': '/landingMarkdown' },
+    b.landingMarkdown,
+  );
   const preview = h('div', { class: 'card', id: 'branding-preview', 'aria-live': 'polite' });
-  const showPreview = () => mount(preview, landing.value.trim() === '' ? h('p', { class: 'muted' }, "Empty: the landing page says what the portal is in the portal's own words.") : markdown(landing.value));
+  const showPreview = () =>
+    mount(
+      preview,
+      landing.value.trim() === ''
+        ? h('p', { class: 'muted' }, "Empty: the landing page says what the portal is in the portal's own words.")
+        : markdown(landing.value),
+    );
   landing.addEventListener('input', showPreview);
   showPreview();
   const submit = h('button', { type: 'submit', id: 'branding-save' }, 'Save branding');
@@ -52,10 +75,18 @@ export function brandingTab(): HTMLElement {
     out,
   );
   onSubmit(form, submit, out, async () => {
-    const saved = await adminApi.setBranding({ portalName: name.value.trim(), logo, primaryColor: primary.value, headerColor: header.value, landingMarkdown: landing.value });
+    const saved = await adminApi.setBranding({
+      portalName: name.value.trim(),
+      logo,
+      primaryColor: primary.value,
+      headerColor: header.value,
+      landingMarkdown: landing.value,
+    });
     applyBranding(saved);
     await reloadAdmin();
-    document.getElementById('branding-form')?.append(h('p', { class: 'ok', role: 'status', id: 'branding-saved' }, 'Saved: the portal uses it now.'));
+    document
+      .getElementById('branding-form')
+      ?.append(h('p', { class: 'ok', role: 'status', id: 'branding-saved' }, 'Saved: the portal uses it now.'));
   });
   return form;
 }

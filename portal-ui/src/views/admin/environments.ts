@@ -12,9 +12,33 @@ export async function environmentsTab(): Promise<HTMLElement> {
   const hostname = h('input', { placeholder: 'api.example.com (optional)', 'data-pointer': '/hostname' });
   const submit = h('button', { type: 'submit' }, 'Add environment');
   const out = h('div', {});
-  const form = h('form', { class: 'card', id: 'environment-form' }, h('h2', {}, 'New gateway environment'), h('div', { class: 'columns' }, field('Name', name), field('Display name', displayName), field('Type', type), field('Hostname', hostname)), h('p', { class: 'hint' }, 'Each environment is one gateway deployment (wrangler.toml [env.*] with GATEWAY_ENVIRONMENT set to its name).'), submit, out);
+  const form = h(
+    'form',
+    { class: 'card', id: 'environment-form' },
+    h('h2', {}, 'New gateway environment'),
+    h(
+      'div',
+      { class: 'columns' },
+      field('Name', name),
+      field('Display name', displayName),
+      field('Type', type),
+      field('Hostname', hostname),
+    ),
+    h(
+      'p',
+      { class: 'hint' },
+      'Each environment is one gateway deployment (wrangler.toml [env.*] with GATEWAY_ENVIRONMENT set to its name).',
+    ),
+    submit,
+    out,
+  );
   onSubmit(form, submit, out, async () => {
-    await adminApi.createEnvironment({ name: name.value.trim(), displayName: displayName.value.trim(), type: type.value, hostname: hostname.value.trim() === '' ? null : hostname.value.trim() });
+    await adminApi.createEnvironment({
+      name: name.value.trim(),
+      displayName: displayName.value.trim(),
+      type: type.value,
+      hostname: hostname.value.trim() === '' ? null : hostname.value.trim(),
+    });
     await reloadAdmin();
   });
   return h(
@@ -24,7 +48,20 @@ export async function environmentsTab(): Promise<HTMLElement> {
       'table',
       { id: 'environments' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Type'), h('th', {}, 'Hostname'), h('th', {}, 'Private backends'))),
-      h('tbody', {}, ...list.map((e) => h('tr', {}, h('td', { 'data-label': 'Name' }, h('strong', {}, e.displayName), h('div', { class: 'muted' }, e.name)), h('td', { 'data-label': 'Type' }, e.type), h('td', { 'data-label': 'Hostname' }, e.hostname ?? 'any'), h('td', { 'data-label': 'Private backends' }, e.allowPrivateBackends ? 'allowed' : 'refused')))),
+      h(
+        'tbody',
+        {},
+        ...list.map((e) =>
+          h(
+            'tr',
+            {},
+            h('td', { 'data-label': 'Name' }, h('strong', {}, e.displayName), h('div', { class: 'muted' }, e.name)),
+            h('td', { 'data-label': 'Type' }, e.type),
+            h('td', { 'data-label': 'Hostname' }, e.hostname ?? 'any'),
+            h('td', { 'data-label': 'Private backends' }, e.allowPrivateBackends ? 'allowed' : 'refused'),
+          ),
+        ),
+      ),
     ),
     form,
   );

@@ -13,7 +13,19 @@ import { trustedIssuersTab } from './trusted-issuers.ts';
 import { keyManagersTab } from './key-managers.ts';
 import { usersTab } from './users.ts';
 
-export type AdminTab = 'policies' | 'blocking' | 'environments' | 'users' | 'applications' | 'trusted-issuers' | 'key-managers' | 'signing-keys' | 'alerts' | 'approvals' | 'audit' | 'branding';
+export type AdminTab =
+  | 'policies'
+  | 'blocking'
+  | 'environments'
+  | 'users'
+  | 'applications'
+  | 'trusted-issuers'
+  | 'key-managers'
+  | 'signing-keys'
+  | 'alerts'
+  | 'approvals'
+  | 'audit'
+  | 'branding';
 const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['approvals', 'Approvals', approvalsTab],
   ['policies', 'Throttling policies', policiesTab],
@@ -32,8 +44,11 @@ const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
 export async function adminView(params: Record<string, string>): Promise<void> {
   const tab = TABS.find(([t]) => t === params['tab']) ?? TABS[0];
   if (tab === undefined) return;
-  const nav = h('nav', { class: 'tabs', 'aria-label': 'Admin sections' }, ...TABS.map(([t, label]) => h('a', { href: `#/admin/${t}`, ...(t === tab[0] ? { 'aria-current': 'page' } : {}) }, label)));
+  const nav = h(
+    'nav',
+    { class: 'tabs', 'aria-label': 'Admin sections' },
+    ...TABS.map(([t, label]) => h('a', { href: `#/admin/${t}`, ...(t === tab[0] ? { 'aria-current': 'page' } : {}) }, label)),
+  );
   const body = await tab[2]();
   layout('Administration', nav, h('section', { id: `admin-${tab[0]}` }, body));
 }
-

@@ -21,7 +21,8 @@ export function limitText(l: { limit: number | null; quotaType: string; unitTime
 }
 
 const option = (value: string, label: string, selected: boolean) => h('option', { value, selected }, label);
-const input = (el: Element, key: string) => el.querySelector<HTMLInputElement | HTMLSelectElement>(`:scope [data-key="${key}"]`) as HTMLInputElement;
+const input = (el: Element, key: string) =>
+  el.querySelector<HTMLInputElement | HTMLSelectElement>(`:scope [data-key="${key}"]`) as HTMLInputElement;
 
 /**
  * Conditional groups of an advanced policy: each a list of conditions that must all hold (each
@@ -45,14 +46,22 @@ export function conditionalGroupsEditor(initial: Group[]): { element: HTMLElemen
         input(c, 'key').dataset['pointer'] = `${cAt}/${TYPES[type].key}`;
         input(c, 'value').dataset['pointer'] = `${cAt}/value`;
         input(c, 'invert').dataset['pointer'] = `${cAt}/invert`;
-        for (const k of ['type', 'key', 'value', 'invert']) input(c, k).setAttribute('aria-label', `Group ${i + 1}, condition ${j + 1}: ${k === 'key' ? TYPES[type].label : k}`);
+        for (const k of ['type', 'key', 'value', 'invert'])
+          input(c, k).setAttribute('aria-label', `Group ${i + 1}, condition ${j + 1}: ${k === 'key' ? TYPES[type].label : k}`);
       });
     });
   };
 
   const condition = (c: Condition | null): HTMLElement => {
-    const type = h('select', { 'data-key': 'type' }, ...Object.entries(TYPES).map(([t, d]) => option(t, d.label, t === (c?.type ?? 'header'))));
-    const key = h('input', { 'data-key': 'key', value: c === null ? '' : c.type === 'ip' ? c.cidr : c.type === 'jwtClaim' ? c.claim : c.name });
+    const type = h(
+      'select',
+      { 'data-key': 'type' },
+      ...Object.entries(TYPES).map(([t, d]) => option(t, d.label, t === (c?.type ?? 'header'))),
+    );
+    const key = h('input', {
+      'data-key': 'key',
+      value: c === null ? '' : c.type === 'ip' ? c.cidr : c.type === 'jwtClaim' ? c.claim : c.name,
+    });
     const value = h('input', { 'data-key': 'value', placeholder: 'equals', value: c === null || c.type === 'ip' ? '' : c.value });
     const invert = h('input', { type: 'checkbox', 'data-key': 'invert', checked: c?.invert === true });
     const sync = () => {
@@ -61,7 +70,19 @@ export function conditionalGroupsEditor(initial: Group[]): { element: HTMLElemen
     };
     sync();
     type.addEventListener('change', () => (sync(), renumber()));
-    const row = h('div', { class: 'condition' }, type, key, value, h('label', { class: 'check' }, invert, ' Invert (all but)'), h('button', { type: 'button', class: 'danger small', 'data-action': 'remove-condition', onclick: () => (row.remove(), renumber()) }, 'Remove'));
+    const row = h(
+      'div',
+      { class: 'condition' },
+      type,
+      key,
+      value,
+      h('label', { class: 'check' }, invert, ' Invert (all but)'),
+      h(
+        'button',
+        { type: 'button', class: 'danger small', 'data-action': 'remove-condition', onclick: () => (row.remove(), renumber()) },
+        'Remove',
+      ),
+    );
     return row;
   };
 
@@ -72,27 +93,84 @@ export function conditionalGroupsEditor(initial: Group[]): { element: HTMLElemen
       'fieldset',
       { class: 'group' },
       h('legend', {}),
-      h('input', { 'data-key': 'description', placeholder: 'What these calls are, e.g. partner traffic', 'aria-label': 'Group description', value: g?.description ?? '' }),
+      h('input', {
+        'data-key': 'description',
+        placeholder: 'What these calls are, e.g. partner traffic',
+        'aria-label': 'Group description',
+        value: g?.description ?? '',
+      }),
       h('p', { class: 'hint' }, 'Calls matching every condition below get this group’s limit instead of the policy’s.'),
       conditions,
-      h('button', { type: 'button', class: 'secondary small', 'data-action': 'add-condition', onclick: () => (conditions.append(condition(null)), renumber()) }, 'Add condition'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary small',
+          'data-action': 'add-condition',
+          onclick: () => (conditions.append(condition(null)), renumber()),
+        },
+        'Add condition',
+      ),
       h(
         'div',
         { class: 'columns' },
-        h('input', { type: 'number', 'data-key': 'limit', 'aria-label': 'Group limit', placeholder: 'limit', value: limit === undefined ? '' : String(limit.limit) }),
-        h('select', { 'data-key': 'quotaType', 'aria-label': 'Group limit of' }, option('requestCount', 'requests', limit?.quotaType !== 'bandwidth'), option('bandwidth', 'bytes', limit?.quotaType === 'bandwidth')),
+        h('input', {
+          type: 'number',
+          'data-key': 'limit',
+          'aria-label': 'Group limit',
+          placeholder: 'limit',
+          value: limit === undefined ? '' : String(limit.limit),
+        }),
+        h(
+          'select',
+          { 'data-key': 'quotaType', 'aria-label': 'Group limit of' },
+          option('requestCount', 'requests', limit?.quotaType !== 'bandwidth'),
+          option('bandwidth', 'bytes', limit?.quotaType === 'bandwidth'),
+        ),
         h('span', {}, 'per'),
         h('input', { type: 'number', 'data-key': 'unitTime', 'aria-label': 'Group limit per', value: String(limit?.unitTime ?? 1) }),
-        h('select', { 'data-key': 'timeUnit', 'aria-label': 'Group limit unit' }, ...TIME_UNITS.map((u) => option(u, u, u === (limit?.timeUnit ?? 'min')))),
+        h(
+          'select',
+          { 'data-key': 'timeUnit', 'aria-label': 'Group limit unit' },
+          ...TIME_UNITS.map((u) => option(u, u, u === (limit?.timeUnit ?? 'min'))),
+        ),
       ),
-      h('button', { type: 'button', class: 'danger small', 'data-action': 'remove-group', onclick: () => (el.remove(), renumber()) }, 'Remove group'),
+      h(
+        'button',
+        { type: 'button', class: 'danger small', 'data-action': 'remove-group', onclick: () => (el.remove(), renumber()) },
+        'Remove group',
+      ),
     );
     return el;
   };
 
   list.append(...initial.map(group));
-  const add = h('button', { type: 'button', class: 'secondary', 'data-action': 'add-group', onclick: () => (list.append(group(null)), renumber(), list.querySelector<HTMLElement>(':scope > fieldset.group:last-of-type [data-key="key"]')?.focus()) }, 'Add conditional group');
-  const element = h('fieldset', { id: 'conditional-groups', 'data-pointer': '/conditionalGroups' }, h('legend', {}, 'Conditional groups'), h('p', { class: 'hint' }, 'Without groups every call counts against the policy’s limit. A group gives calls from an IP range, or with a header, a query parameter or a JWT claim, their own limit.'), list, add);
+  const add = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'data-action': 'add-group',
+      onclick: () => (
+        list.append(group(null)),
+        renumber(),
+        list.querySelector<HTMLElement>(':scope > fieldset.group:last-of-type [data-key="key"]')?.focus()
+      ),
+    },
+    'Add conditional group',
+  );
+  const element = h(
+    'fieldset',
+    { id: 'conditional-groups', 'data-pointer': '/conditionalGroups' },
+    h('legend', {}, 'Conditional groups'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Without groups every call counts against the policy’s limit. A group gives calls from an IP range, or with a header, a query parameter or a JWT claim, their own limit.',
+    ),
+    list,
+    add,
+  );
   renumber();
 
   const value = (): ConditionalGroupInput[] =>
@@ -107,7 +185,12 @@ export function conditionalGroupsEditor(initial: Group[]): { element: HTMLElemen
         if (type === 'jwtClaim') return { type, claim: key, value, invert };
         return { type, name: key, value, invert };
       }),
-      limit: { limit: Number(input(g, 'limit').value), quotaType: input(g, 'quotaType').value as Limit['quotaType'], unitTime: Number(input(g, 'unitTime').value), timeUnit: input(g, 'timeUnit').value as Limit['timeUnit'] },
+      limit: {
+        limit: Number(input(g, 'limit').value),
+        quotaType: input(g, 'quotaType').value as Limit['quotaType'],
+        unitTime: Number(input(g, 'unitTime').value),
+        timeUnit: input(g, 'timeUnit').value as Limit['timeUnit'],
+      },
     }));
   return { element, value };
 }

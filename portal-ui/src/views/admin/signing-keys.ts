@@ -28,8 +28,30 @@ export async function signingKeysTab(): Promise<HTMLElement> {
   return h(
     'div',
     { class: 'stack' },
-    h('p', { class: 'hint' }, 'A new key is published first (JWKS and every gateway environment) and may sign only after the publish delay, so no verifier meets a key it does not know. The key it replaces keeps verifying until every token it signed has expired, then retires by itself.'),
-    h('table', { id: 'signing-keys' }, h('thead', {}, h('tr', {}, h('th', {}, 'Key id'), h('th', {}, 'Status'), h('th', {}, 'Origin'), h('th', {}, 'Added'), h('th', {}, 'Retires'), h('th', {}, ''))), h('tbody', {}, ...list.map(row))),
+    h(
+      'p',
+      { class: 'hint' },
+      'A new key is published first (JWKS and every gateway environment) and may sign only after the publish delay, so no verifier meets a key it does not know. The key it replaces keeps verifying until every token it signed has expired, then retires by itself.',
+    ),
+    h(
+      'table',
+      { id: 'signing-keys' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'Key id'),
+          h('th', {}, 'Status'),
+          h('th', {}, 'Origin'),
+          h('th', {}, 'Added'),
+          h('th', {}, 'Retires'),
+          h('th', {}, ''),
+        ),
+      ),
+      h('tbody', {}, ...list.map(row)),
+    ),
     h('p', {}, add),
     out,
   );
@@ -51,11 +73,31 @@ function row(k: SigningKey): HTMLElement {
   if (k.status === 'PUBLISHED' || k.status === 'PREVIOUS') {
     const early = k.status === 'PREVIOUS' && (k.retireAfter ?? 0) > Date.now();
     actions.push(
-      confirmButton('Retire', { class: 'danger small', 'data-action': 'retire-signing-key' }, out, { consequence: early ? `Tokens signed by ${k.kid} are still valid until ${when(k.retireAfter)}; retiring it now refuses them at once (for a leaked key).` : `${k.kid} leaves the JWKS and every gateway snapshot; its private half is erased.`, confirm: `Retire ${k.kid}` }, async () => {
-        await adminApi.retireSigningKey(k.kid, { immediately: early });
-        await reloadAdmin();
-      }),
+      confirmButton(
+        'Retire',
+        { class: 'danger small', 'data-action': 'retire-signing-key' },
+        out,
+        {
+          consequence: early
+            ? `Tokens signed by ${k.kid} are still valid until ${when(k.retireAfter)}; retiring it now refuses them at once (for a leaked key).`
+            : `${k.kid} leaves the JWKS and every gateway snapshot; its private half is erased.`,
+          confirm: `Retire ${k.kid}`,
+        },
+        async () => {
+          await adminApi.retireSigningKey(k.kid, { immediately: early });
+          await reloadAdmin();
+        },
+      ),
     );
   }
-  return h('tr', { 'data-kid': k.kid, 'data-status': k.status }, h('td', {}, h('code', {}, k.kid)), h('td', {}, STATUS_TEXT[k.status]), h('td', {}, k.origin === 'SECRET' ? 'SIGNING_KEYS secret' : 'added here'), h('td', {}, when(k.createdAt)), h('td', {}, k.status === 'PREVIOUS' ? when(k.retireAfter) : when(k.retiredAt)), h('td', {}, ...actions, out));
+  return h(
+    'tr',
+    { 'data-kid': k.kid, 'data-status': k.status },
+    h('td', {}, h('code', {}, k.kid)),
+    h('td', {}, STATUS_TEXT[k.status]),
+    h('td', {}, k.origin === 'SECRET' ? 'SIGNING_KEYS secret' : 'added here'),
+    h('td', {}, when(k.createdAt)),
+    h('td', {}, k.status === 'PREVIOUS' ? when(k.retireAfter) : when(k.retiredAt)),
+    h('td', {}, ...actions, out),
+  );
 }

@@ -15,8 +15,15 @@ export async function trustedIssuersTab(): Promise<HTMLElement> {
     'div',
     { class: 'stack' },
     list.length === 0
-      ? empty('No trusted issuers: no external JWT can be exchanged for an access token. Add an identity provider and its public keys below to allow the JWT-bearer grant.')
-      : h('table', { id: 'trusted-issuers' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Issuer (iss)'), h('th', {}, 'Keys'), h('th', {}, ''))), h('tbody', {}, ...list.map(row))),
+      ? empty(
+          'No trusted issuers: no external JWT can be exchanged for an access token. Add an identity provider and its public keys below to allow the JWT-bearer grant.',
+        )
+      : h(
+          'table',
+          { id: 'trusted-issuers' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Issuer (iss)'), h('th', {}, 'Keys'), h('th', {}, ''))),
+          h('tbody', {}, ...list.map(row)),
+        ),
     issuerForm(),
   );
 }
@@ -32,7 +39,11 @@ function row(t: TrustedIssuer): HTMLElement {
     { 'data-issuer': t.name },
     h('td', { 'data-label': 'Name' }, h('strong', {}, t.name)),
     h('td', { 'data-label': 'Issuer (iss)' }, h('code', {}, t.issuer)),
-    h('td', { 'data-label': 'Keys' }, h('ul', { class: 'plain' }, ...t.jwks.keys.map((k) => h('li', {}, h('code', {}, k.kid), ` ${k.alg} (${k.kty})`)))),
+    h(
+      'td',
+      { 'data-label': 'Keys' },
+      h('ul', { class: 'plain' }, ...t.jwks.keys.map((k) => h('li', {}, h('code', {}, k.kid), ` ${k.alg} (${k.kty})`))),
+    ),
     h('td', {}, remove, out),
   );
 }
@@ -40,7 +51,13 @@ function row(t: TrustedIssuer): HTMLElement {
 function issuerForm(): HTMLElement {
   const name = h('input', { required: true, placeholder: 'corporate-idp', 'data-pointer': '/name' });
   const issuer = h('input', { required: true, placeholder: 'https://idp.example.com', 'data-pointer': '/issuer' });
-  const jwks = h('textarea', { rows: '8', required: true, placeholder: '{ "keys": [ { "kty": "EC", "crv": "P-256", "kid": "key-1", "alg": "ES256", "x": "…", "y": "…" } ] }', 'data-pointer': '/jwks', spellcheck: 'false' });
+  const jwks = h('textarea', {
+    rows: '8',
+    required: true,
+    placeholder: '{ "keys": [ { "kty": "EC", "crv": "P-256", "kid": "key-1", "alg": "ES256", "x": "…", "y": "…" } ] }',
+    'data-pointer': '/jwks',
+    spellcheck: 'false',
+  });
   const submit = h('button', { type: 'submit' }, 'Trust this issuer');
   const out = h('div', { 'aria-live': 'polite' });
   const form = h(
@@ -57,7 +74,12 @@ function issuerForm(): HTMLElement {
     try {
       keys = JSON.parse(jwks.value);
     } catch {
-      throw new ProblemError({ type: 'about:blank', title: 'The keys are not JSON', status: 400, errors: [{ pointer: '/jwks', detail: 'Paste the JWKS as JSON: { "keys": [ … ] }' }] });
+      throw new ProblemError({
+        type: 'about:blank',
+        title: 'The keys are not JSON',
+        status: 400,
+        errors: [{ pointer: '/jwks', detail: 'Paste the JWKS as JSON: { "keys": [ … ] }' }],
+      });
     }
     await adminApi.putTrustedIssuer({ name: name.value.trim(), issuer: issuer.value.trim(), jwks: keys as TrustedIssuer['jwks'] });
     await reloadAdmin();

@@ -13,7 +13,11 @@ export interface AlertTarget {
 }
 
 const METRICS: Record<AlertMetric, { label: string; unit: string; hint: string }> = {
-  error_rate: { label: 'Error rate', unit: '%', hint: 'Share of calls answered 5xx, or 4xx other than 429, over the last 5 minutes (at least 5 calls).' },
+  error_rate: {
+    label: 'Error rate',
+    unit: '%',
+    hint: 'Share of calls answered 5xx, or 4xx other than 429, over the last 5 minutes (at least 5 calls).',
+  },
   latency_p95: { label: 'Latency p95', unit: 'ms', hint: '95th percentile of gateway latency over the last 5 minutes (at least 5 calls).' },
   quota_use: { label: 'Quota used', unit: '%', hint: 'Share of the subscription tier’s current window used (subscriptions only).' },
 };
@@ -31,7 +35,11 @@ const describe = (r: { metric: AlertMetric; threshold: number }) => `${METRICS[r
  * shown once), change, delete. `targets` are what the user may watch; `bySubscriptionId` adds a
  * free subscription id (admins); `fixedTarget` hides the choice (the publisher's API tab).
  */
-export async function alertsPanel(audience: AlertAudience, targets: AlertTarget[], options: { noTargets: string; bySubscriptionId?: boolean; fixedTarget?: boolean }): Promise<HTMLElement> {
+export async function alertsPanel(
+  audience: AlertAudience,
+  targets: AlertTarget[],
+  options: { noTargets: string; bySubscriptionId?: boolean; fixedTarget?: boolean },
+): Promise<HTMLElement> {
   const api = alertsApi(audience);
   const labels = new Map(targets.map((t) => [t.id, t.label]));
   const targetLabel = (r: AlertRule) => labels.get(r.scopeId) ?? `${r.scopeType === 'API' ? 'API' : 'Subscription'} ${r.scopeId}`;
@@ -43,15 +51,36 @@ export async function alertsPanel(audience: AlertAudience, targets: AlertTarget[
     try {
       const [{ list: rules }, { list: events }] = await Promise.all([api.rules(), api.events()]);
       const byId = new Map(rules.map((r) => [r.id, r]));
-      mount(rulesBox, rules.length === 0 ? empty('No alert rules yet. Add one below: when the metric reaches the threshold, Turnpike POSTs a signed JSON message to your webhook and lists the alert here.') : rulesTable(rules));
-      mount(eventsBox, events.length === 0 ? empty('No alert has fired. Rules are checked every minute; a fired alert shows here with the webhook’s answer.') : eventsTable(events, byId));
+      mount(
+        rulesBox,
+        rules.length === 0
+          ? empty(
+              'No alert rules yet. Add one below: when the metric reaches the threshold, Turnpike POSTs a signed JSON message to your webhook and lists the alert here.',
+            )
+          : rulesTable(rules),
+      );
+      mount(
+        eventsBox,
+        events.length === 0
+          ? empty('No alert has fired. Rules are checked every minute; a fired alert shows here with the webhook’s answer.')
+          : eventsTable(events, byId),
+      );
     } catch (err) {
       mount(rulesBox, errorBox(err));
     }
   };
 
   const rulesTable = (rules: AlertRule[]) =>
-    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Watches'), h('th', {}, 'Fires when'), h('th', {}, 'Webhook'), h('th', {}, 'Last fired'), h('th', {}, ''))), h('tbody', {}, ...rules.map(ruleRow)));
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', {}, 'Watches'), h('th', {}, 'Fires when'), h('th', {}, 'Webhook'), h('th', {}, 'Last fired'), h('th', {}, '')),
+      ),
+      h('tbody', {}, ...rules.map(ruleRow)),
+    );
 
   const ruleRow = (r: AlertRule): HTMLElement => {
     const out = h('div', {});
@@ -60,7 +89,16 @@ export async function alertsPanel(audience: AlertAudience, targets: AlertTarget[
       await api.remove(r.id);
       await refresh();
     });
-    const edit = h('button', { type: 'button', class: 'secondary small', 'data-action': 'edit-alert', onclick: () => tr.replaceChildren(h('td', { colspan: '5' }, editForm(r))) }, 'Edit');
+    const edit = h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary small',
+        'data-action': 'edit-alert',
+        onclick: () => tr.replaceChildren(h('td', { colspan: '5' }, editForm(r))),
+      },
+      'Edit',
+    );
     tr.append(
       h('td', { 'data-label': 'Watches' }, targetLabel(r)),
       h('td', { 'data-label': 'Fires when' }, describe(r), r.enabled ? null : h('span', {}, ' ', badge('disabled'))),
@@ -78,9 +116,22 @@ export async function alertsPanel(audience: AlertAudience, targets: AlertTarget[
     const enabled = h('input', { type: 'checkbox', 'data-pointer': '/enabled', checked: r.enabled });
     const save = h('button', { type: 'submit' }, 'Save rule');
     const out = h('div', {});
-    const form = h('form', { class: 'stack-form', 'data-form': 'edit-alert' }, h('strong', {}, targetLabel(r)), h('div', { class: 'columns' }, field('Metric', metric), field('Threshold', threshold), field('Webhook URL', webhookUrl)), h('label', { class: 'check' }, enabled, ' Enabled'), h('div', { class: 'actions' }, save, h('button', { type: 'button', class: 'secondary', onclick: () => void refresh() }, 'Cancel')), out);
+    const form = h(
+      'form',
+      { class: 'stack-form', 'data-form': 'edit-alert' },
+      h('strong', {}, targetLabel(r)),
+      h('div', { class: 'columns' }, field('Metric', metric), field('Threshold', threshold), field('Webhook URL', webhookUrl)),
+      h('label', { class: 'check' }, enabled, ' Enabled'),
+      h('div', { class: 'actions' }, save, h('button', { type: 'button', class: 'secondary', onclick: () => void refresh() }, 'Cancel')),
+      out,
+    );
     onSubmit(form, save, out, async () => {
-      await api.update(r.id, { metric: metricOf(metric.value), threshold: Number(threshold.value), webhookUrl: webhookUrl.value.trim(), enabled: enabled.checked });
+      await api.update(r.id, {
+        metric: metricOf(metric.value),
+        threshold: Number(threshold.value),
+        webhookUrl: webhookUrl.value.trim(),
+        enabled: enabled.checked,
+      });
       await refresh();
     });
     queueMicrotask(() => threshold.focus());
@@ -103,41 +154,88 @@ export async function alertsPanel(audience: AlertAudience, targets: AlertTarget[
             'tr',
             { 'data-alert-event': e.id },
             h('td', { 'data-label': 'Fired' }, new Date(e.firedAt).toLocaleString()),
-            h('td', { 'data-label': 'Rule' }, rule === undefined ? e.ruleId : `${targetLabel(rule)} · ${describe({ metric: rule.metric, threshold: e.threshold })}`),
+            h(
+              'td',
+              { 'data-label': 'Rule' },
+              rule === undefined ? e.ruleId : `${targetLabel(rule)} · ${describe({ metric: rule.metric, threshold: e.threshold })}`,
+            ),
             h('td', { 'data-label': 'Value' }, `${e.value}${unit}`),
-            h('td', { 'data-label': 'Webhook delivery' }, e.deliveryStatus === null ? h('span', { class: 'error-text' }, 'not reached') : h('span', { class: delivered ? 'ok' : 'error-text' }, `HTTP ${e.deliveryStatus}`)),
+            h(
+              'td',
+              { 'data-label': 'Webhook delivery' },
+              e.deliveryStatus === null
+                ? h('span', { class: 'error-text' }, 'not reached')
+                : h('span', { class: delivered ? 'ok' : 'error-text' }, `HTTP ${e.deliveryStatus}`),
+            ),
           );
         }),
       ),
     );
 
   await refresh();
-  const reload = h('button', { type: 'button', class: 'secondary small', id: 'alert-events-refresh', onclick: () => void refresh() }, 'Refresh');
+  const reload = h(
+    'button',
+    { type: 'button', class: 'secondary small', id: 'alert-events-refresh', onclick: () => void refresh() },
+    'Refresh',
+  );
   return h(
     'div',
     { class: 'stack alerts' },
     h('section', {}, h('h2', {}, 'Alert rules'), rulesBox),
     secretBox,
-    targets.length === 0 && options.bySubscriptionId !== true ? empty(options.noTargets) : createForm(targets, options.bySubscriptionId === true, options.fixedTarget === true, async (body) => {
-      const created = await api.create(body);
-      mount(secretBox, shownOnce('Webhook signing secret', created.secret, [h('p', {}, 'Verify each delivery: Turnpike-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" under this secret>.')], 'Copy it now: it is shown once, then kept encrypted for signing only.'));
-      await refresh();
-    }),
+    targets.length === 0 && options.bySubscriptionId !== true
+      ? empty(options.noTargets)
+      : createForm(targets, options.bySubscriptionId === true, options.fixedTarget === true, async (body) => {
+          const created = await api.create(body);
+          mount(
+            secretBox,
+            shownOnce(
+              'Webhook signing secret',
+              created.secret,
+              [
+                h(
+                  'p',
+                  {},
+                  'Verify each delivery: Turnpike-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" under this secret>.',
+                ),
+              ],
+              'Copy it now: it is shown once, then kept encrypted for signing only.',
+            ),
+          );
+          await refresh();
+        }),
     h('section', {}, h('div', { class: 'card-head' }, h('h2', {}, 'Fired alerts'), reload), eventsBox),
   );
 }
 
-function createForm(targets: AlertTarget[], bySubscriptionId: boolean, fixedTarget: boolean, create: (body: AlertRuleInput) => Promise<void>): HTMLElement {
-  const target = h('select', { 'data-pointer': '/scopeId', id: 'alert-target' }, ...targets.map((t) => h('option', { value: t.id }, t.label)), bySubscriptionId ? h('option', { value: SUBSCRIPTION_BY_ID }, 'A subscription, by id…') : null);
+function createForm(
+  targets: AlertTarget[],
+  bySubscriptionId: boolean,
+  fixedTarget: boolean,
+  create: (body: AlertRuleInput) => Promise<void>,
+): HTMLElement {
+  const target = h(
+    'select',
+    { 'data-pointer': '/scopeId', id: 'alert-target' },
+    ...targets.map((t) => h('option', { value: t.id }, t.label)),
+    bySubscriptionId ? h('option', { value: SUBSCRIPTION_BY_ID }, 'A subscription, by id…') : null,
+  );
   const subscriptionId = h('input', { placeholder: 'sub_…', 'aria-label': 'Subscription id', 'data-pointer': '/scopeId' });
   const subscriptionField = field('Subscription id', subscriptionId);
-  const scopeType = () => (target.value === SUBSCRIPTION_BY_ID ? 'SUBSCRIPTION' : (targets.find((t) => t.id === target.value)?.scopeType ?? 'API'));
+  const scopeType = () =>
+    target.value === SUBSCRIPTION_BY_ID ? 'SUBSCRIPTION' : (targets.find((t) => t.id === target.value)?.scopeType ?? 'API');
   const metric = h('select', { 'data-pointer': '/metric', id: 'alert-metric' });
   const metricHint = h('p', { class: 'hint' });
   const threshold = h('input', { type: 'number', required: true, min: '1', id: 'alert-threshold', 'data-pointer': '/threshold' });
   const thresholdField = field('Threshold', threshold);
   const thresholdLabel = thresholdField.querySelector('label') as HTMLLabelElement;
-  const webhookUrl = h('input', { type: 'url', required: true, id: 'alert-webhook', placeholder: 'https://hooks.example.com/turnpike', 'data-pointer': '/webhookUrl' });
+  const webhookUrl = h('input', {
+    type: 'url',
+    required: true,
+    id: 'alert-webhook',
+    placeholder: 'https://hooks.example.com/turnpike',
+    'data-pointer': '/webhookUrl',
+  });
   const enabled = h('input', { type: 'checkbox', checked: true, 'data-pointer': '/enabled' });
   const sync = () => {
     const chosen = metric.value === '' ? 'error_rate' : metricOf(metric.value);
@@ -162,14 +260,25 @@ function createForm(targets: AlertTarget[], bySubscriptionId: boolean, fixedTarg
     h('h2', {}, 'New alert rule'),
     h('div', { class: 'columns' }, fixedTarget ? null : field('Watch', target), subscriptionField, field('Metric', metric), thresholdField),
     metricHint,
-    field('Webhook URL', webhookUrl, 'https to a public host; it receives a JSON POST signed with a secret shown once when you add the rule.'),
+    field(
+      'Webhook URL',
+      webhookUrl,
+      'https to a public host; it receives a JSON POST signed with a secret shown once when you add the rule.',
+    ),
     h('label', { class: 'check' }, enabled, ' Enabled'),
     submit,
     out,
   );
   onSubmit(form, submit, out, async () => {
     const bySub = target.value === SUBSCRIPTION_BY_ID;
-    await create({ scopeType: scopeType(), scopeId: bySub ? subscriptionId.value.trim() : target.value, metric: metricOf(metric.value), threshold: Number(threshold.value), webhookUrl: webhookUrl.value.trim(), enabled: enabled.checked });
+    await create({
+      scopeType: scopeType(),
+      scopeId: bySub ? subscriptionId.value.trim() : target.value,
+      metric: metricOf(metric.value),
+      threshold: Number(threshold.value),
+      webhookUrl: webhookUrl.value.trim(),
+      enabled: enabled.checked,
+    });
     form.reset();
     sync();
   });

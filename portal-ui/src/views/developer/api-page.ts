@@ -21,19 +21,49 @@ const TABS: Array<[Tab, string, string]> = [
 export async function apiPageView(params: Record<string, string>, tab: Tab = 'overview'): Promise<void> {
   const id = params['apiId'] ?? '';
   const api = await devportalApi.api(id);
-  const nav = h('nav', { class: 'tabs', 'aria-label': 'API sections' }, ...TABS.map(([t, label, suffix]) => h('a', { href: `#/apis/${encodeURIComponent(id)}${suffix}`, ...(t === tab ? { 'aria-current': 'page' } : {}) }, t === 'reference' && api.type === 'GRAPHQL' ? 'Schema & console' : label)));
+  const nav = h(
+    'nav',
+    { class: 'tabs', 'aria-label': 'API sections' },
+    ...TABS.map(([t, label, suffix]) =>
+      h(
+        'a',
+        { href: `#/apis/${encodeURIComponent(id)}${suffix}`, ...(t === tab ? { 'aria-current': 'page' } : {}) },
+        t === 'reference' && api.type === 'GRAPHQL' ? 'Schema & console' : label,
+      ),
+    ),
+  );
   const reload = () => apiPageView(params, tab);
-  const body = tab === 'docs' ? await documentsTab(id) : tab === 'reference' ? await referenceTab(api) : h('div', { class: 'stack' }, overviewTab(api), await subscribeSection(api, reload), await ratingsSection(api));
-  layout(`${api.name} ${api.version}`, h('p', { class: 'muted' }, badge(api.lifecycleState), ' ', h('code', {}, `${api.context}/${api.version}`)), nav, h('section', { id: `api-${tab}` }, body));
+  const body =
+    tab === 'docs'
+      ? await documentsTab(id)
+      : tab === 'reference'
+        ? await referenceTab(api)
+        : h('div', { class: 'stack' }, overviewTab(api), await subscribeSection(api, reload), await ratingsSection(api));
+  layout(
+    `${api.name} ${api.version}`,
+    h('p', { class: 'muted' }, badge(api.lifecycleState), ' ', h('code', {}, `${api.context}/${api.version}`)),
+    nav,
+    h('section', { id: `api-${tab}` }, body),
+  );
 }
 
-const API_TYPE_NAMES: Record<CatalogApiDetail['type'], string> = { HTTP: 'REST (HTTP)', GRAPHQL: 'GraphQL', WS: 'WebSocket', SSE: 'Server-sent events' };
+const API_TYPE_NAMES: Record<CatalogApiDetail['type'], string> = {
+  HTTP: 'REST (HTTP)',
+  GRAPHQL: 'GraphQL',
+  WS: 'WebSocket',
+  SSE: 'Server-sent events',
+};
 
 function overviewTab(api: CatalogApiDetail): HTMLElement {
   return h(
     'div',
     { class: 'stack' },
-    h('div', { class: 'card' }, api.description === '' ? h('p', { class: 'muted' }, 'The publisher has not described this API yet.') : markdown(api.description), tags(api.tags)),
+    h(
+      'div',
+      { class: 'card' },
+      api.description === '' ? h('p', { class: 'muted' }, 'The publisher has not described this API yet.') : markdown(api.description),
+      tags(api.tags),
+    ),
     h(
       'dl',
       { class: 'card facts' },
@@ -42,7 +72,13 @@ function overviewTab(api: CatalogApiDetail): HTMLElement {
       h('dt', {}, 'Base path'),
       h('dd', {}, h('code', {}, `${api.context}/${api.version}`), api.isDefaultVersion ? ` (also ${api.context})` : ''),
       h('dt', {}, 'Gateways'),
-      h('dd', { id: 'api-environments' }, api.environments.length === 0 ? 'Not deployed to any gateway environment yet' : api.environments.map((e) => e.displayName).join(', ')),
+      h(
+        'dd',
+        { id: 'api-environments' },
+        api.environments.length === 0
+          ? 'Not deployed to any gateway environment yet'
+          : api.environments.map((e) => e.displayName).join(', '),
+      ),
       h('dt', {}, 'Tiers'),
       h('dd', {}, tierList(api)),
     ),
@@ -50,7 +86,23 @@ function overviewTab(api: CatalogApiDetail): HTMLElement {
       'table',
       { class: 'resources' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Method'), h('th', {}, 'Resource'), h('th', {}, 'Security'))),
-      h('tbody', {}, ...api.resources.map((r) => h('tr', {}, h('td', { 'data-label': 'Method' }, h('span', { class: `method ${r.method.toLowerCase()}` }, r.method)), h('td', { 'data-label': 'Resource' }, h('code', {}, r.path)), h('td', { 'data-label': 'Security' }, r.authType === 'none' ? 'open' : `${r.authType}${r.scopes.length > 0 ? ` · scopes ${r.scopes.join(' ')}` : ''}`)))),
+      h(
+        'tbody',
+        {},
+        ...api.resources.map((r) =>
+          h(
+            'tr',
+            {},
+            h('td', { 'data-label': 'Method' }, h('span', { class: `method ${r.method.toLowerCase()}` }, r.method)),
+            h('td', { 'data-label': 'Resource' }, h('code', {}, r.path)),
+            h(
+              'td',
+              { 'data-label': 'Security' },
+              r.authType === 'none' ? 'open' : `${r.authType}${r.scopes.length > 0 ? ` · scopes ${r.scopes.join(' ')}` : ''}`,
+            ),
+          ),
+        ),
+      ),
     ),
   );
 }
@@ -66,7 +118,9 @@ async function documentsTab(id: string): Promise<HTMLElement> {
         'article',
         { class: 'card document' },
         h('h2', {}, d.name, ' ', h('span', { class: 'badge' }, d.type)),
-        d.sourceType === 'URL' && d.url !== null ? h('p', {}, h('a', { href: d.url, rel: 'noopener noreferrer nofollow', target: '_blank' }, d.url)) : markdown(d.content ?? ''),
+        d.sourceType === 'URL' && d.url !== null
+          ? h('p', {}, h('a', { href: d.url, rel: 'noopener noreferrer nofollow', target: '_blank' }, d.url))
+          : markdown(d.content ?? ''),
       ),
     ),
   );

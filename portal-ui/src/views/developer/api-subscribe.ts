@@ -16,7 +16,15 @@ const NEW_APP = '__new__';
 export async function subscribeSection(api: CatalogApiDetail, reload: () => Promise<void>): Promise<HTMLElement> {
   const section = h('section', { class: 'card', id: 'subscribe' }, h('h2', {}, 'Subscribe'));
   if (user() === null) {
-    section.append(h('p', {}, 'To call this API you need an application subscribed to it. ', h('a', { href: signInHref(), id: 'signin-to-subscribe' }, 'Sign in or create a developer account'), ' to subscribe; you come back here afterwards.'));
+    section.append(
+      h(
+        'p',
+        {},
+        'To call this API you need an application subscribed to it. ',
+        h('a', { href: signInHref(), id: 'signin-to-subscribe' }, 'Sign in or create a developer account'),
+        ' to subscribe; you come back here afterwards.',
+      ),
+    );
     return section;
   }
   if (!can('apps:manage')) {
@@ -24,8 +32,28 @@ export async function subscribeSection(api: CatalogApiDetail, reload: () => Prom
     return section;
   }
   const { list: apps } = await devportalApi.applications();
-  const subs = (await Promise.all(apps.map(async (a) => ({ app: a, sub: (await devportalApi.subscriptions(a.id)).list.find((s) => s.apiId === api.id) })))).filter((x) => x.sub !== undefined);
-  const subscribed = subs.length === 0 ? null : h('ul', { class: 'plain', id: 'subscribed-apps' }, ...subs.map(({ app, sub }) => h('li', {}, h('strong', {}, app.name), ` on ${sub?.tier ?? ''} `, sub === undefined ? null : badge(sub.status), sub === undefined ? null : statusNote(sub))));
+  const subs = (
+    await Promise.all(
+      apps.map(async (a) => ({ app: a, sub: (await devportalApi.subscriptions(a.id)).list.find((s) => s.apiId === api.id) })),
+    )
+  ).filter((x) => x.sub !== undefined);
+  const subscribed =
+    subs.length === 0
+      ? null
+      : h(
+          'ul',
+          { class: 'plain', id: 'subscribed-apps' },
+          ...subs.map(({ app, sub }) =>
+            h(
+              'li',
+              {},
+              h('strong', {}, app.name),
+              ` on ${sub?.tier ?? ''} `,
+              sub === undefined ? null : badge(sub.status),
+              sub === undefined ? null : statusNote(sub),
+            ),
+          ),
+        );
   section.append(h('p', { class: 'hint' }, SUBSCRIBE_HOW));
   if (subscribed !== null) section.append(subscribed);
   if (api.lifecycleState === 'DEPRECATED') {
@@ -33,8 +61,18 @@ export async function subscribeSection(api: CatalogApiDetail, reload: () => Prom
     return section;
   }
   const open = apps.filter((a) => !subs.some((s) => s.app.id === a.id));
-  const appSelect = h('select', { id: 'subscribe-app', 'data-pointer': '/applicationId' }, ...open.map((a) => h('option', { value: a.id }, a.name)), h('option', { value: NEW_APP }, 'A new application…'));
-  const newName = h('input', { id: 'subscribe-new-app', placeholder: 'Name of the new application', 'data-pointer': '/name', maxlength: '100' });
+  const appSelect = h(
+    'select',
+    { id: 'subscribe-app', 'data-pointer': '/applicationId' },
+    ...open.map((a) => h('option', { value: a.id }, a.name)),
+    h('option', { value: NEW_APP }, 'A new application…'),
+  );
+  const newName = h('input', {
+    id: 'subscribe-new-app',
+    placeholder: 'Name of the new application',
+    'data-pointer': '/name',
+    maxlength: '100',
+  });
   const newField = field('New application', newName);
   const showNew = () => {
     newField.hidden = appSelect.value !== NEW_APP;
@@ -45,14 +83,29 @@ export async function subscribeSection(api: CatalogApiDetail, reload: () => Prom
   const tier = h('select', { id: 'subscribe-tier', 'data-pointer': '/tier' }, ...tierOptions(api));
   const submit = h('button', { type: 'submit', id: 'subscribe-submit' }, 'Subscribe');
   const out = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'stack-form', 'data-form': 'subscribe-here' }, field('Application', appSelect), newField, field('Tier', tier), submit, out);
+  const form = h(
+    'form',
+    { class: 'stack-form', 'data-form': 'subscribe-here' },
+    field('Application', appSelect),
+    newField,
+    field('Tier', tier),
+    submit,
+    out,
+  );
   onSubmit(form, submit, out, async () => {
-    const applicationId = appSelect.value === NEW_APP ? (await devportalApi.createApplication({ name: newName.value.trim() })).id : appSelect.value;
+    const applicationId =
+      appSelect.value === NEW_APP ? (await devportalApi.createApplication({ name: newName.value.trim() })).id : appSelect.value;
     const sub = await devportalApi.subscribe(applicationId, api.id, tier.value);
     await reload();
     const done = document.getElementById('subscribe');
     if (done !== null) {
-      const note = h('p', { class: sub.status === 'ON_HOLD' ? 'warning' : 'ok', role: 'status', id: 'subscribed' }, sub.status === 'ON_HOLD' ? 'Subscribed; an admin approves the subscription before calls go through.' : 'Subscribed. ', h('a', { href: '#/applications' }, 'Generate keys under Applications'), '.');
+      const note = h(
+        'p',
+        { class: sub.status === 'ON_HOLD' ? 'warning' : 'ok', role: 'status', id: 'subscribed' },
+        sub.status === 'ON_HOLD' ? 'Subscribed; an admin approves the subscription before calls go through.' : 'Subscribed. ',
+        h('a', { href: '#/applications' }, 'Generate keys under Applications'),
+        '.',
+      );
       done.append(note);
     }
   });

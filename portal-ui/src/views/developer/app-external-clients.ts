@@ -15,23 +15,56 @@ export async function externalClientsSection(app: Application): Promise<HTMLElem
   const section = h('section', { class: 'external-clients', 'data-section': 'external-clients' });
   const render = async () => {
     const { list } = await devportalApi.externalClients(app.id);
-    const manager = h('select', { 'aria-label': 'Key manager', 'data-pointer': '/keyManager' }, ...managers.map((k) => h('option', { value: k.name }, k.displayName)));
-    const clientId = h('input', { placeholder: 'Client ID', required: true, 'data-pointer': '/clientId', 'aria-label': 'Client ID', autocomplete: 'off' });
-    const clientSecret = h('input', { type: 'password', placeholder: 'Client secret', required: true, 'data-pointer': '/clientSecret', 'aria-label': 'Client secret', autocomplete: 'off' });
-    const keyType = h('select', { 'aria-label': 'Key type', 'data-pointer': '/keyType' }, h('option', { value: 'PRODUCTION' }, 'Production'), h('option', { value: 'SANDBOX' }, 'Sandbox'));
+    const manager = h(
+      'select',
+      { 'aria-label': 'Key manager', 'data-pointer': '/keyManager' },
+      ...managers.map((k) => h('option', { value: k.name }, k.displayName)),
+    );
+    const clientId = h('input', {
+      placeholder: 'Client ID',
+      required: true,
+      'data-pointer': '/clientId',
+      'aria-label': 'Client ID',
+      autocomplete: 'off',
+    });
+    const clientSecret = h('input', {
+      type: 'password',
+      placeholder: 'Client secret',
+      required: true,
+      'data-pointer': '/clientSecret',
+      'aria-label': 'Client secret',
+      autocomplete: 'off',
+    });
+    const keyType = h(
+      'select',
+      { 'aria-label': 'Key type', 'data-pointer': '/keyType' },
+      h('option', { value: 'PRODUCTION' }, 'Production'),
+      h('option', { value: 'SANDBOX' }, 'Sandbox'),
+    );
     const submit = h('button', { type: 'submit', class: 'secondary' }, 'Map client');
     const out = h('div', {});
     const form = h('form', { class: 'inline', 'data-form': 'external-client' }, manager, clientId, clientSecret, keyType, submit, out);
     onSubmit(form, submit, out, async () => {
-      await devportalApi.mapExternalClient(app.id, { keyManager: manager.value, clientId: clientId.value.trim(), clientSecret: clientSecret.value, keyType: keyType.value === 'SANDBOX' ? 'SANDBOX' : 'PRODUCTION' });
+      await devportalApi.mapExternalClient(app.id, {
+        keyManager: manager.value,
+        clientId: clientId.value.trim(),
+        clientSecret: clientSecret.value,
+        keyType: keyType.value === 'SANDBOX' ? 'SANDBOX' : 'PRODUCTION',
+      });
       await render();
     });
     mount(
       section,
       h('h3', {}, 'External OAuth clients'),
-      h('p', { class: 'hint' }, 'Already have a client at one of these identity providers? Map it here and its access tokens call the APIs this application is subscribed to, with its tier and quotas. The secret is checked once with the provider and not stored.'),
+      h(
+        'p',
+        { class: 'hint' },
+        'Already have a client at one of these identity providers? Map it here and its access tokens call the APIs this application is subscribed to, with its tier and quotas. The secret is checked once with the provider and not stored.',
+      ),
       h('ul', { class: 'plain' }, ...managers.map((k) => managerRow(k))),
-      list.length === 0 ? h('p', { class: 'muted' }, 'No external clients mapped.') : h('ul', { class: 'plain', 'data-list': 'external-clients' }, ...list.map((x) => clientRow(app, x, () => void render()))),
+      list.length === 0
+        ? h('p', { class: 'muted' }, 'No external clients mapped.')
+        : h('ul', { class: 'plain', 'data-list': 'external-clients' }, ...list.map((x) => clientRow(app, x, () => void render()))),
       form,
     );
   };
@@ -40,14 +73,36 @@ export async function externalClientsSection(app: Application): Promise<HTMLElem
 }
 
 function managerRow(k: PublicKeyManager): HTMLElement {
-  return h('li', { class: 'muted' }, h('strong', {}, k.displayName), ' · issuer ', h('code', {}, k.issuer), k.tokenEndpoint === null ? null : h('span', {}, ' · tokens from ', h('code', {}, k.tokenEndpoint)));
+  return h(
+    'li',
+    { class: 'muted' },
+    h('strong', {}, k.displayName),
+    ' · issuer ',
+    h('code', {}, k.issuer),
+    k.tokenEndpoint === null ? null : h('span', {}, ' · tokens from ', h('code', {}, k.tokenEndpoint)),
+  );
 }
 
 function clientRow(app: Application, x: ExternalClient, refresh: () => void): HTMLElement {
   const out = h('span', {});
-  const unmap = confirmButton('Unmap', { class: 'danger small', 'data-action': 'unmap-client' }, out, { consequence: `Tokens of ${x.clientId} are refused from the next request on.`, confirm: `Unmap ${x.clientId}` }, async () => {
-    await devportalApi.unmapExternalClient(app.id, x.id);
-    refresh();
-  });
-  return h('li', { 'data-client': x.clientId }, h('strong', {}, x.keyManagerDisplayName), ' · ', h('code', {}, x.clientId), ` · ${x.keyType} `, unmap, out);
+  const unmap = confirmButton(
+    'Unmap',
+    { class: 'danger small', 'data-action': 'unmap-client' },
+    out,
+    { consequence: `Tokens of ${x.clientId} are refused from the next request on.`, confirm: `Unmap ${x.clientId}` },
+    async () => {
+      await devportalApi.unmapExternalClient(app.id, x.id);
+      refresh();
+    },
+  );
+  return h(
+    'li',
+    { 'data-client': x.clientId },
+    h('strong', {}, x.keyManagerDisplayName),
+    ' · ',
+    h('code', {}, x.clientId),
+    ` · ${x.keyType} `,
+    unmap,
+    out,
+  );
 }

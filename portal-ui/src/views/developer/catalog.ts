@@ -7,13 +7,26 @@ import { layout } from '../../components/layout.ts';
 
 /** The catalog: cards with search by text and a tag filter built from the tags in use. */
 export async function catalogView(): Promise<void> {
-  const search = h('input', { id: 'search', type: 'search', placeholder: 'Search APIs by name, context or description', 'aria-label': 'Search APIs' });
+  const search = h('input', {
+    id: 'search',
+    type: 'search',
+    placeholder: 'Search APIs by name, context or description',
+    'aria-label': 'Search APIs',
+  });
   const tagSelect = h('select', { id: 'tag-filter', 'aria-label': 'Filter by tag' }, h('option', { value: '' }, 'All tags'));
   const list = h('div', { class: 'grid', id: 'catalog', 'aria-live': 'polite' });
   const { list: all } = await devportalApi.catalog();
   for (const t of [...new Set(all.flatMap((a) => a.tags))].sort()) tagSelect.append(h('option', { value: t }, t));
   const show = (apis: CatalogApi[]) => {
-    if (apis.length === 0) mount(list, empty(all.length === 0 ? 'The catalog is empty. Publishers publish and deploy APIs from the Publisher view.' : 'No API matches. Try another word or clear the tag filter.'));
+    if (apis.length === 0)
+      mount(
+        list,
+        empty(
+          all.length === 0
+            ? 'The catalog is empty. Publishers publish and deploy APIs from the Publisher view.'
+            : 'No API matches. Try another word or clear the tag filter.',
+        ),
+      );
     else mount(list, ...apis.map(card));
   };
   let seq = 0;

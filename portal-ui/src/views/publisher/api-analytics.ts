@@ -6,7 +6,11 @@ import { RANGES, usageCharts, type RangeKey } from '../../components/usage-chart
 
 /** This API's traffic from /api/publisher/v1/usage, every subscriber together. */
 export async function analyticsTab(api: PublisherApi): Promise<HTMLElement> {
-  const range = h('select', { 'aria-label': 'Time range', id: 'analytics-range' }, ...Object.entries(RANGES).map(([k, r]) => h('option', { value: k }, r.label)));
+  const range = h(
+    'select',
+    { 'aria-label': 'Time range', id: 'analytics-range' },
+    ...Object.entries(RANGES).map(([k, r]) => h('option', { value: k }, r.label)),
+  );
   const out = h('div', { id: 'analytics', 'aria-live': 'polite' });
   const load = async () => {
     const r = RANGES[range.value as RangeKey];
@@ -18,5 +22,10 @@ export async function analyticsTab(api: PublisherApi): Promise<HTMLElement> {
   };
   range.addEventListener('change', () => void load());
   await load();
-  return h('div', {}, h('div', { class: 'toolbar' }, range, h('button', { type: 'button', class: 'secondary', onclick: () => void load() }, 'Refresh')), out);
+  return h(
+    'div',
+    {},
+    h('div', { class: 'toolbar' }, range, h('button', { type: 'button', class: 'secondary', onclick: () => void load() }, 'Refresh')),
+    out,
+  );
 }

@@ -22,10 +22,24 @@ export async function collaboratorsTab(api: PublisherApi, reload: () => Promise<
           h('tbody', {}, ...list.map((c) => row(api, c, owner, reload))),
         );
   if (!owner) return h('div', { class: 'stack' }, table, h('p', { class: 'hint' }, "Only the API's provider or an admin shares it."));
-  const email = h('input', { type: 'email', required: true, autocomplete: 'off', placeholder: 'publisher@example.com', 'data-pointer': '/email', id: 'collaborator-email' });
+  const email = h('input', {
+    type: 'email',
+    required: true,
+    autocomplete: 'off',
+    placeholder: 'publisher@example.com',
+    'data-pointer': '/email',
+    id: 'collaborator-email',
+  });
   const submit = h('button', { type: 'submit' }, 'Share');
   const out = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', id: 'collaborator-form' }, h('h2', {}, 'Share with a publisher'), field('Email', email, 'An active publisher; they may then change, deploy and publish this API, but not share it further.'), submit, out);
+  const form = h(
+    'form',
+    { class: 'card', id: 'collaborator-form' },
+    h('h2', {}, 'Share with a publisher'),
+    field('Email', email, 'An active publisher; they may then change, deploy and publish this API, but not share it further.'),
+    submit,
+    out,
+  );
   onSubmit(form, submit, out, async () => {
     await publisherApi.addCollaborator(api.id, { email: email.value });
     await reload();
@@ -35,9 +49,20 @@ export async function collaboratorsTab(api: PublisherApi, reload: () => Promise<
 
 function row(api: PublisherApi, c: Collaborator, owner: boolean, reload: () => Promise<void>): HTMLElement {
   const out = h('div', {});
-  const remove = actionButton('Remove', { class: 'danger small', 'data-action': 'remove', 'aria-label': `Stop sharing with ${c.email}` }, out, async () => {
-    await publisherApi.removeCollaborator(api.id, c.userId);
-    await reload();
-  });
-  return h('tr', { 'data-collaborator': c.email }, h('td', { 'data-label': 'Name' }, c.displayName), h('td', { 'data-label': 'Email' }, c.email), h('td', {}, owner ? remove : null, out));
+  const remove = actionButton(
+    'Remove',
+    { class: 'danger small', 'data-action': 'remove', 'aria-label': `Stop sharing with ${c.email}` },
+    out,
+    async () => {
+      await publisherApi.removeCollaborator(api.id, c.userId);
+      await reload();
+    },
+  );
+  return h(
+    'tr',
+    { 'data-collaborator': c.email },
+    h('td', { 'data-label': 'Name' }, c.displayName),
+    h('td', { 'data-label': 'Email' }, c.email),
+    h('td', {}, owner ? remove : null, out),
+  );
 }

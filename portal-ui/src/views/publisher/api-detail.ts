@@ -18,7 +18,21 @@ import { settingsTab } from './api-settings.ts';
 import { subscribersTab } from './api-subscribers.ts';
 import { visibilityTab } from './api-visibility.ts';
 
-export type PublisherTab = 'settings' | 'visibility' | 'endpoints' | 'headers' | 'policies' | 'key-managers' | 'resources' | 'documents' | 'deploy' | 'subscribers' | 'ratings' | 'collaborators' | 'analytics' | 'alerts';
+export type PublisherTab =
+  | 'settings'
+  | 'visibility'
+  | 'endpoints'
+  | 'headers'
+  | 'policies'
+  | 'key-managers'
+  | 'resources'
+  | 'documents'
+  | 'deploy'
+  | 'subscribers'
+  | 'ratings'
+  | 'collaborators'
+  | 'analytics'
+  | 'alerts';
 type TabBody = (api: PublisherApi, reload: () => Promise<void>) => Promise<HTMLElement> | HTMLElement;
 const TABS: Array<[PublisherTab, string, TabBody]> = [
   ['settings', 'Settings', settingsTab],
@@ -42,9 +56,28 @@ export async function publisherApiView(params: Record<string, string>, tab: Publ
   const api = await publisherApi.get(params['apiId'] ?? '');
   const reload = () => publisherApiView(params, tab);
   const base = `#/publisher/apis/${encodeURIComponent(api.id)}`;
-  const nav = h('nav', { class: 'tabs', 'aria-label': 'API sections' }, ...TABS.map(([t, label]) => h('a', { href: t === 'settings' ? base : `${base}/${t}`, ...(t === tab ? { 'aria-current': 'page' } : {}) }, label)));
+  const nav = h(
+    'nav',
+    { class: 'tabs', 'aria-label': 'API sections' },
+    ...TABS.map(([t, label]) =>
+      h('a', { href: t === 'settings' ? base : `${base}/${t}`, ...(t === tab ? { 'aria-current': 'page' } : {}) }, label),
+    ),
+  );
   const body = await tabBody(api, tab, reload);
-  layout(`${api.name} ${api.version}`, h('p', { class: 'muted' }, h('a', { href: '#/publisher' }, '← Your APIs'), ' ', badge(api.lifecycleState), ' ', h('code', {}, `${api.context}/${api.version}`)), nav, h('section', { id: `publisher-${tab}` }, body));
+  layout(
+    `${api.name} ${api.version}`,
+    h(
+      'p',
+      { class: 'muted' },
+      h('a', { href: '#/publisher' }, '← Your APIs'),
+      ' ',
+      badge(api.lifecycleState),
+      ' ',
+      h('code', {}, `${api.context}/${api.version}`),
+    ),
+    nav,
+    h('section', { id: `publisher-${tab}` }, body),
+  );
 }
 
 /** The tab's renderer; an unknown tab shows the settings. */

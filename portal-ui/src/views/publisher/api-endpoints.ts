@@ -22,35 +22,77 @@ export function endpointsTab(api: PublisherApi, reload: () => Promise<void>): HT
   const sides = (['production', 'sandbox'] as const).map((side) => endpointFieldset(side, api.endpoints[side]));
   const submit = h('button', { type: 'submit' }, 'Save endpoints');
   const out = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', id: 'endpoints-form', autocomplete: 'off' }, ...sides.map((s) => s.element), h('p', { class: 'hint' }, 'Gateways serve changes once you create a revision and deploy it (Lifecycle & deploy).'), submit, out);
-  patchOnSubmit(form, submit, out, api.id, () => ({ endpoints: { production: sides[0]?.value() ?? null, sandbox: sides[1]?.value() ?? null } }), reload);
+  const form = h(
+    'form',
+    { class: 'card', id: 'endpoints-form', autocomplete: 'off' },
+    ...sides.map((s) => s.element),
+    h('p', { class: 'hint' }, 'Gateways serve changes once you create a revision and deploy it (Lifecycle & deploy).'),
+    submit,
+    out,
+  );
+  patchOnSubmit(
+    form,
+    submit,
+    out,
+    api.id,
+    () => ({ endpoints: { production: sides[0]?.value() ?? null, sandbox: sides[1]?.value() ?? null } }),
+    reload,
+  );
   return form;
 }
 
 function endpointFieldset(side: Side, e: Endpoint | undefined): { element: HTMLElement; value(): EndpointInput | null } {
   const p = `/endpoints/${side}`;
   const title = side === 'production' ? 'Production' : 'Sandbox';
-  const strategy = h('select', { 'data-pointer': `${p}/strategy`, 'data-field': 'strategy' }, ...(Object.keys(STRATEGIES) as EndpointStrategy[]).map((s) => h('option', { value: s, selected: s === (e?.strategy ?? 'single') }, STRATEGIES[s])));
+  const strategy = h(
+    'select',
+    { 'data-pointer': `${p}/strategy`, 'data-field': 'strategy' },
+    ...(Object.keys(STRATEGIES) as EndpointStrategy[]).map((s) =>
+      h('option', { value: s, selected: s === (e?.strategy ?? 'single') }, STRATEGIES[s]),
+    ),
+  );
   const urls = rowsEditor({
     id: `${side}-urls`,
     columns: [
       { key: 'url', label: 'URL', type: 'url', placeholder: 'https://backend.example.com/v1', pointer: (i) => `${p}/urls/${i}/url` },
       { key: 'timeoutMs', label: 'Timeout (ms)', type: 'number', placeholder: '30000', pointer: (i) => `${p}/urls/${i}/timeoutMs` },
-      { key: 'idleTimeoutMs', label: 'Body idle (ms)', type: 'number', placeholder: '30000', pointer: (i) => `${p}/urls/${i}/idleTimeoutMs` },
+      {
+        key: 'idleTimeoutMs',
+        label: 'Body idle (ms)',
+        type: 'number',
+        placeholder: '30000',
+        pointer: (i) => `${p}/urls/${i}/idleTimeoutMs`,
+      },
       { key: 'totalTimeoutMs', label: 'Total (ms)', type: 'number', placeholder: '60000', pointer: (i) => `${p}/urls/${i}/totalTimeoutMs` },
     ],
-    rows: (e?.urls ?? []).map((u) => ({ url: u.url, timeoutMs: String(u.timeoutMs), idleTimeoutMs: u.idleTimeoutMs === undefined ? '' : String(u.idleTimeoutMs), totalTimeoutMs: u.totalTimeoutMs === undefined ? '' : String(u.totalTimeoutMs) })),
+    rows: (e?.urls ?? []).map((u) => ({
+      url: u.url,
+      timeoutMs: String(u.timeoutMs),
+      idleTimeoutMs: u.idleTimeoutMs === undefined ? '' : String(u.idleTimeoutMs),
+      totalTimeoutMs: u.totalTimeoutMs === undefined ? '' : String(u.totalTimeoutMs),
+    })),
     addLabel: 'Add URL',
     emptyText: `No URL: calls with ${side} keys are refused until you add one.`,
   });
-  const suspend = h('input', { type: 'number', min: '0', max: '3600', value: String(e?.suspendSeconds ?? 30), 'data-pointer': `${p}/suspendSeconds`, 'data-field': 'suspendSeconds' });
+  const suspend = h('input', {
+    type: 'number',
+    min: '0',
+    max: '3600',
+    value: String(e?.suspendSeconds ?? 30),
+    'data-pointer': `${p}/suspendSeconds`,
+    'data-field': 'suspendSeconds',
+  });
   const security = securityFields(side, e?.security ?? null);
   const element = h(
     'fieldset',
     { 'data-endpoint': side },
     h('legend', {}, `${title} endpoint`),
     urls.element,
-    field('Strategy', strategy, 'Load balance and failover try the next URL when one cannot be reached, for calls without a body that can safely be repeated.'),
+    field(
+      'Strategy',
+      strategy,
+      'Load balance and failover try the next URL when one cannot be reached, for calls without a body that can safely be repeated.',
+    ),
     field('Suspend a failed URL for (seconds)', suspend, 'Failover leaves a URL that failed out for this long.'),
     security.element,
   );
@@ -60,7 +102,12 @@ function endpointFieldset(side: Side, e: Endpoint | undefined): { element: HTMLE
     const chosen = security.value();
     return {
       strategy: strategy.value as EndpointStrategy,
-      urls: rows.map((r) => ({ url: (r['url'] ?? '').trim(), ...numberField(r, 'timeoutMs'), ...numberField(r, 'idleTimeoutMs'), ...numberField(r, 'totalTimeoutMs') })),
+      urls: rows.map((r) => ({
+        url: (r['url'] ?? '').trim(),
+        ...numberField(r, 'timeoutMs'),
+        ...numberField(r, 'idleTimeoutMs'),
+        ...numberField(r, 'totalTimeoutMs'),
+      })),
       ...(suspend.value === '' ? {} : { suspendSeconds: Number(suspend.value) }),
       ...(chosen === undefined ? {} : { security: chosen }),
     };
@@ -75,22 +122,67 @@ function securityFields(side: Side, current: Endpoint['security']): { element: H
   const choice = h(
     'select',
     { 'data-pointer': p, 'data-field': 'security' },
-    ...(current === null ? [opt('none', 'None'), opt('basic', 'Basic (user name and password)'), opt('header', 'A secret header')] : [opt('keep', 'Keep the credential that is set'), opt('basic', 'Replace with Basic'), opt('header', 'Replace with a secret header'), opt('remove', 'Remove the credential')]),
+    ...(current === null
+      ? [opt('none', 'None'), opt('basic', 'Basic (user name and password)'), opt('header', 'A secret header')]
+      : [
+          opt('keep', 'Keep the credential that is set'),
+          opt('basic', 'Replace with Basic'),
+          opt('header', 'Replace with a secret header'),
+          opt('remove', 'Remove the credential'),
+        ]),
   );
-  const username = h('input', { value: current?.type === 'basic' ? current.username : '', autocomplete: 'off', 'data-pointer': `${p}/username`, 'data-field': 'username' });
-  const password = h('input', { type: 'password', autocomplete: 'new-password', 'data-pointer': `${p}/password`, 'data-field': 'password' });
-  const name = h('input', { value: current?.type === 'header' ? current.name : '', placeholder: 'X-Backend-Key', autocomplete: 'off', 'data-pointer': `${p}/name`, 'data-field': 'header-name' });
+  const username = h('input', {
+    value: current?.type === 'basic' ? current.username : '',
+    autocomplete: 'off',
+    'data-pointer': `${p}/username`,
+    'data-field': 'username',
+  });
+  const password = h('input', {
+    type: 'password',
+    autocomplete: 'new-password',
+    'data-pointer': `${p}/password`,
+    'data-field': 'password',
+  });
+  const name = h('input', {
+    value: current?.type === 'header' ? current.name : '',
+    placeholder: 'X-Backend-Key',
+    autocomplete: 'off',
+    'data-pointer': `${p}/name`,
+    'data-field': 'header-name',
+  });
   const secret = h('input', { type: 'password', autocomplete: 'new-password', 'data-pointer': `${p}/value`, 'data-field': 'header-value' });
-  const basic = h('div', { class: 'columns' }, h('div', { class: 'grow' }, field('User name', username)), h('div', { class: 'grow' }, field('Password', password)));
-  const header = h('div', { class: 'columns' }, h('div', { class: 'grow' }, field('Header name', name)), h('div', { class: 'grow' }, field('Header value', secret)));
+  const basic = h(
+    'div',
+    { class: 'columns' },
+    h('div', { class: 'grow' }, field('User name', username)),
+    h('div', { class: 'grow' }, field('Password', password)),
+  );
+  const header = h(
+    'div',
+    { class: 'columns' },
+    h('div', { class: 'grow' }, field('Header name', name)),
+    h('div', { class: 'grow' }, field('Header value', secret)),
+  );
   const sync = () => {
     basic.hidden = choice.value !== 'basic';
     header.hidden = choice.value !== 'header';
   };
   choice.addEventListener('change', sync);
   sync();
-  const now = current === null ? 'None: the gateway calls the backend without a credential.' : current.type === 'basic' ? `Basic, as ${current.username}. The password is set and never shown.` : `The header ${current.name}. Its value is set and never shown.`;
-  const element = h('div', { class: 'security' }, h('p', { 'data-security-now': current?.type ?? 'none' }, h('strong', {}, 'Endpoint security: '), now), field('Credential', choice), basic, header);
+  const now =
+    current === null
+      ? 'None: the gateway calls the backend without a credential.'
+      : current.type === 'basic'
+        ? `Basic, as ${current.username}. The password is set and never shown.`
+        : `The header ${current.name}. Its value is set and never shown.`;
+  const element = h(
+    'div',
+    { class: 'security' },
+    h('p', { 'data-security-now': current?.type ?? 'none' }, h('strong', {}, 'Endpoint security: '), now),
+    field('Credential', choice),
+    basic,
+    header,
+  );
   const value = (): EndpointInput['security'] => {
     switch (choice.value as SecurityChoice) {
       case 'basic':
@@ -107,7 +199,10 @@ function securityFields(side: Side, current: Endpoint['security']): { element: H
 }
 
 /** A number column of a URL row, left out when empty so the server's default applies. */
-function numberField<K extends 'timeoutMs' | 'idleTimeoutMs' | 'totalTimeoutMs'>(row: Record<string, string>, key: K): Partial<Record<K, number>> {
+function numberField<K extends 'timeoutMs' | 'idleTimeoutMs' | 'totalTimeoutMs'>(
+  row: Record<string, string>,
+  key: K,
+): Partial<Record<K, number>> {
   const v = row[key];
   return v === undefined || v === '' ? {} : ({ [key]: Number(v) } as Partial<Record<K, number>>);
 }

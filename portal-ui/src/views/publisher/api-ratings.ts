@@ -14,21 +14,38 @@ export async function ratingsTab(api: PublisherApi, reload: () => Promise<void>)
     'div',
     { class: 'stack' },
     ratingSummary(ratings, 'No visible rating.'),
-    h('p', { class: 'hint' }, `${ratings.list.length} in all, ${ratings.list.length - ratings.count} hidden. A hidden rating no longer shows in the portal nor counts in the average; editing it keeps it hidden.`),
+    h(
+      'p',
+      { class: 'hint' },
+      `${ratings.list.length} in all, ${ratings.list.length - ratings.count} hidden. A hidden rating no longer shows in the portal nor counts in the average; editing it keeps it hidden.`,
+    ),
     h('ul', { class: 'plain', id: 'ratings' }, ...ratings.list.map((r) => row(api, r, reload))),
   );
 }
 
 function row(api: PublisherApi, r: Rating, reload: () => Promise<void>): HTMLElement {
   const out = h('div', {});
-  const toggle = actionButton(r.hidden ? 'Show again' : 'Hide', { class: r.hidden ? 'secondary small' : 'danger small', 'data-action': r.hidden ? 'show' : 'hide' }, out, async () => {
-    await publisherApi.moderateRating(api.id, r.id, { hidden: !r.hidden });
-    await reload();
-  });
+  const toggle = actionButton(
+    r.hidden ? 'Show again' : 'Hide',
+    { class: r.hidden ? 'secondary small' : 'danger small', 'data-action': r.hidden ? 'show' : 'hide' },
+    out,
+    async () => {
+      await publisherApi.moderateRating(api.id, r.id, { hidden: !r.hidden });
+      await reload();
+    },
+  );
   return h(
     'li',
     { class: `card rating${r.hidden ? ' hidden-rating' : ''}`, 'data-rating': r.id, 'data-author': r.author },
-    h('div', { class: 'card-head' }, stars(r.rating), h('strong', {}, r.author), h('span', { class: 'muted' }, new Date(r.createdAt).toLocaleString()), r.hidden ? badge('HIDDEN') : null, can('api:publish') ? h('span', { class: 'actions' }, toggle) : null),
+    h(
+      'div',
+      { class: 'card-head' },
+      stars(r.rating),
+      h('strong', {}, r.author),
+      h('span', { class: 'muted' }, new Date(r.createdAt).toLocaleString()),
+      r.hidden ? badge('HIDDEN') : null,
+      can('api:publish') ? h('span', { class: 'actions' }, toggle) : null,
+    ),
     r.comment === '' ? h('p', { class: 'muted' }, 'No comment.') : h('p', { class: 'comment' }, r.comment),
     out,
   );

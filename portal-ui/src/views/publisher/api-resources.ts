@@ -19,12 +19,48 @@ export async function resourcesTab(api: PublisherApi, reload: () => Promise<void
   const tbody = h('tbody', {});
   const addRow = (r?: PublisherApi['resources'][number]) => {
     const i = tbody.children.length;
-    const method = h('select', { 'aria-label': 'Method', 'data-pointer': `/resources/${i}/method` }, ...METHODS.map((m) => h('option', { value: m, selected: m === r?.method }, m)));
-    const path = h('input', { value: r?.path ?? '/', 'aria-label': 'Path template', 'data-pointer': `/resources/${i}/path`, required: true });
-    const auth = h('select', { 'aria-label': 'Security', 'data-pointer': `/resources/${i}/authType` }, ...AUTH.map(([v, label]) => h('option', { value: v, selected: v === (r?.authType ?? 'oauth2_or_api_key') }, label)));
-    const scopes = h('input', { value: (r?.scopes ?? []).join(' '), placeholder: 'space separated', 'aria-label': 'Scopes', 'data-pointer': `/resources/${i}/scopes` });
-    const policy = h('select', { 'aria-label': 'Resource policy', 'data-pointer': `/resources/${i}/throttlingPolicy` }, h('option', { value: '' }, 'API default'), ...policies.map((p) => h('option', { value: p.name, selected: p.name === r?.throttlingPolicy }, p.displayName)));
-    const row = h('tr', { class: 'resource-row' }, h('td', { 'data-label': 'Method' }, method), h('td', { 'data-label': 'Path' }, path), h('td', { 'data-label': 'Security' }, auth), h('td', { 'data-label': 'Scopes' }, scopes), h('td', { 'data-label': 'Policy' }, policy), h('td', {}, h('button', { type: 'button', class: 'danger small', 'aria-label': 'Remove resource', onclick: () => row.remove() }, 'Remove')));
+    const method = h(
+      'select',
+      { 'aria-label': 'Method', 'data-pointer': `/resources/${i}/method` },
+      ...METHODS.map((m) => h('option', { value: m, selected: m === r?.method }, m)),
+    );
+    const path = h('input', {
+      value: r?.path ?? '/',
+      'aria-label': 'Path template',
+      'data-pointer': `/resources/${i}/path`,
+      required: true,
+    });
+    const auth = h(
+      'select',
+      { 'aria-label': 'Security', 'data-pointer': `/resources/${i}/authType` },
+      ...AUTH.map(([v, label]) => h('option', { value: v, selected: v === (r?.authType ?? 'oauth2_or_api_key') }, label)),
+    );
+    const scopes = h('input', {
+      value: (r?.scopes ?? []).join(' '),
+      placeholder: 'space separated',
+      'aria-label': 'Scopes',
+      'data-pointer': `/resources/${i}/scopes`,
+    });
+    const policy = h(
+      'select',
+      { 'aria-label': 'Resource policy', 'data-pointer': `/resources/${i}/throttlingPolicy` },
+      h('option', { value: '' }, 'API default'),
+      ...policies.map((p) => h('option', { value: p.name, selected: p.name === r?.throttlingPolicy }, p.displayName)),
+    );
+    const row = h(
+      'tr',
+      { class: 'resource-row' },
+      h('td', { 'data-label': 'Method' }, method),
+      h('td', { 'data-label': 'Path' }, path),
+      h('td', { 'data-label': 'Security' }, auth),
+      h('td', { 'data-label': 'Scopes' }, scopes),
+      h('td', { 'data-label': 'Policy' }, policy),
+      h(
+        'td',
+        {},
+        h('button', { type: 'button', class: 'danger small', 'aria-label': 'Remove resource', onclick: () => row.remove() }, 'Remove'),
+      ),
+    );
     tbody.append(row);
     return path;
   };
@@ -34,19 +70,49 @@ export async function resourcesTab(api: PublisherApi, reload: () => Promise<void
   const form = h(
     'form',
     { id: 'resources-form' },
-    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Method'), h('th', {}, 'Path'), h('th', {}, 'Security'), h('th', {}, 'Scopes'), h('th', {}, 'Resource policy'), h('th', {}, ''))), tbody),
-    h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'secondary', onclick: () => addRow().focus() }, 'Add resource'), submit),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'Method'),
+          h('th', {}, 'Path'),
+          h('th', {}, 'Security'),
+          h('th', {}, 'Scopes'),
+          h('th', {}, 'Resource policy'),
+          h('th', {}, ''),
+        ),
+      ),
+      tbody,
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => addRow().focus() }, 'Add resource'),
+      submit,
+    ),
     out,
   );
   onSubmit(form, submit, out, async () => {
     const resources: ResourceInput[] = [...tbody.querySelectorAll('tr')].map((tr) => {
       const [method, auth, policy] = [...tr.querySelectorAll('select')].map((s) => s.value);
       const [path, scopes] = [...tr.querySelectorAll('input')].map((s) => s.value);
-      return { method: method ?? 'GET', path: path ?? '/', authType: (auth ?? 'oauth2_or_api_key') as AuthType, scopes: (scopes ?? '').split(/\s+/).filter((s) => s !== ''), throttlingPolicy: policy === '' || policy === undefined ? null : policy };
+      return {
+        method: method ?? 'GET',
+        path: path ?? '/',
+        authType: (auth ?? 'oauth2_or_api_key') as AuthType,
+        scopes: (scopes ?? '').split(/\s+/).filter((s) => s !== ''),
+        throttlingPolicy: policy === '' || policy === undefined ? null : policy,
+      };
     });
     await publisherApi.update(api.id, { resources });
     await reload();
   });
-  if (api.resources.length === 0) mount(out, h('p', { class: 'empty' }, 'No resources yet: add one per method and path the gateway should accept.'));
+  if (api.resources.length === 0)
+    mount(out, h('p', { class: 'empty' }, 'No resources yet: add one per method and path the gateway should accept.'));
   return form;
 }

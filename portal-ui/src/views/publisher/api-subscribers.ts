@@ -11,7 +11,11 @@ export async function subscribersTab(api: PublisherApi, reload: () => Promise<vo
   return h(
     'table',
     { id: 'subscribers' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Application'), h('th', {}, 'Developer'), h('th', {}, 'Tier'), h('th', {}, 'Status'), h('th', {}, ''))),
+    h(
+      'thead',
+      {},
+      h('tr', {}, h('th', {}, 'Application'), h('th', {}, 'Developer'), h('th', {}, 'Tier'), h('th', {}, 'Status'), h('th', {}, '')),
+    ),
     h('tbody', {}, ...list.map((s) => row(s, reload))),
   );
 }
@@ -24,9 +28,36 @@ function row(s: Subscriber, reload: () => Promise<void>): HTMLElement {
       await work();
       await reload();
     };
-    return consequence === undefined ? actionButton(label, attrs, out, run) : confirmButton(label, attrs, out, { consequence, confirm: label }, run);
+    return consequence === undefined
+      ? actionButton(label, attrs, out, run)
+      : confirmButton(label, attrs, out, { consequence, confirm: label }, run);
   };
   const decided = s.status === 'ON_HOLD' || s.status === 'REJECTED';
-  const actions = decided ? [h('span', { class: 'muted' }, 'Decided by its approval workflow')] : s.status === 'UNBLOCKED' ? [act('Block', 'danger', () => publisherApi.block(s.id), `Every call of ${s.applicationName} to this API is refused from the next request on.`), act('Block production only', 'secondary', () => publisherApi.block(s.id, 'PROD_ONLY_BLOCKED'), `Production calls of ${s.applicationName} are refused from the next request on; sandbox calls go through.`)] : [act('Unblock', 'secondary', () => publisherApi.unblock(s.id))];
-  return h('tr', { 'data-subscriber': s.subscriber }, h('td', { 'data-label': 'Application' }, s.applicationName), h('td', { 'data-label': 'Developer' }, s.subscriber), h('td', { 'data-label': 'Tier' }, s.tier), h('td', { 'data-label': 'Status' }, badge(s.status)), h('td', {}, ...actions, out));
+  const actions = decided
+    ? [h('span', { class: 'muted' }, 'Decided by its approval workflow')]
+    : s.status === 'UNBLOCKED'
+      ? [
+          act(
+            'Block',
+            'danger',
+            () => publisherApi.block(s.id),
+            `Every call of ${s.applicationName} to this API is refused from the next request on.`,
+          ),
+          act(
+            'Block production only',
+            'secondary',
+            () => publisherApi.block(s.id, 'PROD_ONLY_BLOCKED'),
+            `Production calls of ${s.applicationName} are refused from the next request on; sandbox calls go through.`,
+          ),
+        ]
+      : [act('Unblock', 'secondary', () => publisherApi.unblock(s.id))];
+  return h(
+    'tr',
+    { 'data-subscriber': s.subscriber },
+    h('td', { 'data-label': 'Application' }, s.applicationName),
+    h('td', { 'data-label': 'Developer' }, s.subscriber),
+    h('td', { 'data-label': 'Tier' }, s.tier),
+    h('td', { 'data-label': 'Status' }, badge(s.status)),
+    h('td', {}, ...actions, out),
+  );
 }

@@ -13,10 +13,19 @@ const ROLES: Record<Role, string> = ROLE_PLURAL;
 
 /** Who finds the API in the catalog: PUBLIC, PRIVATE or RESTRICTED to roles. Takes effect at once. */
 export function visibilityTab(api: PublisherApi, reload: () => Promise<void>): HTMLElement {
-  const radios = (Object.keys(VISIBILITY) as Visibility[]).map((v) => h('input', { type: 'radio', name: 'visibility', value: v, checked: v === api.visibility }));
-  const roleBoxes = (Object.keys(ROLES) as Role[]).map((r) => h('input', { type: 'checkbox', name: 'visible-role', value: r, checked: api.visibleRoles.includes(r) }));
+  const radios = (Object.keys(VISIBILITY) as Visibility[]).map((v) =>
+    h('input', { type: 'radio', name: 'visibility', value: v, checked: v === api.visibility }),
+  );
+  const roleBoxes = (Object.keys(ROLES) as Role[]).map((r) =>
+    h('input', { type: 'checkbox', name: 'visible-role', value: r, checked: api.visibleRoles.includes(r) }),
+  );
   const chosen = () => (radios.find((r) => r.checked)?.value ?? api.visibility) as Visibility;
-  const roles = h('fieldset', { 'data-pointer': '/visibleRoles', id: 'visible-roles' }, h('legend', {}, 'Roles that see it'), ...roleBoxes.map((b) => h('label', { class: 'check' }, b, ` ${ROLES[b.value as Role]}`)));
+  const roles = h(
+    'fieldset',
+    { 'data-pointer': '/visibleRoles', id: 'visible-roles' },
+    h('legend', {}, 'Roles that see it'),
+    ...roleBoxes.map((b) => h('label', { class: 'check' }, b, ` ${ROLES[b.value as Role]}`)),
+  );
   // Roles mean something for RESTRICTED only; the control plane refuses them with the others.
   const sync = () => (roles.disabled = chosen() !== 'RESTRICTED');
   radios.forEach((r) => r.addEventListener('change', sync));
@@ -26,12 +35,31 @@ export function visibilityTab(api: PublisherApi, reload: () => Promise<void>): H
   const form = h(
     'form',
     { class: 'card', id: 'visibility-form' },
-    h('fieldset', { 'data-pointer': '/visibility' }, h('legend', {}, 'Who sees this API in the catalog'), ...radios.map((r) => h('label', { class: 'check' }, r, ' ', h('strong', {}, r.value), ` — ${VISIBILITY[r.value as Visibility]}`))),
+    h(
+      'fieldset',
+      { 'data-pointer': '/visibility' },
+      h('legend', {}, 'Who sees this API in the catalog'),
+      ...radios.map((r) => h('label', { class: 'check' }, r, ' ', h('strong', {}, r.value), ` — ${VISIBILITY[r.value as Visibility]}`)),
+    ),
     roles,
-    h('p', { class: 'hint' }, 'Visibility changes the catalog at once, no revision needed: who cannot see the API cannot subscribe to it; subscriptions that exist stay as they are.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Visibility changes the catalog at once, no revision needed: who cannot see the API cannot subscribe to it; subscriptions that exist stay as they are.',
+    ),
     submit,
     out,
   );
-  patchOnSubmit(form, submit, out, api.id, () => ({ visibility: chosen(), visibleRoles: chosen() === 'RESTRICTED' ? roleBoxes.filter((b) => b.checked).map((b) => b.value as Role) : [] }), reload);
+  patchOnSubmit(
+    form,
+    submit,
+    out,
+    api.id,
+    () => ({
+      visibility: chosen(),
+      visibleRoles: chosen() === 'RESTRICTED' ? roleBoxes.filter((b) => b.checked).map((b) => b.value as Role) : [],
+    }),
+    reload,
+  );
   return form;
 }

@@ -22,12 +22,22 @@ export async function publisherApisView(): Promise<void> {
       );
     }),
   );
-  const actions = can('api:create') ? h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '#/publisher/new' }, 'Create or import an API')) : null;
+  const actions = can('api:create')
+    ? h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '#/publisher/new' }, 'Create or import an API'))
+    : null;
   layout(
     'Your APIs',
     actions,
     list.length === 0
-      ? empty('No APIs yet: import an OpenAPI document or create one from scratch.', h('a', { class: 'button', href: '#/publisher/new' }, 'Create or import an API'))
-      : h('table', { id: 'publisher-apis' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Context'), h('th', {}, 'State'), h('th', {}, 'Lifecycle'))), h('tbody', {}, ...rows)),
+      ? empty(
+          'No APIs yet: import an OpenAPI document or create one from scratch.',
+          h('a', { class: 'button', href: '#/publisher/new' }, 'Create or import an API'),
+        )
+      : h(
+          'table',
+          { id: 'publisher-apis' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Context'), h('th', {}, 'State'), h('th', {}, 'Lifecycle'))),
+          h('tbody', {}, ...rows),
+        ),
   );
 }

@@ -26,17 +26,47 @@ function graphqlForm(tiers: Policy[]): HTMLElement {
   const endpoint = endpointInput();
   endpoint.id = 'graphql-endpoint';
   endpoint.placeholder = 'https://backend.example.com/graphql';
-  const sdl = h('textarea', { id: 'graphql-sdl', rows: '10', placeholder: 'type Query {\n  books: [Book!]!\n}\n…', 'data-pointer': '/graphql/schema' });
-  const maxDepth = h('input', { id: 'graphql-max-depth-input', type: 'number', min: '1', max: '100', value: '10', 'data-pointer': '/graphql/maxDepth' });
-  const maxComplexity = h('input', { id: 'graphql-max-complexity-input', type: 'number', min: '1', value: '1000', 'data-pointer': '/graphql/maxComplexity' });
+  const sdl = h('textarea', {
+    id: 'graphql-sdl',
+    rows: '10',
+    placeholder: 'type Query {\n  books: [Book!]!\n}\n…',
+    'data-pointer': '/graphql/schema',
+  });
+  const maxDepth = h('input', {
+    id: 'graphql-max-depth-input',
+    type: 'number',
+    min: '1',
+    max: '100',
+    value: '10',
+    'data-pointer': '/graphql/maxDepth',
+  });
+  const maxComplexity = h('input', {
+    id: 'graphql-max-complexity-input',
+    type: 'number',
+    min: '1',
+    value: '1000',
+    'data-pointer': '/graphql/maxComplexity',
+  });
   const introspection = h('input', { id: 'graphql-introspection', type: 'checkbox', checked: true });
   const tierBox = tierChoice(tiers, 'graphql-tiers');
   const found = h('div', { 'aria-live': 'polite', id: 'graphql-introspected' });
-  const introspect = actionButton('Read the schema from the endpoint', { class: 'secondary', id: 'graphql-introspect' }, found, async () => {
-    const { schema } = await publisherApi.introspect(endpoint.value.trim());
-    sdl.value = schema;
-    mount(found, h('p', { class: 'ok' }, `Read ${schema.split('\n').filter((l) => /^(type|interface|enum|input|union|scalar) /.test(l)).length} type definitions by introspection.`));
-  });
+  const introspect = actionButton(
+    'Read the schema from the endpoint',
+    { class: 'secondary', id: 'graphql-introspect' },
+    found,
+    async () => {
+      const { schema } = await publisherApi.introspect(endpoint.value.trim());
+      sdl.value = schema;
+      mount(
+        found,
+        h(
+          'p',
+          { class: 'ok' },
+          `Read ${schema.split('\n').filter((l) => /^(type|interface|enum|input|union|scalar) /.test(l)).length} type definitions by introspection.`,
+        ),
+      );
+    },
+  );
   const submit = h('button', { type: 'submit', id: 'graphql-submit' }, 'Create GraphQL API');
   const out = h('div', {});
   const limit = (input: HTMLInputElement) => (input.value.trim() === '' ? null : Number(input.value));
@@ -44,7 +74,11 @@ function graphqlForm(tiers: Policy[]): HTMLElement {
     'form',
     { class: 'card grow', id: 'graphql-form', 'aria-label': 'Create a GraphQL API' },
     h('h2', {}, 'Create a GraphQL API'),
-    h('p', { class: 'hint' }, 'The gateway validates every operation against this schema and enforces the limits before the backend is called.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'The gateway validates every operation against this schema and enforces the limits before the backend is called.',
+    ),
     field('Name', name),
     field('Context', context),
     field('Version', version),
@@ -75,8 +109,23 @@ function graphqlForm(tiers: Policy[]): HTMLElement {
 }
 
 function tierChoice(tiers: Policy[], name: string): { box: HTMLElement; chosen: () => string[] } {
-  const boxes = tiers.map((t) => h('input', { type: 'checkbox', value: t.name, name, checked: t.name === 'Unlimited' || t.name === 'Gold' }));
-  const box = h('fieldset', { class: 'tiers', 'data-pointer': '/subscriptionTiers' }, h('legend', {}, 'Tiers offered to developers'), ...boxes.map((b, i) => h('label', { class: 'check' }, b, ` ${tiers[i]?.displayName ?? ''} `, h('span', { class: 'muted' }, tiers[i] === undefined ? '' : `— ${tierAllowance(tiers[i])}`))));
+  const boxes = tiers.map((t) =>
+    h('input', { type: 'checkbox', value: t.name, name, checked: t.name === 'Unlimited' || t.name === 'Gold' }),
+  );
+  const box = h(
+    'fieldset',
+    { class: 'tiers', 'data-pointer': '/subscriptionTiers' },
+    h('legend', {}, 'Tiers offered to developers'),
+    ...boxes.map((b, i) =>
+      h(
+        'label',
+        { class: 'check' },
+        b,
+        ` ${tiers[i]?.displayName ?? ''} `,
+        h('span', { class: 'muted' }, tiers[i] === undefined ? '' : `— ${tierAllowance(tiers[i])}`),
+      ),
+    ),
+  );
   return { box, chosen: () => boxes.filter((b) => b.checked).map((b) => b.value) };
 }
 
@@ -86,7 +135,12 @@ function endpointInput(): HTMLInputElement {
 
 function importForm(tiers: Policy[]): HTMLElement {
   const file = h('input', { type: 'file', id: 'import-file', accept: '.json,.yaml,.yml,application/json,application/yaml' });
-  const paste = h('textarea', { id: 'import-definition', rows: '10', placeholder: 'openapi: 3.1.0\ninfo: …', 'data-pointer': '/definition' });
+  const paste = h('textarea', {
+    id: 'import-definition',
+    rows: '10',
+    placeholder: 'openapi: 3.1.0\ninfo: …',
+    'data-pointer': '/definition',
+  });
   const preview = h('div', { id: 'import-preview', 'aria-live': 'polite' });
   const context = h('input', { id: 'import-context', required: true, placeholder: '/petstore', 'data-pointer': '/context' });
   const name = h('input', { id: 'import-name', placeholder: 'From the document', 'data-pointer': '/name' });
@@ -119,11 +173,38 @@ function importForm(tiers: Policy[]): HTMLElement {
       mount(offered, ...servers.map((u) => h('option', { value: u })));
       if (endpoint.value === '' || endpoint.value === offer) endpoint.value = servers[0] ?? '';
       offer = servers[0] ?? '';
-      mount(offeredNote, servers.length === 0 ? '' : `From the document's servers${servers.length > 1 ? ` (${servers.length}; pick another from the field's list)` : ''}: check it is where the gateway should send calls.`);
+      mount(
+        offeredNote,
+        servers.length === 0
+          ? ''
+          : `From the document's servers${servers.length > 1 ? ` (${servers.length}; pick another from the field's list)` : ''}: check it is where the gateway should send calls.`,
+      );
       mount(
         preview,
-        h('p', {}, `${ops.length} resource${ops.length === 1 ? '' : 's'} found`, typeof info['title'] === 'string' ? ` in ${info['title']}` : '', ':'),
-        ops.length === 0 ? h('p', { class: 'error' }, 'The document defines no operations.') : h('ul', { class: 'plain' }, ...ops.map((o) => h('li', {}, h('span', { class: `method ${o.method.toLowerCase()}` }, o.method), ' ', h('code', {}, o.path), o.open ? ' (open)' : '', o.scopes.length > 0 ? ` · scopes ${o.scopes.join(' ')}` : ''))),
+        h(
+          'p',
+          {},
+          `${ops.length} resource${ops.length === 1 ? '' : 's'} found`,
+          typeof info['title'] === 'string' ? ` in ${info['title']}` : '',
+          ':',
+        ),
+        ops.length === 0
+          ? h('p', { class: 'error' }, 'The document defines no operations.')
+          : h(
+              'ul',
+              { class: 'plain' },
+              ...ops.map((o) =>
+                h(
+                  'li',
+                  {},
+                  h('span', { class: `method ${o.method.toLowerCase()}` }, o.method),
+                  ' ',
+                  h('code', {}, o.path),
+                  o.open ? ' (open)' : '',
+                  o.scopes.length > 0 ? ` · scopes ${o.scopes.join(' ')}` : '',
+                ),
+              ),
+            ),
       );
     } catch (err) {
       mount(preview, h('p', { class: 'error' }, `Not readable yet: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
@@ -142,7 +223,11 @@ function importForm(tiers: Policy[]): HTMLElement {
     'form',
     { class: 'card grow', id: 'import-form', 'aria-label': 'Import OpenAPI' },
     h('h2', {}, 'Import an OpenAPI document'),
-    h('p', { class: 'hint' }, 'OpenAPI 3.0, 3.1 or Swagger 2.0, JSON or YAML. One resource per operation; external $refs are never fetched.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'OpenAPI 3.0, 3.1 or Swagger 2.0, JSON or YAML. One resource per operation; external $refs are never fetched.',
+    ),
     field('File', file),
     field('…or paste it', paste),
     preview,
@@ -181,14 +266,30 @@ function scratchForm(tiers: Policy[]): HTMLElement {
   const tierBox = tierChoice(tiers, 'scratch-tiers');
   const submit = h('button', { type: 'submit' }, 'Create API');
   const out = h('div', {});
-  const form = h('form', { class: 'card grow', id: 'create-form', 'aria-label': 'Create from scratch' }, h('h2', {}, 'Start from scratch'), field('Name', name), field('Context', context), field('Version', version), field('Description (Markdown)', description), field('Tags', tagsInput), field('Production endpoint', endpoint), tierBox.box, submit, out);
+  const form = h(
+    'form',
+    { class: 'card grow', id: 'create-form', 'aria-label': 'Create from scratch' },
+    h('h2', {}, 'Start from scratch'),
+    field('Name', name),
+    field('Context', context),
+    field('Version', version),
+    field('Description (Markdown)', description),
+    field('Tags', tagsInput),
+    field('Production endpoint', endpoint),
+    tierBox.box,
+    submit,
+    out,
+  );
   onSubmit(form, submit, out, async () => {
     const body: CreateApi = {
       name: name.value,
       context: context.value.trim(),
       version: version.value.trim(),
       description: description.value,
-      tags: tagsInput.value.split(',').map((t) => t.trim()).filter((t) => t !== ''),
+      tags: tagsInput.value
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
       subscriptionTiers: tierBox.chosen(),
       ...(endpoint.value.trim() === '' ? {} : { endpoints: { production: { urls: [{ url: endpoint.value.trim() }] } } }),
     };

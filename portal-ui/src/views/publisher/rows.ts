@@ -13,9 +13,18 @@ export interface RowColumn {
  * An editable list of rows of text fields (endpoint URLs, header names and values): add, remove,
  * and read back. Rows are renumbered on every change so each cell's pointer names its index.
  */
-export function rowsEditor(o: { id: string; columns: RowColumn[]; rows: Array<Record<string, string>>; addLabel: string; emptyText: string }): { element: HTMLElement; read(): Array<Record<string, string>> } {
+export function rowsEditor(o: {
+  id: string;
+  columns: RowColumn[];
+  rows: Array<Record<string, string>>;
+  addLabel: string;
+  emptyText: string;
+}): { element: HTMLElement; read(): Array<Record<string, string>> } {
   const list = h('div', { class: 'rows', id: o.id });
-  const read = () => [...list.querySelectorAll<HTMLElement>('.row')].map((row) => Object.fromEntries(o.columns.map((c) => [c.key, row.querySelector<HTMLInputElement>(`input[data-key="${c.key}"]`)?.value ?? ''])));
+  const read = () =>
+    [...list.querySelectorAll<HTMLElement>('.row')].map((row) =>
+      Object.fromEntries(o.columns.map((c) => [c.key, row.querySelector<HTMLInputElement>(`input[data-key="${c.key}"]`)?.value ?? ''])),
+    );
   const render = (rows: Array<Record<string, string>>, focus?: number) => {
     mount(
       list,
@@ -25,8 +34,34 @@ export function rowsEditor(o: { id: string; columns: RowColumn[]; rows: Array<Re
             h(
               'div',
               { class: 'row' },
-              ...o.columns.map((c) => h('label', { class: 'cell' }, h('span', { class: 'hint' }, c.label), h('input', { type: c.type ?? 'text', value: r[c.key] ?? '', 'data-key': c.key, placeholder: c.placeholder ?? '', ...(c.pointer === undefined ? {} : { 'data-pointer': c.pointer(i) }) }))),
-              h('button', { type: 'button', class: 'danger small', 'aria-label': `Remove row ${i + 1}`, onclick: () => render(read().filter((_r, j) => j !== i), Math.max(0, i - 1)) }, 'Remove'),
+              ...o.columns.map((c) =>
+                h(
+                  'label',
+                  { class: 'cell' },
+                  h('span', { class: 'hint' }, c.label),
+                  h('input', {
+                    type: c.type ?? 'text',
+                    value: r[c.key] ?? '',
+                    'data-key': c.key,
+                    placeholder: c.placeholder ?? '',
+                    ...(c.pointer === undefined ? {} : { 'data-pointer': c.pointer(i) }),
+                  }),
+                ),
+              ),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'danger small',
+                  'aria-label': `Remove row ${i + 1}`,
+                  onclick: () =>
+                    render(
+                      read().filter((_r, j) => j !== i),
+                      Math.max(0, i - 1),
+                    ),
+                },
+                'Remove',
+              ),
             ),
           )),
     );

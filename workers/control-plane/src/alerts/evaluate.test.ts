@@ -18,7 +18,15 @@ interface Delivery {
 }
 
 const hist = (bucket: number, n: number) => Array.from({ length: 14 }, (_, i) => (i === bucket ? n : 0));
-const rollup = (apiId: string, applicationId: string, bucketStart: number, statusClass: string, requests: number, throttled: number, histogram: number[]) => ({
+const rollup = (
+  apiId: string,
+  applicationId: string,
+  bucketStart: number,
+  statusClass: string,
+  requests: number,
+  throttled: number,
+  histogram: number[],
+) => ({
   granularity: 'minute' as const,
   bucketStart,
   apiId,
@@ -50,7 +58,17 @@ describe('alert evaluation', () => {
     const publisher = await userWithRole('publisher');
     const dev = await userWithRole('subscriber');
     const tier = `Alert${Date.now()}`;
-    expect((await api('POST', '/api/admin/v1/throttling-policies', admin, { kind: 'subscription', name: tier, limit: 5, unitTime: 1, timeUnit: 'min' })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/api/admin/v1/throttling-policies', admin, {
+          kind: 'subscription',
+          name: tier,
+          limit: 5,
+          unitTime: 1,
+          timeUnit: 'min',
+        })
+      ).status,
+    ).toBe(201);
     const apiId = await publishedApi(publisher, { subscriptionTiers: [tier] });
     const quietApi = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Alerted' });
@@ -63,7 +81,12 @@ describe('alert evaluation', () => {
       return res.body;
     };
     const errorRate = await create('/api/publisher/v1/alerts', publisher, { scopeId: apiId, metric: 'error_rate', threshold: 20 });
-    const latency = await create('/api/publisher/v1/alerts', publisher, { scopeId: apiId, metric: 'latency_p95', threshold: 100, webhookUrl: 'https://down.example.com/hook' });
+    const latency = await create('/api/publisher/v1/alerts', publisher, {
+      scopeId: apiId,
+      metric: 'latency_p95',
+      threshold: 100,
+      webhookUrl: 'https://down.example.com/hook',
+    });
     const notReached = await create('/api/publisher/v1/alerts', publisher, { scopeId: apiId, metric: 'error_rate', threshold: 90 });
     const quiet = await create('/api/publisher/v1/alerts', publisher, { scopeId: quietApi, metric: 'error_rate', threshold: 1 });
     const quota = await create('/api/devportal/v1/alerts', dev, { scopeId: sub.body.id, metric: 'quota_use', threshold: 60 });
@@ -98,12 +121,28 @@ describe('alert evaluation', () => {
     expect(v1).toBe(await hmacSha256Hex(errorRate.secret, `${t}.${delivered?.body}`));
     expect(v1).not.toBe(await hmacSha256Hex(quota.secret, `${t}.${delivered?.body}`));
     expect(delivered?.headers.get('content-type')).toBe('application/json');
-    expect(JSON.parse(delivered?.body ?? '{}')).toMatchObject({ type: 'alert.fired', alertId: errorRate.id, metric: 'error_rate', threshold: 20, value: 33.3, firedAt: now, scope: { type: 'API', id: apiId, apiId } });
+    expect(JSON.parse(delivered?.body ?? '{}')).toMatchObject({
+      type: 'alert.fired',
+      alertId: errorRate.id,
+      metric: 'error_rate',
+      threshold: 20,
+      value: 33.3,
+      firedAt: now,
+      scope: { type: 'API', id: apiId, apiId },
+    });
     expect(delivered?.body).not.toContain(errorRate.secret);
 
     const rules = await api<{ list: Array<{ id: string; lastFiredAt: number | null }> }>('GET', '/api/publisher/v1/alerts', publisher);
-    expect(Object.fromEntries(rules.body.list.map((r) => [r.id, r.lastFiredAt]))).toMatchObject({ [errorRate.id]: now, [latency.id]: now, [notReached.id]: null });
-    const events = await api<{ list: Array<{ ruleId: string; value: number; deliveryStatus: number | null }> }>('GET', '/api/publisher/v1/alerts/events', publisher);
+    expect(Object.fromEntries(rules.body.list.map((r) => [r.id, r.lastFiredAt]))).toMatchObject({
+      [errorRate.id]: now,
+      [latency.id]: now,
+      [notReached.id]: null,
+    });
+    const events = await api<{ list: Array<{ ruleId: string; value: number; deliveryStatus: number | null }> }>(
+      'GET',
+      '/api/publisher/v1/alerts/events',
+      publisher,
+    );
     expect(events.body.list.map((e) => [e.ruleId, e.value, e.deliveryStatus]).sort()).toEqual(
       [
         [errorRate.id, 33.3, 204],
@@ -120,7 +159,9 @@ describe('alert evaluation', () => {
 
     // After it, the rule fires again — once, even when two runs overlap.
     const later = now + 16 * 60_000;
-    await db.insert(schema.usageRollups).values(rollup(apiId, app.body.id, Math.floor(later / 60_000) * 60_000 - 60_000, '5xx', 10, 0, hist(0, 10)));
+    await db
+      .insert(schema.usageRollups)
+      .values(rollup(apiId, app.body.id, Math.floor(later / 60_000) * 60_000 - 60_000, '5xx', 10, 0, hist(0, 10)));
     const [a, b] = await Promise.all([evaluateAlerts(env, { now: later, send }), evaluateAlerts(env, { now: later, send })]);
     expect([...a, ...b].filter((f) => f.ruleId === errorRate.id)).toHaveLength(1);
     expect([...a, ...b].filter((f) => f.ruleId === notReached.id)).toHaveLength(1);

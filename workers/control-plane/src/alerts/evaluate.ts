@@ -43,12 +43,35 @@ export async function evaluateAlerts(env: Env, options: { now?: number; send?: W
       const claimed = await db
         .update(schema.alertRules)
         .set({ lastFiredAt: now })
-        .where(and(eq(schema.alertRules.id, rule.id), or(isNull(schema.alertRules.lastFiredAt), lt(schema.alertRules.lastFiredAt, now - ALERT_COOLDOWN_MS + 1))))
+        .where(
+          and(
+            eq(schema.alertRules.id, rule.id),
+            or(isNull(schema.alertRules.lastFiredAt), lt(schema.alertRules.lastFiredAt, now - ALERT_COOLDOWN_MS + 1)),
+          ),
+        )
         .returning({ id: schema.alertRules.id });
       if (claimed.length === 0) continue;
       const eventId = newId('alertEvent');
-      const deliveryStatus = await deliver(env, send, rule, { id: eventId, type: 'alert.fired', alertId: rule.id, metric: rule.metric, threshold: rule.threshold, value, firedAt: now, windowMs: rule.metric === 'quota_use' ? null : WINDOW_MS, scope: { type: rule.scopeType, id: rule.scopeId, ...target } }, now);
-      await db.insert(schema.alertEvents).values({ id: eventId, ruleId: rule.id, firedAt: now, value, threshold: rule.threshold, deliveryStatus });
+      const deliveryStatus = await deliver(
+        env,
+        send,
+        rule,
+        {
+          id: eventId,
+          type: 'alert.fired',
+          alertId: rule.id,
+          metric: rule.metric,
+          threshold: rule.threshold,
+          value,
+          firedAt: now,
+          windowMs: rule.metric === 'quota_use' ? null : WINDOW_MS,
+          scope: { type: rule.scopeType, id: rule.scopeId, ...target },
+        },
+        now,
+      );
+      await db
+        .insert(schema.alertEvents)
+        .values({ id: eventId, ruleId: rule.id, firedAt: now, value, threshold: rule.threshold, deliveryStatus });
       fired.push({ ruleId: rule.id, value, deliveryStatus });
     } catch (cause) {
       console.error(JSON.stringify({ level: 'error', message: 'alert rule not evaluated', ruleId: rule.id, cause: String(cause) }));
@@ -60,7 +83,13 @@ export async function evaluateAlerts(env: Env, options: { now?: number; send?: W
 
 async function targetOf(db: Database, rule: AlertRuleRow): Promise<AlertTarget | null> {
   if (rule.scopeType === 'API') return { apiId: rule.scopeId, applicationId: null };
-  const sub = (await db.select({ apiId: schema.subscriptions.apiId, applicationId: schema.subscriptions.applicationId }).from(schema.subscriptions).where(eq(schema.subscriptions.id, rule.scopeId)).limit(1))[0];
+  const sub = (
+    await db
+      .select({ apiId: schema.subscriptions.apiId, applicationId: schema.subscriptions.applicationId })
+      .from(schema.subscriptions)
+      .where(eq(schema.subscriptions.id, rule.scopeId))
+      .limit(1)
+  )[0];
   return sub ?? null;
 }
 
@@ -79,7 +108,11 @@ async function deliver(env: Env, send: WebhookSender, rule: AlertRuleRow, payloa
       // No redirects: the URL was checked where it was registered, a redirect's target was not.
       redirect: 'manual',
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-      headers: { 'content-type': 'application/json', 'user-agent': 'Turnpike-Alerts/1', [SIGNATURE_HEADER]: await signature(secret, body, now) },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Turnpike-Alerts/1',
+        [SIGNATURE_HEADER]: await signature(secret, body, now),
+      },
       body,
     });
     await res.body?.cancel();

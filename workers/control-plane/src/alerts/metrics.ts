@@ -9,7 +9,11 @@ export const METRICS = ['error_rate', 'latency_p95', 'quota_use'] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** Allowed thresholds: percentages for rates, milliseconds for latency. */
-export const METRIC_LIMITS: Record<Metric, readonly [number, number]> = { error_rate: [1, 100], latency_p95: [1, 120_000], quota_use: [1, 100] };
+export const METRIC_LIMITS: Record<Metric, readonly [number, number]> = {
+  error_rate: [1, 100],
+  latency_p95: [1, 120_000],
+  quota_use: [1, 100],
+};
 /** error_rate and latency_p95 look at the minute rollups that started in this window before now. */
 export const WINDOW_MS = 5 * 60_000;
 /** Fewer calls than this in the window say nothing about a rate or a percentile: no alert. */
@@ -35,13 +39,24 @@ export async function measure(env: Env, db: Database, metric: Metric, target: Al
     return used.length === 0 ? null : round(Math.max(...used));
   }
   const r = schema.usageRollups;
-  const conditions: SQL[] = [eq(r.granularity, 'minute'), eq(r.apiId, target.apiId), gte(r.bucketStart, now - WINDOW_MS), lt(r.bucketStart, now)];
+  const conditions: SQL[] = [
+    eq(r.granularity, 'minute'),
+    eq(r.apiId, target.apiId),
+    gte(r.bucketStart, now - WINDOW_MS),
+    lt(r.bucketStart, now),
+  ];
   if (target.applicationId !== null) conditions.push(eq(r.applicationId, target.applicationId));
-  const rows = await db.select({ statusClass: r.statusClass, requests: r.requests, throttled: r.throttled, histogram: r.latencyHistogram }).from(r).where(and(...conditions));
+  const rows = await db
+    .select({ statusClass: r.statusClass, requests: r.requests, throttled: r.throttled, histogram: r.latencyHistogram })
+    .from(r)
+    .where(and(...conditions));
   const requests = rows.reduce((n, row) => n + row.requests, 0);
   if (requests < MIN_REQUESTS) return null;
   if (metric === 'error_rate') {
-    const errors = rows.reduce((n, row) => n + (row.statusClass === '5xx' ? row.requests : row.statusClass === '4xx' ? row.requests - row.throttled : 0), 0);
+    const errors = rows.reduce(
+      (n, row) => n + (row.statusClass === '5xx' ? row.requests : row.statusClass === '4xx' ? row.requests - row.throttled : 0),
+      0,
+    );
     return round((errors / requests) * 100);
   }
   const histogram = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);

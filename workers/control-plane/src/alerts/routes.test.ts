@@ -17,11 +17,21 @@ interface Rule {
 }
 
 const HOOK = 'https://hooks.example.com/turnpike';
-const rule = (scopeId: string, over: Record<string, unknown> = {}) => ({ scopeId, metric: 'error_rate', threshold: 10, webhookUrl: HOOK, ...over });
+const rule = (scopeId: string, over: Record<string, unknown> = {}) => ({
+  scopeId,
+  metric: 'error_rate',
+  threshold: 10,
+  webhookUrl: HOOK,
+  ...over,
+});
 
 async function subscription(dev: TestUser, apiId: string): Promise<string> {
   const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: `Alerts ${Math.random()}` });
-  const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' });
+  const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, {
+    applicationId: app.body.id,
+    apiId,
+    tier: 'Gold',
+  });
   expect(sub.status).toBe(201);
   return sub.body.id;
 }
@@ -32,7 +42,14 @@ describe('alert rules API', () => {
     const apiId = await publishedApi(publisher);
     const created = await api<Rule>('POST', '/api/publisher/v1/alerts', publisher, rule(apiId));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ scopeType: 'API', scopeId: apiId, metric: 'error_rate', threshold: 10, webhookUrl: HOOK, lastFiredAt: null });
+    expect(created.body).toMatchObject({
+      scopeType: 'API',
+      scopeId: apiId,
+      metric: 'error_rate',
+      threshold: 10,
+      webhookUrl: HOOK,
+      lastFiredAt: null,
+    });
     const secret = created.body.secret ?? '';
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
 
@@ -85,7 +102,10 @@ describe('alert rules API', () => {
 
     const all = await api<{ list: Rule[] }>('GET', '/api/admin/v1/alerts', admin);
     expect(all.body.list.map((r) => r.id)).toEqual(expect.arrayContaining([apiRule.body.id, subRule.body.id]));
-    expect((await api('POST', '/api/admin/v1/alerts', admin, rule(subId, { scopeType: 'SUBSCRIPTION', metric: 'latency_p95', threshold: 500 }))).status).toBe(201);
+    expect(
+      (await api('POST', '/api/admin/v1/alerts', admin, rule(subId, { scopeType: 'SUBSCRIPTION', metric: 'latency_p95', threshold: 500 })))
+        .status,
+    ).toBe(201);
     expect((await api('DELETE', `/api/devportal/v1/alerts/${subRule.body.id}`, dev)).status).toBe(204);
     expect((await api('DELETE', `/api/admin/v1/alerts/${apiRule.body.id}`, admin)).status).toBe(204);
     expect((await api('DELETE', `/api/admin/v1/alerts/${apiRule.body.id}`, admin)).status).toBe(404);
@@ -103,23 +123,49 @@ describe('alert rules API', () => {
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       return res.body.errors?.map((e) => e.pointer).sort();
     };
-    expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { threshold: 150, webhookUrl: 'ftp://hooks.example.com/x' }))).toEqual(['/threshold', '/webhookUrl']);
+    expect(
+      await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { threshold: 150, webhookUrl: 'ftp://hooks.example.com/x' })),
+    ).toEqual(['/threshold', '/webhookUrl']);
     expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { metric: 'quota_use', threshold: 80 }))).toEqual(['/metric']);
     expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { scopeType: 'SUBSCRIPTION' }))).toEqual(['/scopeType']);
-    expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { metric: 'p99', secret: 'mine' }))).toEqual(['/metric', '/secret']);
-    expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { webhookUrl: 'https://user:pw@hooks.example.com/' }))).toEqual(['/webhookUrl']);
-    expect(await pointers(publisher, '/api/publisher/v1/alerts', { metric: 'error_rate' })).toEqual(['/scopeId', '/threshold', '/webhookUrl']);
+    expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { metric: 'p99', secret: 'mine' }))).toEqual([
+      '/metric',
+      '/secret',
+    ]);
+    expect(
+      await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { webhookUrl: 'https://user:pw@hooks.example.com/' })),
+    ).toEqual(['/webhookUrl']);
+    expect(await pointers(publisher, '/api/publisher/v1/alerts', { metric: 'error_rate' })).toEqual([
+      '/scopeId',
+      '/threshold',
+      '/webhookUrl',
+    ]);
     for (const url of ['http://hooks.example.com/x', 'http://127.0.0.1:9999/hook', 'https://10.0.0.8/hook', 'https://localhost/hook']) {
       expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { webhookUrl: url })), url).toEqual(['/webhookUrl']);
     }
 
     // Deployed to an environment that allows private backends: loopback http is accepted, plain http elsewhere still not.
-    const dev = await api<{ id: string; name: string }>('POST', '/api/admin/v1/environments', admin, { name: `dev-${Date.now()}`, displayName: 'Dev', allowPrivateBackends: true });
+    const dev = await api<{ id: string; name: string }>('POST', '/api/admin/v1/environments', admin, {
+      name: `dev-${Date.now()}`,
+      displayName: 'Dev',
+      allowPrivateBackends: true,
+    });
     expect(dev.status).toBe(201);
     const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${apiId}/revisions`, publisher, {});
-    expect((await api('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, { revisionId: revision.body.id, environments: [dev.body.name] })).status).toBe(201);
-    expect((await api('POST', '/api/publisher/v1/alerts', publisher, rule(apiId, { webhookUrl: 'http://127.0.0.1:9999/hook' }))).status).toBe(201);
-    expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { webhookUrl: 'http://hooks.example.com/x' }))).toEqual(['/webhookUrl']);
+    expect(
+      (
+        await api('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, {
+          revisionId: revision.body.id,
+          environments: [dev.body.name],
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await api('POST', '/api/publisher/v1/alerts', publisher, rule(apiId, { webhookUrl: 'http://127.0.0.1:9999/hook' }))).status,
+    ).toBe(201);
+    expect(await pointers(publisher, '/api/publisher/v1/alerts', rule(apiId, { webhookUrl: 'http://hooks.example.com/x' }))).toEqual([
+      '/webhookUrl',
+    ]);
   });
   it('changes a rule (threshold, metric, webhook, off) with the same checks as creating one, and only for who may see it', async () => {
     const publisher = await userWithRole('publisher');
@@ -127,9 +173,21 @@ describe('alert rules API', () => {
     const apiId = await publishedApi(publisher);
     const created = await api<Rule & { enabled: boolean }>('POST', '/api/publisher/v1/alerts', publisher, rule(apiId));
     const path = `/api/publisher/v1/alerts/${created.body.id}`;
-    const changed = await api<Rule & { enabled: boolean; secret?: string }>('PATCH', path, publisher, { metric: 'latency_p95', threshold: 800, webhookUrl: 'https://hooks.example.com/other', enabled: false });
+    const changed = await api<Rule & { enabled: boolean; secret?: string }>('PATCH', path, publisher, {
+      metric: 'latency_p95',
+      threshold: 800,
+      webhookUrl: 'https://hooks.example.com/other',
+      enabled: false,
+    });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ id: created.body.id, scopeId: apiId, metric: 'latency_p95', threshold: 800, webhookUrl: 'https://hooks.example.com/other', enabled: false });
+    expect(changed.body).toMatchObject({
+      id: created.body.id,
+      scopeId: apiId,
+      metric: 'latency_p95',
+      threshold: 800,
+      webhookUrl: 'https://hooks.example.com/other',
+      enabled: false,
+    });
     expect(changed.body.secret).toBeUndefined();
 
     const pointers = async (body: unknown) => {
@@ -142,7 +200,10 @@ describe('alert rules API', () => {
     expect(await pointers({ metric: 'quota_use', threshold: 50 })).toEqual(['/metric']);
     expect(await pointers({ webhookUrl: 'https://10.0.0.8/hook' })).toEqual(['/webhookUrl']);
     expect(await pointers({ scopeId: 'api_other' })).toEqual(['/scopeId']);
-    expect((await api<{ list: Rule[] }>('GET', '/api/publisher/v1/alerts', publisher)).body.list[0]).toMatchObject({ metric: 'latency_p95', threshold: 800 });
+    expect((await api<{ list: Rule[] }>('GET', '/api/publisher/v1/alerts', publisher)).body.list[0]).toMatchObject({
+      metric: 'latency_p95',
+      threshold: 800,
+    });
 
     expect((await api('PATCH', path, other, { enabled: true })).status).toBe(404);
     const audit = await db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, created.body.id));

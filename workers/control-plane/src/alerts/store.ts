@@ -20,7 +20,13 @@ export interface AlertTarget {
  * developers subscriptions of their own applications, admins anything. Anything else answers 404
  * exactly like an id that does not exist.
  */
-export async function targetFor(db: Database, audience: Audience, principal: Principal, scopeType: ScopeType, scopeId: string): Promise<AlertTarget> {
+export async function targetFor(
+  db: Database,
+  audience: Audience,
+  principal: Principal,
+  scopeType: ScopeType,
+  scopeId: string,
+): Promise<AlertTarget> {
   if (scopeType === 'API') {
     if (audience === 'admin') {
       const row = (await db.select({ id: schema.apis.id }).from(schema.apis).where(eq(schema.apis.id, scopeId)).limit(1))[0];
@@ -33,7 +39,13 @@ export async function targetFor(db: Database, audience: Audience, principal: Pri
     const own = await ownSubscription(db, principal, scopeId);
     return { apiId: own.apiId, applicationId: own.applicationId };
   }
-  const row = (await db.select({ apiId: schema.subscriptions.apiId, applicationId: schema.subscriptions.applicationId }).from(schema.subscriptions).where(eq(schema.subscriptions.id, scopeId)).limit(1))[0];
+  const row = (
+    await db
+      .select({ apiId: schema.subscriptions.apiId, applicationId: schema.subscriptions.applicationId })
+      .from(schema.subscriptions)
+      .where(eq(schema.subscriptions.id, scopeId))
+      .limit(1)
+  )[0];
   if (row === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
   return row;
 }
@@ -55,7 +67,7 @@ export async function visibleRules(db: Database, audience: Audience, principal: 
   if (audience === 'admin') return null;
   if (audience === 'publisher') {
     const apiIds = await manageableApiIds(db, principal);
-    return apiIds === null ? eq(r.scopeType, 'API') : and(eq(r.scopeType, 'API'), inArray(r.scopeId, apiIds)) ?? null;
+    return apiIds === null ? eq(r.scopeType, 'API') : (and(eq(r.scopeType, 'API'), inArray(r.scopeId, apiIds)) ?? null);
   }
   const own = db
     .select({ id: schema.subscriptions.id })
@@ -69,7 +81,13 @@ export async function visibleRules(db: Database, audience: Audience, principal: 
 export async function visibleRule(db: Database, audience: Audience, principal: Principal, alertId: string): Promise<AlertRuleRow> {
   const visible = await visibleRules(db, audience, principal);
   const id = eq(schema.alertRules.id, alertId);
-  const row = (await db.select().from(schema.alertRules).where(visible === null ? id : and(id, visible)).limit(1))[0];
+  const row = (
+    await db
+      .select()
+      .from(schema.alertRules)
+      .where(visible === null ? id : and(id, visible))
+      .limit(1)
+  )[0];
   if (row === undefined) throw new ApiError('not-found', { detail: 'No such alert rule' });
   return row;
 }

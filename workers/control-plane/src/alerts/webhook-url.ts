@@ -34,6 +34,7 @@ export function webhookUrlRefusal(value: string, allowPrivate: boolean): string 
     if (!allowPrivate) return 'Plain http to loopback needs the API deployed to an environment that allows private backends';
     return null;
   }
-  if (isPrivateHost(value) && !allowPrivate) return 'A private or loopback host needs the API deployed to an environment that allows private backends';
+  if (isPrivateHost(value) && !allowPrivate)
+    return 'A private or loopback host needs the API deployed to an environment that allows private backends';
   return null;
 }

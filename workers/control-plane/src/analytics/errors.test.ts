@@ -4,7 +4,15 @@ import { api, apiBody, db, ORIGIN, userWithRole as user, type ProblemBody } from
 import { schema } from '../db.ts';
 
 const minute = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
-const errorRow = (apiId: string, applicationId: string, errorCode: number, count: number, bucketStart = minute) => ({ granularity: 'minute' as const, bucketStart, apiId, applicationId, keyType: 'PRODUCTION', errorCode, count });
+const errorRow = (apiId: string, applicationId: string, errorCode: number, count: number, bucketStart = minute) => ({
+  granularity: 'minute' as const,
+  bucketStart,
+  apiId,
+  applicationId,
+  keyType: 'PRODUCTION',
+  errorCode,
+  count,
+});
 
 type ErrorList = { list: Array<{ apiId: string; applicationId: string; code: number; count: number; bucketStart: number }> };
 
@@ -23,13 +31,15 @@ describe('errors by code API', () => {
       { id: appB, name: 'B', ownerId: bob.id },
     ]);
     const other = `api_other_${apiId}`;
-    await db.insert(schema.usageErrors).values([
-      errorRow(apiId, appA, 900804, 3),
-      errorRow(apiId, appA, 900804, 2, minute - 60_000),
-      errorRow(apiId, appA, 503, 1),
-      errorRow(apiId, appB, 900901, 2),
-      errorRow(other, appA, 900901, 5),
-    ]);
+    await db
+      .insert(schema.usageErrors)
+      .values([
+        errorRow(apiId, appA, 900804, 3),
+        errorRow(apiId, appA, 900804, 2, minute - 60_000),
+        errorRow(apiId, appA, 503, 1),
+        errorRow(apiId, appB, 900901, 2),
+        errorRow(other, appA, 900901, 5),
+      ]);
 
     const mine = await api<ErrorList>('GET', '/api/devportal/v1/usage/errors?granularity=hour', alice);
     expect(mine.status).toBe(200);
@@ -88,4 +98,3 @@ describe('errors by code API', () => {
     expect((await api('GET', '/api/admin/v1/usage/errors', dave)).status).toBe(403);
   });
 });
-

@@ -13,7 +13,8 @@ export interface ErrorPoint {
 
 /** Error answers per time bucket × API × application × code, from every granularity of `usage_errors`. */
 export async function queryErrors(db: Database, filter: UsageFilter & { readonly code?: number | undefined }): Promise<ErrorPoint[]> {
-  if ((filter.apiIds !== null && filter.apiIds.length === 0) || (filter.applicationIds !== null && filter.applicationIds.length === 0)) return [];
+  if ((filter.apiIds !== null && filter.apiIds.length === 0) || (filter.applicationIds !== null && filter.applicationIds.length === 0))
+    return [];
   const e = schema.usageErrors;
   const conditions: SQL[] = [gte(e.bucketStart, filter.from), lt(e.bucketStart, filter.to)];
   if (filter.apiIds !== null) conditions.push(inArray(e.apiId, [...filter.apiIds]));

@@ -4,27 +4,51 @@ import { api, apiBody, db, ORIGIN, userWithRole as user } from '../../../../test
 import { schema } from '../db.ts';
 
 const minute = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
-const row = (apiId: string, applicationId: string, operation: string, requests: number, errors: number, bucketStart = minute) => ({ granularity: 'minute' as const, bucketStart, apiId, applicationId, operation, requests, errors, latencyMsSum: requests * 4 });
+const row = (apiId: string, applicationId: string, operation: string, requests: number, errors: number, bucketStart = minute) => ({
+  granularity: 'minute' as const,
+  bucketStart,
+  apiId,
+  applicationId,
+  operation,
+  requests,
+  errors,
+  latencyMsSum: requests * 4,
+});
 
-type OperationList = { list: Array<{ apiId: string; applicationId: string; operation: string; requests: number; errors: number; latencyMsAvg: number | null }> };
+type OperationList = {
+  list: Array<{ apiId: string; applicationId: string; operation: string; requests: number; errors: number; latencyMsAvg: number | null }>;
+};
 
 describe('usage by operation API', () => {
-  it('sums calls per operation over the bucket, for the publisher\'s own APIs only, as JSON and CSV', async () => {
+  it("sums calls per operation over the bucket, for the publisher's own APIs only, as JSON and CSV", async () => {
     const publisher = await user('publisher');
     const stranger = await user('publisher');
     const own = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody());
     expect(own.status).toBe(201);
     const apiId = own.body.id;
-    await db.insert(schema.usageOperations).values([row(apiId, 'app_x', 'Shelf', 3, 1), row(apiId, 'app_x', 'Shelf', 2, 0, minute - 60_000), row(apiId, 'app_x', 'Query.secret', 1, 0), row(`api_else_${apiId}`, 'app_x', 'Shelf', 9, 0)]);
+    await db
+      .insert(schema.usageOperations)
+      .values([
+        row(apiId, 'app_x', 'Shelf', 3, 1),
+        row(apiId, 'app_x', 'Shelf', 2, 0, minute - 60_000),
+        row(apiId, 'app_x', 'Query.secret', 1, 0),
+        row(`api_else_${apiId}`, 'app_x', 'Shelf', 9, 0),
+      ]);
     const hourly = await api<OperationList>('GET', `/api/publisher/v1/usage/operations?granularity=hour&apiId=${apiId}`, publisher);
     expect(hourly.status).toBe(200);
-    expect(hourly.body.list.map(({ operation, requests, errors, latencyMsAvg }) => ({ operation, requests, errors, latencyMsAvg })).sort((a, b) => a.operation.localeCompare(b.operation))).toEqual([
+    expect(
+      hourly.body.list
+        .map(({ operation, requests, errors, latencyMsAvg }) => ({ operation, requests, errors, latencyMsAvg }))
+        .sort((a, b) => a.operation.localeCompare(b.operation)),
+    ).toEqual([
       { operation: 'Query.secret', requests: 1, errors: 0, latencyMsAvg: 4 },
       { operation: 'Shelf', requests: 5, errors: 1, latencyMsAvg: 4 },
     ]);
     // Another publisher's API reads as no data.
     expect((await api<OperationList>('GET', `/api/publisher/v1/usage/operations?apiId=${apiId}`, stranger)).body.list).toEqual([]);
-    const csv = await SELF.fetch(`${ORIGIN}/api/publisher/v1/usage/operations?granularity=hour&apiId=${apiId}&format=csv`, { headers: { cookie: publisher.cookie } });
+    const csv = await SELF.fetch(`${ORIGIN}/api/publisher/v1/usage/operations?granularity=hour&apiId=${apiId}&format=csv`, {
+      headers: { cookie: publisher.cookie },
+    });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\n');
     expect(lines[0]).toBe('bucket_start,api_id,application_id,operation,requests,errors,latency_ms_avg');

@@ -10,7 +10,11 @@ const PASSWORD = 'correct horse battery staple';
 async function user(email: string, role: 'admin' | 'publisher' | 'subscriber') {
   const id = `usr_${email.split('@')[0]}`;
   await db.insert(schema.users).values({ id, email, displayName: email, passwordHash: await hashPassword(PASSWORD, 1000), role });
-  const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+  const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
   expect(res.status).toBe(200);
   return { id, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
 }
@@ -40,16 +44,32 @@ describe('usage API', () => {
       { id: 'app_alice_u', name: 'A', ownerId: alice.id },
       { id: 'app_bob_u', name: 'B', ownerId: bob.id },
     ]);
-    await db.insert(schema.usageRollups).values([
-      rollup('api_u1', 'app_alice_u', '2xx', 8, [0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-      rollup('api_u1', 'app_alice_u', '4xx', 2, [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-      rollup('api_u1', 'app_bob_u', '2xx', 5, [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-    ]);
+    await db
+      .insert(schema.usageRollups)
+      .values([
+        rollup('api_u1', 'app_alice_u', '2xx', 8, [0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        rollup('api_u1', 'app_alice_u', '4xx', 2, [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        rollup('api_u1', 'app_bob_u', '2xx', 5, [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+      ]);
     const res = await SELF.fetch(`${ORIGIN}/api/devportal/v1/usage?granularity=hour`, { headers: { cookie: alice.cookie } });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { list: Array<{ applicationId: string; requests: number; statusClasses: Record<string, number>; throttled: number; latencyMs: { p50: number; p99: number } }> };
+    const body = (await res.json()) as {
+      list: Array<{
+        applicationId: string;
+        requests: number;
+        statusClasses: Record<string, number>;
+        throttled: number;
+        latencyMs: { p50: number; p99: number };
+      }>;
+    };
     expect(body.list).toHaveLength(1);
-    expect(body.list[0]).toMatchObject({ applicationId: 'app_alice_u', requests: 10, statusClasses: { '2xx': 8, '4xx': 2 }, throttled: 2, latencyMs: { p50: 10, p99: 10 } });
+    expect(body.list[0]).toMatchObject({
+      applicationId: 'app_alice_u',
+      requests: 10,
+      statusClasses: { '2xx': 8, '4xx': 2 },
+      throttled: 2,
+      latencyMs: { p50: 10, p99: 10 },
+    });
 
     const other = await SELF.fetch(`${ORIGIN}/api/devportal/v1/usage?applicationId=app_bob_u`, { headers: { cookie: alice.cookie } });
     expect(((await other.json()) as { list: unknown[] }).list).toEqual([]);

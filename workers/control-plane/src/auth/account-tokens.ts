@@ -15,13 +15,31 @@ export const ACCOUNT_TOKEN_TTL_MS: Record<AccountTokenPurpose, number> = { VERIF
  * of the same purpose are deleted in the same batch (only the latest link works), and so is every
  * expired token of anyone, which keeps the table small without a sweeper.
  */
-export async function issueAccountToken(db: Database, userId: string, purpose: AccountTokenPurpose, now = Date.now()): Promise<{ token: string; statements: [BatchItem<'sqlite'>, BatchItem<'sqlite'>] }> {
+export async function issueAccountToken(
+  db: Database,
+  userId: string,
+  purpose: AccountTokenPurpose,
+  now = Date.now(),
+): Promise<{ token: string; statements: [BatchItem<'sqlite'>, BatchItem<'sqlite'>] }> {
   const token = newSecret(purpose === 'VERIFY_EMAIL' ? 'tpv_' : 'tpr_');
   return {
     token,
     statements: [
-      db.delete(schema.accountTokens).where(or(and(eq(schema.accountTokens.userId, userId), eq(schema.accountTokens.purpose, purpose)), lt(schema.accountTokens.expiresAt, now))),
-      db.insert(schema.accountTokens).values({ id: newId('accountToken'), tokenHash: await sha256Hex(token), userId, purpose, expiresAt: now + ACCOUNT_TOKEN_TTL_MS[purpose] }),
+      db
+        .delete(schema.accountTokens)
+        .where(
+          or(
+            and(eq(schema.accountTokens.userId, userId), eq(schema.accountTokens.purpose, purpose)),
+            lt(schema.accountTokens.expiresAt, now),
+          ),
+        ),
+      db.insert(schema.accountTokens).values({
+        id: newId('accountToken'),
+        tokenHash: await sha256Hex(token),
+        userId,
+        purpose,
+        expiresAt: now + ACCOUNT_TOKEN_TTL_MS[purpose],
+      }),
     ],
   };
 }
@@ -31,7 +49,12 @@ export async function issueAccountToken(db: Database, userId: string, purpose: A
  * same link exactly one gets the user (D1 runs each statement atomically). An expired token is
  * removed too and answers null, as does an unknown one.
  */
-export async function consumeAccountToken(db: Database, token: string, purpose: AccountTokenPurpose, now = Date.now()): Promise<string | null> {
+export async function consumeAccountToken(
+  db: Database,
+  token: string,
+  purpose: AccountTokenPurpose,
+  now = Date.now(),
+): Promise<string | null> {
   const rows = await db
     .delete(schema.accountTokens)
     .where(and(eq(schema.accountTokens.tokenHash, await sha256Hex(token)), eq(schema.accountTokens.purpose, purpose)))

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { ORIGIN, PASSWORD, api, db, userWithRole, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { schema } from '../db.ts';
 
-const login = (email: string, password: string) => SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+const login = (email: string, password: string) =>
+  SELF.fetch(`${ORIGIN}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
 
 describe('account', () => {
   it('answers an anonymous session with user null and no scopes (200, not 401), and a signed-in one with the user', async () => {
@@ -35,14 +40,19 @@ describe('account', () => {
     const otherSession = { ...dev, cookie: (other.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
     expect((await api('GET', '/api/auth/me', otherSession)).status).toBe(200);
 
-    const wrong = await api<ProblemBody>('POST', '/api/auth/me/password', dev, { currentPassword: 'not it', newPassword: 'a brand new passphrase' });
+    const wrong = await api<ProblemBody>('POST', '/api/auth/me/password', dev, {
+      currentPassword: 'not it',
+      newPassword: 'a brand new passphrase',
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.errors).toEqual([expect.objectContaining({ pointer: '/currentPassword' })]);
     const short = await api<ProblemBody>('POST', '/api/auth/me/password', dev, { currentPassword: PASSWORD, newPassword: 'short' });
     expect(short.body.errors?.map((e) => e.pointer)).toEqual(['/newPassword']);
     const before = (await db.select().from(schema.users).where(eq(schema.users.id, dev.id)))[0]?.passwordHash;
 
-    expect((await api('POST', '/api/auth/me/password', dev, { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })).status).toBe(204);
+    expect(
+      (await api('POST', '/api/auth/me/password', dev, { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })).status,
+    ).toBe(204);
     const after = (await db.select().from(schema.users).where(eq(schema.users.id, dev.id)))[0]?.passwordHash;
     expect(after).not.toBe(before);
     expect(after).not.toContain('a brand new passphrase');

@@ -21,12 +21,23 @@ export async function managementTokenPrincipal(db: Database, token: string): Pro
     .select({ token: schema.managementTokens, user: schema.users })
     .from(schema.managementTokens)
     .innerJoin(schema.users, eq(schema.users.id, schema.managementTokens.userId))
-    .where(and(eq(schema.managementTokens.tokenHash, await sha256Hex(token)), or(isNull(schema.managementTokens.expiresAt), gt(schema.managementTokens.expiresAt, Date.now()))))
+    .where(
+      and(
+        eq(schema.managementTokens.tokenHash, await sha256Hex(token)),
+        or(isNull(schema.managementTokens.expiresAt), gt(schema.managementTokens.expiresAt, Date.now())),
+      ),
+    )
     .limit(1);
   const row = rows[0];
   if (row === undefined || row.user.status !== 'ACTIVE') return null;
   const allowed = new Set<Scope>(ROLE_SCOPES[row.user.role]);
-  return { userId: row.user.id, email: row.user.email, role: row.user.role, scopes: new Set(row.token.scopes.filter((s): s is Scope => allowed.has(s as Scope))), via: 'token' };
+  return {
+    userId: row.user.id,
+    email: row.user.email,
+    role: row.user.role,
+    scopes: new Set(row.token.scopes.filter((s): s is Scope => allowed.has(s as Scope))),
+    via: 'token',
+  };
 }
 
 export function authenticate(): MiddlewareHandler<AppEnv> {
@@ -36,10 +47,17 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     let principal: Principal | undefined;
     if (authorization !== undefined) {
       const match = /^bearer +(tpm_[A-Za-z0-9_-]+)$/i.exec(authorization.trim());
-      if (match?.[1] === undefined) throw new ApiError('unauthorized', { detail: 'Use a management token (tpm_…) or a portal session', headers: { 'www-authenticate': `${MANAGEMENT_CHALLENGE}, error="invalid_token"` } });
+      if (match?.[1] === undefined)
+        throw new ApiError('unauthorized', {
+          detail: 'Use a management token (tpm_…) or a portal session',
+          headers: { 'www-authenticate': `${MANAGEMENT_CHALLENGE}, error="invalid_token"` },
+        });
       principal = (await managementTokenPrincipal(db, match[1])) ?? undefined;
       if (principal === undefined) {
-        throw new ApiError('unauthorized', { detail: 'The management token is invalid or expired', headers: { 'www-authenticate': `${MANAGEMENT_CHALLENGE}, error="invalid_token"` } });
+        throw new ApiError('unauthorized', {
+          detail: 'The management token is invalid or expired',
+          headers: { 'www-authenticate': `${MANAGEMENT_CHALLENGE}, error="invalid_token"` },
+        });
       }
     } else {
       const token = getCookie(c, SESSION_COOKIE);
@@ -65,7 +83,11 @@ export function requireScopes(...scopes: Scope[]): MiddlewareHandler<AppEnv> {
 }
 
 export function principalOf(principal: Principal | undefined, scopes: readonly Scope[] = []): Principal {
-  if (principal === undefined) throw new ApiError('unauthorized', { detail: 'Sign in or send a management token', headers: { 'www-authenticate': MANAGEMENT_CHALLENGE } });
+  if (principal === undefined)
+    throw new ApiError('unauthorized', {
+      detail: 'Sign in or send a management token',
+      headers: { 'www-authenticate': MANAGEMENT_CHALLENGE },
+    });
   const missing = scopes.filter((s) => !principal.scopes.has(s));
   if (missing.length > 0) throw new ApiError('forbidden', { detail: `Missing scope: ${missing.join(', ')}` });
   return principal;

@@ -5,19 +5,29 @@ import { ORIGIN, PASSWORD, api, db, userWithRole, type ProblemBody } from '../..
 import { linkIn, mailsTo } from '../../../../test/workers/mailbox.ts';
 import { schema } from '../db.ts';
 
-const login = (email: string, password: string) => SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+const login = (email: string, password: string) =>
+  SELF.fetch(`${ORIGIN}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
 const fresh = () => `dev-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 /** The mails to `to` once `count` have arrived (they leave after the answer). */
-const mails = (to: string, count = 1) => vi.waitFor(async () => {
-  const list = await mailsTo(to);
-  expect(list.length).toBeGreaterThanOrEqual(count);
-  return list;
-});
+const mails = (to: string, count = 1) =>
+  vi.waitFor(async () => {
+    const list = await mailsTo(to);
+    expect(list.length).toBeGreaterThanOrEqual(count);
+    return list;
+  });
 
 describe('sign-up with email verification', () => {
   it('mails a single-use link, stored only as a hash, and opens the account only when it is followed', async () => {
     const email = fresh();
-    const signup = await api<{ status: string }>('POST', '/api/devportal/v1/signup', null, { email, password: 'correct horse battery', displayName: 'Dev' });
+    const signup = await api<{ status: string }>('POST', '/api/devportal/v1/signup', null, {
+      email,
+      password: 'correct horse battery',
+      displayName: 'Dev',
+    });
     expect(signup.status).toBe(202);
     expect(signup.body.status).toBe('MAIL_SENT');
     const [mail] = await mails(email);
@@ -44,11 +54,21 @@ describe('sign-up with email verification', () => {
   it('answers a taken address exactly as a free one and mails its owner instead of opening a second account', async () => {
     const owner = await userWithRole('subscriber');
     const free = fresh();
-    const taken = await api<Record<string, unknown>>('POST', '/api/devportal/v1/signup', null, { email: owner.email, password: 'someone elses password', displayName: 'Mallory' });
-    const opened = await api<Record<string, unknown>>('POST', '/api/devportal/v1/signup', null, { email: free, password: 'someone elses password', displayName: 'Mallory' });
+    const taken = await api<Record<string, unknown>>('POST', '/api/devportal/v1/signup', null, {
+      email: owner.email,
+      password: 'someone elses password',
+      displayName: 'Mallory',
+    });
+    const opened = await api<Record<string, unknown>>('POST', '/api/devportal/v1/signup', null, {
+      email: free,
+      password: 'someone elses password',
+      displayName: 'Mallory',
+    });
     expect(taken.status).toBe(opened.status);
     expect(taken.body).toEqual(opened.body);
-    expect([...taken.headers.keys()].filter((k) => k !== 'x-request-id').sort()).toEqual([...opened.headers.keys()].filter((k) => k !== 'x-request-id').sort());
+    expect([...taken.headers.keys()].filter((k) => k !== 'x-request-id').sort()).toEqual(
+      [...opened.headers.keys()].filter((k) => k !== 'x-request-id').sort(),
+    );
     const [toOwner] = await mails(owner.email);
     expect(toOwner?.headers['subject']).toMatch(/already have/);
     expect(linkIn(toOwner, 'verify')).toBeNull();
@@ -66,7 +86,10 @@ describe('sign-up with email verification', () => {
     expect(second).not.toBe(first);
     expect((await api('POST', '/api/auth/verify-email', null, { token: first })).status).toBe(400);
     const user = (await db.select().from(schema.users).where(eq(schema.users.email, email)))[0];
-    await db.update(schema.accountTokens).set({ expiresAt: Date.now() - 1 }).where(eq(schema.accountTokens.userId, user?.id ?? ''));
+    await db
+      .update(schema.accountTokens)
+      .set({ expiresAt: Date.now() - 1 })
+      .where(eq(schema.accountTokens.userId, user?.id ?? ''));
     expect((await api('POST', '/api/auth/verify-email', null, { token: second })).status).toBe(400);
     expect((await login(email, 'correct horse battery')).status).toBe(401);
   });
@@ -100,7 +123,10 @@ describe('forgotten password', () => {
     expect((await login(dev.email, PASSWORD)).status).toBe(401);
     expect((await login(dev.email, 'a brand new long password')).status).toBe(200);
     expect((await api('POST', '/api/auth/password/reset', null, { token, newPassword: 'yet another long password' })).status).toBe(400);
-    expect((await api('POST', '/api/auth/password/reset', null, { token: 'tpr_' + 'A'.repeat(43), newPassword: 'yet another long password' })).status).toBe(400);
+    expect(
+      (await api('POST', '/api/auth/password/reset', null, { token: 'tpr_' + 'A'.repeat(43), newPassword: 'yet another long password' }))
+        .status,
+    ).toBe(400);
   });
 
   it('confirms an unconfirmed sign-up by a reset, since the link proves the mailbox', async () => {

@@ -15,7 +15,11 @@ import { consumeAccountToken, issueAccountToken } from './account-tokens.ts';
 import { ForgotPasswordBody, MailSentSchema, ResetPasswordBody, VerifyEmailBody, VerifiedSchema } from './schemas.ts';
 
 const tags = ['Authentication'];
-const invalidLink = () => new ApiError('validation-failed', { detail: 'This link is invalid, already used or expired', errors: [{ pointer: '/token', detail: 'Invalid, used or expired' }] });
+const invalidLink = () =>
+  new ApiError('validation-failed', {
+    detail: 'This link is invalid, already used or expired',
+    errors: [{ pointer: '/token', detail: 'Invalid, used or expired' }],
+  });
 
 /** Email verification and password reset: the links the account mails carry. */
 export function recoveryRoutes() {
@@ -41,8 +45,17 @@ export function recoveryRoutes() {
       // A sign-up held for approval reaches the admins only once its address is proven.
       await db.batch([
         db.update(schema.users).set({ emailVerified: true, updatedAt: Date.now() }).where(eq(schema.users.id, userId)),
-        auditEntry(db, { userId, email: user.email }, 'user.verify-email', { type: 'user', id: userId }, { emailVerified: false }, { emailVerified: true }),
-        ...(user.status === 'PENDING' && !user.emailVerified ? [db.insert(schema.workflows).values({ id: newId('workflow'), type: 'USER_SIGNUP', referenceId: userId, requestedBy: userId })] : []),
+        auditEntry(
+          db,
+          { userId, email: user.email },
+          'user.verify-email',
+          { type: 'user', id: userId },
+          { emailVerified: false },
+          { emailVerified: true },
+        ),
+        ...(user.status === 'PENDING' && !user.emailVerified
+          ? [db.insert(schema.workflows).values({ id: newId('workflow'), type: 'USER_SIGNUP', referenceId: userId, requestedBy: userId })]
+          : []),
       ]);
       return c.json({ email: user.email, status: user.status === 'PENDING' ? ('PENDING' as const) : ('ACTIVE' as const) }, 200);
     },
@@ -68,7 +81,13 @@ export function recoveryRoutes() {
         await db.batch(statements);
         sendLater(c.executionCtx, mailSender(c.env), resetMail(c.env.PORTAL_URL, user.email, token), 'password-reset');
       }
-      return c.json({ status: 'MAIL_SENT' as const, detail: 'If an account uses this address, we sent it a link to reset the password. It works once, for one hour.' }, 202);
+      return c.json(
+        {
+          status: 'MAIL_SENT' as const,
+          detail: 'If an account uses this address, we sent it a link to reset the password. It works once, for one hour.',
+        },
+        202,
+      );
     },
   );
 
@@ -78,8 +97,9 @@ export function recoveryRoutes() {
       method: 'post',
       path: '/password/reset',
       tags,
-      summary: "Set a new password with the token of a reset mail (single use); ends every portal session of the account",
-      description: 'Following the link also proves the address, so an unconfirmed sign-up becomes confirmed, and a sign-in lockout ends. Management tokens are not affected: revoke them under /api/auth/tokens.',
+      summary: 'Set a new password with the token of a reset mail (single use); ends every portal session of the account',
+      description:
+        'Following the link also proves the address, so an unconfirmed sign-up becomes confirmed, and a sign-in lockout ends. Management tokens are not affected: revoke them under /api/auth/tokens.',
       request: { body: jsonBody(ResetPasswordBody) },
       responses: { 204: { description: 'The password is changed; sign in with it' }, ...problems('validation-failed') },
     }),
@@ -91,7 +111,16 @@ export function recoveryRoutes() {
       const user = (await db.select().from(schema.users).where(eq(schema.users.id, userId)).limit(1))[0];
       if (user === undefined) throw invalidLink();
       await db.batch([
-        db.update(schema.users).set({ passwordHash: await hashPassword(newPassword), emailVerified: true, failedLogins: 0, lockedUntil: null, updatedAt: Date.now() }).where(eq(schema.users.id, userId)),
+        db
+          .update(schema.users)
+          .set({
+            passwordHash: await hashPassword(newPassword),
+            emailVerified: true,
+            failedLogins: 0,
+            lockedUntil: null,
+            updatedAt: Date.now(),
+          })
+          .where(eq(schema.users.id, userId)),
         db.delete(schema.sessions).where(eq(schema.sessions.userId, userId)),
         db.delete(schema.loginAttempts).where(eq(schema.loginAttempts.key, `acct:${user.email}`)),
         auditEntry(db, { userId, email: user.email }, 'user.password-reset', { type: 'user', id: userId }, null, null),

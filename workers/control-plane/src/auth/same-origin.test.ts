@@ -11,7 +11,11 @@ let dev: TestUser;
 /** What a page on another site can make a browser send: a form, text/plain, or no body at all. */
 const BODIES: Array<{ name: string; type?: string; body?: string }> = [
   { name: 'a form', type: 'application/x-www-form-urlencoded', body: 'name=csrf' },
-  { name: 'multipart', type: 'multipart/form-data; boundary=x', body: '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\ncsrf\r\n--x--' },
+  {
+    name: 'multipart',
+    type: 'multipart/form-data; boundary=x',
+    body: '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\ncsrf\r\n--x--',
+  },
   { name: 'text/plain', type: 'text/plain', body: '{"name":"csrf"}' },
   { name: 'JSON', type: 'application/json', body: '{"name":"csrf"}' },
   { name: 'no body' },
@@ -30,9 +34,19 @@ beforeAll(async () => {
 
 describe('cookie-authenticated writes from other sites are refused by origin, before anything else', () => {
   it('answers 403 problem+json to a cross-origin write with the session cookie whatever its body, and changes nothing', async () => {
-    for (const site of [{ origin: EVIL }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Site[]) {
+    for (const site of [
+      { origin: EVIL },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+    ] as Site[]) {
       for (const b of BODIES) {
-        for (const [method, path] of [['POST', '/api/devportal/v1/applications'], ['PUT', '/api/devportal/v1/applications/x'], ['DELETE', '/api/devportal/v1/applications/x'], ['POST', '/api/auth/logout']] as const) {
+        for (const [method, path] of [
+          ['POST', '/api/devportal/v1/applications'],
+          ['PUT', '/api/devportal/v1/applications/x'],
+          ['DELETE', '/api/devportal/v1/applications/x'],
+          ['POST', '/api/auth/logout'],
+        ] as const) {
           const res = await send(method, path, site, b);
           expect(res.status, `${JSON.stringify(site)} ${b.name} ${method} ${path}`).toBe(403);
           expect(res.headers.get('content-type')).toBe('application/problem+json');
@@ -46,14 +60,31 @@ describe('cookie-authenticated writes from other sites are refused by origin, be
   });
 
   it('refuses a cross-site sign-in too (login CSRF), also before the media-type check', async () => {
-    const res = await send('POST', '/api/auth/login', { origin: EVIL }, { name: 'text', type: 'text/plain', body: JSON.stringify({ email: dev.email, password: PASSWORD }) }, null);
+    const res = await send(
+      'POST',
+      '/api/auth/login',
+      { origin: EVIL },
+      { name: 'text', type: 'text/plain', body: JSON.stringify({ email: dev.email, password: PASSWORD }) },
+      null,
+    );
     expect(res.status).toBe(403);
   });
 
   it('lets the portal and same-origin pages write, and still checks their media type afterwards', async () => {
     for (const site of [{ origin: PORTAL }, { origin: new URL(env.ISSUER).origin }, { 'sec-fetch-site': 'same-origin' }, {}] as Site[]) {
-      expect((await send('POST', '/api/devportal/v1/applications', site, { name: 'JSON', type: 'application/json', body: JSON.stringify({ name: `ok ${Math.random()}` }) })).status, JSON.stringify(site)).toBe(201);
-      expect((await send('POST', '/api/devportal/v1/applications', site, BODIES[2] ?? { name: '' })).status, JSON.stringify(site)).toBe(415);
+      expect(
+        (
+          await send('POST', '/api/devportal/v1/applications', site, {
+            name: 'JSON',
+            type: 'application/json',
+            body: JSON.stringify({ name: `ok ${Math.random()}` }),
+          })
+        ).status,
+        JSON.stringify(site),
+      ).toBe(201);
+      expect((await send('POST', '/api/devportal/v1/applications', site, BODIES[2] ?? { name: '' })).status, JSON.stringify(site)).toBe(
+        415,
+      );
     }
   });
 });
@@ -66,17 +97,39 @@ describe('the consent form takes posts only from its own page', () => {
 
   it('answers 403 to a cross-origin or cross-site post whatever its body, issuing no code', async () => {
     const { challenge } = await pkce();
-    const form = new URLSearchParams({ response_type: 'code', client_id: client.id, redirect_uri: CALLBACK, state: 's', code_challenge: challenge, code_challenge_method: 'S256', decision: 'allow', email: client.owner.email, password: PASSWORD }).toString();
+    const form = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.id,
+      redirect_uri: CALLBACK,
+      state: 's',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      decision: 'allow',
+      email: client.owner.email,
+      password: PASSWORD,
+    }).toString();
     for (const site of [{ origin: EVIL }, { origin: PORTAL }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }] as Site[]) {
-      for (const b of [{ name: 'form', type: 'application/x-www-form-urlencoded', body: form }, { name: 'text', type: 'text/plain', body: form }, { name: 'none' }]) {
+      for (const b of [
+        { name: 'form', type: 'application/x-www-form-urlencoded', body: form },
+        { name: 'text', type: 'text/plain', body: form },
+        { name: 'none' },
+      ]) {
         const res = await send('POST', '/oauth2/authorize', site, b, client.owner.cookie);
         expect(res.status, `${JSON.stringify(site)} ${b.name}`).toBe(403);
         expect(res.headers.get('location')).toBeNull();
       }
     }
-    const same = await send('POST', '/oauth2/authorize', { origin: ORIGIN }, { name: 'form', type: 'application/x-www-form-urlencoded', body: form }, null);
+    const same = await send(
+      'POST',
+      '/oauth2/authorize',
+      { origin: ORIGIN },
+      { name: 'form', type: 'application/x-www-form-urlencoded', body: form },
+      null,
+    );
     expect(same.status).toBe(302);
     expect(new URL(same.headers.get('location') ?? '').searchParams.get('code')).toMatch(/^ac_/);
-    expect((await send('POST', '/oauth2/authorize', { origin: ORIGIN }, { name: 'text', type: 'text/plain', body: form }, null)).status).toBe(415);
+    expect(
+      (await send('POST', '/oauth2/authorize', { origin: ORIGIN }, { name: 'text', type: 'text/plain', body: form }, null)).status,
+    ).toBe(415);
   });
 });

@@ -22,7 +22,9 @@ export const LoginBody = z.strictObject({ email: Email, password: z.string().min
 export const BootstrapBody = z.strictObject({ email: Email, password: Password, displayName: nameText(100) }).openapi('BootstrapRequest');
 
 export const UpdateMeBody = z.strictObject({ displayName: nameText(100) }).openapi('UpdateAccountRequest');
-export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: Password }).openapi('ChangePasswordRequest');
+export const ChangePasswordBody = z
+  .strictObject({ currentPassword: z.string().min(1).max(256), newPassword: Password })
+  .openapi('ChangePasswordRequest');
 
 /** A token from an account mail's link: `tpv_` (verification) or `tpr_` (reset) and 43 base64url characters. */
 const MailToken = z.string().regex(/^tp[vr]_[A-Za-z0-9_-]{43}$/, 'Not a token from one of our mails');
@@ -43,11 +45,27 @@ export const CreateTokenBody = z
   .openapi('CreateManagementTokenRequest');
 
 export const ManagementTokenSchema = z
-  .object({ id: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.string()), expiresAt: z.number().int().nullable(), createdAt: z.number().int() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    scopes: z.array(z.string()),
+    expiresAt: z.number().int().nullable(),
+    createdAt: z.number().int(),
+  })
   .openapi('ManagementToken');
 
-export const CreatedTokenSchema = ManagementTokenSchema.extend({ token: z.string().openapi({ description: 'Shown once; stored only as a hash' }) }).openapi('CreatedManagementToken');
+export const CreatedTokenSchema = ManagementTokenSchema.extend({
+  token: z.string().openapi({ description: 'Shown once; stored only as a hash' }),
+}).openapi('CreatedManagementToken');
 
-export function toUser(u: { id: string; email: string; displayName: string; role: (typeof ROLES)[number]; status: 'ACTIVE' | 'PENDING' | 'REJECTED' | 'DISABLED'; createdAt: number }) {
+export function toUser(u: {
+  id: string;
+  email: string;
+  displayName: string;
+  role: (typeof ROLES)[number];
+  status: 'ACTIVE' | 'PENDING' | 'REJECTED' | 'DISABLED';
+  createdAt: number;
+}) {
   return { id: u.id, email: u.email, displayName: u.displayName, role: u.role, status: u.status, createdAt: u.createdAt };
 }

@@ -12,16 +12,30 @@ const object = (appId: string, apiId: string) => throttleNamespace(env).getByNam
 describe('devportal: sign-up', () => {
   it('signs up a developer who can sign in once the mailed link is followed, and refuses a weak password and extra fields', async () => {
     const email = `dev-${Date.now()}@example.com`;
-    const res = await api<{ status: string }>('POST', '/api/devportal/v1/signup', null, { email, password: 'correct horse battery', displayName: 'Dev' });
+    const res = await api<{ status: string }>('POST', '/api/devportal/v1/signup', null, {
+      email,
+      password: 'correct horse battery',
+      displayName: 'Dev',
+    });
     expect(res.status).toBe(202);
-    const token = linkIn(await vi.waitFor(async () => (await mailsTo(email))[0] ?? Promise.reject(new Error('no mail yet'))), 'verify')?.token ?? '';
+    const token =
+      linkIn(await vi.waitFor(async () => (await mailsTo(email))[0] ?? Promise.reject(new Error('no mail yet'))), 'verify')?.token ?? '';
     expect((await api('POST', '/api/auth/verify-email', null, { token })).status).toBe(200);
     const user = (await db.select().from(schema.users).where(eq(schema.users.email, email)))[0];
     expect(user).toMatchObject({ role: 'subscriber', status: 'ACTIVE', emailVerified: true });
-    const login = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'correct horse battery' }) });
+    const login = await SELF.fetch(`${ORIGIN}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery' }),
+    });
     expect(login.status).toBe(200);
     expect(login.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
-    const weak = await api<ProblemBody>('POST', '/api/devportal/v1/signup', null, { email: 'x@example.com', password: 'short', displayName: 'X', role: 'admin' });
+    const weak = await api<ProblemBody>('POST', '/api/devportal/v1/signup', null, {
+      email: 'x@example.com',
+      password: 'short',
+      displayName: 'X',
+      role: 'admin',
+    });
     expect(weak.body.errors?.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/password', '/role']));
   });
 });
@@ -32,7 +46,12 @@ describe('devportal: applications, keys and subscriptions', () => {
     const bob = await userWithRole('subscriber');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', alice, { name: 'Alice App' });
     expect(app.status).toBe(201);
-    const keys = await api<{ consumerKey: string; consumerSecret: string }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, alice, { keyType: 'PRODUCTION' });
+    const keys = await api<{ consumerKey: string; consumerSecret: string }>(
+      'POST',
+      `/api/devportal/v1/applications/${app.body.id}/keys`,
+      alice,
+      { keyType: 'PRODUCTION' },
+    );
     expect(keys.status).toBe(201);
     const stored = (await db.select().from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, keys.body.consumerKey)))[0];
     expect(stored?.secretHash).toMatch(/^[0-9a-f]{64}$/);
@@ -59,7 +78,12 @@ describe('devportal: applications, keys and subscriptions', () => {
     const bob = await userWithRole('subscriber');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', alice, { name: 'Before' });
     await api('POST', '/api/devportal/v1/applications', alice, { name: 'Taken' });
-    const renamed = await api<{ name: string; description: string; throttlingPolicy: string }>('PATCH', `/api/devportal/v1/applications/${app.body.id}`, alice, { name: 'After', description: 'renamed', throttlingPolicy: '10PerMin' });
+    const renamed = await api<{ name: string; description: string; throttlingPolicy: string }>(
+      'PATCH',
+      `/api/devportal/v1/applications/${app.body.id}`,
+      alice,
+      { name: 'After', description: 'renamed', throttlingPolicy: '10PerMin' },
+    );
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ name: 'After', description: 'renamed', throttlingPolicy: '10PerMin' });
     const taken = await api<ProblemBody>('PATCH', `/api/devportal/v1/applications/${app.body.id}`, alice, { name: 'Taken' });
@@ -78,12 +102,24 @@ describe('devportal: applications, keys and subscriptions', () => {
     const dev = await userWithRole('subscriber');
     const apiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Subscriber App' });
-    const wrongTier = await api<ProblemBody>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Silver' });
+    const wrongTier = await api<ProblemBody>('POST', '/api/devportal/v1/subscriptions', dev, {
+      applicationId: app.body.id,
+      apiId,
+      tier: 'Silver',
+    });
     expect(wrongTier.status).toBe(400);
     expect(wrongTier.body.errors?.[0]?.pointer).toBe('/tier');
-    const sub = await api<{ id: string; status: string }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Bronze' });
+    const sub = await api<{ id: string; status: string }>('POST', '/api/devportal/v1/subscriptions', dev, {
+      applicationId: app.body.id,
+      apiId,
+      tier: 'Bronze',
+    });
     expect(sub.status).toBe(201);
-    expect((await object(app.body.id, apiId).inspect()).state).toMatchObject({ status: 'UNBLOCKED', tier: 'Bronze', limits: [{ limit: 1000, windowSeconds: 60 }] });
+    expect((await object(app.body.id, apiId).inspect()).state).toMatchObject({
+      status: 'UNBLOCKED',
+      tier: 'Bronze',
+      limits: [{ limit: 1000, windowSeconds: 60 }],
+    });
     expect((await api('PATCH', `/api/devportal/v1/subscriptions/${sub.body.id}`, dev, { tier: 'Gold' })).status).toBe(200);
     expect((await object(app.body.id, apiId).inspect()).state?.tier).toBe('Gold');
     expect((await api('DELETE', `/api/devportal/v1/subscriptions/${sub.body.id}`, dev)).status).toBe(204);
@@ -96,13 +132,23 @@ describe('devportal: applications, keys and subscriptions', () => {
     const other = await userWithRole('subscriber');
     const apiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Quota App' });
-    const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Bronze' });
+    const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, {
+      applicationId: app.body.id,
+      apiId,
+      tier: 'Bronze',
+    });
     const now = Date.now();
-    for (let i = 0; i < 3; i++) expect((await object(app.body.id, apiId).admit({ keyType: 'PRODUCTION', credentialId: 'cred', issuedAt: now })).ok).toBe(true);
-    const quota = await api<{ tier: string; limits: Array<{ policy: string; limit: number; remaining: number; windowSeconds: number; resetSeconds: number; unit: string }> }>('GET', `/api/devportal/v1/subscriptions/${sub.body.id}/quota`, dev);
+    for (let i = 0; i < 3; i++)
+      expect((await object(app.body.id, apiId).admit({ keyType: 'PRODUCTION', credentialId: 'cred', issuedAt: now })).ok).toBe(true);
+    const quota = await api<{
+      tier: string;
+      limits: Array<{ policy: string; limit: number; remaining: number; windowSeconds: number; resetSeconds: number; unit: string }>;
+    }>('GET', `/api/devportal/v1/subscriptions/${sub.body.id}/quota`, dev);
     expect(quota.status).toBe(200);
     expect(quota.body.tier).toBe('Bronze');
-    expect(quota.body.limits).toEqual([expect.objectContaining({ policy: 'Bronze', limit: 1000, remaining: 997, windowSeconds: 60, unit: 'requests' })]);
+    expect(quota.body.limits).toEqual([
+      expect.objectContaining({ policy: 'Bronze', limit: 1000, remaining: 997, windowSeconds: 60, unit: 'requests' }),
+    ]);
     expect(quota.body.limits[0]?.resetSeconds).toBeGreaterThan(0);
     expect(quota.body.limits[0]?.resetSeconds).toBeLessThanOrEqual(60);
     expect((await api('GET', `/api/devportal/v1/subscriptions/${sub.body.id}/quota`, other)).status).toBe(404);
@@ -113,7 +159,11 @@ describe('devportal: applications, keys and subscriptions', () => {
     const dev = await userWithRole('subscriber');
     const apiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Racer' });
-    const statuses = await Promise.all(Array.from({ length: 8 }, () => api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' }).then((r) => r.status),
+      ),
+    );
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(7);
   });
@@ -145,7 +195,10 @@ describe('devportal: applications, keys and subscriptions', () => {
     ] as const) {
       const res = await api<ProblemBody>('POST', path, dev, { name: 'bad', ...body });
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.errors?.map((e) => e.pointer), JSON.stringify(body)).toContain(pointer);
+      expect(
+        res.body.errors?.map((e) => e.pointer),
+        JSON.stringify(body),
+      ).toContain(pointer);
     }
   });
 
@@ -155,7 +208,9 @@ describe('devportal: applications, keys and subscriptions', () => {
     const apiId = await publishedApi(publisher);
     await api('POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, publisher, { state: 'DEPRECATED' });
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Late' });
-    expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' })).status).toBe(409);
+    expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId, tier: 'Gold' })).status).toBe(
+      409,
+    );
   });
 
   it('deleting an application removes every counter object it had as revoked, so its tokens are dead (401), also after an app of the same name is made again', async () => {
@@ -169,7 +224,10 @@ describe('devportal: applications, keys and subscriptions', () => {
     const call = { keyType: 'PRODUCTION' as const, credentialId: 'x', issuedAt: Date.now() };
     expect(await object(app.body.id, apiId).admit(call)).toEqual({ ok: false, error: { kind: 'revoked' } });
     // The application's own object answers for the APIs it was never subscribed to.
-    expect(await throttleNamespace(env).getByName(counterObjectName.application(app.body.id)).admit(call)).toEqual({ ok: false, error: { kind: 'revoked' } });
+    expect(await throttleNamespace(env).getByName(counterObjectName.application(app.body.id)).admit(call)).toEqual({
+      ok: false,
+      error: { kind: 'revoked' },
+    });
     expect(await object(app.body.id, otherApiId).admit(call)).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
     const again = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Doomed' });
     expect(again.status).toBe(201);
@@ -186,7 +244,8 @@ describe('devportal: applications, keys and subscriptions', () => {
     const privateId = await publishedApi(publisher, { tags: [tag], visibility: 'PRIVATE' });
     const publishersOnly = await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['publisher'] });
     const forDevelopers = await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['subscriber'] });
-    const seen = async (user: Awaited<ReturnType<typeof userWithRole>> | null) => (await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, user)).body.list.map((a) => a.id).sort();
+    const seen = async (user: Awaited<ReturnType<typeof userWithRole>> | null) =>
+      (await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, user)).body.list.map((a) => a.id).sort();
     expect(await seen(null)).toEqual([]);
     expect(await seen(dev)).toEqual([privateId, forDevelopers].sort());
     expect(await seen(publisher)).toEqual([privateId, publishersOnly].sort());
@@ -194,13 +253,29 @@ describe('devportal: applications, keys and subscriptions', () => {
     expect((await api('GET', `/api/devportal/v1/apis/${publishersOnly}`, dev)).status).toBe(404);
 
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Visibility' });
-    expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId: publishersOnly, tier: 'Gold' })).status).toBe(404);
-    expect((await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId: forDevelopers, tier: 'Gold' })).status).toBe(201);
+    expect(
+      (await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId: publishersOnly, tier: 'Gold' }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await api('POST', '/api/devportal/v1/subscriptions', dev, { applicationId: app.body.id, apiId: forDevelopers, tier: 'Gold' }))
+        .status,
+    ).toBe(201);
 
-    const noRoles = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, { name: 'R', context: `/r${Date.now()}`, version: 'v1', visibility: 'RESTRICTED' });
+    const noRoles = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, {
+      name: 'R',
+      context: `/r${Date.now()}`,
+      version: 'v1',
+      visibility: 'RESTRICTED',
+    });
     expect(noRoles.status).toBe(400);
     expect(noRoles.body.errors?.[0]?.pointer).toBe('/visibleRoles');
-    const madePublic = await api<{ visibility: string; visibleRoles: string[] }>('PATCH', `/api/publisher/v1/apis/${publishersOnly}`, publisher, { visibility: 'PUBLIC' });
+    const madePublic = await api<{ visibility: string; visibleRoles: string[] }>(
+      'PATCH',
+      `/api/publisher/v1/apis/${publishersOnly}`,
+      publisher,
+      { visibility: 'PUBLIC' },
+    );
     expect(madePublic.body).toMatchObject({ visibility: 'PUBLIC', visibleRoles: [] });
   });
 
@@ -208,17 +283,36 @@ describe('devportal: applications, keys and subscriptions', () => {
     const publisher = await userWithRole('publisher');
     const tag = `anon${Date.now()}`;
     const open = await publishedApi(publisher, { tags: [tag] });
-    const hidden = [await publishedApi(publisher, { tags: [tag], visibility: 'PRIVATE' }), await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['subscriber'] })];
-    expect((await api('POST', `/api/publisher/v1/apis/${open}/documents`, publisher, { name: 'Getting started', type: 'HOWTO', sourceType: 'INLINE', content: '# Hello' })).status).toBe(201);
-    expect((await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, null)).body.list.map((a) => a.id)).toEqual([open]);
+    const hidden = [
+      await publishedApi(publisher, { tags: [tag], visibility: 'PRIVATE' }),
+      await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['subscriber'] }),
+    ];
+    expect(
+      (
+        await api('POST', `/api/publisher/v1/apis/${open}/documents`, publisher, {
+          name: 'Getting started',
+          type: 'HOWTO',
+          sourceType: 'INLINE',
+          content: '# Hello',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, null)).body.list.map((a) => a.id),
+    ).toEqual([open]);
     for (const suffix of ['', '/documents', '/openapi', '/ratings']) {
       expect((await api('GET', `/api/devportal/v1/apis/${open}${suffix}`, null)).status, `public ${suffix}`).toBe(200);
-      for (const id of hidden) expect((await api('GET', `/api/devportal/v1/apis/${id}${suffix}`, null)).status, `hidden ${suffix}`).toBe(404);
+      for (const id of hidden)
+        expect((await api('GET', `/api/devportal/v1/apis/${id}${suffix}`, null)).status, `hidden ${suffix}`).toBe(404);
     }
-    expect((await api<{ list: Array<{ name: string }> }>('GET', `/api/devportal/v1/apis/${open}/documents`, null)).body.list.map((d) => d.name)).toEqual(['Getting started']);
+    expect(
+      (await api<{ list: Array<{ name: string }> }>('GET', `/api/devportal/v1/apis/${open}/documents`, null)).body.list.map((d) => d.name),
+    ).toEqual(['Getting started']);
     // What needs an account still needs one.
     expect((await api('GET', '/api/devportal/v1/applications', null)).status).toBe(401);
-    expect((await api('POST', '/api/devportal/v1/subscriptions', null, { applicationId: 'app_x', apiId: open, tier: 'Gold' })).status).toBe(401);
+    expect((await api('POST', '/api/devportal/v1/subscriptions', null, { applicationId: 'app_x', apiId: open, tier: 'Gold' })).status).toBe(
+      401,
+    );
   });
 
   it('shows each offered tier with what it allows, in the order the API lists them', async () => {
@@ -229,7 +323,11 @@ describe('devportal: applications, keys and subscriptions', () => {
       expect.objectContaining({ name: 'Unlimited', limit: null }),
       expect.objectContaining({ name: 'Gold', displayName: 'Gold', quotaType: 'requestCount', limit: 5000, unitTime: 1, timeUnit: 'min' }),
     ]);
-    const listed = await api<{ list: Array<{ id: string; tiers: Array<{ name: string }> }> }>('GET', `/api/devportal/v1/apis?limit=100`, null);
+    const listed = await api<{ list: Array<{ id: string; tiers: Array<{ name: string }> }> }>(
+      'GET',
+      `/api/devportal/v1/apis?limit=100`,
+      null,
+    );
     expect(listed.body.list.find((a) => a.id === apiId)?.tiers.map((t) => t.name)).toEqual(['Unlimited', 'Gold']);
   });
 
@@ -238,15 +336,39 @@ describe('devportal: applications, keys and subscriptions', () => {
     const tag = `deep${Date.now()}`;
     const publicId = await publishedApi(publisher, { tags: [tag], description: 'Findable by a Word in its description' });
     // 1,100 newer PRIVATE APIs, copied from the public one in one statement.
-    const cols = (await env.DB.prepare('SELECT name FROM pragma_table_info(?)').bind('apis').all<{ name: string }>()).results.map((r) => r.name);
-    const select = cols.map((col) => (col === 'id' ? `'api_deep' || seq.n` : col === 'context' ? `'/deep${Date.now()}-' || seq.n` : col === 'visibility' ? `'PRIVATE'` : col === 'created_at' ? `t.created_at + seq.n` : `t.${col}`));
-    await env.DB.prepare(`WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1100) INSERT INTO apis (${cols.join(', ')}) SELECT ${select.join(', ')} FROM apis AS t, seq WHERE t.id = ?`).bind(publicId).run();
+    const cols = (await env.DB.prepare('SELECT name FROM pragma_table_info(?)').bind('apis').all<{ name: string }>()).results.map(
+      (r) => r.name,
+    );
+    const select = cols.map((col) =>
+      col === 'id'
+        ? `'api_deep' || seq.n`
+        : col === 'context'
+          ? `'/deep${Date.now()}-' || seq.n`
+          : col === 'visibility'
+            ? `'PRIVATE'`
+            : col === 'created_at'
+              ? `t.created_at + seq.n`
+              : `t.${col}`,
+    );
+    await env.DB.prepare(
+      `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1100) INSERT INTO apis (${cols.join(', ')}) SELECT ${select.join(', ')} FROM apis AS t, seq WHERE t.id = ?`,
+    )
+      .bind(publicId)
+      .run();
     const anonymous = await api<{ total: number; list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, null);
     expect(anonymous.body.list.map((a) => a.id)).toEqual([publicId]);
     expect(anonymous.body.total).toBe(1);
-    const byText = await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?query=${encodeURIComponent('a word IN its')}&tag=${tag}`, null);
+    const byText = await api<{ list: Array<{ id: string }> }>(
+      'GET',
+      `/api/devportal/v1/apis?query=${encodeURIComponent('a word IN its')}&tag=${tag}`,
+      null,
+    );
     expect(byText.body.list.map((a) => a.id)).toEqual([publicId]);
-    const signedIn = await api<{ total: number; list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}&limit=10&offset=1095`, publisher);
+    const signedIn = await api<{ total: number; list: Array<{ id: string }> }>(
+      'GET',
+      `/api/devportal/v1/apis?tag=${tag}&limit=10&offset=1095`,
+      publisher,
+    );
     expect(signedIn.body.total).toBe(1101);
     expect(signedIn.body.list.map((a) => a.id)).toEqual(['api_deep5', 'api_deep4', 'api_deep3', 'api_deep2', 'api_deep1', publicId]);
   });
@@ -254,7 +376,11 @@ describe('devportal: applications, keys and subscriptions', () => {
   it('shows published APIs in the catalog and hides created ones', async () => {
     const publisher = await userWithRole('publisher');
     const publishedId = await publishedApi(publisher, { name: `Catalog visible ${Date.now()}` });
-    const hidden = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, { name: `Catalog hidden ${Date.now()}`, context: `/hidden${Date.now()}`, version: 'v1' });
+    const hidden = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, {
+      name: `Catalog hidden ${Date.now()}`,
+      context: `/hidden${Date.now()}`,
+      version: 'v1',
+    });
     const catalog = await api<{ list: Array<{ id: string }> }>('GET', '/api/devportal/v1/apis?query=Catalog&limit=100', null);
     const ids = catalog.body.list.map((a) => a.id);
     expect(ids).toContain(publishedId);
@@ -266,7 +392,13 @@ describe('devportal: applications, keys and subscriptions', () => {
     const publisher = await userWithRole('publisher');
     const tag = `keys${Date.now()}`;
     const oauthOnly = await publishedApi(publisher, { tags: [tag] });
-    const withKeys = await publishedApi(publisher, { tags: [tag], resources: [{ method: 'GET', path: '/a', authType: 'oauth2' }, { method: 'GET', path: '/b', authType: 'oauth2_or_api_key' }] });
+    const withKeys = await publishedApi(publisher, {
+      tags: [tag],
+      resources: [
+        { method: 'GET', path: '/a', authType: 'oauth2' },
+        { method: 'GET', path: '/b', authType: 'oauth2_or_api_key' },
+      ],
+    });
     const listed = await api<{ list: Array<{ id: string; acceptsApiKeys: boolean }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, null);
     expect(Object.fromEntries(listed.body.list.map((a) => [a.id, a.acceptsApiKeys]))).toEqual({ [oauthOnly]: false, [withKeys]: true });
     expect((await api<{ acceptsApiKeys: boolean }>('GET', `/api/devportal/v1/apis/${withKeys}`, null)).body.acceptsApiKeys).toBe(true);
@@ -284,13 +416,28 @@ describe('devportal: applications, keys and subscriptions', () => {
     const publisher = await userWithRole('publisher');
     const dev = await userWithRole('subscriber');
     const stamp = `${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
-    const open = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, { name: `open-${stamp}`, displayName: 'Open', hostname: `open-${stamp}.example.com` });
-    const staff = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, { name: `staff-${stamp}`, displayName: 'Staff', visibleRoles: ['publisher'] });
+    const open = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, {
+      name: `open-${stamp}`,
+      displayName: 'Open',
+      hostname: `open-${stamp}.example.com`,
+    });
+    const staff = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, {
+      name: `staff-${stamp}`,
+      displayName: 'Staff',
+      visibleRoles: ['publisher'],
+    });
     expect([open.status, staff.status]).toEqual([201, 201]);
     const tag = `envs${stamp}`;
     const apiId = await publishedApi(publisher, { tags: [tag] });
     const revisions = await api<{ list: Array<{ id: string }> }>('GET', `/api/publisher/v1/apis/${apiId}/revisions`, publisher);
-    expect((await api('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, { revisionId: revisions.body.list[0]?.id, environments: [`open-${stamp}`, `staff-${stamp}`] })).status).toBe(201);
+    expect(
+      (
+        await api('POST', `/api/publisher/v1/apis/${apiId}/deployments`, publisher, {
+          revisionId: revisions.body.list[0]?.id,
+          environments: [`open-${stamp}`, `staff-${stamp}`],
+        })
+      ).status,
+    ).toBe(201);
     // Published but never deployed: in the catalog, served nowhere.
     const nowhere = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ tags: [tag] }));
     expect((await api('POST', `/api/publisher/v1/apis/${nowhere.body.id}/lifecycle`, publisher, { state: 'PUBLISHED' })).status).toBe(200);

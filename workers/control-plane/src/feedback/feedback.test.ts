@@ -14,7 +14,10 @@ describe('feedback: ratings and comments', () => {
     const alice = await userWithRole('subscriber');
     const bob = await userWithRole('subscriber');
     expect((await api('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, alice, { rating: 2, comment: 'slow' })).status).toBe(200);
-    const replaced = await api<{ rating: number; comment: string }>('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, alice, { rating: 4, comment: 'better now' });
+    const replaced = await api<{ rating: number; comment: string }>('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, alice, {
+      rating: 4,
+      comment: 'better now',
+    });
     expect(replaced.body).toMatchObject({ rating: 4, comment: 'better now' });
     expect((await api('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, bob, { rating: 5 })).status).toBe(200);
 
@@ -54,11 +57,18 @@ describe('feedback: ratings and comments', () => {
     expect((await api('PATCH', `/api/publisher/v1/apis/${apiId}/ratings/${ratingId}`, other, { hidden: true })).status).toBe(404);
     expect((await api('PATCH', `/api/publisher/v1/apis/${apiId}/ratings/rat_nope`, publisher, { hidden: true })).status).toBe(404);
     expect((await api('PATCH', `/api/publisher/v1/apis/${apiId}/ratings/${ratingId}`, publisher, { hidden: true })).status).toBe(200);
-    expect((await api<Ratings>('GET', `/api/devportal/v1/apis/${apiId}/ratings`, null)).body).toEqual({ average: null, count: 0, list: [] });
+    expect((await api<Ratings>('GET', `/api/devportal/v1/apis/${apiId}/ratings`, null)).body).toEqual({
+      average: null,
+      count: 0,
+      list: [],
+    });
 
     // Editing a hidden rating does not bring it back.
     await api('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, dev, { rating: 2, comment: 'still spam' });
     expect((await api<Ratings>('GET', `/api/devportal/v1/apis/${apiId}/ratings`, null)).body.count).toBe(0);
-    expect((await api<Ratings>('GET', `/api/publisher/v1/apis/${apiId}/ratings`, publisher)).body.list[0]).toMatchObject({ hidden: true, rating: 2 });
+    expect((await api<Ratings>('GET', `/api/publisher/v1/apis/${apiId}/ratings`, publisher)).body.list[0]).toMatchObject({
+      hidden: true,
+      rating: 2,
+    });
   });
 });

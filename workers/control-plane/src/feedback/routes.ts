@@ -20,11 +20,22 @@ import { OPTIONALLY_SIGNED_IN, requires } from '../http/security.ts';
 
 const ApiParam = z.object({ apiId: z.string() });
 const RatingSchema = z
-  .object({ id: z.string(), rating: z.number().int(), comment: z.string(), author: z.string(), hidden: z.boolean(), createdAt: z.number().int() })
+  .object({
+    id: z.string(),
+    rating: z.number().int(),
+    comment: z.string(),
+    author: z.string(),
+    hidden: z.boolean(),
+    createdAt: z.number().int(),
+  })
   .openapi('Rating');
-export const RatingsSchema = z.object({ average: z.number().nullable(), count: z.number().int(), list: z.array(RatingSchema) }).openapi('Ratings');
+export const RatingsSchema = z
+  .object({ average: z.number().nullable(), count: z.number().int(), list: z.array(RatingSchema) })
+  .openapi('Ratings');
 export const ModerateRatingBody = z.strictObject({ hidden: z.boolean() }).openapi('ModerateRatingRequest');
-export const RateBody = z.strictObject({ rating: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).default('') }).openapi('RateApiRequest');
+export const RateBody = z
+  .strictObject({ rating: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).default('') })
+  .openapi('RateApiRequest');
 
 /** A rating as answered, with its author as the audience knows them (display name, or email for the publisher). */
 function ratingView(row: typeof schema.apiRatings.$inferSelect, author: string) {
@@ -37,7 +48,11 @@ async function ratingsOf(db: Database, apiId: string, options: { includeHidden: 
     .select({ r: schema.apiRatings, displayName: schema.users.displayName, email: schema.users.email })
     .from(schema.apiRatings)
     .innerJoin(schema.users, eq(schema.users.id, schema.apiRatings.userId))
-    .where(options.includeHidden ? eq(schema.apiRatings.apiId, apiId) : and(eq(schema.apiRatings.apiId, apiId), eq(schema.apiRatings.hidden, false)))
+    .where(
+      options.includeHidden
+        ? eq(schema.apiRatings.apiId, apiId)
+        : and(eq(schema.apiRatings.apiId, apiId), eq(schema.apiRatings.hidden, false)),
+    )
     .orderBy(desc(schema.apiRatings.createdAt));
   const shown = rows.filter((x) => !x.r.hidden);
   return {
@@ -53,7 +68,15 @@ export function devportalFeedbackRoutes() {
   const tags = ['Devportal: feedback'];
 
   app.openapi(
-    createRoute({ security: OPTIONALLY_SIGNED_IN, method: 'get', path: '/apis/{apiId}/ratings', tags, summary: 'Ratings and comments of an API of the catalog', request: { params: ApiParam }, responses: { 200: jsonResponse(RatingsSchema, 'Visible ratings and their average'), ...problems('not-found') } }),
+    createRoute({
+      security: OPTIONALLY_SIGNED_IN,
+      method: 'get',
+      path: '/apis/{apiId}/ratings',
+      tags,
+      summary: 'Ratings and comments of an API of the catalog',
+      request: { params: ApiParam },
+      responses: { 200: jsonResponse(RatingsSchema, 'Visible ratings and their average'), ...problems('not-found') },
+    }),
     async (c) => {
       const api = await catalogApi(c.var.db, c.req.valid('param').apiId, c.var.principal);
       return c.json(await ratingsOf(c.var.db, api.id, { includeHidden: false, authorEmail: false }), 200);
@@ -61,7 +84,8 @@ export function devportalFeedbackRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires(),
+    createRoute({
+      security: requires(),
       method: 'put',
       path: '/apis/{apiId}/ratings/mine',
       tags,
@@ -78,24 +102,40 @@ export function devportalFeedbackRoutes() {
         db
           .insert(schema.apiRatings)
           .values({ id: newId('rating'), apiId: api.id, userId: principal.userId, rating: body.rating, comment: body.comment })
-          .onConflictDoUpdate({ target: [schema.apiRatings.apiId, schema.apiRatings.userId], set: { rating: body.rating, comment: body.comment } })
+          .onConflictDoUpdate({
+            target: [schema.apiRatings.apiId, schema.apiRatings.userId],
+            set: { rating: body.rating, comment: body.comment },
+          })
           .returning(),
         auditEntry(db, principal, 'api.rate', { type: 'api', id: api.id }, null, body),
       ]);
       const row = rows[0];
       if (row === undefined) throw new ApiError('internal');
-      const me = (await db.select({ displayName: schema.users.displayName }).from(schema.users).where(eq(schema.users.id, principal.userId)).limit(1))[0];
+      const me = (
+        await db.select({ displayName: schema.users.displayName }).from(schema.users).where(eq(schema.users.id, principal.userId)).limit(1)
+      )[0];
       return c.json(ratingView(row, me?.displayName ?? ''), 200);
     },
   );
 
   app.openapi(
-    createRoute({ security: requires(), method: 'delete', path: '/apis/{apiId}/ratings/mine', tags, summary: 'Withdraw your rating', request: { params: ApiParam }, responses: { 204: { description: 'Withdrawn' }, ...problems('unauthorized', 'not-found') } }),
+    createRoute({
+      security: requires(),
+      method: 'delete',
+      path: '/apis/{apiId}/ratings/mine',
+      tags,
+      summary: 'Withdraw your rating',
+      request: { params: ApiParam },
+      responses: { 204: { description: 'Withdrawn' }, ...problems('unauthorized', 'not-found') },
+    }),
     async (c) => {
       const principal = principalOf(c.var.principal);
       const db = c.var.db;
       const api = await catalogApi(db, c.req.valid('param').apiId, principal);
-      const deleted = await db.delete(schema.apiRatings).where(and(eq(schema.apiRatings.apiId, api.id), eq(schema.apiRatings.userId, principal.userId))).returning({ id: schema.apiRatings.id });
+      const deleted = await db
+        .delete(schema.apiRatings)
+        .where(and(eq(schema.apiRatings.apiId, api.id), eq(schema.apiRatings.userId, principal.userId)))
+        .returning({ id: schema.apiRatings.id });
       if (deleted.length === 0) throw new ApiError('not-found', { detail: 'You have not rated this API' });
       return c.body(null, 204);
     },
@@ -109,7 +149,15 @@ export function publisherFeedbackRoutes() {
   const tags = ['Publisher: feedback'];
 
   app.openapi(
-    createRoute({ security: requires('api:view'), method: 'get', path: '/apis/{apiId}/ratings', tags, summary: 'Every rating of your API, hidden ones included, with authors', request: { params: ApiParam }, responses: { 200: jsonResponse(RatingsSchema, 'Ratings'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({
+      security: requires('api:view'),
+      method: 'get',
+      path: '/apis/{apiId}/ratings',
+      tags,
+      summary: 'Every rating of your API, hidden ones included, with authors',
+      request: { params: ApiParam },
+      responses: { 200: jsonResponse(RatingsSchema, 'Ratings'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
     async (c) => {
       const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
       return c.json(await ratingsOf(c.var.db, api.id, { includeHidden: true, authorEmail: true }), 200);
@@ -117,7 +165,8 @@ export function publisherFeedbackRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('api:publish'),
+    createRoute({
+      security: requires('api:publish'),
       method: 'patch',
       path: '/apis/{apiId}/ratings/{ratingId}',
       tags,
@@ -131,7 +180,13 @@ export function publisherFeedbackRoutes() {
       const { apiId, ratingId } = c.req.valid('param');
       const api = await manageableApi(db, principal, apiId);
       const { hidden } = c.req.valid('json');
-      const found = (await db.select({ id: schema.apiRatings.id }).from(schema.apiRatings).where(and(eq(schema.apiRatings.id, ratingId), eq(schema.apiRatings.apiId, api.id))).limit(1))[0];
+      const found = (
+        await db
+          .select({ id: schema.apiRatings.id })
+          .from(schema.apiRatings)
+          .where(and(eq(schema.apiRatings.id, ratingId), eq(schema.apiRatings.apiId, api.id)))
+          .limit(1)
+      )[0];
       if (found === undefined) throw new ApiError('not-found', { detail: 'No such rating of this API' });
       const [rows] = await db.batch([
         db.update(schema.apiRatings).set({ hidden }).where(eq(schema.apiRatings.id, found.id)).returning(),

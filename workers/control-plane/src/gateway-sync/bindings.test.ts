@@ -13,7 +13,13 @@ describe('counter object calls across processes', () => {
   it('answers 503 problem+json with Retry-After, after one more try, when the Traffic Manager cannot be reached', async () => {
     const calls = { n: 0 };
     const namespace = throttleNamespace(unreachableNamespace(new Error('Network connection lost.'), calls));
-    const error = await namespace.getByName('sub:x').inspect().then(() => null, (err: unknown) => err);
+    const error = await namespace
+      .getByName('sub:x')
+      .inspect()
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
     expect(calls.n).toBe(2);
     expect(error).toBeInstanceOf(ApiError);
     const res = problemResponse(error as ApiError);
@@ -22,11 +28,17 @@ describe('counter object calls across processes', () => {
     expect(res.headers.get('retry-after')).toBe('2');
   });
 
-  it("keeps an exception the object itself threw as it is (a bug is not an outage)", async () => {
+  it('keeps an exception the object itself threw as it is (a bug is not an outage)', async () => {
     const calls = { n: 0 };
     const thrown = Object.assign(new Error('boom'), { remote: true });
     const namespace = throttleNamespace(unreachableNamespace(thrown, calls));
-    const error = await namespace.getByName('sub:x').inspect().then(() => null, (err: unknown) => err);
+    const error = await namespace
+      .getByName('sub:x')
+      .inspect()
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
     expect(calls.n).toBe(1);
     expect(error).toBe(thrown);
   });

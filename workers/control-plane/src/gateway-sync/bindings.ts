@@ -56,7 +56,10 @@ function retrying(make: () => DurableObjectStub<ThrottleCounter>): DurableObject
 function unreachable(err: unknown): unknown {
   if (err instanceof ApiError || (typeof err === 'object' && err !== null && (err as { remote?: unknown }).remote === true)) return err;
   console.error(JSON.stringify({ level: 'error', message: 'Traffic Manager not reached', cause: String(err) }));
-  return new ApiError('service-unavailable', { detail: 'The Traffic Manager could not be reached; try again in a moment', headers: { 'retry-after': '2' } });
+  return new ApiError('service-unavailable', {
+    detail: 'The Traffic Manager could not be reached; try again in a moment',
+    headers: { 'retry-after': '2' },
+  });
 }
 
 function isRetryable(err: unknown): boolean {
@@ -82,7 +85,8 @@ const GATEWAY_BINDING = /^GATEWAY(?:_[A-Z0-9_]+)?$/;
 export function gatewayControls(env: Env): Array<{ binding: string; control: GatewayControlRpc }> {
   const out: Array<{ binding: string; control: GatewayControlRpc }> = [];
   for (const [binding, value] of Object.entries(env)) {
-    if (GATEWAY_BINDING.test(binding) && typeof value === 'object' && value !== null) out.push({ binding, control: value as GatewayControlRpc });
+    if (GATEWAY_BINDING.test(binding) && typeof value === 'object' && value !== null)
+      out.push({ binding, control: value as GatewayControlRpc });
   }
   return out;
 }

@@ -29,6 +29,7 @@ async function toEveryGateway(env: Env, call: (control: GatewayControlRpc) => Pr
   const gateways = gatewayControls(env);
   const settled = await Promise.allSettled(gateways.map(({ control }) => call(control)));
   settled.forEach((s, i) => {
-    if (s.status === 'rejected') console.warn(JSON.stringify({ level: 'warn', message: warning, binding: gateways[i]?.binding, cause: String(s.reason) }));
+    if (s.status === 'rejected')
+      console.warn(JSON.stringify({ level: 'warn', message: warning, binding: gateways[i]?.binding, cause: String(s.reason) }));
   });
 }

@@ -6,7 +6,16 @@ describe('OpenAPI operation extraction for request validation', () => {
     const op = operationOf(
       {
         swagger: '2.0',
-        paths: { '/pets': { post: { parameters: [{ name: 'limit', in: 'query', type: 'integer', maximum: 10, description: 'x' }, { name: 'pet', in: 'body', required: true, schema: { $ref: '#/definitions/Pet' } }] } } },
+        paths: {
+          '/pets': {
+            post: {
+              parameters: [
+                { name: 'limit', in: 'query', type: 'integer', maximum: 10, description: 'x' },
+                { name: 'pet', in: 'body', required: true, schema: { $ref: '#/definitions/Pet' } },
+              ],
+            },
+          },
+        },
         definitions: { Pet: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
       },
       'POST',
@@ -32,7 +41,11 @@ describe('OpenAPI operation extraction for request validation', () => {
                   description: 'ok',
                   content: {
                     'application/xml': { example: '<pet/>' },
-                    'application/json': { schema: { $ref: '#/components/schemas/Pet' }, example: { id: 1 }, examples: { cat: { $ref: '#/components/examples/Cat' }, remote: { externalValue: 'https://evil.example/pet.json' } } },
+                    'application/json': {
+                      schema: { $ref: '#/components/schemas/Pet' },
+                      example: { id: 1 },
+                      examples: { cat: { $ref: '#/components/examples/Cat' }, remote: { externalValue: 'https://evil.example/pet.json' } },
+                    },
                   },
                 },
                 '404': { $ref: '#/components/responses/NotFound' },
@@ -52,7 +65,13 @@ describe('OpenAPI operation extraction for request validation', () => {
       '/pets/{id}',
     );
     expect(op?.responses).toEqual([
-      { status: '200', mediaType: 'application/json', example: { id: 1 }, examples: { cat: { id: 2, name: 'Tom' } }, schema: { type: 'object', properties: { name: { type: 'string', example: 'Rex' } } } },
+      {
+        status: '200',
+        mediaType: 'application/json',
+        example: { id: 1 },
+        examples: { cat: { id: 2, name: 'Tom' } },
+        schema: { type: 'object', properties: { name: { type: 'string', example: 'Rex' } } },
+      },
       { status: '204', mediaType: null, examples: {}, schema: null },
       { status: '404', mediaType: 'text/plain', example: 'no such pet', examples: {}, schema: null },
     ]);
@@ -64,8 +83,16 @@ describe('OpenAPI operation extraction for request validation', () => {
         openapi: '3.1.0',
         paths: {
           '/pets/{id}': {
-            parameters: [{ name: 'id', in: 'path', schema: { type: 'string' } }, { name: 'X-Trace', in: 'header', schema: { type: 'string' } }],
-            get: { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }, { name: 'q', in: 'query', schema: { $ref: 'https://evil.example/schema.json' } }] },
+            parameters: [
+              { name: 'id', in: 'path', schema: { type: 'string' } },
+              { name: 'X-Trace', in: 'header', schema: { type: 'string' } },
+            ],
+            get: {
+              parameters: [
+                { name: 'id', in: 'path', required: true, schema: { type: 'integer' } },
+                { name: 'q', in: 'query', schema: { $ref: 'https://evil.example/schema.json' } },
+              ],
+            },
           },
         },
       },
@@ -85,7 +112,9 @@ describe('OpenAPI operation extraction for request validation', () => {
     const op = operationOf(
       {
         openapi: '3.0.3',
-        paths: { '/tree': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } } } },
+        paths: {
+          '/tree': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } } },
+        },
         components: { schemas: { Node: { type: 'object', nullable: true, properties: { child: { $ref: '#/components/schemas/Node' } } } } },
       },
       'POST',
@@ -96,8 +125,19 @@ describe('OpenAPI operation extraction for request validation', () => {
   });
 
   it('bounds what a schema that refers to itself from several places inlines to, instead of growing exponentially', () => {
-    const node = { type: 'object', properties: Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((k) => [k, { $ref: '#/components/schemas/Node' }])) };
-    const op = operationOf({ openapi: '3.1.0', paths: { '/t': { put: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } } } }, components: { schemas: { Node: node } } }, 'PUT', '/t');
+    const node = {
+      type: 'object',
+      properties: Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((k) => [k, { $ref: '#/components/schemas/Node' }])),
+    };
+    const op = operationOf(
+      {
+        openapi: '3.1.0',
+        paths: { '/t': { put: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } } } },
+        components: { schemas: { Node: node } },
+      },
+      'PUT',
+      '/t',
+    );
     expect(op?.body?.schema).toMatchObject({ type: 'object' });
     expect(JSON.stringify(op).length).toBeLessThan(1_000_000);
   });

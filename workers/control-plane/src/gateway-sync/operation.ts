@@ -43,13 +43,23 @@ export function operationOf(document: Json, method: string, pathTemplate: string
     }
     if (where !== 'path' && where !== 'query' && where !== 'header') continue;
     // Swagger 2.0 puts type, format and the rest on the parameter itself.
-    const schema = swagger ? schemaOf(document, withoutKeys(p, ['name', 'in', 'required', 'description', 'collectionFormat', 'allowEmptyValue'])) : schemaOf(document, p.schema);
-    parameters.push({ name: where === 'header' ? (p.name as string).toLowerCase() : (p.name as string), in: where, required: where === 'path' || p.required === true, schema });
+    const schema = swagger
+      ? schemaOf(document, withoutKeys(p, ['name', 'in', 'required', 'description', 'collectionFormat', 'allowEmptyValue']))
+      : schemaOf(document, p.schema);
+    parameters.push({
+      name: where === 'header' ? (p.name as string).toLowerCase() : (p.name as string),
+      in: where,
+      required: where === 'path' || p.required === true,
+      schema,
+    });
   }
   const requestBody = resolve(document, operation.requestBody, 0);
   if (!swagger && isObject(requestBody) && isObject(requestBody.content)) {
-    const media = Object.entries(requestBody.content).find(([type]) => /^application\/([\w.+-]*\+)?json$/i.test(type.split(';')[0]?.trim() ?? ''));
-    if (media !== undefined && isObject(media[1]) && media[1].schema !== undefined) body = { required: requestBody.required === true, schema: schemaOf(document, media[1].schema) };
+    const media = Object.entries(requestBody.content).find(([type]) =>
+      /^application\/([\w.+-]*\+)?json$/i.test(type.split(';')[0]?.trim() ?? ''),
+    );
+    if (media !== undefined && isObject(media[1]) && media[1].schema !== undefined)
+      body = { required: requestBody.required === true, schema: schemaOf(document, media[1].schema) };
   }
   return { parameters, body, dialect: openapi31 ? '2020-12' : '4', responses: responsesOf(document, operation, swagger) };
 }
@@ -74,9 +84,16 @@ function responsesOf(document: Json, operation: Json, swagger: boolean): StoredO
     if (!isObject(response)) continue;
     if (swagger) {
       const examples = isObject(response.examples) ? response.examples : {};
-      const mediaType = Object.keys(examples).find(isJson) ?? Object.keys(examples)[0] ?? (response.schema === undefined ? null : 'application/json');
+      const mediaType =
+        Object.keys(examples).find(isJson) ?? Object.keys(examples)[0] ?? (response.schema === undefined ? null : 'application/json');
       const example = mediaType === null ? undefined : bounded(examples[mediaType]);
-      out.push({ status, mediaType, ...(example === undefined ? {} : { example }), examples: {}, schema: response.schema === undefined ? null : exampleSchemaOf(document, response.schema) });
+      out.push({
+        status,
+        mediaType,
+        ...(example === undefined ? {} : { example }),
+        examples: {},
+        schema: response.schema === undefined ? null : exampleSchemaOf(document, response.schema),
+      });
       continue;
     }
     const content = isObject(response.content) ? response.content : {};
@@ -93,7 +110,13 @@ function responsesOf(document: Json, operation: Json, swagger: boolean): StoredO
       if (kept !== undefined) named[name] = kept;
     }
     const example = bounded(media.example);
-    out.push({ status, mediaType, ...(example === undefined ? {} : { example }), examples: named, schema: media.schema === undefined ? null : exampleSchemaOf(document, media.schema) });
+    out.push({
+      status,
+      mediaType,
+      ...(example === undefined ? {} : { example }),
+      examples: named,
+      schema: media.schema === undefined ? null : exampleSchemaOf(document, media.schema),
+    });
   }
   return out;
 }
@@ -134,9 +157,12 @@ function inline(document: Json, node: unknown, depth: number, budget: { left: nu
     }
     if (key === 'xml' || key === 'externalDocs' || key === 'discriminator' || key === 'description') continue;
     // `properties` and similar hold names, not schemas, at their first level.
-    out[key] = key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions'
-      ? Object.fromEntries(Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, inline(document, v, depth + 1, budget, keepExamples)]))
-      : inline(document, value, depth + 1, budget, keepExamples);
+    out[key] =
+      key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions'
+        ? Object.fromEntries(
+            Object.entries(isObject(value) ? value : {}).map(([k, v]) => [k, inline(document, v, depth + 1, budget, keepExamples)]),
+          )
+        : inline(document, value, depth + 1, budget, keepExamples);
   }
   if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
   delete out.nullable;

@@ -18,11 +18,16 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
   // Joins stay out of db.batch(): D1 returns batch rows as objects, and columns both tables share
   // (id, created_at) would overwrite each other.
   const deployed = await db
-      .select({ api: schema.apis, revision: schema.revisions, deployedAt: schema.deployments.deployedAt, cachePurgedAt: schema.deployments.cachePurgedAt })
-      .from(schema.deployments)
-      .innerJoin(schema.apis, eq(schema.apis.id, schema.deployments.apiId))
-      .innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId))
-      .where(and(eq(schema.deployments.environmentId, environmentId), inArray(schema.apis.lifecycleState, [...SERVED_STATES])));
+    .select({
+      api: schema.apis,
+      revision: schema.revisions,
+      deployedAt: schema.deployments.deployedAt,
+      cachePurgedAt: schema.deployments.cachePurgedAt,
+    })
+    .from(schema.deployments)
+    .innerJoin(schema.apis, eq(schema.apis.id, schema.deployments.apiId))
+    .innerJoin(schema.revisions, eq(schema.revisions.id, schema.deployments.revisionId))
+    .where(and(eq(schema.deployments.environmentId, environmentId), inArray(schema.apis.lifecycleState, [...SERVED_STATES])));
   const [environments, policies, blocks, managers] = await db.batch([
     db.select().from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.id, environmentId)),
     db.select().from(schema.throttlingPolicies),
@@ -44,7 +49,9 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     return groups.length === 0 ? {} : { conditional: groups };
   };
   // Only a revision too large for its row is read from R2 (decision 0035): 100,000 small ones cost none.
-  const definitions = await Promise.all(deployed.map(({ revision }) => (revision.definitionKey === null ? revision.definition : storedDefinition(env.BLOBS, revision))));
+  const definitions = await Promise.all(
+    deployed.map(({ revision }) => (revision.definitionKey === null ? revision.definition : storedDefinition(env.BLOBS, revision))),
+  );
   const apis: SnapshotApi[] = deployed.map(({ api, revision, deployedAt, cachePurgedAt }, i) => {
     const parsed = parseRevision(definitions[i]);
     // Deploy refuses a revision that does not parse, so this is a stored row damaged since.
@@ -73,9 +80,23 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
               introspection: graphql.introspection,
               fieldCosts: graphql.fieldCosts,
               fieldScopes: graphql.fieldScopes,
-              operationLimits: Object.fromEntries(Object.entries(graphql.operationPolicies).map(([coordinate, policy]) => [coordinate, limitsOf(policy, 'resource')])),
+              operationLimits: Object.fromEntries(
+                Object.entries(graphql.operationPolicies).map(([coordinate, policy]) => [coordinate, limitsOf(policy, 'resource')]),
+              ),
               // Per application on this API, as a subscription's own quota; throttling fails open like any shared counter.
-              points: graphql.points === null ? [] : [{ policy: 'graphql-points', scope: 'subscription', limit: graphql.points.limit, windowSeconds: graphql.points.windowSeconds, unit: 'points', failOpen: true }],
+              points:
+                graphql.points === null
+                  ? []
+                  : [
+                      {
+                        policy: 'graphql-points',
+                        scope: 'subscription',
+                        limit: graphql.points.limit,
+                        windowSeconds: graphql.points.windowSeconds,
+                        unit: 'points',
+                        failOpen: true,
+                      },
+                    ],
             },
           }),
       // The default-version flag is live: marking another version default must not wait for a redeploy.
@@ -119,16 +140,24 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
     jwks: keys.publicJwks,
     allowPrivateBackends: environment.allowPrivateBackends,
     hostname: environment.hostname,
-    ...(environment.type === 'production' ? { keyTypes: ['PRODUCTION'] as const } : environment.type === 'sandbox' ? { keyTypes: ['SANDBOX'] as const } : {}),
+    ...(environment.type === 'production'
+      ? { keyTypes: ['PRODUCTION'] as const }
+      : environment.type === 'sandbox'
+        ? { keyTypes: ['SANDBOX'] as const }
+        : {}),
     apis,
     applicationPolicies,
     ...(keyManagers.length === 0 ? {} : { keyManagers }),
-    customPolicies: policies.filter((p) => p.kind === 'custom' && p.keyTemplate !== null).map((p) => ({ name: p.name, keyTemplate: p.keyTemplate ?? '', limits: policyToLimits(p, 'custom') })),
+    customPolicies: policies
+      .filter((p) => p.kind === 'custom' && p.keyTemplate !== null)
+      .map((p) => ({ name: p.name, keyTemplate: p.keyTemplate ?? '', limits: policyToLimits(p, 'custom') })),
     blocking: {
       apiContexts: blocks.filter((b) => b.conditionType === 'API').map((b) => b.conditionValue),
       applicationIds: blocks.filter((b) => b.conditionType === 'APPLICATION').map((b) => b.conditionValue),
       users: blocks.filter((b) => b.conditionType === 'USER').map((b) => b.conditionValue),
-      ips: blocks.filter((b) => b.conditionType === 'IP' || b.conditionType === 'IP_RANGE').map((b) => ({ range: b.conditionValue, inverted: b.inverted })),
+      ips: blocks
+        .filter((b) => b.conditionType === 'IP' || b.conditionType === 'IP_RANGE')
+        .map((b) => ({ range: b.conditionValue, inverted: b.inverted })),
     },
   };
 }
@@ -143,7 +172,10 @@ function snapshotKeyManagers(rows: ReadonlyArray<typeof schema.keyManagers.$infe
       issuer: k.issuer,
       audience: k.audience,
       jwksUri: k.jwksUri,
-      introspection: k.introspectionEndpoint !== null && k.introspectionClientId !== null && k.introspectionClientSecret !== null ? { endpoint: k.introspectionEndpoint, clientId: k.introspectionClientId, clientSecret: k.introspectionClientSecret } : null,
+      introspection:
+        k.introspectionEndpoint !== null && k.introspectionClientId !== null && k.introspectionClientSecret !== null
+          ? { endpoint: k.introspectionEndpoint, clientId: k.introspectionClientId, clientSecret: k.introspectionClientSecret }
+          : null,
       claims: k.claimMappings,
       jwksMaxAgeSeconds: k.jwksMaxAgeSeconds,
       jwksCooldownSeconds: k.jwksCooldownSeconds,
@@ -162,7 +194,11 @@ function keyManagersOf(names: readonly string[], accepted: ReadonlySet<string>):
  * between still gets a complete older version (decision 0034).
  */
 export async function publishSnapshot(env: Env, db: Database, environmentId: string): Promise<number> {
-  const current = await db.select({ version: schema.gatewaySnapshots.version, body: schema.gatewaySnapshots.body }).from(schema.gatewaySnapshots).where(eq(schema.gatewaySnapshots.environmentId, environmentId)).limit(1);
+  const current = await db
+    .select({ version: schema.gatewaySnapshots.version, body: schema.gatewaySnapshots.body })
+    .from(schema.gatewaySnapshots)
+    .where(eq(schema.gatewaySnapshots.environmentId, environmentId))
+    .limit(1);
   // Time-based so two concurrent publishes never reuse a version a gateway already holds.
   const version = Math.max((current[0]?.version ?? 0) + 1, Date.now());
   const snapshot = await compileSnapshot(env, db, environmentId, version);
@@ -170,12 +206,17 @@ export async function publishSnapshot(env: Env, db: Database, environmentId: str
   const { head } = await storeShards(env.BLOBS, environmentId, snapshot, new Set(before?.shards?.keys ?? []));
   const body = await encodeSnapshot(head);
   if (body.length > MAX_SNAPSHOT_BYTES) {
-    throw new ApiError('payload-too-large', { detail: `What ${snapshot.environment} serves has a head of ${body.length} bytes compressed (${snapshot.apis.length} APIs); one head holds at most ${MAX_SNAPSHOT_BYTES}.` });
+    throw new ApiError('payload-too-large', {
+      detail: `What ${snapshot.environment} serves has a head of ${body.length} bytes compressed (${snapshot.apis.length} APIs); one head holds at most ${MAX_SNAPSHOT_BYTES}.`,
+    });
   }
   await db
     .insert(schema.gatewaySnapshots)
     .values({ environmentId, version, body })
-    .onConflictDoUpdate({ target: schema.gatewaySnapshots.environmentId, set: { version: sql`excluded.version`, body: sql`excluded.body`, compiledAt: sql`excluded.compiled_at` } });
+    .onConflictDoUpdate({
+      target: schema.gatewaySnapshots.environmentId,
+      set: { version: sql`excluded.version`, body: sql`excluded.body`, compiledAt: sql`excluded.compiled_at` },
+    });
   await notifyGateway(env);
   await collectShards(env.BLOBS, environmentId, new Set(head.shards?.keys ?? []));
   return version;
@@ -183,7 +224,10 @@ export async function publishSnapshot(env: Env, db: Database, environmentId: str
 
 /** Recompiles every environment an API is deployed to (lifecycle changes, undeploy). */
 export async function republishApi(env: Env, db: Database, apiId: string): Promise<void> {
-  const rows = await db.select({ environmentId: schema.deployments.environmentId }).from(schema.deployments).where(eq(schema.deployments.apiId, apiId));
+  const rows = await db
+    .select({ environmentId: schema.deployments.environmentId })
+    .from(schema.deployments)
+    .where(eq(schema.deployments.apiId, apiId));
   for (const { environmentId } of rows) await publishSnapshot(env, db, environmentId);
 }
 

@@ -21,7 +21,15 @@ export function subscriptionStateQueries(db: Database, where: SQL | undefined, l
     db
       .select({
         sub: { id: subs.id, applicationId: subs.applicationId, apiId: subs.apiId, status: subs.status, tier: subs.tier },
-        policy: { quotaType: policies.quotaType, limit: policies.limit, unitTime: policies.unitTime, timeUnit: policies.timeUnit, burstLimit: policies.burstLimit, burstTimeUnit: policies.burstTimeUnit, stopOnQuotaReach: policies.stopOnQuotaReach },
+        policy: {
+          quotaType: policies.quotaType,
+          limit: policies.limit,
+          unitTime: policies.unitTime,
+          timeUnit: policies.timeUnit,
+          burstLimit: policies.burstLimit,
+          burstTimeUnit: policies.burstTimeUnit,
+          stopOnQuotaReach: policies.stopOnQuotaReach,
+        },
       })
       .from(subs)
       .leftJoin(policies, and(eq(policies.kind, 'subscription'), eq(policies.name, subs.tier)))
@@ -29,11 +37,19 @@ export function subscriptionStateQueries(db: Database, where: SQL | undefined, l
       .orderBy(subs.id)
       .limit(limit),
     db
-      .select({ applicationId: schema.applicationKeys.applicationId, keyType: schema.applicationKeys.keyType, validAfter: schema.applicationKeys.tokensValidAfter })
+      .select({
+        applicationId: schema.applicationKeys.applicationId,
+        keyType: schema.applicationKeys.keyType,
+        validAfter: schema.applicationKeys.tokensValidAfter,
+      })
       .from(schema.applicationKeys)
       .where(inArray(schema.applicationKeys.applicationId, applicationIds)),
     db
-      .select({ applicationId: schema.revokedTokens.applicationId, id: schema.revokedTokens.jti, expiresAt: schema.revokedTokens.expiresAt })
+      .select({
+        applicationId: schema.revokedTokens.applicationId,
+        id: schema.revokedTokens.jti,
+        expiresAt: schema.revokedTokens.expiresAt,
+      })
       .from(schema.revokedTokens)
       .where(and(inArray(schema.revokedTokens.applicationId, applicationIds), gt(schema.revokedTokens.expiresAt, now))),
   ] as const;
@@ -78,7 +94,14 @@ export function subscriptionStates(
  * A subscription that no longer exists is removed from its object, so its tokens stop working.
  */
 export async function syncSubscription(env: Env, db: Database, applicationId: string, apiId: string): Promise<void> {
-  const [rows, keys, revoked] = await db.batch(subscriptionStateQueries(db, and(eq(schema.subscriptions.applicationId, applicationId), eq(schema.subscriptions.apiId, apiId)), 1, Date.now()));
+  const [rows, keys, revoked] = await db.batch(
+    subscriptionStateQueries(
+      db,
+      and(eq(schema.subscriptions.applicationId, applicationId), eq(schema.subscriptions.apiId, apiId)),
+      1,
+      Date.now(),
+    ),
+  );
   await writeObjects(env, [{ applicationId, apiId, state: subscriptionStates(rows, keys, revoked)[0] ?? null }]);
 }
 
@@ -103,18 +126,33 @@ export async function writeObjects(env: Env, writes: readonly ObjectWrite[]): Pr
   await notifyApplications(env, [...new Set(writes.map((w) => w.applicationId))]);
 }
 
-
 /** Refuses every credential of an application issued before now (secret regeneration, deletion). */
-export async function revokeApplicationCredentials(env: Env, db: Database, applicationId: string, keyType: 'PRODUCTION' | 'SANDBOX', instant = Date.now()): Promise<void> {
-  const subs = await db.select({ apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, applicationId));
-  await Promise.all(subs.map((s) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, s.apiId)).revokeIssuedBefore(keyType, instant)));
+export async function revokeApplicationCredentials(
+  env: Env,
+  db: Database,
+  applicationId: string,
+  keyType: 'PRODUCTION' | 'SANDBOX',
+  instant = Date.now(),
+): Promise<void> {
+  const subs = await db
+    .select({ apiId: schema.subscriptions.apiId })
+    .from(schema.subscriptions)
+    .where(eq(schema.subscriptions.applicationId, applicationId));
+  await Promise.all(
+    subs.map((s) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, s.apiId)).revokeIssuedBefore(keyType, instant)),
+  );
   await notifyApplication(env, applicationId);
 }
 
 /** Refuses one access token (by `jti`) at every API its application is subscribed to. */
 export async function revokeAccessToken(env: Env, db: Database, applicationId: string, jti: string, expiresAt: number): Promise<void> {
-  const subs = await db.select({ apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, applicationId));
-  await Promise.all(subs.map((s) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, s.apiId)).revokeCredential(jti, expiresAt)));
+  const subs = await db
+    .select({ apiId: schema.subscriptions.apiId })
+    .from(schema.subscriptions)
+    .where(eq(schema.subscriptions.applicationId, applicationId));
+  await Promise.all(
+    subs.map((s) => throttleNamespace(env).getByName(subscriptionObjectName(applicationId, s.apiId)).revokeCredential(jti, expiresAt)),
+  );
   await notifyApplication(env, applicationId);
 }
 

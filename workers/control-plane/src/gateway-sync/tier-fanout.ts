@@ -74,9 +74,24 @@ export async function consumeSync(batch: MessageBatch<SyncMessage>, env: Env): P
       message.ack();
     } catch (cause) {
       const { policyId, generation, after } = message.body;
-      console.error(JSON.stringify({ level: 'error', message: 'tier fan-out page failed; the queue retries it', policyId, generation, after, attempt: message.attempts, cause: String(cause) }));
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          message: 'tier fan-out page failed; the queue retries it',
+          policyId,
+          generation,
+          after,
+          attempt: message.attempts,
+          cause: String(cause),
+        }),
+      );
       try {
-        await noteFanoutError(db, policyId, generation, `Syncing the page after ${after === '' ? 'the start' : after} failed (attempt ${message.attempts}); it is retried. Saving the policy again restarts the push.`);
+        await noteFanoutError(
+          db,
+          policyId,
+          generation,
+          `Syncing the page after ${after === '' ? 'the start' : after} failed (attempt ${message.attempts}); it is retried. Saving the policy again restarts the push.`,
+        );
       } catch {
         /* the log line above has it */
       }
@@ -101,7 +116,8 @@ export async function syncTierPage(env: Env, db: Database, message: TierFanoutMe
 
   const last = states.at(-1)?.subscriptionId ?? message.after;
   const finished = states.length < TIER_PAGE_SIZE;
-  const total = message.after === '' && !finished ? (await db.select({ n: count() }).from(subs).where(eq(subs.tier, message.tier)))[0]?.n : undefined;
+  const total =
+    message.after === '' && !finished ? (await db.select({ n: count() }).from(subs).where(eq(subs.tier, message.tier)))[0]?.n : undefined;
   const advanced = await db
     .update(t)
     .set({

@@ -6,7 +6,13 @@ const ORIGIN = 'http://cp.test';
 
 async function problem(res: Response) {
   expect(res.headers.get('content-type')).toBe('application/problem+json');
-  return (await res.json()) as { type: string; status: number; title: string; detail?: string; errors?: { pointer: string; detail: string }[] };
+  return (await res.json()) as {
+    type: string;
+    status: number;
+    title: string;
+    detail?: string;
+    errors?: { pointer: string; detail: string }[];
+  };
 }
 
 describe('control plane error contract', () => {
@@ -25,7 +31,11 @@ describe('control plane error contract', () => {
   });
 
   it('renders malformed JSON as a 400 problem', async () => {
-    const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email": ' });
+    const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": ',
+    });
     expect(res.status).toBe(400);
     expect((await problem(res)).type).toBe(`${PROBLEM_BASE}malformed-json`);
   });
@@ -38,7 +48,11 @@ describe('control plane error contract', () => {
 
   it('refuses an oversized body with 413 before reading it all', async () => {
     const big = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(2 * 1024 * 1024) });
-    const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
     expect(res.status).toBe(413);
     expect((await problem(res)).type).toBe(`${PROBLEM_BASE}payload-too-large`);
   });

@@ -1,7 +1,15 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { ORIGIN, apiBody, db, publishedApi, userWithRole, type ProblemBody, type TestUser } from '../../../../test/workers/control-plane-helpers.ts';
+import {
+  ORIGIN,
+  apiBody,
+  db,
+  publishedApi,
+  userWithRole,
+  type ProblemBody,
+  type TestUser,
+} from '../../../../test/workers/control-plane-helpers.ts';
 import { schema } from '../db.ts';
 import { isStaleWrite, nextVersion, versionGuard } from './etag.ts';
 
@@ -82,7 +90,11 @@ describe('ETag and If-Match', () => {
     const apiId = await publishedApi(publisher);
     const subscriber = await userWithRole('subscriber');
     const application = await call('POST', '/api/devportal/v1/applications', subscriber, { name: `etag sub ${Date.now()}` });
-    const sub = await call('POST', '/api/devportal/v1/subscriptions', subscriber, { applicationId: application.body['id'], apiId, tier: 'Gold' });
+    const sub = await call('POST', '/api/devportal/v1/subscriptions', subscriber, {
+      applicationId: application.body['id'],
+      apiId,
+      tier: 'Gold',
+    });
     expect(sub.status).toBe(201);
     const path = `/api/devportal/v1/subscriptions/${String(sub.body['id'])}`;
     expect((await call('GET', path, subscriber)).etag).toBe(sub.etag);
@@ -100,7 +112,10 @@ describe('ETag and If-Match', () => {
     ];
     for (const [path, method] of writes) {
       const op = doc.paths[path]?.[method];
-      expect(op?.parameters?.some((p) => p.name.toLowerCase() === 'if-match' && p.in === 'header'), `${method} ${path}`).toBe(true);
+      expect(
+        op?.parameters?.some((p) => p.name.toLowerCase() === 'if-match' && p.in === 'header'),
+        `${method} ${path}`,
+      ).toBe(true);
       expect(Object.keys(op?.responses ?? {}), `${method} ${path}`).toContain('412');
       expect(Object.keys(op?.responses['200']?.headers ?? {})).toContain('ETag');
       expect(Object.keys(doc.paths[path]?.['get']?.responses['200']?.headers ?? {}), `get ${path}`).toContain('ETag');
@@ -116,7 +131,13 @@ describe('the version guard of a write batch', () => {
     const row = (await db.select().from(schema.applications).where(eq(schema.applications.id, id)))[0];
     if (row === undefined) throw new Error('no row');
     const write = (version: number, description: string) =>
-      db.batch([versionGuard(db, schema.applications, schema.applications.id, schema.applications.updatedAt, id, version), db.update(schema.applications).set({ description, updatedAt: nextVersion(version) }).where(eq(schema.applications.id, id))]);
+      db.batch([
+        versionGuard(db, schema.applications, schema.applications.id, schema.applications.updatedAt, id, version),
+        db
+          .update(schema.applications)
+          .set({ description, updatedAt: nextVersion(version) })
+          .where(eq(schema.applications.id, id)),
+      ]);
     const stale = await write(row.updatedAt - 1, 'stale').then(
       () => null,
       (err: unknown) => err,

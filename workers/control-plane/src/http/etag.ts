@@ -56,7 +56,14 @@ const STALE = 'turnpike: precondition failed';
  * (a D1 batch is one transaction) — unless the row still has the `updated_at` the If-Match check
  * saw. `json()` of a non-JSON string is the one way plain SQL can raise an error here.
  */
-export function versionGuard(db: Database, table: SQLiteTable, idColumn: SQLiteColumn, updatedAtColumn: SQLiteColumn, id: string, updatedAt: number) {
+export function versionGuard(
+  db: Database,
+  table: SQLiteTable,
+  idColumn: SQLiteColumn,
+  updatedAtColumn: SQLiteColumn,
+  id: string,
+  updatedAt: number,
+) {
   return db
     .select({ ok: sql<string>`json(CASE WHEN count(*) = 1 THEN '0' ELSE ${STALE} END)` })
     .from(table)
@@ -69,21 +76,33 @@ export function isStaleWrite(err: unknown): boolean {
 }
 
 export function staleWrite(): ApiError {
-  return new ApiError('precondition-failed', { detail: 'The resource changed while your write was being applied: fetch it again and retry' });
+  return new ApiError('precondition-failed', {
+    detail: 'The resource changed while your write was being applied: fetch it again and retry',
+  });
 }
 
 export const IfMatchHeaders = z.object({
-  'if-match': z.string().max(2000).optional().openapi({
-    param: { name: 'if-match', in: 'header' },
-    description: 'The ETag you read (strong comparison, RFC 9110 §13.1.1): the write is refused with 412 if the resource changed since. Leave it out to write unconditionally.',
-  }),
+  'if-match': z
+    .string()
+    .max(2000)
+    .optional()
+    .openapi({
+      param: { name: 'if-match', in: 'header' },
+      description:
+        'The ETag you read (strong comparison, RFC 9110 §13.1.1): the write is refused with 412 if the resource changed since. Leave it out to write unconditionally.',
+    }),
 });
 
 /** A JSON response documented with its ETag header. */
 export function taggedJsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return {
     description,
-    headers: { ETag: { description: 'Strong validator of this representation; send it back in If-Match when you change the resource', schema: { type: 'string' as const } } },
+    headers: {
+      ETag: {
+        description: 'Strong validator of this representation; send it back in If-Match when you change the resource',
+        schema: { type: 'string' as const },
+      },
+    },
     content: { 'application/json': { schema } },
   } as const;
 }

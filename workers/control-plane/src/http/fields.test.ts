@@ -5,9 +5,17 @@ describe('backend URLs', () => {
   it('answers an endpoint URL the URL parser refuses with 400 naming the field, never 500', async () => {
     const publisher = await userWithRole('publisher');
     for (const url of ['_', 'http://a b', 'http://[::1', 'https://x:99999/', '', 'http://', '//x', 'ftp://x', 'http://user:pw@x']) {
-      const res = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, apiBody({ endpoints: { production: { urls: [{ url }] } } }));
+      const res = await api<ProblemBody>(
+        'POST',
+        '/api/publisher/v1/apis',
+        publisher,
+        apiBody({ endpoints: { production: { urls: [{ url }] } } }),
+      );
       expect(res.status, url).toBe(400);
-      expect(res.body.errors?.map((e) => e.pointer), url).toContain('/endpoints/production/urls/0/url');
+      expect(
+        res.body.errors?.map((e) => e.pointer),
+        url,
+      ).toContain('/endpoints/production/urls/0/url');
     }
   });
 });
@@ -25,7 +33,12 @@ describe('names under Unicode', () => {
 
   it('stores names in NFC', async () => {
     const publisher = await userWithRole('publisher');
-    const created = await api<{ id: string; name: string; tags: string[] }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ name: `${nfd} API`, tags: [nfd] }));
+    const created = await api<{ id: string; name: string; tags: string[] }>(
+      'POST',
+      '/api/publisher/v1/apis',
+      publisher,
+      apiBody({ name: `${nfd} API`, tags: [nfd] }),
+    );
     expect(created.status).toBe(201);
     expect(created.body.name).toBe(`${nfc} API`);
     expect(created.body.tags).toEqual([nfc]);

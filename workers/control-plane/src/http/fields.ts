@@ -35,7 +35,8 @@ export function httpUrl(max = 2048, options: { credentials?: 'refuse' } = {}) {
       const url = URL.canParse(value) ? new URL(value) : null;
       if (url === null) return void ctx.addIssue({ code: 'custom', message: 'An absolute URL, e.g. https://backend.example.com/api' });
       if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'Only http and https URLs' });
-      if (options.credentials === 'refuse' && (url.username !== '' || url.password !== '')) ctx.addIssue({ code: 'custom', message: 'Put credentials in endpoint security, not in the URL' });
+      if (options.credentials === 'refuse' && (url.username !== '' || url.password !== ''))
+        ctx.addIssue({ code: 'custom', message: 'Put credentials in endpoint security, not in the URL' });
     })
     .openapi({ format: 'uri' });
 }

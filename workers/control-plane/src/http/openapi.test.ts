@@ -37,11 +37,31 @@ describe('the OpenAPI document', () => {
   it('documents the statuses the routes actually answer', async () => {
     const doc = await documentOf();
     const cases: Array<{ path: string; method: string; init: RequestInit }> = [
-      { path: '/api/auth/login', method: 'post', init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong' }) } },
-      { path: '/api/auth/login', method: 'post', init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 1 }) } },
+      {
+        path: '/api/auth/login',
+        method: 'post',
+        init: {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong' }),
+        },
+      },
+      {
+        path: '/api/auth/login',
+        method: 'post',
+        init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 1 }) },
+      },
       { path: '/api/auth/me', method: 'get', init: {} },
       { path: '/api/auth/tokens', method: 'post', init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' } },
-      { path: '/api/auth/bootstrap', method: 'post', init: { method: 'POST', headers: { 'content-type': 'application/json', 'x-bootstrap-token': 'wrong' }, body: JSON.stringify({ email: 'a@b.co', password: 'long-enough-password', displayName: 'A' }) } },
+      {
+        path: '/api/auth/bootstrap',
+        method: 'post',
+        init: {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-bootstrap-token': 'wrong' },
+          body: JSON.stringify({ email: 'a@b.co', password: 'long-enough-password', displayName: 'A' }),
+        },
+      },
     ];
     for (const c of cases) {
       const res = await SELF.fetch(`${ORIGIN}${c.path}`, c.init);

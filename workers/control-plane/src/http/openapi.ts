@@ -3,7 +3,10 @@ import { PROBLEMS, PROBLEM_BASE, type ProblemCode } from '../../../shared/proble
 
 export const ProblemSchema = z
   .object({
-    type: z.string().url().openapi({ example: `${PROBLEM_BASE}validation-failed` }),
+    type: z
+      .string()
+      .url()
+      .openapi({ example: `${PROBLEM_BASE}validation-failed` }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
@@ -46,7 +49,13 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 export const IpOrCidr = z.string().regex(/^([0-9.]+(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'An IPv4 or IPv6 address or CIDR range');
 
 export const PagingQuery = z.object({
-  limit: z.coerce.number().int().min(1).optional().transform((v) => Math.min(v ?? 25, 100)).openapi({ description: 'Page size, clamped to 100' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .transform((v) => Math.min(v ?? 25, 100))
+    .openapi({ description: 'Page size, clamped to 100' }),
   offset: z.coerce.number().int().min(0).default(0),
 });
 

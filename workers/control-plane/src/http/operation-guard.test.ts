@@ -16,7 +16,8 @@ async function operations(): Promise<Array<{ method: string; path: string; secur
   const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Document;
   const out: Array<{ method: string; path: string; security: Requirement[] }> = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods)) out.push({ method: method.toUpperCase(), path, security: op.security ?? doc.security ?? [] });
+    for (const [method, op] of Object.entries(methods))
+      out.push({ method: method.toUpperCase(), path, security: op.security ?? doc.security ?? [] });
   }
   return out;
 }
@@ -30,7 +31,11 @@ async function invalidCall(method: string, path: string, cookie?: string) {
   const headers: Record<string, string> = {};
   if (cookie !== undefined) headers['cookie'] = cookie;
   if (withBody(method)) headers['content-type'] = 'application/json';
-  const res = await SELF.fetch(`${ORIGIN}${concrete(path)}?no_such_parameter=1`, { method, headers, body: withBody(method) ? '{"no_such_field": {"a": 1, "a": 2}' : undefined });
+  const res = await SELF.fetch(`${ORIGIN}${concrete(path)}?no_such_parameter=1`, {
+    method,
+    headers,
+    body: withBody(method) ? '{"no_such_field": {"a": 1, "a": 2}' : undefined,
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: (text === '' ? null : JSON.parse(text)) as ProblemBody | null };
 }
@@ -77,22 +82,33 @@ describe('the auth matrix over every operation of /api/openapi.json', () => {
 
   it('lets anonymous callers reach the public operations (sign-in, sign-up, the catalog)', async () => {
     const publicOps = (await operations()).filter((o) => isPublic(o.security)).map((o) => `${o.method} ${o.path}`);
-    expect(publicOps).toEqual(expect.arrayContaining(['POST /api/auth/login', 'POST /api/devportal/v1/signup', 'GET /api/devportal/v1/apis']));
+    expect(publicOps).toEqual(
+      expect.arrayContaining(['POST /api/auth/login', 'POST /api/devportal/v1/signup', 'GET /api/devportal/v1/apis']),
+    );
     const catalog = await api('GET', '/api/devportal/v1/apis', null);
     expect(catalog.status).toBe(200);
   });
 
   it('has every operation declare who may call it, so that a scope is refused before validation', async () => {
     const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Document;
-    const undeclared = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).filter(([, op]) => op.security === undefined).map(([method]) => `${method.toUpperCase()} ${path}`));
+    const undeclared = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, op]) => op.security === undefined)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
     expect(undeclared).toEqual([]);
   });
 
   it('documents the management security schemes and a signed-in default', async () => {
-    const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Document & { components: { securitySchemes: Record<string, unknown> } };
+    const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Document & {
+      components: { securitySchemes: Record<string, unknown> };
+    };
     expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(['managementToken', 'session']));
     expect(doc.security).toEqual([{ managementToken: [] }, { session: [] }]);
-    expect(doc.paths['/api/publisher/v1/apis']?.['post']?.security).toEqual([{ managementToken: ['api:create'] }, { session: ['api:create'] }]);
+    expect(doc.paths['/api/publisher/v1/apis']?.['post']?.security).toEqual([
+      { managementToken: ['api:create'] },
+      { session: ['api:create'] },
+    ]);
   });
 });
 
@@ -105,7 +121,11 @@ describe('authentication before validation', () => {
   });
 
   it('answers an anonymous call with a non-JSON body with 401, not 415', async () => {
-    const res = await SELF.fetch(`${ORIGIN}/api/publisher/v1/apis`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const res = await SELF.fetch(`${ORIGIN}/api/publisher/v1/apis`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(res.status).toBe(401);
   });
 

@@ -46,20 +46,27 @@ export function operationGuard(registry: () => OpenAPIRegistry, prefix: string):
     const hasBody = METHODS_WITH_BODY.has(method) && c.req.raw.body !== null && c.req.header('content-length') !== '0';
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (hasBody && !operation.mediaTypes.includes(type)) {
-      throw new ApiError('unsupported-media-type', { detail: `Content-Type must be ${operation.mediaTypes.join(' or ')}`, headers: { 'accept-post': operation.mediaTypes.join(', ') } });
+      throw new ApiError('unsupported-media-type', {
+        detail: `Content-Type must be ${operation.mediaTypes.join(' or ')}`,
+        headers: { 'accept-post': operation.mediaTypes.join(', ') },
+      });
     }
 
     const unknown = [...new Set(new URL(c.req.url).searchParams.keys())].filter((name) => !operation.query.has(name));
     if (unknown.length > 0) {
       throw new ApiError('validation-failed', {
         detail: `Unknown query parameter(s): ${unknown.join(', ')}`,
-        errors: unknown.map((name) => ({ pointer: `#query/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, detail: 'Unknown query parameter' })),
+        errors: unknown.map((name) => ({
+          pointer: `#query/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+          detail: 'Unknown query parameter',
+        })),
       });
     }
 
     if (hasBody && JSON_TYPE.test(type)) {
       const checked = readStrictJson(await c.req.arrayBuffer());
-      if (!checked.ok) throw new ApiError('malformed-json', { detail: checked.detail, errors: [{ pointer: checked.pointer, detail: checked.detail }] });
+      if (!checked.ok)
+        throw new ApiError('malformed-json', { detail: checked.detail, errors: [{ pointer: checked.pointer, detail: checked.detail }] });
       // Hono's c.req.json() parses the cached text: every reader after this one sees the checked text.
       // (Hono types bodyCache as the Body methods; at run time it holds their promises.)
       Object.assign(c.req.bodyCache, { text: Promise.resolve(checked.text) });

@@ -7,7 +7,12 @@ import { SESSION_COOKIE } from '../auth/session.ts';
  * /api/openapi.json. An operation that says nothing requires a signed-in caller (secure by default).
  */
 export const SECURITY_SCHEMES = {
-  managementToken: { type: 'http', scheme: 'bearer', bearerFormat: 'tpm_…', description: 'A management token created under /api/auth/tokens' },
+  managementToken: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'tpm_…',
+    description: 'A management token created under /api/auth/tokens',
+  },
   session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'The portal session cookie set by /api/auth/login' },
 } as const;
 

@@ -11,7 +11,17 @@ async function raw(user: TestUser, path: string, body: string | Uint8Array, type
 
 describe('the strict JSON reader', () => {
   it('accepts what JSON.parse reads the same way, escapes and surrogate pairs included', () => {
-    for (const text of ['{}', '[]', '0', '-1.5e+3', '"a\\u00e9\\ud83d\\ude00\\n"', '{"a":[1,{"b":null}],"c":true,"d":false}', ' \t\r\n{"a" : 1 } ', '{"a":{"a":1}}', '[{"a":1},{"a":2}]']) {
+    for (const text of [
+      '{}',
+      '[]',
+      '0',
+      '-1.5e+3',
+      '"a\\u00e9\\ud83d\\ude00\\n"',
+      '{"a":[1,{"b":null}],"c":true,"d":false}',
+      ' \t\r\n{"a" : 1 } ',
+      '{"a":{"a":1}}',
+      '[{"a":1},{"a":2}]',
+    ]) {
       expect(checkStrictJson(text), text).toEqual({ ok: true, text });
     }
     expect(checkStrictJson('"\\ufffd\\uD83D\\uDE00 \u00e9"').ok).toBe(true);
@@ -26,19 +36,50 @@ describe('the strict JSON reader', () => {
   });
 
   it('refuses a byte-order mark, lone surrogates, NUL and raw control characters', () => {
-    for (const text of ['\ufeff{}', '{"a":"\\ud800"}', '{"a":"\\udc00x"}', '{"a":"\\ud800\\u0041"}', '{"a":"\ud800"}', '{"a":"\\u0000"}', '{"\\u0000":1}', '{"a":"x\u0001"}', '{"a":"\\uffff"}', '{"a":"\ufdd0"}', '{"a":"\\udbff\\udfff"}']) {
+    for (const text of [
+      '\ufeff{}',
+      '{"a":"\\ud800"}',
+      '{"a":"\\udc00x"}',
+      '{"a":"\\ud800\\u0041"}',
+      '{"a":"\ud800"}',
+      '{"a":"\\u0000"}',
+      '{"\\u0000":1}',
+      '{"a":"x\u0001"}',
+      '{"a":"\\uffff"}',
+      '{"a":"\ufdd0"}',
+      '{"a":"\\udbff\\udfff"}',
+    ]) {
       expect(checkStrictJson(text).ok, JSON.stringify(text)).toBe(false);
     }
   });
 
   it('refuses what is not JSON at all', () => {
-    for (const text of ['', '{', '{"a":1,}', '[1,]', '{a:1}', "{'a':1}", '01', '1.', '.5', '+1', 'NaN', 'nul', '{"a":1}x', '"\\x41"', '"\\u12G4"']) {
+    for (const text of [
+      '',
+      '{',
+      '{"a":1,}',
+      '[1,]',
+      '{a:1}',
+      "{'a':1}",
+      '01',
+      '1.',
+      '.5',
+      '+1',
+      'NaN',
+      'nul',
+      '{"a":1}x',
+      '"\\x41"',
+      '"\\u12G4"',
+    ]) {
       expect(checkStrictJson(text).ok, text).toBe(false);
     }
   });
 
   it('refuses nesting beyond its depth bound without overflowing the stack', () => {
-    expect(checkStrictJson('['.repeat(100_000) + ']'.repeat(100_000))).toMatchObject({ ok: false, detail: 'Nested deeper than 128 levels' });
+    expect(checkStrictJson('['.repeat(100_000) + ']'.repeat(100_000))).toMatchObject({
+      ok: false,
+      detail: 'Nested deeper than 128 levels',
+    });
     expect(checkStrictJson('['.repeat(128) + ']'.repeat(128)).ok).toBe(true);
   });
 });
@@ -57,13 +98,20 @@ describe('JSON bodies of the management APIs', () => {
     const subscriber = await userWithRole('subscriber');
     expect((await raw(subscriber, '/api/devportal/v1/applications', '{"name":"a","name":"b"}')).status).toBe(400);
     const admin = await userWithRole('admin');
-    expect((await raw(admin, '/api/admin/v1/throttling-policies', '{"kind":"subscription","kind":"application"}')).body.errors?.[0]?.pointer).toBe('/kind');
+    expect(
+      (await raw(admin, '/api/admin/v1/throttling-policies', '{"kind":"subscription","kind":"application"}')).body.errors?.[0]?.pointer,
+    ).toBe('/kind');
   });
 
   it('refuses a BOM, a lone surrogate, NUL and bytes that are not UTF-8', async () => {
     const subscriber = await userWithRole('subscriber');
     const path = '/api/devportal/v1/applications';
-    for (const body of ['\ufeff{"name":"bom"}', '{"name":"\\ud800"}', '{"name":"a\\u0000b"}', new Uint8Array([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])]) {
+    for (const body of [
+      '\ufeff{"name":"bom"}',
+      '{"name":"\\ud800"}',
+      '{"name":"a\\u0000b"}',
+      new Uint8Array([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+    ]) {
       const res = await raw(subscriber, path, body);
       expect(res.status, String(body)).toBe(400);
       expect(res.body.type).toBe('https://turnpike.dev/problems/malformed-json');
@@ -95,7 +143,11 @@ describe('JSON bodies of the management APIs', () => {
   it('applies the same rules to a definition sent as a JSON string and to YAML', async () => {
     const publisher = await userWithRole('publisher');
     const doc = '{"openapi":"3.0.0","info":{"title":"x","version":"1"},"paths":{"/a":{"get":{}}},"paths":{}}';
-    const asString = await raw(publisher, '/api/publisher/v1/apis/import', JSON.stringify({ context: `/dup${Date.now()}`, definition: doc }));
+    const asString = await raw(
+      publisher,
+      '/api/publisher/v1/apis/import',
+      JSON.stringify({ context: `/dup${Date.now()}`, definition: doc }),
+    );
     expect(asString.status).toBe(400);
     expect(asString.body.errors?.[0]?.pointer).toBe('/definition/paths');
     const yaml = `openapi: 3.0.0\ninfo: {title: x, version: "1"}\npaths:\n  /a: {get: {}}\n  /a: {post: {}}\n`;
@@ -104,9 +156,15 @@ describe('JSON bodies of the management APIs', () => {
     const res = await raw(publisher, `/api/publisher/v1/apis/import?context=/s${Date.now()}`, surrogate, 'application/yaml');
     expect(res.status).toBe(400);
     expect(res.body.errors?.[0]?.pointer).toBe('/definition/info/title');
-    const nonchar = await raw(publisher, `/api/publisher/v1/apis/import?context=/n${Date.now()}`, surrogate.replace('\\ud800', '\\uffff'), 'application/yaml');
+    const nonchar = await raw(
+      publisher,
+      `/api/publisher/v1/apis/import?context=/n${Date.now()}`,
+      surrogate.replace('\\ud800', '\\uffff'),
+      'application/yaml',
+    );
     expect(nonchar.status).toBe(400);
-    const deepYaml = 'openapi: 3.0.0\ninfo: {title: x, version: "1"}\npaths: {/a: {get: {}}}\nx: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n';
+    const deepYaml =
+      'openapi: 3.0.0\ninfo: {title: x, version: "1"}\npaths: {/a: {get: {}}}\nx: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n';
     expect((await raw(publisher, `/api/publisher/v1/apis/import?context=/d${Date.now()}`, deepYaml, 'application/yaml')).status).toBe(400);
   });
 

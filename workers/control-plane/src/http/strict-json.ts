@@ -52,13 +52,17 @@ const isNoncharacter = (cp: number): boolean => (cp >= 0xfdd0 && cp <= 0xfdef) |
 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const NONCHARACTERS = new RegExp(`[\\u{FDD0}-\\u{FDEF}${Array.from({ length: 17 }, (_, plane) => `\\u{${(plane * 0x10000 + 0xfffe).toString(16)}}\\u{${(plane * 0x10000 + 0xffff).toString(16)}}`).join('')}]`, 'u');
+const NONCHARACTERS = new RegExp(
+  `[\\u{FDD0}-\\u{FDEF}${Array.from({ length: 17 }, (_, plane) => `\\u{${(plane * 0x10000 + 0xfffe).toString(16)}}\\u{${(plane * 0x10000 + 0xffff).toString(16)}}`).join('')}]`,
+  'u',
+);
 const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s) && !NONCHARACTERS.test(s);
 
 /** Checks that `text` is one strict JSON value; on success `JSON.parse(text)` reads exactly what was checked. */
 export function checkStrictJson(text: string, options: StrictJsonOptions = {}): StrictJsonResult {
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
-  if (text.charCodeAt(0) === 0xfeff) return { ok: false, pointer: '', detail: 'A byte-order mark is not allowed before JSON (RFC 8259 §8.1)' };
+  if (text.charCodeAt(0) === 0xfeff)
+    return { ok: false, pointer: '', detail: 'A byte-order mark is not allowed before JSON (RFC 8259 §8.1)' };
   let i = 0;
   const path: string[] = [];
   const pointer = (): string => path.map((p) => '/' + p.replace(/~/g, '~0').replace(/\//g, '~1')).join('');
@@ -86,7 +90,8 @@ export function checkStrictJson(text: string, options: StrictJsonOptions = {}): 
         i++;
         return out;
       }
-      if (ch < 0x20) fail(ch === 0 ? 'A string may not contain U+0000' : 'Control characters must be escaped in JSON strings (RFC 8259 §7)');
+      if (ch < 0x20)
+        fail(ch === 0 ? 'A string may not contain U+0000' : 'Control characters must be escaped in JSON strings (RFC 8259 §7)');
       if (ch >= 0xd800 && ch <= 0xdbff) {
         const next = text.charCodeAt(i + 1);
         if (!(next >= 0xdc00 && next <= 0xdfff)) fail('A string may not contain a lone surrogate (RFC 7493 §2.1)');
@@ -104,14 +109,30 @@ export function checkStrictJson(text: string, options: StrictJsonOptions = {}): 
       const esc = text[i + 1];
       i += 2;
       switch (esc) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           const unit = hex4(i);
           i += 4;
@@ -231,7 +252,8 @@ export function checkStrictValue(root: unknown, options: StrictJsonOptions = {})
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { value, depth, pointer } = item;
     if (typeof value === 'string') {
-      if (!wellFormed(value)) return { ok: false, pointer, detail: 'A string may not contain a lone surrogate or a noncharacter (RFC 7493 §2.1)' };
+      if (!wellFormed(value))
+        return { ok: false, pointer, detail: 'A string may not contain a lone surrogate or a noncharacter (RFC 7493 §2.1)' };
       if (value.includes('\u0000')) return { ok: false, pointer, detail: 'A string may not contain U+0000' };
       continue;
     }
@@ -242,7 +264,8 @@ export function checkStrictValue(root: unknown, options: StrictJsonOptions = {})
     seen.add(value);
     for (const [key, child] of Object.entries(value)) {
       const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (!wellFormed(key) || key.includes('\u0000')) return { ok: false, pointer: at, detail: 'A member name must be well-formed Unicode without U+0000' };
+      if (!wellFormed(key) || key.includes('\u0000'))
+        return { ok: false, pointer: at, detail: 'A member name must be well-formed Unicode without U+0000' };
       stack.push({ value: child, depth: depth + 1, pointer: at });
     }
   }

@@ -30,7 +30,8 @@ const MAX_METADATA_BYTES = 64 * 1024;
 export function expectedIssuer(discoveryUrl: string): string | null {
   const url = new URL(discoveryUrl);
   if (url.pathname.endsWith(OIDC_SUFFIX)) return `${url.origin}${url.pathname.slice(0, -OIDC_SUFFIX.length)}`;
-  if (url.pathname === RFC8414_PREFIX || url.pathname.startsWith(`${RFC8414_PREFIX}/`)) return `${url.origin}${url.pathname.slice(RFC8414_PREFIX.length)}`;
+  if (url.pathname === RFC8414_PREFIX || url.pathname.startsWith(`${RFC8414_PREFIX}/`))
+    return `${url.origin}${url.pathname.slice(RFC8414_PREFIX.length)}`;
   return null;
 }
 
@@ -48,7 +49,8 @@ export function endpointRefusal(value: string, allowLoopback: boolean): string |
   const url = new URL(value);
   if (url.username !== '' || url.password !== '') return 'No credentials in the URL';
   if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:' && isLoopback(url)) return allowLoopback ? null : 'Plain http to loopback only where a gateway environment allows private backends';
+  if (url.protocol === 'http:' && isLoopback(url))
+    return allowLoopback ? null : 'Plain http to loopback only where a gateway environment allows private backends';
   return 'An https URL';
 }
 
@@ -60,7 +62,11 @@ export async function discover(discoveryUrl: string, allowLoopback: boolean, fet
   if (refusal !== null) return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: refusal }] };
   let text: string;
   try {
-    const res = await fetcher(discoveryUrl, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(5_000) });
+    const res = await fetcher(discoveryUrl, {
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(5_000),
+    });
     if (res.status !== 200) {
       await res.body?.cancel();
       return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: `The discovery document answered ${res.status}` }] };
@@ -69,11 +75,21 @@ export async function discover(discoveryUrl: string, allowLoopback: boolean, fet
   } catch {
     return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: 'The discovery document could not be fetched' }] };
   }
-  if (text.length > MAX_METADATA_BYTES) return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: 'The discovery document is too large' }] };
+  if (text.length > MAX_METADATA_BYTES)
+    return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: 'The discovery document is too large' }] };
   let parsed: z.infer<typeof Metadata>;
   try {
     const result = Metadata.safeParse(JSON.parse(text));
-    if (!result.success) return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: `Not a provider metadata document: ${result.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}` }] };
+    if (!result.success)
+      return {
+        ok: false,
+        errors: [
+          {
+            pointer: '/discoveryUrl',
+            detail: `Not a provider metadata document: ${result.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}`,
+          },
+        ],
+      };
     parsed = result.data;
   } catch {
     return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: 'The discovery document is not JSON' }] };
@@ -81,9 +97,14 @@ export async function discover(discoveryUrl: string, allowLoopback: boolean, fet
   // OIDC Discovery §4.3 and RFC 8414 §3.3: the issuer must be the one the URL was built from, or a
   // provider could claim another's tokens.
   const expected = expectedIssuer(discoveryUrl);
-  if (expected !== null && parsed.issuer !== expected) return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: `The document names the issuer ${parsed.issuer}, not ${expected}` }] };
+  if (expected !== null && parsed.issuer !== expected)
+    return { ok: false, errors: [{ pointer: '/discoveryUrl', detail: `The document names the issuer ${parsed.issuer}, not ${expected}` }] };
   const errors: FieldError[] = [];
-  for (const [field, value] of [['jwks_uri', parsed.jwks_uri], ['introspection_endpoint', parsed.introspection_endpoint], ['token_endpoint', parsed.token_endpoint]] as const) {
+  for (const [field, value] of [
+    ['jwks_uri', parsed.jwks_uri],
+    ['introspection_endpoint', parsed.introspection_endpoint],
+    ['token_endpoint', parsed.token_endpoint],
+  ] as const) {
     const why = value === undefined ? null : endpointRefusal(value, allowLoopback);
     if (why !== null) errors.push({ pointer: '/discoveryUrl', detail: `${field}: ${why}` });
   }

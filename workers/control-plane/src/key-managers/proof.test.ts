@@ -22,14 +22,36 @@ describe('proof of an external client', () => {
 
   it('counts an error for the real secret as proof only when a wrong secret is refused as invalid_client', async () => {
     // oidc-provider's answer to a client without the client-credentials grant.
-    expect(await proveClient('https://idp.test/token', 'c', SECRET, endpoint([400, { error: 'invalid_request' }], refused))).toEqual({ ok: true });
-    expect(await proveClient('https://idp.test/token', 'c', SECRET, endpoint([400, { error: 'unauthorized_client' }], [400, { error: 'invalid_client' }]))).toEqual({ ok: true });
+    expect(await proveClient('https://idp.test/token', 'c', SECRET, endpoint([400, { error: 'invalid_request' }], refused))).toEqual({
+      ok: true,
+    });
+    expect(
+      await proveClient(
+        'https://idp.test/token',
+        'c',
+        SECRET,
+        endpoint([400, { error: 'unauthorized_client' }], [400, { error: 'invalid_client' }]),
+      ),
+    ).toEqual({ ok: true });
     // A server that refuses the grant before it authenticates anyone: the error proves nothing.
-    expect(await proveClient('https://idp.test/token', 'c', SECRET, endpoint([400, { error: 'unsupported_grant_type' }], [400, { error: 'unsupported_grant_type' }]))).toEqual({ ok: false, reason: 'invalid-client' });
+    expect(
+      await proveClient(
+        'https://idp.test/token',
+        'c',
+        SECRET,
+        endpoint([400, { error: 'unsupported_grant_type' }], [400, { error: 'unsupported_grant_type' }]),
+      ),
+    ).toEqual({ ok: false, reason: 'invalid-client' });
   });
 
   it('refuses a wrong secret and tells an outage apart', async () => {
-    expect(await proveClient('https://idp.test/token', 'c', 'wrong', endpoint([200, {}], refused))).toEqual({ ok: false, reason: 'invalid-client' });
-    expect(await proveClient('https://idp.test/token', 'c', SECRET, endpoint([503, {}], refused))).toEqual({ ok: false, reason: 'unreachable' });
+    expect(await proveClient('https://idp.test/token', 'c', 'wrong', endpoint([200, {}], refused))).toEqual({
+      ok: false,
+      reason: 'invalid-client',
+    });
+    expect(await proveClient('https://idp.test/token', 'c', SECRET, endpoint([503, {}], refused))).toEqual({
+      ok: false,
+      reason: 'unreachable',
+    });
   });
 });

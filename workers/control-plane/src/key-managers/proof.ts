@@ -20,7 +20,11 @@ async function ask(tokenEndpoint: string, clientId: string, clientSecret: string
   try {
     res = await fetcher(tokenEndpoint, {
       method: 'POST',
-      headers: { authorization: `Basic ${btoa(`${encode(clientId)}:${encode(clientSecret)}`)}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: {
+        authorization: `Basic ${btoa(`${encode(clientId)}:${encode(clientSecret)}`)}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
       body: 'grant_type=client_credentials',
       redirect: 'manual',
       signal: AbortSignal.timeout(5_000),
@@ -41,7 +45,12 @@ async function ask(tokenEndpoint: string, clientId: string, clientSecret: string
   return error === 'invalid_client' ? { kind: 'client-refused' } : { kind: 'other-error' };
 }
 
-export async function proveClient(tokenEndpoint: string, clientId: string, clientSecret: string, fetcher: typeof fetch = fetch): Promise<ProofOutcome> {
+export async function proveClient(
+  tokenEndpoint: string,
+  clientId: string,
+  clientSecret: string,
+  fetcher: typeof fetch = fetch,
+): Promise<ProofOutcome> {
   const first = await ask(tokenEndpoint, clientId, clientSecret, fetcher);
   if (first.kind === 'token') return { ok: true };
   if (first.kind === 'unreachable') return { ok: false, reason: 'unreachable' };

@@ -1,7 +1,15 @@
 import { SELF, env } from 'cloudflare:test';
 import { decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ORIGIN, api, db, deployedSnapshot, publishedApi, userWithRole, type TestUser } from '../../../../test/workers/control-plane-helpers.ts';
+import {
+  ORIGIN,
+  api,
+  db,
+  deployedSnapshot,
+  publishedApi,
+  userWithRole,
+  type TestUser,
+} from '../../../../test/workers/control-plane-helpers.ts';
 import { basic, oauthClient, postForm, tokenRequest, type OAuthClient } from '../../../../test/workers/oauth-helpers.ts';
 import { eq } from 'drizzle-orm';
 import { schema } from '../db.ts';
@@ -19,9 +27,11 @@ interface Key {
 let admin: TestUser;
 let client: OAuthClient;
 
-const jwksKids = async () => ((await (await SELF.fetch(`${ORIGIN}/oauth2/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+const jwksKids = async () =>
+  ((await (await SELF.fetch(`${ORIGIN}/oauth2/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
 const issue = async () => String((await tokenRequest(client, { grant_type: 'client_credentials' })).body?.['access_token']);
-const active = async (token: string) => (await postForm('/oauth2/introspect', { token }, { authorization: basic(client) })).body?.['active'];
+const active = async (token: string) =>
+  (await postForm('/oauth2/introspect', { token }, { authorization: basic(client) })).body?.['active'];
 
 beforeAll(async () => {
   admin = await userWithRole('admin');
@@ -54,7 +64,10 @@ describe('signing-key rotation', () => {
     expect(early.status).toBe(409);
     expect(early.body.detail).toContain('may not know it before');
 
-    await db.update(schema.signingKeys).set({ createdAt: Date.now() - Number(env.SIGNING_KEY_PUBLISH_SECONDS) * 1000 - 1 }).where(eq(schema.signingKeys.kid, kid));
+    await db
+      .update(schema.signingKeys)
+      .set({ createdAt: Date.now() - Number(env.SIGNING_KEY_PUBLISH_SECONDS) * 1000 - 1 })
+      .where(eq(schema.signingKeys.kid, kid));
     const activated = await api<Key>('POST', `/api/admin/v1/signing-keys/${kid}/activate`, admin);
     expect(activated.status).toBe(200);
     expect(activated.body.status).toBe('ACTIVE');

@@ -30,7 +30,15 @@ export async function addSigningKey(env: Env, db: Database, now = Date.now()): P
   const jwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256' };
   const [row] = await db
     .insert(schema.signingKeys)
-    .values({ kid, alg: 'ES256', publicJwk: publicHalf(jwk), status: 'PUBLISHED', origin: 'GENERATED', privateJwkSealed: await seal(env.ENCRYPTION_KEY, JSON.stringify(jwk), kid), createdAt: now })
+    .values({
+      kid,
+      alg: 'ES256',
+      publicJwk: publicHalf(jwk),
+      status: 'PUBLISHED',
+      origin: 'GENERATED',
+      privateJwkSealed: await seal(env.ENCRYPTION_KEY, JSON.stringify(jwk), kid),
+      createdAt: now,
+    })
     .returning();
   if (row === undefined) throw new Error('signing key insert returned nothing');
   await changed(env, db);
@@ -45,13 +53,24 @@ export async function activateSigningKey(env: Env, db: Database, kid: string, no
   const row = await signingKeyRow(db, kid);
   if (row === undefined) throw new ApiError('not-found', { detail: `No signing key ${kid}` });
   if (row.status === 'ACTIVE') return row;
-  if (row.status !== 'PUBLISHED') throw new ApiError('conflict', { detail: `The key ${kid} is ${row.status}; only a PUBLISHED key can start signing` });
+  if (row.status !== 'PUBLISHED')
+    throw new ApiError('conflict', { detail: `The key ${kid} is ${row.status}; only a PUBLISHED key can start signing` });
   const ready = row.createdAt + publishDelayMs(env);
-  if (now < ready) throw new ApiError('conflict', { detail: `The key ${kid} was published at ${new Date(row.createdAt).toISOString()}; verifiers caching the previous key set may not know it before ${new Date(ready).toISOString()}` });
+  if (now < ready)
+    throw new ApiError('conflict', {
+      detail: `The key ${kid} was published at ${new Date(row.createdAt).toISOString()}; verifiers caching the previous key set may not know it before ${new Date(ready).toISOString()}`,
+    });
   const k = schema.signingKeys;
   const [, activated] = await db.batch([
-    db.update(k).set({ status: 'PREVIOUS', retireAfter: now + retirementDelayMs(env) }).where(and(eq(k.status, 'ACTIVE'), ne(k.kid, kid))),
-    db.update(k).set({ status: 'ACTIVE', activatedAt: now }).where(and(eq(k.kid, kid), eq(k.status, 'PUBLISHED'))).returning(),
+    db
+      .update(k)
+      .set({ status: 'PREVIOUS', retireAfter: now + retirementDelayMs(env) })
+      .where(and(eq(k.status, 'ACTIVE'), ne(k.kid, kid))),
+    db
+      .update(k)
+      .set({ status: 'ACTIVE', activatedAt: now })
+      .where(and(eq(k.kid, kid), eq(k.status, 'PUBLISHED')))
+      .returning(),
   ]);
   forgetSigningKeys();
   const result = activated[0];
@@ -64,15 +83,27 @@ export async function activateSigningKey(env: Env, db: Database, kid: string, no
  * retires once its tokens have expired — or at once when an admin says so (a leaked key), refusing
  * what it signed. The signing key itself cannot retire: activate another first.
  */
-export async function retireSigningKey(env: Env, db: Database, kid: string, options: { immediately: boolean }, now = Date.now()): Promise<SigningKeyRow> {
+export async function retireSigningKey(
+  env: Env,
+  db: Database,
+  kid: string,
+  options: { immediately: boolean },
+  now = Date.now(),
+): Promise<SigningKeyRow> {
   const row = await signingKeyRow(db, kid);
   if (row === undefined) throw new ApiError('not-found', { detail: `No signing key ${kid}` });
   if (row.status === 'RETIRED') return row;
   if (row.status === 'ACTIVE') throw new ApiError('conflict', { detail: `The key ${kid} is signing; activate another key first` });
   if (row.status === 'PREVIOUS' && (row.retireAfter ?? 0) > now && !options.immediately) {
-    throw new ApiError('conflict', { detail: `Tokens signed by ${kid} are valid until ${new Date(row.retireAfter ?? 0).toISOString()}; retire it then, or immediately to refuse them` });
+    throw new ApiError('conflict', {
+      detail: `Tokens signed by ${kid} are valid until ${new Date(row.retireAfter ?? 0).toISOString()}; retire it then, or immediately to refuse them`,
+    });
   }
-  const [retired] = await db.update(schema.signingKeys).set({ status: 'RETIRED', retiredAt: now, privateJwkSealed: null }).where(and(eq(schema.signingKeys.kid, kid), ne(schema.signingKeys.status, 'ACTIVE'))).returning();
+  const [retired] = await db
+    .update(schema.signingKeys)
+    .set({ status: 'RETIRED', retiredAt: now, privateJwkSealed: null })
+    .where(and(eq(schema.signingKeys.kid, kid), ne(schema.signingKeys.status, 'ACTIVE')))
+    .returning();
   if (retired === undefined) throw new ApiError('conflict', { detail: `The key ${kid} changed meanwhile; read it again` });
   await changed(env, db);
   return retired;
@@ -81,7 +112,11 @@ export async function retireSigningKey(env: Env, db: Database, kid: string, opti
 /** The cron's part: previous keys whose tokens have all expired retire by themselves. */
 export async function retireDueSigningKeys(env: Env, db: Database, now = Date.now()): Promise<string[]> {
   const k = schema.signingKeys;
-  const retired = await db.update(k).set({ status: 'RETIRED', retiredAt: now, privateJwkSealed: null }).where(and(eq(k.status, 'PREVIOUS'), lte(k.retireAfter, now))).returning({ kid: k.kid });
+  const retired = await db
+    .update(k)
+    .set({ status: 'RETIRED', retiredAt: now, privateJwkSealed: null })
+    .where(and(eq(k.status, 'PREVIOUS'), lte(k.retireAfter, now)))
+    .returning({ kid: k.kid });
   if (retired.length > 0) await changed(env, db);
   return retired.map((r) => r.kid);
 }

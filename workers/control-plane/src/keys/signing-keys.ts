@@ -55,7 +55,8 @@ export function forgetSigningKeys(): void {
  * longest lifetime (access and id tokens share ACCESS_TOKEN_TTL_SECONDS), plus isolates still
  * signing with the set they read, plus the verifiers' clock leeway.
  */
-export const retirementDelayMs = (env: Pick<Env, 'ACCESS_TOKEN_TTL_SECONDS'>) => Number(env.ACCESS_TOKEN_TTL_SECONDS) * 1000 + KEY_SET_MAX_AGE_MS + CLOCK_LEEWAY_MS;
+export const retirementDelayMs = (env: Pick<Env, 'ACCESS_TOKEN_TTL_SECONDS'>) =>
+  Number(env.ACCESS_TOKEN_TTL_SECONDS) * 1000 + KEY_SET_MAX_AGE_MS + CLOCK_LEEWAY_MS;
 
 export function publicHalf(jwk: JWK & { kid: string; alg: string }): PublicJwk {
   const pub: Record<string, unknown> = { ...jwk, use: 'sig' };
@@ -69,7 +70,8 @@ function secretKeys(source: string): Array<JWK & { kid: string; alg: string }> {
   const list = JSON.parse(source) as JWK[];
   if (!Array.isArray(list)) throw new Error('SIGNING_KEYS must be a JSON array of private JWKs');
   return list.map((jwk) => {
-    if (typeof jwk.kid !== 'string' || typeof jwk.alg !== 'string' || typeof jwk.d !== 'string') throw new Error('every signing key needs kid, alg and its private half');
+    if (typeof jwk.kid !== 'string' || typeof jwk.alg !== 'string' || typeof jwk.d !== 'string')
+      throw new Error('every signing key needs kid, alg and its private half');
     return jwk as JWK & { kid: string; alg: string };
   });
 }
@@ -108,7 +110,8 @@ async function load(env: KeyEnv, db: Database, now: number): Promise<SigningKeyS
   }
   const live = rows.filter((r) => r.status !== 'RETIRED');
   const active = live.filter((r) => r.status === 'ACTIVE').sort((a, b) => (b.activatedAt ?? 0) - (a.activatedAt ?? 0))[0];
-  if (active === undefined || active.privateJwkSealed === null) throw new Error('no active signing key: add one to SIGNING_KEYS or activate one under /api/admin/v1/signing-keys');
+  if (active === undefined || active.privateJwkSealed === null)
+    throw new Error('no active signing key: add one to SIGNING_KEYS or activate one under /api/admin/v1/signing-keys');
   const jwk = JSON.parse(await unseal(env.ENCRYPTION_KEY, active.privateJwkSealed, active.kid)) as JWK;
   const order = (r: SigningKeyRow) => (r.status === 'ACTIVE' ? 0 : r.status === 'PUBLISHED' ? 1 : 2);
   return {
@@ -123,4 +126,5 @@ export async function listSigningKeys(db: Database): Promise<SigningKeyRow[]> {
   return rows.sort((a, b) => b.createdAt - a.createdAt);
 }
 
-export const signingKeyRow = async (db: Database, kid: string) => (await db.select().from(schema.signingKeys).where(eq(schema.signingKeys.kid, kid)).limit(1))[0];
+export const signingKeyRow = async (db: Database, kid: string) =>
+  (await db.select().from(schema.signingKeys).where(eq(schema.signingKeys.kid, kid)).limit(1))[0];

@@ -11,7 +11,11 @@ import type { AuthenticatedClient } from './client-auth.ts';
  * unsubscription bites at once rather than when the token expires (decision 0018).
  * The scopes are the caller's to check (scope.ts); they are signed as given.
  */
-export async function issueAccessToken(env: Env, client: Pick<AuthenticatedClient, 'consumerKey' | 'applicationId' | 'keyType' | 'tokensValidAfter' | 'application'>, options: { subject: string; scopes: readonly string[]; grantId?: string }) {
+export async function issueAccessToken(
+  env: Env,
+  client: Pick<AuthenticatedClient, 'consumerKey' | 'applicationId' | 'keyType' | 'tokensValidAfter' | 'application'>,
+  options: { subject: string; scopes: readonly string[]; grantId?: string },
+) {
   const keys = await signingKeys(env);
   const ttl = controlPlaneConfig(env).ACCESS_TOKEN_TTL_SECONDS;
   // A token issued in the same second as a secret regeneration must not fall under its watermark.
@@ -38,7 +42,10 @@ export async function issueAccessToken(env: Env, client: Pick<AuthenticatedClien
 }
 
 /** Verifies one of our own access tokens (for revocation and introspection); null if it is not one. */
-export async function verifyOwnAccessToken(env: Env, token: string): Promise<(JWTPayload & { client_id: string; application_id: string; key_type: 'PRODUCTION' | 'SANDBOX' }) | null> {
+export async function verifyOwnAccessToken(
+  env: Env,
+  token: string,
+): Promise<(JWTPayload & { client_id: string; application_id: string; key_type: 'PRODUCTION' | 'SANDBOX' }) | null> {
   if (token.length > 8192) return null;
   const keys = await signingKeys(env);
   try {
@@ -50,7 +57,8 @@ export async function verifyOwnAccessToken(env: Env, token: string): Promise<(JW
       requiredClaims: ['jti', 'exp', 'iat', 'client_id', 'sub'],
     });
     const { client_id: clientId, application_id: applicationId, key_type: keyType } = payload as Record<string, unknown>;
-    if (typeof clientId !== 'string' || typeof applicationId !== 'string' || (keyType !== 'PRODUCTION' && keyType !== 'SANDBOX')) return null;
+    if (typeof clientId !== 'string' || typeof applicationId !== 'string' || (keyType !== 'PRODUCTION' && keyType !== 'SANDBOX'))
+      return null;
     return { ...payload, client_id: clientId, application_id: applicationId, key_type: keyType };
   } catch (err) {
     if (err instanceof errors.JOSEError) return null;

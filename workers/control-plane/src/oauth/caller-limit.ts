@@ -10,7 +10,9 @@ import { throttleNamespace } from '../gateway-sync/bindings.ts';
 import { OAuthError } from './errors.ts';
 
 export type LimitedEndpoint = 'introspect' | 'revoke';
-export type Caller = { readonly kind: 'client'; readonly endpoint: LimitedEndpoint; readonly id: string; readonly resourceServer: boolean } | { readonly kind: 'address'; readonly ip: string };
+export type Caller =
+  | { readonly kind: 'client'; readonly endpoint: LimitedEndpoint; readonly id: string; readonly resourceServer: boolean }
+  | { readonly kind: 'address'; readonly ip: string };
 
 /**
  * Per caller and minute. A client asks about its own tokens now and then; a resource server an admin
@@ -25,8 +27,12 @@ export const CALLER_WINDOW_SECONDS = 60;
 export function callerLimit(caller: Caller): { readonly objectName: string; readonly limit: WindowLimit } {
   const policy = caller.kind === 'address' ? 'oauth2-client-auth' : `oauth2-${caller.endpoint}`;
   const key = caller.kind === 'address' ? `ip:${caller.ip}` : `client:${caller.id}`;
-  const limit = caller.kind === 'address' ? CALLER_LIMITS.address : caller.resourceServer ? CALLER_LIMITS.resourceServer : CALLER_LIMITS.client;
-  return { objectName: counterObjectName.custom(policy, key), limit: { policy, scope: 'custom', limit, windowSeconds: CALLER_WINDOW_SECONDS } };
+  const limit =
+    caller.kind === 'address' ? CALLER_LIMITS.address : caller.resourceServer ? CALLER_LIMITS.resourceServer : CALLER_LIMITS.client;
+  return {
+    objectName: counterObjectName.custom(policy, key),
+    limit: { policy, scope: 'custom', limit, windowSeconds: CALLER_WINDOW_SECONDS },
+  };
 }
 
 /** Counts one call; over the limit is a 429 with Retry-After. An unreachable counter lets the call through. */
@@ -40,7 +46,10 @@ export async function countCall(env: Env, caller: Caller): Promise<void> {
     console.error(JSON.stringify({ message: 'oauth caller limit unavailable', policy: limit.policy, cause: String(cause) }));
     return;
   }
-  if (!taken.ok) throw new OAuthError('temporarily_unavailable', `Too many requests; retry in ${taken.error.retryAfterSeconds} s`, { retryAfter: taken.error.retryAfterSeconds });
+  if (!taken.ok)
+    throw new OAuthError('temporarily_unavailable', `Too many requests; retry in ${taken.error.retryAfterSeconds} s`, {
+      retryAfter: taken.error.retryAfterSeconds,
+    });
 }
 
 /**

@@ -48,6 +48,7 @@ export async function authenticateClient(db: Database, headers: Headers, form: U
   )[0];
   // Hash either way, so an unknown client id takes as long as a wrong secret.
   const presented = await sha256Hex(secret);
-  if (row === undefined || !timingSafeEqual(presented, row.key.secretHash)) throw new OAuthError('invalid_client', 'Unknown client or wrong secret', { challenge: true });
+  if (row === undefined || !timingSafeEqual(presented, row.key.secretHash))
+    throw new OAuthError('invalid_client', 'Unknown client or wrong secret', { challenge: true });
   return { ...row.key, application: row.application };
 }

@@ -46,5 +46,8 @@ export function oauthJson(body: unknown, status = 200): Response {
  * RFC 6749-style body so OAuth clients can read it like any other error of the endpoint.
  */
 export function methodNotAllowed(allow: readonly string[]): Response {
-  return new Response(JSON.stringify({ error: 'invalid_request', error_description: `Use ${allow.join(' or ')}` }), { status: 405, headers: { ...NO_STORE, allow: allow.join(', ') } });
+  return new Response(JSON.stringify({ error: 'invalid_request', error_description: `Use ${allow.join(' or ')}` }), {
+    status: 405,
+    headers: { ...NO_STORE, allow: allow.join(', ') },
+  });
 }

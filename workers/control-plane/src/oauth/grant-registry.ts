@@ -5,7 +5,14 @@
  */
 import { JWT_BEARER, jwtBearerGrant } from './jwt-bearer.ts';
 import { OAuthError } from './errors.ts';
-import { authorizationCodeGrant, clientCredentialsGrant, passwordGrant, refreshTokenGrant, type GrantRequest, type TokenResponse } from './grants.ts';
+import {
+  authorizationCodeGrant,
+  clientCredentialsGrant,
+  passwordGrant,
+  refreshTokenGrant,
+  type GrantRequest,
+  type TokenResponse,
+} from './grants.ts';
 
 export interface Grant {
   readonly type: string;
@@ -44,7 +51,12 @@ export function grantFor(grantType: string, client: { readonly grantTypes: reado
   const grant = GRANTS.find((g) => g.type === grantType);
   if (grant === undefined) throw new OAuthError('unsupported_grant_type', `${grantType} is not supported`);
   if (!client.grantTypes.includes(grant.type)) {
-    throw new OAuthError('unauthorized_client', grant.enabledBy === 'admin' ? `The ${grant.type} grant is not enabled for this client (an admin can enable it)` : `This client may not use ${grant.type}`);
+    throw new OAuthError(
+      'unauthorized_client',
+      grant.enabledBy === 'admin'
+        ? `The ${grant.type} grant is not enabled for this client (an admin can enable it)`
+        : `This client may not use ${grant.type}`,
+    );
   }
   return grant;
 }

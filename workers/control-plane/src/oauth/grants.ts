@@ -49,15 +49,39 @@ async function stillGrantable(db: Database, client: AuthenticatedClient, scopes:
 }
 
 /** A new grant's first access and refresh token; the refresh token holds the grant's whole scope. */
-async function startGrant(env: Env, db: Database, client: AuthenticatedClient, userId: string, grantScope: readonly string[], familyId: string): Promise<TokenResponse> {
-  const issued = await issueAccessToken(env, client, { subject: userId, scopes: await stillGrantable(db, client, grantScope), grantId: familyId });
+async function startGrant(
+  env: Env,
+  db: Database,
+  client: AuthenticatedClient,
+  userId: string,
+  grantScope: readonly string[],
+  familyId: string,
+): Promise<TokenResponse> {
+  const issued = await issueAccessToken(env, client, {
+    subject: userId,
+    scopes: await stillGrantable(db, client, grantScope),
+    grantId: familyId,
+  });
   const refresh = newSecret('rt_');
-  await db.insert(schema.refreshTokens).values({ id: newId('refreshToken'), tokenHash: await sha256Hex(refresh), familyId, applicationKeyId: client.id, userId, scope: grantScope.join(' '), expiresAt: Date.now() + REFRESH_TOKEN_TTL_MS });
+  await db.insert(schema.refreshTokens).values({
+    id: newId('refreshToken'),
+    tokenHash: await sha256Hex(refresh),
+    familyId,
+    applicationKeyId: client.id,
+    userId,
+    scope: grantScope.join(' '),
+    expiresAt: Date.now() + REFRESH_TOKEN_TTL_MS,
+  });
   return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope, refresh_token: refresh };
 }
 
 /** Revokes a whole grant: its refresh tokens here, its access tokens at the gateway at once. */
-export async function revokeFamily(env: Env, db: Database, client: Pick<AuthenticatedClient, 'applicationId'>, familyId: string): Promise<void> {
+export async function revokeFamily(
+  env: Env,
+  db: Database,
+  client: Pick<AuthenticatedClient, 'applicationId'>,
+  familyId: string,
+): Promise<void> {
   const until = Date.now() + controlPlaneConfig(env).accessTokenTtlMs + 60_000;
   await db.batch([
     db.update(schema.refreshTokens).set({ status: 'REVOKED' }).where(eq(schema.refreshTokens.familyId, familyId)),
@@ -68,7 +92,10 @@ export async function revokeFamily(env: Env, db: Database, client: Pick<Authenti
 
 /** RFC 6749 §4.4: the client's own token; no refresh token (§4.4.3). */
 export async function clientCredentialsGrant({ env, db, client, form }: GrantRequest): Promise<TokenResponse> {
-  const scopes = scopesOrThrow(checkScope(form.get('scope'), await grantableScopes(db, client.applicationId)), "a scope of this application's subscribed APIs");
+  const scopes = scopesOrThrow(
+    checkScope(form.get('scope'), await grantableScopes(db, client.applicationId)),
+    "a scope of this application's subscribed APIs",
+  );
   const issued = await issueAccessToken(env, client, { subject: client.consumerKey, scopes });
   return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope };
 }
@@ -85,22 +112,40 @@ export async function authorizationCodeGrant({ env, db, client, form }: GrantReq
   if (code === null || redirectUri === null) throw new OAuthError('invalid_request', 'code and redirect_uri are required');
   const codeHash = await sha256Hex(code);
   // Single use: only the request that flips used_at gets the row.
-  const claimed = await db.update(schema.authorizationCodes).set({ usedAt: Date.now() }).where(and(eq(schema.authorizationCodes.codeHash, codeHash), isNull(schema.authorizationCodes.usedAt))).returning();
+  const claimed = await db
+    .update(schema.authorizationCodes)
+    .set({ usedAt: Date.now() })
+    .where(and(eq(schema.authorizationCodes.codeHash, codeHash), isNull(schema.authorizationCodes.usedAt)))
+    .returning();
   const row = claimed[0];
   if (row === undefined) {
-    const replayed = (await db.select().from(schema.authorizationCodes).where(eq(schema.authorizationCodes.codeHash, codeHash)).limit(1))[0];
+    const replayed = (
+      await db.select().from(schema.authorizationCodes).where(eq(schema.authorizationCodes.codeHash, codeHash)).limit(1)
+    )[0];
     // RFC 6749 §4.1.2: a code used twice revokes what was issued from it.
     if (replayed !== undefined && replayed.applicationKeyId === client.id) await revokeFamily(env, db, client, familyOf(codeHash));
     throw new OAuthError('invalid_grant', 'The code is invalid, expired or already used');
   }
-  if (row.applicationKeyId !== client.id || row.expiresAt <= Date.now() || row.redirectUri !== redirectUri) throw new OAuthError('invalid_grant', 'The code is invalid, expired or was issued to another client or redirect URI');
-  if (verifier === null || !VERIFIER.test(verifier)) throw new OAuthError('invalid_grant', 'The code was issued with a code_challenge: a code_verifier of 43 to 128 characters is required (RFC 7636 §4.6)');
+  if (row.applicationKeyId !== client.id || row.expiresAt <= Date.now() || row.redirectUri !== redirectUri)
+    throw new OAuthError('invalid_grant', 'The code is invalid, expired or was issued to another client or redirect URI');
+  if (verifier === null || !VERIFIER.test(verifier))
+    throw new OAuthError(
+      'invalid_grant',
+      'The code was issued with a code_challenge: a code_verifier of 43 to 128 characters is required (RFC 7636 §4.6)',
+    );
   const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
-  if (!timingSafeEqual(challenge, row.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
+  if (!timingSafeEqual(challenge, row.codeChallenge))
+    throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
   const scopes = scopeList(row.scope);
   const started = await startGrant(env, db, client, row.userId, scopes, familyOf(codeHash));
   if (!scopes.includes(OPENID)) return started;
-  const idToken = await issueIdToken(env, db, { clientId: client.consumerKey, userId: row.userId, scopes, nonce: row.nonce, accessToken: started.access_token });
+  const idToken = await issueIdToken(env, db, {
+    clientId: client.consumerKey,
+    userId: row.userId,
+    scopes,
+    nonce: row.nonce,
+    accessToken: started.access_token,
+  });
   if (idToken === null) throw new OAuthError('invalid_grant', 'The user who granted the code is no longer active');
   return { ...started, id_token: idToken };
 }
@@ -117,13 +162,24 @@ export async function refreshTokenGrant({ env, db, client, form }: GrantRequest)
   const presented = form.get('refresh_token');
   if (presented === null) throw new OAuthError('invalid_request', 'refresh_token is required');
   const t = schema.refreshTokens;
-  const row = (await db.select().from(t).where(eq(t.tokenHash, await sha256Hex(presented))).limit(1))[0];
-  if (row === undefined || row.applicationKeyId !== client.id || row.userId === null) throw new OAuthError('invalid_grant', 'Unknown refresh token');
-  if (row.status === 'REVOKED' || row.expiresAt <= Date.now()) throw new OAuthError('invalid_grant', 'The refresh token is revoked or expired');
+  const row = (
+    await db
+      .select()
+      .from(t)
+      .where(eq(t.tokenHash, await sha256Hex(presented)))
+      .limit(1)
+  )[0];
+  if (row === undefined || row.applicationKeyId !== client.id || row.userId === null)
+    throw new OAuthError('invalid_grant', 'Unknown refresh token');
+  if (row.status === 'REVOKED' || row.expiresAt <= Date.now())
+    throw new OAuthError('invalid_grant', 'The refresh token is revoked or expired');
   if (row.status === 'ROTATED') return reused(env, db, client, row.familyId);
   // RFC 6749 §6: the scope may be narrowed, never widened; the new refresh token keeps the grant's.
   const requested = form.get('scope');
-  const scopes = requested === null ? scopeList(row.scope) : scopesOrThrow(checkScope(requested, new Set(scopeList(row.scope))), 'in the original grant');
+  const scopes =
+    requested === null
+      ? scopeList(row.scope)
+      : scopesOrThrow(checkScope(requested, new Set(scopeList(row.scope))), 'in the original grant');
   const refresh = newSecret('rt_');
   const refreshHash = await sha256Hex(refresh);
   const now = Date.now();
@@ -133,14 +189,32 @@ export async function refreshTokenGrant({ env, db, client, form }: GrantRequest)
   const [, rotated] = await db.batch([
     db.insert(t).select((qb) =>
       qb
-        .select({ id: sql`${newId('refreshToken')}`.as('id'), tokenHash: sql`${refreshHash}`.as('token_hash'), familyId: t.familyId, applicationKeyId: t.applicationKeyId, userId: t.userId, scope: t.scope, status: sql`'ACTIVE'`.as('status'), expiresAt: sql`${now + REFRESH_TOKEN_TTL_MS}`.as('expires_at'), createdAt: sql`${now}`.as('created_at') })
+        .select({
+          id: sql`${newId('refreshToken')}`.as('id'),
+          tokenHash: sql`${refreshHash}`.as('token_hash'),
+          familyId: t.familyId,
+          applicationKeyId: t.applicationKeyId,
+          userId: t.userId,
+          scope: t.scope,
+          status: sql`'ACTIVE'`.as('status'),
+          expiresAt: sql`${now + REFRESH_TOKEN_TTL_MS}`.as('expires_at'),
+          createdAt: sql`${now}`.as('created_at'),
+        })
         .from(t)
         .where(and(eq(t.id, row.id), eq(t.status, 'ACTIVE'))),
     ),
-    db.update(t).set({ status: 'ROTATED' }).where(and(eq(t.id, row.id), eq(t.status, 'ACTIVE'))).returning({ id: t.id }),
+    db
+      .update(t)
+      .set({ status: 'ROTATED' })
+      .where(and(eq(t.id, row.id), eq(t.status, 'ACTIVE')))
+      .returning({ id: t.id }),
   ]);
   if (rotated.length === 1) {
-    const issued = await issueAccessToken(env, client, { subject: row.userId, scopes: await stillGrantable(db, client, scopes), grantId: row.familyId });
+    const issued = await issueAccessToken(env, client, {
+      subject: row.userId,
+      scopes: await stillGrantable(db, client, scopes),
+      grantId: row.familyId,
+    });
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope, refresh_token: refresh };
   }
   return reused(env, db, client, row.familyId);
@@ -161,8 +235,17 @@ export async function passwordGrant({ env, db, client, form, ip }: GrantRequest)
   const username = form.get('username');
   const password = form.get('password');
   if (username === null || password === null) throw new OAuthError('invalid_request', 'username and password are required');
-  const scopes = scopesOrThrow(checkScope(form.get('scope'), await grantableScopes(db, client.applicationId)), "a scope of this application's subscribed APIs");
+  const scopes = scopesOrThrow(
+    checkScope(form.get('scope'), await grantableScopes(db, client.applicationId)),
+    "a scope of this application's subscribed APIs",
+  );
   const checked = await checkPassword(db, username.trim().toLowerCase(), password, ip);
-  if (!checked.ok) throw new OAuthError('invalid_grant', checked.reason === 'throttled' ? `Too many failed attempts; try again in ${checked.retryAfter} s` : 'Wrong username or password, or the account is not active');
+  if (!checked.ok)
+    throw new OAuthError(
+      'invalid_grant',
+      checked.reason === 'throttled'
+        ? `Too many failed attempts; try again in ${checked.retryAfter} s`
+        : 'Wrong username or password, or the account is not active',
+    );
   return startGrant(env, db, client, checked.user.id, scopes, `fam_${newId('refreshToken')}`);
 }

@@ -63,15 +63,20 @@ export async function jwtBearerGrant({ env, db, client, form }: GrantRequest): P
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
     // The key chosen by kid must be one registered for the algorithm the header names.
-    if (!trusted.jwks.keys.some((k) => k.kid === protectedHeader.kid && k.alg === protectedHeader.alg)) throw invalidAssertion(`unexpected key ${JSON.stringify(protectedHeader.kid)} or algorithm ${protectedHeader.alg}`);
-    if (typeof payload.exp === 'number' && payload.exp - (payload.iat ?? Math.floor(Date.now() / 1000)) > MAX_LIFETIME_SECONDS) throw invalidAssertion('lifetime above the maximum');
+    if (!trusted.jwks.keys.some((k) => k.kid === protectedHeader.kid && k.alg === protectedHeader.alg))
+      throw invalidAssertion(`unexpected key ${JSON.stringify(protectedHeader.kid)} or algorithm ${protectedHeader.alg}`);
+    if (typeof payload.exp === 'number' && payload.exp - (payload.iat ?? Math.floor(Date.now() / 1000)) > MAX_LIFETIME_SECONDS)
+      throw invalidAssertion('lifetime above the maximum');
     subject = String(payload.sub);
   } catch (err) {
     if (err instanceof OAuthError) throw err;
     if (err instanceof errors.JOSEError) throw invalidAssertion(err.code);
     throw err;
   }
-  const scopes = scopesOrThrow(checkScope(form.get('scope'), await grantableScopes(db, client.applicationId)), "a scope of this application's subscribed APIs");
+  const scopes = scopesOrThrow(
+    checkScope(form.get('scope'), await grantableScopes(db, client.applicationId)),
+    "a scope of this application's subscribed APIs",
+  );
   // The external subject, qualified by its provider so it can never pass for one of our users.
   const issued = await issueAccessToken(env, client, { subject: `${trusted.name}:${subject}`, scopes });
   return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope };

@@ -2,7 +2,16 @@ import { SELF, env } from 'cloudflare:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN } from '../../../../test/workers/control-plane-helpers.ts';
-import { CALLBACK, authorizeAsOwner, basic, oauthClient, pkce, postForm, tokenRequest, type OAuthClient } from '../../../../test/workers/oauth-helpers.ts';
+import {
+  CALLBACK,
+  authorizeAsOwner,
+  basic,
+  oauthClient,
+  pkce,
+  postForm,
+  tokenRequest,
+  type OAuthClient,
+} from '../../../../test/workers/oauth-helpers.ts';
 
 let client: OAuthClient;
 
@@ -25,7 +34,13 @@ describe('OpenID Connect on the Key Manager', () => {
     const res = await SELF.fetch(`${ORIGIN}/.well-known/openid-configuration`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as Record<string, unknown>;
-    expect(doc).toMatchObject({ issuer: env.ISSUER, userinfo_endpoint: `${env.ISSUER}/oauth2/userinfo`, jwks_uri: `${env.ISSUER}/oauth2/jwks`, subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'] });
+    expect(doc).toMatchObject({
+      issuer: env.ISSUER,
+      userinfo_endpoint: `${env.ISSUER}/oauth2/userinfo`,
+      jwks_uri: `${env.ISSUER}/oauth2/jwks`,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+    });
     expect(doc['scopes_supported']).toContain('openid');
   });
 
@@ -33,7 +48,12 @@ describe('OpenID Connect on the Key Manager', () => {
     const res = await codeGrant('openid email profile', 'n-0S6_WzA2Mj');
     expect(res.status).toBe(200);
     const idToken = String(res.body?.['id_token']);
-    const { payload, protectedHeader } = await jwtVerify(idToken, await publishedKeys(), { issuer: env.ISSUER, audience: client.id, algorithms: ['ES256'], requiredClaims: ['exp', 'iat', 'sub'] });
+    const { payload, protectedHeader } = await jwtVerify(idToken, await publishedKeys(), {
+      issuer: env.ISSUER,
+      audience: client.id,
+      algorithms: ['ES256'],
+      requiredClaims: ['exp', 'iat', 'sub'],
+    });
     expect(protectedHeader.typ).toBe('JWT');
     expect(payload).toMatchObject({ nonce: 'n-0S6_WzA2Mj', azp: client.id, email: client.owner.email, email_verified: true });
     expect(typeof payload.sub).toBe('string');

@@ -18,8 +18,23 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email'] as const;
 export const OPENID = 'openid';
 
 /** The user claims each scope releases (OIDC Core §5.4), as far as Turnpike knows them. */
-export async function userClaims(db: Database, userId: string, scopes: readonly string[]): Promise<Record<string, string | boolean> | null> {
-  const user = (await db.select({ email: schema.users.email, name: schema.users.displayName, verified: schema.users.emailVerified, status: schema.users.status }).from(schema.users).where(eq(schema.users.id, userId)).limit(1))[0];
+export async function userClaims(
+  db: Database,
+  userId: string,
+  scopes: readonly string[],
+): Promise<Record<string, string | boolean> | null> {
+  const user = (
+    await db
+      .select({
+        email: schema.users.email,
+        name: schema.users.displayName,
+        verified: schema.users.emailVerified,
+        status: schema.users.status,
+      })
+      .from(schema.users)
+      .where(eq(schema.users.id, userId))
+      .limit(1)
+  )[0];
   if (user === undefined || user.status !== 'ACTIVE') return null;
   return {
     ...(scopes.includes('profile') ? { name: user.name } : {}),
@@ -42,12 +57,21 @@ async function atHash(accessToken: string): Promise<string> {
  * It lives no longer than the access token, so the longest token lifetime (which bounds when a
  * rotated-out signing key may retire) stays ACCESS_TOKEN_TTL_SECONDS.
  */
-export async function issueIdToken(env: Env, db: Database, options: { clientId: string; userId: string; scopes: readonly string[]; nonce: string | null; accessToken: string }): Promise<string | null> {
+export async function issueIdToken(
+  env: Env,
+  db: Database,
+  options: { clientId: string; userId: string; scopes: readonly string[]; nonce: string | null; accessToken: string },
+): Promise<string | null> {
   const claims = await userClaims(db, options.userId, options.scopes);
   if (claims === null) return null;
   const keys = await signingKeys(env);
   const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...claims, azp: options.clientId, at_hash: await atHash(options.accessToken), ...(options.nonce === null ? {} : { nonce: options.nonce }) })
+  return new SignJWT({
+    ...claims,
+    azp: options.clientId,
+    at_hash: await atHash(options.accessToken),
+    ...(options.nonce === null ? {} : { nonce: options.nonce }),
+  })
     .setProtectedHeader({ alg: keys.active.alg, kid: keys.active.kid, typ: 'JWT' })
     .setIssuer(env.ISSUER)
     .setSubject(options.userId)
@@ -58,10 +82,18 @@ export async function issueIdToken(env: Env, db: Database, options: { clientId: 
 }
 
 /** RFC 6750 §3: a refused bearer token, with the challenge that says why. */
-function bearerError(status: 400 | 401 | 403, error: 'invalid_request' | 'invalid_token' | 'insufficient_scope', description: string): Response {
+function bearerError(
+  status: 400 | 401 | 403,
+  error: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+  description: string,
+): Response {
   return new Response(JSON.stringify({ error, error_description: description }), {
     status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'www-authenticate': `Bearer realm="turnpike", error="${error}", error_description="${description}"${error === 'insufficient_scope' ? ` scope="${OPENID}"` : ''}` },
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'www-authenticate': `Bearer realm="turnpike", error="${error}", error_description="${description}"${error === 'insufficient_scope' ? ` scope="${OPENID}"` : ''}`,
+    },
   });
 }
 
@@ -72,12 +104,26 @@ function bearerError(status: 400 | 401 | 403, error: 'invalid_request' | 'invali
 export async function userinfo(env: Env, db: Database, headers: Headers): Promise<Response> {
   const authorization = headers.get('authorization');
   const token = authorization !== null && /^bearer [^\s]+$/i.test(authorization) ? authorization.slice(7) : null;
-  if (token === null) return new Response(JSON.stringify({ error: 'invalid_request', error_description: 'A bearer access token is required' }), { status: 401, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="turnpike"' } });
+  if (token === null)
+    return new Response(JSON.stringify({ error: 'invalid_request', error_description: 'A bearer access token is required' }), {
+      status: 401,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="turnpike"' },
+    });
   const claims = await verifyOwnAccessToken(env, token);
-  if (claims === null || typeof claims.jti !== 'string' || typeof claims.iat !== 'number' || typeof claims.sub !== 'string' || !(await notRevoked(db, { ...claims, jti: claims.jti, iat: claims.iat }))) return bearerError(401, 'invalid_token', 'The access token is invalid, expired or revoked');
+  if (
+    claims === null ||
+    typeof claims.jti !== 'string' ||
+    typeof claims.iat !== 'number' ||
+    typeof claims.sub !== 'string' ||
+    !(await notRevoked(db, { ...claims, jti: claims.jti, iat: claims.iat }))
+  )
+    return bearerError(401, 'invalid_token', 'The access token is invalid, expired or revoked');
   const scopes = scopeList(typeof claims['scope'] === 'string' ? claims['scope'] : '');
   if (!scopes.includes(OPENID)) return bearerError(403, 'insufficient_scope', 'The access token was not granted the openid scope');
   const released = await userClaims(db, claims.sub, scopes);
   if (released === null) return bearerError(401, 'invalid_token', 'The user of this token is no longer active');
-  return new Response(JSON.stringify({ sub: claims.sub, ...released }), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+  return new Response(JSON.stringify({ sub: claims.sub, ...released }), {
+    status: 200,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  });
 }

@@ -24,17 +24,25 @@ describe('refresh token rotation (RFC 9700 §4.14.2), decision 0018', () => {
       const racers = await Promise.all(Array.from({ length: 10 }, () => refresh(grant.refresh)));
       const winners = racers.filter((r) => r.status === 200);
       expect(winners, `trial ${trial}`).toHaveLength(1);
-      expect(racers.filter((r) => r.status === 400 && r.body?.['error'] === 'invalid_grant'), `trial ${trial}`).toHaveLength(9);
+      expect(
+        racers.filter((r) => r.status === 400 && r.body?.['error'] === 'invalid_grant'),
+        `trial ${trial}`,
+      ).toHaveLength(9);
       const won = winners[0]?.body ?? {};
       const newRefresh = String(won['refresh_token']);
       const newAccess = String(won['access_token']);
       expect(newRefresh).not.toBe(grant.refresh);
       // The same outcome every trial: the grant is revoked, so the winner's refresh token is dead too…
       expect((await refresh(newRefresh)).body, `trial ${trial}`).toMatchObject({ error: 'invalid_grant' });
-      for (const token of [newAccess, grant.access, newRefresh]) expect((await postForm('/oauth2/introspect', { token }, { authorization: basic(client) })).body, `trial ${trial}`).toEqual({ active: false });
+      for (const token of [newAccess, grant.access, newRefresh])
+        expect((await postForm('/oauth2/introspect', { token }, { authorization: basic(client) })).body, `trial ${trial}`).toEqual({
+          active: false,
+        });
       // …and so is its access token at the gateway, on its next call.
       const claims = decodeJwt(newAccess);
-      const admitted = await throttleNamespace(env).getByName(subscriptionObjectName(client.appId, apiId)).admit({ keyType: 'PRODUCTION', credentialId: String(claims.jti), issuedAt: Date.now(), grantId: String(claims['grant_id']) });
+      const admitted = await throttleNamespace(env)
+        .getByName(subscriptionObjectName(client.appId, apiId))
+        .admit({ keyType: 'PRODUCTION', credentialId: String(claims.jti), issuedAt: Date.now(), grantId: String(claims['grant_id']) });
       expect(admitted, `trial ${trial}`).toEqual({ ok: false, error: { kind: 'revoked' } });
     }
   }, 30_000);
@@ -45,6 +53,8 @@ describe('refresh token rotation (RFC 9700 §4.14.2), decision 0018', () => {
     expect(second.status).toBe(200);
     const third = await refresh(String(second.body?.['refresh_token']));
     expect(third.status).toBe(200);
-    expect((await postForm('/oauth2/introspect', { token: String(third.body?.['access_token']) }, { authorization: basic(client) })).body).toMatchObject({ active: true });
+    expect(
+      (await postForm('/oauth2/introspect', { token: String(third.body?.['access_token']) }, { authorization: basic(client) })).body,
+    ).toMatchObject({ active: true });
   });
 });

@@ -30,7 +30,11 @@ function registrationError(status: 400 | 401 | 403 | 413 | 415, error: Registrat
   return new Response(JSON.stringify({ error, error_description: description }), { status, headers });
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' },
+  });
 
 interface Metadata {
   readonly redirectUris: string[];
@@ -46,36 +50,60 @@ const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x
  * response types must agree (§2.1), and a redirecting grant needs redirect URIs (§2).
  */
 function parseMetadata(body: Record<string, unknown>): { ok: true; value: Metadata } | { ok: false; response: Response } {
-  const fail = (error: RegistrationError, description: string) => ({ ok: false as const, response: registrationError(400, error, description) });
+  const fail = (error: RegistrationError, description: string) => ({
+    ok: false as const,
+    response: registrationError(400, error, description),
+  });
   const redirectUris = body['redirect_uris'] === undefined ? [] : strings(body['redirect_uris']);
-  if (redirectUris === null || redirectUris.length > 20) return fail('invalid_redirect_uri', 'redirect_uris must be an array of at most 20 URIs');
+  if (redirectUris === null || redirectUris.length > 20)
+    return fail('invalid_redirect_uri', 'redirect_uris must be an array of at most 20 URIs');
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri);
     if (problem !== null) return fail('invalid_redirect_uri', `${uri}: ${problem}`);
   }
   const grantTypes = body['grant_types'] === undefined ? ['authorization_code'] : strings(body['grant_types']);
-  if (grantTypes === null || grantTypes.length === 0) return fail('invalid_client_metadata', 'grant_types must be a non-empty array of strings');
+  if (grantTypes === null || grantTypes.length === 0)
+    return fail('invalid_client_metadata', 'grant_types must be a non-empty array of strings');
   const unsupported = grantTypes.filter((g) => !(SELF_SERVICE_GRANT_TYPES as readonly string[]).includes(g));
   if (unsupported.length > 0) return fail('invalid_client_metadata', `Unsupported grant_types: ${unsupported.join(' ')}`);
-  const responseTypes = body['response_types'] === undefined ? (grantTypes.includes('authorization_code') ? ['code'] : []) : strings(body['response_types']);
-  if (responseTypes === null || responseTypes.some((r) => r !== 'code')) return fail('invalid_client_metadata', 'Only the response type code is supported');
-  if (responseTypes.includes('code') !== grantTypes.includes('authorization_code')) return fail('invalid_client_metadata', 'response_types code and grant_types authorization_code go together (RFC 7591 §2.1)');
-  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) return fail('invalid_redirect_uri', 'The authorization_code grant needs at least one redirect URI');
+  const responseTypes =
+    body['response_types'] === undefined ? (grantTypes.includes('authorization_code') ? ['code'] : []) : strings(body['response_types']);
+  if (responseTypes === null || responseTypes.some((r) => r !== 'code'))
+    return fail('invalid_client_metadata', 'Only the response type code is supported');
+  if (responseTypes.includes('code') !== grantTypes.includes('authorization_code'))
+    return fail('invalid_client_metadata', 'response_types code and grant_types authorization_code go together (RFC 7591 §2.1)');
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0)
+    return fail('invalid_redirect_uri', 'The authorization_code grant needs at least one redirect URI');
   const method = body['token_endpoint_auth_method'] ?? 'client_secret_basic';
-  if (typeof method !== 'string' || !(AUTH_METHODS as readonly string[]).includes(method)) return fail('invalid_client_metadata', `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')} (public clients are not supported)`);
+  if (typeof method !== 'string' || !(AUTH_METHODS as readonly string[]).includes(method))
+    return fail(
+      'invalid_client_metadata',
+      `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')} (public clients are not supported)`,
+    );
   const name = body['client_name'];
-  if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > 100)) return fail('invalid_client_metadata', 'client_name must be a string of 1 to 100 characters');
-  return { ok: true, value: { redirectUris, grantTypes: [...new Set(grantTypes)], clientName: typeof name === 'string' ? name.trim() : null, authMethod: method as Metadata['authMethod'] } };
+  if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > 100))
+    return fail('invalid_client_metadata', 'client_name must be a string of 1 to 100 characters');
+  return {
+    ok: true,
+    value: {
+      redirectUris,
+      grantTypes: [...new Set(grantTypes)],
+      clientName: typeof name === 'string' ? name.trim() : null,
+      authMethod: method as Metadata['authMethod'],
+    },
+  };
 }
 
 async function jsonBodyOf(c: Context<AppEnv>): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; response: Response }> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') return { ok: false, response: registrationError(415, 'invalid_request', 'The body must be application/json (RFC 7591 §3.1)') };
+  if (type !== 'application/json')
+    return { ok: false, response: registrationError(415, 'invalid_request', 'The body must be application/json (RFC 7591 §3.1)') };
   const text = await c.req.text();
   if (text.length > BODY_LIMIT) return { ok: false, response: registrationError(413, 'invalid_request', 'The request body is too large') };
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, response: registrationError(400, 'invalid_client_metadata', 'The body must be a JSON object') };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { ok: false, response: registrationError(400, 'invalid_client_metadata', 'The body must be a JSON object') };
     return { ok: true, body: parsed as Record<string, unknown> };
   } catch {
     return { ok: false, response: registrationError(400, 'invalid_client_metadata', 'The body is not valid JSON') };
@@ -105,7 +133,14 @@ function clientInformation(env: Env, client: Client, secrets: { clientSecret?: s
 }
 
 async function clientById(db: Database, clientId: string): Promise<Client | undefined> {
-  const row = (await db.select({ key: schema.applicationKeys, application: schema.applications }).from(schema.applicationKeys).innerJoin(schema.applications, eq(schema.applications.id, schema.applicationKeys.applicationId)).where(and(eq(schema.applicationKeys.consumerKey, clientId), isNotNull(schema.applicationKeys.registrationTokenHash))).limit(1))[0];
+  const row = (
+    await db
+      .select({ key: schema.applicationKeys, application: schema.applications })
+      .from(schema.applicationKeys)
+      .innerJoin(schema.applications, eq(schema.applications.id, schema.applicationKeys.applicationId))
+      .where(and(eq(schema.applicationKeys.consumerKey, clientId), isNotNull(schema.applicationKeys.registrationTokenHash)))
+      .limit(1)
+  )[0];
   return row === undefined ? undefined : { ...row.key, application: row.application };
 }
 
@@ -113,7 +148,8 @@ async function clientById(db: Database, clientId: string): Promise<Client | unde
 export async function register(c: Context<AppEnv>): Promise<Response> {
   const token = bearerOf(c);
   const principal = token === null || !token.startsWith('tpm_') ? null : await managementTokenPrincipal(c.var.db, token);
-  if (principal === null) return registrationError(401, 'invalid_token', 'An initial access token is required: a management token (tpm_...) with apps:manage');
+  if (principal === null)
+    return registrationError(401, 'invalid_token', 'An initial access token is required: a management token (tpm_...) with apps:manage');
   if (!principal.scopes.has('apps:manage')) return registrationError(403, 'invalid_token', 'The initial access token lacks apps:manage');
   const parsedBody = await jsonBodyOf(c);
   if (!parsedBody.ok) return parsedBody.response;
@@ -121,7 +157,8 @@ export async function register(c: Context<AppEnv>): Promise<Response> {
   if (!parsed.ok) return parsed.response;
   const meta = parsed.value;
   const db = c.var.db;
-  const workflows = (await db.select().from(schema.settings).where(eq(schema.settings.key, 'workflows')).limit(1))[0]?.value as Record<string, boolean> | undefined;
+  const workflows = (await db.select().from(schema.settings).where(eq(schema.settings.key, 'workflows')).limit(1))[0]?.value as
+    Record<string, boolean> | undefined;
   const needsApproval = workflows?.['APPLICATION_CREATION'] === true;
   const applicationId = newId('application');
   const keyId = newId('applicationKey');
@@ -132,10 +169,37 @@ export async function register(c: Context<AppEnv>): Promise<Response> {
   const name = `${meta.clientName ?? 'Registered client'} (${consumerKey.slice(3, 11)})`;
   const attributes = { registered_by: 'dynamic_client_registration', token_endpoint_auth_method: meta.authMethod };
   await db.batch([
-    db.insert(schema.applications).values({ id: applicationId, name, description: 'Registered through dynamic client registration (RFC 7591)', ownerId: principal.userId, status: needsApproval ? 'CREATED' : 'APPROVED', attributes }),
-    ...(needsApproval ? [db.insert(schema.workflows).values({ id: newId('workflow'), type: 'APPLICATION_CREATION', referenceId: applicationId, requestedBy: principal.userId })] : []),
-    db.insert(schema.applicationKeys).values({ id: keyId, applicationId, keyType: 'PRODUCTION', consumerKey, secretHash: await sha256Hex(secret), secretPrefix: secret.slice(0, 7), grantTypes: meta.grantTypes, callbackUrls: meta.redirectUris, registrationTokenHash: await sha256Hex(registrationToken) }),
-    auditEntry(db, principal, 'client.register', { type: 'application', id: applicationId }, null, { consumerKey, grantTypes: meta.grantTypes, redirectUris: meta.redirectUris }),
+    db.insert(schema.applications).values({
+      id: applicationId,
+      name,
+      description: 'Registered through dynamic client registration (RFC 7591)',
+      ownerId: principal.userId,
+      status: needsApproval ? 'CREATED' : 'APPROVED',
+      attributes,
+    }),
+    ...(needsApproval
+      ? [
+          db
+            .insert(schema.workflows)
+            .values({ id: newId('workflow'), type: 'APPLICATION_CREATION', referenceId: applicationId, requestedBy: principal.userId }),
+        ]
+      : []),
+    db.insert(schema.applicationKeys).values({
+      id: keyId,
+      applicationId,
+      keyType: 'PRODUCTION',
+      consumerKey,
+      secretHash: await sha256Hex(secret),
+      secretPrefix: secret.slice(0, 7),
+      grantTypes: meta.grantTypes,
+      callbackUrls: meta.redirectUris,
+      registrationTokenHash: await sha256Hex(registrationToken),
+    }),
+    auditEntry(db, principal, 'client.register', { type: 'application', id: applicationId }, null, {
+      consumerKey,
+      grantTypes: meta.grantTypes,
+      redirectUris: meta.redirectUris,
+    }),
   ]);
   const client = await clientById(db, consumerKey);
   if (client === undefined) throw new Error('registered client not found');
@@ -150,7 +214,12 @@ async function managedClient(c: Context<AppEnv>): Promise<{ ok: true; client: Cl
   const token = bearerOf(c);
   const client = await clientById(c.var.db, c.req.param('clientId') ?? '');
   const presented = await sha256Hex(token ?? '');
-  if (token === null || client === undefined || client.registrationTokenHash === null || !timingSafeEqual(presented, client.registrationTokenHash)) {
+  if (
+    token === null ||
+    client === undefined ||
+    client.registrationTokenHash === null ||
+    !timingSafeEqual(presented, client.registrationTokenHash)
+  ) {
     return { ok: false, response: registrationError(401, 'invalid_token', 'The registration access token is invalid for this client') };
   }
   return { ok: true, client };
@@ -171,9 +240,14 @@ export async function updateRegistration(c: Context<AppEnv>): Promise<Response> 
   const parsedBody = await jsonBodyOf(c);
   if (!parsedBody.ok) return parsedBody.response;
   const body = parsedBody.body;
-  if (body['client_id'] !== client.consumerKey) return registrationError(400, 'invalid_client_metadata', 'client_id must be given and match the client (RFC 7592 §2.2)');
+  if (body['client_id'] !== client.consumerKey)
+    return registrationError(400, 'invalid_client_metadata', 'client_id must be given and match the client (RFC 7592 §2.2)');
   // §2.2: the secret may be sent back for comparison, never changed by the client.
-  if (body['client_secret'] !== undefined && (typeof body['client_secret'] !== 'string' || !timingSafeEqual(await sha256Hex(body['client_secret']), client.secretHash))) return registrationError(400, 'invalid_client_metadata', 'client_secret does not match; it cannot be changed here');
+  if (
+    body['client_secret'] !== undefined &&
+    (typeof body['client_secret'] !== 'string' || !timingSafeEqual(await sha256Hex(body['client_secret']), client.secretHash))
+  )
+    return registrationError(400, 'invalid_client_metadata', 'client_secret does not match; it cannot be changed here');
   const parsed = parseMetadata(body);
   if (!parsed.ok) return parsed.response;
   const meta = parsed.value;
@@ -181,7 +255,10 @@ export async function updateRegistration(c: Context<AppEnv>): Promise<Response> 
   const name = meta.clientName === null ? client.application.name : `${meta.clientName} (${client.consumerKey.slice(3, 11)})`;
   const attributes = { ...client.application.attributes, token_endpoint_auth_method: meta.authMethod };
   await db.batch([
-    db.update(schema.applicationKeys).set({ grantTypes: meta.grantTypes, callbackUrls: meta.redirectUris, updatedAt: Date.now() }).where(eq(schema.applicationKeys.id, client.id)),
+    db
+      .update(schema.applicationKeys)
+      .set({ grantTypes: meta.grantTypes, callbackUrls: meta.redirectUris, updatedAt: Date.now() })
+      .where(eq(schema.applicationKeys.id, client.id)),
     db.update(schema.applications).set({ name, attributes, updatedAt: Date.now() }).where(eq(schema.applications.id, client.applicationId)),
   ]);
   const updated = await clientById(db, client.consumerKey);
@@ -195,8 +272,25 @@ export async function deleteRegistration(c: Context<AppEnv>): Promise<Response> 
   if (!managed.ok) return managed.response;
   const db = c.var.db;
   const { applicationId } = managed.client;
-  const subs = await db.select({ apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, applicationId));
-  await db.batch([db.delete(schema.applications).where(eq(schema.applications.id, applicationId)), auditEntry(db, null, 'client.deregister', { type: 'application', id: applicationId }, { consumerKey: managed.client.consumerKey }, null)]);
-  await removeApplicationSubscriptions(c.env, applicationId, subs.map((s) => s.apiId));
+  const subs = await db
+    .select({ apiId: schema.subscriptions.apiId })
+    .from(schema.subscriptions)
+    .where(eq(schema.subscriptions.applicationId, applicationId));
+  await db.batch([
+    db.delete(schema.applications).where(eq(schema.applications.id, applicationId)),
+    auditEntry(
+      db,
+      null,
+      'client.deregister',
+      { type: 'application', id: applicationId },
+      { consumerKey: managed.client.consumerKey },
+      null,
+    ),
+  ]);
+  await removeApplicationSubscriptions(
+    c.env,
+    applicationId,
+    subs.map((s) => s.apiId),
+  );
   return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
 }

@@ -15,7 +15,8 @@ const FORM_LIMIT = 16 * 1024;
 /** The form body of an OAuth endpoint (RFC 6749 §3.2: application/x-www-form-urlencoded), bounded. */
 async function formOf(c: Context<AppEnv>): Promise<URLSearchParams> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
   const text = await c.req.text();
   if (text.length > FORM_LIMIT) throw new OAuthError('invalid_request', 'The request body is too large');
   const form = new URLSearchParams(text);
@@ -27,7 +28,13 @@ async function formOf(c: Context<AppEnv>): Promise<URLSearchParams> {
 }
 
 const ipOf = (c: Context<AppEnv>) => c.req.header('cf-connecting-ip') ?? 'unknown';
-const tokenRequest = async (c: Context<AppEnv>): Promise<TokenRequest> => ({ env: c.env, db: c.var.db, headers: c.req.raw.headers, form: await formOf(c), ip: ipOf(c) });
+const tokenRequest = async (c: Context<AppEnv>): Promise<TokenRequest> => ({
+  env: c.env,
+  db: c.var.db,
+  headers: c.req.raw.headers,
+  form: await formOf(c),
+  ip: ipOf(c),
+});
 
 /** Every endpoint and the methods it takes; any other method is a 405 naming them (RFC 9110 §15.5.6). */
 const ENDPOINT_METHODS = {
@@ -69,7 +76,9 @@ async function metadata(env: Env) {
 export function oauthRoutes() {
   const app = new Hono<AppEnv>();
 
-  app.get('/.well-known/oauth-authorization-server', async (c) => c.json(await metadata(c.env), 200, { 'cache-control': 'public, max-age=300' }));
+  app.get('/.well-known/oauth-authorization-server', async (c) =>
+    c.json(await metadata(c.env), 200, { 'cache-control': 'public, max-age=300' }),
+  );
   // OpenID Connect Discovery 1.0 §4: the same server, with what an OpenID Provider adds (§3).
   app.get('/.well-known/openid-configuration', async (c) => {
     const keys = await signingKeys(c.env);
@@ -87,14 +96,20 @@ export function oauthRoutes() {
     );
   });
 
-  app.get('/oauth2/jwks', async (c) => c.json({ keys: (await signingKeys(c.env)).publicJwks }, 200, { 'cache-control': 'public, max-age=300' }));
+  app.get('/oauth2/jwks', async (c) =>
+    c.json({ keys: (await signingKeys(c.env)).publicJwks }, 200, { 'cache-control': 'public, max-age=300' }),
+  );
 
   app.post('/oauth2/token', async (c) => {
     const form = await formOf(c);
     const grantType = form.get('grant_type');
     if (grantType === null) throw new OAuthError('invalid_request', 'grant_type is required');
     const client = await countingFailures(c.env, ipOf(c), () => authenticateClient(c.var.db, c.req.raw.headers, form));
-    if (client.application.status !== 'APPROVED') throw new OAuthError('unauthorized_client', `The application is ${client.application.status === 'CREATED' ? 'waiting for approval' : 'rejected'}`);
+    if (client.application.status !== 'APPROVED')
+      throw new OAuthError(
+        'unauthorized_client',
+        `The application is ${client.application.status === 'CREATED' ? 'waiting for approval' : 'rejected'}`,
+      );
     const grant = grantFor(grantType, client);
     return oauthJson(await grant.handle({ env: c.env, db: c.var.db, client, form, ip: ipOf(c) }));
   });
@@ -112,7 +127,9 @@ export function oauthRoutes() {
 
   // Registered after the handlers above, so only the methods they do not take reach these.
   for (const [path, allow] of Object.entries(ENDPOINT_METHODS)) {
-    app.all(path, (c) => (c.req.method === 'OPTIONS' ? new Response(null, { status: 204, headers: { allow: allow.join(', ') } }) : methodNotAllowed(allow)));
+    app.all(path, (c) =>
+      c.req.method === 'OPTIONS' ? new Response(null, { status: 204, headers: { allow: allow.join(', ') } }) : methodNotAllowed(allow),
+    );
   }
   return app;
 }

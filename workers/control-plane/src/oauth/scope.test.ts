@@ -2,7 +2,16 @@ import { SELF } from 'cloudflare:test';
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN, api } from '../../../../test/workers/control-plane-helpers.ts';
-import { CALLBACK, basic, oauthClient, pkce, postForm, tokenRequest, userGrant, type OAuthClient } from '../../../../test/workers/oauth-helpers.ts';
+import {
+  CALLBACK,
+  basic,
+  oauthClient,
+  pkce,
+  postForm,
+  tokenRequest,
+  userGrant,
+  type OAuthClient,
+} from '../../../../test/workers/oauth-helpers.ts';
 
 let client: OAuthClient;
 
@@ -26,7 +35,12 @@ describe('scopes are granted exactly as asked or refused with invalid_scope (RFC
   });
 
   it('refuses the test token of the portal with a 400 problem naming /scope for a scope the application cannot hold', async () => {
-    const refused = await api<{ errors: Array<{ pointer: string }> }>('POST', `/api/devportal/v1/applications/${client.appId}/keys/PRODUCTION/test-token`, client.owner, { scope: 'nope' });
+    const refused = await api<{ errors: Array<{ pointer: string }> }>(
+      'POST',
+      `/api/devportal/v1/applications/${client.appId}/keys/PRODUCTION/test-token`,
+      client.owner,
+      { scope: 'nope' },
+    );
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(refused.body.errors[0]?.pointer).toBe('/scope');
@@ -34,7 +48,15 @@ describe('scopes are granted exactly as asked or refused with invalid_scope (RFC
 
   it('sends an authorization request for an unknown scope back to the client with error=invalid_scope', async () => {
     const { challenge } = await pkce();
-    const query = new URLSearchParams({ response_type: 'code', client_id: client.id, redirect_uri: CALLBACK, scope: 'items:read items:purge', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' });
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.id,
+      redirect_uri: CALLBACK,
+      scope: 'items:read items:purge',
+      state: 'st',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
     const res = await SELF.fetch(`${ORIGIN}/oauth2/authorize?${query}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location') ?? '');
@@ -57,7 +79,11 @@ describe('scopes are granted exactly as asked or refused with invalid_scope (RFC
     // RFC 6749 §6: the new refresh token carries the original grant's scope, not the narrowed one.
     const again = await tokenRequest(client, { grant_type: 'refresh_token', refresh_token: String(narrowed.body?.['refresh_token']) });
     expect(again.body).toMatchObject({ scope: 'items:read' });
-    const introspected = await postForm('/oauth2/introspect', { token: String(again.body?.['refresh_token']) }, { authorization: basic(client) });
+    const introspected = await postForm(
+      '/oauth2/introspect',
+      { token: String(again.body?.['refresh_token']) },
+      { authorization: basic(client) },
+    );
     expect(introspected.body).toMatchObject({ active: true, scope: 'items:read' });
   });
 });

@@ -5,7 +5,10 @@ import { OAuthError } from './errors.ts';
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by spaces. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-export type ScopeCheck = { readonly ok: true; readonly scopes: string[] } | { readonly ok: false; readonly reason: 'malformed' } | { readonly ok: false; readonly reason: 'outside'; readonly outside: string[] };
+export type ScopeCheck =
+  | { readonly ok: true; readonly scopes: string[] }
+  | { readonly ok: false; readonly reason: 'malformed' }
+  | { readonly ok: false; readonly reason: 'outside'; readonly outside: string[] };
 
 /**
  * A `scope` parameter against what the caller may hold. RFC 6749 §5.2: a scope that is unknown,
@@ -29,7 +32,10 @@ export function scopesOrThrow(check: ScopeCheck, outsideOf: string): string[] {
 
 /** Scopes an application may be granted: those its subscribed APIs' resources ask for, and their GraphQL fields. */
 export async function grantableScopes(db: Database, applicationId: string): Promise<Set<string>> {
-  const subs = await db.select({ apiId: schema.subscriptions.apiId }).from(schema.subscriptions).where(eq(schema.subscriptions.applicationId, applicationId));
+  const subs = await db
+    .select({ apiId: schema.subscriptions.apiId })
+    .from(schema.subscriptions)
+    .where(eq(schema.subscriptions.applicationId, applicationId));
   if (subs.length === 0) return new Set();
   const apiIds = subs.map((s) => s.apiId);
   const [rows, graphql] = await db.batch([

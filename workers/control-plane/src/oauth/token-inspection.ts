@@ -49,11 +49,22 @@ const refreshTokenRow = async (db: Database, token: string) =>
  * A verified access token not revoked since: neither it nor its grant is on the revocation list,
  * and it was issued after its client's last secret regeneration.
  */
-export async function notRevoked(db: Database, claims: { jti: string; iat: number; client_id: string; grant_id?: unknown }): Promise<boolean> {
+export async function notRevoked(
+  db: Database,
+  claims: { jti: string; iat: number; client_id: string; grant_id?: unknown },
+): Promise<boolean> {
   const grant = typeof claims.grant_id === 'string' ? claims.grant_id : null;
   const [revoked, key] = await db.batch([
-    db.select({ jti: schema.revokedTokens.jti }).from(schema.revokedTokens).where(inArray(schema.revokedTokens.jti, grant === null ? [claims.jti] : [claims.jti, grant])).limit(1),
-    db.select({ validAfter: schema.applicationKeys.tokensValidAfter }).from(schema.applicationKeys).where(eq(schema.applicationKeys.consumerKey, claims.client_id)).limit(1),
+    db
+      .select({ jti: schema.revokedTokens.jti })
+      .from(schema.revokedTokens)
+      .where(inArray(schema.revokedTokens.jti, grant === null ? [claims.jti] : [claims.jti, grant]))
+      .limit(1),
+    db
+      .select({ validAfter: schema.applicationKeys.tokensValidAfter })
+      .from(schema.applicationKeys)
+      .where(eq(schema.applicationKeys.consumerKey, claims.client_id))
+      .limit(1),
   ]);
   const current = key[0];
   return revoked.length === 0 && current !== undefined && claims.iat * 1000 >= current.validAfter;
@@ -74,7 +85,15 @@ export async function introspect(request: TokenRequest): Promise<Response> {
   if (refresh !== undefined) {
     const r = refresh.token;
     if (!mayKnow(refresh.clientId) || r.status !== 'ACTIVE' || r.expiresAt <= Date.now()) return inactive;
-    return oauthJson({ active: true, token_type: 'refresh_token', client_id: refresh.clientId, scope: r.scope, sub: r.userId, exp: Math.floor(r.expiresAt / 1000), iss: env.ISSUER });
+    return oauthJson({
+      active: true,
+      token_type: 'refresh_token',
+      client_id: refresh.clientId,
+      scope: r.scope,
+      sub: r.userId,
+      exp: Math.floor(r.expiresAt / 1000),
+      iss: env.ISSUER,
+    });
   }
   const claims = await verifyOwnAccessToken(env, token);
   if (claims === null || typeof claims.jti !== 'string' || typeof claims.iat !== 'number' || !mayKnow(claims.client_id)) return inactive;
@@ -112,7 +131,10 @@ export async function revoke(request: TokenRequest): Promise<Response> {
   const claims = await verifyOwnAccessToken(env, token);
   if (claims !== null && claims.client_id === client.consumerKey && typeof claims.jti === 'string' && typeof claims.exp === 'number') {
     const expiresAt = claims.exp * 1000;
-    await db.insert(schema.revokedTokens).values({ jti: claims.jti, applicationId: claims.application_id, expiresAt }).onConflictDoNothing();
+    await db
+      .insert(schema.revokedTokens)
+      .values({ jti: claims.jti, applicationId: claims.application_id, expiresAt })
+      .onConflictDoNothing();
     await revokeAccessToken(env, db, claims.application_id, claims.jti, expiresAt);
   }
   return done;

@@ -31,9 +31,25 @@ export function policyToLimits(policy: PolicyLike, scope: LimitScope): WindowLim
   const unit = policy.quotaType === 'bandwidth' ? { unit: 'bytes' as const } : {};
   // The burst window still refuses: overage is about the quota, not about spikes (as WSO2).
   const overage = scope === 'subscription' && policy.stopOnQuotaReach === false ? { allowOverage: true as const } : {};
-  const limits: WindowLimit[] = [{ policy: policy.name, scope, limit: policy.limit, windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit], ...mode, ...unit, ...overage }];
+  const limits: WindowLimit[] = [
+    {
+      policy: policy.name,
+      scope,
+      limit: policy.limit,
+      windowSeconds: policy.unitTime * TIME_UNIT_SECONDS[policy.timeUnit],
+      ...mode,
+      ...unit,
+      ...overage,
+    },
+  ];
   if (policy.burstLimit !== null && policy.burstTimeUnit !== null) {
-    limits.push({ policy: policy.name, scope: 'burst', limit: policy.burstLimit, windowSeconds: TIME_UNIT_SECONDS[policy.burstTimeUnit], ...mode });
+    limits.push({
+      policy: policy.name,
+      scope: 'burst',
+      limit: policy.burstLimit,
+      windowSeconds: TIME_UNIT_SECONDS[policy.burstTimeUnit],
+      ...mode,
+    });
   }
   return limits;
 }
@@ -46,6 +62,15 @@ export function conditionalLimits(policy: PolicyLike, scope: LimitScope): Condit
   const failOpen = policy.failMode !== 'closed';
   return (policy.conditionalGroups ?? []).map((g, i) => ({
     conditions: g.conditions,
-    limits: [{ policy: `${policy.name}.g${i + 1}`, scope, limit: g.limit.limit, windowSeconds: g.limit.unitTime * TIME_UNIT_SECONDS[g.limit.timeUnit], failOpen, ...(g.limit.quotaType === 'bandwidth' ? { unit: 'bytes' as const } : {}) }],
+    limits: [
+      {
+        policy: `${policy.name}.g${i + 1}`,
+        scope,
+        limit: g.limit.limit,
+        windowSeconds: g.limit.unitTime * TIME_UNIT_SECONDS[g.limit.timeUnit],
+        failOpen,
+        ...(g.limit.quotaType === 'bandwidth' ? { unit: 'bytes' as const } : {}),
+      },
+    ],
   }));
 }

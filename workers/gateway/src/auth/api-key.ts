@@ -35,7 +35,18 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
        FROM api_keys k JOIN applications a ON a.id = k.application_id WHERE k.key_hash = ?`,
     )
     .bind(hash)
-      .first<{ id: string; application_id: string; owner_id: string; throttling_policy: string; key_type: KeyType; created_at: number; expires_at: number | null; revoked_at: number | null; allowed_ips: string; allowed_referrers: string }>();
+    .first<{
+      id: string;
+      application_id: string;
+      owner_id: string;
+      throttling_policy: string;
+      key_type: KeyType;
+      created_at: number;
+      expires_at: number | null;
+      revoked_at: number | null;
+      allowed_ips: string;
+      allowed_referrers: string;
+    }>();
   const record: ApiKeyRecord | null =
     row === null
       ? null
@@ -53,7 +64,11 @@ export async function findApiKey(db: D1Database, presented: string): Promise<Api
         };
   // A key is never remembered past its expiry: the entry goes when the key does (and the call
   // path refuses an expired record anyway, cached or not).
-  known.set(presented, record, record === null ? UNKNOWN_TTL_MS : record.expiresAt === null ? undefined : Math.max(0, record.expiresAt - Date.now()));
+  known.set(
+    presented,
+    record,
+    record === null ? UNKNOWN_TTL_MS : record.expiresAt === null ? undefined : Math.max(0, record.expiresAt - Date.now()),
+  );
   return record;
 }
 

@@ -8,7 +8,20 @@ const APP = 'app_creds';
 
 beforeAll(async () => {
   key = await signingKey('kc');
-  await deploy([api({ id: 'api_creds', context: '/creds', resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' }), resource('POST', '/pets', { authType: 'oauth2_or_api_key' }), resource('GET', '/open', { authType: 'none' })] })], [key]);
+  await deploy(
+    [
+      api({
+        id: 'api_creds',
+        context: '/creds',
+        resources: [
+          resource('GET', '/pets', { authType: 'oauth2_or_api_key' }),
+          resource('POST', '/pets', { authType: 'oauth2_or_api_key' }),
+          resource('GET', '/open', { authType: 'none' }),
+        ],
+      }),
+    ],
+    [key],
+  );
   await subscribe(APP, 'api_creds');
   bearer = await token(key, { applicationId: APP });
 });
@@ -34,12 +47,37 @@ describe('one credential, sent once', () => {
   });
 
   it.each([
-    ['in the header and the query string', () => call(`/creds/v1/pets?access_token=${bearer}`, { headers: { authorization: `Bearer ${bearer}` } })],
-    ['in two Authorization headers', () => call('/creds/v1/pets', { headers: twice('authorization', `Bearer ${bearer}`, `Bearer ${bearer}`) })],
-    ['in two Authorization headers of different schemes', () => call('/creds/v1/pets', { headers: twice('authorization', `Bearer ${bearer}`, 'Basic dXNlcjpwYXNz') })],
+    [
+      'in the header and the query string',
+      () => call(`/creds/v1/pets?access_token=${bearer}`, { headers: { authorization: `Bearer ${bearer}` } }),
+    ],
+    [
+      'in two Authorization headers',
+      () => call('/creds/v1/pets', { headers: twice('authorization', `Bearer ${bearer}`, `Bearer ${bearer}`) }),
+    ],
+    [
+      'in two Authorization headers of different schemes',
+      () => call('/creds/v1/pets', { headers: twice('authorization', `Bearer ${bearer}`, 'Basic dXNlcjpwYXNz') }),
+    ],
     ['twice in the query string', () => call(`/creds/v1/pets?access_token=${bearer}&access_token=${bearer}`)],
-    ['in the header and a form body', () => call('/creds/v1/pets', { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/x-www-form-urlencoded' }, body: `name=rex&access_token=${bearer}` })],
-    ['in the query string and a form body', () => call(`/creds/v1/pets?access_token=${bearer}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: `access_token=${bearer}` })],
+    [
+      'in the header and a form body',
+      () =>
+        call('/creds/v1/pets', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: `name=rex&access_token=${bearer}`,
+        }),
+    ],
+    [
+      'in the query string and a form body',
+      () =>
+        call(`/creds/v1/pets?access_token=${bearer}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+          body: `access_token=${bearer}`,
+        }),
+    ],
   ])('answers 400 invalid_request for a token sent %s (RFC 6750 §2)', async (_name, send) => {
     const res = await send();
     expect(res.status).toBe(400);
@@ -48,12 +86,24 @@ describe('one credential, sent once', () => {
   });
 
   it.each([
-    ['in the header and the query string', () => call('/creds/v1/pets?apikey=tpk_aaaaaaaaaaaaaaaaaaaa', { headers: { apikey: 'tpk_aaaaaaaaaaaaaaaaaaaa' } })],
-    ['in the header and the query string as api_key', () => call('/creds/v1/pets?api_key=tpk_aaaaaaaaaaaaaaaaaaaa', { headers: { apikey: 'tpk_bbbbbbbbbbbbbbbbbbbb' } })],
+    [
+      'in the header and the query string',
+      () => call('/creds/v1/pets?apikey=tpk_aaaaaaaaaaaaaaaaaaaa', { headers: { apikey: 'tpk_aaaaaaaaaaaaaaaaaaaa' } }),
+    ],
+    [
+      'in the header and the query string as api_key',
+      () => call('/creds/v1/pets?api_key=tpk_aaaaaaaaaaaaaaaaaaaa', { headers: { apikey: 'tpk_bbbbbbbbbbbbbbbbbbbb' } }),
+    ],
     ['in two headers', () => call('/creds/v1/pets', { headers: twice('apikey', 'tpk_aaaaaaaaaaaaaaaaaaaa', 'tpk_bbbbbbbbbbbbbbbbbbbb') })],
     ['twice in the query string', () => call('/creds/v1/pets?apikey=tpk_aaaaaaaaaaaaaaaaaaaa&APIKEY=tpk_bbbbbbbbbbbbbbbbbbbb')],
-    ['with a token beside it', () => call('/creds/v1/pets', { headers: { apikey: 'tpk_aaaaaaaaaaaaaaaaaaaa', authorization: `Bearer ${bearer}` } })],
-    ['in the query string with a token in the header', () => call('/creds/v1/pets?apikey=tpk_aaaaaaaaaaaaaaaaaaaa', { headers: { authorization: `Bearer ${bearer}` } })],
+    [
+      'with a token beside it',
+      () => call('/creds/v1/pets', { headers: { apikey: 'tpk_aaaaaaaaaaaaaaaaaaaa', authorization: `Bearer ${bearer}` } }),
+    ],
+    [
+      'in the query string with a token in the header',
+      () => call('/creds/v1/pets?apikey=tpk_aaaaaaaaaaaaaaaaaaaa', { headers: { authorization: `Bearer ${bearer}` } }),
+    ],
   ])('answers 401 for an API key sent %s (as Kong key-auth)', async (_name, send) => {
     const res = await send();
     expect(res.status).toBe(401);
@@ -62,7 +112,11 @@ describe('one credential, sent once', () => {
   });
 
   it('reads a form body only to look for a token, and forwards it unchanged', async () => {
-    const res = await call('/creds/v1/pets', { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=rex&token_hint=x' });
+    const res = await call('/creds/v1/pets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=rex&token_hint=x',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { body: string }).body).toBe('name=rex&token_hint=x');
   });
@@ -73,7 +127,10 @@ describe('header size caps (RFC 6585 §5)', () => {
     ['an Authorization header', { authorization: `Bearer ${'a'.repeat(64 * 1024)}` }],
     ['an Authorization header just over the cap', { authorization: `Bearer ${'a'.repeat(MAX_CREDENTIAL_HEADER_BYTES)}` }],
     ['an API key header', { apikey: 'k'.repeat(MAX_CREDENTIAL_HEADER_BYTES + 1) }],
-    ['headers that together exceed the total cap', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x-filler-${i}`, 'f'.repeat(1000)]))],
+    [
+      'headers that together exceed the total cap',
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x-filler-${i}`, 'f'.repeat(1000)])),
+    ],
   ])('answers 431 problem+json for %s', async (_name, headers) => {
     const res = await call('/creds/v1/pets', { headers });
     expect(res.status).toBe(431);

@@ -29,13 +29,17 @@ export function assertHeadersWithinCap(headers: Headers): void {
   let total = 0;
   for (const [name, value] of headers) total += name.length + value.length + 4;
   if (total > MAX_REQUEST_HEADER_BYTES) {
-    throw new ApiError('request-header-fields-too-large', { detail: `The request headers total ${total} bytes; the gateway accepts at most ${MAX_REQUEST_HEADER_BYTES}` });
+    throw new ApiError('request-header-fields-too-large', {
+      detail: `The request headers total ${total} bytes; the gateway accepts at most ${MAX_REQUEST_HEADER_BYTES}`,
+    });
   }
 }
 
 function capped(name: string, value: string | null): string | null {
   if (value !== null && value.length > MAX_CREDENTIAL_HEADER_BYTES) {
-    throw new ApiError('request-header-fields-too-large', { detail: `The ${name} header is ${value.length} bytes; the gateway accepts at most ${MAX_CREDENTIAL_HEADER_BYTES}` });
+    throw new ApiError('request-header-fields-too-large', {
+      detail: `The ${name} header is ${value.length} bytes; the gateway accepts at most ${MAX_CREDENTIAL_HEADER_BYTES}`,
+    });
   }
   return value;
 }
@@ -65,33 +69,62 @@ export function extractCredential(sources: CredentialSources): Credential {
   const apiKey = capped(apiKeyHeader, headers.get(apiKeyHeader));
   const query = search === '' || search === '?' ? null : new URLSearchParams(search);
   const queryTokens = query?.getAll('access_token').length ?? 0;
-  const queryKeys = query === null ? 0 : [...new Set([...API_KEY_PARAMS, apiKeyHeader.toLowerCase()])].reduce((n, p) => n + [...query.keys()].filter((k) => k.toLowerCase() === p).length, 0);
+  const queryKeys =
+    query === null
+      ? 0
+      : [...new Set([...API_KEY_PARAMS, apiKeyHeader.toLowerCase()])].reduce(
+          (n, p) => n + [...query.keys()].filter((k) => k.toLowerCase() === p).length,
+          0,
+        );
   // Header values of one name arrive joined with ", " (Fetch). A token (RFC 6750 §2.1 b64token) has
   // no comma, so each comma-separated part that reads `scheme credentials` is one more header;
   // the parameters of a single Digest-style value (`realm="x", nonce=…`) do not read so.
-  const authorizationCount = authorization === null ? 0 : Math.max(1, authorization.split(',').filter((part) => AUTH_SCHEME.test(part)).length);
+  const authorizationCount =
+    authorization === null ? 0 : Math.max(1, authorization.split(',').filter((part) => AUTH_SCHEME.test(part)).length);
   const tokenCount = authorizationCount + queryTokens + (sources.bodyToken ? 1 : 0);
   const keyCount = (apiKey === null ? 0 : apiKey.split(',').length) + queryKeys;
   if (tokenCount > 1) {
-    throw new ApiError('invalid-request', { detail: 'Send the access token once, by one method (RFC 6750 §2)', headers: { 'www-authenticate': challengeInvalidRequest('token sent more than once') } });
+    throw new ApiError('invalid-request', {
+      detail: 'Send the access token once, by one method (RFC 6750 §2)',
+      headers: { 'www-authenticate': challengeInvalidRequest('token sent more than once') },
+    });
   }
-  if (keyCount > 1) throw new ApiError('invalid-credentials', { detail: 'Send one API key, once', headers: { 'www-authenticate': challengeInvalid('duplicate api key') } });
+  if (keyCount > 1)
+    throw new ApiError('invalid-credentials', {
+      detail: 'Send one API key, once',
+      headers: { 'www-authenticate': challengeInvalid('duplicate api key') },
+    });
   if (tokenCount > 0 && keyCount > 0) {
-    throw new ApiError('invalid-credentials', { detail: 'Send one credential, not both a token and an API key', headers: { 'www-authenticate': challengeInvalid('duplicate credentials') } });
+    throw new ApiError('invalid-credentials', {
+      detail: 'Send one credential, not both a token and an API key',
+      headers: { 'www-authenticate': challengeInvalid('duplicate credentials') },
+    });
   }
   if (queryTokens > 0) {
-    throw new ApiError('invalid-credentials', { detail: 'Access tokens are not accepted in the query string', headers: { 'www-authenticate': challengeInvalid('token in query string') } });
+    throw new ApiError('invalid-credentials', {
+      detail: 'Access tokens are not accepted in the query string',
+      headers: { 'www-authenticate': challengeInvalid('token in query string') },
+    });
   }
   if (sources.bodyToken) {
-    throw new ApiError('invalid-credentials', { detail: 'Access tokens are not accepted in the request body', headers: { 'www-authenticate': challengeInvalid('token in request body') } });
+    throw new ApiError('invalid-credentials', {
+      detail: 'Access tokens are not accepted in the request body',
+      headers: { 'www-authenticate': challengeInvalid('token in request body') },
+    });
   }
   if (queryKeys > 0) {
-    throw new ApiError('invalid-credentials', { detail: 'API keys are not accepted in the query string; send it in the header', headers: { 'www-authenticate': challengeInvalid('api key in query string') } });
+    throw new ApiError('invalid-credentials', {
+      detail: 'API keys are not accepted in the query string; send it in the header',
+      headers: { 'www-authenticate': challengeInvalid('api key in query string') },
+    });
   }
   if (authorization !== null) {
     const match = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim());
     if (match === null || match[1] === undefined) {
-      throw new ApiError('invalid-credentials', { detail: 'Authorization must be a single Bearer token', headers: { 'www-authenticate': challengeInvalid('malformed authorization header') } });
+      throw new ApiError('invalid-credentials', {
+        detail: 'Authorization must be a single Bearer token',
+        headers: { 'www-authenticate': challengeInvalid('malformed authorization header') },
+      });
     }
     return { kind: 'bearer', token: match[1] };
   }

@@ -13,7 +13,8 @@ beforeAll(async () => {
 
 /** What the control plane does when an application is deleted (removeApplicationSubscriptions). */
 async function deleteApplication(applicationId: string, subscribedApis: string[]) {
-  for (const apiId of subscribedApis) await counterNamespace(env).getByName(subscriptionObjectName(applicationId, apiId)).remove('application');
+  for (const apiId of subscribedApis)
+    await counterNamespace(env).getByName(subscriptionObjectName(applicationId, apiId)).remove('application');
   await counterNamespace(env).getByName(counterObjectName.application(applicationId)).remove('application');
 }
 
@@ -43,6 +44,9 @@ describe('a deleted application', () => {
     await deleteApplication(old, ['api_dead']);
     await subscribe('app_samename_2', 'api_dead');
     expect((await call('/dead/v1/pets', { headers: { authorization: `Bearer ${oldToken}` } })).status).toBe(401);
-    expect((await call('/dead/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_samename_2' })}` } })).status).toBe(200);
+    expect(
+      (await call('/dead/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_samename_2' })}` } }))
+        .status,
+    ).toBe(200);
   });
 });

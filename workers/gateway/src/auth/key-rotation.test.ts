@@ -13,8 +13,19 @@ let newKey: SigningKey;
  * service-binding notice: the gateway has to find it by itself when its snapshot TTL runs out.
  */
 async function writeUnannounced(keys: SigningKey[]): Promise<void> {
-  const snapshot: GatewaySnapshot = { version: Date.now(), environment: 'production', compiledAt: Date.now(), issuer: ISSUER, audience: AUDIENCE, jwks: keys.map((k) => k.publicJwk), allowPrivateBackends: true, apis: [API] };
-  await env.DB.prepare(`UPDATE gateway_snapshots SET version = ?, body = ? WHERE environment_id = 'env_production'`).bind(snapshot.version, JSON.stringify(snapshot)).run();
+  const snapshot: GatewaySnapshot = {
+    version: Date.now(),
+    environment: 'production',
+    compiledAt: Date.now(),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: keys.map((k) => k.publicJwk),
+    allowPrivateBackends: true,
+    apis: [API],
+  };
+  await env.DB.prepare(`UPDATE gateway_snapshots SET version = ?, body = ? WHERE environment_id = 'env_production'`)
+    .bind(snapshot.version, JSON.stringify(snapshot))
+    .run();
 }
 
 /** The status the gateway answers `bearer` with once it has settled, polled for at most twice the snapshot TTL and a second. */

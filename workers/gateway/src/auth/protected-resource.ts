@@ -39,16 +39,26 @@ export interface ProtectedResourceMetadata {
  * context and version, or by its context alone for the default version. Null for any other path
  * (404). `resource` is exactly the identifier the URL was built from (§3.3).
  */
-export async function protectedResourceMetadata(compiled: CompiledSnapshot, origin: string, path: string): Promise<ProtectedResourceMetadata | null> {
+export async function protectedResourceMetadata(
+  compiled: CompiledSnapshot,
+  origin: string,
+  path: string,
+): Promise<ProtectedResourceMetadata | null> {
   const snapshot = compiled.snapshot;
   const external = snapshot.keyManagers ?? [];
   if (path === '' || path === '/') {
-    return { resource: origin, authorization_servers: [snapshot.issuer, ...external.map((k) => k.issuer)], bearer_methods_supported: ['header'], resource_name: `Turnpike gateway (${snapshot.environment})` };
+    return {
+      resource: origin,
+      authorization_servers: [snapshot.issuer, ...external.map((k) => k.issuer)],
+      bearer_methods_supported: ['header'],
+      resource_name: `Turnpike gateway (${snapshot.environment})`,
+    };
   }
   // Through the routes, not `snapshot.apis`: a sharded snapshot's head holds no APIs (decision 0034).
   const routed = compiled.routes.match('GET', path);
   const match = routed instanceof Promise ? await routed : routed;
-  const api = match !== null && (apiPath(match.api) === path || (match.api.isDefaultVersion && match.api.context === path)) ? match.api : undefined;
+  const api =
+    match !== null && (apiPath(match.api) === path || (match.api.isDefaultVersion && match.api.context === path)) ? match.api : undefined;
   if (api === undefined) return null;
   const names = api.keyManagers ?? [];
   const scopes = [...new Set(api.resources.flatMap((r) => r.scopes))].sort();

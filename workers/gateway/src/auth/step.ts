@@ -16,7 +16,12 @@ import { CHALLENGE_NONE, challengeInvalid, extractCredential, type Credential } 
  * and the user, and whether this environment and this API serve the caller's key type.
  */
 /** `mocked`: a mock answers the resource (a prototype API), so it needs no endpoint. */
-export function authenticationStep(snapshot: GatewaySnapshot, api: SnapshotApi, resource: SnapshotResource, mocked = false): CallStep | null {
+export function authenticationStep(
+  snapshot: GatewaySnapshot,
+  api: SnapshotApi,
+  resource: SnapshotResource,
+  mocked = false,
+): CallStep | null {
   if (resource.authType === 'none') return null;
   const blocking = snapshot.blocking;
   const served = snapshot.keyTypes;
@@ -26,7 +31,12 @@ export function authenticationStep(snapshot: GatewaySnapshot, api: SnapshotApi, 
     const form = await formBody(request);
     if (form !== null) call.body = form.text;
     // `call.headers`: a WebSocket handshake's subprotocol token is moved into Authorization there.
-    const credential = extractCredential({ headers: call.headers, search: call.search, apiKeyHeader: api.apiKeyHeader, bodyToken: form?.hasToken ?? false });
+    const credential = extractCredential({
+      headers: call.headers,
+      search: call.search,
+      apiKeyHeader: api.apiKeyHeader,
+      bodyToken: form?.hasToken ?? false,
+    });
     const caller = await authenticate(call.x.env, request.headers, call.clientIp, call.compiled, api, resource, credential);
     call.caller = caller;
     const usage = call.x.usage;
@@ -38,40 +48,80 @@ export function authenticationStep(snapshot: GatewaySnapshot, api: SnapshotApi, 
     }
     if (blocking !== undefined) assertNotBlocked(blocking, { applicationId: caller.applicationId, user: caller.user });
     // WSO2's environment type: a production (or sandbox) gateway serves that key type's calls only.
-    if (served !== undefined && !served.includes(caller.keyType)) throw new ApiError('endpoint-unavailable', { detail: `This gateway environment does not serve ${caller.keyType.toLowerCase()} keys` });
-    if (!mocked && api.endpoints[caller.keyType] === undefined) throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
+    if (served !== undefined && !served.includes(caller.keyType))
+      throw new ApiError('endpoint-unavailable', {
+        detail: `This gateway environment does not serve ${caller.keyType.toLowerCase()} keys`,
+      });
+    if (!mocked && api.endpoints[caller.keyType] === undefined)
+      throw new ApiError('endpoint-unavailable', { detail: `This API has no ${caller.keyType.toLowerCase()} endpoint` });
   };
 }
 
-async function authenticate(env: Env, headers: Headers, clientIp: string | null, compiled: CompiledSnapshot, api: SnapshotApi, resource: SnapshotResource, credential: Credential): Promise<Caller> {
+async function authenticate(
+  env: Env,
+  headers: Headers,
+  clientIp: string | null,
+  compiled: CompiledSnapshot,
+  api: SnapshotApi,
+  resource: SnapshotResource,
+  credential: Credential,
+): Promise<Caller> {
   if (credential.kind === 'none') {
-    throw new ApiError('missing-credentials', { detail: 'This resource requires an access token or an API key', headers: { 'www-authenticate': CHALLENGE_NONE } });
+    throw new ApiError('missing-credentials', {
+      detail: 'This resource requires an access token or an API key',
+      headers: { 'www-authenticate': CHALLENGE_NONE },
+    });
   }
   if (credential.kind === 'api_key') {
     if (resource.authType === 'oauth2') {
-      throw new ApiError('invalid-credentials', { detail: 'This resource accepts OAuth2 access tokens only', headers: { 'www-authenticate': challengeInvalid('access token required') } });
+      throw new ApiError('invalid-credentials', {
+        detail: 'This resource accepts OAuth2 access tokens only',
+        headers: { 'www-authenticate': challengeInvalid('access token required') },
+      });
     }
     const record = await findApiKey(withBusyRetry(meteredD1(env.DB)), credential.key);
     if (record === null || record.revoked) {
-      throw new ApiError('invalid-credentials', { detail: 'The API key is invalid or revoked', headers: { 'www-authenticate': challengeInvalid('invalid api key') } });
+      throw new ApiError('invalid-credentials', {
+        detail: 'The API key is invalid or revoked',
+        headers: { 'www-authenticate': challengeInvalid('invalid api key') },
+      });
     }
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
-      throw new ApiError('invalid-credentials', { detail: 'The API key has expired', headers: { 'www-authenticate': challengeInvalid('expired api key') } });
+      throw new ApiError('invalid-credentials', {
+        detail: 'The API key has expired',
+        headers: { 'www-authenticate': challengeInvalid('expired api key') },
+      });
     }
     if (!ipAllowed(clientIp, record.allowedIps) || !referrerAllowed(headers.get('referer'), record.allowedReferrers)) {
       throw new ApiError('forbidden', { detail: 'This API key may not be used from here (IP or referrer restriction)' });
     }
-    return { applicationId: record.applicationId, keyType: record.keyType, credentialId: record.id, issuedAt: record.createdAt, grantId: null, claims: null, user: record.ownerId, applicationTier: record.applicationTier };
+    return {
+      applicationId: record.applicationId,
+      keyType: record.keyType,
+      credentialId: record.id,
+      issuedAt: record.createdAt,
+      grantId: null,
+      claims: null,
+      user: record.ownerId,
+      applicationTier: record.applicationTier,
+    };
   }
   if (resource.authType === 'api_key') {
-    throw new ApiError('invalid-credentials', { detail: 'This resource accepts API keys only', headers: { 'www-authenticate': challengeInvalid('api key required') } });
+    throw new ApiError('invalid-credentials', {
+      detail: 'This resource accepts API keys only',
+      headers: { 'www-authenticate': challengeInvalid('api key required') },
+    });
   }
   // External key managers the API accepts first (decision 0036); null hands the token to Turnpike's own check.
-  const checked = (await verifyExternalToken(env, credential.token, compiled, api)) ?? (await verifyAccessToken(credential.token, compiled));
+  const checked =
+    (await verifyExternalToken(env, credential.token, compiled, api)) ?? (await verifyAccessToken(credential.token, compiled));
   if (!checked.ok) {
     // Why, for the operator; the caller gets one answer whatever the check (STYLE.md: internal reasons off the wire).
     console.warn(JSON.stringify({ level: 'warn', message: 'access token refused', reason: checked.reason }));
-    throw new ApiError('invalid-credentials', { detail: 'The access token is invalid or expired', headers: { 'www-authenticate': challengeInvalid('invalid access token') } });
+    throw new ApiError('invalid-credentials', {
+      detail: 'The access token is invalid or expired',
+      headers: { 'www-authenticate': challengeInvalid('invalid access token') },
+    });
   }
   const claims = checked.claims;
   if (resource.scopes.length > 0 && !resource.scopes.some((s) => claims.scopes.has(s))) {
@@ -81,7 +131,16 @@ async function authenticate(env: Env, headers: Headers, clientIp: string | null,
       extensions: { requiredScopes: resource.scopes },
     });
   }
-  return { applicationId: claims.applicationId, keyType: claims.keyType, credentialId: claims.jti, issuedAt: claims.issuedAtMs, grantId: claims.grantId, claims, user: claims.sub, applicationTier: claims.applicationTier };
+  return {
+    applicationId: claims.applicationId,
+    keyType: claims.keyType,
+    credentialId: claims.jti,
+    issuedAt: claims.issuedAtMs,
+    grantId: claims.grantId,
+    claims,
+    user: claims.sub,
+    applicationTier: claims.applicationTier,
+  };
 }
 
 const FORM_TOKEN_SCAN_BYTES = 64 * 1024;

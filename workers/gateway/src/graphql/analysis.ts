@@ -39,7 +39,8 @@ export interface CompiledSchema {
   readonly documents: BoundedCache<string, CheckedDocument>;
 }
 
-type CheckedDocument = { readonly ok: true; readonly document: DocumentNode } | { readonly ok: false; readonly errors: readonly WireError[] };
+type CheckedDocument =
+  { readonly ok: true; readonly document: DocumentNode } | { readonly ok: false; readonly errors: readonly WireError[] };
 
 /** Caps the tokens the parser reads, so a huge document costs bounded CPU before it is refused (graphql-js `maxTokens`). */
 const MAX_TOKENS = 20_000;
@@ -66,13 +67,18 @@ export function checkDocument(compiled: CompiledSchema, query: string): CheckedD
 }
 
 function wire(error: GraphQLError, code: string): WireError {
-  return { message: error.message, ...(error.locations === undefined ? {} : { locations: error.locations.map((l) => ({ line: l.line, column: l.column })) }), extensions: { code } };
+  return {
+    message: error.message,
+    ...(error.locations === undefined ? {} : { locations: error.locations.map((l) => ({ line: l.line, column: l.column })) }),
+    extensions: { code },
+  };
 }
 
 /** The operation a request runs (GraphQL over HTTP: `operationName`, or the document's only operation). */
 export function selectOperation(document: DocumentNode, operationName: string | null): OperationDefinitionNode | string {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (operationName !== null) return operations.find((o) => o.name?.value === operationName) ?? `No operation named ${operationName} in the document`;
+  if (operationName !== null)
+    return operations.find((o) => o.name?.value === operationName) ?? `No operation named ${operationName} in the document`;
   if (operations.length === 1 && operations[0] !== undefined) return operations[0];
   return 'The document has several operations: name the one to run with operationName';
 }
@@ -103,7 +109,13 @@ const SIZE_ARGUMENTS = new Set(['first', 'last', 'limit']);
  * list size, when it has a size argument (literal or variable); otherwise its selection's cost
  * once. The document has been validated, so every field exists and fragments do not cycle.
  */
-export function analyse(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>, model: CostModel): Analysis {
+export function analyse(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+  model: CostModel,
+): Analysis {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const root = schema.getRootType(operation.operation);
@@ -112,7 +124,12 @@ export function analyse(schema: GraphQLSchema, document: DocumentNode, operation
   let introspection = false;
   if (root === undefined || root === null) return { depth: 0, complexity: 0, fields: [], operations: [], introspection: false };
 
-  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, depth: number, seen: ReadonlySet<string>): { depth: number; cost: number } => {
+  const walk = (
+    set: SelectionSetNode,
+    parent: GraphQLCompositeType,
+    depth: number,
+    seen: ReadonlySet<string>,
+  ): { depth: number; cost: number } => {
     let deepest = depth - 1;
     let cost = 0;
     for (const selection of set.selections) {
@@ -160,10 +177,18 @@ export function analyse(schema: GraphQLSchema, document: DocumentNode, operation
   return { depth: Math.max(0, depth), complexity: cost, fields: [...fields], operations: [...operations], introspection };
 }
 
-function listSize(args: ReadonlyArray<{ readonly name: { readonly value: string }; readonly value: ValueNode }>, variables: Readonly<Record<string, unknown>>): number {
+function listSize(
+  args: ReadonlyArray<{ readonly name: { readonly value: string }; readonly value: ValueNode }>,
+  variables: Readonly<Record<string, unknown>>,
+): number {
   for (const arg of args) {
     if (!SIZE_ARGUMENTS.has(arg.name.value)) continue;
-    const value = arg.value.kind === Kind.INT ? Number(arg.value.value) : arg.value.kind === Kind.VARIABLE ? variables[arg.value.name.value] : undefined;
+    const value =
+      arg.value.kind === Kind.INT
+        ? Number(arg.value.value)
+        : arg.value.kind === Kind.VARIABLE
+          ? variables[arg.value.name.value]
+          : undefined;
     if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   }
   return 1;

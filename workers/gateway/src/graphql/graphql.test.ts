@@ -38,7 +38,14 @@ const graphqlConfig = (overrides: Partial<SnapshotGraphql> = {}): SnapshotGraphq
 });
 
 const graphqlApi = (id: string, context: string, graphql: SnapshotGraphql) =>
-  api({ id, context, type: 'GRAPHQL', graphql, resources: [resource('POST', '/'), resource('GET', '/')], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/graphql', timeoutMs: 5000 }], suspendSeconds: 30 } } });
+  api({
+    id,
+    context,
+    type: 'GRAPHQL',
+    graphql,
+    resources: [resource('POST', '/'), resource('GET', '/')],
+    endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/graphql', timeoutMs: 5000 }], suspendSeconds: 30 } },
+  });
 
 let key: SigningKey;
 
@@ -47,10 +54,32 @@ beforeAll(async () => {
   await deploy(
     [
       graphqlApi('api_gql', '/gql', graphqlConfig()),
-      graphqlApi('api_gql_points', '/gqlpoints', graphqlConfig({ maxComplexity: null, points: [{ policy: 'graphql-points', scope: 'subscription', limit: 10, windowSeconds: 60, unit: 'points', failOpen: true }] })),
-      graphqlApi('api_gql_ops', '/gqlops', graphqlConfig({ operationLimits: { 'Query.books': [{ policy: 'TwoBooks', scope: 'resource', limit: 2, windowSeconds: 60, failOpen: true }] } })),
+      graphqlApi(
+        'api_gql_points',
+        '/gqlpoints',
+        graphqlConfig({
+          maxComplexity: null,
+          points: [{ policy: 'graphql-points', scope: 'subscription', limit: 10, windowSeconds: 60, unit: 'points', failOpen: true }],
+        }),
+      ),
+      graphqlApi(
+        'api_gql_ops',
+        '/gqlops',
+        graphqlConfig({
+          operationLimits: { 'Query.books': [{ policy: 'TwoBooks', scope: 'resource', limit: 2, windowSeconds: 60, failOpen: true }] },
+        }),
+      ),
       graphqlApi('api_gql_open', '/gqlopen', graphqlConfig({ introspection: true })),
-      api({ id: 'api_gql_anon', context: '/gqlanon', type: 'GRAPHQL', graphql: graphqlConfig(), resources: [resource('POST', '/', { authType: 'none' })], endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/graphql', timeoutMs: 5000 }], suspendSeconds: 30 } } }),
+      api({
+        id: 'api_gql_anon',
+        context: '/gqlanon',
+        type: 'GRAPHQL',
+        graphql: graphqlConfig(),
+        resources: [resource('POST', '/', { authType: 'none' })],
+        endpoints: {
+          PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test/graphql', timeoutMs: 5000 }], suspendSeconds: 30 },
+        },
+      }),
     ],
     [key],
   );
@@ -59,9 +88,17 @@ beforeAll(async () => {
   await subscribe('app_gql_usage', 'api_gql');
 });
 
-async function post(context: string, query: string, options: { scope?: string; app?: string; operationName?: string; variables?: Record<string, unknown> } = {}) {
+async function post(
+  context: string,
+  query: string,
+  options: { scope?: string; app?: string; operationName?: string; variables?: Record<string, unknown> } = {},
+) {
   const t = await token(key, { applicationId: options.app ?? 'app_gql', scope: options.scope ?? '' });
-  return call(`${context}/v1/`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify({ query, operationName: options.operationName, variables: options.variables }) });
+  return call(`${context}/v1/`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query, operationName: options.operationName, variables: options.variables }),
+  });
 }
 
 interface GraphqlProblem {
@@ -118,7 +155,9 @@ describe('GraphQL APIs at the gateway', () => {
     const body = (await res.json()) as GraphqlProblem;
     expect(body.limit).toBe('maxComplexity');
     expect(body.detail).toMatch(/costs 92 complexity points.*at most 60/);
-    expect((await post('/gql', 'query Small($n: Int) { books(first: $n) { title author { name } } }', { variables: { n: 10 } })).status).toBe(200);
+    expect(
+      (await post('/gql', 'query Small($n: Int) { books(first: $n) { title author { name } } }', { variables: { n: 10 } })).status,
+    ).toBe(200);
   });
 
   it('refuses introspection where the API disables it and lets __typename through', async () => {
@@ -129,7 +168,7 @@ describe('GraphQL APIs at the gateway', () => {
     expect((await post('/gqlopen', '{ __schema { queryType { name } } }')).status).toBe(200);
   });
 
-  it('answers 403 naming the field when the token lacks the field\'s scope, and passes it with the scope', async () => {
+  it("answers 403 naming the field when the token lacks the field's scope, and passes it with the scope", async () => {
     const refused = await post('/gql', '{ books { title price } }', { scope: 'other' });
     expect(refused.status).toBe(403);
     expect(refused.headers.get('www-authenticate')).toContain('scope="books:price"');
@@ -139,7 +178,8 @@ describe('GraphQL APIs at the gateway', () => {
     expect((await post('/gql', '{ books { title price } }', { scope: 'books:price' })).status).toBe(200);
     expect((await post('/gql', '{ books { title } }', { scope: 'other' })).status).toBe(200);
     // An open GraphQL API: a call with no credential holds no scope, so a scoped field is refused.
-    const anonymous = (query: string) => call('/gqlanon/v1/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const anonymous = (query: string) =>
+      call('/gqlanon/v1/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     expect((await anonymous('{ books { title } }')).status).toBe(200);
     expect((await anonymous('{ books { title price } }')).status).toBe(403);
   });
@@ -179,7 +219,9 @@ describe('GraphQL APIs at the gateway', () => {
 
   it('admits exactly the calls whose complexity fits the points budget when they arrive at once', async () => {
     // Each costs 3; 10 points admit exactly three of twelve.
-    const results = await Promise.all(Array.from({ length: 12 }, () => post('/gqlpoints', '{ books(first: 1) { title } }', { app: 'app_gql_race' })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => post('/gqlpoints', '{ books(first: 1) { title } }', { app: 'app_gql_race' })),
+    );
     expect(results.filter((r) => r.status === 200).length).toBe(3);
     expect(results.filter((r) => r.status === 429).length).toBe(9);
   });
@@ -195,14 +237,18 @@ describe('GraphQL APIs at the gateway', () => {
 });
 
 describe('GraphQL usage', () => {
-  it('reports usage per operation: the operation\'s name, or its root fields when it has none', async () => {
+  it("reports usage per operation: the operation's name, or its root fields when it has none", async () => {
     for (let i = 0; i < 2; i++) expect((await post('/gql', 'query Shelf { books { title } }', { app: 'app_gql_usage' })).status).toBe(200);
     expect((await post('/gql', '{ secret author(id: 1) { name } }', { app: 'app_gql_usage' })).status).toBe(200);
     type Row = { operation: string; requests: number; errors: number };
     let rows: Row[] = [];
     for (let i = 0; i < 50 && rows.reduce((n, r) => n + r.requests, 0) < 3; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      rows = (await env.DB.prepare(`SELECT operation, requests, errors FROM usage_operations WHERE api_id = 'api_gql' AND application_id = 'app_gql_usage' AND granularity = 'minute' ORDER BY operation`).all<Row>()).results;
+      rows = (
+        await env.DB.prepare(
+          `SELECT operation, requests, errors FROM usage_operations WHERE api_id = 'api_gql' AND application_id = 'app_gql_usage' AND granularity = 'minute' ORDER BY operation`,
+        ).all<Row>()
+      ).results;
     }
     expect(rows).toEqual([
       { operation: 'Query.secret,Query.author', requests: 1, errors: 0 },

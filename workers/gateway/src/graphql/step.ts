@@ -57,23 +57,49 @@ export function graphqlStep(api: SnapshotApi): InboundStep | null {
     const checked = module.checkDocument(schema, request.query);
     if (!checked.ok) throw invalid(checked.errors[0]?.message ?? 'The document is not valid against the schema', checked.errors);
     const operation = module.selectOperation(checked.document, request.operationName);
-    if (typeof operation === 'string') throw invalid(operation, [{ message: operation, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+    if (typeof operation === 'string')
+      throw invalid(operation, [{ message: operation, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
     // GraphQL over HTTP §7.2.1: GET is for queries, so that a link cannot change anything.
     if (operation.operation === 'mutation' && call.request.method === 'GET') {
-      throw new ApiError('method-not-allowed', { detail: 'A mutation is sent with POST', headers: { allow: 'POST' }, extensions: { errors: [{ message: 'A mutation is sent with POST' }] } });
+      throw new ApiError('method-not-allowed', {
+        detail: 'A mutation is sent with POST',
+        headers: { allow: 'POST' },
+        extensions: { errors: [{ message: 'A mutation is sent with POST' }] },
+      });
     }
-    if (operation.operation === 'subscription') throw invalid('Subscriptions are not served over HTTP by this API', [{ message: 'Subscriptions are not served over HTTP by this API', extensions: { code: 'SUBSCRIPTION_NOT_SUPPORTED' } }]);
+    if (operation.operation === 'subscription')
+      throw invalid('Subscriptions are not served over HTTP by this API', [
+        { message: 'Subscriptions are not served over HTTP by this API', extensions: { code: 'SUBSCRIPTION_NOT_SUPPORTED' } },
+      ]);
     const analysis = module.analyse(schema.schema, checked.document, operation, request.variables, config);
     if (analysis.introspection && !config.introspection) {
-      throw invalid('Introspection is disabled for this API', [{ message: 'Introspection is disabled for this API', extensions: { code: 'INTROSPECTION_DISABLED' } }]);
+      throw invalid('Introspection is disabled for this API', [
+        { message: 'Introspection is disabled for this API', extensions: { code: 'INTROSPECTION_DISABLED' } },
+      ]);
     }
     if (config.maxDepth !== null && analysis.depth > config.maxDepth) {
       const message = `The query is ${analysis.depth} levels deep; this API allows at most ${config.maxDepth} (maxDepth)`;
-      throw new ApiError('graphql-limit-exceeded', { detail: message, extensions: { limit: 'maxDepth', allowed: config.maxDepth, actual: analysis.depth, errors: [{ message, extensions: { code: 'QUERY_TOO_DEEP' } }] } });
+      throw new ApiError('graphql-limit-exceeded', {
+        detail: message,
+        extensions: {
+          limit: 'maxDepth',
+          allowed: config.maxDepth,
+          actual: analysis.depth,
+          errors: [{ message, extensions: { code: 'QUERY_TOO_DEEP' } }],
+        },
+      });
     }
     if (config.maxComplexity !== null && analysis.complexity > config.maxComplexity) {
       const message = `The query costs ${analysis.complexity} complexity points; this API allows at most ${config.maxComplexity} (maxComplexity)`;
-      throw new ApiError('graphql-limit-exceeded', { detail: message, extensions: { limit: 'maxComplexity', allowed: config.maxComplexity, actual: analysis.complexity, errors: [{ message, extensions: { code: 'QUERY_TOO_COMPLEX' } }] } });
+      throw new ApiError('graphql-limit-exceeded', {
+        detail: message,
+        extensions: {
+          limit: 'maxComplexity',
+          allowed: config.maxComplexity,
+          actual: analysis.complexity,
+          errors: [{ message, extensions: { code: 'QUERY_TOO_COMPLEX' } }],
+        },
+      });
     }
     // Field scopes bind access tokens, as resource scopes do (an API key carries no scopes); a call
     // without any credential (an open resource) holds none, so it never reads a scoped field.
@@ -94,10 +120,15 @@ export function graphqlStep(api: SnapshotApi): InboundStep | null {
     }
     for (const coordinate of analysis.operations) {
       const limits = config.operationLimits[coordinate];
-      if (limits !== undefined && limits.length > 0) call.counters.push({ name: counterObjectName.graphqlOperation(api.id, coordinate), limits });
+      if (limits !== undefined && limits.length > 0)
+        call.counters.push({ name: counterObjectName.graphqlOperation(api.id, coordinate), limits });
     }
     if (config.points.length > 0) {
-      call.counters.push({ name: counterObjectName.graphqlPoints(api.id, call.caller?.applicationId ?? '-'), limits: config.points, cost: analysis.complexity });
+      call.counters.push({
+        name: counterObjectName.graphqlPoints(api.id, call.caller?.applicationId ?? '-'),
+        limits: config.points,
+        cost: analysis.complexity,
+      });
     }
     call.operation = operation.name?.value ?? analysis.operations.join(',');
   };
@@ -112,11 +143,18 @@ async function readGraphqlRequest(call: InboundCall): Promise<GraphqlRequest> {
   const { request } = call;
   if (request.method === 'GET') {
     const params = new URLSearchParams(call.search);
-    return shaped(params.get('query'), params.get('operationName'), params.has('variables') ? parseJson(params.get('variables') ?? '', 'variables') : undefined);
+    return shaped(
+      params.get('query'),
+      params.get('operationName'),
+      params.has('variables') ? parseJson(params.get('variables') ?? '', 'variables') : undefined,
+    );
   }
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type !== 'application/json' && type !== 'application/graphql') {
-    throw new ApiError('unsupported-media-type', { detail: 'A GraphQL request is application/json (or application/graphql)', extensions: { errors: [{ message: 'A GraphQL request is application/json' }] } });
+    throw new ApiError('unsupported-media-type', {
+      detail: 'A GraphQL request is application/json (or application/graphql)',
+      extensions: { errors: [{ message: 'A GraphQL request is application/json' }] },
+    });
   }
   const declared = Number(request.headers.get('content-length'));
   if (request.headers.has('content-length') && Number.isFinite(declared) && declared > MAX_GRAPHQL_BODY_BYTES) throw tooLarge();
@@ -124,15 +162,19 @@ async function readGraphqlRequest(call: InboundCall): Promise<GraphqlRequest> {
   call.body = text;
   if (type === 'application/graphql') return shaped(text, null, undefined);
   const body = parseJson(text, 'body');
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('The body is a JSON object with `query`', [{ message: 'The body is a JSON object with `query`' }]);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('The body is a JSON object with `query`', [{ message: 'The body is a JSON object with `query`' }]);
   const fields = body as Record<string, unknown>;
   return shaped(fields.query, fields.operationName ?? null, fields.variables ?? undefined);
 }
 
 function shaped(query: unknown, operationName: unknown, variables: unknown): GraphqlRequest {
-  if (typeof query !== 'string' || query.trim() === '') throw invalid('The request has no `query`', [{ message: 'The request has no `query`' }]);
-  if (operationName !== null && typeof operationName !== 'string') throw invalid('`operationName` is a string', [{ message: '`operationName` is a string' }]);
-  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) throw invalid('`variables` is an object', [{ message: '`variables` is an object' }]);
+  if (typeof query !== 'string' || query.trim() === '')
+    throw invalid('The request has no `query`', [{ message: 'The request has no `query`' }]);
+  if (operationName !== null && typeof operationName !== 'string')
+    throw invalid('`operationName` is a string', [{ message: '`operationName` is a string' }]);
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+    throw invalid('`variables` is an object', [{ message: '`variables` is an object' }]);
   return { query, operationName, variables: (variables ?? {}) as Record<string, unknown> };
 }
 
@@ -140,7 +182,10 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ApiError('malformed-json', { detail: `The GraphQL request (${where}) is not valid JSON (RFC 8259)`, extensions: { errors: [{ message: `The GraphQL request (${where}) is not valid JSON` }] } });
+    throw new ApiError('malformed-json', {
+      detail: `The GraphQL request (${where}) is not valid JSON (RFC 8259)`,
+      extensions: { errors: [{ message: `The GraphQL request (${where}) is not valid JSON` }] },
+    });
   }
 }
 

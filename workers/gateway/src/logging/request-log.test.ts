@@ -11,11 +11,18 @@ let key: SigningKey;
 
 beforeAll(async () => {
   key = await signingKey('kl');
-  await deploy([api({ id: 'api_logged', context: '/logged', resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' })] })], [key]);
+  await deploy(
+    [api({ id: 'api_logged', context: '/logged', resources: [resource('GET', '/pets', { authType: 'oauth2_or_api_key' })] })],
+    [key],
+  );
   await subscribe(APP, 'api_logged');
-  await env.DB.prepare(`INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_logged', 'logged@example.com', 'L', 'x', 'subscriber')`).run();
+  await env.DB.prepare(
+    `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_logged', 'logged@example.com', 'L', 'x', 'subscriber')`,
+  ).run();
   await env.DB.prepare(`INSERT INTO applications (id, name, owner_id) VALUES (?, 'Logged', 'usr_logged')`).bind(APP).run();
-  await env.DB.prepare(`INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, allowed_ips, allowed_referrers) VALUES ('key_logged', ?, 'PRODUCTION', 'k', ?, ?, '[]', '[]')`)
+  await env.DB.prepare(
+    `INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, allowed_ips, allowed_referrers) VALUES ('key_logged', ?, 'PRODUCTION', 'k', ?, ?, '[]', '[]')`,
+  )
     .bind(APP, await sha256Hex(API_KEY), API_KEY.slice(0, 8))
     .run();
 });
@@ -41,23 +48,47 @@ interface OtlpValue {
 interface OtlpLine {
   resourceLogs: Array<{
     resource: { attributes: Array<{ key: string; value: OtlpValue }> };
-    scopeLogs: Array<{ scope: { name: string }; logRecords: Array<{ timeUnixNano: string; observedTimeUnixNano: string; severityText: string; severityNumber: number; body: OtlpValue; attributes: Array<{ key: string; value: OtlpValue }> }> }>;
+    scopeLogs: Array<{
+      scope: { name: string };
+      logRecords: Array<{
+        timeUnixNano: string;
+        observedTimeUnixNano: string;
+        severityText: string;
+        severityNumber: number;
+        body: OtlpValue;
+        attributes: Array<{ key: string; value: OtlpValue }>;
+      }>;
+    }>;
   }>;
 }
 
-const plain = (list: Array<{ key: string; value: OtlpValue }>) => Object.fromEntries(list.map(({ key, value }) => [key, value.intValue !== undefined ? Number(value.intValue) : (value.stringValue ?? '')]));
+const plain = (list: Array<{ key: string; value: OtlpValue }>) =>
+  Object.fromEntries(
+    list.map(({ key, value }) => [key, value.intValue !== undefined ? Number(value.intValue) : (value.stringValue ?? '')]),
+  );
 
 /** The records of OTLP/JSON log lines, attributes as plain objects (integers as numbers). */
 function recordsOf(lines: readonly string[]): LogRecord[] {
   return lines.flatMap((line) =>
     (JSON.parse(line) as OtlpLine).resourceLogs.flatMap((r) =>
-      r.scopeLogs.flatMap((scope) => scope.logRecords.map((record) => ({ ...record, body: record.body.stringValue ?? '', resource: plain(r.resource.attributes) as Record<string, string>, attributes: plain(record.attributes) }))),
+      r.scopeLogs.flatMap((scope) =>
+        scope.logRecords.map((record) => ({
+          ...record,
+          body: record.body.stringValue ?? '',
+          resource: plain(r.resource.attributes) as Record<string, string>,
+          attributes: plain(record.attributes),
+        })),
+      ),
     ),
   );
 }
 
 /** Calls the gateway, waits for its background work and returns the raw request-log lines it wrote. */
-async function loggedCall(path: string, init: RequestInit = {}, bindings: Env = env): Promise<{ status: number; lines: string[]; records: LogRecord[] }> {
+async function loggedCall(
+  path: string,
+  init: RequestInit = {},
+  bindings: Env = env,
+): Promise<{ status: number; lines: string[]; records: LogRecord[] }> {
   const log = vi.spyOn(console, 'log');
   const ctx = createExecutionContext();
   const res = await gateway.fetch(new Request(`http://gateway.test${path}`, init), bindings, ctx);
@@ -71,7 +102,9 @@ async function loggedCall(path: string, init: RequestInit = {}, bindings: Env = 
 describe('request log (OpenTelemetry log data model)', () => {
   it('writes one record per call with the OTel fields and semantic-convention attributes, and no bearer token or query value', async () => {
     const bearer = await token(key, { applicationId: APP });
-    const { status, lines, records } = await loggedCall('/logged/v1/pets?search=hunter2&sig=query-secret-value', { headers: { authorization: `Bearer ${bearer}`, 'user-agent': 'log-test/1.0' } });
+    const { status, lines, records } = await loggedCall('/logged/v1/pets?search=hunter2&sig=query-secret-value', {
+      headers: { authorization: `Bearer ${bearer}`, 'user-agent': 'log-test/1.0' },
+    });
     expect(status).toBe(200);
     expect(lines).toHaveLength(1);
     expect(records).toHaveLength(1);
@@ -112,13 +145,19 @@ describe('request log (OpenTelemetry log data model)', () => {
     const refused = await loggedCall('/logged/v1/pets', { headers: { apikey: `${API_KEY}-wrong` } });
     expect(refused.status).toBe(401);
     const record = refused.records[0];
-    expect(record).toMatchObject({ severityText: 'WARN', attributes: { 'http.response.status_code': 401, 'turnpike.error.code': 900901, 'turnpike.api.id': 'api_logged' } });
+    expect(record).toMatchObject({
+      severityText: 'WARN',
+      attributes: { 'http.response.status_code': 401, 'turnpike.error.code': 900901, 'turnpike.api.id': 'api_logged' },
+    });
     expect(refused.lines[0]).not.toContain(API_KEY.slice(8));
   });
 
   it('logs calls no API matches, at WARN with the problem code', async () => {
     const { records } = await loggedCall('/nowhere/v1/x');
-    expect(records[0]).toMatchObject({ severityText: 'WARN', attributes: { 'http.response.status_code': 404, 'turnpike.error.code': 900906 } });
+    expect(records[0]).toMatchObject({
+      severityText: 'WARN',
+      attributes: { 'http.response.status_code': 404, 'turnpike.error.code': 900906 },
+    });
   });
 
   it('writes the records of calls close together as one OTLP/JSON line, one record per call', async () => {
@@ -143,7 +182,11 @@ describe('request log (OpenTelemetry log data model)', () => {
 
   it('is off when REQUEST_LOG is "off"', async () => {
     const bearer = await token(key, { applicationId: APP });
-    const { status, lines } = await loggedCall('/logged/v1/pets', { headers: { authorization: `Bearer ${bearer}` } }, { ...env, REQUEST_LOG: 'off' });
+    const { status, lines } = await loggedCall(
+      '/logged/v1/pets',
+      { headers: { authorization: `Bearer ${bearer}` } },
+      { ...env, REQUEST_LOG: 'off' },
+    );
     expect(status).toBe(200);
     expect(lines).toEqual([]);
   });

@@ -30,7 +30,6 @@ export interface RequestLogEntry {
   readonly responseBytes: number;
 }
 
-
 /** One OTLP `AnyValue` (OTLP/JSON encoding: 64-bit integers as decimal strings). */
 type AnyValue = { stringValue: string } | { intValue: string };
 interface KeyValue {
@@ -49,7 +48,10 @@ export interface OtlpLogRecord {
 }
 
 const nanos = (ms: number) => `${Math.trunc(ms)}000000`;
-const attribute = (key: string, value: string | number): KeyValue => ({ key, value: typeof value === 'number' ? { intValue: String(Math.trunc(value)) } : { stringValue: value } });
+const attribute = (key: string, value: string | number): KeyValue => ({
+  key,
+  value: typeof value === 'number' ? { intValue: String(Math.trunc(value)) } : { stringValue: value },
+});
 
 export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()): OtlpLogRecord {
   const url = new URL(entry.url);
@@ -65,7 +67,8 @@ export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()): 
     attribute('turnpike.request.id', entry.requestId),
     attribute('turnpike.duration_ms', Math.max(0, entry.finishedAt - entry.startedAt)),
   ];
-  if (url.search !== '') attributes.push(attribute('url.query', [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=REDACTED`).join('&')));
+  if (url.search !== '')
+    attributes.push(attribute('url.query', [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=REDACTED`).join('&')));
   if (entry.userAgent !== null) attributes.push(attribute('user_agent.original', entry.userAgent));
   if (entry.apiId !== null) attributes.push(attribute('turnpike.api.id', entry.apiId));
   if (entry.applicationId !== null) attributes.push(attribute('turnpike.application.id', entry.applicationId));

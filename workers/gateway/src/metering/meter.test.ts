@@ -9,7 +9,16 @@ const APP = 'app_metering';
 
 beforeAll(async () => {
   key = await signingKey('k1');
-  await deploy([api({ id: 'api_metered', context: '/metered', resources: [resource('GET', '/pets'), resource('GET', '/keyed', { authType: 'oauth2_or_api_key' })] })], [key]);
+  await deploy(
+    [
+      api({
+        id: 'api_metered',
+        context: '/metered',
+        resources: [resource('GET', '/pets'), resource('GET', '/keyed', { authType: 'oauth2_or_api_key' })],
+      }),
+    ],
+    [key],
+  );
   // Limits this small stay strict (LEASE_MIN_LIMIT 100): one counter RPC per call.
   await subscribe(APP, 'api_metered', [{ policy: 'Tier', scope: 'subscription', limit: 50, windowSeconds: 60 }]);
 });

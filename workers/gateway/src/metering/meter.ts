@@ -26,7 +26,17 @@ export interface GatewayMeter {
   logLines: number;
 }
 
-export const meter: GatewayMeter = { requests: 0, queueInvocations: 0, counterRpcs: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, queueMessages: 0, queueUnits: 0, logLines: 0 };
+export const meter: GatewayMeter = {
+  requests: 0,
+  queueInvocations: 0,
+  counterRpcs: 0,
+  d1Queries: 0,
+  d1RowsRead: 0,
+  d1RowsWritten: 0,
+  queueMessages: 0,
+  queueUnits: 0,
+  logLines: 0,
+};
 
 const QUEUE_UNIT_BYTES = 64 * 1024;
 

@@ -47,7 +47,15 @@ export function policySteps(api: SnapshotApi, resource: SnapshotResource): Compi
   for (const ref of refs) {
     const built = POLICIES.get(ref.name)?.build(ref.config, { api, resource }) ?? { ok: false as const, detail: 'unknown policy' };
     if (!built.ok) {
-      console.error(JSON.stringify({ message: 'policy not built', api: api.id, resource: `${resource.method} ${resource.pathTemplate}`, policy: ref.name, detail: built.detail }));
+      console.error(
+        JSON.stringify({
+          message: 'policy not built',
+          api: api.id,
+          resource: `${resource.method} ${resource.pathTemplate}`,
+          policy: ref.name,
+          detail: built.detail,
+        }),
+      );
       inbound.push(unavailable);
       continue;
     }
@@ -57,12 +65,15 @@ export function policySteps(api: SnapshotApi, resource: SnapshotResource): Compi
     if (built.steps.outbound !== undefined) outbound.push(built.steps.outbound);
     if (built.steps.backend !== undefined) backend = built.steps.backend;
   }
-  return inbound.length + answer.length + response.length + outbound.length > 0 || backend !== null ? { inbound, answer, response, outbound, backend } : NO_STEPS;
+  return inbound.length + answer.length + response.length + outbound.length > 0 || backend !== null
+    ? { inbound, answer, response, outbound, backend }
+    : NO_STEPS;
 }
 
 function attached(api: SnapshotApi, resource: SnapshotResource): readonly PolicyRef[] {
   const refs = [...(api.policies ?? []), ...(resource.policies ?? [])];
-  if (api.headerEdits !== null) refs.push({ name: 'header-edits', config: { request: api.headerEdits.request, response: api.headerEdits.response } });
+  if (api.headerEdits !== null)
+    refs.push({ name: 'header-edits', config: { request: api.headerEdits.request, response: api.headerEdits.response } });
   return refs;
 }
 

@@ -14,4 +14,6 @@ import { sizeLimits } from './size-limits/index.ts';
 import { transform } from './transform/index.ts';
 import type { Policy } from './step.ts';
 
-export const POLICIES: ReadonlyMap<string, Policy> = new Map([requestValidation, headerEdits, transform, sizeLimits, responseCache, mock].map((p) => [p.name, p]));
+export const POLICIES: ReadonlyMap<string, Policy> = new Map(
+  [requestValidation, headerEdits, transform, sizeLimits, responseCache, mock].map((p) => [p.name, p]),
+);

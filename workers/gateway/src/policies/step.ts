@@ -28,7 +28,11 @@ export interface InboundCall {
   /** Work that may finish after the answer has gone (e.g. storing it in a cache). */
   readonly waitUntil: (p: Promise<unknown>) => void;
   /** Who is calling, once authenticated; null on an open resource (`authType: none`). */
-  readonly caller: { readonly applicationId: string; readonly keyType: KeyType; readonly claims: { readonly scopes: ReadonlySet<string> } | null } | null;
+  readonly caller: {
+    readonly applicationId: string;
+    readonly keyType: KeyType;
+    readonly claims: { readonly scopes: ReadonlySet<string> } | null;
+  } | null;
   /**
    * Counters the call is also counted by, added by a step (e.g. a GraphQL API's operations and
    * complexity points) and admitted with the call's other shared limits, exactly and all or none.

@@ -36,7 +36,12 @@ const issued = new BoundedCache<string, string>({ maxEntries: 10_000, maxAgeMs: 
  * The caller's context for the backend, signed by the gateway: application, subscriber, tier, key
  * type and API. Backends verify it against `/_turnpike/jwks`.
  */
-export async function backendJwt(env: Pick<Env, 'BACKEND_JWT_KEY' | 'GATEWAY_ENVIRONMENT'>, claims: AccessTokenClaims, api: { id: string; context: string; version: string }, tier: string): Promise<string> {
+export async function backendJwt(
+  env: Pick<Env, 'BACKEND_JWT_KEY' | 'GATEWAY_ENVIRONMENT'>,
+  claims: AccessTokenClaims,
+  api: { id: string; context: string; version: string },
+  tier: string,
+): Promise<string> {
   const cacheKey = `${claims.jti}\n${api.id}\n${tier}`;
   const hit = issued.get(cacheKey);
   if (hit !== undefined) return hit;

@@ -10,8 +10,30 @@ beforeAll(async () => {
   const drip = [resource('GET', '/drip/{ms}/{n}'), resource('GET', '/drip-sized/{ms}/{n}')];
   await deploy(
     [
-      api({ id: 'api_idle', context: '/idle', resources: drip, endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 1000, idleTimeoutMs: 150, totalTimeoutMs: 5000 }], suspendSeconds: 30 } } }),
-      api({ id: 'api_total', context: '/total', resources: drip, endpoints: { PRODUCTION: { strategy: 'single', urls: [{ url: 'http://backend.test', timeoutMs: 200, idleTimeoutMs: 2000, totalTimeoutMs: 600 }], suspendSeconds: 30 } } }),
+      api({
+        id: 'api_idle',
+        context: '/idle',
+        resources: drip,
+        endpoints: {
+          PRODUCTION: {
+            strategy: 'single',
+            urls: [{ url: 'http://backend.test', timeoutMs: 1000, idleTimeoutMs: 150, totalTimeoutMs: 5000 }],
+            suspendSeconds: 30,
+          },
+        },
+      }),
+      api({
+        id: 'api_total',
+        context: '/total',
+        resources: drip,
+        endpoints: {
+          PRODUCTION: {
+            strategy: 'single',
+            urls: [{ url: 'http://backend.test', timeoutMs: 200, idleTimeoutMs: 2000, totalTimeoutMs: 600 }],
+            suspendSeconds: 30,
+          },
+        },
+      }),
     ],
     [key],
   );
@@ -39,8 +61,14 @@ async function usageOf(app: string, expected: number): Promise<{ errors: ErrorRo
   let classes: string[] = [];
   for (let i = 0; i < 50 && errors.reduce((n, r) => n + r.count, 0) < expected; i++) {
     await new Promise((r) => setTimeout(r, 200));
-    errors = (await env.DB.prepare(`SELECT error_code, count FROM usage_errors WHERE application_id = ? AND granularity = 'minute'`).bind(app).all<ErrorRow>()).results;
-    classes = (await env.DB.prepare(`SELECT status_class FROM usage_rollups WHERE application_id = ?`).bind(app).all<{ status_class: string }>()).results.map((r) => r.status_class);
+    errors = (
+      await env.DB.prepare(`SELECT error_code, count FROM usage_errors WHERE application_id = ? AND granularity = 'minute'`)
+        .bind(app)
+        .all<ErrorRow>()
+    ).results;
+    classes = (
+      await env.DB.prepare(`SELECT status_class FROM usage_rollups WHERE application_id = ?`).bind(app).all<{ status_class: string }>()
+    ).results.map((r) => r.status_class);
   }
   return { errors, classes };
 }
@@ -49,7 +77,9 @@ describe('endpoint body timeouts', () => {
   it('cuts a body whose backend goes quiet for longer than the idle timeout, and counts the call as a 504 backend error', async () => {
     const app = 'app_idle';
     await subscribe(app, 'api_idle');
-    const res = await callStreaming('/idle/v1/drip/600/5', { headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` } });
+    const res = await callStreaming('/idle/v1/drip/600/5', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` },
+    });
     expect(res.status).toBe(200);
     const read = await readAll(res);
     expect(read.cut).toBe(true);
@@ -63,7 +93,9 @@ describe('endpoint body timeouts', () => {
   it('cuts a body that keeps dripping past the total deadline, however lively', async () => {
     const app = 'app_total';
     await subscribe(app, 'api_total');
-    const res = await callStreaming('/total/v1/drip/100/40', { headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` } });
+    const res = await callStreaming('/total/v1/drip/100/40', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` },
+    });
     expect(res.status).toBe(200);
     const read = await readAll(res);
     expect(read.cut).toBe(true);
@@ -76,12 +108,16 @@ describe('endpoint body timeouts', () => {
   it('passes a body that keeps within both limits whole, and counts it as the success it is', async () => {
     const app = 'app_whole';
     await subscribe(app, 'api_idle');
-    const res = await callStreaming('/idle/v1/drip/30/5', { headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` } });
+    const res = await callStreaming('/idle/v1/drip/30/5', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` },
+    });
     expect(await readAll(res)).toMatchObject({ bytes: 5, cut: false });
     let classes: string[] = [];
     for (let i = 0; i < 50 && classes.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      classes = (await env.DB.prepare(`SELECT status_class FROM usage_rollups WHERE application_id = ?`).bind(app).all<{ status_class: string }>()).results.map((r) => r.status_class);
+      classes = (
+        await env.DB.prepare(`SELECT status_class FROM usage_rollups WHERE application_id = ?`).bind(app).all<{ status_class: string }>()
+      ).results.map((r) => r.status_class);
     }
     expect(classes).toEqual(['2xx']);
   });
@@ -89,7 +125,9 @@ describe('endpoint body timeouts', () => {
   it('answers a 504 of its own, never a cut 200, when a small body of declared length goes quiet past the idle timeout', async () => {
     const app = 'app_idle_sized';
     await subscribe(app, 'api_idle');
-    const res = await callStreaming('/idle/v1/drip-sized/600/5', { headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` } });
+    const res = await callStreaming('/idle/v1/drip-sized/600/5', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` },
+    });
     expect(res.status).toBe(504);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(((await res.json()) as { code?: number }).code).toBe(101504);
@@ -99,17 +137,25 @@ describe('endpoint body timeouts', () => {
   it('hands a small body of declared length to the client whole, with its length', async () => {
     const app = 'app_whole_sized';
     await subscribe(app, 'api_idle');
-    const res = await callStreaming('/idle/v1/drip-sized/30/5', { headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` } });
+    const res = await callStreaming('/idle/v1/drip-sized/30/5', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBe('5');
     expect(await res.text()).toBe('.....');
   });
 
   it('defaults to 30 s idle and 60 s in all, and never gives the body less time in all than the headers', () => {
-    expect(bodyTimeouts({ url: 'http://b', timeoutMs: 5000 }, 1000)).toEqual({ idleMs: DEFAULT_IDLE_TIMEOUT_MS, deadline: 1000 + DEFAULT_TOTAL_TIMEOUT_MS });
+    expect(bodyTimeouts({ url: 'http://b', timeoutMs: 5000 }, 1000)).toEqual({
+      idleMs: DEFAULT_IDLE_TIMEOUT_MS,
+      deadline: 1000 + DEFAULT_TOTAL_TIMEOUT_MS,
+    });
     expect(DEFAULT_IDLE_TIMEOUT_MS).toBe(30_000);
     expect(DEFAULT_TOTAL_TIMEOUT_MS).toBe(60_000);
     expect(bodyTimeouts({ url: 'http://b', timeoutMs: 90_000 }, 0).deadline).toBe(90_000);
-    expect(bodyTimeouts({ url: 'http://b', timeoutMs: 100, idleTimeoutMs: 50, totalTimeoutMs: 400 }, 0)).toEqual({ idleMs: 50, deadline: 400 });
+    expect(bodyTimeouts({ url: 'http://b', timeoutMs: 100, idleTimeoutMs: 50, totalTimeoutMs: 400 }, 0)).toEqual({
+      idleMs: 50,
+      deadline: 400,
+    });
   });
 });

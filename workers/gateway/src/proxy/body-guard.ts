@@ -51,7 +51,11 @@ export function declaredLength(headers: Headers): number | null {
  * past the deadline). A body cut or broken off here has not reached the client yet, so the gateway
  * can still answer with a 504 or 502 of its own instead of an aborted 200.
  */
-export async function readSmallBody(body: ReadableStream<Uint8Array>, timeouts: BodyTimeouts, now: () => number = Date.now): Promise<{ kind: 'complete'; bytes: Uint8Array } | Exclude<BodyOutcome, { kind: 'complete' | 'cancelled' }>> {
+export async function readSmallBody(
+  body: ReadableStream<Uint8Array>,
+  timeouts: BodyTimeouts,
+  now: () => number = Date.now,
+): Promise<{ kind: 'complete'; bytes: Uint8Array } | Exclude<BodyOutcome, { kind: 'complete' | 'cancelled' }>> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let bytes = 0;
@@ -91,7 +95,11 @@ export async function readSmallBody(body: ReadableStream<Uint8Array>, timeouts: 
 
 export class BodyTimeoutError extends Error {
   constructor(readonly reason: 'idle' | 'deadline') {
-    super(reason === 'idle' ? 'the backend sent no body bytes within the idle timeout' : 'the backend body did not end before the total deadline');
+    super(
+      reason === 'idle'
+        ? 'the backend sent no body bytes within the idle timeout'
+        : 'the backend body did not end before the total deadline',
+    );
     this.name = 'BodyTimeoutError';
   }
 }
@@ -103,7 +111,11 @@ export class BodyTimeoutError extends Error {
  * read of the backend is pending. Cutting cancels the backend's stream too, so the subrequest ends
  * as well. `outcome` settles once the body has ended one way or the other.
  */
-export function guardBody(body: ReadableStream<Uint8Array>, timeouts: BodyTimeouts, now: () => number = Date.now): { body: ReadableStream<Uint8Array>; outcome: Promise<BodyOutcome> } {
+export function guardBody(
+  body: ReadableStream<Uint8Array>,
+  timeouts: BodyTimeouts,
+  now: () => number = Date.now,
+): { body: ReadableStream<Uint8Array>; outcome: Promise<BodyOutcome> } {
   const reader = body.getReader();
   let bytes = 0;
   let settle: (o: BodyOutcome) => void = () => undefined;

@@ -193,13 +193,19 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
     if (options.upgrade !== undefined || response.body === null) return { response, outcome: null };
     const endpointTimeouts = bodyTimeouts(target, sentAt);
     // An event stream is meant to last: the API's maximum duration replaces the endpoint's total deadline.
-    const timeouts = options.streaming === undefined ? endpointTimeouts : { idleMs: endpointTimeouts.idleMs, deadline: sentAt + options.streaming.maxDurationMs };
+    const timeouts =
+      options.streaming === undefined
+        ? endpointTimeouts
+        : { idleMs: endpointTimeouts.idleMs, deadline: sentAt + options.streaming.maxDurationMs };
     const length = declaredLength(response.headers);
     if (options.streaming === undefined && length !== null && length <= SMALL_BODY_BYTES) {
       const read = await readSmallBody(response.body, timeouts);
       if (read.kind === 'complete') return { response: new Response(read.bytes, response), outcome: null };
       // Nothing has reached the client yet: the gateway's own answer, as for a header timeout.
-      if (read.kind === 'cut') throw new ApiError('gateway-timeout', { detail: `The backend's body did not arrive within the endpoint's ${read.reason === 'idle' ? 'idle' : 'total'} timeout` });
+      if (read.kind === 'cut')
+        throw new ApiError('gateway-timeout', {
+          detail: `The backend's body did not arrive within the endpoint's ${read.reason === 'idle' ? 'idle' : 'total'} timeout`,
+        });
       throw new ApiError('bad-gateway', { detail: "The backend's body broke off" });
     }
     const guarded = guardBody(response.body, timeouts);

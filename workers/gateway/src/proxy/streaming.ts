@@ -31,7 +31,13 @@ export interface StreamSlot {
  * same slots as WebSockets (decision 0042); null when the API sets no limit. A stream over the limit
  * is refused 429 `too-many-connections` before it reaches the backend.
  */
-export async function holdStreamSlot(env: Env, api: Pick<SnapshotApi, 'id' | 'type' | 'streaming'>, applicationId: string, request: AdmitRequest, waitUntil: (p: Promise<unknown>) => void): Promise<StreamSlot | null> {
+export async function holdStreamSlot(
+  env: Env,
+  api: Pick<SnapshotApi, 'id' | 'type' | 'streaming'>,
+  applicationId: string,
+  request: AdmitRequest,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<StreamSlot | null> {
   const max = api.type === 'SSE' ? (api.streaming ?? DEFAULT_STREAMING).maxConnectionsPerSubscription : null;
   if (max === null) return null;
   const name = subscriptionObjectName(applicationId, api.id);
@@ -44,7 +50,12 @@ export async function holdStreamSlot(env: Env, api: Pick<SnapshotApi, 'id' | 'ty
   }
   if (!held.ok) {
     const error = held.error;
-    if (error.kind === 'too-many-connections') throw new ApiError('too-many-connections', { detail: `This subscription holds ${error.limit} open streams of this API, its limit`, headers: { 'retry-after': '1' }, extensions: { limit: error.limit } });
+    if (error.kind === 'too-many-connections')
+      throw new ApiError('too-many-connections', {
+        detail: `This subscription holds ${error.limit} open streams of this API, its limit`,
+        headers: { 'retry-after': '1' },
+        extensions: { limit: error.limit },
+      });
     throw subscriptionError(error);
   }
   let renew: ReturnType<typeof setInterval> | null = null;
@@ -53,14 +64,22 @@ export async function holdStreamSlot(env: Env, api: Pick<SnapshotApi, 'id' | 'ty
     if (released) return;
     released = true;
     if (renew !== null) clearInterval(renew);
-    waitUntil(counterStub(env, name).closeConnection(id).catch(() => undefined));
+    waitUntil(
+      counterStub(env, name)
+        .closeConnection(id)
+        .catch(() => undefined),
+    );
   };
   return {
     release,
     holdUntil(outcome) {
       if (outcome === null) return release();
       renew = setInterval(() => {
-        waitUntil(counterStub(env, name).checkConnection(request, { id, ttlMs: SLOT_TTL_MS }).catch(() => null));
+        waitUntil(
+          counterStub(env, name)
+            .checkConnection(request, { id, ttlMs: SLOT_TTL_MS })
+            .catch(() => null),
+        );
       }, RECHECK_MS);
       waitUntil(outcome.then(release, release));
     },

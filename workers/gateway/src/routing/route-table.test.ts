@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../../shared/snapshot.ts';
 import { RouteTable } from './route-table.ts';
 
-const resource = (method: string, pathTemplate: string): SnapshotResource => ({ method, pathTemplate, authType: 'oauth2', scopes: [], limits: [] });
+const resource = (method: string, pathTemplate: string): SnapshotResource => ({
+  method,
+  pathTemplate,
+  authType: 'oauth2',
+  scopes: [],
+  limits: [],
+});
 const api = (id: string, context: string, version: string, resources: SnapshotResource[], isDefaultVersion = false): SnapshotApi => ({
   id,
   name: id,
@@ -19,12 +25,27 @@ const api = (id: string, context: string, version: string, resources: SnapshotRe
   headerEdits: null,
   limits: [],
 });
-const snapshot = (apis: SnapshotApi[]): GatewaySnapshot => ({ version: 1, environment: 'production', compiledAt: 0, issuer: 'i', audience: 'a', jwks: [], allowPrivateBackends: true, apis });
+const snapshot = (apis: SnapshotApi[]): GatewaySnapshot => ({
+  version: 1,
+  environment: 'production',
+  compiledAt: 0,
+  issuer: 'i',
+  audience: 'a',
+  jwks: [],
+  allowPrivateBackends: true,
+  apis,
+});
 
 describe('RouteTable', () => {
   const table = new RouteTable(
     snapshot([
-      api('pets1', '/petstore', 'v1', [resource('GET', '/pets'), resource('POST', '/pets'), resource('GET', '/pets/{petId}'), resource('GET', '/pets/mine'), resource('GET', '/files/{+path}')]),
+      api('pets1', '/petstore', 'v1', [
+        resource('GET', '/pets'),
+        resource('POST', '/pets'),
+        resource('GET', '/pets/{petId}'),
+        resource('GET', '/pets/mine'),
+        resource('GET', '/files/{+path}'),
+      ]),
       api('pets2', '/petstore', 'v2', [resource('GET', '/pets')], true),
       api('deep', '/org/team/api', '1.0.0', [resource('GET', '/')]),
     ]),
@@ -120,7 +141,9 @@ describe('RouteTable: segments that mix literal text and parameters (OpenAPI pat
   });
 
   it('keeps lookup flat: 10,000 APIs with mixed templates route as the first one does', () => {
-    const many = Array.from({ length: 10_000 }, (_, i) => api(`a${i}`, `/ctx${i}`, 'v1', [resource('GET', '/items/{id}.json'), resource('GET', '/items/{id}')]));
+    const many = Array.from({ length: 10_000 }, (_, i) =>
+      api(`a${i}`, `/ctx${i}`, 'v1', [resource('GET', '/items/{id}.json'), resource('GET', '/items/{id}')]),
+    );
     const big = new RouteTable(snapshot(many));
     expect(big.match('GET', '/ctx9999/v1/items/7.json')?.resource?.pathTemplate).toBe('/items/{id}.json');
     expect(big.match('GET', '/ctx0/v1/items/7')?.resource?.pathTemplate).toBe('/items/{id}');

@@ -9,7 +9,16 @@ describe('stored revisions and API types', () => {
   });
 
   it('keeps a WS revision type and fills in the streaming defaults it predates', () => {
-    const parsed = parseRevision({ type: 'WS', name: 'Chat', context: '/chat', version: 'v1', streaming: { maxConnectionsPerSubscription: 2 } });
-    expect(parsed.ok && parsed.definition).toMatchObject({ type: 'WS', streaming: { allowQueryToken: false, idleTimeoutSeconds: 300, maxDurationSeconds: 3600, maxConnectionsPerSubscription: 2 } });
+    const parsed = parseRevision({
+      type: 'WS',
+      name: 'Chat',
+      context: '/chat',
+      version: 'v1',
+      streaming: { maxConnectionsPerSubscription: 2 },
+    });
+    expect(parsed.ok && parsed.definition).toMatchObject({
+      type: 'WS',
+      streaming: { allowQueryToken: false, idleTimeoutSeconds: 300, maxDurationSeconds: 3600, maxConnectionsPerSubscription: 2 },
+    });
   });
 });

@@ -11,14 +11,22 @@ import type { ShardedRoutes } from './shards.ts';
 const ENVIRONMENT = 'env_production';
 
 function environment(count: number, version: number): GatewaySnapshot {
-  const apis: SnapshotApi[] = Array.from({ length: count }, (_, i) => api({ id: `api_s${i}`, context: `/svc${i}`, resources: [resource('GET', '/items/{id}', { authType: 'none' }), resource('GET', '/open', { authType: 'none' })] }));
+  const apis: SnapshotApi[] = Array.from({ length: count }, (_, i) =>
+    api({
+      id: `api_s${i}`,
+      context: `/svc${i}`,
+      resources: [resource('GET', '/items/{id}', { authType: 'none' }), resource('GET', '/open', { authType: 'none' })],
+    }),
+  );
   return { version, environment: 'production', compiledAt: 0, issuer: 'i', audience: 'a', jwks: [], allowPrivateBackends: true, apis };
 }
 
 /** Stores `snapshot` as the control plane does (shards to R2, head to D1) and makes the gateway reload. */
 async function publish(snapshot: GatewaySnapshot): Promise<GatewaySnapshot & { shards: SnapshotShards }> {
   const { head } = await storeShards(env.BLOBS, ENVIRONMENT, snapshot, new Set());
-  await env.DB.prepare(`INSERT INTO gateway_snapshots (environment_id, version, body) VALUES (?, ?, ?) ON CONFLICT(environment_id) DO UPDATE SET version = excluded.version, body = excluded.body`)
+  await env.DB.prepare(
+    `INSERT INTO gateway_snapshots (environment_id, version, body) VALUES (?, ?, ?) ON CONFLICT(environment_id) DO UPDATE SET version = excluded.version, body = excluded.body`,
+  )
     .bind(ENVIRONMENT, snapshot.version, await encodeSnapshot(head))
     .run();
   invalidateSnapshot();
@@ -51,7 +59,8 @@ describe('sharded snapshot', () => {
     const res = await call('/svc1234/v1/items/42');
     expect(res.status).toBe(200);
     // Another shard was never read, so its (deleted) object is noticed only when a call needs it.
-    const other = Array.from({ length: 10_000 }, (_, i) => `/svc${i}`).find((c) => head.shards.keys[shardOf(c, head.shards.count)] !== needed) ?? '';
+    const other =
+      Array.from({ length: 10_000 }, (_, i) => `/svc${i}`).find((c) => head.shards.keys[shardOf(c, head.shards.count)] !== needed) ?? '';
     const missing = await call(`${other}/v1/open`);
     expect(missing.status).toBe(503);
     expect(missing.headers.get('retry-after')).toBe('1');
@@ -95,7 +104,9 @@ describe('sharded snapshot', () => {
 
   it('still serves a whole snapshot written inline by an older control plane', async () => {
     const whole = environment(3, 5006);
-    await env.DB.prepare(`UPDATE gateway_snapshots SET version = ?, body = ? WHERE environment_id = ?`).bind(whole.version, JSON.stringify(whole), ENVIRONMENT).run();
+    await env.DB.prepare(`UPDATE gateway_snapshots SET version = ?, body = ? WHERE environment_id = ?`)
+      .bind(whole.version, JSON.stringify(whole), ENVIRONMENT)
+      .run();
     invalidateSnapshot();
     expect((await call('/svc2/v1/open')).status).toBe(200);
   });

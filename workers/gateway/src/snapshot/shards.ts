@@ -62,7 +62,10 @@ export class ShardedRoutes implements Routes {
       // A newer snapshot replaced this one and its unreferenced shards were collected: reload the head.
       this.#onMissing();
       console.error(JSON.stringify({ message: 'snapshot shard missing', version: this.#head.version, shard: n, key }));
-      throw new ApiError('service-unavailable', { detail: 'The gateway is loading a new configuration; retry', headers: { 'retry-after': '1' } });
+      throw new ApiError('service-unavailable', {
+        detail: 'The gateway is loading a new configuration; retry',
+        headers: { 'retry-after': '1' },
+      });
     }
     const apis = await decodeShard(await object.arrayBuffer());
     const part: GatewaySnapshot = { ...this.#head, apis };

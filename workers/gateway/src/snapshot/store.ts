@@ -40,7 +40,11 @@ export function invalidateSnapshot(): void {
  * revalidates in the background (one indexed D1 read of the version), and it reloads before
  * answering only when told a deploy happened or when it holds nothing yet.
  */
-export async function currentSnapshot(env: Env, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): Promise<CompiledSnapshot | null> {
+export async function currentSnapshot(
+  env: Env,
+  waitUntil: (p: Promise<unknown>) => void,
+  now = Date.now(),
+): Promise<CompiledSnapshot | null> {
   if (held === null || invalidated) {
     invalidated = false;
     await reload(env, now);
@@ -57,18 +61,16 @@ export async function currentSnapshot(env: Env, waitUntil: (p: Promise<unknown>)
 }
 
 async function revalidate(env: Env, now: number): Promise<void> {
-  const row = await withBusyRetry(meteredD1(env.DB)).prepare(
-    `SELECT s.version AS version FROM gateway_snapshots s JOIN gateway_environments e ON e.id = s.environment_id WHERE e.name = ?`,
-  )
+  const row = await withBusyRetry(meteredD1(env.DB))
+    .prepare(`SELECT s.version AS version FROM gateway_snapshots s JOIN gateway_environments e ON e.id = s.environment_id WHERE e.name = ?`)
     .bind(env.GATEWAY_ENVIRONMENT)
     .first<{ version: number }>();
   if (row !== null && row.version !== held?.compiled.snapshot.version) await reload(env, now);
 }
 
 async function reload(env: Env, now: number): Promise<void> {
-  const row = await withBusyRetry(meteredD1(env.DB)).prepare(
-    `SELECT s.body AS body FROM gateway_snapshots s JOIN gateway_environments e ON e.id = s.environment_id WHERE e.name = ?`,
-  )
+  const row = await withBusyRetry(meteredD1(env.DB))
+    .prepare(`SELECT s.body AS body FROM gateway_snapshots s JOIN gateway_environments e ON e.id = s.environment_id WHERE e.name = ?`)
     .bind(env.GATEWAY_ENVIRONMENT)
     .first<{ body: string }>();
   if (row === null) {

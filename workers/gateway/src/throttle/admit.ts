@@ -1,6 +1,16 @@
 import { counterStub } from './counters.ts';
 import { gatewayConfig } from '../config.ts';
-import { THROTTLE_CODES, counterObjectName, subscriptionObjectName, type AdmitError, type AdmitRequest, type AdmitResult, type LimitStatus, type TakeResult, type WindowLimit } from '../../../../durable-objects/throttle/types.ts';
+import {
+  THROTTLE_CODES,
+  counterObjectName,
+  subscriptionObjectName,
+  type AdmitError,
+  type AdmitRequest,
+  type AdmitResult,
+  type LimitStatus,
+  type TakeResult,
+  type WindowLimit,
+} from '../../../../durable-objects/throttle/types.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import { admitCoalesced } from './coalesce.ts';
 import { rateLimitHeaders } from './headers.ts';
@@ -15,9 +25,12 @@ export interface SharedCounter {
 }
 
 /** Counts the call in a shared counter, at its cost when it has one. */
-const takeFrom = (env: Env, s: SharedCounter) => (s.cost === undefined ? counterStub(env, s.name).take(s.limits) : counterStub(env, s.name).take(s.limits, undefined, s.cost));
+const takeFrom = (env: Env, s: SharedCounter) =>
+  s.cost === undefined ? counterStub(env, s.name).take(s.limits) : counterStub(env, s.name).take(s.limits, undefined, s.cost);
 const refundTo = (env: Env, s: SharedCounter, windowStarts: readonly number[]) =>
-  s.cost === undefined ? counterStub(env, s.name).refund(s.limits, windowStarts) : counterStub(env, s.name).refund(s.limits, windowStarts, undefined, s.cost);
+  s.cost === undefined
+    ? counterStub(env, s.name).refund(s.limits, windowStarts)
+    : counterStub(env, s.name).refund(s.limits, windowStarts, undefined, s.cost);
 
 export interface AdmitCall {
   readonly applicationId: string;
@@ -51,7 +64,11 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     try {
       spent = await spendLease(subName, () => counterStub(env, subName), call.request, waitUntil);
     } catch (cause) {
-      throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
+      throw new ApiError('service-unavailable', {
+        detail: 'The subscription could not be verified',
+        cause,
+        headers: { 'retry-after': '1' },
+      });
     }
     if (spent.ok) return { tier: spent.tier, limits: spent.limits, meter: null };
     if ('revoked' in spent) throw subscriptionError({ kind: 'revoked' });
@@ -59,7 +76,10 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     // No share of a lease left for this call: the object decides it below, exactly, in one RPC.
   }
   const subStub = counterStub(env, subName);
-  const [subSettled, ...takenSettled] = await Promise.allSettled([admitCoalesced(subName, subStub, call.request), ...shared.map((s) => takeFrom(env, s))]);
+  const [subSettled, ...takenSettled] = await Promise.allSettled([
+    admitCoalesced(subName, subStub, call.request),
+    ...shared.map((s) => takeFrom(env, s)),
+  ]);
   // A shared counter that cannot answer lets the call through when its policy fails open (the
   // default for throttling) and refuses it when it fails closed; the subscription always fails closed.
   const unreachable = takenSettled.flatMap((t, i) => (t.status === 'rejected' ? [{ counter: shared[i], cause: t.reason as unknown }] : []));
@@ -77,9 +97,24 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
   if (subSettled.status === 'rejected' || closed !== undefined) {
     await giveBack(subSettled.status === 'fulfilled' ? subSettled.value : null);
     const cause: unknown = subSettled.status === 'rejected' ? subSettled.reason : closed?.cause;
-    throw new ApiError('service-unavailable', { detail: subSettled.status === 'rejected' ? 'The subscription could not be verified' : 'A throttling policy that fails closed could not be checked', cause, headers: { 'retry-after': '1' } });
+    throw new ApiError('service-unavailable', {
+      detail:
+        subSettled.status === 'rejected'
+          ? 'The subscription could not be verified'
+          : 'A throttling policy that fails closed could not be checked',
+      cause,
+      headers: { 'retry-after': '1' },
+    });
   }
-  for (const u of unreachable) console.warn(JSON.stringify({ level: 'warn', message: 'counter unreachable; its policy fails open', counter: u.counter?.name, cause: String(u.cause) }));
+  for (const u of unreachable)
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        message: 'counter unreachable; its policy fails open',
+        counter: u.counter?.name,
+        cause: String(u.cause),
+      }),
+    );
   const sub: AdmitResult = subSettled.value;
   const refusedShared = taken.find((t): t is Extract<TakeResult, { ok: false }> => !t.ok);
   if (sub.ok && refusedShared === undefined) {
@@ -89,7 +124,10 @@ export async function admitCall(env: Env, call: AdmitCall, waitUntil: (p: Promis
     const meter =
       subMetered || metered.length > 0
         ? async (bytes: number) => {
-            await Promise.allSettled([...(subMetered ? [subStub.addBytes(bytes)] : []), ...metered.map((s) => counterStub(env, s.name).addBytes(bytes, s.limits))]);
+            await Promise.allSettled([
+              ...(subMetered ? [subStub.addBytes(bytes)] : []),
+              ...metered.map((s) => counterStub(env, s.name).addBytes(bytes, s.limits)),
+            ]);
           }
         : null;
     return { tier: sub.tier, limits: [...sub.limits, ...taken.flatMap((t) => (t.ok ? t.limits : []))], meter };
@@ -123,13 +161,28 @@ export async function admitShared(env: Env, counters: readonly SharedCounter[]):
   const closed = unreachable.find((u) => u.counter?.limits.some((l) => l.failOpen === false) === true);
   if (closed !== undefined) {
     await giveBack();
-    throw new ApiError('service-unavailable', { detail: 'A throttling policy that fails closed could not be checked', cause: closed.cause, headers: { 'retry-after': '1' } });
+    throw new ApiError('service-unavailable', {
+      detail: 'A throttling policy that fails closed could not be checked',
+      cause: closed.cause,
+      headers: { 'retry-after': '1' },
+    });
   }
-  for (const u of unreachable) console.warn(JSON.stringify({ level: 'warn', message: 'counter unreachable; its policy fails open', counter: u.counter?.name, cause: String(u.cause) }));
+  for (const u of unreachable)
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        message: 'counter unreachable; its policy fails open',
+        counter: u.counter?.name,
+        cause: String(u.cause),
+      }),
+    );
   const refused = taken.find((t): t is Extract<TakeResult, { ok: false }> => !t.ok);
   if (refused === undefined) return taken.flatMap((t) => (t.ok ? t.limits : []));
   await giveBack();
-  throw subscriptionError(refused.error, taken.flatMap((t, i) => limitsOf(t, shared[i]?.cost)));
+  throw subscriptionError(
+    refused.error,
+    taken.flatMap((t, i) => limitsOf(t, shared[i]?.cost)),
+  );
 }
 
 /**
@@ -137,7 +190,10 @@ export async function admitShared(env: Env, counters: readonly SharedCounter[]):
  * an admitted request-count window had the call counted, and refunded.
  */
 function limitsOf(result: AdmitResult | TakeResult, cost = 1): readonly LimitStatus[] {
-  if (result.ok) return result.limits.map((l) => (l.unit === 'bytes' ? l : { ...l, remaining: Math.min(l.limit, l.remaining + (l.unit === 'points' ? cost : 1)) }));
+  if (result.ok)
+    return result.limits.map((l) =>
+      l.unit === 'bytes' ? l : { ...l, remaining: Math.min(l.limit, l.remaining + (l.unit === 'points' ? cost : 1)) },
+    );
   return result.error.kind === 'throttled' ? result.error.limits : [];
 }
 
@@ -149,7 +205,8 @@ export function subscriptionError(error: AdmitError, every?: readonly LimitStatu
     case 'unknown-subscription':
       return new ApiError('subscription-not-found', { detail: 'The application is not subscribed to this API' });
     case 'blocked':
-      if (error.status === 'ON_HOLD' || error.status === 'REJECTED') return new ApiError('subscription-on-hold', { detail: `The subscription is ${error.status}` });
+      if (error.status === 'ON_HOLD' || error.status === 'REJECTED')
+        return new ApiError('subscription-on-hold', { detail: `The subscription is ${error.status}` });
       return new ApiError('subscription-blocked', { detail: `The subscription is ${error.status}` });
     case 'revoked':
       return new ApiError('invalid-credentials', {
@@ -161,12 +218,20 @@ export function subscriptionError(error: AdmitError, every?: readonly LimitStatu
       return new ApiError('quota-exceeded', {
         detail: `Quota exceeded: ${error.violated.map((v) => `${v.policy} (${v.limit} per ${v.windowSeconds}s)`).join(', ')}`,
         wso2: first === undefined ? undefined : THROTTLE_CODES[first.scope],
-        headers: { ...rateLimitHeaders(every !== undefined && every.length > 0 ? every : error.limits), 'retry-after': String(error.retryAfterSeconds) },
+        headers: {
+          ...rateLimitHeaders(every !== undefined && every.length > 0 ? every : error.limits),
+          'retry-after': String(error.retryAfterSeconds),
+        },
         extensions: {
           // draft-ietf-httpapi-ratelimit-headers §7 (the quota-exceeded problem type): the names of
           // the policies that refused, as they appear in RateLimit-Policy.
           'violated-policies': error.violated.map(policyName),
-          violatedPolicies: error.violated.map((v) => ({ policy: v.policy, scope: v.scope, limit: v.limit, windowSeconds: v.windowSeconds })),
+          violatedPolicies: error.violated.map((v) => ({
+            policy: v.policy,
+            scope: v.scope,
+            limit: v.limit,
+            windowSeconds: v.windowSeconds,
+          })),
         },
       });
     }

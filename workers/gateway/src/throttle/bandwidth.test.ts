@@ -12,7 +12,17 @@ async function codeOf(res: Response): Promise<number | undefined> {
 
 beforeAll(async () => {
   key = await signingKey('kb');
-  await deploy([api({ id: 'api_bw', context: '/bw' }), api({ id: 'api_bw_shared', context: '/bwshared', limits: [{ policy: 'ApiBw', scope: 'api', limit: 600, windowSeconds: 60, unit: 'bytes' }] })], [key]);
+  await deploy(
+    [
+      api({ id: 'api_bw', context: '/bw' }),
+      api({
+        id: 'api_bw_shared',
+        context: '/bwshared',
+        limits: [{ policy: 'ApiBw', scope: 'api', limit: 600, windowSeconds: 60, unit: 'bytes' }],
+      }),
+    ],
+    [key],
+  );
 });
 
 async function until(check: () => Promise<boolean>): Promise<void> {
@@ -53,7 +63,12 @@ describe('bandwidth quotas', () => {
     const statuses: number[] = [];
     // The bytes the API's shared counter has been charged, read from its storage.
     const apiCounter = counterNamespace(env).getByName(counterObjectName.api('api_bw_shared'));
-    const charged = () => runInDurableObject(apiCounter, (_instance, state) => state.storage.sql.exec<{ count: number }>(`SELECT count FROM counters WHERE key LIKE '%:bytes'`).toArray()[0]?.count ?? 0);
+    const charged = () =>
+      runInDurableObject(
+        apiCounter,
+        (_instance, state) =>
+          state.storage.sql.exec<{ count: number }>(`SELECT count FROM counters WHERE key LIKE '%:bytes'`).toArray()[0]?.count ?? 0,
+      );
     let served = 0;
     for (const app of ['app_bw_1', 'app_bw_2']) {
       await subscribe(app, 'api_bw_shared', [{ policy: 'Sub1000', scope: 'subscription', limit: 1000, windowSeconds: 60 }]);

@@ -69,7 +69,8 @@ export async function admitCoalesced(name: string, stub: SubscriptionObject, req
   coalesceStats.batches += 1;
   coalesceStats.calls += batch.length;
   try {
-    const results = batch.length === 1 ? [await withDeadline(stub.admit(request))] : await withDeadline(stub.admitMany(batch.map((w) => w.request)));
+    const results =
+      batch.length === 1 ? [await withDeadline(stub.admit(request))] : await withDeadline(stub.admitMany(batch.map((w) => w.request)));
     batch.forEach((w, i) => {
       const r = results[i];
       if (r === undefined) w.result.reject(new Error('the counter object answered fewer results than calls'));

@@ -5,9 +5,21 @@ import { counterObjectName } from '../../../../durable-objects/throttle/types.ts
 import { api, call, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
 
 let key: SigningKey;
-const perMinute = (scope: 'api' | 'resource' | 'custom', policy: string, limit: number, failOpen?: boolean) => ({ policy, scope, limit, windowSeconds: 60, ...(failOpen === undefined ? {} : { failOpen }) });
+const perMinute = (scope: 'api' | 'resource' | 'custom', policy: string, limit: number, failOpen?: boolean) => ({
+  policy,
+  scope,
+  limit,
+  windowSeconds: 60,
+  ...(failOpen === undefined ? {} : { failOpen }),
+});
 // A limit no counter can count: the object refuses it, as it would refuse any call it cannot serve.
-const broken = (failOpen: boolean) => ({ policy: failOpen ? 'Lenient' : 'Strict', scope: 'api' as const, limit: 5, windowSeconds: 0, failOpen });
+const broken = (failOpen: boolean) => ({
+  policy: failOpen ? 'Lenient' : 'Strict',
+  scope: 'api' as const,
+  limit: 5,
+  windowSeconds: 0,
+  failOpen,
+});
 
 async function codeOf(res: Response): Promise<number | undefined> {
   return ((await res.json()) as { code?: number }).code;
@@ -23,13 +35,28 @@ beforeAll(async () => {
         limits: [perMinute('api', 'Adv', 3)],
         conditional: [
           { conditions: [{ type: 'header', name: 'x-partner', value: 'acme', invert: false }], limits: [perMinute('api', 'Adv.g1', 1)] },
-          { conditions: [{ type: 'ip', cidr: '203.0.113.0/24', invert: true }, { type: 'query', name: 'bulk', value: 'true', invert: false }], limits: [perMinute('api', 'Adv.g2', 2)] },
+          {
+            conditions: [
+              { type: 'ip', cidr: '203.0.113.0/24', invert: true },
+              { type: 'query', name: 'bulk', value: 'true', invert: false },
+            ],
+            limits: [perMinute('api', 'Adv.g2', 2)],
+          },
         ],
       }),
       api({
         id: 'api_claim',
         context: '/claim',
-        resources: [resource('GET', '/pets', { conditional: [{ conditions: [{ type: 'jwtClaim', claim: 'plan', value: 'free', invert: false }], limits: [perMinute('resource', 'ResAdv.g1', 1)] }] })],
+        resources: [
+          resource('GET', '/pets', {
+            conditional: [
+              {
+                conditions: [{ type: 'jwtClaim', claim: 'plan', value: 'free', invert: false }],
+                limits: [perMinute('resource', 'ResAdv.g1', 1)],
+              },
+            ],
+          }),
+        ],
       }),
       api({ id: 'api_custom_a', context: '/ca' }),
       api({ id: 'api_custom_b', context: '/cb' }),
@@ -68,9 +95,13 @@ describe('conditional groups of advanced policies', () => {
     }
     expect(statuses).toEqual([200, 200, 429, 429]);
     // From inside 203.0.113.0/24 the inverted condition fails: the call falls back to the default.
-    const inside = await call('/cond/v1/pets?bulk=true', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_cond_q1' })}`, 'cf-connecting-ip': '203.0.113.9' } });
+    const inside = await call('/cond/v1/pets?bulk=true', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_cond_q1' })}`, 'cf-connecting-ip': '203.0.113.9' },
+    });
     expect(inside.headers.get('ratelimit-policy')).toContain('"api:Adv";');
-    const group = await counterNamespace(env).getByName(counterObjectName.group(counterObjectName.api('api_cond'), 2)).inspect();
+    const group = await counterNamespace(env)
+      .getByName(counterObjectName.group(counterObjectName.api('api_cond'), 2))
+      .inspect();
     expect(group.state).toBeNull();
   });
 
@@ -94,7 +125,8 @@ describe('custom policies', () => {
     await subscribe(app, 'api_custom_b');
     const auth = { authorization: `Bearer ${await token(key, { applicationId: app })}` };
     const statuses: number[] = [];
-    for (const path of ['/ca/v1/pets', '/cb/v1/pets', '/ca/v1/pets', '/cb/v1/pets']) statuses.push((await call(path, { headers: auth })).status);
+    for (const path of ['/ca/v1/pets', '/cb/v1/pets', '/ca/v1/pets', '/cb/v1/pets'])
+      statuses.push((await call(path, { headers: auth })).status);
     expect(statuses).toEqual([200, 200, 200, 200]);
     const over = await call('/cb/v1/pets', { headers: auth });
     expect(over.status).toBe(429);
@@ -102,7 +134,10 @@ describe('custom policies', () => {
     expect(over.headers.get('ratelimit-policy')).toContain('"custom:PerUserAllApis";q=4;w=60');
     // Another user (token subject) has a counter of its own.
     await subscribe('app_custom_other', 'api_custom_a');
-    expect((await call('/ca/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_custom_other' })}` } })).status).toBe(200);
+    expect(
+      (await call('/ca/v1/pets', { headers: { authorization: `Bearer ${await token(key, { applicationId: 'app_custom_other' })}` } }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -119,4 +154,3 @@ describe('fail mode when a counter cannot answer', () => {
     expect(closed.headers.get('retry-after')).toBe('1');
   });
 });
-

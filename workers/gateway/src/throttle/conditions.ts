@@ -41,8 +41,15 @@ export function groupMatches(group: ConditionalLimits, facts: CallFacts): boolea
  * An advanced policy's counters for this call: the counter of each conditional group it matches,
  * or, when it matches none, the policy's default limits.
  */
-export function advancedCounters(name: string, limits: readonly WindowLimit[], conditional: readonly ConditionalLimits[] | undefined, facts: CallFacts): SharedCounter[] {
-  const matched = (conditional ?? []).flatMap((g, i) => (groupMatches(g, facts) ? [{ name: counterObjectName.group(name, i + 1), limits: g.limits }] : []));
+export function advancedCounters(
+  name: string,
+  limits: readonly WindowLimit[],
+  conditional: readonly ConditionalLimits[] | undefined,
+  facts: CallFacts,
+): SharedCounter[] {
+  const matched = (conditional ?? []).flatMap((g, i) =>
+    groupMatches(g, facts) ? [{ name: counterObjectName.group(name, i + 1), limits: g.limits }] : [],
+  );
   return matched.length > 0 ? matched : [{ name, limits }];
 }
 

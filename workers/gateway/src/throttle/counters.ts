@@ -6,7 +6,18 @@ import { meter } from '../metering/meter.ts';
 type CounterStub = DurableObjectStub<ThrottleCounter>;
 
 /** The counter objects' methods the gateway calls: each call is one billed Durable Object request. */
-type Method = 'admit' | 'admitMany' | 'lease' | 'release' | 'take' | 'refund' | 'refundAdmit' | 'addBytes' | 'openConnection' | 'checkConnection' | 'closeConnection';
+type Method =
+  | 'admit'
+  | 'admitMany'
+  | 'lease'
+  | 'release'
+  | 'take'
+  | 'refund'
+  | 'refundAdmit'
+  | 'addBytes'
+  | 'openConnection'
+  | 'checkConnection'
+  | 'closeConnection';
 export type CounterObject = Pick<CounterStub, Method>;
 
 /**

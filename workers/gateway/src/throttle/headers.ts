@@ -14,7 +14,12 @@ export function rateLimitHeaders(limits: readonly LimitStatus[]): Record<string,
   return {
     // Bandwidth quotas say their unit (`qu`, the draft's quota unit); requests are the default.
     // GraphQL complexity quotas count points, a unit outside the draft's registry (§5.1 allows others).
-    'ratelimit-policy': limits.map((l) => `${sfString(`${l.scope}:${l.policy}`)};q=${l.limit};w=${l.windowSeconds}${l.unit === 'bytes' ? ';qu="content-bytes"' : l.unit === 'points' ? ';qu="points"' : ''}`).join(', '),
+    'ratelimit-policy': limits
+      .map(
+        (l) =>
+          `${sfString(`${l.scope}:${l.policy}`)};q=${l.limit};w=${l.windowSeconds}${l.unit === 'bytes' ? ';qu="content-bytes"' : l.unit === 'points' ? ';qu="points"' : ''}`,
+      )
+      .join(', '),
     ratelimit: limits.map((l) => `${sfString(`${l.scope}:${l.policy}`)};r=${l.remaining};t=${l.resetSeconds}`).join(', '),
   };
 }

@@ -1,4 +1,10 @@
-import { LEASE_MAX_MS, type AdmitRequest, type Lease, type LeaseResult, type LimitStatus } from '../../../../durable-objects/throttle/types.ts';
+import {
+  LEASE_MAX_MS,
+  type AdmitRequest,
+  type Lease,
+  type LeaseResult,
+  type LimitStatus,
+} from '../../../../durable-objects/throttle/types.ts';
 import { BoundedCache } from '../../../shared/lru.ts';
 import { withDeadline } from './deadline.ts';
 
@@ -69,7 +75,13 @@ export interface LeaseStub {
  * asks the object for this one call — admitted or refused exactly, never failed (decision 0006). A
  * lease request that fails (the object unreachable) rejects: the caller fails closed.
  */
-export async function spendLease(name: string, stub: () => LeaseStub, request: AdmitRequest, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): Promise<LeaseSpend> {
+export async function spendLease(
+  name: string,
+  stub: () => LeaseStub,
+  request: AdmitRequest,
+  waitUntil: (p: Promise<unknown>) => void,
+  now = Date.now(),
+): Promise<LeaseSpend> {
   let h = held.get(name, now);
   if (h !== undefined && (h.used >= h.lease.granted || now >= h.lease.expiresAt)) {
     releaseHeld(name, h, stub, waitUntil);
@@ -88,7 +100,11 @@ export async function spendLease(name: string, stub: () => LeaseStub, request: A
           leaseStats.leases += 1;
           held.set(name, fresh, Math.max(1, res.lease.expiresAt - Date.now()));
           // Give back what is left when the lease ends, even if no further call comes.
-          waitUntil(new Promise((r) => setTimeout(r, Math.max(0, res.lease.expiresAt - Date.now()))).then(() => releaseHeld(name, fresh, stub, waitUntil)));
+          waitUntil(
+            new Promise((r) => setTimeout(r, Math.max(0, res.lease.expiresAt - Date.now()))).then(() =>
+              releaseHeld(name, fresh, stub, waitUntil),
+            ),
+          );
           return fresh;
         });
       pending.set(name, waiting);
@@ -103,7 +119,12 @@ export async function spendLease(name: string, stub: () => LeaseStub, request: A
     }
   }
   const lease = h.lease;
-  if (request.issuedAt < lease.validAfter[request.keyType] || lease.revoked.includes(request.credentialId) || (request.grantId !== undefined && lease.revoked.includes(request.grantId))) return { ok: false, revoked: true };
+  if (
+    request.issuedAt < lease.validAfter[request.keyType] ||
+    lease.revoked.includes(request.credentialId) ||
+    (request.grantId !== undefined && lease.revoked.includes(request.grantId))
+  )
+    return { ok: false, revoked: true };
   // A lease given back meanwhile (its end came while this call waited) counts nothing any more:
   // spending from it would admit a call the object no longer counts.
   if (h.released || h.used >= lease.granted || Date.now() >= lease.expiresAt) {
@@ -114,7 +135,11 @@ export async function spendLease(name: string, stub: () => LeaseStub, request: A
   leaseStats.spent += 1;
   const unspent = lease.granted - h.used;
   const elapsed = Math.floor((now - h.grantedAt) / 1000);
-  return { ok: true, tier: lease.tier, limits: lease.limits.map((l) => ({ ...l, remaining: l.remaining + unspent, resetSeconds: Math.max(1, l.resetSeconds - elapsed) })) };
+  return {
+    ok: true,
+    tier: lease.tier,
+    limits: lease.limits.map((l) => ({ ...l, remaining: l.remaining + unspent, resetSeconds: Math.max(1, l.resetSeconds - elapsed) })),
+  };
 }
 
 function releaseHeld(name: string, h: Held, stub: () => LeaseStub, waitUntil: (p: Promise<unknown>) => void): void {
@@ -122,7 +147,12 @@ function releaseHeld(name: string, h: Held, stub: () => LeaseStub, waitUntil: (p
   h.released = true;
   if (held.get(name) === h) held.delete(name);
   const unused = h.lease.granted - h.used;
-  if (unused > 0) waitUntil(stub().release(h.lease.windowStarts, unused).catch(() => {}));
+  if (unused > 0)
+    waitUntil(
+      stub()
+        .release(h.lease.windowStarts, unused)
+        .catch(() => {}),
+    );
 }
 
 /** Drops the leases this isolate holds for these applications' subscriptions (`sub:<applicationId>:<apiId>`), in one pass. */

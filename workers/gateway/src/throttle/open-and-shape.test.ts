@@ -5,7 +5,12 @@ import { counterObjectName, type WindowLimit } from '../../../../durable-objects
 import { api, call, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
 
 let key: SigningKey;
-const limit = (scope: WindowLimit['scope'], policy: string, n: number, windowSeconds = 60): WindowLimit => ({ policy, scope, limit: n, windowSeconds });
+const limit = (scope: WindowLimit['scope'], policy: string, n: number, windowSeconds = 60): WindowLimit => ({
+  policy,
+  scope,
+  limit: n,
+  windowSeconds,
+});
 const QUOTA_EXCEEDED = 'https://iana.org/assignments/http-problem-types#quota-exceeded';
 
 interface Problem {
@@ -20,21 +25,46 @@ beforeAll(async () => {
   await deploy(
     [
       // An open resource with a resource policy, and one under an API policy only.
-      api({ id: 'api_open_res', context: '/openres', resources: [resource('GET', '/pub', { authType: 'none', limits: [limit('resource', 'Res3', 3)] })] }),
-      api({ id: 'api_open_api', context: '/openapi', limits: [limit('api', 'Api4', 4)], resources: [resource('GET', '/pub', { authType: 'none' })] }),
+      api({
+        id: 'api_open_res',
+        context: '/openres',
+        resources: [resource('GET', '/pub', { authType: 'none', limits: [limit('resource', 'Res3', 3)] })],
+      }),
+      api({
+        id: 'api_open_api',
+        context: '/openapi',
+        limits: [limit('api', 'Api4', 4)],
+        resources: [resource('GET', '/pub', { authType: 'none' })],
+      }),
       // A conditional group: calls from 192.0.2.0/24 get 1 per window instead of the default.
       api({
         id: 'api_open_cond',
         context: '/opencond',
-        resources: [resource('GET', '/pub', { authType: 'none', limits: [limit('resource', 'Cond', 50)], conditional: [{ conditions: [{ type: 'ip', cidr: '192.0.2.0/24', invert: false }], limits: [limit('resource', 'Cond.g1', 1)] }] })],
+        resources: [
+          resource('GET', '/pub', {
+            authType: 'none',
+            limits: [limit('resource', 'Cond', 50)],
+            conditional: [{ conditions: [{ type: 'ip', cidr: '192.0.2.0/24', invert: false }], limits: [limit('resource', 'Cond.g1', 1)] }],
+          }),
+        ],
       }),
       // Custom policy per client IP on an open resource without any other policy.
       api({ id: 'api_open_ip', context: '/openip', resources: [resource('GET', '/pub', { authType: 'none' })] }),
       // Authenticated: API policy + resource policy + subscription tier on one call.
-      api({ id: 'api_every', context: '/every', limits: [limit('api', 'ApiTen', 10)], resources: [resource('GET', '/pets', { limits: [limit('resource', 'ResTwo', 2)] }), resource('GET', '/cats')] }),
+      api({
+        id: 'api_every',
+        context: '/every',
+        limits: [limit('api', 'ApiTen', 10)],
+        resources: [resource('GET', '/pets', { limits: [limit('resource', 'ResTwo', 2)] }), resource('GET', '/cats')],
+      }),
     ],
     [key],
-    { customPolicies: [{ name: 'PerIp', keyTemplate: '$clientIp:$apiContext', limits: [limit('custom', 'PerIp', 2)] }, { name: 'PerUser', keyTemplate: '$userId', limits: [limit('custom', 'PerUser', 1000)] }] },
+    {
+      customPolicies: [
+        { name: 'PerIp', keyTemplate: '$clientIp:$apiContext', limits: [limit('custom', 'PerIp', 2)] },
+        { name: 'PerUser', keyTemplate: '$userId', limits: [limit('custom', 'PerUser', 1000)] },
+      ],
+    },
   );
 });
 
@@ -89,9 +119,18 @@ describe('the 429 answer', () => {
     const over = await call('/every/v1/pets', auth(3));
     expect(over.status).toBe(429);
     const policies = over.headers.get('ratelimit-policy') ?? '';
-    for (const p of ['"subscription:Sub5";q=5;w=60', '"api:ApiTen";q=10;w=60', '"resource:ResTwo";q=2;w=60', '"custom:PerIp";q=2;w=60', '"custom:PerUser";q=1000;w=60']) expect(policies).toContain(p);
+    for (const p of [
+      '"subscription:Sub5";q=5;w=60',
+      '"api:ApiTen";q=10;w=60',
+      '"resource:ResTwo";q=2;w=60',
+      '"custom:PerIp";q=2;w=60',
+      '"custom:PerUser";q=1000;w=60',
+    ])
+      expect(policies).toContain(p);
     // Nothing was consumed by the refused call: the subscription and the API still have what two calls left.
-    const remaining = Object.fromEntries((over.headers.get('ratelimit') ?? '').split(', ').map((m) => [/^"([^"]+)"/.exec(m)?.[1], Number(/r=(-?\d+)/.exec(m)?.[1])]));
+    const remaining = Object.fromEntries(
+      (over.headers.get('ratelimit') ?? '').split(', ').map((m) => [/^"([^"]+)"/.exec(m)?.[1], Number(/r=(-?\d+)/.exec(m)?.[1])]),
+    );
     expect(remaining).toMatchObject({ 'subscription:Sub5': 3, 'api:ApiTen': 8, 'resource:ResTwo': 0 });
     const body = (await over.json()) as Problem;
     expect(body.type).toBe(QUOTA_EXCEEDED);

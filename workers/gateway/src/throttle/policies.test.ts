@@ -5,7 +5,12 @@ import { counterObjectName, subscriptionObjectName } from '../../../../durable-o
 import { api, call, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
 
 let key: SigningKey;
-const perMinute = (scope: 'application' | 'api' | 'resource' | 'subscription', policy: string, limit: number) => ({ policy, scope, limit, windowSeconds: 60 });
+const perMinute = (scope: 'application' | 'api' | 'resource' | 'subscription', policy: string, limit: number) => ({
+  policy,
+  scope,
+  limit,
+  windowSeconds: 60,
+});
 
 async function codeOf(res: Response): Promise<number | undefined> {
   return ((await res.json()) as { code?: number }).code;
@@ -18,13 +23,22 @@ beforeAll(async () => {
       api({ id: 'api_a', context: '/a' }),
       api({ id: 'api_b', context: '/b' }),
       api({ id: 'api_limited', context: '/limited', limits: [perMinute('api', '3PerMin', 3)] }),
-      api({ id: 'api_res', context: '/res', resources: [resource('GET', '/pets', { limits: [perMinute('resource', '1PerMin', 1)] }), resource('GET', '/other')] }),
+      api({
+        id: 'api_res',
+        context: '/res',
+        resources: [resource('GET', '/pets', { limits: [perMinute('resource', '1PerMin', 1)] }), resource('GET', '/other')],
+      }),
       api({ id: 'api_blocked_ctx', context: '/blockedctx' }),
     ],
     [key],
     {
       applicationPolicies: { AppTwo: [perMinute('application', 'AppTwo', 2)] },
-      blocking: { apiContexts: ['/blockedctx'], applicationIds: ['app_banned'], users: [], ips: [{ range: '198.51.100.0/24', inverted: false }] },
+      blocking: {
+        apiContexts: ['/blockedctx'],
+        applicationIds: ['app_banned'],
+        users: [],
+        ips: [{ range: '198.51.100.0/24', inverted: false }],
+      },
     },
   );
 });
@@ -100,10 +114,12 @@ describe('lease mode for hot keys', () => {
     // above the lease threshold makes it hot.
     const windowStart = Math.floor(Date.now() / 60_000);
     const statuses: number[] = [];
-    while (statuses.length < 60) statuses.push(...(await Promise.all(Array.from({ length: 30 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)))));
+    while (statuses.length < 60)
+      statuses.push(...(await Promise.all(Array.from({ length: 30 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)))));
     await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
     // Then waves of 220 at once until well past the limit: concurrent callers outnumber any lease.
-    for (let wave = 0; wave < 6; wave++) statuses.push(...(await Promise.all(Array.from({ length: 220 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)))));
+    for (let wave = 0; wave < 6; wave++)
+      statuses.push(...(await Promise.all(Array.from({ length: 220 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)))));
     if (Math.floor(Date.now() / 60_000) !== windowStart) return; // crossed a window boundary: the count below would span two windows
     expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1000);
@@ -111,57 +127,68 @@ describe('lease mode for hot keys', () => {
     expect(leaseStats.strict).toBeGreaterThan(strictBefore);
   });
 
-  it('switches a hot key with a large limit to leases, stays within the limit and still bites on revocation', { timeout: 30_000 }, async () => {
-    const app = 'app_hot';
-    await subscribe(app, 'api_b', [perMinute('subscription', 'Big', 100_000)]);
-    const jti = 'hot-token';
-    const auth = { authorization: `Bearer ${await token(key, { applicationId: app, jti })}` };
-    // The counts below are of one minute window: start well inside one.
-    const left = 60_000 - (Date.now() % 60_000);
-    if (left < 5000) await new Promise((r) => setTimeout(r, left + 50));
-    // Warm-up: one strict call tells the isolate the key's limits; then a burst makes it hot.
-    let statuses: number[] = [];
-    const started = Date.now();
-    while (Date.now() - started < 2200) statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)))));
-    expect(statuses.every((s) => s === 200)).toBe(true);
-    const used = statuses.length;
-    const { leaseStats } = await import('./lease.ts');
-    // Most calls were admitted from leases, with far fewer calls to the object.
-    expect(leaseStats.spent).toBeGreaterThan(used / 4);
-    expect(leaseStats.leases).toBeLessThan(leaseStats.spent / 2);
-    const object = counterNamespace(env).getByName(subscriptionObjectName(app, 'api_b'));
-    const remaining = (await object.inspect()).limits[0]?.remaining ?? 0;
-    // The object has counted at least every call made, plus at most what is leased and unspent.
-    expect(100_000 - remaining).toBeGreaterThanOrEqual(used);
-    expect(100_000 - remaining - used).toBeLessThanOrEqual(Math.ceil(100_000 * 0.1));
+  it(
+    'switches a hot key with a large limit to leases, stays within the limit and still bites on revocation',
+    { timeout: 30_000 },
+    async () => {
+      const app = 'app_hot';
+      await subscribe(app, 'api_b', [perMinute('subscription', 'Big', 100_000)]);
+      const jti = 'hot-token';
+      const auth = { authorization: `Bearer ${await token(key, { applicationId: app, jti })}` };
+      // The counts below are of one minute window: start well inside one.
+      const left = 60_000 - (Date.now() % 60_000);
+      if (left < 5000) await new Promise((r) => setTimeout(r, left + 50));
+      // Warm-up: one strict call tells the isolate the key's limits; then a burst makes it hot.
+      let statuses: number[] = [];
+      const started = Date.now();
+      while (Date.now() - started < 2200)
+        statuses.push(
+          ...(await Promise.all(Array.from({ length: 10 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)))),
+        );
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      const used = statuses.length;
+      const { leaseStats } = await import('./lease.ts');
+      // Most calls were admitted from leases, with far fewer calls to the object.
+      expect(leaseStats.spent).toBeGreaterThan(used / 4);
+      expect(leaseStats.leases).toBeLessThan(leaseStats.spent / 2);
+      const object = counterNamespace(env).getByName(subscriptionObjectName(app, 'api_b'));
+      const remaining = (await object.inspect()).limits[0]?.remaining ?? 0;
+      // The object has counted at least every call made, plus at most what is leased and unspent.
+      expect(100_000 - remaining).toBeGreaterThanOrEqual(used);
+      expect(100_000 - remaining - used).toBeLessThanOrEqual(Math.ceil(100_000 * 0.1));
 
-    await object.revokeCredential(jti, Date.now() + 600_000);
-    const { dropLeases } = await import('./lease.ts');
-    dropLeases(new Set([app]));
-    statuses = await Promise.all(Array.from({ length: 5 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)));
-    expect(statuses).toEqual([401, 401, 401, 401, 401]);
-  });
+      await object.revokeCredential(jti, Date.now() + 600_000);
+      const { dropLeases } = await import('./lease.ts');
+      dropLeases(new Set([app]));
+      statuses = await Promise.all(Array.from({ length: 5 }, () => call('/b/v1/pets', { headers: auth }).then((r) => r.status)));
+      expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    },
+  );
 });
 
 describe('lease mode for quiet keys with large limits', () => {
-  it('leases to a key called one call at a time, ten a second, so most of its calls never wait for the object', { timeout: 30_000 }, async () => {
-    const app = 'app_quiet';
-    await subscribe(app, 'api_b', [perMinute('subscription', 'BigQuiet', 100_000)]);
-    const auth = { authorization: `Bearer ${await token(key, { applicationId: app })}` };
-    const { leaseStats } = await import('./lease.ts');
-    const before = { ...leaseStats };
-    const statuses: number[] = [];
-    const started = Date.now();
-    while (Date.now() - started < 3000) {
-      statuses.push((await call('/b/v1/pets', { headers: auth })).status);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(statuses.every((s) => s === 200)).toBe(true);
-    const spent = leaseStats.spent - before.spent;
-    // The first second is strict (it teaches the isolate the key's limits and rate); after it, calls spend leases.
-    expect(spent).toBeGreaterThan(statuses.length / 3);
-    expect(leaseStats.leases - before.leases).toBeLessThan(spent / 3);
-  });
+  it(
+    'leases to a key called one call at a time, ten a second, so most of its calls never wait for the object',
+    { timeout: 30_000 },
+    async () => {
+      const app = 'app_quiet';
+      await subscribe(app, 'api_b', [perMinute('subscription', 'BigQuiet', 100_000)]);
+      const auth = { authorization: `Bearer ${await token(key, { applicationId: app })}` };
+      const { leaseStats } = await import('./lease.ts');
+      const before = { ...leaseStats };
+      const statuses: number[] = [];
+      const started = Date.now();
+      while (Date.now() - started < 3000) {
+        statuses.push((await call('/b/v1/pets', { headers: auth })).status);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      const spent = leaseStats.spent - before.spent;
+      // The first second is strict (it teaches the isolate the key's limits and rate); after it, calls spend leases.
+      expect(spent).toBeGreaterThan(statuses.length / 3);
+      expect(leaseStats.leases - before.leases).toBeLessThan(spent / 3);
+    },
+  );
 });
 
 // Last: it deploys snapshots of its own.

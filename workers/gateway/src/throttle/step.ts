@@ -25,7 +25,13 @@ export function throttleStep(snapshot: GatewaySnapshot, api: SnapshotApi, resour
       const shared: SharedCounter[] = [
         ...advancedCounters(apiCounter, api.limits, api.conditional, facts),
         ...advancedCounters(resourceCounter, resource.limits, resource.conditional, facts),
-        ...customCounters(anonymous, { userId: '-', appId: '-', apiContext: api.context, apiVersion: api.version, clientIp: call.clientIp }),
+        ...customCounters(anonymous, {
+          userId: '-',
+          appId: '-',
+          apiContext: api.context,
+          apiVersion: api.version,
+          clientIp: call.clientIp,
+        }),
         // Counters a step added (a GraphQL operation's policy, complexity points), admitted with the rest.
         ...call.counters,
       ];
@@ -43,15 +49,33 @@ export function throttleStep(snapshot: GatewaySnapshot, api: SnapshotApi, resour
     const { env, waitUntil } = call.x;
     const facts = factsOf(call, known);
     const shared: SharedCounter[] = [
-      { name: counterObjectName.application(known.applicationId), limits: known.applicationTier === null ? [] : (applicationPolicies?.[known.applicationTier] ?? []) },
+      {
+        name: counterObjectName.application(known.applicationId),
+        limits: known.applicationTier === null ? [] : (applicationPolicies?.[known.applicationTier] ?? []),
+      },
       ...advancedCounters(apiCounter, api.limits, api.conditional, facts),
       ...advancedCounters(resourceCounter, resource.limits, resource.conditional, facts),
-      ...customCounters(custom, { userId: known.user, appId: known.applicationId, apiContext: api.context, apiVersion: api.version, clientIp: call.clientIp }),
+      ...customCounters(custom, {
+        userId: known.user,
+        appId: known.applicationId,
+        apiContext: api.context,
+        apiVersion: api.version,
+        clientIp: call.clientIp,
+      }),
       ...call.counters,
     ];
     noteOperation(call);
-    const admitRequest: AdmitRequest = { keyType: known.keyType, credentialId: known.credentialId, issuedAt: known.issuedAt, ...(known.grantId === null ? {} : { grantId: known.grantId }) };
-    const admitted = await admitCall(env, { applicationId: known.applicationId, apiId: api.id, request: admitRequest, shared }, waitUntil).catch((err: unknown) => deadApplication(env, known.applicationId, admitRequest, err));
+    const admitRequest: AdmitRequest = {
+      keyType: known.keyType,
+      credentialId: known.credentialId,
+      issuedAt: known.issuedAt,
+      ...(known.grantId === null ? {} : { grantId: known.grantId }),
+    };
+    const admitted = await admitCall(
+      env,
+      { applicationId: known.applicationId, apiId: api.id, request: admitRequest, shared },
+      waitUntil,
+    ).catch((err: unknown) => deadApplication(env, known.applicationId, admitRequest, err));
     call.limits = admitted.limits;
     call.meter = admitted.meter;
     call.tier = admitted.tier;
@@ -67,7 +91,12 @@ function noteOperation(call: GatewayCall): void {
 
 export function factsOf(call: GatewayCall, caller: Caller | null): CallFacts {
   const search = call.search;
-  return { ip: call.clientIp, headers: call.request.headers, query: () => new URLSearchParams(search), claims: caller?.claims?.raw ?? null };
+  return {
+    ip: call.clientIp,
+    headers: call.request.headers,
+    query: () => new URLSearchParams(search),
+    claims: caller?.claims?.raw ?? null,
+  };
 }
 
 /**

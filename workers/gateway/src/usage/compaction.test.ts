@@ -20,7 +20,11 @@ describe('usage compaction', () => {
     await insert('hour', day + 3_600_000, 'api_cmp', 10, [0, 0, 10]);
     await insert('hour', day + 7_200_000, 'api_cmp', 20, [20, 0, 0]);
     await compactUsage(env, now);
-    const rows = (await env.DB.prepare(`SELECT granularity, bucket_start, requests, latency_histogram FROM usage_rollups WHERE api_id = 'api_cmp' ORDER BY granularity, bucket_start`).all<{ granularity: string; bucket_start: number; requests: number; latency_histogram: string }>()).results;
+    const rows = (
+      await env.DB.prepare(
+        `SELECT granularity, bucket_start, requests, latency_histogram FROM usage_rollups WHERE api_id = 'api_cmp' ORDER BY granularity, bucket_start`,
+      ).all<{ granularity: string; bucket_start: number; requests: number; latency_histogram: string }>()
+    ).results;
     expect(rows.map((r) => [r.granularity, r.bucket_start, r.requests, JSON.parse(r.latency_histogram)])).toEqual([
       ['day', day, 30, [20, 0, 10]],
       ['hour', hour, 7, [1, 6, 0]],
@@ -36,7 +40,11 @@ describe('usage compaction', () => {
     const hour = Date.UTC(2026, 10, 10, 8, 0, 0);
     const day = Date.UTC(2026, 8, 1);
     const insertError = (granularity: string, bucketStart: number, code: number, count: number) =>
-      env.DB.prepare(`INSERT INTO usage_errors (granularity, bucket_start, api_id, application_id, key_type, error_code, count) VALUES (?, ?, 'api_cmp_err', 'app_c', 'PRODUCTION', ?, ?)`).bind(granularity, bucketStart, code, count).run();
+      env.DB.prepare(
+        `INSERT INTO usage_errors (granularity, bucket_start, api_id, application_id, key_type, error_code, count) VALUES (?, ?, 'api_cmp_err', 'app_c', 'PRODUCTION', ?, ?)`,
+      )
+        .bind(granularity, bucketStart, code, count)
+        .run();
     await insertError('minute', hour + 60_000, 900804, 2);
     await insertError('minute', hour + 120_000, 900804, 3);
     await insertError('minute', hour + 120_000, 503, 1);
@@ -45,7 +53,11 @@ describe('usage compaction', () => {
     await insertError('hour', day + 7_200_000, 900901, 6);
     await compactUsage(env, now);
     await compactUsage(env, now);
-    const rows = (await env.DB.prepare(`SELECT granularity, bucket_start, error_code, count FROM usage_errors WHERE api_id = 'api_cmp_err' ORDER BY granularity, bucket_start, error_code`).all<{ granularity: string; bucket_start: number; error_code: number; count: number }>()).results;
+    const rows = (
+      await env.DB.prepare(
+        `SELECT granularity, bucket_start, error_code, count FROM usage_errors WHERE api_id = 'api_cmp_err' ORDER BY granularity, bucket_start, error_code`,
+      ).all<{ granularity: string; bucket_start: number; error_code: number; count: number }>()
+    ).results;
     expect(rows.map((r) => [r.granularity, r.bucket_start, r.error_code, r.count])).toEqual([
       ['day', day, 900901, 10],
       ['hour', hour, 503, 1],

@@ -62,5 +62,8 @@ export async function compactUsage(env: Env, now = Date.now()): Promise<void> {
     db.prepare(FOLD_OPERATIONS('hour', 'day', 86_400_000)).bind(hourCut),
     db.prepare(`DELETE FROM usage_operations WHERE granularity = 'hour' AND bucket_start < ?`).bind(hourCut),
   ]);
-  await db.prepare(`DELETE FROM usage_batches WHERE processed_at < ?`).bind(now - 7 * 86_400_000).run();
+  await db
+    .prepare(`DELETE FROM usage_batches WHERE processed_at < ?`)
+    .bind(now - 7 * 86_400_000)
+    .run();
 }

@@ -20,19 +20,40 @@ const row = (over: Partial<UsageRow> = {}): UsageRow => ({
 });
 
 async function consume(messages: UsageMessage[]) {
-  const batch = createMessageBatch<UsageMessage>('turnpike-usage', messages.map((body, i) => ({ id: `m${i}-${body.id}`, timestamp: new Date(), attempts: 1, body })));
+  const batch = createMessageBatch<UsageMessage>(
+    'turnpike-usage',
+    messages.map((body, i) => ({ id: `m${i}-${body.id}`, timestamp: new Date(), attempts: 1, body })),
+  );
   const ctx = createExecutionContext();
   await consumeUsage(batch, env);
   return getQueueResult(batch, ctx);
 }
 
 async function rollup(apiId: string) {
-  return env.DB.prepare(`SELECT requests, throttled, response_bytes, latency_ms_max, latency_histogram FROM usage_rollups WHERE api_id = ? AND granularity = 'minute'`).bind(apiId).first<{ requests: number; throttled: number; response_bytes: number; latency_ms_max: number; latency_histogram: string }>();
+  return env.DB.prepare(
+    `SELECT requests, throttled, response_bytes, latency_ms_max, latency_histogram FROM usage_rollups WHERE api_id = ? AND granularity = 'minute'`,
+  )
+    .bind(apiId)
+    .first<{ requests: number; throttled: number; response_bytes: number; latency_ms_max: number; latency_histogram: string }>();
 }
 
 describe('usage consumer', () => {
   it('adds messages into per-minute rollups, histograms included', async () => {
-    await consume([{ id: 'a1', rows: [row({ apiId: 'api_add' })] }, { id: 'a2', rows: [row({ apiId: 'api_add', requests: 2, throttled: 1, latencyMsMax: 40, latencyHistogram: [0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0] })] }]);
+    await consume([
+      { id: 'a1', rows: [row({ apiId: 'api_add' })] },
+      {
+        id: 'a2',
+        rows: [
+          row({
+            apiId: 'api_add',
+            requests: 2,
+            throttled: 1,
+            latencyMsMax: 40,
+            latencyHistogram: [0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0],
+          }),
+        ],
+      },
+    ]);
     const r = await rollup('api_add');
     expect(r).toMatchObject({ requests: 5, throttled: 1, response_bytes: 600, latency_ms_max: 40 });
     expect(JSON.parse(r?.latency_histogram ?? '[]')).toEqual([1, 1, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -55,7 +76,11 @@ describe('usage consumer', () => {
     const message = { id: 'err-1', rows: [row({ apiId: 'api_err', statusClass: '4xx' })], errors: errors(2) };
     await consume([message, { id: 'err-2', rows: [row({ apiId: 'api_err', statusClass: '4xx' })], errors: errors(3) }]);
     await consume([message]);
-    const counts = (await env.DB.prepare(`SELECT error_code, count FROM usage_errors WHERE api_id = 'api_err' AND granularity = 'minute' ORDER BY error_code`).all<{ error_code: number; count: number }>()).results;
+    const counts = (
+      await env.DB.prepare(
+        `SELECT error_code, count FROM usage_errors WHERE api_id = 'api_err' AND granularity = 'minute' ORDER BY error_code`,
+      ).all<{ error_code: number; count: number }>()
+    ).results;
     expect(counts).toEqual([
       { error_code: 503, count: 2 },
       { error_code: 900804, count: 5 },

@@ -14,8 +14,9 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
     const statements = [
       db.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
       ...rows.map((r) =>
-        db.prepare(
-          `INSERT INTO usage_rollups (granularity, bucket_start, api_id, application_id, key_type, status_class, requests, throttled, request_bytes, response_bytes, frames_in, frames_out, latency_ms_sum, latency_ms_max, latency_histogram)
+        db
+          .prepare(
+            `INSERT INTO usage_rollups (granularity, bucket_start, api_id, application_id, key_type, status_class, requests, throttled, request_bytes, response_bytes, frames_in, frames_out, latency_ms_sum, latency_ms_max, latency_histogram)
            VALUES ('minute', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (granularity, bucket_start, api_id, application_id, key_type, status_class) DO UPDATE SET
              requests = requests + excluded.requests,
@@ -27,7 +28,23 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
              latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
              latency_ms_max = max(latency_ms_max, excluded.latency_ms_max),
              latency_histogram = (SELECT json_group_array(coalesce(a.value, 0) + coalesce(b.value, 0)) FROM json_each(latency_histogram) a JOIN json_each(excluded.latency_histogram) b ON a.key = b.key)`,
-        ).bind(r.bucketStart, r.apiId, r.applicationId, r.keyType, r.statusClass, r.requests, r.throttled, r.requestBytes, r.responseBytes, r.framesIn ?? 0, r.framesOut ?? 0, r.latencyMsSum, r.latencyMsMax, JSON.stringify(r.latencyHistogram)),
+          )
+          .bind(
+            r.bucketStart,
+            r.apiId,
+            r.applicationId,
+            r.keyType,
+            r.statusClass,
+            r.requests,
+            r.throttled,
+            r.requestBytes,
+            r.responseBytes,
+            r.framesIn ?? 0,
+            r.framesOut ?? 0,
+            r.latencyMsSum,
+            r.latencyMsMax,
+            JSON.stringify(r.latencyHistogram),
+          ),
       ),
       ...errors.map((e) =>
         db
@@ -38,7 +55,9 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
           .bind(e.bucketStart, e.apiId, e.applicationId, e.keyType, e.errorCode, e.count),
       ),
       // Never moves backwards: batches of several isolates arrive in any order.
-      ...keysUsed.map((k) => db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?').bind(k.at, k.id)),
+      ...keysUsed.map((k) =>
+        db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?').bind(k.at, k.id),
+      ),
       ...operations.map((o) =>
         db
           .prepare(

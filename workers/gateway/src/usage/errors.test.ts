@@ -15,7 +15,13 @@ async function errorRows(apiId: string, expected: number): Promise<ErrorRow[]> {
   let rows: ErrorRow[] = [];
   for (let i = 0; i < 50 && rows.reduce((n, r) => n + r.count, 0) < expected; i++) {
     await new Promise((r) => setTimeout(r, 200));
-    rows = (await env.DB.prepare(`SELECT application_id, key_type, error_code, count FROM usage_errors WHERE api_id = ? AND granularity = 'minute' ORDER BY error_code`).bind(apiId).all<ErrorRow>()).results;
+    rows = (
+      await env.DB.prepare(
+        `SELECT application_id, key_type, error_code, count FROM usage_errors WHERE api_id = ? AND granularity = 'minute' ORDER BY error_code`,
+      )
+        .bind(apiId)
+        .all<ErrorRow>()
+    ).results;
   }
   return rows;
 }

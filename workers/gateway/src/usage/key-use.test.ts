@@ -12,23 +12,41 @@ const KEYS = { a: 'tpk_keyuse_a_0123456789abcdef', b: 'tpk_keyuse_b_0123456789ab
 const gateway = createGatewayApp();
 const sent: UsageMessage[] = [];
 // The gateway's env with its usage queue captured, so the test sees what a flush ships.
-const capturing = { ...env, USAGE: { send: async (m: UsageMessage) => void sent.push(m), sendBatch: async () => undefined } } as unknown as Env;
+const capturing = {
+  ...env,
+  USAGE: { send: async (m: UsageMessage) => void sent.push(m), sendBatch: async () => undefined },
+} as unknown as Env;
 
-const lastUsed = async (id: string) => (await env.DB.prepare('SELECT last_used_at FROM api_keys WHERE id = ?').bind(id).first<{ last_used_at: number | null }>())?.last_used_at ?? null;
+const lastUsed = async (id: string) =>
+  (await env.DB.prepare('SELECT last_used_at FROM api_keys WHERE id = ?').bind(id).first<{ last_used_at: number | null }>())
+    ?.last_used_at ?? null;
 
 async function callWith(key: string): Promise<number> {
-  const res = await gateway.fetch(new Request('http://gateway.test/keyuse/v1/pets', { headers: { apikey: key } }), capturing, createExecutionContext());
+  const res = await gateway.fetch(
+    new Request('http://gateway.test/keyuse/v1/pets', { headers: { apikey: key } }),
+    capturing,
+    createExecutionContext(),
+  );
   await res.arrayBuffer();
   return res.status;
 }
 
 beforeAll(async () => {
-  await deploy([api({ id: 'api_keyuse', context: '/keyuse', resources: [resource('GET', '/pets', { authType: 'api_key' })] })], [await signingKey('ku')]);
+  await deploy(
+    [api({ id: 'api_keyuse', context: '/keyuse', resources: [resource('GET', '/pets', { authType: 'api_key' })] })],
+    [await signingKey('ku')],
+  );
   await subscribe(APP, 'api_keyuse');
-  await env.DB.prepare(`INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyuse', 'keyuse@example.com', 'K', 'x', 'subscriber')`).run();
+  await env.DB.prepare(
+    `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyuse', 'keyuse@example.com', 'K', 'x', 'subscriber')`,
+  ).run();
   await env.DB.prepare(`INSERT INTO applications (id, name, owner_id) VALUES (?, 'Key use', 'usr_keyuse')`).bind(APP).run();
   for (const [name, key] of Object.entries(KEYS)) {
-    await env.DB.prepare(`INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, allowed_ips, allowed_referrers) VALUES (?, ?, 'PRODUCTION', ?, ?, ?, '[]', '[]')`).bind(`key_use_${name}`, APP, name, await sha256Hex(key), key.slice(0, 10)).run();
+    await env.DB.prepare(
+      `INSERT INTO api_keys (id, application_id, key_type, name, key_hash, prefix, allowed_ips, allowed_referrers) VALUES (?, ?, 'PRODUCTION', ?, ?, ?, '[]', '[]')`,
+    )
+      .bind(`key_use_${name}`, APP, name, await sha256Hex(key), key.slice(0, 10))
+      .run();
   }
 });
 
@@ -46,12 +64,27 @@ describe('last_used_at of API keys, recorded off the hot path', () => {
     expect(message?.keysUsed?.map((k) => k.id).sort()).toEqual(['key_use_a', 'key_use_b']);
     expect(message?.keysUsed?.every((k) => k.at >= before)).toBe(true);
 
-    await consumeUsage(createMessageBatch<UsageMessage>('turnpike-usage', [{ id: 'ku1', timestamp: new Date(), attempts: 1, body: message as UsageMessage }]), env);
+    await consumeUsage(
+      createMessageBatch<UsageMessage>('turnpike-usage', [
+        { id: 'ku1', timestamp: new Date(), attempts: 1, body: message as UsageMessage },
+      ]),
+      env,
+    );
     const recorded = await lastUsed('key_use_a');
     expect(recorded).toBe(message?.keysUsed?.find((k) => k.id === 'key_use_a')?.at);
 
     // A batch that arrives late (another isolate's, older) never moves it backwards.
-    await consumeUsage(createMessageBatch<UsageMessage>('turnpike-usage', [{ id: 'ku2', timestamp: new Date(), attempts: 1, body: { id: 'ku2', rows: [], keysUsed: [{ id: 'key_use_a', at: before - 60_000 }] } }]), env);
+    await consumeUsage(
+      createMessageBatch<UsageMessage>('turnpike-usage', [
+        {
+          id: 'ku2',
+          timestamp: new Date(),
+          attempts: 1,
+          body: { id: 'ku2', rows: [], keysUsed: [{ id: 'key_use_a', at: before - 60_000 }] },
+        },
+      ]),
+      env,
+    );
     expect(await lastUsed('key_use_a')).toBe(recorded);
   });
 

@@ -1,5 +1,13 @@
 import { meterQueueMessage } from '../metering/meter.ts';
-import { bucketOf, LATENCY_BUCKETS_MS, statusClass, type UsageErrorRow, type UsageMessage, type UsageOperationRow, type UsageRow } from '../../../shared/usage.ts';
+import {
+  bucketOf,
+  LATENCY_BUCKETS_MS,
+  statusClass,
+  type UsageErrorRow,
+  type UsageMessage,
+  type UsageOperationRow,
+  type UsageRow,
+} from '../../../shared/usage.ts';
 
 export interface UsageEvent {
   apiId: string;
@@ -47,7 +55,20 @@ export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, 
   const key = `${bucketStart}|${event.apiId}|${app}|${keyType}|${cls}`;
   let row = pending.get(key);
   if (row === undefined) {
-    row = { bucketStart, apiId: event.apiId, applicationId: app, keyType, statusClass: cls, requests: 0, throttled: 0, requestBytes: 0, responseBytes: 0, latencyMsSum: 0, latencyMsMax: 0, latencyHistogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+    row = {
+      bucketStart,
+      apiId: event.apiId,
+      applicationId: app,
+      keyType,
+      statusClass: cls,
+      requests: 0,
+      throttled: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+      latencyMsSum: 0,
+      latencyMsMax: 0,
+      latencyHistogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+    };
     pending.set(key, row);
   }
   row.requests += 1;
@@ -63,7 +84,8 @@ export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, 
   if (event.errorCode !== null) {
     const errorKey = `${bucketStart}|${event.apiId}|${app}|${keyType}|${event.errorCode}`;
     const errorRow = pendingErrors.get(errorKey);
-    if (errorRow === undefined) pendingErrors.set(errorKey, { bucketStart, apiId: event.apiId, applicationId: app, keyType, errorCode: event.errorCode, count: 1 });
+    if (errorRow === undefined)
+      pendingErrors.set(errorKey, { bucketStart, apiId: event.apiId, applicationId: app, keyType, errorCode: event.errorCode, count: 1 });
     else errorRow.count += 1;
   }
   if (event.operation !== undefined) {
@@ -105,7 +127,20 @@ export function reportConnection(env: Env, waitUntil: (p: Promise<unknown>) => v
   const key = `${bucketStart}|${usage.apiId}|${app}|${keyType}|1xx`;
   let row = pending.get(key);
   if (row === undefined) {
-    row = { bucketStart, apiId: usage.apiId, applicationId: app, keyType, statusClass: '1xx', requests: 0, throttled: 0, requestBytes: 0, responseBytes: 0, latencyMsSum: 0, latencyMsMax: 0, latencyHistogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+    row = {
+      bucketStart,
+      apiId: usage.apiId,
+      applicationId: app,
+      keyType,
+      statusClass: '1xx',
+      requests: 0,
+      throttled: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+      latencyMsSum: 0,
+      latencyMsMax: 0,
+      latencyHistogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+    };
     pending.set(key, row);
   }
   row.framesIn = (row.framesIn ?? 0) + usage.framesIn;
@@ -136,7 +171,13 @@ export async function flush(env: Env): Promise<void> {
   pendingKeys = new Map();
   pendingOperations = new Map();
   try {
-    const message: UsageMessage = { id: crypto.randomUUID(), rows, errors, ...(keysUsed.length === 0 ? {} : { keysUsed }), ...(operations.length === 0 ? {} : { operations }) };
+    const message: UsageMessage = {
+      id: crypto.randomUUID(),
+      rows,
+      errors,
+      ...(keysUsed.length === 0 ? {} : { keysUsed }),
+      ...(operations.length === 0 ? {} : { operations }),
+    };
     meterQueueMessage(message);
     await env.USAGE.send(message);
   } catch (cause) {

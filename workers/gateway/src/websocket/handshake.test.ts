@@ -5,7 +5,8 @@ import { CLOSE, closeReason, relayedCloseCode } from './close-codes.ts';
 import { handshakeCredentials, webSocketHandshake } from './handshake.ts';
 
 const api = { name: 'Chat', version: 'v1', streaming: DEFAULT_STREAMING };
-const handshake = (headers: Record<string, string> = {}, url = 'https://gw.example/chat/v1/room') => new Request(url, { headers: { upgrade: 'websocket', connection: 'Upgrade', ...headers } });
+const handshake = (headers: Record<string, string> = {}, url = 'https://gw.example/chat/v1/room') =>
+  new Request(url, { headers: { upgrade: 'websocket', connection: 'Upgrade', ...headers } });
 const refusal = (f: () => unknown) => {
   try {
     f();
@@ -24,7 +25,11 @@ describe('WebSocket handshake credentials', () => {
   });
 
   it('moves a bearer. subprotocol into Authorization and offers the backend only the other protocols', () => {
-    const got = handshakeCredentials(handshake({ 'sec-websocket-protocol': 'chat, bearer.eyJ.a-b_c.d, graphql-ws' }), '', DEFAULT_STREAMING);
+    const got = handshakeCredentials(
+      handshake({ 'sec-websocket-protocol': 'chat, bearer.eyJ.a-b_c.d, graphql-ws' }),
+      '',
+      DEFAULT_STREAMING,
+    );
     expect(got.headers.get('authorization')).toBe('Bearer eyJ.a-b_c.d');
     expect(got.headers.has('sec-websocket-protocol')).toBe(false);
     expect(got.protocols).toEqual(['chat', 'graphql-ws']);
@@ -40,9 +45,22 @@ describe('WebSocket handshake credentials', () => {
   });
 
   it('refuses a token sent twice: Authorization and a subprotocol, or two subprotocols', () => {
-    expect(refusal(() => handshakeCredentials(handshake({ authorization: 'Bearer a', 'sec-websocket-protocol': 'bearer.b' }), '', DEFAULT_STREAMING))?.code).toBe('invalid-request');
-    expect(refusal(() => handshakeCredentials(handshake({ 'sec-websocket-protocol': 'bearer.a, bearer.b' }), '', DEFAULT_STREAMING))?.code).toBe('invalid-request');
-    expect(refusal(() => handshakeCredentials(handshake({ 'sec-websocket-protocol': 'bearer.a' }), '?access_token=b', { ...DEFAULT_STREAMING, allowQueryToken: true }))?.code).toBe('invalid-request');
+    expect(
+      refusal(() =>
+        handshakeCredentials(handshake({ authorization: 'Bearer a', 'sec-websocket-protocol': 'bearer.b' }), '', DEFAULT_STREAMING),
+      )?.code,
+    ).toBe('invalid-request');
+    expect(
+      refusal(() => handshakeCredentials(handshake({ 'sec-websocket-protocol': 'bearer.a, bearer.b' }), '', DEFAULT_STREAMING))?.code,
+    ).toBe('invalid-request');
+    expect(
+      refusal(() =>
+        handshakeCredentials(handshake({ 'sec-websocket-protocol': 'bearer.a' }), '?access_token=b', {
+          ...DEFAULT_STREAMING,
+          allowQueryToken: true,
+        }),
+      )?.code,
+    ).toBe('invalid-request');
   });
 });
 

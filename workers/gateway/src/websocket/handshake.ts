@@ -39,7 +39,9 @@ export function handshakeCredentials(request: Request, search: string, streaming
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
-  const protocolTokens = offered.filter((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX)).map((p) => p.slice(BEARER_SUBPROTOCOL_PREFIX.length));
+  const protocolTokens = offered
+    .filter((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX))
+    .map((p) => p.slice(BEARER_SUBPROTOCOL_PREFIX.length));
   const protocols = offered.filter((p) => !p.startsWith(BEARER_SUBPROTOCOL_PREFIX));
   let query = search;
   let queryToken: string | null = null;
@@ -57,7 +59,10 @@ export function handshakeCredentials(request: Request, search: string, streaming
   const moved = [...protocolTokens, ...(queryToken === null ? [] : [queryToken])];
   if (moved.length === 0) return { headers: request.headers, search, protocols };
   if (moved.length > 1 || request.headers.has('authorization')) {
-    throw new ApiError('invalid-request', { detail: 'Send the access token once: in Authorization, a bearer. subprotocol or the query, not several', headers: { 'www-authenticate': 'Bearer realm="turnpike", error="invalid_request"' } });
+    throw new ApiError('invalid-request', {
+      detail: 'Send the access token once: in Authorization, a bearer. subprotocol or the query, not several',
+      headers: { 'www-authenticate': 'Bearer realm="turnpike", error="invalid_request"' },
+    });
   }
   const headers = new Headers(request.headers);
   headers.set('authorization', `Bearer ${moved[0] ?? ''}`);
@@ -70,9 +75,16 @@ export function handshakeCredentials(request: Request, search: string, streaming
  * 9110 §15.5.22 asks for an `Upgrade` header naming the protocol; `wrangler dev`'s proxy drops it as
  * hop-by-hop, so the problem's detail names it too).
  */
-export function webSocketHandshake(request: Request, search: string, api: Pick<SnapshotApi, 'name' | 'version' | 'streaming'>): HandshakeCredentials {
+export function webSocketHandshake(
+  request: Request,
+  search: string,
+  api: Pick<SnapshotApi, 'name' | 'version' | 'streaming'>,
+): HandshakeCredentials {
   if (!isWebSocketHandshake(request)) {
-    throw new ApiError('upgrade-required', { detail: `${api.name} ${api.version} is a WebSocket API: open it with a WebSocket handshake (RFC 6455 §4.1)`, headers: { upgrade: 'websocket' } });
+    throw new ApiError('upgrade-required', {
+      detail: `${api.name} ${api.version} is a WebSocket API: open it with a WebSocket handshake (RFC 6455 §4.1)`,
+      headers: { upgrade: 'websocket' },
+    });
   }
   return handshakeCredentials(request, search, api.streaming ?? DEFAULT_STREAMING);
 }

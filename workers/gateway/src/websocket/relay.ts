@@ -1,4 +1,9 @@
-import { subscriptionObjectName, type AdmitRequest, type CheckResult, type ConnectError } from '../../../../durable-objects/throttle/types.ts';
+import {
+  subscriptionObjectName,
+  type AdmitRequest,
+  type CheckResult,
+  type ConnectError,
+} from '../../../../durable-objects/throttle/types.ts';
 import { canonicalPath } from '../routing/canonical-path.ts';
 import type { KeyType } from '../../../shared/db/schema.ts';
 import { ApiError, problemBody, toApiError } from '../../../shared/problem.ts';
@@ -84,28 +89,49 @@ export async function openWebSocket(x: Exchange, h: WebSocketHandshake): Promise
   const streaming = api.streaming ?? DEFAULT_STREAMING;
   const id = crypto.randomUUID();
   const admitRequest: AdmitRequest | null =
-    caller === null ? null : { keyType: caller.keyType, credentialId: caller.credentialId, issuedAt: caller.issuedAt, ...(caller.grantId === null ? {} : { grantId: caller.grantId }) };
+    caller === null
+      ? null
+      : {
+          keyType: caller.keyType,
+          credentialId: caller.credentialId,
+          issuedAt: caller.issuedAt,
+          ...(caller.grantId === null ? {} : { grantId: caller.grantId }),
+        };
   const slotObject = caller === null ? null : subscriptionObjectName(caller.applicationId, api.id);
   let tier: string | null = null;
   if (slotObject !== null && admitRequest !== null) {
     let held: CheckResult;
     try {
-      held = await counterStub(env, slotObject).openConnection(admitRequest, { id, max: streaming.maxConnectionsPerSubscription, ttlMs: SLOT_TTL_MS });
+      held = await counterStub(env, slotObject).openConnection(admitRequest, {
+        id,
+        max: streaming.maxConnectionsPerSubscription,
+        ttlMs: SLOT_TTL_MS,
+      });
     } catch (cause) {
-      throw new ApiError('service-unavailable', { detail: 'The subscription could not be verified', cause, headers: { 'retry-after': '1' } });
+      throw new ApiError('service-unavailable', {
+        detail: 'The subscription could not be verified',
+        cause,
+        headers: { 'retry-after': '1' },
+      });
     }
     if (!held.ok) throw connectError(held.error);
     tier = held.tier;
   }
   const releaseSlot = () => {
-    if (slotObject !== null) x.waitUntil(counterStub(env, slotObject).closeConnection(id).catch(() => undefined));
+    if (slotObject !== null)
+      x.waitUntil(
+        counterStub(env, slotObject)
+          .closeConnection(id)
+          .catch(() => undefined),
+      );
   };
   try {
     const served = h.compiled.snapshot.keyTypes;
     const endpoint = api.endpoints[caller?.keyType ?? (served === undefined || served.includes('PRODUCTION') ? 'PRODUCTION' : 'SANDBOX')];
     const extraHeaders: Record<string, string> = { ...h.extraHeaders };
     if (endpoint?.security !== undefined) Object.assign(extraHeaders, await backendSecurity(env, endpoint.security));
-    if (api.backendJwt && caller?.claims != null && tier !== null) extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(env, caller.claims, api, tier);
+    if (api.backendJwt && caller?.claims != null && tier !== null)
+      extraHeaders[BACKEND_JWT_HEADER] = await backendJwt(env, caller.claims, api, tier);
     if (h.protocols.length > 0) extraHeaders['sec-websocket-protocol'] = h.protocols.join(', ');
     const { response } = await forward({
       endpoint,
@@ -134,7 +160,10 @@ export async function openWebSocket(x: Exchange, h: WebSocketHandshake): Promise
     if (!register(connection)) {
       backend.accept();
       backend.close(CLOSE.normal, 'gateway busy');
-      throw new ApiError('service-unavailable', { detail: 'This gateway isolate holds as many connections as it may', headers: { 'retry-after': '1' } });
+      throw new ApiError('service-unavailable', {
+        detail: 'This gateway isolate holds as many connections as it may',
+        headers: { 'retry-after': '1' },
+      });
     }
     connection.start();
     const selected = response.headers.get('sec-websocket-protocol');
@@ -147,7 +176,11 @@ export async function openWebSocket(x: Exchange, h: WebSocketHandshake): Promise
 
 function connectError(error: ConnectError): ApiError {
   if (error.kind === 'too-many-connections') {
-    return new ApiError('too-many-connections', { detail: `This subscription holds ${error.limit} open connections to this API, its limit`, headers: { 'retry-after': '1' }, extensions: { limit: error.limit } });
+    return new ApiError('too-many-connections', {
+      detail: `This subscription holds ${error.limit} open connections to this API, its limit`,
+      headers: { 'retry-after': '1' },
+      extensions: { limit: error.limit },
+    });
   }
   return subscriptionError(error);
 }
@@ -160,12 +193,32 @@ function connectError(error: ConnectError): ApiError {
 function frameCounters(h: WebSocketHandshake): SharedCounter[] {
   const { api, resource, caller, compiled } = h;
   const facts: CallFacts = caller === null ? h.facts : { ...h.facts, claims: caller.claims?.raw ?? null };
-  const vars = { userId: caller?.user ?? '-', appId: caller?.applicationId ?? '-', apiContext: api.context, apiVersion: api.version, clientIp: h.clientIp };
-  const custom: readonly CustomPolicy[] = (compiled.snapshot.customPolicies ?? []).filter((p) => caller !== null || !/\$(userId|appId)\b/.test(p.keyTemplate));
+  const vars = {
+    userId: caller?.user ?? '-',
+    appId: caller?.applicationId ?? '-',
+    apiContext: api.context,
+    apiVersion: api.version,
+    clientIp: h.clientIp,
+  };
+  const custom: readonly CustomPolicy[] = (compiled.snapshot.customPolicies ?? []).filter(
+    (p) => caller !== null || !/\$(userId|appId)\b/.test(p.keyTemplate),
+  );
   return [
-    ...(caller === null || caller.applicationTier === null ? [] : [{ name: counterObjectName.application(caller.applicationId), limits: compiled.snapshot.applicationPolicies?.[caller.applicationTier] ?? [] }]),
+    ...(caller === null || caller.applicationTier === null
+      ? []
+      : [
+          {
+            name: counterObjectName.application(caller.applicationId),
+            limits: compiled.snapshot.applicationPolicies?.[caller.applicationTier] ?? [],
+          },
+        ]),
     ...advancedCounters(counterObjectName.api(api.id), api.limits, api.conditional, facts),
-    ...advancedCounters(counterObjectName.resource(api.id, resource.method, resource.pathTemplate), resource.limits, resource.conditional, facts),
+    ...advancedCounters(
+      counterObjectName.resource(api.id, resource.method, resource.pathTemplate),
+      resource.limits,
+      resource.conditional,
+      facts,
+    ),
     ...customCounters(custom, vars),
   ];
 }
@@ -252,7 +305,12 @@ class Relay implements OpenConnection {
     if (this.#closed) return;
     this.#lastFrameAt = Date.now();
     if (this.#pending >= MAX_PENDING_FRAMES) {
-      this.#refuse(new ApiError('service-unavailable', { detail: `More than ${MAX_PENDING_FRAMES} frames are waiting for admission on this connection; this one was not relayed`, headers: { 'retry-after': '1' } }));
+      this.#refuse(
+        new ApiError('service-unavailable', {
+          detail: `More than ${MAX_PENDING_FRAMES} frames are waiting for admission on this connection; this one was not relayed`,
+          headers: { 'retry-after': '1' },
+        }),
+      );
       return;
     }
     this.#pending += 1;
@@ -283,7 +341,12 @@ class Relay implements OpenConnection {
     const { admitRequest, shared } = this.#state;
     try {
       if (admitRequest === null || this.#h.caller === null) await admitShared(env, shared);
-      else await admitCall(env, { applicationId: this.#h.caller.applicationId, apiId: this.#h.api.id, request: admitRequest, shared }, waitUntil);
+      else
+        await admitCall(
+          env,
+          { applicationId: this.#h.caller.applicationId, apiId: this.#h.api.id, request: admitRequest, shared },
+          waitUntil,
+        );
       return null;
     } catch (err) {
       return toApiError(err);
@@ -334,7 +397,10 @@ class Relay implements OpenConnection {
       const at = Date.now();
       if (at >= this.#endsAt) {
         const byToken = (this.#h.caller?.claims?.expiresAtMs ?? Infinity) <= at;
-        this.#closeBoth(byToken ? CLOSE.credential : CLOSE.maxDuration, byToken ? 'the access token expired' : 'maximum connection duration reached');
+        this.#closeBoth(
+          byToken ? CLOSE.credential : CLOSE.maxDuration,
+          byToken ? 'the access token expired' : 'maximum connection duration reached',
+        );
       } else if (at >= this.#lastFrameAt + this.#idleMs) {
         this.#closeBoth(CLOSE.idle, 'idle timeout');
       } else if (this.#woken || at >= nextCheck) {
@@ -355,11 +421,16 @@ class Relay implements OpenConnection {
       const routed = compiled.routes.match('GET', this.#path);
       const match = routed instanceof Promise ? await routed.catch(() => null) : routed;
       const api = match !== null && match.api.id === this.#h.api.id ? match.api : undefined;
-      if (api === undefined || api.state === 'BLOCKED') return this.#closeBoth(CLOSE.forbidden, api === undefined ? 'the API is no longer deployed here' : 'the API is blocked');
+      if (api === undefined || api.state === 'BLOCKED')
+        return this.#closeBoth(CLOSE.forbidden, api === undefined ? 'the API is no longer deployed here' : 'the API is blocked');
       const blocking = compiled.snapshot.blocking;
       if (blocking !== undefined) {
         try {
-          assertNotBlocked(blocking, { api, ip: this.#h.clientIp, ...(caller === null ? {} : { applicationId: caller.applicationId, user: caller.user }) });
+          assertNotBlocked(blocking, {
+            api,
+            ip: this.#h.clientIp,
+            ...(caller === null ? {} : { applicationId: caller.applicationId, user: caller.user }),
+          });
         } catch (err) {
           return this.#closeBoth(CLOSE.forbidden, toApiError(err).options.detail ?? 'blocked');
         }
@@ -409,7 +480,15 @@ class Relay implements OpenConnection {
     unregister(this);
     this.#state.releaseSlot();
     const { framesIn, framesOut, bytesIn, bytesOut } = this.tally;
-    reportConnection(this.#x.env, this.#x.waitUntil, { apiId: this.#h.api.id, applicationId: this.applicationId, keyType: this.#h.caller?.keyType ?? null, framesIn, framesOut, bytesIn, bytesOut });
+    reportConnection(this.#x.env, this.#x.waitUntil, {
+      apiId: this.#h.api.id,
+      applicationId: this.applicationId,
+      keyType: this.#h.caller?.keyType ?? null,
+      framesIn,
+      framesOut,
+      bytesIn,
+      bytesOut,
+    });
     console.log(
       JSON.stringify({
         level: 'info',

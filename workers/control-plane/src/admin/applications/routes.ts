@@ -27,7 +27,9 @@ export const AdminApplicationSchema = z
     owner: z.string(),
     status: z.string(),
     throttlingPolicy: z.string(),
-    keys: z.array(z.object({ keyType: z.enum(KEY_TYPES), consumerKey: z.string(), grantTypes: z.array(z.string()), mayIntrospect: z.boolean() })),
+    keys: z.array(
+      z.object({ keyType: z.enum(KEY_TYPES), consumerKey: z.string(), grantTypes: z.array(z.string()), mayIntrospect: z.boolean() }),
+    ),
   })
   .openapi('AdminApplication');
 
@@ -38,13 +40,22 @@ export const AdminApplicationSchema = z
 export function adminApplicationRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({ security: requires('admin:settings'),
+    createRoute({
+      security: requires('admin:settings'),
       method: 'get',
       path: '/applications',
       tags,
       summary: "Every developer's applications with their clients' grant types, newest first",
-      request: { query: z.object({ query: z.string().max(100).optional().openapi({ description: 'Part of the name or of the owner email' }), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-      responses: { 200: jsonResponse(z.object({ list: z.array(AdminApplicationSchema) }), 'Applications'), ...problems('unauthorized', 'forbidden') },
+      request: {
+        query: z.object({
+          query: z.string().max(100).optional().openapi({ description: 'Part of the name or of the owner email' }),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+      },
+      responses: {
+        200: jsonResponse(z.object({ list: z.array(AdminApplicationSchema) }), 'Applications'),
+        ...problems('unauthorized', 'forbidden'),
+      },
     }),
     async (c) => {
       principalOf(c.var.principal, ['admin:settings']);
@@ -60,19 +71,50 @@ export function adminApplicationRoutes() {
         .orderBy(desc(a.createdAt))
         .limit(q.limit);
       const k = schema.applicationKeys;
-      const keys = rows.length === 0 ? [] : await db.select({ applicationId: k.applicationId, keyType: k.keyType, consumerKey: k.consumerKey, grantTypes: k.grantTypes, mayIntrospect: k.mayIntrospect }).from(k).where(inArray(k.applicationId, rows.map((r) => r.id)));
-      return c.json({ list: rows.map((r) => ({ ...r, keys: keys.filter((key) => key.applicationId === r.id).map(({ keyType, consumerKey, grantTypes, mayIntrospect }) => ({ keyType, consumerKey, grantTypes, mayIntrospect })) })) }, 200);
+      const keys =
+        rows.length === 0
+          ? []
+          : await db
+              .select({
+                applicationId: k.applicationId,
+                keyType: k.keyType,
+                consumerKey: k.consumerKey,
+                grantTypes: k.grantTypes,
+                mayIntrospect: k.mayIntrospect,
+              })
+              .from(k)
+              .where(
+                inArray(
+                  k.applicationId,
+                  rows.map((r) => r.id),
+                ),
+              );
+      return c.json(
+        {
+          list: rows.map((r) => ({
+            ...r,
+            keys: keys
+              .filter((key) => key.applicationId === r.id)
+              .map(({ keyType, consumerKey, grantTypes, mayIntrospect }) => ({ keyType, consumerKey, grantTypes, mayIntrospect })),
+          })),
+        },
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'),
+    createRoute({
+      security: requires('admin:settings'),
       method: 'put',
       path: '/applications/{applicationId}/keys/{keyType}/password-grant',
       tags,
       summary: "Enable or disable the password grant for one application's client",
       request: { params: z.object({ applicationId: z.string(), keyType: z.enum(KEY_TYPES) }), body: jsonBody(PasswordGrantBody) },
-      responses: { 200: jsonResponse(PasswordGrantResult, "The client's grant types"), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: {
+        200: jsonResponse(PasswordGrantResult, "The client's grant types"),
+        ...problems('unauthorized', 'forbidden', 'not-found'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
@@ -83,21 +125,32 @@ export function adminApplicationRoutes() {
       const grantTypes = enabled ? [...new Set([...key.grantTypes, 'password'])] : key.grantTypes.filter((g) => g !== 'password');
       await db.batch([
         db.update(schema.applicationKeys).set({ grantTypes, updatedAt: Date.now() }).where(eq(schema.applicationKeys.id, key.id)),
-        auditEntry(db, principal, enabled ? 'keys.password-grant.enable' : 'keys.password-grant.disable', { type: 'application', id: applicationId }, { grantTypes: key.grantTypes }, { grantTypes }),
+        auditEntry(
+          db,
+          principal,
+          enabled ? 'keys.password-grant.enable' : 'keys.password-grant.disable',
+          { type: 'application', id: applicationId },
+          { grantTypes: key.grantTypes },
+          { grantTypes },
+        ),
       ]);
       return c.json({ consumerKey: key.consumerKey, grantTypes }, 200);
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'),
+    createRoute({
+      security: requires('admin:settings'),
       method: 'put',
       path: '/applications/{applicationId}/keys/{keyType}/introspection',
       tags,
       summary: "Let one application's client introspect any token (a resource server, RFC 7662 §2.1), or stop it",
       description: 'Without this, a client introspecting a token it was not issued gets {"active":false}, exactly as for an unknown token.',
       request: { params: z.object({ applicationId: z.string(), keyType: z.enum(KEY_TYPES) }), body: jsonBody(IntrospectionBody) },
-      responses: { 200: jsonResponse(IntrospectionResult, 'Whether the client may introspect any token'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: {
+        200: jsonResponse(IntrospectionResult, 'Whether the client may introspect any token'),
+        ...problems('unauthorized', 'forbidden', 'not-found'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
@@ -106,8 +159,18 @@ export function adminApplicationRoutes() {
       const db = c.var.db;
       const key = await clientKeys(db, applicationId, keyType);
       await db.batch([
-        db.update(schema.applicationKeys).set({ mayIntrospect: enabled, updatedAt: Date.now() }).where(eq(schema.applicationKeys.id, key.id)),
-        auditEntry(db, principal, enabled ? 'keys.introspection.enable' : 'keys.introspection.disable', { type: 'application', id: applicationId }, { mayIntrospect: key.mayIntrospect }, { mayIntrospect: enabled }),
+        db
+          .update(schema.applicationKeys)
+          .set({ mayIntrospect: enabled, updatedAt: Date.now() })
+          .where(eq(schema.applicationKeys.id, key.id)),
+        auditEntry(
+          db,
+          principal,
+          enabled ? 'keys.introspection.enable' : 'keys.introspection.disable',
+          { type: 'application', id: applicationId },
+          { mayIntrospect: key.mayIntrospect },
+          { mayIntrospect: enabled },
+        ),
       ]);
       return c.json({ consumerKey: key.consumerKey, mayIntrospect: enabled }, 200);
     },
@@ -117,7 +180,13 @@ export function adminApplicationRoutes() {
 
 /** One application's client of one key type, or 404. */
 async function clientKeys(db: Database, applicationId: string, keyType: (typeof KEY_TYPES)[number]) {
-  const key = (await db.select().from(schema.applicationKeys).where(and(eq(schema.applicationKeys.applicationId, applicationId), eq(schema.applicationKeys.keyType, keyType))).limit(1))[0];
+  const key = (
+    await db
+      .select()
+      .from(schema.applicationKeys)
+      .where(and(eq(schema.applicationKeys.applicationId, applicationId), eq(schema.applicationKeys.keyType, keyType)))
+      .limit(1)
+  )[0];
   if (key === undefined) throw new ApiError('not-found', { detail: `The application has no ${keyType} keys` });
   return key;
 }

@@ -15,7 +15,10 @@ export const EntrySchema = z
     action: z.string(),
     entityType: z.string(),
     entityId: z.string(),
-    entityName: z.string().nullable().openapi({ description: 'What the entity is called now (an API "Name version", an application, a user\'s email, a subscription "Application → API"); null when it no longer exists or has no name' }),
+    entityName: z.string().nullable().openapi({
+      description:
+        'What the entity is called now (an API "Name version", an application, a user\'s email, a subscription "Application → API"); null when it no longer exists or has no name',
+    }),
     before: z.unknown(),
     after: z.unknown(),
     createdAt: z.number().int(),
@@ -27,13 +30,36 @@ async function entityNames(db: Database, entries: ReadonlyArray<{ entityType: st
   const ids = (type: string) => [...new Set(entries.filter((e) => e.entityType === type).map((e) => e.entityId))];
   const out = new Map<string, string>();
   const put = (type: string, rows: Array<{ id: string; name: string }>) => rows.forEach((r) => out.set(`${type}:${r.id}`, r.name));
-  const some = <T,>(list: string[], q: (list: string[]) => Promise<T[]>): Promise<T[]> => (list.length === 0 ? Promise.resolve([]) : q(list));
+  const some = <T>(list: string[], q: (list: string[]) => Promise<T[]>): Promise<T[]> =>
+    list.length === 0 ? Promise.resolve([]) : q(list);
   const [apis, apps, users, policies, environments, subs] = await Promise.all([
-    some(ids('api'), (l) => db.select({ id: schema.apis.id, name: schema.apis.name, version: schema.apis.version }).from(schema.apis).where(inArray(schema.apis.id, l))),
-    some(ids('application'), (l) => db.select({ id: schema.applications.id, name: schema.applications.name }).from(schema.applications).where(inArray(schema.applications.id, l))),
-    some(ids('user'), (l) => db.select({ id: schema.users.id, name: schema.users.email }).from(schema.users).where(inArray(schema.users.id, l))),
-    some(ids('throttling_policy'), (l) => db.select({ id: schema.throttlingPolicies.id, name: schema.throttlingPolicies.displayName }).from(schema.throttlingPolicies).where(inArray(schema.throttlingPolicies.id, l))),
-    some(ids('gateway_environment'), (l) => db.select({ id: schema.gatewayEnvironments.id, name: schema.gatewayEnvironments.displayName }).from(schema.gatewayEnvironments).where(inArray(schema.gatewayEnvironments.id, l))),
+    some(ids('api'), (l) =>
+      db
+        .select({ id: schema.apis.id, name: schema.apis.name, version: schema.apis.version })
+        .from(schema.apis)
+        .where(inArray(schema.apis.id, l)),
+    ),
+    some(ids('application'), (l) =>
+      db
+        .select({ id: schema.applications.id, name: schema.applications.name })
+        .from(schema.applications)
+        .where(inArray(schema.applications.id, l)),
+    ),
+    some(ids('user'), (l) =>
+      db.select({ id: schema.users.id, name: schema.users.email }).from(schema.users).where(inArray(schema.users.id, l)),
+    ),
+    some(ids('throttling_policy'), (l) =>
+      db
+        .select({ id: schema.throttlingPolicies.id, name: schema.throttlingPolicies.displayName })
+        .from(schema.throttlingPolicies)
+        .where(inArray(schema.throttlingPolicies.id, l)),
+    ),
+    some(ids('gateway_environment'), (l) =>
+      db
+        .select({ id: schema.gatewayEnvironments.id, name: schema.gatewayEnvironments.displayName })
+        .from(schema.gatewayEnvironments)
+        .where(inArray(schema.gatewayEnvironments.id, l)),
+    ),
     some(ids('subscription'), (l) =>
       db
         .select({ id: schema.subscriptions.id, app: schema.applications.name, api: schema.apis.name, version: schema.apis.version })
@@ -43,12 +69,18 @@ async function entityNames(db: Database, entries: ReadonlyArray<{ entityType: st
         .where(inArray(schema.subscriptions.id, l)),
     ),
   ]);
-  put('api', apis.map((a) => ({ id: a.id, name: `${a.name} ${a.version}` })));
+  put(
+    'api',
+    apis.map((a) => ({ id: a.id, name: `${a.name} ${a.version}` })),
+  );
   put('application', apps);
   put('user', users);
   put('throttling_policy', policies);
   put('gateway_environment', environments);
-  put('subscription', subs.map((s) => ({ id: s.id, name: `${s.app} → ${s.api} ${s.version}` })));
+  put(
+    'subscription',
+    subs.map((s) => ({ id: s.id, name: `${s.app} → ${s.api} ${s.version}` })),
+  );
   return out;
 }
 
@@ -56,7 +88,8 @@ async function entityNames(db: Database, entries: ReadonlyArray<{ entityType: st
 export function auditRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({ security: requires('admin:audit'),
+    createRoute({
+      security: requires('admin:audit'),
       method: 'get',
       path: '/audit-log',
       tags: ['Admin: audit log'],
@@ -84,7 +117,13 @@ export function auditRoutes() {
       if (q.entityId !== undefined) conditions.push(eq(a.entityId, q.entityId));
       if (q.from !== undefined) conditions.push(gte(a.createdAt, q.from));
       if (q.to !== undefined) conditions.push(lt(a.createdAt, q.to));
-      const rows = await c.var.db.select().from(a).where(conditions.length > 0 ? and(...conditions) : undefined).orderBy(desc(a.createdAt)).limit(q.limit + 1).offset(q.offset);
+      const rows = await c.var.db
+        .select()
+        .from(a)
+        .where(conditions.length > 0 ? and(...conditions) : undefined)
+        .orderBy(desc(a.createdAt))
+        .limit(q.limit + 1)
+        .offset(q.offset);
       const page = rows.slice(0, q.limit);
       const names = await entityNames(c.var.db, page);
       const list = page.map((e) => ({ ...e, entityName: names.get(`${e.entityType}:${e.entityId}`) ?? null }));

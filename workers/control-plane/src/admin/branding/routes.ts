@@ -16,7 +16,10 @@ const COLOUR = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'A colour as #rrggbb');
 const LOGO = z
   .string()
   .max(200_000, 'A logo of at most about 150 kB')
-  .regex(/^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/, 'A PNG, JPEG, WebP, GIF or SVG image as a base64 data: URL');
+  .regex(
+    /^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/,
+    'A PNG, JPEG, WebP, GIF or SVG image as a base64 data: URL',
+  );
 
 export const BrandingSchema = z
   .object({
@@ -24,12 +27,21 @@ export const BrandingSchema = z
     logo: LOGO.nullable(),
     primaryColor: COLOUR.openapi({ description: 'Links, buttons and the active tab' }),
     headerColor: COLOUR.openapi({ description: 'The background of the page header' }),
-    landingMarkdown: z.string().max(20_000).openapi({ description: "The landing page's text (Markdown, rendered without HTML); empty: the portal's own" }),
+    landingMarkdown: z
+      .string()
+      .max(20_000)
+      .openapi({ description: "The landing page's text (Markdown, rendered without HTML); empty: the portal's own" }),
   })
   .openapi('Branding');
 export type Branding = z.infer<typeof BrandingSchema>;
 
-export const DEFAULT_BRANDING: Branding = { portalName: 'Turnpike', logo: null, primaryColor: '#0b63ce', headerColor: '#ffffff', landingMarkdown: '' };
+export const DEFAULT_BRANDING: Branding = {
+  portalName: 'Turnpike',
+  logo: null,
+  primaryColor: '#0b63ce',
+  headerColor: '#ffffff',
+  landingMarkdown: '',
+};
 
 /** The stored branding (settings key `branding`), parsed: a stored value that no longer parses counts as unset. */
 async function readBranding(db: Database): Promise<Branding> {
@@ -42,7 +54,14 @@ async function readBranding(db: Database): Promise<Branding> {
 export function brandingPublicRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({ security: PUBLIC, method: 'get', path: '/branding', tags: ['Devportal: catalog'], summary: "The portal's name, logo, colours and landing text", responses: { 200: jsonResponse(BrandingSchema, 'Branding') } }),
+    createRoute({
+      security: PUBLIC,
+      method: 'get',
+      path: '/branding',
+      tags: ['Devportal: catalog'],
+      summary: "The portal's name, logo, colours and landing text",
+      responses: { 200: jsonResponse(BrandingSchema, 'Branding') },
+    }),
     async (c) => c.json(await readBranding(c.var.db), 200),
   );
   return app;
@@ -67,9 +86,16 @@ export function brandingAdminRoutes() {
       const next = c.req.valid('json');
       const before = await readBranding(db);
       // The logo is large and opaque: the audit entry says whether one is set, not its bytes.
-      const summary = (b: Branding) => ({ ...b, logo: b.logo === null ? null : `${b.logo.length} characters`, landingMarkdown: `${b.landingMarkdown.length} characters` });
+      const summary = (b: Branding) => ({
+        ...b,
+        logo: b.logo === null ? null : `${b.logo.length} characters`,
+        landingMarkdown: `${b.landingMarkdown.length} characters`,
+      });
       await db.batch([
-        db.insert(schema.settings).values({ key: 'branding', value: next }).onConflictDoUpdate({ target: schema.settings.key, set: { value: next } }),
+        db
+          .insert(schema.settings)
+          .values({ key: 'branding', value: next })
+          .onConflictDoUpdate({ target: schema.settings.key, set: { value: next } }),
         auditEntry(db, principal, 'branding.update', { type: 'settings', id: 'branding' }, summary(before), summary(next)),
       ]);
       return c.json(next, 200);

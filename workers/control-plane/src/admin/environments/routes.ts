@@ -16,18 +16,43 @@ import { nameText } from '../../http/fields.ts';
 
 const tags = ['Admin: gateway environments'];
 export const EnvironmentSchema = z
-  .object({ id: z.string(), name: z.string(), displayName: z.string(), type: z.string(), visibleRoles: z.array(z.string()), hostname: z.string().nullable(), allowPrivateBackends: z.boolean(), createdAt: z.number().int() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    displayName: z.string(),
+    type: z.string(),
+    visibleRoles: z.array(z.string()),
+    hostname: z.string().nullable(),
+    allowPrivateBackends: z.boolean(),
+    createdAt: z.number().int(),
+  })
   .openapi('GatewayEnvironment');
 const Fields = {
   displayName: nameText(100),
   type: z.enum(['production', 'sandbox', 'hybrid']),
-  visibleRoles: z.array(z.enum(ROLES)).max(ROLES.length).openapi({ description: 'Roles that see this environment and may deploy to it; empty: every role' }),
+  visibleRoles: z
+    .array(z.enum(ROLES))
+    .max(ROLES.length)
+    .openapi({ description: 'Roles that see this environment and may deploy to it; empty: every role' }),
   // type: production / sandbox environments serve that key type's calls only (403 for the other).
-  hostname: z.string().regex(/^[a-z0-9.-]+$/i, 'A hostname').max(253).nullable(),
+  hostname: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, 'A hostname')
+    .max(253)
+    .nullable(),
   allowPrivateBackends: z.boolean(),
 };
 type Row = typeof schema.gatewayEnvironments.$inferSelect;
-const view = (e: Row) => ({ id: e.id, name: e.name, displayName: e.displayName, type: e.type, visibleRoles: e.visibleRoles, hostname: e.hostname, allowPrivateBackends: e.allowPrivateBackends, createdAt: e.createdAt });
+const view = (e: Row) => ({
+  id: e.id,
+  name: e.name,
+  displayName: e.displayName,
+  type: e.type,
+  visibleRoles: e.visibleRoles,
+  hostname: e.hostname,
+  allowPrivateBackends: e.allowPrivateBackends,
+  createdAt: e.createdAt,
+});
 
 /**
  * WSO2's `visibleRoles` of a gateway environment: when set, only those roles see the environment
@@ -41,22 +66,48 @@ export function environmentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ security: requires(), method: 'get', path: '/environments', tags, summary: 'Gateway environments', responses: { 200: jsonResponse(z.object({ list: z.array(EnvironmentSchema) }), 'Environments'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({
+      security: requires(),
+      method: 'get',
+      path: '/environments',
+      tags,
+      summary: 'Gateway environments',
+      responses: {
+        200: jsonResponse(z.object({ list: z.array(EnvironmentSchema) }), 'Environments'),
+        ...problems('unauthorized', 'forbidden'),
+      },
+    }),
     async (c) => {
       const principal = principalOf(c.var.principal);
-      if (!principal.scopes.has('admin:environments') && !principal.scopes.has('api:deploy')) throw new ApiError('forbidden', { detail: 'Missing scope: admin:environments' });
+      if (!principal.scopes.has('admin:environments') && !principal.scopes.has('api:deploy'))
+        throw new ApiError('forbidden', { detail: 'Missing scope: admin:environments' });
       const rows = await c.var.db.select().from(schema.gatewayEnvironments).orderBy(schema.gatewayEnvironments.name);
       return c.json({ list: rows.filter((e) => environmentVisible(e, principal)).map(view) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:environments'),
+    createRoute({
+      security: requires('admin:environments'),
       method: 'post',
       path: '/environments',
       tags,
       summary: 'Create a gateway environment',
-      request: { body: jsonBody(z.strictObject({ name: z.string().regex(/^[a-z0-9-]+$/, 'Lower-case letters, digits and dashes').max(50), displayName: Fields.displayName, type: Fields.type.default('hybrid'), visibleRoles: Fields.visibleRoles.default([]), hostname: Fields.hostname.default(null), allowPrivateBackends: Fields.allowPrivateBackends.default(false) })) },
+      request: {
+        body: jsonBody(
+          z.strictObject({
+            name: z
+              .string()
+              .regex(/^[a-z0-9-]+$/, 'Lower-case letters, digits and dashes')
+              .max(50),
+            displayName: Fields.displayName,
+            type: Fields.type.default('hybrid'),
+            visibleRoles: Fields.visibleRoles.default([]),
+            hostname: Fields.hostname.default(null),
+            allowPrivateBackends: Fields.allowPrivateBackends.default(false),
+          }),
+        ),
+      },
       responses: { 201: jsonResponse(EnvironmentSchema, 'The environment'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {
@@ -65,25 +116,47 @@ export function environmentRoutes() {
       const db = c.var.db;
       const id = newId('environment');
       try {
-        const [rows] = await db.batch([db.insert(schema.gatewayEnvironments).values({ id, ...body }).returning(), auditEntry(db, principal, 'environment.create', { type: 'gateway_environment', id }, null, body)]);
+        const [rows] = await db.batch([
+          db
+            .insert(schema.gatewayEnvironments)
+            .values({ id, ...body })
+            .returning(),
+          auditEntry(db, principal, 'environment.create', { type: 'gateway_environment', id }, null, body),
+        ]);
         const row = rows[0];
         if (row === undefined) throw new ApiError('internal');
         await publishSnapshot(c.env, db, id);
         return c.json(view(row), 201);
       } catch (err) {
-        if (/UNIQUE constraint failed: gateway_environments/.test(String(err))) throw new ApiError('conflict', { detail: `An environment named ${body.name} exists`, errors: [{ pointer: '/name', detail: 'Taken' }] });
+        if (/UNIQUE constraint failed: gateway_environments/.test(String(err)))
+          throw new ApiError('conflict', {
+            detail: `An environment named ${body.name} exists`,
+            errors: [{ pointer: '/name', detail: 'Taken' }],
+          });
         throw err;
       }
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:environments'),
+    createRoute({
+      security: requires('admin:environments'),
       method: 'patch',
       path: '/environments/{environmentId}',
       tags,
       summary: 'Change a gateway environment',
-      request: { params: z.object({ environmentId: z.string() }), body: jsonBody(z.strictObject({ displayName: Fields.displayName.optional(), type: Fields.type.optional(), visibleRoles: Fields.visibleRoles.optional(), hostname: Fields.hostname.optional(), allowPrivateBackends: Fields.allowPrivateBackends.optional() })) },
+      request: {
+        params: z.object({ environmentId: z.string() }),
+        body: jsonBody(
+          z.strictObject({
+            displayName: Fields.displayName.optional(),
+            type: Fields.type.optional(),
+            visibleRoles: Fields.visibleRoles.optional(),
+            hostname: Fields.hostname.optional(),
+            allowPrivateBackends: Fields.allowPrivateBackends.optional(),
+          }),
+        ),
+      },
       responses: { 200: jsonResponse(EnvironmentSchema, 'The environment'), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {
@@ -91,9 +164,14 @@ export function environmentRoutes() {
       const db = c.var.db;
       const { environmentId } = c.req.valid('param');
       const body = c.req.valid('json');
-      const before = (await db.select().from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.id, environmentId)).limit(1))[0];
+      const before = (
+        await db.select().from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.id, environmentId)).limit(1)
+      )[0];
       if (before === undefined) throw new ApiError('not-found', { detail: 'No such gateway environment' });
-      const [rows] = await db.batch([db.update(schema.gatewayEnvironments).set(body).where(eq(schema.gatewayEnvironments.id, environmentId)).returning(), auditEntry(db, principal, 'environment.update', { type: 'gateway_environment', id: environmentId }, view(before), body)]);
+      const [rows] = await db.batch([
+        db.update(schema.gatewayEnvironments).set(body).where(eq(schema.gatewayEnvironments.id, environmentId)).returning(),
+        auditEntry(db, principal, 'environment.update', { type: 'gateway_environment', id: environmentId }, view(before), body),
+      ]);
       const row = rows[0];
       if (row === undefined) throw new ApiError('internal');
       await publishSnapshot(c.env, db, environmentId);

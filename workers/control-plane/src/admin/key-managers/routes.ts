@@ -16,10 +16,15 @@ import type { AppEnv } from '../../types.ts';
 
 const tags = ['Admin: key managers'];
 
-const Claim = z.string().regex(/^[A-Za-z0-9_:.\-/]+$/, 'A claim name').max(100);
+const Claim = z
+  .string()
+  .regex(/^[A-Za-z0-9_:.\-/]+$/, 'A claim name')
+  .max(100);
 export const ClaimMappingsSchema = z.strictObject({
   clientId: Claim.default('client_id').openapi({ description: 'The claim that carries the OAuth client id (e.g. client_id, azp, appid)' }),
-  scopes: Claim.default('scope').openapi({ description: 'The claim that carries the scopes: a space-separated string or an array (e.g. scope, scp)' }),
+  scopes: Claim.default('scope').openapi({
+    description: 'The claim that carries the scopes: a space-separated string or an array (e.g. scope, scp)',
+  }),
   user: Claim.default('sub').openapi({ description: 'The claim that names the user; the client id when absent' }),
 });
 
@@ -75,18 +80,47 @@ const view = (k: Row): z.infer<typeof KeyManagerSchema> => ({
 const Fields = {
   displayName: nameText(100),
   description: z.string().max(1000),
-  discoveryUrl: z.string().url().max(1000).openapi({ description: 'OpenID Connect discovery (…/.well-known/openid-configuration) or RFC 8414 metadata (…/.well-known/oauth-authorization-server…) URL' }),
-  audience: z.string().min(1).max(500).openapi({ description: 'The `aud` the provider puts in access tokens for Turnpike (RFC 9068 §4; with oidc-provider or Auth0, the resource / API identifier)' }),
+  discoveryUrl: z.string().url().max(1000).openapi({
+    description:
+      'OpenID Connect discovery (…/.well-known/openid-configuration) or RFC 8414 metadata (…/.well-known/oauth-authorization-server…) URL',
+  }),
+  audience: z.string().min(1).max(500).openapi({
+    description:
+      'The `aud` the provider puts in access tokens for Turnpike (RFC 9068 §4; with oidc-provider or Auth0, the resource / API identifier)',
+  }),
   claimMappings: ClaimMappingsSchema,
-  environments: z.array(z.string().max(50)).max(50).openapi({ description: 'Gateway environments that accept its tokens; empty: every environment' }),
-  introspection: z.strictObject({ clientId: z.string().min(1).max(256), clientSecret: z.string().min(1).max(1000) }).nullable().openapi({ description: 'The client the gateways authenticate as at the introspection endpoint (RFC 7662 §2.1), for opaque tokens; null: JWTs only' }),
-  jwksMaxAgeSeconds: z.number().int().min(60).max(86_400).openapi({ description: 'How long gateways use a fetched key set before fetching it again' }),
-  jwksCooldownSeconds: z.number().int().min(1).max(3600).openapi({ description: 'The least time between two fetches of the key set, however many unknown kids arrive' }),
+  environments: z
+    .array(z.string().max(50))
+    .max(50)
+    .openapi({ description: 'Gateway environments that accept its tokens; empty: every environment' }),
+  introspection: z
+    .strictObject({ clientId: z.string().min(1).max(256), clientSecret: z.string().min(1).max(1000) })
+    .nullable()
+    .openapi({
+      description:
+        'The client the gateways authenticate as at the introspection endpoint (RFC 7662 §2.1), for opaque tokens; null: JWTs only',
+    }),
+  jwksMaxAgeSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .openapi({ description: 'How long gateways use a fetched key set before fetching it again' }),
+  jwksCooldownSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .openapi({ description: 'The least time between two fetches of the key set, however many unknown kids arrive' }),
   enabled: z.boolean(),
 };
 
 export const CreateKeyManagerBody = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').min(1).max(60),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores')
+    .min(1)
+    .max(60),
   displayName: Fields.displayName,
   description: Fields.description.default(''),
   discoveryUrl: Fields.discoveryUrl,
@@ -103,7 +137,10 @@ const UpdateSchema = z.strictObject({
   displayName: Fields.displayName.optional(),
   description: Fields.description.optional(),
   discoveryUrl: Fields.discoveryUrl.optional(),
-  rediscover: z.boolean().optional().openapi({ description: 'Fetch the discovery document again (also done whenever discoveryUrl changes)' }),
+  rediscover: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'Fetch the discovery document again (also done whenever discoveryUrl changes)' }),
   audience: Fields.audience.optional(),
   claimMappings: Fields.claimMappings.optional(),
   environments: Fields.environments.optional(),
@@ -115,7 +152,11 @@ const UpdateSchema = z.strictObject({
 
 /** Plain http to loopback is allowed only where the platform itself runs locally (an environment allows private backends). */
 async function allowsLoopback(db: Database): Promise<boolean> {
-  const rows = await db.select({ id: schema.gatewayEnvironments.id }).from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.allowPrivateBackends, true)).limit(1);
+  const rows = await db
+    .select({ id: schema.gatewayEnvironments.id })
+    .from(schema.gatewayEnvironments)
+    .where(eq(schema.gatewayEnvironments.allowPrivateBackends, true))
+    .limit(1);
   return rows.length > 0;
 }
 
@@ -126,18 +167,29 @@ async function discovered(db: Database, discoveryUrl: string): Promise<Discovere
 }
 
 function assertUsable(d: Discovered, introspection: { clientId: string } | null | undefined, hasSecret: boolean): void {
-  if (d.jwksUri === null && (d.introspectionEndpoint === null || (introspection === null || introspection === undefined) && !hasSecret)) {
-    throw new ApiError('validation-failed', { detail: 'The provider publishes no jwks_uri, so its tokens can only be introspected: give an introspection client', errors: [{ pointer: '/introspection', detail: 'Required without a jwks_uri' }] });
+  if (d.jwksUri === null && (d.introspectionEndpoint === null || ((introspection === null || introspection === undefined) && !hasSecret))) {
+    throw new ApiError('validation-failed', {
+      detail: 'The provider publishes no jwks_uri, so its tokens can only be introspected: give an introspection client',
+      errors: [{ pointer: '/introspection', detail: 'Required without a jwks_uri' }],
+    });
   }
   if (introspection !== null && introspection !== undefined && d.introspectionEndpoint === null) {
-    throw new ApiError('validation-failed', { detail: 'The provider publishes no introspection_endpoint', errors: [{ pointer: '/introspection', detail: 'The provider does not support introspection' }] });
+    throw new ApiError('validation-failed', {
+      detail: 'The provider publishes no introspection_endpoint',
+      errors: [{ pointer: '/introspection', detail: 'The provider does not support introspection' }],
+    });
   }
 }
 
 function conflict(err: unknown, name: string): never {
   const text = String(err);
-  if (/UNIQUE constraint failed: key_managers\.name/.test(text)) throw new ApiError('conflict', { detail: `A key manager named ${name} exists`, errors: [{ pointer: '/name', detail: 'Taken' }] });
-  if (/UNIQUE constraint failed: key_managers\.issuer/.test(text)) throw new ApiError('conflict', { detail: 'Another key manager has this issuer', errors: [{ pointer: '/discoveryUrl', detail: 'Issuer already registered' }] });
+  if (/UNIQUE constraint failed: key_managers\.name/.test(text))
+    throw new ApiError('conflict', { detail: `A key manager named ${name} exists`, errors: [{ pointer: '/name', detail: 'Taken' }] });
+  if (/UNIQUE constraint failed: key_managers\.issuer/.test(text))
+    throw new ApiError('conflict', {
+      detail: 'Another key manager has this issuer',
+      errors: [{ pointer: '/discoveryUrl', detail: 'Issuer already registered' }],
+    });
   throw err;
 }
 
@@ -151,7 +203,17 @@ export function keyManagerRoutes() {
   const IdParam = z.object({ keyManagerId: z.string() });
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'get', path: '/key-managers', tags, summary: 'External key managers', responses: { 200: jsonResponse(z.object({ list: z.array(KeyManagerSchema) }), 'Key managers'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'get',
+      path: '/key-managers',
+      tags,
+      summary: 'External key managers',
+      responses: {
+        200: jsonResponse(z.object({ list: z.array(KeyManagerSchema) }), 'Key managers'),
+        ...problems('unauthorized', 'forbidden'),
+      },
+    }),
     async (c) => {
       principalOf(c.var.principal, ['admin:settings']);
       const rows = await c.var.db.select().from(schema.keyManagers).orderBy(schema.keyManagers.name);
@@ -160,10 +222,24 @@ export function keyManagerRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'get', path: '/key-managers/{keyManagerId}', tags, summary: 'One external key manager', request: { params: IdParam }, responses: { 200: jsonResponse(KeyManagerSchema, 'The key manager'), ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'get',
+      path: '/key-managers/{keyManagerId}',
+      tags,
+      summary: 'One external key manager',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(KeyManagerSchema, 'The key manager'), ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
     async (c) => {
       principalOf(c.var.principal, ['admin:settings']);
-      const row = (await c.var.db.select().from(schema.keyManagers).where(eq(schema.keyManagers.id, c.req.valid('param').keyManagerId)).limit(1))[0];
+      const row = (
+        await c.var.db
+          .select()
+          .from(schema.keyManagers)
+          .where(eq(schema.keyManagers.id, c.req.valid('param').keyManagerId))
+          .limit(1)
+      )[0];
       if (row === undefined) throw new ApiError('not-found', { detail: 'No such key manager' });
       return c.json(view(row), 200);
     },
@@ -177,7 +253,10 @@ export function keyManagerRoutes() {
       tags,
       summary: 'Register an external key manager by its discovery URL',
       request: { body: jsonBody(CreateKeyManagerBody) },
-      responses: { 201: jsonResponse(KeyManagerSchema, 'The key manager, as discovered'), ...problems('unauthorized', 'forbidden', 'conflict') },
+      responses: {
+        201: jsonResponse(KeyManagerSchema, 'The key manager, as discovered'),
+        ...problems('unauthorized', 'forbidden', 'conflict'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
@@ -189,7 +268,14 @@ export function keyManagerRoutes() {
       const secret = introspection === null ? null : await seal(c.env.ENCRYPTION_KEY, introspection.clientSecret, id);
       const values = { id, ...body, ...found, introspectionClientId: introspection?.clientId ?? null, introspectionClientSecret: secret };
       try {
-        const [rows] = await db.batch([db.insert(schema.keyManagers).values(values).returning(), auditEntry(db, principal, 'key-manager.create', { type: 'key_manager', id }, null, { ...body, ...found, introspectionClientId: values.introspectionClientId })]);
+        const [rows] = await db.batch([
+          db.insert(schema.keyManagers).values(values).returning(),
+          auditEntry(db, principal, 'key-manager.create', { type: 'key_manager', id }, null, {
+            ...body,
+            ...found,
+            introspectionClientId: values.introspectionClientId,
+          }),
+        ]);
         const row = rows[0];
         if (row === undefined) throw new ApiError('internal');
         await republishAll(c.env, db);
@@ -208,7 +294,10 @@ export function keyManagerRoutes() {
       tags,
       summary: 'Change an external key manager (discovered again when its URL changes or on request)',
       request: { params: IdParam, body: jsonBody(UpdateSchema) },
-      responses: { 200: jsonResponse(KeyManagerSchema, 'The key manager'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+      responses: {
+        200: jsonResponse(KeyManagerSchema, 'The key manager'),
+        ...problems('unauthorized', 'forbidden', 'not-found', 'conflict'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
@@ -221,14 +310,35 @@ export function keyManagerRoutes() {
       const found: Discovered =
         rediscover === true || url !== before.discoveryUrl
           ? await discovered(db, url)
-          : { issuer: before.issuer, jwksUri: before.jwksUri, tokenEndpoint: before.tokenEndpoint, introspectionEndpoint: before.introspectionEndpoint, registrationEndpoint: before.registrationEndpoint };
+          : {
+              issuer: before.issuer,
+              jwksUri: before.jwksUri,
+              tokenEndpoint: before.tokenEndpoint,
+              introspectionEndpoint: before.introspectionEndpoint,
+              registrationEndpoint: before.registrationEndpoint,
+            };
       assertUsable(found, introspection, introspection === undefined && before.introspectionClientSecret !== null);
       const secrets =
-        introspection === undefined ? {} : introspection === null ? { introspectionClientId: null, introspectionClientSecret: null } : { introspectionClientId: introspection.clientId, introspectionClientSecret: await seal(c.env.ENCRYPTION_KEY, introspection.clientSecret, keyManagerId) };
+        introspection === undefined
+          ? {}
+          : introspection === null
+            ? { introspectionClientId: null, introspectionClientSecret: null }
+            : {
+                introspectionClientId: introspection.clientId,
+                introspectionClientSecret: await seal(c.env.ENCRYPTION_KEY, introspection.clientSecret, keyManagerId),
+              };
       try {
         const [rows] = await db.batch([
-          db.update(schema.keyManagers).set({ ...body, ...found, ...secrets, updatedAt: Date.now() }).where(eq(schema.keyManagers.id, keyManagerId)).returning(),
-          auditEntry(db, principal, 'key-manager.update', { type: 'key_manager', id: keyManagerId }, view(before), { ...body, ...found, ...(introspection === undefined ? {} : { introspectionClientId: introspection?.clientId ?? null }) }),
+          db
+            .update(schema.keyManagers)
+            .set({ ...body, ...found, ...secrets, updatedAt: Date.now() })
+            .where(eq(schema.keyManagers.id, keyManagerId))
+            .returning(),
+          auditEntry(db, principal, 'key-manager.update', { type: 'key_manager', id: keyManagerId }, view(before), {
+            ...body,
+            ...found,
+            ...(introspection === undefined ? {} : { introspectionClientId: introspection?.clientId ?? null }),
+          }),
         ]);
         const row = rows[0];
         if (row === undefined) throw new ApiError('internal');
@@ -241,14 +351,25 @@ export function keyManagerRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'delete', path: '/key-managers/{keyManagerId}', tags, summary: 'Remove an external key manager (and every client mapped to it)', request: { params: IdParam }, responses: { 204: { description: 'Removed' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'delete',
+      path: '/key-managers/{keyManagerId}',
+      tags,
+      summary: 'Remove an external key manager (and every client mapped to it)',
+      request: { params: IdParam },
+      responses: { 204: { description: 'Removed' }, ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
       const db = c.var.db;
       const { keyManagerId } = c.req.valid('param');
       const before = (await db.select().from(schema.keyManagers).where(eq(schema.keyManagers.id, keyManagerId)).limit(1))[0];
       if (before === undefined) throw new ApiError('not-found', { detail: 'No such key manager' });
-      await db.batch([db.delete(schema.keyManagers).where(eq(schema.keyManagers.id, keyManagerId)), auditEntry(db, principal, 'key-manager.delete', { type: 'key_manager', id: keyManagerId }, view(before), null)]);
+      await db.batch([
+        db.delete(schema.keyManagers).where(eq(schema.keyManagers.id, keyManagerId)),
+        auditEntry(db, principal, 'key-manager.delete', { type: 'key_manager', id: keyManagerId }, view(before), null),
+      ]);
       await republishAll(c.env, db);
       return c.body(null, 204);
     },

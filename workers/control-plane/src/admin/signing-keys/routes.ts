@@ -19,7 +19,11 @@ export const SigningKeySchema = z
     origin: z.enum(['SECRET', 'GENERATED']).openapi({ description: 'SECRET: adopted from the SIGNING_KEYS secret; GENERATED: added here' }),
     createdAt: z.number().int(),
     activatedAt: z.number().int().nullable(),
-    retireAfter: z.number().int().nullable().openapi({ description: 'PREVIOUS keys: when every token they signed has expired and they retire' }),
+    retireAfter: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'PREVIOUS keys: when every token they signed has expired and they retire' }),
     retiredAt: z.number().int().nullable(),
     publishable: z.boolean().openapi({ description: 'Whether the key may start signing now (published long enough)' }),
     publicJwk: z.record(z.string(), z.unknown()),
@@ -27,7 +31,14 @@ export const SigningKeySchema = z
   .openapi('SigningKey');
 
 const KidParam = z.object({ kid: z.string().min(1).max(100) });
-const RetireSchema = z.strictObject({ immediately: z.boolean().default(false).openapi({ description: 'Retire a PREVIOUS key before its tokens expire (a leaked key): those tokens are refused' }) }).openapi('RetireSigningKey');
+const RetireSchema = z
+  .strictObject({
+    immediately: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Retire a PREVIOUS key before its tokens expire (a leaked key): those tokens are refused' }),
+  })
+  .openapi('RetireSigningKey');
 
 const view = (env: Env, r: SigningKeyRow, now = Date.now()): z.infer<typeof SigningKeySchema> => ({
   kid: r.kid,
@@ -47,7 +58,14 @@ export function signingKeyRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'get', path: '/signing-keys', tags, summary: 'Signing keys, newest first', responses: { 200: jsonResponse(z.object({ list: z.array(SigningKeySchema) }), 'Keys'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'get',
+      path: '/signing-keys',
+      tags,
+      summary: 'Signing keys, newest first',
+      responses: { 200: jsonResponse(z.object({ list: z.array(SigningKeySchema) }), 'Keys'), ...problems('unauthorized', 'forbidden') },
+    }),
     async (c) => {
       principalOf(c.var.principal, ['admin:settings']);
       return c.json({ list: (await listSigningKeys(c.var.db)).map((r) => view(c.env, r)) }, 200);
@@ -55,7 +73,14 @@ export function signingKeyRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'post', path: '/signing-keys', tags, summary: 'Add a key: published in the JWKS and every snapshot, not signing yet', responses: { 201: jsonResponse(SigningKeySchema, 'The new key'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'post',
+      path: '/signing-keys',
+      tags,
+      summary: 'Add a key: published in the JWKS and every snapshot, not signing yet',
+      responses: { 201: jsonResponse(SigningKeySchema, 'The new key'), ...problems('unauthorized', 'forbidden') },
+    }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
       const row = await addSigningKey(c.env, c.var.db);
@@ -65,7 +90,18 @@ export function signingKeyRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'post', path: '/signing-keys/{kid}/activate', tags, summary: 'Make a published key the signing key; the previous one verifies until its tokens expire', request: { params: KidParam }, responses: { 200: jsonResponse(SigningKeySchema, 'The signing key'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'post',
+      path: '/signing-keys/{kid}/activate',
+      tags,
+      summary: 'Make a published key the signing key; the previous one verifies until its tokens expire',
+      request: { params: KidParam },
+      responses: {
+        200: jsonResponse(SigningKeySchema, 'The signing key'),
+        ...problems('unauthorized', 'forbidden', 'not-found', 'conflict'),
+      },
+    }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
       const row = await activateSigningKey(c.env, c.var.db, c.req.valid('param').kid);
@@ -75,7 +111,18 @@ export function signingKeyRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'post', path: '/signing-keys/{kid}/retire', tags, summary: 'Take a key out of the JWKS and every snapshot', request: { params: KidParam, body: jsonBody(RetireSchema) }, responses: { 200: jsonResponse(SigningKeySchema, 'The retired key'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'post',
+      path: '/signing-keys/{kid}/retire',
+      tags,
+      summary: 'Take a key out of the JWKS and every snapshot',
+      request: { params: KidParam, body: jsonBody(RetireSchema) },
+      responses: {
+        200: jsonResponse(SigningKeySchema, 'The retired key'),
+        ...problems('unauthorized', 'forbidden', 'not-found', 'conflict'),
+      },
+    }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
       const row = await retireSigningKey(c.env, c.var.db, c.req.valid('param').kid, { immediately: c.req.valid('json').immediately });

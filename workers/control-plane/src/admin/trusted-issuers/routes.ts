@@ -20,7 +20,10 @@ const PublicJwk = z
 
 export const IssuerSchema = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores').max(60),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, dots, dashes and underscores')
+      .max(60),
     issuer: z.string().min(1).max(500),
     jwks: z.strictObject({ keys: z.array(PublicJwk).min(1).max(20) }),
   })
@@ -32,10 +35,21 @@ export const IssuerSchema = z
  */
 export function trustedIssuerRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const save = (c: { var: AppEnv['Variables'] }, list: unknown[]) => c.var.db.insert(schema.settings).values({ key: TRUSTED_ISSUERS_KEY, value: list }).onConflictDoUpdate({ target: schema.settings.key, set: { value: list } });
+  const save = (c: { var: AppEnv['Variables'] }, list: unknown[]) =>
+    c.var.db
+      .insert(schema.settings)
+      .values({ key: TRUSTED_ISSUERS_KEY, value: list })
+      .onConflictDoUpdate({ target: schema.settings.key, set: { value: list } });
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'get', path: '/trusted-issuers', tags, summary: 'Trusted token issuers', responses: { 200: jsonResponse(z.object({ list: z.array(IssuerSchema) }), 'Issuers'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'get',
+      path: '/trusted-issuers',
+      tags,
+      summary: 'Trusted token issuers',
+      responses: { 200: jsonResponse(z.object({ list: z.array(IssuerSchema) }), 'Issuers'), ...problems('unauthorized', 'forbidden') },
+    }),
     async (c) => {
       principalOf(c.var.principal, ['admin:settings']);
       return c.json({ list: (await trustedIssuers(c.var.db)) as unknown as Array<z.infer<typeof IssuerSchema>> }, 200);
@@ -43,27 +57,63 @@ export function trustedIssuerRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'put', path: '/trusted-issuers/{name}', tags, summary: 'Trust an issuer (or replace its keys)', request: { params: z.object({ name: z.string() }), body: jsonBody(IssuerSchema) }, responses: { 200: jsonResponse(IssuerSchema, 'The issuer'), ...problems('unauthorized', 'forbidden', 'conflict') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'put',
+      path: '/trusted-issuers/{name}',
+      tags,
+      summary: 'Trust an issuer (or replace its keys)',
+      request: { params: z.object({ name: z.string() }), body: jsonBody(IssuerSchema) },
+      responses: { 200: jsonResponse(IssuerSchema, 'The issuer'), ...problems('unauthorized', 'forbidden', 'conflict') },
+    }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
       const body = c.req.valid('json');
-      if (body.name !== c.req.valid('param').name) throw new ApiError('validation-failed', { detail: 'The name in the path and the body differ', errors: [{ pointer: '/name', detail: 'Must match the path' }] });
+      if (body.name !== c.req.valid('param').name)
+        throw new ApiError('validation-failed', {
+          detail: 'The name in the path and the body differ',
+          errors: [{ pointer: '/name', detail: 'Must match the path' }],
+        });
       const list = await trustedIssuers(c.var.db);
-      if (list.some((t) => t.issuer === body.issuer && t.name !== body.name)) throw new ApiError('conflict', { detail: `Issuer ${body.issuer} is already trusted under another name`, errors: [{ pointer: '/issuer', detail: 'Already trusted' }] });
+      if (list.some((t) => t.issuer === body.issuer && t.name !== body.name))
+        throw new ApiError('conflict', {
+          detail: `Issuer ${body.issuer} is already trusted under another name`,
+          errors: [{ pointer: '/issuer', detail: 'Already trusted' }],
+        });
       const next = [...list.filter((t) => t.name !== body.name), body];
-      await c.var.db.batch([save(c, next), auditEntry(c.var.db, principal, 'trusted-issuer.put', { type: 'trusted_issuer', id: body.name }, null, { issuer: body.issuer, kids: body.jwks.keys.map((k) => k.kid) })]);
+      await c.var.db.batch([
+        save(c, next),
+        auditEntry(c.var.db, principal, 'trusted-issuer.put', { type: 'trusted_issuer', id: body.name }, null, {
+          issuer: body.issuer,
+          kids: body.jwks.keys.map((k) => k.kid),
+        }),
+      ]);
       return c.json(body, 200);
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:settings'), method: 'delete', path: '/trusted-issuers/{name}', tags, summary: 'Stop trusting an issuer', request: { params: z.object({ name: z.string() }) }, responses: { 204: { description: 'No longer trusted' }, ...problems('unauthorized', 'forbidden', 'not-found') } }),
+    createRoute({
+      security: requires('admin:settings'),
+      method: 'delete',
+      path: '/trusted-issuers/{name}',
+      tags,
+      summary: 'Stop trusting an issuer',
+      request: { params: z.object({ name: z.string() }) },
+      responses: { 204: { description: 'No longer trusted' }, ...problems('unauthorized', 'forbidden', 'not-found') },
+    }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['admin:settings']);
       const { name } = c.req.valid('param');
       const list = await trustedIssuers(c.var.db);
       if (!list.some((t) => t.name === name)) throw new ApiError('not-found', { detail: `No trusted issuer named ${name}` });
-      await c.var.db.batch([save(c, list.filter((t) => t.name !== name)), auditEntry(c.var.db, principal, 'trusted-issuer.delete', { type: 'trusted_issuer', id: name }, null, null)]);
+      await c.var.db.batch([
+        save(
+          c,
+          list.filter((t) => t.name !== name),
+        ),
+        auditEntry(c.var.db, principal, 'trusted-issuer.delete', { type: 'trusted_issuer', id: name }, null, null),
+      ]);
       return c.body(null, 204);
     },
   );

@@ -17,7 +17,14 @@ export function userRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ security: requires('admin:users'), method: 'get', path: '/users', tags, summary: 'Users and their roles', responses: { 200: jsonResponse(z.object({ list: z.array(UserSchema) }), 'Users'), ...problems('unauthorized', 'forbidden') } }),
+    createRoute({
+      security: requires('admin:users'),
+      method: 'get',
+      path: '/users',
+      tags,
+      summary: 'Users and their roles',
+      responses: { 200: jsonResponse(z.object({ list: z.array(UserSchema) }), 'Users'), ...problems('unauthorized', 'forbidden') },
+    }),
     async (c) => {
       principalOf(c.var.principal, ['admin:users']);
       const rows = await c.var.db.select().from(schema.users).orderBy(desc(schema.users.createdAt)).limit(1000);
@@ -26,12 +33,19 @@ export function userRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('admin:users'),
+    createRoute({
+      security: requires('admin:users'),
       method: 'post',
       path: '/users',
       tags,
       summary: 'Create a user with a role',
-      request: { body: jsonBody(z.strictObject({ email: Email, password: Password, displayName: nameText(100), role: z.enum(ROLES) }).openapi('CreateUserRequest')) },
+      request: {
+        body: jsonBody(
+          z
+            .strictObject({ email: Email, password: Password, displayName: nameText(100), role: z.enum(ROLES) })
+            .openapi('CreateUserRequest'),
+        ),
+      },
       responses: { 201: jsonResponse(UserSchema, 'The user'), ...problems('unauthorized', 'forbidden', 'conflict') },
     }),
     async (c) => {

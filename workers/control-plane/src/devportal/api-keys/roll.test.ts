@@ -21,11 +21,16 @@ let owner: TestUser;
 let appId: string;
 
 async function newKey(name: string): Promise<Key> {
-  const created = await api<Key>('POST', `/api/devportal/v1/applications/${appId}/api-keys`, owner, { name, allowedIps: ['192.0.2.0/24'], validityPeriod: 86_400 });
+  const created = await api<Key>('POST', `/api/devportal/v1/applications/${appId}/api-keys`, owner, {
+    name,
+    allowedIps: ['192.0.2.0/24'],
+    validityPeriod: 86_400,
+  });
   expect(created.status).toBe(201);
   return created.body;
 }
-const roll = (keyId: string, body: Record<string, unknown>, user = owner) => api<{ key: Key; previous: Key; detail?: string }>('POST', `/api/devportal/v1/applications/${appId}/api-keys/${keyId}/roll`, user, body);
+const roll = (keyId: string, body: Record<string, unknown>, user = owner) =>
+  api<{ key: Key; previous: Key; detail?: string }>('POST', `/api/devportal/v1/applications/${appId}/api-keys/${keyId}/roll`, user, body);
 const row = async (id: string) => (await db.select().from(schema.apiKeys).where(eq(schema.apiKeys.id, id)))[0];
 
 beforeAll(async () => {

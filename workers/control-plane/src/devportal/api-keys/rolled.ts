@@ -9,7 +9,11 @@ import { revokeApiKey } from '../../gateway-sync/subscriptions.ts';
  */
 export async function revokeRolledApiKeys(env: Env, db: Database, now = Date.now()): Promise<string[]> {
   const k = schema.apiKeys;
-  const ended = await db.update(k).set({ revokedAt: now }).where(and(isNotNull(k.rolledTo), isNull(k.revokedAt), lte(k.expiresAt, now))).returning({ id: k.id, applicationId: k.applicationId });
+  const ended = await db
+    .update(k)
+    .set({ revokedAt: now })
+    .where(and(isNotNull(k.rolledTo), isNull(k.revokedAt), lte(k.expiresAt, now)))
+    .returning({ id: k.id, applicationId: k.applicationId });
   // The counter objects forget a revocation once it expires; the key has expired already, so they
   // keep it past the longest a gateway may hold the key's old record (a minute), with margin.
   for (const key of ended) await revokeApiKey(env, db, key.applicationId, key.id, now + 10 * 60_000);

@@ -16,9 +16,12 @@ import { containsText } from '../../http/search.ts';
 const CATALOG_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED'] as const;
 export const CatalogEnvironment = z
   .object({
-    name: z.string().openapi({ description: 'The gateway environment, as the portal\'s try-it proxy names it (/gateway/<name>/…)' }),
+    name: z.string().openapi({ description: "The gateway environment, as the portal's try-it proxy names it (/gateway/<name>/…)" }),
     displayName: z.string(),
-    gatewayUrl: z.string().nullable().openapi({ description: "The environment's public gateway URL (https://<hostname>), or null when its hostname is not set" }),
+    gatewayUrl: z
+      .string()
+      .nullable()
+      .openapi({ description: "The environment's public gateway URL (https://<hostname>), or null when its hostname is not set" }),
   })
   .openapi('CatalogEnvironment');
 export const CatalogTier = z
@@ -48,8 +51,13 @@ export const CatalogApi = z
     tiers: z.array(CatalogTier).openapi({ description: 'The offered tiers with their limits, in the order of subscriptionTiers' }),
     isDefaultVersion: z.boolean(),
     apiKeyHeader: z.string().openapi({ description: 'The request header that carries an API key for this API' }),
-    acceptsApiKeys: z.boolean().openapi({ description: 'Whether any resource of the API takes an API key (api_key or oauth2_or_api_key); false: OAuth2 tokens only (or open)' }),
-    environments: z.array(CatalogEnvironment).openapi({ description: 'The gateway environments that serve the API now (a revision is deployed there) and that the caller may see; empty when it is deployed nowhere' }),
+    acceptsApiKeys: z.boolean().openapi({
+      description: 'Whether any resource of the API takes an API key (api_key or oauth2_or_api_key); false: OAuth2 tokens only (or open)',
+    }),
+    environments: z.array(CatalogEnvironment).openapi({
+      description:
+        'The gateway environments that serve the API now (a revision is deployed there) and that the caller may see; empty when it is deployed nowhere',
+    }),
   })
   .openapi('CatalogApi');
 /** What a developer needs of a GraphQL API to write queries: the schema and the limits (not the publisher's cost table or policies). */
@@ -82,12 +90,22 @@ export function visibleTo(api: Pick<ApiRow, 'visibility' | 'visibleRoles'>, prin
  * gateway-environment visibility), one without to everyone. In creation order, so the default
  * (production) environment comes first.
  */
-async function deployedEnvironments(db: Database, apiIds: readonly string[], principal: Principal | undefined): Promise<Map<string, CatalogEnvironment[]>> {
+async function deployedEnvironments(
+  db: Database,
+  apiIds: readonly string[],
+  principal: Principal | undefined,
+): Promise<Map<string, CatalogEnvironment[]>> {
   const out = new Map<string, CatalogEnvironment[]>(apiIds.map((id) => [id, []]));
   if (apiIds.length === 0) return out;
   const e = schema.gatewayEnvironments;
   const rows = await db
-    .select({ apiId: schema.deployments.apiId, name: e.name, displayName: e.displayName, hostname: e.hostname, visibleRoles: e.visibleRoles })
+    .select({
+      apiId: schema.deployments.apiId,
+      name: e.name,
+      displayName: e.displayName,
+      hostname: e.hostname,
+      visibleRoles: e.visibleRoles,
+    })
     .from(schema.deployments)
     .innerJoin(e, eq(e.id, schema.deployments.environmentId))
     .where(inArray(schema.deployments.apiId, [...apiIds]))
@@ -105,7 +123,17 @@ async function tiersByName(db: Database, apis: ReadonlyArray<Pick<ApiRow, 'subsc
   if (names.length === 0) return new Map();
   const p = schema.throttlingPolicies;
   const rows = await db
-    .select({ name: p.name, displayName: p.displayName, description: p.description, quotaType: p.quotaType, limit: p.limit, unitTime: p.unitTime, timeUnit: p.timeUnit, burstLimit: p.burstLimit, burstTimeUnit: p.burstTimeUnit })
+    .select({
+      name: p.name,
+      displayName: p.displayName,
+      description: p.description,
+      quotaType: p.quotaType,
+      limit: p.limit,
+      unitTime: p.unitTime,
+      timeUnit: p.timeUnit,
+      burstLimit: p.burstLimit,
+      burstTimeUnit: p.burstTimeUnit,
+    })
     .from(p)
     .where(and(eq(p.kind, 'subscription'), inArray(p.name, names)));
   return new Map(rows.map((r) => [r.name, r]));
@@ -118,14 +146,20 @@ type ApiResourceRow = typeof schema.apiResources.$inferSelect;
 async function apisTakingKeys(db: Database, apiIds: readonly string[]): Promise<Set<string>> {
   if (apiIds.length === 0) return new Set();
   const r = schema.apiResources;
-  const rows = await db.selectDistinct({ apiId: r.apiId }).from(r).where(and(inArray(r.apiId, [...apiIds]), inArray(r.authType, [...API_KEY_AUTH])));
+  const rows = await db
+    .selectDistinct({ apiId: r.apiId })
+    .from(r)
+    .where(and(inArray(r.apiId, [...apiIds]), inArray(r.authType, [...API_KEY_AUTH])));
   return new Set(rows.map((x) => x.apiId));
 }
 
 /** `visibleTo` as SQL, so the catalog pages in the database and not after a cap. */
 function visibleSql(principal: Principal | undefined): SQL | undefined {
   if (principal === undefined) return eq(schema.apis.visibility, 'PUBLIC');
-  return or(ne(schema.apis.visibility, 'RESTRICTED'), sql`exists (select 1 from json_each(${schema.apis.visibleRoles}) where json_each.value = ${principal.role})`);
+  return or(
+    ne(schema.apis.visibility, 'RESTRICTED'),
+    sql`exists (select 1 from json_each(${schema.apis.visibleRoles}) where json_each.value = ${principal.role})`,
+  );
 }
 
 /**
@@ -133,8 +167,18 @@ function visibleSql(principal: Principal | undefined): SQL | undefined {
  * `pointer`: the request field that named the API, for the problem's `errors[]`.
  */
 export async function catalogApi(db: Database, apiId: string, principal: Principal | undefined, pointer?: string): Promise<ApiRow> {
-  const api = (await db.select().from(schema.apis).where(and(eq(schema.apis.id, apiId), listed)).limit(1))[0];
-  if (api === undefined || !visibleTo(api, principal)) throw new ApiError('not-found', { detail: 'No such API in the catalog', ...(pointer === undefined ? {} : { errors: [{ pointer, detail: 'Not in the catalog' }] }) });
+  const api = (
+    await db
+      .select()
+      .from(schema.apis)
+      .where(and(eq(schema.apis.id, apiId), listed))
+      .limit(1)
+  )[0];
+  if (api === undefined || !visibleTo(api, principal))
+    throw new ApiError('not-found', {
+      detail: 'No such API in the catalog',
+      ...(pointer === undefined ? {} : { errors: [{ pointer, detail: 'Not in the catalog' }] }),
+    });
   return api;
 }
 
@@ -160,7 +204,8 @@ export function catalogRoutes() {
   });
 
   app.openapi(
-    createRoute({ security: OPTIONALLY_SIGNED_IN,
+    createRoute({
+      security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis',
       tags: ['Devportal: catalog'],
@@ -178,32 +223,68 @@ export function catalogRoutes() {
         q.tag === undefined ? undefined : sql`exists (select 1 from json_each(${a.tags}) where json_each.value = ${q.tag})`,
         q.query === undefined ? undefined : containsText(q.query, a.name, a.context, a.description),
       );
-      const [rows, total] = await db.batch([db.select().from(a).where(where).orderBy(desc(a.createdAt)).limit(q.limit).offset(q.offset), db.select({ n: count() }).from(a).where(where)]);
+      const [rows, total] = await db.batch([
+        db.select().from(a).where(where).orderBy(desc(a.createdAt)).limit(q.limit).offset(q.offset),
+        db.select({ n: count() }).from(a).where(where),
+      ]);
       const ids = rows.map((r) => r.id);
-      const [environments, tiers, keyApis] = await Promise.all([deployedEnvironments(db, ids, c.var.principal), tiersByName(db, rows), apisTakingKeys(db, ids)]);
-      return c.json({ count: rows.length, total: total[0]?.n ?? 0, limit: q.limit, offset: q.offset, list: rows.map((r) => view(r, environments.get(r.id) ?? [], tiers, keyApis)) }, 200);
+      const [environments, tiers, keyApis] = await Promise.all([
+        deployedEnvironments(db, ids, c.var.principal),
+        tiersByName(db, rows),
+        apisTakingKeys(db, ids),
+      ]);
+      return c.json(
+        {
+          count: rows.length,
+          total: total[0]?.n ?? 0,
+          limit: q.limit,
+          offset: q.offset,
+          list: rows.map((r) => view(r, environments.get(r.id) ?? [], tiers, keyApis)),
+        },
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ security: OPTIONALLY_SIGNED_IN,
+    createRoute({
+      security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}',
       tags: ['Devportal: catalog'],
       summary: 'One API of the catalog with its resources',
       request: { params: z.object({ apiId: z.string() }) },
-      responses: { 200: jsonResponse(CatalogApi.extend({ resources: z.array(z.object({ method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()) })) }), 'The API'), ...problems('not-found') },
+      responses: {
+        200: jsonResponse(
+          CatalogApi.extend({
+            resources: z.array(z.object({ method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()) })),
+          }),
+          'The API',
+        ),
+        ...problems('not-found'),
+      },
     }),
     async (c) => {
       const db = c.var.db;
       const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
-      const [resources, environments, tiers] = await Promise.all([db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder), deployedEnvironments(db, [api.id], c.var.principal), tiersByName(db, [api])]);
+      const [resources, environments, tiers] = await Promise.all([
+        db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder),
+        deployedEnvironments(db, [api.id], c.var.principal),
+        tiersByName(db, [api]),
+      ]);
       const keyApis = new Set(resources.some((r) => API_KEY_AUTH.includes(r.authType)) ? [api.id] : []);
-      return c.json({ ...view(api, environments.get(api.id) ?? [], tiers, keyApis), resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })) }, 200);
+      return c.json(
+        {
+          ...view(api, environments.get(api.id) ?? [], tiers, keyApis),
+          resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })),
+        },
+        200,
+      );
     },
   );
   app.openapi(
-    createRoute({ security: OPTIONALLY_SIGNED_IN,
+    createRoute({
+      security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}/documents',
       tags: ['Devportal: catalog'],
@@ -214,13 +295,18 @@ export function catalogRoutes() {
     async (c) => {
       const db = c.var.db;
       const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
-      const rows = await db.select().from(schema.apiDocuments).where(eq(schema.apiDocuments.apiId, api.id)).orderBy(asc(schema.apiDocuments.sortOrder), asc(schema.apiDocuments.name));
+      const rows = await db
+        .select()
+        .from(schema.apiDocuments)
+        .where(eq(schema.apiDocuments.apiId, api.id))
+        .orderBy(asc(schema.apiDocuments.sortOrder), asc(schema.apiDocuments.name));
       return c.json({ list: rows.map(documentView) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({ security: OPTIONALLY_SIGNED_IN,
+    createRoute({
+      security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}/graphql',
       tags: ['Devportal: catalog'],
@@ -232,12 +318,23 @@ export function catalogRoutes() {
       const api = await catalogApi(c.var.db, c.req.valid('param').apiId, c.var.principal);
       const graphql = api.type === 'GRAPHQL' ? api.graphql : null;
       if (graphql === null) throw new ApiError('not-found', { detail: 'This API is not a GraphQL API' });
-      return c.json({ schema: graphql.schema, maxDepth: graphql.maxDepth, maxComplexity: graphql.maxComplexity, introspection: graphql.introspection, fieldScopes: graphql.fieldScopes, points: graphql.points }, 200);
+      return c.json(
+        {
+          schema: graphql.schema,
+          maxDepth: graphql.maxDepth,
+          maxComplexity: graphql.maxComplexity,
+          introspection: graphql.introspection,
+          fieldScopes: graphql.fieldScopes,
+          points: graphql.points,
+        },
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ security: OPTIONALLY_SIGNED_IN,
+    createRoute({
+      security: OPTIONALLY_SIGNED_IN,
       method: 'get',
       path: '/apis/{apiId}/openapi',
       tags: ['Devportal: catalog'],
@@ -250,8 +347,18 @@ export function catalogRoutes() {
       const api = await catalogApi(db, c.req.valid('param').apiId, c.var.principal);
       const stored = await loadDocument(c.env.BLOBS, api);
       if (stored !== null) return c.json(stored, 200);
-      const resources = await db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
-      return c.json(generatedDocument(api, resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes }))), 200);
+      const resources = await db
+        .select()
+        .from(schema.apiResources)
+        .where(eq(schema.apiResources.apiId, api.id))
+        .orderBy(schema.apiResources.sortOrder);
+      return c.json(
+        generatedDocument(
+          api,
+          resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })),
+        ),
+        200,
+      );
     },
   );
   return app;

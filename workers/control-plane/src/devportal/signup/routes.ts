@@ -15,12 +15,16 @@ import { mailSender, sendLater } from '../../mail/sender.ts';
 import type { AppEnv } from '../../types.ts';
 import { PUBLIC } from '../../http/security.ts';
 
-const ANSWER = { status: 'MAIL_SENT' as const, detail: 'Check your inbox: we sent a link to confirm your email address. It works once, for 24 hours.' };
+const ANSWER = {
+  status: 'MAIL_SENT' as const,
+  detail: 'Check your inbox: we sent a link to confirm your email address. It works once, for 24 hours.',
+};
 
 export function signupRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(
-    createRoute({ security: PUBLIC,
+    createRoute({
+      security: PUBLIC,
       method: 'post',
       path: '/signup',
       tags: ['Devportal: sign-up'],
@@ -35,7 +39,8 @@ export function signupRoutes() {
       const db = c.var.db;
       const settings = await db.select().from(schema.settings);
       const value = (key: string) => settings.find((s) => s.key === key)?.value;
-      if (value('selfSignup') === false) throw new ApiError('forbidden', { detail: 'Self sign-up is turned off; ask an admin for an account' });
+      if (value('selfSignup') === false)
+        throw new ApiError('forbidden', { detail: 'Self sign-up is turned off; ask an admin for an account' });
       const pending = (value('workflows') as Record<string, boolean> | undefined)?.['USER_SIGNUP'] === true;
       const sender = mailSender(c.env);
       const existing = (await db.select().from(schema.users).where(eq(schema.users.email, body.email)).limit(1))[0];
@@ -44,7 +49,13 @@ export function signupRoutes() {
           // The token row rides the user's batch: no account without its link.
           const id = newId('user');
           const { token, statements } = await issueAccountToken(db, id, 'VERIFY_EMAIL');
-          await createUser(db, null, { ...body, id, role: 'subscriber', status: pending ? 'PENDING' : 'ACTIVE', emailVerified: false }, 'user.signup', () => statements);
+          await createUser(
+            db,
+            null,
+            { ...body, id, role: 'subscriber', status: pending ? 'PENDING' : 'ACTIVE', emailVerified: false },
+            'user.signup',
+            () => statements,
+          );
           sendLater(c.executionCtx, sender, verificationMail(c.env.PORTAL_URL, body.email, body.displayName, token), 'signup-verification');
           return c.json(ANSWER, 202);
         } catch (err) {

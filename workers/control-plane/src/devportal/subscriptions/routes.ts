@@ -15,7 +15,16 @@ import type { AppEnv } from '../../types.ts';
 import { catalogApi } from '../catalog/routes.ts';
 import { ownApplication, ownSubscription } from '../applications/store.ts';
 import { requires } from '../../http/security.ts';
-import { IfMatchHeaders, assertIfMatch, entityTag, isStaleWrite, nextVersion, staleWrite, taggedJsonResponse, versionGuard } from '../../http/etag.ts';
+import {
+  IfMatchHeaders,
+  assertIfMatch,
+  entityTag,
+  isStaleWrite,
+  nextVersion,
+  staleWrite,
+  taggedJsonResponse,
+  versionGuard,
+} from '../../http/etag.ts';
 
 const tags = ['Devportal: subscriptions'];
 export const SubscriptionSchema = z
@@ -28,7 +37,10 @@ export const SubscriptionSchema = z
     apiVersion: z.string(),
     tier: z.string(),
     status: z.enum(SUBSCRIPTION_STATUSES),
-    statusReason: z.string().nullable().openapi({ description: "The admin's reason for the last approval decision on this subscription (why it was REJECTED), or null" }),
+    statusReason: z
+      .string()
+      .nullable()
+      .openapi({ description: "The admin's reason for the last approval decision on this subscription (why it was REJECTED), or null" }),
     createdAt: z.number().int(),
   })
   .openapi('Subscription');
@@ -53,7 +65,18 @@ async function decisionReasons(db: Database, subscriptionIds: readonly string[])
 }
 
 function toView(s: SubscriptionRow, api: ApiRow, reasons: Map<string, string>) {
-  return { id: s.id, applicationId: s.applicationId, apiId: s.apiId, apiName: api.name, apiContext: api.context, apiVersion: api.version, tier: s.tier, status: s.status, statusReason: reasons.get(s.id) ?? null, createdAt: s.createdAt };
+  return {
+    id: s.id,
+    applicationId: s.applicationId,
+    apiId: s.apiId,
+    apiName: api.name,
+    apiContext: api.context,
+    apiVersion: api.version,
+    tier: s.tier,
+    status: s.status,
+    statusReason: reasons.get(s.id) ?? null,
+    createdAt: s.createdAt,
+  };
 }
 
 export const SubscriptionQuotaSchema = z
@@ -65,7 +88,10 @@ export const SubscriptionQuotaSchema = z
         policy: z.string(),
         limit: z.number().int(),
         windowSeconds: z.number().int(),
-        remaining: z.number().int().openapi({ description: 'Calls (or bytes) left in the current window; allowance leased to gateway isolates counts as used' }),
+        remaining: z
+          .number()
+          .int()
+          .openapi({ description: 'Calls (or bytes) left in the current window; allowance leased to gateway isolates counts as used' }),
         resetSeconds: z.number().int().openapi({ description: 'Seconds until the window starts again' }),
         unit: z.enum(['requests', 'bytes', 'points']),
       }),
@@ -90,13 +116,23 @@ export function subscriptionRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ security: requires('subscriptions:manage'),
+    createRoute({
+      security: requires('subscriptions:manage'),
       method: 'post',
       path: '/subscriptions',
       tags,
       summary: 'Subscribe an application to an API on one of its tiers',
-      request: { body: jsonBody(z.strictObject({ applicationId: z.string(), apiId: z.string(), tier: z.string().min(1).max(100) }).openapi('CreateSubscriptionRequest')) },
-      responses: { 201: taggedJsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+      request: {
+        body: jsonBody(
+          z
+            .strictObject({ applicationId: z.string(), apiId: z.string(), tier: z.string().min(1).max(100) })
+            .openapi('CreateSubscriptionRequest'),
+        ),
+      },
+      responses: {
+        201: taggedJsonResponse(SubscriptionSchema, 'The subscription'),
+        ...problems('unauthorized', 'forbidden', 'not-found', 'conflict'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['subscriptions:manage']);
@@ -105,21 +141,38 @@ export function subscriptionRoutes() {
       const application = await ownApplication(db, principal, body.applicationId);
       // What a developer cannot see in the catalog, they cannot subscribe to either.
       const api = await catalogApi(db, body.apiId, principal, '/apiId');
-      if (api.lifecycleState === 'DEPRECATED') throw new ApiError('conflict', { detail: `${api.name} ${api.version} is deprecated and takes no new subscriptions`, errors: [{ pointer: '/apiId', detail: 'Deprecated' }] });
+      if (api.lifecycleState === 'DEPRECATED')
+        throw new ApiError('conflict', {
+          detail: `${api.name} ${api.version} is deprecated and takes no new subscriptions`,
+          errors: [{ pointer: '/apiId', detail: 'Deprecated' }],
+        });
       if (!api.subscriptionTiers.includes(body.tier)) {
-        throw new ApiError('validation-failed', { detail: `${api.name} offers ${api.subscriptionTiers.join(', ')}`, errors: [{ pointer: '/tier', detail: `Not offered; choose one of ${api.subscriptionTiers.join(', ')}` }] });
+        throw new ApiError('validation-failed', {
+          detail: `${api.name} offers ${api.subscriptionTiers.join(', ')}`,
+          errors: [{ pointer: '/tier', detail: `Not offered; choose one of ${api.subscriptionTiers.join(', ')}` }],
+        });
       }
-      const settings = (await db.select().from(schema.settings).where(eq(schema.settings.key, 'workflows')).limit(1))[0]?.value as Record<string, boolean> | undefined;
+      const settings = (await db.select().from(schema.settings).where(eq(schema.settings.key, 'workflows')).limit(1))[0]?.value as
+        Record<string, boolean> | undefined;
       const needsApproval = settings?.['SUBSCRIPTION_CREATION'] === true;
       const id = newId('subscription');
       try {
         await db.batch([
-          db.insert(schema.subscriptions).values({ id, applicationId: application.id, apiId: api.id, tier: body.tier, status: needsApproval ? 'ON_HOLD' : 'UNBLOCKED' }),
-          ...(needsApproval ? [db.insert(schema.workflows).values({ id: newId('workflow'), type: 'SUBSCRIPTION_CREATION', referenceId: id, requestedBy: principal.userId })] : []),
+          db
+            .insert(schema.subscriptions)
+            .values({ id, applicationId: application.id, apiId: api.id, tier: body.tier, status: needsApproval ? 'ON_HOLD' : 'UNBLOCKED' }),
+          ...(needsApproval
+            ? [
+                db
+                  .insert(schema.workflows)
+                  .values({ id: newId('workflow'), type: 'SUBSCRIPTION_CREATION', referenceId: id, requestedBy: principal.userId }),
+              ]
+            : []),
           auditEntry(db, principal, 'subscription.create', { type: 'subscription', id }, null, body),
         ]);
       } catch (err) {
-        if (/UNIQUE constraint failed: subscriptions/.test(String(err))) throw new ApiError('conflict', { detail: `${application.name} is already subscribed to ${api.name} ${api.version}` });
+        if (/UNIQUE constraint failed: subscriptions/.test(String(err)))
+          throw new ApiError('conflict', { detail: `${application.name} is already subscribed to ${api.name} ${api.version}` });
         throw err;
       }
       await syncSubscription(c.env, db, application.id, api.id);
@@ -129,13 +182,17 @@ export function subscriptionRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('subscriptions:manage'),
+    createRoute({
+      security: requires('subscriptions:manage'),
       method: 'get',
       path: '/subscriptions',
       tags,
       summary: "An application's subscriptions",
       request: { query: z.object({ applicationId: z.string() }) },
-      responses: { 200: jsonResponse(z.object({ list: z.array(SubscriptionSchema) }), 'Subscriptions'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: {
+        200: jsonResponse(z.object({ list: z.array(SubscriptionSchema) }), 'Subscriptions'),
+        ...problems('unauthorized', 'forbidden', 'not-found'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['subscriptions:manage']);
@@ -145,19 +202,30 @@ export function subscriptionRoutes() {
         .from(schema.subscriptions)
         .innerJoin(schema.apis, eq(schema.apis.id, schema.subscriptions.apiId))
         .where(eq(schema.subscriptions.applicationId, application.id));
-      const reasons = await decisionReasons(c.var.db, rows.map((r) => r.s.id));
+      const reasons = await decisionReasons(
+        c.var.db,
+        rows.map((r) => r.s.id),
+      );
       return c.json({ list: rows.map(({ s, api }) => toView(s, api, reasons)) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('subscriptions:manage'),
+    createRoute({
+      security: requires('subscriptions:manage'),
       method: 'patch',
       path: '/subscriptions/{subscriptionId}',
       tags,
       summary: 'Change the tier; it applies from the next call without resetting what was used',
-      request: { params: z.object({ subscriptionId: z.string() }), headers: IfMatchHeaders, body: jsonBody(z.strictObject({ tier: z.string().min(1).max(100) })) },
-      responses: { 200: taggedJsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found', 'precondition-failed') },
+      request: {
+        params: z.object({ subscriptionId: z.string() }),
+        headers: IfMatchHeaders,
+        body: jsonBody(z.strictObject({ tier: z.string().min(1).max(100) })),
+      },
+      responses: {
+        200: taggedJsonResponse(SubscriptionSchema, 'The subscription'),
+        ...problems('unauthorized', 'forbidden', 'not-found', 'precondition-failed'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['subscriptions:manage']);
@@ -166,11 +234,20 @@ export function subscriptionRoutes() {
       assertIfMatch(c.req.header('if-match'), await entityTag(await subscriptionView(db, sub.id)));
       const { tier } = c.req.valid('json');
       const api = (await db.select().from(schema.apis).where(eq(schema.apis.id, sub.apiId)).limit(1))[0];
-      if (api === undefined || !api.subscriptionTiers.includes(tier)) throw new ApiError('validation-failed', { detail: 'The API does not offer this tier', errors: [{ pointer: '/tier', detail: `Not offered${api === undefined ? '' : `; choose one of ${api.subscriptionTiers.join(', ')}`}` }] });
+      if (api === undefined || !api.subscriptionTiers.includes(tier))
+        throw new ApiError('validation-failed', {
+          detail: 'The API does not offer this tier',
+          errors: [
+            { pointer: '/tier', detail: `Not offered${api === undefined ? '' : `; choose one of ${api.subscriptionTiers.join(', ')}`}` },
+          ],
+        });
       await db
         .batch([
           versionGuard(db, schema.subscriptions, schema.subscriptions.id, schema.subscriptions.updatedAt, sub.id, sub.updatedAt),
-          db.update(schema.subscriptions).set({ tier, updatedAt: nextVersion(sub.updatedAt) }).where(eq(schema.subscriptions.id, sub.id)),
+          db
+            .update(schema.subscriptions)
+            .set({ tier, updatedAt: nextVersion(sub.updatedAt) })
+            .where(eq(schema.subscriptions.id, sub.id)),
           auditEntry(db, principal, 'subscription.tier', { type: 'subscription', id: sub.id }, { tier: sub.tier }, { tier }),
         ])
         .catch((err: unknown) => {
@@ -193,31 +270,54 @@ export function subscriptionRoutes() {
       responses: { 200: taggedJsonResponse(SubscriptionSchema, 'The subscription'), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {
-      const sub = await ownSubscription(c.var.db, principalOf(c.var.principal, ['subscriptions:manage']), c.req.valid('param').subscriptionId);
+      const sub = await ownSubscription(
+        c.var.db,
+        principalOf(c.var.principal, ['subscriptions:manage']),
+        c.req.valid('param').subscriptionId,
+      );
       const body = await subscriptionView(c.var.db, sub.id);
       return c.json(body, 200, { etag: await entityTag(body) });
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('subscriptions:manage'),
+    createRoute({
+      security: requires('subscriptions:manage'),
       method: 'get',
       path: '/subscriptions/{subscriptionId}/quota',
       tags,
       summary: "What is left of the subscription tier's windows, read from the subscription's counter object",
       request: { params: z.object({ subscriptionId: z.string() }) },
-      responses: { 200: jsonResponse(SubscriptionQuotaSchema, 'The tier and each of its windows'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: {
+        200: jsonResponse(SubscriptionQuotaSchema, 'The tier and each of its windows'),
+        ...problems('unauthorized', 'forbidden', 'not-found'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['subscriptions:manage']);
       const sub = await ownSubscription(c.var.db, principal, c.req.valid('param').subscriptionId);
       const { limits } = await throttleNamespace(c.env).getByName(subscriptionObjectName(sub.applicationId, sub.apiId)).inspect();
-      return c.json({ subscriptionId: sub.id, tier: sub.tier, limits: limits.map((l) => ({ policy: l.policy, limit: l.limit, windowSeconds: l.windowSeconds, remaining: l.remaining, resetSeconds: l.resetSeconds, unit: l.unit ?? ('requests' as const) })) }, 200);
+      return c.json(
+        {
+          subscriptionId: sub.id,
+          tier: sub.tier,
+          limits: limits.map((l) => ({
+            policy: l.policy,
+            limit: l.limit,
+            windowSeconds: l.windowSeconds,
+            remaining: l.remaining,
+            resetSeconds: l.resetSeconds,
+            unit: l.unit ?? ('requests' as const),
+          })),
+        },
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('subscriptions:manage'),
+    createRoute({
+      security: requires('subscriptions:manage'),
       method: 'delete',
       path: '/subscriptions/{subscriptionId}',
       tags,
@@ -229,7 +329,10 @@ export function subscriptionRoutes() {
       const principal = principalOf(c.var.principal, ['subscriptions:manage']);
       const db = c.var.db;
       const sub = await ownSubscription(db, principal, c.req.valid('param').subscriptionId);
-      await db.batch([db.delete(schema.subscriptions).where(eq(schema.subscriptions.id, sub.id)), auditEntry(db, principal, 'subscription.delete', { type: 'subscription', id: sub.id }, { tier: sub.tier, apiId: sub.apiId }, null)]);
+      await db.batch([
+        db.delete(schema.subscriptions).where(eq(schema.subscriptions.id, sub.id)),
+        auditEntry(db, principal, 'subscription.delete', { type: 'subscription', id: sub.id }, { tier: sub.tier, apiId: sub.apiId }, null),
+      ]);
       await syncSubscription(c.env, db, sub.applicationId, sub.apiId);
       return c.body(null, 204);
     },

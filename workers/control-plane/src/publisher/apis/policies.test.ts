@@ -1,7 +1,15 @@
 import { env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { api, apiBody, db, deployedSnapshot, publishedApi, userWithRole, type ProblemBody } from '../../../../../test/workers/control-plane-helpers.ts';
+import {
+  api,
+  apiBody,
+  db,
+  deployedSnapshot,
+  publishedApi,
+  userWithRole,
+  type ProblemBody,
+} from '../../../../../test/workers/control-plane-helpers.ts';
 import { compileSteps } from '../../../../gateway/src/policies/compile.ts';
 import { schema } from '../../db.ts';
 
@@ -20,7 +28,9 @@ const document = {
   },
   components: {
     parameters: { PetId: { name: 'petId', in: 'path', required: true, schema: { type: 'integer' } } },
-    schemas: { Pet: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, tag: { type: 'string', nullable: true } } } },
+    schemas: {
+      Pet: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, tag: { type: 'string', nullable: true } } },
+    },
   },
 };
 
@@ -32,7 +42,11 @@ describe('publisher: policies', () => {
       policies: [{ name: 'header-edits', config: { response: { set: { 'x-api-policy': 'yes' } } } }],
       resources: [{ method: 'PUT', path: '/pets/{petId}', authType: 'none', policies: [{ name: 'request-validation', config: {} }] }],
     });
-    const view = await api<{ policies: unknown[]; resources: Array<{ policies: unknown[] }> }>('GET', `/api/publisher/v1/apis/${id}`, publisher);
+    const view = await api<{ policies: unknown[]; resources: Array<{ policies: unknown[] }> }>(
+      'GET',
+      `/api/publisher/v1/apis/${id}`,
+      publisher,
+    );
     expect(view.body.policies).toEqual([{ name: 'header-edits', config: { response: { set: { 'x-api-policy': 'yes' } } } }]);
     expect(view.body.resources[0]?.policies).toEqual([{ name: 'request-validation', config: {} }]);
     // The revision freezes the operation's inputs, not the whole document.
@@ -64,32 +78,60 @@ describe('publisher: policies', () => {
       operation: null,
     });
     const refused = await Promise.resolve(steps?.inbound[0]?.(call('/pets/x', JSON.stringify({ tag: null })))).catch((err: unknown) => err);
-    expect((refused as { options?: { errors?: Array<{ pointer: string }> } }).options?.errors?.map((e) => e.pointer).sort()).toEqual(['/body', '/path/petId', '/query/dryRun']);
+    expect((refused as { options?: { errors?: Array<{ pointer: string }> } }).options?.errors?.map((e) => e.pointer).sort()).toEqual([
+      '/body',
+      '/path/petId',
+      '/query/dryRun',
+    ]);
     const passed = call('/pets/7', JSON.stringify({ name: 'Rex', tag: null }));
     passed.search = '?dryRun=true';
     await steps?.inbound[0]?.(passed);
   });
 
-  it('serves a prototype API with no endpoint from its document\'s examples: the mock\'s revision freezes the documented responses, and a transform needs no document', async () => {
+  it("serves a prototype API with no endpoint from its document's examples: the mock's revision freezes the documented responses, and a transform needs no document", async () => {
     const publisher = await userWithRole('publisher');
     const doc = {
       openapi: '3.1.0',
       info: { title: 'Proto', version: '1' },
-      paths: { '/pets': { get: { responses: { '200': { description: 'ok', content: { 'application/json': { example: [{ id: 1, name: 'Rex' }] } } } } } } },
+      paths: {
+        '/pets': {
+          get: { responses: { '200': { description: 'ok', content: { 'application/json': { example: [{ id: 1, name: 'Rex' }] } } } } },
+        },
+      },
     };
     const id = await publishedApi(publisher, {
       openapi: doc,
       endpoints: {},
       policies: [{ name: 'mock', config: {} }],
-      resources: [{ method: 'GET', path: '/pets', authType: 'none', policies: [{ name: 'transform', config: { response: { set: { '/0/mocked': true } } } }] }],
+      resources: [
+        {
+          method: 'GET',
+          path: '/pets',
+          authType: 'none',
+          policies: [{ name: 'transform', config: { response: { set: { '/0/mocked': true } } } }],
+        },
+      ],
     });
     const snapshot = await deployedSnapshot();
     const served = snapshot.apis.find((a) => a.id === id);
     expect(served?.endpoints).toEqual({});
     const resource = served?.resources[0];
-    expect(resource?.operation?.responses).toEqual([{ status: '200', mediaType: 'application/json', example: [{ id: 1, name: 'Rex' }], examples: {}, schema: null }]);
+    expect(resource?.operation?.responses).toEqual([
+      { status: '200', mediaType: 'application/json', example: [{ id: 1, name: 'Rex' }], examples: {}, schema: null },
+    ]);
     const steps = resource === undefined ? undefined : compileSteps(snapshot).get(resource);
-    const call = { request: new Request('http://gw.test/pets'), search: '', rest: '/pets', extraHeaders: {}, headers: new Headers(), body: null, waitUntil: () => undefined, caller: null, counters: [], operation: null };
+    const call = {
+      request: new Request('http://gw.test/pets'),
+      search: '',
+      rest: '/pets',
+      extraHeaders: {},
+      headers: new Headers(),
+      body: null,
+      waitUntil: () => undefined,
+      caller: null,
+      counters: [],
+      operation: null,
+    };
     const mocked = await steps?.backend?.(call);
     expect(mocked?.headers.get('x-turnpike-mock')).toBe('example');
     const relayed = mocked === undefined ? undefined : await steps?.response[0]?.(mocked, call);
@@ -98,14 +140,26 @@ describe('publisher: policies', () => {
 
   it('refuses an unknown policy or a config its schema does not accept with 400, naming the field', async () => {
     const publisher = await userWithRole('publisher');
-    const unknown = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, apiBody({ policies: [{ name: 'no-such-policy', config: {} }] }));
+    const unknown = await api<ProblemBody>(
+      'POST',
+      '/api/publisher/v1/apis',
+      publisher,
+      apiBody({ policies: [{ name: 'no-such-policy', config: {} }] }),
+    );
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors?.map((e) => e.pointer)).toEqual(['/policies/0/name']);
-    const badConfig = await api<ProblemBody>('POST', '/api/publisher/v1/apis', publisher, apiBody({ resources: [{ method: 'GET', path: '/items', policies: [{ name: 'request-validation', config: { body: 'yes' } }] }] }));
+    const badConfig = await api<ProblemBody>(
+      'POST',
+      '/api/publisher/v1/apis',
+      publisher,
+      apiBody({ resources: [{ method: 'GET', path: '/items', policies: [{ name: 'request-validation', config: { body: 'yes' } }] }] }),
+    );
     expect(badConfig.status).toBe(400);
     expect(badConfig.body.errors?.map((e) => e.pointer)).toEqual(['/resources/0/policies/0/config/body']);
     const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody());
-    const patched = await api<ProblemBody>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, { policies: [{ name: 'header-edits', config: { request: { set: { 'bad header': 'x' } } } }] });
+    const patched = await api<ProblemBody>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, {
+      policies: [{ name: 'header-edits', config: { request: { set: { 'bad header': 'x' } } } }],
+    });
     expect(patched.status).toBe(400);
     expect(patched.body.errors?.[0]?.pointer).toMatch(/^\/policies\/0\/config\/request\/set/);
   });
@@ -115,15 +169,35 @@ describe('publisher: policies', () => {
     const id = await publishedApi(publisher);
     const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${id}/revisions`, publisher, {});
     // What a revision written before policies (and before several other fields) looks like in D1.
-    const old = { name: 'Old API', context: '/old-revision', version: 'v1', resources: [{ method: 'GET', path: '/items', scopes: [] }], endpoints: { production: { urls: [{ url: 'https://backend.example.com/api' }] } } };
+    const old = {
+      name: 'Old API',
+      context: '/old-revision',
+      version: 'v1',
+      resources: [{ method: 'GET', path: '/items', scopes: [] }],
+      endpoints: { production: { urls: [{ url: 'https://backend.example.com/api' }] } },
+    };
     await db.update(schema.revisions).set({ definition: old }).where(eq(schema.revisions.id, revision.body.id));
-    const deployed = await api('POST', `/api/publisher/v1/apis/${id}/deployments`, publisher, { revisionId: revision.body.id, environments: ['production'] });
+    const deployed = await api('POST', `/api/publisher/v1/apis/${id}/deployments`, publisher, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
     expect(deployed.status).toBe(201);
     const served = (await deployedSnapshot()).apis.find((a) => a.id === id);
-    expect(served).toMatchObject({ context: '/old-revision', apiKeyHeader: 'apikey', backendJwt: false, cors: null, headerEdits: null, limits: [] });
+    expect(served).toMatchObject({
+      context: '/old-revision',
+      apiKeyHeader: 'apikey',
+      backendJwt: false,
+      cors: null,
+      headerEdits: null,
+      limits: [],
+    });
     expect(served?.policies).toBeUndefined();
     expect(served?.resources).toEqual([{ method: 'GET', pathTemplate: '/items', authType: 'oauth2_or_api_key', scopes: [], limits: [] }]);
-    expect(served?.endpoints.PRODUCTION).toEqual({ strategy: 'single', urls: [{ url: 'https://backend.example.com/api', timeoutMs: 30_000 }], suspendSeconds: 30 });
+    expect(served?.endpoints.PRODUCTION).toEqual({
+      strategy: 'single',
+      urls: [{ url: 'https://backend.example.com/api', timeoutMs: 30_000 }],
+      suspendSeconds: 30,
+    });
     expect(env.ISSUER).toBeTruthy();
   });
 
@@ -131,8 +205,14 @@ describe('publisher: policies', () => {
     const publisher = await userWithRole('publisher');
     const id = await publishedApi(publisher);
     const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${id}/revisions`, publisher, {});
-    await db.update(schema.revisions).set({ definition: { name: 'Broken', resources: 'not a list' } }).where(eq(schema.revisions.id, revision.body.id));
-    const refused = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${id}/deployments`, publisher, { revisionId: revision.body.id, environments: ['production'] });
+    await db
+      .update(schema.revisions)
+      .set({ definition: { name: 'Broken', resources: 'not a list' } })
+      .where(eq(schema.revisions.id, revision.body.id));
+    const refused = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${id}/deployments`, publisher, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.errors?.[0]?.pointer).toBe('/revisionId');
   });
@@ -140,23 +220,61 @@ describe('publisher: policies', () => {
   it('keeps the policies of an operation when a change resends its resources without them (an editor that does not show policies), and drops them when sent empty', async () => {
     const publisher = await userWithRole('publisher');
     const policies = [{ name: 'request-validation', config: { body: false } }];
-    const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody({ resources: [{ method: 'GET', path: '/items', policies }] }));
+    const created = await api<{ id: string }>(
+      'POST',
+      '/api/publisher/v1/apis',
+      publisher,
+      apiBody({ resources: [{ method: 'GET', path: '/items', policies }] }),
+    );
     expect(created.status).toBe(201);
-    const resent = await api<{ resources: Array<{ path: string; policies: unknown[] }> }>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, { resources: [{ method: 'GET', path: '/items', authType: 'none' }, { method: 'GET', path: '/new' }] });
+    const resent = await api<{ resources: Array<{ path: string; policies: unknown[] }> }>(
+      'PATCH',
+      `/api/publisher/v1/apis/${created.body.id}`,
+      publisher,
+      {
+        resources: [
+          { method: 'GET', path: '/items', authType: 'none' },
+          { method: 'GET', path: '/new' },
+        ],
+      },
+    );
     expect(resent.status).toBe(200);
-    expect(resent.body.resources.map((r) => [r.path, r.policies])).toEqual([['/items', policies], ['/new', []]]);
-    const cleared = await api<{ resources: Array<{ policies: unknown[] }> }>('PATCH', `/api/publisher/v1/apis/${created.body.id}`, publisher, { resources: [{ method: 'GET', path: '/items', policies: [] }] });
+    expect(resent.body.resources.map((r) => [r.path, r.policies])).toEqual([
+      ['/items', policies],
+      ['/new', []],
+    ]);
+    const cleared = await api<{ resources: Array<{ policies: unknown[] }> }>(
+      'PATCH',
+      `/api/publisher/v1/apis/${created.body.id}`,
+      publisher,
+      { resources: [{ method: 'GET', path: '/items', policies: [] }] },
+    );
     expect(cleared.body.resources[0]?.policies).toEqual([]);
   });
 
   it('lists the policies a publisher can attach, each with the JSON Schema of its config, to signed-in publishers only', async () => {
     const publisher = await userWithRole('publisher');
-    const catalog = await api<{ list: Array<{ name: string; description: string; configSchema: { type?: string; properties?: Record<string, unknown> } }> }>('GET', '/api/publisher/v1/policies', publisher);
+    const catalog = await api<{
+      list: Array<{ name: string; description: string; configSchema: { type?: string; properties?: Record<string, unknown> } }>;
+    }>('GET', '/api/publisher/v1/policies', publisher);
     expect(catalog.status).toBe(200);
-    expect(catalog.body.list.map((p) => p.name).sort()).toEqual(['header-edits', 'mock', 'request-validation', 'response-cache', 'size-limits', 'transform']);
+    expect(catalog.body.list.map((p) => p.name).sort()).toEqual([
+      'header-edits',
+      'mock',
+      'request-validation',
+      'response-cache',
+      'size-limits',
+      'transform',
+    ]);
     const validation = catalog.body.list.find((p) => p.name === 'request-validation');
-    expect(validation?.configSchema).toMatchObject({ type: 'object', properties: { parameters: { type: 'boolean', default: true }, body: { type: 'boolean', default: true } } });
-    expect(catalog.body.list.find((p) => p.name === 'response-cache')?.configSchema).toMatchObject({ type: 'object', properties: { ttlSeconds: { type: 'integer', default: 300 }, private: { type: 'boolean', default: false } } });
+    expect(validation?.configSchema).toMatchObject({
+      type: 'object',
+      properties: { parameters: { type: 'boolean', default: true }, body: { type: 'boolean', default: true } },
+    });
+    expect(catalog.body.list.find((p) => p.name === 'response-cache')?.configSchema).toMatchObject({
+      type: 'object',
+      properties: { ttlSeconds: { type: 'integer', default: 300 }, private: { type: 'boolean', default: false } },
+    });
     expect((await api('GET', '/api/publisher/v1/policies', null)).status).toBe(401);
     expect((await api('GET', '/api/publisher/v1/policies', await userWithRole('subscriber'))).status).toBe(403);
   });

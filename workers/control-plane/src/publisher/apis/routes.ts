@@ -22,7 +22,8 @@ export function apiRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ security: requires('api:create'),
+    createRoute({
+      security: requires('api:create'),
       method: 'post',
       path: '/apis',
       tags,
@@ -33,14 +34,21 @@ export function apiRoutes() {
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const body = c.req.valid('json');
-      const row = await createApi(c.var.db, principal, body, body.openapi === undefined ? null : await storeDocument(c.env.BLOBS, parseDefinition(body.openapi, '/openapi').document), await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.endpoints));
+      const row = await createApi(
+        c.var.db,
+        principal,
+        body,
+        body.openapi === undefined ? null : await storeDocument(c.env.BLOBS, parseDefinition(body.openapi, '/openapi').document),
+        await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.endpoints),
+      );
       const view = await apiView(c.var.db, row);
       return c.json(view, 201, { etag: await entityTag(view) });
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('api:view'),
+    createRoute({
+      security: requires('api:view'),
       method: 'get',
       path: '/apis',
       tags,
@@ -52,7 +60,10 @@ export function apiRoutes() {
           tag: z.string().max(50).optional(),
         }),
       },
-      responses: { 200: jsonResponse(pageOf(ApiSchema.omit({ resources: true, endpoints: true, graphql: true })), 'A page of APIs'), ...problems('unauthorized', 'forbidden') },
+      responses: {
+        200: jsonResponse(pageOf(ApiSchema.omit({ resources: true, endpoints: true, graphql: true })), 'A page of APIs'),
+        ...problems('unauthorized', 'forbidden'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:view']);
@@ -73,13 +84,21 @@ export function apiRoutes() {
       ]);
       const filtered = q.tag === undefined ? rows : rows.filter((r) => r.tags.includes(q.tag ?? ''));
       const page = filtered.slice(q.offset, q.offset + q.limit);
-      const list = page.map(({ openapi: _openapi, openapiKey: _openapiKey, graphql: _graphql, ...r }) => ({ ...r, cors: r.cors as ApiView['cors'], headerEdits: r.headerEdits as ApiView['headerEdits'] }));
-      return c.json({ count: list.length, total: q.tag === undefined ? (totals[0]?.n ?? 0) : filtered.length, limit: q.limit, offset: q.offset, list }, 200);
+      const list = page.map(({ openapi: _openapi, openapiKey: _openapiKey, graphql: _graphql, ...r }) => ({
+        ...r,
+        cors: r.cors as ApiView['cors'],
+        headerEdits: r.headerEdits as ApiView['headerEdits'],
+      }));
+      return c.json(
+        { count: list.length, total: q.tag === undefined ? (totals[0]?.n ?? 0) : filtered.length, limit: q.limit, offset: q.offset, list },
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('api:view'),
+    createRoute({
+      security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}',
       tags,
@@ -97,4 +116,3 @@ export function apiRoutes() {
 
   return app;
 }
-

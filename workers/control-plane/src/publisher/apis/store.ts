@@ -15,7 +15,9 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
   ]);
   const endpoint = (keyType: 'PRODUCTION' | 'SANDBOX') => {
     const e = endpoints.find((x) => x.keyType === keyType);
-    return e === undefined ? undefined : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, security: describeSecurity(e.securityCiphertext) };
+    return e === undefined
+      ? undefined
+      : { strategy: e.strategy, urls: e.urls, suspendSeconds: e.suspendSeconds, security: describeSecurity(e.securityCiphertext) };
   };
   return {
     id: api.id,
@@ -39,7 +41,15 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
     headerEdits: api.headerEdits as ApiView['headerEdits'],
     policies: api.policies,
     streaming: api.streaming,
-    resources: resources.map((r) => ({ id: r.id, method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes, throttlingPolicy: r.throttlingPolicy, policies: r.policies })),
+    resources: resources.map((r) => ({
+      id: r.id,
+      method: r.method,
+      path: r.pathTemplate,
+      authType: r.authType,
+      scopes: r.scopes,
+      throttlingPolicy: r.throttlingPolicy,
+      policies: r.policies,
+    })),
     endpoints: { production: endpoint('PRODUCTION'), sandbox: endpoint('SANDBOX') },
     createdAt: api.createdAt,
     updatedAt: api.updatedAt,
@@ -67,7 +77,10 @@ export async function manageableApi(db: Database, principal: Principal, apiId: s
 /** Ids of the APIs a publisher may see (null: all, for admins). */
 export async function manageableApiIds(db: Database, principal: Principal): Promise<string[] | null> {
   if (principal.role === 'admin') return null;
-  const shared = db.select({ id: schema.apiCollaborators.apiId }).from(schema.apiCollaborators).where(eq(schema.apiCollaborators.userId, principal.userId));
+  const shared = db
+    .select({ id: schema.apiCollaborators.apiId })
+    .from(schema.apiCollaborators)
+    .where(eq(schema.apiCollaborators.userId, principal.userId));
   const rows = await db
     .select({ id: schema.apis.id })
     .from(schema.apis)

@@ -28,10 +28,15 @@ describe('sharing an API with other publishers', () => {
     const owner = await userWithRole('publisher');
     const developer = await userWithRole('subscriber');
     const made = await api<{ id: string }>('POST', '/api/publisher/v1/apis', owner, apiBody());
-    const refused = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${made.body.id}/collaborators`, owner, { email: developer.email });
+    const refused = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${made.body.id}/collaborators`, owner, {
+      email: developer.email,
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.errors?.[0]?.pointer).toBe('/email');
-    expect((await api<ProblemBody>('POST', `/api/publisher/v1/apis/${made.body.id}/collaborators`, owner, { email: 'not an email' })).body.errors?.[0]?.pointer).toBe('/email');
+    expect(
+      (await api<ProblemBody>('POST', `/api/publisher/v1/apis/${made.body.id}/collaborators`, owner, { email: 'not an email' })).body
+        .errors?.[0]?.pointer,
+    ).toBe('/email');
     expect((await api('POST', `/api/publisher/v1/apis/${made.body.id}/collaborators`, developer, { email: owner.email })).status).toBe(403);
   });
 });

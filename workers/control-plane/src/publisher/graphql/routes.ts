@@ -14,7 +14,20 @@ import { introspect } from './schema.ts';
 export const IntrospectionRequest = z
   .strictObject({
     url: BackendUrl.openapi({ description: 'The GraphQL endpoint of the backend' }),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/).max(100), z.string().max(4000).regex(/^[^\r\n\0]*$/)).refine((h) => Object.keys(h).length <= 20, 'At most 20 headers').default({}).openapi({ description: 'Headers sent with the introspection query (e.g. the backend\'s own credentials); not stored' }),
+    headers: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9-]+$/)
+          .max(100),
+        z
+          .string()
+          .max(4000)
+          .regex(/^[^\r\n\0]*$/),
+      )
+      .refine((h) => Object.keys(h).length <= 20, 'At most 20 headers')
+      .default({})
+      .openapi({ description: "Headers sent with the introspection query (e.g. the backend's own credentials); not stored" }),
   })
   .openapi('GraphqlIntrospectionRequest');
 
@@ -27,9 +40,12 @@ export function graphqlRoutes() {
       method: 'post',
       path: '/graphql/introspection',
       tags: ['Publisher: APIs'],
-      summary: 'Read a GraphQL backend\'s schema by introspection, as SDL (send it as graphql.schema to create the API)',
+      summary: "Read a GraphQL backend's schema by introspection, as SDL (send it as graphql.schema to create the API)",
       request: { body: jsonBody(IntrospectionRequest) },
-      responses: { 200: jsonResponse(z.object({ schema: z.string() }).openapi('GraphqlIntrospection'), 'The schema in SDL'), ...problems('unauthorized', 'forbidden') },
+      responses: {
+        200: jsonResponse(z.object({ schema: z.string() }).openapi('GraphqlIntrospection'), 'The schema in SDL'),
+        ...problems('unauthorized', 'forbidden'),
+      },
     }),
     async (c) => {
       principalOf(c.var.principal, ['api:create']);
@@ -37,11 +53,20 @@ export function graphqlRoutes() {
       // The control plane calls the URL itself (SSRF): a private or loopback host only where some
       // gateway environment may reach private backends too (a local or development setup).
       if (isPrivateHost(body.url)) {
-        const open = await c.var.db.select({ id: schema.gatewayEnvironments.id }).from(schema.gatewayEnvironments).where(eq(schema.gatewayEnvironments.allowPrivateBackends, true)).limit(1);
-        if (open.length === 0) throw new ApiError('validation-failed', { detail: 'No gateway environment allows private backends', errors: [{ pointer: '/url', detail: 'A private or loopback host' }] });
+        const open = await c.var.db
+          .select({ id: schema.gatewayEnvironments.id })
+          .from(schema.gatewayEnvironments)
+          .where(eq(schema.gatewayEnvironments.allowPrivateBackends, true))
+          .limit(1);
+        if (open.length === 0)
+          throw new ApiError('validation-failed', {
+            detail: 'No gateway environment allows private backends',
+            errors: [{ pointer: '/url', detail: 'A private or loopback host' }],
+          });
       }
       const result = await introspect(body.url, body.headers);
-      if (!result.ok) throw new ApiError('validation-failed', { detail: result.detail, errors: [{ pointer: '/url', detail: result.detail }] });
+      if (!result.ok)
+        throw new ApiError('validation-failed', { detail: result.detail, errors: [{ pointer: '/url', detail: result.detail }] });
       return c.json({ schema: result.schema }, 200);
     },
   );

@@ -13,14 +13,19 @@ import { manageableApi } from '../apis/store.ts';
 import { allowedTransitions } from './transitions.ts';
 import { requires } from '../../http/security.ts';
 
-export const LifecycleBody = z.strictObject({ state: z.enum(LIFECYCLE_STATES), deprecateOldVersions: z.boolean().default(false) }).openapi('LifecycleChange');
-export const LifecycleResult = z.object({ lifecycleState: z.enum(LIFECYCLE_STATES), allowedTransitions: z.array(z.enum(LIFECYCLE_STATES)) }).openapi('Lifecycle');
+export const LifecycleBody = z
+  .strictObject({ state: z.enum(LIFECYCLE_STATES), deprecateOldVersions: z.boolean().default(false) })
+  .openapi('LifecycleChange');
+export const LifecycleResult = z
+  .object({ lifecycleState: z.enum(LIFECYCLE_STATES), allowedTransitions: z.array(z.enum(LIFECYCLE_STATES)) })
+  .openapi('Lifecycle');
 
 export function lifecycleRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ security: requires('api:view'),
+    createRoute({
+      security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/lifecycle',
       tags: ['Publisher: lifecycle'],
@@ -35,13 +40,17 @@ export function lifecycleRoutes() {
   );
 
   app.openapi(
-    createRoute({ security: requires('api:publish'),
+    createRoute({
+      security: requires('api:publish'),
       method: 'post',
       path: '/apis/{apiId}/lifecycle',
       tags: ['Publisher: lifecycle'],
       summary: 'Move an API to another lifecycle state',
       request: { params: z.object({ apiId: z.string() }), body: jsonBody(LifecycleBody) },
-      responses: { 200: jsonResponse(LifecycleResult, 'The new state'), ...problems('unauthorized', 'forbidden', 'not-found', 'illegal-transition') },
+      responses: {
+        200: jsonResponse(LifecycleResult, 'The new state'),
+        ...problems('unauthorized', 'forbidden', 'not-found', 'illegal-transition'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:publish']);
@@ -67,7 +76,14 @@ export function lifecycleRoutes() {
       await db.batch([
         db.update(schema.apis).set({ lifecycleState: state, updatedAt: now }).where(eq(schema.apis.id, api.id)),
         ...older.map((o) => db.update(schema.apis).set({ lifecycleState: 'DEPRECATED', updatedAt: now }).where(eq(schema.apis.id, o.id))),
-        auditEntry(db, principal, 'api.lifecycle', { type: 'api', id: api.id }, { lifecycleState: api.lifecycleState }, { lifecycleState: state, deprecated: older.map((o) => o.id) }),
+        auditEntry(
+          db,
+          principal,
+          'api.lifecycle',
+          { type: 'api', id: api.id },
+          { lifecycleState: api.lifecycleState },
+          { lifecycleState: state, deprecated: older.map((o) => o.id) },
+        ),
       ]);
       // Blocked, retired and deprecated states must reach the gateways now.
       for (const id of [api.id, ...older.map((o) => o.id)]) await republishApi(c.env, db, id);

@@ -17,7 +17,11 @@ function largeDocument(operations: number, bytes: number): Record<string, unknow
 }
 
 async function importDocument(cookie: string, document: Record<string, unknown>, context: string) {
-  const res = await SELF.fetch(`${ORIGIN}/api/publisher/v1/apis/import?context=${context}&version=v1`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(document) });
+  const res = await SELF.fetch(`${ORIGIN}/api/publisher/v1/apis/import?context=${context}&version=v1`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify(document),
+  });
   return { status: res.status, body: (await res.json()) as { id: string; resources: unknown[] } };
 }
 
@@ -34,7 +38,9 @@ describe('OpenAPI documents beyond one D1 row', () => {
       expect(imported.status).toBe(201);
       expect(imported.body.resources).toHaveLength(operations);
 
-      const row = await env.DB.prepare('SELECT openapi, openapi_key AS key FROM apis WHERE id = ?').bind(imported.body.id).first<{ openapi: string | null; key: string | null }>();
+      const row = await env.DB.prepare('SELECT openapi, openapi_key AS key FROM apis WHERE id = ?')
+        .bind(imported.body.id)
+        .first<{ openapi: string | null; key: string | null }>();
       expect(JSON.stringify(document).length).toBeGreaterThan(INLINE_DOCUMENT_BYTES);
       expect(row?.openapi).toBeNull();
       expect(await env.BLOBS.head(row?.key ?? '')).not.toBeNull();
@@ -43,10 +49,19 @@ describe('OpenAPI documents beyond one D1 row', () => {
       expect(exported.status).toBe(200);
       expect(exported.body).toEqual(document);
 
-      expect((await api('POST', `/api/publisher/v1/apis/${imported.body.id}/lifecycle`, publisher, { state: 'PUBLISHED' })).status).toBe(200);
+      expect((await api('POST', `/api/publisher/v1/apis/${imported.body.id}/lifecycle`, publisher, { state: 'PUBLISHED' })).status).toBe(
+        200,
+      );
       const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${imported.body.id}/revisions`, publisher, {});
       expect(revision.status).toBe(201);
-      expect((await api('POST', `/api/publisher/v1/apis/${imported.body.id}/deployments`, publisher, { revisionId: revision.body.id, environments: ['production'] })).status).toBe(201);
+      expect(
+        (
+          await api('POST', `/api/publisher/v1/apis/${imported.body.id}/deployments`, publisher, {
+            revisionId: revision.body.id,
+            environments: ['production'],
+          })
+        ).status,
+      ).toBe(201);
       const served = (await deployedSnapshot()).apis.find((a) => a.id === imported.body.id);
       expect(served?.resources).toHaveLength(operations);
     });
@@ -57,7 +72,9 @@ describe('OpenAPI documents beyond one D1 row', () => {
     const document = largeDocument(4, 1_000);
     const imported = await importDocument(publisher.cookie, document, `/small${Math.random().toString(36).slice(2, 6)}`);
     expect(imported.status).toBe(201);
-    const row = await env.DB.prepare('SELECT openapi, openapi_key AS key FROM apis WHERE id = ?').bind(imported.body.id).first<{ openapi: string | null; key: string | null }>();
+    const row = await env.DB.prepare('SELECT openapi, openapi_key AS key FROM apis WHERE id = ?')
+      .bind(imported.body.id)
+      .first<{ openapi: string | null; key: string | null }>();
     expect(row?.key).toBeNull();
     expect(JSON.parse(row?.openapi ?? 'null')).toEqual(document);
   });

@@ -24,7 +24,10 @@ export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
 export async function storeDocument(blobs: R2Bucket, document: Record<string, unknown>): Promise<StoredDocument> {
   const text = JSON.stringify(document);
   const bytes = new TextEncoder().encode(text);
-  if (bytes.byteLength > MAX_DOCUMENT_BYTES) throw new ApiError('payload-too-large', { detail: `The document is ${bytes.byteLength} bytes once parsed; at most ${MAX_DOCUMENT_BYTES} can be stored` });
+  if (bytes.byteLength > MAX_DOCUMENT_BYTES)
+    throw new ApiError('payload-too-large', {
+      detail: `The document is ${bytes.byteLength} bytes once parsed; at most ${MAX_DOCUMENT_BYTES} can be stored`,
+    });
   if (bytes.byteLength <= INLINE_DOCUMENT_BYTES) return { openapi: document, openapiKey: null };
   const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
   // Content-addressed: the same document under the same key, never overwritten with other bytes,

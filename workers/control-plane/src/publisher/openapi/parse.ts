@@ -12,7 +12,26 @@ import { oas31 } from './schemas/oas-3.1.ts';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
 const MAX_REPORTED_ERRORS = 20;
 // Keywords that only say "a subschema failed": the failure itself is reported at its own location.
-const WRAPPER_KEYWORDS = new Set(['properties', 'patternProperties', 'additionalProperties', 'unevaluatedProperties', 'items', 'prefixItems', 'contains', 'allOf', 'anyOf', 'oneOf', 'if', 'then', 'else', 'not', '$ref', '$dynamicRef', 'dependentSchemas', 'propertyNames']);
+const WRAPPER_KEYWORDS = new Set([
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'items',
+  'prefixItems',
+  'contains',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'if',
+  'then',
+  'else',
+  'not',
+  '$ref',
+  '$dynamicRef',
+  'dependentSchemas',
+  'propertyNames',
+]);
 
 export interface ImportedDefinition {
   document: Record<string, unknown>;
@@ -49,7 +68,10 @@ export function parseDefinition(source: unknown, pointer = '/definition'): Impor
       const parsed = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
       const first = parsed.errors[0];
       if (first !== undefined) {
-        throw new ApiError('validation-failed', { detail: 'The definition is neither valid JSON nor valid YAML', errors: [{ pointer, detail: first.message.split('\n')[0] ?? 'unparseable', line: lines.linePos(first.pos[0]).line }] });
+        throw new ApiError('validation-failed', {
+          detail: 'The definition is neither valid JSON nor valid YAML',
+          errors: [{ pointer, detail: first.message.split('\n')[0] ?? 'unparseable', line: lines.linePos(first.pos[0]).line }],
+        });
       }
       try {
         doc = parsed.toJS({ maxAliasCount: 100 });
@@ -62,7 +84,16 @@ export function parseDefinition(source: unknown, pointer = '/definition'): Impor
   if (!strict.ok) throw invalid(`${pointer}${strict.pointer}`, strict.detail);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalid(pointer, 'An OpenAPI document is an object');
   const d = doc as Record<string, unknown>;
-  const dialect = typeof d['openapi'] === 'string' ? (/^3\.0\.\d+/.test(d['openapi']) ? '3.0' : /^3\.1\.\d+/.test(d['openapi']) ? '3.1' : null) : d['swagger'] === '2.0' ? '2.0' : null;
+  const dialect =
+    typeof d['openapi'] === 'string'
+      ? /^3\.0\.\d+/.test(d['openapi'])
+        ? '3.0'
+        : /^3\.1\.\d+/.test(d['openapi'])
+          ? '3.1'
+          : null
+      : d['swagger'] === '2.0'
+        ? '2.0'
+        : null;
   if (dialect === null) throw invalid(`${pointer}/openapi`, 'Only OpenAPI 3.0, 3.1 and Swagger 2.0 documents are supported');
   const errors = [...schemaErrors(dialect, d), ...referenceErrors(d)];
   if (errors.length > 0) throw located(errors, pointer, text);
@@ -80,7 +111,13 @@ export function parseDefinition(source: unknown, pointer = '/definition'): Impor
       const requirements = securityOf(op['security'], `${pointer}/paths/${escapePointer(path)}/${method}/security`) ?? globalSecurity;
       // `security: []` declares an operation open; otherwise the scopes of its requirements apply.
       const authType: AuthType = requirements !== null && requirements.length === 0 ? 'none' : 'oauth2_or_api_key';
-      const scopes = [...new Set((requirements ?? []).flatMap((r) => Object.values(r).flatMap((v) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []))))];
+      const scopes = [
+        ...new Set(
+          (requirements ?? []).flatMap((r) =>
+            Object.values(r).flatMap((v) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [])),
+          ),
+        ),
+      ];
       resources.push({ method: method.toUpperCase(), path, authType, scopes });
     }
   }
@@ -106,7 +143,10 @@ const validators = new Map<Dialect, Validator>();
 function validatorFor(dialect: Dialect): Validator {
   let v = validators.get(dialect);
   if (v === undefined) {
-    v = dialect === '3.1' ? new Validator(oas31 as Schema, '2020-12', false) : new Validator((dialect === '3.0' ? oas30 : oas20) as Schema, '4', false);
+    v =
+      dialect === '3.1'
+        ? new Validator(oas31 as Schema, '2020-12', false)
+        : new Validator((dialect === '3.0' ? oas30 : oas20) as Schema, '4', false);
     validators.set(dialect, v);
   }
   return v;
@@ -129,7 +169,10 @@ function schemaErrors(dialect: Dialect, document: Record<string, unknown>): Find
 }
 
 function describe(units: readonly OutputUnit[]): string {
-  const allowed = units.filter((u) => u.keyword === 'enum').flatMap((u) => /any of (\[.*\])/.exec(u.error)?.[1] ?? []).flatMap((list) => JSON.parse(list) as unknown[]);
+  const allowed = units
+    .filter((u) => u.keyword === 'enum')
+    .flatMap((u) => /any of (\[.*\])/.exec(u.error)?.[1] ?? [])
+    .flatMap((list) => JSON.parse(list) as unknown[]);
   if (allowed.length > 0) return `Must be one of ${[...new Set(allowed.map(String))].join(', ')}`;
   return [...new Set(units.map((u) => (u.keyword === 'false' ? 'This field is not allowed' : u.error)))].slice(0, 3).join('; ');
 }
@@ -147,7 +190,8 @@ function referenceErrors(document: Record<string, unknown>): Finding[] {
   const findings: Finding[] = [];
   if (broken.size > 0) {
     for (const { at, ref } of internalRefs(document, '')) {
-      if ([...broken].some((m) => m.includes(ref))) findings.push({ at: `${at}/$ref`, detail: `The reference ${ref} points to nothing in this document` });
+      if ([...broken].some((m) => m.includes(ref)))
+        findings.push({ at: `${at}/$ref`, detail: `The reference ${ref} points to nothing in this document` });
     }
   }
   if (findings.length > 0 || !isRecord(resolved.schema)) return findings;
@@ -155,7 +199,10 @@ function referenceErrors(document: Record<string, unknown>): Finding[] {
   // the wild and harmless here (the gateway matches the template either way): not refused.
   return validatePathParameters(resolved.schema)
     .filter((e) => !e.message.startsWith('Declared path parameter'))
-    .map((e) => ({ at: Array.isArray(e.path) ? e.path.map((s) => `/${escapePointer(String(s))}`).join('') : (e.path ?? ''), detail: e.message }));
+    .map((e) => ({
+      at: Array.isArray(e.path) ? e.path.map((s) => `/${escapePointer(String(s))}`).join('') : (e.path ?? ''),
+      detail: e.message,
+    }));
 }
 
 function* internalRefs(node: unknown, at: string): Generator<{ at: string; ref: string }> {
@@ -213,7 +260,10 @@ const MAX_STORED_DOCUMENT = 1_900_000;
 /** The parsed document as it will be stored for export, refused with 413 when it cannot fit in a row. */
 export function storableDocument(imported: ImportedDefinition): Record<string, unknown> {
   const size = JSON.stringify(imported.document).length;
-  if (size > MAX_STORED_DOCUMENT) throw new ApiError('payload-too-large', { detail: `The document is ${size} bytes once parsed; at most ${MAX_STORED_DOCUMENT} can be stored` });
+  if (size > MAX_STORED_DOCUMENT)
+    throw new ApiError('payload-too-large', {
+      detail: `The document is ${size} bytes once parsed; at most ${MAX_STORED_DOCUMENT} can be stored`,
+    });
   return imported.document;
 }
 
@@ -242,7 +292,10 @@ function invalid(pointer: string, detail: string): ApiError {
 }
 
 /** An OpenAPI 3.1 document for an API created by hand (no stored definition). */
-export function generatedDocument(api: { name: string; version: string; description: string; context: string }, resources: Array<{ method: string; path: string; authType: string; scopes: string[] }>): Record<string, unknown> {
+export function generatedDocument(
+  api: { name: string; version: string; description: string; context: string },
+  resources: Array<{ method: string; path: string; authType: string; scopes: string[] }>,
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of resources) {
     paths[r.path] ??= {};
@@ -251,5 +304,10 @@ export function generatedDocument(api: { name: string; version: string; descript
       ...(r.authType === 'none' ? { security: [] } : r.scopes.length > 0 ? { security: [{ oauth2: r.scopes }] } : {}),
     };
   }
-  return { openapi: '3.1.0', info: { title: api.name, version: api.version, description: api.description }, servers: [{ url: `${api.context}/${api.version}` }], paths };
+  return {
+    openapi: '3.1.0',
+    info: { title: api.name, version: api.version, description: api.description },
+    servers: [{ url: `${api.context}/${api.version}` }],
+    paths,
+  };
 }

@@ -18,14 +18,17 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 export const IMPORT_PATH = '/api/publisher/v1/apis/import';
 
 const ImportOptions = CreateApiBody.omit({ resources: true, openapi: true }).partial({ name: true, version: true });
-export const ImportJson = ImportOptions.extend({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]) }).openapi('ImportApiRequest');
+export const ImportJson = ImportOptions.extend({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]) }).openapi(
+  'ImportApiRequest',
+);
 const ImportQuery = z.object({ context: z.string().optional(), version: z.string().optional(), name: z.string().optional() });
 
 export function openapiRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ security: requires('api:create'),
+    createRoute({
+      security: requires('api:create'),
       method: 'post',
       path: '/apis/import',
       tags: ['Publisher: APIs'],
@@ -37,12 +40,25 @@ export function openapiRoutes() {
         body: {
           required: false,
           content: {
-            'application/json': { schema: z.union([ImportJson, z.record(z.string(), z.unknown()).openapi({ description: 'A bare OpenAPI document; options as query parameters' })]) },
-            ...Object.fromEntries(YAML_TYPES.map((type) => [type, { schema: z.string().openapi({ description: 'The document itself; context, version and name as query parameters' }) }])),
+            'application/json': {
+              schema: z.union([
+                ImportJson,
+                z.record(z.string(), z.unknown()).openapi({ description: 'A bare OpenAPI document; options as query parameters' }),
+              ]),
+            },
+            ...Object.fromEntries(
+              YAML_TYPES.map((type) => [
+                type,
+                { schema: z.string().openapi({ description: 'The document itself; context, version and name as query parameters' }) },
+              ]),
+            ),
           },
         },
       },
-      responses: { 201: jsonResponse(ApiSchema, 'The API, with one resource per operation'), ...problems('unauthorized', 'forbidden', 'conflict', 'payload-too-large') },
+      responses: {
+        201: jsonResponse(ApiSchema, 'The API, with one resource per operation'),
+        ...problems('unauthorized', 'forbidden', 'conflict', 'payload-too-large'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
@@ -62,7 +78,8 @@ export function openapiRoutes() {
           options = c.req.valid('query');
         } else {
           const parsed = ImportJson.safeParse(body);
-          if (!parsed.success) throw new ApiError('validation-failed', { detail: 'Invalid import request', errors: fieldErrors(parsed.error, 'json') });
+          if (!parsed.success)
+            throw new ApiError('validation-failed', { detail: 'Invalid import request', errors: fieldErrors(parsed.error, 'json') });
           const { definition, ...rest } = parsed.data;
           source = definition;
           // Only what the caller sent: the schema's defaults (e.g. an empty description) must not
@@ -83,28 +100,52 @@ export function openapiRoutes() {
         resources: imported.resources,
       };
       const body = CreateApiBody.safeParse(candidate);
-      if (!body.success) throw new ApiError('validation-failed', { detail: 'The document and options do not make a valid API', errors: fieldErrors(body.error, 'json') });
-      const row = await createApi(c.var.db, principal, body.data, document, await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.data.endpoints));
+      if (!body.success)
+        throw new ApiError('validation-failed', {
+          detail: 'The document and options do not make a valid API',
+          errors: fieldErrors(body.error, 'json'),
+        });
+      const row = await createApi(
+        c.var.db,
+        principal,
+        body.data,
+        document,
+        await sealEndpointSecurity(c.env.ENCRYPTION_KEY, body.data.endpoints),
+      );
       return c.json(await apiView(c.var.db, row), 201);
     },
   );
 
   app.openapi(
-    createRoute({ security: requires('api:view'),
+    createRoute({
+      security: requires('api:view'),
       method: 'get',
       path: '/apis/{apiId}/openapi',
       tags: ['Publisher: APIs'],
       summary: 'Export the API as an OpenAPI document',
       request: { params: z.object({ apiId: z.string() }) },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'The OpenAPI document'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: {
+        200: jsonResponse(z.record(z.string(), z.unknown()), 'The OpenAPI document'),
+        ...problems('unauthorized', 'forbidden', 'not-found'),
+      },
     }),
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:view']);
       const api = await manageableApi(c.var.db, principal, c.req.valid('param').apiId);
       const stored = await loadDocument(c.env.BLOBS, api);
       if (stored !== null) return c.json(stored, 200);
-      const resources = await c.var.db.select().from(schema.apiResources).where(eq(schema.apiResources.apiId, api.id)).orderBy(schema.apiResources.sortOrder);
-      return c.json(generatedDocument(api, resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes }))), 200);
+      const resources = await c.var.db
+        .select()
+        .from(schema.apiResources)
+        .where(eq(schema.apiResources.apiId, api.id))
+        .orderBy(schema.apiResources.sortOrder);
+      return c.json(
+        generatedDocument(
+          api,
+          resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })),
+        ),
+        200,
+      );
     },
   );
   return app;

@@ -12,7 +12,9 @@ export const PolicyCatalogEntry = z
   .object({
     name: z.string(),
     description: z.string(),
-    configSchema: z.record(z.string(), z.unknown()).openapi({ description: 'JSON Schema (2020-12) of the config the policy accepts: what an editor builds its form from' }),
+    configSchema: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'JSON Schema (2020-12) of the config the policy accepts: what an editor builds its form from' }),
   })
   .openapi('PolicyCatalogEntry');
 
@@ -29,11 +31,18 @@ export function policyCatalogRoutes() {
       path: '/policies',
       tags,
       summary: 'The policies that can be attached to an API or an operation, each with the JSON Schema of its config',
-      responses: { 200: jsonResponse(z.object({ list: z.array(PolicyCatalogEntry) }), 'The policy catalog'), ...problems('unauthorized', 'forbidden') },
+      responses: {
+        200: jsonResponse(z.object({ list: z.array(PolicyCatalogEntry) }), 'The policy catalog'),
+        ...problems('unauthorized', 'forbidden'),
+      },
     }),
     (c) => {
       principalOf(c.var.principal, ['api:view']);
-      catalog ??= [...POLICIES.values()].map((p) => ({ name: p.name, description: p.description, configSchema: z.toJSONSchema(p.config, { io: 'input' }) as Record<string, unknown> }));
+      catalog ??= [...POLICIES.values()].map((p) => ({
+        name: p.name,
+        description: p.description,
+        configSchema: z.toJSONSchema(p.config, { io: 'input' }) as Record<string, unknown>,
+      }));
       return c.json({ list: catalog }, 200);
     },
   );

@@ -14,7 +14,15 @@ import { requires } from '../../http/security.ts';
 
 const tags = ['Publisher: subscriptions'];
 export const SubscriberSchema = z
-  .object({ id: z.string(), applicationId: z.string(), applicationName: z.string(), subscriber: z.string(), tier: z.string(), status: z.enum(SUBSCRIPTION_STATUSES), createdAt: z.number().int() })
+  .object({
+    id: z.string(),
+    applicationId: z.string(),
+    applicationName: z.string(),
+    subscriber: z.string(),
+    tier: z.string(),
+    status: z.enum(SUBSCRIPTION_STATUSES),
+    createdAt: z.number().int(),
+  })
   .openapi('ApiSubscriber');
 
 /** Who subscribes to the publisher's APIs, and blocking them (WSO2's Block / Block production only). */
@@ -22,13 +30,17 @@ export function publisherSubscriptionRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ security: requires('api:subscriptions'),
+    createRoute({
+      security: requires('api:subscriptions'),
       method: 'get',
       path: '/apis/{apiId}/subscriptions',
       tags,
       summary: 'Subscribers of an API',
       request: { params: z.object({ apiId: z.string() }) },
-      responses: { 200: jsonResponse(z.object({ list: z.array(SubscriberSchema) }), 'Subscriptions'), ...problems('unauthorized', 'forbidden', 'not-found') },
+      responses: {
+        200: jsonResponse(z.object({ list: z.array(SubscriberSchema) }), 'Subscriptions'),
+        ...problems('unauthorized', 'forbidden', 'not-found'),
+      },
     }),
     async (c) => {
       const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:subscriptions']), c.req.valid('param').apiId);
@@ -38,19 +50,41 @@ export function publisherSubscriptionRoutes() {
         .innerJoin(schema.applications, eq(schema.applications.id, schema.subscriptions.applicationId))
         .innerJoin(schema.users, eq(schema.users.id, schema.applications.ownerId))
         .where(eq(schema.subscriptions.apiId, api.id));
-      return c.json({ list: rows.map((r) => ({ id: r.s.id, applicationId: r.s.applicationId, applicationName: r.appName, subscriber: r.owner, tier: r.s.tier, status: r.s.status, createdAt: r.s.createdAt })) }, 200);
+      return c.json(
+        {
+          list: rows.map((r) => ({
+            id: r.s.id,
+            applicationId: r.s.applicationId,
+            applicationName: r.appName,
+            subscriber: r.owner,
+            tier: r.s.tier,
+            status: r.s.status,
+            createdAt: r.s.createdAt,
+          })),
+        },
+        200,
+      );
     },
   );
 
-  const setStatus = (path: string, summary: string, body: z.ZodType | null, status: (input: unknown) => 'BLOCKED' | 'PROD_ONLY_BLOCKED' | 'UNBLOCKED') =>
+  const setStatus = (
+    path: string,
+    summary: string,
+    body: z.ZodType | null,
+    status: (input: unknown) => 'BLOCKED' | 'PROD_ONLY_BLOCKED' | 'UNBLOCKED',
+  ) =>
     app.openapi(
-      createRoute({ security: requires('api:subscriptions'),
+      createRoute({
+        security: requires('api:subscriptions'),
         method: 'post',
         path,
         tags,
         summary,
         request: { params: z.object({ subscriptionId: z.string() }), ...(body === null ? {} : { body: jsonBody(body) }) },
-        responses: { 200: jsonResponse(z.object({ id: z.string(), status: z.enum(SUBSCRIPTION_STATUSES) }), 'The new status'), ...problems('unauthorized', 'forbidden', 'not-found', 'conflict') },
+        responses: {
+          200: jsonResponse(z.object({ id: z.string(), status: z.enum(SUBSCRIPTION_STATUSES) }), 'The new status'),
+          ...problems('unauthorized', 'forbidden', 'not-found', 'conflict'),
+        },
       }),
       async (c) => {
         const principal = principalOf(c.var.principal, ['api:subscriptions']);
@@ -59,7 +93,8 @@ export function publisherSubscriptionRoutes() {
         const sub = (await db.select().from(schema.subscriptions).where(eq(schema.subscriptions.id, subscriptionId)).limit(1))[0];
         if (sub === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
         await manageableApi(db, principal, sub.apiId);
-        if (sub.status === 'ON_HOLD' || sub.status === 'REJECTED') throw new ApiError('conflict', { detail: `A ${sub.status} subscription is decided by its approval workflow` });
+        if (sub.status === 'ON_HOLD' || sub.status === 'REJECTED')
+          throw new ApiError('conflict', { detail: `A ${sub.status} subscription is decided by its approval workflow` });
         const next = status(body === null ? undefined : await c.req.json());
         await db.batch([
           db.update(schema.subscriptions).set({ status: next, updatedAt: Date.now() }).where(eq(schema.subscriptions.id, sub.id)),
@@ -70,7 +105,12 @@ export function publisherSubscriptionRoutes() {
       },
     );
   const BlockBody = z.strictObject({ status: z.enum(['BLOCKED', 'PROD_ONLY_BLOCKED']).default('BLOCKED') });
-  setStatus('/subscriptions/{subscriptionId}/block', 'Block a subscription (all keys, or production keys only); bites on the next call', BlockBody, (input) => BlockBody.parse(input ?? {}).status);
+  setStatus(
+    '/subscriptions/{subscriptionId}/block',
+    'Block a subscription (all keys, or production keys only); bites on the next call',
+    BlockBody,
+    (input) => BlockBody.parse(input ?? {}).status,
+  );
   setStatus('/subscriptions/{subscriptionId}/unblock', 'Unblock a subscription', null, () => 'UNBLOCKED');
   return app;
 }

@@ -21,10 +21,15 @@ export async function mappedClient(db: D1Database, keyManagerId: string, clientI
   const cached = mapped.get(cacheKey);
   if (cached !== undefined) return cached;
   const row = await db
-    .prepare(`SELECT x.application_id, x.key_type, a.owner_id, a.throttling_policy FROM external_clients x JOIN applications a ON a.id = x.application_id WHERE x.key_manager_id = ? AND x.client_id = ?`)
+    .prepare(
+      `SELECT x.application_id, x.key_type, a.owner_id, a.throttling_policy FROM external_clients x JOIN applications a ON a.id = x.application_id WHERE x.key_manager_id = ? AND x.client_id = ?`,
+    )
     .bind(keyManagerId, clientId)
     .first<{ application_id: string; key_type: KeyType; owner_id: string; throttling_policy: string }>();
-  const client = row === null ? null : { applicationId: row.application_id, keyType: row.key_type, ownerId: row.owner_id, applicationTier: row.throttling_policy };
+  const client =
+    row === null
+      ? null
+      : { applicationId: row.application_id, keyType: row.key_type, ownerId: row.owner_id, applicationTier: row.throttling_policy };
   mapped.set(cacheKey, client, client === null ? UNMAPPED_TTL_MS : undefined);
   return client;
 }

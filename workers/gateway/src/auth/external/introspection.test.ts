@@ -11,7 +11,11 @@ async function keyManager(): Promise<SnapshotKeyManager> {
     issuer: 'https://idp.test',
     audience: 'https://api.test',
     jwksUri: null,
-    introspection: { endpoint: 'https://idp.test/introspect', clientId: 'gateway client', clientSecret: await seal(env.ENCRYPTION_KEY, 's3cret', 'km_test') },
+    introspection: {
+      endpoint: 'https://idp.test/introspect',
+      clientId: 'gateway client',
+      clientSecret: await seal(env.ENCRYPTION_KEY, 's3cret', 'km_test'),
+    },
     claims: { clientId: 'client_id', scopes: 'scope', user: 'sub' },
     jwksMaxAgeSeconds: 600,
     jwksCooldownSeconds: 30,
@@ -34,8 +38,14 @@ describe('RFC 7662 introspection of external opaque tokens', () => {
   it('authenticates as the registered client and caches an active answer, never past the token’s exp nor the positive bound', async () => {
     const km = await keyManager();
     const t0 = 10_000_000;
-    const { seen, introspector } = endpoint({ long: { active: true, client_id: 'c1', exp: (t0 + 3_600_000) / 1000 }, short: { active: true, client_id: 'c1', exp: (t0 + 20_000) / 1000 } });
-    expect(await introspector.introspect(env.ENCRYPTION_KEY, km, 'long', t0)).toEqual({ ok: true, result: { active: true, claims: { active: true, client_id: 'c1', exp: (t0 + 3_600_000) / 1000 } } });
+    const { seen, introspector } = endpoint({
+      long: { active: true, client_id: 'c1', exp: (t0 + 3_600_000) / 1000 },
+      short: { active: true, client_id: 'c1', exp: (t0 + 20_000) / 1000 },
+    });
+    expect(await introspector.introspect(env.ENCRYPTION_KEY, km, 'long', t0)).toEqual({
+      ok: true,
+      result: { active: true, claims: { active: true, client_id: 'c1', exp: (t0 + 3_600_000) / 1000 } },
+    });
     expect(seen[0]?.authorization).toBe(`Basic ${btoa('gateway+client:s3cret')}`);
     expect(new URLSearchParams(seen[0]?.body).get('token_type_hint')).toBe('access_token');
     await introspector.introspect(env.ENCRYPTION_KEY, km, 'long', t0 + POSITIVE_TTL_MS - 1);
@@ -67,7 +77,8 @@ describe('RFC 7662 introspection of external opaque tokens', () => {
       exp: { active: true, client_id: 'c', exp: (now - 60_000) / 1000 },
       good: { active: true, client_id: 'c', iss: 'https://idp.test', aud: ['https://api.test', 'x'] },
     });
-    for (const t of ['iss', 'aud', 'exp']) expect(await introspector.introspect(env.ENCRYPTION_KEY, km, t, now), t).toEqual({ ok: true, result: { active: false } });
+    for (const t of ['iss', 'aud', 'exp'])
+      expect(await introspector.introspect(env.ENCRYPTION_KEY, km, t, now), t).toEqual({ ok: true, result: { active: false } });
     const good = await introspector.introspect(env.ENCRYPTION_KEY, km, 'good', now);
     expect(good.ok && good.result.active).toBe(true);
   });

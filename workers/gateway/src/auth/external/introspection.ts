@@ -52,13 +52,17 @@ export class Introspector {
         signal: AbortSignal.timeout(5_000),
       });
     } catch (err) {
-      console.warn(JSON.stringify({ level: 'warn', message: 'introspection endpoint not reached', keyManager: km.name, cause: String(err) }));
+      console.warn(
+        JSON.stringify({ level: 'warn', message: 'introspection endpoint not reached', keyManager: km.name, cause: String(err) }),
+      );
       return { ok: false, reason: 'unavailable' };
     }
     const text = res.ok ? await res.text() : (await res.body?.cancel(), '');
     const body = res.ok && text.length <= MAX_RESPONSE_BYTES ? parseObject(text) : null;
     if (body === null) {
-      console.warn(JSON.stringify({ level: 'warn', message: 'introspection endpoint answered badly', keyManager: km.name, status: res.status }));
+      console.warn(
+        JSON.stringify({ level: 'warn', message: 'introspection endpoint answered badly', keyManager: km.name, status: res.status }),
+      );
       return { ok: false, reason: 'unavailable' };
     }
     const result = judge(body, km, now);

@@ -28,7 +28,9 @@ describe('external key sets', () => {
     expect(state.fetches).toBe(1);
     // Past the cooldown the first unknown kid may fetch once; the other 499 within the same 10 s may not.
     const start = t0 + 31_000;
-    const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => sets.key(SOURCE, `random-${crypto.randomUUID()}`, start + i * 20)));
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => sets.key(SOURCE, `random-${crypto.randomUUID()}`, start + i * 20)),
+    );
     expect(answers.every((a) => !a.ok && a.reason === 'unknown-kid')).toBe(true);
     expect(state.fetches).toBe(2);
     // Within the cooldown and nothing fetched at all: one fetch in total for the whole storm.

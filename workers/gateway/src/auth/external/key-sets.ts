@@ -62,7 +62,9 @@ export class KeySets {
   /** Fetches started, for tests and the request log. */
   fetches = 0;
 
-  constructor(fetcher: JwksFetcher = (url) => fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })) {
+  constructor(
+    fetcher: JwksFetcher = (url) => fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) }),
+  ) {
     this.#fetcher = fetcher;
   }
 
@@ -98,7 +100,9 @@ export class KeySets {
         held.fetchedAt = now;
       })
       .catch((err: unknown) => {
-        console.warn(JSON.stringify({ level: 'warn', message: 'external key set not fetched', jwksUri: source.jwksUri, cause: String(err) }));
+        console.warn(
+          JSON.stringify({ level: 'warn', message: 'external key set not fetched', jwksUri: source.jwksUri, cause: String(err) }),
+        );
       })
       .finally(() => {
         held.pending = null;

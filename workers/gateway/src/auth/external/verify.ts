@@ -50,12 +50,22 @@ function acceptedBy(compiled: CompiledSnapshot, api: SnapshotApi): readonly Snap
  * JWT names Turnpike's issuer). A valid token whose client no developer has mapped is 403; a key
  * manager that cannot be reached is 503 (not the caller's fault, and nothing is let through).
  */
-export async function verifyExternalToken(env: Env, token: string, compiled: CompiledSnapshot, api: SnapshotApi, now = Date.now()): Promise<TokenCheck | null> {
+export async function verifyExternalToken(
+  env: Env,
+  token: string,
+  compiled: CompiledSnapshot,
+  api: SnapshotApi,
+  now = Date.now(),
+): Promise<TokenCheck | null> {
   const accepted = acceptedBy(compiled, api);
   if (accepted.length === 0) return null;
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'token too large' };
   let checked = verified.get(token, now);
-  if (checked !== undefined && (!accepted.includes(checked.km) || (checked.kid !== null && checked.km.jwksUri !== null && !keySets.holds(checked.km.jwksUri, checked.kid, now)))) {
+  if (
+    checked !== undefined &&
+    (!accepted.includes(checked.km) ||
+      (checked.kid !== null && checked.km.jwksUri !== null && !keySets.holds(checked.km.jwksUri, checked.kid, now)))
+  ) {
     verified.delete(token);
     checked = undefined;
   }
@@ -91,9 +101,17 @@ async function verifyJwt(token: string, iss: string | undefined, accepted: reado
   if (typeof header.kid !== 'string') return { ok: false, reason: 'no kid' };
   // RFC 9068 §4 asks for at+jwt; many providers (Auth0, Okta, Entra) still send JWT or nothing.
   if (header.typ !== undefined && !/^(application\/)?(at\+jwt|jwt)$/i.test(header.typ)) return { ok: false, reason: 'unexpected typ' };
-  const lookup = await keySets.key({ jwksUri: km.jwksUri, jwksMaxAgeSeconds: km.jwksMaxAgeSeconds, jwksCooldownSeconds: km.jwksCooldownSeconds }, header.kid, now);
+  const lookup = await keySets.key(
+    { jwksUri: km.jwksUri, jwksMaxAgeSeconds: km.jwksMaxAgeSeconds, jwksCooldownSeconds: km.jwksCooldownSeconds },
+    header.kid,
+    now,
+  );
   if (!lookup.ok) {
-    if (lookup.reason === 'unavailable') throw new ApiError('service-unavailable', { detail: `The signing keys of ${km.name} could not be fetched`, headers: { 'retry-after': String(km.jwksCooldownSeconds) } });
+    if (lookup.reason === 'unavailable')
+      throw new ApiError('service-unavailable', {
+        detail: `The signing keys of ${km.name} could not be fetched`,
+        headers: { 'retry-after': String(km.jwksCooldownSeconds) },
+      });
     return { ok: false, reason: 'unknown kid' };
   }
   if (header.alg !== lookup.key.alg) return { ok: false, reason: 'alg does not match the key' };
@@ -124,10 +142,17 @@ async function introspect(env: Env, token: string, accepted: readonly SnapshotKe
     }
     if (answer.result.active) {
       const exp = answer.result.claims['exp'];
-      return { ok: true, checked: { km, kid: null, payload: answer.result.claims, expiresAtMs: typeof exp === 'number' ? exp * 1000 : now + 60_000 } };
+      return {
+        ok: true,
+        checked: { km, kid: null, payload: answer.result.claims, expiresAtMs: typeof exp === 'number' ? exp * 1000 : now + 60_000 },
+      };
     }
   }
-  if (unreachable !== null) throw new ApiError('service-unavailable', { detail: `The introspection endpoint of ${unreachable.name} could not be reached`, headers: { 'retry-after': '5' } });
+  if (unreachable !== null)
+    throw new ApiError('service-unavailable', {
+      detail: `The introspection endpoint of ${unreachable.name} could not be reached`,
+      headers: { 'retry-after': '5' },
+    });
   return { ok: false, reason: 'inactive token' };
 }
 
@@ -137,14 +162,24 @@ async function toClaims(env: Env, token: string, checked: Checked): Promise<Acce
   const mapping = checked.km.claims;
   const clientId = p[mapping.clientId];
   if (typeof clientId !== 'string' || clientId === '') {
-    throw new ApiError('external-client-not-mapped', { detail: `The token carries no client id (claim ${mapping.clientId}), so it cannot be mapped to a Turnpike application` });
+    throw new ApiError('external-client-not-mapped', {
+      detail: `The token carries no client id (claim ${mapping.clientId}), so it cannot be mapped to a Turnpike application`,
+    });
   }
   const client = await mappedClient(withBusyRetry(meteredD1(env.DB)), checked.km.id, clientId);
   if (client === null) {
-    throw new ApiError('external-client-not-mapped', { detail: `The ${checked.km.name} client ${clientId} is not mapped to a Turnpike application; a developer maps it on the application's page in the Developer Portal`, extensions: { keyManager: checked.km.name, clientId } });
+    throw new ApiError('external-client-not-mapped', {
+      detail: `The ${checked.km.name} client ${clientId} is not mapped to a Turnpike application; a developer maps it on the application's page in the Developer Portal`,
+      extensions: { keyManager: checked.km.name, clientId },
+    });
   }
   const scope = p[mapping.scopes];
-  const scopes = typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : Array.isArray(scope) ? scope.filter((s): s is string => typeof s === 'string') : [];
+  const scopes =
+    typeof scope === 'string'
+      ? scope.split(' ').filter((s) => s !== '')
+      : Array.isArray(scope)
+        ? scope.filter((s): s is string => typeof s === 'string')
+        : [];
   const user = p[mapping.user];
   const iat = typeof p['iat'] === 'number' ? p['iat'] : typeof p['nbf'] === 'number' ? p['nbf'] : 0;
   return {

@@ -3,7 +3,10 @@ import { api, call, deploy, resource, signingKey, subscribe, token, type Echo, t
 
 let key: SigningKey;
 const APP = 'app_header_edits';
-const edits = { request: { set: { 'x-added': 'op' }, remove: ['x-drop'] }, response: { set: { 'x-policy': 'header-edits' }, remove: ['x-backend'] } };
+const edits = {
+  request: { set: { 'x-added': 'op' }, remove: ['x-drop'] },
+  response: { set: { 'x-policy': 'header-edits' }, remove: ['x-backend'] },
+};
 
 beforeAll(async () => {
   key = await signingKey('k1');
@@ -16,7 +19,15 @@ beforeAll(async () => {
           resource('GET', '/edited', { policies: [{ name: 'header-edits', config: edits }] }),
           resource('GET', '/plain'),
           resource('GET', '/renamed', {
-            policies: [{ name: 'header-edits', config: { request: { rename: { 'x-old': 'x-new' }, query: { rename: { q: 'search' }, remove: ['debug'], set: { format: 'json' } } }, response: { rename: { 'x-backend': 'x-served-by' } } } }],
+            policies: [
+              {
+                name: 'header-edits',
+                config: {
+                  request: { rename: { 'x-old': 'x-new' }, query: { rename: { q: 'search' }, remove: ['debug'], set: { format: 'json' } } },
+                  response: { rename: { 'x-backend': 'x-served-by' } },
+                },
+              },
+            ],
           }),
         ],
         // The API's own headerEdits field runs after the operation's policies.

@@ -21,7 +21,12 @@ const Query = z.strictObject({
  * and `query`: it compiles to this policy (../compile.ts) and takes their defaults.
  */
 const Config = z.strictObject({
-  request: HeaderOps.extend({ query: Query.default({ set: {}, remove: [], rename: {} }) }).default({ set: {}, remove: [], rename: {}, query: { set: {}, remove: [], rename: {} } }),
+  request: HeaderOps.extend({ query: Query.default({ set: {}, remove: [], rename: {} }) }).default({
+    set: {},
+    remove: [],
+    rename: {},
+    query: { set: {}, remove: [], rename: {} },
+  }),
   response: HeaderOps.default({ set: {}, remove: [], rename: {} }),
 });
 
@@ -32,7 +37,8 @@ const Config = z.strictObject({
  */
 export const headerEdits = definePolicy({
   name: 'header-edits',
-  description: 'Sets, removes and renames headers and query parameters of the request to the backend, and headers of the response to the client.',
+  description:
+    'Sets, removes and renames headers and query parameters of the request to the backend, and headers of the response to the client.',
   config: Config,
   build(config) {
     const { request, response } = config;

@@ -29,14 +29,16 @@ function valueOf(schema: unknown, depth: number, budget: { left: number }): unkn
   }
   for (const key of ['oneOf', 'anyOf'] as const) {
     const options = schema[key];
-    if (Array.isArray(options) && options.length > 0) return valueOf(options.find((o) => !(isObject(o) && o.type === 'null')) ?? options[0], depth + 1, budget);
+    if (Array.isArray(options) && options.length > 0)
+      return valueOf(options.find((o) => !(isObject(o) && o.type === 'null')) ?? options[0], depth + 1, budget);
   }
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
   const type = types.find((t) => t !== 'null') ?? (isObject(schema.properties) ? 'object' : isObject(schema.items) ? 'array' : types[0]);
   switch (type) {
     case 'object': {
       const out: Json = {};
-      for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {})) out[name] = valueOf(property, depth + 1, budget);
+      for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {}))
+        out[name] = valueOf(property, depth + 1, budget);
       return out;
     }
     case 'array': {
@@ -49,7 +51,8 @@ function valueOf(schema: unknown, depth: number, budget: { left: number }): unkn
     case 'integer':
     case 'number': {
       if (typeof schema.minimum === 'number') return type === 'integer' ? Math.ceil(schema.minimum) : schema.minimum;
-      if (typeof schema.exclusiveMinimum === 'number') return type === 'integer' ? Math.floor(schema.exclusiveMinimum) + 1 : schema.exclusiveMinimum + 1;
+      if (typeof schema.exclusiveMinimum === 'number')
+        return type === 'integer' ? Math.floor(schema.exclusiveMinimum) + 1 : schema.exclusiveMinimum + 1;
       if (typeof schema.maximum === 'number' && schema.maximum < 0) return schema.maximum;
       return 0;
     }

@@ -5,10 +5,27 @@ import { definePolicy, type InboundCall } from '../step.ts';
 import { exampleFromSchema } from './generate.ts';
 
 const Config = z.strictObject({
-  status: z.string().regex(/^[1-5]\d\d$/, 'A status code such as 200').optional().describe('The documented response to serve (default: the lowest 2xx, else `default`)'),
-  example: z.string().max(200).optional().describe('The named example of that response to serve (default: its `example`, else the first named one, else one generated from its schema)'),
-  body: z.unknown().optional().describe('A fixed JSON body, served instead of the document\'s examples (for an API without an OpenAPI document)'),
-  contentType: z.string().max(200).regex(/^[^\r\n\0]*$/).optional(),
+  status: z
+    .string()
+    .regex(/^[1-5]\d\d$/, 'A status code such as 200')
+    .optional()
+    .describe('The documented response to serve (default: the lowest 2xx, else `default`)'),
+  example: z
+    .string()
+    .max(200)
+    .optional()
+    .describe(
+      'The named example of that response to serve (default: its `example`, else the first named one, else one generated from its schema)',
+    ),
+  body: z
+    .unknown()
+    .optional()
+    .describe("A fixed JSON body, served instead of the document's examples (for an API without an OpenAPI document)"),
+  contentType: z
+    .string()
+    .max(200)
+    .regex(/^[^\r\n\0]*$/)
+    .optional(),
   headers: z.record(HeaderName, HeaderValue).default({}).describe('Headers the mock answer carries'),
   prefer: z.boolean().default(true).describe('Let callers pick a documented response with `Prefer: code=404` or `Prefer: example=name`'),
 });
@@ -31,7 +48,8 @@ interface Answer {
  */
 export const mock = definePolicy({
   name: 'mock',
-  description: 'Answers from the operation\'s OpenAPI examples (or a value generated from its schema) without calling a backend, so consumers can try an API before it exists.',
+  description:
+    "Answers from the operation's OpenAPI examples (or a value generated from its schema) without calling a backend, so consumers can try an API before it exists.",
   config: Config,
   readsOperation: true,
   build(config, { resource }) {
@@ -47,10 +65,16 @@ export const mock = definePolicy({
         let picked = answer;
         let applied: string | null = null;
         if (preference !== null) {
-          const response = preference.code === undefined ? chosen : (byCode.get(preference.code) ?? byCode.get(`${preference.code[0] ?? ''}XX`));
+          const response =
+            preference.code === undefined ? chosen : (byCode.get(preference.code) ?? byCode.get(`${preference.code[0] ?? ''}XX`));
           if (response !== undefined && (preference.example === undefined || preference.example in response.examples)) {
             picked = answerOf(config, response, preference.example);
-            applied = [preference.code === undefined ? null : `code=${preference.code}`, preference.example === undefined ? null : `example=${preference.example}`].filter((p) => p !== null).join(', ');
+            applied = [
+              preference.code === undefined ? null : `code=${preference.code}`,
+              preference.example === undefined ? null : `example=${preference.example}`,
+            ]
+              .filter((p) => p !== null)
+              .join(', ');
           }
         }
         const out = new Headers(headers);

@@ -7,7 +7,17 @@ import { definePolicy, type InboundCall } from '../step.ts';
 export const MAX_VALIDATED_BODY_BYTES = 1024 * 1024;
 const MAX_REPORTED_ERRORS = 20;
 // Keywords that only say "a subschema failed": the failure itself is reported at its own location.
-const WRAPPER_KEYWORDS = new Set(['properties', 'items', 'prefixItems', 'additionalProperties', 'unevaluatedProperties', 'allOf', '$ref', 'dependentSchemas', 'contains']);
+const WRAPPER_KEYWORDS = new Set([
+  'properties',
+  'items',
+  'prefixItems',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'allOf',
+  '$ref',
+  'dependentSchemas',
+  'contains',
+]);
 
 const Config = z.strictObject({
   parameters: z.boolean().default(true),
@@ -31,15 +41,21 @@ interface CompiledParameter {
  */
 export const requestValidation = definePolicy({
   name: 'request-validation',
-  description: 'Checks path, query and header parameters and JSON bodies against the operation of the API\'s OpenAPI document; a bad call gets 400 with a JSON pointer per field, before any quota is spent.',
+  description:
+    "Checks path, query and header parameters and JSON bodies against the operation of the API's OpenAPI document; a bad call gets 400 with a JSON pointer per field, before any quota is spent.",
   config: Config,
   readsOperation: true,
   build(config, { resource }) {
     const operation = resource.operation;
     if (operation === undefined) return {};
     const draft = operation.dialect;
-    const parameters: CompiledParameter[] = config.parameters ? operation.parameters.map((p) => ({ ...p, validator: new Validator(p.schema as Schema, draft, false) })) : [];
-    const body = config.body && operation.body !== null ? { required: operation.body.required, validator: new Validator(operation.body.schema as Schema, draft, false) } : null;
+    const parameters: CompiledParameter[] = config.parameters
+      ? operation.parameters.map((p) => ({ ...p, validator: new Validator(p.schema as Schema, draft, false) }))
+      : [];
+    const body =
+      config.body && operation.body !== null
+        ? { required: operation.body.required, validator: new Validator(operation.body.schema as Schema, draft, false) }
+        : null;
     if (parameters.length === 0 && body === null) return {};
     const pathParams = parameters.some((p) => p.in === 'path') ? templateMatcher(resource.pathTemplate) : null;
     return {
@@ -59,8 +75,13 @@ function finish(errors: FieldError[]): void {
   throw new ApiError('validation-failed', { detail: shown.map((e) => `${e.pointer}: ${e.detail}`).join('; '), errors: shown });
 }
 
-function checkParameters(call: InboundCall, parameters: readonly CompiledParameter[], pathParams: RegExp | null, errors: FieldError[]): void {
-  const path = pathParams === null ? null : pathParams.exec(call.rest)?.groups ?? null;
+function checkParameters(
+  call: InboundCall,
+  parameters: readonly CompiledParameter[],
+  pathParams: RegExp | null,
+  errors: FieldError[],
+): void {
+  const path = pathParams === null ? null : (pathParams.exec(call.rest)?.groups ?? null);
   const query = parameters.some((p) => p.in === 'query') ? new URLSearchParams(call.search) : null;
   for (const p of parameters) {
     const pointer = `/${p.in}/${escapePointer(p.name)}`;
@@ -78,7 +99,11 @@ function checkParameters(call: InboundCall, parameters: readonly CompiledParamet
   }
 }
 
-async function checkBody(call: InboundCall, body: { readonly required: boolean; readonly validator: Validator }, errors: FieldError[]): Promise<void> {
+async function checkBody(
+  call: InboundCall,
+  body: { readonly required: boolean; readonly validator: Validator },
+  errors: FieldError[],
+): Promise<void> {
   const type = call.request.headers.get('content-type');
   const hasBody = call.body !== null && call.request.headers.get('content-length') !== '0';
   if (!hasBody) {
@@ -102,7 +127,10 @@ async function checkBody(call: InboundCall, body: { readonly required: boolean; 
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ApiError('malformed-json', { detail: 'The request body is not valid JSON (RFC 8259)', errors: [{ pointer: '/body', detail: 'Not valid JSON' }] });
+    throw new ApiError('malformed-json', {
+      detail: 'The request body is not valid JSON (RFC 8259)',
+      errors: [{ pointer: '/body', detail: 'Not valid JSON' }],
+    });
   }
   const result = body.validator.validate(value);
   if (!result.valid) report(result.errors, '/body', errors);
@@ -126,7 +154,11 @@ async function readBounded(stream: ReadableStream): Promise<string> {
   }
 }
 
-function report(units: ReadonlyArray<{ keyword: string; instanceLocation: string; error: string }>, base: string, errors: FieldError[]): void {
+function report(
+  units: ReadonlyArray<{ keyword: string; instanceLocation: string; error: string }>,
+  base: string,
+  errors: FieldError[],
+): void {
   for (const unit of units) {
     if (WRAPPER_KEYWORDS.has(unit.keyword)) continue;
     // instanceLocation is a URI fragment (`#/items/0`): its JSON pointer follows the `#`.

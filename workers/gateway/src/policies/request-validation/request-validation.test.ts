@@ -16,11 +16,23 @@ const listPets: SnapshotOperation = {
   ],
   body: null,
 };
-const getPet: SnapshotOperation = { dialect: '2020-12', parameters: [{ name: 'petId', in: 'path', required: true, schema: { type: 'integer' } }], body: null };
+const getPet: SnapshotOperation = {
+  dialect: '2020-12',
+  parameters: [{ name: 'petId', in: 'path', required: true, schema: { type: 'integer' } }],
+  body: null,
+};
 const createPet: SnapshotOperation = {
   dialect: '4',
   parameters: [],
-  body: { required: true, schema: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, age: { type: 'integer', minimum: 0 } }, additionalProperties: false } },
+  body: {
+    required: true,
+    schema: {
+      type: 'object',
+      required: ['name'],
+      properties: { name: { type: 'string', minLength: 1 }, age: { type: 'integer', minimum: 0 } },
+      additionalProperties: false,
+    },
+  },
 };
 
 beforeAll(async () => {
@@ -53,7 +65,9 @@ describe('request-validation policy', () => {
   it('refuses bad query and header parameters with 400 and a JSON pointer per offending field, without spending quota or calling the backend', async () => {
     const t = await token(key, { applicationId: APP });
     for (let i = 0; i < 3; i++) {
-      const res = await call('/valid/v1/pets?limit=500&tags=cat&tags=fish', { headers: { authorization: `Bearer ${t}`, 'x-trace': 'nothex!' } });
+      const res = await call('/valid/v1/pets?limit=500&tags=cat&tags=fish', {
+        headers: { authorization: `Bearer ${t}`, 'x-trace': 'nothex!' },
+      });
       expect(res.status).toBe(400);
       expect(res.headers.get('x-backend')).toBeNull();
       const body = await problem(res);
@@ -105,7 +119,11 @@ describe('request-validation policy', () => {
     const t = await token(key, { applicationId: 'app_validation_size' });
     await subscribe('app_validation_size', 'api_valid');
     const big = JSON.stringify({ name: 'x'.repeat(MAX_VALIDATED_BODY_BYTES) });
-    const declared = await call('/valid/v1/pets', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: big });
+    const declared = await call('/valid/v1/pets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: big,
+    });
     expect(declared.status).toBe(413);
     const bytes = new TextEncoder().encode(big);
     const chunked = new ReadableStream<Uint8Array>({
@@ -114,7 +132,12 @@ describe('request-validation policy', () => {
         controller.close();
       },
     });
-    const streamed = await call('/valid/v1/pets', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
+    const streamed = await call('/valid/v1/pets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
     expect(streamed.status).toBe(413);
   });
 });

@@ -2,10 +2,18 @@ import { z } from 'zod';
 import { sha256Hex } from '../../../../shared/crypto.ts';
 import { definePolicy, type InboundCall } from '../step.ts';
 
-const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name (RFC 9110 §5.1)').max(100);
+const HeaderName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name (RFC 9110 §5.1)')
+  .max(100);
 const Config = z.strictObject({
   /** How long a response is served from the cache; a backend's shorter `s-maxage` / `max-age` wins. */
-  ttlSeconds: z.number().int().min(1).max(30 * 86_400).default(300),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(300),
   /** The query parameters that are part of the key; null: the whole query string (its parameters sorted). */
   queryParams: z.array(z.string().min(1).max(100)).max(20).nullable().default(null),
   /** Request headers whose values are part of the key (and so may be named in the backend's `Vary`). */
@@ -46,7 +54,8 @@ const pending = new WeakMap<InboundCall, Pending>();
  */
 export const responseCache = definePolicy({
   name: 'response-cache',
-  description: "Serves GET responses from Cloudflare's cache for ttlSeconds, keyed by path, chosen query parameters and headers (and the calling application when private); hits are still authenticated and counted.",
+  description:
+    "Serves GET responses from Cloudflare's cache for ttlSeconds, keyed by path, chosen query parameters and headers (and the calling application when private); hits are still authenticated and counted.",
   config: Config,
   build(config, { api, resource }) {
     if (resource.method !== 'GET') return {};
@@ -54,7 +63,13 @@ export const responseCache = definePolicy({
     const keyParams = config.queryParams === null ? null : [...new Set(config.queryParams)].sort();
     const prefix = `${api.id}\n${api.revisionId}\n${api.cacheEpoch ?? 0}\n${resource.pathTemplate}`;
     const keyOf = async (call: InboundCall): Promise<Request> => {
-      const parts = [prefix, call.caller?.keyType ?? '-', config.private ? (call.caller?.applicationId ?? '-') : '', call.rest, queryPart(call.search, keyParams)];
+      const parts = [
+        prefix,
+        call.caller?.keyType ?? '-',
+        config.private ? (call.caller?.applicationId ?? '-') : '',
+        call.rest,
+        queryPart(call.search, keyParams),
+      ];
       for (const name of keyHeaders) parts.push(`${name}:${call.request.headers.get(name) ?? ''}`);
       const origin = new URL(call.request.url).origin;
       // Under the gateway's reserved prefix: no API is served there, so no real URL shares the key.
@@ -92,7 +107,11 @@ export const responseCache = definePolicy({
           // The Cache API keeps an entry as long as its Cache-Control says.
           stored.set('cache-control', `max-age=${ttl}`);
           stored.set(STORED_AT, String(Date.now()));
-          call.waitUntil(caches.default.put(p.key, new Response(kept, { status: response.status, statusText: response.statusText, headers: stored })).catch((err: unknown) => console.warn(JSON.stringify({ level: 'warn', message: 'response not cached', cause: String(err) }))));
+          call.waitUntil(
+            caches.default
+              .put(p.key, new Response(kept, { status: response.status, statusText: response.statusText, headers: stored }))
+              .catch((err: unknown) => console.warn(JSON.stringify({ level: 'warn', message: 'response not cached', cause: String(err) }))),
+          );
         }
         const out = new Response(body, response);
         out.headers.set('x-cache', p.state);

@@ -10,9 +10,18 @@ beforeAll(async () => {
         id: 'api_sized',
         context: '/sized',
         policies: limits({ requestBytes: 64, responseBytes: 2000 }),
-        resources: [resource('POST', '/upload', { authType: 'none' }), resource('GET', '/drip/{ms}/{n}', { authType: 'none' }), resource('GET', '/small-answers', { authType: 'none', policies: limits({ responseBytes: 100 }) })],
+        resources: [
+          resource('POST', '/upload', { authType: 'none' }),
+          resource('GET', '/drip/{ms}/{n}', { authType: 'none' }),
+          resource('GET', '/small-answers', { authType: 'none', policies: limits({ responseBytes: 100 }) }),
+        ],
       }),
-      api({ id: 'api_sized_stream', context: '/sized-stream', policies: limits({ responseBytes: 20 }), resources: [resource('GET', '/drip/{ms}/{n}', { authType: 'none' })] }),
+      api({
+        id: 'api_sized_stream',
+        context: '/sized-stream',
+        policies: limits({ responseBytes: 20 }),
+        resources: [resource('GET', '/drip/{ms}/{n}', { authType: 'none' })],
+      }),
     ],
     [await signingKey('k1')],
   );

@@ -12,7 +12,7 @@ const Config = z.strictObject({
     .max(1000)
     .regex(/^\/[^?#\s]*$/, 'A path starting with / (no query, no fragment)')
     .optional()
-    .describe('The backend path, below the endpoint URL, with the operation\'s {parameters}: /v2/items/{id}'),
+    .describe("The backend path, below the endpoint URL, with the operation's {parameters}: /v2/items/{id}"),
   request: BodyEdits.optional().describe('Edits of the JSON request body'),
   response: BodyEdits.optional().describe('Edits of the JSON response body'),
 });
@@ -25,7 +25,8 @@ const Config = z.strictObject({
  */
 export const transform = definePolicy({
   name: 'transform',
-  description: 'Rewrites the backend path from the operation\'s path parameters, and maps, removes or sets fields of JSON request and response bodies.',
+  description:
+    "Rewrites the backend path from the operation's path parameters, and maps, removes or sets fields of JSON request and response bodies.",
   config: Config,
   build(config, { resource }) {
     const rewrite = config.path === undefined ? null : pathRewrite(resource.pathTemplate, config.path);
@@ -50,13 +51,22 @@ const isJsonType = (type: string | null) => type !== null && /^application\/([\w
 
 async function rewriteRequest(call: InboundCall, edits: BodyEditList): Promise<void> {
   if (call.body === null || !isJsonType(call.request.headers.get('content-type'))) return;
-  const text = typeof call.body === 'string' ? call.body : await readBounded(call.body, () => new ApiError('payload-too-large', { detail: `A transformed JSON body is at most ${MAX_TRANSFORMED_BODY_BYTES} bytes` }));
+  const text =
+    typeof call.body === 'string'
+      ? call.body
+      : await readBounded(
+          call.body,
+          () => new ApiError('payload-too-large', { detail: `A transformed JSON body is at most ${MAX_TRANSFORMED_BODY_BYTES} bytes` }),
+        );
   if (text === '') return;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ApiError('malformed-json', { detail: 'The request body is not valid JSON (RFC 8259)', errors: [{ pointer: '/body', detail: 'Not valid JSON' }] });
+    throw new ApiError('malformed-json', {
+      detail: 'The request body is not valid JSON (RFC 8259)',
+      errors: [{ pointer: '/body', detail: 'Not valid JSON' }],
+    });
   }
   call.body = JSON.stringify(applyBodyEdits(value, edits));
   // The length changed: the runtime sets it from the new text.
@@ -67,7 +77,8 @@ async function rewriteRequest(call: InboundCall, edits: BodyEditList): Promise<v
 
 async function rewriteResponse(response: Response, edits: BodyEditList): Promise<Response> {
   if (response.body === null || !isJsonType(response.headers.get('content-type'))) return response;
-  const tooLarge = () => new ApiError('bad-gateway', { detail: `The backend's JSON answer is over the ${MAX_TRANSFORMED_BODY_BYTES} bytes a transform reads` });
+  const tooLarge = () =>
+    new ApiError('bad-gateway', { detail: `The backend's JSON answer is over the ${MAX_TRANSFORMED_BODY_BYTES} bytes a transform reads` });
   const declared = Number(response.headers.get('content-length'));
   if (response.headers.has('content-length') && declared > MAX_TRANSFORMED_BODY_BYTES) throw tooLarge();
   const text = await readBounded(response.body, tooLarge);

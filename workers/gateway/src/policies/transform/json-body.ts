@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 // RFC 6901 §3: a JSON pointer is empty or a sequence of `/`-prefixed reference tokens, `~` escaped as ~0 / ~1.
-const Pointer = z.string().max(500).regex(/^(\/([^~/]|~[01])*)+$/, 'A JSON pointer (RFC 6901) such as /user/name');
+const Pointer = z
+  .string()
+  .max(500)
+  .regex(/^(\/([^~/]|~[01])*)+$/, 'A JSON pointer (RFC 6901) such as /user/name');
 
 export const BodyEdits = z.strictObject({
   map: z.record(Pointer, Pointer).default({}).describe('from → to: the field at the first pointer is moved to the second'),
@@ -73,7 +76,13 @@ function walk(root: unknown, path: readonly string[], create: boolean): Containe
   let node: unknown = root;
   for (const key of path) {
     if (!isContainer(node)) return undefined;
-    let next: unknown = Array.isArray(node) ? (index(key, node.length - 1) === null ? undefined : node[Number(key)]) : Object.hasOwn(node, key) ? node[key] : undefined;
+    let next: unknown = Array.isArray(node)
+      ? index(key, node.length - 1) === null
+        ? undefined
+        : node[Number(key)]
+      : Object.hasOwn(node, key)
+        ? node[key]
+        : undefined;
     if (next === undefined && create && !Array.isArray(node)) {
       next = {};
       node[key] = next;

@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 describe('transform policy', () => {
-  it('rewrites the backend path from the operation\'s path parameters, keeping the query', async () => {
+  it("rewrites the backend path from the operation's path parameters, keeping the query", async () => {
     const t = await token(key, { applicationId: APP });
     const res = await call('/transform/v1/items/caf%C3%A9?x=1', { headers: { authorization: `Bearer ${t}` } });
     expect(res.status).toBe(200);
@@ -47,7 +47,11 @@ describe('transform policy', () => {
 
   it('maps, removes and sets fields of the JSON request body on the way in and of the JSON response body on the way out', async () => {
     const t = await token(key, { applicationId: APP });
-    const res = await call('/transform/v1/users', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: { name: 'Ada', age: 36 }, secret: 'x' }) });
+    const res = await call('/transform/v1/users', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: { name: 'Ada', age: 36 }, secret: 'x' }),
+    });
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { verb?: string; method?: string; headers?: unknown; body: string; transformed?: boolean };
     expect(JSON.parse(answer.body)).toEqual({ user: { age: 36 }, name: 'Ada', source: 'gateway' });
@@ -59,16 +63,28 @@ describe('transform policy', () => {
 
   it('refuses a request body that says it is JSON and is not with 400, before the backend', async () => {
     const t = await token(key, { applicationId: APP });
-    const res = await call('/transform/v1/users', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"user":' });
+    const res = await call('/transform/v1/users', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: '{"user":',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-backend')).toBeNull();
   });
 
   it('leaves operations without the policy and bodies that are not JSON as they are', async () => {
     const t = await token(key, { applicationId: APP });
-    const plain = await call('/transform/v1/plain', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"secret":"x"}' });
+    const plain = await call('/transform/v1/plain', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: '{"secret":"x"}',
+    });
     expect(((await plain.json()) as Echo).body).toBe('{"secret":"x"}');
-    const text = await call('/transform/v1/users', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'text/plain' }, body: 'secret' });
+    const text = await call('/transform/v1/users', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'text/plain' },
+      body: 'secret',
+    });
     expect(((await text.json()) as Echo).body).toBe('secret');
   });
 });
@@ -80,7 +96,7 @@ describe('JSON body edits', () => {
   });
 
   it('refuses a config whose pointers are not RFC 6901 JSON pointers', () => {
-    expect(BodyEdits.safeParse({ map: { 'name': '/to' } }).success).toBe(false);
+    expect(BodyEdits.safeParse({ map: { name: '/to' } }).success).toBe(false);
     expect(BodyEdits.safeParse({ remove: ['/a~2'] }).success).toBe(false);
   });
 });
