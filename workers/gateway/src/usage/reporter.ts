@@ -42,25 +42,23 @@ let pendingKeys = new Map<string, number>();
 let pendingOperations = new Map<string, UsageOperationRow>();
 let flushScheduled = false;
 
-/**
- * Counts one call off the hot path: folded into an in-isolate row, shipped with the next flush
- * (at most a second later, or at once when the buffer is full) through `waitUntil`, so the response
- * never waits and no request writes to D1.
- */
-export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, event: UsageEvent, now = Date.now()): void {
-  const bucketStart = Math.floor(now / 60_000) * 60_000;
-  const cls = statusClass(event.status);
-  const app = event.applicationId ?? '-';
-  const keyType = event.keyType ?? '-';
-  const key = `${bucketStart}|${event.apiId}|${app}|${keyType}|${cls}`;
+/** The in-isolate row of one minute, API, application, key type and status class, made empty on first use. */
+function pendingRow(
+  bucketStart: number,
+  apiId: string,
+  applicationId: string,
+  keyType: string,
+  statusClass: UsageRow['statusClass'],
+): UsageRow {
+  const key = `${bucketStart}|${apiId}|${applicationId}|${keyType}|${statusClass}`;
   let row = pending.get(key);
   if (row === undefined) {
     row = {
       bucketStart,
-      apiId: event.apiId,
-      applicationId: app,
+      apiId,
+      applicationId,
       keyType,
-      statusClass: cls,
+      statusClass,
       requests: 0,
       throttled: 0,
       requestBytes: 0,
@@ -71,6 +69,20 @@ export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, 
     };
     pending.set(key, row);
   }
+  return row;
+}
+
+/**
+ * Counts one call off the hot path: folded into an in-isolate row, shipped with the next flush
+ * (at most a second later, or at once when the buffer is full) through `waitUntil`, so the response
+ * never waits and no request writes to D1.
+ */
+export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, event: UsageEvent, now = Date.now()): void {
+  const bucketStart = Math.floor(now / 60_000) * 60_000;
+  const cls = statusClass(event.status);
+  const app = event.applicationId ?? '-';
+  const keyType = event.keyType ?? '-';
+  const row = pendingRow(bucketStart, event.apiId, app, keyType, cls);
   row.requests += 1;
   if (event.throttled) row.throttled += 1;
   row.requestBytes += event.requestBytes;
@@ -124,25 +136,7 @@ export function reportConnection(env: Env, waitUntil: (p: Promise<unknown>) => v
   const bucketStart = Math.floor(now / 60_000) * 60_000;
   const app = usage.applicationId ?? '-';
   const keyType = usage.keyType ?? '-';
-  const key = `${bucketStart}|${usage.apiId}|${app}|${keyType}|1xx`;
-  let row = pending.get(key);
-  if (row === undefined) {
-    row = {
-      bucketStart,
-      apiId: usage.apiId,
-      applicationId: app,
-      keyType,
-      statusClass: '1xx',
-      requests: 0,
-      throttled: 0,
-      requestBytes: 0,
-      responseBytes: 0,
-      latencyMsSum: 0,
-      latencyMsMax: 0,
-      latencyHistogram: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
-    };
-    pending.set(key, row);
-  }
+  const row = pendingRow(bucketStart, usage.apiId, app, keyType, '1xx');
   row.framesIn = (row.framesIn ?? 0) + usage.framesIn;
   row.framesOut = (row.framesOut ?? 0) + usage.framesOut;
   row.requestBytes += usage.bytesIn;
