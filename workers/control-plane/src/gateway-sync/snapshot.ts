@@ -55,7 +55,13 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
   const apis: SnapshotApi[] = deployed.map(({ api, revision, deployedAt, cachePurgedAt }, i) => {
     const parsed = parseRevision(definitions[i]);
     // Deploy refuses a revision that does not parse, so this is a stored row damaged since.
-    if (!parsed.ok) throw new Error(`revision ${revision.id} of ${api.id} does not parse: ${parsed.detail}`);
+    // Answered as a 409 naming the revision, not a 500: the publisher can redeploy or undeploy it.
+    if (!parsed.ok) {
+      throw new ApiError('conflict', {
+        detail: `Revision ${revision.number} of ${api.name} ${api.version}, deployed to this environment, no longer parses (${parsed.detail}): redeploy the API or undeploy it`,
+        extensions: { apiId: api.id, revisionId: revision.id },
+      });
+    }
     const def = parsed.definition;
     const endpoints: SnapshotApi['endpoints'] = {};
     if (def.endpoints.production !== undefined) endpoints.PRODUCTION = def.endpoints.production;

@@ -217,6 +217,28 @@ describe('publisher: policies', () => {
     expect(refused.body.errors?.[0]?.pointer).toBe('/revisionId');
   });
 
+  it('answers 409 naming the damaged revision, not 500, when a revision deployed to the environment no longer parses', async () => {
+    const publisher = await userWithRole('publisher');
+    const damaged = await publishedApi(publisher);
+    const served = await db.select().from(schema.deployments).where(eq(schema.deployments.apiId, damaged));
+    const revisionId = served[0]?.revisionId ?? '';
+    await db
+      .update(schema.revisions)
+      .set({ definition: { name: 'Broken', resources: 'not a list' } })
+      .where(eq(schema.revisions.id, revisionId));
+    const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody());
+    const other = created.body.id;
+    expect((await api('POST', `/api/publisher/v1/apis/${other}/lifecycle`, publisher, { state: 'PUBLISHED' })).status).toBe(200);
+    const revision = await api<{ id: string }>('POST', `/api/publisher/v1/apis/${other}/revisions`, publisher, {});
+    const refused = await api<ProblemBody & { revisionId?: string }>('POST', `/api/publisher/v1/apis/${other}/deployments`, publisher, {
+      revisionId: revision.body.id,
+      environments: ['production'],
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/no longer parses/);
+    expect(refused.body.revisionId).toBe(revisionId);
+  });
+
   it('keeps the policies of an operation when a change resends its resources without them (an editor that does not show policies), and drops them when sent empty', async () => {
     const publisher = await userWithRole('publisher');
     const policies = [{ name: 'request-validation', config: { body: false } }];
