@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { api, apiBody, db, ORIGIN, userWithRole as user, type ProblemBody } from '../../../../test/workers/control-plane-helpers.ts';
 import { schema } from '../db.ts';
 
-const minute = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
+// In the middle of the previous hour: two adjacent minutes never straddle an hour boundary.
+const minute = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 30 * 60_000;
 const errorRow = (apiId: string, applicationId: string, errorCode: number, count: number, bucketStart = minute) => ({
   granularity: 'minute' as const,
   bucketStart,

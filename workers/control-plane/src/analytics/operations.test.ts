@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { api, apiBody, db, ORIGIN, userWithRole as user } from '../../../../test/workers/control-plane-helpers.ts';
 import { schema } from '../db.ts';
 
-const minute = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
+// Two minutes in the middle of the previous hour: rows a few minutes old straddle an hour boundary
+// when the test runs just after one, and the hourly sum then reads as two buckets.
+const minute = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 30 * 60_000;
 const row = (apiId: string, applicationId: string, operation: string, requests: number, errors: number, bucketStart = minute) => ({
   granularity: 'minute' as const,
   bucketStart,
