@@ -79,6 +79,13 @@ describe('one name per role', () => {
     expect(me.body.user.role).toBe('developer');
     // The session keeps the developer's rights: an application can be made.
     expect((await api('POST', '/api/devportal/v1/applications', dev, { name: `old row ${Date.now()}` })).status).toBe(201);
+    // So does a management token: it is granted, and it is honoured, with the developer's scopes.
+    const token = await api<{ token: string }>('POST', '/api/auth/tokens', dev, { name: 'old row', scopes: ['apps:manage'] });
+    expect(token.status).toBe(201);
+    const viaToken = await SELF.fetch(`${ORIGIN}/api/devportal/v1/applications`, {
+      headers: { authorization: `Bearer ${token.body.token}` },
+    });
+    expect(viaToken.status).toBe(200);
 
     const publisher = await userWithRole('publisher');
     const tag = `oldroles${Date.now()}`;
