@@ -204,7 +204,7 @@ export async function seed(options: {
       email: users[role].email,
       password: users[role].password,
       displayName: `Demo ${role}`,
-      role: role === 'developer' ? 'subscriber' : 'publisher',
+      role,
     });
     if (created.status === 201) log(`created the ${role} ${users[role].email}`);
     else if (created.status !== 409) throw new Error(`creating the ${role} answered ${created.status}: ${JSON.stringify(created.body)}`);

@@ -547,7 +547,7 @@ describe('portal', () => {
     await userAdmin.expect([201], 'POST', '/api/admin/v1/users', { ...collaborator, displayName: payloads[1], role: 'publisher' });
     await publisher.expect([201], 'POST', `/api/publisher/v1/apis/${apiId}/collaborators`, { email: collaborator.email });
     const rater = { email: `xss-rater-${stamp}@example.com`, password };
-    await userAdmin.expect([201], 'POST', '/api/admin/v1/users', { ...rater, displayName: payloads[2], role: 'subscriber' });
+    await userAdmin.expect([201], 'POST', '/api/admin/v1/users', { ...rater, displayName: payloads[2], role: 'developer' });
     const raterClient = await tokenFor(new Client(controlPlaneUrl), rater, ['subscriptions:manage']);
     await raterClient.expect([200], 'PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, {
       rating: 2,

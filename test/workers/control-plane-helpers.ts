@@ -3,6 +3,7 @@ import { SELF, env } from 'cloudflare:test';
 import { expect, vi } from 'vitest';
 import { hashPassword } from '../../workers/shared/crypto.ts';
 import { newId } from '../../workers/shared/ids.ts';
+import type { Role } from '../../workers/shared/roles.ts';
 import { createDb, schema } from '../../workers/control-plane/src/db.ts';
 import { decodeSnapshot } from '../../workers/shared/snapshot-codec.ts';
 import { wholeSnapshot } from '../../workers/shared/snapshot-shards.ts';
@@ -20,7 +21,7 @@ export interface TestUser {
 
 let n = 0;
 /** A user of a role, signed in (session cookie). Cheap PBKDF2 iterations keep tests fast. */
-export async function userWithRole(role: 'admin' | 'publisher' | 'subscriber'): Promise<TestUser> {
+export async function userWithRole(role: Role): Promise<TestUser> {
   n++;
   const email = `${role}-${n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const id = newId('user');

@@ -18,7 +18,7 @@ export const CALLBACK = 'https://client.example/cb';
  * resource asks for `scopes` (none: no subscription).
  */
 export async function oauthClient(name: string, options: { scopes?: string[]; grantTypes?: string[] } = {}): Promise<OAuthClient> {
-  const owner = await userWithRole('subscriber');
+  const owner = await userWithRole('developer');
   const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', owner, { name });
   const grantTypes = options.grantTypes ?? ['client_credentials', 'authorization_code', 'refresh_token'];
   const keys = await api<{ consumerKey: string; consumerSecret: string }>(

@@ -103,7 +103,7 @@ export type Settings = z.infer<typeof SettingsSchema>;
 export type AuditEntry = z.infer<typeof EntrySchema>;
 export type Branding = z.infer<typeof BrandingSchema>;
 export type Visibility = NonNullable<UpdateApi['visibility']>;
-export type Role = NonNullable<UpdateApi['visibleRoles']>[number];
+export type { Role } from '../../../workers/shared/roles.ts';
 /** An endpoint as the API shows it: its security names the kind and user or header, never the secret. */
 export type Endpoint = NonNullable<PublisherApi['endpoints']['production']>;
 export type EndpointInput = NonNullable<NonNullable<NonNullable<UpdateApi['endpoints']>['production']>>;

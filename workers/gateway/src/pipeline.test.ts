@@ -470,7 +470,7 @@ describe('gateway call path', () => {
     };
     beforeAll(async () => {
       await env.DB.prepare(
-        `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyed', 'keyed@example.com', 'K', 'x', 'subscriber')`,
+        `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyed', 'keyed@example.com', 'K', 'x', 'developer')`,
       ).run();
       await env.DB.prepare(`INSERT INTO applications (id, name, owner_id) VALUES (?, 'Keyed', 'usr_keyed')`).bind(KEY_APP).run();
       const rows = [

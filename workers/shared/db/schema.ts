@@ -4,8 +4,9 @@
  * docs/storage-schema.md explains each table; migrations are generated from this file by drizzle-kit.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { GraphqlConfig, PolicyRef } from '../revision.ts';
+import { ROLES, storedRole, storedRoles, type Role } from '../roles.ts';
 import type { PublicJwk } from '../snapshot.ts';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -13,15 +14,30 @@ const createdAt = () => integer('created_at').notNull().default(now);
 const updatedAt = () => integer('updated_at').notNull().default(now);
 const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
 
-export const ROLES = ['admin', 'publisher', 'subscriber'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
+
+/**
+ * A role column: text in SQL (as `text(…, { enum: ROLES })`), read through `storedRole` so a row
+ * written before the rename (decision 0057) reads as `developer`.
+ */
+const role = customType<{ data: Role; driverData: string }>({
+  dataType: () => 'text',
+  fromDriver: (value) => storedRole(value),
+});
+
+/** A JSON array of roles (`visible_roles`): JSON text in SQL, read through `storedRoles` (decision 0057). */
+const roleList = customType<{ data: Role[]; driverData: string }>({
+  dataType: () => 'text',
+  toDriver: (value) => JSON.stringify(value),
+  fromDriver: (value) => storedRoles(JSON.parse(value)),
+});
 
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
   email: text('email').notNull().unique(),
   displayName: text('display_name').notNull(),
   passwordHash: text('password_hash').notNull(),
-  role: text('role', { enum: ROLES }).notNull(),
+  role: role('role').notNull(),
   status: text('status', { enum: ['ACTIVE', 'PENDING', 'REJECTED', 'DISABLED'] })
     .notNull()
     .default('ACTIVE'),
@@ -141,7 +157,7 @@ export const apis = sqliteTable(
     visibility: text('visibility', { enum: ['PUBLIC', 'RESTRICTED', 'PRIVATE'] })
       .notNull()
       .default('PUBLIC'),
-    visibleRoles: json<string[]>('visible_roles').notNull().default([]),
+    visibleRoles: roleList('visible_roles').notNull().default([]),
     tags: json<string[]>('tags').notNull().default([]),
     description: text('description').notNull().default(''),
     openapi: json<Record<string, unknown>>('openapi'),
@@ -290,7 +306,7 @@ export const gatewayEnvironments = sqliteTable('gateway_environments', {
   type: text('type', { enum: ['production', 'sandbox', 'hybrid'] })
     .notNull()
     .default('hybrid'),
-  visibleRoles: json<string[]>('visible_roles').notNull().default([]),
+  visibleRoles: roleList('visible_roles').notNull().default([]),
   hostname: text('hostname'),
   /** Local development proxies to 127.0.0.1; deployed environments refuse private and loopback backends. */
   allowPrivateBackends: integer('allow_private_backends', { mode: 'boolean' }).notNull().default(false),

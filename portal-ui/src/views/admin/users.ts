@@ -6,7 +6,7 @@ import { h } from '../../components/dom.ts';
 import { field, onSubmit } from '../../components/feedback.ts';
 import { render as reloadAdmin } from '../../router.ts';
 
-const ROLES: Array<[User['role'], string]> = (['subscriber', 'publisher', 'admin'] as const).map((r) => [r, ROLE_LABEL[r]]);
+const ROLES: Array<[User['role'], string]> = (['developer', 'publisher', 'admin'] as const).map((r) => [r, ROLE_LABEL[r]]);
 
 /** Users with their roles and status; an admin adds users with a role. */
 export async function usersTab(): Promise<HTMLElement> {

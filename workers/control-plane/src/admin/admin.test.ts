@@ -156,7 +156,7 @@ describe('admin: throttling policies', () => {
   it('refuses to delete a policy in use (409 naming its users) and pushes tier changes to subscriptions', async () => {
     const admin = await userWithRole('admin');
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const name = `Tier${Date.now()}`;
     const policy = await api<{ id: string }>('POST', '/api/admin/v1/throttling-policies', admin, {
       kind: 'subscription',
@@ -192,7 +192,7 @@ describe('admin: throttling policies', () => {
 
   it('is for admins: publishers may read tiers but not write them, developers may do neither', async () => {
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     expect((await api('GET', '/api/admin/v1/throttling-policies', publisher)).status).toBe(200);
     expect(
       (await api('POST', '/api/admin/v1/throttling-policies', publisher, { kind: 'subscription', name: 'Nope', limit: 1 })).status,
@@ -215,7 +215,7 @@ describe('admin: throttling policies', () => {
 describe('admin: applications', () => {
   it("lists every developer's applications with their clients' grant types, for admins only", async () => {
     const admin = await userWithRole('admin');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const name = `Listed ${Date.now()}`;
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name });
     await api('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, { keyType: 'SANDBOX' });
@@ -384,7 +384,7 @@ describe('admin: blocking conditions and audit log', () => {
 
   it('stores a user block by the id the gateway compares, given the id or the email', async () => {
     const admin = await userWithRole('admin');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const me = { id: dev.id };
     const byEmail = await api<{ id: string; conditionValue: string }>('POST', '/api/admin/v1/blocking-conditions', admin, {
       conditionType: 'USER',
@@ -398,7 +398,7 @@ describe('admin: blocking conditions and audit log', () => {
 
   it('lists the audit log with filters, before and after included', async () => {
     const admin = await userWithRole('admin');
-    const audited = await api<{ id: string }>('POST', '/api/devportal/v1/applications', await userWithRole('subscriber'), {
+    const audited = await api<{ id: string }>('POST', '/api/devportal/v1/applications', await userWithRole('developer'), {
       name: 'Audited',
     });
     const made = await api<{ id: string }>('POST', '/api/admin/v1/blocking-conditions', admin, {
@@ -413,14 +413,14 @@ describe('admin: blocking conditions and audit log', () => {
     );
     expect(log.body.list.map((e) => e.action)).toEqual(['blocking.update', 'blocking.create']);
     expect(log.body.list[0]).toMatchObject({ actorEmail: admin.email, before: { enabled: true }, after: { enabled: false } });
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     expect((await api('GET', '/api/admin/v1/audit-log', dev)).status).toBe(403);
   });
 
   it('names each entity of the audit log beside its id: API with version, application, user email, subscription as application → API', async () => {
     const admin = await userWithRole('admin');
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const apiId = await publishedApi(publisher, { name: 'Audited API' });
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Audited app' });
     const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, {
@@ -480,7 +480,7 @@ describe('admin: approval workflows', () => {
   it("names who asks for what — developer, application, API and tier — and shows the developer the admin's reason for a rejection", async () => {
     const admin = await userWithRole('admin');
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const apiId = await publishedApi(publisher, { name: `Named ${Date.now()}` });
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Asks politely' });
     await api('PATCH', '/api/admin/v1/settings', admin, { workflows: { SUBSCRIPTION_CREATION: true } });
@@ -566,7 +566,7 @@ describe('admin: approval workflows', () => {
       expect((await api('POST', `/api/admin/v1/workflows/${signupFlow?.id}/decision`, admin, { approve: false })).status).toBe(409);
       expect((await login()).status).toBe(200);
 
-      const dev = await userWithRole('subscriber');
+      const dev = await userWithRole('developer');
       const apiId = await publishedApi(publisher);
       const app = await api<{ id: string; status: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Needs approval' });
       expect(app.body.status).toBe('CREATED');

@@ -56,7 +56,7 @@ describe('alert evaluation', () => {
   it('fires rules at or over their threshold once per cooldown, signs the payload and keeps the firing queryable', async () => {
     const admin = await userWithRole('admin');
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const tier = `Alert${Date.now()}`;
     expect(
       (

@@ -19,8 +19,8 @@ type ErrorList = { list: Array<{ apiId: string; applicationId: string; code: num
 
 describe('errors by code API', () => {
   it('scopes counts by role (developers: own applications, publishers: own APIs, admins: all) and filters', async () => {
-    const alice = await user('subscriber');
-    const bob = await user('subscriber');
+    const alice = await user('developer');
+    const bob = await user('developer');
     const publisher = await user('publisher');
     const admin = await user('admin');
     const own = await api<{ id: string }>('POST', '/api/publisher/v1/apis', publisher, apiBody());
@@ -73,7 +73,7 @@ describe('errors by code API', () => {
   });
 
   it('answers CSV with one line per bucket, API, application and code', async () => {
-    const carol = await user('subscriber');
+    const carol = await user('developer');
     const appC = `app_carol_${carol.id}`;
     await db.insert(schema.applications).values({ id: appC, name: 'C', ownerId: carol.id });
     await db.insert(schema.usageErrors).values([errorRow('api_csv', appC, 900901, 4), errorRow('api_csv', appC, 502, 1)]);
@@ -89,7 +89,7 @@ describe('errors by code API', () => {
   });
 
   it('names the query field at fault and refuses the wrong audiences', async () => {
-    const dave = await user('subscriber');
+    const dave = await user('developer');
     const bad = await api<ProblemBody>('GET', '/api/devportal/v1/usage/errors?granularity=week&code=abc', dave);
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');

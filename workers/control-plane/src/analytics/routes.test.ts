@@ -7,7 +7,7 @@ const ORIGIN = 'http://cp.test';
 const db = createDb(env.DB);
 const PASSWORD = 'correct horse battery staple';
 
-async function user(email: string, role: 'admin' | 'publisher' | 'subscriber') {
+async function user(email: string, role: 'admin' | 'publisher' | 'developer') {
   const id = `usr_${email.split('@')[0]}`;
   await db.insert(schema.users).values({ id, email, displayName: email, passwordHash: await hashPassword(PASSWORD, 1000), role });
   const res = await SELF.fetch(`${ORIGIN}/api/auth/login`, {
@@ -38,8 +38,8 @@ const rollup = (apiId: string, applicationId: string, statusClass: string, reque
 
 describe('usage API', () => {
   it('shows developers only their own applications, with status classes and percentiles, as JSON and CSV', async () => {
-    const alice = await user('alice-usage@example.com', 'subscriber');
-    const bob = await user('bob-usage@example.com', 'subscriber');
+    const alice = await user('alice-usage@example.com', 'developer');
+    const bob = await user('bob-usage@example.com', 'developer');
     await db.insert(schema.applications).values([
       { id: 'app_alice_u', name: 'A', ownerId: alice.id },
       { id: 'app_bob_u', name: 'B', ownerId: bob.id },
@@ -94,7 +94,7 @@ describe('usage API', () => {
 
   it('refuses anonymous callers and developers on the admin view', async () => {
     expect((await SELF.fetch(`${ORIGIN}/api/devportal/v1/usage`)).status).toBe(401);
-    const carol = await user('carol-usage@example.com', 'subscriber');
+    const carol = await user('carol-usage@example.com', 'developer');
     expect((await SELF.fetch(`${ORIGIN}/api/admin/v1/usage`, { headers: { cookie: carol.cookie } })).status).toBe(403);
     expect((await SELF.fetch(`${ORIGIN}/api/publisher/v1/usage`, { headers: { cookie: carol.cookie } })).status).toBe(403);
   });

@@ -16,14 +16,14 @@ describe('account', () => {
     const anonymous = await api<{ user: unknown; scopes: string[] }>('GET', '/api/auth/session', null);
     expect(anonymous.status).toBe(200);
     expect(anonymous.body).toEqual({ user: null, scopes: [] });
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const signedIn = await api<{ user: { email: string } | null; scopes: string[] }>('GET', '/api/auth/session', dev);
     expect(signedIn.body.user?.email).toBe(dev.email);
     expect(signedIn.body.scopes).toContain('apps:manage');
   });
 
   it('renames the signed-in user, with the field at fault for an empty name', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const renamed = await api<{ user: { displayName: string } }>('PATCH', '/api/auth/me', dev, { displayName: '  Ada  ' });
     expect(renamed.status).toBe(200);
     expect(renamed.body.user.displayName).toBe('Ada');
@@ -35,7 +35,7 @@ describe('account', () => {
   });
 
   it('changes the password only with the current one, ends every other session, and keeps this one', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const other = await login(dev.email, PASSWORD);
     const otherSession = { ...dev, cookie: (other.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
     expect((await api('GET', '/api/auth/me', otherSession)).status).toBe(200);

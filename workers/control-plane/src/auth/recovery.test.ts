@@ -52,7 +52,7 @@ describe('sign-up with email verification', () => {
   });
 
   it('answers a taken address exactly as a free one and mails its owner instead of opening a second account', async () => {
-    const owner = await userWithRole('subscriber');
+    const owner = await userWithRole('developer');
     const free = fresh();
     const taken = await api<Record<string, unknown>>('POST', '/api/devportal/v1/signup', null, {
       email: owner.email,
@@ -97,7 +97,7 @@ describe('sign-up with email verification', () => {
 
 describe('forgotten password', () => {
   it('answers the same for a known and an unknown address, and mails a link only to the known one', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const nobody = fresh();
     const known = await api<Record<string, unknown>>('POST', '/api/auth/password/forgot', null, { email: dev.email });
     const unknown = await api<Record<string, unknown>>('POST', '/api/auth/password/forgot', null, { email: nobody });
@@ -110,7 +110,7 @@ describe('forgotten password', () => {
   });
 
   it('sets the new password once per link, ends every session and lets only the new password in', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     expect((await api('GET', '/api/auth/me', dev)).status).toBe(200);
     await api('POST', '/api/auth/password/forgot', null, { email: dev.email });
     const token = linkIn((await mails(dev.email))[0], 'reset')?.token ?? '';

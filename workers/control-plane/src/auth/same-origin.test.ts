@@ -29,7 +29,7 @@ function send(method: string, path: string, site: Record<string, string>, b: (ty
 }
 
 beforeAll(async () => {
-  dev = await userWithRole('subscriber');
+  dev = await userWithRole('developer');
 });
 
 describe('cookie-authenticated writes from other sites are refused by origin, before anything else', () => {

@@ -22,5 +22,5 @@ export type Scope = (typeof SCOPES)[number];
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   admin: SCOPES,
   publisher: ['api:view', 'api:create', 'api:publish', 'api:deploy', 'api:subscriptions'],
-  subscriber: ['apps:manage', 'subscriptions:manage'],
+  developer: ['apps:manage', 'subscriptions:manage'],
 };

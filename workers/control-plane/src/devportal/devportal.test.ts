@@ -22,7 +22,7 @@ describe('devportal: sign-up', () => {
       linkIn(await vi.waitFor(async () => (await mailsTo(email))[0] ?? Promise.reject(new Error('no mail yet'))), 'verify')?.token ?? '';
     expect((await api('POST', '/api/auth/verify-email', null, { token })).status).toBe(200);
     const user = (await db.select().from(schema.users).where(eq(schema.users.email, email)))[0];
-    expect(user).toMatchObject({ role: 'subscriber', status: 'ACTIVE', emailVerified: true });
+    expect(user).toMatchObject({ role: 'developer', status: 'ACTIVE', emailVerified: true });
     const login = await SELF.fetch(`${ORIGIN}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -42,8 +42,8 @@ describe('devportal: sign-up', () => {
 
 describe('devportal: applications, keys and subscriptions', () => {
   it('shows a secret once, stores only its hash, and answers 404 for other developers', async () => {
-    const alice = await userWithRole('subscriber');
-    const bob = await userWithRole('subscriber');
+    const alice = await userWithRole('developer');
+    const bob = await userWithRole('developer');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', alice, { name: 'Alice App' });
     expect(app.status).toBe(201);
     const keys = await api<{ consumerKey: string; consumerSecret: string }>(
@@ -74,8 +74,8 @@ describe('devportal: applications, keys and subscriptions', () => {
   });
 
   it('renames an application, changes its tier, and refuses a taken name, an unknown tier and other developers', async () => {
-    const alice = await userWithRole('subscriber');
-    const bob = await userWithRole('subscriber');
+    const alice = await userWithRole('developer');
+    const bob = await userWithRole('developer');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', alice, { name: 'Before' });
     await api('POST', '/api/devportal/v1/applications', alice, { name: 'Taken' });
     const renamed = await api<{ name: string; description: string; throttlingPolicy: string }>(
@@ -99,7 +99,7 @@ describe('devportal: applications, keys and subscriptions', () => {
 
   it('subscribes on an offered tier, pushes it to the counter object, and takes it back on unsubscribe', async () => {
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const apiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Subscriber App' });
     const wrongTier = await api<ProblemBody>('POST', '/api/devportal/v1/subscriptions', dev, {
@@ -128,8 +128,8 @@ describe('devportal: applications, keys and subscriptions', () => {
 
   it("shows what is left of the subscription's tier, counted by its counter object, to its owner only", async () => {
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
-    const other = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
+    const other = await userWithRole('developer');
     const apiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Quota App' });
     const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, {
@@ -156,7 +156,7 @@ describe('devportal: applications, keys and subscriptions', () => {
 
   it('gives exactly one 201 to concurrent duplicate subscriptions', async () => {
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const apiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Racer' });
     const statuses = await Promise.all(
@@ -169,7 +169,7 @@ describe('devportal: applications, keys and subscriptions', () => {
   });
 
   it('takes an API key expiry as an exact RFC 3339 time or as seconds, and refuses a past one, two at once, or a malformed one', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Expiring' });
     const path = `/api/devportal/v1/applications/${app.body.id}/api-keys`;
     const at = new Date(Date.now() + 90 * 60_000);
@@ -204,7 +204,7 @@ describe('devportal: applications, keys and subscriptions', () => {
 
   it('refuses subscriptions to deprecated APIs', async () => {
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const apiId = await publishedApi(publisher);
     await api('POST', `/api/publisher/v1/apis/${apiId}/lifecycle`, publisher, { state: 'DEPRECATED' });
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Late' });
@@ -215,7 +215,7 @@ describe('devportal: applications, keys and subscriptions', () => {
 
   it('deleting an application removes every counter object it had as revoked, so its tokens are dead (401), also after an app of the same name is made again', async () => {
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const apiId = await publishedApi(publisher);
     const otherApiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Doomed' });
@@ -239,11 +239,11 @@ describe('devportal: applications, keys and subscriptions', () => {
 
   it('shows PRIVATE APIs to signed-in users and RESTRICTED ones to their roles only, in the catalog and for subscribing', async () => {
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const tag = `vis${Date.now()}`;
     const privateId = await publishedApi(publisher, { tags: [tag], visibility: 'PRIVATE' });
     const publishersOnly = await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['publisher'] });
-    const forDevelopers = await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['subscriber'] });
+    const forDevelopers = await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['developer'] });
     const seen = async (user: Awaited<ReturnType<typeof userWithRole>> | null) =>
       (await api<{ list: Array<{ id: string }> }>('GET', `/api/devportal/v1/apis?tag=${tag}`, user)).body.list.map((a) => a.id).sort();
     expect(await seen(null)).toEqual([]);
@@ -285,7 +285,7 @@ describe('devportal: applications, keys and subscriptions', () => {
     const open = await publishedApi(publisher, { tags: [tag] });
     const hidden = [
       await publishedApi(publisher, { tags: [tag], visibility: 'PRIVATE' }),
-      await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['subscriber'] }),
+      await publishedApi(publisher, { tags: [tag], visibility: 'RESTRICTED', visibleRoles: ['developer'] }),
     ];
     expect(
       (
@@ -414,7 +414,7 @@ describe('devportal: applications, keys and subscriptions', () => {
   it('lists the gateway environments an API is deployed to, with their public URL, and hides environments from roles they are not visible to', async () => {
     const admin = await userWithRole('admin');
     const publisher = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const stamp = `${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
     const open = await api<{ id: string }>('POST', '/api/admin/v1/environments', admin, {
       name: `open-${stamp}`,

@@ -11,8 +11,8 @@ describe('feedback: ratings and comments', () => {
   it('one rating per user and API, replaced by a second PUT, averaged over what is visible', async () => {
     const publisher = await userWithRole('publisher');
     const apiId = await publishedApi(publisher);
-    const alice = await userWithRole('subscriber');
-    const bob = await userWithRole('subscriber');
+    const alice = await userWithRole('developer');
+    const bob = await userWithRole('developer');
     expect((await api('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, alice, { rating: 2, comment: 'slow' })).status).toBe(200);
     const replaced = await api<{ rating: number; comment: string }>('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, alice, {
       rating: 4,
@@ -34,7 +34,7 @@ describe('feedback: ratings and comments', () => {
   it('refuses bad ratings with the field at fault, anonymous raters, and APIs outside the catalog', async () => {
     const publisher = await userWithRole('publisher');
     const apiId = await publishedApi(publisher);
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const bad = await api<ProblemBody>('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, dev, { rating: 6, stars: 3 });
     expect(bad.status).toBe(400);
     expect(bad.body.errors?.map((e) => e.pointer)).toEqual(expect.arrayContaining(['/rating', '/stars']));
@@ -47,7 +47,7 @@ describe('feedback: ratings and comments', () => {
   it('the publisher sees every rating with its author and hides one; other publishers get 404', async () => {
     const publisher = await userWithRole('publisher');
     const apiId = await publishedApi(publisher);
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     await api('PUT', `/api/devportal/v1/apis/${apiId}/ratings/mine`, dev, { rating: 1, comment: 'spam spam spam' });
     const all = await api<Ratings>('GET', `/api/publisher/v1/apis/${apiId}/ratings`, publisher);
     expect(all.body.list).toEqual([expect.objectContaining({ author: dev.email, hidden: false })]);

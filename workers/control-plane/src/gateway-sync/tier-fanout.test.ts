@@ -33,7 +33,7 @@ interface Tier {
 async function tierWithSubscriptions(): Promise<Tier> {
   const admin = await userWithRole('admin');
   const publisher = await userWithRole('publisher');
-  const dev = await userWithRole('subscriber');
+  const dev = await userWithRole('developer');
   const name = `Fan${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
   const policy = await api<{ id: string }>('POST', '/api/admin/v1/throttling-policies', admin, {
     kind: 'subscription',

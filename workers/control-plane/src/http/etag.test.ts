@@ -66,12 +66,12 @@ describe('ETag and If-Match', () => {
   });
 
   it('applications', async () => {
-    const subscriber = await userWithRole('subscriber');
-    const created = await call('POST', '/api/devportal/v1/applications', subscriber, { name: `etag app ${Date.now()}` });
+    const developer = await userWithRole('developer');
+    const created = await call('POST', '/api/devportal/v1/applications', developer, { name: `etag app ${Date.now()}` });
     const path = `/api/devportal/v1/applications/${String(created.body['id'])}`;
-    expect((await call('GET', path, subscriber)).etag).toBe(created.etag);
-    await lostUpdateCycle(subscriber, path, 'PATCH', (n) => ({ description: `edit ${n}` }));
-    await concurrentWrites(subscriber, path, 'PATCH', (n) => ({ description: `race ${n}` }));
+    expect((await call('GET', path, developer)).etag).toBe(created.etag);
+    await lostUpdateCycle(developer, path, 'PATCH', (n) => ({ description: `edit ${n}` }));
+    await concurrentWrites(developer, path, 'PATCH', (n) => ({ description: `race ${n}` }));
   });
 
   it('throttling policies', async () => {
@@ -88,17 +88,17 @@ describe('ETag and If-Match', () => {
   it('subscriptions', async () => {
     const publisher = await userWithRole('publisher');
     const apiId = await publishedApi(publisher);
-    const subscriber = await userWithRole('subscriber');
-    const application = await call('POST', '/api/devportal/v1/applications', subscriber, { name: `etag sub ${Date.now()}` });
-    const sub = await call('POST', '/api/devportal/v1/subscriptions', subscriber, {
+    const developer = await userWithRole('developer');
+    const application = await call('POST', '/api/devportal/v1/applications', developer, { name: `etag sub ${Date.now()}` });
+    const sub = await call('POST', '/api/devportal/v1/subscriptions', developer, {
       applicationId: application.body['id'],
       apiId,
       tier: 'Gold',
     });
     expect(sub.status).toBe(201);
     const path = `/api/devportal/v1/subscriptions/${String(sub.body['id'])}`;
-    expect((await call('GET', path, subscriber)).etag).toBe(sub.etag);
-    await lostUpdateCycle(subscriber, path, 'PATCH', (n) => ({ tier: n % 2 === 0 ? 'Gold' : 'Bronze' }));
+    expect((await call('GET', path, developer)).etag).toBe(sub.etag);
+    await lostUpdateCycle(developer, path, 'PATCH', (n) => ({ tier: n % 2 === 0 ? 'Gold' : 'Bronze' }));
   });
 
   it('documents If-Match, the 412 answer and the ETag header in the OpenAPI document', async () => {
@@ -125,8 +125,8 @@ describe('ETag and If-Match', () => {
 
 describe('the version guard of a write batch', () => {
   it('rolls the whole batch back when the row no longer has the version the If-Match check saw', async () => {
-    const subscriber = await userWithRole('subscriber');
-    const created = await call('POST', '/api/devportal/v1/applications', subscriber, { name: `guard ${Date.now()}` });
+    const developer = await userWithRole('developer');
+    const created = await call('POST', '/api/devportal/v1/applications', developer, { name: `guard ${Date.now()}` });
     const id = String(created.body['id']);
     const row = (await db.select().from(schema.applications).where(eq(schema.applications.id, id)))[0];
     if (row === undefined) throw new Error('no row');

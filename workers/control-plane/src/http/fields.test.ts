@@ -25,9 +25,9 @@ describe('names under Unicode', () => {
   const nfd = 'cafe\u0301';
 
   it('treats the NFC and NFD spellings of an application name as one name', async () => {
-    const subscriber = await userWithRole('subscriber');
-    expect((await api('POST', '/api/devportal/v1/applications', subscriber, { name: nfc })).status).toBe(201);
-    const again = await api<ProblemBody>('POST', '/api/devportal/v1/applications', subscriber, { name: nfd });
+    const developer = await userWithRole('developer');
+    expect((await api('POST', '/api/devportal/v1/applications', developer, { name: nfc })).status).toBe(201);
+    const again = await api<ProblemBody>('POST', '/api/devportal/v1/applications', developer, { name: nfd });
     expect(again.status).toBe(409);
   });
 
@@ -45,9 +45,9 @@ describe('names under Unicode', () => {
   });
 
   it('refuses control, line-separator and bidi-override characters in names', async () => {
-    const subscriber = await userWithRole('subscriber');
+    const developer = await userWithRole('developer');
     for (const name of ['a\u0007b', 'a\u2028b', 'evil\u202Egnp.exe', 'a\u0085b', 'a\u200Bb', 'a\u00ADb']) {
-      const res = await api<ProblemBody>('POST', '/api/devportal/v1/applications', subscriber, { name });
+      const res = await api<ProblemBody>('POST', '/api/devportal/v1/applications', developer, { name });
       expect(res.status, JSON.stringify(name)).toBe(400);
       expect(res.body.errors?.[0]?.pointer).toBe('/name');
     }

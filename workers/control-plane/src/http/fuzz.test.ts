@@ -166,7 +166,7 @@ const OPENAPI_DOC: Json = {
 
 describe('management request bodies under a property-based fuzz', () => {
   let publisher: TestUser;
-  let subscriber: TestUser;
+  let developer: TestUser;
   let admin: TestUser;
   let apiId: string;
   let applicationId: string;
@@ -174,10 +174,10 @@ describe('management request bodies under a property-based fuzz', () => {
   let policyName: string;
   beforeAll(async () => {
     publisher = await userWithRole('publisher');
-    subscriber = await userWithRole('subscriber');
+    developer = await userWithRole('developer');
     admin = await userWithRole('admin');
     apiId = await publishedApi(publisher);
-    applicationId = (await api<{ id: string }>('POST', '/api/devportal/v1/applications', subscriber, { name: `fuzz ${Date.now()}` })).body
+    applicationId = (await api<{ id: string }>('POST', '/api/devportal/v1/applications', developer, { name: `fuzz ${Date.now()}` })).body
       .id;
     policyName = `Fuzz${Date.now()}`;
     policyId = (
@@ -235,13 +235,13 @@ describe('management request bodies under a property-based fuzz', () => {
 
   it('create application and subscription never answer 5xx', async () => {
     await property(() => ({
-      user: subscriber,
+      user: developer,
       method: 'POST',
       path: '/api/devportal/v1/applications',
       body: { name: `a ${Math.random()}`, description: 'd', throttlingPolicy: 'Unlimited' },
     }));
     await property(() => ({
-      user: subscriber,
+      user: developer,
       method: 'POST',
       path: '/api/devportal/v1/subscriptions',
       body: { applicationId, apiId, tier: 'Gold' },
@@ -276,7 +276,7 @@ describe('management request bodies under a property-based fuzz', () => {
     const targets: Array<[TestUser, string, string]> = [
       [publisher, 'POST', '/api/publisher/v1/apis'],
       [publisher, 'POST', '/api/publisher/v1/apis/import'],
-      [subscriber, 'POST', '/api/devportal/v1/applications'],
+      [developer, 'POST', '/api/devportal/v1/applications'],
       [admin, 'POST', '/api/admin/v1/throttling-policies'],
     ];
     await fc.assert(

@@ -41,10 +41,10 @@ async function invalidCall(method: string, path: string, cookie?: string) {
 }
 
 describe('the auth matrix over every operation of /api/openapi.json', () => {
-  let subscriber: TestUser;
+  let developer: TestUser;
   let publisher: TestUser;
   beforeAll(async () => {
-    subscriber = await userWithRole('subscriber');
+    developer = await userWithRole('developer');
     publisher = await userWithRole('publisher');
   });
 
@@ -67,8 +67,8 @@ describe('the auth matrix over every operation of /api/openapi.json', () => {
     for (const op of await operations()) {
       const scopes = op.security[0] === undefined ? [] : Object.values(op.security[0]).flat();
       if (isPublic(op.security) || scopes.length === 0) continue;
-      const caller = [subscriber, publisher].find((u) => {
-        const role = u === subscriber ? 'subscriber' : 'publisher';
+      const caller = [developer, publisher].find((u) => {
+        const role = u === developer ? 'developer' : 'publisher';
         return scopes.some((s) => !(ROLE_SCOPES[role] as readonly string[]).includes(s));
       });
       if (caller === undefined) continue;
@@ -129,9 +129,9 @@ describe('authentication before validation', () => {
     expect(res.status).toBe(401);
   });
 
-  it('answers a subscriber creating an API with an invalid body with 403', async () => {
-    const subscriber = await userWithRole('subscriber');
-    const res = await api<ProblemBody>('POST', '/api/publisher/v1/apis', subscriber, { name: 1 });
+  it('answers a developer creating an API with an invalid body with 403', async () => {
+    const developer = await userWithRole('developer');
+    const res = await api<ProblemBody>('POST', '/api/publisher/v1/apis', developer, { name: 1 });
     expect(res.status).toBe(403);
   });
 });

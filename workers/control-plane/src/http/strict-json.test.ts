@@ -95,8 +95,8 @@ describe('JSON bodies of the management APIs', () => {
   });
 
   it('refuses duplicates on every JSON route, e.g. an application and a throttling policy', async () => {
-    const subscriber = await userWithRole('subscriber');
-    expect((await raw(subscriber, '/api/devportal/v1/applications', '{"name":"a","name":"b"}')).status).toBe(400);
+    const developer = await userWithRole('developer');
+    expect((await raw(developer, '/api/devportal/v1/applications', '{"name":"a","name":"b"}')).status).toBe(400);
     const admin = await userWithRole('admin');
     expect(
       (await raw(admin, '/api/admin/v1/throttling-policies', '{"kind":"subscription","kind":"application"}')).body.errors?.[0]?.pointer,
@@ -104,7 +104,7 @@ describe('JSON bodies of the management APIs', () => {
   });
 
   it('refuses a BOM, a lone surrogate, NUL and bytes that are not UTF-8', async () => {
-    const subscriber = await userWithRole('subscriber');
+    const developer = await userWithRole('developer');
     const path = '/api/devportal/v1/applications';
     for (const body of [
       '\ufeff{"name":"bom"}',
@@ -112,17 +112,17 @@ describe('JSON bodies of the management APIs', () => {
       '{"name":"a\\u0000b"}',
       new Uint8Array([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
     ]) {
-      const res = await raw(subscriber, path, body);
+      const res = await raw(developer, path, body);
       expect(res.status, String(body)).toBe(400);
       expect(res.body.type).toBe('https://turnpike.dev/problems/malformed-json');
     }
-    const list = await api<{ list: unknown[] }>('GET', path, subscriber);
+    const list = await api<{ list: unknown[] }>('GET', path, developer);
     expect(list.body.list).toEqual([]);
   });
 
   it('refuses __proto__ and numbers beyond a double as fields, not as a 500', async () => {
-    const subscriber = await userWithRole('subscriber');
-    const proto = await raw(subscriber, '/api/devportal/v1/applications', '{"__proto__":{"status":"APPROVED"},"name":"proto"}');
+    const developer = await userWithRole('developer');
+    const proto = await raw(developer, '/api/devportal/v1/applications', '{"__proto__":{"status":"APPROVED"},"name":"proto"}');
     expect(proto.status).toBe(400);
     expect(proto.body.errors?.[0]?.pointer).toBe('/__proto__');
     const admin = await userWithRole('admin');

@@ -53,7 +53,7 @@ async function codeFor(challenge: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  owner = await userWithRole('subscriber');
+  owner = await userWithRole('developer');
   const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', owner, { name: 'Web client' });
   const keys = await api<{ consumerKey: string; consumerSecret: string }>(
     'POST',

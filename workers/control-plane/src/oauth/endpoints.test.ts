@@ -51,7 +51,7 @@ describe('the metadata advertises what a client can actually get (RFC 8414 §2)'
     expect(meta.grant_types_supported).not.toContain('password');
     expect(meta.grant_types_supported).toEqual(expect.arrayContaining(['client_credentials', 'authorization_code', 'refresh_token']));
     // Every advertised grant can be chosen by a developer, and a client with it gets past dispatch.
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'All grants' });
     const keys = await api<{ consumerKey: string; consumerSecret: string; grantTypes: string[] }>(
       'POST',
@@ -103,7 +103,7 @@ describe('PKCE at the token endpoint (RFC 7636 §4.6)', () => {
 
 describe('X-Content-Type-Options: nosniff on every answer of the control plane', () => {
   it('sends it on the authorize page, OAuth JSON and errors, management JSON, problems and 404s', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const query = new URLSearchParams({
       response_type: 'code',
       client_id: client.id,

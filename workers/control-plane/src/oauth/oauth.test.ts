@@ -16,7 +16,7 @@ let other: Client;
 
 async function makeClient(name: string): Promise<Client> {
   const publisher = await userWithRole('publisher');
-  const dev = await userWithRole('subscriber');
+  const dev = await userWithRole('developer');
   const apiId = await publishedApi(publisher, {
     resources: [{ method: 'GET', path: '/items', authType: 'oauth2', scopes: ['items:read'] }],
   });
@@ -154,7 +154,7 @@ describe('Key Manager', () => {
   });
 
   it('regenerating the secret stops the old secret and every token issued before', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Rotating' });
     const keys = await api<{ consumerKey: string; consumerSecret: string }>(
       'POST',
@@ -188,7 +188,7 @@ describe('Key Manager', () => {
   });
 
   it('refuses the password grant until an admin enables it for the client, then checks the password like a sign-in', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const admin = await userWithRole('admin');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Legacy' });
     const keys = await api<{ consumerKey: string; consumerSecret: string }>(
@@ -235,7 +235,7 @@ describe('Key Manager', () => {
 
   it('exchanges an assertion from a trusted identity provider (RFC 7523) and refuses every other', async () => {
     const admin = await userWithRole('admin');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const publicJwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' };
     const privateJwk = { ...(await exportJWK(privateKey)), kid: 'idp-1', alg: 'ES256' };

@@ -44,7 +44,7 @@ describe('redirect URIs are web URLs only (RFC 9700 §2.1, §4.1)', () => {
   });
 
   it('refuses such a callback URL when keys are generated, with a 400 naming the field', async () => {
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Callbacks' });
     for (const uri of REFUSED) {
       const res = await api<{ errors: Array<{ pointer: string }> }>('POST', `/api/devportal/v1/applications/${app.body.id}/keys`, dev, {

@@ -25,7 +25,7 @@ const register = (metadata: Record<string, unknown>, token: string | null = init
   send('POST', '/oauth2/register', token, metadata);
 
 beforeAll(async () => {
-  developer = await userWithRole('subscriber');
+  developer = await userWithRole('developer');
   initialToken = await managementToken(developer, ['apps:manage']);
 });
 

@@ -103,7 +103,7 @@ describe('publisher: APIs', () => {
     const owner = await userWithRole('publisher');
     const other = await userWithRole('publisher');
     const admin = await userWithRole('admin');
-    const developer = await userWithRole('subscriber');
+    const developer = await userWithRole('developer');
     const created = await api<{ id: string }>('POST', '/api/publisher/v1/apis', owner, apiBody());
     expect((await api('GET', `/api/publisher/v1/apis/${created.body.id}`, other)).status).toBe(404);
     expect((await api('POST', `/api/publisher/v1/apis/${created.body.id}/lifecycle`, other, { state: 'PUBLISHED' })).status).toBe(404);
@@ -330,7 +330,7 @@ describe('publisher: subscriptions of an API', () => {
   it('lists subscribers and blocks / unblocks them, reaching the counter object at once', async () => {
     const publisher = await userWithRole('publisher');
     const other = await userWithRole('publisher');
-    const dev = await userWithRole('subscriber');
+    const dev = await userWithRole('developer');
     const apiId = await publishedApi(publisher);
     const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Blockable' });
     const sub = await api<{ id: string }>('POST', '/api/devportal/v1/subscriptions', dev, {

@@ -17,7 +17,7 @@ beforeAll(async () => {
   );
   await subscribe(APP, 'api_logged');
   await env.DB.prepare(
-    `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_logged', 'logged@example.com', 'L', 'x', 'subscriber')`,
+    `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_logged', 'logged@example.com', 'L', 'x', 'developer')`,
   ).run();
   await env.DB.prepare(`INSERT INTO applications (id, name, owner_id) VALUES (?, 'Logged', 'usr_logged')`).bind(APP).run();
   await env.DB.prepare(

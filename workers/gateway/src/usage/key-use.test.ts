@@ -38,7 +38,7 @@ beforeAll(async () => {
   );
   await subscribe(APP, 'api_keyuse');
   await env.DB.prepare(
-    `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyuse', 'keyuse@example.com', 'K', 'x', 'subscriber')`,
+    `INSERT INTO users (id, email, display_name, password_hash, role) VALUES ('usr_keyuse', 'keyuse@example.com', 'K', 'x', 'developer')`,
   ).run();
   await env.DB.prepare(`INSERT INTO applications (id, name, owner_id) VALUES (?, 'Key use', 'usr_keyuse')`).bind(APP).run();
   for (const [name, key] of Object.entries(KEYS)) {

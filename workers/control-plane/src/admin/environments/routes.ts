@@ -1,10 +1,11 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { ROLES } from '../../../../shared/db/schema.ts';
+import { ROLES } from '../../../../shared/roles.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { auditEntry } from '../../audit.ts';
 import { principalOf } from '../../auth/middleware.ts';
+import { RoleListInput } from '../../auth/role-input.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { schema } from '../../db.ts';
 import { publishSnapshot } from '../../gateway-sync/snapshot.ts';
@@ -21,7 +22,7 @@ export const EnvironmentSchema = z
     name: z.string(),
     displayName: z.string(),
     type: z.string(),
-    visibleRoles: z.array(z.string()),
+    visibleRoles: z.array(z.enum(ROLES)),
     hostname: z.string().nullable(),
     allowPrivateBackends: z.boolean(),
     createdAt: z.number().int(),
@@ -30,10 +31,7 @@ export const EnvironmentSchema = z
 const Fields = {
   displayName: nameText(100),
   type: z.enum(['production', 'sandbox', 'hybrid']),
-  visibleRoles: z
-    .array(z.enum(ROLES))
-    .max(ROLES.length)
-    .openapi({ description: 'Roles that see this environment and may deploy to it; empty: every role' }),
+  visibleRoles: RoleListInput.openapi({ description: 'Roles that see this environment and may deploy to it; empty: every role' }),
   // type: production / sandbox environments serve that key type's calls only (403 for the other).
   hostname: z
     .string()

@@ -1,8 +1,8 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { desc } from 'drizzle-orm';
-import { ROLES } from '../../../../shared/db/schema.ts';
 import { Email, Password, UserSchema, toUser } from '../../auth/schemas.ts';
 import { principalOf } from '../../auth/middleware.ts';
+import { RoleInput } from '../../auth/role-input.ts';
 import { createUser } from '../../auth/users.ts';
 import { schema } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
@@ -41,9 +41,7 @@ export function userRoutes() {
       summary: 'Create a user with a role',
       request: {
         body: jsonBody(
-          z
-            .strictObject({ email: Email, password: Password, displayName: nameText(100), role: z.enum(ROLES) })
-            .openapi('CreateUserRequest'),
+          z.strictObject({ email: Email, password: Password, displayName: nameText(100), role: RoleInput }).openapi('CreateUserRequest'),
         ),
       },
       responses: { 201: jsonResponse(UserSchema, 'The user'), ...problems('unauthorized', 'forbidden', 'conflict') },

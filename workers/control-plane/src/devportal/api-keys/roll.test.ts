@@ -34,7 +34,7 @@ const roll = (keyId: string, body: Record<string, unknown>, user = owner) =>
 const row = async (id: string) => (await db.select().from(schema.apiKeys).where(eq(schema.apiKeys.id, id)))[0];
 
 beforeAll(async () => {
-  owner = await userWithRole('subscriber');
+  owner = await userWithRole('developer');
   appId = (await api<{ id: string }>('POST', '/api/devportal/v1/applications', owner, { name: 'Roll app' })).body.id;
 });
 
@@ -87,7 +87,7 @@ describe('rolling an API key (Unkey’s rollKey)', () => {
     expect((await api('DELETE', `/api/devportal/v1/applications/${appId}/api-keys/${revoked.id}`, owner)).status).toBe(204);
     expect((await roll(revoked.id, {})).status).toBe(404);
     const stranger = await newKey('theirs');
-    expect((await roll(stranger.id, {}, await userWithRole('subscriber'))).status).toBe(404);
+    expect((await roll(stranger.id, {}, await userWithRole('developer'))).status).toBe(404);
     expect((await roll(stranger.id, { overlapSeconds: -1 })).status).toBe(400);
   });
 });

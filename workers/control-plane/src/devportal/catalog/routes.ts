@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import { API_TYPES, TIME_UNITS } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
+import { storedNamesOf } from '../../../../shared/roles.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
 import { PagingQuery, jsonResponse, pageOf, problems } from '../../http/openapi.ts';
@@ -158,7 +159,11 @@ function visibleSql(principal: Principal | undefined): SQL | undefined {
   if (principal === undefined) return eq(schema.apis.visibility, 'PUBLIC');
   return or(
     ne(schema.apis.visibility, 'RESTRICTED'),
-    sql`exists (select 1 from json_each(${schema.apis.visibleRoles}) where json_each.value = ${principal.role})`,
+    // A row not yet migrated may still name the role by its old name (decision 0057).
+    sql`exists (select 1 from json_each(${schema.apis.visibleRoles}) where json_each.value in (${sql.join(
+      storedNamesOf(principal.role).map((name) => sql`${name}`),
+      sql`, `,
+    )}))`,
   );
 }
 

@@ -52,7 +52,7 @@ export function signupRoutes() {
           await createUser(
             db,
             null,
-            { ...body, id, role: 'subscriber', status: pending ? 'PENDING' : 'ACTIVE', emailVerified: false },
+            { ...body, id, role: 'developer', status: pending ? 'PENDING' : 'ACTIVE', emailVerified: false },
             'user.signup',
             () => statements,
           );

@@ -298,6 +298,6 @@ describe('publisher: policies', () => {
       properties: { ttlSeconds: { type: 'integer', default: 300 }, private: { type: 'boolean', default: false } },
     });
     expect((await api('GET', '/api/publisher/v1/policies', null)).status).toBe(401);
-    expect((await api('GET', '/api/publisher/v1/policies', await userWithRole('subscriber'))).status).toBe(403);
+    expect((await api('GET', '/api/publisher/v1/policies', await userWithRole('developer'))).status).toBe(403);
   });
 });

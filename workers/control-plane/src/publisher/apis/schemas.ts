@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { API_TYPES, AUTH_TYPES, LIFECYCLE_STATES, ROLES } from '../../../../shared/db/schema.ts';
 import { GraphqlInput } from '../graphql/schema.ts';
+import { RoleListInput } from '../../auth/role-input.ts';
 import { httpUrl, nameText } from '../../http/fields.ts';
 import { CorsSchema, HeaderEditsSchema, StreamingSchema } from '../../../../shared/revision.ts';
 
@@ -182,7 +183,7 @@ export const CreateApiBody = z
     visibility: z.enum(['PUBLIC', 'RESTRICTED', 'PRIVATE']).default('PUBLIC').openapi({
       description: 'PUBLIC: everyone, signed in or not; PRIVATE: signed-in users; RESTRICTED: signed-in users of visibleRoles',
     }),
-    visibleRoles: z.array(z.enum(ROLES)).max(ROLES.length).default([]),
+    visibleRoles: RoleListInput.default([]),
     subscriptionTiers: z.array(z.string().min(1).max(100)).max(20).default(['Unlimited']),
     apiThrottlingPolicy: z.string().max(100).nullable().default(null),
     apiKeyHeader: z
@@ -222,7 +223,7 @@ export const ApiSchema = z
     isDefaultVersion: z.boolean(),
     lifecycleState: z.enum(LIFECYCLE_STATES),
     visibility: z.string(),
-    visibleRoles: z.array(z.string()),
+    visibleRoles: z.array(z.enum(ROLES)),
     providerId: z.string(),
     subscriptionTiers: z.array(z.string()),
     apiThrottlingPolicy: z.string().nullable(),

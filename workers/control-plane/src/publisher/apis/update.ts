@@ -246,7 +246,7 @@ export function apiUpdateRoutes() {
           tags: view.tags,
           isDefaultVersion,
           visibility: view.visibility as 'PUBLIC' | 'RESTRICTED' | 'PRIVATE',
-          visibleRoles: view.visibleRoles as Array<'admin' | 'publisher' | 'subscriber'>,
+          visibleRoles: view.visibleRoles,
           subscriptionTiers: view.subscriptionTiers,
           apiThrottlingPolicy: view.apiThrottlingPolicy,
           apiKeyHeader: view.apiKeyHeader,

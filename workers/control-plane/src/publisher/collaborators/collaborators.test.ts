@@ -26,7 +26,7 @@ describe('sharing an API with other publishers', () => {
 
   it('shares only with active publishers and names the field', async () => {
     const owner = await userWithRole('publisher');
-    const developer = await userWithRole('subscriber');
+    const developer = await userWithRole('developer');
     const made = await api<{ id: string }>('POST', '/api/publisher/v1/apis', owner, apiBody());
     const refused = await api<ProblemBody>('POST', `/api/publisher/v1/apis/${made.body.id}/collaborators`, owner, {
       email: developer.email,

@@ -56,6 +56,6 @@ describe('publisher: response cache', () => {
     const audit = await db.select().from(schema.auditLog).where(eq(schema.auditLog.entityId, apiId));
     expect(audit.map((a) => a.action)).toContain('api.cache.purge');
     expect((await api('POST', `/api/publisher/v1/apis/${apiId}/response-cache/purge`, await userWithRole('publisher'))).status).toBe(404);
-    expect((await api('POST', `/api/publisher/v1/apis/${apiId}/response-cache/purge`, await userWithRole('subscriber'))).status).toBe(403);
+    expect((await api('POST', `/api/publisher/v1/apis/${apiId}/response-cache/purge`, await userWithRole('developer'))).status).toBe(403);
   });
 });

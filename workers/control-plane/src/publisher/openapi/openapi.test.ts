@@ -192,7 +192,7 @@ describe('OpenAPI import and export', () => {
     expect(noContext.body.errors?.map((e) => e.pointer)).toContain('/context');
     const huge = await importRaw(publisher.cookie, 'x'.repeat(IMPORT_BODY_LIMIT + 1), 'application/yaml', 'context=/z&version=v1');
     expect(huge.status).toBe(413);
-    const developer = await userWithRole('subscriber');
+    const developer = await userWithRole('developer');
     expect((await api('POST', '/api/publisher/v1/apis/import', developer, { definition: petstore3, context: '/dev' })).status).toBe(403);
   });
 
