@@ -16,7 +16,7 @@ export const CatalogProduct = z
     version: z.string(),
     description: z.string(),
     tags: z.array(z.string()),
-    lifecycleState: z.string(),
+    lifecycleState: z.enum(['PUBLISHED', 'DEPRECATED']),
     subscriptionTiers: z.array(z.string()),
     tiers: z.array(CatalogTier),
     apis: z
@@ -76,7 +76,8 @@ export function catalogProductRoutes() {
           version: product.version,
           description: product.description,
           tags: product.tags,
-          lifecycleState: product.lifecycleState,
+          // The catalog lists PUBLISHED, PRE-RELEASED and DEPRECATED rows; a product is never PRE-RELEASED.
+          lifecycleState: product.lifecycleState as 'PUBLISHED' | 'DEPRECATED',
           subscriptionTiers: product.subscriptionTiers,
           tiers: product.subscriptionTiers.flatMap((t) => tiers.get(t) ?? []),
           apis,
