@@ -226,4 +226,32 @@ describe('devportal: API products', () => {
     expect((await api('POST', `/api/publisher/v1/subscriptions/${sub.body.id}/block`, publisher, {})).status).toBe(200);
     expect((await object(app.body.id, draft.body.id).inspect()).state?.status).toBe('BLOCKED');
   });
+
+  it("keeps a product's own documents, shown on its catalog page, and holds a subscription to it for approval when subscription approval is on", async () => {
+    const publisher = await userWithRole('publisher');
+    const admin = await userWithRole('admin');
+    const dev = await userWithRole('subscriber');
+    const [a, b] = await twoApis(publisher);
+    const product = await publishedProduct(publisher, a, b);
+    const doc = await api('POST', `/api/publisher/v1/apis/${product.id}/documents`, publisher, {
+      name: 'Getting started',
+      content: '# One key, two APIs',
+    });
+    expect(doc.status).toBe(201);
+    const docs = await api<{ list: Array<{ name: string }> }>('GET', `/api/devportal/v1/apis/${product.id}/documents`, null);
+    expect(docs.body.list.map((d) => d.name)).toEqual(['Getting started']);
+    expect((await api('PATCH', '/api/admin/v1/settings', admin, { workflows: { SUBSCRIPTION_CREATION: true } })).status).toBe(200);
+    try {
+      const app = await api<{ id: string }>('POST', '/api/devportal/v1/applications', dev, { name: 'Held App' });
+      const sub = await api<{ id: string; status: string; apiKind: string }>('POST', '/api/devportal/v1/subscriptions', dev, {
+        applicationId: app.body.id,
+        apiId: product.id,
+        tier: 'Bronze',
+      });
+      expect(sub.body).toMatchObject({ status: 'ON_HOLD', apiKind: 'PRODUCT' });
+      expect((await object(app.body.id, product.id).inspect()).state?.status).toBe('ON_HOLD');
+    } finally {
+      await api('PATCH', '/api/admin/v1/settings', admin, { workflows: { SUBSCRIPTION_CREATION: false } });
+    }
+  });
 });
