@@ -5,8 +5,9 @@ import { admitCall, type AdmitCall, type Admitted } from '../throttle/admit.ts';
 export type Admission = (env: Env, call: AdmitCall, waitUntil: (p: Promise<unknown>) => void) => Promise<Admitted>;
 
 /**
- * Which product's subscription admitted an application's last call to an API, per isolate, so the
- * next call asks that product's counter object first and pays one round trip, not two. Bounded in
+ * Which product's subscription answered an application's last call to an API (admitted or refused
+ * it), per isolate, so the next call asks that product's counter object first and pays one round
+ * trip, not two — a throttled subscriber's 429s included. Bounded in
  * entries and age; a wrong guess costs one refused admission and is forgotten.
  */
 const chosen = new BoundedCache<string, string>({ maxEntries: 10_000, maxAgeMs: 10 * 60_000 });
@@ -47,7 +48,11 @@ export function productAdmission(products: readonly string[]): Admission {
           chosen.set(key, productId);
           return admitted;
         } catch (err) {
-          if (!notSubscribed(err)) throw err;
+          if (!notSubscribed(err)) {
+            // The subscription exists and refused (throttled, blocked): the next call asks it first too.
+            chosen.set(key, productId);
+            throw err;
+          }
         }
       }
       throw direct;

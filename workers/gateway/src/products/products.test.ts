@@ -89,4 +89,14 @@ describe('API products at the gateway', () => {
     expect((await call('/plain/v1/pets', { headers })).status).toBe(200);
     expect(meter.counterRpcs - before).toBe(1);
   });
+
+  it('costs a product subscriber whose every call is refused one counter round trip per call once the isolate knows its product', async () => {
+    const app = 'app_product_rtt_refused';
+    await subscribe(app, 'prd_bundle', [hundred], { status: 'BLOCKED' });
+    const headers = await bearer(app);
+    expect((await call('/billing/v1/orders', { headers })).status).toBe(403);
+    const before = meter.counterRpcs;
+    expect((await call('/billing/v1/orders', { headers })).status).toBe(403);
+    expect(meter.counterRpcs - before).toBe(1);
+  });
 });
