@@ -7,6 +7,7 @@ import { formatChanges, planCreate, planUpdate, type Plan } from '../plan.ts';
 import { exportProject } from '../project/export.ts';
 import { loadProject, projectEnvironments, type Project } from '../project/load.ts';
 import { scaffold } from '../project/scaffold.ts';
+import { applyProducts } from '../project/products.ts';
 import { RemoteError, type ControlPlane } from '../remote.ts';
 
 export interface ProjectOptions {
@@ -89,15 +90,25 @@ export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean; 
   const { project, cp } = await open(out, o);
   const plan = await currentPlan(project, cp, { resendSecrets: o.resendSecrets });
   const data = { environment: project.environmentName, controlPlane: cp.url, dryRun: o.dryRun, changes: plan.changes };
-  if (plan.changes.length === 0) {
-    out.result(`No changes: ${title(project)} is up to date on ${cp.url}`, { ...data, applied: false, apiId: plan.apiId });
-    return;
-  }
-  if (o.dryRun) {
-    out.result(`Would apply to ${cp.url} (dry run, nothing changed):\n${formatChanges(plan.changes)}`, {
+  if (plan.changes.length === 0 || o.dryRun) {
+    // The API's products (decision 0049) are compared, and applied, even when the API is unchanged.
+    const products = await applyProducts(out, cp, project.products, plan.apiId, o.dryRun);
+    const productLines = products.length === 0 ? '' : `\n${products.join('\n')}`;
+    if (plan.changes.length === 0 && (products.length === 0 || !o.dryRun)) {
+      const text = `No changes: ${title(project)} is up to date on ${cp.url}`;
+      out.result(products.length === 0 ? text : `${text}; applied to its products:${productLines}`, {
+        ...data,
+        applied: products.length > 0,
+        apiId: plan.apiId,
+        products,
+      });
+      return;
+    }
+    out.result(`Would apply to ${cp.url} (dry run, nothing changed):\n${formatChanges(plan.changes)}${productLines}`, {
       ...data,
       applied: false,
       apiId: plan.apiId ?? null,
+      products,
     });
     return;
   }
@@ -125,9 +136,10 @@ export async function apply(out: Output, o: ProjectOptions & { dryRun: boolean; 
     out.progress(`moving ${title(project)} from ${plan.lifecycle.from} to ${plan.lifecycle.to}`);
     await cp.changeLifecycle(apiId, plan.lifecycle.to);
   }
+  const products = await applyProducts(out, cp, project.products, apiId, false);
   out.result(
-    `Applied to ${cp.url}:\n${formatChanges(plan.changes)}\nDeploy it with: turnpike deploy${project.environments.length > 1 ? ` --env ${project.environmentName}` : ''}`,
-    { ...data, applied: true, apiId },
+    `Applied to ${cp.url}:\n${formatChanges(plan.changes)}${products.length === 0 ? '' : `\n${products.join('\n')}`}\nDeploy it with: turnpike deploy${project.environments.length > 1 ? ` --env ${project.environmentName}` : ''}`,
+    { ...data, applied: true, apiId, products },
   );
 }
 

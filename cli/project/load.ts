@@ -14,6 +14,7 @@ import { asyncApiChannels } from './asyncapi.ts';
 import { ApiError } from '../../workers/shared/problem.ts';
 import { CliError, type Problem } from '../output.ts';
 import { ApiSection, PROJECT_FILE, ProjectShape, type TargetEnvironment } from './schema.ts';
+import { ProductSection } from './products.ts';
 import { checkGraphql } from '../../workers/control-plane/src/publisher/graphql/schema.ts';
 
 export interface Project {
@@ -30,6 +31,8 @@ export interface Project {
   secrets: string[];
   /** Where in turnpike.yaml a field of the control plane's API request (a JSON Pointer) comes from. */
   locate(pointer: string): Problem;
+  /** API products `apply` creates or changes after the API (decision 0049). */
+  products: ProductSection[];
 }
 
 type Path = Array<string | number>;
@@ -183,7 +186,23 @@ async function readAsyncApi(path: string, display: string): Promise<ImportedDefi
   };
 }
 
+/** The project's API, then its products (parsed with the same environment's parameters). */
 export async function loadProject(dir: string, environment: string | undefined): Promise<Project> {
+  const project = await loadApiProject(dir, environment);
+  const { display, file, shape } = readProjectFile(dir);
+  const problems: Problem[] = [];
+  const products = shape.products.flatMap((raw, i) => {
+    const resolved = substitute(raw, ['products', i], project.environment.params, file, problems, project.secrets);
+    const parsed = ProductSection.safeParse(resolved);
+    if (parsed.success) return [parsed.data];
+    problems.push(...zodProblems(file, ['products', i], parsed.error));
+    return [];
+  });
+  if (problems.length > 0) throw new CliError(`${display}: its products are invalid`, problems);
+  return { ...project, products };
+}
+
+async function loadApiProject(dir: string, environment: string | undefined): Promise<Omit<Project, 'products'>> {
   const { root, path, display, file, shape } = readProjectFile(dir);
   const names = Object.keys(shape.environments);
   const chosen = environment ?? (names.length === 1 ? names[0] : undefined);
@@ -298,7 +317,7 @@ function graphqlProject(p: {
   secrets: string[];
   settings: z.infer<typeof ApiSection>['resources'];
   fields: Omit<z.infer<typeof ApiSection>, 'definition' | 'lifecycle' | 'resources'>;
-}): Project {
+}): Omit<Project, 'products'> {
   const { file, display, definitionDisplay, settings } = p;
   if (!existsSync(p.definitionPath))
     throw new CliError(`${definitionDisplay} does not exist`, [

@@ -53,6 +53,8 @@ export type TargetEnvironment = z.infer<typeof EnvironmentSchema>;
 
 export const ProjectShape = z.strictObject({
   api: z.record(z.string(), z.unknown()),
+  /** API products that bundle operations of this API (and of others): `ProductSection` in products.ts, decision 0049. */
+  products: z.array(z.record(z.string(), z.unknown())).max(50).default([]),
   environments: z
     .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'Letters, digits, dashes and underscores'), EnvironmentSchema)
     .refine((e) => Object.keys(e).length > 0, 'Name at least one environment'),

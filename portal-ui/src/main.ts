@@ -12,6 +12,8 @@ import { adminView } from './views/admin/index.ts';
 import { publisherApiView, type PublisherTab } from './views/publisher/api-detail.ts';
 import { publisherApisView } from './views/publisher/apis.ts';
 import { newApiView } from './views/publisher/new-api.ts';
+import { productFormView, publisherProductsView } from './views/publisher/products.ts';
+import { productPageView } from './views/developer/product-page.ts';
 import './style.css';
 
 // Public: what an anonymous visitor may read (the control plane shows them PUBLIC APIs only).
@@ -24,6 +26,7 @@ route('/catalog', catalogView, { public: true });
 route('/apis/:apiId', (p) => apiPageView(p, 'overview'), { public: true });
 route('/apis/:apiId/docs', (p) => apiPageView(p, 'docs'), { public: true });
 route('/apis/:apiId/reference', (p) => apiPageView(p, 'reference'), { public: true });
+route('/products/:productId', productPageView, { public: true });
 route('/account', accountView);
 route('/applications', applicationsView);
 route('/usage', usageView);
@@ -31,6 +34,8 @@ route('/usage/alerts', developerAlertsView);
 route('/usage/:applicationId', usageView);
 route('/publisher', publisherApisView);
 route('/publisher/new', newApiView);
+route('/publisher/products', publisherProductsView);
+route('/publisher/products/:productId', productFormView);
 route('/publisher/apis/:apiId', (p) => publisherApiView(p, 'settings'));
 route('/publisher/apis/:apiId/:tab', (p) => publisherApiView(p, (p['tab'] ?? 'settings') as PublisherTab));
 route('/admin', adminView);

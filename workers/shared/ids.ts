@@ -5,6 +5,7 @@ export const ID_PREFIXES = {
   accountToken: 'atk',
   managementToken: 'mgt',
   api: 'api',
+  product: 'prd',
   resource: 'res',
   endpoint: 'ept',
   document: 'doc',

@@ -55,6 +55,13 @@ export interface SnapshotResource {
   readonly policies?: readonly PolicyRef[];
   /** What the API's OpenAPI document says of this operation; compiled in only when a policy reads it. */
   readonly operation?: SnapshotOperation;
+  /**
+   * Ids of the served API products (PUBLISHED or DEPRECATED) that bundle this operation: a call of
+   * an application subscribed to one of them is admitted against that subscription's counter
+   * object, named by (application, product) — one quota across the product's operations on every
+   * API (decision 0049). Absent when no product bundles it.
+   */
+  readonly products?: readonly string[];
 }
 
 /** An OpenAPI operation's inputs, with internal `$ref`s resolved (external ones are never fetched). */

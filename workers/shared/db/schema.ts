@@ -140,6 +140,14 @@ export interface StreamingConfig {
   maxConnectionsPerSubscription: number | null;
 }
 
+/**
+ * What a row of `apis` is (decision 0049): an API, or an API product — a bundle of other APIs'
+ * operations with its own tiers, documents, visibility and lifecycle, subscribed to like an API
+ * (WSO2 keeps its products in AM_API too). A product has no resources, endpoints or revisions.
+ */
+export const API_KINDS = ['API', 'PRODUCT'] as const;
+export type ApiKind = (typeof API_KINDS)[number];
+
 export interface HeaderEdits {
   request: { set: Record<string, string>; remove: string[] };
   response: { set: Record<string, string>; remove: string[] };
@@ -186,6 +194,7 @@ export const apis = sqliteTable(
     streaming: json<StreamingConfig>('streaming'),
     /** A GRAPHQL API's schema (SDL) and query limits; null for every other type. */
     graphql: json<GraphqlConfig>('graphql'),
+    kind: text('kind', { enum: API_KINDS }).notNull().default('API'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -208,6 +217,28 @@ export const apiCollaborators = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
   },
   (t) => [primaryKey({ columns: [t.apiId, t.userId] })],
+);
+
+/**
+ * The operations an API product bundles (decision 0049): each names an operation of another API by
+ * its method and path template, as its revisions and the snapshot do — a resource row's id changes
+ * when the API's resources are edited, its method and path do not.
+ */
+export const apiProductOperations = sqliteTable(
+  'api_product_operations',
+  {
+    productId: text('product_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
+    apiId: text('api_id')
+      .notNull()
+      .references(() => apis.id, { onDelete: 'cascade' }),
+    method: text('method').notNull(),
+    pathTemplate: text('path_template').notNull(),
+    sortOrder: integer('sort_order').notNull().default(0),
+  },
+  // (api): the snapshot compile reads the products of the APIs an environment serves.
+  (t) => [primaryKey({ columns: [t.productId, t.apiId, t.method, t.pathTemplate] }), index('api_product_operations_api_idx').on(t.apiId)],
 );
 
 export const AUTH_TYPES = ['oauth2', 'api_key', 'oauth2_or_api_key', 'none'] as const;

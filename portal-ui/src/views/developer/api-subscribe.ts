@@ -13,7 +13,10 @@ const NEW_APP = '__new__';
  * Subscribe where the API is: pick one of your applications or create one, pick a tier (each with
  * what it allows), subscribe. A visitor is asked to sign in and comes back to this page.
  */
-export async function subscribeSection(api: CatalogApiDetail, reload: () => Promise<void>): Promise<HTMLElement> {
+export async function subscribeSection(
+  api: Pick<CatalogApiDetail, 'id' | 'name' | 'version' | 'lifecycleState' | 'subscriptionTiers' | 'tiers'>,
+  reload: () => Promise<void>,
+): Promise<HTMLElement> {
   const section = h('section', { class: 'card', id: 'subscribe' }, h('h2', {}, 'Subscribe'));
   if (user() === null) {
     section.append(

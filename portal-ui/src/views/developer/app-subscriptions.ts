@@ -91,7 +91,11 @@ function subscriptionRow(sub: Subscription, api: CatalogApi | undefined, refresh
   return h(
     'li',
     { 'data-subscription': sub.id },
-    h('a', { href: `#/apis/${encodeURIComponent(sub.apiId)}` }, `${sub.apiName} ${sub.apiVersion}`),
+    h(
+      'a',
+      { href: `#/${sub.apiKind === 'PRODUCT' ? 'products' : 'apis'}/${encodeURIComponent(sub.apiId)}` },
+      `${sub.apiName} ${sub.apiVersion}`,
+    ),
     ' · ',
     tier,
     ' · ',

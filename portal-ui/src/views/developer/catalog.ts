@@ -49,7 +49,15 @@ function card(api: CatalogApi): HTMLElement {
   return h(
     'article',
     { class: 'card api', 'data-api': api.id },
-    h('h2', {}, h('a', { href: `#/apis/${encodeURIComponent(api.id)}` }, api.name), ' ', h('span', { class: 'version' }, api.version)),
+    h(
+      'h2',
+      {},
+      h('a', { href: `#/${api.kind === 'PRODUCT' ? 'products' : 'apis'}/${encodeURIComponent(api.id)}` }, api.name),
+      ' ',
+      h('span', { class: 'version' }, api.version),
+    ),
+    // An API product (decision 0049) sits among the APIs, marked as one.
+    api.kind === 'PRODUCT' ? h('span', { class: 'badge product' }, 'Product') : null,
     badge(api.lifecycleState),
     h('p', { class: 'description' }, api.description === '' ? 'No description.' : api.description),
     h('code', {}, `${api.context}/${api.version}`),

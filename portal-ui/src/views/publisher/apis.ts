@@ -23,7 +23,12 @@ export async function publisherApisView(): Promise<void> {
     }),
   );
   const actions = can('api:create')
-    ? h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '#/publisher/new' }, 'Create or import an API'))
+    ? h(
+        'div',
+        { class: 'toolbar' },
+        h('a', { class: 'button', href: '#/publisher/new' }, 'Create or import an API'),
+        h('a', { href: '#/publisher/products', id: 'products-link' }, 'API products'),
+      )
     : null;
   layout(
     'Your APIs',

@@ -6,6 +6,7 @@ import { devportalFeedbackRoutes } from '../feedback/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { applicationRoutes } from './applications/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
+import { catalogProductRoutes } from './catalog/products.ts';
 import { externalClientRoutes } from './external-clients/routes.ts';
 import { signupRoutes } from './signup/routes.ts';
 import { subscriptionRoutes } from './subscriptions/routes.ts';
@@ -15,6 +16,7 @@ export function devportalRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.route('/', signupRoutes());
   app.route('/', catalogRoutes());
+  app.route('/', catalogProductRoutes());
   app.route('/', applicationRoutes());
   app.route('/', subscriptionRoutes());
   app.route('/', apiKeyRoutes());

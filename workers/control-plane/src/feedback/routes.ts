@@ -14,7 +14,7 @@ import { schema, type Database } from '../db.ts';
 import { catalogApi } from '../devportal/catalog/routes.ts';
 import { jsonBody, jsonResponse, problems } from '../http/openapi.ts';
 import { validationHook } from '../http/validation.ts';
-import { manageableApi } from '../publisher/apis/store.ts';
+import { API_OR_PRODUCT, manageableApi } from '../publisher/apis/store.ts';
 import type { AppEnv } from '../types.ts';
 import { OPTIONALLY_SIGNED_IN, requires } from '../http/security.ts';
 
@@ -159,7 +159,7 @@ export function publisherFeedbackRoutes() {
       responses: { 200: jsonResponse(RatingsSchema, 'Ratings'), ...problems('unauthorized', 'forbidden', 'not-found') },
     }),
     async (c) => {
-      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
+      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId, API_OR_PRODUCT);
       return c.json(await ratingsOf(c.var.db, api.id, { includeHidden: true, authorEmail: true }), 200);
     },
   );
@@ -178,7 +178,7 @@ export function publisherFeedbackRoutes() {
       const principal = principalOf(c.var.principal, ['api:publish']);
       const db = c.var.db;
       const { apiId, ratingId } = c.req.valid('param');
-      const api = await manageableApi(db, principal, apiId);
+      const api = await manageableApi(db, principal, apiId, API_OR_PRODUCT);
       const { hidden } = c.req.valid('json');
       const found = (
         await db

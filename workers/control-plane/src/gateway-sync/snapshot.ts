@@ -10,6 +10,7 @@ import { conditionalLimits, policyToLimits } from '../policies/limits.ts';
 import { notifyGateway } from './notify.ts';
 import { DEFAULT_STREAMING, parseRevision } from '../../../shared/revision.ts';
 import { storedDefinition } from '../publisher/deployments/stored-revision.ts';
+import { productsOf, servedProductOperations } from './products.ts';
 
 const SERVED_STATES = ['PUBLISHED', 'PRE-RELEASED', 'DEPRECATED', 'BLOCKED'] as const;
 
@@ -36,6 +37,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
   ]);
   const environment = environments[0];
   if (environment === undefined) throw new Error(`no gateway environment ${environmentId}`);
+  const products = await servedProductOperations(db);
   const keyManagers = snapshotKeyManagers(managers, environment.name);
   const accepted = new Set(keyManagers.map((k) => k.name));
   const advanced = (name: string | null) => (name === null ? undefined : policies.find((p) => p.kind === 'advanced' && p.name === name));
@@ -119,6 +121,7 @@ export async function compileSnapshot(env: Env, db: Database, environmentId: str
           ...conditionalOf(r.throttlingPolicy, 'resource'),
           ...(r.policies.length === 0 ? {} : { policies: r.policies }),
           ...(r.operation === undefined ? {} : { operation: r.operation }),
+          ...productsOf(products, api.id, r.method, r.path),
         };
       }),
       endpoints,

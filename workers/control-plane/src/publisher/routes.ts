@@ -13,6 +13,7 @@ import { publisherSubscriptionRoutes } from './subscriptions/routes.ts';
 import { policyCatalogRoutes } from './policies/routes.ts';
 import { publisherKeyManagerRoutes } from './key-managers/routes.ts';
 import { graphqlRoutes } from './graphql/routes.ts';
+import { productRoutes } from './products/routes.ts';
 
 /** /api/publisher/v1 — APIs, lifecycle, revisions and deployments. */
 export function publisherRoutes() {
@@ -30,5 +31,6 @@ export function publisherRoutes() {
   app.route('/', policyCatalogRoutes());
   app.route('/', publisherKeyManagerRoutes());
   app.route('/', graphqlRoutes());
+  app.route('/', productRoutes());
   return app;
 }

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
-import { API_TYPES, TIME_UNITS } from '../../../../shared/db/schema.ts';
+import { API_KINDS, API_TYPES, TIME_UNITS } from '../../../../shared/db/schema.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { storedNamesOf } from '../../../../shared/roles.ts';
 import type { Principal } from '../../auth/principal.ts';
@@ -41,6 +41,9 @@ export const CatalogTier = z
 export const CatalogApi = z
   .object({
     id: z.string(),
+    kind: z.enum(API_KINDS).openapi({
+      description: 'API, or PRODUCT: operations of several APIs under one subscription (GET /products/{id} lists them; decision 0049)',
+    }),
     name: z.string(),
     context: z.string(),
     version: z.string(),
@@ -91,7 +94,7 @@ export function visibleTo(api: Pick<ApiRow, 'visibility' | 'visibleRoles'>, prin
  * gateway-environment visibility), one without to everyone. In creation order, so the default
  * (production) environment comes first.
  */
-async function deployedEnvironments(
+export async function deployedEnvironments(
   db: Database,
   apiIds: readonly string[],
   principal: Principal | undefined,
@@ -119,7 +122,7 @@ async function deployedEnvironments(
 }
 
 /** The subscription tiers by name, for the tier names the given APIs offer (one query for a page of APIs). */
-async function tiersByName(db: Database, apis: ReadonlyArray<Pick<ApiRow, 'subscriptionTiers'>>): Promise<Map<string, CatalogTier>> {
+export async function tiersByName(db: Database, apis: ReadonlyArray<Pick<ApiRow, 'subscriptionTiers'>>): Promise<Map<string, CatalogTier>> {
   const names = [...new Set(apis.flatMap((a) => a.subscriptionTiers))];
   if (names.length === 0) return new Map();
   const p = schema.throttlingPolicies;
@@ -192,6 +195,7 @@ export function catalogRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const view = (a: ApiRow, environments: CatalogEnvironment[], tiers: Map<string, CatalogTier>, keyApis: Set<string>) => ({
     id: a.id,
+    kind: a.kind,
     name: a.name,
     context: a.context,
     version: a.version,

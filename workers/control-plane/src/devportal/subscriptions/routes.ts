@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
-import { SUBSCRIPTION_STATUSES } from '../../../../shared/db/schema.ts';
+import { API_KINDS, SUBSCRIPTION_STATUSES } from '../../../../shared/db/schema.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { subscriptionObjectName } from '../../../../../durable-objects/throttle/types.ts';
@@ -32,6 +32,7 @@ export const SubscriptionSchema = z
     id: z.string(),
     applicationId: z.string(),
     apiId: z.string(),
+    apiKind: z.enum(API_KINDS).openapi({ description: 'PRODUCT when the subscription is to an API product (decision 0049)' }),
     apiName: z.string(),
     apiContext: z.string(),
     apiVersion: z.string(),
@@ -69,6 +70,7 @@ function toView(s: SubscriptionRow, api: ApiRow, reasons: Map<string, string>) {
     id: s.id,
     applicationId: s.applicationId,
     apiId: s.apiId,
+    apiKind: api.kind,
     apiName: api.name,
     apiContext: api.context,
     apiVersion: api.version,

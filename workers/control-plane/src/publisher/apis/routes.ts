@@ -69,7 +69,8 @@ export function apiRoutes() {
       const principal = principalOf(c.var.principal, ['api:view']);
       const q = c.req.valid('query');
       const db = c.var.db;
-      const conditions: SQL[] = [];
+      // API products (decision 0049) share the table; they are listed under /products.
+      const conditions: SQL[] = [eq(schema.apis.kind, 'API')];
       const visible = await manageableApiIds(db, principal);
       if (visible !== null) conditions.push(inArray(schema.apis.id, visible.length === 0 ? [''] : visible));
       if (q.state !== undefined) conditions.push(eq(schema.apis.lifecycleState, q.state));
@@ -77,14 +78,14 @@ export function apiRoutes() {
         const cond = containsText(q.query, schema.apis.name, schema.apis.context, schema.apis.description);
         if (cond !== undefined) conditions.push(cond);
       }
-      const where = conditions.length > 0 ? and(...conditions) : undefined;
+      const where = and(...conditions);
       const [rows, totals] = await db.batch([
         db.select().from(schema.apis).where(where).orderBy(desc(schema.apis.createdAt)).limit(500),
         db.select({ n: count() }).from(schema.apis).where(where),
       ]);
       const filtered = q.tag === undefined ? rows : rows.filter((r) => r.tags.includes(q.tag ?? ''));
       const page = filtered.slice(q.offset, q.offset + q.limit);
-      const list = page.map(({ openapi: _openapi, openapiKey: _openapiKey, graphql: _graphql, ...r }) => ({
+      const list = page.map(({ openapi: _openapi, openapiKey: _openapiKey, graphql: _graphql, kind: _kind, ...r }) => ({
         ...r,
         cors: r.cors as ApiView['cors'],
         headerEdits: r.headerEdits as ApiView['headerEdits'],

@@ -4,6 +4,7 @@ import { ApiError } from '../../../../shared/problem.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { schema, type Database } from '../../db.ts';
 import type { ApiView } from './schemas.ts';
+import type { ApiKind } from '../../../../shared/db/schema.ts';
 
 type ApiRow = typeof schema.apis.$inferSelect;
 
@@ -56,12 +57,22 @@ export async function apiView(db: Database, api: ApiRow): Promise<ApiView> {
   };
 }
 
+/** What the routes that apply to APIs and API products alike (documents, subscriptions, collaborators, ratings) accept. */
+export const API_OR_PRODUCT: readonly ApiKind[] = ['API', 'PRODUCT'];
+
 /**
  * An API the caller may manage: admins see every API, publishers the ones they provide or that are
- * shared with them. Anything else answers 404, exactly like an id that does not exist.
+ * shared with them. Anything else answers 404, exactly like an id that does not exist. `kinds`: an
+ * API product (decision 0049) is a row of the same table, found here only by the routes that serve both.
  */
-export async function manageableApi(db: Database, principal: Principal, apiId: string): Promise<ApiRow> {
-  const row = (await db.select().from(schema.apis).where(eq(schema.apis.id, apiId)).limit(1))[0];
+export async function manageableApi(
+  db: Database,
+  principal: Principal,
+  apiId: string,
+  kinds: readonly ApiKind[] = ['API'],
+): Promise<ApiRow> {
+  const found = (await db.select().from(schema.apis).where(eq(schema.apis.id, apiId)).limit(1))[0];
+  const row = found !== undefined && kinds.includes(found.kind) ? found : undefined;
   if (row !== undefined && (principal.role === 'admin' || row.providerId === principal.userId)) return row;
   if (row !== undefined) {
     const shared = await db

@@ -8,7 +8,7 @@ import { schema, type Database } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { manageableApi } from '../apis/store.ts';
+import { API_OR_PRODUCT, manageableApi } from '../apis/store.ts';
 import { requires } from '../../http/security.ts';
 
 const tags = ['Publisher: collaborators'];
@@ -19,7 +19,7 @@ export const CollaboratorSchema = z.object({ userId: z.string(), email: z.string
 
 /** Only the API's provider (or an admin) decides who else may change it; collaborators may not re-share. */
 async function ownedApi(db: Database, principal: Principal, apiId: string) {
-  const api = await manageableApi(db, principal, apiId);
+  const api = await manageableApi(db, principal, apiId, API_OR_PRODUCT);
   if (principal.role !== 'admin' && api.providerId !== principal.userId)
     throw new ApiError('forbidden', { detail: "Only the API's provider or an admin shares it" });
   return api;
@@ -43,7 +43,7 @@ export function collaboratorRoutes() {
       },
     }),
     async (c) => {
-      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
+      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId, API_OR_PRODUCT);
       const rows = await c.var.db
         .select({ userId: schema.users.id, email: schema.users.email, displayName: schema.users.displayName })
         .from(schema.apiCollaborators)

@@ -8,7 +8,7 @@ import { schema } from '../../db.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { manageableApi } from '../apis/store.ts';
+import { API_OR_PRODUCT, manageableApi } from '../apis/store.ts';
 import { requires } from '../../http/security.ts';
 import { nameText } from '../../http/fields.ts';
 
@@ -83,7 +83,7 @@ export function documentRoutes() {
       },
     }),
     async (c) => {
-      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId);
+      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:view']), c.req.valid('param').apiId, API_OR_PRODUCT);
       const rows = await c.var.db
         .select()
         .from(schema.apiDocuments)
@@ -106,7 +106,7 @@ export function documentRoutes() {
     async (c) => {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;
-      const api = await manageableApi(db, principal, c.req.valid('param').apiId);
+      const api = await manageableApi(db, principal, c.req.valid('param').apiId, API_OR_PRODUCT);
       const body = c.req.valid('json');
       const id = newId('document');
       try {
@@ -145,7 +145,7 @@ export function documentRoutes() {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;
       const { apiId, documentId } = c.req.valid('param');
-      const api = await manageableApi(db, principal, apiId);
+      const api = await manageableApi(db, principal, apiId, API_OR_PRODUCT);
       const body = c.req.valid('json');
       const [rows] = await db.batch([
         db
@@ -175,7 +175,7 @@ export function documentRoutes() {
       const principal = principalOf(c.var.principal, ['api:create']);
       const db = c.var.db;
       const { apiId, documentId } = c.req.valid('param');
-      const api = await manageableApi(db, principal, apiId);
+      const api = await manageableApi(db, principal, apiId, API_OR_PRODUCT);
       const existing = (
         await db
           .select()

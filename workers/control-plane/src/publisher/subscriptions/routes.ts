@@ -9,7 +9,7 @@ import { syncSubscription } from '../../gateway-sync/subscriptions.ts';
 import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { validationHook } from '../../http/validation.ts';
 import type { AppEnv } from '../../types.ts';
-import { manageableApi } from '../apis/store.ts';
+import { API_OR_PRODUCT, manageableApi } from '../apis/store.ts';
 import { requires } from '../../http/security.ts';
 
 const tags = ['Publisher: subscriptions'];
@@ -43,7 +43,12 @@ export function publisherSubscriptionRoutes() {
       },
     }),
     async (c) => {
-      const api = await manageableApi(c.var.db, principalOf(c.var.principal, ['api:subscriptions']), c.req.valid('param').apiId);
+      const api = await manageableApi(
+        c.var.db,
+        principalOf(c.var.principal, ['api:subscriptions']),
+        c.req.valid('param').apiId,
+        API_OR_PRODUCT,
+      );
       const rows = await c.var.db
         .select({ s: schema.subscriptions, appName: schema.applications.name, owner: schema.users.email })
         .from(schema.subscriptions)
@@ -92,7 +97,7 @@ export function publisherSubscriptionRoutes() {
         const { subscriptionId } = c.req.param() as { subscriptionId: string };
         const sub = (await db.select().from(schema.subscriptions).where(eq(schema.subscriptions.id, subscriptionId)).limit(1))[0];
         if (sub === undefined) throw new ApiError('not-found', { detail: 'No such subscription' });
-        await manageableApi(db, principal, sub.apiId);
+        await manageableApi(db, principal, sub.apiId, API_OR_PRODUCT);
         if (sub.status === 'ON_HOLD' || sub.status === 'REJECTED')
           throw new ApiError('conflict', { detail: `A ${sub.status} subscription is decided by its approval workflow` });
         const next = status(body === null ? undefined : await c.req.json());
