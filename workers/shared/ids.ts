@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   alertEvent: 'alev',
   keyManager: 'km',
   externalClient: 'xcl',
+  ssoProvider: 'sso',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -9,6 +9,7 @@ import { environmentRoutes } from './environments/routes.ts';
 import { keyManagerRoutes } from './key-managers/routes.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { signingKeyRoutes } from './signing-keys/routes.ts';
+import { ssoAdminRoutes } from '../sso/admin-routes.ts';
 import { trustedIssuerRoutes } from './trusted-issuers/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { workflowRoutes } from './workflows/routes.ts';
@@ -27,5 +28,6 @@ export function adminRoutes() {
   app.route('/', keyManagerRoutes());
   app.route('/', brandingAdminRoutes());
   app.route('/', signingKeyRoutes());
+  app.route('/', ssoAdminRoutes());
   return app;
 }

@@ -151,7 +151,7 @@ const UpdateSchema = z.strictObject({
 });
 
 /** Plain http to loopback is allowed only where the platform itself runs locally (an environment allows private backends). */
-async function allowsLoopback(db: Database): Promise<boolean> {
+export async function allowsLoopback(db: Database): Promise<boolean> {
   const rows = await db
     .select({ id: schema.gatewayEnvironments.id })
     .from(schema.gatewayEnvironments)
