@@ -11,6 +11,7 @@ import { policiesTab } from './policies.ts';
 import { signingKeysTab } from './signing-keys.ts';
 import { trustedIssuersTab } from './trusted-issuers.ts';
 import { keyManagersTab } from './key-managers.ts';
+import { ssoTab } from './sso.ts';
 import { usersTab } from './users.ts';
 
 export type AdminTab =
@@ -21,6 +22,7 @@ export type AdminTab =
   | 'applications'
   | 'trusted-issuers'
   | 'key-managers'
+  | 'sso'
   | 'signing-keys'
   | 'alerts'
   | 'approvals'
@@ -35,6 +37,7 @@ const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['applications', 'Applications', applicationsTab],
   ['trusted-issuers', 'Trusted issuers', trustedIssuersTab],
   ['key-managers', 'Key managers', keyManagersTab],
+  ['sso', 'Portal sign-in', ssoTab],
   ['signing-keys', 'Signing keys', signingKeysTab],
   ['alerts', 'Alerts', alertsTab],
   ['audit', 'Audit log', auditTab],

@@ -31,7 +31,12 @@ export type AccountOutcome = { ok: true; user: UserRow; created: boolean; linked
  * says `email_verified`, else a new user. The role follows the provider's claim at every sign-in:
  * the provider is where these users' groups are managed (decision 0051).
  */
-export async function accountFor(db: Database, provider: SsoProviderRow, proven: ProvenIdentity, now = Date.now()): Promise<AccountOutcome> {
+export async function accountFor(
+  db: Database,
+  provider: SsoProviderRow,
+  proven: ProvenIdentity,
+  now = Date.now(),
+): Promise<AccountOutcome> {
   const role = mapRole(proven.claims, provider.rolesClaim, provider.roleMapping, provider.defaultRole);
   if (role === null) return { ok: false, reason: 'no-role' };
   const linked = (

@@ -63,7 +63,7 @@ export const PutSsoProviderBody = z.strictObject({
   roleMapping: z.array(RoleRule).max(100).default([]),
   defaultRole: z.enum(ROLES).nullable().default(null).openapi({ description: 'The role when no rule matches; null: refuse such users' }),
   linkByEmail: z.boolean().default(false).openapi({
-    description: "Join a first sign-in to the local account of the same email, only when the provider says email_verified",
+    description: 'Join a first sign-in to the local account of the same email, only when the provider says email_verified',
   }),
   enabled: z.boolean().default(true),
 });
@@ -109,7 +109,10 @@ export function ssoAdminRoutes() {
       path: '/sso-providers',
       tags,
       summary: 'Portal sign-in providers',
-      responses: { 200: jsonResponse(z.object({ list: z.array(SsoProviderSchema) }), 'Providers'), ...problems('unauthorized', 'forbidden') },
+      responses: {
+        200: jsonResponse(z.object({ list: z.array(SsoProviderSchema) }), 'Providers'),
+        ...problems('unauthorized', 'forbidden'),
+      },
     }),
     async (c) => {
       principalOf(c.var.principal, ['admin:settings']);
@@ -125,7 +128,7 @@ export function ssoAdminRoutes() {
       tags,
       summary: "Offer (or change) portal sign-in with this key manager's OpenID Provider",
       description:
-        'The control plane is the portal\'s confidential client at the provider (authorization code + PKCE). The provider is discovered again and must publish an authorization endpoint, a token endpoint and a JWKS.',
+        "The control plane is the portal's confidential client at the provider (authorization code + PKCE). The provider is discovered again and must publish an authorization endpoint, a token endpoint and a JWKS.",
       request: { params: IdParam, body: jsonBody(PutSsoProviderBody) },
       responses: {
         200: jsonResponse(SsoProviderSchema, 'The sign-in provider'),

@@ -173,7 +173,8 @@ export async function finishSignIn(
   )[0];
   if (row === undefined) return { ok: false, reason: 'state-unknown' };
   if (row.expiresAt <= now) return { ok: false, reason: 'state-expired' };
-  if (binding === undefined || !timingSafeEqual(await sha256Hex(binding), row.bindingHash)) return { ok: false, reason: 'browser-mismatch' };
+  if (binding === undefined || !timingSafeEqual(await sha256Hex(binding), row.bindingHash))
+    return { ok: false, reason: 'browser-mismatch' };
   const verifier = await unseal(ctx.encryptionKey, row.codeVerifier, stateHash);
   let as: oauth.AuthorizationServer;
   try {
@@ -200,7 +201,10 @@ export async function finishSignIn(
       verifier,
       options,
     );
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client(ctx), response, { expectedNonce: row.nonce, requireIdToken: true });
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client(ctx), response, {
+      expectedNonce: row.nonce,
+      requireIdToken: true,
+    });
     // The id_token came over TLS from the token endpoint (OIDC Core §3.1.3.7 item 6 allows trusting
     // that), but local setups speak plain http and a signature check costs one cached JWKS fetch.
     await oauth.validateApplicationLevelSignature(as, response, options);

@@ -23,10 +23,9 @@ export function claimValues(value: unknown): string[] {
 }
 
 /** Most to least privileged: a user in several mapped groups gets the highest of their roles. */
-const RANK: Readonly<Record<Role, number>> = Object.fromEntries(ROLES.map((r) => [r, r === 'admin' ? 3 : r === 'publisher' ? 2 : 1])) as Record<
-  Role,
-  number
->;
+const RANK: Readonly<Record<Role, number>> = Object.fromEntries(
+  ROLES.map((r) => [r, r === 'admin' ? 3 : r === 'publisher' ? 2 : 1]),
+) as Record<Role, number>;
 
 /**
  * The Turnpike role the provider's claim grants: the highest role of any rule whose value the claim

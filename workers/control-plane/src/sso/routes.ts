@@ -14,7 +14,12 @@ import { flowContext } from './context.ts';
 import { BINDING_COOKIE, LOGIN_TTL_MS, beginSignIn, finishSignIn, safeReturnTo, type RefusedFlow } from './flow.ts';
 
 const tags = ['Authentication'];
-const NameParam = z.object({ name: z.string().regex(/^[A-Za-z0-9._-]+$/).max(60) });
+const NameParam = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .max(60),
+});
 
 export const SsoProviderLinkSchema = z
   .object({
@@ -111,7 +116,13 @@ export function ssoRoutes() {
         .where(and(eq(schema.ssoProviders.enabled, true), eq(schema.keyManagers.enabled, true)))
         .orderBy(schema.keyManagers.displayName);
       return c.json(
-        { list: rows.map((r) => ({ name: r.name, displayName: r.displayName, startUrl: `/api/auth/sso/${encodeURIComponent(r.name)}/start` })) },
+        {
+          list: rows.map((r) => ({
+            name: r.name,
+            displayName: r.displayName,
+            startUrl: `/api/auth/sso/${encodeURIComponent(r.name)}/start`,
+          })),
+        },
         200,
       );
     },
@@ -123,11 +134,15 @@ export function ssoRoutes() {
       path: '/sso/{name}/start',
       security: PUBLIC,
       tags,
-      summary: "Start signing in at the provider: a redirect to its authorization endpoint (PKCE S256, state, nonce)",
+      summary: 'Start signing in at the provider: a redirect to its authorization endpoint (PKCE S256, state, nonce)',
       request: {
         params: NameParam,
         query: z.object({
-          returnTo: z.string().max(500).optional().openapi({ description: "A path of the portal's router to land on afterwards, e.g. /publisher/apis" }),
+          returnTo: z
+            .string()
+            .max(500)
+            .optional()
+            .openapi({ description: "A path of the portal's router to land on afterwards, e.g. /publisher/apis" }),
         }),
       },
       responses: { 302: { description: "To the provider's authorization endpoint" }, ...problems('not-found', 'service-unavailable') },
@@ -159,7 +174,10 @@ export function ssoRoutes() {
       description:
         'Refusals are problem+json, or an HTML page for a browser (Accept: text/html). A state is used once; the callback must reach the browser that started the sign-in.',
       request: { params: NameParam, query: CallbackQuery },
-      responses: { 303: { description: 'Signed in: to the portal page the visitor came from' }, ...problems('unauthorized', 'sso-refused', 'not-found') },
+      responses: {
+        303: { description: 'Signed in: to the portal page the visitor came from' },
+        ...problems('unauthorized', 'sso-refused', 'not-found'),
+      },
     }),
     async (c) => {
       const portalUrl = controlPlaneConfig(c.env).PORTAL_URL;
@@ -170,7 +188,15 @@ export function ssoRoutes() {
       const ctx = await flowContext(c.env, db, name);
       if (ctx === null) return refusal(new ApiError('not-found', { detail: 'No such sign-in provider' }), html, portalUrl);
       const refuse = (reason: RefusedFlow | RefusedAccount, cause?: unknown) => {
-        console.warn(JSON.stringify({ level: 'warn', message: 'sso sign-in refused', provider: name, reason, cause: cause === undefined ? undefined : String(cause) }));
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            message: 'sso sign-in refused',
+            provider: name,
+            reason,
+            cause: cause === undefined ? undefined : String(cause),
+          }),
+        );
         const { code, detail } = REFUSALS[reason];
         const res = refusal(new ApiError(code, { detail }), html, portalUrl);
         res.headers.append('set-cookie', bindingCookie('', 0, secure));
@@ -184,7 +210,10 @@ export function ssoRoutes() {
       const account = await accountFor(db, ctx.provider, flow.value);
       if (!account.ok) return refuse(account.reason);
       const session = await createSession(db, account.user.id);
-      const res = new Response(null, { status: 303, headers: { location: new URL(`/#${flow.value.returnTo}`, portalUrl).href, 'cache-control': 'no-store' } });
+      const res = new Response(null, {
+        status: 303,
+        headers: { location: new URL(`/#${flow.value.returnTo}`, portalUrl).href, 'cache-control': 'no-store' },
+      });
       res.headers.append('set-cookie', sessionCookie(session.token, SESSION_TTL_MS / 1000, secure));
       res.headers.append('set-cookie', bindingCookie('', 0, secure));
       return res;

@@ -1,4 +1,4 @@
-import { SELF, env } from 'cloudflare:test';
+import { SELF } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey as JoseKey, type JWK } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -86,9 +86,12 @@ interface Started {
 }
 
 async function start(returnTo?: string): Promise<Started> {
-  const res = await SELF.fetch(`${ORIGIN}/api/auth/sso/${kmName}/start${returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`}`, {
-    redirect: 'manual',
-  });
+  const res = await SELF.fetch(
+    `${ORIGIN}/api/auth/sso/${kmName}/start${returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`}`,
+    {
+      redirect: 'manual',
+    },
+  );
   expect(res.status).toBe(302);
   const location = new URL(res.headers.get('location') ?? '');
   expect(location.origin + location.pathname).toBe(`${IDP}/auth`);
@@ -178,7 +181,12 @@ describe('portal sign-in with an external OpenID Provider', () => {
     expect(started.method).toBe('S256');
     expect(started.redirectUri).toBe(`http://127.0.0.1:8789/api/auth/sso/${kmName}/callback`);
     const address = email();
-    const code = authorize(started, { sub: `u-${address}`, email: address, email_verified: true, org: { groups: ['staff', 'api-publishers'] } });
+    const code = authorize(started, {
+      sub: `u-${address}`,
+      email: address,
+      email_verified: true,
+      org: { groups: ['staff', 'api-publishers'] },
+    });
     tokenRequests.length = 0;
     const { res, session } = await callback({ code, state: started.state }, started.binding);
     expect(res.status).toBe(303);
@@ -187,7 +195,10 @@ describe('portal sign-in with an external OpenID Provider', () => {
     expect(verifier.length).toBeGreaterThanOrEqual(43);
     expect(base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))))).toBe(started.challenge);
     expect((await sessionOf(session)).user).toMatchObject({ email: address, role: 'publisher' });
-    const identity = await db.select().from(schema.ssoIdentities).where(eq(schema.ssoIdentities.subject, `u-${address}`));
+    const identity = await db
+      .select()
+      .from(schema.ssoIdentities)
+      .where(eq(schema.ssoIdentities.subject, `u-${address}`));
     expect(identity).toHaveLength(1);
   });
 
@@ -282,7 +293,12 @@ describe('portal sign-in with an external OpenID Provider', () => {
     expect(put.status).toBe(200);
     const unverified = await signIn({ sub: 'link-2', email: local.email, email_verified: false, org: { groups: ['api-publishers'] } });
     expect(unverified.res.status).toBe(403);
-    const verified = await signIn({ sub: 'link-3', email: local.email.toUpperCase(), email_verified: true, org: { groups: ['api-publishers'] } });
+    const verified = await signIn({
+      sub: 'link-3',
+      email: local.email.toUpperCase(),
+      email_verified: true,
+      org: { groups: ['api-publishers'] },
+    });
     expect(verified.res.status).toBe(303);
     expect((await sessionOf(verified.session)).user?.email).toBe(local.email);
     const identity = await db.select().from(schema.ssoIdentities).where(eq(schema.ssoIdentities.subject, 'link-3'));
@@ -316,7 +332,16 @@ describe('where a sign-in lands and which role it maps', () => {
   it('sends the visitor back only to a path of the portal (no open redirect)', () => {
     expect(safeReturnTo('/publisher/apis')).toBe('/publisher/apis');
     expect(safeReturnTo('/apis/api_1?tab=docs')).toBe('/apis/api_1?tab=docs');
-    for (const bad of ['https://evil.example', '//evil.example', '/\\evil.example', 'javascript:alert(1)', '/a//b', '/signin', '', undefined])
+    for (const bad of [
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      '/a//b',
+      '/signin',
+      '',
+      undefined,
+    ])
       expect(safeReturnTo(bad)).toBe('/catalog');
   });
 
