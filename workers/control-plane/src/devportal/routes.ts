@@ -7,6 +7,7 @@ import { apiKeyRoutes } from './api-keys/routes.ts';
 import { applicationRoutes } from './applications/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { externalClientRoutes } from './external-clients/routes.ts';
+import { externalRegistrationRoutes } from './external-registration/routes.ts';
 import { signupRoutes } from './signup/routes.ts';
 import { subscriptionRoutes } from './subscriptions/routes.ts';
 
@@ -19,6 +20,7 @@ export function devportalRoutes() {
   app.route('/', subscriptionRoutes());
   app.route('/', apiKeyRoutes());
   app.route('/', externalClientRoutes());
+  app.route('/', externalRegistrationRoutes());
   app.route('/', devportalFeedbackRoutes());
   app.route('/', brandingPublicRoutes());
   return app;

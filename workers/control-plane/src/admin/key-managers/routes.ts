@@ -45,6 +45,9 @@ export const KeyManagerSchema = z
     environments: z.array(z.string()),
     introspectionClientId: z.string().nullable(),
     hasIntrospectionSecret: z.boolean(),
+    hasRegistrationAccessToken: z
+      .boolean()
+      .openapi({ description: 'Developers may register clients there from the portal (PUT …/registration)' }),
     jwksMaxAgeSeconds: z.number().int(),
     jwksCooldownSeconds: z.number().int(),
     enabled: z.boolean(),
@@ -70,6 +73,7 @@ const view = (k: Row): z.infer<typeof KeyManagerSchema> => ({
   environments: k.environments,
   introspectionClientId: k.introspectionClientId,
   hasIntrospectionSecret: k.introspectionClientSecret !== null,
+  hasRegistrationAccessToken: k.registrationAccessToken !== null,
   jwksMaxAgeSeconds: k.jwksMaxAgeSeconds,
   jwksCooldownSeconds: k.jwksCooldownSeconds,
   enabled: k.enabled,
