@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   keyManager: 'km',
   externalClient: 'xcl',
   ssoProvider: 'sso',
+  registrationToken: 'iat',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

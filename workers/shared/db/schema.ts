@@ -910,3 +910,25 @@ export const ssoLogins = sqliteTable(
   },
   (t) => [index('sso_logins_expires_idx').on(t.expiresAt)],
 );
+
+/**
+ * Initial access tokens for Turnpike's own dynamic client registration (RFC 7591 §3), issued by an
+ * admin for a developer who will own the registered clients (decision 0052): SHA-256 of the token,
+ * limited in uses and time. A use is spent in the same statement that checks it.
+ */
+export const registrationTokens = sqliteTable(
+  'registration_tokens',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    maxUses: integer('max_uses').notNull().default(1),
+    uses: integer('uses').notNull().default(0),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('registration_tokens_owner_idx').on(t.ownerId)],
+);

@@ -11,6 +11,7 @@ import { keyManagerRegistrationRoutes } from './key-managers/registration.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { signingKeyRoutes } from './signing-keys/routes.ts';
 import { ssoAdminRoutes } from '../sso/admin-routes.ts';
+import { registrationTokenRoutes } from './registration-tokens/routes.ts';
 import { trustedIssuerRoutes } from './trusted-issuers/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { workflowRoutes } from './workflows/routes.ts';
@@ -31,5 +32,6 @@ export function adminRoutes() {
   app.route('/', brandingAdminRoutes());
   app.route('/', signingKeyRoutes());
   app.route('/', ssoAdminRoutes());
+  app.route('/', registrationTokenRoutes());
   return app;
 }
