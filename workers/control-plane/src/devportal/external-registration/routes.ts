@@ -26,11 +26,9 @@ export const KeyManagerChoiceSchema = z
     displayName: z.string(),
     acceptedBy: z.array(z.string()).openapi({ description: "The application's subscribed APIs that accept its tokens" }),
     canMap: z.boolean().openapi({ description: 'An existing client can be mapped (the provider has a token endpoint to prove it)' }),
-    canRegister: z
-      .boolean()
-      .openapi({
-        description: 'A client can be registered there from the portal (RFC 7591 registration endpoint and an initial access token)',
-      }),
+    canRegister: z.boolean().openapi({
+      description: 'A client can be registered there from the portal (RFC 7591 registration endpoint and an initial access token)',
+    }),
   })
   .openapi('KeyManagerChoice');
 
