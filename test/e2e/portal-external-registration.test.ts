@@ -69,7 +69,7 @@ afterAll(async () => {
   await new Promise<void>((r) => (backend === undefined ? r() : backend.close(() => r())));
 });
 
-describe('client registration at an external provider from the application page (Chromium)', () => {
+describe('client registration from the portal: at an external provider, and at Turnpike with an admin-issued token (Chromium)', () => {
   it('registers a client at oidc-provider with the initial access token, maps it, and its token calls the API (200)', async () => {
     const page = await signIn(demo.users.developer);
     await page.click('a[href="#/applications"]');
@@ -101,5 +101,29 @@ describe('client registration at an external provider from the application page 
       body: JSON.stringify({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }),
     });
     expect(res.status).toBe(401);
+  });
+
+  it('lets an admin issue an initial access token in Chromium with which a client registers at Turnpike once, as the named developer', async () => {
+    const page = await signIn(demo.users.admin);
+    await page.goto(`${portalUrl}/#/admin/registration-tokens`);
+    await page.fill('#iat-owner', demo.users.developer.email);
+    await page.fill('#iat-uses', '1');
+    await page.click('#iat-issue');
+    const token = (await page.textContent('#iat-token')) ?? '';
+    expect(token).toMatch(/^tpi_/);
+    await page.context().close();
+    const registerWith = () =>
+      fetch(`${controlPlaneUrl}/oauth2/register`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: `Partner ${stamp}`, grant_types: ['client_credentials'] }),
+      });
+    const first = await registerWith();
+    expect(first.status).toBe(201);
+    const info = (await first.json()) as { application_id: string };
+    expect((await registerWith()).status).toBe(401);
+    const developer = await tokenFor(new Client(controlPlaneUrl), demo.users.developer, ['apps:manage']);
+    const apps = await developer.expect<{ list: Array<{ id: string }> }>([200], 'GET', '/api/devportal/v1/applications');
+    expect(apps.body.list.map((a) => a.id)).toContain(info.application_id);
   });
 });

@@ -12,6 +12,7 @@ import { signingKeysTab } from './signing-keys.ts';
 import { trustedIssuersTab } from './trusted-issuers.ts';
 import { keyManagersTab } from './key-managers.ts';
 import { ssoTab } from './sso.ts';
+import { registrationTokensTab } from './registration-tokens.ts';
 import { usersTab } from './users.ts';
 
 export type AdminTab =
@@ -23,6 +24,7 @@ export type AdminTab =
   | 'trusted-issuers'
   | 'key-managers'
   | 'sso'
+  | 'registration-tokens'
   | 'signing-keys'
   | 'alerts'
   | 'approvals'
@@ -38,6 +40,7 @@ const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['trusted-issuers', 'Trusted issuers', trustedIssuersTab],
   ['key-managers', 'Key managers', keyManagersTab],
   ['sso', 'Portal sign-in', ssoTab],
+  ['registration-tokens', 'Client registration', registrationTokensTab],
   ['signing-keys', 'Signing keys', signingKeysTab],
   ['alerts', 'Alerts', alertsTab],
   ['audit', 'Audit log', auditTab],

@@ -35,7 +35,7 @@ export async function ssoTab(): Promise<HTMLElement> {
   );
 }
 
-const mappingText = (p: SsoProvider) => p.roleMapping.map((r) => `${r.value} = ${r.role}`).join('\n');
+const mappingText = (p: SsoProvider) => p.roleMapping.map((r) => `${r.value} = ${ROLE_LABEL[r.role]}`).join('\n');
 
 function row(p: SsoProvider): HTMLElement {
   const out = h('div', {});
@@ -132,8 +132,8 @@ function form(keyManagers: Array<{ id: string; name: string }>): HTMLElement {
     field('Roles claim', rolesClaim, 'A claim name or a dotted path, e.g. groups or realm_access.roles.'),
     field('Claim value = role, one per line', mapping),
     field('Users matching no rule', defaultRole),
-    h('label', {}, linkByEmail, ' Join a local account of the same email when the provider has verified it'),
-    h('label', {}, enabled, ' Offer this sign-in'),
+    h('div', {}, h('label', {}, linkByEmail, ' Join a local account of the same email when the provider has verified it')),
+    h('div', {}, h('label', {}, enabled, ' Offer this sign-in')),
     submit,
     out,
   );
