@@ -41,17 +41,71 @@ export async function newSigningKey(): Promise<JWK> {
   return { ...(await exportJWK(privateKey)), kid: `k-${crypto.randomUUID()}`, alg: 'ES256', use: 'sig' };
 }
 
-export async function startProvider(port: number, clients: ClientMetadata[]): Promise<TestProvider> {
+export interface ProviderOptions {
+  /**
+   * The claims of each login name at the development login page (any other name signs in with
+   * only `sub`), put into the id_token for the scopes asked (email, profile, groups).
+   */
+  accounts?: Record<string, Record<string, unknown>>;
+  /** RFC 7591 dynamic registration at `/reg`, open to holders of this initial access token. */
+  registrationAccessToken?: string;
+}
+
+/**
+ * The development login and consent pages of oidc-provider walked as a browser does (form posts
+ * to the interaction, then back to the authorization endpoint), with a cookie jar of its own:
+ * where the provider finally redirects to (the client's redirect URI with `code` and `state`).
+ */
+export async function walkLogin(authorizationUrl: string, user: string): Promise<URL> {
+  const jar = new Map<string, string>();
+  const origin = new URL(authorizationUrl).origin;
+  const send = async (url: string, init: RequestInit = {}) => {
+    const res = await fetch(new URL(url, origin), {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const at = pair.indexOf('=');
+      jar.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+    await res.arrayBuffer();
+    return res;
+  };
+  let res = await send(authorizationUrl);
+  for (const prompt of ['login', 'consent'] as const) {
+    const interaction = res.headers.get('location') ?? '';
+    const form = new URLSearchParams({ prompt, ...(prompt === 'login' ? { login: user, password: 'any' } : {}) });
+    res = await send(interaction, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    res = await send(res.headers.get('location') ?? '');
+  }
+  return new URL(res.headers.get('location') ?? '');
+}
+
+export async function startProvider(port: number, clients: ClientMetadata[], options: ProviderOptions = {}): Promise<TestProvider> {
   const issuer = `http://127.0.0.1:${port}`;
+  const accounts = options.accounts ?? {};
   const config = (keys: JWK[]): Configuration => ({
     clients,
+    findAccount: (_ctx, id) => Promise.resolve({ accountId: id, claims: () => Promise.resolve({ sub: id, ...accounts[id] }) }),
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
+    // The scope's claims go into the id_token too (the portal's sign-in reads its roles there), not only to userinfo.
+    conformIdTokenClaims: false,
     // Every key here is ES256; the provider's default (RS256) would have no key to sign with.
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    scopes: ['openid', 'offline_access', ...SCOPES.split(' ')],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'groups', ...SCOPES.split(' ')],
     jwks: { keys: keys as NonNullable<Configuration['jwks']>['keys'] },
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
+      ...(options.registrationAccessToken === undefined
+        ? {}
+        : { registration: { enabled: true, initialAccessToken: options.registrationAccessToken } }),
       introspection: { enabled: true, allowedPolicy: () => Promise.resolve(true) },
       resourceIndicators: {
         enabled: true,
@@ -102,21 +156,6 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
       return ((await res.json()) as { access_token: string }).access_token;
     },
     async authorizationCode(client, user, resource) {
-      const jar = new Map<string, string>();
-      const send = async (url: string, init: RequestInit = {}) => {
-        const res = await fetch(new URL(url, issuer), {
-          ...init,
-          redirect: 'manual',
-          headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-        });
-        for (const line of res.headers.getSetCookie()) {
-          const [pair = ''] = line.split(';');
-          const at = pair.indexOf('=');
-          jar.set(pair.slice(0, at), pair.slice(at + 1));
-        }
-        await res.arrayBuffer();
-        return res;
-      };
       const verifier = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
       const challenge = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))).toString('base64url');
       const query = new URLSearchParams({
@@ -130,19 +169,7 @@ export async function startProvider(port: number, clients: ClientMetadata[]): Pr
         code_challenge: challenge,
         code_challenge_method: 'S256',
       });
-      let res = await send(`/auth?${query}`);
-      // Login, then consent: each a form post to the interaction, then back to the authorization endpoint.
-      for (const prompt of ['login', 'consent'] as const) {
-        const interaction = res.headers.get('location') ?? '';
-        const form = new URLSearchParams({ prompt, ...(prompt === 'login' ? { login: user, password: 'any' } : {}) });
-        res = await send(interaction, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: form.toString(),
-        });
-        res = await send(res.headers.get('location') ?? '');
-      }
-      const redirect = new URL(res.headers.get('location') ?? '');
+      const redirect = await walkLogin(`${issuer}/auth?${query}`, user);
       const code = redirect.searchParams.get('code');
       if (code === null) throw new Error(`no code in the redirect: ${redirect.toString()}`);
       const token = await fetch(state.tokenUrl, {

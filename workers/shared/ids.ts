@@ -27,6 +27,8 @@ export const ID_PREFIXES = {
   alertEvent: 'alev',
   keyManager: 'km',
   externalClient: 'xcl',
+  ssoProvider: 'sso',
+  registrationToken: 'iat',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -38,6 +38,8 @@ export const PROBLEMS = {
   'request-blocked': { status: 403, title: 'Request blocked', wso2: 900805 },
   /** A valid token of an external key manager whose client no developer has mapped to an application. */
   'external-client-not-mapped': { status: 403, title: 'External client not mapped to an application' },
+  /** A portal sign-in at an external provider that proved who the user is, refused by policy: no mapped role, an email taken locally (decision 0051). */
+  'sso-refused': { status: 403, title: 'Sign-in refused' },
   'not-found': { status: 404, title: 'Not found' },
   'no-matching-resource': { status: 404, title: 'No matching resource found', wso2: 900906 },
   'method-not-allowed': { status: 405, title: 'Method not allowed', wso2: 900906 },

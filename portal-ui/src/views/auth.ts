@@ -7,6 +7,7 @@ import { field, onSubmit } from '../components/feedback.ts';
 import { layout } from '../components/layout.ts';
 import { navigate } from '../router.ts';
 import { afterSignIn, refreshUser, user } from '../session.ts';
+import { ssoButtons } from './sso-buttons.ts';
 
 export function loginView(): void {
   const email = h('input', { id: 'email', type: 'email', autocomplete: 'username', required: true, 'data-pointer': '/email' });
@@ -27,6 +28,7 @@ export function loginView(): void {
     submit,
     h('p', {}, h('a', { href: '#/forgot', id: 'forgot-link' }, 'Forgot your password?')),
     out,
+    ssoButtons(afterSignIn().slice(1)),
   );
   onSubmit(form, submit, out, async () => {
     await authApi.login(email.value, password.value);

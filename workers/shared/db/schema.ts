@@ -809,6 +809,8 @@ export const keyManagers = sqliteTable('key_managers', {
   /** The client the gateway authenticates as at the introspection endpoint (RFC 7662 §2.1); its secret sealed under ENCRYPTION_KEY. */
   introspectionClientId: text('introspection_client_id'),
   introspectionClientSecret: text('introspection_client_secret'),
+  /** The initial access token for dynamic client registration there (RFC 7591 §3), sealed; null: registration not offered. */
+  registrationAccessToken: text('registration_access_token'),
   jwksMaxAgeSeconds: integer('jwks_max_age_seconds').notNull().default(600),
   jwksCooldownSeconds: integer('jwks_cooldown_seconds').notNull().default(30),
   enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
@@ -886,3 +888,94 @@ export const loginAttempts = sqliteTable('login_attempts', {
   count: integer('count').notNull().default(0),
   windowStart: integer('window_start').notNull(),
 });
+
+/** A claim value of the provider's role claim and the Turnpike role it grants (decision 0051). */
+export interface SsoRoleRule {
+  readonly value: string;
+  readonly role: Role;
+}
+
+/**
+ * Portal sign-in through an external key manager's OpenID Provider (decision 0051): one per key
+ * manager. The portal is a confidential client there; its secret is sealed under ENCRYPTION_KEY
+ * with the row's id as context.
+ */
+export const ssoProviders = sqliteTable('sso_providers', {
+  id: text('id').primaryKey(),
+  keyManagerId: text('key_manager_id')
+    .notNull()
+    .unique()
+    .references(() => keyManagers.id, { onDelete: 'cascade' }),
+  clientId: text('client_id').notNull(),
+  clientSecret: text('client_secret').notNull(),
+  scopes: text('scopes').notNull().default('openid email profile'),
+  /** Where the roles are in the id_token (or userinfo): a claim name or a dotted path, e.g. `groups`, `realm_access.roles`. */
+  rolesClaim: text('roles_claim').notNull().default('groups'),
+  roleMapping: json<SsoRoleRule[]>('role_mapping').notNull().default([]),
+  /** The role of a user none of whose claim values is mapped; null: such a user is refused. */
+  defaultRole: text('default_role', { enum: ROLES }),
+  /** Whether a first sign-in may join the local account of the same email (only when the provider says email_verified). */
+  linkByEmail: integer('link_by_email', { mode: 'boolean' }).notNull().default(false),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Who a provider's (issuer, sub) is here (OIDC Core §5.7: only that pair identifies a user). */
+export const ssoIdentities = sqliteTable(
+  'sso_identities',
+  {
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastSignInAt: integer('last_sign_in_at'),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] }), index('sso_identities_user_idx').on(t.userId)],
+);
+
+/**
+ * A sign-in under way: keyed by the SHA-256 of its `state`, bound to the browser that started it by
+ * the SHA-256 of a cookie secret, deleted by the callback that uses it (one use), void after
+ * `expiresAt`. The PKCE verifier is sealed (context: the state hash).
+ */
+export const ssoLogins = sqliteTable(
+  'sso_logins',
+  {
+    stateHash: text('state_hash').primaryKey(),
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => ssoProviders.id, { onDelete: 'cascade' }),
+    bindingHash: text('binding_hash').notNull(),
+    codeVerifier: text('code_verifier').notNull(),
+    nonce: text('nonce').notNull(),
+    returnTo: text('return_to').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sso_logins_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Initial access tokens for Turnpike's own dynamic client registration (RFC 7591 §3), issued by an
+ * admin for a developer who will own the registered clients (decision 0052): SHA-256 of the token,
+ * limited in uses and time. A use is spent in the same statement that checks it.
+ */
+export const registrationTokens = sqliteTable(
+  'registration_tokens',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    maxUses: integer('max_uses').notNull().default(1),
+    uses: integer('uses').notNull().default(0),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('registration_tokens_owner_idx').on(t.ownerId)],
+);

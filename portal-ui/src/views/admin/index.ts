@@ -11,6 +11,8 @@ import { policiesTab } from './policies.ts';
 import { signingKeysTab } from './signing-keys.ts';
 import { trustedIssuersTab } from './trusted-issuers.ts';
 import { keyManagersTab } from './key-managers.ts';
+import { ssoTab } from './sso.ts';
+import { registrationTokensTab } from './registration-tokens.ts';
 import { usersTab } from './users.ts';
 
 export type AdminTab =
@@ -21,6 +23,8 @@ export type AdminTab =
   | 'applications'
   | 'trusted-issuers'
   | 'key-managers'
+  | 'sso'
+  | 'registration-tokens'
   | 'signing-keys'
   | 'alerts'
   | 'approvals'
@@ -35,6 +39,8 @@ const TABS: Array<[AdminTab, string, () => Promise<HTMLElement>]> = [
   ['applications', 'Applications', applicationsTab],
   ['trusted-issuers', 'Trusted issuers', trustedIssuersTab],
   ['key-managers', 'Key managers', keyManagersTab],
+  ['sso', 'Portal sign-in', ssoTab],
+  ['registration-tokens', 'Client registration', registrationTokensTab],
   ['signing-keys', 'Signing keys', signingKeysTab],
   ['alerts', 'Alerts', alertsTab],
   ['audit', 'Audit log', auditTab],

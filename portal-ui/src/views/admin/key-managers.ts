@@ -3,6 +3,7 @@ import type { KeyManager } from '../../api/types.ts';
 import { h } from '../../components/dom.ts';
 import { confirmButton, empty, field, onSubmit } from '../../components/feedback.ts';
 import { render as reloadAdmin } from '../../router.ts';
+import { registrationCell } from './key-manager-registration.ts';
 
 /**
  * External key managers (WSO2's third-party key managers): identity providers whose access tokens
@@ -29,6 +30,7 @@ export async function keyManagersTab(): Promise<HTMLElement> {
               h('th', {}, 'Audience'),
               h('th', {}, 'Tokens'),
               h('th', {}, 'Environments'),
+              h('th', {}, 'Client registration'),
               h('th', {}, ''),
             ),
           ),
@@ -67,6 +69,7 @@ function row(k: KeyManager): HTMLElement {
     h('td', { 'data-label': 'Audience' }, h('code', {}, k.audience)),
     h('td', { 'data-label': 'Tokens' }, tokens),
     h('td', { 'data-label': 'Environments' }, k.environments.length === 0 ? 'all' : k.environments.join(', ')),
+    h('td', { 'data-label': 'Client registration' }, registrationCell(k)),
     h('td', {}, remove, out),
   );
 }

@@ -7,6 +7,7 @@ import { layout } from '../../components/layout.ts';
 import { SUBSCRIBE_HOW } from '../../components/tiers.ts';
 import { apiKeysSection } from './app-api-keys.ts';
 import { externalClientsSection } from './app-external-clients.ts';
+import { keyManagerChoiceSection } from './app-key-manager-choice.ts';
 import { keysSection } from './app-keys.ts';
 import { subscriptionsSection } from './app-subscriptions.ts';
 
@@ -47,9 +48,10 @@ export async function applicationsView(): Promise<void> {
 }
 
 async function applicationCard(app: Application, catalog: CatalogApi[]): Promise<HTMLElement> {
-  const [keys, apiKeys, external, subs] = await Promise.all([
+  const [keys, apiKeys, choice, external, subs] = await Promise.all([
     keysSection(app),
     apiKeysSection(app, catalog),
+    keyManagerChoiceSection(app, () => void applicationsView()),
     externalClientsSection(app),
     subscriptionsSection(app, catalog, () => applicationsView()),
   ]);
@@ -66,6 +68,7 @@ async function applicationCard(app: Application, catalog: CatalogApi[]): Promise
     ),
     keys,
     apiKeys,
+    choice,
     external,
     subs,
   );

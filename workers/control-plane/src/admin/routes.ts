@@ -7,8 +7,11 @@ import { brandingAdminRoutes } from './branding/routes.ts';
 import { blockingRoutes } from './blocking/routes.ts';
 import { environmentRoutes } from './environments/routes.ts';
 import { keyManagerRoutes } from './key-managers/routes.ts';
+import { keyManagerRegistrationRoutes } from './key-managers/registration.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { signingKeyRoutes } from './signing-keys/routes.ts';
+import { ssoAdminRoutes } from '../sso/admin-routes.ts';
+import { registrationTokenRoutes } from './registration-tokens/routes.ts';
 import { trustedIssuerRoutes } from './trusted-issuers/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { workflowRoutes } from './workflows/routes.ts';
@@ -25,7 +28,10 @@ export function adminRoutes() {
   app.route('/', adminApplicationRoutes());
   app.route('/', trustedIssuerRoutes());
   app.route('/', keyManagerRoutes());
+  app.route('/', keyManagerRegistrationRoutes());
   app.route('/', brandingAdminRoutes());
   app.route('/', signingKeyRoutes());
+  app.route('/', ssoAdminRoutes());
+  app.route('/', registrationTokenRoutes());
   return app;
 }

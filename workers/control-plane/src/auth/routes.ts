@@ -11,6 +11,7 @@ import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { checkPassword } from './login-throttle.ts';
 import { recoveryRoutes } from './recovery.ts';
+import { ssoRoutes } from '../sso/routes.ts';
 import { principalOf } from './middleware.ts';
 import { ROLE_SCOPES } from './scopes.ts';
 import {
@@ -38,6 +39,7 @@ export function authRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.route('/', recoveryRoutes());
+  app.route('/', ssoRoutes());
 
   app.openapi(
     createRoute({

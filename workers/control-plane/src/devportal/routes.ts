@@ -8,6 +8,7 @@ import { applicationRoutes } from './applications/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { catalogProductRoutes } from './catalog/products.ts';
 import { externalClientRoutes } from './external-clients/routes.ts';
+import { externalRegistrationRoutes } from './external-registration/routes.ts';
 import { signupRoutes } from './signup/routes.ts';
 import { subscriptionRoutes } from './subscriptions/routes.ts';
 
@@ -21,6 +22,7 @@ export function devportalRoutes() {
   app.route('/', subscriptionRoutes());
   app.route('/', apiKeyRoutes());
   app.route('/', externalClientRoutes());
+  app.route('/', externalRegistrationRoutes());
   app.route('/', devportalFeedbackRoutes());
   app.route('/', brandingPublicRoutes());
   return app;

@@ -1,7 +1,7 @@
 /**
  * Dynamic client registration (RFC 7591) with its management protocol (RFC 7592), decision 0039.
  * The initial access token (RFC 7591 §3) is a developer's management token (tpm_…) holding
- * `apps:manage`: the client becomes a Turnpike application owned by that developer — subscribed,
+ * `apps:manage`, or one an admin issued for a developer (tpi_…, `initial-access.ts`): the client becomes a Turnpike application owned by that developer — subscribed,
  * throttled, blocked and listed in the portal like any other — with PRODUCTION client credentials.
  * Each client gets a registration access token (RFC 7592 §3) that reads, replaces and deletes its
  * configuration and nothing else.
@@ -11,11 +11,11 @@ import type { Context } from 'hono';
 import { newSecret, sha256Hex, timingSafeEqual } from '../../../shared/crypto.ts';
 import { newId, randomString } from '../../../shared/ids.ts';
 import { auditEntry } from '../audit.ts';
-import { managementTokenPrincipal } from '../auth/middleware.ts';
 import { schema, type Database } from '../db.ts';
 import { removeApplicationSubscriptions } from '../gateway-sync/subscriptions.ts';
 import type { AppEnv } from '../types.ts';
 import { SELF_SERVICE_GRANT_TYPES } from './grant-registry.ts';
+import { initialAccess } from './initial-access.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 
 const BODY_LIMIT = 16 * 1024;
@@ -146,11 +146,9 @@ async function clientById(db: Database, clientId: string): Promise<Client | unde
 
 /** RFC 7591 §3: POST /oauth2/register with the initial access token. */
 export async function register(c: Context<AppEnv>): Promise<Response> {
-  const token = bearerOf(c);
-  const principal = token === null || !token.startsWith('tpm_') ? null : await managementTokenPrincipal(c.var.db, token);
-  if (principal === null)
-    return registrationError(401, 'invalid_token', 'An initial access token is required: a management token (tpm_...) with apps:manage');
-  if (!principal.scopes.has('apps:manage')) return registrationError(403, 'invalid_token', 'The initial access token lacks apps:manage');
+  const access = await initialAccess(c.var.db, bearerOf(c));
+  if (!access.ok) return registrationError(access.status, 'invalid_token', access.description);
+  const principal = access.owner;
   const parsedBody = await jsonBodyOf(c);
   if (!parsedBody.ok) return parsedBody.response;
   const parsed = parseMetadata(parsedBody.body);

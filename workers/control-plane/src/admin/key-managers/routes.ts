@@ -45,6 +45,9 @@ export const KeyManagerSchema = z
     environments: z.array(z.string()),
     introspectionClientId: z.string().nullable(),
     hasIntrospectionSecret: z.boolean(),
+    hasRegistrationAccessToken: z
+      .boolean()
+      .openapi({ description: 'Developers may register clients there from the portal (PUT …/registration)' }),
     jwksMaxAgeSeconds: z.number().int(),
     jwksCooldownSeconds: z.number().int(),
     enabled: z.boolean(),
@@ -70,6 +73,7 @@ const view = (k: Row): z.infer<typeof KeyManagerSchema> => ({
   environments: k.environments,
   introspectionClientId: k.introspectionClientId,
   hasIntrospectionSecret: k.introspectionClientSecret !== null,
+  hasRegistrationAccessToken: k.registrationAccessToken !== null,
   jwksMaxAgeSeconds: k.jwksMaxAgeSeconds,
   jwksCooldownSeconds: k.jwksCooldownSeconds,
   enabled: k.enabled,
@@ -151,7 +155,7 @@ const UpdateSchema = z.strictObject({
 });
 
 /** Plain http to loopback is allowed only where the platform itself runs locally (an environment allows private backends). */
-async function allowsLoopback(db: Database): Promise<boolean> {
+export async function allowsLoopback(db: Database): Promise<boolean> {
   const rows = await db
     .select({ id: schema.gatewayEnvironments.id })
     .from(schema.gatewayEnvironments)
