@@ -1,6 +1,6 @@
 import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApi } from '../../api/types.ts';
-import { badge, tags } from '../../components/badges.ts';
+import { badge, tags, typeBadge } from '../../components/badges.ts';
 import { h, mount } from '../../components/dom.ts';
 import { empty, errorBox } from '../../components/feedback.ts';
 import { layout } from '../../components/layout.ts';
@@ -50,7 +50,7 @@ function card(api: CatalogApi): HTMLElement {
     'article',
     { class: 'card api', 'data-api': api.id },
     h('h2', {}, h('a', { href: `#/apis/${encodeURIComponent(api.id)}` }, api.name), ' ', h('span', { class: 'version' }, api.version)),
-    badge(api.lifecycleState),
+    h('div', { class: 'badges' }, badge(api.lifecycleState), ' ', typeBadge(api.type)),
     h('p', { class: 'description' }, api.description === '' ? 'No description.' : api.description),
     h('code', {}, `${api.context}/${api.version}`),
     tags(api.tags),
