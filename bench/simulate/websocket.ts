@@ -117,8 +117,9 @@ export async function revokeWhileOpen(s: SocketSetup): Promise<SocketChangeResul
 
   const sockets = await Promise.all(s.targets.map((t) => openSocket(t, `${t.url.replace(/^http/, 'ws')}${api.context}/echo`, token)));
   try {
-    // Past the first recheck of every socket, so a close is the revocation's doing and not the handshake's.
-    await sleep(1000);
+    // Revoked just after every socket's first recheck (RECHECK_MS after it opened), so that a
+    // process the control plane did not notify waits nearly a whole period: the worst case.
+    await sleep(WS_RECHECK_MS + 200);
     const res = await fetch(`${s.controlPlane}/oauth2/revoke`, {
       method: 'POST',
       headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
