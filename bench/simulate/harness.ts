@@ -22,6 +22,7 @@ import {
 } from '../../scripts/lib/platform.ts';
 import { Client, seed, tokenFor, type DemoData } from '../../scripts/lib/seed.ts';
 import { fiveXx, nextWindow, offer, percentile, probe, sleep, type Answer, type Target } from './load.ts';
+import { revokeWhileOpen, socketTable, type SocketChangeResult } from './websocket.ts';
 
 export type Size = 'full' | 'small';
 
@@ -129,6 +130,8 @@ export interface SimulationResult {
   readonly modelled: string;
   readonly counters: readonly CounterResult[];
   readonly stateChanges: readonly StateChangeResult[];
+  /** State changes that must end open WebSockets (bench/simulate/websocket.ts). */
+  readonly socketChanges: readonly SocketChangeResult[];
   readonly faults: readonly FaultResult[];
   readonly ok: boolean;
 }
@@ -185,14 +188,30 @@ export async function runSimulation(options: { size: Size; portBase: number; log
   try {
     const demo = await seed({ urls: platform.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
     const setup = await prepare(platform, demo, sizes, options.log);
-    // SIMULATE_ONLY=faults (or exactness, state) runs one part, for working on it.
+    // SIMULATE_ONLY=faults (or exactness, state, websocket) runs one part, for working on it.
     const only = process.env.SIMULATE_ONLY;
     const counters = only === undefined || only === 'exactness' ? await exactness(setup) : [];
     const stateChanges = only === undefined || only === 'state' ? await stateChangeScenarios(setup) : [];
+    const socketChanges =
+      only === undefined || only === 'state' || only === 'websocket'
+        ? [
+            await revokeWhileOpen({
+              targets: setup.targets,
+              developer: setup.developer,
+              controlPlane: platform.urls.controlPlane,
+              gateway: platform.urls.gateway,
+              demo,
+              stamp: setup.stamp,
+              isNotified,
+              log: options.log,
+            }),
+          ]
+        : [];
     const faults = only === undefined || only === 'faults' ? await faultScenarios(setup) : [];
     const ok =
       counters.every((c) => c.exact && c.fiveXxWithQuotaLeft === 0 && Object.keys(c.fiveXx).length === 0) &&
       stateChanges.every((s) => s.processes.every((p) => p.withinBound)) &&
+      socketChanges.every((s) => s.processes.every((p) => p.withinBound)) &&
       faults.every((f) => f.held);
     return {
       size: options.size,
@@ -207,6 +226,7 @@ export async function runSimulation(options: { size: Size; portBase: number; log
         'All processes on 127.0.0.1: no distance between gateway and counter objects; each gateway process is one isolate standing in for one location.',
       counters,
       stateChanges,
+      socketChanges,
       faults,
       ok,
     };
@@ -738,6 +758,8 @@ export function table(r: SimulationResult): string {
       (c) =>
         `| ${c.change} | ${c.kind === 'credential' ? 'next request / 1000 ms' : `${BOUNDS.blocking} ms / ${BOUNDS.blocking} ms`} | ${c.p50Ms ?? '—'} | ${c.p99Ms ?? '—'} | ${c.maxMs ?? '—'} | ${c.processes.map((p) => `${p.process}: ${p.delayMs ?? '—'}; ${p.admittedAfter}`).join(' · ')} | ${c.processes.every((p) => p.withinBound) ? 'yes' : '**no**'} |`,
     ),
+    '',
+    ...socketTable(r.socketChanges),
     '',
     '| fault | limit | offered | admitted | 5xx | held | what happened |',
     '|---|---|---|---|---|---|---|',

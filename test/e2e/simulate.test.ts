@@ -10,7 +10,7 @@ import { runSimulation } from '../../bench/simulate/harness.ts';
  */
 describe('a deployment of several gateway processes sharing one Traffic Manager', () => {
   it(
-    'admits exactly the limit across processes, refuses every state change everywhere and survives the faults',
+    'admits exactly the limit across processes, refuses every state change everywhere, closes an open WebSocket in every process and survives the faults',
     { timeout: 420_000 },
     async () => {
       const base = Number(process.env.TURNPIKE_E2E_PORT_BASE ?? 28787) + 20;
@@ -52,6 +52,12 @@ describe('a deployment of several gateway processes sharing one Traffic Manager'
               admittedAfter: p.admittedAfter,
             });
         }
+      }
+      // Every process's open WebSocket ends with 4401 once its token is revoked (how fast is in the table).
+      expect(result.socketChanges.map((c) => c.change)).toEqual(['revoke a token while its WebSocket is open']);
+      for (const change of result.socketChanges) {
+        expect(change.processes.length).toBe(result.topology.gateways.length);
+        for (const p of change.processes) expect({ process: p.process, code: p.code }).toEqual({ process: p.process, code: 4401 });
       }
       expect(result.faults.map((f) => [f.fault, f.held])).toEqual([
         ['a gateway process killed mid-load', true],

@@ -11,15 +11,20 @@ const DROPPED_REQUEST = ['cookie', 'origin', 'referer', 'x-turnpike-try-it'];
  * portal knows it, so a gateway bound to a hostname (its vhost check) sees its own host.
  *
  * What comes back is an arbitrary backend's response served on the portal's origin, so it is fenced:
- * only fetches from the console (a custom header a navigation or a form cannot send) are forwarded,
+ * only fetches from the console (a custom header a navigation or a form cannot send) and WebSocket
+ * handshakes from the portal's own origin (the streaming console, decision 0053) are forwarded,
  * the session cookie never leaves, the response may not set cookies, and a sandboxing CSP makes any
  * HTML it holds an opaque origin that cannot script the portal.
  */
 export const onRequest = async (context: { request: Request; env: GatewayVars & Record<string, unknown> }): Promise<Response> => {
   const { request, env } = context;
-  if (request.headers.get('x-turnpike-try-it') !== '1')
-    return problem(400, 'Bad Request', 'The try-it proxy answers the portal console only');
   const url = new URL(request.url);
+  const upgrade = isWebSocketUpgrade(request);
+  // A browser's WebSocket cannot send the console's header, but it always sends Origin (RFC 6455
+  // §4.1 step 8, §10.2): a handshake from any page but the portal's own is refused, so another site
+  // cannot open sockets through the portal (cross-site WebSocket hijacking). Cookies are dropped anyway.
+  if (upgrade ? request.headers.get('origin') !== url.origin : request.headers.get('x-turnpike-try-it') !== '1')
+    return problem(400, 'Bad Request', 'The try-it proxy answers the portal console only');
   const [, environment = '', ...rest] = url.pathname.replace(/^\/gateway(?=\/|$)/, '').split('/');
   const gateway = gatewayBinding(env, environment);
   if (gateway === null) return problem(404, 'Not Found', 'No gateway environment of that name is reachable from this portal');
@@ -30,11 +35,19 @@ export const onRequest = async (context: { request: Request; env: GatewayVars & 
   const upstream = await gateway.fetch(
     new Request(target, { method: request.method, headers, body: hasBody ? request.body : null, redirect: 'manual' }),
   );
+  // A 101 carries the gateway's socket, which only the response itself can hand on (a new Response
+  // cannot take it); there is no document to fence, and a refusal before the 101 is fenced below.
+  if (upstream.status === 101) return upstream;
   const response = new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
   response.headers.delete('set-cookie');
   for (const [name, value] of Object.entries(fence)) response.headers.set(name, value);
   return response;
 };
+
+/** RFC 6455 §4.1: a GET whose `Upgrade` names websocket. */
+function isWebSocketUpgrade(request: Request): boolean {
+  return request.method === 'GET' && (request.headers.get('upgrade') ?? '').split(',').some((p) => p.trim().toLowerCase() === 'websocket');
+}
 
 const fence = {
   'content-security-policy': "sandbox; default-src 'none'; frame-ancestors 'none'",

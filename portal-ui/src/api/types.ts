@@ -3,6 +3,7 @@
  * tsconfig references the control-plane project, so these are checked against its declarations).
  */
 import type { z } from 'zod';
+import type { Streaming } from '../../../workers/shared/revision.ts';
 import type { ChangePasswordBody, UpdateMeBody, UserSchema } from '../../../workers/control-plane/src/auth/schemas.ts';
 import type { CatalogApi as CatalogApiSchema, GraphqlSchemaView } from '../../../workers/control-plane/src/devportal/catalog/routes.ts';
 import type { ApplicationSchema, CreatedKeySchema, KeySchema } from '../../../workers/control-plane/src/devportal/applications/routes.ts';
@@ -64,7 +65,11 @@ export type PublisherApiSummary = Omit<PublisherApi, 'resources' | 'endpoints' |
 export type CatalogGraphql = z.infer<typeof GraphqlSchemaView>;
 export type Resource = PublisherApi['resources'][number];
 /** GET /apis/{id} of the catalog: the card plus its resources. */
-export type CatalogApiDetail = CatalogApi & { resources: Array<Pick<Resource, 'method' | 'path' | 'authType' | 'scopes'>> };
+export type CatalogApiDetail = CatalogApi & {
+  resources: Array<Pick<Resource, 'method' | 'path' | 'authType' | 'scopes'>>;
+  /** A WS or SSE API's connection limits; null for HTTP and GraphQL. */
+  streaming: Streaming | null;
+};
 export type Application = z.infer<typeof ApplicationSchema>;
 export type Keys = z.infer<typeof KeySchema>;
 export type CreatedKeys = z.infer<typeof CreatedKeySchema>;

@@ -8,3 +8,10 @@ export function badge(state: string): HTMLElement {
 export function tags(list: readonly string[]): HTMLElement {
   return h('div', { class: 'tags' }, ...list.map((t) => h('span', { class: 'tag' }, t)));
 }
+
+const TYPE_LABELS: Record<string, string> = { HTTP: 'REST', GRAPHQL: 'GraphQL', WS: 'WebSocket', SSE: 'SSE' };
+
+/** An API's type (HTTP, GRAPHQL, WS, SSE) as a pill, so a catalog reader sees what the console speaks before opening it. */
+export function typeBadge(type: string): HTMLElement {
+  return h('span', { class: `badge api-type ${type.toLowerCase()}`, 'data-api-type': type }, TYPE_LABELS[type] ?? type);
+}

@@ -1,6 +1,6 @@
 import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApiDetail } from '../../api/types.ts';
-import { badge, tags } from '../../components/badges.ts';
+import { badge, tags, typeBadge } from '../../components/badges.ts';
 import { h } from '../../components/dom.ts';
 import { empty } from '../../components/feedback.ts';
 import { layout } from '../../components/layout.ts';
@@ -11,6 +11,12 @@ import { subscribeSection } from './api-subscribe.ts';
 import { tierList } from '../../components/tiers.ts';
 
 type Tab = 'overview' | 'docs' | 'reference';
+/** What the reference tab holds for an API type that has no OpenAPI reference. */
+const REFERENCE_TAB: Partial<Record<CatalogApiDetail['type'], string>> = {
+  GRAPHQL: 'Schema & console',
+  WS: 'Channels & console',
+  SSE: 'Streams & console',
+};
 const TABS: Array<[Tab, string, string]> = [
   ['overview', 'Overview', ''],
   ['docs', 'Documents', '/docs'],
@@ -28,7 +34,7 @@ export async function apiPageView(params: Record<string, string>, tab: Tab = 'ov
       h(
         'a',
         { href: `#/apis/${encodeURIComponent(id)}${suffix}`, ...(t === tab ? { 'aria-current': 'page' } : {}) },
-        t === 'reference' && api.type === 'GRAPHQL' ? 'Schema & console' : label,
+        t === 'reference' ? (REFERENCE_TAB[api.type] ?? label) : label,
       ),
     ),
   );
@@ -41,7 +47,7 @@ export async function apiPageView(params: Record<string, string>, tab: Tab = 'ov
         : h('div', { class: 'stack' }, overviewTab(api), await subscribeSection(api, reload), await ratingsSection(api));
   layout(
     `${api.name} ${api.version}`,
-    h('p', { class: 'muted' }, badge(api.lifecycleState), ' ', h('code', {}, `${api.context}/${api.version}`)),
+    h('p', { class: 'muted' }, badge(api.lifecycleState), ' ', typeBadge(api.type), ' ', h('code', {}, `${api.context}/${api.version}`)),
     nav,
     h('section', { id: `api-${tab}` }, body),
   );

@@ -9,6 +9,7 @@ import { isSwagger2, operationTags, renderReference, type ConsoleServer } from '
 import { codeBlock } from '../../components/secret.ts';
 import { consoleInterceptor, type Credential } from '../../components/try-it.ts';
 import { graphqlConsole, schemaCard } from '../../components/graphql-console.ts';
+import { channelsCard, sseConsole, webSocketConsole } from '../../components/streaming-console.ts';
 import { can, signInHref, user } from '../../session.ts';
 
 type Environment = CatalogApiDetail['environments'][number];
@@ -30,6 +31,7 @@ export async function referenceTab(api: CatalogApiDetail): Promise<HTMLElement> 
     );
   }
   if (api.type === 'GRAPHQL') return graphqlReference(api, base);
+  if (api.type === 'WS' || api.type === 'SSE') return streamingReference(api, base);
   const [doc, publicUrls] = await Promise.all([devportalApi.openapi(api.id), Promise.all(api.environments.map(environmentGatewayUrl))]);
   const servers: ConsoleServer[] = api.environments.map((e) => ({
     url: `${location.origin}/gateway/${e.name}${base}`,
@@ -91,6 +93,21 @@ async function graphqlReference(api: CatalogApiDetail, base: string): Promise<HT
   );
 }
 
+/** A WebSocket or SSE API: its channels with their connection URLs and limits, and the console that holds a connection open. */
+async function streamingReference(api: CatalogApiDetail, base: string): Promise<HTMLElement> {
+  const publicUrls = await Promise.all(api.environments.map(environmentGatewayUrl));
+  const credential: Credential = { mode: 'bearer', value: '', header: api.apiKeyHeader };
+  const environments = api.environments.map((e, i) => ({ ...e, publicUrl: `${publicUrls[i] ?? '<gateway>'}${base}` }));
+  const open = api.type === 'WS' ? webSocketConsole : sseConsole;
+  return h(
+    'div',
+    { class: 'stack' },
+    await credentialsPanel(api, credential, environments),
+    open(base, api, api.environments, () => credential),
+    channelsCard(api, environments),
+  );
+}
+
 /**
  * The document's tags as a row of buttons: one shows only that tag's operations (Swagger UI's own
  * tag filter, so a long description is short again and never virtualised), "All" every operation;
@@ -125,6 +142,12 @@ function curlLine(api: CatalogApiDetail, credential: Credential, publicBase: str
   const plain = api.resources.find((r) => r.method === 'GET' && !r.path.includes('{'));
   const value = credential.value !== '' ? credential.value : credential.mode === 'apikey' ? '<API key>' : '<access token>';
   const header = credential.mode === 'apikey' ? `${credential.header}: ${value}` : `Authorization: Bearer ${value}`;
+  if (api.type === 'WS') {
+    const channel = api.resources[0]?.path ?? '/<channel>';
+    return `websocat -H ${shellWord(header)} ${shellWord(`${publicBase.replace(/^http/, 'ws')}${channel}`)}`;
+  }
+  if (api.type === 'SSE')
+    return `curl -N -H ${shellWord(header)} -H 'accept: text/event-stream' ${shellWord(`${publicBase}${plain?.path ?? '/<stream>'}`)}`;
   if (api.type === 'GRAPHQL')
     return `curl -H ${shellWord(header)} -H 'content-type: application/json' -d ${shellWord('{"query":"{ __typename }"}')} ${shellWord(publicBase)}`;
   return `curl -H ${shellWord(header)} ${shellWord(`${publicBase}${plain?.path ?? '/<resource>'}`)}`;

@@ -1,6 +1,6 @@
 import { devportalApi } from '../../api/devportal.ts';
 import type { CatalogApi } from '../../api/types.ts';
-import { badge, tags } from '../../components/badges.ts';
+import { badge, tags, typeBadge } from '../../components/badges.ts';
 import { h, mount } from '../../components/dom.ts';
 import { empty, errorBox } from '../../components/feedback.ts';
 import { layout } from '../../components/layout.ts';
@@ -56,9 +56,14 @@ function card(api: CatalogApi): HTMLElement {
       ' ',
       h('span', { class: 'version' }, api.version),
     ),
-    // An API product (decision 0049) sits among the APIs, marked as one.
-    api.kind === 'PRODUCT' ? h('span', { class: 'badge product' }, 'Product') : null,
-    badge(api.lifecycleState),
+    // An API product (decision 0049) sits among the APIs, marked as one; an API shows its type.
+    h(
+      'div',
+      { class: 'badges' },
+      badge(api.lifecycleState),
+      ' ',
+      api.kind === 'PRODUCT' ? h('span', { class: 'badge product' }, 'Product') : typeBadge(api.type),
+    ),
     h('p', { class: 'description' }, api.description === '' ? 'No description.' : api.description),
     h('code', {}, `${api.context}/${api.version}`),
     tags(api.tags),

@@ -9,6 +9,7 @@ import { collaboratorsTab } from './api-collaborators.ts';
 import { deployTab } from './api-deploy.ts';
 import { documentsTab } from './api-documents.ts';
 import { endpointsTab } from './api-endpoints.ts';
+import { graphqlTab } from './api-graphql.ts';
 import { headersTab } from './api-headers.ts';
 import { policiesTab } from './api-policies.ts';
 import { keyManagersTab } from './api-key-managers.ts';
@@ -26,6 +27,7 @@ export type PublisherTab =
   | 'policies'
   | 'key-managers'
   | 'resources'
+  | 'graphql'
   | 'documents'
   | 'deploy'
   | 'subscribers'
@@ -41,6 +43,7 @@ const TABS: Array<[PublisherTab, string, TabBody]> = [
   ['headers', 'Headers', headersTab],
   ['key-managers', 'Key managers', keyManagersTab],
   ['resources', 'Resources', resourcesTab],
+  ['graphql', 'GraphQL', graphqlTab],
   ['policies', 'Policies', policiesTab],
   ['documents', 'Documents', documentsTab],
   ['deploy', 'Lifecycle & deploy', deployTab],
@@ -59,7 +62,8 @@ export async function publisherApiView(params: Record<string, string>, tab: Publ
   const nav = h(
     'nav',
     { class: 'tabs', 'aria-label': 'API sections' },
-    ...TABS.map(([t, label]) =>
+    // The GraphQL tab is a GraphQL API's only.
+    ...TABS.filter(([t]) => t !== 'graphql' || api.type === 'GRAPHQL').map(([t, label]) =>
       h('a', { href: t === 'settings' ? base : `${base}/${t}`, ...(t === tab ? { 'aria-current': 'page' } : {}) }, label),
     ),
   );

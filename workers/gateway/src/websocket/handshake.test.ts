@@ -35,6 +35,17 @@ describe('WebSocket handshake credentials', () => {
     expect(got.protocols).toEqual(['chat', 'graphql-ws']);
   });
 
+  it('takes turnpike.bearer out of the offer and keeps it to select back, with or without a token beside it', () => {
+    const got = handshakeCredentials(handshake({ 'sec-websocket-protocol': 'bearer.eyJ.a.b, turnpike.bearer' }), '', DEFAULT_STREAMING);
+    expect(got.headers.get('authorization')).toBe('Bearer eyJ.a.b');
+    expect(got.protocols).toEqual([]);
+    expect(got.fallbackProtocol).toBe('turnpike.bearer');
+    const alone = handshakeCredentials(handshake({ 'sec-websocket-protocol': 'turnpike.bearer, chat' }), '', DEFAULT_STREAMING);
+    expect(alone.headers.get('sec-websocket-protocol')).toBe('chat');
+    expect(alone.protocols).toEqual(['chat']);
+    expect(handshakeCredentials(handshake({ 'sec-websocket-protocol': 'bearer.t' }), '', DEFAULT_STREAMING).fallbackProtocol).toBeNull();
+  });
+
   it('leaves the query token alone (for the credential check to refuse) unless the publisher allows it', () => {
     const refusedHere = handshakeCredentials(handshake(), '?access_token=t1&room=2', DEFAULT_STREAMING);
     expect(refusedHere.search).toBe('?access_token=t1&room=2');

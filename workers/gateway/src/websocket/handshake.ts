@@ -12,6 +12,16 @@ import type { SnapshotApi } from '../../../shared/snapshot.ts';
  */
 export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
 
+/**
+ * The subprotocol a browser offers beside `bearer.<token>` so that the handshake can succeed against
+ * a backend that selects none: a client that offered subprotocols fails the connection when the
+ * answer selects none of them (Chromium: "Sent non-empty 'Sec-WebSocket-Protocol' header but no
+ * response was received"; RFC 6455 §4.1 lets a client require one). The token itself is never
+ * selected back, so the gateway selects this one instead when the backend selected nothing; like
+ * the token, the backend never sees it offered (decision 0053).
+ */
+export const BEARER_ACK_SUBPROTOCOL = 'turnpike.bearer';
+
 /** RFC 6455 §4.1 (and §4.2.1): a GET whose `Upgrade` names websocket and whose `Connection` lists upgrade. */
 export function isWebSocketHandshake(request: Request): boolean {
   if (request.method !== 'GET') return false;
@@ -26,6 +36,8 @@ export interface HandshakeCredentials {
   readonly search: string;
   /** The subprotocols the client offered, less the credential: what the backend is offered. */
   readonly protocols: readonly string[];
+  /** The subprotocol to select when the backend selects none: BEARER_ACK_SUBPROTOCOL when the client offered it, else null. */
+  readonly fallbackProtocol: string | null;
 }
 
 /**
@@ -42,7 +54,8 @@ export function handshakeCredentials(request: Request, search: string, streaming
   const protocolTokens = offered
     .filter((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX))
     .map((p) => p.slice(BEARER_SUBPROTOCOL_PREFIX.length));
-  const protocols = offered.filter((p) => !p.startsWith(BEARER_SUBPROTOCOL_PREFIX));
+  const protocols = offered.filter((p) => !p.startsWith(BEARER_SUBPROTOCOL_PREFIX) && p !== BEARER_ACK_SUBPROTOCOL);
+  const fallbackProtocol = offered.includes(BEARER_ACK_SUBPROTOCOL) ? BEARER_ACK_SUBPROTOCOL : null;
   let query = search;
   let queryToken: string | null = null;
   if (streaming.allowQueryToken && search.length > 1) {
@@ -57,7 +70,13 @@ export function handshakeCredentials(request: Request, search: string, streaming
     }
   }
   const moved = [...protocolTokens, ...(queryToken === null ? [] : [queryToken])];
-  if (moved.length === 0) return { headers: request.headers, search, protocols };
+  if (moved.length === 0) {
+    if (fallbackProtocol === null) return { headers: request.headers, search, protocols, fallbackProtocol };
+    const headers = new Headers(request.headers);
+    if (protocols.length === 0) headers.delete('sec-websocket-protocol');
+    else headers.set('sec-websocket-protocol', protocols.join(', '));
+    return { headers, search, protocols, fallbackProtocol };
+  }
   if (moved.length > 1 || request.headers.has('authorization')) {
     throw new ApiError('invalid-request', {
       detail: 'Send the access token once: in Authorization, a bearer. subprotocol or the query, not several',
@@ -67,7 +86,7 @@ export function handshakeCredentials(request: Request, search: string, streaming
   const headers = new Headers(request.headers);
   headers.set('authorization', `Bearer ${moved[0] ?? ''}`);
   headers.delete('sec-websocket-protocol');
-  return { headers, search: query, protocols };
+  return { headers, search: query, protocols, fallbackProtocol };
 }
 
 /**

@@ -62,6 +62,8 @@ export interface WebSocketHandshake {
   readonly search: string;
   /** The subprotocols the client offered, less a credential. */
   readonly protocols: readonly string[];
+  /** Selected back when the backend selects none (handshake.ts BEARER_ACK_SUBPROTOCOL), or null. */
+  readonly fallbackProtocol: string | null;
 }
 
 /** What one connection did, for the log line and usage: frames and bytes per direction. */
@@ -166,7 +168,7 @@ export async function openWebSocket(x: Exchange, h: WebSocketHandshake): Promise
       });
     }
     connection.start();
-    const selected = response.headers.get('sec-websocket-protocol');
+    const selected = response.headers.get('sec-websocket-protocol') ?? h.fallbackProtocol;
     return new Response(null, { status: 101, webSocket: client, headers: selected === null ? {} : { 'sec-websocket-protocol': selected } });
   } catch (err) {
     releaseSlot();

@@ -26,6 +26,7 @@ export function webSocketStep(api: SnapshotApi, resource: SnapshotResource): Cal
       rest: call.rest,
       search: call.search,
       protocols: handshake.protocols,
+      fallbackProtocol: handshake.fallbackProtocol,
     });
   };
 }

@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import { API_KINDS, API_TYPES, TIME_UNITS } from '../../../../shared/db/schema.ts';
+import { DEFAULT_STREAMING, StreamingSchema } from '../../../../shared/revision.ts';
 import { ApiError } from '../../../../shared/problem.ts';
 import { storedNamesOf } from '../../../../shared/roles.ts';
 import type { Principal } from '../../auth/principal.ts';
@@ -267,6 +268,10 @@ export function catalogRoutes() {
         200: jsonResponse(
           CatalogApi.extend({
             resources: z.array(z.object({ method: z.string(), path: z.string(), authType: z.string(), scopes: z.array(z.string()) })),
+            streaming: StreamingSchema.nullable().openapi({
+              description:
+                "A WS or SSE API's connection limits (idle and maximum duration, connections per subscription, whether a query token is taken); null for HTTP and GraphQL APIs",
+            }),
           }),
           'The API',
         ),
@@ -286,6 +291,7 @@ export function catalogRoutes() {
         {
           ...view(api, environments.get(api.id) ?? [], tiers, keyApis),
           resources: resources.map((r) => ({ method: r.method, path: r.pathTemplate, authType: r.authType, scopes: r.scopes })),
+          streaming: api.type === 'WS' || api.type === 'SSE' ? (api.streaming ?? DEFAULT_STREAMING) : null,
         },
         200,
       );
