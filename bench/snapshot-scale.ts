@@ -26,16 +26,17 @@ import { shardOf, wholeSnapshot } from '../workers/shared/snapshot-shards.ts';
 import { d1Execute } from './local-d1.ts';
 import { wranglerPidForPort } from './process-cpu.ts';
 import { workerdRssMb } from './scale.ts';
+import { PORT_SHIFT } from './ports.ts';
 import { median } from './stats.ts';
 
 const PORTS = {
-  gateway: 50787,
-  controlPlane: 50788,
-  portal: 50789,
-  demoBackend: 50790,
-  gatewayInternal: 50791,
-  trafficManager: 50792,
-  inspector: 51236,
+  gateway: 50787 + PORT_SHIFT,
+  controlPlane: 50788 + PORT_SHIFT,
+  portal: 50789 + PORT_SHIFT,
+  demoBackend: 50790 + PORT_SHIFT,
+  gatewayInternal: 50791 + PORT_SHIFT,
+  trafficManager: 50792 + PORT_SHIFT,
+  inspector: 51236 + PORT_SHIFT,
 };
 /** Cold starts per size (the median is reported). */
 const COLD_STARTS = 3;
