@@ -108,6 +108,16 @@ const DURATION_S = smoke ? 1 : quick ? 5 : 6;
 /** Rounds of the pairs measured after the state changed (control, 1,000,000 subscriptions, 10,000 APIs). */
 const PAIR_ROUNDS = smoke ? 1 : quick ? 5 : 2;
 const benchStarted = Date.now();
+/** Seconds each phase of the run took (issue #20: the full run must finish within 12 minutes; this says where the time goes). */
+const phaseSeconds: Record<string, number> = {};
+let phaseStarted = benchStarted;
+/** Ends the phase running since the last call, under `name`. */
+const phase = (name: string) => {
+  const now = Date.now();
+  phaseSeconds[name] = Math.round((now - phaseStarted) / 1000);
+  phaseStarted = now;
+  log(`[${name}: ${phaseSeconds[name]} s; ${((now - benchStarted) / 1000).toFixed(0)} s in all]`);
+};
 const elapsed = () => `${((Date.now() - benchStarted) / 1000).toFixed(0)} s`;
 const WARMUP_S = smoke ? 1 : 3;
 const CONNECTIONS = 32;
@@ -391,6 +401,7 @@ async function main(): Promise<void> {
     cronIntervalMs: 0,
     log: () => {},
   });
+  phase('platform start');
   try {
     await measureAll(platform);
   } finally {
@@ -481,6 +492,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     if (pid === null) throw new Error(`no wrangler dev process serves port ${port}`);
     return { pid, base: VIA_PROXY ? proxyUrl : await directUrl(pid, port, probePath) };
   };
+  phase('pass-through and DO bench Workers start');
   const pass = await servedAt(passthrough, '/items');
   const rpc = await servedAt(doRpc, '/native/hot');
 
@@ -618,6 +630,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     smoke || profiling || !manyKeysMeasured ? 50 : 1000,
   );
 
+  phase(`bench APIs and ${manyTokens.length} keys created`);
   const allCases: Array<{
     name: string;
     serving: number;
@@ -782,6 +795,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     }
   }
 
+  phase('warm-up and main rounds');
   const base = median((samples.get('pass-through') ?? []).map((s) => s.rps));
   const baseP99 = median((samples.get('pass-through') ?? []).map((s) => s.p99));
   const baseCpu = median((samples.get('pass-through') ?? []).map((s) => s.cpuMs));
@@ -954,8 +968,10 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       requests: list.reduce((n, s) => n + s.count, 0),
     };
   }
+  phase('unloaded latency');
   const wsMeasured = only === undefined ? !quick : only.some((o) => 'WebSocket frame relay'.includes(o));
   const webSocketRelay = wsMeasured ? await measureFrameRelay() : null;
+  if (webSocketRelay !== null) phase('WebSocket frame relay');
   if (quick || only !== undefined) {
     process.stdout.write(renderLoadTables(results, unloaded));
     process.stdout.write(renderCostTable(costs));
@@ -986,6 +1002,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   };
   // The same pair before anything is added: the control for the two after it, measured the same way.
   Object.assign(results, await sideBySide(', pair before 1,000,000 subscriptions (control)'));
+  phase('control pair');
   log('timing control-plane subscription calls…');
   const controlPlaneBefore = await timeControlPlane();
   const side = smoke ? 100 : 1000;
@@ -998,12 +1015,14 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   log(`${mass.subscriptions.toLocaleString('en')} subscriptions in D1 after ${mass.seconds.toFixed(0)} s`);
   const flushed = flushToDisk();
   log(`${flushed.unwrittenMb} MB not yet on disk after the insert; sync took ${flushed.syncSeconds.toFixed(1)} s`);
+  phase('1,000,000 subscriptions written');
   const controlPlaneAfter = await timeControlPlane();
   const massLabel = `${mass.subscriptions.toLocaleString('en')} subscriptions in D1`;
   Object.assign(results, await sideBySide(`, ${massLabel}`));
 
   // The same hot-key case once the environment serves 10,000 more APIs, beside pass-through again.
   const bulk = smoke ? 1000 : 10_000;
+  phase('pair with 1,000,000 subscriptions');
   const deployedApis = await deployBulkApis(platform.persistTo, gatewayUrl, bulk);
   Object.assign(results, await sideBySide(`, ${deployedApis.toLocaleString('en')} APIs deployed (and ${massLabel})`));
   /**
@@ -1063,9 +1082,13 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     };
   }
 
+  phase('pair with 10,000 more APIs');
   const farCounters = await measureFarCounters();
+  phase('far counters');
   const routeLookups = measureRouteLookups();
   const tokenVerification = await measureTokenVerification();
+  const snapshotScale = await (await import('./snapshot-scale.ts')).measureSnapshotScale({ smoke, log });
+  phase('snapshot scale and cold isolates (a platform of its own)');
   const report = {
     measuredAt: new Date().toISOString(),
     loadAverage,
@@ -1094,7 +1117,8 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     },
     webSocketRelay,
     farCounters,
-    snapshotScale: await (await import('./snapshot-scale.ts')).measureSnapshotScale({ smoke, log }),
+    snapshotScale,
+    phaseSeconds,
     unloaded,
     routeLookups,
     tokenVerification,

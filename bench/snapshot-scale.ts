@@ -54,6 +54,11 @@ export interface ColdIsolate {
   warmCallMs: number;
   /** Median over COLD_STARTS fresh processes of first call minus warm call: isolate start-up, the head and one shard. */
   addedMs: number;
+  /**
+   * In the same warm isolate, the first call into another shard minus a warm call: what reading and
+   * compiling one shard adds, without the fresh process's own first-call cost (null with one shard).
+   */
+  shardReadMs: number | null;
   rssMbBefore: number;
   rssMbAfter: number;
   /** Before: the same APIs as one whole snapshot row (gzip + base64), every API compiled on the first call. */
@@ -249,13 +254,21 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
       const key = h.snapshot.shards?.keys[shardOf(target, h.snapshot.shards.count)] ?? '';
       const url = `${gateway}${copies === 0 ? '/bulk0' : target}/v1/open`;
       // Each size started cold COLD_STARTS times: one cold start on a loaded machine is noise.
-      const runs: Array<{ first: number; warm: number; before: number; after: number }> = [];
+      // An API in another shard than the timed one, for the shard's own cost in a warm isolate.
+      const shardCount = h.snapshot.shards?.count ?? 1;
+      const others = Array.from({ length: Math.min(copies, 4096) }, (_, i) => `/bulk${i + 1}`).filter(
+        (c) => shardOf(c, shardCount) !== shardOf(target, shardCount),
+      );
+      const runs: Array<{ first: number; warm: number; before: number; after: number; otherShard: number | null }> = [];
       for (let i = 0; i < COLD_STARTS; i++) {
         const cold = await coldRestart();
         const first = await timedCall(url);
         const warmMs = await warm(url);
-        runs.push({ first, warm: warmMs, before: cold.rss, after: cold.pid === null ? Number.NaN : workerdRssMb(cold.pid) });
+        const other = others[i];
+        const otherShard = other === undefined ? null : (await timedCall(`${gateway}${other}/v1/open`)) - warmMs;
+        runs.push({ first, warm: warmMs, before: cold.rss, after: cold.pid === null ? Number.NaN : workerdRssMb(cold.pid), otherShard });
       }
+      const shardRuns = runs.map((r) => r.otherShard).filter((x): x is number => x !== null);
       // Before (decision 0002's layout): the same environment as one whole row, compiled at once.
       const whole = {
         ...h.snapshot,
@@ -292,6 +305,7 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
         firstCallMs,
         warmCallMs,
         addedMs: Number((firstCallMs - warmCallMs).toFixed(2)),
+        shardReadMs: shardRuns.length === 0 ? null : Number(median(shardRuns).toFixed(2)),
         rssMbBefore: median(runs.map((r) => r.before)),
         rssMbAfter: median(runs.map((r) => r.after)),
         wholeRow: { bytes: wholeBytes, firstCallMs: median(before), warmCallMs: median(beforeWarm) },
@@ -405,11 +419,11 @@ export function snapshotScaleTable(result: SnapshotScale): string {
     '|---|---|---|---|---|---|---|---|',
     `| through the control plane and the gateway | ${g.importMs} | ${g.exportMs} | ${g.deployMs} | ${g.shardBytes} B | ${g.headBytes} B | ${g.coldFirstCallMs} | ${g.warmCallMs} |`,
     '',
-    '| deployed APIs | publish ms | head (D1) | shards | shard read | cold first call ms | warm ms | added ms | workerd RSS MB before → after | before: whole row | its cold first call ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| deployed APIs | publish ms | head (D1) | shards | shard read | cold first call ms | warm ms | added ms | of which one shard (warm isolate) ms | workerd RSS MB before → after | before: whole row | its cold first call ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...result.coldIsolates.map(
       (c) =>
-        `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow.bytes} B | ${c.wholeRow.firstCallMs} |`,
+        `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.shardReadMs ?? '—'} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow.bytes} B | ${c.wholeRow.firstCallMs} |`,
     ),
   ].join('\n');
 }
