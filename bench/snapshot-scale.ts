@@ -22,7 +22,7 @@ import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { startPlatform } from '../test/support/platform.ts';
 import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
 import type { GatewaySnapshot, SnapshotApi } from '../workers/shared/snapshot.ts';
-import { shardOf, wholeSnapshot } from '../workers/shared/snapshot-shards.ts';
+import { shardOf } from '../workers/shared/snapshot-shards.ts';
 import { d1Execute } from './local-d1.ts';
 import { wranglerPidForPort } from './process-cpu.ts';
 import { workerdRssMb } from './scale.ts';
@@ -62,7 +62,7 @@ export interface ColdIsolate {
   rssMbBefore: number;
   rssMbAfter: number;
   /** Before: the same APIs as one whole snapshot row (gzip + base64), every API compiled on the first call. */
-  wholeRow: { bytes: number; firstCallMs: number; warmCallMs: number };
+  wholeRow: { bytes: number; firstCallMs: number; warmCallMs: number } | null;
 }
 
 export interface SnapshotScale {
@@ -82,7 +82,13 @@ export interface SnapshotScale {
 
 const elapsedMs = (started: bigint) => Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2));
 
-export async function measureSnapshotScale(options: { smoke?: boolean; log?: (line: string) => void } = {}): Promise<SnapshotScale> {
+export async function measureSnapshotScale(
+  options: { smoke?: boolean; log?: (line: string) => void; wholeRow?: boolean } = {},
+): Promise<SnapshotScale> {
+  // The whole-row layout (before decision 0034) at every size: decision 0034's own comparison, six
+  // more cold restarts and a large row write per size; not needed for the current figures, so only
+  // on request (`--whole-row`, or `npm run bench -- --whole-row`).
+  const wholeRowToo = options.wholeRow === true;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const sizes = options.smoke === true ? [10, 1000] : [10, 1000, 10_000, 100_000];
   const backend = createServer((req, res) => {
@@ -286,10 +292,10 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
           })),
         ],
       };
-      const wholeBytes = await writeWholeRow(platform.persistTo, scratch, whole);
+      const wholeBytes = wholeRowToo ? await writeWholeRow(platform.persistTo, scratch, whole) : 0;
       const before: number[] = [];
       const beforeWarm: number[] = [];
-      for (let i = 0; i < COLD_STARTS; i++) {
+      for (let i = 0; wholeRowToo && i < COLD_STARTS; i++) {
         await coldRestart();
         before.push(await timedCall(url));
         beforeWarm.push(await warm(url));
@@ -308,7 +314,7 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
         shardReadMs: shardRuns.length === 0 ? null : Number(median(shardRuns).toFixed(2)),
         rssMbBefore: median(runs.map((r) => r.before)),
         rssMbAfter: median(runs.map((r) => r.after)),
-        wholeRow: { bytes: wholeBytes, firstCallMs: median(before), warmCallMs: median(beforeWarm) },
+        wholeRow: wholeRowToo ? { bytes: wholeBytes, firstCallMs: median(before), warmCallMs: median(beforeWarm) } : null,
       });
       log(`  ${JSON.stringify(coldIsolates[coldIsolates.length - 1])}`);
     }
@@ -361,37 +367,6 @@ function cloneApi(persistTo: string, apiId: string, revisionId: string, from: nu
 }
 
 /**
- * A local environment's whole snapshot from its row's body: the head, and every shard it names read
- * from the platform's local R2 (one `wrangler r2 object get` each). For benches that rewrite the row.
- */
-export async function localWholeSnapshot(persistTo: string, body: string): Promise<GatewaySnapshot> {
-  const dir = mkdtempSync(join(tmpdir(), 'turnpike-shards-'));
-  try {
-    return await wholeSnapshot(await decodeSnapshot(body), async (key) => {
-      const file = join(dir, 'shard.gz');
-      const run = wrangler([
-        'r2',
-        'object',
-        'get',
-        `turnpike-blobs/${key}`,
-        '--local',
-        '--persist-to',
-        persistTo,
-        '-c',
-        'wrangler.toml',
-        '--file',
-        file,
-      ]);
-      if (run.status !== 0) return null;
-      const bytes = readFileSync(file);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
  * Writes `snapshot` inline as the production row, as a control plane before decision 0034 did (local
  * D1 has no 2,000,000-byte row cap; deployed, a row above it is refused). Returns the encoded size.
  */
@@ -423,12 +398,12 @@ export function snapshotScaleTable(result: SnapshotScale): string {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...result.coldIsolates.map(
       (c) =>
-        `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.shardReadMs ?? '—'} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow.bytes} B | ${c.wholeRow.firstCallMs} |`,
+        `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.shardReadMs ?? '—'} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow === null ? 'not measured' : `${c.wholeRow.bytes} B`} | ${c.wholeRow?.firstCallMs ?? '—'} |`,
     ),
   ].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await measureSnapshotScale({ smoke: process.argv.includes('--smoke') });
+  const result = await measureSnapshotScale({ smoke: process.argv.includes('--smoke'), wholeRow: process.argv.includes('--whole-row') });
   process.stdout.write(JSON.stringify(result, null, 2) + '\n' + snapshotScaleTable(result) + '\n');
 }
