@@ -1025,8 +1025,13 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   const tokenVerification = await measureTokenVerification();
   const snapshotScale = await (
     await import('./snapshot-scale.ts')
-  ).measureSnapshotScale({ smoke, log, wholeRow: process.argv.includes('--whole-row') });
-  phase('snapshot scale and cold isolates (a platform of its own)');
+  ).measureSnapshotScale({
+    smoke,
+    log,
+    wholeRow: process.argv.includes('--whole-row'),
+    on: platform,
+  });
+  phase('snapshot scale and cold isolates (on the same platform, last)');
   const report = {
     measuredAt: new Date().toISOString(),
     loadAverage,

@@ -83,7 +83,16 @@ export interface SnapshotScale {
 const elapsedMs = (started: bigint) => Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2));
 
 export async function measureSnapshotScale(
-  options: { smoke?: boolean; log?: (line: string) => void; wholeRow?: boolean } = {},
+  options: {
+    smoke?: boolean;
+    log?: (line: string) => void;
+    wholeRow?: boolean;
+    /**
+     * A running platform to measure on (`npm run bench` hands over its own once its other figures
+     * are taken, which saves a platform start); it is left running. Without it, one of its own.
+     */
+    on?: Awaited<ReturnType<typeof startPlatform>>;
+  } = {},
 ): Promise<SnapshotScale> {
   // The whole-row layout (before decision 0034) at every size: decision 0034's own comparison, six
   // more cold restarts and a large row write per size; not needed for the current figures, so only
@@ -97,15 +106,17 @@ export async function measureSnapshotScale(
   });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
-  log('snapshot scale: starting a platform of its own…');
-  const platform = await startPlatform({
-    ports: PORTS,
-    portal: false,
-    env: { X_LOCAL_OBSERVABILITY: 'false' },
-    gatewayVars: { REQUEST_LOG: 'off' },
-    cronIntervalMs: 0,
-    log: () => {},
-  });
+  if (options.on === undefined) log('snapshot scale: starting a platform of its own…');
+  const platform =
+    options.on ??
+    (await startPlatform({
+      ports: PORTS,
+      portal: false,
+      env: { X_LOCAL_OBSERVABILITY: 'false' },
+      gatewayVars: { REQUEST_LOG: 'off' },
+      cronIntervalMs: 0,
+      log: () => {},
+    }));
   const scratch = mkdtempSync(join(tmpdir(), 'turnpike-snapshot-scale-'));
   try {
     const anon = new Client(platform.controlPlaneUrl);
@@ -321,7 +332,7 @@ export async function measureSnapshotScale(
     return { github, coldIsolates };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    await platform.stop();
+    if (options.on === undefined) await platform.stop();
     await new Promise<void>((r) => backend.close(() => r()));
   }
 }
