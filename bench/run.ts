@@ -116,7 +116,9 @@ const phase = (name: string) => {
   log(`[${name}: ${phaseSeconds[name]} s; ${((now - benchStarted) / 1000).toFixed(0)} s in all]`);
 };
 const elapsed = () => `${((Date.now() - benchStarted) / 1000).toFixed(0)} s`;
-const WARMUP_S = smoke ? 1 : 3;
+// 2 s (3 before 2026-12-02): every timed slot has its own second of re-warm load before it, so the
+// warm-up only has to bring each path through its first calls (JIT, caches, the lease).
+const WARMUP_S = smoke ? 1 : 2;
 const CONNECTIONS = 32;
 // Idle time before each measured case, so work a case leaves behind (usage flushes, lease releases,
 // Durable Objects settling) runs before the next case's clock starts rather than during it.
