@@ -140,14 +140,15 @@ export interface BenchReport {
   };
   routeLookups: Record<string, { nsPerLookup: number; buildMs: number }>;
   tokenVerification: { verifyMicros: number; cachedMicros: number };
+  /** Absent in reports written before 2026-12-02. */
+  phaseSeconds?: Record<string, number>;
 }
 
 /** Every table of one run, in the order bench/README.md shows them. */
 export function renderReport(r: BenchReport): string {
   const subscriptions = r.controlPlane.massSubscriptions.subscriptions.toLocaleString('en');
   return [
-    `Measured ${r.measuredAt} in ${r.elapsedSeconds} s (${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}; load average ${r.loadAverage.map((n) => n.toFixed(2)).join(' / ')} at the start of the main rounds).`,
-    '',
+    `Measured ${r.measuredAt} in ${r.elapsedSeconds} s (${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}; load average ${r.loadAverage.map((n) => n.toFixed(2)).join(' / ')} at the start of the main rounds).\n\n`,
     renderLoadTables(r.cases, r.unloaded),
     renderCostTable(r.costPerMillionCalls.cases),
     r.webSocketRelay === null ? '' : renderFrameRelay(r.webSocketRelay),
@@ -170,6 +171,10 @@ export function renderReport(r: BenchReport): string {
       '|---|---|',
       `| verified by jose (not cached) | ${r.tokenVerification.verifyMicros} |`,
       `| found in the verified-token cache | ${r.tokenVerification.cachedMicros} |`,
+      '',
+      `| where the run's ${r.elapsedSeconds} s went | s |`,
+      '|---|---|',
+      ...Object.entries(r.phaseSeconds ?? {}).map(([name, seconds]) => `| ${name} | ${seconds} |`),
       '',
     ].join('\n'),
   ].join('');
