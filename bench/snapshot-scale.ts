@@ -22,20 +22,21 @@ import { Client, tokenFor } from '../scripts/lib/seed.ts';
 import { startPlatform } from '../test/support/platform.ts';
 import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
 import type { GatewaySnapshot, SnapshotApi } from '../workers/shared/snapshot.ts';
-import { shardOf, wholeSnapshot } from '../workers/shared/snapshot-shards.ts';
+import { shardOf } from '../workers/shared/snapshot-shards.ts';
 import { d1Execute } from './local-d1.ts';
 import { wranglerPidForPort } from './process-cpu.ts';
 import { workerdRssMb } from './scale.ts';
+import { PORT_SHIFT } from './ports.ts';
 import { median } from './stats.ts';
 
 const PORTS = {
-  gateway: 50787,
-  controlPlane: 50788,
-  portal: 50789,
-  demoBackend: 50790,
-  gatewayInternal: 50791,
-  trafficManager: 50792,
-  inspector: 51236,
+  gateway: 50787 + PORT_SHIFT,
+  controlPlane: 50788 + PORT_SHIFT,
+  portal: 50789 + PORT_SHIFT,
+  demoBackend: 50790 + PORT_SHIFT,
+  gatewayInternal: 50791 + PORT_SHIFT,
+  trafficManager: 50792 + PORT_SHIFT,
+  inspector: 51236 + PORT_SHIFT,
 };
 /** Cold starts per size (the median is reported). */
 const COLD_STARTS = 3;
@@ -53,10 +54,15 @@ export interface ColdIsolate {
   warmCallMs: number;
   /** Median over COLD_STARTS fresh processes of first call minus warm call: isolate start-up, the head and one shard. */
   addedMs: number;
+  /**
+   * In the same warm isolate, the first call into another shard minus a warm call: what reading and
+   * compiling one shard adds, without the fresh process's own first-call cost (null with one shard).
+   */
+  shardReadMs: number | null;
   rssMbBefore: number;
   rssMbAfter: number;
   /** Before: the same APIs as one whole snapshot row (gzip + base64), every API compiled on the first call. */
-  wholeRow: { bytes: number; firstCallMs: number; warmCallMs: number };
+  wholeRow: { bytes: number; firstCallMs: number; warmCallMs: number } | null;
 }
 
 export interface SnapshotScale {
@@ -76,7 +82,22 @@ export interface SnapshotScale {
 
 const elapsedMs = (started: bigint) => Number((Number(process.hrtime.bigint() - started) / 1e6).toFixed(2));
 
-export async function measureSnapshotScale(options: { smoke?: boolean; log?: (line: string) => void } = {}): Promise<SnapshotScale> {
+export async function measureSnapshotScale(
+  options: {
+    smoke?: boolean;
+    log?: (line: string) => void;
+    wholeRow?: boolean;
+    /**
+     * A running platform to measure on (`npm run bench` hands over its own once its other figures
+     * are taken, which saves a platform start); it is left running. Without it, one of its own.
+     */
+    on?: Awaited<ReturnType<typeof startPlatform>>;
+  } = {},
+): Promise<SnapshotScale> {
+  // The whole-row layout (before decision 0034) at every size: decision 0034's own comparison, six
+  // more cold restarts and a large row write per size; not needed for the current figures, so only
+  // on request (`--whole-row`, or `npm run bench -- --whole-row`).
+  const wholeRowToo = options.wholeRow === true;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const sizes = options.smoke === true ? [10, 1000] : [10, 1000, 10_000, 100_000];
   const backend = createServer((req, res) => {
@@ -85,15 +106,17 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
   });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
-  log('snapshot scale: starting a platform of its own…');
-  const platform = await startPlatform({
-    ports: PORTS,
-    portal: false,
-    env: { X_LOCAL_OBSERVABILITY: 'false' },
-    gatewayVars: { REQUEST_LOG: 'off' },
-    cronIntervalMs: 0,
-    log: () => {},
-  });
+  if (options.on === undefined) log('snapshot scale: starting a platform of its own…');
+  const platform =
+    options.on ??
+    (await startPlatform({
+      ports: PORTS,
+      portal: false,
+      env: { X_LOCAL_OBSERVABILITY: 'false' },
+      gatewayVars: { REQUEST_LOG: 'off' },
+      cronIntervalMs: 0,
+      log: () => {},
+    }));
   const scratch = mkdtempSync(join(tmpdir(), 'turnpike-snapshot-scale-'));
   try {
     const anon = new Client(platform.controlPlaneUrl);
@@ -248,13 +271,21 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
       const key = h.snapshot.shards?.keys[shardOf(target, h.snapshot.shards.count)] ?? '';
       const url = `${gateway}${copies === 0 ? '/bulk0' : target}/v1/open`;
       // Each size started cold COLD_STARTS times: one cold start on a loaded machine is noise.
-      const runs: Array<{ first: number; warm: number; before: number; after: number }> = [];
+      // An API in another shard than the timed one, for the shard's own cost in a warm isolate.
+      const shardCount = h.snapshot.shards?.count ?? 1;
+      const others = Array.from({ length: Math.min(copies, 4096) }, (_, i) => `/bulk${i + 1}`).filter(
+        (c) => shardOf(c, shardCount) !== shardOf(target, shardCount),
+      );
+      const runs: Array<{ first: number; warm: number; before: number; after: number; otherShard: number | null }> = [];
       for (let i = 0; i < COLD_STARTS; i++) {
         const cold = await coldRestart();
         const first = await timedCall(url);
         const warmMs = await warm(url);
-        runs.push({ first, warm: warmMs, before: cold.rss, after: cold.pid === null ? Number.NaN : workerdRssMb(cold.pid) });
+        const other = others[i];
+        const otherShard = other === undefined ? null : (await timedCall(`${gateway}${other}/v1/open`)) - warmMs;
+        runs.push({ first, warm: warmMs, before: cold.rss, after: cold.pid === null ? Number.NaN : workerdRssMb(cold.pid), otherShard });
       }
+      const shardRuns = runs.map((r) => r.otherShard).filter((x): x is number => x !== null);
       // Before (decision 0002's layout): the same environment as one whole row, compiled at once.
       const whole = {
         ...h.snapshot,
@@ -272,10 +303,10 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
           })),
         ],
       };
-      const wholeBytes = await writeWholeRow(platform.persistTo, scratch, whole);
+      const wholeBytes = wholeRowToo ? await writeWholeRow(platform.persistTo, scratch, whole) : 0;
       const before: number[] = [];
       const beforeWarm: number[] = [];
-      for (let i = 0; i < COLD_STARTS; i++) {
+      for (let i = 0; wholeRowToo && i < COLD_STARTS; i++) {
         await coldRestart();
         before.push(await timedCall(url));
         beforeWarm.push(await warm(url));
@@ -291,16 +322,17 @@ export async function measureSnapshotScale(options: { smoke?: boolean; log?: (li
         firstCallMs,
         warmCallMs,
         addedMs: Number((firstCallMs - warmCallMs).toFixed(2)),
+        shardReadMs: shardRuns.length === 0 ? null : Number(median(shardRuns).toFixed(2)),
         rssMbBefore: median(runs.map((r) => r.before)),
         rssMbAfter: median(runs.map((r) => r.after)),
-        wholeRow: { bytes: wholeBytes, firstCallMs: median(before), warmCallMs: median(beforeWarm) },
+        wholeRow: wholeRowToo ? { bytes: wholeBytes, firstCallMs: median(before), warmCallMs: median(beforeWarm) } : null,
       });
       log(`  ${JSON.stringify(coldIsolates[coldIsolates.length - 1])}`);
     }
     return { github, coldIsolates };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    await platform.stop();
+    if (options.on === undefined) await platform.stop();
     await new Promise<void>((r) => backend.close(() => r()));
   }
 }
@@ -346,37 +378,6 @@ function cloneApi(persistTo: string, apiId: string, revisionId: string, from: nu
 }
 
 /**
- * A local environment's whole snapshot from its row's body: the head, and every shard it names read
- * from the platform's local R2 (one `wrangler r2 object get` each). For benches that rewrite the row.
- */
-export async function localWholeSnapshot(persistTo: string, body: string): Promise<GatewaySnapshot> {
-  const dir = mkdtempSync(join(tmpdir(), 'turnpike-shards-'));
-  try {
-    return await wholeSnapshot(await decodeSnapshot(body), async (key) => {
-      const file = join(dir, 'shard.gz');
-      const run = wrangler([
-        'r2',
-        'object',
-        'get',
-        `turnpike-blobs/${key}`,
-        '--local',
-        '--persist-to',
-        persistTo,
-        '-c',
-        'wrangler.toml',
-        '--file',
-        file,
-      ]);
-      if (run.status !== 0) return null;
-      const bytes = readFileSync(file);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
  * Writes `snapshot` inline as the production row, as a control plane before decision 0034 did (local
  * D1 has no 2,000,000-byte row cap; deployed, a row above it is refused). Returns the encoded size.
  */
@@ -404,16 +405,16 @@ export function snapshotScaleTable(result: SnapshotScale): string {
     '|---|---|---|---|---|---|---|---|',
     `| through the control plane and the gateway | ${g.importMs} | ${g.exportMs} | ${g.deployMs} | ${g.shardBytes} B | ${g.headBytes} B | ${g.coldFirstCallMs} | ${g.warmCallMs} |`,
     '',
-    '| deployed APIs | publish ms | head (D1) | shards | shard read | cold first call ms | warm ms | added ms | workerd RSS MB before → after | before: whole row | its cold first call ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| deployed APIs | publish ms | head (D1) | shards | shard read | cold first call ms | warm ms | added ms | of which one shard (warm isolate) ms | workerd RSS MB before → after | before: whole row | its cold first call ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...result.coldIsolates.map(
       (c) =>
-        `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow.bytes} B | ${c.wholeRow.firstCallMs} |`,
+        `| ${c.apis.toLocaleString('en')} | ${c.publishMs} | ${c.headBytes} B | ${c.shards} | ${c.shardBytes} B | ${c.firstCallMs} | ${c.warmCallMs} | ${c.addedMs} | ${c.shardReadMs ?? '—'} | ${c.rssMbBefore} → ${c.rssMbAfter} | ${c.wholeRow === null ? 'not measured' : `${c.wholeRow.bytes} B`} | ${c.wholeRow?.firstCallMs ?? '—'} |`,
     ),
   ].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await measureSnapshotScale({ smoke: process.argv.includes('--smoke') });
+  const result = await measureSnapshotScale({ smoke: process.argv.includes('--smoke'), wholeRow: process.argv.includes('--whole-row') });
   process.stdout.write(JSON.stringify(result, null, 2) + '\n' + snapshotScaleTable(result) + '\n');
 }

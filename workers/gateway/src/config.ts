@@ -20,13 +20,14 @@ export interface GatewayConfig {
 type Vars = Pick<Env, 'SNAPSHOT_TTL_SECONDS' | 'LEASE_MIN_LIMIT' | 'REQUEST_LOG' | 'COUNTER_RTT_MS' | 'METERING'>;
 
 /** Thrown for a var that cannot be used; the app logs it and answers a generic 500 (fail closed). */
+// Fields declared, not parameter properties: the bench loads this file in Node, whose type stripping refuses them.
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    readonly value: unknown,
-    expected: string,
-  ) {
+  readonly variable: string;
+  readonly value: unknown;
+  constructor(variable: string, value: unknown, expected: string) {
     super(`${variable} must be ${expected}, got ${JSON.stringify(value)}`);
+    this.variable = variable;
+    this.value = value;
     this.name = 'ConfigError';
   }
 }

@@ -31,10 +31,10 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   const match = routed instanceof Promise ? await routed : routed;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api, resource } = match;
-  // Where this API's RFC 9728 metadata lives, for the Bearer challenges of its refusals.
-  x.apiPath = apiPath(api);
-  x.usage = { apiId: api.id, applicationId: null, keyType: null, apiKeyId: null };
   const plan = compiled.plan;
+  // Where this API's RFC 9728 metadata lives, for the Bearer challenges of its refusals (from the plan).
+  x.apiPath = plan.paths.get(api) ?? apiPath(api);
+  x.usage = { apiId: api.id, applicationId: null, keyType: null, apiKeyId: null };
   // A WebSocket API answers handshakes only; their token may come in a subprotocol (websocket/).
   const handshake = api.type === 'WS' ? webSocketHandshake(request, search, api) : null;
   const call: GatewayCall = {

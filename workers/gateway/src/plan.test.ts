@@ -61,6 +61,14 @@ describe('call plan', () => {
     expect(only === undefined ? undefined : plan.resources.get(only)?.backend).toEqual([]);
   });
 
+  it("keeps each API's resource path (context/version) in the plan, so a call reads it rather than building it", () => {
+    const a = api({ id: 'api_path', context: '/shelf' });
+    const b = api({ id: 'api_path2', context: '/shelf', version: 'v2' });
+    const plan = compilePlan(snapshotOf([a, b]));
+    expect(plan.paths.get(a)).toBe('/shelf/v1');
+    expect(plan.paths.get(b)).toBe('/shelf/v2');
+  });
+
   it('builds the steps once per snapshot version: many calls reuse one plan, a new version builds a new one', async () => {
     const build = vi.spyOn(headerEdits, 'build');
     const edited = () => [

@@ -1,5 +1,6 @@
 import type { KeyType } from '../../shared/db/schema.ts';
 import type { GatewaySnapshot, SnapshotApi, SnapshotResource } from '../../shared/snapshot.ts';
+import { apiPath } from './auth/protected-resource.ts';
 import { authenticationStep } from './auth/step.ts';
 import type { CallStep } from './call.ts';
 import { corsStep } from './cors/step.ts';
@@ -32,6 +33,8 @@ export interface ResourcePlan {
 export interface CallPlan {
   /** Per API, the steps before the resource is checked: CORS, then blocking. */
   readonly apis: ReadonlyMap<SnapshotApi, readonly CallStep[]>;
+  /** Per API, its resource path (context/version) for RFC 9728 challenges: built here, not concatenated per call. */
+  readonly paths: ReadonlyMap<SnapshotApi, string>;
   readonly resources: ReadonlyMap<SnapshotResource, ResourcePlan>;
   /** The key type whose endpoint serves open resources. */
   readonly openKeyType: KeyType;
@@ -40,6 +43,7 @@ export interface CallPlan {
 /** A plan that grows: a sharded snapshot adds each shard's APIs when a call first reads it (decision 0034). */
 export interface GrowingPlan extends CallPlan {
   readonly apis: Map<SnapshotApi, readonly CallStep[]>;
+  readonly paths: Map<SnapshotApi, string>;
   readonly resources: Map<SnapshotResource, ResourcePlan>;
 }
 
@@ -52,7 +56,7 @@ const NONE: readonly CallStep[] = [];
  * backend JWT on an open resource, backend security when no endpoint has any.
  */
 export function compilePlan(snapshot: GatewaySnapshot): GrowingPlan {
-  const plan: GrowingPlan = { apis: new Map(), resources: new Map(), openKeyType: openKeyType(snapshot) };
+  const plan: GrowingPlan = { apis: new Map(), paths: new Map(), resources: new Map(), openKeyType: openKeyType(snapshot) };
   addToPlan(plan, snapshot);
   return plan;
 }
@@ -62,6 +66,7 @@ export function addToPlan(plan: GrowingPlan, snapshot: GatewaySnapshot): void {
   for (const api of snapshot.apis) {
     const before = present([corsStep(api), blockingStep(api, snapshot.blocking)]);
     plan.apis.set(api, before.length === 0 ? NONE : before);
+    plan.paths.set(api, apiPath(api));
     const security = backendSecurityStep(snapshot, api);
     for (const resource of api.resources) {
       const policies = policySteps(api, resource);

@@ -31,13 +31,22 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 // checks every request against its revocation state.
 const verified = new BoundedCache<string, { version: number; claims: AccessTokenClaims }>({ maxEntries: 10_000, maxAgeMs: 60_000 });
 
+/**
+ * The answer for a token this snapshot version already verified as Turnpike's own, without parsing
+ * it; undefined when it is not in the verified-token cache. Asked before the external key managers'
+ * check (auth/step.ts), which would otherwise decode every Turnpike token only to find Turnpike's issuer.
+ */
+export function cachedAccessToken(token: string, compiled: CompiledSnapshot, now = Date.now()): TokenCheck | undefined {
+  const cached = verified.get(token, now);
+  if (cached === undefined || cached.version !== compiled.snapshot.version) return undefined;
+  if (cached.claims.expiresAtMs + CLOCK_TOLERANCE_SECONDS * 1000 <= now) return { ok: false, reason: 'token expired' };
+  return { ok: true, claims: cached.claims };
+}
+
 export async function verifyAccessToken(token: string, compiled: CompiledSnapshot, now = Date.now()): Promise<TokenCheck> {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'token too large' };
-  const cached = verified.get(token, now);
-  if (cached !== undefined && cached.version === compiled.snapshot.version) {
-    if (cached.claims.expiresAtMs + CLOCK_TOLERANCE_SECONDS * 1000 <= now) return { ok: false, reason: 'token expired' };
-    return { ok: true, claims: cached.claims };
-  }
+  const cached = cachedAccessToken(token, compiled, now);
+  if (cached !== undefined) return cached;
   try {
     const { payload } = await jwtVerify(token, (header: JWTHeaderParameters) => pinnedKey(header, compiled), {
       issuer: compiled.snapshot.issuer,

@@ -5,8 +5,7 @@ import { meteredD1 } from '../metering/meter.ts';
 import type { CallStep, Caller } from '../call.ts';
 import type { CompiledSnapshot } from '../snapshot/store.ts';
 import { assertNotBlocked } from '../throttle/blocking.ts';
-import { verifyExternalToken } from './external/verify.ts';
-import { verifyAccessToken } from './access-token.ts';
+import { checkBearer } from './bearer.ts';
 import { findApiKey, ipAllowed, referrerAllowed } from './api-key.ts';
 import { CHALLENGE_NONE, challengeInvalid, extractCredential, type Credential } from './credentials.ts';
 
@@ -112,9 +111,8 @@ async function authenticate(
       headers: { 'www-authenticate': challengeInvalid('api key required') },
     });
   }
-  // External key managers the API accepts first (decision 0036); null hands the token to Turnpike's own check.
-  const checked =
-    (await verifyExternalToken(env, credential.token, compiled, api)) ?? (await verifyAccessToken(credential.token, compiled));
+  // Turnpike's verified-token cache, then the external key managers the API accepts, then Turnpike's own check.
+  const checked = await checkBearer(env, credential.token, compiled, api);
   if (!checked.ok) {
     // Why, for the operator; the caller gets one answer whatever the check (STYLE.md: internal reasons off the wire).
     console.warn(JSON.stringify({ level: 'warn', message: 'access token refused', reason: checked.reason }));

@@ -94,12 +94,15 @@ export async function readSmallBody(
 }
 
 export class BodyTimeoutError extends Error {
-  constructor(readonly reason: 'idle' | 'deadline') {
+  // A declared field, not a parameter property: the bench loads this file in Node's type stripping.
+  readonly reason: 'idle' | 'deadline';
+  constructor(reason: 'idle' | 'deadline') {
     super(
       reason === 'idle'
         ? 'the backend sent no body bytes within the idle timeout'
         : 'the backend body did not end before the total deadline',
     );
+    this.reason = reason;
     this.name = 'BodyTimeoutError';
   }
 }
