@@ -11,6 +11,7 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { requires } from '../../http/security.ts';
 import { validationHook } from '../../http/validation.ts';
 import { proveClient } from '../../key-managers/proof.ts';
+import { enabledKeyManager } from '../../key-managers/enabled.ts';
 import type { AppEnv } from '../../types.ts';
 import { ownApplication } from '../applications/store.ts';
 
@@ -149,18 +150,7 @@ export function externalClientRoutes() {
       const db = c.var.db;
       const application = await ownApplication(db, principal, c.req.valid('param').applicationId);
       const body = c.req.valid('json');
-      const km = (
-        await db
-          .select()
-          .from(schema.keyManagers)
-          .where(and(eq(schema.keyManagers.name, body.keyManager), eq(schema.keyManagers.enabled, true)))
-          .limit(1)
-      )[0];
-      if (km === undefined)
-        throw new ApiError('validation-failed', {
-          detail: `No key manager named ${body.keyManager}`,
-          errors: [{ pointer: '/keyManager', detail: 'Unknown key manager' }],
-        });
+      const km = await enabledKeyManager(db, body.keyManager);
       if (km.tokenEndpoint === null)
         throw new ApiError('validation-failed', {
           detail: `${km.displayName} publishes no token endpoint to check the client against`,

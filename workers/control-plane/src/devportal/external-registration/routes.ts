@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { KEY_TYPES } from '../../../../shared/db/schema.ts';
 import { newId } from '../../../../shared/ids.ts';
 import { ApiError } from '../../../../shared/problem.ts';
@@ -13,6 +13,7 @@ import { jsonBody, jsonResponse, problems } from '../../http/openapi.ts';
 import { requires } from '../../http/security.ts';
 import { validationHook } from '../../http/validation.ts';
 import { endpointRefusal } from '../../key-managers/discovery.ts';
+import { enabledKeyManager } from '../../key-managers/enabled.ts';
 import type { AppEnv } from '../../types.ts';
 import { ownApplication } from '../applications/store.ts';
 import { ExternalClientSchema } from '../external-clients/routes.ts';
@@ -124,15 +125,7 @@ export function externalRegistrationRoutes() {
       const db = c.var.db;
       const application = await ownApplication(db, principal, c.req.valid('param').applicationId);
       const body = c.req.valid('json');
-      const km = (
-        await db
-          .select()
-          .from(schema.keyManagers)
-          .where(and(eq(schema.keyManagers.name, body.keyManager), eq(schema.keyManagers.enabled, true)))
-          .limit(1)
-      )[0];
-      if (km === undefined)
-        throw new ApiError('validation-failed', { errors: [{ pointer: '/keyManager', detail: 'Unknown key manager' }] });
+      const km = await enabledKeyManager(db, body.keyManager);
       if (km.registrationEndpoint === null || km.registrationAccessToken === null)
         throw new ApiError('validation-failed', {
           detail: `${km.displayName} does not offer client registration from the portal`,
