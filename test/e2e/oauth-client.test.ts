@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
+import { allowOnConsentPage } from './support.ts';
 
 /**
  * An independent OAuth client library drives the running Key Manager: discovery, client
@@ -55,27 +56,9 @@ describe('the Key Manager with oauth4webapi', () => {
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     }).toString();
-    const page = await fetch(url);
-    expect(page.status).toBe(200);
+    const { page, back } = await allowOnConsentPage(url, demo.users.developer);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-    const form = new URLSearchParams(
-      [...(await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
-        m[1] ?? '',
-        (m[2] ?? '').replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))),
-      ]),
-    );
-    form.set('email', demo.users.developer.email);
-    form.set('password', demo.users.developer.password);
-    form.set('decision', 'allow');
-    const allowed = await fetch(as.authorization_endpoint ?? '', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: issuer.origin },
-      body: form,
-      redirect: 'manual',
-    });
-    expect(allowed.status).toBe(302);
-    const location = new URL(allowed.headers.get('location') ?? '');
-    return { params: oauth.validateAuthResponse(as, web.client, location, 'st-1'), verifier };
+    return { params: oauth.validateAuthResponse(as, web.client, back, 'st-1'), verifier };
   }
 
   async function codeGrant(): Promise<oauth.TokenEndpointResponse> {

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
+import { allowOnConsentPage } from './support.ts';
 
 /**
  * An independent OpenID Connect relying party (oauth4webapi, in its `oidc` discovery mode) drives
@@ -48,25 +49,8 @@ describe('the Key Manager as an OpenID Provider, judged by oauth4webapi', () => 
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     }).toString();
-    const page = await fetch(url);
-    expect(page.status).toBe(200);
-    const form = new URLSearchParams(
-      [...(await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
-        m[1] ?? '',
-        (m[2] ?? '').replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))),
-      ]),
-    );
-    form.set('email', demo.users.developer.email);
-    form.set('password', demo.users.developer.password);
-    form.set('decision', 'allow');
-    const allowed = await fetch(as.authorization_endpoint ?? '', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: issuer.origin },
-      body: form,
-      redirect: 'manual',
-    });
-    expect(allowed.status).toBe(302);
-    return { params: oauth.validateAuthResponse(as, rp.client, new URL(allowed.headers.get('location') ?? ''), 'st-oidc'), verifier };
+    const { back } = await allowOnConsentPage(url, demo.users.developer);
+    return { params: oauth.validateAuthResponse(as, rp.client, back, 'st-oidc'), verifier };
   }
 
   it('discovers the provider with the OIDC algorithm and names userinfo and ES256 id_tokens', () => {

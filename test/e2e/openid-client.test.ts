@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Client, tokenFor } from '../../scripts/lib/seed.ts';
 import { usePlatform } from '../support/platform.ts';
+import { allowOnConsentPage } from './support.ts';
 
 /**
  * Issue #23 asks that Turnpike's OIDC discovery and id_token pass `openid-client` (panva's certified
@@ -37,26 +38,7 @@ describe('the Key Manager as an OpenID Provider, judged by openid-client', () =>
 
   /** The user signs in and allows on the consent page, as a browser posts its form; the redirect back is returned. */
   async function authorize(parameters: Record<string, string>): Promise<URL> {
-    const page = await fetch(client.buildAuthorizationUrl(config, parameters));
-    expect(page.status).toBe(200);
-    const form = new URLSearchParams(
-      [...(await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
-        m[1] ?? '',
-        (m[2] ?? '').replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))),
-      ]),
-    );
-    form.set('email', demo.users.developer.email);
-    form.set('password', demo.users.developer.password);
-    form.set('decision', 'allow');
-    const endpoint = config.serverMetadata().authorization_endpoint ?? '';
-    const allowed = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(controlPlaneUrl).origin },
-      body: form,
-      redirect: 'manual',
-    });
-    expect(allowed.status).toBe(302);
-    return new URL(allowed.headers.get('location') ?? '');
+    return (await allowOnConsentPage(client.buildAuthorizationUrl(config, parameters), demo.users.developer)).back;
   }
 
   async function flow(scope: string) {

@@ -120,3 +120,34 @@ export async function signUpVerified(
   const token = (await mailedLink(mailDir, body.email, 'verify')).split('/').pop();
   await anon.expect([200, 204], 'POST', '/api/auth/verify-email', { token });
 }
+
+/**
+ * A user signs in and allows on the Key Manager's consent page, as a browser posts its form: the
+ * page is fetched from `authorizeUrl`, its hidden fields are posted back with the user's
+ * credentials to the same endpoint, from the control plane's own Origin. The consent page's
+ * response and the redirect back (the `location` of the 302) are returned.
+ */
+export async function allowOnConsentPage(
+  authorizeUrl: URL,
+  user: { readonly email: string; readonly password: string },
+): Promise<{ page: Response; back: URL }> {
+  const page = await fetch(authorizeUrl);
+  if (page.status !== 200) throw new Error(`consent page answered ${page.status}: ${await page.text()}`);
+  const form = new URLSearchParams(
+    [...(await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+      m[1] ?? '',
+      (m[2] ?? '').replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))),
+    ]),
+  );
+  form.set('email', user.email);
+  form.set('password', user.password);
+  form.set('decision', 'allow');
+  const allowed = await fetch(new URL(authorizeUrl.pathname, authorizeUrl.origin), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: authorizeUrl.origin },
+    body: form,
+    redirect: 'manual',
+  });
+  if (allowed.status !== 302) throw new Error(`the consent form answered ${allowed.status}: ${await allowed.text()}`);
+  return { page, back: new URL(allowed.headers.get('location') ?? '') };
+}
