@@ -11,6 +11,7 @@ import { validationHook } from '../http/validation.ts';
 import type { AppEnv } from '../types.ts';
 import { accountFor, type RefusedAccount } from './accounts.ts';
 import { flowContext } from './context.ts';
+import { countSignInStart, SSO_STARTS_PER_MINUTE } from './start-limit.ts';
 import { BINDING_COOKIE, LOGIN_TTL_MS, beginSignIn, finishSignIn, safeReturnTo, type RefusedFlow } from './flow.ts';
 
 const tags = ['Authentication'];
@@ -135,6 +136,7 @@ export function ssoRoutes() {
       security: PUBLIC,
       tags,
       summary: 'Start signing in at the provider: a redirect to its authorization endpoint (PKCE S256, state, nonce)',
+      description: `Each start holds a pending sign-in for 10 minutes; an address may start ${SSO_STARTS_PER_MINUTE} per minute (then 429 with Retry-After).`,
       request: {
         params: NameParam,
         query: z.object({
@@ -145,12 +147,16 @@ export function ssoRoutes() {
             .openapi({ description: "A path of the portal's router to land on afterwards, e.g. /publisher/apis" }),
         }),
       },
-      responses: { 302: { description: "To the provider's authorization endpoint" }, ...problems('not-found', 'service-unavailable') },
+      responses: {
+        302: { description: "To the provider's authorization endpoint" },
+        ...problems('not-found', 'login-throttled', 'service-unavailable'),
+      },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
       const ctx = await flowContext(c.env, c.var.db, name);
       if (ctx === null) throw new ApiError('not-found', { detail: 'No such sign-in provider' });
+      await countSignInStart(c.env, c.req.header('cf-connecting-ip') ?? 'unknown');
       let started: { location: string; binding: string };
       try {
         started = await beginSignIn(c.var.db, ctx, safeReturnTo(c.req.valid('query').returnTo));

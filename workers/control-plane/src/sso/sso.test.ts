@@ -7,6 +7,7 @@ import { base64url, sha256Hex } from '../../../shared/crypto.ts';
 import { newId } from '../../../shared/ids.ts';
 import { schema } from '../db.ts';
 import { safeReturnTo } from './flow.ts';
+import { SSO_STARTS_PER_MINUTE } from './start-limit.ts';
 import { claimAt, mapRole } from './roles.ts';
 
 /**
@@ -246,6 +247,22 @@ describe('portal sign-in with an external OpenID Provider', () => {
       .where(eq(schema.ssoLogins.stateHash, await sha256Hex(started.state)));
     const { res } = await callback({ code: authorize(started, { sub: 'late' }), state: started.state }, started.binding);
     expect(res.status).toBe(401);
+  });
+
+  it('lets one address start only so many sign-ins a minute, each of which would hold a pending row', async () => {
+    const from = (ip: string) =>
+      SELF.fetch(`${ORIGIN}/api/auth/sso/${kmName}/start`, { redirect: 'manual', headers: { 'cf-connecting-ip': ip } });
+    const pendingBefore = (await db.select().from(schema.ssoLogins)).length;
+    const answers = [];
+    for (let i = 0; i < SSO_STARTS_PER_MINUTE + 3; i++) answers.push((await from('203.0.113.77')).status);
+    expect(answers.filter((s) => s === 302)).toHaveLength(SSO_STARTS_PER_MINUTE);
+    expect(answers.slice(SSO_STARTS_PER_MINUTE)).toEqual([429, 429, 429]);
+    const refused = await from('203.0.113.77');
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Refused starts wrote no pending sign-in; another address is not affected.
+    expect((await db.select().from(schema.ssoLogins)).length - pendingBefore).toBeLessThanOrEqual(SSO_STARTS_PER_MINUTE);
+    expect((await from('203.0.113.78')).status).toBe(302);
   });
 
   it('refuses an id_token with another nonce than the one sent, or signed by a key not in the JWKS', async () => {
