@@ -457,6 +457,32 @@ describe('ThrottleCounter durable ceiling (decision 0058): what SQLite holds is 
     }
   });
 
+  it('refuses at most one slack that had quota in a window however often its object restarts (written through after the first restart)', async () => {
+    const limit = 1000;
+    const { stub, state } = fresh([perMinute(limit)]);
+    await stub.configure(state);
+    const now = inThisMinute();
+    let admitted = 0;
+    const admitSome = (n: number) =>
+      runInDurableObject(stub, (instance: ThrottleCounter) => {
+        const before = instance.billing().object.statements;
+        for (let i = 0; i < n; i++) if (instance.admit(call(), now).ok) admitted++;
+        return instance.billing().object.statements - before;
+      });
+    // 12 calls: the ceiling is 22 (10 calls that were never made, if the object stops now).
+    await admitSome(12);
+    expect(await stored(stub)).toBe(22);
+    for (let restart = 0; restart < 5; restart++) {
+      await evictDurableObject(stub);
+      // Resumed from a ceiling: every call is written as it is counted, no new reservation.
+      expect(await admitSome(5)).toBe(5);
+    }
+    await evictDurableObject(stub);
+    await admitSome(limit);
+    // 12 + 5 × 5 admitted before, 22 + 25 counted: only the first ceiling's 10 are lost.
+    expect(admitted).toBe(limit - 10);
+  });
+
   it('writes every call of a limit below 100 (no slack) and admits exactly the limit across a restart', async () => {
     const { stub, state } = fresh([perMinute(50)]);
     expect(reserveSlack(perMinute(50))).toBe(0);

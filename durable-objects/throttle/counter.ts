@@ -23,6 +23,13 @@ interface Counter {
   count: number;
   /** What SQLite holds for this window (0 while its row is another window's): never below `count` once a call is answered. */
   persisted: number;
+  /**
+   * Whether this window may still write a ceiling above its count. Not once the object has restarted
+   * in it: the count it resumed from may already hold a slack's worth of calls never made, and a
+   * second reservation would add a second one at the next restart. So each window refuses at most
+   * one slack that had quota, however often its object restarts.
+   */
+  reserves: boolean;
 }
 
 /** SQLite work as Durable Objects bill it: rows read and rows written, as each cursor reports them. */
@@ -50,7 +57,8 @@ const isolateBilling: SqlBilling & { objectsStarted: number } = { rowsRead: 0, r
  * so the write is confirmed before the response leaves (output gate), and the calls after it write
  * nothing until the count passes that ceiling. An object that restarts resumes from the ceiling: it
  * never admits more than the limit, and refuses at most the slack (1 % of a large limit, nothing of
- * a limit below 100) that had quota.
+ * a limit below 100) that had quota; a window it restarted in is written through from then on, so
+ * further restarts in that window refuse nothing more.
  */
 export class ThrottleCounter extends DurableObject<Env> {
   #state: SubscriptionState | null = null;
@@ -85,7 +93,7 @@ export class ThrottleCounter extends DurableObject<Env> {
     }
     for (const row of this.#sql<{ key: string; window_start: number; count: number }>(`SELECT key, window_start, count FROM counters`)) {
       // A ceiling of the count that was lost with the old instance: resuming from it never over-admits.
-      this.#counters.set(row.key, { windowStart: row.window_start, count: row.count, persisted: row.count });
+      this.#counters.set(row.key, { windowStart: row.window_start, count: row.count, persisted: row.count, reserves: false });
     }
     for (const row of this.#sql<{ id: string; expires_at: number }>(`SELECT id, expires_at FROM revoked`)) {
       this.#revoked.set(row.id, row.expires_at);
@@ -315,9 +323,9 @@ export class ThrottleCounter extends DurableObject<Env> {
       this.#deferred.set(key, { counter, limit });
       return;
     }
-    const slack = reserveSlack(limit);
+    const slack = counter.reserves ? reserveSlack(limit) : 0;
     if (counter.count <= counter.persisted && counter.persisted - counter.count <= 2 * slack) return;
-    const ceiling = durableCeiling(limit, counter.count);
+    const ceiling = durableCeiling(limit, counter.count, slack);
     this.#sql(
       `INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count`,
       key,
@@ -416,7 +424,7 @@ export class ThrottleCounter extends DurableObject<Env> {
     let counter = this.#counters.get(key);
     if (counter === undefined || counter.windowStart !== windowStart) {
       // A new window: its stored row (if any) is an older window's, which reads back as 0 here.
-      counter = { windowStart, count: 0, persisted: 0 };
+      counter = { windowStart, count: 0, persisted: 0, reserves: true };
       this.#counters.set(key, counter);
     }
     return { key, limit, counter, resetSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
@@ -475,9 +483,9 @@ export function reserveSlack(limit: WindowLimit): number {
  * it could only refuse calls that had quota), and never below the count itself (a bytes window's
  * last call crosses the line; a quota allowing overage counts past it, with nothing to cap).
  */
-function durableCeiling(limit: WindowLimit, count: number): number {
+function durableCeiling(limit: WindowLimit, count: number, slack: number): number {
   const cap = limit.allowOverage === true ? Number.POSITIVE_INFINITY : limit.limit;
-  return Math.max(count, Math.min(cap, count + reserveSlack(limit)));
+  return Math.max(count, Math.min(cap, count + slack));
 }
 
 /** What one call adds to a window: its cost in a points window, one request in any other. */

@@ -106,7 +106,8 @@ export const LEASE_MAX_SHARE = 0.1;
  * `slack = floor(limit × RESERVE_SHARE)` in the window's unit (at most `RESERVE_MAX_CALLS` for a
  * request window). Limits below 100 have no slack: every change is written, exactly as stored counts
  * were before. What is stored is never below the true count, so a restarted object never admits
- * more than the limit; it may refuse at most the slack (twice it after refunds) that had quota.
+ * more than the limit; it may refuse at most the slack (twice it after refunds) that had quota, once
+ * per window: a window its object restarted in is written through from then on.
  */
 export const RESERVE_SHARE = 0.01;
 /** A request window's slack never exceeds this many calls: one write per thousand calls already costs nothing measurable. */
