@@ -504,10 +504,16 @@ describe('ThrottleCounter durable ceiling (decision 0058): what SQLite holds is 
     const limit = 1000;
     const { stub, state } = fresh([perMinute(limit)]);
     await stub.configure(state);
+    const now = inThisMinute();
     const burst = () =>
       Promise.all([
-        ...Array.from({ length: 300 }, () => stub.admit(call())),
-        ...Array.from({ length: 10 }, () => stub.admitMany(Array.from({ length: 30 }, () => call()))),
+        ...Array.from({ length: 300 }, () => stub.admit(call(), now)),
+        ...Array.from({ length: 10 }, () =>
+          stub.admitMany(
+            Array.from({ length: 30 }, () => call()),
+            now,
+          ),
+        ),
       ]).then((results) => results.flat().filter((r) => r.ok).length);
     const first = await burst();
     expect(first).toBe(600);
