@@ -1,7 +1,7 @@
 import { counterNamespace } from './binding.ts';
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { ThrottleCounter } from './counter.ts';
+import { reserveSlack, type ThrottleCounter } from './counter.ts';
 import { subscriptionObjectName, type AdmitRequest, type SubscriptionState, type WindowLimit } from './types.ts';
 
 let seq = 0;
@@ -35,20 +35,22 @@ describe('ThrottleCounter', () => {
     expect(await stub.admit(call())).toEqual({ ok: false, error: { kind: 'unknown-subscription' } });
   });
 
-  it('reports the SQLite rows it writes as billed: one counter upsert per strict call, per batch and per lease', async () => {
+  it('reports the SQLite rows it writes as billed: one counter upsert when a call, a batch or a lease passes the stored ceiling, none below it', async () => {
     const { stub, state } = fresh([perMinute(1000)]);
     await stub.configure(state);
     const before = (await stub.billing()).object;
     await stub.admit(call());
     const afterOne = (await stub.billing()).object;
-    // The window's first call inserts the counter row (SQLite reports its key's index as well);
-    // every later write updates that one row.
+    // The window's first call inserts the counter row, at the ceiling 1 + 10 (SQLite reports its
+    // key's index as well); every later write updates that one row.
     expect(afterOne.rowsWritten - before.rowsWritten).toBeGreaterThanOrEqual(1);
     expect(afterOne.statements - before.statements).toBe(1);
     const upsert = 1;
+    // 4 ≤ 11: a batch below the ceiling writes nothing.
     await stub.admitMany([call(), call(), call()]);
     const afterBatch = (await stub.billing()).object;
-    expect(afterBatch.rowsWritten - afterOne.rowsWritten).toBe(upsert);
+    expect(afterBatch.rowsWritten - afterOne.rowsWritten).toBe(0);
+    // 54 > 11: a lease past it writes once.
     await stub.lease(call(), 50);
     const afterLease = await stub.billing();
     expect(afterLease.object.rowsWritten - afterBatch.rowsWritten).toBe(upsert);
@@ -392,5 +394,194 @@ describe('ThrottleCounter connection slots (WebSocket and SSE connections, decis
       ok: false,
       error: { kind: 'blocked', status: 'BLOCKED' },
     });
+  });
+});
+
+describe('ThrottleCounter durable ceiling (decision 0058): what SQLite holds is never below the count', () => {
+  /** The stored count of the subscription's per-minute window, as a restarted object would read it. */
+  const stored = (stub: DurableObjectStub<ThrottleCounter>, key = 'subscription:60') =>
+    runInDurableObject(
+      stub,
+      (_instance, state) =>
+        state.storage.sql.exec<{ count: number }>(`SELECT count FROM counters WHERE key = ?`, key).toArray()[0]?.count ?? null,
+    );
+  /** Admits one call at a time until one is refused; how many went through. */
+  const admitAll = (stub: DurableObjectStub<ThrottleCounter>, now: number) =>
+    runInDurableObject(stub, (instance: ThrottleCounter) => {
+      let admitted = 0;
+      while (instance.admit(call(), now).ok) admitted++;
+      return admitted;
+    });
+  const inThisMinute = () => Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+
+  it('writes 3 counter rows for 25 sequential calls on a limit of 1,000 per minute (slack 10), 1 on a limit of 10,000, and answers the exact remaining every time', async () => {
+    for (const [limit, rows] of [
+      [1000, 3],
+      [10_000, 1],
+    ] as const) {
+      const { stub, state } = fresh([perMinute(limit)]);
+      await stub.configure(state);
+      const now = inThisMinute();
+      const { written, remaining } = await runInDurableObject(stub, (instance: ThrottleCounter) => {
+        const before = instance.billing().object;
+        const remaining: number[] = [];
+        for (let i = 0; i < 25; i++) {
+          const r = instance.admit(call(), now);
+          remaining.push(r.ok ? (r.limits[0]?.remaining ?? -1) : -1);
+        }
+        return { written: instance.billing().object.statements - before.statements, remaining };
+      });
+      // Written through, it was 25 upserts. The ceilings for 1,000: 11 at the first call, 22 at the 12th, 33 at the 23rd.
+      expect(written).toBe(rows);
+      expect(remaining).toEqual(Array.from({ length: 25 }, (_, i) => limit - 1 - i));
+      expect(await stored(stub)).toBe(limit === 1000 ? 33 : 101);
+    }
+  });
+
+  it('never admits more than the limit across a restart mid-window, and after it refuses at most the slack that had quota', async () => {
+    const limit = 1000;
+    const slack = reserveSlack(perMinute(limit));
+    expect(slack).toBe(10);
+    for (const before of [1, 11, 12, 37, 995, 1000]) {
+      const { stub, state } = fresh([perMinute(limit)]);
+      await stub.configure(state);
+      const now = inThisMinute();
+      await runInDurableObject(stub, (instance: ThrottleCounter) => {
+        for (let i = 0; i < before; i++) expect(instance.admit(call(), now).ok).toBe(true);
+      });
+      expect(await stored(stub)).toBeGreaterThanOrEqual(before);
+      await evictDurableObject(stub);
+      const after = await admitAll(stub, now);
+      expect(before + after).toBeLessThanOrEqual(limit);
+      expect(after).toBeGreaterThanOrEqual(limit - before - slack);
+    }
+  });
+
+  it('refuses at most one slack that had quota in a window however often its object restarts (written through after the first restart)', async () => {
+    const limit = 1000;
+    const { stub, state } = fresh([perMinute(limit)]);
+    await stub.configure(state);
+    const now = inThisMinute();
+    let admitted = 0;
+    const admitSome = (n: number) =>
+      runInDurableObject(stub, (instance: ThrottleCounter) => {
+        const before = instance.billing().object.statements;
+        for (let i = 0; i < n; i++) if (instance.admit(call(), now).ok) admitted++;
+        return instance.billing().object.statements - before;
+      });
+    // 12 calls: the ceiling is 22 (10 calls that were never made, if the object stops now).
+    await admitSome(12);
+    expect(await stored(stub)).toBe(22);
+    for (let restart = 0; restart < 5; restart++) {
+      await evictDurableObject(stub);
+      // Resumed from a ceiling: every call is written as it is counted, no new reservation.
+      expect(await admitSome(5)).toBe(5);
+    }
+    await evictDurableObject(stub);
+    await admitSome(limit);
+    // 12 + 5 × 5 admitted before, 22 + 25 counted: only the first ceiling's 10 are lost.
+    expect(admitted).toBe(limit - 10);
+  });
+
+  it('writes every call of a limit below 100 (no slack) and admits exactly the limit across a restart', async () => {
+    const { stub, state } = fresh([perMinute(50)]);
+    expect(reserveSlack(perMinute(50))).toBe(0);
+    expect(reserveSlack(perMinute(99))).toBe(0);
+    await stub.configure(state);
+    const now = inThisMinute();
+    const written = await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      const before = instance.billing().object.statements;
+      for (let i = 0; i < 20; i++) instance.admit(call(), now);
+      return instance.billing().object.statements - before;
+    });
+    expect(written).toBe(20);
+    expect(await stored(stub)).toBe(20);
+    await evictDurableObject(stub);
+    expect(await admitAll(stub, now)).toBe(30);
+  });
+
+  it('never admits more than a large limit to concurrent admit and admitMany calls, across a restart in the middle of them', async () => {
+    const limit = 1000;
+    const { stub, state } = fresh([perMinute(limit)]);
+    await stub.configure(state);
+    const now = inThisMinute();
+    const burst = () =>
+      Promise.all([
+        ...Array.from({ length: 300 }, () => stub.admit(call(), now)),
+        ...Array.from({ length: 10 }, () =>
+          stub.admitMany(
+            Array.from({ length: 30 }, () => call()),
+            now,
+          ),
+        ),
+      ]).then((results) => results.flat().filter((r) => r.ok).length);
+    const first = await burst();
+    expect(first).toBe(600);
+    await evictDurableObject(stub);
+    const second = await burst();
+    expect(first + second).toBeLessThanOrEqual(limit);
+    expect(first + second).toBeGreaterThanOrEqual(limit - reserveSlack(perMinute(limit)));
+  });
+
+  it('writes nothing for a refund while the stored ceiling stays within twice the slack of the count, and rewrites it past that', async () => {
+    const { stub, state } = fresh([perMinute(1000)]);
+    await stub.configure(state);
+    const now = inThisMinute();
+    const windowStarts = await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      let starts: readonly number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const r = instance.admit(call(), now);
+        if (r.ok) starts = r.windowStarts;
+      }
+      return starts;
+    });
+    expect(await stored(stub)).toBe(33);
+    await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      for (let i = 0; i < 13; i++) instance.refundAdmit(windowStarts, now);
+    });
+    // Count 17, stored 33: 16 above it, within 2 × 10.
+    expect(await stored(stub)).toBe(33);
+    await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      instance.refundAdmit(windowStarts, now);
+      instance.refundAdmit(windowStarts, now);
+    });
+    // Count 15, stored 33: 18 above. At 13 it is 20 (still no write); at 12, 21: rewritten to 12 + 10.
+    expect(await stored(stub)).toBe(33);
+    await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      instance.refundAdmit(windowStarts, now);
+      instance.refundAdmit(windowStarts, now);
+    });
+    expect(await stored(stub)).toBe(33);
+    await runInDurableObject(stub, (instance: ThrottleCounter) => instance.refundAdmit(windowStarts, now));
+    expect(await stored(stub)).toBe(22);
+    expect((await runInDurableObject(stub, (instance: ThrottleCounter) => instance.inspect(now))).limits[0]?.remaining).toBe(988);
+    // Restarted, it resumes from the ceiling: 10 calls that had quota are refused, never one too many admitted.
+    await evictDurableObject(stub);
+    expect((await stub.inspect(now)).limits[0]?.remaining).toBe(978);
+  });
+
+  it('brings the stored ceiling within the new slack when a tier change lowers the limit', async () => {
+    const { stub, state } = fresh([perMinute(1000, 'Gold')]);
+    await stub.configure(state);
+    const now = Date.now();
+    await runInDurableObject(stub, (instance: ThrottleCounter) => void instance.admit(call(), now));
+    expect(await stored(stub)).toBe(11);
+    await stub.configure({ ...state, tier: 'Bronze', limits: [perMinute(20, 'Bronze')] });
+    expect(await stored(stub)).toBe(1);
+    await evictDurableObject(stub);
+    expect((await stub.inspect(now)).limits[0]?.remaining).toBe(19);
+  });
+
+  it('keeps a points window within its limit across a restart: the ceiling never passes the limit', async () => {
+    const stub = counterNamespace(env).getByName(`gql:ceiling-${Math.random().toString(36).slice(2)}`);
+    const points: WindowLimit = { policy: 'graphql-points', scope: 'subscription', limit: 1000, windowSeconds: 60, unit: 'points' };
+    const now = inThisMinute();
+    expect((await stub.take([points], now, 994)).ok).toBe(true);
+    // 994 + 10 would pass 1,000: the ceiling is the limit.
+    expect(await stored(stub, 'subscription:60:points')).toBe(1000);
+    expect((await stub.take([points], now, 6)).ok).toBe(true);
+    await evictDurableObject(stub);
+    const over = await stub.take([points], now, 1);
+    expect(over.ok).toBe(false);
   });
 });

@@ -3,6 +3,8 @@ import type { KeyType } from '../../workers/shared/db/schema.ts';
 import {
   LEASE_MAX_MS,
   LEASE_MAX_SHARE,
+  RESERVE_MAX_CALLS,
+  RESERVE_SHARE,
   type AdmitError,
   type AdmitRequest,
   type AdmitResult,
@@ -17,7 +19,17 @@ import {
 
 interface Counter {
   windowStart: number;
+  /** The true count of the window, in memory: every answer is computed from it. */
   count: number;
+  /** What SQLite holds for this window (0 while its row is another window's): never below `count` once a call is answered. */
+  persisted: number;
+  /**
+   * Whether this window may still write a ceiling above its count. Not once the object has restarted
+   * in it: the count it resumed from may already hold a slack's worth of calls never made, and a
+   * second reservation would add a second one at the next restart. So each window refuses at most
+   * one slack that had quota, however often its object restarts.
+   */
+  reserves: boolean;
 }
 
 /** SQLite work as Durable Objects bill it: rows read and rows written, as each cursor reports them. */
@@ -40,8 +52,13 @@ const isolateBilling: SqlBilling & { objectsStarted: number } = { rowsRead: 0, r
  * plane bites on the very next request, and a count is exact: the object runs one call at a time
  * and `admit` checks and increments with no await in between.
  *
- * Counts are kept in memory and written through to SQLite in the same turn, so an eviction or a
- * restart loses nothing: the write is confirmed before the response leaves (output gate).
+ * Counts are kept in memory; SQLite holds a durable ceiling of each (decision 0058): a call that
+ * takes the count above what is stored writes `count + slack` (at most the limit) in the same turn,
+ * so the write is confirmed before the response leaves (output gate), and the calls after it write
+ * nothing until the count passes that ceiling. An object that restarts resumes from the ceiling: it
+ * never admits more than the limit, and refuses at most the slack (1 % of a large limit, nothing of
+ * a limit below 100) that had quota; a window it restarted in is written through from then on, so
+ * further restarts in that window refuse nothing more.
  */
 export class ThrottleCounter extends DurableObject<Env> {
   #state: SubscriptionState | null = null;
@@ -50,8 +67,8 @@ export class ThrottleCounter extends DurableObject<Env> {
   #validAfter: Record<KeyType, number> = { PRODUCTION: 0, SANDBOX: 0 };
   #revoked = new Map<string, number>();
   #counters = new Map<string, Counter>();
-  /** While `admitMany` runs: the counters it changed, written once when it ends. */
-  #deferred: Map<string, Counter> | null = null;
+  /** While `admitMany` runs: the counters it changed (and the limit each was counted under), settled once when it ends. */
+  #deferred: Map<string, { counter: Counter; limit: WindowLimit }> | null = null;
   /**
    * Open long-lived connections (id → held until, ms), renewed by `checkConnection`. In memory only: an
    * object kept busy by its connections' renewals is not evicted, and one that restarts forgets
@@ -75,7 +92,8 @@ export class ThrottleCounter extends DurableObject<Env> {
       if (row.key === 'validAfter') this.#validAfter = JSON.parse(row.value) as Record<KeyType, number>;
     }
     for (const row of this.#sql<{ key: string; window_start: number; count: number }>(`SELECT key, window_start, count FROM counters`)) {
-      this.#counters.set(row.key, { windowStart: row.window_start, count: row.count });
+      // A ceiling of the count that was lost with the old instance: resuming from it never over-admits.
+      this.#counters.set(row.key, { windowStart: row.window_start, count: row.count, persisted: row.count, reserves: false });
     }
     for (const row of this.#sql<{ id: string; expires_at: number }>(`SELECT id, expires_at FROM revoked`)) {
       this.#revoked.set(row.id, row.expires_at);
@@ -97,15 +115,15 @@ export class ThrottleCounter extends DurableObject<Env> {
    * decided on its own and in order, exactly as if they had come one by one.
    */
   admitMany(requests: readonly AdmitRequest[], now: number = Date.now()): AdmitResult[] {
-    // Each counter is written once for the batch rather than once per call: same turn, same output
-    // gate, so what the gateway is told has been written before it is told.
-    const dirty = new Map<string, Counter>();
+    // Each counter is settled once for the batch rather than once per call: same turn, same output
+    // gate, so the ceiling that covers what the gateway is told has been written before it is told.
+    const dirty = new Map<string, { counter: Counter; limit: WindowLimit }>();
     this.#deferred = dirty;
     try {
       return requests.map((request) => this.admit(request, now));
     } finally {
       this.#deferred = null;
-      for (const [key, counter] of dirty) this.#persist(key, counter);
+      for (const [key, { counter, limit }] of dirty) this.#settle(key, counter, limit);
     }
   }
 
@@ -168,7 +186,7 @@ export class ThrottleCounter extends DurableObject<Env> {
     }
     for (const w of windows) {
       w.counter.count += granted;
-      this.#persist(w.key, w.counter);
+      this.#settle(w.key, w.counter, w.limit);
     }
     const revoked = [...this.#revoked].filter(([, until]) => until > now).map(([id]) => id);
     return {
@@ -193,7 +211,7 @@ export class ThrottleCounter extends DurableObject<Env> {
       const w = this.#window(limit, now);
       if (w.counter.windowStart === windowStarts[i]) {
         w.counter.count = Math.max(0, w.counter.count - unused);
-        this.#persist(w.key, w.counter);
+        this.#settle(w.key, w.counter, w.limit);
       }
     });
   }
@@ -237,7 +255,7 @@ export class ThrottleCounter extends DurableObject<Env> {
       const w = this.#window(limit, now);
       if (w.counter.windowStart === windowStarts[i] && w.counter.count > 0) {
         w.counter.count = Math.max(0, w.counter.count - weight(limit, cost));
-        this.#persist(w.key, w.counter);
+        this.#settle(w.key, w.counter, w.limit);
       }
     });
   }
@@ -270,7 +288,7 @@ export class ThrottleCounter extends DurableObject<Env> {
     for (const w of windows) {
       if (w.limit.unit === 'bytes') continue;
       w.counter.count += weight(w.limit, cost);
-      this.#persist(w.key, w.counter);
+      this.#settle(w.key, w.counter, w.limit);
     }
     return {
       ok: true,
@@ -289,21 +307,32 @@ export class ThrottleCounter extends DurableObject<Env> {
       if (limit.unit !== 'bytes') continue;
       const w = this.#window(limit, now);
       w.counter.count += bytes;
-      this.#persist(w.key, w.counter);
+      this.#settle(w.key, w.counter, w.limit);
     }
   }
 
-  #persist(key: string, counter: Counter): void {
+  /**
+   * Keeps the stored row a ceiling of the count (decision 0058). Written when the count has risen
+   * above what is stored (then to `count + slack`, at most the limit), or when refunds and releases
+   * have left what is stored more than twice the slack above the count (so a restart refuses at most
+   * that much that had quota); otherwise nothing is written. Called in the turn that answers, so the
+   * output gate holds the answer until its ceiling is durable.
+   */
+  #settle(key: string, counter: Counter, limit: WindowLimit): void {
     if (this.#deferred !== null) {
-      this.#deferred.set(key, counter);
+      this.#deferred.set(key, { counter, limit });
       return;
     }
+    const slack = counter.reserves ? reserveSlack(limit) : 0;
+    if (counter.count <= counter.persisted && counter.persisted - counter.count <= 2 * slack) return;
+    const ceiling = durableCeiling(limit, counter.count, slack);
     this.#sql(
       `INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count`,
       key,
       counter.windowStart,
-      counter.count,
+      ceiling,
     );
+    counter.persisted = ceiling;
   }
 
   /** Control plane: the subscription's current status and tier. Counts carry over a tier change. */
@@ -312,6 +341,12 @@ export class ThrottleCounter extends DurableObject<Env> {
     this.#deleted = false;
     this.#putMeta('state', JSON.stringify(state));
     this.#putMeta('deleted', 'false');
+    // A tier change can shrink the slack: bring the stored ceilings within the new limits' bound.
+    const now = Date.now();
+    for (const limit of state.limits) {
+      const w = this.#window(limit, now);
+      this.#settle(w.key, w.counter, w.limit);
+    }
     this.revokeIssuedBefore('PRODUCTION', state.validAfter.PRODUCTION);
     this.revokeIssuedBefore('SANDBOX', state.validAfter.SANDBOX);
     for (const { id, expiresAt } of state.revokedCredentials) {
@@ -344,20 +379,26 @@ export class ThrottleCounter extends DurableObject<Env> {
     await this.#scheduleCleanup();
   }
 
-  /** What the object currently holds, for the control plane's views and for tests. */
-  inspect(now: number = Date.now()): {
+  /**
+   * What the object currently holds, for the control plane's views and for tests: the true counts
+   * of its subscription's windows, or of `limits` for an object that guards none (a shared counter).
+   */
+  inspect(
+    now: number = Date.now(),
+    limits: readonly WindowLimit[] | null = null,
+  ): {
     state: SubscriptionState | null;
     deleted: boolean;
     limits: LimitStatus[];
     revoked: number;
     connections: number;
   } {
-    const limits = (this.#state?.limits ?? []).map((limit) => {
+    const counted = (limits ?? this.#state?.limits ?? []).map((limit) => {
       const w = this.#window(limit, now);
       return status(limit, w.counter.count, w.resetSeconds);
     });
     const connections = [...this.#connections.values()].filter((until) => until > now).length;
-    return { state: this.#state, deleted: this.#deleted !== false, limits, revoked: this.#revoked.size, connections };
+    return { state: this.#state, deleted: this.#deleted !== false, limits: counted, revoked: this.#revoked.size, connections };
   }
 
   /** Drops expired revocations and counters of windows that have ended. */
@@ -382,7 +423,8 @@ export class ThrottleCounter extends DurableObject<Env> {
     const windowStart = Math.floor(now / windowMs) * windowMs;
     let counter = this.#counters.get(key);
     if (counter === undefined || counter.windowStart !== windowStart) {
-      counter = { windowStart, count: 0 };
+      // A new window: its stored row (if any) is an older window's, which reads back as 0 here.
+      counter = { windowStart, count: 0, persisted: 0, reserves: true };
       this.#counters.set(key, counter);
     }
     return { key, limit, counter, resetSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
@@ -425,6 +467,25 @@ function status(limit: WindowLimit, count: number, resetSeconds: number): LimitS
     resetSeconds,
     ...(limit.unit === undefined ? {} : { unit: limit.unit }),
   };
+}
+
+/**
+ * How far above the count a window's stored ceiling may run (decision 0058): 1 % of the limit in the
+ * window's unit, at most `RESERVE_MAX_CALLS` for a request window; 0 below a limit of 100.
+ */
+export function reserveSlack(limit: WindowLimit): number {
+  const share = Math.floor(limit.limit * RESERVE_SHARE);
+  return limit.unit === undefined ? Math.min(share, RESERVE_MAX_CALLS) : share;
+}
+
+/**
+ * The ceiling written for `count`: `count + slack`, but no higher than the limit (a reservation past
+ * it could only refuse calls that had quota), and never below the count itself (a bytes window's
+ * last call crosses the line; a quota allowing overage counts past it, with nothing to cap).
+ */
+function durableCeiling(limit: WindowLimit, count: number, slack: number): number {
+  const cap = limit.allowOverage === true ? Number.POSITIVE_INFINITY : limit.limit;
+  return Math.max(count, Math.min(cap, count + slack));
 }
 
 /** What one call adds to a window: its cost in a points window, one request in any other. */

@@ -100,6 +100,19 @@ export const LEASE_MAX_MS = 1000;
 /** No lease takes more than this share of what remains, so many isolates can hold one at once. */
 export const LEASE_MAX_SHARE = 0.1;
 
+/**
+ * The durable ceiling (decision 0058): a counter object writes `min(limit, count + slack)` when a
+ * call takes its count above what is stored, and nothing while the count stays at or below it, with
+ * `slack = floor(limit × RESERVE_SHARE)` in the window's unit (at most `RESERVE_MAX_CALLS` for a
+ * request window). Limits below 100 have no slack: every change is written, exactly as stored counts
+ * were before. What is stored is never below the true count, so a restarted object never admits
+ * more than the limit; it may refuse at most the slack (twice it after refunds) that had quota, once
+ * per window: a window its object restarted in is written through from then on.
+ */
+export const RESERVE_SHARE = 0.01;
+/** A request window's slack never exceeds this many calls: one write per thousand calls already costs nothing measurable. */
+export const RESERVE_MAX_CALLS = 1000;
+
 export interface Lease {
   readonly granted: number;
   /** The object's counts after the grant (the lease already spent, from everyone's point of view). */
