@@ -253,16 +253,19 @@ export async function measureSnapshotScale(
     );
     let copies = 0;
     const coldIsolates: ColdIsolate[] = [];
+    // What the environment serves before the copies: the demo APIs, GitHub's and the template
+    // (counted once: each size adds its copies to it; one wrangler process less per size).
+    const served = Number(
+      d1Execute(platform.persistTo, { command: "SELECT count(*) AS n FROM deployments WHERE environment_id = 'env_production'" })[0]?.n ??
+        0,
+    );
+    const cloneColumns = tableColumns(platform.persistTo, ['apis', 'revisions', 'deployments']);
     for (const n of sizes) {
-      // What the environment already serves: the demo APIs, GitHub's and the template.
-      const already = Number(
-        d1Execute(platform.persistTo, { command: "SELECT count(*) AS n FROM deployments WHERE environment_id = 'env_production'" })[0]?.n ??
-          0,
-      );
+      const already = served + copies;
       const add = Math.max(0, n - already);
       if (add > 0) {
         log(`snapshot scale: ${n.toLocaleString('en')} APIs (adding ${add.toLocaleString('en')})…`);
-        cloneApi(platform.persistTo, template.body.id, templateRevision, copies + 1, copies + add);
+        cloneApi(platform.persistTo, cloneColumns, template.body.id, templateRevision, copies + 1, copies + add);
         copies += add;
       }
       const publishMs = await deploy(template.body.id);
@@ -350,15 +353,36 @@ async function clientToken(gateway: string, clientId: string, clientSecret: stri
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-/** Copies the template's API, revision and deployment rows as /bulk<from>…/bulk<to>, in three statements. */
-function cloneApi(persistTo: string, apiId: string, revisionId: string, from: number, to: number): void {
-  const columns = (table: string) => d1Execute(persistTo, { command: `PRAGMA table_info(${table})` }).map((c) => String(c.name));
+/** The column names of each of `tables`, read from local D1 in one query. */
+function tableColumns(persistTo: string, tables: readonly string[]): ReadonlyMap<string, string[]> {
+  const rows = d1Execute(persistTo, {
+    command: `SELECT m.name AS t, p.name AS c FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name IN (${tables.map((t) => `'${t}'`).join(', ')}) ORDER BY m.name, p.cid`,
+  });
+  const out = new Map<string, string[]>(tables.map((t) => [t, []]));
+  for (const r of rows) out.get(String(r.t))?.push(String(r.c));
+  return out;
+}
+
+/**
+ * Copies the template's API, revision and deployment rows as /bulk<from>…/bulk<to>: three statements
+ * in one wrangler process (six before 2026-12-02, each of which started its own).
+ */
+function cloneApi(
+  persistTo: string,
+  columns: ReadonlyMap<string, string[]>,
+  apiId: string,
+  revisionId: string,
+  from: number,
+  to: number,
+): void {
+  const statements: string[] = [];
   const copy = (table: string, replaced: Record<string, string>, where: string) => {
-    const names = columns(table);
+    const names = columns.get(table) ?? [];
+    if (names.length === 0) throw new Error(`no columns read for ${table}`);
     const select = names.map((c) => replaced[c] ?? c).join(', ');
-    d1Execute(persistTo, {
-      command: `WITH RECURSIVE seq(n) AS (SELECT ${from} UNION ALL SELECT n + 1 FROM seq WHERE n < ${to}) INSERT INTO ${table} (${names.join(', ')}) SELECT ${select} FROM seq, ${table} WHERE ${where}`,
-    });
+    statements.push(
+      `WITH RECURSIVE seq(n) AS (SELECT ${from} UNION ALL SELECT n + 1 FROM seq WHERE n < ${to}) INSERT INTO ${table} (${names.join(', ')}) SELECT ${select} FROM seq, ${table} WHERE ${where};`,
+    );
   };
   copy('apis', { id: `'api_bulk' || n`, name: `'Bulk ' || n`, context: `'/bulk' || n`, is_default_version: '0' }, `id = '${apiId}'`);
   copy(
@@ -375,6 +399,14 @@ function cloneApi(persistTo: string, apiId: string, revisionId: string, from: nu
     { id: `'dep_bulk' || n`, api_id: `'api_bulk' || n`, revision_id: `'rev_bulk' || n` },
     `api_id = '${apiId}' AND environment_id = 'env_production'`,
   );
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-bulk-'));
+  try {
+    const file = join(dir, 'clone.sql');
+    writeFileSync(file, statements.join('\n') + '\n');
+    d1Execute(persistTo, { file });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
