@@ -14,6 +14,8 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
   const db = withBusyRetry(env.DB);
   for (const message of batch.messages) {
     const { id, rows, errors = [], keysUsed = [], operations = [] } = message.body;
+    // The histograms merge bucket by bucket over the stored one (json_extract of the new one's bucket):
+    // 14 rows read per upsert, where a join of the two json_each tables read 14 × 14 (decision 0059).
     const statements = [
       db.prepare('INSERT INTO usage_batches (batch_id) VALUES (?)').bind(id),
       ...rows.map((r) =>
@@ -30,7 +32,7 @@ export async function consumeUsage(batch: MessageBatch<UsageMessage>, env: Env):
              frames_out = frames_out + excluded.frames_out,
              latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
              latency_ms_max = max(latency_ms_max, excluded.latency_ms_max),
-             latency_histogram = (SELECT json_group_array(coalesce(a.value, 0) + coalesce(b.value, 0)) FROM json_each(latency_histogram) a JOIN json_each(excluded.latency_histogram) b ON a.key = b.key)`,
+             latency_histogram = (SELECT json_group_array(a.value + coalesce(json_extract(excluded.latency_histogram, '$[' || a.key || ']'), 0)) FROM json_each(latency_histogram) a)`,
           )
           .bind(
             r.bucketStart,

@@ -33,9 +33,7 @@ describe('migration 0017_usage_rollups_key_by_api', () => {
     expect(migration?.queries.length).toBeGreaterThan(0);
     await consume('mig-1', [row(), row({ applicationId: 'app_mig_2', statusClass: '4xx', requests: 5 })]);
     await consume('mig-h', [row({ bucketStart: 1_699_999_200_000, apiId: 'api_mig' })]);
-    await env.DB.prepare(
-      `UPDATE usage_rollups SET granularity = 'hour' WHERE api_id = 'api_mig' AND bucket_start = 1699999200000`,
-    ).run();
+    await env.DB.prepare(`UPDATE usage_rollups SET granularity = 'hour' WHERE api_id = 'api_mig' AND bucket_start = 1699999200000`).run();
     const read = async () =>
       (
         await env.DB.prepare(
