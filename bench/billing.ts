@@ -1,4 +1,4 @@
-import type { GatewayMeter } from '../workers/gateway/src/metering/meter.ts';
+import type { GatewayMeter, UsageRowsMeter } from '../workers/gateway/src/metering/meter.ts';
 /**
  * Cost per million calls from what the running platform counted (issue #20): each gateway process's
  * meter (`GET /_turnpike/metering`: Worker requests, counter-object RPCs, D1 rows, queue messages) and
@@ -62,6 +62,7 @@ const ZERO: Meter = {
   queueMessages: 0,
   queueUnits: 0,
   logLines: 0,
+  usageMessagesConsumed: 0,
   sqliteRowsRead: 0,
   sqliteRowsWritten: 0,
   objectsStarted: 0,
@@ -88,6 +89,62 @@ export async function readMeters(gatewayUrls: readonly string[]): Promise<Meter>
   total.sqliteRowsWritten = tm?.rowsWritten ?? 0;
   total.objectsStarted = tm?.objectsStarted ?? 0;
   return total;
+}
+
+/**
+ * Usage rows by application (decision 0059). A quiet key's usage rows are written up to 15 s after
+ * its calls, in whatever slot runs then, so the gateways meter them by the application whose calls
+ * they fold rather than by time: at the end of the run the bench ships what the isolates still fold
+ * (`POST /_turnpike/metering/usage-flush`), waits until the consumers have folded every message
+ * sent, and reads these; `withUsage` then charges each case its applications' rows per call.
+ */
+export async function settledUsage(gatewayUrls: readonly string[]): Promise<Map<string, UsageRowsMeter>> {
+  await Promise.all(gatewayUrls.map((url) => fetch(`${url}/_turnpike/metering/usage-flush`, { method: 'POST' })));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const answers = await Promise.all(
+      gatewayUrls.map(
+        async (url) =>
+          (await (await fetch(`${url}/_turnpike/metering?usage`)).json()) as Answer & { usage: Record<string, UsageRowsMeter> },
+      ),
+    );
+    const sent = answers.reduce((n, a) => n + a.gateway.queueMessages, 0);
+    const folded = answers.reduce((n, a) => n + a.gateway.usageMessagesConsumed, 0);
+    if (folded >= sent || Date.now() > deadline) {
+      const total = new Map<string, UsageRowsMeter>();
+      for (const a of answers)
+        for (const [app, m] of Object.entries(a.usage)) {
+          const t = total.get(app) ?? { rowsRead: 0, rowsWritten: 0, calls: 0 };
+          total.set(app, { rowsRead: t.rowsRead + m.rowsRead, rowsWritten: t.rowsWritten + m.rowsWritten, calls: t.calls + m.calls });
+        }
+      return total;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * `counted` plus the usage rows of `calls` calls of these applications, at the rows per call their
+ * usage rows carried over the whole run (warm-up and re-warm loads included: the same applications).
+ */
+export function withUsage(
+  counted: Meter,
+  usage: ReadonlyMap<string, UsageRowsMeter>,
+  applicationIds: readonly string[],
+  calls: number,
+): Meter {
+  let [read, written, carried] = [0, 0, 0];
+  for (const id of applicationIds) {
+    const m = usage.get(id);
+    if (m === undefined) continue;
+    [read, written, carried] = [read + m.rowsRead, written + m.rowsWritten, carried + m.calls];
+  }
+  if (carried === 0) return counted;
+  return {
+    ...counted,
+    d1RowsRead: counted.d1RowsRead + (read / carried) * calls,
+    d1RowsWritten: counted.d1RowsWritten + (written / carried) * calls,
+  };
 }
 
 export function meterDiff(after: Meter, before: Meter): Meter {

@@ -37,7 +37,18 @@ import { sequentialLatency, type SequentialResult } from './sequential.ts';
 import { PORT_SHIFT } from './ports.ts';
 import { median } from './stats.ts';
 import { measureTokenVerification } from './hot-path/token-verify.ts';
-import { OTHERS, PRICES, callCost, meterDiff, meterSum, readMeters, type CallCost, type Meter } from './billing.ts';
+import {
+  OTHERS,
+  PRICES,
+  callCost,
+  meterDiff,
+  meterSum,
+  readMeters,
+  settledUsage,
+  withUsage,
+  type CallCost,
+  type Meter,
+} from './billing.ts';
 import { pacedLatency, type Latency } from './scale.ts';
 import { frameRelay, type FrameRelay } from './ws-relay.ts';
 import { renderCostTable, renderFarCounters, renderFrameRelay, renderLoadTables, renderReport, writeReadmeTables } from './tables.ts';
@@ -826,10 +837,19 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   for (const c of cases) results[c.name] = summarise(samples.get(c.name) ?? [], base, baseP99, baseCpu, samples.get('pass-through') ?? []);
   // Cost per million calls, from what the platform counted during the timed slots.
   const costs: Record<string, CallCost> = {};
+  // Usage rows land up to 15 s after their calls: counted by application, charged per call (decision 0059).
+  const usage = await settledUsage(meteredGateways);
   for (const c of cases) {
     if (c.serving === rpc.pid) continue;
     const calls = (samples.get(c.name) ?? []).reduce((n, x) => n + x.requests, 0);
-    const counted = c.serving === pass.pid ? { ...meterSum([]), requests: calls } : meterSum(meters.get(c.name) ?? []);
+    const apps =
+      c.tokens !== undefined
+        ? manyApps
+        : c.headers.authorization === undefined && c.headers.apikey === undefined
+          ? ['-']
+          : [demo.application.id];
+    const counted =
+      c.serving === pass.pid ? { ...meterSum([]), requests: calls } : withUsage(meterSum(meters.get(c.name) ?? []), usage, apps, calls);
     costs[c.name] = callCost(counted, calls, results[c.name]?.cpuMsPerRequest ?? Number.NaN, {
       invocationLogs: c.serving === pass.pid ? false : GATEWAY_INVOCATION_LOGS,
     });

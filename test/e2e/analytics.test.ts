@@ -53,7 +53,7 @@ describe('usage analytics', () => {
     for (let i = 0; i < 2; i++) statuses.push((await fetch(`${gatewayUrl}${context}/v1/pets`)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 401, 401]);
 
-    // Usage leaves the gateway in a batch about a second later, through the queue: poll, bounded.
+    // Usage leaves the gateway in a batch up to 15 s later (decision 0059), through the queue: poll, bounded.
     let points: UsagePoint[] = [];
     for (let i = 0; i < 60; i++) {
       const usage = await publisher.expect<{ list: UsagePoint[] }>(

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { gatewayConfig, type GatewayConfig } from './config.ts';
 import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
-import { meter } from './metering/meter.ts';
+import { meter, usageMeter } from './metering/meter.ts';
 import { ApiError, problemResponse, toApiError, wso2CodeOf } from '../../shared/problem.ts';
 import { answerFacts, type AnswerFacts } from './answer.ts';
 import { assertHeadersWithinCap } from './auth/credentials.ts';
@@ -12,7 +12,7 @@ import { newExchange, type Exchange } from './exchange.ts';
 import { writeRequestLog } from './logging/request-log.ts';
 import { handleApiCall } from './pipeline.ts';
 import { gatewayKey } from './proxy/backend-jwt.ts';
-import { reportUsage } from './usage/reporter.ts';
+import { flush as flushUsage, reportUsage } from './usage/reporter.ts';
 
 /** Paths the gateway answers itself; no API context may start with this prefix. */
 export const RESERVED_PREFIX = '/_turnpike';
@@ -132,7 +132,18 @@ function ownEndpoints(): Hono<{ Bindings: Env }> {
     if (!gatewayConfig(c.env).metering) throw new ApiError('not-found');
     // Straight to the namespace, not through counterStub: reading the meter is not a counted call.
     const counters = await counterNamespace(c.env).getByName('meter:isolate').billing();
-    return c.json({ gateway: meter, counters: counters.isolate });
+    return c.json({
+      gateway: meter,
+      counters: counters.isolate,
+      // Usage rows by application (decision 0059), asked for once at the end of a run.
+      ...(c.req.query('usage') === undefined ? {} : { usage: Object.fromEntries(usageMeter) }),
+    });
+  });
+  // Ships the usage this isolate is folding now (bench only, like the meter): the bench's end of a run.
+  app.post(`${RESERVED_PREFIX}/metering/usage-flush`, async (c) => {
+    if (!gatewayConfig(c.env).metering) throw new ApiError('not-found');
+    await flushUsage(c.env);
+    return c.body(null, 204);
   });
   // Backends verify the backend JWT (X-JWT-Assertion) against this key set.
   app.get(`${RESERVED_PREFIX}/jwks`, async (c) =>

@@ -1,5 +1,6 @@
 import { counterNamespace } from '../../../durable-objects/throttle/binding.ts';
 import { env } from 'cloudflare:test';
+import { flush as flushUsage } from './usage/reporter.ts';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionObjectName } from '../../../durable-objects/throttle/types.ts';
@@ -562,6 +563,8 @@ describe('gateway call path', () => {
     expect(statuses).toEqual([200, 200, 429]);
     let rows: Array<{ status_class: string; requests: number; throttled: number }> = [];
     for (let i = 0; i < 50 && rows.reduce((n, r) => n + r.requests, 0) < 3; i++) {
+      // Usage folds for USAGE_FOLD_MS in the isolate: shipped now, through the real queue.
+      await flushUsage(env);
       await new Promise((r) => setTimeout(r, 200));
       rows = (
         await env.DB.prepare(`SELECT status_class, requests, throttled FROM usage_rollups WHERE application_id = ? ORDER BY status_class`)

@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:test';
+import { flush as flushUsage } from '../usage/reporter.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import type { SnapshotGraphql } from '../../../shared/snapshot.ts';
@@ -243,6 +244,8 @@ describe('GraphQL usage', () => {
     type Row = { operation: string; requests: number; errors: number };
     let rows: Row[] = [];
     for (let i = 0; i < 50 && rows.reduce((n, r) => n + r.requests, 0) < 3; i++) {
+      // Usage folds for USAGE_FOLD_MS in the isolate: shipped now, through the real queue.
+      await flushUsage(env);
       await new Promise((r) => setTimeout(r, 200));
       rows = (
         await env.DB.prepare(

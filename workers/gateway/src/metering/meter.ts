@@ -24,6 +24,41 @@ export interface GatewayMeter {
   queueUnits: number;
   /** Request-log lines written (each a billed Workers Logs event deployed; one line holds many records). */
   logLines: number;
+  /** Usage messages the consumer folded into D1 (or found already folded): with `queueMessages`, whether usage has landed. */
+  usageMessagesConsumed: number;
+}
+
+/** D1 rows of usage rollups, errors and operations, and the calls those rollup rows carried. */
+export interface UsageRowsMeter {
+  rowsRead: number;
+  rowsWritten: number;
+  calls: number;
+}
+
+/**
+ * Usage rows written per application (decision 0059): rows of a quiet key are written up to
+ * USAGE_FOLD_MS after its calls, during whatever the bench measures next, so they are counted here
+ * by the application whose calls they carry, not in `d1RowsRead` / `d1RowsWritten`; the bench
+ * divides them by the calls they carried. The usage_batches row and the `last_used_at` updates of
+ * a message stay in the isolate-wide counters.
+ */
+export const usageMeter = new Map<string, UsageRowsMeter>();
+
+/** One usage statement's D1 rows, counted to the application whose calls it folds. */
+export function meterUsageRows(
+  applicationId: string,
+  result: { meta?: { rows_read?: number; rows_written?: number } },
+  calls: number,
+): void {
+  meter.d1Queries += 1;
+  let m = usageMeter.get(applicationId);
+  if (m === undefined) {
+    m = { rowsRead: 0, rowsWritten: 0, calls: 0 };
+    usageMeter.set(applicationId, m);
+  }
+  m.rowsRead += result.meta?.rows_read ?? 0;
+  m.rowsWritten += result.meta?.rows_written ?? 0;
+  m.calls += calls;
 }
 
 export const meter: GatewayMeter = {
@@ -36,6 +71,7 @@ export const meter: GatewayMeter = {
   queueMessages: 0,
   queueUnits: 0,
   logLines: 0,
+  usageMessagesConsumed: 0,
 };
 
 const QUEUE_UNIT_BYTES = 64 * 1024;
@@ -46,7 +82,7 @@ export function meterQueueMessage(body: unknown): void {
   meter.queueUnits += Math.max(1, Math.ceil(new TextEncoder().encode(JSON.stringify(body)).length / QUEUE_UNIT_BYTES));
 }
 
-function meterResult(result: { meta?: { rows_read?: number; rows_written?: number } }): void {
+export function meterResult(result: { meta?: { rows_read?: number; rows_written?: number } }): void {
   meter.d1Queries += 1;
   meter.d1RowsRead += result.meta?.rows_read ?? 0;
   meter.d1RowsWritten += result.meta?.rows_written ?? 0;

@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:test';
+import { flush as flushUsage } from '../usage/reporter.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, callStreaming, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, bodyTimeouts } from './body-guard.ts';
@@ -60,6 +61,8 @@ async function usageOf(app: string, expected: number): Promise<{ errors: ErrorRo
   let errors: ErrorRow[] = [];
   let classes: string[] = [];
   for (let i = 0; i < 50 && errors.reduce((n, r) => n + r.count, 0) < expected; i++) {
+    // Usage folds for USAGE_FOLD_MS in the isolate: shipped now, through the real queue.
+    await flushUsage(env);
     await new Promise((r) => setTimeout(r, 200));
     errors = (
       await env.DB.prepare(`SELECT error_code, count FROM usage_errors WHERE application_id = ? AND granularity = 'minute'`)
@@ -114,6 +117,8 @@ describe('endpoint body timeouts', () => {
     expect(await readAll(res)).toMatchObject({ bytes: 5, cut: false });
     let classes: string[] = [];
     for (let i = 0; i < 50 && classes.length === 0; i++) {
+      // Usage folds for USAGE_FOLD_MS in the isolate: shipped now, through the real queue.
+      await flushUsage(env);
       await new Promise((r) => setTimeout(r, 200));
       classes = (
         await env.DB.prepare(`SELECT status_class FROM usage_rollups WHERE application_id = ?`).bind(app).all<{ status_class: string }>()

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, call, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
+import { flush } from './reporter.ts';
 
 let key: SigningKey;
 
@@ -37,6 +38,8 @@ describe('usage: errors by code', () => {
     expect(throttled.status).toBe(429);
     expect(((await throttled.json()) as { code: number }).code).toBe(900804);
     expect((await call('/errs/v1/pets', { headers: { authorization: 'Bearer not-a-token' } })).status).toBe(401);
+    // Shipped now rather than at the end of the fold period (USAGE_FOLD_MS), through the real queue.
+    await flush(env);
 
     expect(await errorRows('api_errs', 3)).toEqual([
       { application_id: app, key_type: 'PRODUCTION', error_code: 503, count: 1 },

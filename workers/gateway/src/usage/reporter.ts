@@ -29,10 +29,25 @@ export interface UsageEvent {
 /** An operation name longer than this is cut: it is a label chosen by the caller, not an identifier. */
 const MAX_OPERATION_CHARS = 100;
 
-const FLUSH_AFTER_MS = 1000;
-const MAX_ROWS = 500;
+/**
+ * How long the isolate folds calls before it ships them (decision 0059): 15 s, so a quiet key (one
+ * call every second or two) becomes one upsert per 15 s instead of one per call. Analytics lag by
+ * up to this much (plus the queue's batch timeout). Below the 30 s a `waitUntil` may run after its
+ * response, so the timer that ships the rows is not cut off when the isolate goes idle.
+ */
+export const USAGE_FOLD_MS = 15_000;
+/**
+ * Rows held at most (rollups, errors, keys and operations together): reaching it ships them all at
+ * once. 5,000 rows of about 1 KB in memory; enough that 1,000 quiet keys fold for the whole period.
+ */
+const MAX_ROWS = 5000;
+/**
+ * Items (rows, errors, keys, operations) per queue message: a message holds at most 128 KB, a
+ * rollup row with its histogram is some 350 bytes as JSON. A flush of more sends several messages.
+ */
+export const ITEMS_PER_MESSAGE = 250;
 
-// Rows of the current flush period, keyed by minute × API × application × key type × status class
+// Rows of the current fold period, keyed by minute × API × application × key type × status class
 // (and × error code for errors). Bounded by MAX_ROWS together: reaching it flushes at once.
 let pending = new Map<string, UsageRow>();
 let pendingErrors = new Map<string, UsageErrorRow>();
@@ -74,7 +89,7 @@ function pendingRow(
 
 /**
  * Counts one call off the hot path: folded into an in-isolate row, shipped with the next flush
- * (at most a second later, or at once when the buffer is full) through `waitUntil`, so the response
+ * (at most USAGE_FOLD_MS later, or at once when the buffer is full) through `waitUntil`, so the response
  * never waits and no request writes to D1.
  */
 export function reportUsage(env: Env, waitUntil: (p: Promise<unknown>) => void, event: UsageEvent, now = Date.now()): void {
@@ -149,10 +164,14 @@ function scheduleFlush(env: Env, waitUntil: (p: Promise<unknown>) => void): void
     waitUntil(flush(env));
   } else if (!flushScheduled) {
     flushScheduled = true;
-    waitUntil(new Promise((resolve) => setTimeout(resolve, FLUSH_AFTER_MS)).then(() => flush(env)));
+    waitUntil(new Promise((resolve) => setTimeout(resolve, USAGE_FOLD_MS)).then(() => flush(env)));
   }
 }
 
+/**
+ * Ships what the isolate folded: one message per ITEMS_PER_MESSAGE items, each with its own id (the
+ * consumer counts each message once). Also called by the bench's metering route to end a case.
+ */
 export async function flush(env: Env): Promise<void> {
   flushScheduled = false;
   if (pending.size === 0) return;
@@ -164,17 +183,46 @@ export async function flush(env: Env): Promise<void> {
   pendingErrors = new Map();
   pendingKeys = new Map();
   pendingOperations = new Map();
-  try {
-    const message: UsageMessage = {
-      id: crypto.randomUUID(),
-      rows,
-      errors,
-      ...(keysUsed.length === 0 ? {} : { keysUsed }),
-      ...(operations.length === 0 ? {} : { operations }),
+  await Promise.all(split(rows, errors, keysUsed, operations).map((message) => send(env, message)));
+}
+
+/** The folded items cut into messages of at most ITEMS_PER_MESSAGE items; rows first, then the rest. */
+function split(
+  rows: UsageRow[],
+  errors: UsageErrorRow[],
+  keysUsed: Array<{ id: string; at: number }>,
+  operations: UsageOperationRow[],
+): UsageMessage[] {
+  const messages: UsageMessage[] = [];
+  let [r, e, k, o] = [0, 0, 0, 0];
+  while (r < rows.length || e < errors.length || k < keysUsed.length || o < operations.length) {
+    let room = ITEMS_PER_MESSAGE;
+    const take = <T>(list: T[], from: number): T[] => {
+      const part = list.slice(from, from + room);
+      room -= part.length;
+      return part;
     };
+    const mRows = take(rows, r);
+    const mErrors = take(errors, e);
+    const mKeys = take(keysUsed, k);
+    const mOperations = take(operations, o);
+    [r, e, k, o] = [r + mRows.length, e + mErrors.length, k + mKeys.length, o + mOperations.length];
+    messages.push({
+      id: crypto.randomUUID(),
+      rows: mRows,
+      errors: mErrors,
+      ...(mKeys.length === 0 ? {} : { keysUsed: mKeys }),
+      ...(mOperations.length === 0 ? {} : { operations: mOperations }),
+    });
+  }
+  return messages;
+}
+
+async function send(env: Env, message: UsageMessage): Promise<void> {
+  try {
     meterQueueMessage(message);
     await env.USAGE.send(message);
   } catch (cause) {
-    console.error(JSON.stringify({ level: 'error', message: 'usage batch not sent', rows: rows.length, cause: String(cause) }));
+    console.error(JSON.stringify({ level: 'error', message: 'usage batch not sent', rows: message.rows.length, cause: String(cause) }));
   }
 }
