@@ -81,6 +81,8 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   }
 
   let response: Response | null = null;
+  // The gateway's own copy of the backend's answer (forward.ts made it): its headers can be set as they are.
+  let own: Response | null = null;
   for (const step of steps.answer) {
     response = await step(call);
     if (response !== null) break;
@@ -110,11 +112,17 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     });
     call.streamSlot?.holdUntil(forwarded.outcome);
     response = forwarded.response;
+    if (forwarded.own) own = response;
     for (const step of steps.response) response = await step(response, call);
     x.bodyOutcome = forwarded.outcome;
   }
   const meter = call.meter;
-  const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
+  // A response with immutable headers (a fetched or a policy's one), or a body to meter, is wrapped
+  // once; forward's own copy is not copied again (a Response and its headers per call, decision 0060).
+  const out =
+    meter === null && response === own
+      ? response
+      : new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
   const headers = out.headers;
   for (const step of steps.outbound) step(headers);
   if (x.responseHeaders !== null) setAll(headers, x.responseHeaders);
