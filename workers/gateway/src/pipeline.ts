@@ -20,14 +20,14 @@ import { rateLimitHeaders } from './throttle/headers.ts';
  * passed.
  */
 export async function handleApiCall(x: Exchange): Promise<Response> {
-  const { request, env, waitUntil } = x;
-  const { path, search } = canonicalPath(request.url);
+  const { request, env, waitUntil, url, method } = x;
+  const { path, search } = canonicalPath(url);
   const compiled = await currentSnapshot(env, waitUntil);
   // An environment bound to a hostname serves its APIs on that host only (WSO2's vhost).
   const host = compiled?.snapshot.hostname;
-  const hostMatches = host === undefined || host === null || host === '' || new URL(request.url).hostname === host.toLowerCase();
+  const hostMatches = host === undefined || host === null || host === '' || new URL(url).hostname === host.toLowerCase();
   // From memory when warm (no await); a sharded snapshot's first call into a shard reads it first (decision 0034).
-  const routed = hostMatches && compiled !== null ? compiled.routes.match(request.method, path) : null;
+  const routed = hostMatches && compiled !== null ? compiled.routes.match(method, path) : null;
   const match = routed instanceof Promise ? await routed : routed;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api, resource } = match;
@@ -67,7 +67,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   if (resource === null || steps === undefined) {
     if (match.allowed.length > 0) {
       throw new ApiError('method-not-allowed', {
-        detail: `${request.method} is not defined for this resource`,
+        detail: `${method} is not defined for this resource`,
         headers: { allow: match.allowed.join(', ') },
       });
     }
@@ -95,14 +95,16 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     const forwarded = await forward({
       endpoint: endpointOf(api, call, plan.openKeyType),
       keyType: call.caller?.keyType ?? null,
-      method: request.method,
+      method,
       rest: call.rest,
       search: call.search,
       headers: call.headers,
+      // The pairs the size cap walked, when no step replaced the client's headers.
+      headerPairs: call.headers === request.headers ? x.requestHeaders : null,
       body: call.body,
       apiKeyHeader: api.apiKeyHeader,
       clientIp: call.clientIp,
-      requestUrl: request.url,
+      requestUrl: url,
       requestId: x.requestId,
       extraHeaders: call.extraHeaders,
       ...streamingOptions(api),

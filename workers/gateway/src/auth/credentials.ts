@@ -24,15 +24,24 @@ const API_KEY_PARAMS = ['apikey', 'api_key', 'api-key'];
 
 const AUTH_SCHEME = /^\s*[A-Za-z][\w!#$%&'*+.^`|~-]*\s+[^\s=]/;
 
-/** Refuses a request whose headers together exceed MAX_REQUEST_HEADER_BYTES (name, value and `: ` / CRLF). */
-export function assertHeadersWithinCap(headers: Headers): void {
+/**
+ * Refuses a request whose headers together exceed MAX_REQUEST_HEADER_BYTES (name, value and `: ` /
+ * CRLF). Returns the name/value pairs it walked, so that forwarding (proxy/forward.ts) does not walk
+ * the same immutable headers a second time.
+ */
+export function assertHeadersWithinCap(headers: Headers): ReadonlyArray<readonly [string, string]> {
   let total = 0;
-  for (const [name, value] of headers) total += name.length + value.length + 4;
+  const pairs: Array<[string, string]> = [];
+  for (const pair of headers) {
+    total += pair[0].length + pair[1].length + 4;
+    pairs.push(pair);
+  }
   if (total > MAX_REQUEST_HEADER_BYTES) {
     throw new ApiError('request-header-fields-too-large', {
       detail: `The request headers total ${total} bytes; the gateway accepts at most ${MAX_REQUEST_HEADER_BYTES}`,
     });
   }
+  return pairs;
 }
 
 function capped(name: string, value: string | null): string | null {

@@ -120,6 +120,8 @@ export interface ForwardOptions {
   readonly rest: string;
   readonly search: string;
   readonly headers: Headers;
+  /** `headers` as name/value pairs, when the caller already has them (the same entries, in the same order). */
+  readonly headerPairs?: ReadonlyArray<readonly [string, string]> | null;
   /** The request body: the client's stream, or the form text the gateway had to read. */
   readonly body: ReadableStream | string | null;
   readonly apiKeyHeader: string;
@@ -259,7 +261,7 @@ function outboundHeaders(options: ForwardOptions): Array<[string, string]> {
   for (const [name, value] of Object.entries(options.extraHeaders)) own.set(name.toLowerCase(), value);
   const out: Array<[string, string]> = [];
   if (options.upgrade !== undefined) own.set('upgrade', options.upgrade);
-  for (const [name, value] of options.headers) {
+  for (const [name, value] of options.headerPairs ?? options.headers) {
     if (options.upgrade !== undefined && (HANDSHAKE_OWN.has(name) || name === 'sec-websocket-protocol')) continue;
     if (!mustStrip(name, apiKeyHeader, connectionListed) && !own.has(name)) out.push([name, value]);
   }
