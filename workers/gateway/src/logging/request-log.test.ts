@@ -2,7 +2,6 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../../shared/crypto.ts';
 import { createGatewayApp } from '../app.ts';
-import { otlpExport, otlpLine, type RequestLogEntry } from './request-log.ts';
 import { api, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
 
 const APP = 'app_logged';
@@ -190,42 +189,5 @@ describe('request log (OpenTelemetry log data model)', () => {
     );
     expect(status).toBe(200);
     expect(lines).toEqual([]);
-  });
-
-  it('writes the line as the very bytes JSON.stringify makes of the OTLP export, whatever the records hold', () => {
-    const base: RequestLogEntry = {
-      startedAt: 1_764_000_000_123,
-      finishedAt: 1_764_000_000_130,
-      method: 'GET',
-      url: 'https://gw.example/pets/v1/list',
-      userAgent: null,
-      status: 200,
-      requestId: 'b5b1c9e2-0000-4000-8000-000000000000',
-      environment: 'production',
-      apiId: null,
-      applicationId: null,
-      keyType: null,
-      errorCode: null,
-      requestBytes: 0,
-      responseBytes: 17,
-    };
-    const entries: RequestLogEntry[] = [
-      base,
-      {
-        ...base,
-        url: 'http://gw.example:8787/p%C3%A9ts/v1/a%20b?q=1&apikey=secret&na%20me=x&%E2%9C%93=1#frag',
-        userAgent: 'agent "quoted" \\ back\nslash \u2028 ✓ \u0001',
-        status: 429,
-        apiId: 'api_1',
-        applicationId: 'app_1',
-        keyType: 'PRODUCTION',
-        errorCode: 900802,
-        requestBytes: 12.7,
-      },
-      { ...base, environment: 'internal', status: 503, errorCode: 101503, finishedAt: base.startedAt - 5 },
-      { ...base, method: 'POST', url: 'https://gw.example/orders?', responseBytes: Number.NaN },
-    ];
-    expect(otlpLine(entries, 1_764_000_000_999)).toBe(JSON.stringify(otlpExport(entries, 1_764_000_000_999)));
-    expect(otlpLine([], 1)).toBe(JSON.stringify(otlpExport([], 1)));
   });
 });

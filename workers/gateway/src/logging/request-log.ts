@@ -104,70 +104,6 @@ export function otlpExport(entries: readonly RequestLogEntry[], observedAt = Dat
 }
 
 /**
- * `JSON.stringify(otlpExport(entries, observedAt))`, written straight as text: the same bytes (a
- * test holds the two equal), without the three objects per attribute and the record objects that
- * the line was built from only to be serialised and dropped (decision 0060). Strings the caller
- * controls (path, query names, user agent, ids) go through JSON.stringify; numbers are integers.
- */
-export function otlpLine(entries: readonly RequestLogEntry[], observedAt = Date.now()): string {
-  const byEnvironment = new Map<string, string[]>();
-  for (const entry of entries) {
-    let records = byEnvironment.get(entry.environment);
-    if (records === undefined) byEnvironment.set(entry.environment, (records = []));
-    records.push(recordText(entry, observedAt));
-  }
-  const parts: string[] = [];
-  for (const [environment, records] of byEnvironment) {
-    parts.push(
-      `{"resource":{"attributes":[${textAttribute('service.name', 'turnpike-gateway')},${textAttribute('deployment.environment.name', environment)}]},` +
-        `"scopeLogs":[{"scope":{"name":"turnpike-gateway/request-log"},"logRecords":[${records.join(',')}]}]}`,
-    );
-  }
-  return `{"resourceLogs":[${parts.join(',')}]}`;
-}
-
-const textAttribute = (key: string, value: string) => `{"key":${JSON.stringify(key)},"value":{"stringValue":${JSON.stringify(value)}}}`;
-const intAttribute = (key: string, value: number) =>
-  `{"key":${JSON.stringify(key)},"value":{"intValue":${JSON.stringify(String(Math.trunc(value)))}}}`;
-
-/** One record of otlpLine: otelLogRecord's fields, in its order. */
-function recordText(entry: RequestLogEntry, observedAt: number): string {
-  const url = new URL(entry.url);
-  const [severityText, severityNumber] = entry.status >= 500 ? ['ERROR', 17] : entry.status >= 400 ? ['WARN', 13] : ['INFO', 9];
-  let attributes =
-    textAttribute('http.request.method', entry.method) +
-    ',' +
-    textAttribute('url.scheme', url.protocol.replace(/:$/, '')) +
-    ',' +
-    textAttribute('server.address', url.hostname) +
-    ',' +
-    textAttribute('url.path', url.pathname) +
-    ',' +
-    intAttribute('http.response.status_code', entry.status) +
-    ',' +
-    intAttribute('http.request.body.size', entry.requestBytes) +
-    ',' +
-    intAttribute('http.response.body.size', entry.responseBytes) +
-    ',' +
-    textAttribute('turnpike.request.id', entry.requestId) +
-    ',' +
-    intAttribute('turnpike.duration_ms', Math.max(0, entry.finishedAt - entry.startedAt));
-  if (url.search !== '')
-    attributes +=
-      ',' + textAttribute('url.query', [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=REDACTED`).join('&'));
-  if (entry.userAgent !== null) attributes += ',' + textAttribute('user_agent.original', entry.userAgent);
-  if (entry.apiId !== null) attributes += ',' + textAttribute('turnpike.api.id', entry.apiId);
-  if (entry.applicationId !== null) attributes += ',' + textAttribute('turnpike.application.id', entry.applicationId);
-  if (entry.keyType !== null) attributes += ',' + textAttribute('turnpike.key_type', entry.keyType);
-  if (entry.errorCode !== null) attributes += ',' + intAttribute('turnpike.error.code', entry.errorCode);
-  return (
-    `{"timeUnixNano":${JSON.stringify(nanos(entry.startedAt))},"observedTimeUnixNano":${JSON.stringify(nanos(observedAt))},` +
-    `"severityNumber":${severityNumber},"severityText":${JSON.stringify(severityText ?? 'INFO')},` +
-    `"body":{"stringValue":${JSON.stringify(`${entry.method} ${url.pathname} ${entry.status}`)}},"attributes":[${attributes}]}`
-  );
-}
-
-/**
  * Records per log line, and how long the first record of a batch waits for company. One line per
  * request cost more than the rest of the gateway's work under `wrangler dev` (bench, decision 0032),
  * and deployed each line is a billed Workers Logs event ($0.60 per million beyond the plan's 20
@@ -216,5 +152,5 @@ export function flushRequestLog(observedAt = Date.now()): void {
   const entries = pending;
   pending = [];
   meter.logLines += 1;
-  console.log(otlpLine(entries, observedAt));
+  console.log(JSON.stringify(otlpExport(entries, observedAt)));
 }
