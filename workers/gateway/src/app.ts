@@ -35,19 +35,19 @@ export function createGatewayApp(): Gateway {
       meter.requests += 1;
       const x = newExchange(request, env, ctx);
       let response: Response;
-      const ownEndpoint = isOwnEndpoint(request);
+      const ownEndpoint = isOwnEndpoint(x.url);
       let config: GatewayConfig | null = null;
       try {
         // A var that cannot be used fails every call closed (a generic 500, the var named in the log).
         config = gatewayConfig(env);
-        assertHeadersWithinCap(request.headers);
+        x.requestHeaders = assertHeadersWithinCap(request.headers);
         response = ownEndpoint ? await own.fetch(request, env, ctx) : await handleApiCall(x);
       } catch (err) {
         const error = toApiError(err);
         x.errorCode = wso2CodeOf(error);
         response = problemResponse(error, undefined, x.responseHeaders ?? undefined);
         // The gateway's own challenges only: a backend's answer passes as it came.
-        if (x.apiPath !== null) addResourceMetadata(response.headers, resourceMetadataUrl(request.url, x.apiPath));
+        if (x.apiPath !== null) addResourceMetadata(response.headers, resourceMetadataUrl(x.url, x.apiPath));
       }
       response.headers.set('x-request-id', x.requestId);
       // The gateway's own answers (health, key set, token and revoke) are never to be sniffed.
@@ -106,8 +106,7 @@ function brokenAnswer(answer: AnswerFacts, outcome: Extract<BodyOutcome, { kind:
 const OAUTH_PATHS = new Set(['/oauth2/token', '/oauth2/revoke']);
 
 /** `/_turnpike` and everything under it, and POST to the token and revoke endpoints. */
-function isOwnEndpoint(request: Request): boolean {
-  const url = request.url;
+function isOwnEndpoint(url: string): boolean {
   const pathStart = url.indexOf('/', url.indexOf('://') + 3);
   if (pathStart === -1) return false;
   if (url.startsWith(RESERVED_PREFIX, pathStart)) {

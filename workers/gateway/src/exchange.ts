@@ -7,10 +7,18 @@ import type { BodyOutcome } from './proxy/body-guard.ts';
  */
 export interface Exchange {
   readonly request: Request;
+  /**
+   * `request.url` and `request.method`, read once: each read of the runtime's getters makes a new
+   * string, and the call path, the forwarding headers and the log line each need them (decision 0060).
+   */
+  readonly url: string;
+  readonly method: string;
   readonly env: Env;
   readonly waitUntil: (p: Promise<unknown>) => void;
   readonly requestId: string;
   readonly startedAt: number;
+  /** The request's headers as name/value pairs, walked once by the size cap (auth/credentials.ts); null before. */
+  requestHeaders: ReadonlyArray<readonly [string, string]> | null;
   /** Headers every answer carries once the API is known (CORS), error answers included. */
   responseHeaders: Record<string, string> | null;
   /** What the usage report needs, filled in as the call path learns it. */
@@ -26,10 +34,13 @@ export interface Exchange {
 export function newExchange(request: Request, env: Env, ctx: ExecutionContext): Exchange {
   return {
     request,
+    url: request.url,
+    method: request.method,
     env,
     waitUntil: (p) => ctx.waitUntil(p),
     requestId: crypto.randomUUID(),
     startedAt: Date.now(),
+    requestHeaders: null,
     responseHeaders: null,
     usage: undefined,
     apiPath: null,

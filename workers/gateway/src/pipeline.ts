@@ -20,14 +20,14 @@ import { rateLimitHeaders } from './throttle/headers.ts';
  * passed.
  */
 export async function handleApiCall(x: Exchange): Promise<Response> {
-  const { request, env, waitUntil } = x;
-  const { path, search } = canonicalPath(request.url);
+  const { request, env, waitUntil, url, method } = x;
+  const { path, search } = canonicalPath(url);
   const compiled = await currentSnapshot(env, waitUntil);
   // An environment bound to a hostname serves its APIs on that host only (WSO2's vhost).
   const host = compiled?.snapshot.hostname;
-  const hostMatches = host === undefined || host === null || host === '' || new URL(request.url).hostname === host.toLowerCase();
+  const hostMatches = host === undefined || host === null || host === '' || new URL(url).hostname === host.toLowerCase();
   // From memory when warm (no await); a sharded snapshot's first call into a shard reads it first (decision 0034).
-  const routed = hostMatches && compiled !== null ? compiled.routes.match(request.method, path) : null;
+  const routed = hostMatches && compiled !== null ? compiled.routes.match(method, path) : null;
   const match = routed instanceof Promise ? await routed : routed;
   if (compiled === null || match === null) throw new ApiError('no-matching-resource', { detail: 'No API is deployed at this path' });
   const { api, resource } = match;
@@ -67,7 +67,7 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   if (resource === null || steps === undefined) {
     if (match.allowed.length > 0) {
       throw new ApiError('method-not-allowed', {
-        detail: `${request.method} is not defined for this resource`,
+        detail: `${method} is not defined for this resource`,
         headers: { allow: match.allowed.join(', ') },
       });
     }
@@ -81,6 +81,8 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
   }
 
   let response: Response | null = null;
+  // The gateway's own copy of the backend's answer (forward.ts made it): its headers can be set as they are.
+  let own: Response | null = null;
   for (const step of steps.answer) {
     response = await step(call);
     if (response !== null) break;
@@ -93,14 +95,16 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     const forwarded = await forward({
       endpoint: endpointOf(api, call, plan.openKeyType),
       keyType: call.caller?.keyType ?? null,
-      method: request.method,
+      method,
       rest: call.rest,
       search: call.search,
       headers: call.headers,
+      // The pairs the size cap walked, when no step replaced the client's headers.
+      headerPairs: call.headers === request.headers ? x.requestHeaders : null,
       body: call.body,
       apiKeyHeader: api.apiKeyHeader,
       clientIp: call.clientIp,
-      requestUrl: request.url,
+      requestUrl: url,
       requestId: x.requestId,
       extraHeaders: call.extraHeaders,
       ...streamingOptions(api),
@@ -110,11 +114,17 @@ export async function handleApiCall(x: Exchange): Promise<Response> {
     });
     call.streamSlot?.holdUntil(forwarded.outcome);
     response = forwarded.response;
+    if (forwarded.own) own = response;
     for (const step of steps.response) response = await step(response, call);
     x.bodyOutcome = forwarded.outcome;
   }
   const meter = call.meter;
-  const out = new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
+  // A response with immutable headers (a fetched or a policy's one), or a body to meter, is wrapped
+  // once; forward's own copy is not copied again (a Response and its headers per call, decision 0060).
+  const out =
+    meter === null && response === own
+      ? response
+      : new Response(meter === null ? response.body : metered(response, meter, waitUntil), response);
   const headers = out.headers;
   for (const step of steps.outbound) step(headers);
   if (x.responseHeaders !== null) setAll(headers, x.responseHeaders);

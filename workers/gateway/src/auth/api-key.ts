@@ -24,12 +24,22 @@ export interface ApiKeyRecord {
 const known = new BoundedCache<string, ApiKeyRecord | null>({ maxEntries: 10_000, maxAgeMs: 60_000 });
 const UNKNOWN_TTL_MS = 5_000;
 
-export async function findApiKey(db: D1Database, presented: string): Promise<ApiKeyRecord | null> {
+/**
+ * The key's record from this isolate's memory, without a promise or a database handle: null for a
+ * key that cannot be one (its length) or that is known not to exist, undefined when it must be
+ * looked up (findApiKey). The hot path asks this first.
+ */
+export function knownApiKey(presented: string): ApiKeyRecord | null | undefined {
   if (presented.length < 16 || presented.length > 256) return null;
-  const cached = known.get(presented);
+  return known.get(presented);
+}
+
+/** `db` is asked for only on a miss: wrapping the binding (retry, metering) per call showed in profiles (decision 0060). */
+export async function findApiKey(db: () => D1Database, presented: string): Promise<ApiKeyRecord | null> {
+  const cached = knownApiKey(presented);
   if (cached !== undefined) return cached;
   const hash = await sha256Hex(presented);
-  const row = await db
+  const row = await db()
     .prepare(
       `SELECT k.id, k.application_id, a.owner_id, a.throttling_policy, k.key_type, k.created_at, k.expires_at, k.revoked_at, k.allowed_ips, k.allowed_referrers
        FROM api_keys k JOIN applications a ON a.id = k.application_id WHERE k.key_hash = ?`,

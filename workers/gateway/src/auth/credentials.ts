@@ -24,15 +24,24 @@ const API_KEY_PARAMS = ['apikey', 'api_key', 'api-key'];
 
 const AUTH_SCHEME = /^\s*[A-Za-z][\w!#$%&'*+.^`|~-]*\s+[^\s=]/;
 
-/** Refuses a request whose headers together exceed MAX_REQUEST_HEADER_BYTES (name, value and `: ` / CRLF). */
-export function assertHeadersWithinCap(headers: Headers): void {
+/**
+ * Refuses a request whose headers together exceed MAX_REQUEST_HEADER_BYTES (name, value and `: ` /
+ * CRLF). Returns the name/value pairs it walked, so that forwarding (proxy/forward.ts) does not walk
+ * the same immutable headers a second time.
+ */
+export function assertHeadersWithinCap(headers: Headers): ReadonlyArray<readonly [string, string]> {
   let total = 0;
-  for (const [name, value] of headers) total += name.length + value.length + 4;
+  const pairs: Array<[string, string]> = [];
+  for (const pair of headers) {
+    total += pair[0].length + pair[1].length + 4;
+    pairs.push(pair);
+  }
   if (total > MAX_REQUEST_HEADER_BYTES) {
     throw new ApiError('request-header-fields-too-large', {
       detail: `The request headers total ${total} bytes; the gateway accepts at most ${MAX_REQUEST_HEADER_BYTES}`,
     });
   }
+  return pairs;
 }
 
 function capped(name: string, value: string | null): string | null {
@@ -69,20 +78,27 @@ export function extractCredential(sources: CredentialSources): Credential {
   const apiKey = capped(apiKeyHeader, headers.get(apiKeyHeader));
   const query = search === '' || search === '?' ? null : new URLSearchParams(search);
   const queryTokens = query?.getAll('access_token').length ?? 0;
-  const queryKeys =
-    query === null
-      ? 0
-      : [...new Set([...API_KEY_PARAMS, apiKeyHeader.toLowerCase()])].reduce(
-          (n, p) => n + [...query.keys()].filter((k) => k.toLowerCase() === p).length,
-          0,
-        );
+  let queryKeys = 0;
+  if (query !== null) {
+    // Each parameter whose name (any case) is one of the key parameters or the API's key header.
+    const header = apiKeyHeader.toLowerCase();
+    for (const k of query.keys()) {
+      const name = k.toLowerCase();
+      if (name === header || API_KEY_PARAMS.includes(name)) queryKeys += 1;
+    }
+  }
   // Header values of one name arrive joined with ", " (Fetch). A token (RFC 6750 §2.1 b64token) has
   // no comma, so each comma-separated part that reads `scheme credentials` is one more header;
   // the parameters of a single Digest-style value (`realm="x", nonce=…`) do not read so.
+  // Without a comma there is one value, whatever it reads like: no split on the common path.
   const authorizationCount =
-    authorization === null ? 0 : Math.max(1, authorization.split(',').filter((part) => AUTH_SCHEME.test(part)).length);
+    authorization === null
+      ? 0
+      : authorization.includes(',')
+        ? Math.max(1, authorization.split(',').filter((part) => AUTH_SCHEME.test(part)).length)
+        : 1;
   const tokenCount = authorizationCount + queryTokens + (sources.bodyToken ? 1 : 0);
-  const keyCount = (apiKey === null ? 0 : apiKey.split(',').length) + queryKeys;
+  const keyCount = (apiKey === null ? 0 : apiKey.includes(',') ? apiKey.split(',').length : 1) + queryKeys;
   if (tokenCount > 1) {
     throw new ApiError('invalid-request', {
       detail: 'Send the access token once, by one method (RFC 6750 §2)',

@@ -6,7 +6,7 @@ import type { CallStep, Caller } from '../call.ts';
 import type { CompiledSnapshot } from '../snapshot/store.ts';
 import { assertNotBlocked } from '../throttle/blocking.ts';
 import { checkBearer } from './bearer.ts';
-import { findApiKey, ipAllowed, referrerAllowed } from './api-key.ts';
+import { findApiKey, ipAllowed, knownApiKey, referrerAllowed } from './api-key.ts';
 import { CHALLENGE_NONE, challengeInvalid, extractCredential, type Credential } from './credentials.ts';
 
 /**
@@ -27,7 +27,7 @@ export function authenticationStep(
   return async function authenticate_(call) {
     const { request } = call;
     // A form body is read (bounded) only to see whether it smuggles a second token (RFC 6750 §2.2).
-    const form = await formBody(request);
+    const form = request.body === null ? null : await formBody(request);
     if (form !== null) call.body = form.text;
     // `call.headers`: a WebSocket handshake's subprotocol token is moved into Authorization there.
     const credential = extractCredential({
@@ -78,7 +78,8 @@ async function authenticate(
         headers: { 'www-authenticate': challengeInvalid('access token required') },
       });
     }
-    const record = await findApiKey(withBusyRetry(meteredD1(env.DB)), credential.key);
+    const known = knownApiKey(credential.key);
+    const record = known !== undefined ? known : await findApiKey(() => withBusyRetry(meteredD1(env.DB)), credential.key);
     if (record === null || record.revoked) {
       throw new ApiError('invalid-credentials', {
         detail: 'The API key is invalid or revoked',

@@ -150,6 +150,29 @@ describe('endpoint body timeouts', () => {
     expect(await res.text()).toBe('.....');
   });
 
+  it('hands a small body of declared length whole when it takes longer in all than the idle timeout but never goes quiet that long', async () => {
+    const app = 'app_slow_sized';
+    await subscribe(app, 'api_idle');
+    // 5 bytes 60 ms apart: 300 ms in all against an idle timeout of 150 ms, which bounds each gap, not the body.
+    const res = await callStreaming('/idle/v1/drip-sized/60/5', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('.....');
+  });
+
+  it('answers a 504 of its own when a small body of declared length keeps dripping past the total deadline', async () => {
+    const app = 'app_total_sized';
+    await subscribe(app, 'api_total');
+    const started = Date.now();
+    const res = await callStreaming('/total/v1/drip-sized/100/40', {
+      headers: { authorization: `Bearer ${await token(key, { applicationId: app })}` },
+    });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { code?: number }).code).toBe(101504);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('defaults to 30 s idle and 60 s in all, and never gives the body less time in all than the headers', () => {
     expect(bodyTimeouts({ url: 'http://b', timeoutMs: 5000 }, 1000)).toEqual({
       idleMs: DEFAULT_IDLE_TIMEOUT_MS,

@@ -92,6 +92,25 @@ describe('headers the backend never gets from a client', () => {
     expect(junk.headers['forwarded']).toBe('host="gateway.test";proto=http');
   });
 
+  it("vouches for each call's own client and host, whatever the call before it was", () => {
+    const first = forwardingHeaders('198.51.100.9', 'https://api.example.com/x');
+    expect(forwardingHeaders('198.51.100.10', 'https://api.example.com/y')).toEqual([
+      ['x-forwarded-for', '198.51.100.10'],
+      ['forwarded', 'for=198.51.100.10;host="api.example.com";proto=https'],
+      ['x-forwarded-host', 'api.example.com'],
+      ['x-forwarded-proto', 'https'],
+    ]);
+    expect(forwardingHeaders(null, 'http://other.example:8080/y?next=https://api.example.com/')).toEqual([
+      ['forwarded', 'host="other.example:8080";proto=http'],
+      ['x-forwarded-host', 'other.example:8080'],
+      ['x-forwarded-proto', 'http'],
+    ]);
+    // The authority ends at the query or fragment as well as at the path.
+    expect(forwardingHeaders(null, 'https://q.example?to=/x')[1]).toEqual(['x-forwarded-host', 'q.example']);
+    expect(forwardingHeaders(null, 'https://f.example#/x')[1]).toEqual(['x-forwarded-host', 'f.example']);
+    expect(forwardingHeaders('198.51.100.9', 'https://api.example.com/z')).toEqual(first);
+  });
+
   it('names a stripped header by its family, not only by the names listed', () => {
     for (const name of [
       'x-forwarded-anything',

@@ -120,6 +120,8 @@ export interface ForwardOptions {
   readonly rest: string;
   readonly search: string;
   readonly headers: Headers;
+  /** `headers` as name/value pairs, when the caller already has them (the same entries, in the same order). */
+  readonly headerPairs?: ReadonlyArray<readonly [string, string]> | null;
   /** The request body: the client's stream, or the form text the gateway had to read. */
   readonly body: ReadableStream | string | null;
   readonly apiKeyHeader: string;
@@ -154,6 +156,8 @@ export interface Forwarded {
   readonly response: Response;
   /** How the body ended (null when there is none); a cut body is a backend error in usage. */
   readonly outcome: Promise<BodyOutcome> | null;
+  /** `response` is the gateway's own copy (its headers can be set), not the fetched one (immutable headers). */
+  readonly own: boolean;
 }
 
 export async function forward(options: ForwardOptions): Promise<Forwarded> {
@@ -166,7 +170,7 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
   // A request body is a stream that can be read once: only bodiless idempotent calls fail over.
   const canRetry = IDEMPOTENT.has(options.method) && options.body === null && endpoint.strategy !== 'single';
   let lastError: ApiError | null = null;
-  for (const target of canRetry ? order : order.slice(0, 1)) {
+  for (const target of canRetry || order.length === 1 ? order : order.slice(0, 1)) {
     const url = joinUrl(target.url, options.rest, options.search);
     const sentAt = Date.now();
     // The header timeout ends when the headers arrive: the body has limits of its own (body-guard.ts).
@@ -180,7 +184,7 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
         body: options.body,
         redirect: 'manual',
         signal: headersWait.signal,
-      }).finally(() => clearTimeout(timer));
+      });
     } catch (cause) {
       const timedOut = cause instanceof DOMException && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
       lastError = timedOut
@@ -188,9 +192,11 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
         : new ApiError('bad-gateway', { detail: 'The backend could not be reached', cause });
       if (endpoint.strategy === 'failover') suspended.set(target.url, true, endpoint.suspendSeconds * 1000);
       continue;
+    } finally {
+      clearTimeout(timer);
     }
     // A WebSocket handshake's answer carries the socket, not a body to guard.
-    if (options.upgrade !== undefined || response.body === null) return { response, outcome: null };
+    if (options.upgrade !== undefined || response.body === null) return { response, outcome: null, own: false };
     const endpointTimeouts = bodyTimeouts(target, sentAt);
     // An event stream is meant to last: the API's maximum duration replaces the endpoint's total deadline.
     const timeouts =
@@ -199,8 +205,10 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
         : { idleMs: endpointTimeouts.idleMs, deadline: sentAt + options.streaming.maxDurationMs };
     const length = declaredLength(response.headers);
     if (options.streaming === undefined && length !== null && length <= SMALL_BODY_BYTES) {
-      const read = await readSmallBody(response.body, timeouts);
-      if (read.kind === 'complete') return { response: new Response(read.bytes, response), outcome: null };
+      // A body the runtime decodes (Content-Encoding) may be longer than its declared length: read to its end.
+      const exact = response.headers.has('content-encoding') ? null : length;
+      const read = await readSmallBody(response.body, timeouts, Date.now, exact);
+      if (read.kind === 'complete') return { response: new Response(read.bytes, response), outcome: null, own: true };
       // Nothing has reached the client yet: the gateway's own answer, as for a header timeout.
       if (read.kind === 'cut')
         throw new ApiError('gateway-timeout', {
@@ -209,12 +217,12 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
       throw new ApiError('bad-gateway', { detail: "The backend's body broke off" });
     }
     const guarded = guardBody(response.body, timeouts);
-    return { response: new Response(guarded.body, response), outcome: guarded.outcome };
+    return { response: new Response(guarded.body, response), outcome: guarded.outcome, own: true };
   }
   throw lastError ?? new ApiError('bad-gateway');
 }
 
-function candidates(endpoint: SnapshotEndpoint) {
+function candidates(endpoint: SnapshotEndpoint): readonly SnapshotEndpoint['urls'][number][] {
   const urls = endpoint.urls;
   if (endpoint.strategy === 'load_balance') {
     const start = (cursor.get(endpoint) ?? 0) % urls.length;
@@ -225,7 +233,8 @@ function candidates(endpoint: SnapshotEndpoint) {
     const live = urls.filter((u) => suspended.get(u.url) === undefined);
     return live.length > 0 ? [...live, ...urls.filter((u) => !live.includes(u))] : [...urls];
   }
-  return [...urls];
+  // One URL, or no strategy that reorders them: the snapshot's own list, not a copy per call.
+  return urls;
 }
 
 /**
@@ -252,7 +261,7 @@ function outboundHeaders(options: ForwardOptions): Array<[string, string]> {
   for (const [name, value] of Object.entries(options.extraHeaders)) own.set(name.toLowerCase(), value);
   const out: Array<[string, string]> = [];
   if (options.upgrade !== undefined) own.set('upgrade', options.upgrade);
-  for (const [name, value] of options.headers) {
+  for (const [name, value] of options.headerPairs ?? options.headers) {
     if (options.upgrade !== undefined && (HANDSHAKE_OWN.has(name) || name === 'sec-websocket-protocol')) continue;
     if (!mustStrip(name, apiKeyHeader, connectionListed) && !own.has(name)) out.push([name, value]);
   }
@@ -266,8 +275,39 @@ function outboundHeaders(options: ForwardOptions): Array<[string, string]> {
  * sets and a client cannot; the host and scheme the client used. A client address that does not
  * parse as IPv4 or IPv6 is left out (RFC 7239 §6.3 would call it `unknown`) rather than passed on.
  */
-export function forwardingHeaders(clientIp: string | null, requestUrl: string): Array<[string, string]> {
-  const url = new URL(requestUrl);
+export function forwardingHeaders(clientIp: string | null, requestUrl: string): ReadonlyArray<readonly [string, string]> {
+  const origin = originOf(requestUrl);
+  const last = lastForwarding;
+  if (last !== null && last.clientIp === clientIp && last.origin === origin) return last.headers;
+  const headers = forwardingHeadersOf(clientIp, origin);
+  lastForwarding = { clientIp, origin, headers };
+  return headers;
+}
+
+/**
+ * The last client address and origin and their headers: one entry, so bounded by construction, and
+ * a pure function of its key, so never stale. Consecutive calls come from few clients to one host;
+ * a URL parse and the address checks per call showed in profiles (decision 0060).
+ */
+let lastForwarding: { clientIp: string | null; origin: string; headers: ReadonlyArray<readonly [string, string]> } | null = null;
+
+/**
+ * The scheme and authority of an absolute URL: everything before the first `/`, `?`, `#` or `\`
+ * after `://` (WHATWG URL: where a special URL's authority ends). Its host and scheme are the whole
+ * URL's, so the headers built from it are the same.
+ */
+function originOf(url: string): string {
+  const scheme = url.indexOf('://');
+  if (scheme === -1) return url;
+  for (let i = scheme + 3; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23 || c === 0x5c) return url.slice(0, i);
+  }
+  return url;
+}
+
+function forwardingHeadersOf(clientIp: string | null, origin: string): Array<[string, string]> {
+  const url = new URL(origin);
   const proto = url.protocol.replace(/:$/, '');
   const out: Array<[string, string]> = [];
   const ip = clientIp === null ? null : clientIp.trim();

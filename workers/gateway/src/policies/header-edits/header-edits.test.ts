@@ -18,6 +18,12 @@ beforeAll(async () => {
         resources: [
           resource('GET', '/edited', { policies: [{ name: 'header-edits', config: edits }] }),
           resource('GET', '/plain'),
+          resource('GET', '/twice', {
+            policies: [
+              { name: 'header-edits', config: { request: { remove: ['x-drop'] } } },
+              { name: 'header-edits', config: { request: { rename: { 'x-old': 'x-new' }, remove: ['x-drop-too'] } } },
+            ],
+          }),
           resource('GET', '/renamed', {
             policies: [
               {
@@ -68,6 +74,22 @@ describe('header-edits policy', () => {
     expect(query.get('format')).toBe('json');
     expect(res.headers.get('x-served-by')).toBe('echo');
     expect(res.headers.get('x-backend')).toBeNull();
+  });
+
+  it('applies every policy of an operation in turn, each on the headers the one before left, and still never forwards the credential', async () => {
+    const t = await token(key, { applicationId: APP });
+    const res = await call('/edits/v1/twice', {
+      headers: { authorization: `Bearer ${t}`, 'x-drop': '1', 'x-drop-too': '2', 'x-old': 'value', 'x-keep': 'kept' },
+    });
+    expect(res.status).toBe(200);
+    const echo = (await res.json()) as Echo;
+    expect(echo.headers['x-drop']).toBeUndefined();
+    expect(echo.headers['x-drop-too']).toBeUndefined();
+    expect(echo.headers['x-old']).toBeUndefined();
+    expect(echo.headers['x-new']).toBe('value');
+    expect(echo.headers['x-keep']).toBe('kept');
+    expect(echo.headers['x-api']).toBe('yes');
+    expect(echo.headers['authorization']).toBeUndefined();
   });
 
   it('leaves the other operations of the API alone', async () => {

@@ -57,7 +57,9 @@ export const headerEdits = definePolicy({
         : {
             inbound(call) {
               if (renameRequest.length > 0 || removeRequest.length > 0) {
-                const headers = new Headers(call.headers);
+                // The client's headers are immutable and copied once; a copy an earlier step made (a
+                // policy's, a WebSocket handshake's) is the gateway's own and edited in place.
+                const headers = call.headers === call.request.headers ? new Headers(call.headers) : call.headers;
                 rename(headers, renameRequest);
                 for (const name of removeRequest) headers.delete(name);
                 call.headers = headers;
