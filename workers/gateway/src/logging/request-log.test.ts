@@ -1,4 +1,5 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { flush as flushUsage } from '../usage/reporter.ts';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../../shared/crypto.ts';
 import { createGatewayApp } from '../app.ts';
@@ -93,6 +94,8 @@ async function loggedCall(
   const ctx = createExecutionContext();
   const res = await gateway.fetch(new Request(`http://gateway.test${path}`, init), bindings, ctx);
   await res.arrayBuffer();
+  // Usage folds for USAGE_FOLD_MS (decision 0059): shipped now, so the context's background work ends.
+  await flushUsage(bindings);
   await waitOnExecutionContext(ctx);
   const lines = log.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('"resourceLogs"'));
   log.mockRestore();
@@ -169,6 +172,7 @@ describe('request log (OpenTelemetry log data model)', () => {
       await res.arrayBuffer();
       statuses.push(res.status);
     }
+    await flushUsage(env);
     for (const ctx of contexts) await waitOnExecutionContext(ctx);
     const lines = log.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('"resourceLogs"'));
     log.mockRestore();

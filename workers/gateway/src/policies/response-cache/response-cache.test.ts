@@ -1,4 +1,5 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { flush as flushUsage } from '../../usage/reporter.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotApi } from '../../../../shared/snapshot.ts';
 import { createGatewayApp } from '../../app.ts';
@@ -14,6 +15,8 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
   const res = await app.fetch(new Request(`http://gateway.test${path}`, init), env, ctx);
   const body = await res.arrayBuffer();
+  // Usage folds for USAGE_FOLD_MS (decision 0059): shipped now, so the context's background work ends.
+  await flushUsage(env);
   await waitOnExecutionContext(ctx);
   return new Response(body, res);
 }
