@@ -29,6 +29,8 @@ interface Held {
 let held: Held | null = null;
 let invalidated = false;
 let revalidating: Promise<void> | null = null;
+/** The reload in flight: every call that arrives meanwhile waits for it (see `reloadShared`). */
+let reloading: Promise<void> | null = null;
 
 /** Called by the control plane (service binding) after a deploy: the next request reloads. */
 export function invalidateSnapshot(): void {
@@ -38,16 +40,16 @@ export function invalidateSnapshot(): void {
 /**
  * The current compiled snapshot. Steady state this returns from memory; once the TTL has passed it
  * revalidates in the background (one indexed D1 read of the version), and it reloads before
- * answering only when told a deploy happened or when it holds nothing yet.
+ * answering when told a deploy happened, when the version read found a newer one, or when it holds
+ * nothing yet — and then every call waits for that reload, not only the first one.
  */
 export async function currentSnapshot(
   env: Env,
   waitUntil: (p: Promise<unknown>) => void,
   now = Date.now(),
 ): Promise<CompiledSnapshot | null> {
-  if (held === null || invalidated) {
-    invalidated = false;
-    await reload(env, now);
+  if (held === null || invalidated || reloading !== null) {
+    await reloadShared(env, now);
     return held?.compiled ?? null;
   }
   if (now - held.checkedAt > gatewayConfig(env).snapshotTtlMs && revalidating === null) {
@@ -60,12 +62,39 @@ export async function currentSnapshot(
   return held.compiled;
 }
 
+/**
+ * One reload for every call that needs it. Calls that arrive while it runs wait for it too: served
+ * from the old snapshot, they answered 404 for an API just deployed, and passed a blocking condition
+ * or a retirement the new one carries — the calls that came together with the first after a deploy
+ * (found by the API products e2e test in CI's file order). Told of another change meanwhile, it
+ * reloads once more. A failed reload fails the call that made it, as before; the calls that joined
+ * it are served what is held, unless nothing is.
+ */
+async function reloadShared(env: Env, now: number): Promise<void> {
+  do {
+    if (reloading === null) {
+      invalidated = false;
+      reloading = reload(env, now).finally(() => {
+        reloading = null;
+      });
+      await reloading;
+    } else {
+      await reloading.catch((err: unknown) => {
+        if (held === null) throw err;
+      });
+    }
+  } while (invalidated);
+}
+
 async function revalidate(env: Env, now: number): Promise<void> {
   const row = await withBusyRetry(meteredD1(env.DB))
     .prepare(`SELECT s.version AS version FROM gateway_snapshots s JOIN gateway_environments e ON e.id = s.environment_id WHERE e.name = ?`)
     .bind(env.GATEWAY_ENVIRONMENT)
     .first<{ version: number }>();
-  if (row !== null && row.version !== held?.compiled.snapshot.version) await reload(env, now);
+  if (row !== null && row.version !== held?.compiled.snapshot.version) {
+    invalidated = true;
+    await reloadShared(env, now);
+  }
 }
 
 async function reload(env: Env, now: number): Promise<void> {
