@@ -457,7 +457,7 @@ describe('ThrottleCounter durable ceiling (decision 0058): what SQLite holds is 
     }
   });
 
-  it('refuses at most one slack that had quota in a window however often its object restarts (written through after the first restart)', async () => {
+  it('refuses less than twice the slack that had quota in a window however often its object restarts, each restart halving the slack it reserves', async () => {
     const limit = 1000;
     const { stub, state } = fresh([perMinute(limit)]);
     await stub.configure(state);
@@ -472,15 +472,39 @@ describe('ThrottleCounter durable ceiling (decision 0058): what SQLite holds is 
     // 12 calls: the ceiling is 22 (10 calls that were never made, if the object stops now).
     await admitSome(12);
     expect(await stored(stub)).toBe(22);
+    const writes: number[] = [];
     for (let restart = 0; restart < 5; restart++) {
       await evictDurableObject(stub);
-      // Resumed from a ceiling: every call is written as it is counted, no new reservation.
-      expect(await admitSome(5)).toBe(5);
+      writes.push(await admitSome(5));
     }
+    // Slack 5, 2, 1, then 0 from the fourth restart on: written through only then.
+    expect(writes).toEqual([1, 2, 3, 5, 5]);
     await evictDurableObject(stub);
     await admitSome(limit);
-    // 12 + 5 × 5 admitted before, 22 + 25 counted: only the first ceiling's 10 are lost.
-    expect(admitted).toBe(limit - 10);
+    // Lost at each restart: 10 (the first ceiling), then 1, 1, 1 and 0 of the smaller ones.
+    expect(admitted).toBe(limit - 13);
+    expect(limit - admitted).toBeLessThan(2 * reserveSlack(perMinute(limit)));
+  });
+
+  it('reads a ceiling stored before the restart count as written through (decision 0058 first form), and never admits past it', async () => {
+    const { stub, state } = fresh([perMinute(1000)]);
+    await stub.configure(state);
+    const now = inThisMinute();
+    // The table as the first form of the ceiling made it, with a ceiling of 40 in this window.
+    await runInDurableObject(stub, (_instance, s) => {
+      s.storage.sql.exec(`DROP TABLE counters`);
+      s.storage.sql.exec(`CREATE TABLE counters (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)`);
+      s.storage.sql.exec(`INSERT INTO counters VALUES ('subscription:60', ?, 40)`, Math.floor(now / 60_000) * 60_000);
+    });
+    await evictDurableObject(stub);
+    const written = await runInDurableObject(stub, (instance: ThrottleCounter) => {
+      const before = instance.billing().object.statements;
+      for (let i = 0; i < 3; i++) instance.admit(call(), now);
+      return instance.billing().object.statements - before;
+    });
+    expect(written).toBe(3);
+    expect(await stored(stub)).toBe(43);
+    expect((await stub.inspect(now)).limits[0]?.remaining).toBe(957);
   });
 
   it('writes every call of a limit below 100 (no slack) and admits exactly the limit across a restart', async () => {

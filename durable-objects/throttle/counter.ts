@@ -24,13 +24,17 @@ interface Counter {
   /** What SQLite holds for this window (0 while its row is another window's): never below `count` once a call is answered. */
   persisted: number;
   /**
-   * Whether this window may still write a ceiling above its count. Not once the object has restarted
-   * in it: the count it resumed from may already hold a slack's worth of calls never made, and a
-   * second reservation would add a second one at the next restart. So each window refuses at most
-   * one slack that had quota, however often its object restarts.
+   * How often the object restarted in this window (0 for a window it opened). Each restart may
+   * refuse what the last ceiling reserved above the true count, so each halves the slack the window
+   * may reserve from then on: over any number of restarts a window refuses less than twice its first
+   * slack that had quota (1 + 1/2 + 1/4 + …), and its object is not written through for the rest of
+   * the window, which for a day's quota was every call of the day after one eviction.
    */
-  reserves: boolean;
+  restarts: number;
 }
+
+/** Restarts after which a window reserves nothing (2^40 is above any slack, bytes included): a bound for the stored count. */
+const MAX_RESTARTS = 40;
 
 /** SQLite work as Durable Objects bill it: rows read and rows written, as each cursor reports them. */
 export interface SqlBilling {
@@ -57,8 +61,8 @@ const isolateBilling: SqlBilling & { objectsStarted: number } = { rowsRead: 0, r
  * so the write is confirmed before the response leaves (output gate), and the calls after it write
  * nothing until the count passes that ceiling. An object that restarts resumes from the ceiling: it
  * never admits more than the limit, and refuses at most the slack (1 % of a large limit, nothing of
- * a limit below 100) that had quota; a window it restarted in is written through from then on, so
- * further restarts in that window refuse nothing more.
+ * a limit below 100) that had quota. Each restart in a window halves the slack it reserves from then
+ * on, so however often its object restarts, a window refuses less than twice its first slack.
  */
 export class ThrottleCounter extends DurableObject<Env> {
   #state: SubscriptionState | null = null;
@@ -83,7 +87,9 @@ export class ThrottleCounter extends DurableObject<Env> {
     isolateBilling.objectsStarted += 1;
     const sql = (query: string) => this.#sql<Record<string, string | number>>(query);
     sql(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    sql(`CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)`);
+    sql(
+      `CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL, restarts INTEGER NOT NULL DEFAULT 0)`,
+    );
     sql(`CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
     for (const row of this.#sql<{ key: string; value: string }>(`SELECT key, value FROM meta`)) {
       if (row.key === 'state') this.#state = JSON.parse(row.value) as SubscriptionState;
@@ -91,9 +97,14 @@ export class ThrottleCounter extends DurableObject<Env> {
         this.#deleted = row.value === 'application' ? 'application' : row.value === 'true' ? 'subscription' : false;
       if (row.key === 'validAfter') this.#validAfter = JSON.parse(row.value) as Record<KeyType, number>;
     }
-    for (const row of this.#sql<{ key: string; window_start: number; count: number }>(`SELECT key, window_start, count FROM counters`)) {
+    for (const row of this.#storedCounters()) {
       // A ceiling of the count that was lost with the old instance: resuming from it never over-admits.
-      this.#counters.set(row.key, { windowStart: row.window_start, count: row.count, persisted: row.count, reserves: false });
+      this.#counters.set(row.key, {
+        windowStart: row.window_start,
+        count: row.count,
+        persisted: row.count,
+        restarts: Math.min(MAX_RESTARTS, row.restarts + 1),
+      });
     }
     for (const row of this.#sql<{ id: string; expires_at: number }>(`SELECT id, expires_at FROM revoked`)) {
       this.#revoked.set(row.id, row.expires_at);
@@ -323,14 +334,15 @@ export class ThrottleCounter extends DurableObject<Env> {
       this.#deferred.set(key, { counter, limit });
       return;
     }
-    const slack = counter.reserves ? reserveSlack(limit) : 0;
+    const slack = Math.floor(reserveSlack(limit) / 2 ** counter.restarts);
     if (counter.count <= counter.persisted && counter.persisted - counter.count <= 2 * slack) return;
     const ceiling = durableCeiling(limit, counter.count, slack);
     this.#sql(
-      `INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count`,
+      `INSERT INTO counters (key, window_start, count, restarts) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count, restarts = excluded.restarts`,
       key,
       counter.windowStart,
       ceiling,
+      counter.restarts,
     );
     counter.persisted = ceiling;
   }
@@ -424,10 +436,26 @@ export class ThrottleCounter extends DurableObject<Env> {
     let counter = this.#counters.get(key);
     if (counter === undefined || counter.windowStart !== windowStart) {
       // A new window: its stored row (if any) is an older window's, which reads back as 0 here.
-      counter = { windowStart, count: 0, persisted: 0, reserves: true };
+      counter = { windowStart, count: 0, persisted: 0, restarts: 0 };
       this.#counters.set(key, counter);
     }
     return { key, limit, counter, resetSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
+  }
+
+  /**
+   * The stored ceilings. An object whose table predates the restart count (decision 0058's first
+   * form) gains the column, its rows counted as restarted often enough to reserve nothing: what they
+   * did before, written through.
+   */
+  #storedCounters(): Array<{ key: string; window_start: number; count: number; restarts: number }> {
+    const query = `SELECT key, window_start, count, restarts FROM counters`;
+    try {
+      return this.#sql(query);
+    } catch (err) {
+      if (!/no such column: restarts/.test(String(err))) throw err;
+      this.#sql(`ALTER TABLE counters ADD COLUMN restarts INTEGER NOT NULL DEFAULT ${MAX_RESTARTS}`);
+      return this.#sql(query);
+    }
   }
 
   /** Every statement goes through here, so the rows it reads and writes are counted as billed. */
