@@ -6,12 +6,10 @@
  * bench checks by measuring the hot path before and after.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { applications, apis } from '../workers/shared/db/schema.ts';
-import { d1Execute } from './local-d1.ts';
+import { d1Execute, d1ExecuteStatements } from './local-d1.ts';
 import { median } from './stats.ts';
 
 function copies(table: SQLiteTable, templateId: string, prefix: string, count: number, overrides: Record<string, string>): string {
@@ -37,14 +35,7 @@ export function addMassSubscriptions(
     copies(applications, template.applicationId, 'app_mass', side, { name: `'Mass ' || seq.n` }),
     `INSERT INTO subscriptions (id, application_id, api_id, tier, status, created_at, updated_at) SELECT 'sub_mass_' || a.rowid || '_' || p.rowid, a.id, p.id, '${template.tier}', 'UNBLOCKED', 0, 0 FROM applications AS a, apis AS p WHERE a.id LIKE 'app_mass%' AND p.id LIKE 'api_mass%';`,
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'turnpike-mass-'));
-  try {
-    const file = join(dir, 'mass.sql');
-    writeFileSync(file, statements.join('\n') + '\n');
-    d1Execute(persistTo, { file });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  d1ExecuteStatements(persistTo, statements);
   const total = Number(d1Execute(persistTo, { command: 'SELECT count(*) AS n FROM subscriptions;' })[0]?.n ?? 0);
   return { subscriptions: total, seconds: (Date.now() - started) / 1000 };
 }

@@ -23,7 +23,7 @@ import { startPlatform } from '../test/support/platform.ts';
 import { decodeSnapshot, encodeSnapshot } from '../workers/shared/snapshot-codec.ts';
 import type { GatewaySnapshot, SnapshotApi } from '../workers/shared/snapshot.ts';
 import { shardOf } from '../workers/shared/snapshot-shards.ts';
-import { d1Execute } from './local-d1.ts';
+import { d1Execute, d1ExecuteStatements } from './local-d1.ts';
 import { wranglerPidForPort } from './process-cpu.ts';
 import { workerdRssMb } from './scale.ts';
 import { PORT_SHIFT } from './ports.ts';
@@ -399,14 +399,7 @@ function cloneApi(
     { id: `'dep_bulk' || n`, api_id: `'api_bulk' || n`, revision_id: `'rev_bulk' || n` },
     `api_id = '${apiId}' AND environment_id = 'env_production'`,
   );
-  const dir = mkdtempSync(join(tmpdir(), 'turnpike-bulk-'));
-  try {
-    const file = join(dir, 'clone.sql');
-    writeFileSync(file, statements.join('\n') + '\n');
-    d1Execute(persistTo, { file });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  d1ExecuteStatements(persistTo, statements);
 }
 
 /**
