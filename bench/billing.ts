@@ -147,6 +147,27 @@ export function withUsage(
   };
 }
 
+/** The usage rows and calls of these applications between two `settledUsage` readings. */
+export function usageDiff(
+  after: ReadonlyMap<string, UsageRowsMeter>,
+  before: ReadonlyMap<string, UsageRowsMeter>,
+  applicationIds: readonly string[],
+): Map<string, UsageRowsMeter> {
+  return new Map(
+    applicationIds.map((id) => {
+      const [a, b] = [after.get(id), before.get(id)];
+      return [
+        id,
+        {
+          rowsRead: (a?.rowsRead ?? 0) - (b?.rowsRead ?? 0),
+          rowsWritten: (a?.rowsWritten ?? 0) - (b?.rowsWritten ?? 0),
+          calls: (a?.calls ?? 0) - (b?.calls ?? 0),
+        },
+      ];
+    }),
+  );
+}
+
 export function meterDiff(after: Meter, before: Meter): Meter {
   const d = { ...ZERO };
   for (const k of Object.keys(d) as Array<keyof Meter>) d[k] = after[k] - before[k];

@@ -42,6 +42,7 @@ import {
   PRICES,
   callCost,
   meterDiff,
+  usageDiff,
   meterSum,
   readMeters,
   settledUsage,
@@ -868,20 +869,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const before = await readMeters(meteredGateways);
     const r = await measure(spread.serving, spread.url, spread.headers, SUSTAINED_S, spread.tokens, spread);
     const counted = meterDiff(await readMeters(meteredGateways), before);
-    const usageAfter = await settledUsage(meteredGateways);
-    const usageOf = new Map(
-      manyApps.map((id) => {
-        const [a, b] = [usageAfter.get(id), usageBefore.get(id)];
-        return [
-          id,
-          {
-            rowsRead: (a?.rowsRead ?? 0) - (b?.rowsRead ?? 0),
-            rowsWritten: (a?.rowsWritten ?? 0) - (b?.rowsWritten ?? 0),
-            calls: (a?.calls ?? 0) - (b?.calls ?? 0),
-          },
-        ];
-      }),
-    );
+    const usageOf = usageDiff(await settledUsage(meteredGateways), usageBefore, manyApps);
     const name = `${spread.name}, ${SUSTAINED_S} s sustained`;
     costs[name] = callCost(withUsage(counted, usageOf, manyApps, r.requests), r.requests, r.cpuMs, {
       invocationLogs: GATEWAY_INVOCATION_LOGS,

@@ -413,6 +413,13 @@ describe('ThrottleCounter durable ceiling (decision 0058): what SQLite holds is 
       return admitted;
     });
   const inThisMinute = () => Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+  /** Admits `n` calls one at a time; how many SQLite statements they wrote. */
+  const statementsFor = (stub: DurableObjectStub<ThrottleCounter>, n: number, now: number) =>
+    runInDurableObject(stub, (instance: ThrottleCounter) => {
+      const before = instance.billing().object.statements;
+      for (let i = 0; i < n; i++) instance.admit(call(), now);
+      return instance.billing().object.statements - before;
+    });
 
   it('writes 3 counter rows for 25 sequential calls on a limit of 1,000 per minute (slack 10), 1 on a limit of 10,000, and answers the exact remaining every time', async () => {
     for (const [limit, rows] of [
@@ -497,11 +504,7 @@ describe('ThrottleCounter durable ceiling (decision 0058): what SQLite holds is 
       s.storage.sql.exec(`INSERT INTO counters VALUES ('subscription:60', ?, 40)`, Math.floor(now / 60_000) * 60_000);
     });
     await evictDurableObject(stub);
-    const written = await runInDurableObject(stub, (instance: ThrottleCounter) => {
-      const before = instance.billing().object.statements;
-      for (let i = 0; i < 3; i++) instance.admit(call(), now);
-      return instance.billing().object.statements - before;
-    });
+    const written = await statementsFor(stub, 3, now);
     expect(written).toBe(3);
     expect(await stored(stub)).toBe(43);
     expect((await stub.inspect(now)).limits[0]?.remaining).toBe(957);
@@ -513,11 +516,7 @@ describe('ThrottleCounter durable ceiling (decision 0058): what SQLite holds is 
     expect(reserveSlack(perMinute(99))).toBe(0);
     await stub.configure(state);
     const now = inThisMinute();
-    const written = await runInDurableObject(stub, (instance: ThrottleCounter) => {
-      const before = instance.billing().object.statements;
-      for (let i = 0; i < 20; i++) instance.admit(call(), now);
-      return instance.billing().object.statements - before;
-    });
+    const written = await statementsFor(stub, 20, now);
     expect(written).toBe(20);
     expect(await stored(stub)).toBe(20);
     await evictDurableObject(stub);

@@ -56,6 +56,8 @@ let pendingErrors = new Map<string, UsageErrorRow>();
 let pendingKeys = new Map<string, number>();
 let pendingOperations = new Map<string, UsageOperationRow>();
 let flushScheduled = false;
+/** Ends the scheduled flush's wait early, once something else has shipped the rows. */
+let wakeScheduledFlush: (() => void) | null = null;
 
 /** The in-isolate row of one minute, API, application, key type and status class, made empty on first use. */
 function pendingRow(
@@ -177,8 +179,6 @@ function scheduleFlush(env: Env, waitUntil: (p: Promise<unknown>) => void): void
     );
   }
 }
-
-let wakeScheduledFlush: (() => void) | null = null;
 
 /**
  * Ships what the isolate folded: one message per ITEMS_PER_MESSAGE items, each with its own id (the
