@@ -53,6 +53,25 @@ export const DEMO_GRAPHQL = {
 
 export const DEMO_TIER = { name: 'Demo5PerMin', limit: 5 };
 
+/**
+ * How long one request of the seed, its answer's body included, may take. Every step answers in well
+ * under a second; a request that gets no answer (a start-up seen once hanging with every process
+ * healthy) fails naming itself, instead of holding the start, or a test run, until its own timeout.
+ */
+export const SEED_REQUEST_TIMEOUT_MS = 60_000;
+
+/** `fetch` with the seed's timeout: a request that gets no answer within it fails naming its method and URL. */
+export async function seedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const signal = AbortSignal.timeout(SEED_REQUEST_TIMEOUT_MS);
+  try {
+    return await fetch(url, { ...init, signal });
+  } catch (err) {
+    if (signal.aborted)
+      throw new Error(`${init.method ?? 'GET'} ${url} got no answer within ${SEED_REQUEST_TIMEOUT_MS / 1000} s`, { cause: err });
+    throw err;
+  }
+}
+
 export class Client {
   readonly base: string;
   readonly #auth: Record<string, string>;
@@ -73,7 +92,7 @@ export class Client {
     extraHeaders: Record<string, string> = {},
   ): Promise<{ status: number; body: T }> {
     const send = () =>
-      fetch(this.base + path, {
+      seedFetch(this.base + path, {
         method,
         headers: { ...this.#auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -256,7 +275,7 @@ export async function seed(options: {
   const undeployed: string[] = [];
   for (const name of DEMO_ENVIRONMENTS) {
     const gateway = gatewayUrls[name];
-    if (gateway !== undefined && (await fetch(`${gateway}${context}/${version}/pets`)).status === 404) undeployed.push(name);
+    if (gateway !== undefined && (await seedFetch(`${gateway}${context}/${version}/pets`)).status === 404) undeployed.push(name);
   }
   if (undeployed.length > 0) {
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, {
@@ -415,7 +434,7 @@ async function seedLibrary(
     await publisher.expect([200], 'POST', `/api/publisher/v1/apis/${api.id}/lifecycle`, { state: 'PUBLISHED' });
   const undeployed = DEMO_ENVIRONMENTS.filter((name) => gatewayUrls[name] !== undefined);
   const routed = await Promise.all(
-    undeployed.map(async (name) => (await fetch(`${gatewayUrls[name] ?? ''}${context}/${version}`, { method: 'POST' })).status !== 404),
+    undeployed.map(async (name) => (await seedFetch(`${gatewayUrls[name] ?? ''}${context}/${version}`, { method: 'POST' })).status !== 404),
   );
   if (routed.some((r) => !r)) {
     const revision = await publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, {
@@ -431,14 +450,14 @@ async function seedLibrary(
 }
 
 export async function tokenFor(anon: Client, user: { email: string; password: string }, scopes: string[]): Promise<Client> {
-  const res = await fetch(anon.base + '/api/auth/login', {
+  const res = await seedFetch(anon.base + '/api/auth/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(user),
   });
   if (res.status !== 200) throw new Error(`signing in as ${user.email} answered ${res.status}: ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const created = await fetch(anon.base + '/api/auth/tokens', {
+  const created = await seedFetch(anon.base + '/api/auth/tokens', {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie },
     body: JSON.stringify({ name: `npm start ${new Date().toISOString()}`, scopes, expiresInDays: 1 }),
@@ -496,7 +515,7 @@ async function seedEchoWebSocket(o: {
   let deployed = true;
   for (const name of DEMO_ENVIRONMENTS) {
     const gateway = o.gatewayUrls[name];
-    if (gateway !== undefined && (await fetch(`${gateway}${context}/${version}/echo`)).status === 404) deployed = false;
+    if (gateway !== undefined && (await seedFetch(`${gateway}${context}/${version}/echo`)).status === 404) deployed = false;
   }
   if (!deployed) {
     const revision = await o.publisher.expect<{ id: string }>([201], 'POST', `/api/publisher/v1/apis/${api.id}/revisions`, {

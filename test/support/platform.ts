@@ -90,7 +90,13 @@ export async function startPlatform(
     cronIntervalMs: options.cronIntervalMs,
   });
   try {
-    const demo = await seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: () => {} });
+    // The seed's steps are quiet here, but the last one done names where a start that hangs stopped.
+    let lastStep = 'none yet';
+    const demo = await within(
+      seed({ urls: running.urls, bootstrapToken, demoFile: join(dir, 'demo.json'), log: (line) => (lastStep = line) }),
+      SEED_DEADLINE_MS,
+      () => `seeding the demo data did not finish within ${SEED_DEADLINE_MS / 1000} s (last step done: ${lastStep})`,
+    );
     return {
       gatewayUrl: running.urls.gateway,
       gatewayInternalUrl: demo.urls.gateways.internal ?? '',
@@ -112,6 +118,24 @@ export async function startPlatform(
   } catch (err) {
     await running.stop();
     throw err;
+  }
+}
+
+/** The whole seed takes 5–20 s here; its every request has a timeout of its own (seed.ts). */
+const SEED_DEADLINE_MS = 240_000;
+
+/** `work`, or an error saying `what()` once `ms` have passed without it settling. */
+async function within<T>(work: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(what())), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
