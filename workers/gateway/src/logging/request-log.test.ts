@@ -3,6 +3,7 @@ import { flush as flushUsage } from '../usage/reporter.ts';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../../shared/crypto.ts';
 import { createGatewayApp } from '../app.ts';
+import { urlParts } from './request-log.ts';
 import { api, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
 
 const APP = 'app_logged';
@@ -193,5 +194,30 @@ describe('request log (OpenTelemetry log data model)', () => {
     );
     expect(status).toBe(200);
     expect(lines).toEqual([]);
+  });
+});
+
+describe("the record's URL fields", () => {
+  it.each([
+    'http://gateway.test/logged/v1/pets',
+    'https://gateway.test:8443/logged/v1/pets?access_token=secret&x=1',
+    'http://[2001:db8::1]:8787/a/b?q',
+    'http://[::1]/',
+    'http://user:pa%3Ass@example.com:81/p?x=1#frag',
+    'http://example.com',
+    'http://example.com?only=query',
+    'http://example.com/#just-a-fragment',
+    'http://example.com/path?',
+    'http://127.0.0.1:28787/%E2%9C%93/caf%C3%A9?na%20me=v&=&x',
+    'https://EXAMPLE.com/./a/../b?y=%20#h?not-query',
+  ])('cuts from %s what new URL reads', (raw) => {
+    const href = new URL(raw).href;
+    const url = new URL(href);
+    expect(urlParts(href)).toEqual({
+      scheme: url.protocol.replace(/:$/, ''),
+      hostname: url.hostname,
+      pathname: url.pathname,
+      search: url.search,
+    });
   });
 });

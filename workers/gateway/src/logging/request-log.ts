@@ -53,12 +53,47 @@ const attribute = (key: string, value: string | number): KeyValue => ({
   value: typeof value === 'number' ? { intValue: String(Math.trunc(value)) } : { stringValue: value },
 });
 
+/**
+ * The parts of a serialized absolute http(s) URL the record names, cut from the string: `request.url`
+ * is the runtime's own serialization, so scheme, authority, path and query sit where WHATWG URL put
+ * them, and a `new URL` per record was a share of the log's cost (bench profile, 2026-12-02). Held
+ * equal to `new URL`'s fields by a test over ports, IPv6, user info, empty paths, queries and fragments.
+ */
+export function urlParts(href: string): { scheme: string; hostname: string; pathname: string; search: string } {
+  const schemeEnd = href.indexOf('://');
+  if (schemeEnd === -1) {
+    const url = new URL(href);
+    return { scheme: url.protocol.replace(/:$/, ''), hostname: url.hostname, pathname: url.pathname, search: url.search };
+  }
+  const authorityStart = schemeEnd + 3;
+  let authorityEnd = href.length;
+  for (let i = authorityStart; i < href.length; i++) {
+    const c = href.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23) {
+      authorityEnd = i;
+      break;
+    }
+  }
+  const authority = href.slice(authorityStart, authorityEnd);
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  const portAt = host.lastIndexOf(':');
+  const hostname = portAt !== -1 && portAt > host.lastIndexOf(']') ? host.slice(0, portAt) : host;
+  const hashAt = href.indexOf('#', authorityEnd);
+  const end = hashAt === -1 ? href.length : hashAt;
+  const queryAt = href.indexOf('?', authorityEnd);
+  const pathEnd = queryAt === -1 || queryAt > end ? end : queryAt;
+  const pathname = pathEnd === authorityEnd ? '/' : href.slice(authorityEnd, pathEnd);
+  // WHATWG URL: `search` is empty for a lone `?`.
+  const search = pathEnd === end || end - pathEnd === 1 ? '' : href.slice(pathEnd, end);
+  return { scheme: href.slice(0, schemeEnd), hostname, pathname, search };
+}
+
 export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()): OtlpLogRecord {
-  const url = new URL(entry.url);
+  const url = urlParts(entry.url);
   const [severityText, severityNumber] = entry.status >= 500 ? ['ERROR', 17] : entry.status >= 400 ? ['WARN', 13] : ['INFO', 9];
   const attributes = [
     attribute('http.request.method', entry.method),
-    attribute('url.scheme', url.protocol.replace(/:$/, '')),
+    attribute('url.scheme', url.scheme),
     attribute('server.address', url.hostname),
     attribute('url.path', url.pathname),
     attribute('http.response.status_code', entry.status),
@@ -68,7 +103,9 @@ export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()): 
     attribute('turnpike.duration_ms', Math.max(0, entry.finishedAt - entry.startedAt)),
   ];
   if (url.search !== '')
-    attributes.push(attribute('url.query', [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=REDACTED`).join('&')));
+    attributes.push(
+      attribute('url.query', [...new URLSearchParams(url.search).keys()].map((name) => `${encodeURIComponent(name)}=REDACTED`).join('&')),
+    );
   if (entry.userAgent !== null) attributes.push(attribute('user_agent.original', entry.userAgent));
   if (entry.apiId !== null) attributes.push(attribute('turnpike.api.id', entry.apiId));
   if (entry.applicationId !== null) attributes.push(attribute('turnpike.application.id', entry.applicationId));

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { flush as flushUsage } from '../usage/reporter.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, callStreaming, deploy, resource, signingKey, subscribe, token, type SigningKey } from '../test-support.ts';
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, bodyTimeouts } from './body-guard.ts';
+import { CallTimer, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, bodyTimeouts } from './body-guard.ts';
 
 let key: SigningKey;
 
@@ -184,6 +184,45 @@ describe('endpoint body timeouts', () => {
     expect(bodyTimeouts({ url: 'http://b', timeoutMs: 100, idleTimeoutMs: 50, totalTimeoutMs: 400 }, 0)).toEqual({
       idleMs: 50,
       deadline: 400,
+    });
+  });
+
+  describe("the call's one timer", () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('aborts at its limit and says which limit it cut', async () => {
+      const timer = new CallTimer(Date.now() + 40, 'headers');
+      await sleep(80);
+      expect(timer.signal.aborted).toBe(true);
+      expect(timer.cutBy).toBe('headers');
+      expect((timer.signal.reason as DOMException).name).toBe('TimeoutError');
+    });
+
+    it('keeps waiting when the limit moves later before it fires, and cuts at the later one', async () => {
+      const started = Date.now();
+      const timer = new CallTimer(started + 40, 'headers');
+      timer.until(started + 120, 'idle');
+      await sleep(80);
+      expect(timer.signal.aborted).toBe(false);
+      await sleep(100);
+      expect(timer.cutBy).toBe('idle');
+    });
+
+    it('cuts at a limit moved earlier than it was set for', async () => {
+      const started = Date.now();
+      const timer = new CallTimer(started + 5_000, 'headers');
+      timer.until(started + 40, 'deadline');
+      await sleep(100);
+      expect(timer.cutBy).toBe('deadline');
+      timer.stop();
+    });
+
+    it('never fires once stopped', async () => {
+      const timer = new CallTimer(Date.now() + 30, 'headers');
+      timer.stop();
+      await sleep(70);
+      expect(timer.signal.aborted).toBe(false);
+      expect(timer.cutBy).toBeNull();
     });
   });
 });

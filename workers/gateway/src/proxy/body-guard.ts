@@ -47,20 +47,81 @@ export function declaredLength(headers: Headers): number | null {
 }
 
 /**
- * Reads a small body to its end under `timeouts`: each read may wait at most `idleMs` (and never
- * past the deadline). A body cut or broken off here has not reached the client yet, so the gateway
- * can still answer with a 504 or 502 of its own instead of an aborted 200.
- *
- * One timer guards the whole body, not one per read: it is armed for the nearer of the deadline and
- * `idleMs` after the last chunk, and when it fires early (a chunk arrived meanwhile) it re-arms for
- * what is left, so the limits are the per-read ones. A timer pair and a promise per read were a
- * visible share of the gateway's CPU on every small answer (decision 0060). `declared`, the body's
- * Content-Length, ends the reading once that many bytes are in when the runtime does not decode the
- * body (no Content-Encoding): the length-delimited stream has nothing more to give, so the read that
- * would only report its end is not made.
+ * What the one timer of a call is waiting for: the backend's headers, then (for a small body) its
+ * next bytes or its total deadline.
+ */
+export type CallLimit = 'headers' | 'idle' | 'deadline';
+
+/**
+ * One timer per call, guarding the backend's headers and then a small body, through the AbortSignal
+ * the call's `fetch` was given: aborting it fails a pending header wait and errors the body stream
+ * the runtime is filling. `until` moves the limit; the timer is re-armed only when the limit comes
+ * earlier than it is set for, and when it fires before a later limit it re-arms for what is left. A
+ * header timer, then a body timer, each cleared, and a promise raced against every read were a
+ * tenth of the gateway's CPU on a small answer (bench, 2026-12-02).
+ */
+export class CallTimer {
+  readonly signal: AbortSignal;
+  readonly #controller = new AbortController();
+  readonly #now: () => number;
+  #limitAt: number;
+  #limit: CallLimit;
+  #dueAt: number;
+  #timer: ReturnType<typeof setTimeout> | null;
+  /** What the timer cut, once it has (null while it has not). */
+  cutBy: CallLimit | null = null;
+
+  constructor(limitAt: number, limit: CallLimit, now: () => number = Date.now) {
+    this.signal = this.#controller.signal;
+    this.#now = now;
+    this.#limitAt = limitAt;
+    this.#limit = limit;
+    this.#dueAt = limitAt;
+    this.#timer = setTimeout(this.#fire, Math.max(0, limitAt - now()));
+  }
+
+  /** From now on the call may wait until `limitAt` (epoch ms), for `limit`. */
+  until(limitAt: number, limit: CallLimit): void {
+    this.#limitAt = limitAt;
+    this.#limit = limit;
+    if (this.#timer !== null && limitAt < this.#dueAt) {
+      clearTimeout(this.#timer);
+      this.#arm(limitAt);
+    }
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #arm(at: number): void {
+    this.#dueAt = at;
+    this.#timer = setTimeout(this.#fire, Math.max(0, at - this.#now()));
+  }
+
+  readonly #fire = () => {
+    this.#timer = null;
+    if (this.#now() < this.#limitAt) return this.#arm(this.#limitAt);
+    this.cutBy = this.#limit;
+    this.#controller.abort(
+      new DOMException(`the backend's ${this.#limit === 'headers' ? 'headers' : 'body'} did not arrive in time`, 'TimeoutError'),
+    );
+  };
+}
+
+/**
+ * Reads a small body to its end under `timeouts`, guarded by the call's timer (whose signal the
+ * call's fetch was given): each read may wait at most `idleMs` (and never past the deadline), the
+ * idle clock starting again at every chunk. A body cut or broken off here has not reached the
+ * client yet, so the gateway can still answer with a 504 or 502 of its own instead of an aborted
+ * 200. `declared`, the body's Content-Length, ends the reading once that many bytes are in when the
+ * runtime does not decode the body (no Content-Encoding): the length-delimited stream has nothing
+ * more to give, so the read that would only report its end is not made.
  */
 export async function readSmallBody(
   body: ReadableStream<Uint8Array>,
+  timer: CallTimer,
   timeouts: BodyTimeouts,
   now: () => number = Date.now,
   declared: number | null = null,
@@ -68,45 +129,24 @@ export async function readSmallBody(
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let bytes = 0;
-  let lastChunkAt = now();
-  let cutBy: 'idle' | 'deadline' | null = null;
-  let wake: (value: null) => void = () => undefined;
-  const stopped = new Promise<null>((resolve) => {
-    wake = resolve;
-  });
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const arm = (at: number) => {
-    timer = setTimeout(check, Math.max(0, Math.min(timeouts.deadline - at, lastChunkAt + timeouts.idleMs - at)));
+  const next = () => {
+    const idleAt = now() + timeouts.idleMs;
+    timer.until(Math.min(idleAt, timeouts.deadline), idleAt < timeouts.deadline ? 'idle' : 'deadline');
   };
-  const check = () => {
-    const at = now();
-    if (at >= timeouts.deadline) cutBy = 'deadline';
-    else if (at - lastChunkAt >= timeouts.idleMs) cutBy = 'idle';
-    else return arm(at);
-    wake(null);
-  };
-  arm(lastChunkAt);
-  try {
-    for (;;) {
-      let read: ReadableStreamReadResult<Uint8Array> | null;
-      try {
-        read = await Promise.race([reader.read(), stopped]);
-      } catch {
-        return { kind: 'failed', bytes };
-      }
-      if (read === null) {
-        const reason = cutBy ?? 'idle';
-        reader.cancel(new BodyTimeoutError(reason)).catch(() => undefined);
-        return { kind: 'cut', bytes, reason };
-      }
-      if (read.done) break;
-      chunks.push(read.value);
-      bytes += read.value.byteLength;
-      if (bytes === declared) break;
-      lastChunkAt = now();
+  next();
+  for (;;) {
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch {
+      const cutBy = timer.cutBy;
+      return cutBy === null || cutBy === 'headers' ? { kind: 'failed', bytes } : { kind: 'cut', bytes, reason: cutBy };
     }
-  } finally {
-    clearTimeout(timer);
+    if (read.done) break;
+    chunks.push(read.value);
+    bytes += read.value.byteLength;
+    if (bytes === declared) break;
+    next();
   }
   if (chunks.length === 1 && chunks[0] !== undefined) return { kind: 'complete', bytes: chunks[0] };
   const whole = new Uint8Array(bytes);

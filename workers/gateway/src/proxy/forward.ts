@@ -2,7 +2,7 @@ import type { KeyType } from '../../../shared/db/schema.ts';
 import { ApiError } from '../../../shared/problem.ts';
 import type { SnapshotEndpoint } from '../../../shared/snapshot.ts';
 import { BoundedCache } from '../../../shared/lru.ts';
-import { SMALL_BODY_BYTES, bodyTimeouts, declaredLength, guardBody, readSmallBody, type BodyOutcome } from './body-guard.ts';
+import { CallTimer, SMALL_BODY_BYTES, bodyTimeouts, declaredLength, guardBody, readSmallBody, type BodyOutcome } from './body-guard.ts';
 
 /**
  * Never forwarded: RFC 9110 §7.6.1 hop-by-hop headers and ones a client must never choose for the
@@ -173,9 +173,8 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
   for (const target of canRetry || order.length === 1 ? order : order.slice(0, 1)) {
     const url = joinUrl(target.url, options.rest, options.search);
     const sentAt = Date.now();
-    // The header timeout ends when the headers arrive: the body has limits of its own (body-guard.ts).
-    const headersWait = new AbortController();
-    const timer = setTimeout(() => headersWait.abort(new DOMException('backend headers timeout', 'TimeoutError')), target.timeoutMs);
+    // One timer for the call: the header timeout, then a small body's own limits (body-guard.ts).
+    const timer = new CallTimer(sentAt + target.timeoutMs, 'headers');
     let response: Response;
     try {
       response = await fetch(url, {
@@ -183,20 +182,22 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
         headers,
         body: options.body,
         redirect: 'manual',
-        signal: headersWait.signal,
+        signal: timer.signal,
       });
     } catch (cause) {
-      const timedOut = cause instanceof DOMException && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-      lastError = timedOut
-        ? new ApiError('gateway-timeout', { detail: `The backend did not answer within ${target.timeoutMs} ms`, cause })
-        : new ApiError('bad-gateway', { detail: 'The backend could not be reached', cause });
+      timer.stop();
+      lastError =
+        timer.cutBy === 'headers'
+          ? new ApiError('gateway-timeout', { detail: `The backend did not answer within ${target.timeoutMs} ms`, cause })
+          : new ApiError('bad-gateway', { detail: 'The backend could not be reached', cause });
       if (endpoint.strategy === 'failover') suspended.set(target.url, true, endpoint.suspendSeconds * 1000);
       continue;
-    } finally {
-      clearTimeout(timer);
     }
     // A WebSocket handshake's answer carries the socket, not a body to guard.
-    if (options.upgrade !== undefined || response.body === null) return { response, outcome: null, own: false };
+    if (options.upgrade !== undefined || response.body === null) {
+      timer.stop();
+      return { response, outcome: null, own: false };
+    }
     const endpointTimeouts = bodyTimeouts(target, sentAt);
     // An event stream is meant to last: the API's maximum duration replaces the endpoint's total deadline.
     const timeouts =
@@ -207,7 +208,12 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
     if (options.streaming === undefined && length !== null && length <= SMALL_BODY_BYTES) {
       // A body the runtime decodes (Content-Encoding) may be longer than its declared length: read to its end.
       const exact = response.headers.has('content-encoding') ? null : length;
-      const read = await readSmallBody(response.body, timeouts, Date.now, exact);
+      let read: Awaited<ReturnType<typeof readSmallBody>>;
+      try {
+        read = await readSmallBody(response.body, timer, timeouts, Date.now, exact);
+      } finally {
+        timer.stop();
+      }
       if (read.kind === 'complete') return { response: new Response(read.bytes, response), outcome: null, own: true };
       // Nothing has reached the client yet: the gateway's own answer, as for a header timeout.
       if (read.kind === 'cut')
@@ -216,6 +222,9 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
         });
       throw new ApiError('bad-gateway', { detail: "The backend's body broke off" });
     }
+    // A larger body streams under guardBody's own timers, which outlive the call: the runtime's fetch
+    // would cut it at this timer's limit.
+    timer.stop();
     const guarded = guardBody(response.body, timeouts);
     return { response: new Response(guarded.body, response), outcome: guarded.outcome, own: true };
   }
