@@ -666,6 +666,8 @@ export const usageRollups = sqliteTable(
   // The key leads with the API (decision 0059), so it also serves the publisher's and the alerts'
   // reads by API and period: no index of its own for them, one index row fewer for each new row.
   // Compaction's reads by granularity and period scan the table, once an hour.
+  // WITHOUT ROWID since migration 0018 (decision 0061), as are usage_errors, usage_operations and
+  // usage_batches: sqliteTable cannot say it, so a generated rebuild of any of them must add it back.
   (t) => [
     primaryKey({ columns: [t.apiId, t.granularity, t.bucketStart, t.applicationId, t.keyType, t.statusClass] }),
     index('usage_rollups_app_idx').on(t.applicationId, t.granularity, t.bucketStart),
