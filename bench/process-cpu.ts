@@ -11,6 +11,8 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 interface Stat {
   ppid: number;
   ticks: number;
+  /** The command name (`comm`): `workerd` for the runtime, `node` for wrangler. */
+  command: string;
 }
 
 function readStat(pid: number): Stat | null {
@@ -18,7 +20,8 @@ function readStat(pid: number): Stat | null {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields are counted after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    const command = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), command };
   } catch {
     return null;
   }
@@ -52,6 +55,24 @@ function tree(root: number, stats: Map<number, Stat>): number[] {
   return out;
 }
 
+/**
+ * Milliseconds of CPU used so far by `root` and its descendants, and by the `workerd` processes among
+ * them alone: the runtime's share, against what wrangler's Node process spends (relaying the
+ * runtime's log lines among other things), which a deployed Worker does not have.
+ */
+export function treeCpuSplitMs(root: number): { all: number; runtime: number } {
+  const stats = snapshot();
+  let all = 0;
+  let runtime = 0;
+  for (const pid of tree(root, stats)) {
+    const s = stats.get(pid);
+    if (s === undefined) continue;
+    all += s.ticks;
+    if (s.command === 'workerd') runtime += s.ticks;
+  }
+  return { all: all * TICK_MS, runtime: runtime * TICK_MS };
+}
+
 /** `root` and every live process under it. */
 export function descendants(root: number): number[] {
   return tree(root, snapshot());
@@ -59,8 +80,7 @@ export function descendants(root: number): number[] {
 
 /** Milliseconds of CPU used so far by `root` and all its descendants (live ones; exited children's time is in their parent's cutime, not counted). */
 export function treeCpuMs(root: number): number {
-  const stats = snapshot();
-  return tree(root, stats).reduce((ticks, pid) => ticks + (stats.get(pid)?.ticks ?? 0), 0) * TICK_MS;
+  return treeCpuSplitMs(root).all;
 }
 
 /** The `wrangler dev` process serving `port` (its command line holds `--port <port>`), or null. */

@@ -31,9 +31,9 @@ import { startPlatform } from '../test/support/platform.ts';
 import { addMassSubscriptions, flushToDisk, timeCalls, type Timing } from './mass-subscriptions.ts';
 import { directUrl } from './direct.ts';
 import { profileWhile, summarise } from './profile.ts';
-import { treeCpuMs, wranglerPidForPort } from './process-cpu.ts';
+import { treeCpuMs, treeCpuSplitMs, wranglerPidForPort } from './process-cpu.ts';
 import { measureRouteLookups } from './route-table.ts';
-import { sequentialLatency, type SequentialResult } from './sequential.ts';
+import { interleavedLatency, type SequentialResult } from './sequential.ts';
 import { PORT_SHIFT } from './ports.ts';
 import { median } from './stats.ts';
 import { measureTokenVerification } from './hot-path/token-verify.ts';
@@ -229,6 +229,8 @@ interface CaseResult {
   non2xx: number;
   /** CPU milliseconds per request of the serving Worker's process tree (process-cpu.ts). */
   cpuMs: number;
+  /** The same, of the tree's `workerd` processes alone (no wrangler Node process). */
+  runtimeCpuMs: number;
   requests: number;
 }
 
@@ -279,7 +281,7 @@ async function measure(
         ];
   // Many keys: a token per request, or the DO bench's /spread routes (1,000 Durable Objects).
   lastLoadSpread = isSpread({ url, ...(tokens === undefined ? {} : { tokens }) });
-  const cpuBefore = treeCpuMs(serving);
+  const cpuBefore = treeCpuSplitMs(serving);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -289,13 +291,17 @@ async function measure(
     ...(send?.body === undefined ? {} : { body: send.body }),
     ...(requests === undefined ? {} : { requests }),
   });
-  const cpuMs = result.requests.total === 0 ? Number.NaN : (treeCpuMs(serving) - cpuBefore) / result.requests.total;
+  const cpuAfter = treeCpuSplitMs(serving);
+  const perRequest = (ms: number) => (result.requests.total === 0 ? Number.NaN : ms / result.requests.total);
+  const cpuMs = perRequest(cpuAfter.all - cpuBefore.all);
+  const runtimeCpuMs = perRequest(cpuAfter.runtime - cpuBefore.runtime);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     cpuMs,
+    runtimeCpuMs,
     requests: result.requests.total,
   };
 }
@@ -788,7 +794,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       if (before !== null) meters.get(c.name)?.push(meterDiff(await readMeters(meteredGateways), before));
       samples.get(c.name)?.push(r);
       log(
-        `round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuMs.toFixed(2)} CPU ms/req${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`,
+        `round ${round}/${ROUNDS} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuMs.toFixed(2)} CPU ms/req (workerd ${r.runtimeCpuMs.toFixed(2)})${r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : ''}`,
       );
     }
   }
@@ -808,6 +814,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       addedP99Ms: number;
       non2xx: number;
       cpuMsPerRequest: number;
+      runtimeCpuMsPerRequest: number;
       addedCpuMs: number;
     }
   > = {};
@@ -834,6 +841,8 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
       addedP99Ms: Number((p99 - basePercentile99).toFixed(2)),
       non2xx: list.reduce((n, x) => n + x.non2xx, 0),
       cpuMsPerRequest: Number(cpu.toFixed(3)),
+      // The serving tree's workerd processes alone: without what wrangler's Node process spends.
+      runtimeCpuMsPerRequest: Number(median(list.map((x) => x.runtimeCpuMs)).toFixed(3)),
       addedCpuMs: Number((cpu - baseCpuMs).toFixed(3)),
     };
   };
@@ -971,31 +980,43 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
   // The load and cost tables as soon as they are known: a run stopped later still leaves them.
   process.stdout.write(renderLoadTables(results, {}));
   process.stdout.write(renderCostTable(costs));
-  // Added latency without queueing: one connection, one request at a time, cases interleaved,
-  // timed to the microsecond.
+  // Added latency without queueing: one connection per side, one request at a time, each case
+  // alternating request by request with pass-through (sequential.ts), timed to the microsecond.
   await settle();
   log('measuring unloaded latency (1 connection, one request at a time)…');
+  const passCase = cases.find((c) => c.name === 'pass-through');
   const unloadedCases = cases.filter(
-    (c) => c.tokens === undefined && (c.name === 'pass-through' || c.name.includes('leased (one hot key)') || c.name.includes('strict')),
+    (c) => c.tokens === undefined && (c.name.includes('leased (one hot key)') || c.name.includes('strict')),
   );
-  const unloadedSamples = new Map<string, SequentialResult[]>(unloadedCases.map((c) => [c.name, []]));
+  // Each case beside its own pass-through samples: pass-through's row is the median over all pairs.
+  const unloadedSamples = new Map<string, { own: SequentialResult; pass: SequentialResult }[]>(unloadedCases.map((c) => [c.name, []]));
+  const passSamples: SequentialResult[] = [];
   // --quick: 3 rounds of 300 (five of 2,000 took longer than the load rounds on a loaded machine).
-  for (let round = 1; round <= (quick ? Math.min(3, ROUNDS) : ROUNDS); round++) {
-    for (const c of unloadedCases)
-      unloadedSamples.get(c.name)?.push(await sequentialLatency(c.url, c.headers, smoke ? 200 : quick ? 300 : 1000));
+  for (let round = 1; passCase !== undefined && round <= (quick ? Math.min(3, ROUNDS) : ROUNDS); round++) {
+    for (const c of unloadedCases) {
+      const [pass, own] = await interleavedLatency([passCase, c], smoke ? 200 : quick ? 300 : 1000);
+      if (pass === undefined || own === undefined) continue;
+      unloadedSamples.get(c.name)?.push({ own, pass });
+      passSamples.push(pass);
+    }
   }
-  const passUnloaded = (q: 'p50' | 'p99') => median((unloadedSamples.get('pass-through') ?? []).map((s) => s[q]));
   const unloaded: Record<string, { p50: number; p90: number; p99: number; addedP50Ms: number; addedP99Ms: number; requests: number }> = {};
-  for (const [name, list] of unloadedSamples) {
-    const p50 = median(list.map((s) => s.p50));
-    const p99 = median(list.map((s) => s.p99));
+  const quantiles = (list: readonly SequentialResult[]) => ({
+    p50: median(list.map((s) => s.p50)),
+    p90: median(list.map((s) => s.p90)),
+    p99: median(list.map((s) => s.p99)),
+    requests: list.reduce((n, s) => n + s.count, 0),
+  });
+  if (passSamples.length > 0) unloaded['pass-through'] = { ...quantiles(passSamples), addedP50Ms: 0, addedP99Ms: 0 };
+  for (const [name, pairs] of unloadedSamples) {
+    if (pairs.length === 0) continue;
+    const own = quantiles(pairs.map((p) => p.own));
+    const pass = quantiles(pairs.map((p) => p.pass));
     unloaded[name] = {
-      p50,
-      p90: median(list.map((s) => s.p90)),
-      p99,
-      addedP50Ms: Number((p50 - passUnloaded('p50')).toFixed(3)),
-      addedP99Ms: Number((p99 - passUnloaded('p99')).toFixed(3)),
-      requests: list.reduce((n, s) => n + s.count, 0),
+      ...own,
+      // Against the pass-through requests sent between this case's own, not the median of all pairs.
+      addedP50Ms: Number((own.p50 - pass.p50).toFixed(3)),
+      addedP99Ms: Number((own.p99 - pass.p99).toFixed(3)),
     };
   }
   phase('unloaded latency');

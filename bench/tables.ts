@@ -84,6 +84,8 @@ export function renderLoadTables(
       roundRatio: number;
       addedP99Ms: number;
       cpuMsPerRequest: number;
+      /** Absent in runs before 2026-12-02 16:00. */
+      runtimeCpuMsPerRequest?: number;
       addedCpuMs: number;
     }
   >,
@@ -91,12 +93,12 @@ export function renderLoadTables(
 ): string {
   const rows = Object.entries(results).map(
     ([name, r]) =>
-      `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.roundRatio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`,
+      `| ${name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.roundRatio.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedP99Ms} | ${r.cpuMsPerRequest.toFixed(2)} | ${r.runtimeCpuMsPerRequest === undefined ? '—' : r.runtimeCpuMsPerRequest.toFixed(2)} | ${name === 'pass-through' ? '—' : r.addedCpuMs.toFixed(2)} |`,
   );
   const load =
     [
-      '| case | req/s | p50 ms | p99 ms | ratio to pass-through | median per-round ratio | added p99 ms | CPU ms/req | added CPU ms/req |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| case | req/s | p50 ms | p99 ms | ratio to pass-through | median per-round ratio | added p99 ms | CPU ms/req | of which workerd | added CPU ms/req |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
     ].join('\n') + '\n';
   return (
