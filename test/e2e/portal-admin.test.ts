@@ -234,6 +234,8 @@ describe('portal: admin screens and alerts', () => {
     await page.waitForSelector('#admin-app-list');
     await page.fill('#admin-app-search', appName);
     await page.press('#admin-app-search', 'Enter');
+    // The search's own rows, not the first page's that it replaces (a switch flipped there is lost).
+    await page.waitForSelector(`#admin-app-list[data-query="${appName}"]:not([aria-busy])`);
     const row = `tr[data-admin-app="${app.body.id}"]`;
     await page.waitForSelector(row);
     expect(await page.textContent(row)).toContain(demo.users.developer.email);
@@ -281,6 +283,8 @@ describe('portal: admin screens and alerts', () => {
     await page.waitForSelector('#admin-app-list');
     await page.fill('#admin-app-search', appName);
     await page.press('#admin-app-search', 'Enter');
+    // The search's own rows, not the first page's that it replaces (a switch flipped there is lost).
+    await page.waitForSelector(`#admin-app-list[data-query="${appName}"]:not([aria-busy])`);
     const row = `tr[data-admin-app="${app.body.id}"]`;
     const box = `${row} [data-introspection="PRODUCTION"]`;
     await page.waitForSelector(box);

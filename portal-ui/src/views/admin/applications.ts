@@ -18,14 +18,22 @@ export async function applicationsTab(): Promise<HTMLElement> {
     'aria-label': 'Search applications',
   });
   const out = h('div', { id: 'admin-app-list', 'aria-live': 'polite' });
+  // Only the latest search is shown: an earlier one answering after it must not replace its rows
+  // (a switch flipped on a row about to be replaced would lose its confirmation). The list says
+  // which search it shows (`data-query`) and is `aria-busy` while one is on its way.
+  let latest = 0;
   const load = async () => {
+    const mine = ++latest;
+    const query = search.value.trim();
+    out.setAttribute('aria-busy', 'true');
     try {
-      const { list } = await adminApi.applications(search.value.trim());
+      const { list } = await adminApi.applications(query);
+      if (mine !== latest) return;
       mount(
         out,
         list.length === 0
           ? empty(
-              search.value.trim() === ''
+              query === ''
                 ? 'No applications yet: developers create them in the portal under Applications.'
                 : 'No application matches; try part of its name or its owner’s email.',
             )
@@ -48,7 +56,13 @@ export async function applicationsTab(): Promise<HTMLElement> {
             ),
       );
     } catch (err) {
+      if (mine !== latest) return;
       mount(out, errorBox(err));
+    } finally {
+      if (mine === latest) {
+        out.dataset.query = query;
+        out.removeAttribute('aria-busy');
+      }
     }
   };
   const form = h('form', { class: 'inline', role: 'search' }, search, h('button', { type: 'submit' }, 'Search'));
