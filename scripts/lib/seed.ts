@@ -58,10 +58,10 @@ export const DEMO_TIER = { name: 'Demo5PerMin', limit: 5 };
  * under a second; a request that gets no answer (a start-up seen once hanging with every process
  * healthy) fails naming itself, instead of holding the start, or a test run, until its own timeout.
  */
-export const SEED_REQUEST_TIMEOUT_MS = 60_000;
+const SEED_REQUEST_TIMEOUT_MS = 60_000;
 
 /** `fetch` with the seed's timeout: a request that gets no answer within it fails naming its method and URL. */
-export async function seedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+async function seedFetch(url: string, init: RequestInit = {}): Promise<Response> {
   const signal = AbortSignal.timeout(SEED_REQUEST_TIMEOUT_MS);
   try {
     return await fetch(url, { ...init, signal });

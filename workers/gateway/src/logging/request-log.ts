@@ -1,6 +1,7 @@
 import type { AnswerFacts } from '../answer.ts';
 import type { Exchange } from '../exchange.ts';
 import { meter } from '../metering/meter.ts';
+import { pathAndSearch } from '../routing/canonical-path.ts';
 
 /**
  * One record per request in the OpenTelemetry log data model
@@ -55,37 +56,30 @@ const attribute = (key: string, value: string | number): KeyValue => ({
 
 /**
  * The parts of a serialized absolute http(s) URL the record names, cut from the string: `request.url`
- * is the runtime's own serialization, so scheme, authority, path and query sit where WHATWG URL put
- * them, and a `new URL` per record was a share of the log's cost (bench profile, 2026-12-02). Held
- * equal to `new URL`'s fields by a test over ports, IPv6, user info, empty paths, queries and fragments.
+ * is the runtime's own serialization, so its authority ends at the path's first `/` and the path and
+ * query are where the call path finds them (`pathAndSearch`, routing/canonical-path.ts); a `new URL`
+ * per record was a share of the log's cost (bench profile, 2026-12-02). Held equal to `new URL`'s
+ * fields by a test over ports, IPv6, user info, empty paths, queries and fragments.
  */
 export function urlParts(href: string): { scheme: string; hostname: string; pathname: string; search: string } {
   const schemeEnd = href.indexOf('://');
-  if (schemeEnd === -1) {
+  const pathStart = schemeEnd === -1 ? -1 : href.indexOf('/', schemeEnd + 3);
+  if (pathStart === -1) {
     const url = new URL(href);
     return { scheme: url.protocol.replace(/:$/, ''), hostname: url.hostname, pathname: url.pathname, search: url.search };
   }
-  const authorityStart = schemeEnd + 3;
-  let authorityEnd = href.length;
-  for (let i = authorityStart; i < href.length; i++) {
-    const c = href.charCodeAt(i);
-    if (c === 0x2f || c === 0x3f || c === 0x23) {
-      authorityEnd = i;
-      break;
-    }
-  }
-  const authority = href.slice(authorityStart, authorityEnd);
-  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  // User info, when the URL has any, ends at the authority's last `@`.
+  const at = href.lastIndexOf('@', pathStart);
+  const host = href.slice(at > schemeEnd ? at + 1 : schemeEnd + 3, pathStart);
   const portAt = host.lastIndexOf(':');
-  const hostname = portAt !== -1 && portAt > host.lastIndexOf(']') ? host.slice(0, portAt) : host;
-  const hashAt = href.indexOf('#', authorityEnd);
-  const end = hashAt === -1 ? href.length : hashAt;
-  const queryAt = href.indexOf('?', authorityEnd);
-  const pathEnd = queryAt === -1 || queryAt > end ? end : queryAt;
-  const pathname = pathEnd === authorityEnd ? '/' : href.slice(authorityEnd, pathEnd);
-  // WHATWG URL: `search` is empty for a lone `?`.
-  const search = pathEnd === end || end - pathEnd === 1 ? '' : href.slice(pathEnd, end);
-  return { scheme: href.slice(0, schemeEnd), hostname, pathname, search };
+  const { path, search } = pathAndSearch(href);
+  return {
+    scheme: href.slice(0, schemeEnd),
+    hostname: portAt !== -1 && portAt > host.lastIndexOf(']') ? host.slice(0, portAt) : host,
+    pathname: path,
+    // WHATWG URL: `search` is empty for a lone `?`.
+    search: search === '?' ? '' : search,
+  };
 }
 
 export function otelLogRecord(entry: RequestLogEntry, observedAt = Date.now()): OtlpLogRecord {

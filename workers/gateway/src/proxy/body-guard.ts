@@ -63,7 +63,6 @@ export type CallLimit = 'headers' | 'idle' | 'deadline';
 export class CallTimer {
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
-  readonly #now: () => number;
   #limitAt: number;
   #limit: CallLimit;
   #dueAt: number;
@@ -71,13 +70,12 @@ export class CallTimer {
   /** What the timer cut, once it has (null while it has not). */
   cutBy: CallLimit | null = null;
 
-  constructor(limitAt: number, limit: CallLimit, now: () => number = Date.now) {
+  constructor(limitAt: number, limit: CallLimit) {
     this.signal = this.#controller.signal;
-    this.#now = now;
     this.#limitAt = limitAt;
     this.#limit = limit;
     this.#dueAt = limitAt;
-    this.#timer = setTimeout(this.#fire, Math.max(0, limitAt - now()));
+    this.#timer = setTimeout(this.#fire, Math.max(0, limitAt - Date.now()));
   }
 
   /** From now on the call may wait until `limitAt` (epoch ms), for `limit`. */
@@ -97,12 +95,12 @@ export class CallTimer {
 
   #arm(at: number): void {
     this.#dueAt = at;
-    this.#timer = setTimeout(this.#fire, Math.max(0, at - this.#now()));
+    this.#timer = setTimeout(this.#fire, Math.max(0, at - Date.now()));
   }
 
   readonly #fire = () => {
     this.#timer = null;
-    if (this.#now() < this.#limitAt) return this.#arm(this.#limitAt);
+    if (Date.now() < this.#limitAt) return this.#arm(this.#limitAt);
     this.cutBy = this.#limit;
     this.#controller.abort(
       new DOMException(`the backend's ${this.#limit === 'headers' ? 'headers' : 'body'} did not arrive in time`, 'TimeoutError'),
@@ -123,14 +121,13 @@ export async function readSmallBody(
   body: ReadableStream<Uint8Array>,
   timer: CallTimer,
   timeouts: BodyTimeouts,
-  now: () => number = Date.now,
   declared: number | null = null,
 ): Promise<{ kind: 'complete'; bytes: Uint8Array } | Exclude<BodyOutcome, { kind: 'complete' | 'cancelled' }>> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   const next = () => {
-    const idleAt = now() + timeouts.idleMs;
+    const idleAt = Date.now() + timeouts.idleMs;
     timer.until(Math.min(idleAt, timeouts.deadline), idleAt < timeouts.deadline ? 'idle' : 'deadline');
   };
   next();

@@ -210,7 +210,7 @@ export async function forward(options: ForwardOptions): Promise<Forwarded> {
       const exact = response.headers.has('content-encoding') ? null : length;
       let read: Awaited<ReturnType<typeof readSmallBody>>;
       try {
-        read = await readSmallBody(response.body, timer, timeouts, Date.now, exact);
+        read = await readSmallBody(response.body, timer, timeouts, exact);
       } finally {
         timer.stop();
       }

@@ -7,6 +7,16 @@ import { ApiError } from '../../../shared/problem.ts';
  * dot-segment removal is exactly the ambiguity an attacker wants).
  */
 export function canonicalPath(rawUrl: string): { path: string; search: string } {
+  const target = pathAndSearch(rawUrl);
+  assertUnambiguous(target.path);
+  return target;
+}
+
+/**
+ * The path and the query (with its `?`; empty without one) of an absolute URL, as written, without a
+ * check: the path starts at the first `/` after `://` and ends at the query or the fragment.
+ */
+export function pathAndSearch(rawUrl: string): { path: string; search: string } {
   const afterScheme = rawUrl.indexOf('://');
   const pathStart = afterScheme === -1 ? 0 : rawUrl.indexOf('/', afterScheme + 3);
   if (pathStart === -1) return { path: '/', search: '' };
@@ -15,10 +25,7 @@ export function canonicalPath(rawUrl: string): { path: string; search: string } 
   if (hash !== -1) end = hash;
   const query = rawUrl.indexOf('?', pathStart);
   const pathEnd = query !== -1 && query < end ? query : end;
-  const path = rawUrl.slice(pathStart, pathEnd);
-  const search = pathEnd < end ? rawUrl.slice(pathEnd, end) : '';
-  assertUnambiguous(path);
-  return { path, search };
+  return { path: rawUrl.slice(pathStart, pathEnd), search: pathEnd < end ? rawUrl.slice(pathEnd, end) : '' };
 }
 
 const FORBIDDEN_ENCODED = /%(2f|5c|2e|00|0d|0a|09|3b|25)/i;
