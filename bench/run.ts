@@ -188,6 +188,7 @@ const settle = (next?: { url: string; tokens?: readonly string[] }) =>
 const LOG_OFF_EVERYWHERE = process.argv.includes('--request-log=off');
 const profiling = process.argv.includes('--profile');
 const FAR_ONLY = process.argv.includes('--far-only');
+const COUNTERS_IN_GATEWAY = process.argv.includes('--counters=in-gateway');
 /**
  * Whether the gateway as configured writes Workers Logs invocation logs (one billed event per
  * invocation): read from its wrangler.toml, `[observability.logs] invocation_logs = false` turns
@@ -377,6 +378,7 @@ async function main(): Promise<void> {
       { environment: 'production', port: FAR_PORTS[80], vars: { COUNTER_RTT_MS: '80' } },
     ],
     cronIntervalMs: 0,
+    ...(COUNTERS_IN_GATEWAY ? { trafficManager: 'first-gateway' as const } : {}),
     log: () => {},
   });
   phase('platform start');
@@ -767,7 +769,7 @@ async function measureAll(platform: Awaited<ReturnType<typeof startPlatform>>): 
     const inspectors = new Map([
       [pass.pid, PASSTHROUGH_INSPECTOR],
       // The launcher gives the Traffic Manager the first inspector port and the production gateway the next.
-      [gw.pid, PLATFORM_PORTS.inspector + 1],
+      [gw.pid, PLATFORM_PORTS.inspector + (COUNTERS_IN_GATEWAY ? 0 : 1)],
     ]);
     await profileCases(
       cases.filter((c) => c.serving !== rpc.pid),

@@ -76,6 +76,15 @@ export interface PlatformOptions {
    */
   gateways?: readonly GatewayProcess[];
   /**
+   * Where the Traffic Manager (the counter objects) runs: `own-process` (default: its own `wrangler
+   * dev`, as `npm start` and the simulation run it, so every gateway reaches the counters across
+   * processes) or `first-gateway` (in the first production gateway's workerd, `wrangler dev -c
+   * wrangler.toml -c workers/traffic-manager/wrangler.toml`: that gateway calls its counters without
+   * wrangler's dev-registry hop, which a deployment does not have; the other gateways still reach them
+   * through the registry). The bench measures both (decision 0062).
+   */
+  trafficManager?: 'own-process' | 'first-gateway';
+  /**
    * How often the launcher runs the control plane's scheduled handler (its cron, `* * * * *` when
    * deployed: alert evaluation); `wrangler dev` never fires crons by itself. Default 60,000 ms; 0 turns
    * both tickers off (the gateway's hourly usage compaction ticks every hour when this is not 0).
@@ -214,12 +223,17 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
     return { ...g, spec, n, process, url: `http://${host}:${g.port}` };
   });
   const firstProduction = gatewayProcesses.find((g) => g.environment === 'production');
+  const counterHost = options.trafficManager === 'first-gateway' ? firstProduction : undefined;
+  if (options.trafficManager === 'first-gateway' && counterHost === undefined) {
+    throw new Error('trafficManager: first-gateway needs a production gateway process');
+  }
   const urls: PlatformUrls = {
     gateway: firstProduction?.url ?? `http://${host}:${ports.gateway}`,
     controlPlane: `http://${host}:${ports.controlPlane}`,
     portal: `http://${host}:${ports.portal}`,
     demoBackend: `http://${host}:${ports.demoBackend}`,
-    trafficManager: `http://${host}:${ports.trafficManager}`,
+    // With the counters in a gateway's process, the Traffic Manager has no port of its own.
+    trafficManager: counterHost === undefined ? `http://${host}:${ports.trafficManager}` : counterHost.url,
     gateways: [...gatewayProcesses.filter((g) => g.n === 1), ...gatewayProcesses.filter((g) => g.n > 1)].map((g) => ({
       environment: g.environment,
       url: g.url,
@@ -243,15 +257,19 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   const gatewayVars = Object.entries(options.gatewayVars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const specs: ProcessSpec[] = [
     // First: every other Worker's counter objects live here.
-    {
-      name: 'traffic-manager',
-      worker: 'turnpike-traffic-manager',
-      port: ports.trafficManager,
-      args: [...common(ports.trafficManager), '-c', 'workers/traffic-manager/wrangler.toml'],
-      cwd: ROOT,
-      health: `${urls.trafficManager}/_turnpike/health`,
-      ours: serviceIs('turnpike-traffic-manager'),
-    },
+    ...(counterHost === undefined
+      ? [
+          {
+            name: 'traffic-manager',
+            worker: 'turnpike-traffic-manager',
+            port: ports.trafficManager,
+            args: [...common(ports.trafficManager), '-c', 'workers/traffic-manager/wrangler.toml'],
+            cwd: ROOT,
+            health: `${urls.trafficManager}/_turnpike/health`,
+            ours: serviceIs('turnpike-traffic-manager'),
+          },
+        ]
+      : []),
     ...gatewayProcesses.map((g) => ({
       name: g.process,
       worker: g.n > 1 ? `${g.spec.worker}-${g.n}` : g.spec.worker,
@@ -261,6 +279,7 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
         ...common(g.port),
         '-c',
         'wrangler.toml',
+        ...(g === counterHost ? ['-c', 'workers/traffic-manager/wrangler.toml'] : []),
         ...(g.spec.wranglerEnv === null ? [] : ['--env', g.spec.wranglerEnv]),
         ...(g.n > 1 ? ['--name', `${g.spec.worker}-${g.n}`] : []),
         ...gatewayVars,
@@ -341,7 +360,11 @@ export async function launch(options: PlatformOptions): Promise<RunningPlatform>
   }));
   const taken = await takenPorts(host, [...specs.map((spec) => ({ port: spec.port, what: spec.name })), ...inspectors]);
   if (taken.length > 0) throw new PortsTakenError(taken);
-  const workerNames = specs.flatMap((spec) => (spec.worker === null ? [] : [spec.worker]));
+  const workerNames = [
+    ...specs.flatMap((spec) => (spec.worker === null ? [] : [spec.worker])),
+    // Registered by the gateway process that hosts it.
+    ...(counterHost === undefined ? [] : ['turnpike-traffic-manager']),
+  ];
   const cleared = await clearStaleRegistryEntries(registry, workerNames);
   if (cleared.length > 0) options.log(`cleared stale dev registry entries of stopped processes: ${cleared.join(', ')}`);
   const launchedAt = Date.now();

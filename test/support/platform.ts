@@ -14,6 +14,7 @@ import {
   ensureDevVars,
   launch,
   type GatewayProcess,
+  type PlatformOptions,
   type Ports,
   type RunningPlatform,
 } from '../../scripts/lib/platform.ts';
@@ -59,6 +60,7 @@ export async function startPlatform(
     gatewayVars?: Record<string, string>;
     gateways?: readonly GatewayProcess[];
     cronIntervalMs?: number;
+    trafficManager?: PlatformOptions['trafficManager'];
     log?: (line: string) => void;
   } = {},
 ): Promise<
@@ -88,6 +90,7 @@ export async function startPlatform(
     gatewayVars: options.gatewayVars,
     gateways: options.gateways,
     cronIntervalMs: options.cronIntervalMs,
+    trafficManager: options.trafficManager,
   });
   try {
     // The seed's steps are quiet here, but the last one done names where a start that hangs stopped.

@@ -7,37 +7,23 @@
  * performs I/O on another's behalf; the others are handed their results.
  */
 import type { AdmitRequest, AdmitResult } from '../../../../durable-objects/throttle/types.ts';
-import { withDeadline } from './deadline.ts';
+import { COUNTER_WAIT_MS, CounterTimeout, withDeadline } from './deadline.ts';
 
 /** Enough to empty the queue of a hot key in one round trip; small enough to keep a batch cheap. */
 export const MAX_BATCH = 64;
 
-interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(reason: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-interface Waiter {
+/** A call waiting for another request's round trip. */
+interface Follower {
   readonly request: AdmitRequest;
-  readonly result: Deferred<AdmitResult>;
-  /** Resolved when this call is to lead the next batch. */
-  readonly turn: Deferred<'lead'>;
+  /** Ends the wait with this call's result, or with 'lead': it makes the next round trip. */
+  settle(outcome: AdmitResult | 'lead'): void;
+  /** Ends the wait with the batch's error. */
+  fail(cause: unknown): void;
 }
 
 interface Queue {
   busy: boolean;
-  readonly waiting: Waiter[];
+  readonly waiting: Follower[];
 }
 
 const queues = new Map<string, Queue>();
@@ -49,46 +35,78 @@ export interface SubscriptionObject {
   admitMany(requests: readonly AdmitRequest[]): Promise<AdmitResult[]>;
 }
 
-export async function admitCoalesced(name: string, stub: SubscriptionObject, request: AdmitRequest): Promise<AdmitResult> {
+export async function admitCoalesced(
+  name: string,
+  stub: SubscriptionObject,
+  request: AdmitRequest,
+  waitMs: number = COUNTER_WAIT_MS,
+): Promise<AdmitResult> {
   let queue = queues.get(name);
   if (queue === undefined) {
     queue = { busy: false, waiting: [] };
     queues.set(name, queue);
   }
-  const me: Waiter = { request, result: deferred<AdmitResult>(), turn: deferred<'lead'>() };
-  queue.waiting.push(me);
   if (queue.busy) {
-    // Waiting for another request's round trip: with a timer of this request's own (see deadline.ts).
-    const first = await withDeadline(Promise.race([me.result.promise, me.turn.promise]));
-    if (first !== 'lead') return first;
+    const outcome = await follow(queue, request, waitMs);
+    if (outcome !== 'lead') return outcome;
   } else {
     // Nothing in flight: this call leads at once. No other request's code runs before the batch is
     // taken below (each request is its own task), so it is the batch an await here would have taken,
-    // without a timer pair and a race per call that finds the key quiet (every strict call of a
-    // quiet key).
+    // without a timer and a promise per call that finds the key quiet (every strict call of a quiet key).
     queue.busy = true;
   }
 
-  const batch = queue.waiting.splice(0, MAX_BATCH);
+  const others = queue.waiting.splice(0, MAX_BATCH - 1);
   coalesceStats.batches += 1;
-  coalesceStats.calls += batch.length;
+  coalesceStats.calls += others.length + 1;
   try {
-    const results =
-      batch.length === 1 ? [await withDeadline(stub.admit(request))] : await withDeadline(stub.admitMany(batch.map((w) => w.request)));
-    batch.forEach((w, i) => {
-      const r = results[i];
-      if (r === undefined) w.result.reject(new Error('the counter object answered fewer results than calls'));
-      else w.result.resolve(r);
+    if (others.length === 0) return await withDeadline(stub.admit(request), waitMs);
+    const results = await withDeadline(stub.admitMany([request, ...others.map((w) => w.request)]), waitMs);
+    others.forEach((w, i) => {
+      const r = results[i + 1];
+      if (r === undefined) w.fail(new Error('the counter object answered fewer results than calls'));
+      else w.settle(r);
     });
+    const mine = results[0];
+    if (mine === undefined) throw new Error('the counter object answered fewer results than calls');
+    return mine;
   } catch (cause) {
-    for (const w of batch) w.result.reject(cause);
+    for (const w of others) w.fail(cause);
+    throw cause;
   } finally {
-    const next = queue.waiting[0];
-    if (next !== undefined) next.turn.resolve('lead');
+    const next = queue.waiting.shift();
+    if (next !== undefined) next.settle('lead');
     else {
       queue.busy = false;
       queues.delete(name);
     }
   }
-  return me.result.promise;
+}
+
+/**
+ * Waits in `queue` for this call's result or its turn to lead. The wait has a timer of this request's
+ * own (see deadline.ts): past `waitMs` it leaves the queue — so the lead is never handed to a call
+ * that stopped waiting — and fails closed. Whoever settles a follower has taken it off the queue
+ * first, and clears its timer in the same step.
+ */
+function follow(queue: Queue, request: AdmitRequest, waitMs: number): Promise<AdmitResult | 'lead'> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const i = queue.waiting.indexOf(follower);
+      if (i >= 0) queue.waiting.splice(i, 1);
+      reject(new CounterTimeout());
+    }, waitMs);
+    const follower: Follower = {
+      request,
+      settle(outcome) {
+        clearTimeout(timer);
+        resolve(outcome);
+      },
+      fail(cause) {
+        clearTimeout(timer);
+        reject(cause);
+      },
+    };
+    queue.waiting.push(follower);
+  });
 }
