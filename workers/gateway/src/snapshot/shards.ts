@@ -3,6 +3,7 @@ import type { GatewaySnapshot } from '../../../shared/snapshot.ts';
 import { decodeShard, shardOf, type SnapshotShards } from '../../../shared/snapshot-shards.ts';
 import { addToPlan, type GrowingPlan } from '../plan.ts';
 import { RouteTable, type RouteMatch } from '../routing/route-table.ts';
+import { outliveCaller } from '../shared-work.ts';
 
 /** How a call is routed: from memory, or — for a shard this isolate has not read yet — after one R2 read. */
 export interface Routes {
@@ -43,7 +44,8 @@ export class ShardedRoutes implements Routes {
   }
 
   #load(n: number): Promise<RouteTable> {
-    const loading = this.#read(n).then(
+    // Concurrent first calls to the shard share this read: it must not end with this request (shared-work.ts).
+    const loading = outliveCaller(this.#read(n)).then(
       (table) => (this.#tables[n] = table),
       (err: unknown) => {
         // Not cached: the next call to this shard tries again.

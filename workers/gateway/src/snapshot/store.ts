@@ -8,6 +8,7 @@ import { RouteTable } from '../routing/route-table.ts';
 import { compilePlan, type CallPlan, type GrowingPlan } from '../plan.ts';
 import { isSharded } from '../../../shared/snapshot-shards.ts';
 import { ShardedRoutes, type Routes } from './shards.ts';
+import { outliveCaller } from '../shared-work.ts';
 
 /** A snapshot with everything built once per version that a request would otherwise rebuild. */
 export interface CompiledSnapshot {
@@ -74,10 +75,14 @@ async function reloadShared(env: Env, now: number): Promise<void> {
   do {
     if (reloading === null) {
       invalidated = false;
-      reloading = reload(env, now).finally(() => {
-        reloading = null;
-      });
-      await reloading;
+      // Every call that arrives meanwhile waits for it: it must not end with this request (shared-work.ts).
+      const mine = outliveCaller(
+        reload(env, now).finally(() => {
+          if (reloading === mine) reloading = null;
+        }),
+      );
+      reloading = mine;
+      await mine;
     } else {
       await reloading.catch((err: unknown) => {
         if (held === null) throw err;

@@ -51,6 +51,26 @@ describe('admitCoalesced', () => {
     expect(await admitCoalesced('k-stale', stub, request, 1000)).toEqual(admitted);
   });
 
+  it('does not leave a key to a round trip whose leader never comes back (its request cancelled)', async () => {
+    // A leader whose continuation never runs: its object never answers and its own timer is far off,
+    // as when the runtime cancels a request whose client went away (decision 0063).
+    const lost = slowObject();
+    void admitCoalesced('k-lost', lost.stub, request, 600_000).catch(() => {});
+    await expect(admitCoalesced('k-lost', lost.stub, request, 20)).rejects.toBeInstanceOf(CounterTimeout);
+    // The wait that ran out gave the queue up: the next call leads at once, on a well object.
+    const next = slowObject();
+    const leader = admitCoalesced('k-lost', next.stub, request, 1000);
+    await sleep(5);
+    expect(next.batches).toEqual([1]);
+    // The lost leader coming back late must not take the key's new queue away from it.
+    lost.release();
+    await sleep(5);
+    const followers = [admitCoalesced('k-lost', next.stub, request, 1000), admitCoalesced('k-lost', next.stub, request, 1000)];
+    next.release();
+    expect(await Promise.all([leader, ...followers])).toEqual([admitted, admitted, admitted]);
+    expect(next.batches).toEqual([1, 2]);
+  });
+
   it('gives every call of a failed round trip its error, and the key recovers on the next call', async () => {
     let fail = true;
     const stub: SubscriptionObject = {

@@ -7,6 +7,7 @@
  * performs I/O on another's behalf; the others are handed their results.
  */
 import type { AdmitRequest, AdmitResult } from '../../../../durable-objects/throttle/types.ts';
+import { outliveCaller } from '../shared-work.ts';
 import { COUNTER_WAIT_MS, CounterTimeout, withDeadline } from './deadline.ts';
 
 /** Enough to empty the queue of a hot key in one round trip; small enough to keep a batch cheap. */
@@ -47,7 +48,7 @@ export async function admitCoalesced(
     queues.set(name, queue);
   }
   if (queue.busy) {
-    const outcome = await follow(queue, request, waitMs);
+    const outcome = await follow(name, queue, request, waitMs);
     if (outcome !== 'lead') return outcome;
   } else {
     // Nothing in flight: this call leads at once. No other request's code runs before the batch is
@@ -56,6 +57,12 @@ export async function admitCoalesced(
     queue.busy = true;
   }
 
+  // The round trip is the batch's, not only this call's: it must not end with this request (shared-work.ts).
+  return outliveCaller(lead(name, queue, stub, request, waitMs));
+}
+
+/** Makes the round trip for `request` and for up to MAX_BATCH - 1 calls waiting in `queue`, then hands the lead on. */
+async function lead(name: string, queue: Queue, stub: SubscriptionObject, request: AdmitRequest, waitMs: number): Promise<AdmitResult> {
   const others = queue.waiting.splice(0, MAX_BATCH - 1);
   coalesceStats.batches += 1;
   coalesceStats.calls += others.length + 1;
@@ -78,7 +85,8 @@ export async function admitCoalesced(
     if (next !== undefined) next.settle('lead');
     else {
       queue.busy = false;
-      queues.delete(name);
+      // A queue given up on (see `follow`) is no longer the key's: the key's current one stays.
+      if (queues.get(name) === queue) queues.delete(name);
     }
   }
 }
@@ -88,12 +96,19 @@ export async function admitCoalesced(
  * own (see deadline.ts): past `waitMs` it leaves the queue — so the lead is never handed to a call
  * that stopped waiting — and fails closed. Whoever settles a follower has taken it off the queue
  * first, and clears its timer in the same step.
+ *
+ * A wait that runs out also gives the queue up: the round trip it waited for has been in flight
+ * for longer than any round trip's own deadline (the same `COUNTER_WAIT_MS` for every call), so
+ * its leader failed or is gone, and the key's next call starts a queue of its own instead of
+ * joining one nobody leads. Two round trips of one key in flight at once cost an RPC, never
+ * exactness: the object decides every call by itself.
  */
-function follow(queue: Queue, request: AdmitRequest, waitMs: number): Promise<AdmitResult | 'lead'> {
+function follow(name: string, queue: Queue, request: AdmitRequest, waitMs: number): Promise<AdmitResult | 'lead'> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       const i = queue.waiting.indexOf(follower);
       if (i >= 0) queue.waiting.splice(i, 1);
+      if (queues.get(name) === queue) queues.delete(name);
       reject(new CounterTimeout());
     }, waitMs);
     const follower: Follower = {

@@ -6,7 +6,8 @@ import {
   type LimitStatus,
 } from '../../../../durable-objects/throttle/types.ts';
 import { BoundedCache } from '../../../shared/lru.ts';
-import { withDeadline } from './deadline.ts';
+import { outliveCaller } from '../shared-work.ts';
+import { COUNTER_WAIT_MS, CounterTimeout, withDeadline } from './deadline.ts';
 
 /**
  * A key leases once it had at least this many calls in the previous second of this isolate (and its
@@ -81,6 +82,7 @@ export async function spendLease(
   request: AdmitRequest,
   waitUntil: (p: Promise<unknown>) => void,
   now = Date.now(),
+  waitMs = COUNTER_WAIT_MS,
 ): Promise<LeaseSpend> {
   let h = held.get(name, now);
   if (h !== undefined && (h.used >= h.lease.granted || now >= h.lease.expiresAt)) {
@@ -107,14 +109,24 @@ export async function spendLease(
           );
           return fresh;
         });
+      // Shared by every call that arrives meanwhile: it must not end with this request (shared-work.ts).
+      outliveCaller(waiting);
       pending.set(name, waiting);
-      void waiting.finally(() => pending.delete(name)).catch(() => {});
+      const mine = waiting;
+      void waiting
+        .finally(() => {
+          if (pending.get(name) === mine) pending.delete(name);
+        })
+        .catch(() => {});
     }
     try {
       // Most waiters wait for another request's lease call: with a timer of their own (deadline.ts).
-      h = await withDeadline(waiting);
+      h = await withDeadline(waiting, waitMs);
     } catch (err) {
       if (err instanceof LeaseRefused) return { ok: false, result: err.result };
+      // A lease request that outlived every wait on it failed or is gone: the key's next call asks
+      // anew instead of waiting on it too (the same rule as a coalesced round trip, coalesce.ts).
+      if (err instanceof CounterTimeout && pending.get(name) === waiting) pending.delete(name);
       throw err;
     }
   }

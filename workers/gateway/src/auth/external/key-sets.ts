@@ -1,5 +1,6 @@
 import { importJWK, type CryptoKey as JoseKey, type JWK } from 'jose';
 import { BoundedCache } from '../../../../shared/lru.ts';
+import { outliveCaller } from '../../shared-work.ts';
 
 /** A verification key, pinned to the one algorithm it may be used with (RFC 8725 §3.1). */
 export interface PinnedKey {
@@ -93,7 +94,8 @@ export class KeySets {
     if (held.pending !== null) return held.pending;
     held.attemptedAt = now;
     this.fetches += 1;
-    held.pending = this.#load(source.jwksUri)
+    // Concurrent misses share this fetch: it must not end with the request that started it (shared-work.ts).
+    held.pending = outliveCaller(this.#load(source.jwksUri))
       .then((keys) => {
         held.keys = keys;
         // Aged from when the fetch started: never younger than it is.
