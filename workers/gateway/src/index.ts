@@ -1,4 +1,4 @@
-import { WorkerEntrypoint } from 'cloudflare:workers';
+import { WorkerEntrypoint, waitUntil } from 'cloudflare:workers';
 import { createGatewayApp } from './app.ts';
 import { forgetApplicationKeys } from './auth/api-key.ts';
 import { forgetMappedClients } from './auth/external/clients.ts';
@@ -8,7 +8,11 @@ import { dropLeases } from './throttle/lease.ts';
 import { wakeAll, wakeApplications } from './websocket/registry.ts';
 import type { UsageMessage } from '../../shared/usage.ts';
 import { compactUsage } from './usage/compaction.ts';
+import { outliveWith } from './shared-work.ts';
 import { consumeUsage } from './usage/consumer.ts';
+
+// Work that other requests wait for outlives the request that starts it (shared-work.ts, decision 0063).
+outliveWith(waitUntil);
 
 const app = createGatewayApp();
 
