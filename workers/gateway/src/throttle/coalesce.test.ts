@@ -38,6 +38,17 @@ describe('admitCoalesced', () => {
     expect(batches).toEqual([1, 4]);
   });
 
+  it('empties the queue of a flooded key in a few round trips, so no call waits out its timer behind the others', async () => {
+    // 3,000 calls of one key at once: each waits for the round trip in flight and its own, not for
+    // a line of batches (with 64 a batch, 47 round trips: at an 80 ms round trip, 3.8 s of waiting).
+    const object = slowObject();
+    const calls = Array.from({ length: 3000 }, () => admitCoalesced('k-flood', object.stub, request));
+    await sleep(5);
+    object.release();
+    expect((await Promise.all(calls)).length).toBe(3000);
+    expect(object.batches).toEqual([1, 1024, 1024, 951]);
+  });
+
   it('fails closed for a call whose wait outlasts its timer, and does not hand the next round trip to it', async () => {
     const { stub, release } = slowObject();
     const leader = admitCoalesced('k-stale', stub, request, 5000);

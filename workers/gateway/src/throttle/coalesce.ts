@@ -10,8 +10,15 @@ import type { AdmitRequest, AdmitResult } from '../../../../durable-objects/thro
 import { outliveCaller } from '../shared-work.ts';
 import { COUNTER_WAIT_MS, CounterTimeout, withDeadline } from './deadline.ts';
 
-/** Enough to empty the queue of a hot key in one round trip; small enough to keep a batch cheap. */
-export const MAX_BATCH = 64;
+/**
+ * Enough to empty the queue of a flooded key in one round trip: a batch's calls wait at most for the
+ * round trip in flight and their own, so at a round trip of R one isolate passes MAX_BATCH / R calls
+ * of one key a second (12,800 at 80 ms) before a wait grows past that, and past `COUNTER_WAIT_MS`
+ * into 503s. 64 (until 2026-12-03) passed 800 a second at 80 ms: a flood of one strict key, refused
+ * with 429 at the object, queued up behind it until its calls failed closed (decision 0063). Small
+ * enough for the RPC (about 150 bytes a call each way) and for the object's one synchronous turn.
+ */
+export const MAX_BATCH = 1024;
 
 /** A call waiting for another request's round trip. */
 interface Follower {
