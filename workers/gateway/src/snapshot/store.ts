@@ -76,13 +76,12 @@ async function reloadShared(env: Env, now: number): Promise<void> {
     if (reloading === null) {
       invalidated = false;
       // Every call that arrives meanwhile waits for it: it must not end with this request (shared-work.ts).
-      const mine = outliveCaller(
+      reloading = outliveCaller(
         reload(env, now).finally(() => {
-          if (reloading === mine) reloading = null;
+          reloading = null;
         }),
       );
-      reloading = mine;
-      await mine;
+      await reloading;
     } else {
       await reloading.catch((err: unknown) => {
         if (held === null) throw err;

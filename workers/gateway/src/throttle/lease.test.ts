@@ -22,14 +22,17 @@ function objectThatWaits() {
   let answer!: (r: LeaseResult) => void;
   const answered = new Promise<LeaseResult>((r) => (answer = r));
   let asked = 0;
+  const released: number[] = [];
   const stub: LeaseStub = {
     lease: () => {
       asked += 1;
       return answered;
     },
-    release: async () => {},
+    release: async (_windowStarts, unused) => {
+      released.push(unused);
+    },
   };
-  return { stub, answer, asked: () => asked };
+  return { stub, answer, asked: () => asked, released };
 }
 
 const noWaitUntil = () => {};
@@ -54,9 +57,13 @@ describe('spendLease', () => {
     well.answer(granted(5));
     expect(await next).toMatchObject({ ok: true, tier: 'Gold' });
     expect(well.asked()).toBe(1);
-    // The lost request answering late does not replace what the key holds now.
-    lost.answer(granted(1));
+    // The lost request answering late does not replace the lease the key holds now: what it was
+    // granted goes straight back to the object, and the key keeps spending its own lease.
+    lost.answer(granted(3));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(lost.released).toEqual([3]);
     expect(await spendLease(name, () => well.stub, request, noWaitUntil)).toMatchObject({ ok: true });
     expect(well.asked()).toBe(1);
+    expect(well.released).toEqual([]);
   });
 });

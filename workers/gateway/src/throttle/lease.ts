@@ -94,12 +94,18 @@ export async function spendLease(
     if (waiting === undefined) {
       const rate = rates.get(name, now)?.previous ?? 0;
       const want = Math.max(1, Math.ceil((rate * LEASE_MAX_MS) / 1000));
-      waiting = stub()
+      const mine: Promise<Held> = stub()
         .lease(request, want)
         .then((res) => {
           if (!res.ok) throw new LeaseRefused(res);
           const fresh: Held = { lease: res.lease, grantedAt: Date.now(), used: 0, released: false };
           leaseStats.leases += 1;
+          if (pending.get(name) !== mine) {
+            // Given up on (every wait on it ran out; see below): nobody spends it, and it must not
+            // replace the lease the key's later calls took. All of it goes back to the object now.
+            releaseHeld(name, fresh, stub, waitUntil);
+            return fresh;
+          }
           held.set(name, fresh, Math.max(1, res.lease.expiresAt - Date.now()));
           // Give back what is left when the lease ends, even if no further call comes.
           waitUntil(
@@ -110,10 +116,9 @@ export async function spendLease(
           return fresh;
         });
       // Shared by every call that arrives meanwhile: it must not end with this request (shared-work.ts).
-      outliveCaller(waiting);
-      pending.set(name, waiting);
-      const mine = waiting;
-      void waiting
+      waiting = outliveCaller(mine);
+      pending.set(name, mine);
+      void mine
         .finally(() => {
           if (pending.get(name) === mine) pending.delete(name);
         })
